@@ -1,0 +1,50 @@
+/**
+ * The BTT arena info-block, decoded for read parity with ndctl
+ * (`read-infoblock` reports it). Same checksum algorithm as nd_pfn.
+ */
+import { BLOCK_SIZE, blockChecksum } from './fletcher64';
+import { makeStructCodec, type Decoded } from './struct';
+
+export const BTT_FIELDS = [
+  { name: 'signature', key: 'signature', offset: 0, kind: 'sig16', since: 0 },
+  { name: 'uuid', key: 'uuid', offset: 16, kind: 'uuid', since: 0 },
+  { name: 'parentUuid', key: 'parent_uuid', offset: 32, kind: 'uuid', since: 0 },
+  { name: 'flags', key: 'flags', offset: 48, kind: 'u32', since: 0 },
+  { name: 'versionMajor', offset: 52, kind: 'u16', since: 0 },
+  { name: 'versionMinor', offset: 54, kind: 'u16', since: 0 },
+  { name: 'externalLbasize', key: 'external_lbasize', offset: 56, kind: 'u32', since: 0 },
+  { name: 'externalNlba', key: 'external_nlba', offset: 60, kind: 'u32', since: 0 },
+  { name: 'internalLbasize', key: 'internal_lbasize', offset: 64, kind: 'u32', since: 0 },
+  { name: 'internalNlba', key: 'internal_nlba', offset: 68, kind: 'u32', since: 0 },
+  { name: 'nfree', key: 'nfree', offset: 72, kind: 'u32', since: 0 },
+  { name: 'infosize', key: 'infosize', offset: 76, kind: 'u32', since: 0 },
+  { name: 'nextoff', key: 'nextoff', offset: 80, kind: 'u64', since: 0 },
+  { name: 'dataoff', key: 'dataoff', offset: 88, kind: 'u64', since: 0 },
+  { name: 'mapoff', key: 'mapoff', offset: 96, kind: 'u64', since: 0 },
+  { name: 'logoff', key: 'logoff', offset: 104, kind: 'u64', since: 0 },
+  { name: 'info2off', key: 'info2off', offset: 112, kind: 'u64', since: 0 },
+  { name: 'padding', offset: 120, kind: 'pad', size: 3968, since: 0 },
+  { name: 'checksum', offset: 4088, kind: 'u64', since: 0 },
+] as const;
+
+export type BttFields = Decoded<typeof BTT_FIELDS>;
+
+export const bttCodec = makeStructCodec(BTT_FIELDS, BLOCK_SIZE, 'a BTT info-block');
+
+export interface DecodedBttBlock {
+  fields: BttFields;
+  computedChecksum: bigint;
+  checksumValid: boolean;
+}
+
+export function decodeBttBlock(block: Uint8Array): DecodedBttBlock {
+  const fields = bttCodec.decode(block);
+  const computedChecksum = blockChecksum(block);
+  return { fields, computedChecksum, checksumValid: computedChecksum === fields.checksum };
+}
+
+export function encodeBttBlock(fields: BttFields): Uint8Array {
+  const out = bttCodec.encode(fields);
+  bttCodec.writeFields(out, { checksum: blockChecksum(out) });
+  return out;
+}

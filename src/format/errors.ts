@@ -1,0 +1,77 @@
+/**
+ * The one error module (STYLE.md #5). Every failure the library reports is an
+ * InfoblockError with a machine-readable `code`; where a byte offset or field
+ * is known it is carried and shown as `at 0x38 (dataoff): ...`.
+ * "truncated" (not enough bytes) is kept apart from "invalid" (bad values).
+ */
+
+export type InfoblockErrorCode =
+  | 'truncated' // input shorter than the structure it must hold
+  | 'invalid-field' // a field value that cannot be encoded or is out of range
+  | 'invalid-argument' // a bad option value (size, uuid, align string...)
+  | 'unsupported' // a valid request we decline (e.g. ndctl would refuse it)
+  | 'io' // file system failure
+  | 'no-block' // no info-block where one is required
+  | 'precondition' // an operation's precondition does not hold (migrate)
+  | 'hazard' // refused because a kernel would misplace data
+  | 'ambiguous' // the evidence does not settle which meaning a block has
+  | 'locked' // another process holds the target
+  | 'backup'; // a backup record is corrupt or belongs elsewhere
+
+export interface ErrorPlace {
+  offset?: number;
+  field?: string;
+  cause?: unknown;
+}
+
+function placePrefix(place: ErrorPlace): string {
+  if (place.offset === undefined) return place.field === undefined ? '' : `${place.field}: `;
+  const at = `at 0x${place.offset.toString(16)}`;
+  return place.field === undefined ? `${at}: ` : `${at} (${place.field}): `;
+}
+
+export class InfoblockError extends Error {
+  readonly code: InfoblockErrorCode;
+  readonly offset: number | undefined;
+  readonly field: string | undefined;
+
+  constructor(code: InfoblockErrorCode, message: string, place: ErrorPlace = {}) {
+    super(placePrefix(place) + message, place.cause === undefined ? undefined : { cause: place.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.offset = place.offset;
+    this.field = place.field;
+  }
+}
+
+/** Not enough bytes for the structure. */
+export class TruncatedError extends InfoblockError {
+  constructor(message: string, place: ErrorPlace = {}) {
+    super('truncated', message, place);
+  }
+}
+
+/** A field value that is out of range or otherwise cannot be represented. */
+export class InvalidFieldError extends InfoblockError {
+  constructor(message: string, place: ErrorPlace = {}) {
+    super('invalid-field', message, place);
+  }
+}
+
+/** A bad user-supplied argument (CLI option or library parameter). */
+export class InvalidArgumentError extends InfoblockError {
+  constructor(message: string, place: ErrorPlace = {}) {
+    super('invalid-argument', message, place);
+  }
+}
+
+/** File-system level failure, with the underlying error chained. */
+export class IoError extends InfoblockError {
+  constructor(message: string, place: ErrorPlace = {}) {
+    super('io', message, place);
+  }
+}
+
+export function isInfoblockError(e: unknown): e is InfoblockError {
+  return e instanceof InfoblockError;
+}

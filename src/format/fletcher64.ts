@@ -1,0 +1,65 @@
+/**
+ * The kernel's info-block checksum (nd_fletcher64 in the kernel's terms):
+ * over 1024 little-endian u32 words, lo = Σw and hi = Σlo, both mod 2^32,
+ * checksum = hi << 32 | lo. Not textbook Fletcher-64: there is no
+ * mod 2^32-1. The checksum word at 4088 counts as zero; we skip it instead
+ * of zeroing the caller's buffer (STYLE.md #6).
+ */
+import { requireLength, viewOf } from './bytes';
+
+export const BLOCK_SIZE = 4096;
+export const CHECKSUM_OFFSET = 4088;
+
+const littleEndianHost = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/**
+ * Fletcher64 over `bytes` (a multiple of 4 bytes long), treating the 8 bytes
+ * at `skipOffset` (if given) as zero.
+ */
+export function fletcher64(bytes: Uint8Array, skipOffset?: number): bigint {
+  const words = bytes.byteLength >>> 2;
+  const skip = skipOffset === undefined ? -1 : skipOffset >>> 2;
+  let lo = 0;
+  let hi = 0;
+  if (littleEndianHost && (bytes.byteOffset & 3) === 0) {
+    const w = new Uint32Array(bytes.buffer, bytes.byteOffset, words);
+    for (let i = 0; i < words; i++) {
+      if (i === skip || i === skip + 1) {
+        hi = (hi + lo) >>> 0;
+        continue;
+      }
+      lo = (lo + (w[i] as number)) >>> 0;
+      hi = (hi + lo) >>> 0;
+    }
+  } else {
+    const dv = viewOf(bytes);
+    for (let i = 0; i < words; i++) {
+      if (i !== skip && i !== skip + 1) lo = (lo + dv.getUint32(i * 4, true)) >>> 0;
+      hi = (hi + lo) >>> 0;
+    }
+  }
+  return (BigInt(hi) << 32n) | BigInt(lo);
+}
+
+/** Checksum of a 4 KiB info-block (checksum field taken as zero). */
+export function blockChecksum(block: Uint8Array): bigint {
+  requireLength(block, BLOCK_SIZE, 'an info-block');
+  return fletcher64(block.subarray(0, BLOCK_SIZE), CHECKSUM_OFFSET);
+}
+
+export function storedChecksum(block: Uint8Array): bigint {
+  requireLength(block, BLOCK_SIZE, 'an info-block');
+  return viewOf(block).getBigUint64(CHECKSUM_OFFSET, true);
+}
+
+export function verifyChecksum(block: Uint8Array): boolean {
+  return blockChecksum(block) === storedChecksum(block);
+}
+
+/** A copy of the first 4 KiB of `block` with a freshly computed checksum. */
+export function withFreshChecksum(block: Uint8Array): Uint8Array {
+  requireLength(block, BLOCK_SIZE, 'an info-block');
+  const out = block.slice(0, BLOCK_SIZE);
+  viewOf(out).setBigUint64(CHECKSUM_OFFSET, blockChecksum(out), true);
+  return out;
+}

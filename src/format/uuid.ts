@@ -1,0 +1,39 @@
+/**
+ * UUIDs are stored as their 16 bytes in the order of the canonical string
+ * (libuuid order). We format/parse here rather than with `uuid`'s
+ * stringify/parse because those reject non-RFC-4122 values (version and
+ * variant bits), while an info-block may hold any 16 bytes and ndctl accepts
+ * any 8-4-4-4-12 hex string. `uuid` is used for generating random v4 ids.
+ */
+import { v4 as uuidv4 } from 'uuid';
+import { InvalidArgumentError } from './errors';
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+const CANONICAL = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export const NIL_UUID = '00000000-0000-0000-0000-000000000000';
+
+export function formatUuid(bytes: Uint8Array, offset = 0): string {
+  let s = '';
+  for (let i = 0; i < 16; i++) {
+    if (i === 4 || i === 6 || i === 8 || i === 10) s += '-';
+    s += HEX[bytes[offset + i] ?? 0];
+  }
+  return s;
+}
+
+export function isUuid(text: string): boolean {
+  return CANONICAL.test(text);
+}
+
+/** Parse a canonical uuid string into `out` at `offset` (or a new array). */
+export function parseUuid(text: string, out: Uint8Array = new Uint8Array(16), offset = 0): Uint8Array {
+  if (!CANONICAL.test(text)) throw new InvalidArgumentError(`invalid uuid '${text}' (expected xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)`);
+  const hex = text.replace(/-/g, '');
+  for (let i = 0; i < 16; i++) out[offset + i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+  return out;
+}
+
+export function randomUuid(): string {
+  return uuidv4();
+}

@@ -1,0 +1,33 @@
+/** nd-infoblock library API: explicit named re-exports (STYLE.md #8). */
+export { InfoblockError, TruncatedError, InvalidFieldError, InvalidArgumentError, IoError, isInfoblockError } from './format/errors';
+export type { InfoblockErrorCode } from './format/errors';
+export { fletcher64, blockChecksum, storedChecksum, verifyChecksum, withFreshChecksum, BLOCK_SIZE, CHECKSUM_OFFSET } from './format/fletcher64';
+export {
+  PFN_FIELDS,
+  PFN_SIGNATURE,
+  DAX_SIGNATURE,
+  BTT_SIGNATURE,
+  PFN_MODE,
+  pfnCodec,
+  decodePfnBlock,
+  encodePfnBlock,
+  patchPfnBlock,
+  effectiveFields,
+  signatureKind,
+  signatureText,
+} from './format/pfn';
+export type { PfnFields, DecodedPfnBlock, EffectiveFields, SignatureKind, EncodeOptions } from './format/pfn';
+export { BTT_FIELDS, bttCodec, decodeBttBlock, encodeBttBlock } from './format/btt';
+export type { BttFields, DecodedBttBlock } from './format/btt';
+export { KIND_SIZE, fieldSize } from './format/struct';
+export type { FieldDef, FieldKind, FieldTable } from './format/struct';
+export { findBlocks, headWithBlock, blockOfHead, HEAD_SIZE, INFOBLOCK_OFFSET } from './format/head';
+export type { FoundBlock } from './format/head';
+export { ndctlJson, readSummaryLine } from './format/ndctl-json';
+export { describeBlock } from './format/describe';
+export { recipeFields, checkAlign, DEFAULT_ALIGN } from './format/recipe';
+export type { WriteParams, Meaning, NsMode, MapLocation } from './format/recipe';
+export { parseSize, humanSize } from './format/units';
+export { formatUuid, parseUuid, isUuid, randomUuid, NIL_UUID } from './format/uuid';
+export { runCli } from './cli/index';
+export type { CliIo } from './cli/index';

@@ -1,0 +1,33 @@
+/**
+ * Errors of the real-kernel harness (src/kernel). Every failure the harness
+ * can name is a KernelHarnessError with a one-line message and a `code`, so the
+ * CLI can print `infoblock: <message>` and exit 2 without a stack trace.
+ */
+
+export type KernelHarnessErrorCode =
+  | 'qemu-missing' // qemu-system-x86_64 not on PATH
+  | 'tool-missing' // another host tool (dpkg-deb, apt-get, xz, cp) is missing
+  | 'busybox-missing' // no static busybox to put in the initramfs
+  | 'kernel-missing' // no kernel package cached and none could be downloaded
+  | 'module-missing' // a required kernel module is not in the modules tree
+  | 'bad-image' // image unreadable, empty, or its size unusable by QEMU
+  | 'bad-base' // base address QEMU cannot use (alignment, window)
+  | 'timeout' // the guest did not power off in time
+  | 'qemu-failed' // QEMU exited with an error before the guest reported
+  | 'bad-report'; // the guest's report is missing or unparseable
+
+export class KernelHarnessError extends Error {
+  override readonly name: string = 'KernelHarnessError';
+  constructor(
+    readonly code: KernelHarnessErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** The apt command that installs every host tool the harness needs. */
+export const APT_INSTALL_HINT = 'apt-get install -y qemu-system-x86 busybox-static cpio';
+/** What fixes a missing kernel package: our setup script (it runs apt-get download). */
+export const KERNEL_SETUP_HINT = 'bash scripts/kernel/setup.sh';
