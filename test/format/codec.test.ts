@@ -1,0 +1,327 @@
+// Round trips and range checks of the table-driven codecs (STYLE.md #3, #4, #9):
+// decode(encode(x)) = x for arbitrary values, on every byte container; every
+// out-of-range value is refused with InvalidFieldError naming field and offset;
+// short input throws TruncatedError.
+import fc from 'fast-check';
+import {
+  BTT_FIELDS,
+  InvalidFieldError,
+  PFN_FIELDS,
+  TruncatedError,
+  blockChecksum,
+  bttCodec,
+  decodeBttBlock,
+  decodePfnBlock,
+  encodeBttBlock,
+  encodePfnBlock,
+  findBlocks,
+  patchPfnBlock,
+  pfnCodec,
+  type BttFields,
+  type PfnFields,
+} from '../../src/index';
+
+const U64_MAX = (1n << 64n) - 1n;
+const U64_EXTREMES = [0n, 1n, (1n << 53n) - 1n, 1n << 53n, (1n << 53n) + 1n, (1n << 63n) - 1n, 1n << 63n, U64_MAX - 1n, U64_MAX];
+
+const hex2 = (n: number): string => n.toString(16).padStart(2, '0');
+const arbUuid = fc.uint8Array({ minLength: 16, maxLength: 16 }).map((b) => {
+  const h = Array.from(b, hex2).join('');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+});
+const arbU16 = fc.oneof(fc.constantFrom(0, 1, 0x7fff, 0x8000, 0xffff), fc.integer({ min: 0, max: 0xffff }));
+const arbU32 = fc.oneof(fc.constantFrom(0, 1, 0x7fffffff, 0x80000000, 0xffffffff), fc.integer({ min: 0, max: 0xffffffff }));
+const arbU64 = fc.oneof(fc.constantFrom(...U64_EXTREMES), fc.bigInt({ min: 0n, max: U64_MAX }));
+const arbSig = fc.oneof(
+  fc.uint8Array({ minLength: 16, maxLength: 16 }),
+  fc.constantFrom('NVDIMM_PFN_INFO\0', 'NVDIMM_DAX_INFO\0', 'BTT_ARENA_INFO\0\0').map((s) => Uint8Array.from(Buffer.from(s, 'latin1'))),
+);
+
+const arbPfn: fc.Arbitrary<PfnFields> = fc.record({
+  signature: arbSig,
+  uuid: arbUuid,
+  parentUuid: arbUuid,
+  flags: arbU32,
+  versionMajor: arbU16,
+  versionMinor: arbU16,
+  dataoff: arbU64,
+  npfns: arbU64,
+  mode: arbU32,
+  startPad: arbU32,
+  endTrunc: arbU32,
+  align: arbU32,
+  pageSize: arbU32,
+  pageStructSize: arbU16,
+  checksum: arbU64,
+});
+
+const arbBtt: fc.Arbitrary<BttFields> = fc.record({
+  signature: arbSig,
+  uuid: arbUuid,
+  parentUuid: arbUuid,
+  flags: arbU32,
+  versionMajor: arbU16,
+  versionMinor: arbU16,
+  externalLbasize: arbU32,
+  externalNlba: arbU32,
+  internalLbasize: arbU32,
+  internalNlba: arbU32,
+  nfree: arbU32,
+  infosize: arbU32,
+  nextoff: arbU64,
+  dataoff: arbU64,
+  mapoff: arbU64,
+  logoff: arbU64,
+  info2off: arbU64,
+  checksum: arbU64,
+});
+
+type Container = 'Buffer' | 'Uint8Array' | 'sub-array at byteOffset 5' | 'sub-array at byteOffset 8';
+const CONTAINERS: Container[] = ['Buffer', 'Uint8Array', 'sub-array at byteOffset 5', 'sub-array at byteOffset 8'];
+
+function inContainer(bytes: Uint8Array, c: Container): Uint8Array {
+  switch (c) {
+    case 'Buffer':
+      return Buffer.from(bytes);
+    case 'Uint8Array':
+      return Uint8Array.from(bytes);
+    case 'sub-array at byteOffset 5':
+    case 'sub-array at byteOffset 8': {
+      const off = c.endsWith('5') ? 5 : 8;
+      const big = new Uint8Array(bytes.byteLength + off + 3).fill(0xee);
+      big.set(bytes, off);
+      return big.subarray(off, off + bytes.byteLength);
+    }
+  }
+}
+
+/** Plain data for toEqual: typed arrays become number arrays. */
+function plain(o: object): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, v instanceof Uint8Array ? Array.from(v) : v]));
+}
+
+describe('PFN round trip', () => {
+  test.each(CONTAINERS)('decode(encode(x)) = x on a %s (checksum kept as given)', (c) => {
+    fc.assert(
+      fc.property(arbPfn, (x) => {
+        const bytes = encodePfnBlock(x, { checksum: 'keep' });
+        expect(bytes.byteLength).toBe(4096);
+        const d = decodePfnBlock(inContainer(bytes, c));
+        expect(plain(d.fields)).toEqual(plain(x));
+        expect(d.fields.signature).toBeInstanceOf(Uint8Array);
+        expect(typeof d.fields.dataoff).toBe('bigint');
+        expect(d.computedChecksum).toBe(blockChecksum(bytes));
+        expect(d.checksumValid).toBe(x.checksum === d.computedChecksum);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  test('encode with a fresh checksum (default) stores blockChecksum and decodes as valid', () => {
+    fc.assert(
+      fc.property(arbPfn, (x) => {
+        const bytes = encodePfnBlock(x);
+        const d = decodePfnBlock(bytes);
+        expect(d.checksumValid).toBe(true);
+        expect(plain({ ...d.fields, checksum: 0n })).toEqual(plain({ ...x, checksum: 0n }));
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  test('encode writes every field little-endian at its reference offset, padding zero', () => {
+    const x: PfnFields = {
+      signature: Uint8Array.from(Buffer.from('NVDIMM_PFN_INFO\0', 'latin1')),
+      uuid: '00112233-4455-6677-8899-aabbccddeeff',
+      parentUuid: 'ffeeddcc-bbaa-9988-7766-554433221100',
+      flags: 0x01020304,
+      versionMajor: 0x0506,
+      versionMinor: 0x0708,
+      dataoff: 0x1112131415161718n,
+      npfns: 0x2122232425262728n,
+      mode: 0x31323334,
+      startPad: 0x41424344,
+      endTrunc: 0x51525354,
+      align: 0x61626364,
+      pageSize: 0x71727374,
+      pageStructSize: 0x8182,
+      checksum: 0x9192939495969798n,
+    };
+    const b = Buffer.from(encodePfnBlock(x, { checksum: 'keep' }));
+    expect(b.toString('latin1', 0, 16)).toBe('NVDIMM_PFN_INFO\0');
+    expect(b.toString('hex', 16, 32)).toBe('00112233445566778899aabbccddeeff');
+    expect(b.toString('hex', 32, 48)).toBe('ffeeddccbbaa99887766554433221100');
+    expect(b.toString('hex', 48, 94)).toBe(
+      '04030201' + '0605' + '0807' + '1817161514131211' + '2827262524232221' + '34333231' + '44434241' + '54535251' + '64636261' + '74737271' + '8281',
+    );
+    expect(b.subarray(94, 4088).every((x) => x === 0)).toBe(true);
+    expect(b.toString('hex', 4088)).toBe('9897969594939291');
+  });
+
+  test('uppercase uuids are accepted and decode in lowercase', () => {
+    const x = pfnCodec.decode(encodePfnBlock(sampleFields()));
+    const up = { ...x, uuid: 'ABCDEF01-2345-6789-ABCD-EF0123456789' };
+    expect(decodePfnBlock(encodePfnBlock(up)).fields.uuid).toBe('abcdef01-2345-6789-abcd-ef0123456789');
+  });
+});
+
+describe('BTT round trip', () => {
+  test.each(CONTAINERS)('decode(encode(x)) = x on a %s', (c) => {
+    fc.assert(
+      fc.property(arbBtt, (x) => {
+        const raw = bttCodec.encode(x);
+        expect(plain(decodeBttBlock(inContainer(raw, c)).fields)).toEqual(plain(x));
+        const sealed = decodeBttBlock(inContainer(encodeBttBlock(x), c));
+        expect(sealed.checksumValid).toBe(true);
+        expect(plain({ ...sealed.fields, checksum: 0n })).toEqual(plain({ ...x, checksum: 0n }));
+      }),
+      { numRuns: 100 },
+    );
+  });
+});
+
+function sampleFields(): PfnFields {
+  return {
+    signature: Uint8Array.from(Buffer.from('NVDIMM_PFN_INFO\0', 'latin1')),
+    uuid: '11111111-2222-3333-4444-555555555555',
+    parentUuid: '00000000-0000-0000-0000-000000000000',
+    flags: 0,
+    versionMajor: 1,
+    versionMinor: 4,
+    dataoff: 0x200000n,
+    npfns: 15872n,
+    mode: 2,
+    startPad: 0,
+    endTrunc: 0,
+    align: 0x200000,
+    pageSize: 4096,
+    pageStructSize: 64,
+    checksum: 0n,
+  };
+}
+
+function sampleBtt(): BttFields {
+  return {
+    signature: Uint8Array.from(Buffer.from('BTT_ARENA_INFO\0\0', 'latin1')),
+    uuid: '33333333-3333-3333-3333-333333333333',
+    parentUuid: '00000000-0000-0000-0000-000000000000',
+    flags: 0,
+    versionMajor: 2,
+    versionMinor: 0,
+    externalLbasize: 4096,
+    externalNlba: 1000,
+    internalLbasize: 4096,
+    internalNlba: 1256,
+    nfree: 256,
+    infosize: 4096,
+    nextoff: 0n,
+    dataoff: 4096n,
+    mapoff: 0x1000000n,
+    logoff: 0x1100000n,
+    info2off: 0x1200000n,
+    checksum: 0n,
+  };
+}
+
+/** Bad values per kind (each must be refused). */
+const BAD: Record<string, [string, unknown][]> = {
+  u16: [['65536', 65536], ['-1', -1], ['1.5', 1.5], ['NaN', NaN], ['Infinity', Infinity], ['bigint 1n', 1n], ['string "1"', '1'], ['undefined', undefined]],
+  u32: [['2^32', 2 ** 32], ['-1', -1], ['0.5', 0.5], ['NaN', NaN], ['bigint 1n', 1n], ['undefined', undefined]],
+  u64: [['2^64', 1n << 64n], ['-1n', -1n], ['number 5', 5], ['undefined', undefined]],
+  uuid: [
+    ['foo', 'foo'],
+    ['empty', ''],
+    ['35 chars', '11111111-2222-3333-4444-55555555555'],
+    ['37 chars', '11111111-2222-3333-4444-5555555555555'],
+    ['no hyphens', '11111111222233334444555555555555'],
+    ['braces', '{11111111-2222-3333-4444-555555555555}'],
+    ['non-hex', '1111111g-2222-3333-4444-555555555555'],
+    ['hyphen misplaced', '1111111-12222-3333-4444-555555555555'],
+    ['trailing newline', '11111111-2222-3333-4444-555555555555\n'],
+    ['bytes', new Uint8Array(16)],
+  ],
+  sig16: [['15 bytes', new Uint8Array(15)], ['17 bytes', new Uint8Array(17)], ['string', 'NVDIMM_PFN_INFO\0']],
+};
+
+function badCases(table: readonly { name: string; offset: number; kind: string }[]): [string, string, number, unknown][] {
+  return table.filter((f) => f.kind !== 'pad').flatMap((f) => (BAD[f.kind] ?? []).map(([label, v]) => [f.name, label, f.offset, v] as [string, string, number, unknown]));
+}
+
+function expectInvalidField(fn: () => unknown, field: string, offset: number): void {
+  let caught: unknown;
+  try {
+    fn();
+  } catch (e) {
+    caught = e;
+  }
+  expect(caught).toBeInstanceOf(InvalidFieldError);
+  expect(caught).toMatchObject({ code: 'invalid-field', field, offset });
+  expect((caught as Error).message.startsWith(`at 0x${offset.toString(16)} (${field}): `)).toBe(true);
+}
+
+describe('encode refuses out-of-range values with InvalidFieldError (code, field, offset)', () => {
+  test.each(badCases(PFN_FIELDS))('pfn %s = %s', (field, _label, offset, v) => {
+    expectInvalidField(() => encodePfnBlock({ ...sampleFields(), [field]: v } as PfnFields), field, offset);
+    expectInvalidField(() => encodePfnBlock({ ...sampleFields(), [field]: v } as PfnFields, { checksum: 'keep' }), field, offset);
+    expectInvalidField(() => patchPfnBlock(encodePfnBlock(sampleFields()), { [field]: v } as Partial<PfnFields>), field, offset);
+  });
+
+  test.each(badCases(BTT_FIELDS))('btt %s = %s', (field, _label, offset, v) => {
+    expectInvalidField(() => encodeBttBlock({ ...sampleBtt(), [field]: v } as BttFields), field, offset);
+  });
+
+  test.each([
+    ['u16 max', 'versionMinor', 0xffff],
+    ['u32 max', 'flags', 0xffffffff],
+    ['u64 max', 'dataoff', U64_MAX],
+    ['u64 2^63', 'npfns', 1n << 63n],
+    ['u64 0', 'checksum', 0n],
+  ])('accepts the %s boundary', (_l, field, v) => {
+    expect(() => encodePfnBlock({ ...sampleFields(), [field]: v } as PfnFields)).not.toThrow();
+  });
+
+  test('patchPfnBlock refuses an unknown field', () => {
+    expect(() => patchPfnBlock(encodePfnBlock(sampleFields()), { bogus: 1 } as unknown as Partial<PfnFields>)).toThrow(InvalidFieldError);
+    expect(() => patchPfnBlock(encodePfnBlock(sampleFields()), { padding: 1 } as unknown as Partial<PfnFields>)).toThrow(InvalidFieldError);
+  });
+});
+
+describe('short input throws TruncatedError', () => {
+  test.each([0, 1, 94, 4087, 4095])('decodePfnBlock / decodeBttBlock of %d bytes', (n) => {
+    for (const fn of [() => decodePfnBlock(new Uint8Array(n)), () => decodeBttBlock(new Uint8Array(n)), () => pfnCodec.decode(Buffer.alloc(n))]) {
+      expect(fn).toThrow(TruncatedError);
+      expect(fn).toThrow(expect.objectContaining({ code: 'truncated' }));
+    }
+  });
+
+  test('a 4096-byte window of a short sub-array is still truncated', () => {
+    const big = new Uint8Array(8192);
+    expect(() => decodePfnBlock(big.subarray(4097))).toThrow(TruncatedError);
+  });
+
+  test.each([0, 4096, 8191])('findBlocks of a %d-byte head', (n) => {
+    expect(() => findBlocks(new Uint8Array(n))).toThrow(expect.objectContaining({ code: 'truncated' }));
+  });
+
+  test('patchPfnBlock of a short block', () => {
+    expect(() => patchPfnBlock(new Uint8Array(4000), { flags: 1 })).toThrow(expect.objectContaining({ code: 'truncated' }));
+  });
+});
+
+describe('fuzz: every input decodes or throws our error class (STYLE.md #10)', () => {
+  test('random bytes of random length', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 0, maxLength: 9000 }), (b) => {
+        for (const fn of [() => decodePfnBlock(b), () => decodeBttBlock(b), () => findBlocks(b)]) {
+          try {
+            fn();
+          } catch (e) {
+            expect(e).toBeInstanceOf(TruncatedError);
+          }
+        }
+      }),
+      { numRuns: 150 },
+    );
+    expect(decodePfnBlock(encodePfnBlock(sampleFields())).checksumValid).toBe(true);
+  });
+});
