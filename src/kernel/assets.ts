@@ -1,0 +1,376 @@
+/**
+ * Kernel assets for the real-kernel harness: the Debian kernel package (found
+ * in the cache or fetched with `apt-get download`), the vmlinuz and nvdimm
+ * modules extracted from it, and the cached initramfs (static busybox + /init
+ * + modules) that the guest boots. Nothing is installed into /boot.
+ *
+ * Cache layout (default ~/.cache/nd-infoblock, env ND_INFOBLOCK_CACHE):
+ *   debs/linux-image-*.deb          downloaded packages (scripts/kernel/setup.sh uses the same place)
+ *   kernels/<deb name>/vmlinuz      extracted kernel
+ *   kernels/<deb name>/modules/*.ko the needed modules, decompressed
+ *   initramfs/<sha256 prefix>.cpio.gz
+ */
+
+import { execFile, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { constants as fsc, promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import * as zlib from 'node:zlib';
+
+import { writeCpioNewc, type CpioEntry } from './cpio';
+import { APT_INSTALL_HINT, KERNEL_SETUP_HINT, KernelHarnessError } from './errors';
+import { guestInitScript } from './init-script';
+
+const execFileP = promisify(execFile);
+
+/** Modules the guest loads, in this order (their dependencies are added before them). */
+export const REQUIRED_MODULES: readonly string[] = ['libnvdimm', 'nd_btt', 'nd_pmem', 'nfit', 'device_dax', 'dax_pmem'];
+
+/** Everything a boot needs. */
+export interface KernelAssets {
+  /** Path of the kernel image (bzImage) QEMU boots with -kernel. */
+  kernelImage: string;
+  /** Path of the gzip'ed newc initramfs. */
+  initramfs: string;
+  /** Module names in load order (dependencies first). */
+  modules: string[];
+  /** Where the kernel came from: the .deb path, or the user's kernel image. */
+  source: string;
+}
+
+export interface AssetOptions {
+  /** A kernel image to boot instead of the Debian package's. Requires modulesDir. */
+  kernelImage?: string;
+  /** A directory searched recursively for the modules (.ko, .ko.xz, .ko.zst, .ko.gz). */
+  modulesDir?: string;
+  /** Overrides the cache directory. */
+  cacheDir?: string;
+  /** Called with one-line progress messages (downloads, extraction). */
+  log?: (line: string) => void;
+}
+
+/** The cache directory: $ND_INFOBLOCK_CACHE, else ~/.cache/nd-infoblock. */
+export function cacheDir(): string {
+  const env = process.env['ND_INFOBLOCK_CACHE'];
+  if (env !== undefined && env !== '') return path.resolve(env);
+  return path.join(os.homedir(), '.cache', 'nd-infoblock');
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await fs.access(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Absolute path of an executable on PATH, or null. */
+export async function findOnPath(cmd: string): Promise<string | null> {
+  for (const dir of (process.env['PATH'] ?? '/usr/bin:/bin').split(':')) {
+    if (dir === '') continue;
+    const p = path.join(dir, cmd);
+    try {
+      await fs.access(p, fsc.X_OK);
+      return p;
+    } catch {
+      /* next */
+    }
+  }
+  return null;
+}
+
+async function requireTool(cmd: string, pkg: string): Promise<string> {
+  const p = await findOnPath(cmd);
+  if (p === null) throw new KernelHarnessError('tool-missing', `${cmd} not found: install it with apt-get install -y ${pkg}`);
+  return p;
+}
+
+/** Compare Debian-ish version strings segment by segment (numbers numerically). */
+export function compareVersions(a: string, b: string): number {
+  const sa = a.split(/(\d+)/);
+  const sb = b.split(/(\d+)/);
+  for (let i = 0; i < Math.max(sa.length, sb.length); i++) {
+    const x = sa[i] ?? '';
+    const y = sb[i] ?? '';
+    if (x === y) continue;
+    if (/^\d+$/.test(x) && /^\d+$/.test(y)) return Number(x) - Number(y);
+    return x < y ? -1 : 1;
+  }
+  return 0;
+}
+
+/**
+ * The kernel package to use: $ND_INFOBLOCK_KERNEL_PKG, else the `-unsigned`
+ * variant of whatever `linux-image-amd64` currently depends on.
+ */
+async function resolveKernelPackageName(): Promise<string> {
+  const env = process.env['ND_INFOBLOCK_KERNEL_PKG'];
+  if (env !== undefined && env !== '') return env;
+  const aptCache = await findOnPath('apt-cache');
+  if (aptCache === null) {
+    throw new KernelHarnessError('kernel-missing', `no kernel package in the cache and no apt-cache to find one: run ${KERNEL_SETUP_HINT} on a Debian machine`);
+  }
+  const { stdout } = await execFileP(aptCache, ['show', '--no-all-versions', 'linux-image-amd64'], { maxBuffer: 1 << 20 }).catch((e: unknown) => {
+    throw new KernelHarnessError('kernel-missing', `apt-cache knows no linux-image-amd64: run apt-get update, then ${KERNEL_SETUP_HINT}`, { cause: e });
+  });
+  const dep = /^Depends:.*?\b(linux-image-[0-9][\w.+-]*-amd64)\b/m.exec(stdout)?.[1];
+  if (dep === undefined) throw new KernelHarnessError('kernel-missing', 'cannot tell which kernel linux-image-amd64 depends on: set ND_INFOBLOCK_KERNEL_PKG');
+  const unsigned = `${dep}-unsigned`;
+  const probe = await execFileP(aptCache, ['show', '--no-all-versions', unsigned]).then(
+    () => true,
+    () => false,
+  );
+  return probe ? unsigned : dep;
+}
+
+/** The newest cached kernel .deb (optionally of one package), or null. */
+async function cachedDeb(dir: string, pkg: string | undefined): Promise<string | null> {
+  let names: string[];
+  try {
+    names = await fs.readdir(dir);
+  } catch {
+    return null;
+  }
+  const debs = names
+    .filter((n) => /^linux-image-.*_amd64\.deb$/.test(n))
+    .filter((n) => pkg === undefined || n.startsWith(`${pkg}_`))
+    .filter((n) => !/-(rt|cloud)-amd64/.test(n))
+    .sort(compareVersions);
+  const last = debs[debs.length - 1];
+  return last === undefined ? null : path.join(dir, last);
+}
+
+/**
+ * Path of the kernel .deb: $ND_INFOBLOCK_KERNEL_DEB, else the newest one in
+ * <cache>/debs, else one fetched there with `apt-get download`.
+ */
+export async function locateKernelDeb(opts: AssetOptions = {}): Promise<string> {
+  const envDeb = process.env['ND_INFOBLOCK_KERNEL_DEB'];
+  if (envDeb !== undefined && envDeb !== '') {
+    if (!(await exists(envDeb))) throw new KernelHarnessError('kernel-missing', `ND_INFOBLOCK_KERNEL_DEB=${envDeb} does not exist`);
+    return path.resolve(envDeb);
+  }
+  const debs = path.join(opts.cacheDir ?? cacheDir(), 'debs');
+  const envPkg = process.env['ND_INFOBLOCK_KERNEL_PKG'];
+  const found = await cachedDeb(debs, envPkg !== undefined && envPkg !== '' ? envPkg : undefined);
+  if (found !== null) return found;
+  const aptGet = await findOnPath('apt-get');
+  if (aptGet === null) throw new KernelHarnessError('kernel-missing', `no kernel package in ${debs} and no apt-get: run ${KERNEL_SETUP_HINT}`);
+  const pkg = await resolveKernelPackageName();
+  await fs.mkdir(debs, { recursive: true });
+  opts.log?.(`downloading ${pkg} into ${debs} (apt-get download)...`);
+  try {
+    await execFileP(aptGet, ['download', pkg], { cwd: debs, maxBuffer: 16 << 20 });
+  } catch (e: unknown) {
+    throw new KernelHarnessError('kernel-missing', `apt-get download ${pkg} failed: run apt-get update, then ${KERNEL_SETUP_HINT}`, { cause: e });
+  }
+  const got = await cachedDeb(debs, pkg);
+  if (got === null) throw new KernelHarnessError('kernel-missing', `apt-get download ${pkg} left no .deb in ${debs}`);
+  return got;
+}
+
+/** Map module name (with '-' read as '_') → file, for every module under dir. */
+async function indexModules(dir: string): Promise<Map<string, string>> {
+  const index = new Map<string, string>();
+  const walk = async (d: string): Promise<void> => {
+    for (const ent of await fs.readdir(d, { withFileTypes: true })) {
+      const p = path.join(d, ent.name);
+      if (ent.isDirectory()) await walk(p);
+      else {
+        const m = /^(.+)\.ko(\.(xz|zst|gz))?$/.exec(ent.name);
+        if (m?.[1] !== undefined) {
+          const name = m[1].replace(/-/g, '_');
+          if (!index.has(name)) index.set(name, p);
+        }
+      }
+    }
+  };
+  await walk(dir);
+  return index;
+}
+
+/** The bytes of a module file, decompressed (.xz needs xz, .zst needs zstd). */
+export async function readModule(file: string): Promise<Buffer> {
+  if (file.endsWith('.ko')) return fs.readFile(file);
+  if (file.endsWith('.gz')) return zlib.gunzipSync(await fs.readFile(file));
+  const [tool, pkg] = file.endsWith('.xz') ? ['xz', 'xz-utils'] : ['zstd', 'zstd'];
+  const bin = await requireTool(tool, pkg);
+  const { stdout } = await execFileP(bin, ['-dc', file], { encoding: 'buffer', maxBuffer: 256 << 20 });
+  return stdout;
+}
+
+/** The `depends=` list from a module's .modinfo strings. */
+export function moduleDepends(ko: Buffer): string[] {
+  const key = Buffer.from('\0depends=', 'ascii');
+  const at = ko.indexOf(key);
+  if (at < 0) return [];
+  const start = at + key.length;
+  const end = ko.indexOf(0, start);
+  const list = ko.subarray(start, end < 0 ? undefined : end).toString('ascii');
+  return list === '' ? [] : list.split(',').map((s) => s.trim().replace(/-/g, '_')).filter((s) => s !== '');
+}
+
+/**
+ * Resolve the required modules and their dependencies in `dir`, returning
+ * decompressed bytes in load order (dependencies first).
+ */
+export async function resolveModules(dir: string, required: readonly string[] = REQUIRED_MODULES): Promise<{ name: string; data: Buffer }[]> {
+  const index = await indexModules(dir);
+  const out: { name: string; data: Buffer }[] = [];
+  const done = new Set<string>();
+  const visiting = new Set<string>();
+  const visit = async (name: string, wantedBy: string | null): Promise<void> => {
+    if (done.has(name) || visiting.has(name)) return;
+    const file = index.get(name);
+    if (file === undefined) {
+      const why = wantedBy === null ? '' : ` (needed by ${wantedBy})`;
+      throw new KernelHarnessError('module-missing', `kernel module ${name}${why} not found under ${dir}`);
+    }
+    visiting.add(name);
+    const data = await readModule(file);
+    for (const dep of moduleDepends(data)) await visit(dep, name);
+    visiting.delete(name);
+    done.add(name);
+    out.push({ name, data });
+  };
+  for (const m of required) await visit(m, null);
+  return out;
+}
+
+/** True when the ELF file has no PT_INTERP program header (statically linked). */
+export function isStaticElf(buf: Buffer): boolean {
+  if (buf.length < 64 || buf.readUInt32BE(0) !== 0x7f454c46 || buf[4] !== 2 || buf[5] !== 1) return false;
+  const phoff = Number(buf.readBigUInt64LE(32));
+  const phentsize = buf.readUInt16LE(54);
+  const phnum = buf.readUInt16LE(56);
+  for (let i = 0; i < phnum; i++) {
+    const off = phoff + i * phentsize;
+    if (off + 4 > buf.length) return false;
+    if (buf.readUInt32LE(off) === 3) return false;
+  }
+  return true;
+}
+
+/** The static busybox to put in the initramfs: $ND_INFOBLOCK_BUSYBOX or /bin/busybox. */
+export async function locateBusybox(): Promise<Buffer> {
+  const env = process.env['ND_INFOBLOCK_BUSYBOX'];
+  const candidates = env !== undefined && env !== '' ? [env] : ['/bin/busybox', '/usr/bin/busybox', '/usr/lib/initramfs-tools/bin/busybox'];
+  for (const c of candidates) {
+    let buf: Buffer;
+    try {
+      buf = await fs.readFile(c);
+    } catch {
+      continue;
+    }
+    if (isStaticElf(buf)) return buf;
+  }
+  throw new KernelHarnessError('busybox-missing', `no statically linked busybox found (${candidates.join(', ')}): ${APT_INSTALL_HINT}`);
+}
+
+async function writeAtomic(file: string, data: Uint8Array): Promise<void> {
+  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+  await fs.writeFile(tmp, data);
+  await fs.rename(tmp, file);
+}
+
+/** Extract vmlinuz and the modules' tree from a kernel .deb (cached by deb name). */
+async function extractDeb(deb: string, cache: string, log?: (line: string) => void): Promise<{ kernelImage: string; modulesDir: string }> {
+  const dir = path.join(cache, 'kernels', path.basename(deb, '.deb'));
+  const kernelImage = path.join(dir, 'vmlinuz');
+  const modulesDir = path.join(dir, 'modules');
+  if ((await exists(path.join(dir, 'ready'))) && (await exists(kernelImage))) return { kernelImage, modulesDir };
+  const dpkgDeb = await requireTool('dpkg-deb', 'dpkg');
+  log?.(`extracting ${path.basename(deb)}...`);
+  await fs.mkdir(path.dirname(dir), { recursive: true });
+  const tmp = await fs.mkdtemp(path.join(path.dirname(dir), 'extract-'));
+  try {
+    await execFileP(dpkgDeb, ['-x', deb, tmp], { maxBuffer: 16 << 20 });
+    const boot = path.join(tmp, 'boot');
+    const vmlinuz = (await fs.readdir(boot).catch(() => [] as string[])).find((n) => n.startsWith('vmlinuz'));
+    if (vmlinuz === undefined) throw new KernelHarnessError('kernel-missing', `${deb} holds no boot/vmlinuz-*`);
+    let tree: string | null = null;
+    for (const cand of ['lib/modules', 'usr/lib/modules']) if (await exists(path.join(tmp, cand))) tree = path.join(tmp, cand);
+    if (tree === null) throw new KernelHarnessError('module-missing', `${deb} holds no lib/modules tree`);
+    const mods = await resolveModules(tree);
+    await fs.rm(dir, { recursive: true, force: true });
+    await fs.mkdir(modulesDir, { recursive: true });
+    await fs.copyFile(path.join(boot, vmlinuz), kernelImage);
+    for (const m of mods) await fs.writeFile(path.join(modulesDir, `${m.name}.ko`), m.data);
+    await fs.writeFile(path.join(dir, 'ready'), `${path.basename(deb)}\n`);
+  } finally {
+    await fs.rm(tmp, { recursive: true, force: true });
+  }
+  return { kernelImage, modulesDir };
+}
+
+/** Build (or reuse) the initramfs for these modules. */
+async function buildInitramfs(cache: string, modules: { name: string; data: Buffer }[], log?: (line: string) => void): Promise<string> {
+  const busybox = await locateBusybox();
+  const init = guestInitScript(modules.map((m) => m.name));
+  const h = createHash('sha256');
+  h.update(init).update(busybox);
+  for (const m of modules) h.update(m.name).update(m.data);
+  const dir = path.join(cache, 'initramfs');
+  const file = path.join(dir, `${h.digest('hex').slice(0, 16)}.cpio.gz`);
+  if (await exists(file)) return file;
+  log?.('building initramfs...');
+  const entries: CpioEntry[] = [
+    { kind: 'dir', name: 'bin' },
+    { kind: 'dir', name: 'dev' },
+    { kind: 'chardev', name: 'dev/console', major: 5, minor: 1 },
+    { kind: 'dir', name: 'proc' },
+    { kind: 'dir', name: 'sys' },
+    { kind: 'dir', name: 'tmp' },
+    { kind: 'dir', name: 'lib' },
+    { kind: 'dir', name: 'lib/modules' },
+    { kind: 'file', name: 'bin/busybox', data: busybox, mode: 0o755 },
+    { kind: 'symlink', name: 'bin/sh', target: 'busybox' },
+    { kind: 'file', name: 'init', data: Buffer.from(init, 'utf8'), mode: 0o755 },
+    ...modules.map((m): CpioEntry => ({ kind: 'file', name: `lib/modules/${m.name}.ko`, data: m.data })),
+  ];
+  await fs.mkdir(dir, { recursive: true });
+  await writeAtomic(file, zlib.gzipSync(writeCpioNewc(entries), { level: 6 }));
+  return file;
+}
+
+/**
+ * Everything a boot needs, fetched/extracted/built on first use and cached.
+ * With kernelImage + modulesDir the Debian package is not used at all.
+ */
+export async function prepareKernelAssets(opts: AssetOptions = {}): Promise<KernelAssets> {
+  const cache = opts.cacheDir ?? cacheDir();
+  await fs.mkdir(cache, { recursive: true });
+  if ((opts.kernelImage === undefined) !== (opts.modulesDir === undefined)) {
+    throw new KernelHarnessError('kernel-missing', '--kernel-image and --modules must be given together');
+  }
+  let kernelImage: string;
+  let modules: { name: string; data: Buffer }[];
+  let source: string;
+  if (opts.kernelImage !== undefined && opts.modulesDir !== undefined) {
+    kernelImage = path.resolve(opts.kernelImage);
+    if (!(await exists(kernelImage))) throw new KernelHarnessError('kernel-missing', `kernel image ${kernelImage} does not exist`);
+    if (!(await exists(opts.modulesDir))) throw new KernelHarnessError('module-missing', `modules directory ${opts.modulesDir} does not exist`);
+    modules = await resolveModules(path.resolve(opts.modulesDir));
+    source = kernelImage;
+  } else {
+    const deb = await locateKernelDeb({ ...opts, cacheDir: cache });
+    const ex = await extractDeb(deb, cache, opts.log);
+    kernelImage = ex.kernelImage;
+    modules = await resolveModules(ex.modulesDir);
+    source = deb;
+  }
+  const initramfs = await buildInitramfs(cache, modules, opts.log);
+  return { kernelImage, initramfs, modules: modules.map((m) => m.name), source };
+}
+
+/** Run a command, resolving with its exit code (used by the harness for cp). */
+export function runQuiet(cmd: string, args: readonly string[]): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { stdio: 'ignore' });
+    child.on('error', () => resolve(-1));
+    child.on('close', (code) => resolve(code ?? -1));
+  });
+}

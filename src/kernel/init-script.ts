@@ -1,0 +1,78 @@
+/**
+ * The guest's /init (a busybox sh script) and the markers of the report it
+ * prints on the serial console. The script loads the nvdimm modules, waits
+ * until every expected region exists and the nd bus has finished probing,
+ * dumps sysfs and the kernel log between the markers, and powers off.
+ *
+ * Report format (one record per line, sections introduced by `%name`):
+ *   %nd     `<dev>/<attr>:<value>` for the nd bus devices (grep -H output)
+ *   %block  `/sys/devices/.../<parent>/block/pmemN` (realpath of /sys/block/*),
+ *           then `pmemN/size:<512-byte sectors>`
+ *   %dax    realpath of /sys/bus/dax/devices/*, then `daxX.Y/<attr>:<value>`
+ *   %dmesg  the kernel log since just before the first insmod
+ *   %insmod `<module> failed` for a module that did not load
+ */
+
+export const REPORT_BEGIN = '@@ND-INFOBLOCK-REPORT-BEGIN v1@@';
+export const REPORT_END = '@@ND-INFOBLOCK-REPORT-END@@';
+/** Kernel command-line key telling the guest how many regions to wait for. */
+export const REGIONS_PARAM = 'ndib.regions';
+
+const ND_ATTRS = ['devtype', 'mode', 'resource', 'size', 'align', 'uuid', 'holder', 'namespace', 'uevent', 'force_raw'];
+const DAX_ATTRS = ['size', 'resource', 'align'];
+
+/** The /init script for a guest that loads `modules` (bare names, in order). */
+export function guestInitScript(modules: readonly string[]): string {
+  for (const m of modules) {
+    if (!/^[A-Za-z0-9_-]+$/.test(m)) throw new Error(`unsafe module name: ${m}`);
+  }
+  const nd = ND_ATTRS.map((a) => `*/${a}`).join(' ');
+  const dax = DAX_ATTRS.map((a) => `*/${a}`).join(' ');
+  return `#!/bin/busybox sh
+# nd-infoblock kernel harness: guest init (generated; see src/kernel/init-script.ts)
+/bin/busybox mkdir -p /proc /sys /dev /tmp
+/bin/busybox --install -s /bin
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev 2>/dev/null
+# Keep kernel messages off the serial console: they would interleave with the report.
+echo 1 > /proc/sys/kernel/printk
+want=$(sed -n 's/.*${REGIONS_PARAM}=\\([0-9]*\\).*/\\1/p' /proc/cmdline)
+dmesg -c > /dev/null
+failed=""
+for m in ${modules.join(' ')}; do
+  insmod /lib/modules/$m.ko 2>/dev/null || failed="$failed $m"
+done
+# Settle: all regions registered, nd bus probing flushed, device lists stable.
+i=0
+while [ $i -lt 200 ]; do
+  n=$(ls -d /sys/bus/nd/devices/region* 2>/dev/null | wc -l)
+  [ "$n" -ge "\${want:-0}" ] && break
+  i=$((i+1)); sleep 0.1
+done
+prev=""
+i=0
+while [ $i -lt 100 ]; do
+  cat /sys/bus/nd/devices/ndbus*/wait_probe > /dev/null 2>&1
+  cur=$(ls /sys/bus/nd/devices /sys/bus/dax/devices /sys/block 2>/dev/null)
+  [ -n "$prev" ] && [ "$cur" = "$prev" ] && break
+  prev="$cur"; i=$((i+1)); sleep 0.1
+done
+echo "${REPORT_BEGIN}"
+echo "%insmod"
+for m in $failed; do echo "$m failed"; done
+echo "%nd"
+if cd /sys/bus/nd/devices 2>/dev/null; then grep -H . ${nd} 2>/dev/null; fi
+echo "%block"
+realpath /sys/block/* 2>/dev/null
+if cd /sys/block 2>/dev/null; then grep -H . pmem*/size 2>/dev/null; fi
+echo "%dax"
+realpath /sys/bus/dax/devices/* 2>/dev/null
+if cd /sys/bus/dax/devices 2>/dev/null; then grep -H . ${dax} 2>/dev/null; fi
+echo "%dmesg"
+dmesg
+echo "${REPORT_END}"
+poweroff -f
+`;
+}

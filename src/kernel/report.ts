@@ -1,0 +1,152 @@
+/**
+ * Parser for the report the guest /init prints between the markers (format:
+ * src/kernel/init-script.ts). Pure: text in, structured sysfs/dmesg data out.
+ */
+
+import { REPORT_BEGIN, REPORT_END } from './init-script';
+
+/** One kernel log line, split into the device prefix and the text after it. */
+export interface KernelMessage {
+  /** Device the kernel printed the line for (`pfn2.1`, `namespace2.0`), or null. */
+  device: string | null;
+  /** Driver prefix (`nd_pmem`, `dax_pmem`); null when the device had none bound. */
+  driver: string | null;
+  /** The text after `driver device: ` (or after the timestamp when there is no device). */
+  text: string;
+  /** The whole line as dmesg printed it. */
+  line: string;
+}
+
+export interface BlockDeviceReport {
+  name: string; // pmem0, pmem0s
+  parent: string | null; // the nd device it hangs off: namespace0.0, pfn0.1, btt0.1
+  sectors: bigint | null; // /sys/block/<name>/size (512-byte sectors)
+}
+
+export interface DaxDeviceReport {
+  name: string; // dax1.0 on the dax bus
+  parent: string | null; // the nd dax device: dax1.1
+  attrs: Record<string, string>;
+}
+
+export interface GuestReport {
+  /** nd bus device → attribute → value; `driver` comes from uevent's DRIVER=. */
+  nd: Map<string, Record<string, string>>;
+  blocks: BlockDeviceReport[];
+  dax: DaxDeviceReport[];
+  messages: KernelMessage[];
+  insmodFailed: string[];
+}
+
+const DEVICE_NAME = /^(?:namespace|pfn|dax|btt|region|pmem|nmem|ndbus)\d+(?:\.\d+|s)?$/;
+
+/** Split one dmesg line into device / driver / text. */
+export function parseKernelLine(line: string): KernelMessage {
+  const ts = /^\[\s*[\d.]+\]\s?(.*)$/.exec(line);
+  const rest = ts?.[1] ?? line;
+  const m = /^\s*(?:(\S+)\s+)?(\S+):\s(.*)$/.exec(rest);
+  if (m !== null && m[2] !== undefined && DEVICE_NAME.test(m[2])) {
+    return { device: m[2], driver: m[1] ?? null, text: m[3] ?? '', line };
+  }
+  return { device: null, driver: null, text: rest.trim(), line };
+}
+
+/** Extract and parse the report from a serial log; null when the markers are missing. */
+export function parseGuestReport(serial: string): GuestReport | null {
+  const begin = serial.indexOf(REPORT_BEGIN);
+  if (begin < 0) return null;
+  const end = serial.indexOf(REPORT_END, begin);
+  if (end < 0) return null;
+  const lines = serial.slice(begin + REPORT_BEGIN.length, end).split(/\r?\n/);
+  const report: GuestReport = { nd: new Map(), blocks: [], dax: [], messages: [], insmodFailed: [] };
+  const blocks = new Map<string, BlockDeviceReport>();
+  const dax = new Map<string, DaxDeviceReport>();
+  let section = '';
+  for (const raw of lines) {
+    const line = raw.replace(/\r$/, '');
+    if (line === '') continue;
+    if (/^%[a-z]+$/.test(line)) {
+      section = line.slice(1);
+      continue;
+    }
+    switch (section) {
+      case 'insmod':
+        report.insmodFailed.push(line.split(' ')[0] ?? line);
+        break;
+      case 'nd': {
+        const m = /^([^/\s]+)\/([a-z_]+):(.*)$/.exec(line);
+        if (m === null || m[1] === undefined || m[2] === undefined) break;
+        const attrs = report.nd.get(m[1]) ?? {};
+        const value = m[3] ?? '';
+        if (m[2] === 'uevent') {
+          const d = /^DRIVER=(.*)$/.exec(value);
+          if (d?.[1] !== undefined) attrs['driver'] = d[1];
+        } else {
+          attrs[m[2]] = value;
+        }
+        report.nd.set(m[1], attrs);
+        break;
+      }
+      case 'block': {
+        if (line.startsWith('/')) {
+          const parts = line.split('/');
+          const name = parts[parts.length - 1] ?? '';
+          const parent = parts[parts.length - 2] === 'block' ? (parts[parts.length - 3] ?? null) : null;
+          if (name.startsWith('pmem')) blocks.set(name, { name, parent, sectors: null });
+          break;
+        }
+        const m = /^([^/\s]+)\/size:(\d+)$/.exec(line);
+        if (m?.[1] !== undefined && m[2] !== undefined) {
+          const b = blocks.get(m[1]) ?? { name: m[1], parent: null, sectors: null };
+          b.sectors = BigInt(m[2]);
+          blocks.set(m[1], b);
+        }
+        break;
+      }
+      case 'dax': {
+        if (line.startsWith('/')) {
+          const parts = line.split('/');
+          const name = parts[parts.length - 1] ?? '';
+          dax.set(name, { name, parent: parts[parts.length - 2] ?? null, attrs: {} });
+          break;
+        }
+        const m = /^([^/\s]+)\/([a-z_]+):(.*)$/.exec(line);
+        if (m?.[1] !== undefined && m[2] !== undefined) {
+          const d = dax.get(m[1]) ?? { name: m[1], parent: null, attrs: {} };
+          d.attrs[m[2]] = m[3] ?? '';
+          dax.set(m[1], d);
+        }
+        break;
+      }
+      case 'dmesg':
+        report.messages.push(parseKernelLine(line));
+        break;
+      default:
+        break;
+    }
+  }
+  report.blocks = [...blocks.values()];
+  report.dax = [...dax.values()];
+  return report;
+}
+
+/** The nd region number a device name belongs to (`pfn3.1` → 3), or null. */
+export function regionOfDevice(name: string): number | null {
+  const m = /^(?:namespace|pfn|dax|btt|region)(\d+)(?:\.\d+)?$/.exec(name);
+  return m?.[1] === undefined ? null : Number(m[1]);
+}
+
+/** Every region number a kernel message mentions (its device prefix and names in its text). */
+export function regionsOfMessage(msg: KernelMessage, blockParents: ReadonlyMap<string, string>): Set<number> {
+  const out = new Set<number>();
+  const consider = (name: string): void => {
+    const parent = blockParents.get(name);
+    const r = regionOfDevice(parent ?? name);
+    if (r !== null) out.add(r);
+  };
+  if (msg.device !== null) consider(msg.device);
+  for (const m of msg.text.matchAll(/\b((?:namespace|pfn|dax|btt|region)\d+(?:\.\d+)?|pmem\d+s?)\b/g)) {
+    if (m[1] !== undefined) consider(m[1]);
+  }
+  return out;
+}
