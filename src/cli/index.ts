@@ -6,18 +6,13 @@
  */
 import { Command, CommanderError } from 'commander';
 import { InfoblockError } from '../format/errors';
+import { ExitCode } from './exit-code';
 import { processIo, type CliIo } from './io';
 import { registerRead } from './read';
 import { registerWrite } from './write';
 
 export type { CliIo } from './io';
 
-/** Thrown by a command's action to finish with an exit code after printing. */
-export class ExitCode extends Error {
-  constructor(readonly code: number) {
-    super(`exit ${code}`);
-  }
-}
 
 export type Register = (program: Command, io: CliIo) => void;
 
@@ -32,7 +27,7 @@ function buildProgram(io: CliIo): Command {
   const program = new Command('infoblock');
   program
     .description('Read, write, check, migrate and fuzz Linux NVDIMM pfn/dax info-blocks')
-    .version('0.1.0')
+    .version('0.1.0', '--version', 'print the version') // not -V: read uses -V for --verify
     .configureOutput({
       writeOut: (s) => io.stdout(s),
       writeErr: (s) => io.stderr(s),

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { describeBlock } from '../format/describe';
 import { findBlocks, type FoundBlock } from '../format/head';
 import { ndctlJson, readSummaryLine } from '../format/ndctl-json';
+import { ExitCode } from './exit-code';
 import { readHead, readStdinHead, type CliIo } from './io';
 import { sizeArg } from './options';
 
@@ -25,12 +26,21 @@ export function registerRead(program: Command, io: CliIo): void {
     .option('-u, --human', 'JSON with sizes as hex strings, as ndctl -u (implies --json)')
     .option('-V, --verify', 'drop blocks whose checksum fails')
     .option('--offset <BYTES>', 'byte offset of the namespace inside FILE', sizeArg('offset'), 0n)
-    .addHelpText('after', '\nstderr always ends with "read N infoblock(s)". Exit 0 when every input was read, 2 on a bad input.')
+    .addHelpText('after', '\nstderr always ends with "read N infoblock(s)", N counting the inputs read (as ndctl). Exit 0 when every input was read, 2 on a bad input.')
     .action(async (files: string[], opts: ReadOpts) => {
       const found: { file: string; block: FoundBlock }[] = [];
       const inputs = files.length === 0 ? [null] : files;
+      let inputsRead = 0;
       for (const file of inputs) {
-        const head = file === null ? await readStdinHead(io, opts.offset) : readHead(file, opts.offset);
+        let head: Uint8Array;
+        try {
+          head = file === null ? await readStdinHead(io, opts.offset) : readHead(file, opts.offset);
+        } catch (e) {
+          // Like ndctl, the closing line still reports what was read.
+          io.stderr(`infoblock: ${e instanceof Error ? e.message : String(e)}\n${readSummaryLine(inputsRead)}\n`);
+          throw new ExitCode(2);
+        }
+        inputsRead++;
         for (const block of findBlocks(head)) {
           if (opts.verify === true && !block.checksumValid) continue;
           found.push({ file: file ?? '<stdin>', block });
@@ -43,6 +53,6 @@ export function registerRead(program: Command, io: CliIo): void {
       } else {
         io.stdout(found.map(({ file, block }) => describeBlock(file, block)).join('\n\n') + '\n');
       }
-      io.stderr(readSummaryLine(found.length) + '\n');
+      io.stderr(readSummaryLine(inputsRead) + '\n');
     });
 }

@@ -10,18 +10,19 @@ import { recipeFields, type MapLocation, type Meaning, type NsMode } from '../fo
 import { randomUuid } from '../format/uuid';
 import { InvalidArgumentError } from '../format/errors';
 import { ioError, targetSize, UsageError, type CliIo } from './io';
-import { choiceArg, sizeArg } from './options';
+import { choiceArg } from './options';
+import { parseSize } from '../format/units';
 
 interface WriteOpts {
   output?: string;
   stdout?: boolean;
-  size?: bigint;
+  size?: string;
   mode: NsMode;
   map: MapLocation;
-  align?: bigint;
+  align?: string;
   uuid?: string;
   parentUuid?: string;
-  offset: bigint;
+  offset?: string;
   meaning: Meaning;
 }
 
@@ -29,13 +30,13 @@ interface WriteOpts {
 const MODE_ALIASES: Record<string, NsMode> = { fsdax: 'fsdax', memory: 'fsdax', devdax: 'devdax', dax: 'devdax' };
 
 function modeArg(v: string): NsMode {
-  const m = MODE_ALIASES[v];
+  const m = MODE_ALIASES[v.toLowerCase()];
   if (m === undefined) throw new InvalidArgumentError(`unsupported mode '${v}' (expected fsdax or devdax)`);
   return m;
 }
 
-/** Write the head at offset 0 of `path`: never truncates; a new file is made `size` bytes long (sparse). */
-function writeHeadToFile(path: string, head: Uint8Array, size: bigint, created: boolean): void {
+/** Write the head at offset 0 of `path` (created if missing, as ndctl does): never truncates or extends past 8 KiB. */
+function writeHeadToFile(path: string, head: Uint8Array, created: boolean): void {
   let fd: number;
   try {
     fd = fs.openSync(path, created ? 'wx' : 'r+');
@@ -45,7 +46,6 @@ function writeHeadToFile(path: string, head: Uint8Array, size: bigint, created: 
   try {
     const n = fs.writeSync(fd, head, 0, HEAD_SIZE, 0);
     if (n !== HEAD_SIZE) throw new Error(`short write (${n} bytes)`);
-    if (created && size > BigInt(HEAD_SIZE)) fs.ftruncateSync(fd, Number(size));
     fs.fsyncSync(fd);
   } catch (e) {
     throw ioError('write', path, e);
@@ -58,15 +58,15 @@ export function registerWrite(program: Command, io: CliIo): void {
   program
     .command('write')
     .description('Write a fresh 8 KiB namespace head (4 KiB of zeros, then the info-block), with ndctl write-infoblock options.')
-    .option('-o, --output <FILE>', 'image file or block device: only its first 8 KiB are written (a new file is created SIZE bytes long, sparse)')
+    .option('-o, --output <FILE>', 'image file or block device: only its first 8 KiB are written (a new file is 8 KiB, as with ndctl)')
     .option('-c, --stdout', 'write the 8 KiB head to standard output (needs --size)')
-    .option('-s, --size <SIZE>', 'namespace size (K/M/G/T suffixes, 0x hex); default: the size of --output', sizeArg('namespace size'))
+    .option('-s, --size <SIZE>', 'namespace size (K/M/G/T suffixes, 0x hex, 0 octal); default (or 0): the size of --output')
     .option('-m, --mode <MODE>', 'fsdax (NVDIMM_PFN_INFO) or devdax (NVDIMM_DAX_INFO)', modeArg, 'fsdax')
     .option('-M, --map <WHERE>', 'where the memmap lives: dev (mode PMEM) or mem (mode RAM)', choiceArg('map location', ['dev', 'mem'] as const), 'dev')
-    .option('-a, --align <ALIGN>', 'alignment: a power of two >= 4096 (default 2M)', sizeArg('namespace alignment'))
+    .option('-a, --align <ALIGN>', 'alignment: a power of two >= 4096 (default 2M)')
     .option('-u, --uuid <UUID>', 'uuid of the pfn/dax instance (default: random)')
     .option('-p, --parent-uuid <UUID>', 'uuid of the namespace (default: all-zero, label-less)')
-    .option('-O, --offset <OFFSET>', 'physical address of the namespace (start_pad/end_trunc are computed against it)', sizeArg('physical offset'), 0n)
+    .option('-O, --offset <OFFSET>', 'physical address of the namespace (start_pad/end_trunc are computed against it; default 0)')
     .option(
       '--meaning <M>',
       'dataoff meaning: legacy (Linux today, v1.4), map (raw-base relative, v2.4) or ndctl (bytes identical to ndctl 76)',
@@ -79,22 +79,27 @@ export function registerWrite(program: Command, io: CliIo): void {
       if (opts.stdout !== true && opts.output === undefined) throw new UsageError('specify --output FILE or --stdout');
       if (opts.stdout === true && opts.size === undefined) throw new UsageError('--size required with --stdout');
       const output = opts.output;
+      // Sign handling follows ndctl only where byte parity is the point.
+      const num = (text: string, what: string): bigint => parseSize(text, what, { signs: opts.meaning === 'ndctl' });
       const created = output !== undefined && !fs.existsSync(output);
-      if (created && opts.size === undefined) throw new UsageError(`'${output}' does not exist: give --size to create it`);
-      const size = opts.size ?? targetSize(output as string);
+      let size = opts.size === undefined ? 0n : num(opts.size, 'namespace size');
+      if (size === 0n && output !== undefined) {
+        if (created) throw new UsageError(`'${output}' does not exist: give --size to create it`);
+        size = targetSize(output);
+      }
       const fields = recipeFields({
         size,
         mode: opts.mode,
         map: opts.map,
-        ...(opts.align === undefined ? {} : { align: opts.align }),
+        ...(opts.align === undefined ? {} : { align: num(opts.align, 'namespace alignment') }),
         uuid: opts.uuid ?? randomUuid(),
         ...(opts.parentUuid === undefined ? {} : { parentUuid: opts.parentUuid }),
-        offset: opts.offset,
+        offset: opts.offset === undefined ? 0n : num(opts.offset, 'physical offset'),
         meaning: opts.meaning,
       });
       const head = headWithBlock(encodePfnBlock(fields));
       if (output === undefined) io.stdout(head);
-      else writeHeadToFile(output, head, size, created);
+      else writeHeadToFile(output, head, created);
       io.stderr('wrote 1 infoblock\n');
     });
 }

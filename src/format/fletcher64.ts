@@ -5,7 +5,7 @@
  * mod 2^32-1. The checksum word at 4088 counts as zero; we skip it instead
  * of zeroing the caller's buffer (STYLE.md #6).
  */
-import { requireLength, viewOf } from './bytes';
+import { copyBytes, requireLength, viewOf } from './bytes';
 
 export const BLOCK_SIZE = 4096;
 export const CHECKSUM_OFFSET = 4088;
@@ -59,7 +59,7 @@ export function verifyChecksum(block: Uint8Array): boolean {
 /** A copy of the first 4 KiB of `block` with a freshly computed checksum. */
 export function withFreshChecksum(block: Uint8Array): Uint8Array {
   requireLength(block, BLOCK_SIZE, 'an info-block');
-  const out = block.slice(0, BLOCK_SIZE);
+  const out = copyBytes(block.subarray(0, BLOCK_SIZE)); // Buffer#slice would alias
   viewOf(out).setBigUint64(CHECKSUM_OFFSET, blockChecksum(out), true);
   return out;
 }

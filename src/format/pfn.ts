@@ -15,7 +15,7 @@ export const PFN_FIELDS = [
   { name: 'versionMinor', offset: 54, kind: 'u16', since: 0 },
   { name: 'dataoff', key: 'dataoff', offset: 56, kind: 'u64', since: 0 },
   { name: 'npfns', key: 'npfns', offset: 64, kind: 'u64', since: 0 },
-  { name: 'mode', key: 'mode', offset: 72, kind: 'u32', since: 0 },
+  { name: 'mode', key: 'mode', offset: 72, kind: 'u32', since: 0, json: 'int32' },
   { name: 'startPad', key: 'start_pad', offset: 76, kind: 'u32', since: 1 },
   { name: 'endTrunc', key: 'end_trunc', offset: 80, kind: 'u32', since: 1 },
   { name: 'align', key: 'align', offset: 84, kind: 'u32', since: 2 },

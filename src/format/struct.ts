@@ -41,6 +41,8 @@ export interface FieldDef {
   readonly size?: number;
   /** First version_minor whose readers honour the field (0: always). */
   readonly since: number;
+  /** ndctl prints this field as a signed 32-bit JSON integer, never as hex. */
+  readonly json?: 'int32';
 }
 
 export type FieldTable = readonly FieldDef[];

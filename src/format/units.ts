@@ -7,19 +7,42 @@
  */
 import { InvalidArgumentError } from './errors';
 
-const SIZE_RE = /^\s*(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)([kKmMgGtT]?)$/;
-const SHIFT: Record<string, bigint> = { '': 0n, k: 10n, m: 20n, g: 30n, t: 40n };
+const SHIFT: Record<string, bigint> = { k: 10n, m: 20n, g: 30n, t: 40n };
 export const U64_MAX = (1n << 64n) - 1n;
 
-/** Parse `text` as a byte count; `what` names it in the error. */
-export function parseSize(text: string, what = 'size'): bigint {
-  const m = SIZE_RE.exec(text);
-  if (m === null) throw new InvalidArgumentError(`failed to parse ${what} '${text}'`);
-  const digits = m[1] as string;
-  const base = digits.length > 1 && digits[0] === '0' && /[xX]/.test(digits[1] as string) ? '' : digits.length > 1 && digits[0] === '0' ? '0o' : '';
-  const n = BigInt(base === '0o' ? `0o${digits.slice(1)}` : digits) << (SHIFT[(m[2] as string).toLowerCase()] as bigint);
-  if (n >= U64_MAX) throw new InvalidArgumentError(`failed to parse ${what} '${text}': does not fit in 64 bits`);
-  return n;
+export interface ParseSizeOptions {
+  /**
+   * Accept a leading +/- as C's strtoull does (a negative number wraps
+   * modulo 2^64: "-2" is 2^64-2). Only `write --meaning ndctl` wants this,
+   * for byte parity with ndctl; everywhere else a sign is an error.
+   */
+  signs?: boolean;
+}
+
+/**
+ * Parse `text` as a byte count; `what` names it in the error. The grammar is
+ * ndctl's parse_size64: strtoull base 0, then at most one suffix; the result
+ * 2^64-1 is ndctl's failure value and is rejected; a suffix multiplication
+ * that wraps below the unscaled value is rejected, one that wraps above it is
+ * (as in ndctl) taken modulo 2^64.
+ */
+export function parseSize(text: string, what = 'size', opts: ParseSizeOptions = {}): bigint {
+  const bad = (why: string): InvalidArgumentError => new InvalidArgumentError(`failed to parse ${what} '${text}'${why === '' ? '' : `: ${why}`}`);
+  const m = /^[ \t\n\v\f\r]*([+-]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*|)(.*)$/s.exec(text);
+  if (m === null) throw bad('');
+  const [, sign = '', digits = '', rest = ''] = m;
+  if (sign !== '' && opts.signs !== true) throw bad('a size has no sign');
+  if (digits === '' && (sign !== '' || /^[ \t\n\v\f\r]/.test(text))) throw bad('no digits');
+  let v = digits === '' ? 0n : /^0[xX]/.test(digits) ? BigInt(digits) : digits.length > 1 && digits.startsWith('0') ? BigInt(`0o${digits.slice(1)}`) : BigInt(digits);
+  if (v > U64_MAX) throw bad('does not fit in 64 bits');
+  if (sign === '-') v = (U64_MAX + 1n - v) & U64_MAX;
+  if (v === U64_MAX) throw bad('does not fit in 64 bits');
+  if (rest === '') return v;
+  const shift = SHIFT[rest.toLowerCase()];
+  if (shift === undefined || rest.length !== 1) throw bad(`unknown suffix '${rest}' (use K, M, G or T)`);
+  const scaled = (v << shift) & U64_MAX;
+  if (scaled < v) throw bad('does not fit in 64 bits');
+  return scaled;
 }
 
 const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'] as const;
