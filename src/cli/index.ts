@@ -10,13 +10,14 @@ import { ExitCode } from './exit-code';
 import { processIo, type CliIo } from './io';
 import { registerRead } from './read';
 import { registerWrite } from './write';
+import { registerCheck } from './check';
 
 export type { CliIo } from './io';
 
 
 export type Register = (program: Command, io: CliIo) => void;
 
-const registrations: Register[] = [registerRead, registerWrite];
+const registrations: Register[] = [registerRead, registerWrite, registerCheck];
 
 /** Add a command module (used for optional commands such as kernel-check). */
 export function addCommand(r: Register): void {

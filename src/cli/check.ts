@@ -1,0 +1,104 @@
+/**
+ * `infoblock check` (a kernel's verdict on a namespace) and
+ * `infoblock explain` (a picture of the namespace layout).
+ */
+import * as fs from 'node:fs';
+import type { Command } from 'commander';
+import { InvalidArgumentError } from '../format/errors';
+import { HEAD_SIZE } from '../format/head';
+import { toJson } from '../format/json';
+import { parseSize } from '../format/units';
+import { isUuid } from '../format/uuid';
+import { checkHead, type CheckOptions, type Verdict } from '../validate/check';
+import { renderVerdict } from '../validate/render';
+import { explainLayout, layoutAscii, layoutSvg } from '../validate/explain';
+import { ARCHES, PROFILE_IDS, isProfileId, type Arch } from '../validate/profiles';
+import { ExitCode } from './exit-code';
+import { ioError, readHead, targetSize, type CliIo } from './io';
+import { choiceArg } from './options';
+
+export interface NamespaceOpts {
+  offset?: string;
+  nsBase?: string;
+  nsSize?: string;
+  kernel: string;
+  arch: Arch;
+  parentUuid?: string;
+  expect: 'pfn' | 'dax' | 'any';
+}
+
+/** Read the head and build CheckOptions from the shared namespace options. */
+export function loadNamespace(file: string, o: NamespaceOpts): { head: Uint8Array; opts: CheckOptions; baseGiven: boolean } {
+  const offset = o.offset === undefined ? 0n : parseSize(o.offset, 'offset');
+  const nsBase = o.nsBase === undefined ? 0n : parseSize(o.nsBase, 'namespace base');
+  if (!isProfileId(o.kernel)) throw new InvalidArgumentError(`unknown kernel profile '${o.kernel}' (expected ${PROFILE_IDS.join(', ')})`);
+  if (o.parentUuid !== undefined && !isUuid(o.parentUuid)) throw new InvalidArgumentError(`invalid uuid '${o.parentUuid}'`);
+  const fileSize = targetSize(file);
+  let nsSize: bigint;
+  if (o.nsSize !== undefined) nsSize = parseSize(o.nsSize, 'namespace size');
+  else {
+    if (fileSize < offset) throw new InvalidArgumentError(`--offset ${offset} is past the end of '${file}' (${fileSize} bytes)`);
+    nsSize = fileSize - offset;
+  }
+  if (nsSize < BigInt(HEAD_SIZE)) throw new InvalidArgumentError(`namespace size ${nsSize} is smaller than the 8 KiB head`);
+  const head = readHead(file, offset);
+  const opts: CheckOptions = {
+    kernel: o.kernel,
+    arch: o.arch,
+    nsBase,
+    nsSize,
+    expect: o.expect,
+    ...(o.parentUuid === undefined ? {} : { parentUuid: o.parentUuid }),
+  };
+  return { head, opts, baseGiven: o.nsBase !== undefined };
+}
+
+export function addNamespaceOptions(cmd: Command): Command {
+  return cmd
+    .option('--offset <BYTES>', 'where the namespace starts inside FILE (default 0)')
+    .option('--ns-base <ADDR>', 'physical address of the namespace (default 0, an aligned base)')
+    .option('--ns-size <BYTES>', 'namespace size (default: file size minus --offset)')
+    .option('--kernel <PROFILE>', `kernel profile: ${PROFILE_IDS.join(', ')}`, 'linux-6.1')
+    .option('--arch <ARCH>', 'x86_64 (4K pages, 2M compat align) or ppc64 (64K pages, 16M)', choiceArg('arch', Object.keys(ARCHES) as Arch[]), 'x86_64')
+    .option('--parent-uuid <UUID>', 'the namespace uuid (default all-zero: label-less)')
+    .option('--expect <KIND>', 'which personality probes: pfn, dax or any', choiceArg('kind', ['pfn', 'dax', 'any'] as const), 'any');
+}
+
+export function registerCheck(program: Command, io: CliIo): void {
+  addNamespaceOptions(
+    program
+      .command('check')
+      .description("Predict what a kernel does with a namespace: claim it (and where the data lands), leave it raw, or refuse it, in the kernel's own words.")
+      .argument('<FILE>', 'image file or block device holding the namespace'),
+  )
+    .option('--json', 'print the verdict as JSON')
+    .addHelpText('after', '\nExit status: 0 claimed, 1 raw or refused, 2 usage or I/O error.\nExample: infoblock check ns.img --ns-base 0x100100000 --kernel linux-6.1')
+    .action((file: string, o: NamespaceOpts & { json?: boolean }) => {
+      const { head, opts, baseGiven } = loadNamespace(file, o);
+      const v: Verdict = checkHead(head, opts);
+      io.stdout(o.json === true ? `${toJson(v)}\n` : `${renderVerdict(file, v, baseGiven)}\n`);
+      if (v.outcome !== 'claimed') throw new ExitCode(1);
+    });
+
+  addNamespaceOptions(
+    program
+      .command('explain')
+      .description('Draw the namespace: info-block, reserve, memmap, start_pad, data area, end_trunc, with byte ranges and sizes.')
+      .argument('<FILE>', 'image file or block device holding the namespace'),
+  )
+    .option('--svg <FILE>', 'also write the picture as an SVG file')
+    .option('--json', 'print the regions as JSON')
+    .action((file: string, o: NamespaceOpts & { svg?: string; json?: boolean }) => {
+      const { head, opts } = loadNamespace(file, o);
+      const v = checkHead(head, opts);
+      const layout = explainLayout(head, v, opts);
+      if (o.svg !== undefined) {
+        try {
+          fs.writeFileSync(o.svg, layoutSvg(file, layout, v));
+        } catch (e) {
+          throw ioError('write', o.svg, e);
+        }
+      }
+      io.stdout(o.json === true ? `${toJson({ verdict: v.outcome, regions: layout })}\n` : `${layoutAscii(file, layout, v)}\n`);
+    });
+}

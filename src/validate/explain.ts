@@ -1,0 +1,122 @@
+/**
+ * A picture of the namespace: which byte ranges are the info-block, the
+ * metadata reserve, the memmap (mode PMEM: npfns x page_struct_size),
+ * start_pad, the data area and end_trunc. Regions come from cutting the
+ * namespace at every boundary and naming each piece by what covers it.
+ */
+import { findBlocks } from '../format/head';
+import { signatureText } from '../format/pfn';
+import { hex, humanSize } from '../format/units';
+import type { CheckOptions, Verdict } from './check';
+import { ARCHES } from './profiles';
+
+export interface Region {
+  start: bigint;
+  end: bigint;
+  size: bigint;
+  kind: 'head' | 'info-block' | 'start-pad' | 'reserve' | 'memmap' | 'slack' | 'data' | 'end-trunc' | 'raw';
+  label: string;
+}
+
+interface Span {
+  start: bigint;
+  end: bigint;
+  kind: Region['kind'];
+  label: string;
+}
+
+export function explainLayout(head: Uint8Array, v: Verdict, o: CheckOptions): Region[] {
+  const size = o.nsSize;
+  const pfn = findBlocks(head).find((b) => b.kind === 'pfn' || b.kind === 'dax');
+  if (pfn === undefined || pfn.kind === 'btt') {
+    return [{ start: 0n, end: size, size, kind: 'raw', label: v.kind === 'btt' ? 'BTT namespace (arena layout not drawn)' : 'raw namespace: no pfn/dax info-block' }];
+  }
+  const f = pfn.pfn.fields;
+  const e = pfn.pfn.effective;
+  const arch = ARCHES[o.arch ?? 'x86_64'];
+  const startPad = BigInt(e.startPad);
+  const endTrunc = BigInt(e.endTrunc);
+  const offset = v.meaning === 'map' ? f.dataoff - startPad : f.dataoff;
+  const dataStart = startPad + offset;
+  const reserve = arch.pageSize > 8192n ? arch.pageSize : 8192n;
+  const dataEnd = size - endTrunc;
+  const npfns = dataEnd > dataStart ? (dataEnd - dataStart) / arch.pageSize : 0n;
+  const memmapEnd = startPad + reserve + (f.mode === 2 ? npfns * BigInt(e.pageStructSize) : 0n);
+  // Highest priority first: a piece takes the first span that covers it.
+  const spans: Span[] = [
+    { start: 4096n, end: 8192n, kind: 'info-block', label: `info-block ${signatureText(f.signature)} v${f.versionMajor}.${f.versionMinor}` },
+    { start: 0n, end: 4096n, kind: 'head', label: 'first 4 KiB (not read by pfn/dax; BTT copy slot)' },
+    { start: 0n, end: startPad, kind: 'start-pad', label: 'start_pad (below the aligned map base)' },
+    { start: dataEnd, end: size, kind: 'end-trunc', label: 'end_trunc (past the aligned end)' },
+    { start: startPad, end: startPad + reserve, kind: 'reserve', label: 'metadata reserve' },
+    { start: startPad + reserve, end: memmapEnd, kind: 'memmap', label: `memmap: ${npfns} pages x ${e.pageStructSize} B` },
+    { start: dataStart, end: dataEnd, kind: 'data', label: `data (${v.outcome === 'claimed' ? 'as the kernel maps it' : `would start here; ${v.outcome}`})` },
+    { start: startPad, end: dataStart, kind: 'slack', label: 'alignment slack before the data' },
+  ];
+  const cuts = new Set<bigint>([0n, size]);
+  for (const s of spans) for (const x of [s.start, s.end]) if (x > 0n && x < size) cuts.add(x);
+  const points = [...cuts].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const regions: Region[] = [];
+  for (let i = 0; i + 1 < points.length; i++) {
+    const a = points[i] as bigint;
+    const b = points[i + 1] as bigint;
+    const s = spans.find((sp) => sp.start <= a && b <= sp.end && sp.start < sp.end);
+    const kind = s?.kind ?? 'raw';
+    const label = s?.label ?? 'unused';
+    const last = regions.at(-1);
+    if (last !== undefined && last.kind === kind && last.label === label && last.end === a) {
+      last.end = b;
+      last.size = b - last.start;
+    } else regions.push({ start: a, end: b, size: b - a, kind, label });
+  }
+  return regions;
+}
+
+export function layoutAscii(file: string, regions: readonly Region[], v: Verdict): string {
+  const width = 44;
+  const rule = `  +${'-'.repeat(width)}+`;
+  const lines = [`${file}: namespace of ${humanSize(v.ns_size)} at ${hex(v.ns_base)}; ${v.profile}: ${v.outcome}${v.message === null ? '' : ` ("${v.message}")`}`];
+  for (const r of regions) {
+    lines.push(`${rule} ${hex(r.start)}`);
+    const text = r.label.length > width - 2 ? `${r.label.slice(0, width - 5)}...` : r.label;
+    lines.push(`  | ${text.padEnd(width - 2)} | ${humanSize(r.size)}`);
+  }
+  lines.push(`${rule} ${hex(v.ns_size)}`);
+  return lines.join('\n');
+}
+
+const COLORS: Record<Region['kind'], string> = {
+  head: '#d9d9d9',
+  'info-block': '#f4a261',
+  'start-pad': '#bdbdbd',
+  reserve: '#e9c46a',
+  memmap: '#8ab17d',
+  slack: '#eeeeee',
+  data: '#90caf9',
+  'end-trunc': '#bdbdbd',
+  raw: '#90caf9',
+};
+
+const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+/** The same picture as SVG: one box per region, heights on a log scale so 4 KiB and 1 TiB both show. */
+export function layoutSvg(file: string, regions: readonly Region[], v: Verdict): string {
+  const heights = regions.map((r) => 28 + Math.round(6 * Math.log2(Math.max(1, Number(r.size) / 4096))));
+  const total = heights.reduce((a, b) => a + b, 0);
+  const h = total + 70;
+  const parts = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="760" height="${h}" font-family="monospace" font-size="12">`,
+    `<text x="10" y="20" font-size="14">${esc(`${file}: ${humanSize(v.ns_size)} at ${hex(v.ns_base)}, ${v.profile}: ${v.outcome}`)}</text>`,
+  ];
+  let y = 40;
+  regions.forEach((r, i) => {
+    const hh = heights[i] ?? 28;
+    parts.push(`<rect x="130" y="${y}" width="330" height="${hh}" fill="${COLORS[r.kind]}" stroke="#333"/>`);
+    parts.push(`<text x="125" y="${y + 12}" text-anchor="end">${esc(hex(r.start))}</text>`);
+    parts.push(`<text x="140" y="${y + hh / 2 + 4}">${esc(r.label.length > 44 ? `${r.label.slice(0, 41)}...` : r.label)}</text>`);
+    parts.push(`<text x="470" y="${y + hh / 2 + 4}">${esc(`${humanSize(r.size)}  [${hex(r.start)}, ${hex(r.end)})`)}</text>`);
+    y += hh;
+  });
+  parts.push(`<text x="125" y="${y + 4}" text-anchor="end">${esc(hex(v.ns_size))}</text>`, '</svg>');
+  return parts.join('\n') + '\n';
+}
