@@ -44,9 +44,15 @@ const DEVICE_NAME = /^(?:namespace|pfn|dax|btt|region|pmem|nmem|ndbus)\d+(?:\.\d
 export function parseKernelLine(line: string): KernelMessage {
   const ts = /^\[\s*[\d.]+\]\s?(.*)$/.exec(line);
   const rest = ts?.[1] ?? line;
-  const m = /^\s*(?:(\S+)\s+)?(\S+):\s(.*)$/.exec(rest);
-  if (m !== null && m[2] !== undefined && DEVICE_NAME.test(m[2])) {
-    return { device: m[2], driver: m[1] ?? null, text: m[3] ?? '', line };
+  // "driver device: text", or " device: text" when no driver is bound (then
+  // the kernel prints an empty driver name, hence the leading space).
+  const withDriver = /^\s*(\S+)\s+(\S+?):\s(.*)$/.exec(rest);
+  if (withDriver?.[1] !== undefined && withDriver[2] !== undefined && DEVICE_NAME.test(withDriver[2])) {
+    return { device: withDriver[2], driver: withDriver[1], text: withDriver[3] ?? '', line };
+  }
+  const bare = /^\s*(\S+?):\s(.*)$/.exec(rest);
+  if (bare?.[1] !== undefined && DEVICE_NAME.test(bare[1])) {
+    return { device: bare[1], driver: null, text: bare[2] ?? '', line };
   }
   return { device: null, driver: null, text: rest.trim(), line };
 }

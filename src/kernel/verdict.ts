@@ -27,7 +27,7 @@ export interface KernelVerdict {
   data_size: bigint | null;
 }
 
-const GENERIC_PROBE_FAILURE = /^probe of \S+ failed with error -\d+$/;
+const GENERIC_PROBE_FAILURE = /probe of \S+ failed with error -\d+$/;
 const DEVICE_KIND: [RegExp, 'pfn' | 'dax' | 'btt'][] = [
   [/^pfn\d/, 'pfn'],
   [/^dax\d/, 'dax'],

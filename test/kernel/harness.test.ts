@@ -1,0 +1,262 @@
+/**
+ * Acceptance test of the real-kernel harness: images crafted with the real
+ * `ndctl write-infoblock` (plus byte patches) are booted under Debian's Linux
+ * 6.1 in QEMU, and the verdicts must be what that kernel is known to do.
+ * Needs qemu-system-x86_64, busybox-static and ndctl (scripts/kernel/setup.sh).
+ */
+
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+import { bootImages, kernelCheckDetailed, type KernelVerdict } from '../../src/kernel';
+import { corruptByte, ndctlImage, patchBlock, readField, sparseImage } from './craft';
+
+const MiB = 1024 * 1024;
+const SIZE = 64 * MiB;
+const BASE = 0x1_0000_0000n; // 4 GiB: 1 GiB aligned
+const BASE_1M_OFF = 0x1_4010_0000n; // 1 MiB off a 2 MiB boundary
+
+interface Case {
+  name: string;
+  base: bigint;
+  make: (file: string) => Promise<unknown>;
+  expect: (v: KernelVerdict, file: string) => Promise<void> | void;
+}
+
+let dir: string;
+
+const cases: Case[] = [
+  {
+    name: 'fsdax map=dev at an aligned base: claimed, data starts at dataoff',
+    base: BASE,
+    make: (f) => ndctlImage(f, SIZE, ['-m', 'fsdax', '-M', 'dev']),
+    expect: async (v, f) => {
+      const dataoff = await readField(f, 'dataoff');
+      expect(v).toMatchObject({ outcome: 'claimed', kind: 'pfn', mode: 'pmem', errno: null });
+      expect(v.data_start).toBe(dataoff);
+      expect(v.data_size).toBe(BigInt(SIZE) - dataoff);
+    },
+  },
+  {
+    name: 'fsdax map=mem: claimed with the memmap in RAM',
+    base: BASE,
+    make: (f) => ndctlImage(f, SIZE, ['-m', 'fsdax', '-M', 'mem']),
+    expect: async (v, f) => {
+      const dataoff = await readField(f, 'dataoff');
+      expect(v).toMatchObject({ outcome: 'claimed', kind: 'pfn', mode: 'ram', errno: null });
+      expect(v.data_start).toBe(dataoff);
+      expect(v.data_size).toBe(BigInt(SIZE) - dataoff);
+    },
+  },
+  {
+    name: 'devdax: claimed by dax_pmem',
+    base: BASE,
+    make: (f) => ndctlImage(f, SIZE, ['-m', 'devdax']),
+    expect: async (v, f) => {
+      const dataoff = await readField(f, 'dataoff');
+      expect(v).toMatchObject({ outcome: 'claimed', kind: 'dax', mode: 'pmem', errno: null });
+      expect(v.data_start).toBe(dataoff);
+      expect(v.data_size).toBe(BigInt(SIZE) - dataoff);
+    },
+  },
+  {
+    name: 'no block at all: raw, the whole namespace',
+    base: BASE,
+    make: (f) => sparseImage(f, SIZE),
+    expect: (v) => {
+      expect(v).toMatchObject({ outcome: 'raw', kind: null, mode: null, errno: null, data_start: 0n, data_size: BigInt(SIZE) });
+    },
+  },
+  {
+    name: 'bad checksum: not an info-block, raw (rule 2)',
+    base: BASE,
+    make: async (f) => {
+      await ndctlImage(f, SIZE, ['-m', 'fsdax', '-M', 'dev']);
+      await corruptByte(f, 1000);
+    },
+    expect: (v) => {
+      expect(v).toMatchObject({ outcome: 'raw', errno: null, data_start: 0n, data_size: BigInt(SIZE) });
+    },
+  },
+  {
+    name: 'non-zero parent_uuid on a label-less namespace: raw (rule 3)',
+    base: BASE,
+    make: (f) => ndctlImage(f, SIZE, ['-m', 'fsdax', '-M', 'dev', '-p', '11111111-2222-3333-4444-555555555555']),
+    expect: (v) => {
+      expect(v).toMatchObject({ outcome: 'raw', errno: null, data_start: 0n });
+    },
+  },
+  {
+    name: 'mode 0: rejected, falls back to raw (rule 5)',
+    base: BASE,
+    make: async (f) => {
+      await ndctlImage(f, SIZE, ['-m', 'fsdax', '-M', 'dev']);
+      await patchBlock(f, { mode: 0 });
+    },
+    expect: (v) => {
+      expect(v).toMatchObject({ outcome: 'raw', errno: null });
+    },
+  },
+  {
+    name: 'ndctl -O block on a base 1 MiB off 2 MiB: refused, bad offset (rule 12)',
+    base: BASE_1M_OFF,
+    make: (f) => ndctlImage(f, SIZE, ['-m', 'fsdax', '-M', 'dev', '-O', `0x${BASE_1M_OFF.toString(16)}`]),
+    expect: (v) => {
+      expect(v).toMatchObject({ outcome: 'refused', kind: 'pfn', errno: 95, data_start: null });
+      expect(v.message).toMatch(/^bad offset: 0x300000 dax disabled align: 0x200000$/);
+    },
+  },
+  {
+    name: 'the same block repaired to the legacy meaning (dataoff -= start_pad): claimed, same data start',
+    base: BASE_1M_OFF,
+    make: async (f) => {
+      await ndctlImage(f, SIZE, ['-m', 'fsdax', '-M', 'dev', '-O', `0x${BASE_1M_OFF.toString(16)}`]);
+      const dataoff = await readField(f, 'dataoff');
+      const startPad = await readField(f, 'start_pad');
+      await patchBlock(f, { dataoff: dataoff - startPad });
+    },
+    expect: async (v, f) => {
+      const dataoff = await readField(f, 'dataoff');
+      const startPad = await readField(f, 'start_pad');
+      const endTrunc = await readField(f, 'end_trunc');
+      expect(startPad).toBe(1048576n);
+      expect(v).toMatchObject({ outcome: 'claimed', kind: 'pfn', mode: 'pmem', errno: null });
+      // 6.1 places the data at base + start_pad + dataoff (the legacy meaning).
+      expect(v.data_start).toBe(startPad + dataoff);
+      expect(v.data_size).toBe(BigInt(SIZE) - startPad - endTrunc - dataoff);
+    },
+  },
+  {
+    name: 'mode RAM with dataoff below the 8 KiB reserve (align 4 KiB passes rule 12): EINVAL at setup',
+    base: BASE,
+    make: async (f) => {
+      await ndctlImage(f, SIZE, ['-m', 'fsdax', '-M', 'mem']);
+      await patchBlock(f, { dataoff: 4096, align: 4096 });
+    },
+    expect: (v) => {
+      expect(v).toMatchObject({ outcome: 'refused', errno: 22, data_start: null });
+      expect(v.message).toMatch(/probe of pfn\d+\.\d+ failed with error -22$/);
+    },
+  },
+  {
+    name: 'npfns larger than the namespace: claimed, truncation logged',
+    base: BASE,
+    make: async (f) => {
+      await ndctlImage(f, SIZE, ['-m', 'fsdax', '-M', 'dev']);
+      await patchBlock(f, { npfns: 40000 });
+    },
+    expect: async (v, f) => {
+      const dataoff = await readField(f, 'dataoff');
+      expect(v).toMatchObject({ outcome: 'claimed', kind: 'pfn', mode: 'pmem' });
+      expect(v.message).toBe(`number of pfns truncated from 40000 to ${(BigInt(SIZE) - dataoff) / 4096n}`);
+    },
+  },
+  {
+    name: 'mode PMEM with page_size 8 KiB: refused, page size mismatch (rule 7)',
+    base: BASE,
+    make: async (f) => {
+      await ndctlImage(f, SIZE, ['-m', 'fsdax', '-M', 'dev']);
+      await patchBlock(f, { page_size: 8192 });
+    },
+    expect: (v) => {
+      expect(v).toMatchObject({ outcome: 'refused', kind: 'pfn', errno: 95, message: 'init failed, page size mismatch 8192' });
+    },
+  },
+  {
+    name: 'devdax with align 1 GiB on a 64 MiB namespace: refused, alignment exceeds capacity (rule 10)',
+    base: BASE,
+    make: async (f) => {
+      await ndctlImage(f, SIZE, ['-m', 'devdax']);
+      await patchBlock(f, { align: 1 << 30 });
+    },
+    expect: (v) => {
+      expect(v).toMatchObject({ outcome: 'refused', kind: 'dax', errno: 95 });
+      expect(v.message).toMatch(/exceeds capacity/);
+    },
+  },
+  {
+    name: 'a 256 MiB fsdax image at a 2 MiB (not 1 GiB) aligned base',
+    base: BASE + 0x20_0000n * 3n,
+    make: (f) => ndctlImage(f, 256 * MiB, ['-m', 'fsdax', '-M', 'dev', '-O', `0x${(BASE + 0x20_0000n * 3n).toString(16)}`]),
+    expect: async (v, f) => {
+      const dataoff = await readField(f, 'dataoff');
+      expect(v).toMatchObject({ outcome: 'claimed', kind: 'pfn', mode: 'pmem' });
+      expect(v.data_start).toBe(dataoff);
+      expect(v.data_size).toBe(BigInt(256 * MiB) - dataoff);
+    },
+  },
+];
+
+beforeAll(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'nd-infoblock-ktest-'));
+});
+
+afterAll(async () => {
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+describe('real Linux 6.1 under QEMU', () => {
+  const files: string[] = [];
+  let verdicts: KernelVerdict[] = [];
+  let seconds = 0;
+
+  beforeAll(async () => {
+    for (const [i, c] of cases.entries()) {
+      const f = path.join(dir, `case${i}.img`);
+      await c.make(f);
+      files.push(f);
+    }
+    const t0 = Date.now();
+    const logs = process.env['ND_INFOBLOCK_KEEP_LOGS'];
+    const res = await kernelCheckDetailed(
+      cases.map((c, i) => ({ path: files[i] ?? '', base: c.base })),
+      logs !== undefined ? { keepLogsDir: logs } : {},
+    );
+    seconds = (Date.now() - t0) / 1000;
+    verdicts = res.verdicts;
+    // All cases fit one boot.
+    expect(new Set(res.observations.map((o) => o.boot)).size).toBe(1);
+  });
+
+  test.each(cases.map((c, i) => [c.name, i] as const))('%s', async (_name, i) => {
+    const v = verdicts[i];
+    const c = cases[i];
+    if (v === undefined || c === undefined) throw new Error(`no verdict for case ${i}`);
+    await c.expect(v, files[i] ?? '');
+  });
+
+  test('one boot of all cases takes well under a minute', () => {
+    expect(seconds).toBeLessThan(60);
+  });
+
+  test('user images are untouched (the guest booted copies)', async () => {
+    // The first case's memmap (mode PMEM) would be written after the block if booted in place.
+    const fh = await fs.open(files[0] ?? '', 'r');
+    try {
+      const b = Buffer.alloc(64 * 1024);
+      await fh.read(b, 0, b.length, 8192);
+      expect(b.every((x) => x === 0)).toBe(true);
+    } finally {
+      await fh.close();
+    }
+  });
+});
+
+describe('exact placement (relocate: false)', () => {
+  test('namespaces sit at the requested bases and get the same verdicts', async () => {
+    const a = await ndctlImage(path.join(dir, 'exact-a.img'), SIZE, ['-m', 'fsdax', '-M', 'dev']);
+    const b = await ndctlImage(path.join(dir, 'exact-b.img'), SIZE, ['-m', 'fsdax', '-M', 'dev', '-O', `0x${BASE_1M_OFF.toString(16)}`]);
+    const obs = await bootImages(
+      [
+        { path: a, base: 0x2_0000_0000n },
+        { path: b, base: BASE_1M_OFF },
+      ],
+      { relocate: false },
+    );
+    expect(obs.map((o) => o.guestBase)).toEqual([0x2_0000_0000n, BASE_1M_OFF]);
+    expect(obs[0]?.claim?.kind).toBe('pfn');
+    expect(obs[0]?.dataStart).toBe(0x2_0020_0000n);
+    expect(obs[1]?.probeErrno).toBe(95);
+  });
+});
