@@ -11,7 +11,7 @@ interface ReadOpts {
   json?: boolean;
   human?: boolean;
   verify?: boolean;
-  offset: bigint;
+  offset?: bigint;
 }
 
 export function registerRead(program: Command, io: CliIo): void {
@@ -25,7 +25,7 @@ export function registerRead(program: Command, io: CliIo): void {
     .option('-j, --json', "print ndctl read-infoblock's JSON (same keys, order and numbers)")
     .option('-u, --human', 'JSON with sizes as hex strings, as ndctl -u (implies --json)')
     .option('-V, --verify', 'drop blocks whose checksum fails')
-    .option('--offset <BYTES>', 'byte offset of the namespace inside FILE', sizeArg('offset'), 0n)
+    .option('--offset <BYTES>', 'byte offset of the namespace inside FILE (default 0)', sizeArg('offset'))
     .addHelpText('after', '\nstderr always ends with "read N infoblock(s)", N counting the inputs read (as ndctl). Exit 0 when every input was read, 2 on a bad input.')
     .action(async (files: string[], opts: ReadOpts) => {
       const found: { file: string; block: FoundBlock }[] = [];
@@ -34,7 +34,7 @@ export function registerRead(program: Command, io: CliIo): void {
       for (const file of inputs) {
         let head: Uint8Array;
         try {
-          head = file === null ? await readStdinHead(io, opts.offset) : readHead(file, opts.offset);
+          head = file === null ? await readStdinHead(io, opts.offset ?? 0n) : readHead(file, opts.offset ?? 0n);
         } catch (e) {
           // Like ndctl, the closing line still reports what was read.
           io.stderr(`infoblock: ${e instanceof Error ? e.message : String(e)}\n${readSummaryLine(inputsRead)}\n`);
