@@ -11,13 +11,15 @@ import { processIo, type CliIo } from './io';
 import { registerRead } from './read';
 import { registerWrite } from './write';
 import { registerCheck } from './check';
+import { registerKernelCheck } from '../kernel/cli';
+import { KernelHarnessError } from '../kernel/errors';
 
 export type { CliIo } from './io';
 
 
 export type Register = (program: Command, io: CliIo) => void;
 
-const registrations: Register[] = [registerRead, registerWrite, registerCheck];
+const registrations: Register[] = [registerRead, registerWrite, registerCheck, (program) => registerKernelCheck(program)];
 
 /** Add a command module (used for optional commands such as kernel-check). */
 export function addCommand(r: Register): void {
@@ -61,7 +63,7 @@ export async function runCli(argv: readonly string[], ioIn: Partial<CliIo> = {})
       // help and version are "errors" to commander; usage errors were printed already.
       return e.exitCode === 0 ? 0 : 2;
     }
-    if (e instanceof InfoblockError) {
+    if (e instanceof InfoblockError || e instanceof KernelHarnessError) {
       io.stderr(`infoblock: ${oneLine(e)}\n`);
       return 2;
     }
