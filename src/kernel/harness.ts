@@ -445,7 +445,16 @@ export async function bootImages(images: readonly BootImage[], opts: BootOptions
       }
       const args = qemuArgs(assets, placed, files);
       log(`booting ${placed.length} image${placed.length === 1 ? '' : 's'} (boot ${boot}/${plan.length})...`);
-      const res = await runQemu(qemu, args, timeoutMs);
+      let res = await runQemu(qemu, args, timeoutMs);
+      let report = res.timedOut ? null : parseGuestReport(res.serial);
+      if (!res.timedOut && report === null && res.code === 0) {
+        // Seen once in dozens of 200-image boots: the serial log ended inside the
+        // report. A second boot of the same (fresh) copies has always completed.
+        log(`boot ${boot}/${plan.length}: incomplete report, booting again...`);
+        if (work !== null) for (const [i, p] of placed.entries()) await sparseCopy(p.image.path, files[i] ?? '');
+        res = await runQemu(qemu, args, timeoutMs);
+        report = res.timedOut ? null : parseGuestReport(res.serial);
+      }
       if (opts.keepLogsDir !== undefined) {
         const stem = path.join(opts.keepLogsDir, `boot-${boot}`);
         await fs.writeFile(`${stem}.serial.log`, res.serial);
@@ -458,9 +467,10 @@ export async function bootImages(images: readonly BootImage[], opts: BootOptions
       if (res.timedOut) {
         throw new KernelHarnessError('timeout', `boot ${boot}/${plan.length} (${placed.length} images) did not power off within ${Math.round(timeoutMs / 1000)} s and was killed; last serial output: ${tail(res.serial, 3) || '(none)'}`);
       }
-      const report = parseGuestReport(res.serial);
       if (report === null) {
-        const why = res.code !== 0 ? `QEMU exited with ${res.code}: ${tail(res.stderr, 2) || '(no message)'}` : `no report on the serial console; last output: ${tail(res.serial, 3) || '(none)'}`;
+        const saved = path.join(os.tmpdir(), `nd-infoblock-boot-${process.pid}-${Date.now()}.log`);
+        await fs.writeFile(saved, `${res.serial}\n--- stderr ---\n${res.stderr}`).catch(() => undefined);
+        const why = res.code !== 0 ? `QEMU exited with ${res.code}: ${tail(res.stderr, 2) || '(no message)'}` : `no complete report on the serial console (log saved to ${saved})`;
         throw new KernelHarnessError(res.code !== 0 ? 'qemu-failed' : 'bad-report', `boot ${boot}/${plan.length}: ${why}`);
       }
       if (report.insmodFailed.length > 0) {
