@@ -31,3 +31,5 @@ export { parseSize, humanSize } from './format/units';
 export { formatUuid, parseUuid, isUuid, randomUuid, NIL_UUID } from './format/uuid';
 export { runCli } from './cli/index';
 export type { CliIo } from './cli/index';
+export { migrate, assertNoHazard, alignmentEvidence, dataStartOf, migrateTarget, restoreTarget, encodeBackup, decodeBackup, acquireLock, lockPathOf, defaultBackupPath, BACKUP_FORMAT } from './migrate/index';
+export type { DataoffMeaning, MigrateOptions, MigrationReport, MigrationStatus, BackupRecord, MigrateTargetOptions, MigrateTargetResult, RestoreOptions, RestoreResult } from './migrate/index';

@@ -11,6 +11,7 @@ import { processIo, type CliIo } from './io';
 import { registerRead } from './read';
 import { registerWrite } from './write';
 import { registerCheck } from './check';
+import { registerMigrate } from './migrate';
 import { registerKernelCheck } from '../kernel/cli';
 import { KernelHarnessError } from '../kernel/errors';
 
@@ -19,7 +20,7 @@ export type { CliIo } from './io';
 
 export type Register = (program: Command, io: CliIo) => void;
 
-const registrations: Register[] = [registerRead, registerWrite, registerCheck, (program) => registerKernelCheck(program)];
+const registrations: Register[] = [registerRead, registerWrite, registerCheck, registerMigrate, (program) => registerKernelCheck(program)];
 
 /** Add a command module (used for optional commands such as kernel-check). */
 export function addCommand(r: Register): void {

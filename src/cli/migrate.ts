@@ -1,0 +1,208 @@
+/**
+ * `infoblock migrate` (rewrite the info-block between the legacy and map
+ * meanings of dataoff, crash-safe, with a backup) and `infoblock restore`
+ * (put a backed-up info-block back). Exit status: 0 done / nothing to do,
+ * 1 refused (hazard, ambiguous, precondition, locked, backup mismatch),
+ * 2 usage and I/O errors.
+ */
+import type { Command } from 'commander';
+import { InfoblockError, type InfoblockErrorCode } from '../format/errors';
+import { toJson } from '../format/json';
+import { hex, humanSize, parseSize } from '../format/units';
+import { isUuid } from '../format/uuid';
+import type { Verdict } from '../validate/check';
+import { PROFILE_IDS, isProfileId, type Arch, ARCHES } from '../validate/profiles';
+import { migrateTarget, restoreCommand, restoreTarget, type MigrateTargetResult } from '../migrate/apply';
+import type { BlockSummary, DataoffMeaning } from '../migrate/migrate';
+import { ExitCode } from './exit-code';
+import { targetSize, UsageError, type CliIo } from './io';
+import { choiceArg } from './options';
+
+/** Error codes that mean "refused" (exit 1) rather than a usage or I/O problem (exit 2). */
+const REFUSALS: readonly InfoblockErrorCode[] = ['precondition', 'ambiguous', 'hazard', 'locked', 'backup'];
+
+function refusing<T>(io: CliIo, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof InfoblockError && REFUSALS.includes(e.code)) {
+      io.stderr(`infoblock: ${(e.message.split('\n')[0] ?? e.message)}\n`);
+      throw new ExitCode(1);
+    }
+    throw e;
+  }
+}
+
+interface MigrateOpts {
+  offset?: string;
+  nsBase?: string;
+  nsSize?: string;
+  from?: DataoffMeaning;
+  to: DataoffMeaning;
+  dryRun?: boolean;
+  backup?: string;
+  guardKernel: string;
+  arch: Arch;
+  parentUuid?: string;
+  force?: boolean;
+  json?: boolean;
+}
+
+const meaningArg = choiceArg('meaning', ['legacy', 'map'] as const);
+
+function verdictLine(label: string, v: Verdict): string {
+  if (v.outcome === 'claimed') return `${label}: claimed, data at ${hex(v.data_start ?? 0n)} (${humanSize(v.data_size ?? 0n)})`;
+  return `${label}: ${v.outcome}${v.message === null ? '' : `: ${v.message}`}`;
+}
+
+function compactVerdict(v: Verdict): object {
+  return { profile: v.profile, outcome: v.outcome, errno: v.errno, message: v.message, data_start: v.data_start, data_size: v.data_size };
+}
+
+function renderMigration(target: string, offset: bigint, r: MigrateTargetResult, dryRun: boolean): string {
+  const rep = r.report;
+  const lines: string[] = [];
+  lines.push(`${target} (head at ${hex(offset)}, ns base ${hex(rep.target.ns_base)}, ns size ${humanSize(rep.target.ns_size)}): ${rep.from} -> ${rep.to}${rep.from_source === 'version' ? ' (from: the version)' : ''}`);
+  const rows: [string, (s: BlockSummary) => string][] = [
+    ['version', (s) => s.version],
+    ['dataoff', (s) => hex(s.dataoff)],
+    ['start_pad', (s) => hex(s.start_pad)],
+    ['end_trunc', (s) => hex(s.end_trunc)],
+    ['align', (s) => hex(s.align)],
+    ['npfns', (s) => s.npfns.toString()],
+    ['checksum', (s) => hex(s.checksum)],
+  ];
+  lines.push(`  ${'field'.padEnd(11)}${'before'.padEnd(22)}after`);
+  for (const [name, f] of rows) {
+    const b = f(rep.before);
+    const a = f(rep.after);
+    lines.push(`  ${name.padEnd(11)}${b.padEnd(22)}${a}${a === b ? '' : '  *'}`);
+  }
+  lines.push(`  data start ${hex(rep.data_start_before)} -> ${hex(rep.data_start_after)} (${rep.data_start_before === rep.data_start_after ? 'unchanged' : 'MOVED'}), data size ${humanSize(rep.data_size)}`);
+  lines.push(`  ${verdictLine(`${rep.target.profile} (target)`, rep.target)}`);
+  lines.push(`  ${verdictLine(`${rep.guard.profile} (guard)`, rep.guard)}`);
+  if (rep.hazard !== null) lines.push(`  hazard: ${rep.hazard}`);
+  for (const n of rep.notes) lines.push(`  note: ${n}`);
+  if (rep.status === 'nothing-to-migrate') lines.push('nothing to migrate');
+  else if (rep.status === 'already') lines.push(`nothing to migrate: already in the ${rep.to} meaning`);
+  else if (r.refused !== null) lines.push('refused: nothing written');
+  else if (dryRun) lines.push('dry run: nothing written');
+  else {
+    lines.push(`backup: ${r.backupPath ?? '?'}${r.backupReused ? ' (reused)' : ''}`);
+    lines.push(`wrote 4096 bytes at ${hex(offset + 4096n)}, read back and verified`);
+    lines.push(`undo: ${restoreCommand(target, r.backupPath ?? '?', offset)}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function jsonMigration(target: string, offset: bigint, r: MigrateTargetResult, dryRun: boolean): string {
+  const rep = r.report;
+  return `${toJson({
+    target,
+    offset,
+    status: rep.status,
+    dry_run: dryRun,
+    refused: r.refused,
+    written: r.written,
+    backup: r.backupPath,
+    backup_reused: r.backupReused,
+    from: rep.from,
+    to: rep.to,
+    from_source: rep.from_source,
+    evidence: rep.evidence,
+    before: rep.before,
+    after: rep.after,
+    data_start_before: rep.data_start_before,
+    data_start_after: rep.data_start_after,
+    data_size: rep.data_size,
+    target_verdict: compactVerdict(rep.target),
+    guard_verdict: compactVerdict(rep.guard),
+    hazard: rep.hazard,
+    notes: rep.notes,
+  })}\n`;
+}
+
+export function registerMigrate(program: Command, io: CliIo): void {
+  program
+    .command('migrate')
+    .description('Rewrite the info-block between the legacy and map meanings of dataoff without moving the data (one 4 KiB write, after a backup).')
+    .argument('<TARGET>', 'image file or block device')
+    .option('--offset <BYTES>', 'where the namespace starts inside TARGET (head at --offset, block at --offset + 4096; default 0)')
+    .option('--ns-base <ADDR>', 'physical address of the namespace (required)')
+    .option('--ns-size <BYTES>', 'namespace size (default: TARGET size minus --offset)')
+    .option('--from <MEANING>', 'meaning of dataoff now: legacy or map (default: the version, checked against alignment)', meaningArg)
+    .option('--to <MEANING>', 'meaning to write: map (v2.4) or legacy (v1.4)', meaningArg)
+    .option('--dry-run', 'print the report, write nothing')
+    .option('--backup <FILE>', 'backup record path (default TARGET.infoblock-backup)')
+    .option('--guard-kernel <PROFILE>', `kernel that must not misplace the data: ${PROFILE_IDS.join(', ')}`, 'linux-6.1')
+    .option('--arch <ARCH>', 'x86_64 or ppc64', choiceArg('arch', Object.keys(ARCHES) as Arch[]), 'x86_64')
+    .option('--parent-uuid <UUID>', "the namespace uuid for the verdicts (default: the block's parent_uuid)")
+    .option('--force', 'write even when the guard kernel would misplace the data')
+    .option('--json', 'print the report as JSON')
+    .addHelpText(
+      'after',
+      '\nExit status: 0 migrated or nothing to migrate, 1 refused (hazard, ambiguous, precondition, locked), 2 usage or I/O error.\nExample: infoblock migrate ns.img --ns-base 0x100100000 --to map --dry-run',
+    )
+    .action((target: string, o: MigrateOpts) => {
+      if (o.to === undefined) throw new UsageError('--to map|legacy is required');
+      if (o.nsBase === undefined) throw new UsageError('--ns-base ADDR is required (the physical address of the namespace)');
+      if (!isProfileId(o.guardKernel)) throw new UsageError(`unknown kernel profile '${o.guardKernel}' (expected ${PROFILE_IDS.join(', ')})`);
+      if (o.parentUuid !== undefined && !isUuid(o.parentUuid)) throw new UsageError(`invalid uuid '${o.parentUuid}'`);
+      const offset = o.offset === undefined ? 0n : parseSize(o.offset, 'offset');
+      const nsBase = parseSize(o.nsBase, 'namespace base');
+      let nsSize: bigint;
+      if (o.nsSize !== undefined) nsSize = parseSize(o.nsSize, 'namespace size');
+      else {
+        const size = targetSize(target);
+        if (size < offset) throw new UsageError(`--offset ${offset} is past the end of '${target}' (${size} bytes)`);
+        nsSize = size - offset;
+      }
+      const dryRun = o.dryRun === true;
+      const r = refusing(io, () =>
+        migrateTarget({
+          target,
+          offset,
+          nsBase,
+          nsSize,
+          to: o.to,
+          guardKernel: o.guardKernel as never,
+          arch: o.arch,
+          dryRun,
+          force: o.force === true,
+          warn: (line) => io.stderr(`infoblock: warning: ${line}\n`),
+          ...(o.from === undefined ? {} : { from: o.from }),
+          ...(o.backup === undefined ? {} : { backup: o.backup }),
+          ...(o.parentUuid === undefined ? {} : { parentUuid: o.parentUuid }),
+        }),
+      );
+      io.stdout(o.json === true ? jsonMigration(target, offset, r, dryRun) : renderMigration(target, offset, r, dryRun));
+      if (r.refused !== null) {
+        io.stderr(`infoblock: refusing to migrate: ${r.refused}; pass --force to write it anyway\n`);
+        throw new ExitCode(1);
+      }
+    });
+
+  program
+    .command('restore')
+    .description('Put the info-block saved by migrate back (checks the backup CRC-32 and that it belongs to TARGET); one positioned write, verified.')
+    .argument('<TARGET>', 'image file or block device')
+    .option('--backup <FILE>', 'backup record written by migrate (default TARGET.infoblock-backup)')
+    .option('--offset <BYTES>', "where the namespace starts inside TARGET (default: the backup's; must match it)")
+    .option('--force', 'restore the whole 8 KiB head even when its first 4 KiB changed since the backup')
+    .option('--json', 'print the result as JSON')
+    .addHelpText('after', '\nExit status: 0 restored (or already the original), 1 backup refused (corrupt, foreign, other offset, head changed), 2 usage or I/O error.')
+    .action((target: string, o: { backup?: string; offset?: string; force?: boolean; json?: boolean }) => {
+      const backup = o.backup ?? `${target}.infoblock-backup`;
+      const offset = o.offset === undefined ? 0n : parseSize(o.offset, 'offset');
+      const r = refusing(io, () =>
+        restoreTarget({ target, backup, offset, offsetGiven: o.offset !== undefined, force: o.force === true, warn: (line) => io.stderr(`infoblock: warning: ${line}\n`) }),
+      );
+      if (o.json === true) {
+        io.stdout(`${toJson({ target, backup, status: r.status, bytes: r.bytes, position: r.position, offset: r.record.offset, backup_created: r.record.created })}\n`);
+      } else if (r.status === 'already') {
+        io.stdout(`${target}: the head at ${hex(r.record.offset)} already holds the backed-up bytes; nothing written\n`);
+      } else {
+        io.stdout(`${target}: restored ${r.bytes} bytes at ${hex(r.position)} from ${backup} (taken ${r.record.created}), read back and verified\n`);
+      }
+    });
+}

@@ -1,0 +1,240 @@
+/**
+ * The migrator (pure): rewrite one info-block between the two meanings of
+ * dataoff without moving the data.
+ *
+ * - legacy → map: dataoff += start_pad, version 2.4;
+ * - map → legacy: dataoff -= start_pad, version 1.4 (this is how an ndctl
+ *   `write-infoblock -O` block, 1.4 but map meaning, is repaired).
+ *
+ * Every other byte of the 4 KiB block is kept (patchPfnBlock), the checksum
+ * is recomputed. The data start and size are the invariant: the report carries
+ * both and the function asserts they did not move.
+ */
+import { InfoblockError } from '../format/errors';
+import { BLOCK_SIZE } from '../format/fletcher64';
+import { headWithBlock } from '../format/head';
+import { decodePfnBlock, patchPfnBlock, PFN_MODE, type PfnFields } from '../format/pfn';
+import { hex } from '../format/units';
+import { checkHead, type Verdict } from '../validate/check';
+import type { Arch, ProfileId } from '../validate/profiles';
+
+export type DataoffMeaning = 'legacy' | 'map';
+
+export interface MigrateOptions {
+  /** The meaning the block's dataoff has now; default: its version (1.x legacy, 2.x map), checked against the alignment evidence. */
+  from?: DataoffMeaning;
+  to: DataoffMeaning;
+  /** Physical address of the namespace. */
+  nsBase: bigint;
+  nsSize: bigint;
+  /** The kernel that must not misplace the data of the result (default linux-6.1). */
+  guardKernel?: ProfileId;
+  arch?: Arch;
+  /** Namespace uuid for the verdicts; default: the block's own parent_uuid. */
+  parentUuid?: string;
+}
+
+export type MigrationStatus = 'migrated' | 'nothing-to-migrate' | 'already';
+
+/** The fields a migration can change, plus what the kernels see. */
+export interface BlockSummary {
+  version: string;
+  dataoff: bigint;
+  start_pad: number;
+  end_trunc: number;
+  align: number;
+  mode: number;
+  npfns: bigint;
+  checksum: bigint;
+}
+
+export interface Evidence {
+  /** max(align, 2 MiB): the granule a data start must sit on. */
+  granule: bigint;
+  /** nsBase + start_pad + dataoff is aligned (legacy meaning fits). */
+  legacy_aligned: boolean;
+  /** nsBase + dataoff is aligned (map meaning fits). */
+  map_aligned: boolean;
+  /** Which meaning the alignment supports: one of them, both, or neither. */
+  suggests: DataoffMeaning | 'both' | 'neither';
+}
+
+export interface MigrationReport {
+  status: MigrationStatus;
+  from: DataoffMeaning;
+  to: DataoffMeaning;
+  /** How `from` was settled. */
+  from_source: 'option' | 'version';
+  evidence: Evidence;
+  before: BlockSummary;
+  after: BlockSummary;
+  /** Bytes from the namespace base, before and after (always equal). */
+  data_start_before: bigint;
+  data_start_after: bigint;
+  data_size: bigint;
+  /** Verdict of the target's kernel (map for --to map, linux-6.1 for --to legacy) on the result. */
+  target: Verdict;
+  /** Verdict of the guard kernel on the result. */
+  guard: Verdict;
+  /** Set when the guard kernel would claim the result with the data elsewhere: refuse without --force. */
+  hazard: string | null;
+  notes: string[];
+  /** The 4 KiB block before and after (equal when nothing changes). */
+  original: Uint8Array;
+  block: Uint8Array;
+}
+
+const U64_MAX = (1n << 64n) - 1n;
+const SZ_2M = 2n << 20n;
+const RESERVE = 8192n;
+
+const precondition = (msg: string, field?: string): InfoblockError => new InfoblockError('precondition', msg, field === undefined ? {} : { field });
+
+export function summarize(f: PfnFields): BlockSummary {
+  return {
+    version: `${f.versionMajor}.${f.versionMinor}`,
+    dataoff: f.dataoff,
+    start_pad: f.startPad,
+    end_trunc: f.endTrunc,
+    align: f.align,
+    mode: f.mode,
+    npfns: f.npfns,
+    checksum: f.checksum,
+  };
+}
+
+/** Which meaning(s) of dataoff give an aligned data start at nsBase. */
+export function alignmentEvidence(f: PfnFields, nsBase: bigint): Evidence {
+  const align = BigInt(f.align);
+  const granule = align > SZ_2M ? align : SZ_2M;
+  const pad = BigInt(f.startPad);
+  const legacy = (nsBase + pad + f.dataoff) % granule === 0n;
+  const map = (nsBase + f.dataoff) % granule === 0n;
+  return { granule, legacy_aligned: legacy, map_aligned: map, suggests: legacy && map ? 'both' : legacy ? 'legacy' : map ? 'map' : 'neither' };
+}
+
+/** Data start (bytes from the namespace base) of a block read in `meaning`. */
+export function dataStartOf(f: PfnFields, meaning: DataoffMeaning): bigint {
+  return meaning === 'map' ? f.dataoff : BigInt(f.startPad) + f.dataoff;
+}
+
+function verdictOn(block: Uint8Array, kernel: ProfileId, o: MigrateOptions, parentUuid: string): Verdict {
+  return checkHead(headWithBlock(block), { kernel, arch: o.arch ?? 'x86_64', nsBase: o.nsBase, nsSize: o.nsSize, parentUuid, hazards: false });
+}
+
+/**
+ * Plan the migration of `block` (its first 4096 bytes) and return the report
+ * with the new block. Throws InfoblockError 'precondition' (not a valid
+ * block, the result would not fit) or 'ambiguous' (the version and the
+ * alignment evidence disagree: pass `from`). Never mutates `block`.
+ */
+export function migrate(block: Uint8Array, o: MigrateOptions): MigrationReport {
+  if (block.byteLength < BLOCK_SIZE) throw new InfoblockError('truncated', `an info-block needs ${BLOCK_SIZE} bytes, got ${block.byteLength}`);
+  const original = block.slice(0, BLOCK_SIZE);
+  const d = decodePfnBlock(original);
+  const f = d.fields;
+  if (d.kind !== 'pfn' && d.kind !== 'dax') throw precondition('no NVDIMM_PFN_INFO / NVDIMM_DAX_INFO signature at 4096: nothing to migrate here', 'signature');
+  if (!d.checksumValid) {
+    throw new InfoblockError('precondition', `checksum mismatch (stored ${hex(f.checksum)}, computed ${hex(d.computedChecksum)}): the block is damaged or torn; restore it from a backup`, { offset: 4088, field: 'checksum' });
+  }
+  if (f.versionMajor !== 1 && f.versionMajor !== 2 && o.from === undefined) {
+    throw precondition(`version ${f.versionMajor}.${f.versionMinor}: unknown major version, pass --from legacy|map`, 'version_major');
+  }
+  // Minor 4 carries every field (start_pad, end_trunc, align, page_size,
+  // page_struct_size). Raising an older minor to 4 would make readers honour
+  // fields the producer never set, so such blocks are left alone.
+  if (f.versionMinor !== 4) throw precondition(`version ${f.versionMajor}.${f.versionMinor}: only minor version 4 blocks are migrated (the result keeps minor 4)`, 'version_minor');
+  if (o.nsSize < RESERVE) throw precondition(`namespace size ${o.nsSize} is smaller than the 8 KiB head`);
+
+  const versionMeaning: DataoffMeaning = f.versionMajor === 2 ? 'map' : 'legacy';
+  const from = o.from ?? versionMeaning;
+  const to = o.to;
+  const evidence = alignmentEvidence(f, o.nsBase);
+  const notes: string[] = [];
+  const contradicts = (m: DataoffMeaning): boolean => evidence.suggests === (m === 'legacy' ? 'map' : 'legacy');
+  if (o.from === undefined && f.startPad !== 0 && contradicts(from)) {
+    const other = from === 'legacy' ? 'map' : 'legacy';
+    throw new InfoblockError(
+      'ambiguous',
+      `version ${f.versionMajor}.${f.versionMinor} says the ${from} meaning, but only the ${other} meaning puts the data start on a ${hex(evidence.granule)} boundary at ns base ${hex(o.nsBase)} (an ndctl -O block looks like this): pass --from ${other} or --from ${from}`,
+    );
+  }
+  if (o.from !== undefined) {
+    if (o.from !== versionMeaning) notes.push(`--from ${o.from} overrides the version ${f.versionMajor}.${f.versionMinor} (${versionMeaning} meaning)`);
+    if (f.startPad !== 0 && contradicts(o.from)) notes.push(`alignment evidence suggests the ${evidence.suggests} meaning, not --from ${o.from} (informational)`);
+  }
+
+  const pad = BigInt(f.startPad);
+  const startBefore = dataStartOf(f, from);
+  const parentUuid = o.parentUuid ?? f.parentUuid;
+  const guardKernel = o.guardKernel ?? 'linux-6.1';
+  const targetKernel: ProfileId = to === 'map' ? 'map' : 'linux-6.1';
+
+  let status: MigrationStatus = 'migrated';
+  let next: Uint8Array = original;
+  if (pad === 0n) {
+    status = 'nothing-to-migrate';
+    notes.push('start_pad is 0: both meanings of dataoff coincide, nothing to migrate');
+  } else if (from === to && f.versionMajor === (to === 'map' ? 2 : 1)) {
+    status = 'already';
+    notes.push(`the block is already in the ${to} meaning (version ${f.versionMajor}.${f.versionMinor})`);
+  } else {
+    let dataoff: bigint;
+    if (from === to) dataoff = f.dataoff; // only the version changes (e.g. a 1.4 block declared map: stamp 2.4)
+    else if (to === 'map') dataoff = f.dataoff + pad;
+    else dataoff = f.dataoff - pad;
+    if (dataoff < 0n) throw precondition(`dataoff ${hex(f.dataoff)} is smaller than start_pad ${hex(pad)}: it cannot be in the map meaning`, 'dataoff');
+    if (dataoff > U64_MAX) throw precondition(`dataoff ${hex(f.dataoff)} + start_pad ${hex(pad)} overflows the u64 field`, 'dataoff');
+    next = patchPfnBlock(original, { dataoff, versionMajor: to === 'map' ? 2 : 1, versionMinor: 4 });
+  }
+
+  // The result must still describe a usable namespace, in its own meaning.
+  const nf = decodePfnBlock(next).fields;
+  const resultMeaning: DataoffMeaning = status === 'migrated' ? to : from;
+  const startAfter = dataStartOf(nf, resultMeaning);
+  if (startAfter !== startBefore) throw new Error(`internal: data start moved from ${startBefore} to ${startAfter}`);
+  const offsetFromMapBase = startAfter - pad;
+  const room = o.nsSize - pad - BigInt(f.endTrunc);
+  if (offsetFromMapBase >= room) throw precondition(`no data area: data start ${hex(startAfter)} is past the usable end ${hex(pad + room)} of the ${o.nsSize}-byte namespace`, 'dataoff');
+  const dataSize = room - offsetFromMapBase;
+  if (offsetFromMapBase < RESERVE) throw precondition(`data start ${hex(startAfter)} leaves less than the 8 KiB reserve after start_pad`, 'dataoff');
+  if (f.mode === PFN_MODE.pmem) {
+    const memmap = BigInt(Math.max(64, f.pageStructSize)) * f.npfns;
+    if (offsetFromMapBase < RESERVE + memmap) {
+      throw precondition(`mode PMEM: dataoff leaves ${hex(offsetFromMapBase)} bytes after start_pad, less than the reserve + memmap (${hex(RESERVE + memmap)}) for ${f.npfns} pages`, 'dataoff');
+    }
+  }
+
+  const target = verdictOn(next, targetKernel, o, parentUuid);
+  const guard = verdictOn(next, guardKernel, o, parentUuid);
+  let hazard: string | null = null;
+  if (guard.outcome === 'claimed' && guard.data_start !== startAfter) {
+    hazard = `${guardKernel} ignores the major version and would claim the result with the data at ${hex(guard.data_start ?? 0n)}, ${hex((guard.data_start ?? 0n) - startAfter)} bytes away from where it is (${hex(startAfter)})`;
+  }
+  if (target.outcome !== 'claimed') notes.push(`${targetKernel} does not claim the result: ${target.outcome}${target.message === null ? '' : ` (${target.message})`}`);
+  else if (target.data_start !== startAfter) notes.push(`${targetKernel} puts the data at ${hex(target.data_start ?? 0n)}, not at ${hex(startAfter)}`);
+
+  return {
+    status,
+    from,
+    to,
+    from_source: o.from === undefined ? 'version' : 'option',
+    evidence,
+    before: summarize(f),
+    after: summarize(nf),
+    data_start_before: startBefore,
+    data_start_after: startAfter,
+    data_size: dataSize,
+    target,
+    guard,
+    hazard,
+    notes,
+    original,
+    block: next,
+  };
+}
+
+/** Throw the hazard refusal when the report carries one (the CLI's guard, unless --force). */
+export function assertNoHazard(r: MigrationReport): void {
+  if (r.hazard !== null) throw new InfoblockError('hazard', `refusing to migrate: ${r.hazard}; pass --force to write it anyway`);
+}
