@@ -1,0 +1,139 @@
+/**
+ * The deterministic corpus generator. Input i of seed S is a pure function
+ * of (S, i, options): it draws from its own PRNG stream, takes the target
+ * class of its round-robin slot (every failing rule of the profile, the
+ * npfns message, 'claimed', and free 'any' slots), picks a valid seed and a
+ * mutation family aimed at that class, and applies it. With `steer` (the
+ * CLI's default) the verdict is computed and a mutation that misses its
+ * target is redrawn a few times, which keeps the classes balanced.
+ */
+import { blockChecksum, CHECKSUM_OFFSET, verifyChecksum } from '../format/fletcher64';
+import { headWithBlock } from '../format/head';
+import { patchPfnBlock, type PfnFields } from '../format/pfn';
+import { InvalidArgumentError } from '../format/errors';
+import { checkHead, type Verdict } from '../validate/check';
+import { PROFILES, type ProfileId } from '../validate/profiles';
+import { FAMILIES, type Family, type Mutation, type MutationCtx, type Target } from './mutations';
+import { Prng } from './prng';
+import { seedPool, SEED_SIZES, type Seed } from './seeds';
+
+export interface CorpusOptions {
+  seed: bigint;
+  /** Kernel profile whose rules the corpus aims at (default linux-6.1). */
+  kernel?: ProfileId;
+  /** One namespace size for every input (default: the seed sizes, 16 MiB .. 2 GiB + 4 MiB). */
+  nsSize?: bigint;
+  /** Compute verdicts and redraw mutations that miss their target (default true). */
+  steer?: boolean;
+}
+
+export interface CorpusInput {
+  index: number;
+  seedIndex: number;
+  /** The class this input was aimed at. */
+  target: Target;
+  mutation: string;
+  nsBase: bigint;
+  nsSize: bigint;
+  /** The 4 KiB info-block. */
+  block: Uint8Array;
+  checksumValid: boolean;
+  /** The verdict under the profile (present when steered). */
+  verdict?: Verdict;
+}
+
+/** Tries per input before a steered mutation that misses its target is kept anyway. */
+const STEER_TRIES = 12;
+const ANY_SLOTS = 3;
+const S2_TEXT = 'number of pfns truncated';
+
+/** The classes a profile's corpus aims at, in slot order. */
+export function corpusTargets(kernel: ProfileId = 'linux-6.1'): Target[] {
+  const rules = PROFILES[kernel].rules.filter((r) => r.onFail !== 'info').map((r) => r.id);
+  return ['claimed', ...rules, 'S2', ...Array<Target>(ANY_SLOTS).fill('any')];
+}
+
+/** The class a verdict falls in: its failing rule, else 'S2' when npfns was truncated, else its outcome. */
+export function verdictClass(v: Verdict): string {
+  if (v.failed_rule !== null) return v.failed_rule;
+  if (v.outcome === 'claimed' && v.messages.some((m) => m.startsWith(S2_TEXT))) return 'S2';
+  return v.outcome;
+}
+
+export class CorpusGenerator {
+  readonly seed: bigint;
+  readonly kernel: ProfileId;
+  readonly pool: readonly Seed[];
+  readonly targets: readonly Target[];
+  private readonly steer: boolean;
+  private readonly families: ReadonlyMap<Target, readonly Family[]>;
+
+  constructor(o: CorpusOptions) {
+    this.seed = o.seed;
+    this.kernel = o.kernel ?? 'linux-6.1';
+    this.steer = o.steer ?? true;
+    this.pool = seedPool(o.nsSize === undefined ? SEED_SIZES : [o.nsSize]);
+    if (this.pool.length === 0) throw new InvalidArgumentError(`no write recipe fits a namespace of ${o.nsSize ?? 0n} bytes (try at least 16M)`);
+    this.targets = corpusTargets(this.kernel);
+    const byTarget = new Map<Target, Family[]>();
+    for (const t of this.targets) byTarget.set(t, t === 'any' ? [...FAMILIES] : FAMILIES.filter((f) => f.aims.includes(t)));
+    this.families = byTarget;
+  }
+
+  /** Input `index` of this corpus. */
+  input(index: number): CorpusInput {
+    const rng = Prng.of(this.seed, BigInt(index));
+    const target = this.targets[index % this.targets.length] as Target;
+    const families = this.families.get(target) ?? FAMILIES;
+    let last: CorpusInput | undefined;
+    for (let attempt = 0; attempt < (this.steer && target !== 'any' ? STEER_TRIES : 1); attempt++) {
+      const made = this.draw(rng, families);
+      const input: CorpusInput = { index, target, ...made, checksumValid: verifyChecksum(made.block) };
+      if (!this.steer) return input;
+      const verdict = checkHead(headWithBlock(input.block), { kernel: this.kernel, nsBase: input.nsBase, nsSize: input.nsSize, hazards: false });
+      input.verdict = verdict;
+      last = input;
+      if (target === 'any' || verdictClass(verdict) === target || (target === 'claimed' && verdict.outcome === 'claimed')) return input;
+    }
+    return last as CorpusInput;
+  }
+
+  *inputs(count: number, start = 0): Generator<CorpusInput> {
+    for (let i = start; i < start + count; i++) yield this.input(i);
+  }
+
+  private draw(rng: Prng, families: readonly Family[]): Omit<CorpusInput, 'index' | 'target' | 'checksumValid'> {
+    for (;;) {
+      const seed = rng.pick(this.pool);
+      const family = rng.pick(families);
+      const ctx: MutationCtx = {
+        rng,
+        seed,
+        f: seed.fields,
+        base: seed.params.base,
+        size: seed.params.size,
+        meaning: PROFILES[this.kernel].meaningOf(seed.fields.versionMajor),
+      };
+      const m = family.make(ctx);
+      if (m === null) continue; // the family has nothing to aim at on this seed
+      return { seedIndex: seed.index, mutation: m.name, nsBase: ctx.base, nsSize: ctx.size, block: apply(seed, m, rng.uuid()) };
+    }
+  }
+}
+
+/** Apply a mutation to a seed: fields via patchPfnBlock (fresh checksum), then the byte edit. */
+function apply(seed: Seed, m: Mutation, uuid: string): Uint8Array {
+  const changes: Partial<PfnFields> = { uuid, ...m.changes };
+  if (changes.parentUuid === '__uuid__') changes.parentUuid = uuid;
+  const block = patchPfnBlock(seed.block, changes);
+  if (m.edit !== undefined) {
+    m.edit(block);
+    if (m.keepChecksum !== true) new DataView(block.buffer, block.byteOffset, block.byteLength).setBigUint64(CHECKSUM_OFFSET, blockChecksum(block), true);
+  }
+  return block;
+}
+
+/** Convenience: the first `count` inputs of a corpus. */
+export function generateCorpus(o: CorpusOptions & { count: number }): CorpusInput[] {
+  return [...new CorpusGenerator(o).inputs(o.count)];
+}

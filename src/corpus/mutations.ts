@@ -1,0 +1,404 @@
+/**
+ * Structure-aware mutations of a valid seed. Each family says which outcome
+ * class it aims at (a rule id whose check it should fail, 'S2' for the
+ * truncated-npfns message, 'claimed') and builds one mutation: field changes
+ * (applied with patchPfnBlock, so the checksum is fixed) and optionally a
+ * byte-level edit applied after them, which leaves the checksum as it is
+ * when the family aims at the checksum itself. Names are short and say
+ * what changed relative to the seed, e.g. `dataoff=size-1`.
+ */
+import { BTT_SIGNATURE, DAX_SIGNATURE, PFN_SIGNATURE, type PfnFields } from '../format/pfn';
+import { CHECKSUM_OFFSET } from '../format/fletcher64';
+import { NIL_UUID } from '../format/uuid';
+import type { Prng } from './prng';
+import type { Seed } from './seeds';
+
+export type Target = string; // a rule id, 'S2', 'claimed' or 'any'
+
+export interface MutationCtx {
+  rng: Prng;
+  seed: Seed;
+  f: PfnFields;
+  base: bigint;
+  size: bigint;
+  /** How the chosen profile reads this seed's dataoff. */
+  meaning: 'legacy' | 'map';
+}
+
+export interface Mutation {
+  name: string;
+  changes: Partial<PfnFields>;
+  /** Byte edit after the field changes. */
+  edit?: (block: Uint8Array) => void;
+  /** Leave the checksum as the edit left it (the checksum-aimed cases). */
+  keepChecksum?: boolean;
+}
+
+export interface Family {
+  id: string;
+  aims: readonly Target[];
+  make(c: MutationCtx): Mutation | null;
+}
+
+const U32 = 0xffffffff;
+const U64_MAX = (1n << 64n) - 1n;
+const SZ_4K = 4096n;
+const SZ_2M = 2n << 20n;
+const hx = (n: bigint | number): string => `0x${n.toString(16)}`;
+const fitsU32 = (n: bigint): boolean => n >= 0n && n <= BigInt(U32);
+const fitsU64 = (n: bigint): boolean => n >= 0n && n <= U64_MAX;
+
+/** The kernel's effective align (rule 6): the field, or 1 << ilog2(offset). */
+export function kernelAlign(f: PfnFields, offset: bigint): bigint {
+  if (f.versionMinor >= 2 && f.align !== 0) return BigInt(f.align);
+  if (offset <= 0n) return 1n << 63n;
+  return 1n << BigInt(offset.toString(2).length - 1);
+}
+
+const startPadOf = (f: PfnFields): bigint => (f.versionMinor >= 1 ? BigInt(f.startPad) : 0n);
+const endTruncOf = (f: PfnFields): bigint => (f.versionMinor >= 1 ? BigInt(f.endTrunc) : 0n);
+/** The kernel's offset (from base + start_pad) of the seed. */
+const offsetOf = (c: MutationCtx): bigint => (c.meaning === 'map' ? c.f.dataoff - startPadOf(c.f) : c.f.dataoff);
+/** dataoff that gives the kernel offset `off` under the profile's meaning. */
+const dataoffFor = (c: MutationCtx, off: bigint): bigint => (c.meaning === 'map' ? off + startPadOf(c.f) : off);
+
+type Choice = [string, Partial<PfnFields>];
+
+function pickChoice(c: MutationCtx, prefix: string, choices: readonly Choice[]): Mutation | null {
+  const ok = choices.filter(([, ch]) => valid(ch));
+  if (ok.length === 0) return null;
+  const [name, changes] = c.rng.pick(ok);
+  return { name: prefix === '' ? name : `${prefix},${name}`, changes };
+}
+
+/** Field values patchPfnBlock can encode (a mutation never asks for more). */
+function valid(ch: Partial<PfnFields>): boolean {
+  for (const k of ['flags', 'mode', 'startPad', 'endTrunc', 'align', 'pageSize'] as const) {
+    const v = ch[k];
+    if (v !== undefined && !(Number.isInteger(v) && v >= 0 && v <= U32)) return false;
+  }
+  for (const k of ['versionMajor', 'versionMinor', 'pageStructSize'] as const) {
+    const v = ch[k];
+    if (v !== undefined && !(Number.isInteger(v) && v >= 0 && v <= 0xffff)) return false;
+  }
+  for (const k of ['dataoff', 'npfns'] as const) {
+    const v = ch[k];
+    if (v !== undefined && !fitsU64(v)) return false;
+  }
+  return true;
+}
+
+/** PMEM is needed for rules 7, 8 and the npfns message: switch a RAM seed over and say so. */
+const pmem = (c: MutationCtx): [string, Partial<PfnFields>] => (c.f.mode === 2 ? ['', {}] : ['mode=2', { mode: 2 }]);
+const join = (...parts: string[]): string => parts.filter((p) => p !== '').join(',');
+const fsdax = (c: MutationCtx): [string, Partial<PfnFields>] => (c.seed.params.mode === 'devdax' ? ['sig=pfn', { signature: PFN_SIGNATURE.slice() }] : ['', {}]);
+
+export const FAMILIES: readonly Family[] = [
+  { id: 'seed', aims: ['claimed'], make: () => ({ name: 'seed', changes: {} }) },
+  {
+    id: 'benign',
+    aims: ['claimed'],
+    make: (c) => {
+      const f = c.f;
+      const choices: Choice[] = [
+        ['flags=random', { flags: c.rng.u32() }],
+        ['flags=0xffffffff', { flags: U32 }],
+        ['version_major=0', { versionMajor: 0 }],
+        ['version_major=1', { versionMajor: 1 }],
+        ['version_minor=5', { versionMinor: 5 }],
+        ['npfns=0', { npfns: 0n }],
+        ['npfns=npfns-1', { npfns: f.npfns === 0n ? 0n : f.npfns - 1n }],
+        ['page_size=0', { pageSize: 0 }],
+        ['page_size=512', { pageSize: 512 }],
+        ['page_struct_size=128', { pageStructSize: 128 }],
+        ['page_struct_size=0xffff', { pageStructSize: 0xffff }],
+        ['uuid=nil', { uuid: NIL_UUID }],
+      ];
+      if (c.rng.chance(1, 6)) {
+        const at = 94 + c.rng.below(CHECKSUM_OFFSET - 94);
+        const v = 1 + c.rng.below(255);
+        return { name: `padding[${at}]=${hx(v)}`, changes: {}, edit: (b) => void (b[at] = v) };
+      }
+      return pickChoice(c, '', choices);
+    },
+  },
+  {
+    id: 'signature',
+    aims: ['R1'],
+    make: (c) => {
+      const r = c.rng.below(4);
+      if (r === 0) {
+        const at = c.rng.below(16);
+        const bit = c.rng.below(8);
+        return { name: `signature[${at}]^=${hx(1 << bit)}`, changes: {}, edit: (b) => void (b[at] = (b[at] ?? 0) ^ (1 << bit)) };
+      }
+      if (r === 1) return { name: 'signature=zero', changes: { signature: new Uint8Array(16) } };
+      if (r === 2) return { name: 'signature[15]=0x20', changes: {}, edit: (b) => void (b[15] = 0x20) };
+      return { name: 'signature=lowercase', changes: {}, edit: (b) => void (b[0] = 0x6e) };
+    },
+  },
+  {
+    id: 'checksum',
+    aims: ['R2'],
+    make: (c) => {
+      const r = c.rng.below(6);
+      const dv = (b: Uint8Array): DataView => new DataView(b.buffer, b.byteOffset, b.byteLength);
+      if (r === 0) {
+        const bit = BigInt(c.rng.below(64));
+        return { name: `checksum^=1<<${bit}`, changes: {}, keepChecksum: true, edit: (b) => dv(b).setBigUint64(CHECKSUM_OFFSET, dv(b).getBigUint64(CHECKSUM_OFFSET, true) ^ (1n << bit), true) };
+      }
+      if (r === 1) return { name: 'checksum=0', changes: {}, keepChecksum: true, edit: (b) => dv(b).setBigUint64(CHECKSUM_OFFSET, 0n, true) };
+      if (r === 2) return { name: 'checksum=~checksum', changes: {}, keepChecksum: true, edit: (b) => dv(b).setBigUint64(CHECKSUM_OFFSET, ~dv(b).getBigUint64(CHECKSUM_OFFSET, true) & U64_MAX, true) };
+      if (r === 3) return { name: 'checksum=big-endian', changes: {}, keepChecksum: true, edit: (b) => dv(b).setBigUint64(CHECKSUM_OFFSET, dv(b).getBigUint64(CHECKSUM_OFFSET, true), false) };
+      if (r === 4) {
+        return {
+          name: 'checksum=hi<->lo',
+          changes: {},
+          keepChecksum: true,
+          edit: (b) => {
+            const v = dv(b).getBigUint64(CHECKSUM_OFFSET, true);
+            dv(b).setBigUint64(CHECKSUM_OFFSET, ((v & 0xffffffffn) << 32n) | (v >> 32n), true);
+          },
+        };
+      }
+      // A field changed after the checksum was computed (stale checksum).
+      return { name: 'stale-checksum,dataoff+=4K', changes: {}, keepChecksum: true, edit: (b) => dv(b).setBigUint64(56, (dv(b).getBigUint64(56, true) + SZ_4K) & U64_MAX, true) };
+    },
+  },
+  {
+    id: 'parent-uuid',
+    aims: ['R3'],
+    make: (c) =>
+      pickChoice(c, '', [
+        ['parent_uuid=uuid', { parentUuid: '__uuid__' }],
+        ['parent_uuid=random', { parentUuid: c.rng.uuid() }],
+        ['parent_uuid=00..01', { parentUuid: '00000000-0000-0000-0000-000000000001' }],
+        ['parent_uuid=ff..ff', { parentUuid: 'ffffffff-ffff-ffff-ffff-ffffffffffff' }],
+      ]),
+  },
+  {
+    id: 'mode',
+    aims: ['R5'],
+    make: (c) => pickChoice(c, '', ([0, 3, 4, 0x7fffffff, 0x80000001, U32] as const).map((m): Choice => [`mode=${hx(m)}`, { mode: m }])),
+  },
+  {
+    id: 'page-size',
+    aims: ['R7'],
+    make: (c) => {
+      const [p, ch] = pmem(c);
+      return pickChoice(c, p, ([4097, 8192, 65536, 0x80000000, U32] as const).map((v): Choice => [`page_size=${v}`, { ...ch, pageSize: v }]));
+    },
+  },
+  {
+    id: 'struct-page',
+    aims: ['R8'],
+    make: (c) => {
+      const [p, ch] = pmem(c);
+      return pickChoice(c, p, ([0, 1, 32, 63] as const).map((v): Choice => [`page_struct_size=${v}`, { ...ch, pageStructSize: v }]));
+    },
+  },
+  {
+    id: 'dax-align',
+    aims: ['R9'],
+    make: (c) => {
+      const sig: Choice = c.seed.params.mode === 'devdax' ? ['', {}] : ['sig=dax', { signature: DAX_SIGNATURE.slice() }];
+      const choices: Choice[] = [8192n, 65536n, 1n << 20n, 4n << 20n, 16n << 20n, SZ_2M - 1n, SZ_2M + 1n, SZ_2M + SZ_4K, (1n << 30n) - SZ_4K, 1n << 31n].map((a): Choice => [`align=${hx(a)}`, { ...sig[1], align: Number(a) }]);
+      const p = kernelAlign({ ...c.f, align: 0 }, offsetOf(c));
+      if (p !== SZ_4K && p !== SZ_2M && p !== 1n << 30n) choices.push([`align=0(${hx(p)})`, { ...sig[1], align: 0 }]);
+      return pickChoice(c, sig[0], choices);
+    },
+  },
+  {
+    id: 'align-capacity',
+    aims: ['R10'],
+    make: (c) => {
+      const [p, ch] = fsdax(c);
+      const pow = 1n << BigInt(c.size.toString(2).length);
+      const cands: Choice[] = [
+        ['align=0xffffffff', { align: U32 }],
+        ['align=pow2>size', { align: Number(pow) }],
+        ['align=size+1', { align: Number(c.size + 1n) }],
+        ['align=0x80000000', { align: 0x80000000 }],
+      ];
+      return pickChoice(c, p, cands.filter(([, x]) => x.align !== undefined && BigInt(x.align) > c.size && fitsU32(BigInt(x.align))).map(([n, x]): Choice => [n, { ...ch, ...x }]));
+    },
+  },
+  {
+    id: 'dataoff-capacity',
+    aims: ['R11'],
+    make: (c) => {
+      const a = kernelAlign(c.f, offsetOf(c));
+      const cands: [string, bigint][] = [
+        ['dataoff=size', c.size],
+        ['dataoff=size+1', c.size + 1n],
+        ['dataoff=size+4K', c.size + SZ_4K],
+        ['dataoff=size+align', c.size + a],
+        ['dataoff=2^32', 1n << 32n],
+        ['dataoff=2^53', 1n << 53n],
+        ['dataoff=2^53+1', (1n << 53n) + 1n],
+        ['dataoff=2^63', 1n << 63n],
+        ['dataoff=2^64-1', U64_MAX],
+      ];
+      return pickChoice(c, '', cands.filter(([, d]) => d >= c.size && fitsU64(d)).map(([n, d]): Choice => [n, { dataoff: d }]));
+    },
+  },
+  {
+    id: 'bad-offset',
+    aims: ['R12'],
+    make: (c) => {
+      const d = c.f.dataoff;
+      const a = kernelAlign(c.f, offsetOf(c));
+      const cands: [string, bigint][] = [
+        ['dataoff+=1', d + 1n],
+        ['dataoff-=1', d - 1n],
+        ['dataoff+=512', d + 512n],
+        ['dataoff=align-1', dataoffFor(c, a - 1n)],
+        ['dataoff=align+1', dataoffFor(c, a + 1n)],
+      ];
+      if (a > SZ_4K) cands.push(['dataoff+=4K', d + SZ_4K], ['dataoff-=4K', d - SZ_4K], ['dataoff=align+4K', dataoffFor(c, a + SZ_4K)]);
+      const sp = startPadOf(c.f);
+      if (sp !== 0n && c.meaning === 'legacy') cands.push(['dataoff+=start_pad', d + sp]);
+      return pickChoice(c, '', cands.filter(([, v]) => v >= 0n && v < c.size).map(([n, v]): Choice => [n, { dataoff: v }]));
+    },
+  },
+  {
+    id: 'start-misaligned',
+    aims: ['R13'],
+    make: (c) => {
+      // align 4K keeps rule 12 quiet (data start stays page aligned) so rule 13 decides.
+      const sp = startPadOf(c.f);
+      const cands: [string, bigint][] = [
+        ['start_pad+=4K', sp + SZ_4K],
+        ['start_pad-=4K', sp - SZ_4K],
+        ['start_pad+=1M', sp + (1n << 20n)],
+        ['start_pad=2M-4K', SZ_2M - SZ_4K],
+      ];
+      const base = c.base;
+      return pickChoice(
+        c,
+        'align=4K',
+        cands.filter(([, v]) => fitsU32(v) && (base + v) % SZ_2M !== 0n).map(([n, v]): Choice => [n, { align: 4096, startPad: Number(v), dataoff: c.meaning === 'map' ? c.f.dataoff - sp + v : c.f.dataoff }]),
+      );
+    },
+  },
+  {
+    id: 'end-misaligned',
+    aims: ['R14'],
+    make: (c) => {
+      const et = endTruncOf(c.f);
+      const cands: [string, bigint][] = [
+        ['end_trunc+=4K', et + SZ_4K],
+        ['end_trunc-=4K', et - SZ_4K],
+        ['end_trunc+=1', et + 1n],
+        ['end_trunc+=1M', et + (1n << 20n)],
+        ['end_trunc=0', 0n],
+        ['end_trunc=0xffffffff', BigInt(U32)],
+      ];
+      return pickChoice(c, '', cands.filter(([, v]) => fitsU32(v) && (c.base + c.size - v) % SZ_2M !== 0n).map(([n, v]): Choice => [n, { endTrunc: Number(v) }]));
+    },
+  },
+  {
+    id: 'ram-reserve',
+    aims: ['S1'],
+    make: (c) =>
+      pickChoice(c, 'mode=ram,align=4K', [
+        ['dataoff=0', { mode: 1, align: 4096, dataoff: dataoffFor(c, 0n) }],
+        ['dataoff=4K', { mode: 1, align: 4096, dataoff: dataoffFor(c, SZ_4K) }],
+      ]),
+  },
+  {
+    id: 'npfns',
+    aims: ['S2'],
+    make: (c) => {
+      const [p, ch] = pmem(c);
+      const room = c.size - startPadOf(c.f) - endTruncOf(c.f) - offsetOf(c);
+      const fit = room > 0n ? room / SZ_4K : 0n;
+      const cands: [string, bigint][] = [
+        ['npfns=fit+1', fit + 1n],
+        ['npfns=npfns0', (c.size - 8192n) / SZ_4K],
+        ['npfns=2^32', 1n << 32n],
+        ['npfns=2^63', 1n << 63n],
+        ['npfns=2^64-1', U64_MAX],
+      ];
+      return pickChoice(c, p, cands.map(([n, v]): Choice => [n, { ...ch, npfns: v }]));
+    },
+  },
+  {
+    id: 'small-namespace',
+    aims: ['R15'],
+    make: (c) => {
+      // end_trunc that leaves exactly dataoff (or 2 MiB less) of room: 6.1 claims a zero-byte device, later kernels refuse.
+      const room = c.size - startPadOf(c.f) - offsetOf(c);
+      return pickChoice(
+        c,
+        '',
+        (
+          [
+            ['end_trunc=size-start_pad-offset', room],
+            ['end_trunc=size-start_pad-offset+2M', room + SZ_2M],
+          ] as const
+        )
+          .filter(([, v]) => fitsU32(v) && v + startPadOf(c.f) + offsetOf(c) <= c.size + SZ_2M)
+          .map(([n, v]): Choice => [n, { endTrunc: Number(v) }]),
+      );
+    },
+  },
+  {
+    id: 'min-version',
+    aims: ['M1'],
+    make: (c) => pickChoice(c, '', ([3, 4, 0xffff] as const).map((v): Choice => [`version_major=${v}`, { versionMajor: v }])),
+  },
+  {
+    id: 'map-offset',
+    aims: ['M2'],
+    make: (c) => {
+      const sp = startPadOf(c.f);
+      if (sp === 0n) return null;
+      return pickChoice(c, 'version_major=2', [
+        ['dataoff=start_pad-4K', { versionMajor: 2, dataoff: sp - SZ_4K }],
+        ['dataoff=start_pad-1', { versionMajor: 2, dataoff: sp - 1n }],
+        ['dataoff=0', { versionMajor: 2, dataoff: 0n }],
+      ]);
+    },
+  },
+  {
+    id: 'version',
+    aims: ['any'],
+    make: (c) => {
+      const major = c.rng.below(4);
+      const minor = c.rng.below(6);
+      return { name: `version=${major}.${minor}`, changes: { versionMajor: major, versionMinor: minor } };
+    },
+  },
+  {
+    id: 'signature-kind',
+    aims: ['any'],
+    make: (c) =>
+      pickChoice(c, '', [
+        ['signature=btt', { signature: BTT_SIGNATURE.slice() }],
+        ['signature=pfn', { signature: PFN_SIGNATURE.slice() }],
+        ['signature=dax', { signature: DAX_SIGNATURE.slice() }],
+      ]),
+  },
+  {
+    id: 'boundary',
+    aims: ['any'],
+    make: (c) => {
+      const f = c.f;
+      const a = kernelAlign(f, offsetOf(c));
+      const u32s: readonly number[] = [0, 1, 4095, 4096, 4097, 8191, 8192, 8193, 0x1fffff, 0x200000, 0x200001, 0x100000, 0x7fffffff, 0x80000000, U32 - 1, U32];
+      const u64s: readonly bigint[] = [0n, 1n, 8191n, 8192n, 8193n, a - 1n, a, a + 1n, c.size - 1n, c.size, c.size - SZ_4K, c.size - a, f.dataoff + SZ_4K, f.dataoff - SZ_4K, (1n << 32n) - 1n, 1n << 32n, (1n << 32n) + 1n, 1n << 53n, (1n << 53n) + 1n, U64_MAX - 1n, U64_MAX];
+      const field = c.rng.pick(['dataoff', 'npfns', 'startPad', 'endTrunc', 'align', 'pageSize', 'pageStructSize', 'flags', 'mode'] as const);
+      const key = { dataoff: 'dataoff', npfns: 'npfns', startPad: 'start_pad', endTrunc: 'end_trunc', align: 'align', pageSize: 'page_size', pageStructSize: 'page_struct_size', flags: 'flags', mode: 'mode' }[field];
+      if (field === 'dataoff' || field === 'npfns') {
+        const v = c.rng.pick(u64s.filter(fitsU64));
+        return { name: `${key}=${hx(v)}`, changes: { [field]: v } };
+      }
+      const pool = field === 'pageStructSize' ? [0, 1, 63, 64, 65, 0x7fff, 0xffff] : u32s;
+      const v = c.rng.pick(pool);
+      return { name: `${key}=${hx(v)}`, changes: { [field]: v } };
+    },
+  },
+];
+
+export const FAMILY_BY_ID: ReadonlyMap<string, Family> = new Map(FAMILIES.map((f) => [f.id, f]));
