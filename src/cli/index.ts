@@ -13,6 +13,7 @@ import { registerWrite } from './write';
 import { registerCheck } from './check';
 import { registerMigrate } from './migrate';
 import { registerKernelCheck } from '../kernel/cli';
+import { registerCorpus } from './corpus';
 import { KernelHarnessError } from '../kernel/errors';
 
 export type { CliIo } from './io';
@@ -20,7 +21,7 @@ export type { CliIo } from './io';
 
 export type Register = (program: Command, io: CliIo) => void;
 
-const registrations: Register[] = [registerRead, registerWrite, registerCheck, registerMigrate, (program) => registerKernelCheck(program)];
+const registrations: Register[] = [registerRead, registerWrite, registerCheck, registerMigrate, (program) => registerKernelCheck(program), registerCorpus];
 
 /** Add a command module (used for optional commands such as kernel-check). */
 export function addCommand(r: Register): void {

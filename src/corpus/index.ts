@@ -1,0 +1,10 @@
+/** The fuzz-corpus generator: deterministic, checksum-correct inputs aimed at every kernel rule. */
+export { Prng, parseSeed } from './prng';
+export { seedPool, SEED_SIZES, SEED_BASES, SEED_ALIGNS } from './seeds';
+export type { Seed, SeedParams } from './seeds';
+export { FAMILIES, kernelAlign } from './mutations';
+export type { Family, Mutation, MutationCtx, Target } from './mutations';
+export { CorpusGenerator, corpusTargets, generateCorpus, verdictClass } from './generate';
+export type { CorpusInput, CorpusOptions } from './generate';
+export { writeCorpus, formatCoverage, messageKind, inputFileName, inputBytes, manifestRow, addToCoverage, emptyCoverage, CORPUS_FORMATS } from './write';
+export type { Coverage, CorpusFormat, ManifestRow, WriteCorpusOptions } from './write';

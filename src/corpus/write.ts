@@ -1,0 +1,207 @@
+/**
+ * Writing a corpus to a directory: one file per input named by content hash,
+ * and `manifest.jsonl` with one row per input (what it is, which seed and
+ * mutation made it, and the validator's verdict). Also the coverage summary
+ * (inputs per failing rule, outcome and message kind).
+ */
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { IoError } from '../format/errors';
+import { HEAD_SIZE, headWithBlock } from '../format/head';
+import { toJson } from '../format/json';
+import { checkHead, type Verdict } from '../validate/check';
+import { CorpusGenerator, verdictClass, type CorpusInput, type CorpusOptions } from './generate';
+
+export type CorpusFormat = 'head' | 'block' | 'image';
+export const CORPUS_FORMATS: readonly CorpusFormat[] = ['head', 'block', 'image'];
+
+export interface ManifestRow {
+  file: string;
+  index: number;
+  seed_index: number;
+  mutation: string;
+  target: string;
+  ns_base: bigint;
+  ns_size: bigint;
+  checksum_valid: boolean;
+  outcome: Verdict['outcome'];
+  errno: number | null;
+  message: string | null;
+  failed_rule: string | null;
+  /** For images: the `kernel-check` argument (FILE@BASE). */
+  kernel_check?: string;
+}
+
+export interface Coverage {
+  inputs: number;
+  files: number;
+  outcome: Record<string, number>;
+  failedRule: Record<string, number>;
+  messageKind: Record<string, number>;
+  /** Inputs per class (failing rule, 'S2' or outcome). */
+  classes: Record<string, number>;
+}
+
+export interface WriteCorpusOptions extends CorpusOptions {
+  dir: string;
+  count: number;
+  format?: CorpusFormat;
+  force?: boolean;
+  /** Called every `progressEvery` inputs and at the end. */
+  onProgress?: (done: number, total: number) => void;
+  progressEvery?: number;
+}
+
+const hex = (n: bigint): string => `0x${n.toString(16)}`;
+
+/** A message with its numbers taken out: the kind of message it is. */
+export function messageKind(message: string): string {
+  // Tokens between blanks and colons that are numbers (decimal, 0x hex, or bare %lx hex such as "ffffffff").
+  return message
+    .split(/([\s:]+)/)
+    .map((t) => (/^-?(0x[0-9a-f]+|[0-9a-f]*\d[0-9a-f]*|[a-f]{6,})$/i.test(t) ? '#' : t))
+    .join('');
+}
+
+export function emptyCoverage(): Coverage {
+  return { inputs: 0, files: 0, outcome: {}, failedRule: {}, messageKind: {}, classes: {} };
+}
+
+const bump = (r: Record<string, number>, k: string): void => void (r[k] = (r[k] ?? 0) + 1);
+
+export function addToCoverage(c: Coverage, v: Verdict): void {
+  c.inputs++;
+  bump(c.outcome, v.outcome);
+  if (v.failed_rule !== null) bump(c.failedRule, v.failed_rule);
+  const msgs = v.message !== null ? [v.message] : [];
+  for (const m of v.messages) if (!msgs.includes(m)) msgs.push(m);
+  for (const m of msgs) bump(c.messageKind, messageKind(m));
+  bump(c.classes, verdictClass(v));
+}
+
+/** The bytes of an input in a format (an image is its head; the file is extended sparsely). */
+export function inputBytes(input: CorpusInput, format: CorpusFormat): Uint8Array {
+  return format === 'block' ? input.block : headWithBlock(input.block);
+}
+
+/** sha256 prefix of the content; images also hash base and size (same head, different namespace). */
+export function inputFileName(input: CorpusInput, format: CorpusFormat): string {
+  const h = createHash('sha256').update(inputBytes(input, format));
+  if (format === 'image') h.update(`\0${input.nsBase}:${input.nsSize}`);
+  const id = h.digest('hex').slice(0, 16);
+  if (format === 'image') return `${id}-${hex(input.nsBase)}.img`;
+  return `${id}.${format}`;
+}
+
+function ensureEmptyDir(dir: string, force: boolean): void {
+  let entries: string[];
+  try {
+    entries = fs.readdirSync(dir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new IoError(`cannot read directory '${dir}': ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { cause: e });
+    try {
+      fs.mkdirSync(dir, { recursive: true });
+    } catch (e2) {
+      throw new IoError(`cannot create directory '${dir}': ${(e2 as NodeJS.ErrnoException).code ?? String(e2)}`, { cause: e2 });
+    }
+    return;
+  }
+  if (entries.length > 0 && !force) throw new IoError(`'${dir}' is not empty (use --force to write into it)`);
+}
+
+function writeInput(file: string, input: CorpusInput, format: CorpusFormat): void {
+  const bytes = inputBytes(input, format);
+  try {
+    if (format !== 'image') {
+      fs.writeFileSync(file, bytes);
+      return;
+    }
+    const fd = fs.openSync(file, 'w');
+    try {
+      fs.writeSync(fd, bytes, 0, HEAD_SIZE, 0);
+      fs.ftruncateSync(fd, Number(input.nsSize)); // sparse: the rest of the namespace is a hole
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch (e) {
+    throw new IoError(`cannot write '${file}': ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { cause: e });
+  }
+}
+
+export function manifestRow(input: CorpusInput, file: string, v: Verdict, format: CorpusFormat): ManifestRow {
+  const row: ManifestRow = {
+    file,
+    index: input.index,
+    seed_index: input.seedIndex,
+    mutation: input.mutation,
+    target: input.target,
+    ns_base: input.nsBase,
+    ns_size: input.nsSize,
+    checksum_valid: input.checksumValid,
+    outcome: v.outcome,
+    errno: v.errno,
+    message: v.message,
+    failed_rule: v.failed_rule,
+  };
+  if (format === 'image') row.kernel_check = `${file}@${hex(input.nsBase)}`;
+  return row;
+}
+
+/** Generate `count` inputs into `dir` with a manifest; returns the coverage. */
+export function writeCorpus(o: WriteCorpusOptions): Coverage {
+  const format = o.format ?? 'head';
+  const gen = new CorpusGenerator(o);
+  ensureEmptyDir(o.dir, o.force === true);
+  const manifestPath = path.join(o.dir, 'manifest.jsonl');
+  const cov = emptyCoverage();
+  const written = new Set<string>();
+  const every = o.progressEvery ?? 1000;
+  let fd: number;
+  try {
+    fd = fs.openSync(manifestPath, 'w');
+  } catch (e) {
+    throw new IoError(`cannot write '${manifestPath}': ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { cause: e });
+  }
+  try {
+    let lines: string[] = [];
+    for (const input of gen.inputs(o.count)) {
+      const file = inputFileName(input, format);
+      if (!written.has(file)) {
+        writeInput(path.join(o.dir, file), input, format);
+        written.add(file);
+      }
+      const v = input.verdict ?? checkHead(headWithBlock(input.block), { kernel: gen.kernel, nsBase: input.nsBase, nsSize: input.nsSize, hazards: false });
+      addToCoverage(cov, v);
+      lines.push(toJson(manifestRow(input, file, v, format), 0));
+      if (lines.length >= 256) {
+        fs.writeSync(fd, `${lines.join('\n')}\n`);
+        lines = [];
+      }
+      if (o.onProgress !== undefined && cov.inputs % every === 0) o.onProgress(cov.inputs, o.count);
+    }
+    if (lines.length > 0) fs.writeSync(fd, `${lines.join('\n')}\n`);
+  } finally {
+    fs.closeSync(fd);
+  }
+  cov.files = written.size;
+  return cov;
+}
+
+const sortKeys = (r: Record<string, number>, order: readonly string[] = []): [string, number][] =>
+  Object.entries(r).sort(([a], [b]) => {
+    const ia = order.indexOf(a);
+    const ib = order.indexOf(b);
+    if (ia !== -1 || ib !== -1) return (ia === -1 ? 1e9 : ia) - (ib === -1 ? 1e9 : ib);
+    return a.localeCompare(b, 'en', { numeric: true });
+  });
+
+/** Human-readable coverage summary (several lines, no trailing newline). */
+export function formatCoverage(c: Coverage, ruleOrder: readonly string[] = []): string {
+  const lines = [`corpus: ${c.inputs} inputs, ${c.files} files`];
+  lines.push(`  outcome: ${sortKeys(c.outcome, ['claimed', 'raw', 'refused']).map(([k, n]) => `${k} ${n}`).join(', ')}`);
+  lines.push(`  failing rule: ${sortKeys(c.failedRule, ruleOrder).map(([k, n]) => `${k} ${n}`).join(', ') || 'none'}`);
+  lines.push('  messages:');
+  for (const [k, n] of sortKeys(c.messageKind)) lines.push(`    ${String(n).padStart(6)}  ${k}`);
+  return lines.join('\n');
+}
