@@ -1,0 +1,226 @@
+// infoblock corpus: determinism, honest manifests, coverage of every rule,
+// output formats, and the CLI's refusals.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { verifyChecksum } from '../../src/format/fletcher64';
+import { HEAD_SIZE, blockOfHead, headWithBlock } from '../../src/format/head';
+import { checkHead } from '../../src/validate/check';
+import { PROFILES, type ProfileId } from '../../src/validate/profiles';
+import { CorpusGenerator, verdictClass } from '../../src/corpus/generate';
+import { Prng } from '../../src/corpus/prng';
+import { messageKind } from '../../src/corpus/write';
+import { looksLikeStack, run } from '../cli/run';
+
+let tmp: string;
+beforeAll(() => void (tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ib-corpus-'))));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+const dir = (name: string): string => path.join(tmp, name);
+
+interface Row {
+  file: string;
+  index: number;
+  seed_index: number;
+  mutation: string;
+  ns_base: number;
+  ns_size: number;
+  checksum_valid: boolean;
+  outcome: string;
+  errno: number | null;
+  message: string | null;
+  failed_rule: string | null;
+  kernel_check?: string;
+}
+
+function manifest(d: string): Row[] {
+  return fs
+    .readFileSync(path.join(d, 'manifest.jsonl'), 'utf8')
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as Row);
+}
+
+/** Every file of a directory with its bytes, sorted by name. */
+function snapshot(d: string): [string, Buffer][] {
+  return fs
+    .readdirSync(d)
+    .sort()
+    .map((f): [string, Buffer] => [f, fs.readFileSync(path.join(d, f))]);
+}
+
+async function corpus(name: string, ...args: string[]): Promise<string> {
+  const r = await run(['corpus', '--out', dir(name), ...args]);
+  expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: expect.stringMatching(/^corpus: \d+ inputs/) });
+  return dir(name);
+}
+
+describe('PRNG', () => {
+  test('xoshiro128** from splitmix64: fixed values on every platform', () => {
+    const r = Prng.of(1n);
+    expect([r.u32(), r.u32(), r.u32(), r.u32()]).toEqual([3019024837, 2854182608, 2283408513, 747430336]);
+    const s = Prng.of(0xffffffffffffffffn, 12345n);
+    expect([s.u32(), s.u32(), s.below(10), s.u64(), s.uuid()]).toEqual([4268863874, 4094105985, 6, 701802478843663038n, '7b4afae2-918b-2823-1be7-2efb6dff1206']);
+  });
+  test('below() stays in range', () => {
+    const r = Prng.of(9n);
+    for (let i = 0; i < 1000; i++) expect(r.below(7)).toBeLessThan(7);
+  });
+});
+
+describe('determinism', () => {
+  let a: string;
+  let b: string;
+  let c: string;
+  beforeAll(async () => {
+    a = await corpus('det-a', '--count', '120', '--seed', '42');
+    b = await corpus('det-b', '--count', '120', '--seed', '42');
+    c = await corpus('det-c', '--count', '120', '--seed', '43');
+  });
+  test('the same seed gives a byte-identical set of files and manifest', () => {
+    expect(snapshot(b)).toEqual(snapshot(a));
+  });
+  test('a different seed gives a different corpus', () => {
+    expect(fs.readFileSync(path.join(c, 'manifest.jsonl'))).not.toEqual(fs.readFileSync(path.join(a, 'manifest.jsonl')));
+    const namesA = new Set(fs.readdirSync(a));
+    expect(fs.readdirSync(c).filter((f) => namesA.has(f))).toEqual(['manifest.jsonl']);
+  });
+  test('input i is a pure function of (seed, i)', () => {
+    const g = new CorpusGenerator({ seed: 42n });
+    const direct = g.input(77);
+    const [streamed] = [...g.inputs(1, 77)];
+    expect(Buffer.from(direct.block)).toEqual(Buffer.from(streamed?.block ?? []));
+  });
+});
+
+describe('manifest rows tell the truth about their files', () => {
+  let d: string;
+  let rows: Row[];
+  beforeAll(async () => {
+    d = await corpus('truth', '--count', '300', '--seed', '3');
+    rows = manifest(d);
+  });
+  test('one row per input, files named by content hash, 8 KiB heads', () => {
+    expect(rows).toHaveLength(300);
+    expect(rows.map((r) => r.index)).toEqual([...Array(300).keys()]);
+    for (const r of rows) {
+      expect(r.file).toMatch(/^[0-9a-f]{16}\.head$/);
+      expect(fs.statSync(path.join(d, r.file)).size).toBe(HEAD_SIZE);
+      expect(typeof r.mutation).toBe('string');
+      expect(Number.isInteger(r.seed_index)).toBe(true);
+    }
+  });
+  test('checksum_valid matches the bytes', () => {
+    for (const r of rows) expect({ file: r.file, valid: verifyChecksum(blockOfHead(fs.readFileSync(path.join(d, r.file)))) }).toEqual({ file: r.file, valid: r.checksum_valid });
+    expect(rows.some((r) => !r.checksum_valid)).toBe(true);
+  });
+  test('the verdict equals a fresh checkHead of the file', () => {
+    for (const r of rows) {
+      const v = checkHead(fs.readFileSync(path.join(d, r.file)), { kernel: 'linux-6.1', nsBase: BigInt(r.ns_base), nsSize: BigInt(r.ns_size) });
+      expect({ file: r.file, outcome: v.outcome, errno: v.errno, message: v.message, failed_rule: v.failed_rule }).toEqual({
+        file: r.file,
+        outcome: r.outcome,
+        errno: r.errno,
+        message: r.message,
+        failed_rule: r.failed_rule,
+      });
+    }
+  });
+  test('every failing rule, the npfns message and every outcome are reached with 300 inputs', () => {
+    const failing = new Set(rows.map((r) => r.failed_rule));
+    for (const id of ['R1', 'R2', 'R3', 'R5', 'R7', 'R8', 'R9', 'R10', 'R11', 'R12', 'R13', 'R14', 'S1']) expect({ id, reached: failing.has(id) }).toEqual({ id, reached: true });
+    expect(new Set(rows.map((r) => r.outcome))).toEqual(new Set(['claimed', 'raw', 'refused']));
+    expect(rows.some((r) => r.outcome === 'claimed' && (r.message ?? '').startsWith('number of pfns truncated from'))).toBe(true);
+  });
+  test('the info rules R4 and R6 run on every block that gets that far', () => {
+    const r = rows.find((x) => x.outcome === 'claimed');
+    const v = checkHead(fs.readFileSync(path.join(d, r?.file ?? '')), { nsBase: BigInt(r?.ns_base ?? 0), nsSize: BigInt(r?.ns_size ?? 0) });
+    expect(v.rules.map((x) => x.id)).toEqual(expect.arrayContaining(['R4', 'R6']));
+  });
+});
+
+describe.each<[ProfileId, string[]]>([
+  ['linux-6.1', []],
+  ['linux-latest', ['R15']],
+  ['map', ['R15', 'M1', 'M2']],
+  ['linux-4.x', []],
+])('generator coverage under %s', (kernel, extra) => {
+  test('every failing rule of the profile, S2 and claimed are reached in 300 inputs', () => {
+    const g = new CorpusGenerator({ seed: 11n, kernel });
+    const classes = new Set<string>();
+    for (const inp of g.inputs(300)) classes.add(verdictClass(inp.verdict ?? checkHead(headWithBlock(inp.block), { kernel, nsBase: inp.nsBase, nsSize: inp.nsSize })));
+    const want = [...PROFILES[kernel].rules.filter((r) => r.onFail !== 'info').map((r) => r.id), 'S2', ...extra];
+    for (const id of want) expect({ id, reached: classes.has(id) }).toEqual({ id, reached: true });
+  });
+});
+
+describe('formats', () => {
+  test('--format block writes bare 4 KiB blocks', async () => {
+    const d = await corpus('blocks', '--count', '40', '--format', 'block');
+    const rows = manifest(d);
+    for (const r of rows) {
+      expect(r.file).toMatch(/^[0-9a-f]{16}\.block$/);
+      const bytes = fs.readFileSync(path.join(d, r.file));
+      expect(bytes.length).toBe(4096);
+      expect(verifyChecksum(bytes)).toBe(r.checksum_valid);
+    }
+  });
+  test('--format image writes sparse namespaces of ns_size named with their base', async () => {
+    const d = await corpus('images', '--count', '30', '--format', 'image', '--ns-size', '32M');
+    for (const r of manifest(d)) {
+      expect(r.ns_size).toBe(32 << 20);
+      expect(r.file).toBe(`${r.file.slice(0, 16)}-0x${r.ns_base.toString(16)}.img`);
+      expect(r.kernel_check).toBe(`${r.file}@0x${r.ns_base.toString(16)}`);
+      const st = fs.statSync(path.join(d, r.file));
+      expect(st.size).toBe(32 << 20);
+      expect(st.blocks * 512).toBeLessThan(1 << 20); // sparse
+      const head = Buffer.alloc(HEAD_SIZE);
+      const fd = fs.openSync(path.join(d, r.file), 'r');
+      fs.readSync(fd, head, 0, HEAD_SIZE, 0);
+      fs.closeSync(fd);
+      expect(checkHead(head, { nsBase: BigInt(r.ns_base), nsSize: BigInt(r.ns_size) }).outcome).toBe(r.outcome);
+    }
+  });
+});
+
+describe('refusals', () => {
+  test('a non-empty directory is refused without --force, accepted with it', async () => {
+    fs.mkdirSync(dir('full'));
+    fs.writeFileSync(path.join(dir('full'), 'x'), 'x');
+    const r = await run(['corpus', '--out', dir('full'), '--count', '3']);
+    expect(r.code).toBe(2);
+    expect(r.errLines).toEqual([expect.stringMatching(/^infoblock: .*not empty/)]);
+    expect((await run(['corpus', '--out', dir('full'), '--count', '3', '--force'])).code).toBe(0);
+  });
+  test.each([
+    [['--count', '0']],
+    [['--count', 'ten']],
+    [['--seed', 'xyz']],
+    [['--seed', '0x1ffffffffffffffff']],
+    [['--format', 'tar']],
+    [['--kernel', 'linux-2.6']],
+    [['--ns-size', '100']],
+    [['--ns-size', '4K']],
+    [['--ns-size', 'lots']],
+  ])('bad arguments %j exit 2 with one infoblock: line', async (args) => {
+    const r = await run(['corpus', '--out', dir(`bad-${args.join('')}`), ...args]);
+    expect(r.code).toBe(2);
+    expect(looksLikeStack(r.stderr)).toBe(false);
+    expect(r.errLines).toHaveLength(1);
+    expect(r.errLines[0]).toMatch(/^infoblock: \S/);
+    expect(fs.existsSync(dir(`bad-${args.join('')}`))).toBe(false);
+  });
+  test('--out is required', async () => {
+    const r = await run(['corpus', '--count', '3']);
+    expect(r.code).toBe(2);
+    expect(r.errLines).toHaveLength(1);
+  });
+});
+
+describe('coverage summary', () => {
+  test.each([
+    ['alignment: ffffffff exceeds capacity 1000000', 'alignment: # exceeds capacity #'],
+    ['bad offset: 0x201000 dax disabled align: 0x200000', 'bad offset: # dax disabled align: #'],
+    ['init failed, page size mismatch -1', 'init failed, page size mismatch #'],
+    ['resource start misaligned', 'resource start misaligned'],
+  ])('message kind of %s', (m, kind) => expect(messageKind(m)).toBe(kind));
+});
