@@ -61,7 +61,7 @@ test.each([
   if (code === 2) expect(r.stderr.split('\n').filter((l) => l.startsWith('infoblock: '))).toHaveLength(1);
 });
 
-// BUG: see errors.test.ts — `read --help` exits 3 ("Do not know how to serialize a BigInt").
+// Regression: see errors.test.ts (`read --help` once exited 3 on a BigInt default; fixed in 1db4a6a).
 test('read --help exits 0', () => {
   const r = node(['read', '--help']);
   expect(r.stderr).toBe('');

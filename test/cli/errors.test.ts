@@ -123,10 +123,9 @@ describe('top level', () => {
 });
 
 describe('help and version exit 0', () => {
-  // BUG: `read --help` (and -h, `help read`) exits 3 with
-  // "infoblock: internal error: Do not know how to serialize a BigInt":
-  // src/cli/read.ts gives --offset the default 0n, and commander's help
-  // renders option defaults with JSON.stringify. Expected: exit 0 and usage.
+  // Regression: `read --help` once exited 3 with "infoblock: internal error:
+  // Do not know how to serialize a BigInt" (a 0n option default that
+  // commander's help printed with JSON.stringify; fixed in 1db4a6a).
   test.each([
     [['--help']],
     [['-h']],

@@ -187,9 +187,9 @@ describe('never mutates its input, on every byte container', () => {
   const sample = fc.sample(arbBlock, { numRuns: 3, seed: 7 });
   const cases = sample.flatMap((b, n) => containers(b).map(([name, c]) => [`${name} #${n}`, c, closedForm(b)] as const));
 
-  // BUG: withFreshChecksum uses block.slice(), which for a Buffer is a view,
-  // not a copy: it writes the fresh checksum into the caller's Buffer. The
-  // Buffer cases below fail until src/format/fletcher64.ts copies the bytes.
+  // Regression: withFreshChecksum once used block.slice(), which for a Buffer
+  // is a view, not a copy, and wrote the fresh checksum into the caller's
+  // Buffer (found by these cases; fixed in fbabac1).
   test.each(cases)('%s', (_name, c, expected) => {
     const parent = new Uint8Array(c.buffer).slice(); // the whole backing store, margins included
     expect(blockChecksum(c)).toBe(expected);
@@ -206,7 +206,7 @@ describe('never mutates its input, on every byte container', () => {
     expect(Buffer.from(fresh.subarray(0, 4088))).toEqual(Buffer.from(c.subarray(0, 4088)));
   });
 
-  // BUG: see above (Buffer#slice aliases the caller's memory).
+  // Regression: see above (Buffer#slice aliases the caller's memory).
   test('withFreshChecksum(Buffer) leaves the caller\'s stale checksum alone', () => {
     const b = Buffer.alloc(4096);
     b.writeUInt32LE(1, 0); // checksum should be 0x0000040000000001, stored is 0
