@@ -5,7 +5,6 @@
  * variant bits), while an info-block may hold any 16 bytes and ndctl accepts
  * any 8-4-4-4-12 hex string. `uuid` is used for generating random v4 ids.
  */
-import { v4 as uuidv4 } from 'uuid';
 import { InvalidArgumentError } from './errors';
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
@@ -34,6 +33,9 @@ export function parseUuid(text: string, out: Uint8Array = new Uint8Array(16), of
   return out;
 }
 
+/** A random (v4) uuid. `uuid` is loaded on first use: most commands never need it, and it costs CLI start-up time. */
 export function randomUuid(): string {
-  return uuidv4();
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { v4 } = require('uuid') as typeof import('uuid');
+  return v4();
 }
