@@ -160,6 +160,18 @@ function withLock<T>(o: TargetOptions, f: (lock: Lock) => T): T {
   }
 }
 
+/** The backup record whose intended block is `block` (same target offset), if any. */
+function completedBy(backupPath: string, block: Uint8Array, o: TargetOptions): BackupRecord | null {
+  if (!fs.existsSync(backupPath)) return null;
+  let r: BackupRecord;
+  try {
+    r = readBackupFile(backupPath);
+  } catch {
+    return null;
+  }
+  return r.offset === o.offset && r.intendedCrc32 === crc32(block.subarray(0, BLOCK_SIZE)) && !sameBytes(r.head.subarray(INFOBLOCK_OFFSET), block.subarray(0, BLOCK_SIZE)) ? r : null;
+}
+
 function tornMessage(o: TargetOptions, backupPath: string, e: InfoblockError): InfoblockError {
   return new InfoblockError(
     'precondition',
@@ -179,8 +191,18 @@ export function migrateTarget(o: MigrateTargetOptions): MigrateTargetResult {
     const size = targetSize(o.target, fd);
     if (size < o.offset + BigInt(HEAD_SIZE)) throw new IoError(`'${o.target}' is too short: ${size} bytes, the head needs ${HEAD_SIZE} bytes at offset ${o.offset}`);
     const head = readAt(fd, o.target, o.offset, HEAD_SIZE);
+    const block = head.subarray(INFOBLOCK_OFFSET);
+    // A rerun after a completed (or killed-after-write) migrate: the backup
+    // names this exact block as its result. Without this, an explicit --from
+    // would migrate the block a second time.
+    const done = completedBy(backupPath, block, o);
+    if (done !== null) {
+      const report = migrate(block, { ...o, from: o.to });
+      report.notes.push(`'${backupPath}' (taken ${done.created}) records this block as the result of an earlier migrate ${done.from} -> ${done.to}`);
+      return { head, report };
+    }
     try {
-      return { head, report: migrate(head.subarray(INFOBLOCK_OFFSET), o) };
+      return { head, report: migrate(block, o) };
     } catch (e) {
       if (e instanceof InfoblockError && e.field === 'checksum' && fs.existsSync(backupPath)) throw tornMessage(o, backupPath, e);
       throw e;
