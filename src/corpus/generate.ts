@@ -9,11 +9,11 @@
  */
 import { blockChecksum, CHECKSUM_OFFSET, verifyChecksum } from '../format/fletcher64';
 import { headWithBlock } from '../format/head';
-import { patchPfnBlock, type PfnFields } from '../format/pfn';
+import { pfnCodec, type PfnFields } from '../format/pfn';
 import { InvalidArgumentError } from '../format/errors';
 import { checkHead, type Verdict } from '../validate/check';
 import { PROFILES, type ProfileId } from '../validate/profiles';
-import { FAMILIES, type Family, type Mutation, type MutationCtx, type Target } from './mutations';
+import { FAMILIES, SAME_AS_UUID, type Family, type Mutation, type MutationCtx, type Target } from './mutations';
 import { Prng } from './prng';
 import { seedPool, SEED_SIZES, type Seed } from './seeds';
 
@@ -66,10 +66,15 @@ export class CorpusGenerator {
   readonly pool: readonly Seed[];
   readonly targets: readonly Target[];
   private readonly steer: boolean;
+  private readonly seedLo: number;
+  private readonly seedHi: number;
   private readonly families: ReadonlyMap<Target, readonly Family[]>;
 
   constructor(o: CorpusOptions) {
     this.seed = o.seed;
+    if (o.seed < 0n || o.seed >= 1n << 64n) throw new InvalidArgumentError(`corpus seed ${o.seed} is not a u64`);
+    this.seedLo = Number(o.seed & 0xffffffffn);
+    this.seedHi = Number((o.seed >> 32n) & 0xffffffffn);
     this.kernel = o.kernel ?? 'linux-6.1';
     this.steer = o.steer ?? true;
     this.pool = seedPool(o.nsSize === undefined ? SEED_SIZES : [o.nsSize]);
@@ -82,13 +87,13 @@ export class CorpusGenerator {
 
   /** Input `index` of this corpus. */
   input(index: number): CorpusInput {
-    const rng = Prng.of(this.seed, BigInt(index));
+    const rng = Prng.ofWords(this.seedLo, this.seedHi, index);
     const target = this.targets[index % this.targets.length] as Target;
     const families = this.families.get(target) ?? FAMILIES;
     let last: CorpusInput | undefined;
     for (let attempt = 0; attempt < (this.steer && target !== 'any' ? STEER_TRIES : 1); attempt++) {
       const made = this.draw(rng, families);
-      const input: CorpusInput = { index, target, ...made, checksumValid: verifyChecksum(made.block) };
+      const input: CorpusInput = { index, target, ...made };
       if (!this.steer) return input;
       const verdict = checkHead(headWithBlock(input.block), { kernel: this.kernel, nsBase: input.nsBase, nsSize: input.nsSize, hazards: false });
       input.verdict = verdict;
@@ -102,7 +107,7 @@ export class CorpusGenerator {
     for (let i = start; i < start + count; i++) yield this.input(i);
   }
 
-  private draw(rng: Prng, families: readonly Family[]): Omit<CorpusInput, 'index' | 'target' | 'checksumValid'> {
+  private draw(rng: Prng, families: readonly Family[]): Omit<CorpusInput, 'index' | 'target'> {
     for (;;) {
       const seed = rng.pick(this.pool);
       const family = rng.pick(families);
@@ -116,21 +121,34 @@ export class CorpusGenerator {
       };
       const m = family.make(ctx);
       if (m === null) continue; // the family has nothing to aim at on this seed
-      return { seedIndex: seed.index, mutation: m.name, nsBase: ctx.base, nsSize: ctx.size, block: apply(seed, m, rng.uuid()) };
+      const { block, checksumValid } = apply(seed, m, rng);
+      return { seedIndex: seed.index, mutation: m.name, nsBase: ctx.base, nsSize: ctx.size, block, checksumValid };
     }
   }
 }
 
-/** Apply a mutation to a seed: fields via patchPfnBlock (fresh checksum), then the byte edit. */
-function apply(seed: Seed, m: Mutation, uuid: string): Uint8Array {
-  const changes: Partial<PfnFields> = { uuid, ...m.changes };
-  if (changes.parentUuid === '__uuid__') changes.parentUuid = uuid;
-  const block = patchPfnBlock(seed.block, changes);
-  if (m.edit !== undefined) {
-    m.edit(block);
-    if (m.keepChecksum !== true) new DataView(block.buffer, block.byteOffset, block.byteLength).setBigUint64(CHECKSUM_OFFSET, blockChecksum(block), true);
+/**
+ * Apply a mutation to a copy of a seed: a fresh random uuid, the field
+ * changes (range-checked by the codec), the byte edit, then one checksum pass
+ * (what patchPfnBlock does, without computing the checksum twice), except
+ * when the mutation aims at the checksum itself.
+ */
+function apply(seed: Seed, m: Mutation, rng: Prng): { block: Uint8Array; checksumValid: boolean } {
+  const block = seed.block.slice();
+  rng.fill(block.subarray(16, 32)); // uuid: any 16 bytes; the kernel never checks it
+  const changes: Partial<PfnFields> = m.changes;
+  if (changes.parentUuid === SAME_AS_UUID) {
+    const { parentUuid: _, ...rest } = changes;
+    pfnCodec.writeFields(block, rest);
+    block.copyWithin(32, 16, 32);
+  } else {
+    pfnCodec.writeFields(block, changes);
   }
-  return block;
+  if (m.edit !== undefined) m.edit(block);
+  const dv = new DataView(block.buffer, block.byteOffset, block.byteLength);
+  if (m.keepChecksum === true) return { block, checksumValid: verifyChecksum(block) };
+  dv.setBigUint64(CHECKSUM_OFFSET, blockChecksum(block), true);
+  return { block, checksumValid: true };
 }
 
 /** Convenience: the first `count` inputs of a corpus. */

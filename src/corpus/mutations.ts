@@ -15,6 +15,9 @@ import type { Seed } from './seeds';
 
 export type Target = string; // a rule id, 'S2', 'claimed' or 'any'
 
+/** parent_uuid value meaning "copy this input's (random) uuid". */
+export const SAME_AS_UUID = 'ffffffff-0000-0000-0000-5a3e5a3e5a3e';
+
 export interface MutationCtx {
   rng: Prng;
   seed: Seed;
@@ -170,7 +173,7 @@ export const FAMILIES: readonly Family[] = [
     aims: ['R3'],
     make: (c) =>
       pickChoice(c, '', [
-        ['parent_uuid=uuid', { parentUuid: '__uuid__' }],
+        ['parent_uuid=uuid', { parentUuid: SAME_AS_UUID }],
         ['parent_uuid=random', { parentUuid: c.rng.uuid() }],
         ['parent_uuid=00..01', { parentUuid: '00000000-0000-0000-0000-000000000001' }],
         ['parent_uuid=ff..ff', { parentUuid: 'ffffffff-ffff-ffff-ffff-ffffffffffff' }],

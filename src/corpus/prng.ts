@@ -2,8 +2,10 @@
  * The corpus generator's own PRNG. Never Math.random: the same seed must give
  * a byte-identical corpus on any platform and Node version, so the state is
  * four 32-bit words advanced with Math.imul and >>> 0 only (xoshiro128**),
- * seeded by splitmix64 over BigInt from (seed, stream). Each corpus input
- * draws from its own stream, so input i is a pure function of (seed, i).
+ * seeded by splitmix64 over BigInt from (seed, stream), or for the per-input
+ * hot path by MurmurHash3's 32-bit finalizer over (seed halves, index).
+ * Each corpus input draws from its own stream, so input i is a pure function
+ * of (seed, i).
  */
 
 const M64 = (1n << 64n) - 1n;
@@ -18,6 +20,17 @@ function splitmix64(state: bigint): [bigint, bigint] {
 }
 
 const rotl = (x: number, k: number): number => ((x << k) | (x >>> (32 - k))) >>> 0;
+
+/** MurmurHash3's 32-bit finalizer: a bijective avalanche mix. */
+function fmix32(x: number): number {
+  let h = x >>> 0;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b) >>> 0;
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35) >>> 0;
+  h ^= h >>> 16;
+  return h >>> 0;
+}
 
 export class Prng {
   private a: number;
@@ -44,6 +57,23 @@ export class Prng {
     void s2;
     if ((a | b | c | d) === 0) a = b = c = 1; // xoshiro's one forbidden state
     return new Prng(a, b, c, d);
+  }
+
+  /**
+   * A generator for `stream` of a seed given as its two 32-bit halves
+   * and a stream below 2^32, with 32-bit mixing only (no BigInt): the
+   * per-input path of the generator.
+   */
+  static ofWords(seedLo: number, seedHi: number, stream: number): Prng {
+    let h = fmix32((seedLo ^ Math.imul(stream, 0x9e3779b9)) >>> 0);
+    const a = h;
+    h = fmix32((h ^ seedHi ^ 0x85ebca6b) >>> 0);
+    const b = h;
+    h = fmix32((h ^ stream ^ 0xc2b2ae35) >>> 0);
+    const c = h;
+    h = fmix32((h ^ seedLo ^ seedHi ^ 0x27d4eb2f) >>> 0);
+    const d = h;
+    return (a | b | c | d) === 0 ? new Prng(1, 1, 1, 0) : new Prng(a, b, c, d);
   }
 
   /** Next uniform u32 (xoshiro128**). */

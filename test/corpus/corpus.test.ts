@@ -61,6 +61,12 @@ describe('PRNG', () => {
     const s = Prng.of(0xffffffffffffffffn, 12345n);
     expect([s.u32(), s.u32(), s.below(10), s.u64(), s.uuid()]).toEqual([4268863874, 4094105985, 6, 701802478843663038n, '7b4afae2-918b-2823-1be7-2efb6dff1206']);
   });
+  test('ofWords (the per-input path, 32-bit mixing only): fixed values on every platform', () => {
+    const r = Prng.ofWords(1, 0, 0);
+    expect([r.u32(), r.u32(), r.u32()]).toEqual([3261074121, 1430615415, 3139683346]);
+    const s = Prng.ofWords(0xffffffff, 0xffffffff, 12345);
+    expect([s.u32(), s.below(10), s.uuid()]).toEqual([3048208080, 6, '6c162a05-11c4-561d-0b37-06c42f194a65']);
+  });
   test('below() stays in range', () => {
     const r = Prng.of(9n);
     for (let i = 0; i < 1000; i++) expect(r.below(7)).toBeLessThan(7);
