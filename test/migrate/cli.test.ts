@@ -144,6 +144,12 @@ describeWithNdctl('ndctl read-infoblock -V accepts the results', () => {
     expect((await run(['check', img, '--ns-base', '0x100100000'])).code).toBe(1);
     expect((await run(['migrate', img, '--ns-base', '0x100100000', '--from', 'map', '--to', 'legacy'])).code).toBe(0);
     expect((await run(['check', img, '--ns-base', '0x100100000'])).code).toBe(0);
+    // Rerunning the same explicit --from map --to legacy must not subtract start_pad twice.
+    const repaired = fs.readFileSync(img);
+    const again = await run(['migrate', img, '--ns-base', '0x100100000', '--from', 'map', '--to', 'legacy']);
+    expect(again.code).toBe(0);
+    expect(again.out).toMatch(/records this block as the result of an earlier migrate map -> legacy/);
+    expect(fileDiff(repaired, fs.readFileSync(img))).toEqual([]);
   });
 });
 
