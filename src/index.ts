@@ -33,3 +33,5 @@ export { runCli } from './cli/index';
 export type { CliIo } from './cli/index';
 export { migrate, assertNoHazard, alignmentEvidence, dataStartOf, migrateTarget, restoreTarget, encodeBackup, decodeBackup, acquireLock, lockPathOf, defaultBackupPath, BACKUP_FORMAT } from './migrate/index';
 export type { DataoffMeaning, MigrateOptions, MigrationReport, MigrationStatus, BackupRecord, MigrateTargetOptions, MigrateTargetResult, RestoreOptions, RestoreResult } from './migrate/index';
+export { CorpusGenerator, generateCorpus, corpusTargets, verdictClass, writeCorpus, formatCoverage, messageKind, Prng, parseSeed, seedPool, FAMILIES as CORPUS_FAMILIES, CORPUS_FORMATS } from './corpus/index';
+export type { CorpusInput, CorpusOptions, WriteCorpusOptions, Coverage, CorpusFormat, ManifestRow, Seed as CorpusSeed, Family as MutationFamily, Mutation } from './corpus/index';
