@@ -146,7 +146,8 @@ export function registerMigrate(program: Command, io: CliIo): void {
     .action((target: string, o: MigrateOpts) => {
       if (o.to === undefined) throw new UsageError('--to map|legacy is required');
       if (o.nsBase === undefined) throw new UsageError('--ns-base ADDR is required (the physical address of the namespace)');
-      if (!isProfileId(o.guardKernel)) throw new UsageError(`unknown kernel profile '${o.guardKernel}' (expected ${PROFILE_IDS.join(', ')})`);
+      const guardKernel = o.guardKernel;
+      if (!isProfileId(guardKernel)) throw new UsageError(`unknown kernel profile '${guardKernel}' (expected ${PROFILE_IDS.join(', ')})`);
       if (o.parentUuid !== undefined && !isUuid(o.parentUuid)) throw new UsageError(`invalid uuid '${o.parentUuid}'`);
       const offset = o.offset === undefined ? 0n : parseSize(o.offset, 'offset');
       const nsBase = parseSize(o.nsBase, 'namespace base');
@@ -165,7 +166,7 @@ export function registerMigrate(program: Command, io: CliIo): void {
           nsBase,
           nsSize,
           to: o.to,
-          guardKernel: o.guardKernel as never,
+          guardKernel,
           arch: o.arch,
           dryRun,
           force: o.force === true,

@@ -259,7 +259,11 @@ export function migrateTarget(o: MigrateTargetOptions): MigrateTargetResult {
         res.backupReused = true;
         o.warn?.(`reusing the identical backup '${backupPath}' taken ${old.created}`);
       } else {
-        writeDurably(backupPath, encodeBackup(record));
+        try {
+          writeDurably(backupPath, encodeBackup(record));
+        } catch (e) {
+          throw new IoError(`${(e as Error).message}; nothing was written to '${o.target}', it still holds the original block`, { cause: e });
+        }
       }
       res.backupPath = backupPath;
       if (faultAt('after-backup')) die();
@@ -276,7 +280,12 @@ export function migrateTarget(o: MigrateTargetOptions): MigrateTargetResult {
         throw new IoError(`writing the new info-block failed; the block at ${hex(position)} may be partly written (the backup '${backupPath}' holds the original): run \`${restore}\`: ${(e as Error).message}`, { cause: e });
       }
       if (faultAt('after-write')) die();
-      const back = readAt(fd, o.target, position, BLOCK_SIZE);
+      let back: Uint8Array;
+      try {
+        back = readAt(fd, o.target, position, BLOCK_SIZE);
+      } catch (e) {
+        throw new IoError(`${(e as Error).message}; the new block was written but could not be read back to verify it: check it, or run \`${restore}\``, { cause: e });
+      }
       if (!sameBytes(back, report.block)) {
         throw new IoError(`verification failed: the block read back from '${o.target}' at ${hex(position)} is not what was written; the original is in '${backupPath}': run \`${restore}\``);
       }

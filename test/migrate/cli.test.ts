@@ -196,6 +196,7 @@ describe('refusals and errors: exit code and one infoblock: line', () => {
     ['bad --guard-kernel', () => ['migrate', image(legacyHead()), '--ns-base', '0', '--to', 'map', '--guard-kernel', 'linux-2.6'], 2, /unknown kernel profile/],
     ['contradicting evidence (ndctl -O block)', () => ['migrate', ndctlImage(), '--ns-base', '0x100100000', '--to', 'map'], 1, /--from/],
     ['no info-block', () => ['migrate', image(new Uint8Array(8192)), '--ns-base', '0', '--to', 'map'], 1, /signature/],
+    ['backup cannot be written (missing directory)', () => ['migrate', image(legacyHead()), '--ns-base', '0x100100000', '--to', 'map', '--backup', path.join(dir, 'no/such/dir/b')], 2, /nothing was written .* original block/],
     ['restore without a backup', () => ['restore', image(legacyHead())], 2, /cannot read backup/],
   ];
   test.each(cases)('%s', async (_name, argv, code, re) => {
