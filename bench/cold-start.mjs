@@ -6,6 +6,7 @@
 //
 //   npm run build && node bench/cold-start.mjs [--runs 20]
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -58,15 +59,25 @@ for (const [k, [name]] of CMDS.entries()) {
   console.log(`  ${name.padEnd(36)} ${m.toFixed(1).padStart(6)} ms  (min ${Math.min(...times[k]).toFixed(1)})${verdict}`);
 }
 
+// Which modules does the CLI load at all?
+const mods = spawnSync(
+  process.execPath,
+  ['-e', `const before = new Set(Object.keys(require.cache)); require('./dist/cli/index.js'); console.log(Object.keys(require.cache).filter((k) => !before.has(k)).map((k) => k.replace(${JSON.stringify(root + '/')}, '')).join('\\n'))`],
+  { cwd: root, encoding: 'utf8' },
+).stdout.trim().split('\n');
+const external = [...new Set(mods.filter((m) => m.startsWith('node_modules/')).map((m) => m.split('/').slice(1, m.includes('/@') ? 3 : 2).join('/')))];
+const cliLoads = `the CLI loads ${mods.length} modules: ${mods.filter((m) => m.startsWith('dist/')).length} from dist/, ${mods.length - mods.filter((m) => m.startsWith('dist/')).length} from node_modules (${external.join(', ')})`;
+const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
+// direct dependencies the CLI actually loads, in package.json order
+const cliDeps = Object.keys(pkg.dependencies ?? {}).filter((d) => external.includes(d));
+
 // --- breakdown: time each require and the first decode inside a fresh process ---
 const probe = `
 const t = () => Number(process.hrtime.bigint()) / 1e6;
 const out = {};
 let a = t();
 const step = (name, fn) => { const s = t(); fn(); out[name] = t() - s; };
-step('require commander', () => require('commander'));
-step('require binary-parser', () => require('binary-parser'));
-step('require uuid', () => require('uuid'));
+for (const dep of ${JSON.stringify(cliDeps)}) step('require ' + dep, () => require(dep));
 step('require dist/format/pfn (builds the parser chain)', () => require('./dist/format/pfn.js'));
 step('require dist/cli/index.js (the rest of what the CLI loads)', () => require('./dist/cli/index.js'));
 step('require dist/index.js (library modules the CLI does not load)', () => require('./dist/index.js'));
@@ -122,12 +133,4 @@ const keys = Object.keys(selfRows[0]);
 const selfMed = keys.map((k) => [k, median(selfRows.map((o) => o[k] ?? 0))]).sort((a, b) => b[1] - a[1]);
 console.log('\nslowest modules the CLI loads (self time in ms, median of 5; node_modules packages summed):');
 for (const [k, v] of selfMed.slice(0, 12)) console.log(`  ${k.padEnd(52)} ${v.toFixed(2).padStart(7)}`);
-
-// Which modules does the CLI load at all?
-const mods = spawnSync(
-  process.execPath,
-  ['-e', `const before = new Set(Object.keys(require.cache)); require('./dist/cli/index.js'); console.log(Object.keys(require.cache).filter((k) => !before.has(k)).map((k) => k.replace(${JSON.stringify(root + '/')}, '')).join('\\n'))`],
-  { cwd: root, encoding: 'utf8' },
-).stdout.trim().split('\n');
-const external = [...new Set(mods.filter((m) => m.startsWith('node_modules/')).map((m) => m.split('/').slice(1, m.includes('/@') ? 3 : 2).join('/')))];
-console.log(`\nthe CLI loads ${mods.length} modules: ${mods.filter((m) => m.startsWith('dist/')).length} from dist/, ${mods.length - mods.filter((m) => m.startsWith('dist/')).length} from node_modules (${external.join(', ')})`);
+console.log(`\n${cliLoads}`);
