@@ -1,0 +1,204 @@
+/**
+ * Real-kernel acceptance matrix (issue 4, item 2): every image of
+ * matrix-cases.ts is booted under Debian's Linux 6.1 in QEMU, and the offline
+ * validator's `checkHead(head, { kernel: 'linux-6.1', ... })` must agree with
+ * the kernel on outcome, errno, the deciding message, data_start and
+ * data_size. All disagreements are collected and reported in one table.
+ *
+ * Missing qemu / ndctl / kernel assets skip the suite with a warning, except
+ * under CI=true where they fail it. Results (one JSON object per case) are
+ * written to $ND_MATRIX_RESULTS when set.
+ */
+
+import { execFileSync } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+import { kernelCheckDetailed, prepareKernelAssets, type KernelObservation, type KernelVerdict } from '../../src/kernel';
+import { findOnPath } from '../../src/kernel/assets';
+import { checkHead, type Verdict } from '../../src/validate/check';
+import { applyEdits, headOf, matrixCases, type MatrixCase } from './matrix-cases';
+
+const PER_BOOT = Number(process.env['ND_MATRIX_PER_BOOT'] ?? '72');
+/** The driver core's "<driver>: probe of <dev> failed with error -N": no reason, only an errno. */
+const GENERIC_PROBE_FAILURE = /^(?:\S+: )?probe of \S+ failed with error -\d+$/;
+const TRUNCATED = /^number of pfns truncated from /;
+
+const cases = matrixCases();
+
+interface Row {
+  c: MatrixCase;
+  head: Uint8Array;
+  kernel: KernelVerdict | null;
+  obs: KernelObservation | null;
+  validator: Verdict | null;
+  error: string | null;
+  diffs: string[];
+}
+
+/** The kernel's deciding message, in the validator's terms. */
+export function kernelDecidingMessage(k: KernelVerdict): string | null {
+  if (k.outcome === 'claimed') return k.messages.find((m) => TRUNCATED.test(m)) ?? null;
+  if (k.outcome === 'refused') return k.message === null || GENERIC_PROBE_FAILURE.test(k.message) ? null : k.message;
+  return null;
+}
+
+function compare(k: KernelVerdict, v: Verdict): string[] {
+  const d: string[] = [];
+  const show = (x: unknown): string => (x === null ? 'null' : typeof x === 'bigint' ? `0x${x.toString(16)}` : JSON.stringify(x));
+  const eq = (name: string, kv: unknown, vv: unknown): void => {
+    if (kv !== vv) d.push(`${name}: kernel ${show(kv)} / validator ${show(vv)}`);
+  };
+  eq('outcome', k.outcome, v.outcome);
+  eq('errno', k.errno, v.errno);
+  eq('message', kernelDecidingMessage(k), v.message);
+  const dataK = k.outcome === 'claimed' || k.outcome === 'raw';
+  const dataV = v.outcome === 'claimed' || v.outcome === 'raw';
+  eq('data_start', k.data_start, dataV ? (v.data_start ?? (v.outcome === 'raw' ? 0n : null)) : null);
+  eq('data_size', k.data_size, dataV ? (v.data_size ?? (v.outcome === 'raw' ? v.ns_size : null)) : null);
+  if (dataK && k.outcome === 'claimed' && v.outcome === 'claimed') {
+    eq('kind', k.kind, v.kind);
+    eq('mode', k.mode, v.mode);
+  }
+  return d;
+}
+
+async function assetsAvailable(): Promise<string | null> {
+  for (const tool of ['qemu-system-x86_64', 'ndctl']) if ((await findOnPath(tool)) === null) return `${tool} not found (bash scripts/kernel/setup.sh)`;
+  try {
+    await prepareKernelAssets({});
+  } catch (e: unknown) {
+    return `kernel assets unavailable: ${(e as Error).message}`;
+  }
+  return null;
+}
+
+async function buildImage(dir: string, c: MatrixCase): Promise<{ file: string; head: Uint8Array }> {
+  const file = path.join(dir, `${c.id}.img`);
+  await fs.rm(file, { force: true });
+  const fh0 = await fs.open(file, 'w');
+  await fh0.truncate(Number(c.size));
+  await fh0.close();
+  let head = headOf(c);
+  if (head === null && 'ndctl' in c.source) {
+    execFileSync('ndctl', ['write-infoblock', '-o', file, '-s', c.size.toString(), ...c.source.ndctl], { stdio: ['ignore', 'ignore', 'pipe'] });
+  }
+  const fh = await fs.open(file, 'r+');
+  try {
+    const n = Math.min(8192, Number(c.size));
+    if (head === null) {
+      head = new Uint8Array(8192);
+      await fh.read(head, 0, n, 0);
+    }
+    applyEdits(c, head);
+    if (head.some((b) => b !== 0)) await fh.write(head, 0, n, 0);
+  } finally {
+    await fh.close();
+  }
+  return { file, head };
+}
+
+function batches(): MatrixCase[][] {
+  const normal = cases.filter((c) => c.isolate !== true);
+  const n = Math.max(1, Math.ceil(normal.length / PER_BOOT));
+  const per = Math.ceil(normal.length / n);
+  const out: MatrixCase[][] = [];
+  for (let i = 0; i < normal.length; i += per) out.push(normal.slice(i, i + per));
+  const isolated = cases.filter((c) => c.isolate === true);
+  if (isolated.length > 0) out.push(isolated);
+  return out;
+}
+
+function table(rows: Row[]): string {
+  const lines = ['| case | base | size | kernel | validator | differences |', '|---|---|---|---|---|---|'];
+  const brief = (x: { outcome: string; errno: number | null; message: string | null } | null): string =>
+    x === null ? '-' : `${x.outcome}${x.errno === null ? '' : ` ${x.errno}`}${x.message === null ? '' : ` "${x.message}"`}`;
+  for (const r of rows) {
+    lines.push(
+      `| ${r.c.id} | 0x${r.c.base.toString(16)} | ${r.c.size} | ${brief(r.kernel)} | ${brief(r.validator)} (${r.validator?.failed_rule ?? 'none'}) | ${r.error ?? r.diffs.join('; ')} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+describe('kernel agreement matrix (Linux 6.1 vs checkHead linux-6.1)', () => {
+  test(`the matrix has at least 200 cases with unique ids (${cases.length})`, () => {
+    expect(cases.length).toBeGreaterThanOrEqual(200);
+    expect(new Set(cases.map((c) => c.id)).size).toBe(cases.length);
+  });
+
+  test('every image: validator agrees with the real kernel', async () => {
+    const missing = await assetsAvailable();
+    if (missing !== null) {
+      if (process.env['CI'] === 'true') throw new Error(`kernel matrix cannot run under CI: ${missing}`);
+      console.warn(`SKIPPED kernel agreement matrix: ${missing}`);
+      return;
+    }
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'nd-infoblock-matrix-'));
+    const rows: Row[] = [];
+    const bootSeconds: number[] = [];
+    const t0 = Date.now();
+    try {
+      for (const [bi, batch] of batches().entries()) {
+        const built = [];
+        for (const c of batch) built.push({ c, ...(await buildImage(dir, c)) });
+        const tb = Date.now();
+        let result: Awaited<ReturnType<typeof kernelCheckDetailed>> | null = null;
+        let error: string | null = null;
+        try {
+          const logs = process.env['ND_INFOBLOCK_KEEP_LOGS'];
+          result = await kernelCheckDetailed(
+            built.map((b) => ({ path: b.file, base: b.c.base })),
+            {
+              maxPerBoot: 256,
+              // A batch of risky images may crash the guest: do not wait the default 180 s for it.
+              ...(batch.some((c) => c.isolate === true) ? { timeoutMs: 60_000 } : {}),
+              ...(logs !== undefined ? { keepLogsDir: path.join(logs, `batch-${bi + 1}`) } : {}) },
+          );
+        } catch (e: unknown) {
+          error = `harness: ${(e as Error).message}`;
+        }
+        const secs = (Date.now() - tb) / 1000;
+        const boots = result === null ? 1 : new Set(result.observations.map((o) => o.boot)).size;
+        for (let i = 0; i < boots; i++) bootSeconds.push(secs / boots);
+        for (const [i, b] of built.entries()) {
+          const obs = result?.observations[i] ?? null;
+          const kernel = result?.verdicts[i] ?? null;
+          const row: Row = { c: b.c, head: b.head, kernel, obs, validator: null, error, diffs: [] };
+          const ns = obs?.namespace ?? null;
+          row.validator = checkHead(b.head, { kernel: 'linux-6.1', nsBase: b.c.base, nsSize: b.c.size, ...(ns !== null ? { nsName: ns } : {}) });
+          if (kernel !== null) row.diffs = compare(kernel, row.validator);
+          rows.push(row);
+        }
+        // Free the disk space of the booted batch.
+        for (const b of built) await fs.rm(b.file, { force: true });
+      }
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+    const total = (Date.now() - t0) / 1000;
+    const bad = rows.filter((r) => r.error !== null || r.diffs.length > 0);
+    const mean = bootSeconds.reduce((a, b) => a + b, 0) / Math.max(1, bootSeconds.length);
+    const summary = `kernel matrix: ${rows.length} cases, ${bootSeconds.length} boots, ${mean.toFixed(1)} s per boot (${bootSeconds.map((s) => s.toFixed(1)).join(', ')}), ${total.toFixed(0)} s total; agreement ${rows.length - bad.length}/${rows.length}`;
+    console.log(summary);
+
+    const out = process.env['ND_MATRIX_RESULTS'];
+    if (out !== undefined) {
+      const json = rows.map((r) => ({
+        id: r.c.id,
+        group: r.c.group,
+        what: r.c.what,
+        base: `0x${r.c.base.toString(16)}`,
+        size: r.c.size.toString(),
+        kernel: r.kernel,
+        namespace: r.obs?.namespace ?? null,
+        validator: r.validator === null ? null : { outcome: r.validator.outcome, errno: r.validator.errno, message: r.validator.message, data_start: r.validator.data_start, data_size: r.validator.data_size, failed_rule: r.validator.failed_rule, kind: r.validator.kind, mode: r.validator.mode },
+        error: r.error,
+        diffs: r.diffs,
+      }));
+      await fs.writeFile(out, `${JSON.stringify({ summary, rows: json }, (_k, v: unknown) => (typeof v === 'bigint' ? `0x${v.toString(16)}` : v), 2)}\n`);
+    }
+    if (bad.length > 0) throw new Error(`${summary}\n\n${bad.length} disagreement(s):\n${table(bad)}`);
+  });
+});
