@@ -1,0 +1,31 @@
+// The fuzz target's contract, replayed without the fuzzer: over a generated
+// corpus for every profile and over seeded random mutations of it, the
+// target returns (only InfoblockError may be thrown inside, and it is
+// caught there). Needs dist/ (npm test builds it first); skipped otherwise.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { CorpusGenerator } from '../../src/corpus/generate';
+import { Prng } from '../../src/corpus/prng';
+
+const targetPath = path.join(__dirname, '../../fuzz/target.js');
+const haveDist = fs.existsSync(path.join(__dirname, '../../dist/migrate/migrate.js'));
+const d = haveDist ? describe : describe.skip;
+
+d('fuzz/target.js replay', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { fuzz } = require(targetPath) as { fuzz: (b: Buffer) => void };
+  test.each(['linux-6.1', 'linux-latest', 'linux-4.x', 'map'] as const)('corpus inputs aimed at %s', (kernel) => {
+    const g = new CorpusGenerator({ seed: 5n, kernel, steer: false });
+    for (const input of g.inputs(150)) expect(() => fuzz(Buffer.from(input.block))).not.toThrow();
+  });
+  test('random byte mutations, short and long inputs', () => {
+    const g = new CorpusGenerator({ seed: 6n, steer: false });
+    const rng = Prng.of(6n);
+    for (const input of g.inputs(300)) {
+      const b = Buffer.from(input.block);
+      for (let k = rng.below(8); k >= 0; k--) b[rng.below(4096)] = rng.u32() & 0xff;
+      const cut = rng.chance(1, 4) ? b.subarray(0, rng.below(4096)) : rng.chance(1, 4) ? Buffer.concat([b, Buffer.alloc(rng.below(5000), 0xff)]) : b;
+      expect(() => fuzz(cut)).not.toThrow();
+    }
+  });
+});
