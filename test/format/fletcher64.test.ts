@@ -223,10 +223,14 @@ describe('never mutates its input, on every byte container', () => {
   });
 });
 
-describe('C reference (gcc at test time)', () => {
-  const cc = spawnSync('gcc', ['--version']);
-  const haveCc = cc.error === undefined && cc.status === 0;
-  (haveCc ? test : test.skip)('a C implementation of the sheet agrees on random blocks', () => {
+describe('C reference (gcc or g++ at test time)', () => {
+  const works = (cmd: string): boolean => {
+    const r = spawnSync(cmd, ['--version']);
+    return r.error === undefined && r.status === 0;
+  };
+  // g++ compiles the same source as C++ (-x c++); the code is valid in both.
+  const compiler: [string, string[]] | undefined = works('gcc') ? ['gcc', []] : works('g++') ? ['g++', ['-x', 'c++']] : undefined;
+  (compiler !== undefined ? test : test.skip)('a C implementation of the sheet agrees on random blocks', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fl64-'));
     try {
       // Written from the reference sheet's description; reads 4 KiB blocks on stdin.
@@ -248,7 +252,8 @@ int main(void) {
 }
 `;
       fs.writeFileSync(path.join(dir, 'f.c'), src);
-      const c = spawnSync('gcc', ['-O2', '-o', path.join(dir, 'f'), path.join(dir, 'f.c')], { encoding: 'utf8' });
+      const [cc, lang] = compiler ?? ['gcc', []];
+      const c = spawnSync(cc, [...lang, '-O2', '-o', path.join(dir, 'f'), path.join(dir, 'f.c')], { encoding: 'utf8' });
       expect(c.status).toBe(0);
       const blocks = fc.sample(arbBlock, { numRuns: 50, seed: 3 });
       const r = spawnSync(path.join(dir, 'f'), [], { input: Buffer.concat(blocks.map((b) => Buffer.from(b))) });
