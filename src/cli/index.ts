@@ -8,27 +8,43 @@ import { Command, CommanderError } from 'commander';
 import { InfoblockError } from '../format/errors';
 import { ExitCode } from './exit-code';
 import { processIo, type CliIo } from './io';
-import { registerRead } from './read';
-import { registerWrite } from './write';
-import { registerCheck } from './check';
-import { registerMigrate } from './migrate';
-import { registerKernelCheck } from '../kernel/cli';
-import { registerCorpus } from './corpus';
 import { KernelHarnessError } from '../kernel/errors';
 
 export type { CliIo } from './io';
 
-
 export type Register = (program: Command, io: CliIo) => void;
 
-const registrations: Register[] = [registerRead, registerWrite, registerCheck, registerMigrate, (program) => registerKernelCheck(program), registerCorpus];
+/*
+ * Command modules load lazily: `infoblock read` should not pay for the QEMU
+ * harness, the corpus generator or cli-progress. Only the command named in
+ * argv is loaded; help, a bare `infoblock` or an unknown word load them all.
+ */
+/* eslint-disable @typescript-eslint/no-require-imports */
+const COMMANDS: Record<string, () => Register> = {
+  read: () => (require('./read') as typeof import('./read')).registerRead,
+  write: () => (require('./write') as typeof import('./write')).registerWrite,
+  check: () => (require('./check') as typeof import('./check')).registerCheck,
+  explain: () => (require('./check') as typeof import('./check')).registerCheck,
+  migrate: () => (require('./migrate') as typeof import('./migrate')).registerMigrate,
+  restore: () => (require('./migrate') as typeof import('./migrate')).registerMigrate,
+  'kernel-check': () => (program) => (require('../kernel/cli') as typeof import('../kernel/cli')).registerKernelCheck(program),
+  corpus: () => (require('./corpus') as typeof import('./corpus')).registerCorpus,
+};
+/* eslint-enable @typescript-eslint/no-require-imports */
 
-/** Add a command module (used for optional commands such as kernel-check). */
-export function addCommand(r: Register): void {
-  if (!registrations.includes(r)) registrations.push(r);
+function registrationsFor(argv: readonly string[]): Register[] {
+  const first = argv[0];
+  const names = first !== undefined && first in COMMANDS ? [first] : Object.keys(COMMANDS);
+  const out: Register[] = [];
+  for (const n of names) {
+    const r = (COMMANDS[n] as () => Register)();
+    // check/explain and migrate/restore share a module: register it once.
+    if (!out.includes(r)) out.push(r);
+  }
+  return out;
 }
 
-function buildProgram(io: CliIo): Command {
+function buildProgram(io: CliIo, argv: readonly string[]): Command {
   const program = new Command('infoblock');
   program
     .description('Read, write, check, migrate and fuzz Linux NVDIMM pfn/dax info-blocks')
@@ -38,8 +54,9 @@ function buildProgram(io: CliIo): Command {
       writeErr: (s) => io.stderr(s),
       outputError: (s, write) => write(`infoblock: ${s.replace(/^error: /, '')}`),
     })
+    .showSuggestionAfterError(false) // one error line, always
     .exitOverride();
-  for (const r of registrations) r(program, io);
+  for (const r of registrationsFor(argv)) r(program, io);
   for (const c of program.commands) c.exitOverride().configureOutput(program.configureOutput());
   return program;
 }
@@ -51,7 +68,7 @@ function oneLine(e: unknown): string {
 
 export async function runCli(argv: readonly string[], ioIn: Partial<CliIo> = {}): Promise<number> {
   const io: CliIo = { ...processIo, ...ioIn };
-  const program = buildProgram(io);
+  const program = buildProgram(io, argv);
   try {
     if (argv.length === 0) {
       program.outputHelp();

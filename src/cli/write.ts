@@ -44,10 +44,13 @@ function writeHeadToFile(path: string, head: Uint8Array, created: boolean): void
     throw ioError('open', path, e);
   }
   try {
+    const st = fs.fstatSync(fd);
+    if (!st.isFile() && !st.isBlockDevice()) throw new InvalidArgumentError(`unsupported file type: '${path}' is neither a regular file nor a block device`);
     const n = fs.writeSync(fd, head, 0, HEAD_SIZE, 0);
     if (n !== HEAD_SIZE) throw new Error(`short write (${n} bytes)`);
     fs.fsyncSync(fd);
   } catch (e) {
+    if (e instanceof InvalidArgumentError) throw e;
     throw ioError('write', path, e);
   } finally {
     fs.closeSync(fd);
