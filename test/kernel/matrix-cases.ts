@@ -264,7 +264,7 @@ export function matrixCases(): MatrixCase[] {
     for (const d of [0n, 4096n, 8192n, 12288n]) {
       add({ id: `S1-${mode}-d${d}`, group: 'S1', what: `${mode} map=mem dataoff ${d}, align 4K`, size: S64, base: BASE_ALIGNED, source: ref(mode, 'mem', BASE_ALIGNED), patch: { dataoff: d, align: 4096 } });
     }
-    for (const d of [4096n, 8192n]) {
+    for (const d of [0n, 4096n, 8192n]) {
       add({ id: `S1-pmem-${mode}-d${d}`, group: 'S1', what: `${mode} map=dev dataoff ${d}, align 4K (PMEM: no reserve check)`, size: S64, base: BASE_ALIGNED, source: ref(mode, 'dev', BASE_ALIGNED), patch: { dataoff: d, align: 4096 } });
     }
     const f = refFields(mode, 'dev', BASE_ALIGNED);
@@ -321,6 +321,11 @@ export function matrixCases(): MatrixCase[] {
     for (const d of [2n * MiB, 3n * MiB, 4n * MiB, 6n * MiB, 8n * MiB, 4096n * 3n]) {
       add({ id: `R6-a0-${mode}-d${d / KiB}K`, group: 'R6', what: `${mode} align 0, dataoff ${hex(d)}`, size: S64, base: BASE_ALIGNED, source: ref(mode, 'dev', BASE_ALIGNED), patch: { align: 0, dataoff: d } });
     }
+    for (const map of ['dev', 'mem'] as const) {
+      add({ id: `R6-a0-${mode}-${map}-minor1`, group: 'R6', what: `${mode} map=${map} version 1.1 (align gated to 0), dataoff 2M`, size: S64, base: BASE_ALIGNED, source: ref(mode, map, BASE_ALIGNED), patch: { versionMinor: 1, dataoff: 2n * MiB } });
+    }
+    add({ id: `R6-a0-${mode}-mem-d2048K`, group: 'R6', what: `${mode} map=mem align 0, dataoff 2M`, size: S64, base: BASE_ALIGNED, source: ref(mode, 'mem', BASE_ALIGNED), patch: { align: 0, dataoff: 2n * MiB } });
+    add({ id: `R6-a0-${mode}-d1G-2G`, group: 'R6', what: `${mode} align 0, dataoff 1G on 2 GiB (default align 1 GiB)`, size: 2n * GiB, base: BASE_ALIGNED, source: ref(mode, 'dev', BASE_ALIGNED), patch: { align: 0, dataoff: GiB } });
     add({ id: `R6-a0-${mode}-1Moff`, group: 'R6', what: `${mode} legacy at 1 MiB off with align 0`, size: S64, base: BASE_1M_OFF, source: ref(mode, 'dev', BASE_1M_OFF), patch: { align: 0 } });
   }
   return out;
