@@ -3,15 +3,11 @@
  * (`read-infoblock` reports it). Same checksum algorithm as nd_pfn.
  */
 import { BLOCK_SIZE, blockChecksum } from './fletcher64';
+import { SB_CHECKSUM_FIELD, SB_HEADER_FIELDS } from './sb-common';
 import { makeStructCodec, type Decoded } from './struct';
 
 export const BTT_FIELDS = [
-  { name: 'signature', key: 'signature', offset: 0, kind: 'sig16', since: 0 },
-  { name: 'uuid', key: 'uuid', offset: 16, kind: 'uuid', since: 0 },
-  { name: 'parentUuid', key: 'parent_uuid', offset: 32, kind: 'uuid', since: 0 },
-  { name: 'flags', key: 'flags', offset: 48, kind: 'u32', since: 0 },
-  { name: 'versionMajor', offset: 52, kind: 'u16', since: 0 },
-  { name: 'versionMinor', offset: 54, kind: 'u16', since: 0 },
+  ...SB_HEADER_FIELDS,
   { name: 'externalLbasize', json: 'int32', key: 'external_lbasize', offset: 56, kind: 'u32', since: 0 },
   { name: 'externalNlba', json: 'int32', key: 'external_nlba', offset: 60, kind: 'u32', since: 0 },
   { name: 'internalLbasize', json: 'int32', key: 'internal_lbasize', offset: 64, kind: 'u32', since: 0 },
@@ -24,7 +20,7 @@ export const BTT_FIELDS = [
   { name: 'logoff', key: 'logoff', offset: 104, kind: 'u64', since: 0 },
   { name: 'info2off', key: 'info2off', offset: 112, kind: 'u64', since: 0 },
   { name: 'padding', offset: 120, kind: 'pad', size: 3968, since: 0 },
-  { name: 'checksum', offset: 4088, kind: 'u64', since: 0 },
+  SB_CHECKSUM_FIELD,
 ] as const;
 
 export type BttFields = Decoded<typeof BTT_FIELDS>;

@@ -4,15 +4,11 @@
  */
 import { copyBytes } from './bytes';
 import { BLOCK_SIZE, blockChecksum, verifyChecksum } from './fletcher64';
+import { SB_CHECKSUM_FIELD, SB_HEADER_FIELDS } from './sb-common';
 import { makeStructCodec, type Decoded } from './struct';
 
 export const PFN_FIELDS = [
-  { name: 'signature', key: 'signature', offset: 0, kind: 'sig16', since: 0 },
-  { name: 'uuid', key: 'uuid', offset: 16, kind: 'uuid', since: 0 },
-  { name: 'parentUuid', key: 'parent_uuid', offset: 32, kind: 'uuid', since: 0 },
-  { name: 'flags', key: 'flags', offset: 48, kind: 'u32', since: 0 },
-  { name: 'versionMajor', offset: 52, kind: 'u16', since: 0 },
-  { name: 'versionMinor', offset: 54, kind: 'u16', since: 0 },
+  ...SB_HEADER_FIELDS,
   { name: 'dataoff', key: 'dataoff', offset: 56, kind: 'u64', since: 0 },
   { name: 'npfns', key: 'npfns', offset: 64, kind: 'u64', since: 0 },
   { name: 'mode', key: 'mode', offset: 72, kind: 'u32', since: 0, json: 'int32' },
@@ -22,7 +18,7 @@ export const PFN_FIELDS = [
   { name: 'pageSize', key: 'page_size', offset: 88, kind: 'u32', since: 4 },
   { name: 'pageStructSize', key: 'page_struct_size', offset: 92, kind: 'u16', since: 4 },
   { name: 'padding', offset: 94, kind: 'pad', size: 3994, since: 0 },
-  { name: 'checksum', offset: 4088, kind: 'u64', since: 0 },
+  SB_CHECKSUM_FIELD,
 ] as const;
 
 /** Raw field values of an nd_pfn info-block, exactly as stored. */
