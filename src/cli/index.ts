@@ -34,6 +34,7 @@ const COMMANDS: Record<string, () => Register> = {
 
 function registrationsFor(argv: readonly string[]): Register[] {
   const first = argv[0];
+  if (first === '--version') return [];
   const names = first !== undefined && first in COMMANDS ? [first] : Object.keys(COMMANDS);
   const out: Register[] = [];
   for (const n of names) {
