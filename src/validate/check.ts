@@ -196,17 +196,26 @@ export function hazardsFor(block: DecodedPfnBlock, v: Verdict, o: CheckOptions):
         hazards.push({ kind: 'raw', profile: id, message: `${id} leaves the namespace raw${lv.message === null ? '' : `: ${lv.message}`}` });
       }
     }
-  } else if (startPad !== 0n && v.outcome !== 'claimed') {
-    const align = v.align ?? (BigInt(block.effective.align) || 2n << 20n);
+  } else if (startPad !== 0n) {
+    // ndctl -O measures dataoff from the raw base: its data start is aligned
+    // there, not at base + start_pad where a legacy kernel looks.
+    const compat = ARCHES[o.arch ?? 'x86_64'].compatAlign;
+    const field = BigInt(block.effective.align);
+    const align = field > compat ? field : compat;
     const base = o.nsBase ?? 0n;
     const legacyStart = base + startPad + f.dataoff;
     const rawStart = base + f.dataoff;
-    if (align > 0n && legacyStart % align !== 0n && rawStart % align === 0n) {
-      hazards.push({
-        kind: 'ndctl-offset-block',
-        profile: null,
-        message: 'this looks like an ndctl -O block (dataoff measured from the raw base); Linux refuses it; `infoblock migrate --from map --to legacy` repairs it',
-      });
+    if (legacyStart % align !== 0n && rawStart % align === 0n) {
+      const repair = '`infoblock migrate --from map --to legacy` repairs it';
+      hazards.push(
+        v.outcome === 'claimed'
+          ? {
+              kind: 'misplacement',
+              profile: v.profile,
+              message: `this looks like an ndctl -O block (dataoff measured from the raw base, data at ${hex(f.dataoff)}); ${v.profile} claims it but reads the data at ${hex(startPad + f.dataoff)}, start_pad bytes later; ${repair}`,
+            }
+          : { kind: 'ndctl-offset-block', profile: null, message: `this looks like an ndctl -O block (dataoff measured from the raw base); Linux refuses it; ${repair}` },
+      );
     }
   }
   if (v.profile === 'linux-4.x' && v.failed_rule !== null && v.outcome === 'raw' && v.errno !== null) {

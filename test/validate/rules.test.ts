@@ -203,3 +203,21 @@ describe('properties', () => {
     );
   });
 });
+
+describe('ndctl -O blocks with a small align field', () => {
+  test('claimed by 6.1 with the data misplaced: reported as a misplacement hazard', () => {
+    // -a 4K: the align field is 4K, so base + start_pad + dataoff passes rule 12,
+    // but ndctl put the data at base + dataoff (2 MiB aligned), 1 MiB earlier.
+    const f = recipeFields({ size: G, uuid: U, meaning: 'ndctl', offset: 0x100100000n, align: 4096n });
+    const v = check(head(f), { nsBase: 0x100100000n });
+    expect(v.outcome).toBe('claimed');
+    expect(v.data_start).toBe(f.dataoff + BigInt(f.startPad));
+    const h = v.hazards.find((z) => z.kind === 'misplacement');
+    expect(h?.profile).toBe('linux-6.1');
+    expect(h?.message).toContain('ndctl -O block');
+  });
+  test('a legacy block at the same base raises no hazard', () => {
+    const f = recipeFields({ size: G, uuid: U, meaning: 'legacy', offset: 0x100100000n, align: 4096n });
+    expect(check(head(f), { nsBase: 0x100100000n }).hazards).toEqual([]);
+  });
+});
