@@ -10,6 +10,7 @@
  * is recomputed. The data start and size are the invariant: the report carries
  * both and the function asserts they did not move.
  */
+import { copyBytes } from '../format/bytes';
 import { InfoblockError } from '../format/errors';
 import { BLOCK_SIZE } from '../format/fletcher64';
 import { headWithBlock } from '../format/head';
@@ -130,7 +131,7 @@ function verdictOn(block: Uint8Array, kernel: ProfileId, o: MigrateOptions, pare
  */
 export function migrate(block: Uint8Array, o: MigrateOptions): MigrationReport {
   if (block.byteLength < BLOCK_SIZE) throw new InfoblockError('truncated', `an info-block needs ${BLOCK_SIZE} bytes, got ${block.byteLength}`);
-  const original = block.slice(0, BLOCK_SIZE);
+  const original = copyBytes(block.subarray(0, BLOCK_SIZE)); // Buffer#slice would alias the caller's bytes
   const d = decodePfnBlock(original);
   const f = d.fields;
   if (d.kind !== 'pfn' && d.kind !== 'dax') throw precondition('no NVDIMM_PFN_INFO / NVDIMM_DAX_INFO signature at 4096: nothing to migrate here', 'signature');
