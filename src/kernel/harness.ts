@@ -103,6 +103,8 @@ export interface KernelObservation {
   messages: KernelMessage[];
   /** Raw sysfs attributes of every nd device of this region (namespace, region, pfn/dax/btt seeds and claims). */
   devices: Record<string, Record<string, string>>;
+  /** When the guest kernel crashed with this image alone attached: the crash's console lines (BUG/Oops/panic); else null. */
+  crash: string[] | null;
 }
 
 export interface BootImage {
@@ -263,7 +265,7 @@ function qemuArgs(assets: KernelAssets, placed: readonly Placed[], files: readon
     '-nodefaults', '-no-user-config', '-display', 'none', '-serial', 'stdio', '-monitor', 'none', '-no-reboot',
     '-kernel', assets.kernelImage,
     '-initrd', assets.initramfs,
-    '-append', `console=ttyS0 quiet loglevel=1 panic=-1 log_buf_len=4M ${REGIONS_PARAM}=${placed.length}`,
+    '-append', `console=ttyS0 quiet loglevel=2 oops=panic panic=-1 log_buf_len=4M ${REGIONS_PARAM}=${placed.length}`,
   ];
   placed.forEach((p, i) => {
     args.push('-object', `memory-backend-file,id=m${i},share=on,mem-path=${qemuEscape(files[i] ?? '')},size=${p.size}`);
@@ -342,6 +344,7 @@ export function observe(report: GuestReport, p: Placed, boot: number, boots: num
     probeErrno: null,
     messages: [],
     devices: {},
+    crash: null,
   };
   let regionNo: number | null = null;
   for (const [name, attrs] of report.nd) {
@@ -400,6 +403,43 @@ export function observe(report: GuestReport, p: Placed, boot: number, boots: num
   return obs;
 }
 
+/**
+ * The guest runs with oops=panic, so a kernel bug while probing ends the boot
+ * at once (panic=-1 reboots, -no-reboot exits) instead of hanging it. Returns
+ * the crash's console lines, or null when the log shows no crash.
+ */
+export function crashLines(serial: string): string[] | null {
+  const lines = serial.split(/\r?\n/).map((l) => l.replace(/^\[\s*[\d.]+\]\s?/, '').trim());
+  const hits = lines.filter((l) => /Kernel panic|^BUG:|^Oops:|^general protection fault|^kernel BUG at|^WARNING:|^RIP:|Fatal exception|exited with irqs disabled/.test(l));
+  return hits.some((l) => /Kernel panic/.test(l)) ? hits : null;
+}
+
+function crashObservation(p: Placed, boot: number, crash: string[]): KernelObservation {
+  return {
+    image: p.image.path,
+    base: p.image.base,
+    guestBase: p.guestBase,
+    relocationModulus: p.modulus,
+    size: p.size,
+    boot,
+    boots: 0,
+    region: null,
+    regionResource: null,
+    namespace: null,
+    namespaceMode: null,
+    holder: null,
+    claim: null,
+    blockDevice: null,
+    daxDevice: null,
+    dataStart: null,
+    dataSize: null,
+    probeErrno: null,
+    messages: [],
+    devices: {},
+    crash,
+  };
+}
+
 function tail(text: string, n: number): string {
   return text.trim().split(/\r?\n/).slice(-n).join(' | ');
 }
@@ -430,57 +470,82 @@ export async function bootImages(images: readonly BootImage[], opts: BootOptions
   const results: KernelObservation[] = new Array<KernelObservation>(images.length);
   const timeoutMs = opts.timeoutMs ?? 180_000;
   const work = opts.inPlace === true ? null : await fs.mkdtemp(path.join(os.tmpdir(), 'nd-infoblock-kernel-'));
-  try {
-    for (const [bi, placed] of plan.entries()) {
-      const boot = bi + 1;
-      const files: string[] = [];
-      for (const p of placed) {
-        if (work === null) {
-          files.push(path.resolve(p.image.path));
-        } else {
-          const dst = path.join(work, `b${boot}-i${p.index}.img`);
-          await sparseCopy(p.image.path, dst);
-          files.push(dst);
-        }
+  let bootNo = 0;
+  let planned = plan.length;
+
+  /** One boot of `placed` (fresh copies each time); null report when it failed. */
+  const bootOnce = async (placed: readonly Placed[]): Promise<{ res: BootResult; report: GuestReport | null; boot: number }> => {
+    const boot = ++bootNo;
+    const files: string[] = [];
+    for (const p of placed) {
+      if (work === null) {
+        files.push(path.resolve(p.image.path));
+      } else {
+        const dst = path.join(work, `i${p.index}.img`);
+        await sparseCopy(p.image.path, dst);
+        files.push(dst);
       }
-      const args = qemuArgs(assets, placed, files);
-      log(`booting ${placed.length} image${placed.length === 1 ? '' : 's'} (boot ${boot}/${plan.length})...`);
-      let res = await runQemu(qemu, args, timeoutMs);
-      let report = res.timedOut ? null : parseGuestReport(res.serial);
-      if (!res.timedOut && report === null && res.code === 0) {
-        // Seen once in dozens of 200-image boots: the serial log ended inside the
-        // report. A second boot of the same (fresh) copies has always completed.
-        log(`boot ${boot}/${plan.length}: incomplete report, booting again...`);
-        if (work !== null) for (const [i, p] of placed.entries()) await sparseCopy(p.image.path, files[i] ?? '');
-        res = await runQemu(qemu, args, timeoutMs);
-        report = res.timedOut ? null : parseGuestReport(res.serial);
-      }
-      if (opts.keepLogsDir !== undefined) {
-        const stem = path.join(opts.keepLogsDir, `boot-${boot}`);
-        await fs.writeFile(`${stem}.serial.log`, res.serial);
-        await fs.writeFile(`${stem}.stderr.log`, res.stderr);
-        await fs.writeFile(
-          `${stem}.json`,
-          `${JSON.stringify({ qemu, args, seconds: res.seconds, exitCode: res.code, images: placed.map((p) => ({ image: p.image.path, base: hex(p.image.base), guestBase: hex(p.guestBase), size: p.size.toString() })) }, null, 2)}\n`,
-        );
-      }
-      if (res.timedOut) {
-        throw new KernelHarnessError('timeout', `boot ${boot}/${plan.length} (${placed.length} images) did not power off within ${Math.round(timeoutMs / 1000)} s and was killed; last serial output: ${tail(res.serial, 3) || '(none)'}`);
-      }
-      if (report === null) {
-        const saved = path.join(os.tmpdir(), `nd-infoblock-boot-${process.pid}-${Date.now()}.log`);
-        await fs.writeFile(saved, `${res.serial}\n--- stderr ---\n${res.stderr}`).catch(() => undefined);
-        const why = res.code !== 0 ? `QEMU exited with ${res.code}: ${tail(res.stderr, 2) || '(no message)'}` : `no complete report on the serial console (log saved to ${saved})`;
-        throw new KernelHarnessError(res.code !== 0 ? 'qemu-failed' : 'bad-report', `boot ${boot}/${plan.length}: ${why}`);
-      }
-      if (report.insmodFailed.length > 0) {
-        throw new KernelHarnessError('module-missing', `boot ${boot}/${plan.length}: the guest could not load ${report.insmodFailed.join(', ')} (kernel and modules from different builds?)`);
-      }
-      log(`boot ${boot}/${plan.length} done in ${res.seconds.toFixed(1)} s`);
-      for (const p of placed) results[p.index] = observe(report, p, boot, plan.length);
     }
+    const args = qemuArgs(assets, placed, files);
+    log(`booting ${placed.length} image${placed.length === 1 ? '' : 's'} (boot ${boot}/${Math.max(planned, boot)})...`);
+    const res = await runQemu(qemu, args, timeoutMs);
+    if (opts.keepLogsDir !== undefined) {
+      const stem = path.join(opts.keepLogsDir, `boot-${boot}`);
+      await fs.writeFile(`${stem}.serial.log`, res.serial);
+      await fs.writeFile(`${stem}.stderr.log`, res.stderr);
+      const images = placed.map((p) => ({ image: p.image.path, base: hex(p.image.base), guestBase: hex(p.guestBase), size: p.size.toString() }));
+      await fs.writeFile(`${stem}.json`, `${JSON.stringify({ qemu, args, seconds: res.seconds, exitCode: res.code, images }, null, 2)}\n`);
+    }
+    if (work !== null) for (const f of files) await fs.rm(f, { force: true });
+    return { res, report: res.timedOut ? null : parseGuestReport(res.serial), boot };
+  };
+
+  /** Boot `placed`; a guest kernel crash is narrowed down by booting halves until one image remains. */
+  const run = async (placed: readonly Placed[]): Promise<void> => {
+    let { res, report, boot } = await bootOnce(placed);
+    let crash = report === null ? crashLines(res.serial) : null;
+    if (report === null && crash === null && !res.timedOut && res.code === 0) {
+      // Seen once in dozens of 200-image boots: the serial log ended inside the
+      // report. A second boot of the same images has always completed.
+      log(`boot ${boot}: incomplete report, booting again...`);
+      planned++;
+      ({ res, report, boot } = await bootOnce(placed));
+      crash = report === null ? crashLines(res.serial) : null;
+    }
+    if (report === null && crash !== null) {
+      if (placed.length === 1 && placed[0] !== undefined) {
+        log(`boot ${boot}: the guest kernel crashed on ${placed[0].image.path}: ${crash[0] ?? ''}`);
+        results[placed[0].index] = crashObservation(placed[0], boot, crash);
+        return;
+      }
+      log(`boot ${boot}: the guest kernel crashed (${crash[0] ?? ''}); booting halves to find the image...`);
+      const half = Math.ceil(placed.length / 2);
+      planned += 2;
+      await run(placed.slice(0, half));
+      await run(placed.slice(half));
+      return;
+    }
+    if (res.timedOut) {
+      throw new KernelHarnessError('timeout', `boot ${boot} (${placed.length} images) did not power off within ${Math.round(timeoutMs / 1000)} s and was killed; last serial output: ${tail(res.serial, 3) || '(none)'}`);
+    }
+    if (report === null) {
+      const saved = path.join(os.tmpdir(), `nd-infoblock-boot-${process.pid}-${Date.now()}.log`);
+      await fs.writeFile(saved, `${res.serial}\n--- stderr ---\n${res.stderr}`).catch(() => undefined);
+      const why = res.code !== 0 ? `QEMU exited with ${res.code}: ${tail(res.stderr, 2) || '(no message)'}` : `no complete report on the serial console (log saved to ${saved})`;
+      throw new KernelHarnessError(res.code !== 0 ? 'qemu-failed' : 'bad-report', `boot ${boot}: ${why}`);
+    }
+    if (report.insmodFailed.length > 0) {
+      throw new KernelHarnessError('module-missing', `boot ${boot}: the guest could not load ${report.insmodFailed.join(', ')} (kernel and modules from different builds?)`);
+    }
+    log(`boot ${boot} done in ${res.seconds.toFixed(1)} s`);
+    for (const p of placed) results[p.index] = observe(report, p, boot, 0);
+  };
+
+  try {
+    for (const placed of plan) await run(placed);
   } finally {
     if (work !== null) await fs.rm(work, { recursive: true, force: true });
   }
+  for (const o of results) o.boots = bootNo;
   return results;
 }

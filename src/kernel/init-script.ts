@@ -36,27 +36,34 @@ export PATH=/bin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
-# Keep kernel messages off the serial console: they would interleave with the report.
-echo 1 > /proc/sys/kernel/printk
+# Keep kernel messages off the serial console (they would interleave with the
+# report), except EMERG/ALERT: the headline of an oops or panic.
+echo 2 > /proc/sys/kernel/printk
 want=$(sed -n 's/.*${REGIONS_PARAM}=\\([0-9]*\\).*/\\1/p' /proc/cmdline)
 dmesg -c > /dev/null
 failed=""
 for m in ${modules.join(' ')}; do
   insmod /lib/modules/$m.ko 2>/dev/null || failed="$failed $m"
 done
-# Settle: all regions registered, nd bus probing flushed, device lists stable.
+# Settle: every region and its (label-less: single) namespace registered, the
+# nd bus's asynchronous registrations and probes flushed (wait_probe), and the
+# device lists unchanged over three consecutive flushes.
 i=0
-while [ $i -lt 200 ]; do
-  n=$(ls -d /sys/bus/nd/devices/region* 2>/dev/null | wc -l)
-  [ "$n" -ge "\${want:-0}" ] && break
+while [ $i -lt 300 ]; do
+  r=$(ls -d /sys/bus/nd/devices/region* 2>/dev/null | wc -l)
+  n=$(ls -d /sys/bus/nd/devices/namespace* 2>/dev/null | wc -l)
+  [ "$r" -ge "\${want:-0}" ] && [ "$n" -ge "\${want:-0}" ] && break
   i=$((i+1)); sleep 0.1
 done
 prev=""
+same=0
 i=0
-while [ $i -lt 100 ]; do
+while [ $i -lt 150 ]; do
   cat /sys/bus/nd/devices/ndbus*/wait_probe > /dev/null 2>&1
+  cat /sys/bus/nd/devices/namespace*/holder > /dev/null 2>&1
   cur=$(ls /sys/bus/nd/devices /sys/bus/dax/devices /sys/block 2>/dev/null)
-  [ -n "$prev" ] && [ "$cur" = "$prev" ] && break
+  if [ "$cur" = "$prev" ]; then same=$((same+1)); else same=0; fi
+  [ $same -ge 2 ] && break
   prev="$cur"; i=$((i+1)); sleep 0.1
 done
 echo "${REPORT_BEGIN}"

@@ -7,6 +7,7 @@
  *   pfn/dax/btt device bound to it   → claimed, kind/mode from sysfs, data from its resource/size
  *   pmem block device on namespace   → raw, data_start 0, data_size = namespace size
  *   nothing at all                   → refused, errno null, message "no device"
+ *   the guest kernel crashed on it   → refused, errno null, message "kernel crashed: <BUG line>"
  */
 
 import type { KernelMessage, KernelObservation } from './harness';
@@ -44,12 +45,21 @@ function textOf(m: KernelMessage): string {
   return m.text;
 }
 
-/** The line that explains the outcome: the first from a pfn/dax/btt device, else the first non-generic one, else the probe failure. */
-function pickMessage(messages: readonly KernelMessage[]): KernelMessage | null {
-  const fromPersonality = messages.find((m) => kindOfDevice(m.device) !== null);
+/** Lines the kernel prints on success too: they never explain a refusal. */
+const INFO_ONLY = /^number of pfns truncated from /;
+
+/**
+ * The line that explains the outcome: the first from a pfn/dax/btt device,
+ * else the first non-generic one, else the probe failure. For a refusal,
+ * informational lines are passed over (a devdax block can log the pfn
+ * truncation and then fail its probe with -12).
+ */
+function pickMessage(messages: readonly KernelMessage[], refused: boolean): KernelMessage | null {
+  const usable = refused ? messages.filter((m) => !INFO_ONLY.test(m.text)) : messages;
+  const fromPersonality = usable.find((m) => kindOfDevice(m.device) !== null);
   if (fromPersonality !== undefined) return fromPersonality;
-  const specific = messages.find((m) => !GENERIC_PROBE_FAILURE.test(m.text));
-  return specific ?? messages[0] ?? null;
+  const specific = usable.find((m) => !GENERIC_PROBE_FAILURE.test(m.text));
+  return specific ?? usable[0] ?? messages[0] ?? null;
 }
 
 /**
@@ -59,8 +69,21 @@ function pickMessage(messages: readonly KernelMessage[]): KernelMessage | null {
  */
 export function observationToVerdict(obs: KernelObservation, base: bigint): KernelVerdict {
   void base; // data_start is relative, so the (possibly relocated) guest base is the right origin
+  if (obs.crash !== null) {
+    return {
+      outcome: 'refused',
+      kind: null,
+      mode: null,
+      errno: null,
+      message: `kernel crashed: ${obs.crash[0] ?? 'panic'}`,
+      messages: [...obs.crash],
+      data_start: null,
+      data_size: null,
+    };
+  }
   const messages = obs.messages.map(textOf);
-  const picked = pickMessage(obs.messages);
+  const refused = obs.probeErrno !== null || obs.claim === null || obs.claim.driver === null;
+  const picked = pickMessage(obs.messages, refused && !(obs.blockDevice !== null && obs.blockDevice.parent === obs.namespace));
   const message = picked === null ? null : textOf(picked);
   const claimMode = (m: string | null): 'ram' | 'pmem' | null => (m === 'ram' || m === 'pmem' ? m : null);
 

@@ -7,7 +7,7 @@ import { writeCpioNewc } from '../../src/kernel/cpio';
 import { moduleDepends, isStaticElf, compareVersions } from '../../src/kernel/assets';
 import { parseAddress, parseImageSpec, toJsonExact } from '../../src/kernel/cli';
 import { KernelHarnessError } from '../../src/kernel/errors';
-import { observe, planBoots, type KernelObservation } from '../../src/kernel/harness';
+import { crashLines, observe, planBoots, type KernelObservation } from '../../src/kernel/harness';
 import { REPORT_BEGIN, REPORT_END } from '../../src/kernel/init-script';
 import { parseGuestReport, parseKernelLine } from '../../src/kernel/report';
 import { observationToVerdict } from '../../src/kernel/verdict';
@@ -184,5 +184,13 @@ describe('CLI helpers', () => {
     const text = toJsonExact([{ a: 18446744073709551615n, b: null, c: 'x' }]);
     expect(text).toContain('"a": 18446744073709551615');
     expect(JSON.parse(text.replace(/18446744073709551615/, '0'))).toEqual([{ a: 0, b: null, c: 'x' }]);
+  });
+});
+
+describe('crash detection', () => {
+  test('a panic after an oops is a crash; its headline comes first', () => {
+    const serial = ['[    2.6] BUG: unable to handle page fault for address: ffff8b7604100000', '[    2.6] Oops: 0002 [#1] PREEMPT SMP NOPTI', '[    2.7] Kernel panic - not syncing: Fatal exception'].join('\n');
+    expect(crashLines(serial)?.[0]).toBe('BUG: unable to handle page fault for address: ffff8b7604100000');
+    expect(crashLines('[ 1.0] all fine\n')).toBeNull();
   });
 });
