@@ -80,6 +80,9 @@ if cd /sys/bus/dax/devices 2>/dev/null; then grep -H . ${dax} 2>/dev/null; fi
 echo "%dmesg"
 dmesg
 echo "${REPORT_END}"
+# Let the tty and QEMU's serial backend drain before the power goes: poweroff -f
+# does not wait for queued console output (a 200-image report is ~260 KB).
+sleep 1
 poweroff -f
 `;
 }
