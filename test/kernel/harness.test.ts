@@ -9,7 +9,10 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-import { bootImages, kernelCheckDetailed, type KernelVerdict } from '../../src/kernel';
+import { execFileSync } from 'node:child_process';
+
+import { bootImages, kernelCheckDetailed, prepareKernelAssets, type KernelVerdict } from '../../src/kernel';
+import { isStaticElf, readModule, resolveModules } from '../../src/kernel/assets';
 import { corruptByte, ndctlImage, patchBlock, readField, sparseImage } from './craft';
 
 const MiB = 1024 * 1024;
@@ -280,5 +283,24 @@ describe('a guest kernel crash', () => {
     expect(res.verdicts[1]).toMatchObject({ outcome: 'refused', kind: null, errno: null });
     expect(res.verdicts[1]?.message).toMatch(/^kernel crashed: BUG: unable to handle page fault/);
     expect(res.observations[1]?.crash).not.toBeNull();
+  });
+});
+
+describe('kernel assets', () => {
+  test('the initramfs busybox is static, and xz-compressed modules resolve to the same bytes', async () => {
+    const assets = await prepareKernelAssets();
+    expect(assets.modules).toEqual(expect.arrayContaining(['libnvdimm', 'nd_btt', 'nd_pmem', 'nfit', 'device_dax', 'dax_pmem']));
+    expect(assets.modules.indexOf('libnvdimm')).toBeLessThan(assets.modules.indexOf('nd_pmem'));
+    expect(isStaticElf(await fs.readFile('/bin/busybox'))).toBe(true);
+    const plainDir = path.join(path.dirname(assets.kernelImage), 'modules');
+    const xzDir = path.join(dir, 'xz-modules', 'kernel', 'drivers');
+    await fs.mkdir(xzDir, { recursive: true });
+    for (const name of assets.modules) {
+      await fs.copyFile(path.join(plainDir, `${name}.ko`), path.join(xzDir, `${name}.ko`));
+      execFileSync('xz', ['-z', path.join(xzDir, `${name}.ko`)]);
+    }
+    const resolved = await resolveModules(path.join(dir, 'xz-modules'));
+    expect(resolved.map((m) => m.name)).toEqual(assets.modules);
+    for (const m of resolved) expect(m.data.equals(await readModule(path.join(plainDir, `${m.name}.ko`)))).toBe(true);
   });
 });
