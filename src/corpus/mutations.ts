@@ -301,12 +301,36 @@ export const FAMILIES: readonly Family[] = [
     },
   },
   {
-    id: 'ram-reserve',
+    id: 'reserve',
     aims: ['S1'],
     make: (c) =>
-      pickChoice(c, 'mode=ram,align=4K', [
-        ['dataoff=0', { mode: 1, align: 4096, dataoff: dataoffFor(c, 0n) }],
-        ['dataoff=4K', { mode: 1, align: 4096, dataoff: dataoffFor(c, SZ_4K) }],
+      pickChoice(c, 'align=4K', [
+        ['mode=ram,dataoff=0', { mode: 1, align: 4096, dataoff: dataoffFor(c, 0n) }],
+        ['mode=ram,dataoff=4K', { mode: 1, align: 4096, dataoff: dataoffFor(c, SZ_4K) }],
+        ['mode=pmem,dataoff=0', { mode: 2, align: 4096, dataoff: dataoffFor(c, 0n) }],
+        ['mode=pmem,dataoff=4K', { mode: 2, align: 4096, dataoff: dataoffFor(c, SZ_4K) }],
+      ]),
+  },
+  {
+    // 6.1 has no rule 15: end_trunc 2M and an offset 4K past the usable end
+    // pass validation and reach the setup stage with a negative data area.
+    id: 'negative-area',
+    aims: ['S1b'],
+    make: (c) => {
+      const sp = startPadOf(c.f);
+      const off = c.size - sp - SZ_2M + SZ_4K;
+      if (off <= 8192n || off >= c.size) return null;
+      return pickChoice(c, 'align=4K,end_trunc=2M', [['dataoff=end+4K', { align: 4096, endTrunc: Number(SZ_2M), dataoff: dataoffFor(c, off) }]]);
+    },
+  },
+  {
+    // devdax with align 0: rule 6's default passes validation, the dax region does not.
+    id: 'dax-align-zero',
+    aims: ['S3'],
+    make: (c) =>
+      pickChoice(c, 'sig=dax,dataoff=2M', [
+        ['align=0', { signature: DAX_SIGNATURE.slice(), align: 0, dataoff: dataoffFor(c, SZ_2M) }],
+        ['version_minor=1', { signature: DAX_SIGNATURE.slice(), versionMinor: 1, dataoff: dataoffFor(c, SZ_2M) }],
       ]),
   },
   {

@@ -35,7 +35,7 @@ export interface Verdict {
   /** The kernel's text for the deciding rule, else the last info message. */
   message: string | null;
   messages: string[];
-  /** Bytes from the namespace base. */
+  /** Bytes from the namespace base (raw: 0 and the namespace size; refused: null). */
   data_start: bigint | null;
   data_size: bigint | null;
   /** struct pfn_map_info of the patch series: the mapped base (base + start_pad) and the data's offset from it. */
@@ -74,8 +74,9 @@ function emptyVerdict(o: CheckOptions, profile: ProfileId): Verdict {
     errno: null,
     message: null,
     messages: [],
-    data_start: null,
-    data_size: null,
+    // Raw until a personality claims it: the whole namespace is a plain disk.
+    data_start: 0n,
+    data_size: o.nsSize,
     map_base: null,
     map_offset: null,
     align: null,
@@ -94,6 +95,8 @@ function bttVerdict(v: Verdict, b: Extract<FoundBlock, { kind: 'btt' }>, o: Chec
   if (b.checksumValid && uuidOk) {
     v.outcome = 'claimed';
     v.kind = 'btt';
+    v.data_start = null; // a BTT maps sectors through its arenas: no linear data start
+    v.data_size = null;
   }
   return v;
 }
@@ -138,9 +141,13 @@ export function checkBlock(block: DecodedPfnBlock, o: CheckOptions): Verdict {
     }
     v.kind = block.kind === 'dax' ? 'dax' : 'pfn';
     v.mode = f.mode === 1 ? 'ram' : f.mode === 2 ? 'pmem' : null;
-    v.errno = rule.errno;
+    v.errno = r.errno !== undefined ? r.errno : rule.errno;
     v.message = r.message ?? null;
     v.outcome = profile.failureLeavesRaw ? 'raw' : 'refused';
+    if (v.outcome === 'refused') {
+      v.data_start = null;
+      v.data_size = null;
+    }
     return v;
   }
   v.outcome = 'claimed';

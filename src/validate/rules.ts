@@ -15,6 +15,7 @@ export const EOPNOTSUPP = 95;
 export const EINVAL = 22;
 export const EBUSY = 16;
 export const ENXIO = 6;
+export const ENOMEM = 12;
 
 export interface RuleCtx {
   arch: ArchParams;
@@ -40,6 +41,8 @@ export interface RuleCtx {
 export interface RuleOutcome {
   passed: boolean;
   detail: string;
+  /** Overrides the rule's errno for this failure (a rule with two failure modes). */
+  errno?: number | null;
   /** The kernel's log text when it prints one (failure, or info). */
   message?: string;
 }
@@ -284,16 +287,55 @@ export const M2_MAP_OFFSET: Rule = {
       : ok(`map_offset ${hx(c.offset)}`),
 };
 
-/** Setup stage (after validation): mode RAM needs dataoff to cover the reserved metadata. */
-export const S1_RAM_RESERVE: Rule = {
+/**
+ * Setup stage (after validation): dataoff must cover the 8 KiB metadata
+ * reserve, in both modes (observed on 6.1; the reference sheet says mode RAM
+ * only). Mode PMEM with dataoff 0 fails earlier, when the driver requests the
+ * namespace's memory region: -EBUSY with "could not reserve region".
+ */
+export const S1_RESERVE: Rule = {
   id: 'S1',
-  name: 'setup-ram-reserve',
+  name: 'setup-reserve',
   onFail: 'refused',
   errno: EINVAL,
   test: (c) => {
     const reserve = c.arch.pageSize > 8192n ? c.arch.pageSize : 8192n;
-    if (c.fields.mode === 1 && c.offset < reserve) return fail(`mode RAM with offset ${hx(c.offset)} below the ${reserve}-byte reserve: setup fails with -EINVAL`);
-    return ok(c.fields.mode === 1 ? `offset ${hx(c.offset)} covers the ${reserve}-byte reserve` : 'mode PMEM: memmap on the device');
+    if (c.offset >= reserve) return ok(`offset ${hx(c.offset)} covers the ${reserve}-byte reserve`);
+    if (c.fields.mode === 2 && c.offset === 0n) {
+      return {
+        passed: false,
+        errno: EBUSY,
+        detail: 'mode PMEM with offset 0: the driver cannot reserve the region (-EBUSY)',
+        message: `could not reserve region [mem ${hx(c.base)}-${hx(u64(c.base + c.size - 1n))}]`,
+      };
+    }
+    return fail(`mode ${c.fields.mode === 1 ? 'RAM' : 'PMEM'} with offset ${hx(c.offset)} below the ${reserve}-byte reserve: setup fails with -EINVAL`);
+  },
+};
+
+/**
+ * Setup stage: 6.1 lacks rule 15, so a block whose data area is negative
+ * (start_pad + offset + end_trunc > size, though offset < size) gets this
+ * far. Observed: mode PMEM fails with -EINVAL; mode RAM exposes a disk whose
+ * size wrapped around and the kernel oopses reading its partition table.
+ */
+export const S1B_NEGATIVE_AREA: Rule = {
+  id: 'S1b',
+  name: 'setup-negative-area',
+  onFail: 'refused',
+  errno: EINVAL,
+  test: (c) => {
+    const room = c.size - c.startPad - c.endTrunc - c.offset;
+    if (room >= 0n) return ok(`data area of ${hx(room)} bytes`);
+    if (c.fields.mode === 1) {
+      return {
+        passed: false,
+        errno: null,
+        detail: `data area of ${room} bytes: the disk size wraps around and the kernel oopses (BUG: unable to handle page fault, in pmem_do_read)`,
+        message: 'kernel crash: BUG: unable to handle page fault (pmem_do_read)',
+      };
+    }
+    return fail(`data area of ${room} bytes (start_pad + offset + end_trunc > size): setup fails with -EINVAL`);
   },
 };
 
@@ -314,10 +356,29 @@ export const S2_NPFNS: Rule = {
   },
 };
 
+/**
+ * Setup stage, devdax: the dax region is created with the block's align
+ * field as the kernel sees it (after gating), and an align of 0 makes that
+ * fail with -ENOMEM (observed on 6.1; rule 6's default only serves the
+ * validation rules). fsdax has no such step.
+ */
+export const S3_DAX_REGION_ALIGN: Rule = {
+  id: 'S3',
+  name: 'setup-dax-region-align',
+  onFail: 'refused',
+  errno: ENOMEM,
+  test: (c) =>
+    c.kind === 'dax' && c.effective.align === 0
+      ? fail('devdax with an align of 0 (stored, or gated off below minor 2): the dax region cannot be created (-ENOMEM)')
+      : ok(c.kind === 'dax' ? `dax region align ${hx(BigInt(c.effective.align))}` : 'fsdax: no dax region'),
+};
+
 const HEAD = [R1_SIGNATURE, R2_CHECKSUM, R3_PARENT_UUID, R4_GATING, R5_MODE, R6_DEFAULT_ALIGN];
-const SETUP = [S1_RAM_RESERVE, S2_NPFNS];
+const SETUP = [S1_RESERVE, S1B_NEGATIVE_AREA, S2_NPFNS, S3_DAX_REGION_ALIGN];
+// With rule 15 a negative data area is refused during validation: S1b cannot be reached.
+const SETUP_AFTER_R15 = [S1_RESERVE, S2_NPFNS, S3_DAX_REGION_ALIGN];
 
 export const LINUX_61_RULES: readonly Rule[] = [...HEAD, R7_PAGE_SIZE, R8_STRUCT_PAGE, R9_DAX_ALIGN, r10(EOPNOTSUPP), r11(EOPNOTSUPP), R12_BAD_OFFSET, R13_START, R14_END, ...SETUP];
-export const LINUX_LATEST_RULES: readonly Rule[] = [...HEAD, R7_PAGE_SIZE, R8_STRUCT_PAGE, R9_DAX_ALIGN, r10(EOPNOTSUPP), r11(EOPNOTSUPP), R12_BAD_OFFSET, R13_START, R14_END, R15_SMALL, ...SETUP];
+export const LINUX_LATEST_RULES: readonly Rule[] = [...HEAD, R7_PAGE_SIZE, R8_STRUCT_PAGE, R9_DAX_ALIGN, r10(EOPNOTSUPP), r11(EOPNOTSUPP), R12_BAD_OFFSET, R13_START, R14_END, R15_SMALL, ...SETUP_AFTER_R15];
 export const LEGACY_41_RULES: readonly Rule[] = [...HEAD, r10(EINVAL), r11(EBUSY), R12_BAD_OFFSET_4X, ...SETUP];
-export const MAP_RULES: readonly Rule[] = [R1_SIGNATURE, R2_CHECKSUM, R3_PARENT_UUID, M1_MIN_VERSION, R4_GATING, R5_MODE, M2_MAP_OFFSET, R6_DEFAULT_ALIGN, R7_PAGE_SIZE, R8_STRUCT_PAGE, R9_DAX_ALIGN, r10(EOPNOTSUPP), r11(EOPNOTSUPP), R12_BAD_OFFSET, R13_START, R14_END, R15_SMALL, ...SETUP];
+export const MAP_RULES: readonly Rule[] = [R1_SIGNATURE, R2_CHECKSUM, R3_PARENT_UUID, M1_MIN_VERSION, R4_GATING, R5_MODE, M2_MAP_OFFSET, R6_DEFAULT_ALIGN, R7_PAGE_SIZE, R8_STRUCT_PAGE, R9_DAX_ALIGN, r10(EOPNOTSUPP), r11(EOPNOTSUPP), R12_BAD_OFFSET, R13_START, R14_END, R15_SMALL, ...SETUP_AFTER_R15];

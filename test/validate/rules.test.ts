@@ -88,6 +88,38 @@ const cases: Case[] = [
     message: 'bad offset with small namespace',
   },
   { name: 'S1 mode RAM with dataoff below the reserve', head: () => head(legacy({ map: 'mem' }), { dataoff: 4096n, align: 4096 }), outcome: 'refused', rule: 'S1', errno: 22, message: null },
+  { name: 'S1 mode PMEM with dataoff 4K below the reserve (observed on 6.1)', head: () => head(base, { dataoff: 4096n, align: 4096 }), outcome: 'refused', rule: 'S1', errno: 22, message: null },
+  {
+    name: 'S1 mode PMEM with dataoff 0: the region cannot be reserved',
+    head: () => head(base, { dataoff: 0n, align: 4096 }),
+    opts: { nsBase: 0x100000000n, nsSize: 64n * M },
+    outcome: 'refused',
+    rule: 'S1',
+    errno: 16,
+    message: 'could not reserve region [mem 0x100000000-0x103ffffff]',
+  },
+  { name: 'S1 mode PMEM with dataoff 8K is enough', head: () => head(base, { dataoff: 8192n, align: 4096 }), outcome: 'claimed', rule: null, errno: null, message: null },
+  {
+    name: 'S1b negative data area, mode PMEM: -EINVAL',
+    head: () => head(legacy({ offset: M, align: 4096n }), { dataoff: G - M }),
+    opts: { nsBase: M },
+    outcome: 'refused',
+    rule: 'S1b',
+    errno: 22,
+    message: null,
+  },
+  {
+    name: 'S1b negative data area, mode RAM: the kernel oopses',
+    head: () => head(legacy({ offset: M, align: 4096n, map: 'mem' }), { dataoff: G - M }),
+    opts: { nsBase: M },
+    outcome: 'refused',
+    rule: 'S1b',
+    errno: null,
+    message: 'kernel crash: BUG: unable to handle page fault (pmem_do_read)',
+  },
+  { name: 'S3 devdax with align 0: the dax region fails (-ENOMEM)', head: () => head(legacy({ mode: 'devdax' }), { align: 0, dataoff: 2n * M }), outcome: 'refused', rule: 'S3', errno: 12, message: null },
+  { name: 'S3 devdax 1.1 block: align gated to 0', head: () => head(legacy({ mode: 'devdax' }), { versionMinor: 1, dataoff: 2n * M }), outcome: 'refused', rule: 'S3', errno: 12, message: null },
+  { name: 'S3 fsdax with align 0 is claimed', head: () => head(base, { align: 0, dataoff: 2n * M }), outcome: 'claimed', rule: null, errno: null, message: null },
   { name: 'S2 npfns truncated (info)', head: () => head(base, { npfns: 300000n }), outcome: 'claimed', rule: null, errno: null, message: 'number of pfns truncated from 300000 to 257536' },
   { name: 'linux-4.x: bad offset leaves the namespace raw', head: () => head(base, { dataoff: 0x1201000n }), opts: { kernel: 'linux-4.x' }, outcome: 'raw', rule: 'R12', errno: 6, message: 'bad offset: 0x1201000 dax disabled align: 0x200000' },
   { name: 'map: major 3 refused (minimum-version rule)', head: () => head(base, { versionMajor: 3 }), opts: { kernel: 'map' }, outcome: 'refused', rule: 'M1', errno: 95, message: 'unsupported info-block version 3.4' },
@@ -122,11 +154,16 @@ describe('verdict details', () => {
     expect(check(head(legacy({ mode: 'devdax' }))).kind).toBe('dax');
     expect(check(head(base, { signature: DAX_SIGNATURE.slice() })).kind).toBe('dax');
   });
-  test('no block at all: raw, R1', () => {
+  test('no block at all: raw, R1; the whole namespace is the data', () => {
     const v = check(new Uint8Array(8192));
     expect(v.outcome).toBe('raw');
     expect(v.failed_rule).toBe('R1');
     expect(v.kind).toBeNull();
+    expect([v.data_start, v.data_size]).toEqual([0n, G]);
+  });
+  test('refused: no data range', () => {
+    const v = check(head(base, { dataoff: 0x1201000n }));
+    expect([v.data_start, v.data_size]).toEqual([null, null]);
   });
   test('every evaluated rule is reported, in kernel order, stopping at the deciding one', () => {
     const v = check(head(base, { dataoff: 0x1201000n }));
