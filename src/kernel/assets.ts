@@ -162,10 +162,16 @@ export async function locateKernelDeb(opts: AssetOptions = {}): Promise<string> 
   const pkg = await resolveKernelPackageName();
   await fs.mkdir(debs, { recursive: true });
   opts.log?.(`downloading ${pkg} into ${debs} (apt-get download)...`);
+  // Download into a private directory and rename: parallel test workers may
+  // fetch at the same time, and a half-written .deb must never be visible.
+  const tmp = await fs.mkdtemp(path.join(debs, 'download-'));
   try {
-    await execFileP(aptGet, ['download', pkg], { cwd: debs, maxBuffer: 16 << 20 });
+    await execFileP(aptGet, ['download', pkg], { cwd: tmp, maxBuffer: 16 << 20 });
+    for (const n of await fs.readdir(tmp)) if (n.endsWith('.deb')) await fs.rename(path.join(tmp, n), path.join(debs, n));
   } catch (e: unknown) {
     throw new KernelHarnessError('kernel-missing', `apt-get download ${pkg} failed: run apt-get update, then ${KERNEL_SETUP_HINT}`, { cause: e });
+  } finally {
+    await fs.rm(tmp, { recursive: true, force: true });
   }
   const got = await cachedDeb(debs, pkg);
   if (got === null) throw new KernelHarnessError('kernel-missing', `apt-get download ${pkg} left no .deb in ${debs}`);
@@ -285,21 +291,33 @@ async function extractDeb(deb: string, cache: string, log?: (line: string) => vo
   const dpkgDeb = await requireTool('dpkg-deb', 'dpkg');
   log?.(`extracting ${path.basename(deb)}...`);
   await fs.mkdir(path.dirname(dir), { recursive: true });
+  // Build the result in a private directory and rename it into place, so that
+  // parallel workers never see (or delete) a half-built kernel directory.
   const tmp = await fs.mkdtemp(path.join(path.dirname(dir), 'extract-'));
   try {
-    await execFileP(dpkgDeb, ['-x', deb, tmp], { maxBuffer: 16 << 20 });
-    const boot = path.join(tmp, 'boot');
+    const root = path.join(tmp, 'root');
+    const stage = path.join(tmp, 'stage');
+    await execFileP(dpkgDeb, ['-x', deb, root], { maxBuffer: 16 << 20 });
+    const boot = path.join(root, 'boot');
     const vmlinuz = (await fs.readdir(boot).catch(() => [] as string[])).find((n) => n.startsWith('vmlinuz'));
     if (vmlinuz === undefined) throw new KernelHarnessError('kernel-missing', `${deb} holds no boot/vmlinuz-*`);
     let tree: string | null = null;
-    for (const cand of ['lib/modules', 'usr/lib/modules']) if (await exists(path.join(tmp, cand))) tree = path.join(tmp, cand);
+    for (const cand of ['lib/modules', 'usr/lib/modules']) if (await exists(path.join(root, cand))) tree = path.join(root, cand);
     if (tree === null) throw new KernelHarnessError('module-missing', `${deb} holds no lib/modules tree`);
     const mods = await resolveModules(tree);
-    await fs.rm(dir, { recursive: true, force: true });
-    await fs.mkdir(modulesDir, { recursive: true });
-    await fs.copyFile(path.join(boot, vmlinuz), kernelImage);
-    for (const m of mods) await fs.writeFile(path.join(modulesDir, `${m.name}.ko`), m.data);
-    await fs.writeFile(path.join(dir, 'ready'), `${path.basename(deb)}\n`);
+    await fs.mkdir(path.join(stage, 'modules'), { recursive: true });
+    await fs.copyFile(path.join(boot, vmlinuz), path.join(stage, 'vmlinuz'));
+    for (const m of mods) await fs.writeFile(path.join(stage, 'modules', `${m.name}.ko`), m.data);
+    await fs.writeFile(path.join(stage, 'ready'), `${path.basename(deb)}\n`);
+    if (await exists(dir)) {
+      if (await exists(path.join(dir, 'ready'))) return { kernelImage, modulesDir }; // another process won
+      await fs.rm(dir, { recursive: true, force: true }); // a stale, unfinished directory
+    }
+    try {
+      await fs.rename(stage, dir);
+    } catch (e: unknown) {
+      if (!(await exists(path.join(dir, 'ready')))) throw e;
+    }
   } finally {
     await fs.rm(tmp, { recursive: true, force: true });
   }
