@@ -4,7 +4,7 @@ module.exports = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: { ignoreCodes: [151002] } }] },
-  // The real-kernel suite boots QEMU and runs through `npm run test:kernel`.
-  testPathIgnorePatterns: ['/node_modules/', '/test/kernel/'],
+  // The suites that boot QEMU run through `npm run test:kernel`; the harness's unit tests run here too.
+  testPathIgnorePatterns: ['/node_modules/', '/test/kernel/(harness|matrix)\\.test\\.ts$'],
   testTimeout: 120000,
 };

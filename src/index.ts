@@ -35,3 +35,14 @@ export { migrate, assertNoHazard, alignmentEvidence, dataStartOf, migrateTarget,
 export type { DataoffMeaning, MigrateOptions, MigrationReport, MigrationStatus, BackupRecord, MigrateTargetOptions, MigrateTargetResult, RestoreOptions, RestoreResult } from './migrate/index';
 export { CorpusGenerator, generateCorpus, corpusTargets, verdictClass, writeCorpus, formatCoverage, messageKind, Prng, parseSeed, seedPool, FAMILIES as CORPUS_FAMILIES, CORPUS_FORMATS } from './corpus/index';
 export type { CorpusInput, CorpusOptions, WriteCorpusOptions, Coverage, CorpusFormat, ManifestRow, Seed as CorpusSeed, Family as MutationFamily, Mutation } from './corpus/index';
+export { checkHead, checkBlock, hazardsFor } from './validate/check';
+export type { Verdict, CheckOptions, Hazard, Outcome, RuleReport } from './validate/check';
+export { PROFILES, PROFILE_IDS, LEGACY_PROFILE_IDS, ARCHES, isProfileId } from './validate/profiles';
+export type { ProfileId, Arch, ArchParams, KernelProfile } from './validate/profiles';
+export type { Rule, RuleCtx, RuleOutcome } from './validate/rules';
+export { explainLayout, layoutAscii, layoutSvg } from './validate/explain';
+export type { Region } from './validate/explain';
+export { renderVerdict } from './validate/render';
+export { toJson } from './format/json';
+export { KernelHarnessError, prepareKernelAssets, bootImages, observationToVerdict, kernelCheck, kernelCheckDetailed } from './kernel/index';
+export type { KernelVerdict, KernelObservation, KernelCheckSpec, KernelCheckResult, BootOptions, BootImage } from './kernel/index';
