@@ -10,23 +10,15 @@
  *   the guest kernel crashed on it   → refused, errno null, message "kernel crashed: <BUG line>"
  */
 
+import type { Verdict } from '../validate/check';
 import type { KernelMessage, KernelObservation } from './harness';
 
-export interface KernelVerdict {
-  outcome: 'claimed' | 'raw' | 'refused';
-  kind: 'pfn' | 'dax' | 'btt' | null;
-  mode: 'ram' | 'pmem' | null;
-  /** Positive errno of the failed probe (95 EOPNOTSUPP, 22 EINVAL, ...), else null. */
-  errno: number | null;
-  /** The kernel's most telling line for this namespace, text after the device prefix. */
-  message: string | null;
-  /** Every kernel line for this namespace, text after the device prefix. */
-  messages: string[];
-  /** Bytes from the namespace base to the first data byte. */
-  data_start: bigint | null;
-  /** Bytes of data exposed. */
-  data_size: bigint | null;
-}
+/**
+ * The real kernel's verdict: the fields of the offline validator's Verdict
+ * that a kernel shows (message: its most telling line for this namespace,
+ * text after the device prefix; messages: all of them; errno positive).
+ */
+export type KernelVerdict = Pick<Verdict, 'outcome' | 'kind' | 'mode' | 'errno' | 'message' | 'messages' | 'data_start' | 'data_size'>;
 
 const GENERIC_PROBE_FAILURE = /probe of \S+ failed with error -\d+$/;
 const DEVICE_KIND: [RegExp, 'pfn' | 'dax' | 'btt'][] = [
