@@ -322,8 +322,9 @@ const parseBig = (s: string | undefined): bigint | null => {
 const KIND_BY_DEVTYPE: Record<string, ClaimObservation['kind']> = { nd_pfn: 'pfn', nd_dax: 'dax', nd_btt: 'btt' };
 
 /** Build the observation of one placed image from a boot's report (exported for tests). */
-export function observe(report: GuestReport, p: Placed, boot: number, boots: number): KernelObservation {
-  const obs: KernelObservation = {
+/** An observation of `p` with nothing seen yet. */
+function blankObservation(p: Placed, boot: number, boots: number, crash: string[] | null): KernelObservation {
+  return {
     image: p.image.path,
     base: p.image.base,
     guestBase: p.guestBase,
@@ -344,8 +345,12 @@ export function observe(report: GuestReport, p: Placed, boot: number, boots: num
     probeErrno: null,
     messages: [],
     devices: {},
-    crash: null,
+    crash,
   };
+}
+
+export function observe(report: GuestReport, p: Placed, boot: number, boots: number): KernelObservation {
+  const obs = blankObservation(p, boot, boots, null);
   let regionNo: number | null = null;
   for (const [name, attrs] of report.nd) {
     if (name.startsWith('region') && parseBig(attrs['resource']) === p.guestBase) {
@@ -415,29 +420,7 @@ export function crashLines(serial: string): string[] | null {
 }
 
 function crashObservation(p: Placed, boot: number, crash: string[]): KernelObservation {
-  return {
-    image: p.image.path,
-    base: p.image.base,
-    guestBase: p.guestBase,
-    relocationModulus: p.modulus,
-    size: p.size,
-    boot,
-    boots: 0,
-    region: null,
-    regionResource: null,
-    namespace: null,
-    namespaceMode: null,
-    holder: null,
-    claim: null,
-    blockDevice: null,
-    daxDevice: null,
-    dataStart: null,
-    dataSize: null,
-    probeErrno: null,
-    messages: [],
-    devices: {},
-    crash,
-  };
+  return blankObservation(p, boot, 0, crash);
 }
 
 function tail(text: string, n: number): string {
