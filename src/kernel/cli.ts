@@ -72,7 +72,15 @@ interface KernelCheckCliOptions {
   relocate?: boolean;
 }
 
-export function registerKernelCheck(program: Command): void {
+/** Where kernel-check prints (the main CLI passes its own io). */
+export interface KernelCheckIo {
+  stdout(s: string): void;
+  stderr(s: string): void;
+}
+
+const processIo: KernelCheckIo = { stdout: (s) => void process.stdout.write(s), stderr: (s) => void process.stderr.write(s) };
+
+export function registerKernelCheck(program: Command, io: KernelCheckIo = processIo): void {
   program
     .command('kernel-check')
     .description('boot the images under a real Linux kernel (QEMU, TCG) and print its verdict on each')
@@ -86,7 +94,7 @@ export function registerKernelCheck(program: Command): void {
     .option('--no-relocate', 'place every namespace at exactly ADDR (default: an address congruent to it, so images share boots)')
     .action(async (specsText: string[], o: KernelCheckCliOptions) => {
       const specs = specsText.map(parseImageSpec);
-      const opts: BootOptions = { onProgress: (line) => process.stderr.write(`kernel-check: ${line}\n`) };
+      const opts: BootOptions = { onProgress: (line) => io.stderr(`kernel-check: ${line}\n`) };
       if (o.kernelImage !== undefined) opts.kernelImage = o.kernelImage;
       if (o.modules !== undefined) opts.modulesDir = o.modules;
       if (o.keepLogs !== undefined) opts.keepLogsDir = o.keepLogs;
@@ -99,11 +107,11 @@ export function registerKernelCheck(program: Command): void {
       }
       const verdicts = await kernelCheck(specs, opts);
       if (o.json === true) {
-        process.stdout.write(`${toJsonExact(verdicts.map((v, i) => ({ file: specs[i]?.path, base: specs[i]?.base, ...v })))}\n`);
+        io.stdout(`${toJsonExact(verdicts.map((v, i) => ({ file: specs[i]?.path, base: specs[i]?.base, ...v })))}\n`);
       } else {
         verdicts.forEach((v, i) => {
           const spec = specs[i];
-          if (spec !== undefined) process.stdout.write(`${formatVerdict(spec, v)}\n`);
+          if (spec !== undefined) io.stdout(`${formatVerdict(spec, v)}\n`);
         });
       }
     });
