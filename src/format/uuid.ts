@@ -28,9 +28,18 @@ export function isUuid(text: string): boolean {
 /** Parse a canonical uuid string into `out` at `offset` (or a new array). */
 export function parseUuid(text: string, out: Uint8Array = new Uint8Array(16), offset = 0): Uint8Array {
   if (!CANONICAL.test(text)) throw new InvalidArgumentError(`invalid uuid '${text}' (expected xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)`);
-  const hex = text.replace(/-/g, '');
-  for (let i = 0; i < 16; i++) out[offset + i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+  let j = 0;
+  for (let i = 0; i < 16; i++) {
+    if (j === 8 || j === 13 || j === 18 || j === 23) j++; // the hyphens
+    out[offset + i] = (hexDigit(text.charCodeAt(j)) << 4) | hexDigit(text.charCodeAt(j + 1));
+    j += 2;
+  }
   return out;
+}
+
+/** Value of an ASCII hex digit (the caller has validated it). */
+function hexDigit(c: number): number {
+  return c <= 0x39 ? c - 0x30 : (c | 0x20) - 0x57;
 }
 
 /** A random (v4) uuid. `uuid` is loaded on first use: most commands never need it, and it costs CLI start-up time. */
