@@ -57,9 +57,10 @@ const hex = (n: bigint): string => `0x${n.toString(16)}`;
 
 /** A message with its numbers taken out: the kind of message it is. */
 export function messageKind(message: string): string {
-  // Tokens between blanks and colons that are numbers (decimal, 0x hex, or bare %lx hex such as "ffffffff").
+  // Tokens between blanks, colons, brackets and range dashes that are numbers
+  // (decimal, 0x hex, or bare %lx hex such as "ffffffff").
   return message
-    .split(/([\s:]+)/)
+    .split(/([\s:[\]]+|-(?=0x))/)
     .map((t) => (/^-?(0x[0-9a-f]+|[0-9a-f]*\d[0-9a-f]*|[a-f]{6,})$/i.test(t) ? '#' : t))
     .join('');
 }
