@@ -316,8 +316,9 @@ export const S1_RESERVE: Rule = {
 /**
  * Setup stage: 6.1 lacks rule 15, so a block whose data area is negative
  * (start_pad + offset + end_trunc > size, though offset < size) gets this
- * far. Observed: mode PMEM fails with -EINVAL; mode RAM exposes a disk whose
- * size wrapped around and the kernel oopses reading its partition table.
+ * far. Observed: devdax fails with -ENOMEM (its dax region); fsdax in mode
+ * PMEM fails with -EINVAL; fsdax in mode RAM exposes a disk whose size
+ * wrapped around and the kernel oopses reading its partition table.
  */
 export const S1B_NEGATIVE_AREA: Rule = {
   id: 'S1b',
@@ -327,6 +328,9 @@ export const S1B_NEGATIVE_AREA: Rule = {
   test: (c) => {
     const room = c.size - c.startPad - c.endTrunc - c.offset;
     if (room >= 0n) return ok(`data area of ${hx(room)} bytes`);
+    if (c.kind === 'dax') {
+      return { passed: false, errno: ENOMEM, detail: `data area of ${room} bytes: devdax cannot create its dax region (-ENOMEM)` };
+    }
     if (c.fields.mode === 1) {
       return {
         passed: false,

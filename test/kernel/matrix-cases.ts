@@ -314,6 +314,20 @@ export function matrixCases(): MatrixCase[] {
   // Negative data area (start_pad + dataoff + end_trunc > size, dataoff < size): isolated.
   for (const map of ['dev', 'mem'] as const) {
     add({ id: `neg-data-fsdax-${map}`, group: 'zero-size', what: `fsdax map=${map} at 1 MiB off, dataoff = size - 1M, align 4K: data area of -1 MiB`, size: S64, base: BASE_1M_OFF, source: ref('fsdax', map, BASE_1M_OFF), patch: { dataoff: S64 - MiB, align: 4096 }, isolate: true });
+    // devdax: found by a corpus run (-ENOMEM, not -EINVAL); also with end_trunc at an aligned base.
+    add({ id: `neg-data-devdax-${map}`, group: 'zero-size', what: `devdax map=${map} at 1 MiB off, dataoff = size - 1M, align 4K: data area of -1 MiB`, size: S64, base: BASE_1M_OFF, source: ref('devdax', map, BASE_1M_OFF), patch: { dataoff: S64 - MiB, align: 4096 }, isolate: true });
+    for (const mode of ['fsdax', 'devdax'] as const) {
+      add({
+        id: `neg-data-endtrunc-${mode}-${map}`,
+        group: 'zero-size',
+        what: `${mode} map=${map} at aligned base, end_trunc 2M, dataoff = size - 2M + 4K: data area of -4 KiB`,
+        size: S64,
+        base: BASE_ALIGNED,
+        source: ref(mode, map, BASE_ALIGNED),
+        patch: { dataoff: S64 - 2n * MiB + 4096n, endTrunc: 2 << 20, align: 4096 },
+        isolate: true,
+      });
+    }
   }
 
   // --- 13. align 0 (rule 6 default: 1 << ilog2(dataoff)).
