@@ -89,15 +89,28 @@ function emptyVerdict(o: CheckOptions, profile: ProfileId): Verdict {
   };
 }
 
+/**
+ * A BTT arena block at 4096. Observed on 6.1: a label-less namespace (the
+ * all-zero namespace uuid, as QEMU's NVDIMMs without labels have) is never
+ * claimed by a BTT, even a valid one: it stays raw. With a namespace uuid
+ * (labelled namespace) we predict a claim when the checksum and parent uuid
+ * match; the arena layout is not validated further.
+ */
 function bttVerdict(v: Verdict, b: Extract<FoundBlock, { kind: 'btt' }>, o: CheckOptions): Verdict {
-  const uuidOk = b.btt.fields.parentUuid === (o.parentUuid ?? NIL_UUID).toLowerCase();
-  v.rules.push({ id: 'B1', name: 'btt-arena', passed: b.checksumValid && uuidOk, detail: `BTT arena info-block at 4096: checksum ${b.checksumValid ? 'ok' : 'bad'}, parent_uuid ${uuidOk ? 'matches' : 'differs'} (arena layout not validated further)` });
-  if (b.checksumValid && uuidOk) {
+  const nsUuid = (o.parentUuid ?? NIL_UUID).toLowerCase();
+  const uuidOk = b.btt.fields.parentUuid === nsUuid;
+  const labelless = nsUuid === NIL_UUID;
+  const passed = b.checksumValid && uuidOk && !labelless;
+  const detail = labelless
+    ? 'BTT arena info-block at 4096 on a label-less namespace: not claimed (observed on Linux 6.1), the namespace stays raw'
+    : `BTT arena info-block at 4096: checksum ${b.checksumValid ? 'ok' : 'bad'}, parent_uuid ${uuidOk ? 'matches' : 'differs'} (arena layout not validated further)`;
+  v.rules.push({ id: 'B1', name: 'btt-arena', passed, detail });
+  if (passed) {
     v.outcome = 'claimed';
     v.kind = 'btt';
     v.data_start = null; // a BTT maps sectors through its arenas: no linear data start
     v.data_size = null;
-  }
+  } else v.failed_rule = 'B1';
   return v;
 }
 

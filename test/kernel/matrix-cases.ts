@@ -11,7 +11,8 @@
  * every alignment the kernel tests (docs/kernel-harness.md).
  */
 
-import { encodePfnBlock, patchPfnBlock, type PfnFields } from '../../src/format/pfn';
+import { encodeBttBlock } from '../../src/format/btt';
+import { BTT_SIGNATURE, encodePfnBlock, patchPfnBlock, type PfnFields } from '../../src/format/pfn';
 import { headWithBlock, HEAD_SIZE } from '../../src/format/head';
 import { recipeFields, type WriteParams } from '../../src/format/recipe';
 
@@ -44,7 +45,7 @@ export interface MatrixCase {
   size: bigint;
   base: bigint;
   /** Where the block comes from: the project's recipe, the real ndctl binary (args after -o/-s), or nothing (zeros). */
-  source: { recipe: Omit<WriteParams, 'size' | 'uuid'> } | { ndctl: string[] } | { none: true };
+  source: { recipe: Omit<WriteParams, 'size' | 'uuid'> } | { ndctl: string[] } | { none: true } | { btt: { parentUuid: string } };
   /** Field changes, checksum recomputed. */
   patch?: FieldPatch;
   /** Raw edits of the 4 KiB block after patching (checksum left as it is). */
@@ -57,8 +58,38 @@ export interface MatrixCase {
 export function headOf(c: MatrixCase): Uint8Array | null {
   if ('ndctl' in c.source) return null;
   if ('none' in c.source) return new Uint8Array(HEAD_SIZE);
+  if ('btt' in c.source) return bttHead(c.size, c.source.btt.parentUuid);
   const fields = recipeFields({ ...c.source.recipe, size: c.size, uuid: UUID });
   return headWithBlock(encodePfnBlock(fields));
+}
+
+/** A plausible single-arena BTT head (info block at 4096, its copy at 0), valid checksums. */
+function bttHead(size: bigint, parentUuid: string): Uint8Array {
+  const lbas = Number((size - 2n * MiB) / 4096n);
+  const block = encodeBttBlock({
+    signature: BTT_SIGNATURE.slice(),
+    uuid: UUID,
+    parentUuid,
+    flags: 0,
+    versionMajor: 2,
+    versionMinor: 0,
+    externalLbasize: 4096,
+    externalNlba: lbas - 256,
+    internalLbasize: 4096,
+    internalNlba: lbas,
+    nfree: 256,
+    infosize: 4096,
+    nextoff: 0n,
+    dataoff: 4096n,
+    mapoff: 4096n + BigInt(lbas) * 4096n,
+    logoff: size - 2n * MiB + 512n * KiB,
+    info2off: size - 4096n - 4096n,
+    checksum: 0n,
+  });
+  const head = new Uint8Array(HEAD_SIZE);
+  head.set(block, 0);
+  head.set(block, 4096);
+  return head;
 }
 
 /** Apply a case's patches and raw edits to a head (in place; returns it). */
@@ -300,6 +331,9 @@ export function matrixCases(): MatrixCase[] {
       add({ id: `raw-mode${m}-${mode}`, group: 'R5', what: `${mode} mode ${m}`, size: S64, base: BASE_ALIGNED, source: src, patch: { mode: m } });
     }
   }
+  // BTT arena blocks: a label-less namespace stays raw even with a valid one.
+  add({ id: 'btt-labelless-valid', group: 'R1', what: 'valid BTT arena block, parent uuid zero (label-less)', size: S64, base: BASE_ALIGNED, source: { btt: { parentUuid: '00000000-0000-0000-0000-000000000000' } } });
+  add({ id: 'btt-labelless-other-parent', group: 'R1', what: 'valid BTT arena block, another parent uuid', size: S64, base: BASE_ALIGNED, source: { btt: { parentUuid: OTHER_UUID } } });
   add({ id: 'raw-ndctl-parent', group: 'R3', what: 'ndctl write-infoblock -p <uuid>', size: S64, base: BASE_ALIGNED, source: { ndctl: ['-m', 'fsdax', '-p', OTHER_UUID] } });
   for (const size of [8n * KiB, 1n * MiB, S64, 3n * MiB + 4n * KiB]) {
     add({ id: `raw-zeros-${sizeName(size)}`, group: 'R1', what: `no block, ${sizeName(size)}`, size, base: BASE_ALIGNED, source: { none: true } });

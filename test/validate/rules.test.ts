@@ -1,7 +1,8 @@
 // The validator, rule by rule: one table case per rule and outcome, with the
 // kernel's exact message (reference sheet "What Linux 6.1 accepts").
 import fc from 'fast-check';
-import { encodePfnBlock, patchPfnBlock, type PfnFields, DAX_SIGNATURE } from '../../src/format/pfn';
+import { encodePfnBlock, patchPfnBlock, type PfnFields, DAX_SIGNATURE, BTT_SIGNATURE } from '../../src/format/pfn';
+import { encodeBttBlock } from '../../src/format/btt';
 import { headWithBlock } from '../../src/format/head';
 import { recipeFields, type WriteParams } from '../../src/format/recipe';
 import { checkHead, type CheckOptions, type Verdict } from '../../src/validate/check';
@@ -265,5 +266,28 @@ describe('ndctl -O blocks with a small align field', () => {
   test('a legacy block at the same base raises no hazard', () => {
     const f = recipeFields({ size: G, uuid: U, meaning: 'legacy', offset: 0x100100000n, align: 4096n });
     expect(check(head(f), { nsBase: 0x100100000n }).hazards).toEqual([]);
+  });
+});
+
+describe('BTT arena blocks', () => {
+  const bttHead = (parentUuid: string): Uint8Array => {
+    const block = encodeBttBlock({
+      signature: BTT_SIGNATURE.slice(), uuid: U, parentUuid, flags: 0, versionMajor: 2, versionMinor: 0,
+      externalLbasize: 4096, externalNlba: 1000, internalLbasize: 4096, internalNlba: 1256, nfree: 256, infosize: 4096,
+      nextoff: 0n, dataoff: 4096n, mapoff: 0x500000n, logoff: 0x600000n, info2off: 0x700000n, checksum: 0n,
+    });
+    const h = new Uint8Array(8192);
+    h.set(block, 0);
+    h.set(block, 4096);
+    return h;
+  };
+  test('label-less namespace: a valid BTT is not claimed, the namespace stays raw (observed on 6.1)', () => {
+    const v = check(bttHead('00000000-0000-0000-0000-000000000000'));
+    expect([v.outcome, v.failed_rule, v.kind]).toEqual(['raw', 'B1', null]);
+    expect([v.data_start, v.data_size]).toEqual([0n, G]);
+  });
+  test('labelled namespace whose uuid matches: claimed as btt, no linear data range', () => {
+    const v = check(bttHead(P), { parentUuid: P });
+    expect([v.outcome, v.kind, v.data_start]).toEqual(['claimed', 'btt', null]);
   });
 });
