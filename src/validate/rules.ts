@@ -317,8 +317,10 @@ export const S1_RESERVE: Rule = {
  * Setup stage: 6.1 lacks rule 15, so a block whose data area is negative
  * (start_pad + offset + end_trunc > size, though offset < size) gets this
  * far. Observed: devdax fails with -ENOMEM (its dax region); fsdax in mode
- * PMEM fails with -EINVAL; fsdax in mode RAM exposes a disk whose size
- * wrapped around and the kernel oopses reading its partition table.
+ * PMEM fails with -EINVAL, and so does fsdax in mode RAM when the mapped
+ * range (size - start_pad - end_trunc) is empty or negative; otherwise mode
+ * RAM exposes a disk whose size wrapped around and the kernel oopses reading
+ * its partition table.
  */
 export const S1B_NEGATIVE_AREA: Rule = {
   id: 'S1b',
@@ -331,7 +333,8 @@ export const S1B_NEGATIVE_AREA: Rule = {
     if (c.kind === 'dax') {
       return { passed: false, errno: ENOMEM, detail: `data area of ${room} bytes: devdax cannot create its dax region (-ENOMEM)` };
     }
-    if (c.fields.mode === 1) {
+    const mapped = c.size - c.startPad - c.endTrunc; // the range memremap'ed for the pages
+    if (c.fields.mode === 1 && mapped > 0n) {
       return {
         passed: false,
         errno: null,

@@ -351,6 +351,19 @@ export function matrixCases(): MatrixCase[] {
     // devdax: found by a corpus run (-ENOMEM, not -EINVAL); also with end_trunc at an aligned base.
     add({ id: `neg-data-devdax-${map}`, group: 'zero-size', what: `devdax map=${map} at 1 MiB off, dataoff = size - 1M, align 4K: data area of -1 MiB`, size: S64, base: BASE_1M_OFF, source: ref('devdax', map, BASE_1M_OFF), patch: { dataoff: S64 - MiB, align: 4096 }, isolate: true });
     for (const mode of ['fsdax', 'devdax'] as const) {
+      // The mapped range itself empty (end_trunc = size) or negative (end_trunc = size + 2M).
+      for (const [tag, et] of [['range0', S64], ['rangeneg', S64 + 2n * MiB]] as const) {
+        add({
+          id: `neg-data-${tag}-${mode}-${map}`,
+          group: 'zero-size',
+          what: `${mode} map=${map} at aligned base, end_trunc ${et / MiB}M, dataoff 2M: mapped range ${tag === 'range0' ? 'empty' : 'negative'}`,
+          size: S64,
+          base: BASE_ALIGNED,
+          source: ref(mode, map, BASE_ALIGNED),
+          patch: { dataoff: 2n * MiB, endTrunc: Number(et) },
+          isolate: true,
+        });
+      }
       add({
         id: `neg-data-endtrunc-${mode}-${map}`,
         group: 'zero-size',

@@ -119,6 +119,14 @@ const cases: Case[] = [
     message: 'kernel crash: BUG: unable to handle page fault (pmem_do_read)',
   },
   {
+    name: 'S1b mode RAM with an empty mapped range (end_trunc = size): -EINVAL, no oops',
+    head: () => head(legacy({ map: 'mem' }), { endTrunc: 1 << 30, dataoff: 2n * M }),
+    outcome: 'refused',
+    rule: 'S1b',
+    errno: 22,
+    message: null,
+  },
+  {
     name: 'S1b negative data area, devdax: -ENOMEM (found by a corpus run under kernel-check)',
     head: () => head(legacy({ mode: 'devdax', offset: M, align: 4096n }), { dataoff: G - M }),
     opts: { nsBase: M },
