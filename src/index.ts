@@ -44,5 +44,5 @@ export { explainLayout, layoutAscii, layoutSvg } from './validate/explain';
 export type { Region } from './validate/explain';
 export { renderVerdict } from './validate/render';
 export { toJson } from './format/json';
-export { KernelHarnessError, prepareKernelAssets, bootImages, observationToVerdict, kernelCheck, kernelCheckDetailed } from './kernel/index';
+export { KernelHarnessError, prepareKernelAssets, bootImages, observationToVerdict, kernelCheck, kernelCheckDetailed, compareVerdicts, kernelDecidingMessage } from './kernel/index';
 export type { KernelVerdict, KernelObservation, KernelCheckSpec, KernelCheckResult, BootOptions, BootImage } from './kernel/index';

@@ -5,3 +5,4 @@ export { bootImages, planBoots, type BootImage, type BootOptions, type KernelObs
 export { observationToVerdict, type KernelVerdict } from './verdict';
 export { kernelCheck, kernelCheckDetailed, type KernelCheckSpec, type KernelCheckResult } from './kernel-check';
 export { registerKernelCheck, parseAddress, parseImageSpec, formatVerdict, toJsonExact } from './cli';
+export { compareVerdicts, kernelDecidingMessage } from './compare';

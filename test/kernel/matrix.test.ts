@@ -19,12 +19,10 @@ import { kernelCheckDetailed, prepareKernelAssets, type KernelObservation, type 
 import { findOnPath } from '../../src/kernel/assets';
 import { REPORT_END } from '../../src/kernel/init-script';
 import { checkHead, type Verdict } from '../../src/validate/check';
+import { compareVerdicts } from '../../src/kernel/compare';
 import { applyEdits, headOf, matrixCases, type MatrixCase } from './matrix-cases';
 
 const PER_BOOT = Number(process.env['ND_MATRIX_PER_BOOT'] ?? '72');
-/** The driver core's "<driver>: probe of <dev> failed with error -N": no reason, only an errno. */
-const GENERIC_PROBE_FAILURE = /^(?:\S+: )?probe of \S+ failed with error -\d+$/;
-const TRUNCATED = /^number of pfns truncated from /;
 
 const cases = matrixCases();
 
@@ -36,38 +34,6 @@ interface Row {
   validator: Verdict | null;
   error: string | null;
   diffs: string[];
-}
-
-/** The kernel's deciding message, in the validator's terms. */
-export function kernelDecidingMessage(k: KernelVerdict): string | null {
-  if (k.outcome === 'claimed') return k.messages.find((m) => TRUNCATED.test(m)) ?? null;
-  if (k.outcome === 'refused') return k.message === null || GENERIC_PROBE_FAILURE.test(k.message) ? null : k.message;
-  return null;
-}
-
-function compare(k: KernelVerdict, v: Verdict): string[] {
-  const d: string[] = [];
-  const show = (x: unknown): string => (x === null ? 'null' : typeof x === 'bigint' ? `0x${x.toString(16)}` : JSON.stringify(x));
-  const eq = (name: string, kv: unknown, vv: unknown): void => {
-    if (kv !== vv) d.push(`${name}: kernel ${show(kv)} / validator ${show(vv)}`);
-  };
-  eq('outcome', k.outcome, v.outcome);
-  eq('errno', k.errno, v.errno);
-  const km = kernelDecidingMessage(k);
-  // An oops text carries addresses and registers: a predicted crash must
-  // match it as a crash ("kernel crash: BUG: ..." against "kernel crashed: BUG: ..."),
-  // with the same BUG headline.
-  if (km !== null && km.startsWith('kernel crashed: ')) {
-    const headline = (m: string): string => m.replace(/^kernel crash(ed)?: /, '').replace(/ (for address|at|\().*$/, '');
-    if (v.message === null || !v.message.startsWith('kernel crash: ') || headline(km) !== headline(v.message)) d.push(`message: kernel ${show(km)} / validator ${show(v.message)}`);
-  } else eq('message', km, v.message);
-  eq('data_start', k.data_start, v.data_start);
-  eq('data_size', k.data_size, v.data_size);
-  if (k.outcome === 'claimed' && v.outcome === 'claimed') {
-    eq('kind', k.kind, v.kind);
-    eq('mode', k.mode, v.mode);
-  }
-  return d;
 }
 
 async function assetsAvailable(): Promise<string | null> {
@@ -207,7 +173,7 @@ describe('kernel agreement matrix (Linux 6.1 vs checkHead linux-6.1)', () => {
           // addresses, like "could not reserve region", print this one).
           const nsBase = obs?.guestBase ?? b.c.base;
           row.validator = checkHead(b.head, { kernel: 'linux-6.1', nsBase, nsSize: b.c.size, ...(ns !== null ? { nsName: ns } : {}) });
-          if (kernel !== null) row.diffs = compare(kernel, row.validator);
+          if (kernel !== null) row.diffs = compareVerdicts(kernel, row.validator);
           rows.push(row);
         }
         // Free the disk space of the booted batch.

@@ -1,0 +1,50 @@
+/**
+ * Validator vs. real kernel: the comparison the acceptance matrix and the
+ * corpus sweep both use. It compares outcome, errno, the deciding message,
+ * data_start and data_size (and kind and mode when both claim).
+ *
+ * - The deciding message: for a refusal, the kernel's reason line; the driver
+ *   core's bare "<driver>: probe of <dev> failed with error -N" is no reason
+ *   (the validator says null there too). For a claim, the "number of pfns
+ *   truncated" info line, if any.
+ * - A kernel oops carries addresses and registers: a predicted crash matches
+ *   when both are crashes with the same BUG headline.
+ * - Messages with the namespace's name or address only match when the
+ *   validator was given the kernel's (nsName, and the guest base as nsBase).
+ */
+import type { Verdict } from '../validate/check';
+import type { KernelVerdict } from './verdict';
+
+const GENERIC_PROBE_FAILURE = /^(?:\S+: )?probe of \S+ failed with error -\d+$/;
+const TRUNCATED = /^number of pfns truncated from /;
+
+/** The kernel's deciding message, in the validator's terms. */
+export function kernelDecidingMessage(k: KernelVerdict): string | null {
+  if (k.outcome === 'claimed') return k.messages.find((m) => TRUNCATED.test(m)) ?? null;
+  if (k.outcome === 'refused') return k.message === null || GENERIC_PROBE_FAILURE.test(k.message) ? null : k.message;
+  return null;
+}
+
+const crashHeadline = (m: string): string => m.replace(/^kernel crash(ed)?: /, '').replace(/ (for address|at|\().*$/, '');
+
+/** The differences between the kernel's verdict and the validator's, one line each (empty: they agree). */
+export function compareVerdicts(k: KernelVerdict, v: Verdict): string[] {
+  const d: string[] = [];
+  const show = (x: unknown): string => (x === null ? 'null' : typeof x === 'bigint' ? `0x${x.toString(16)}` : JSON.stringify(x));
+  const eq = (name: string, kv: unknown, vv: unknown): void => {
+    if (kv !== vv) d.push(`${name}: kernel ${show(kv)} / validator ${show(vv)}`);
+  };
+  eq('outcome', k.outcome, v.outcome);
+  eq('errno', k.errno, v.errno);
+  const km = kernelDecidingMessage(k);
+  if (km !== null && km.startsWith('kernel crashed: ')) {
+    if (v.message === null || !v.message.startsWith('kernel crash: ') || crashHeadline(km) !== crashHeadline(v.message)) d.push(`message: kernel ${show(km)} / validator ${show(v.message)}`);
+  } else eq('message', km, v.message);
+  eq('data_start', k.data_start, v.data_start);
+  eq('data_size', k.data_size, v.data_size);
+  if (k.outcome === 'claimed' && v.outcome === 'claimed') {
+    eq('kind', k.kind, v.kind);
+    eq('mode', k.mode, v.mode);
+  }
+  return d;
+}
