@@ -20,6 +20,7 @@ import {
   type BttFields,
   type PfnFields,
 } from '../../src/index';
+import { bttFields, pfnFields } from '../support/fixtures';
 
 const U64_MAX = (1n << 64n) - 1n;
 const U64_EXTREMES = [0n, 1n, (1n << 53n) - 1n, 1n << 53n, (1n << 53n) + 1n, (1n << 63n) - 1n, 1n << 63n, U64_MAX - 1n, U64_MAX];
@@ -180,48 +181,8 @@ describe('BTT round trip', () => {
   });
 });
 
-function sampleFields(): PfnFields {
-  return {
-    signature: Uint8Array.from(Buffer.from('NVDIMM_PFN_INFO\0', 'latin1')),
-    uuid: '11111111-2222-3333-4444-555555555555',
-    parentUuid: '00000000-0000-0000-0000-000000000000',
-    flags: 0,
-    versionMajor: 1,
-    versionMinor: 4,
-    dataoff: 0x200000n,
-    npfns: 15872n,
-    mode: 2,
-    startPad: 0,
-    endTrunc: 0,
-    align: 0x200000,
-    pageSize: 4096,
-    pageStructSize: 64,
-    checksum: 0n,
-  };
-}
-
-function sampleBtt(): BttFields {
-  return {
-    signature: Uint8Array.from(Buffer.from('BTT_ARENA_INFO\0\0', 'latin1')),
-    uuid: '33333333-3333-3333-3333-333333333333',
-    parentUuid: '00000000-0000-0000-0000-000000000000',
-    flags: 0,
-    versionMajor: 2,
-    versionMinor: 0,
-    externalLbasize: 4096,
-    externalNlba: 1000,
-    internalLbasize: 4096,
-    internalNlba: 1256,
-    nfree: 256,
-    infosize: 4096,
-    nextoff: 0n,
-    dataoff: 4096n,
-    mapoff: 0x1000000n,
-    logoff: 0x1100000n,
-    info2off: 0x1200000n,
-    checksum: 0n,
-  };
-}
+const sampleFields = (): PfnFields => pfnFields();
+const sampleBtt = (): BttFields => bttFields();
 
 /** Bad values per kind (each must be refused). */
 const BAD: Record<string, [string, unknown][]> = {

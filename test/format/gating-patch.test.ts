@@ -13,26 +13,10 @@ import {
   verifyChecksum,
   type PfnFields,
 } from '../../src/index';
+import { pfnFields } from '../support/fixtures';
 
 function fields(over: Partial<PfnFields> = {}): PfnFields {
-  return {
-    signature: Uint8Array.from(Buffer.from('NVDIMM_PFN_INFO\0', 'latin1')),
-    uuid: '11111111-2222-3333-4444-555555555555',
-    parentUuid: '00000000-0000-0000-0000-000000000000',
-    flags: 0,
-    versionMajor: 1,
-    versionMinor: 4,
-    dataoff: 0x400000n,
-    npfns: 1000n,
-    mode: 2,
-    startPad: 0x100000,
-    endTrunc: 0x1000,
-    align: 0x40000000,
-    pageSize: 0x10000,
-    pageStructSize: 128,
-    checksum: 0n,
-    ...over,
-  };
+  return pfnFields({ dataoff: 0x400000n, npfns: 1000n, startPad: 0x100000, endTrunc: 0x1000, align: 0x40000000, pageSize: 0x10000, pageStructSize: 128, ...over });
 }
 
 describe('effectiveFields gates on version_minor', () => {

@@ -1,7 +1,8 @@
 // The validator, rule by rule: one table case per rule and outcome, with the
 // kernel's exact message (reference sheet "What Linux 6.1 accepts").
 import fc from 'fast-check';
-import { encodePfnBlock, patchPfnBlock, type PfnFields, DAX_SIGNATURE, BTT_SIGNATURE } from '../../src/format/pfn';
+import { encodePfnBlock, patchPfnBlock, type PfnFields, DAX_SIGNATURE } from '../../src/format/pfn';
+import { bttFields } from '../support/fixtures';
 import { encodeBttBlock } from '../../src/format/btt';
 import { headWithBlock } from '../../src/format/head';
 import { recipeFields, type WriteParams } from '../../src/format/recipe';
@@ -279,11 +280,7 @@ describe('ndctl -O blocks with a small align field', () => {
 
 describe('BTT arena blocks', () => {
   const bttHead = (parentUuid: string): Uint8Array => {
-    const block = encodeBttBlock({
-      signature: BTT_SIGNATURE.slice(), uuid: U, parentUuid, flags: 0, versionMajor: 2, versionMinor: 0,
-      externalLbasize: 4096, externalNlba: 1000, internalLbasize: 4096, internalNlba: 1256, nfree: 256, infosize: 4096,
-      nextoff: 0n, dataoff: 4096n, mapoff: 0x500000n, logoff: 0x600000n, info2off: 0x700000n, checksum: 0n,
-    });
+    const block = encodeBttBlock(bttFields({ parentUuid, mapoff: 0x500000n, logoff: 0x600000n, info2off: 0x700000n }));
     const h = new Uint8Array(8192);
     h.set(block, 0);
     h.set(block, 4096);
