@@ -75,7 +75,26 @@ export function targetSize(path: string, fd?: number): bigint {
   throw new IoError(`'${path}' is not a regular file or block device`);
 }
 
-/** Read exactly `length` bytes at `position`, or fail saying how many there were. */
+/** Read exactly `length` bytes at `position` of an open `fd`, or fail saying how many there were. */
+export function readAt(fd: number, path: string, position: bigint, length: number): Buffer {
+  const buf = Buffer.alloc(length);
+  let got = 0;
+  try {
+    while (got < length) {
+      const n = fs.readSync(fd, buf, got, length - got, position + BigInt(got));
+      if (n === 0) break;
+      got += n;
+    }
+  } catch (e) {
+    throw ioError('read', path, e);
+  }
+  if (got < length) {
+    throw new IoError(`'${path}' is too short: need ${length} bytes at offset ${position}, got ${got}`, { offset: Number(position) });
+  }
+  return buf;
+}
+
+/** Open `path`, read exactly `length` bytes at `position`, close. */
 export function readExact(path: string, position: bigint, length: number): Buffer {
   let fd: number;
   try {
@@ -84,20 +103,7 @@ export function readExact(path: string, position: bigint, length: number): Buffe
     throw ioError('open', path, e);
   }
   try {
-    const buf = Buffer.alloc(length);
-    let got = 0;
-    while (got < length) {
-      const n = fs.readSync(fd, buf, got, length - got, position + BigInt(got));
-      if (n === 0) break;
-      got += n;
-    }
-    if (got < length) {
-      throw new IoError(`'${path}' is too short: need ${length} bytes at offset ${position}, got ${got}`, { offset: Number(position) });
-    }
-    return buf;
-  } catch (e) {
-    if (e instanceof InfoblockError) throw e;
-    throw ioError('read', path, e);
+    return readAt(fd, path, position, length);
   } finally {
     fs.closeSync(fd);
   }

@@ -15,7 +15,7 @@ import { BLOCK_SIZE } from '../format/fletcher64';
 import { HEAD_SIZE, INFOBLOCK_OFFSET } from '../format/head';
 import { sameBytes } from '../format/pfn';
 import { hex } from '../format/units';
-import { ioError, targetSize } from '../cli/io';
+import { ioError, readAt, targetSize } from '../cli/io';
 import { belongsTo, crc32, decodeBackup, encodeBackup, sameBackup, type BackupRecord, type TargetIdentity } from './backup';
 import { acquireLock, type Lock } from './lock';
 import { migrate, type MigrateOptions, type MigrationReport } from './migrate';
@@ -76,22 +76,6 @@ function openTarget(path: string, write: boolean): number {
   } catch (e) {
     throw ioError('open', path, e);
   }
-}
-
-function readAt(fd: number, path: string, position: bigint, length: number): Uint8Array {
-  const buf = Buffer.alloc(length);
-  let got = 0;
-  try {
-    while (got < length) {
-      const n = fs.readSync(fd, buf, got, length - got, position + BigInt(got));
-      if (n === 0) break;
-      got += n;
-    }
-  } catch (e) {
-    throw ioError('read', path, e);
-  }
-  if (got < length) throw new IoError(`'${path}' is too short: need ${length} bytes at offset ${position}, got ${got}`);
-  return new Uint8Array(buf.buffer, buf.byteOffset, length);
 }
 
 function readBackupFile(path: string): BackupRecord {
