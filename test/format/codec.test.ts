@@ -18,6 +18,8 @@ import {
   patchPfnBlock,
   pfnCodec,
   type BttFields,
+  type FieldDef,
+  type FieldKind,
   type PfnFields,
 } from '../../src/index';
 import { bttFields, pfnFields } from '../support/fixtures';
@@ -38,44 +40,16 @@ const arbSig = fc.oneof(
   fc.constantFrom('NVDIMM_PFN_INFO\0', 'NVDIMM_DAX_INFO\0', 'BTT_ARENA_INFO\0\0').map((s) => Uint8Array.from(Buffer.from(s, 'latin1'))),
 );
 
-const arbPfn: fc.Arbitrary<PfnFields> = fc.record({
-  signature: arbSig,
-  uuid: arbUuid,
-  parentUuid: arbUuid,
-  flags: arbU32,
-  versionMajor: arbU16,
-  versionMinor: arbU16,
-  dataoff: arbU64,
-  npfns: arbU64,
-  mode: arbU32,
-  startPad: arbU32,
-  endTrunc: arbU32,
-  align: arbU32,
-  pageSize: arbU32,
-  pageStructSize: arbU16,
-  checksum: arbU64,
-});
+/** An arbitrary over every field of a table, each by its kind (as the codec is derived from the table). */
+const ARB_BY_KIND: { [K in Exclude<FieldKind, 'pad'>]: fc.Arbitrary<unknown> } = { sig16: arbSig, uuid: arbUuid, u16: arbU16, u32: arbU32, u64: arbU64 };
+function arbFields<T>(table: readonly FieldDef[]): fc.Arbitrary<T> {
+  const model: Record<string, fc.Arbitrary<unknown>> = {};
+  for (const f of table) if (f.kind !== 'pad') model[f.name] = ARB_BY_KIND[f.kind];
+  return fc.record(model) as unknown as fc.Arbitrary<T>;
+}
 
-const arbBtt: fc.Arbitrary<BttFields> = fc.record({
-  signature: arbSig,
-  uuid: arbUuid,
-  parentUuid: arbUuid,
-  flags: arbU32,
-  versionMajor: arbU16,
-  versionMinor: arbU16,
-  externalLbasize: arbU32,
-  externalNlba: arbU32,
-  internalLbasize: arbU32,
-  internalNlba: arbU32,
-  nfree: arbU32,
-  infosize: arbU32,
-  nextoff: arbU64,
-  dataoff: arbU64,
-  mapoff: arbU64,
-  logoff: arbU64,
-  info2off: arbU64,
-  checksum: arbU64,
-});
+const arbPfn = arbFields<PfnFields>(PFN_FIELDS);
+const arbBtt = arbFields<BttFields>(BTT_FIELDS);
 
 type Container = 'Buffer' | 'Uint8Array' | 'sub-array at byteOffset 5' | 'sub-array at byteOffset 8';
 const CONTAINERS: Container[] = ['Buffer', 'Uint8Array', 'sub-array at byteOffset 5', 'sub-array at byteOffset 8'];
