@@ -14,7 +14,8 @@ import { renderVerdict } from '../validate/render';
 import { explainLayout, layoutAscii, layoutSvg } from '../validate/explain';
 import { ARCHES, PROFILE_IDS, isProfileId, type Arch } from '../validate/profiles';
 import { ExitCode } from './exit-code';
-import { ioError, readHead, targetSize, type CliIo } from './io';
+import { ioError, readHead, targetSize } from '../format/files';
+import type { CliIo } from './io';
 import { choiceArg } from './options';
 
 export interface NamespaceOpts {

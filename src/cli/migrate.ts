@@ -15,7 +15,8 @@ import { PROFILE_IDS, isProfileId, type Arch, ARCHES } from '../validate/profile
 import { migrateTarget, restoreCommand, restoreTarget, type MigrateTargetResult } from '../migrate/apply';
 import type { BlockSummary, DataoffMeaning } from '../migrate/migrate';
 import { ExitCode } from './exit-code';
-import { targetSize, UsageError, type CliIo } from './io';
+import { targetSize } from '../format/files';
+import { UsageError, type CliIo } from './io';
 import { choiceArg } from './options';
 
 /** Error codes that mean "refused" (exit 1) rather than a usage or I/O problem (exit 2). */

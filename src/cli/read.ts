@@ -4,7 +4,8 @@ import { describeBlock } from '../format/describe';
 import { findBlocks, type FoundBlock } from '../format/head';
 import { ndctlJson, readSummaryLine } from '../format/ndctl-json';
 import { ExitCode } from './exit-code';
-import { readHead, readStdinHead, type CliIo } from './io';
+import { readHead } from '../format/files';
+import { readStdinHead, type CliIo } from './io';
 import { sizeArg } from './options';
 
 interface ReadOpts {

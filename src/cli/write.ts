@@ -9,7 +9,8 @@ import { headWithBlock, HEAD_SIZE } from '../format/head';
 import { recipeFields, type MapLocation, type Meaning, type NsMode } from '../format/recipe';
 import { randomUuid } from '../format/uuid';
 import { InvalidArgumentError } from '../format/errors';
-import { ioError, targetSize, UsageError, type CliIo } from './io';
+import { ioError, targetSize } from '../format/files';
+import { UsageError, type CliIo } from './io';
 import { choiceArg } from './options';
 import { parseSize } from '../format/units';
 

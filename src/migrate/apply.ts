@@ -15,7 +15,7 @@ import { BLOCK_SIZE } from '../format/fletcher64';
 import { HEAD_SIZE, INFOBLOCK_OFFSET } from '../format/head';
 import { sameBytes } from '../format/pfn';
 import { hex } from '../format/units';
-import { ioError, readAt, targetSize } from '../cli/io';
+import { ioError, readAt, targetSize } from '../format/files';
 import { belongsTo, crc32, decodeBackup, encodeBackup, sameBackup, type BackupRecord, type TargetIdentity } from './backup';
 import { acquireLock, type Lock } from './lock';
 import { migrate, type MigrateOptions, type MigrationReport } from './migrate';

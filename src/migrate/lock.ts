@@ -9,7 +9,7 @@
  */
 import * as fs from 'node:fs';
 import { InfoblockError } from '../format/errors';
-import { ioError } from '../cli/io';
+import { ioError } from '../format/files';
 
 export const lockPathOf = (target: string): string => `${target}.infoblock.lock`;
 
