@@ -3,8 +3,9 @@
  * (libuuid order). We format/parse here rather than with `uuid`'s
  * stringify/parse because those reject non-RFC-4122 values (version and
  * variant bits), while an info-block may hold any 16 bytes and ndctl accepts
- * any 8-4-4-4-12 hex string. `uuid` is used for generating random v4 ids.
+ * any 8-4-4-4-12 hex string. Random v4 ids come from Node's crypto.
  */
+import { randomUUID } from 'node:crypto';
 import { InvalidArgumentError } from './errors';
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
@@ -42,9 +43,7 @@ function hexDigit(c: number): number {
   return c <= 0x39 ? c - 0x30 : (c | 0x20) - 0x57;
 }
 
-/** A random (v4) uuid. `uuid` is loaded on first use: most commands never need it, and it costs CLI start-up time. */
+/** A random (RFC 4122 version 4) uuid in canonical lower-case form. */
 export function randomUuid(): string {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { v4 } = require('uuid') as typeof import('uuid');
-  return v4();
+  return randomUUID();
 }
