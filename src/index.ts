@@ -6,7 +6,7 @@
  * line (commander, cli-progress) nor the QEMU harness: those live under the
  * `nd-infoblock/cli` and `nd-infoblock/kernel` subpaths. Each layer can also
  * be imported alone: `nd-infoblock/format`, `/validate`, `/migrate`, `/corpus`.
- * @packageDocumentation
+ * @module nd-infoblock
  */
 export {
   InfoblockError,
@@ -82,5 +82,32 @@ export { migrate, assertNoHazard, alignmentEvidence, dataStartOf, migrateTarget,
 export type { DataoffMeaning, MigrateOptions, MigrationReport, MigrationStatus, BackupRecord, MigrateTargetOptions, MigrateTargetResult, RestoreOptions, RestoreResult } from './migrate/index';
 export { CorpusGenerator, generateCorpus, corpusTargets, verdictClass, writeCorpus, formatCoverage, messageKind, Prng, parseSeed, seedPool, FAMILIES as CORPUS_FAMILIES, CORPUS_FORMATS } from './corpus/index';
 export type { CorpusInput, CorpusOptions, WriteCorpusOptions, Coverage, CorpusFormat, ManifestRow, Seed as CorpusSeed, Family as MutationFamily, Mutation } from './corpus/index';
-export { checkHead, checkBlock, hazardsFor, PROFILES, PROFILE_IDS, LEGACY_PROFILE_IDS, ARCHES, isProfileId, explainLayout, layoutAscii, layoutSvg, renderVerdict } from './validate/index';
-export type { Verdict, CheckOptions, Hazard, Outcome, RuleReport, ProfileId, Arch, ArchParams, KernelProfile, Rule, RuleCtx, RuleOutcome, Region } from './validate/index';
+export {
+  checkHead,
+  checkBlock,
+  hazardsFor,
+  PROFILES,
+  PROFILE_IDS,
+  LEGACY_PROFILE_IDS,
+  ARCHES,
+  isProfileId,
+  explainLayout,
+  layoutAscii,
+  layoutSvg,
+  renderVerdict,
+} from './validate/index';
+export type {
+  Verdict,
+  CheckOptions,
+  Hazard,
+  Outcome,
+  RuleReport,
+  ProfileId,
+  Arch,
+  ArchParams,
+  KernelProfile,
+  Rule,
+  RuleCtx,
+  RuleOutcome,
+  Region,
+} from './validate/index';

@@ -88,7 +88,9 @@ export function buildProgram(io: CliIo, argv: readonly string[] = []): Command {
     .showSuggestionAfterError(true)
     .exitOverride();
   for (const r of registrationsFor(argv)) r(program, io);
-  for (const c of program.commands) c.exitOverride().configureOutput(program.configureOutput()).showSuggestionAfterError(true);
+  for (const c of program.commands) {
+    c.exitOverride().configureOutput(program.configureOutput()).showSuggestionAfterError(true);
+  }
   return program;
 }
 

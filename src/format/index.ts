@@ -6,9 +6,24 @@
  * Import it alone as `nd-infoblock/format`.
  * @packageDocumentation
  */
-export { InfoblockError, TruncatedError, InvalidFieldError, InvalidArgumentError, IoError, isInfoblockError } from './errors';
+export {
+  InfoblockError,
+  TruncatedError,
+  InvalidFieldError,
+  InvalidArgumentError,
+  IoError,
+  isInfoblockError,
+} from './errors';
 export type { InfoblockErrorCode, ErrorPlace } from './errors';
-export { fletcher64, blockChecksum, storedChecksum, verifyChecksum, withFreshChecksum, BLOCK_SIZE, CHECKSUM_OFFSET } from './fletcher64';
+export {
+  fletcher64,
+  blockChecksum,
+  storedChecksum,
+  verifyChecksum,
+  withFreshChecksum,
+  BLOCK_SIZE,
+  CHECKSUM_OFFSET,
+} from './fletcher64';
 export {
   PFN_FIELDS,
   PFN_SIGNATURE,

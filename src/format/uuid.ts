@@ -11,8 +11,10 @@ import { InvalidArgumentError } from './errors';
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 const CANONICAL = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** The all-zero uuid (a label-less namespace's parent_uuid). */
 export const NIL_UUID = '00000000-0000-0000-0000-000000000000';
 
+/** The canonical 8-4-4-4-12 text of the 16 bytes at `offset` (any bytes, not only RFC 4122 ones). */
 export function formatUuid(bytes: Uint8Array, offset = 0): string {
   let s = '';
   for (let i = 0; i < 16; i++) {
@@ -22,6 +24,7 @@ export function formatUuid(bytes: Uint8Array, offset = 0): string {
   return s;
 }
 
+/** True when `text` is an 8-4-4-4-12 hex uuid string. */
 export function isUuid(text: string): boolean {
   return CANONICAL.test(text);
 }

@@ -69,11 +69,17 @@ describe('the generated files work', () => {
   }
 
   test.each([
-    [['infoblock', 're'], ['read', 'restore']],
+    [
+      ['infoblock', 're'],
+      ['read', 'restore'],
+    ],
     [['infoblock', 'kern'], ['kernel-check']],
     [['infoblock', '--ver'], ['--version']],
     [['infoblock', 'read', '--j'], ['--json']],
-    [['infoblock', 'read', '-j', '--ve'], ['--verify', '--verbose']],
+    [
+      ['infoblock', 'read', '-j', '--ve'],
+      ['--verify', '--verbose'],
+    ],
     [['infoblock', 'corpus', '--ma'], ['--manifest']],
     [['infoblock', 'write', '--mode', ''], []],
     [['infoblock', 'help', 'mi'], ['migrate']],

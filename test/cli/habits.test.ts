@@ -30,7 +30,7 @@ describe('version', () => {
     expect({ code: r.code, out: r.out, err: r.stderr }).toEqual({ code: 0, out: `${VERSION}\n`, err: '' });
   });
 
-  test('after a command, -V is that command\'s option (read --verify), not the version', async () => {
+  test("after a command, -V is that command's option (read --verify), not the version", async () => {
     const bad = Buffer.from(fs.readFileSync(p('fsdax head')));
     bad.writeUInt8(bad.readUInt8(4096 + 100) ^ 0xff, 4096 + 100); // checksum no longer matches
     const plain = await run(['read', '-j'], bad);
@@ -84,21 +84,32 @@ describe("read: ndctl's -i, -o and -v", () => {
     const out = p('out ünï.json');
     const direct = await run(['read', '-j', p('fsdax head')]);
     const r = await run(['read', '-j', '-o', out, p('fsdax head')]);
-    expect({ code: r.code, stdout: r.out, err: r.errLines }).toEqual({ code: 0, stdout: '', err: ['read 1 infoblock'] });
+    expect({ code: r.code, stdout: r.out, err: r.errLines }).toEqual({
+      code: 0,
+      stdout: '',
+      err: ['read 1 infoblock'],
+    });
     expect(fs.readFileSync(out, 'utf8')).toBe(direct.out);
   });
 
   test('-o into a missing directory: one error line, the summary, exit 2', async () => {
     const r = await run(['read', '-j', '-o', p('no/such/dir/x.json'), p('fsdax head')]);
     expect(r.code).toBe(2);
-    expect(r.errLines).toEqual([`infoblock: cannot write '${p('no/such/dir/x.json')}': no such file or directory`, 'read 1 infoblock']);
+    expect(r.errLines).toEqual([
+      `infoblock: cannot write '${p('no/such/dir/x.json')}': no such file or directory`,
+      'read 1 infoblock',
+    ]);
   });
 
   test('-v names each block (and the ones --verify drops) on stderr; stdout unchanged', async () => {
     const plain = await run(['read', '-j', p('fsdax head'), p('zeros')]);
     const r = await run(['read', '-j', '-v', p('fsdax head'), p('zeros')]);
     expect(r.out).toBe(plain.out);
-    expect(r.errLines).toEqual([`read: ${p('fsdax head')}: PFN info-block at 4096, checksum ok`, `read: ${p('zeros')}: no info-block`, 'read 2 infoblocks']);
+    expect(r.errLines).toEqual([
+      `read: ${p('fsdax head')}: PFN info-block at 4096, checksum ok`,
+      `read: ${p('zeros')}: no info-block`,
+      'read 2 infoblocks',
+    ]);
   });
 });
 
@@ -118,7 +129,7 @@ describeWithNdctl('read -i/-o against ndctl read-infoblock', () => {
   });
 });
 
-/** Runs the built bin with stdout on a pseudo-terminal (python3's pty), returning what the terminal showed and the status. */
+/** Runs the built bin with stdout on a pseudo-terminal (python3's pty): what the terminal showed, and the status. */
 function onTerminal(args: string[]): { status: number; screen: string } {
   const py = `import os, pty, sys
 status = pty.spawn([${JSON.stringify(process.execPath)}, ${JSON.stringify(bin)}, *sys.argv[1:]])
@@ -157,7 +168,11 @@ describe('corpus --manifest', () => {
     const r = await run(['corpus', '--out', out, '--count', '5', '--seed', '3', '--manifest', manifest]);
     expect(r.code).toBe(0);
     expect(fs.existsSync(path.join(out, 'manifest.jsonl'))).toBe(false);
-    const rows = fs.readFileSync(manifest, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { file: string });
+    const rows = fs
+      .readFileSync(manifest, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { file: string });
     expect(rows).toHaveLength(5);
     for (const row of rows) expect(fs.existsSync(path.join(out, row.file))).toBe(true);
   });

@@ -15,7 +15,13 @@ const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'))
 const SPECIFIERS = Object.keys(pkg.exports)
   .filter((k) => k !== './package.json')
   .map((k) => `nd-infoblock${k.slice(1)}`);
-const LIGHT = ['nd-infoblock', 'nd-infoblock/format', 'nd-infoblock/validate', 'nd-infoblock/migrate', 'nd-infoblock/corpus'];
+const LIGHT = [
+  'nd-infoblock',
+  'nd-infoblock/format',
+  'nd-infoblock/validate',
+  'nd-infoblock/migrate',
+  'nd-infoblock/corpus',
+];
 const TS7_VERSION = '7.0.2';
 const NPM_FLAGS = ['--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'];
 
@@ -79,7 +85,9 @@ describe('the tarball', () => {
   });
 
   test('holds no tests, no generated API pages, nothing outside the files list', () => {
-    const stray = tarFiles.filter((f) => !/^(dist|src|docs|completions|schemas)\/|^(LICENSE|README\.md|package\.json)$/.test(f));
+    const stray = tarFiles.filter(
+      (f) => !/^(dist|src|docs|completions|schemas)\/|^(LICENSE|README\.md|package\.json)$/.test(f),
+    );
     expect(stray).toEqual([]);
     expect(tarFiles.filter((f) => f.startsWith('docs/api/') || f.startsWith('test/'))).toEqual([]);
   });
@@ -97,7 +105,9 @@ describe('the tarball', () => {
     expect(maps.length).toBeGreaterThan(10);
     const missing: string[] = [];
     for (const m of maps) {
-      const map = JSON.parse(fs.readFileSync(path.join(consumer, 'node_modules/nd-infoblock', m), 'utf8')) as { sources: string[] };
+      const map = JSON.parse(fs.readFileSync(path.join(consumer, 'node_modules/nd-infoblock', m), 'utf8')) as {
+        sources: string[];
+      };
       for (const s of map.sources) {
         const rel = path.posix.normalize(path.posix.join(path.posix.dirname(m), s));
         if (!tarFiles.includes(rel)) missing.push(`${m} -> ${rel}`);
@@ -134,7 +144,10 @@ for (const spec of ${JSON.stringify(SPECIFIERS)}) {
 }
 console.log(JSON.stringify(out));
 `;
-    const out = runIn<Record<string, { names: number; esmNames: string; cjsNames: string; different: string[] }>>('both.mjs', script);
+    const out = runIn<Record<string, { names: number; esmNames: string; cjsNames: string; different: string[] }>>(
+      'both.mjs',
+      script,
+    );
     expect(Object.keys(out).sort()).toEqual([...SPECIFIERS].sort());
     for (const [spec, r] of Object.entries(out)) {
       expect({ spec, names: r.names > 0 }).toEqual({ spec, names: true });
@@ -186,7 +199,8 @@ console.log(JSON.stringify(Object.keys(require.cache).some((f) => /node_modules[
   });
 });
 
-const TS_CONSUMER = `import { checkHead, findBlocks, parseSize, InfoblockError, type Verdict, type FoundBlock } from 'nd-infoblock';
+const TS_CONSUMER = `import { checkHead, findBlocks, parseSize, InfoblockError } from 'nd-infoblock';
+import type { Verdict, FoundBlock } from 'nd-infoblock';
 import { encodePfnBlock, headWithBlock, recipeFields, type PfnFields } from 'nd-infoblock/format';
 import { PROFILE_IDS, renderVerdict, type ProfileId } from 'nd-infoblock/validate';
 import { migrate, type MigrationReport } from 'nd-infoblock/migrate';
@@ -194,7 +208,8 @@ import { generateCorpus, type CorpusInput } from 'nd-infoblock/corpus';
 import { kernelCheck, type KernelVerdict } from 'nd-infoblock/kernel';
 import { runCli, type CliIo } from 'nd-infoblock/cli';
 
-const fields: PfnFields = recipeFields({ size: parseSize('1G'), mode: 'fsdax', map: 'dev', uuid: '11111111-2222-3333-4444-555555555555' });
+const uuid = '11111111-2222-3333-4444-555555555555';
+const fields: PfnFields = recipeFields({ size: parseSize('1G'), mode: 'fsdax', map: 'dev', uuid });
 const head: Uint8Array = headWithBlock(encodePfnBlock(fields));
 const found: FoundBlock[] = findBlocks(head);
 const kernel: ProfileId = PROFILE_IDS[0] ?? 'linux-6.1';
@@ -215,7 +230,18 @@ function compile(tsc: string, dir: string, extra: Record<string, string> = {}): 
   fs.mkdirSync(dir, { recursive: true });
   const files = { 'esm.mts': TS_CONSUMER, 'cjs.cts': TS_CONSUMER, ...extra };
   for (const [f, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, f), text);
-  const args = [tsc, '--strict', '--module', 'nodenext', '--target', 'es2022', '--noEmit', '--skipLibCheck', 'false', ...Object.keys(files)];
+  const args = [
+    tsc,
+    '--strict',
+    '--module',
+    'nodenext',
+    '--target',
+    'es2022',
+    '--noEmit',
+    '--skipLibCheck',
+    'false',
+    ...Object.keys(files),
+  ];
   const r = spawnSync(process.execPath, args, { cwd: dir, encoding: 'utf8' });
   return `${r.stdout}${r.stderr}`.trim();
 }
@@ -228,11 +254,19 @@ describe('TypeScript consumers without @types/node', () => {
   test.each([
     ['5 (the project)', (): string => path.join(root, 'node_modules', 'typescript', 'bin', 'tsc')],
     [`${TS7_VERSION} (native)`, ts7],
-  ])('typescript %s compiles the consumer under --strict --module nodenext', (_v, tsc) => {
-    const bin = tsc();
-    expect(compile(bin, path.join(consumer, `ts-${path.basename(path.dirname(path.dirname(path.dirname(bin))))}`))).toBe('');
-    // The same compiler does reject a Node-only name: the clean result above is not vacuous.
-    const bad = compile(bin, path.join(consumer, 'ts-control'), { 'node-only.mts': 'export const b = Buffer.alloc(1);\n' });
-    expect(bad).toMatch(/Cannot find name 'Buffer'/);
-  }, 120_000);
+  ])(
+    'typescript %s compiles the consumer under --strict --module nodenext',
+    (_v, tsc) => {
+      const bin = tsc();
+      expect(
+        compile(bin, path.join(consumer, `ts-${path.basename(path.dirname(path.dirname(path.dirname(bin))))}`)),
+      ).toBe('');
+      // The same compiler does reject a Node-only name: the clean result above is not vacuous.
+      const bad = compile(bin, path.join(consumer, 'ts-control'), {
+        'node-only.mts': 'export const b = Buffer.alloc(1);\n',
+      });
+      expect(bad).toMatch(/Cannot find name 'Buffer'/);
+    },
+    120_000,
+  );
 });
