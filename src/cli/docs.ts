@@ -205,7 +205,8 @@ function zshOptionSpecs(cmd: Command): string[] {
     let action = v === '' ? '' : `:${msg}: `;
     if (FILE_VALUE.test(v)) action = `:${msg}:_files`;
     else if (DIR_VALUE.test(v)) action = `:${msg}:_files -/`;
-    const excl = names.length > 1 ? `(${names.join(' ')})` : '';
+    const excl = names.length > 1 && !Array.isArray(o.defaultValue) ? `(${names.join(' ')})` : '';
+    // A repeatable option (-i FILE...) is '*'-marked and excludes nothing, not even itself.
     const multi = Array.isArray(o.defaultValue) ? '*' : '';
     const nameSpec = names.length > 1 ? `{${names.join(',')}}` : (names[0] ?? '');
     const prefix = multi + excl === '' ? '' : `'${multi}${excl}'`;

@@ -4,6 +4,7 @@
 // work (roff renders cleanly, bash completes, zsh parses).
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { buildProgram, packageVersion, COMMAND_NAMES } from '../../src/cli/index';
 import { bashCompletion, exitStatusTable, manPage, zshCompletion } from '../../src/cli/docs';
@@ -93,5 +94,29 @@ describe('the generated files work', () => {
   (zshOk ? test : test.skip)('zsh parses the completion function', () => {
     const r = spawnSync('zsh', ['-n', path.join(root, 'completions/_infoblock')], { encoding: 'utf8' });
     expect({ status: r.status, err: r.stderr }).toEqual({ status: 0, err: '' });
+  });
+
+  /** What zsh's completion system offers (test/support/zsh-complete.zsh drives an interactive zsh). */
+  function zshComplete(line: string): string[] {
+    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ib-zsh-')), 'hits');
+    const driver = path.join(root, 'test/support/zsh-complete.zsh');
+    const r = spawnSync('zsh', ['-f', driver, path.join(root, 'completions'), out, line], {
+      cwd: path.join(root, 'samples'),
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    const hits = fs.existsSync(out) ? fs.readFileSync(out, 'utf8').split('\n') : [];
+    fs.rmSync(path.dirname(out), { recursive: true, force: true });
+    if (r.status !== 0) throw new Error(`zsh driver failed (${r.status}): ${r.stderr}`);
+    return [...new Set(hits.filter((l) => l !== ''))].sort();
+  }
+
+  (zshOk ? test.each : test.skip.each)([
+    ['infoblock re', ['read', 'restore']],
+    ['infoblock read --ve', ['--verbose', '--verify']],
+    ['infoblock corpus --ma', ['--manifest']],
+    ['infoblock read -i x -i fsd', ['fsdax-map-mem.head', 'fsdax.head']],
+  ])('zsh: %j offers %j', (line, want) => {
+    expect(zshComplete(line)).toEqual(want);
   });
 });

@@ -38,10 +38,12 @@ function sh(cmd: string, args: string[], cwd: string): string {
 function ts7(): string {
   const dir = path.join(os.tmpdir(), `nd-infoblock-typescript-${TS7_VERSION}`);
   const tsc = path.join(dir, 'node_modules', 'typescript', 'bin', 'tsc');
-  if (!fs.existsSync(tsc)) {
+  const installed = path.join(dir, 'installed'); // written last: a half-finished install is redone
+  if (!fs.existsSync(installed)) {
     fs.mkdirSync(dir, { recursive: true });
     fs.writeFileSync(path.join(dir, 'package.json'), '{"private":true}\n');
     sh('npm', ['install', ...NPM_FLAGS, `typescript@${TS7_VERSION}`], dir);
+    fs.writeFileSync(installed, `${TS7_VERSION}\n`);
   }
   return tsc;
 }
@@ -225,26 +227,21 @@ export { found, text, done, m, c, k };
 export type { Unused };
 `;
 
-/** tsc over an ESM and a CJS consumer file; returns its diagnostics (empty when it compiles). */
-function compile(tsc: string, dir: string, extra: Record<string, string> = {}): string {
+const NODENEXT = ['--module', 'nodenext'];
+const BUNDLER = ['--module', 'esnext', '--moduleResolution', 'bundler'];
+const NODE10 = ['--module', 'commonjs', '--moduleResolution', 'node10']; // TypeScript 5 only: 7 dropped it
+
+/** tsc --strict over consumer files in `dir`; returns its diagnostics (empty when it compiles). */
+function compile(tsc: string, dir: string, mode: string[], files: Record<string, string>): string {
   fs.mkdirSync(dir, { recursive: true });
-  const files = { 'esm.mts': TS_CONSUMER, 'cjs.cts': TS_CONSUMER, ...extra };
   for (const [f, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, f), text);
-  const args = [
-    tsc,
-    '--strict',
-    '--module',
-    'nodenext',
-    '--target',
-    'es2022',
-    '--noEmit',
-    '--skipLibCheck',
-    'false',
-    ...Object.keys(files),
-  ];
-  const r = spawnSync(process.execPath, args, { cwd: dir, encoding: 'utf8' });
+  const args = [tsc, '--strict', ...mode, '--target', 'es2022', '--noEmit', '--skipLibCheck', 'false'];
+  const r = spawnSync(process.execPath, [...args, ...Object.keys(files)], { cwd: dir, encoding: 'utf8' });
   return `${r.stdout}${r.stderr}`.trim();
 }
+
+const TS5 = (): string => path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+const BOTH = { 'esm.mts': TS_CONSUMER, 'cjs.cts': TS_CONSUMER };
 
 describe('TypeScript consumers without @types/node', () => {
   test('no @types/node reaches the consumer', () => {
@@ -252,18 +249,20 @@ describe('TypeScript consumers without @types/node', () => {
   });
 
   test.each([
-    ['5 (the project)', (): string => path.join(root, 'node_modules', 'typescript', 'bin', 'tsc')],
-    [`${TS7_VERSION} (native)`, ts7],
+    ['5 (the project)', 'ts5', TS5, NODENEXT, BOTH],
+    [`${TS7_VERSION} (native)`, 'ts7', ts7, NODENEXT, BOTH],
+    ['5 (the project)', 'ts5-bundler', TS5, BUNDLER, { 'bundler.ts': TS_CONSUMER }],
+    [`${TS7_VERSION} (native)`, 'ts7-bundler', ts7, BUNDLER, { 'bundler.ts': TS_CONSUMER }],
+    ['5 (the project)', 'ts5-node10', TS5, NODE10, { 'node10.ts': TS_CONSUMER }],
   ])(
-    'typescript %s compiles the consumer under --strict --module nodenext',
-    (_v, tsc) => {
+    'typescript %s compiles the consumer (%s) under --strict',
+    (_v, name, tsc, mode, files) => {
       const bin = tsc();
-      expect(
-        compile(bin, path.join(consumer, `ts-${path.basename(path.dirname(path.dirname(path.dirname(bin))))}`)),
-      ).toBe('');
-      // The same compiler does reject a Node-only name: the clean result above is not vacuous.
-      const bad = compile(bin, path.join(consumer, 'ts-control'), {
-        'node-only.mts': 'export const b = Buffer.alloc(1);\n',
+      expect(compile(bin, path.join(consumer, name), mode, files)).toBe('');
+      // The same compiler in the same mode rejects a Node-only name: the clean result above is not vacuous.
+      const bad = compile(bin, path.join(consumer, `${name}-control`), mode, {
+        ...files,
+        'node-only.ts': 'export const b = Buffer.alloc(1);\n',
       });
       expect(bad).toMatch(/Cannot find name 'Buffer'/);
     },
