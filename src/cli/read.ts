@@ -6,7 +6,7 @@ import { findBlocks, type FoundBlock } from '../format/head';
 import { ndctlJson, readSummaryLine } from '../format/ndctl-json';
 import { ExitCode } from './exit-code';
 import { ioError, readHead } from '../format/files';
-import { readStdinHead, type CliIo } from './io';
+import { readStdinHead, UsageError, type CliIo } from './io';
 import { sizeArg } from './options';
 
 interface ReadOpts {
@@ -28,6 +28,23 @@ function verboseLine(file: string, b: FoundBlock, dropped: boolean): string {
   return `read: ${file}: ${kind} info-block at ${b.offset}, ${sum}${dropped ? ' (dropped by --verify)' : ''}\n`;
 }
 
+/** Refuse an `-o` that would destroy data: one of the inputs, or a block device (text on a disk). */
+function checkOutputTarget(output: string, inputs: readonly string[]): void {
+  let out: fs.Stats;
+  try {
+    out = fs.statSync(output);
+  } catch {
+    return; // not there yet: it will be created
+  }
+  if (out.isBlockDevice()) throw new UsageError(`refusing to write text output to block device '${output}'`);
+  for (const file of inputs) {
+    const st = fs.statSync(file, { throwIfNoEntry: false });
+    if (st !== undefined && st.dev === out.dev && st.ino === out.ino) {
+      throw new UsageError(`refusing to overwrite input '${file}' with the output`);
+    }
+  }
+}
+
 /** `-o FILE`: the output goes to FILE (created or truncated) instead of standard output. */
 function writeOutput(file: string, text: string): void {
   try {
@@ -46,7 +63,7 @@ export function registerRead(program: Command, io: CliIo): void {
     )
     .argument('[FILE...]', 'image files or block devices; stdin when none')
     .option('-i, --input <FILE>', 'one more FILE to read (ndctl read-infoblock -i; may repeat)', collect, [])
-    .option('-o, --output <FILE>', 'write what would go to standard output into FILE instead')
+    .option('-o, --output <FILE>', 'write what would go to standard output into FILE instead (never an input or a block device)')
     .option('-v, --verbose', 'say on stderr which info-blocks each input holds')
     .option('-j, --json', "print ndctl read-infoblock's JSON (same keys, order and numbers)")
     .option('-u, --human', 'JSON with sizes as hex strings, as ndctl -u (implies --json)')
@@ -56,6 +73,7 @@ export function registerRead(program: Command, io: CliIo): void {
     .action(async (args: string[], opts: ReadOpts) => {
       const found: { file: string; block: FoundBlock }[] = [];
       const files = [...opts.input, ...args];
+      if (opts.output !== undefined) checkOutputTarget(opts.output, files);
       const inputs = files.length === 0 ? [null] : files;
       let inputsRead = 0;
       for (const file of inputs) {

@@ -101,6 +101,37 @@ describe("read: ndctl's -i, -o and -v", () => {
     ]);
   });
 
+  test.each([
+    ['the input itself', (f: string): string => f],
+    ['a symlink to the input', (f: string): string => (fs.symlinkSync(f, p('link to input')), p('link to input'))],
+  ])('-o onto %s: refused before anything is written, the input untouched', async (_name, target) => {
+    const input = p('precious.head');
+    fs.copyFileSync(p('fsdax head'), input);
+    const out = target(input);
+    const r = await run(['read', '-j', '-i', input, '-o', out]);
+    expect({ code: r.code, err: r.errLines }).toEqual({
+      code: 2,
+      err: [`infoblock: refusing to overwrite input '${input}' with the output`],
+    });
+    expect(fs.readFileSync(input).equals(fs.readFileSync(p('fsdax head')))).toBe(true);
+  });
+
+  test('-o onto a block device: refused (text never lands on a disk)', async () => {
+    // A node for a loop device that does not exist: were the guard missing, the open would fail, not write.
+    const node = p('blockdev');
+    const made = spawnSync('mknod', [node, 'b', '7', '250']);
+    if (made.status !== 0) {
+      process.stderr.write('habits.test: mknod not permitted here; block-device guard not exercised\n');
+      if (process.env.CI === 'true') throw new Error('mknod must work under CI (root)');
+      return;
+    }
+    const r = await run(['read', '-j', p('fsdax head'), '-o', node]);
+    expect({ code: r.code, err: r.errLines }).toEqual({
+      code: 2,
+      err: [`infoblock: refusing to write text output to block device '${node}'`],
+    });
+  });
+
   test('-v names each block (and the ones --verify drops) on stderr; stdout unchanged', async () => {
     const plain = await run(['read', '-j', p('fsdax head'), p('zeros')]);
     const r = await run(['read', '-j', '-v', p('fsdax head'), p('zeros')]);
