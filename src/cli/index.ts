@@ -52,8 +52,12 @@ function registrationsFor(argv: readonly string[]): Register[] {
 
 /** The version in package.json (dist/cli/index.js and src/cli/index.ts both sit two levels below it). */
 export function packageVersion(): string {
-  const file = path.join(__dirname, '..', '..', 'package.json');
-  return (JSON.parse(fs.readFileSync(file, 'utf8')) as { version: string }).version;
+  try {
+    const file = path.join(__dirname, '..', '..', 'package.json');
+    return (JSON.parse(fs.readFileSync(file, 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown'; // copied out of its package (a bundler, say): still a working CLI
+  }
 }
 
 /**
