@@ -5,7 +5,7 @@
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
-const { runCli } = require('../dist/index.js');
+const { runCli } = require('../dist/cli/index.js');
 
 // Namespace each sample was made for (samples/README.md): base and size.
 const NAMESPACES = {

@@ -13,7 +13,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const lib = require('../../dist/index.js');
-const { compareVerdicts } = lib;
+const { compareVerdicts, kernelCheckDetailed } = require('../../dist/kernel/index.js');
 
 function arg(name, dflt) {
   const i = process.argv.indexOf(name);
@@ -32,7 +32,7 @@ async function main() {
     const rows = fs.readFileSync(path.join(dir, 'manifest.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     const specs = rows.map((r) => ({ path: path.join(dir, r.file), base: BigInt(r.ns_base) }));
     const t0 = Date.now();
-    const { verdicts, observations } = await lib.kernelCheckDetailed(specs, { onProgress: (l) => process.stderr.write(`sweep: ${l}\n`) });
+    const { verdicts, observations } = await kernelCheckDetailed(specs, { onProgress: (l) => process.stderr.write(`sweep: ${l}\n`) });
     const secs = (Date.now() - t0) / 1000;
     let agree = 0;
     rows.forEach((r, i) => {

@@ -21,6 +21,7 @@ interface CorpusCliOptions {
   nsSize?: string;
   kernel: string;
   force?: boolean;
+  manifest?: string;
 }
 
 const MAX_COUNT = 100_000_000;
@@ -36,6 +37,10 @@ export function registerCorpus(program: Command, io: CliIo): void {
     .option('--ns-size <BYTES>', 'one namespace size for every input (default: sizes from 16M to 2G+4M)')
     .option('--kernel <PROFILE>', `profile to aim at and judge with: ${PROFILE_IDS.join(', ')}`, 'linux-6.1')
     .option('--force', 'write into a non-empty directory')
+    .option(
+      '--manifest <PATH>',
+      'write the manifest to PATH instead of DIR/manifest.jsonl (its file column stays relative to DIR)',
+    )
     .addHelpText('after', '\nExample: infoblock corpus --out corpus --count 1000 --seed 7 --kernel linux-latest')
     .action((o: CorpusCliOptions) => {
       if (!/^\d+$/.test(o.count) || Number(o.count) < 1 || Number(o.count) > MAX_COUNT) throw new InvalidArgumentError(`invalid count '${o.count}' (expected 1..${MAX_COUNT})`);
@@ -68,6 +73,7 @@ export function registerCorpus(program: Command, io: CliIo): void {
           kernel,
           format: o.format,
           force: o.force === true,
+          ...(o.manifest === undefined ? {} : { manifest: o.manifest }),
           ...(nsSize === undefined ? {} : { nsSize }),
           onProgress,
           progressEvery: 500,

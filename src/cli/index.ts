@@ -4,6 +4,8 @@
  * one line `infoblock: ...` on stderr and an exit code (2 for usage and I/O
  * errors; commands that deliver a verdict use 1 for "no").
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { InfoblockError } from '../format/errors';
 import { ExitCode } from './exit-code';
@@ -32,9 +34,12 @@ const COMMANDS: Record<string, () => Register> = {
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 
+/** The names `infoblock <command>` accepts (check/explain and migrate/restore share a module). */
+export const COMMAND_NAMES: readonly string[] = Object.keys(COMMANDS);
+
 function registrationsFor(argv: readonly string[]): Register[] {
   const first = argv[0];
-  if (first === '--version') return [];
+  if (first === '--version' || first === '-V') return [];
   const names = first !== undefined && first in COMMANDS ? [first] : Object.keys(COMMANDS);
   const out: Register[] = [];
   for (const n of names) {
@@ -45,20 +50,51 @@ function registrationsFor(argv: readonly string[]): Register[] {
   return out;
 }
 
-function buildProgram(io: CliIo, argv: readonly string[]): Command {
+/** The version in package.json (dist/cli/index.js and src/cli/index.ts both sit two levels below it). */
+export function packageVersion(): string {
+  try {
+    const file = path.join(__dirname, '..', '..', 'package.json');
+    return (JSON.parse(fs.readFileSync(file, 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown'; // copied out of its package (a bundler, say): still a working CLI
+  }
+}
+
+/**
+ * Commander's message as our one line: `infoblock: <message>`, its
+ * "(Did you mean ...?)" suggestion joined onto the same line.
+ */
+export function errorLine(s: string): string {
+  const text = s
+    .replace(/^error: /, '')
+    .replace(/\s*\n\(Did you mean (.*)\?\)/, ' (did you mean $1?)')
+    .trimEnd();
+  return `infoblock: ${text.split('\n')[0] ?? text}\n`;
+}
+
+/**
+ * The whole program with every command of `argv` registered. Exported so that
+ * scripts/gen-cli-docs.js renders the man page and completions from the same
+ * definitions the CLI parses with.
+ */
+export function buildProgram(io: CliIo, argv: readonly string[] = []): Command {
   const program = new Command('infoblock');
   program
     .description('Read, write, check, migrate and fuzz Linux NVDIMM pfn/dax info-blocks')
-    .version('0.1.0', '--version', 'print the version') // not -V: read uses -V for --verify
+    .version(packageVersion(), '-V, --version', 'print the version')
+    // Options after a command name belong to that command: `read -V` is read's --verify.
+    .enablePositionalOptions()
     .configureOutput({
       writeOut: (s) => io.stdout(s),
       writeErr: (s) => io.stderr(s),
-      outputError: (s, write) => write(`infoblock: ${s.replace(/^error: /, '')}`),
+      outputError: (s, write) => write(errorLine(s)),
     })
-    .showSuggestionAfterError(false) // one error line, always
+    .showSuggestionAfterError(true)
     .exitOverride();
   for (const r of registrationsFor(argv)) r(program, io);
-  for (const c of program.commands) c.exitOverride().configureOutput(program.configureOutput());
+  for (const c of program.commands) {
+    c.exitOverride().configureOutput(program.configureOutput()).showSuggestionAfterError(true);
+  }
   return program;
 }
 
@@ -67,12 +103,22 @@ function oneLine(e: unknown): string {
   return msg.split('\n')[0] ?? msg;
 }
 
+/**
+ * Run the `infoblock` command line on `argv` (without the node and script
+ * names) and resolve with its exit code: 0 done, 1 a "no" verdict (check,
+ * kernel-check), 2 a usage or I/O error, 3 an internal error. Never exits the
+ * process and never throws; output goes through `ioIn` (default: the
+ * process's stdout, stderr and stdin).
+ */
 export async function runCli(argv: readonly string[], ioIn: Partial<CliIo> = {}): Promise<number> {
-  const io: CliIo = { ...processIo, ...ioIn };
+  // A caller that captures stdout is not a terminal unless it says so.
+  const tty = ioIn.stdout !== undefined && ioIn.stdoutIsTTY === undefined ? { stdoutIsTTY: () => false } : {};
+  const io: CliIo = { ...processIo, ...ioIn, ...tty };
   const program = buildProgram(io, argv);
   try {
-    if (argv.length === 0) {
-      program.outputHelp();
+    if (argv.length === 0 || (argv[0] === 'help' && argv[1] !== undefined && !(argv[1] in COMMANDS))) {
+      // No command (or help for none we have): the usage goes where errors go.
+      program.outputHelp({ error: true });
       return 2;
     }
     await program.parseAsync([...argv], { from: 'user' });

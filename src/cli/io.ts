@@ -5,19 +5,26 @@
 import { InfoblockError, IoError } from '../format/errors';
 import { HEAD_SIZE } from '../format/head';
 
+/** Where runCli writes and what it reads as standard input; every member defaults to the process's own. */
 export interface CliIo {
+  /** Text or bytes for standard output (`write -c` writes bytes). */
   stdout(s: string | Uint8Array): void;
+  /** Diagnostics: `infoblock: ...` lines and summaries. */
   stderr(s: string): void;
-  stdin?: () => Promise<Buffer>;
+  /** All of standard input, for commands given no FILE. */
+  stdin?: () => Promise<Uint8Array>;
+  /** True when standard output is a terminal (binary output is refused there). */
+  stdoutIsTTY?: () => boolean;
 }
 
 export const processIo: CliIo = {
   stdout: (s) => void process.stdout.write(s),
   stderr: (s) => void process.stderr.write(s),
   stdin: readProcessStdin,
+  stdoutIsTTY: () => process.stdout.isTTY === true,
 };
 
-async function readProcessStdin(): Promise<Buffer> {
+async function readProcessStdin(): Promise<Uint8Array> {
   const chunks: Buffer[] = [];
   for await (const c of process.stdin) chunks.push(c as Buffer);
   return Buffer.concat(chunks);
@@ -31,7 +38,7 @@ export class UsageError extends InfoblockError {
 }
 
 /** The 8 KiB head at `offset` of standard input. */
-export async function readStdinHead(io: CliIo, offset: bigint): Promise<Buffer> {
+export async function readStdinHead(io: CliIo, offset: bigint): Promise<Uint8Array> {
   const all = await (io.stdin ?? readProcessStdin)();
   const start = Number(offset);
   if (all.length < start + HEAD_SIZE) {

@@ -82,6 +82,9 @@ export function registerWrite(program: Command, io: CliIo): void {
       if (opts.stdout === true && opts.output !== undefined) throw new UsageError('use only one of --output and --stdout');
       if (opts.stdout !== true && opts.output === undefined) throw new UsageError('specify --output FILE or --stdout');
       if (opts.stdout === true && opts.size === undefined) throw new UsageError('--size required with --stdout');
+      if (opts.stdout === true && io.stdoutIsTTY?.() === true) {
+        throw new UsageError('refusing to write binary to a terminal; redirect or use -o');
+      }
       const output = opts.output;
       // Sign handling follows ndctl only where byte parity is the point.
       const num = (text: string, what: string): bigint => parseSize(text, what, { signs: opts.meaning === 'ndctl' });

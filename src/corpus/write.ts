@@ -48,6 +48,8 @@ export interface WriteCorpusOptions extends CorpusOptions {
   count: number;
   format?: CorpusFormat;
   force?: boolean;
+  /** Where the manifest goes (default `<dir>/manifest.jsonl`); its `file` column stays relative to `dir`. */
+  manifest?: string;
   /** Called every `progressEvery` inputs and at the end. */
   onProgress?: (done: number, total: number) => void;
   progressEvery?: number;
@@ -154,7 +156,7 @@ export function writeCorpus(o: WriteCorpusOptions): Coverage {
   const format = o.format ?? 'head';
   const gen = new CorpusGenerator(o);
   ensureEmptyDir(o.dir, o.force === true);
-  const manifestPath = path.join(o.dir, 'manifest.jsonl');
+  const manifestPath = o.manifest ?? path.join(o.dir, 'manifest.jsonl');
   const cov = emptyCoverage();
   const written = new Set<string>();
   const every = o.progressEvery ?? 1000;

@@ -6,6 +6,7 @@ import { BLOCK_SIZE, blockChecksum } from './fletcher64';
 import { SB_CHECKSUM_FIELD, SB_HEADER_FIELDS } from './sb-common';
 import { makeStructCodec, type Decoded } from './struct';
 
+/** The BTT arena info-block header fields ndctl reports: name, offset, kind, JSON key. */
 export const BTT_FIELDS = [
   ...SB_HEADER_FIELDS,
   { name: 'externalLbasize', json: 'int32', key: 'external_lbasize', offset: 56, kind: 'u32', since: 0 },
@@ -23,22 +24,27 @@ export const BTT_FIELDS = [
   SB_CHECKSUM_FIELD,
 ] as const;
 
+/** A decoded BTT header: one property per field of {@link BTT_FIELDS} (u64 fields as bigint). */
 export type BttFields = Decoded<typeof BTT_FIELDS>;
 
+/** Decoder/encoder generated from {@link BTT_FIELDS} (little-endian, 4096 bytes). */
 export const bttCodec = makeStructCodec(BTT_FIELDS, BLOCK_SIZE, 'a BTT info-block');
 
+/** A BTT info-block as read: its fields and whether its stored checksum holds. */
 export interface DecodedBttBlock {
   fields: BttFields;
   computedChecksum: bigint;
   checksumValid: boolean;
 }
 
+/** Decode a 4 KiB BTT info-block; never mutates `block`. */
 export function decodeBttBlock(block: Uint8Array): DecodedBttBlock {
   const fields = bttCodec.decode(block);
   const computedChecksum = blockChecksum(block);
   return { fields, computedChecksum, checksumValid: computedChecksum === fields.checksum };
 }
 
+/** Encode BTT fields into a fresh 4 KiB block carrying a fresh checksum. */
 export function encodeBttBlock(fields: BttFields): Uint8Array {
   const out = bttCodec.encode(fields);
   bttCodec.writeFields(out, { checksum: blockChecksum(out) });

@@ -15,6 +15,7 @@ const MODE_NAMES: Record<number, string> = {
 
 const sized = (n: bigint | number): string => `${hex(n)} (${humanSize(BigInt(n))})`;
 
+/** The readable summary `infoblock read` prints for one block found in `file`. */
 export function describeBlock(file: string, b: FoundBlock): string {
   const lines: string[] = [];
   const check = b.checksumValid ? 'ok' : 'BAD';

@@ -5,6 +5,7 @@
  * "truncated" (not enough bytes) is kept apart from "invalid" (bad values).
  */
 
+/** The `code` of an {@link InfoblockError}: what kind of failure, stable for callers to switch on. */
 export type InfoblockErrorCode =
   | 'truncated' // input shorter than the structure it must hold
   | 'invalid-field' // a field value that cannot be encoded or is out of range
@@ -18,6 +19,7 @@ export type InfoblockErrorCode =
   | 'locked' // another process holds the target
   | 'backup'; // a backup record is corrupt or belongs elsewhere
 
+/** Where in the block an error was found (byte offset and field name), and its cause. */
 export interface ErrorPlace {
   offset?: number;
   field?: string;
@@ -30,6 +32,10 @@ function placePrefix(place: ErrorPlace): string {
   return place.field === undefined ? `${at}: ` : `${at} (${place.field}): `;
 }
 
+/**
+ * Base of every error the library throws on purpose: a one-line message, a `code`, and
+ * `offset`/`field` where known.
+ */
 export class InfoblockError extends Error {
   readonly code: InfoblockErrorCode;
   readonly offset: number | undefined;
@@ -72,6 +78,7 @@ export class IoError extends InfoblockError {
   }
 }
 
+/** True when `e` is an {@link InfoblockError} (of any subclass). */
 export function isInfoblockError(e: unknown): e is InfoblockError {
   return e instanceof InfoblockError;
 }

@@ -7,7 +7,9 @@
  */
 import { copyBytes, requireLength, viewOf } from './bytes';
 
+/** Size of one info-block in bytes. */
 export const BLOCK_SIZE = 4096;
+/** Byte offset of the u64 checksum inside the block (its last 8 bytes). */
 export const CHECKSUM_OFFSET = 4088;
 
 /**
@@ -43,11 +45,13 @@ export function blockChecksum(block: Uint8Array): bigint {
   return fletcher64(block.subarray(0, BLOCK_SIZE), CHECKSUM_OFFSET);
 }
 
+/** The checksum stored in the block (u64 little-endian at {@link CHECKSUM_OFFSET}). */
 export function storedChecksum(block: Uint8Array): bigint {
   requireLength(block, BLOCK_SIZE, 'an info-block');
   return viewOf(block).getBigUint64(CHECKSUM_OFFSET, true);
 }
 
+/** True when the stored checksum equals the one computed over the block. */
 export function verifyChecksum(block: Uint8Array): boolean {
   return blockChecksum(block) === storedChecksum(block);
 }

@@ -8,9 +8,12 @@ import { requireLength } from './bytes';
 import { BLOCK_SIZE } from './fletcher64';
 import { BTT_SIGNATURE, DAX_SIGNATURE, PFN_SIGNATURE, decodePfnBlock, sameBytes, type DecodedPfnBlock } from './pfn';
 
+/** The namespace head read and written: 8 KiB (4 KiB before the info-block, then the block). */
 export const HEAD_SIZE = 8192;
+/** Where the pfn/dax info-block sits inside a namespace. */
 export const INFOBLOCK_OFFSET = 4096;
 
+/** An info-block found in a head: its kind, offset, checksum status and decoded content. */
 export type FoundBlock =
   | { kind: 'btt'; offset: 0 | 4096; checksumValid: boolean; btt: DecodedBttBlock }
   | { kind: 'pfn' | 'dax'; offset: 4096; checksumValid: boolean; pfn: DecodedPfnBlock };

@@ -7,6 +7,10 @@ import { BLOCK_SIZE, blockChecksum, verifyChecksum } from './fletcher64';
 import { SB_CHECKSUM_FIELD, SB_HEADER_FIELDS } from './sb-common';
 import { makeStructCodec, type Decoded } from './struct';
 
+/**
+ * The nd_pfn info-block field table (name, offset, kind, JSON key, first minor version that reads it):
+ * the single description the decoder, encoder, range checks, ndctl JSON and gating are built from.
+ */
 export const PFN_FIELDS = [
   ...SB_HEADER_FIELDS,
   { name: 'dataoff', key: 'dataoff', offset: 56, kind: 'u64', since: 0 },
@@ -24,6 +28,7 @@ export const PFN_FIELDS = [
 /** Raw field values of an nd_pfn info-block, exactly as stored. */
 export type PfnFields = Decoded<typeof PFN_FIELDS>;
 
+/** Decoder/encoder generated from {@link PFN_FIELDS} (little-endian, 4096 bytes). */
 export const pfnCodec = makeStructCodec(PFN_FIELDS, BLOCK_SIZE, 'an nd_pfn info-block');
 
 function sig(text: string): Uint8Array {
@@ -32,20 +37,27 @@ function sig(text: string): Uint8Array {
   return out;
 }
 
+/** The 16-byte signature of an fsdax block, `NVDIMM_PFN_INFO`. */
 export const PFN_SIGNATURE = sig('NVDIMM_PFN_INFO');
+/** The 16-byte signature of a devdax block, `NVDIMM_DAX_INFO`. */
 export const DAX_SIGNATURE = sig('NVDIMM_DAX_INFO');
+/** The 16-byte signature of a BTT arena block, `BTT_ARENA_INFO`. */
 export const BTT_SIGNATURE = sig('BTT_ARENA_INFO');
 
+/** Values of the `mode` field: where the memmap lives (none, RAM or the device, "pmem"). */
 export const PFN_MODE = { none: 0, ram: 1, pmem: 2 } as const;
 
+/** What a signature says the block is. */
 export type SignatureKind = 'pfn' | 'dax' | 'btt' | 'unknown';
 
+/** Byte-wise equality of two arrays. */
 export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.byteLength !== b.byteLength) return false;
   for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false;
   return true;
 }
 
+/** The kind of block the first 16 bytes of `signature` name. */
 export function signatureKind(signature: Uint8Array): SignatureKind {
   const s = signature.subarray(0, 16);
   if (sameBytes(s, PFN_SIGNATURE)) return 'pfn';
@@ -90,6 +102,10 @@ export function effectiveFields(f: PfnFields, readerPageSize = 4096): EffectiveF
   };
 }
 
+/**
+ * A pfn/dax info-block as read: raw fields, the values a kernel sees after minor-version gating, and
+ * the checksum status.
+ */
 export interface DecodedPfnBlock {
   kind: SignatureKind;
   fields: PfnFields;
@@ -112,6 +128,7 @@ export function decodePfnBlock(block: Uint8Array, readerPageSize = 4096): Decode
   };
 }
 
+/** Options of {@link encodePfnBlock}. */
 export interface EncodeOptions {
   /** 'fresh' (default) computes the checksum; 'keep' stores fields.checksum as given. */
   checksum?: 'fresh' | 'keep';

@@ -16,10 +16,17 @@ import { InfoblockError, InvalidArgumentError } from './errors';
 import { DAX_SIGNATURE, PFN_MODE, PFN_SIGNATURE, type PfnFields } from './pfn';
 import { NIL_UUID, isUuid } from './uuid';
 
+/**
+ * What dataoff is measured from: `legacy` (base + start_pad), `map` (the raw base) or `ndctl` (ndctl
+ * 76 arithmetic, byte for byte).
+ */
 export type Meaning = 'legacy' | 'map' | 'ndctl';
+/** The personality: fsdax (`NVDIMM_PFN_INFO`) or devdax (`NVDIMM_DAX_INFO`). */
 export type NsMode = 'fsdax' | 'devdax';
+/** Where the memmap lives: `dev` (on the namespace) or `mem` (in RAM). */
 export type MapLocation = 'dev' | 'mem';
 
+/** What {@link recipeFields} needs, in `ndctl write-infoblock` terms (sizes and addresses as bigint). */
 export interface WriteParams {
   size: bigint;
   mode?: NsMode;
@@ -38,6 +45,7 @@ const SZ_8K = 8192n;
 const SUBSECTION = 2n << 20n;
 const STRUCT_PAGE = 64n;
 
+/** The default alignment, 2 MiB. */
 export const DEFAULT_ALIGN = SUBSECTION;
 
 const u64 = (x: bigint): bigint => x & M64;

@@ -52,6 +52,7 @@ export type Decoded<T extends FieldTable> = {
   -readonly [F in T[number] as F['kind'] extends 'pad' ? never : F['name']]: KindInfo[F['kind']]['value'];
 };
 
+/** Size in bytes of a field of the table. */
 export function fieldSize(f: FieldDef): number {
   return f.kind === 'pad' ? (f.size ?? 0) : KIND_SIZE[f.kind];
 }

@@ -3,15 +3,18 @@
  * (libuuid order). We format/parse here rather than with `uuid`'s
  * stringify/parse because those reject non-RFC-4122 values (version and
  * variant bits), while an info-block may hold any 16 bytes and ndctl accepts
- * any 8-4-4-4-12 hex string. `uuid` is used for generating random v4 ids.
+ * any 8-4-4-4-12 hex string. Random v4 ids come from Node's crypto.
  */
+import { randomUUID } from 'node:crypto';
 import { InvalidArgumentError } from './errors';
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 const CANONICAL = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** The all-zero uuid (a label-less namespace's parent_uuid). */
 export const NIL_UUID = '00000000-0000-0000-0000-000000000000';
 
+/** The canonical 8-4-4-4-12 text of the 16 bytes at `offset` (any bytes, not only RFC 4122 ones). */
 export function formatUuid(bytes: Uint8Array, offset = 0): string {
   let s = '';
   for (let i = 0; i < 16; i++) {
@@ -21,6 +24,7 @@ export function formatUuid(bytes: Uint8Array, offset = 0): string {
   return s;
 }
 
+/** True when `text` is an 8-4-4-4-12 hex uuid string. */
 export function isUuid(text: string): boolean {
   return CANONICAL.test(text);
 }
@@ -42,9 +46,7 @@ function hexDigit(c: number): number {
   return c <= 0x39 ? c - 0x30 : (c | 0x20) - 0x57;
 }
 
-/** A random (v4) uuid. `uuid` is loaded on first use: most commands never need it, and it costs CLI start-up time. */
+/** A random (RFC 4122 version 4) uuid in canonical lower-case form. */
 export function randomUuid(): string {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { v4 } = require('uuid') as typeof import('uuid');
-  return v4();
+  return randomUUID();
 }

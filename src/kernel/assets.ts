@@ -198,6 +198,7 @@ async function indexModules(dir: string): Promise<Map<string, string>> {
   return index;
 }
 
+// @internal: Node Buffers; kept out of the published type declarations.
 /** The bytes of a module file, decompressed (.xz needs xz, .zst needs zstd). */
 export async function readModule(file: string): Promise<Buffer> {
   if (file.endsWith('.ko')) return fs.readFile(file);
@@ -208,6 +209,7 @@ export async function readModule(file: string): Promise<Buffer> {
   return stdout;
 }
 
+// @internal: Node Buffers; kept out of the published type declarations.
 /** The `depends=` list from a module's .modinfo strings. */
 export function moduleDepends(ko: Buffer): string[] {
   const key = Buffer.from('\0depends=', 'ascii');
@@ -219,6 +221,7 @@ export function moduleDepends(ko: Buffer): string[] {
   return list === '' ? [] : list.split(',').map((s) => s.trim().replace(/-/g, '_')).filter((s) => s !== '');
 }
 
+// @internal: Node Buffers; kept out of the published type declarations.
 /**
  * Resolve the required modules and their dependencies in `dir`, returning
  * decompressed bytes in load order (dependencies first).
@@ -246,6 +249,7 @@ export async function resolveModules(dir: string, required: readonly string[] = 
   return out;
 }
 
+// @internal: Node Buffers; kept out of the published type declarations.
 /** True when the ELF file has no PT_INTERP program header (statically linked). */
 export function isStaticElf(buf: Buffer): boolean {
   if (buf.length < 64 || buf.readUInt32BE(0) !== 0x7f454c46 || buf[4] !== 2 || buf[5] !== 1) return false;
@@ -260,6 +264,7 @@ export function isStaticElf(buf: Buffer): boolean {
   return true;
 }
 
+// @internal: Node Buffers; kept out of the published type declarations.
 /** The static busybox to put in the initramfs: $ND_INFOBLOCK_BUSYBOX or /bin/busybox. */
 export async function locateBusybox(): Promise<Buffer> {
   const env = process.env['ND_INFOBLOCK_BUSYBOX'];

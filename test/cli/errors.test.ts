@@ -116,7 +116,6 @@ describe('top level', () => {
     ['unknown command', ['frobnicate']],
     ['unknown command with args', ['frobnicate', '-j', 'x']],
     ['unknown option', ['--bogus']],
-    ['-V at top level (not a version flag)', ['-V']],
   ])('%s', async (_name, argv) => {
     await expectBadInput(argv);
   });
@@ -153,8 +152,8 @@ describe('help and version exit 0', () => {
     for (const opt of ['--json', '--human', '--verify', '--offset']) expect(r.out).toContain(opt);
   });
 
-  test('--version', async () => {
-    const r = await run(['--version']);
+  test.each([[['--version']], [['-V']]])('%j', async (argv) => {
+    const r = await run(argv);
     expect(r.code).toBe(0);
     expect(r.out.trim()).toMatch(/^\d+\.\d+\.\d+$/);
   });

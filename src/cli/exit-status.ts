@@ -1,0 +1,36 @@
+/**
+ * What each command's exit status means: one table that the man page, the
+ * README's table and the tests read, so the documentation cannot drift from
+ * what the commands do. Every command also exits 3 on an internal error.
+ */
+export interface ExitMeanings {
+  0: string;
+  1?: string;
+  2: string;
+}
+
+export const EXIT_STATUS: Readonly<Record<string, ExitMeanings>> = {
+  read: { 0: 'every input was read', 2: 'usage error, or an input that cannot be read or is shorter than 8 KiB' },
+  write: { 0: 'the head was written', 2: 'usage or I/O error; binary output refused on a terminal' },
+  check: { 0: 'the kernel claims the namespace', 1: 'the kernel leaves it raw or refuses it', 2: 'usage or I/O error' },
+  explain: { 0: 'the layout was drawn', 2: 'usage or I/O error' },
+  migrate: {
+    0: 'migrated, or nothing to migrate',
+    1: 'refused: a hazard, an ambiguous or failed precondition, or the target is locked',
+    2: 'usage or I/O error',
+  },
+  restore: {
+    0: 'restored, or already the original',
+    1: 'backup refused: corrupt, foreign, for another offset, or the head changed since',
+    2: 'usage or I/O error',
+  },
+  'kernel-check': { 0: 'every image was booted and judged', 2: 'usage error, a missing tool, or a boot that failed' },
+  corpus: { 0: 'the corpus and its manifest were written', 2: 'usage or I/O error' },
+};
+
+/** Exit status of `infoblock` with no command, `--help` and `--version`, and of internal errors. */
+export const EXIT_STATUS_GENERAL: readonly [number, string][] = [
+  [0, '`--help`, `--version`, `help COMMAND`'],
+  [2, 'no command, an unknown command or option, a missing or bad argument'],
+  [3, 'internal error (a bug: please report it)'],
+];

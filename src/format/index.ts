@@ -1,0 +1,55 @@
+/**
+ * The info-block format: field tables, decode/encode, the fletcher64
+ * checksum, the 8 KiB namespace head, ndctl's JSON, sizes, uuids and the
+ * error classes. Pure functions over Uint8Array: no file access.
+ *
+ * Import it alone as `nd-infoblock/format`.
+ * @packageDocumentation
+ */
+export {
+  InfoblockError,
+  TruncatedError,
+  InvalidFieldError,
+  InvalidArgumentError,
+  IoError,
+  isInfoblockError,
+} from './errors';
+export type { InfoblockErrorCode, ErrorPlace } from './errors';
+export {
+  fletcher64,
+  blockChecksum,
+  storedChecksum,
+  verifyChecksum,
+  withFreshChecksum,
+  BLOCK_SIZE,
+  CHECKSUM_OFFSET,
+} from './fletcher64';
+export {
+  PFN_FIELDS,
+  PFN_SIGNATURE,
+  DAX_SIGNATURE,
+  BTT_SIGNATURE,
+  PFN_MODE,
+  pfnCodec,
+  decodePfnBlock,
+  encodePfnBlock,
+  patchPfnBlock,
+  effectiveFields,
+  signatureKind,
+  signatureText,
+} from './pfn';
+export type { PfnFields, DecodedPfnBlock, EffectiveFields, SignatureKind, EncodeOptions } from './pfn';
+export { BTT_FIELDS, bttCodec, decodeBttBlock, encodeBttBlock } from './btt';
+export type { BttFields, DecodedBttBlock } from './btt';
+export { KIND_SIZE, fieldSize } from './struct';
+export type { FieldDef, FieldKind, FieldTable } from './struct';
+export { findBlocks, headWithBlock, blockOfHead, HEAD_SIZE, INFOBLOCK_OFFSET } from './head';
+export type { FoundBlock } from './head';
+export { ndctlJson, readSummaryLine } from './ndctl-json';
+export { describeBlock } from './describe';
+export { recipeFields, checkAlign, DEFAULT_ALIGN } from './recipe';
+export type { WriteParams, Meaning, NsMode, MapLocation } from './recipe';
+export { parseSize, humanSize } from './units';
+export type { ParseSizeOptions } from './units';
+export { formatUuid, parseUuid, isUuid, randomUuid, NIL_UUID } from './uuid';
+export { toJson } from './json';
