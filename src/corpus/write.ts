@@ -8,6 +8,10 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { IoError } from '../format/errors';
+import { ioError } from '../io/errors';
+import { closeQuietly, fsyncDir, fsyncFd, writeAt } from '../io/files';
+import { tempPathFor } from '../io/durable';
+import { showPath } from '../io/path';
 import { HEAD_SIZE, headWithBlock } from '../format/head';
 import { toJson } from '../format/json';
 import { checkHead, type Verdict } from '../validate/check';
@@ -100,34 +104,52 @@ function ensureEmptyDir(dir: string, force: boolean): void {
   try {
     entries = fs.readdirSync(dir);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new IoError(`cannot read directory '${dir}': ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { cause: e });
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw ioError('read the directory', dir, e);
     try {
       fs.mkdirSync(dir, { recursive: true });
     } catch (e2) {
-      throw new IoError(`cannot create directory '${dir}': ${(e2 as NodeJS.ErrnoException).code ?? String(e2)}`, { cause: e2 });
+      throw ioError('create the directory', dir, e2);
     }
     return;
   }
-  if (entries.length > 0 && !force) throw new IoError(`'${dir}' is not empty (use --force to write into it)`);
+  if (entries.length > 0 && !force) throw new IoError(`${showPath(dir)} is not empty (use --force to write into it)`);
+}
+
+function unlinkQuietly(file: string): void {
+  try {
+    fs.unlinkSync(file);
+  } catch {
+    /* never created */
+  }
+}
+
+/**
+ * A file that appears complete or not at all: written under a temporary
+ * name (every byte checked), then renamed. `extendTo` makes it that long,
+ * sparsely (an image's namespace).
+ */
+function writeWhole(file: string, bytes: Uint8Array, extendTo?: bigint): void {
+  const tmp = tempPathFor(file) as string;
+  try {
+    const fd = fs.openSync(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o666);
+    try {
+      writeAt(fd, tmp, bytes, 0n);
+      if (extendTo !== undefined) fs.ftruncateSync(fd, Number(extendTo));
+    } finally {
+      closeQuietly(fd);
+    }
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    unlinkQuietly(tmp);
+    if (e instanceof IoError) throw new IoError(`${e.message.replace(showPath(tmp), showPath(file))}; the corpus is incomplete`, { cause: e });
+    throw ioError('write', file, e, 'free some space or choose another directory; the corpus is incomplete');
+  }
 }
 
 function writeInput(file: string, input: CorpusInput, format: CorpusFormat): void {
   const bytes = inputBytes(input, format);
-  try {
-    if (format !== 'image') {
-      fs.writeFileSync(file, bytes);
-      return;
-    }
-    const fd = fs.openSync(file, 'w');
-    try {
-      fs.writeSync(fd, bytes, 0, HEAD_SIZE, 0);
-      fs.ftruncateSync(fd, Number(input.nsSize)); // sparse: the rest of the namespace is a hole
-    } finally {
-      fs.closeSync(fd);
-    }
-  } catch (e) {
-    throw new IoError(`cannot write '${file}': ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { cause: e });
-  }
+  if (format !== 'image') writeWhole(file, bytes);
+  else writeWhole(file, bytes.subarray(0, HEAD_SIZE), input.nsSize); // sparse: the rest of the namespace is a hole
 }
 
 export function manifestRow(input: CorpusInput, file: string, v: Verdict, format: CorpusFormat): ManifestRow {
@@ -149,21 +171,68 @@ export function manifestRow(input: CorpusInput, file: string, v: Verdict, format
   return row;
 }
 
-/** Generate `count` inputs into `dir` with a manifest; returns the coverage. */
+/** The manifest, written under a temporary name and renamed into place only when complete. */
+class ManifestWriter {
+  private readonly tmp: string;
+  private readonly fd: number;
+  private position = 0n;
+  private open = true;
+
+  constructor(readonly path: string) {
+    this.tmp = tempPathFor(path) as string;
+    try {
+      this.fd = fs.openSync(this.tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o666);
+    } catch (e) {
+      throw ioError('write', path, e);
+    }
+  }
+
+  append(lines: string[]): void {
+    if (lines.length === 0) return;
+    const bytes = Buffer.from(`${lines.join('\n')}\n`, 'utf8');
+    this.guard(() => writeAt(this.fd, this.tmp, bytes, this.position));
+    this.position += BigInt(bytes.length);
+  }
+
+  commit(): void {
+    this.guard(() => {
+      fsyncFd(this.fd, this.tmp);
+      this.close();
+      fs.renameSync(this.tmp, this.path);
+    });
+    fsyncDir(path.dirname(this.path));
+  }
+
+  abandon(): void {
+    this.close();
+    unlinkQuietly(this.tmp);
+  }
+
+  private close(): void {
+    if (this.open) closeQuietly(this.fd);
+    this.open = false;
+  }
+
+  private guard(f: () => void): void {
+    try {
+      f();
+    } catch (e) {
+      this.abandon();
+      const why = e instanceof IoError ? e.message.replace(showPath(this.tmp), showPath(this.path)) : ioError('write', this.path, e).message;
+      throw new IoError(`${why}; no manifest was written, the corpus is incomplete`, { cause: e });
+    }
+  }
+}
+
+/** Generate `count` inputs into `dir` with a manifest; returns the coverage. Files and manifest are each whole or absent. */
 export function writeCorpus(o: WriteCorpusOptions): Coverage {
   const format = o.format ?? 'head';
   const gen = new CorpusGenerator(o);
   ensureEmptyDir(o.dir, o.force === true);
-  const manifestPath = path.join(o.dir, 'manifest.jsonl');
+  const manifest = new ManifestWriter(path.join(o.dir, 'manifest.jsonl'));
   const cov = emptyCoverage();
   const written = new Set<string>();
   const every = o.progressEvery ?? 1000;
-  let fd: number;
-  try {
-    fd = fs.openSync(manifestPath, 'w');
-  } catch (e) {
-    throw new IoError(`cannot write '${manifestPath}': ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { cause: e });
-  }
   try {
     let lines: string[] = [];
     for (const input of gen.inputs(o.count)) {
@@ -176,14 +245,16 @@ export function writeCorpus(o: WriteCorpusOptions): Coverage {
       addToCoverage(cov, v);
       lines.push(toJson(manifestRow(input, file, v, format), 0));
       if (lines.length >= 256) {
-        fs.writeSync(fd, `${lines.join('\n')}\n`);
+        manifest.append(lines);
         lines = [];
       }
       if (o.onProgress !== undefined && cov.inputs % every === 0) o.onProgress(cov.inputs, o.count);
     }
-    if (lines.length > 0) fs.writeSync(fd, `${lines.join('\n')}\n`);
-  } finally {
-    fs.closeSync(fd);
+    manifest.append(lines);
+    manifest.commit();
+  } catch (e) {
+    manifest.abandon();
+    throw e;
   }
   cov.files = written.size;
   return cov;
