@@ -131,7 +131,7 @@ export function identityOf(path: FilePath, fd: number): Identity {
   const st = statFd(path, fd);
   let real: Buffer;
   try {
-    real = fs.realpathSync(path, { encoding: 'buffer' });
+    real = fs.realpathSync.native(path, { encoding: 'buffer' }); // the JS realpath loses non-UTF-8 bytes
   } catch (e) {
     throw ioError('resolve', path, e);
   }

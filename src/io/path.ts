@@ -51,7 +51,7 @@ export function pathText(p: FilePath): string {
   const text = bytes.toString('utf8');
   if (Buffer.from(text, 'utf8').equals(bytes)) return Array.from(text, escapeChar).join('');
   let out = '';
-  for (const b of bytes) out += b >= 0x20 && b < 0x7f ? escapeChar(String.fromCharCode(b)) : `\\x${b.toString(16).padStart(2, '0')}`;
+  for (const b of bytes) out += b < 0x80 ? escapeChar(String.fromCharCode(b)) : `\\x${b.toString(16).padStart(2, '0')}`;
   return out;
 }
 
