@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { IoError } from '../format/errors';
 import { ioError } from '../io/errors';
-import { closeQuietly, fsyncDir, fsyncFd, writeAt } from '../io/files';
+import { closeQuietly, fsyncDir, fsyncFd, kindOf, writeAt } from '../io/files';
 import { tempPathFor } from '../io/durable';
 import { showPath } from '../io/path';
 import { HEAD_SIZE, headWithBlock } from '../format/head';
@@ -100,6 +100,17 @@ export function inputFileName(input: CorpusInput, format: CorpusFormat): string 
 }
 
 function ensureEmptyDir(dir: string, force: boolean): void {
+  let st: fs.Stats | undefined;
+  try {
+    st = fs.statSync(dir);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT') throw ioError('use the directory', dir, e);
+    if (fs.lstatSync(dir, { throwIfNoEntry: false })?.isSymbolicLink() === true) {
+      throw new IoError(`${showPath(dir)} is a dangling symbolic link; give a directory`);
+    }
+  }
+  if (st !== undefined && !st.isDirectory()) throw new IoError(`${showPath(dir)} is ${describeKind(st)}, not a directory; give a directory for the corpus`);
   let entries: string[];
   try {
     entries = fs.readdirSync(dir);
@@ -114,6 +125,11 @@ function ensureEmptyDir(dir: string, force: boolean): void {
   }
   if (entries.length > 0 && !force) throw new IoError(`${showPath(dir)} is not empty (use --force to write into it)`);
 }
+
+const describeKind = (st: fs.Stats): string => {
+  const k = kindOf(st);
+  return k === 'file' ? 'a regular file' : k === 'FIFO' ? 'a FIFO (named pipe)' : `a ${k}`;
+};
 
 function unlinkQuietly(file: string): void {
   try {
