@@ -70,7 +70,8 @@ export function writeFileDurably(path: FilePath, bytes: Uint8Array, o: DurableOp
     else linkIntoPlace(tmp, path);
   } catch (e) {
     removeQuietly(tmp);
-    if (e instanceof IoError) throw e;
+    // Name the file the user asked for, not our temporary one.
+    if (e instanceof IoError) throw new IoError(e.message.split(showPath(tmp)).join(showPath(path)), { cause: e });
     throw ioError('write', path, e);
   }
   faults.at('after-rename');

@@ -10,7 +10,7 @@
  */
 import * as fs from 'node:fs';
 import { IoError } from '../format/errors';
-import { ioError } from './errors';
+import { ioError, reasonOf } from './errors';
 import { showPath, type FilePath } from './path';
 
 /** The largest byte position (exclusive end) Node can address exactly. */
@@ -167,8 +167,8 @@ export function writeAt(fd: number, path: FilePath, bytes: Uint8Array, position:
     try {
       n = fs.writeSync(fd, bytes, done, bytes.byteLength - done, pos + done);
     } catch (e) {
-      const r = ioError('write', path, e);
-      throw new IoError(`${r.message} (${done} of ${bytes.byteLength} bytes at offset ${position} were written)`, { cause: e });
+      const r = reasonOf(e);
+      throw new IoError(`cannot write ${showPath(path)}: ${r.reason} (${done} of ${bytes.byteLength} bytes at offset ${position} written); ${r.hint}`, { cause: e });
     }
     if (n <= 0) {
       throw new IoError(`cannot write ${showPath(path)}: only ${done} of ${bytes.byteLength} bytes at offset ${position} were written (is the device full?)`);

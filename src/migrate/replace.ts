@@ -17,7 +17,7 @@ import { BLOCK_SIZE } from '../format/fletcher64';
 import { HEAD_SIZE, INFOBLOCK_OFFSET } from '../format/head';
 import { sameBytes } from '../format/pfn';
 import { hex } from '../format/units';
-import { ioError } from '../io/errors';
+import { ioError, reasonOf } from '../io/errors';
 import { checkRange, checkRegularOrAbsent, closeQuietly, fsyncFd, identityOf, openTarget, readAt, readSmallFile, writeAt, type Identity } from '../io/files';
 import { verifyFile, writeFileDurably } from '../io/durable';
 import { noFaults, type Faults } from '../io/faults';
@@ -222,7 +222,8 @@ function writeStep(o: ReplaceInfoBlockOptions, p: Prepared, block: Uint8Array, p
     fsyncFd(p.fd, o.target);
     faults.at('after-fsync');
   } catch (e) {
-    throw new IoError(`writing the new info-block at ${hex(position)} failed, it may be partly written (${(e as Error).message}); ${undo}`, { cause: e });
+    const why = e instanceof IoError ? e.message : reasonOf(e).reason;
+    throw new IoError(`writing the new info-block at ${hex(position)} failed, it may be partly written (${why}); ${undo}`, { cause: e });
   }
   let back: Uint8Array;
   try {

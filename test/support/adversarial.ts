@@ -73,13 +73,14 @@ export function unmount(dir: string): void {
   }
 }
 
-/** Fill the file system holding `dir` until at most `leave` bytes are free. */
+let fillers = 0;
+/** Fill the file system holding `dir` until at most `leave` bytes are free (a new filler file each call). */
 export function fill(dir: string, leave: number): void {
   const st = fs.statfsSync(dir);
   const free = st.bavail * st.bsize;
   const want = free - leave;
   if (want <= 0) return;
-  const fd = fs.openSync(path.join(dir, 'filler'), 'w');
+  const fd = fs.openSync(path.join(dir, `filler${fillers++ === 0 ? '' : fillers}`), 'w');
   const chunk = Buffer.alloc(4096, 0x55);
   let done = 0;
   try {
