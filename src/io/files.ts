@@ -225,7 +225,7 @@ export function readSmallFile(path: FilePath, max: number, what: string): Buffer
   try {
     fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
   } catch (e) {
-    throw ioError(`open ${what}`, path, e);
+    throw ioError(`read ${what}`, path, e);
   }
   try {
     const st = statFd(path, fd);

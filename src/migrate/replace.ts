@@ -298,5 +298,9 @@ export function replaceInfoBlock(o: ReplaceInfoBlockOptions): ReplaceInfoBlockRe
       closeQuietly(p.fd);
     }
   };
-  return o.dryRun === true ? run(null) : withLock(o.target, o, run);
+  if (o.dryRun === true) return run(null);
+  // Open once before locking, so a target we may not write (or a FIFO) is
+  // reported as such rather than as a lock that cannot be created.
+  closeQuietly(openTarget(o.target, 'write'));
+  return withLock(o.target, o, run);
 }
