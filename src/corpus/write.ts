@@ -110,7 +110,8 @@ function ensureEmptyDir(dir: string, force: boolean): void {
       throw new IoError(`${showPath(dir)} is a dangling symbolic link; give a directory`);
     }
   }
-  if (st !== undefined && !st.isDirectory()) throw new IoError(`${showPath(dir)} is ${describeKind(st)}, not a directory; give a directory for the corpus`);
+  if (st !== undefined && !st.isDirectory()) throw new IoError(`${showPath(dir)} is ${describeKind(st)}, not a ` +
+    `directory; give a directory for the corpus`);
   let entries: string[];
   try {
     entries = fs.readdirSync(dir);
@@ -157,7 +158,8 @@ function writeWhole(file: string, bytes: Uint8Array, extendTo?: bigint): void {
     fs.renameSync(tmp, file);
   } catch (e) {
     unlinkQuietly(tmp);
-    if (e instanceof IoError) throw new IoError(`${e.message.replace(showPath(tmp), showPath(file))}; the corpus is incomplete`, { cause: e });
+    if (e instanceof IoError) throw new IoError(`${e.message.replace(showPath(tmp), showPath(file))}; the corpus is ` +
+      `incomplete`, { cause: e });
     throw ioError('write', file, e, 'free some space or choose another directory; the corpus is incomplete');
   }
 }
@@ -234,13 +236,15 @@ class ManifestWriter {
       f();
     } catch (e) {
       this.abandon();
-      const why = e instanceof IoError ? e.message.replace(showPath(this.tmp), showPath(this.path)) : ioError('write', this.path, e).message;
+      const why = e instanceof IoError
+        ? e.message.replace(showPath(this.tmp), showPath(this.path))
+        : ioError('write', this.path, e).message;
       throw new IoError(`${why}; no manifest was written, the corpus is incomplete`, { cause: e });
     }
   }
 }
 
-/** Generate `count` inputs into `dir` with a manifest; returns the coverage. Files and manifest are each whole or absent. */
+/** Generate `count` inputs into `dir` with a manifest; returns the coverage. Every file is whole or absent. */
 export function writeCorpus(o: WriteCorpusOptions): Coverage {
   const format = o.format ?? 'head';
   const gen = new CorpusGenerator(o);
@@ -257,7 +261,8 @@ export function writeCorpus(o: WriteCorpusOptions): Coverage {
         writeInput(path.join(o.dir, file), input, format);
         written.add(file);
       }
-      const v = input.verdict ?? checkHead(headWithBlock(input.block), { kernel: gen.kernel, nsBase: input.nsBase, nsSize: input.nsSize, hazards: false });
+      const judge = { kernel: gen.kernel, nsBase: input.nsBase, nsSize: input.nsSize, hazards: false };
+      const v = input.verdict ?? checkHead(headWithBlock(input.block), judge);
       addToCoverage(cov, v);
       lines.push(toJson(manifestRow(input, file, v, format), 0));
       if (lines.length >= 256) {
@@ -287,7 +292,8 @@ const sortKeys = (r: Record<string, number>, order: readonly string[] = []): [st
 /** Human-readable coverage summary (several lines, no trailing newline). */
 export function formatCoverage(c: Coverage, ruleOrder: readonly string[] = []): string {
   const lines = [`corpus: ${c.inputs} inputs, ${c.files} files`];
-  lines.push(`  outcome: ${sortKeys(c.outcome, ['claimed', 'raw', 'refused']).map(([k, n]) => `${k} ${n}`).join(', ')}`);
+  lines.push(`  outcome: ` +
+    `${sortKeys(c.outcome, ['claimed', 'raw', 'refused']).map(([k, n]) => `${k} ${n}`).join(', ')}`);
   lines.push(`  failing rule: ${sortKeys(c.failedRule, ruleOrder).map(([k, n]) => `${k} ${n}`).join(', ') || 'none'}`);
   lines.push('  messages:');
   for (const [k, n] of sortKeys(c.messageKind)) lines.push(`    ${String(n).padStart(6)}  ${k}`);

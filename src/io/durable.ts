@@ -40,7 +40,8 @@ function writeTemp(tmp: FilePath, bytes: Uint8Array, o: DurableOptions): void {
     o.faults?.at('temp-written');
     if (o.sync !== false) fsyncFd(fd, tmp);
     o.faults?.at('temp-synced');
-    if (!readAt(fd, tmp, 0n, bytes.byteLength).equals(bytes)) throw new IoError(`${showPath(tmp)} did not read back as written`);
+    if (!readAt(fd, tmp, 0n, bytes.byteLength).equals(bytes)) throw new IoError(`${showPath(tmp)} did not read back ` +
+      `as written`);
   } finally {
     closeQuietly(fd);
   }

@@ -22,7 +22,10 @@ const REASONS: Record<string, [reason: string, hint: string]> = {
   ELOOP: ['too many levels of symbolic links (a symlink loop)', 'fix the symbolic link'],
   ENAMETOOLONG: ['the name is too long', 'use a shorter path'],
   ESPIPE: ['it is not seekable (a pipe or socket)', 'give a regular file or block device'],
-  ENXIO: ['no such device or address (a FIFO without a writer, or a missing device)', 'give a regular file or block device'],
+  ENXIO: [
+    'no such device or address (a FIFO without a writer, or a missing device)',
+    'give a regular file or block device',
+  ],
   ENODEV: ['no such device', 'give a regular file or block device'],
   EAGAIN: ['it would block', 'give a regular file or block device'],
   EINVAL: ['the operation is not supported on it', 'give a regular file or block device'],

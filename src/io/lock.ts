@@ -110,7 +110,8 @@ function unlinkIfInode(path: FilePath, ino: bigint): void {
 
 const foreign = (path: FilePath, what: string, target: FilePath): IoError =>
   new IoError(
-    `${showPath(path)} is in the way of the lock for ${showPath(target)}: it is ${what}, not a lock written by infoblock; nothing was changed: move it away and try again`,
+    `${showPath(path)} is in the way of the lock for ${showPath(target)}: it is ${what}, not a lock written by ` +
+      `infoblock; nothing was changed: move it away and try again`,
   );
 
 /** Break the stale lock `ino` while holding `LOCK.break`. Returns false when another process is breaking it. */
@@ -130,12 +131,14 @@ function breakStale(lockPath: FilePath, ino: bigint, tmp: FilePath, target: File
     const b = inspect(breaker);
     if (b.kind === 'foreign') throw foreign(breaker, b.what, target);
     if (b.kind === 'ours' && pidAlive(b.pid)) {
-      throw new InfoblockError('locked', `${showPath(target)}: process ${b.pid} is taking over its stale lock right now; try again`);
+      throw new InfoblockError('locked', `${showPath(target)}: process ${b.pid} is taking over its stale lock right ` +
+        `now; try again`);
     }
     // A breaker whose process died inside the break: it held nothing else.
     if (b.kind === 'ours') unlinkIfInode(breaker, b.ino);
   }
-  throw new InfoblockError('locked', `cannot take over the stale lock ${showPath(lockPath)}: it keeps changing; try again`);
+  throw new InfoblockError('locked', `cannot take over the stale lock ${showPath(lockPath)}: it keeps changing; try ` +
+    `again`);
 }
 
 export interface Lock {
@@ -145,7 +148,7 @@ export interface Lock {
   release(): void;
 }
 
-/** Take the target's lock or throw InfoblockError 'locked' (live owner) or IoError (cannot, or something in the way). */
+/** Take the target's lock, or throw InfoblockError 'locked' (live owner) or IoError (cannot; something in the way). */
 export function acquireLock(target: FilePath, faults: Faults = noFaults): Lock {
   const lockPath = lockPathOf(target);
   const tmp = prepare(lockPath, faults);
@@ -160,7 +163,8 @@ export function acquireLock(target: FilePath, faults: Faults = noFaults): Lock {
       if (s.kind === 'absent') continue;
       if (s.kind === 'foreign') throw foreign(lockPath, s.what, target);
       if (pidAlive(s.pid)) {
-        throw new InfoblockError('locked', `${showPath(target)} is locked by process ${s.pid} (${showPath(lockPath)}): another migrate or restore is running on it; wait for it to finish`);
+        throw new InfoblockError('locked', `${showPath(target)} is locked by process ${s.pid} ` +
+          `(${showPath(lockPath)}): another migrate or restore is running on it; wait for it to finish`);
       }
       breakStale(lockPath, s.ino, tmp, target, faults);
       tookOverFrom = s.pid;

@@ -14,7 +14,8 @@ import type { Faults } from '../io/faults';
 import { showPath, type FilePath } from '../io/path';
 import { belongsTo, blockStateFor, type BackupRecord } from './backup';
 import { migrate, type MigrateOptions, type MigrationReport } from './migrate';
-import { defaultBackupPath, readBackup, replaceInfoBlock, restoreCommand, validateOffset, withLock, type ReplaceContext } from './replace';
+import { defaultBackupPath, readBackup, replaceInfoBlock, restoreCommand, validateOffset, withLock } from './replace';
+import type { ReplaceContext } from './replace';
 
 export { defaultBackupPath, restoreCommand };
 
@@ -53,7 +54,9 @@ const MEANINGS = ['legacy', 'map'];
 /** Library boundary: typed errors for values the CLI would never pass. */
 function validateMigrateOptions(o: MigrateTargetOptions): void {
   if (o === null || typeof o !== 'object') throw new InvalidArgumentError('migrateTarget needs an options object');
-  if (typeof o.target !== 'string' && !Buffer.isBuffer(o.target)) throw new InvalidArgumentError('target must be a path (string or Buffer)');
+  if (typeof o.target !== 'string' && !Buffer.isBuffer(o.target)) {
+    throw new InvalidArgumentError('target must be a path (string or Buffer)');
+  }
   if (o.target.length === 0) throw new InvalidArgumentError('target is an empty path');
   validateOffset(o.offset);
   for (const [name, v] of [['nsBase', o.nsBase], ['nsSize', o.nsSize]] as const) {
@@ -61,13 +64,15 @@ function validateMigrateOptions(o: MigrateTargetOptions): void {
     if (v < 0n || v >= U64_LIMIT) throw new InvalidArgumentError(`${name} ${v} is outside 0..2^64-1`);
   }
   if (!MEANINGS.includes(o.to)) throw new InvalidArgumentError(`to must be 'legacy' or 'map', got '${String(o.to)}'`);
-  if (o.from !== undefined && !MEANINGS.includes(o.from)) throw new InvalidArgumentError(`from must be 'legacy' or 'map', got '${String(o.from)}'`);
+  if (o.from !== undefined && !MEANINGS.includes(o.from)) throw new InvalidArgumentError(`from must be 'legacy' or ` +
+    `'map', got '${String(o.from)}'`);
 }
 
 function tornMessage(o: TargetOptions, backupPath: FilePath, e: InfoblockError): InfoblockError {
   return new InfoblockError(
     'precondition',
-    `the info-block at ${hex(o.offset + 4096n)} fails its checksum and a backup exists: an earlier migrate was probably interrupted while writing; run \`${restoreCommand(o.target, backupPath, o.offset)}\``,
+    `the info-block at ${hex(o.offset + 4096n)} fails its checksum and a backup exists: an earlier migrate was ` +
+      `probably interrupted while writing; run \`${restoreCommand(o.target, backupPath, o.offset)}\``,
     { cause: e },
   );
 }
@@ -82,14 +87,16 @@ function migratePlan(o: MigrateTargetOptions, out: { report?: MigrationReport; r
     // would migrate the block a second time.
     if (done !== null && blockStateFor(done, block) === 'intended') {
       out.report = migrate(block, { ...o, from: o.to });
-      out.report.notes.push(`${showPath(ctx.backupPath)} (taken ${done.created}) records this block as the result of an earlier migrate ${done.from} -> ${done.to}`);
+      out.report.notes.push(`${showPath(ctx.backupPath)} (taken ${done.created}) records this block as the result of ` +
+        `an earlier migrate ${done.from} -> ${done.to}`);
       return null;
     }
     let report: MigrationReport;
     try {
       report = migrate(block, o);
     } catch (e) {
-      if (e instanceof InfoblockError && e.field === 'checksum' && done !== null) throw tornMessage(o, ctx.backupPath, e);
+      const torn = e instanceof InfoblockError && e.field === 'checksum' && done !== null;
+      if (torn) throw tornMessage(o, ctx.backupPath, e);
       throw e;
     }
     out.report = report;
@@ -158,30 +165,48 @@ export interface RestoreResult {
 }
 
 /** Which bytes restore writes, or why it refuses. */
-function restorePlan(o: RestoreOptions, record: BackupRecord, current: Uint8Array, offset: bigint): [Uint8Array, bigint] {
+type Span = [bytes: Uint8Array, position: bigint];
+
+function restorePlan(o: RestoreOptions, record: BackupRecord, current: Uint8Array, offset: bigint): Span {
   const firstSame = sameBytes(current.subarray(0, INFOBLOCK_OFFSET), record.head.subarray(0, INFOBLOCK_OFFSET));
   if (!firstSame && o.force !== true) {
-    throw new InfoblockError('backup', `the first 4 KiB of the head at ${hex(offset)} changed since the backup was taken (migrate never writes them): something else wrote this namespace; pass --force to put the whole 8 KiB head back`);
+    throw new InfoblockError('backup', `the first 4 KiB of the head at ${hex(offset)} changed since the backup was ` +
+      `taken (migrate never writes them): something else wrote this namespace; pass --force to put the whole 8 KiB ` +
+      `head back`);
   }
   const state = blockStateFor(record, current.subarray(INFOBLOCK_OFFSET, HEAD_SIZE));
   if (state === 'foreign' && o.force !== true) {
     throw new InfoblockError(
       'backup',
-      `the info-block at ${hex(offset + 4096n)} is neither the one written after this backup (${record.from} -> ${record.to}, ${record.created}) nor the original${record.intended === undefined ? '' : ' nor a torn mix of the two'}: it changed since; nothing written: check it, or pass --force to overwrite it with the backup`,
+      `the info-block at ${hex(offset + 4096n)} is neither the one written after this backup (${record.from} -> ` +
+        `${record.to}, ${record.created}) nor the ` +
+        `original${record.intended === undefined ? '' : ' nor a torn mix of the two'}: it changed since; nothing ` +
+        `written: check it, or pass --force to overwrite it with the backup`,
     );
   }
   return firstSame ? [record.head.subarray(INFOBLOCK_OFFSET), offset + 4096n] : [record.head, offset];
 }
 
-function restoreLocked(o: RestoreOptions, record: BackupRecord, backupPath: FilePath, offset: bigint, fd: number): Omit<RestoreResult, 'lockTakenOverFrom'> {
+type Restored = Omit<RestoreResult, 'lockTakenOverFrom'>;
+
+function restoreLocked(
+  o: RestoreOptions,
+  record: BackupRecord,
+  backupPath: FilePath,
+  offset: bigint,
+  fd: number,
+): Restored {
   const id = identityOf(o.target, fd);
   if (!belongsTo(record, id)) {
     throw new InfoblockError(
       'backup',
-      `backup ${showPath(backupPath)} belongs to ${showPath(record.target.path)} (${record.target.size} bytes, dev ${record.target.dev} ino ${record.target.ino}), not to ${showPath(id.path)} (${id.size} bytes, dev ${id.dev} ino ${id.ino})`,
+      `backup ${showPath(backupPath)} belongs to ${showPath(record.target.path)} (${record.target.size} bytes, dev ` +
+        `${record.target.dev} ino ${record.target.ino}), not to ${showPath(id.path)} (${id.size} bytes, dev ` +
+        `${id.dev} ino ${id.ino})`,
     );
   }
-  if (id.size < offset + BigInt(HEAD_SIZE)) throw new IoError(`${showPath(o.target)} is too short for a head at offset ${offset}`);
+  if (id.size < offset + BigInt(HEAD_SIZE)) throw new IoError(`${showPath(o.target)} is too short for a head at ` +
+    `offset ${offset}`);
   const current = readAt(fd, o.target, offset, HEAD_SIZE);
   o.faults?.at('after-read');
   const base = { record, backupPath };
@@ -197,7 +222,8 @@ function restoreLocked(o: RestoreOptions, record: BackupRecord, backupPath: File
   fsyncFd(fd, o.target);
   o.faults?.at('after-fsync');
   const back = readAt(fd, o.target, offset, HEAD_SIZE);
-  if (!sameBytes(back, record.head)) throw new IoError(`verification failed: the head read back from ${showPath(o.target)} at ${hex(offset)} differs from the backup; run restore again`);
+  if (!sameBytes(back, record.head)) throw new IoError(`verification failed: the head read back from ` +
+    `${showPath(o.target)} at ${hex(offset)} differs from the backup; run restore again`);
   o.faults?.at('after-verify');
   return { status: 'restored', bytes: bytes.byteLength, position, ...base };
 }
@@ -212,18 +238,24 @@ function restoreLocked(o: RestoreOptions, record: BackupRecord, backupPath: File
 export function restoreTarget(o: RestoreOptions): RestoreResult {
   if (o.offset !== undefined) validateOffset(o.offset);
   if (o.backup !== undefined && !checkRegularOrAbsent(o.backup, 'backup')) {
-    throw new IoError(`cannot read backup ${showPath(o.backup)}: no such file or directory; give the record migrate wrote (--backup FILE)`);
+    throw new IoError(`cannot read backup ${showPath(o.backup)}: no such file or directory; give the record migrate ` +
+      `wrote (--backup FILE)`);
   }
   const fd = openTarget(o.target, 'write');
   try {
     const backupPath = o.backup ?? defaultBackupPath(o.target, identityOf(o.target, fd), o.env);
     if (o.backup === undefined && !checkRegularOrAbsent(backupPath, 'backup')) {
-      throw new IoError(`cannot read backup ${showPath(backupPath)}: no such file or directory; give the record migrate wrote (--backup FILE)`);
+      throw new IoError(`cannot read backup ${showPath(backupPath)}: no such file or directory; give the record ` +
+        `migrate wrote (--backup FILE)`);
     }
     const record = readBackup(backupPath);
     const offset = o.offset ?? record.offset;
-    if (record.offset !== offset) throw new InfoblockError('backup', `backup ${showPath(backupPath)} is for offset ${record.offset}, not ${offset}`);
-    return withLock(o.target, o, (lock) => ({ ...restoreLocked(o, record, backupPath, offset, fd), lockTakenOverFrom: lock.tookOverFrom }));
+    if (record.offset !== offset) throw new InfoblockError('backup', `backup ${showPath(backupPath)} is for offset ` +
+      `${record.offset}, not ${offset}`);
+    return withLock(o.target, o, (lock) => ({
+      ...restoreLocked(o, record, backupPath, offset, fd),
+      lockTakenOverFrom: lock.tookOverFrom,
+    }));
   } finally {
     closeQuietly(fd);
   }

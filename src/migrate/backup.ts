@@ -51,7 +51,8 @@ export interface BackupRecord {
   intended?: Uint8Array;
 }
 
-export const crc32 = (bytes: Uint8Array | string): number => (typeof bytes === 'string' ? CRC32.str(bytes) : CRC32.buf(bytes)) >>> 0;
+export const crc32 = (bytes: Uint8Array | string): number =>
+  (typeof bytes === 'string' ? CRC32.str(bytes) : CRC32.buf(bytes)) >>> 0;
 const hex8 = (n: number): string => n.toString(16).padStart(8, '0');
 
 const bad = (msg: string): InfoblockError => new InfoblockError('backup', msg);
@@ -101,7 +102,8 @@ function unseal(bytes: Buffer, name: string): { h: Record<string, unknown>; head
   if (m === null) throw bad(`${name} is not an nd-infoblock backup record (expected header, base64 head, crc32 lines)`);
   const [, headerLine = '', b64 = '', crcText = ''] = m;
   const computed = crc32(bytes.subarray(0, headerLine.length + b64.length + 2));
-  if (computed !== parseInt(crcText, 16)) throw bad(`${name} is corrupt: CRC-32 ${hex8(computed)} does not match the recorded ${crcText}`);
+  if (computed !== parseInt(crcText, 16)) throw bad(`${name} is corrupt: CRC-32 ${hex8(computed)} does not match the ` +
+    `recorded ${crcText}`);
   let h: Record<string, unknown>;
   try {
     const parsed: unknown = JSON.parse(bytes.subarray(0, headerLine.length).toString('utf8'));
@@ -110,7 +112,8 @@ function unseal(bytes: Buffer, name: string): { h: Record<string, unknown>; head
   } catch (e) {
     throw new InfoblockError('backup', `${name}: header is not JSON`, { cause: e });
   }
-  if (h.format !== BACKUP_FORMAT || h.version !== BACKUP_VERSION) throw bad(`${name}: unknown format ${String(h.format)} version ${String(h.version)}`);
+  if (h.format !== BACKUP_FORMAT || h.version !== BACKUP_VERSION) throw bad(`${name}: unknown format ` +
+    `${String(h.format)} version ${String(h.version)}`);
   const head = new Uint8Array(Buffer.from(b64, 'base64'));
   if (head.byteLength !== HEAD_SIZE) throw bad(`${name}: head is ${head.byteLength} bytes, expected ${HEAD_SIZE}`);
   return { h, head };
@@ -118,18 +121,21 @@ function unseal(bytes: Buffer, name: string): { h: Record<string, unknown>; head
 
 /** Parse and verify a backup record (the file's bytes); any damage is an InfoblockError 'backup'. */
 export function decodeBackup(data: Uint8Array | string, name = 'backup'): BackupRecord {
-  const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.from(data);
   const { h, head } = unseal(bytes, name);
   const t = h.target as Record<string, unknown> | undefined;
   if (typeof t !== 'object' || t === null) throw bad(`${name}: header has no target`);
-  const exact = typeof t.path_base64 === 'string' ? Buffer.from(t.path_base64, 'base64') : Buffer.from(str(t, 'path'), 'utf8');
+  // path_base64 is byte-exact; records of earlier versions only have the UTF-8 path.
+  const exact = typeof t.path_base64 === 'string' ? Buffer.from(t.path_base64, 'base64') : Buffer.from(str(t, 'path'));
   let intended: Uint8Array | undefined;
   if (h.intended_base64 !== undefined) {
     intended = new Uint8Array(Buffer.from(str(h, 'intended_base64'), 'base64'));
-    if (intended.byteLength !== BLOCK_SIZE) throw bad(`${name}: intended block is ${intended.byteLength} bytes, expected ${BLOCK_SIZE}`);
+    if (intended.byteLength !== BLOCK_SIZE) throw bad(`${name}: intended block is ${intended.byteLength} bytes, ` +
+      `expected ${BLOCK_SIZE}`);
   }
   const intendedCrc32 = parseInt(str(h, 'intended_crc32'), 16) >>> 0;
-  if (intended !== undefined && crc32(intended) !== intendedCrc32) throw bad(`${name}: intended block does not match its CRC-32`);
+  if (intended !== undefined && crc32(intended) !== intendedCrc32) throw bad(`${name}: intended block does not match ` +
+    `its CRC-32`);
   return {
     target: { path: exact, size: big(t, 'size'), dev: big(t, 'dev'), ino: big(t, 'ino') },
     offset: big(h, 'offset'),

@@ -18,13 +18,25 @@ import { HEAD_SIZE, INFOBLOCK_OFFSET } from '../format/head';
 import { sameBytes } from '../format/pfn';
 import { hex } from '../format/units';
 import { ioError, reasonOf } from '../io/errors';
-import { checkRange, checkRegularOrAbsent, closeQuietly, fsyncFd, identityOf, openTarget, readAt, readSmallFile, writeAt, type Identity } from '../io/files';
+import {
+  checkRange,
+  checkRegularOrAbsent,
+  closeQuietly,
+  fsyncFd,
+  identityOf,
+  majorMinor,
+  openTarget,
+  readAt,
+  readSmallFile,
+  writeAt,
+  type Identity,
+} from '../io/files';
 import { verifyFile, writeFileDurably } from '../io/durable';
 import { noFaults, type Faults } from '../io/faults';
 import { acquireLock, type Lock } from '../io/lock';
 import { baseOf, pathText, showPath, withSuffix, type FilePath } from '../io/path';
-import { majorMinor } from '../io/files';
-import { BACKUP_MAX_BYTES, belongsTo, crc32, decodeBackup, encodeBackup, sameBackup, type BackupRecord } from './backup';
+import { BACKUP_MAX_BYTES, belongsTo, crc32, decodeBackup, encodeBackup, sameBackup } from './backup';
+import type { BackupRecord } from './backup';
 
 export interface Label {
   from: string;
@@ -52,7 +64,7 @@ export interface ReplaceInfoBlockOptions {
    * InfoblockError to refuse. Called with the lock held (except dry runs).
    */
   plan(oldHead: Uint8Array, ctx: ReplaceContext): Uint8Array | null;
-  /** Recorded in the backup (informational): what the block was and becomes, e.g. 'legacy' → 'map' or 'lost' → 'recovered'. */
+  /** Recorded in the backup (informational): what the block was and becomes ('legacy' → 'map'). */
   label?: Label | (() => Label);
   nsBase?: bigint;
   nsSize?: bigint;
@@ -83,7 +95,8 @@ export interface ReplaceInfoBlockResult {
 /** Directory for backups of block devices: $XDG_STATE_HOME, else ~/.local/state, then nd-infoblock/backups. */
 export function backupStateDir(env: NodeJS.ProcessEnv = process.env): string {
   const xdg = env.XDG_STATE_HOME;
-  const base = xdg !== undefined && nodePath.isAbsolute(xdg) ? xdg : nodePath.join(env.HOME !== undefined && env.HOME !== '' ? env.HOME : os.homedir(), '.local', 'state');
+  const home = env.HOME !== undefined && env.HOME !== '' ? env.HOME : os.homedir();
+  const base = xdg !== undefined && nodePath.isAbsolute(xdg) ? xdg : nodePath.join(home, '.local', 'state');
   return nodePath.join(base, 'nd-infoblock', 'backups');
 }
 
@@ -92,10 +105,15 @@ export function backupStateDir(env: NodeJS.ProcessEnv = process.env): string {
  * for a block device (whose directory, /dev, lives in RAM) a file named by
  * the device and its major:minor in `backupStateDir()`.
  */
-export function defaultBackupPath(target: FilePath, id?: Pick<Identity, 'kind' | 'rdev' | 'path'>, env: NodeJS.ProcessEnv = process.env): FilePath {
+export function defaultBackupPath(
+  target: FilePath,
+  id?: Pick<Identity, 'kind' | 'rdev' | 'path'>,
+  env: NodeJS.ProcessEnv = process.env,
+): FilePath {
   if (id?.kind !== 'block device') return withSuffix(target, '.infoblock-backup');
   const [maj, min] = majorMinor(id.rdev);
-  return nodePath.join(backupStateDir(env), `${pathText(baseOf(id.path)).replace(/[^A-Za-z0-9._-]/g, '_')}-${maj}:${min}.infoblock-backup`);
+  const name = pathText(baseOf(id.path)).replace(/[^A-Za-z0-9._-]/g, '_');
+  return nodePath.join(backupStateDir(env), `${name}-${maj}:${min}.infoblock-backup`);
 }
 
 export function validateOffset(offset: unknown, what = 'offset'): bigint {
@@ -139,7 +157,8 @@ function prepare(o: ReplaceInfoBlockOptions, offset: bigint, write: boolean): Pr
     const id = identityOf(o.target, fd);
     checkRange(o.target, offset, HEAD_SIZE);
     if (id.size < offset + BigInt(HEAD_SIZE)) {
-      throw new IoError(`${showPath(o.target)} is too short: ${id.size} bytes, the 8 KiB head needs ${offset + BigInt(HEAD_SIZE)} (offset ${offset})`);
+      throw new IoError(`${showPath(o.target)} is too short: ${id.size} bytes, the 8 KiB head needs ` +
+        `${offset + BigInt(HEAD_SIZE)} (offset ${offset})`);
     }
     const backupPath = o.backup ?? defaultBackupPath(o.target, id, o.env);
     let existing: BackupRecord | null = null;
@@ -174,11 +193,14 @@ function checkPlanned(block: Uint8Array): Uint8Array {
 function backupStep(o: ReplaceInfoBlockOptions, p: Prepared, record: BackupRecord): boolean {
   const where = `nothing was written to ${showPath(o.target)}, it still holds the original block`;
   if (p.existingError !== null) {
-    throw new InfoblockError('backup', `a backup already exists at ${showPath(p.backupPath)} but is not a valid backup record (${p.existingError.message}); ${where}: move it away or pass --backup FILE`, { cause: p.existingError });
+    throw new InfoblockError('backup', `a backup already exists at ${showPath(p.backupPath)} but is not a valid ` +
+      `backup record (${p.existingError.message}); ${where}: move it away or pass --backup ` +
+      `FILE`, { cause: p.existingError });
   }
   if (p.existing !== null) {
     if (!sameBackup(p.existing, record)) {
-      throw new InfoblockError('backup', `a different backup already exists at ${showPath(p.backupPath)} (taken ${p.existing.created}); refusing to overwrite it; ${where}: move it away or pass --backup FILE`);
+      throw new InfoblockError('backup', `a different backup already exists at ${showPath(p.backupPath)} (taken ` +
+        `${p.existing.created}); refusing to overwrite it; ${where}: move it away or pass --backup FILE`);
     }
     o.warn?.(`reusing the identical backup ${showPath(p.backupPath)} taken ${p.existing.created}`);
     return true;
@@ -188,7 +210,8 @@ function backupStep(o: ReplaceInfoBlockOptions, p: Prepared, record: BackupRecor
   try {
     writeFileDurably(p.backupPath, bytes, { faults: o.faults ?? noFaults });
     verifyFile(p.backupPath, bytes);
-    if (!sameBackup(readBackup(p.backupPath), record)) throw new IoError(`${showPath(p.backupPath)} does not decode to the record written`);
+    if (!sameBackup(readBackup(p.backupPath), record)) throw new IoError(`${showPath(p.backupPath)} does not decode ` +
+      `to the record written`);
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     throw new IoError(`the backup could not be written completely: ${msg}; ${where}`, { cause: e });
@@ -204,13 +227,15 @@ export function shellWord(p: FilePath): string {
 }
 
 export function restoreCommand(target: FilePath, backup: FilePath, offset: bigint): string {
-  return `infoblock restore ${shellWord(target)} --backup ${shellWord(backup)}${offset === 0n ? '' : ` --offset ${offset}`}`;
+  return `infoblock restore ${shellWord(target)} --backup ` +
+    `${shellWord(backup)}${offset === 0n ? '' : ` --offset ${offset}`}`;
 }
 
 /** Steps 3-4: one positioned write (torn on request of the fault hook), fsync, read back. */
 function writeStep(o: ReplaceInfoBlockOptions, p: Prepared, block: Uint8Array, position: bigint, offset: bigint): void {
   const faults = o.faults ?? noFaults;
-  const undo = `the original is in ${showPath(p.backupPath)}: run \`${restoreCommand(o.target, p.backupPath, offset)}\``;
+  const undo = `the original is in ${showPath(p.backupPath)}: run ` +
+    `\`${restoreCommand(o.target, p.backupPath, offset)}\``;
   try {
     const tear = faults.tear?.();
     if (tear !== undefined) {
@@ -223,22 +248,31 @@ function writeStep(o: ReplaceInfoBlockOptions, p: Prepared, block: Uint8Array, p
     faults.at('after-fsync');
   } catch (e) {
     const why = e instanceof IoError ? e.message : reasonOf(e).reason;
-    throw new IoError(`writing the new info-block at ${hex(position)} failed, it may be partly written (${why}); ${undo}`, { cause: e });
+    throw new IoError(`writing the new info-block at ${hex(position)} failed, it may be partly written (${why}); ` +
+      `${undo}`, { cause: e });
   }
   let back: Uint8Array;
   try {
     back = readAt(p.fd, o.target, position, BLOCK_SIZE);
   } catch (e) {
-    throw new IoError(`the new block was written but could not be read back (${(e as Error).message}); check it, or ${undo}`, { cause: e });
+    throw new IoError(`the new block was written but could not be read back (${(e as Error).message}); check it, or ` +
+      `${undo}`, { cause: e });
   }
-  if (!sameBytes(back, block)) throw new IoError(`verification failed: the block read back from ${showPath(o.target)} at ${hex(position)} is not what was written; ${undo}`);
+  if (!sameBytes(back, block)) throw new IoError(`verification failed: the block read back from ` +
+    `${showPath(o.target)} at ${hex(position)} is not what was written; ${undo}`);
   faults.at('after-verify');
 }
 
-export function withLock<T>(target: FilePath, o: { warn?: (line: string) => void; faults?: Faults }, f: (lock: Lock) => T): T {
+export interface LockUser {
+  warn?: (line: string) => void;
+  faults?: Faults;
+}
+
+export function withLock<T>(target: FilePath, o: LockUser, f: (lock: Lock) => T): T {
   const lock = acquireLock(target, o.faults ?? noFaults);
   if (lock.tookOverFrom !== null) {
-    o.warn?.(`took over the stale lock ${showPath(lock.path)} left by process ${lock.tookOverFrom}, which is no longer running (an earlier migrate or restore was interrupted)`);
+    o.warn?.(`took over the stale lock ${showPath(lock.path)} left by process ${lock.tookOverFrom}, which is no ` +
+      `longer running (an earlier migrate or restore was interrupted)`);
   }
   try {
     o.faults?.at('after-lock');
