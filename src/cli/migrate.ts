@@ -187,6 +187,10 @@ export function registerMigrate(program: Command, io: CliIo): void {
       }
     });
 
+  registerRestore(program, io);
+}
+
+function registerRestore(program: Command, io: CliIo): void {
   program
     .command('restore')
     .description(
