@@ -9,8 +9,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { IoError } from '../format/errors';
 import { ioError } from '../io/errors';
-import { closeQuietly, fsyncDir, fsyncFd, kindOf, writeAt } from '../io/files';
-import { tempPathFor } from '../io/durable';
+import { kindOf } from '../io/files';
+import { StagedFile, writeFileDurably } from '../io/durable';
 import { showPath } from '../io/path';
 import { HEAD_SIZE, headWithBlock } from '../format/head';
 import { toJson } from '../format/json';
@@ -132,35 +132,13 @@ const describeKind = (st: fs.Stats): string => {
   return k === 'file' ? 'a regular file' : k === 'FIFO' ? 'a FIFO (named pipe)' : `a ${k}`;
 };
 
-function unlinkQuietly(file: string): void {
-  try {
-    fs.unlinkSync(file);
-  } catch {
-    /* never created */
-  }
-}
-
-/**
- * A file that appears complete or not at all: written under a temporary
- * name (every byte checked), then renamed. `extendTo` makes it that long,
- * sparsely (an image's namespace).
- */
+/** An input file, whole or absent (temporary name, every byte checked, rename). */
 function writeWhole(file: string, bytes: Uint8Array, extendTo?: bigint): void {
-  const tmp = tempPathFor(file) as string;
+  const sparse = extendTo === undefined ? {} : { extendTo };
   try {
-    const fd = fs.openSync(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o666);
-    try {
-      writeAt(fd, tmp, bytes, 0n);
-      if (extendTo !== undefined) fs.ftruncateSync(fd, Number(extendTo));
-    } finally {
-      closeQuietly(fd);
-    }
-    fs.renameSync(tmp, file);
+    writeFileDurably(file, bytes, { replace: true, sync: false, verify: false, mode: 0o666, ...sparse });
   } catch (e) {
-    unlinkQuietly(tmp);
-    if (e instanceof IoError) throw new IoError(`${e.message.replace(showPath(tmp), showPath(file))}; the corpus is ` +
-      `incomplete`, { cause: e });
-    throw ioError('write', file, e, 'free some space or choose another directory; the corpus is incomplete');
+    throw new IoError(`${(e as Error).message}; the corpus is incomplete`, { cause: e });
   }
 }
 
@@ -189,67 +167,15 @@ export function manifestRow(input: CorpusInput, file: string, v: Verdict, format
   return row;
 }
 
-/** The manifest, written under a temporary name and renamed into place only when complete. */
-class ManifestWriter {
-  private readonly tmp: string;
-  private readonly fd: number;
-  private position = 0n;
-  private open = true;
-
-  constructor(readonly path: string) {
-    this.tmp = tempPathFor(path) as string;
-    try {
-      this.fd = fs.openSync(this.tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o666);
-    } catch (e) {
-      throw ioError('write', path, e);
-    }
-  }
-
-  append(lines: string[]): void {
-    if (lines.length === 0) return;
-    const bytes = Buffer.from(`${lines.join('\n')}\n`, 'utf8');
-    this.guard(() => writeAt(this.fd, this.tmp, bytes, this.position));
-    this.position += BigInt(bytes.length);
-  }
-
-  commit(): void {
-    this.guard(() => {
-      fsyncFd(this.fd, this.tmp);
-      this.close();
-      fs.renameSync(this.tmp, this.path);
-    });
-    fsyncDir(path.dirname(this.path));
-  }
-
-  abandon(): void {
-    this.close();
-    unlinkQuietly(this.tmp);
-  }
-
-  private close(): void {
-    if (this.open) closeQuietly(this.fd);
-    this.open = false;
-  }
-
-  private guard(f: () => void): void {
-    try {
-      f();
-    } catch (e) {
-      this.abandon();
-      const why = e instanceof IoError
-        ? e.message.replace(showPath(this.tmp), showPath(this.path))
-        : ioError('write', this.path, e).message;
-      throw new IoError(`${why}; no manifest was written, the corpus is incomplete`, { cause: e });
-    }
-  }
-}
-
 /** Generate `count` inputs into `dir` with a manifest; returns the coverage. Every file is whole or absent. */
 export function writeCorpus(o: WriteCorpusOptions): Coverage {
   const format = o.format ?? 'head';
   const gen = new CorpusGenerator(o);
   ensureEmptyDir(o.dir, o.force === true);
-  const manifest = new ManifestWriter(path.join(o.dir, 'manifest.jsonl'));
+  const manifest = new StagedFile(path.join(o.dir, 'manifest.jsonl'));
+  const append = (lines: string[]): void => {
+    if (lines.length > 0) manifest.append(Buffer.from(`${lines.join('\n')}\n`, 'utf8'));
+  };
   const cov = emptyCoverage();
   const written = new Set<string>();
   const every = o.progressEvery ?? 1000;
@@ -266,15 +192,18 @@ export function writeCorpus(o: WriteCorpusOptions): Coverage {
       addToCoverage(cov, v);
       lines.push(toJson(manifestRow(input, file, v, format), 0));
       if (lines.length >= 256) {
-        manifest.append(lines);
+        append(lines);
         lines = [];
       }
       if (o.onProgress !== undefined && cov.inputs % every === 0) o.onProgress(cov.inputs, o.count);
     }
-    manifest.append(lines);
+    append(lines);
     manifest.commit();
   } catch (e) {
     manifest.abandon();
+    if (e instanceof IoError && !/the corpus is incomplete$/.test(e.message)) {
+      throw new IoError(`${e.message}; no manifest was written, the corpus is incomplete`, { cause: e });
+    }
     throw e;
   }
   cov.files = written.size;

@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import { IoError } from '../format/errors';
 import { ioError } from './errors';
-import { closeQuietly, fsyncDir, fsyncFd, readAt, writeAt } from './files';
+import { checkRange, closeQuietly, fsyncDir, fsyncFd, readAt, writeAt } from './files';
 import { noFaults, type Faults } from './faults';
 import { dirOf, showPath, withSuffix, type FilePath } from './path';
 
@@ -18,6 +18,10 @@ export interface DurableOptions {
   /** fsync the file and its directory (default true). */
   sync?: boolean;
   mode?: number;
+  /** Read the file back and compare before naming it (default true). */
+  verify?: boolean;
+  /** Make the file this long (sparsely) after writing `bytes`. */
+  extendTo?: bigint;
   faults?: Faults;
 }
 
@@ -37,11 +41,13 @@ function writeTemp(tmp: FilePath, bytes: Uint8Array, o: DurableOptions): void {
   const fd = fs.openSync(tmp, fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_EXCL, o.mode ?? 0o600);
   try {
     writeAt(fd, tmp, bytes, 0n);
+    if (o.extendTo !== undefined) fs.ftruncateSync(fd, checkRange(tmp, o.extendTo, 0));
     o.faults?.at('temp-written');
     if (o.sync !== false) fsyncFd(fd, tmp);
     o.faults?.at('temp-synced');
-    if (!readAt(fd, tmp, 0n, bytes.byteLength).equals(bytes)) throw new IoError(`${showPath(tmp)} did not read back ` +
-      `as written`);
+    if (o.verify !== false && !readAt(fd, tmp, 0n, bytes.byteLength).equals(bytes)) {
+      throw new IoError(`${showPath(tmp)} did not read back as written`);
+    }
   } finally {
     closeQuietly(fd);
   }
@@ -95,5 +101,61 @@ export function verifyFile(path: FilePath, bytes: Uint8Array): void {
   if (!back.equals(bytes)) {
     removeQuietly(path);
     throw new IoError(`${showPath(path)} did not read back as written (removed it); check the file system`);
+  }
+}
+
+/**
+ * A file written in appends under a temporary name and given its real name
+ * only by `commit` (fsync, rename, fsync the directory); `abandon` removes
+ * it. Used for outputs that must not appear truncated (a corpus manifest).
+ */
+export class StagedFile {
+  private readonly tmp: FilePath;
+  private readonly fd: number;
+  private position = 0n;
+  private open = true;
+
+  constructor(readonly path: FilePath) {
+    this.tmp = tempPathFor(path);
+    try {
+      this.fd = fs.openSync(this.tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o666);
+    } catch (e) {
+      throw ioError('write', path, e);
+    }
+  }
+
+  append(bytes: Uint8Array): void {
+    this.guard(() => writeAt(this.fd, this.tmp, bytes, this.position));
+    this.position += BigInt(bytes.byteLength);
+  }
+
+  commit(): void {
+    this.guard(() => {
+      fsyncFd(this.fd, this.tmp);
+      this.close();
+      fs.renameSync(this.tmp, this.path);
+    });
+    fsyncDir(dirOf(this.path));
+  }
+
+  abandon(): void {
+    this.close();
+    removeQuietly(this.tmp);
+  }
+
+  private close(): void {
+    if (this.open) closeQuietly(this.fd);
+    this.open = false;
+  }
+
+  /** Run `f`; on failure abandon the file and report it under its real name. */
+  private guard(f: () => void): void {
+    try {
+      f();
+    } catch (e) {
+      this.abandon();
+      if (!(e instanceof IoError)) throw ioError('write', this.path, e);
+      throw new IoError(e.message.split(showPath(this.tmp)).join(showPath(this.path)), { cause: e });
+    }
   }
 }
