@@ -121,8 +121,9 @@ export function sizeOfFd(path: FilePath, fd: number): bigint {
   }
 }
 
-/** Size of a regular file or block device by path. */
-export function targetSize(path: FilePath): bigint {
+/** Size of a regular file or block device, by path (or by an open `fd` of it). */
+export function targetSize(path: FilePath, openFd?: number): bigint {
+  if (openFd !== undefined) return sizeOfFd(path, openFd);
   const fd = openTarget(path, 'read', 'open');
   try {
     return sizeOfFd(path, fd);
