@@ -9,9 +9,10 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { spawn } from 'node:child_process';
 import { decodeBackup, migrateTarget, restoreTarget } from '../../src/index';
 import { FAULT_STEPS, type FaultStep } from '../../src/io/faults';
-import { BASE, NS_SIZE, cli, mapBlockOf, legacyBlock, migrateArgs, smallImage } from '../support/adversarial';
+import { BASE, CLI, NS_SIZE, cli, mapBlockOf, legacyBlock, migrateArgs, smallImage } from '../support/adversarial';
 
 const KILLS = 120;
 const seed = Number(process.env.CAMPAIGN_SEED ?? Date.now() % 1_000_000);
@@ -137,4 +138,33 @@ test('a killed run leaves a stale lock; the next migrate breaks it ("lock-break"
     expect(cli(['restore', img]).status).toBe(0);
     expect(fs.readFileSync(img).equals(original)).toBe(true);
   }
+}, 60000);
+
+test('unhooked: the plain CLI killed at random times (timer SIGKILL) never leaves a bad image or a partial backup', async () => {
+  const dir = path.join(root, 'timed ✂');
+  fs.mkdirSync(dir);
+  let killed = 0;
+  let completed = 0;
+  for (let i = 0; i < 30; i++) {
+    const img = path.join(dir, `t${i}.img`);
+    const original = smallImage(img);
+    const intended = Buffer.from(original);
+    intended.set(mapBlockOf(legacyBlock()), 4096);
+    const child = spawn(process.execPath, [CLI, 'migrate', img, ...migrateArgs()], { stdio: 'ignore' });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 40 + rand(260));
+    const signal = await new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_c, s) => resolve(s)));
+    clearTimeout(timer);
+    if (signal === 'SIGKILL') killed++;
+    else completed++;
+    const now = fs.readFileSync(img);
+    expect(now.equals(original) || now.equals(intended)).toBe(true);
+    const backup = `${img}.infoblock-backup`;
+    if (expectBackupWholeOrAbsent(backup)) expect(restoreTarget({ target: img }).status).toMatch(/^(restored|already)$/);
+    else migrateTarget({ target: img, offset: 0n, nsBase: BASE, nsSize: NS_SIZE, to: 'map' });
+    if (!fs.existsSync(backup)) throw new Error('recovery left no backup');
+    expect(restoreTarget({ target: img }).status).toMatch(/^(restored|already)$/);
+    expect(fs.readFileSync(img).equals(original)).toBe(true);
+  }
+  console.log(`timed kills: ${killed} killed mid-run, ${completed} completed before the timer; all compared and recovered`);
+  expect(killed + completed).toBe(30);
 }, 60000);
