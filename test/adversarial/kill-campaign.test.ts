@@ -151,7 +151,7 @@ test('unhooked: the plain CLI killed at random times (timer SIGKILL) never leave
     const intended = Buffer.from(original);
     intended.set(mapBlockOf(legacyBlock()), 4096);
     const child = spawn(process.execPath, [CLI, 'migrate', img, ...migrateArgs()], { stdio: 'ignore' });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 40 + rand(260));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20 + rand(180));
     const signal = await new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_c, s) => resolve(s)));
     clearTimeout(timer);
     if (signal === 'SIGKILL') killed++;
@@ -166,5 +166,5 @@ test('unhooked: the plain CLI killed at random times (timer SIGKILL) never leave
     expect(fs.readFileSync(img).equals(original)).toBe(true);
   }
   console.log(`timed kills: ${killed} killed mid-run, ${completed} completed before the timer; all compared and recovered`);
-  expect(killed + completed).toBe(30);
+  expect(killed).toBeGreaterThan(0); // the timer did cut runs short
 }, 60000);
