@@ -2,21 +2,21 @@
  * `infoblock check` (a kernel's verdict on a namespace) and
  * `infoblock explain` (a picture of the namespace layout).
  */
-import * as fs from 'node:fs';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from '../format/errors';
 import { HEAD_SIZE } from '../format/head';
 import { toJson } from '../format/json';
-import { parseSize } from '../format/units';
 import { isUuid } from '../format/uuid';
 import { checkHead, type CheckOptions, type Verdict } from '../validate/check';
 import { renderVerdict } from '../validate/render';
 import { explainLayout, layoutAscii, layoutSvg } from '../validate/explain';
 import { ARCHES, PROFILE_IDS, isProfileId, type Arch } from '../validate/profiles';
 import { ExitCode } from './exit-code';
-import { ioError, readHead, targetSize } from '../format/files';
+import { checkRegularOrAbsent, readExact, targetSize } from '../io/files';
+import { writeFileDurably } from '../io/durable';
+import { showPath } from '../io/path';
 import type { CliIo } from './io';
-import { choiceArg } from './options';
+import { choiceArg, parsePosition } from './options';
 
 export interface NamespaceOpts {
   offset?: string;
@@ -30,19 +30,19 @@ export interface NamespaceOpts {
 
 /** Read the head and build CheckOptions from the shared namespace options. */
 export function loadNamespace(file: string, o: NamespaceOpts): { head: Uint8Array; opts: CheckOptions; baseGiven: boolean } {
-  const offset = o.offset === undefined ? 0n : parseSize(o.offset, 'offset');
-  const nsBase = o.nsBase === undefined ? 0n : parseSize(o.nsBase, 'namespace base');
+  const offset = o.offset === undefined ? 0n : parsePosition(o.offset, 'offset');
+  const nsBase = o.nsBase === undefined ? 0n : parsePosition(o.nsBase, 'namespace base');
   if (!isProfileId(o.kernel)) throw new InvalidArgumentError(`unknown kernel profile '${o.kernel}' (expected ${PROFILE_IDS.join(', ')})`);
   if (o.parentUuid !== undefined && !isUuid(o.parentUuid)) throw new InvalidArgumentError(`invalid uuid '${o.parentUuid}'`);
   const fileSize = targetSize(file);
   let nsSize: bigint;
-  if (o.nsSize !== undefined) nsSize = parseSize(o.nsSize, 'namespace size');
+  if (o.nsSize !== undefined) nsSize = parsePosition(o.nsSize, 'namespace size');
   else {
-    if (fileSize < offset) throw new InvalidArgumentError(`--offset ${offset} is past the end of '${file}' (${fileSize} bytes)`);
+    if (fileSize < offset) throw new InvalidArgumentError(`--offset ${offset} is past the end of ${showPath(file)} (${fileSize} bytes)`);
     nsSize = fileSize - offset;
   }
   if (nsSize < BigInt(HEAD_SIZE)) throw new InvalidArgumentError(`namespace size ${nsSize} is smaller than the 8 KiB head`);
-  const head = readHead(file, offset);
+  const head = readExact(file, offset, HEAD_SIZE);
   const opts: CheckOptions = {
     kernel: o.kernel,
     arch: o.arch,
@@ -94,11 +94,8 @@ export function registerCheck(program: Command, io: CliIo): void {
       const v = checkHead(head, opts);
       const layout = explainLayout(head, v, opts);
       if (o.svg !== undefined) {
-        try {
-          fs.writeFileSync(o.svg, layoutSvg(file, layout, v));
-        } catch (e) {
-          throw ioError('write', o.svg, e);
-        }
+        checkRegularOrAbsent(o.svg, 'SVG output');
+        writeFileDurably(o.svg, Buffer.from(layoutSvg(file, layout, v), 'utf8'), { replace: true, mode: 0o666 });
       }
       io.stdout(o.json === true ? `${toJson({ verdict: v.outcome, regions: layout })}\n` : `${layoutAscii(file, layout, v)}\n`);
     });

@@ -11,6 +11,7 @@ import { InfoblockError } from '../format/errors';
 import { ExitCode } from './exit-code';
 import { processIo, type CliIo } from './io';
 import { KernelHarnessError } from '../kernel/errors';
+import { StdoutClosed } from '../io/stdio';
 
 export type { CliIo } from './io';
 
@@ -125,6 +126,7 @@ export async function runCli(argv: readonly string[], ioIn: Partial<CliIo> = {})
     return 0;
   } catch (e) {
     if (e instanceof ExitCode) return e.code;
+    if (e instanceof StdoutClosed) return 0; // the reader went away (`| head`): not an error
     if (e instanceof CommanderError) {
       // help and version are "errors" to commander; usage errors were printed already.
       return e.exitCode === 0 ? 0 : 2;

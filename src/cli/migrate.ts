@@ -8,16 +8,17 @@
 import type { Command } from 'commander';
 import { InfoblockError, type InfoblockErrorCode } from '../format/errors';
 import { toJson } from '../format/json';
-import { hex, humanSize, parseSize } from '../format/units';
+import { hex, humanSize } from '../format/units';
 import { isUuid } from '../format/uuid';
 import type { Verdict } from '../validate/check';
 import { PROFILE_IDS, isProfileId, type Arch, ARCHES } from '../validate/profiles';
 import { migrateTarget, restoreCommand, restoreTarget, type MigrateTargetResult } from '../migrate/apply';
+import { pathText } from '../io/path';
 import type { BlockSummary, DataoffMeaning } from '../migrate/migrate';
 import { ExitCode } from './exit-code';
-import { targetSize } from '../format/files';
+import { targetSize } from '../io/files';
 import { UsageError, type CliIo } from './io';
-import { choiceArg } from './options';
+import { choiceArg, parsePosition } from './options';
 
 /** Error codes that mean "refused" (exit 1) rather than a usage or I/O problem (exit 2). */
 const REFUSALS: readonly InfoblockErrorCode[] = ['precondition', 'ambiguous', 'hazard', 'locked', 'backup'];
@@ -63,7 +64,7 @@ function compactVerdict(v: Verdict): object {
 function renderMigration(target: string, offset: bigint, r: MigrateTargetResult, dryRun: boolean): string {
   const rep = r.report;
   const lines: string[] = [];
-  lines.push(`${target} (head at ${hex(offset)}, ns base ${hex(rep.target.ns_base)}, ns size ${humanSize(rep.target.ns_size)}): ${rep.from} -> ${rep.to}${rep.from_source === 'version' ? ' (from: the version)' : ''}`);
+  lines.push(`${pathText(target)} (head at ${hex(offset)}, ns base ${hex(rep.target.ns_base)}, ns size ${humanSize(rep.target.ns_size)}): ${rep.from} -> ${rep.to}${rep.from_source === 'version' ? ' (from: the version)' : ''}`);
   const rows: [string, (s: BlockSummary) => string][] = [
     ['version', (s) => s.version],
     ['dataoff', (s) => hex(s.dataoff)],
@@ -89,7 +90,7 @@ function renderMigration(target: string, offset: bigint, r: MigrateTargetResult,
   else if (r.refused !== null) lines.push('refused: nothing written');
   else if (dryRun) lines.push('dry run: nothing written');
   else {
-    lines.push(`backup: ${r.backupPath ?? '?'}${r.backupReused ? ' (reused)' : ''}`);
+    lines.push(`backup: ${r.backupPath === null ? '?' : pathText(r.backupPath)}${r.backupReused ? ' (reused)' : ''}`);
     lines.push(`wrote 4096 bytes at ${hex(offset + 4096n)}, read back and verified`);
     lines.push(`undo: ${restoreCommand(target, r.backupPath ?? '?', offset)}`);
   }
@@ -105,7 +106,7 @@ function jsonMigration(target: string, offset: bigint, r: MigrateTargetResult, d
     dry_run: dryRun,
     refused: r.refused,
     written: r.written,
-    backup: r.backupPath,
+    backup: r.backupPath === null ? null : pathText(r.backupPath),
     backup_reused: r.backupReused,
     from: rep.from,
     to: rep.to,
@@ -134,7 +135,7 @@ export function registerMigrate(program: Command, io: CliIo): void {
     .option('--from <MEANING>', 'meaning of dataoff now: legacy or map (default: the version, checked against alignment)', meaningArg)
     .option('--to <MEANING>', 'meaning to write: map (v2.4) or legacy (v1.4)', meaningArg)
     .option('--dry-run', 'print the report, write nothing')
-    .option('--backup <FILE>', 'backup record path (default TARGET.infoblock-backup)')
+    .option('--backup <FILE>', 'backup record path, a regular file (default TARGET.infoblock-backup; for a block device $XDG_STATE_HOME/nd-infoblock/backups/NAME-MAJ:MIN.infoblock-backup, ~/.local/state when unset)')
     .option('--guard-kernel <PROFILE>', `kernel that must not misplace the data: ${PROFILE_IDS.join(', ')}`, 'linux-6.1')
     .option('--arch <ARCH>', 'x86_64 or ppc64', choiceArg('arch', Object.keys(ARCHES) as Arch[]), 'x86_64')
     .option('--parent-uuid <UUID>', "the namespace uuid for the verdicts (default: the block's parent_uuid)")
@@ -142,7 +143,7 @@ export function registerMigrate(program: Command, io: CliIo): void {
     .option('--json', 'print the report as JSON')
     .addHelpText(
       'after',
-      '\nExit status: 0 migrated or nothing to migrate, 1 refused (hazard, ambiguous, precondition, locked), 2 usage or I/O error.\nExample: infoblock migrate ns.img --ns-base 0x100100000 --to map --dry-run',
+      '\nExit status: 0 migrated or nothing to migrate, 1 refused (hazard, ambiguous, precondition, locked, backup), 2 usage or I/O error (nothing written unless the message says so).\nExample: infoblock migrate ns.img --ns-base 0x100100000 --to map --dry-run',
     )
     .action((target: string, o: MigrateOpts) => {
       if (o.to === undefined) throw new UsageError('--to map|legacy is required');
@@ -150,10 +151,10 @@ export function registerMigrate(program: Command, io: CliIo): void {
       const guardKernel = o.guardKernel;
       if (!isProfileId(guardKernel)) throw new UsageError(`unknown kernel profile '${guardKernel}' (expected ${PROFILE_IDS.join(', ')})`);
       if (o.parentUuid !== undefined && !isUuid(o.parentUuid)) throw new UsageError(`invalid uuid '${o.parentUuid}'`);
-      const offset = o.offset === undefined ? 0n : parseSize(o.offset, 'offset');
-      const nsBase = parseSize(o.nsBase, 'namespace base');
+      const offset = o.offset === undefined ? 0n : parsePosition(o.offset, 'offset');
+      const nsBase = parsePosition(o.nsBase, 'namespace base');
       let nsSize: bigint;
-      if (o.nsSize !== undefined) nsSize = parseSize(o.nsSize, 'namespace size');
+      if (o.nsSize !== undefined) nsSize = parsePosition(o.nsSize, 'namespace size');
       else {
         const size = targetSize(target);
         if (size < offset) throw new UsageError(`--offset ${offset} is past the end of '${target}' (${size} bytes)`);
@@ -172,6 +173,8 @@ export function registerMigrate(program: Command, io: CliIo): void {
           dryRun,
           force: o.force === true,
           warn: (line) => io.stderr(`infoblock: warning: ${line}\n`),
+          ...(io.faults === undefined ? {} : { faults: io.faults }),
+          ...(io.env === undefined ? {} : { env: io.env }),
           ...(o.from === undefined ? {} : { from: o.from }),
           ...(o.backup === undefined ? {} : { backup: o.backup }),
           ...(o.parentUuid === undefined ? {} : { parentUuid: o.parentUuid }),
@@ -184,27 +187,40 @@ export function registerMigrate(program: Command, io: CliIo): void {
       }
     });
 
+  registerRestore(program, io);
+}
+
+function registerRestore(program: Command, io: CliIo): void {
   program
     .command('restore')
-    .description('Put the info-block saved by migrate back (checks the backup CRC-32 and that it belongs to TARGET); one positioned write, verified.')
+    .description(
+      'Put the head saved by migrate back: checks the backup (CRC-32, belongs to TARGET) and that the block it replaces is the one migrate wrote, the original or a torn mix of the two; one positioned write, verified.',
+    )
     .argument('<TARGET>', 'image file or block device')
-    .option('--backup <FILE>', 'backup record written by migrate (default TARGET.infoblock-backup)')
+    .option('--backup <FILE>', "backup record written by migrate (default: migrate's default for TARGET)")
     .option('--offset <BYTES>', "where the namespace starts inside TARGET (default: the backup's; must match it)")
-    .option('--force', 'restore the whole 8 KiB head even when its first 4 KiB changed since the backup')
+    .option('--force', 'restore even over a block that changed since the migration (and the whole 8 KiB head when its first 4 KiB changed)')
     .option('--json', 'print the result as JSON')
-    .addHelpText('after', '\nExit status: 0 restored (or already the original), 1 backup refused (corrupt, foreign, other offset, head changed), 2 usage or I/O error.')
+    .addHelpText('after', '\nExit status: 0 restored (or already the original), 1 refused (backup corrupt or foreign, other offset, block or head changed since), 2 usage or I/O error.')
     .action((target: string, o: { backup?: string; offset?: string; force?: boolean; json?: boolean }) => {
-      const backup = o.backup ?? `${target}.infoblock-backup`;
-      const offset = o.offset === undefined ? 0n : parseSize(o.offset, 'offset');
       const r = refusing(io, () =>
-        restoreTarget({ target, backup, offset, offsetGiven: o.offset !== undefined, force: o.force === true, warn: (line) => io.stderr(`infoblock: warning: ${line}\n`) }),
+        restoreTarget({
+          target,
+          force: o.force === true,
+          warn: (line) => io.stderr(`infoblock: warning: ${line}\n`),
+          ...(o.backup === undefined ? {} : { backup: o.backup }),
+          ...(o.offset === undefined ? {} : { offset: parsePosition(o.offset, 'offset') }),
+          ...(io.faults === undefined ? {} : { faults: io.faults }),
+          ...(io.env === undefined ? {} : { env: io.env }),
+        }),
       );
+      const backup = pathText(r.backupPath);
       if (o.json === true) {
         io.stdout(`${toJson({ target, backup, status: r.status, bytes: r.bytes, position: r.position, offset: r.record.offset, backup_created: r.record.created })}\n`);
       } else if (r.status === 'already') {
-        io.stdout(`${target}: the head at ${hex(r.record.offset)} already holds the backed-up bytes; nothing written\n`);
+        io.stdout(`${pathText(target)}: the head at ${hex(r.record.offset)} already holds the backed-up bytes; nothing written\n`);
       } else {
-        io.stdout(`${target}: restored ${r.bytes} bytes at ${hex(r.position)} from ${backup} (taken ${r.record.created}), read back and verified\n`);
+        io.stdout(`${pathText(target)}: restored ${r.bytes} bytes at ${hex(r.position)} from ${backup} (taken ${r.record.created}), read back and verified\n`);
       }
     });
 }

@@ -2,14 +2,14 @@
  * `infoblock write`: a fresh info-block in ndctl write-infoblock's options,
  * in the legacy (default), map or ndctl meaning of dataoff.
  */
-import * as fs from 'node:fs';
 import type { Command } from 'commander';
 import { encodePfnBlock } from '../format/pfn';
 import { headWithBlock, HEAD_SIZE } from '../format/head';
 import { recipeFields, type MapLocation, type Meaning, type NsMode } from '../format/recipe';
 import { randomUuid } from '../format/uuid';
 import { InvalidArgumentError } from '../format/errors';
-import { ioError, targetSize } from '../format/files';
+import { outputKind, closeQuietly, fsyncFd, openTarget, targetSize, writeAt } from '../io/files';
+import { writeFileDurably } from '../io/durable';
 import { UsageError, type CliIo } from './io';
 import { choiceArg } from './options';
 import { parseSize } from '../format/units';
@@ -36,25 +36,24 @@ function modeArg(v: string): NsMode {
   return m;
 }
 
-/** Write the head at offset 0 of `path` (created if missing, as ndctl does): never truncates or extends past 8 KiB. */
-function writeHeadToFile(path: string, head: Uint8Array, created: boolean): void {
-  let fd: number;
-  try {
-    fd = fs.openSync(path, created ? 'wx' : 'r+');
-  } catch (e) {
-    throw ioError('open', path, e);
+/**
+ * Write the head at offset 0 of `path`, as ndctl does: an existing regular
+ * file or block device is overwritten in its first 8 KiB only (never
+ * truncated or extended); a new file is created complete (temp + link) or
+ * not at all. FIFOs, character devices, directories and dangling symlinks
+ * are refused before anything is written.
+ */
+function writeHeadToFile(path: string, head: Uint8Array): void {
+  if (outputKind(path, 'output', true) === 'absent') {
+    writeFileDurably(path, head, { mode: 0o666 });
+    return;
   }
+  const fd = openTarget(path, 'write');
   try {
-    const st = fs.fstatSync(fd);
-    if (!st.isFile() && !st.isBlockDevice()) throw new InvalidArgumentError(`unsupported file type: '${path}' is neither a regular file nor a block device`);
-    const n = fs.writeSync(fd, head, 0, HEAD_SIZE, 0);
-    if (n !== HEAD_SIZE) throw new Error(`short write (${n} bytes)`);
-    fs.fsyncSync(fd);
-  } catch (e) {
-    if (e instanceof InvalidArgumentError) throw e;
-    throw ioError('write', path, e);
+    writeAt(fd, path, head.subarray(0, HEAD_SIZE), 0n);
+    fsyncFd(fd, path);
   } finally {
-    fs.closeSync(fd);
+    closeQuietly(fd);
   }
 }
 
@@ -88,7 +87,7 @@ export function registerWrite(program: Command, io: CliIo): void {
       const output = opts.output;
       // Sign handling follows ndctl only where byte parity is the point.
       const num = (text: string, what: string): bigint => parseSize(text, what, { signs: opts.meaning === 'ndctl' });
-      const created = output !== undefined && !fs.existsSync(output);
+      const created = output !== undefined && outputKind(output, 'output', true) === 'absent';
       let size = opts.size === undefined ? 0n : num(opts.size, 'namespace size');
       if (size === 0n && output !== undefined) {
         if (created) throw new UsageError(`'${output}' does not exist: give --size to create it`);
@@ -106,7 +105,7 @@ export function registerWrite(program: Command, io: CliIo): void {
       });
       const head = headWithBlock(encodePfnBlock(fields));
       if (output === undefined) io.stdout(head);
-      else writeHeadToFile(output, head, created);
+      else writeHeadToFile(output, head);
       io.stderr('wrote 1 infoblock\n');
     });
 }

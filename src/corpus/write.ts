@@ -8,6 +8,10 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { IoError } from '../format/errors';
+import { ioError } from '../io/errors';
+import { kindOf } from '../io/files';
+import { StagedFile, writeFileDurably } from '../io/durable';
+import { showPath } from '../io/path';
 import { HEAD_SIZE, headWithBlock } from '../format/head';
 import { toJson } from '../format/json';
 import { checkHead, type Verdict } from '../validate/check';
@@ -98,38 +102,52 @@ export function inputFileName(input: CorpusInput, format: CorpusFormat): string 
 }
 
 function ensureEmptyDir(dir: string, force: boolean): void {
+  let st: fs.Stats | undefined;
+  try {
+    st = fs.statSync(dir);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT') throw ioError('use the directory', dir, e);
+    if (fs.lstatSync(dir, { throwIfNoEntry: false })?.isSymbolicLink() === true) {
+      throw new IoError(`${showPath(dir)} is a dangling symbolic link; give a directory`);
+    }
+  }
+  if (st !== undefined && !st.isDirectory()) throw new IoError(`${showPath(dir)} is ${describeKind(st)}, not a ` +
+    `directory; give a directory for the corpus`);
   let entries: string[];
   try {
     entries = fs.readdirSync(dir);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new IoError(`cannot read directory '${dir}': ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { cause: e });
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw ioError('read the directory', dir, e);
     try {
       fs.mkdirSync(dir, { recursive: true });
     } catch (e2) {
-      throw new IoError(`cannot create directory '${dir}': ${(e2 as NodeJS.ErrnoException).code ?? String(e2)}`, { cause: e2 });
+      throw ioError('create the directory', dir, e2);
     }
     return;
   }
-  if (entries.length > 0 && !force) throw new IoError(`'${dir}' is not empty (use --force to write into it)`);
+  if (entries.length > 0 && !force) throw new IoError(`${showPath(dir)} is not empty (use --force to write into it)`);
+}
+
+const describeKind = (st: fs.Stats): string => {
+  const k = kindOf(st);
+  return k === 'file' ? 'a regular file' : k === 'FIFO' ? 'a FIFO (named pipe)' : `a ${k}`;
+};
+
+/** An input file, whole or absent (temporary name, every byte checked, rename). */
+function writeWhole(file: string, bytes: Uint8Array, extendTo?: bigint): void {
+  const sparse = extendTo === undefined ? {} : { extendTo };
+  try {
+    writeFileDurably(file, bytes, { replace: true, sync: false, verify: false, mode: 0o666, ...sparse });
+  } catch (e) {
+    throw new IoError(`${(e as Error).message}; the corpus is incomplete`, { cause: e });
+  }
 }
 
 function writeInput(file: string, input: CorpusInput, format: CorpusFormat): void {
   const bytes = inputBytes(input, format);
-  try {
-    if (format !== 'image') {
-      fs.writeFileSync(file, bytes);
-      return;
-    }
-    const fd = fs.openSync(file, 'w');
-    try {
-      fs.writeSync(fd, bytes, 0, HEAD_SIZE, 0);
-      fs.ftruncateSync(fd, Number(input.nsSize)); // sparse: the rest of the namespace is a hole
-    } finally {
-      fs.closeSync(fd);
-    }
-  } catch (e) {
-    throw new IoError(`cannot write '${file}': ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { cause: e });
-  }
+  if (format !== 'image') writeWhole(file, bytes);
+  else writeWhole(file, bytes.subarray(0, HEAD_SIZE), input.nsSize); // sparse: the rest of the namespace is a hole
 }
 
 export function manifestRow(input: CorpusInput, file: string, v: Verdict, format: CorpusFormat): ManifestRow {
@@ -151,21 +169,18 @@ export function manifestRow(input: CorpusInput, file: string, v: Verdict, format
   return row;
 }
 
-/** Generate `count` inputs into `dir` with a manifest; returns the coverage. */
+/** Generate `count` inputs into `dir` with a manifest; returns the coverage. Every file is whole or absent. */
 export function writeCorpus(o: WriteCorpusOptions): Coverage {
   const format = o.format ?? 'head';
   const gen = new CorpusGenerator(o);
   ensureEmptyDir(o.dir, o.force === true);
-  const manifestPath = o.manifest ?? path.join(o.dir, 'manifest.jsonl');
+  const manifest = new StagedFile(o.manifest ?? path.join(o.dir, 'manifest.jsonl'));
+  const append = (lines: string[]): void => {
+    if (lines.length > 0) manifest.append(Buffer.from(`${lines.join('\n')}\n`, 'utf8'));
+  };
   const cov = emptyCoverage();
   const written = new Set<string>();
   const every = o.progressEvery ?? 1000;
-  let fd: number;
-  try {
-    fd = fs.openSync(manifestPath, 'w');
-  } catch (e) {
-    throw new IoError(`cannot write '${manifestPath}': ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { cause: e });
-  }
   try {
     let lines: string[] = [];
     for (const input of gen.inputs(o.count)) {
@@ -174,18 +189,24 @@ export function writeCorpus(o: WriteCorpusOptions): Coverage {
         writeInput(path.join(o.dir, file), input, format);
         written.add(file);
       }
-      const v = input.verdict ?? checkHead(headWithBlock(input.block), { kernel: gen.kernel, nsBase: input.nsBase, nsSize: input.nsSize, hazards: false });
+      const judge = { kernel: gen.kernel, nsBase: input.nsBase, nsSize: input.nsSize, hazards: false };
+      const v = input.verdict ?? checkHead(headWithBlock(input.block), judge);
       addToCoverage(cov, v);
       lines.push(toJson(manifestRow(input, file, v, format), 0));
       if (lines.length >= 256) {
-        fs.writeSync(fd, `${lines.join('\n')}\n`);
+        append(lines);
         lines = [];
       }
       if (o.onProgress !== undefined && cov.inputs % every === 0) o.onProgress(cov.inputs, o.count);
     }
-    if (lines.length > 0) fs.writeSync(fd, `${lines.join('\n')}\n`);
-  } finally {
-    fs.closeSync(fd);
+    append(lines);
+    manifest.commit();
+  } catch (e) {
+    manifest.abandon();
+    if (e instanceof IoError && !/the corpus is incomplete$/.test(e.message)) {
+      throw new IoError(`${e.message}; no manifest was written, the corpus is incomplete`, { cause: e });
+    }
+    throw e;
   }
   cov.files = written.size;
   return cov;
@@ -202,7 +223,8 @@ const sortKeys = (r: Record<string, number>, order: readonly string[] = []): [st
 /** Human-readable coverage summary (several lines, no trailing newline). */
 export function formatCoverage(c: Coverage, ruleOrder: readonly string[] = []): string {
   const lines = [`corpus: ${c.inputs} inputs, ${c.files} files`];
-  lines.push(`  outcome: ${sortKeys(c.outcome, ['claimed', 'raw', 'refused']).map(([k, n]) => `${k} ${n}`).join(', ')}`);
+  lines.push(`  outcome: ` +
+    `${sortKeys(c.outcome, ['claimed', 'raw', 'refused']).map(([k, n]) => `${k} ${n}`).join(', ')}`);
   lines.push(`  failing rule: ${sortKeys(c.failedRule, ruleOrder).map(([k, n]) => `${k} ${n}`).join(', ') || 'none'}`);
   lines.push('  messages:');
   for (const [k, n] of sortKeys(c.messageKind)) lines.push(`    ${String(n).padStart(6)}  ${k}`);

@@ -2,6 +2,7 @@
  * The nd_pfn info-block (fsdax `NVDIMM_PFN_INFO`, devdax `NVDIMM_DAX_INFO`):
  * its field table, decoder, encoder and the kernel's minor-version gating.
  */
+import { InvalidArgumentError } from './errors';
 import { copyBytes } from './bytes';
 import { BLOCK_SIZE, blockChecksum, verifyChecksum } from './fletcher64';
 import { SB_CHECKSUM_FIELD, SB_HEADER_FIELDS } from './sb-common';
@@ -117,6 +118,10 @@ export interface DecodedPfnBlock {
 
 /** Decode the first 4 KiB of `block` (the info-block itself, not the 8 KiB head). */
 export function decodePfnBlock(block: Uint8Array, readerPageSize = 4096): DecodedPfnBlock {
+  // A longer buffer is most likely a whole 8 KiB head, whose first 4 KiB are not the block.
+  if (block instanceof Uint8Array && block.byteLength > BLOCK_SIZE) {
+    throw new InvalidArgumentError(`an info-block is ${BLOCK_SIZE} bytes, got ${block.byteLength} (for an 8 KiB namespace head, decode blockOfHead(head))`);
+  }
   const fields = pfnCodec.decode(block);
   const computedChecksum = blockChecksum(block);
   return {

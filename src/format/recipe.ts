@@ -64,7 +64,28 @@ export function checkAlign(align: bigint): void {
 }
 
 /** Compute the fields of the block `params` describe. */
+const CHOICES: Record<string, readonly unknown[]> = {
+  mode: ['fsdax', 'devdax', undefined],
+  map: ['dev', 'mem', undefined],
+  meaning: ['legacy', 'map', 'ndctl', undefined],
+};
+
+/** Library boundary: a typed error for values the type system would have refused. */
+function validateParams(params: WriteParams): void {
+  if (params === null || typeof params !== 'object') throw new InvalidArgumentError('recipeFields needs a parameters object');
+  for (const [key, allowed] of Object.entries(CHOICES)) {
+    const v = (params as unknown as Record<string, unknown>)[key];
+    if (!allowed.includes(v)) throw new InvalidArgumentError(`invalid ${key} '${String(v)}' (expected ${allowed.filter((a) => a !== undefined).join(', ')})`);
+  }
+  for (const key of ['size', 'offset', 'align'] as const) {
+    const v: unknown = params[key];
+    if (v !== undefined && typeof v !== 'bigint') throw new InvalidArgumentError(`${key} must be a bigint, got ${typeof v}`);
+  }
+  if (typeof params.uuid !== 'string') throw new InvalidArgumentError(`uuid must be a string, got ${typeof params.uuid}`);
+}
+
 export function recipeFields(params: WriteParams): PfnFields {
+  validateParams(params);
   const meaning = params.meaning ?? 'legacy';
   const size = params.size;
   const start = params.offset ?? 0n;

@@ -16,6 +16,10 @@ export const NIL_UUID = '00000000-0000-0000-0000-000000000000';
 
 /** The canonical 8-4-4-4-12 text of the 16 bytes at `offset` (any bytes, not only RFC 4122 ones). */
 export function formatUuid(bytes: Uint8Array, offset = 0): string {
+  if (!(bytes instanceof Uint8Array)) throw new InvalidArgumentError('formatUuid needs a Uint8Array');
+  if (!Number.isInteger(offset) || offset < 0 || offset + 16 > bytes.byteLength) {
+    throw new InvalidArgumentError(`a uuid is 16 bytes: ${bytes.byteLength} bytes from offset ${offset} do not hold one`);
+  }
   let s = '';
   for (let i = 0; i < 16; i++) {
     if (i === 4 || i === 6 || i === 8 || i === 10) s += '-';

@@ -1,25 +1,32 @@
 /**
- * The backup record migrate writes before it touches a target: one small
- * self-describing text file of three lines,
+ * The backup record written before a target's info-block is replaced: one
+ * small self-describing file of three lines,
  *
- *   {"format":"nd-infoblock-backup","version":1,...}   JSON header
+ *   {"format":"nd-infoblock-backup","version":1,...}   JSON header (UTF-8)
  *   <base64 of the original 8 KiB head>
- *   crc32 0123abcd                                     over the two lines above (bytes, newlines included)
+ *   crc32 0123abcd                                     over the bytes of the two lines above
  *
- * Integers that can exceed 2^53 (sizes, addresses, inode numbers) are decimal
- * strings in the header so any JSON reader keeps them exact.
+ * The CRC-32 is over the file's bytes as written, so a record is checked
+ * exactly as it was sealed whatever the target's name is made of. The
+ * target path is kept twice: readable (`path`) and byte-exact
+ * (`path_base64`, for names that are not UTF-8). Integers that can exceed
+ * 2^53 (sizes, addresses, inode numbers) are decimal strings.
  */
 import * as CRC32 from 'crc-32';
 import { InfoblockError } from '../format/errors';
+import { BLOCK_SIZE } from '../format/fletcher64';
 import { HEAD_SIZE } from '../format/head';
 import { sameBytes } from '../format/pfn';
+import { pathText } from '../io/path';
 
 export const BACKUP_FORMAT = 'nd-infoblock-backup';
 export const BACKUP_VERSION = 1;
+/** No backup record is anywhere near this large: a bigger file is not one. */
+export const BACKUP_MAX_BYTES = 64 * 1024;
 
 export interface TargetIdentity {
-  /** realpath of the target when the backup was taken. */
-  path: string;
+  /** realpath of the target when the backup was taken, byte-exact. */
+  path: Buffer;
   size: bigint;
   dev: bigint;
   ino: bigint;
@@ -33,26 +40,35 @@ export interface BackupRecord {
   nsSize: bigint;
   /** ISO 8601. */
   created: string;
-  /** The migration the backup was taken for (informational). */
+  /** What the replacement was for (informational: a migrate's meanings, or the operation's name). */
   from: string;
   to: string;
   /** The original 8 KiB head (block at 4096). */
   head: Uint8Array;
-  /** CRC-32 of the 4 KiB block migrate intended to write (lets a rerun recognise it). */
+  /** CRC-32 of the 4 KiB block that was to be written (lets a rerun recognise it). */
   intendedCrc32: number;
+  /** The 4 KiB block that was to be written; absent in records of earlier versions. */
+  intended?: Uint8Array;
 }
 
-export const crc32 = (bytes: Uint8Array | string): number => (typeof bytes === 'string' ? CRC32.str(bytes) : CRC32.buf(bytes)) >>> 0;
+export const crc32 = (bytes: Uint8Array | string): number =>
+  (typeof bytes === 'string' ? CRC32.str(bytes) : CRC32.buf(bytes)) >>> 0;
 const hex8 = (n: number): string => n.toString(16).padStart(8, '0');
 
 const bad = (msg: string): InfoblockError => new InfoblockError('backup', msg);
 
-export function encodeBackup(r: BackupRecord): string {
+export function encodeBackup(r: BackupRecord): Buffer {
   if (r.head.byteLength !== HEAD_SIZE) throw new Error(`internal: backup head must be ${HEAD_SIZE} bytes`);
   const header = JSON.stringify({
     format: BACKUP_FORMAT,
     version: BACKUP_VERSION,
-    target: { path: r.target.path, size: r.target.size.toString(), dev: r.target.dev.toString(), ino: r.target.ino.toString() },
+    target: {
+      path: pathText(r.target.path),
+      path_base64: r.target.path.toString('base64'),
+      size: r.target.size.toString(),
+      dev: r.target.dev.toString(),
+      ino: r.target.ino.toString(),
+    },
     offset: r.offset.toString(),
     ns_base: r.nsBase.toString(),
     ns_size: r.nsSize.toString(),
@@ -61,9 +77,10 @@ export function encodeBackup(r: BackupRecord): string {
     to: r.to,
     head_bytes: HEAD_SIZE,
     intended_crc32: hex8(r.intendedCrc32),
+    ...(r.intended === undefined ? {} : { intended_base64: Buffer.from(r.intended).toString('base64') }),
   });
-  const body = `${header}\n${Buffer.from(r.head).toString('base64')}\n`;
-  return `${body}crc32 ${hex8(crc32(body))}\n`;
+  const body = Buffer.from(`${header}\n${Buffer.from(r.head).toString('base64')}\n`, 'utf8');
+  return Buffer.concat([body, Buffer.from(`crc32 ${hex8(crc32(body))}\n`, 'latin1')]);
 }
 
 function str(o: Record<string, unknown>, key: string): string {
@@ -78,30 +95,49 @@ function big(o: Record<string, unknown>, key: string): bigint {
   return BigInt(v);
 }
 
-/** Parse and verify a backup record; any damage is an InfoblockError 'backup'. */
-export function decodeBackup(text: string, name = 'backup'): BackupRecord {
-  const m = /^([^\n]*)\n([A-Za-z0-9+/=]*)\ncrc32 ([0-9a-f]{8})\n$/.exec(text);
+/** Split and check the three lines; returns the header object and the head. */
+function unseal(bytes: Buffer, name: string): { h: Record<string, unknown>; head: Uint8Array } {
+  // latin1 maps each byte to one character, so offsets in the text are byte offsets.
+  const m = /^([^\n]*)\n([A-Za-z0-9+/=]*)\ncrc32 ([0-9a-f]{8})\n$/.exec(bytes.toString('latin1'));
   if (m === null) throw bad(`${name} is not an nd-infoblock backup record (expected header, base64 head, crc32 lines)`);
   const [, headerLine = '', b64 = '', crcText = ''] = m;
-  const body = `${headerLine}\n${b64}\n`;
-  const computed = crc32(body);
-  if (computed !== parseInt(crcText, 16)) throw bad(`${name} is corrupt: CRC-32 ${hex8(computed)} does not match the recorded ${crcText}`);
+  const computed = crc32(bytes.subarray(0, headerLine.length + b64.length + 2));
+  if (computed !== parseInt(crcText, 16)) throw bad(`${name} is corrupt: CRC-32 ${hex8(computed)} does not match the ` +
+    `recorded ${crcText}`);
   let h: Record<string, unknown>;
   try {
-    const parsed: unknown = JSON.parse(headerLine);
+    const parsed: unknown = JSON.parse(bytes.subarray(0, headerLine.length).toString('utf8'));
     if (typeof parsed !== 'object' || parsed === null) throw new Error('not an object');
     h = parsed as Record<string, unknown>;
   } catch (e) {
     throw new InfoblockError('backup', `${name}: header is not JSON`, { cause: e });
   }
-  if (h.format !== BACKUP_FORMAT || h.version !== BACKUP_VERSION) throw bad(`${name}: unknown format ${String(h.format)} version ${String(h.version)}`);
-  const t = h.target as Record<string, unknown> | undefined;
-  if (typeof t !== 'object' || t === null) throw bad(`${name}: header has no target`);
+  if (h.format !== BACKUP_FORMAT || h.version !== BACKUP_VERSION) throw bad(`${name}: unknown format ` +
+    `${String(h.format)} version ${String(h.version)}`);
   const head = new Uint8Array(Buffer.from(b64, 'base64'));
   if (head.byteLength !== HEAD_SIZE) throw bad(`${name}: head is ${head.byteLength} bytes, expected ${HEAD_SIZE}`);
-  const crcField = str(h, 'intended_crc32');
+  return { h, head };
+}
+
+/** Parse and verify a backup record (the file's bytes); any damage is an InfoblockError 'backup'. */
+export function decodeBackup(data: Uint8Array | string, name = 'backup'): BackupRecord {
+  const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.from(data);
+  const { h, head } = unseal(bytes, name);
+  const t = h.target as Record<string, unknown> | undefined;
+  if (typeof t !== 'object' || t === null) throw bad(`${name}: header has no target`);
+  // path_base64 is byte-exact; records of earlier versions only have the UTF-8 path.
+  const exact = typeof t.path_base64 === 'string' ? Buffer.from(t.path_base64, 'base64') : Buffer.from(str(t, 'path'));
+  let intended: Uint8Array | undefined;
+  if (h.intended_base64 !== undefined) {
+    intended = new Uint8Array(Buffer.from(str(h, 'intended_base64'), 'base64'));
+    if (intended.byteLength !== BLOCK_SIZE) throw bad(`${name}: intended block is ${intended.byteLength} bytes, ` +
+      `expected ${BLOCK_SIZE}`);
+  }
+  const intendedCrc32 = parseInt(str(h, 'intended_crc32'), 16) >>> 0;
+  if (intended !== undefined && crc32(intended) !== intendedCrc32) throw bad(`${name}: intended block does not match ` +
+    `its CRC-32`);
   return {
-    target: { path: str(t, 'path'), size: big(t, 'size'), dev: big(t, 'dev'), ino: big(t, 'ino') },
+    target: { path: exact, size: big(t, 'size'), dev: big(t, 'dev'), ino: big(t, 'ino') },
     offset: big(h, 'offset'),
     nsBase: big(h, 'ns_base'),
     nsSize: big(h, 'ns_size'),
@@ -109,7 +145,8 @@ export function decodeBackup(text: string, name = 'backup'): BackupRecord {
     from: str(h, 'from'),
     to: str(h, 'to'),
     head,
-    intendedCrc32: parseInt(crcField, 16) >>> 0,
+    intendedCrc32,
+    ...(intended === undefined ? {} : { intended }),
   };
 }
 
@@ -120,6 +157,23 @@ export function sameBackup(a: BackupRecord, b: BackupRecord): boolean {
 
 /** A backup belongs to a target when the realpath or dev/ino match, and the size is the same. */
 export function belongsTo(r: BackupRecord, t: TargetIdentity): boolean {
-  const sameFile = r.target.path === t.path || (r.target.dev === t.dev && r.target.ino === t.ino);
+  const sameFile = r.target.path.equals(t.path) || (r.target.dev === t.dev && r.target.ino === t.ino);
   return sameFile && r.target.size === t.size;
+}
+
+/**
+ * Whether `block` (the 4 KiB now on the target) is one migrate or recover
+ * could have left there: the original, the intended block, or, when the
+ * record has the intended bytes, a torn mix of the two (every byte from one
+ * or the other, as an interrupted write leaves it).
+ */
+export function blockStateFor(r: BackupRecord, block: Uint8Array): 'original' | 'intended' | 'torn' | 'foreign' {
+  const original = r.head.subarray(HEAD_SIZE - BLOCK_SIZE);
+  if (sameBytes(block, original)) return 'original';
+  if (crc32(block) === r.intendedCrc32 && (r.intended === undefined || sameBytes(block, r.intended))) return 'intended';
+  if (r.intended === undefined) return 'foreign';
+  for (let i = 0; i < BLOCK_SIZE; i++) {
+    if (block[i] !== original[i] && block[i] !== r.intended[i]) return 'foreign';
+  }
+  return 'torn';
 }

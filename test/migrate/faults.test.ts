@@ -1,4 +1,4 @@
-// Crash safety: the built CLI is killed (SIGKILL, via INFOBLOCK_FAULT) at
+// Crash safety: the built CLI is killed (SIGKILL, via the fault hook of test/support/fault-cli.js) at
 // each step of the write protocol; the target must then hold the original
 // block, the migrated block, or a torn block that a rerun detects and
 // `restore` repairs. A stale lock from the killed process never blocks the
@@ -12,6 +12,7 @@ import { migrate } from '../../src/migrate/migrate';
 
 const ROOT = path.resolve(__dirname, '../..');
 const CLI = path.join(ROOT, 'dist/cli.js');
+const FAULT_CLI = path.join(ROOT, 'test/support/fault-cli.js');
 const M = 1n << 20n;
 const UUID = '6a7b8c9d-0000-4000-8000-0123456789ab';
 let dir: string;
@@ -37,10 +38,10 @@ interface Cli {
   stderr: string;
 }
 function cli(args: string[], fault?: string): Cli {
-  const env = { ...process.env };
-  delete env.INFOBLOCK_FAULT;
-  if (fault !== undefined) env.INFOBLOCK_FAULT = fault;
-  const r = spawnSync(process.execPath, [CLI, ...args], { env, encoding: 'utf8' });
+  // mid-write: half of the block is written, then the process dies.
+  const spec = { kill: fault, ...(fault === 'mid-write' ? { tear: 2048 } : {}) };
+  const argv = fault === undefined ? [CLI, ...args] : [FAULT_CLI, JSON.stringify(spec), ...args];
+  const r = spawnSync(process.execPath, argv, { encoding: 'utf8' });
   return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
 }
 

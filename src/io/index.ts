@@ -1,0 +1,31 @@
+/** The one home for bytes that touch a file or device: positioned exact I/O, durable writes, locks, stdio. */
+export { pathBytes, pathText, showPath, withSuffix, dirOf, baseOf, joinPath } from './path';
+export type { FilePath } from './path';
+export { ioError, reasonOf } from './errors';
+export {
+  MAX_POSITION,
+  kindOf,
+  checkRange,
+  openTarget,
+  closeQuietly,
+  majorMinor,
+  sizeOfFd,
+  targetSize,
+  identityOf,
+  readAt,
+  writeAt,
+  fsyncFd,
+  fsyncDir,
+  readExact,
+  readSmallFile,
+  checkRegularOrAbsent,
+  outputKind,
+} from './files';
+export type { FileKind, Identity, TargetAccess } from './files';
+export { writeFileDurably, verifyFile, tempPathFor } from './durable';
+export type { DurableOptions } from './durable';
+export { acquireLock, lockPathOf } from './lock';
+export type { Lock } from './lock';
+export { readFdRange, writeFdAll, StdoutClosed } from './stdio';
+export { FAULT_STEPS, noFaults } from './faults';
+export type { Faults, FaultStep } from './faults';

@@ -1,0 +1,340 @@
+/**
+ * replaceInfoBlock: the one crash-safe way to put a new 4 KiB info-block on
+ * an image file or block device, shared by migrate and by any other repair.
+ *
+ *   lock → read the 8 KiB head at `offset` → plan(oldHead) gives the new block
+ *   → backup record written complete, fsynced, re-read and compared
+ *   → ONE positioned 4 KiB write at offset + 4096 → fsync → read back, compare.
+ *
+ * The target is never created, truncated or written anywhere else; nothing
+ * touches it before the backup is known good. `restoreTarget` undoes it.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as nodePath from 'node:path';
+import { InfoblockError, InvalidArgumentError, IoError } from '../format/errors';
+import { BLOCK_SIZE } from '../format/fletcher64';
+import { HEAD_SIZE, INFOBLOCK_OFFSET } from '../format/head';
+import { sameBytes } from '../format/pfn';
+import { hex } from '../format/units';
+import { ioError, reasonOf } from '../io/errors';
+import {
+  checkRange,
+  checkRegularOrAbsent,
+  closeQuietly,
+  fsyncFd,
+  identityOf,
+  majorMinor,
+  openTarget,
+  readAt,
+  readSmallFile,
+  writeAt,
+  type Identity,
+} from '../io/files';
+import { verifyFile, writeFileDurably } from '../io/durable';
+import { noFaults, type Faults } from '../io/faults';
+import { acquireLock, type Lock } from '../io/lock';
+import { baseOf, pathText, showPath, withSuffix, type FilePath } from '../io/path';
+import { BACKUP_MAX_BYTES, belongsTo, crc32, decodeBackup, encodeBackup, sameBackup } from './backup';
+import type { BackupRecord } from './backup';
+
+export interface Label {
+  from: string;
+  to: string;
+}
+
+/** What `plan` sees besides the old head. */
+export interface ReplaceContext {
+  /** The record already at the backup path when it belongs to this target and offset, else null. */
+  backup: BackupRecord | null;
+  backupPath: FilePath;
+  target: Identity;
+}
+
+export interface ReplaceInfoBlockOptions {
+  /** Image file or block device (a Buffer for names that are not UTF-8). */
+  target: FilePath;
+  /** Where the namespace starts inside the target (the head is there; the block at offset + 4096). Default 0. */
+  offset?: bigint;
+  /** Backup record path; default `defaultBackupPath(target)`. */
+  backup?: FilePath;
+  /**
+   * Given the old 8 KiB head, return the new 4096-byte block, or null to
+   * leave the target alone (nothing written, no backup). Throw an
+   * InfoblockError to refuse. Called with the lock held (except dry runs).
+   */
+  plan(oldHead: Uint8Array, ctx: ReplaceContext): Uint8Array | null;
+  /** Recorded in the backup (informational): what the block was and becomes ('legacy' → 'map'). */
+  label?: Label | (() => Label);
+  nsBase?: bigint;
+  nsSize?: bigint;
+  /** Plan only: no lock, no backup, no write (the backup path is still checked). */
+  dryRun?: boolean;
+  /** Warnings worth telling the user (stale lock taken over, reused backup). */
+  warn?: (line: string) => void;
+  /** Test hook: see src/io/faults.ts. */
+  faults?: Faults;
+  /** Environment for the default backup directory of block devices (default process.env). */
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface ReplaceInfoBlockResult {
+  written: boolean;
+  backupPath: FilePath;
+  /** true when an identical backup was already there and kept. */
+  backupReused: boolean;
+  oldHead: Uint8Array;
+  oldBlock: Uint8Array;
+  /** The block plan returned (null: nothing to do). */
+  newBlock: Uint8Array | null;
+  /** Where the block is (offset + 4096). */
+  position: bigint;
+  lockTakenOverFrom: number | null;
+}
+
+/** Directory for backups of block devices: $XDG_STATE_HOME, else ~/.local/state, then nd-infoblock/backups. */
+export function backupStateDir(env: NodeJS.ProcessEnv = process.env): string {
+  const xdg = env.XDG_STATE_HOME;
+  const home = env.HOME !== undefined && env.HOME !== '' ? env.HOME : os.homedir();
+  const base = xdg !== undefined && nodePath.isAbsolute(xdg) ? xdg : nodePath.join(home, '.local', 'state');
+  return nodePath.join(base, 'nd-infoblock', 'backups');
+}
+
+/**
+ * The default backup path: `TARGET.infoblock-backup` beside an image file;
+ * for a block device (whose directory, /dev, lives in RAM) a file named by
+ * the device and its major:minor in `backupStateDir()`.
+ */
+export function defaultBackupPath(
+  target: FilePath,
+  id?: Pick<Identity, 'kind' | 'rdev' | 'path'>,
+  env: NodeJS.ProcessEnv = process.env,
+): FilePath {
+  if (id?.kind !== 'block device') return withSuffix(target, '.infoblock-backup');
+  const [maj, min] = majorMinor(id.rdev);
+  const name = pathText(baseOf(id.path)).replace(/[^A-Za-z0-9._-]/g, '_');
+  return nodePath.join(backupStateDir(env), `${name}-${maj}:${min}.infoblock-backup`);
+}
+
+export function validateOffset(offset: unknown, what = 'offset'): bigint {
+  if (typeof offset !== 'bigint') throw new InvalidArgumentError(`${what} must be a bigint, got ${typeof offset}`);
+  if (offset < 0n) throw new InvalidArgumentError(`${what} ${offset} is negative`);
+  return offset;
+}
+
+/** Read the record at `path` if there is one; a file there that is not a record is an error. */
+export function readBackupIfAny(path: FilePath): BackupRecord | null {
+  if (!checkRegularOrAbsent(path, 'backup')) return null;
+  return readBackup(path);
+}
+
+export function readBackup(path: FilePath): BackupRecord {
+  return decodeBackup(readSmallFile(path, BACKUP_MAX_BYTES, 'backup'), `backup ${showPath(path)}`);
+}
+
+interface Prepared {
+  fd: number;
+  id: Identity;
+  head: Buffer;
+  backupPath: FilePath;
+  existing: BackupRecord | null;
+  existingError: InfoblockError | null;
+}
+
+function ensureBackupDir(path: FilePath, explicit: boolean): void {
+  if (explicit || typeof path !== 'string') return;
+  try {
+    fs.mkdirSync(nodePath.dirname(path), { recursive: true, mode: 0o700 });
+  } catch (e) {
+    throw ioError('create the backup directory for', path, e, 'pass --backup FILE on a persistent file system');
+  }
+}
+
+/** Open, identify, size-check and read the head; look at the backup path. */
+function prepare(o: ReplaceInfoBlockOptions, offset: bigint, write: boolean): Prepared {
+  const fd = openTarget(o.target, write ? 'write' : 'read');
+  try {
+    const id = identityOf(o.target, fd);
+    checkRange(o.target, offset, HEAD_SIZE);
+    if (id.size < offset + BigInt(HEAD_SIZE)) {
+      throw new IoError(`${showPath(o.target)} is too short: ${id.size} bytes, the 8 KiB head needs ` +
+        `${offset + BigInt(HEAD_SIZE)} (offset ${offset})`);
+    }
+    const backupPath = o.backup ?? defaultBackupPath(o.target, id, o.env);
+    let existing: BackupRecord | null = null;
+    let existingError: InfoblockError | null = null;
+    try {
+      existing = readBackupIfAny(backupPath);
+    } catch (e) {
+      if (!(e instanceof InfoblockError) || e.code !== 'backup') throw e; // not a regular file, unreadable: stop here
+      existingError = e;
+    }
+    const head = readAt(fd, o.target, offset, HEAD_SIZE);
+    return { fd, id, head, backupPath, existing, existingError };
+  } catch (e) {
+    closeQuietly(fd);
+    throw e;
+  }
+}
+
+function context(p: Prepared, offset: bigint): ReplaceContext {
+  const ours = p.existing !== null && belongsTo(p.existing, p.id) && p.existing.offset === offset ? p.existing : null;
+  return { backup: ours, backupPath: p.backupPath, target: p.id };
+}
+
+function checkPlanned(block: Uint8Array): Uint8Array {
+  if (!(block instanceof Uint8Array) || block.byteLength !== BLOCK_SIZE) {
+    throw new InvalidArgumentError(`plan must return a ${BLOCK_SIZE}-byte block or null`);
+  }
+  return block;
+}
+
+/** Step 2: the backup, complete and checked, or an identical one reused. Returns whether it was reused. */
+function backupStep(o: ReplaceInfoBlockOptions, p: Prepared, record: BackupRecord): boolean {
+  const where = `nothing was written to ${showPath(o.target)}, it still holds the original block`;
+  if (p.existingError !== null) {
+    throw new InfoblockError('backup', `a backup already exists at ${showPath(p.backupPath)} but is not a valid ` +
+      `backup record (${p.existingError.message}); ${where}: move it away or pass --backup ` +
+      `FILE`, { cause: p.existingError });
+  }
+  if (p.existing !== null) {
+    if (!sameBackup(p.existing, record)) {
+      throw new InfoblockError('backup', `a different backup already exists at ${showPath(p.backupPath)} (taken ` +
+        `${p.existing.created}); refusing to overwrite it; ${where}: move it away or pass --backup FILE`);
+    }
+    o.warn?.(`reusing the identical backup ${showPath(p.backupPath)} taken ${p.existing.created}`);
+    return true;
+  }
+  ensureBackupDir(p.backupPath, o.backup !== undefined);
+  const bytes = encodeBackup(record);
+  try {
+    writeFileDurably(p.backupPath, bytes, { faults: o.faults ?? noFaults });
+    verifyFile(p.backupPath, bytes);
+    if (!sameBackup(readBackup(p.backupPath), record)) throw new IoError(`${showPath(p.backupPath)} does not decode ` +
+      `to the record written`);
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    throw new IoError(`the backup could not be written completely: ${msg}; ${where}`, { cause: e });
+  }
+  return false;
+}
+
+export function shellWord(p: FilePath): string {
+  const text = pathText(p);
+  if (/^[A-Za-z0-9_./:@%+=,-]+$/.test(text)) return text;
+  if (typeof p === 'string' && !/[\x00-\x1f\x7f]/.test(p)) return `'${p.replace(/'/g, `'\\''`)}'`;
+  return `$'${text}'`;
+}
+
+export function restoreCommand(target: FilePath, backup: FilePath, offset: bigint): string {
+  return `infoblock restore ${shellWord(target)} --backup ` +
+    `${shellWord(backup)}${offset === 0n ? '' : ` --offset ${offset}`}`;
+}
+
+/** Steps 3-4: one positioned write (torn on request of the fault hook), fsync, read back. */
+function writeStep(o: ReplaceInfoBlockOptions, p: Prepared, block: Uint8Array, position: bigint, offset: bigint): void {
+  const faults = o.faults ?? noFaults;
+  const undo = `the original is in ${showPath(p.backupPath)}: run ` +
+    `\`${restoreCommand(o.target, p.backupPath, offset)}\``;
+  try {
+    const tear = faults.tear?.();
+    if (tear !== undefined) {
+      writeAt(p.fd, o.target, block.subarray(0, tear), position);
+      faults.at('mid-write');
+    }
+    writeAt(p.fd, o.target, block, position);
+    faults.at('after-write');
+    fsyncFd(p.fd, o.target);
+    faults.at('after-fsync');
+  } catch (e) {
+    const why = e instanceof IoError ? e.message : reasonOf(e).reason;
+    throw new IoError(`writing the new info-block at ${hex(position)} failed, it may be partly written (${why}); ` +
+      `${undo}`, { cause: e });
+  }
+  let back: Uint8Array;
+  try {
+    back = readAt(p.fd, o.target, position, BLOCK_SIZE);
+  } catch (e) {
+    throw new IoError(`the new block was written but could not be read back (${(e as Error).message}); check it, or ` +
+      `${undo}`, { cause: e });
+  }
+  if (!sameBytes(back, block)) throw new IoError(`verification failed: the block read back from ` +
+    `${showPath(o.target)} at ${hex(position)} is not what was written; ${undo}`);
+  faults.at('after-verify');
+}
+
+export interface LockUser {
+  warn?: (line: string) => void;
+  faults?: Faults;
+}
+
+export function withLock<T>(target: FilePath, o: LockUser, f: (lock: Lock) => T): T {
+  const lock = acquireLock(target, o.faults ?? noFaults);
+  if (lock.tookOverFrom !== null) {
+    o.warn?.(`took over the stale lock ${showPath(lock.path)} left by process ${lock.tookOverFrom}, which is no ` +
+      `longer running (an earlier migrate or restore was interrupted)`);
+  }
+  try {
+    o.faults?.at('after-lock');
+    const r = f(lock);
+    o.faults?.at('before-release');
+    return r;
+  } finally {
+    lock.release();
+  }
+}
+
+function record(o: ReplaceInfoBlockOptions, p: Prepared, offset: bigint, block: Uint8Array): BackupRecord {
+  const label = typeof o.label === 'function' ? o.label() : o.label;
+  return {
+    target: { path: p.id.path, size: p.id.size, dev: p.id.dev, ino: p.id.ino },
+    offset,
+    nsBase: o.nsBase ?? 0n,
+    nsSize: o.nsSize ?? p.id.size - offset,
+    created: new Date().toISOString(),
+    from: label?.from ?? 'original',
+    to: label?.to ?? 'replaced',
+    head: Uint8Array.from(p.head),
+    intendedCrc32: crc32(block),
+    intended: Uint8Array.from(block),
+  };
+}
+
+/** Replace the info-block of `target` crash-safely; see the file header. */
+export function replaceInfoBlock(o: ReplaceInfoBlockOptions): ReplaceInfoBlockResult {
+  const offset = validateOffset(o.offset ?? 0n);
+  if (typeof o.plan !== 'function') throw new InvalidArgumentError('replaceInfoBlock needs a plan(oldHead) function');
+  if (o.backup !== undefined) checkRegularOrAbsent(o.backup, 'backup');
+  const position = offset + BigInt(INFOBLOCK_OFFSET);
+  const run = (lock: Lock | null): ReplaceInfoBlockResult => {
+    const p = prepare(o, offset, lock !== null);
+    try {
+      o.faults?.at('after-read');
+      const planned = o.plan(Uint8Array.from(p.head), context(p, offset));
+      const block = planned === null ? null : checkPlanned(planned);
+      const res: ReplaceInfoBlockResult = {
+        written: false,
+        backupPath: p.backupPath,
+        backupReused: false,
+        oldHead: Uint8Array.from(p.head),
+        oldBlock: Uint8Array.from(p.head.subarray(INFOBLOCK_OFFSET)),
+        newBlock: block === null ? null : Uint8Array.from(block),
+        position,
+        lockTakenOverFrom: lock?.tookOverFrom ?? null,
+      };
+      if (block === null || lock === null) return res;
+      res.backupReused = backupStep(o, p, record(o, p, offset, block));
+      o.faults?.at('after-backup');
+      writeStep(o, p, block, position, offset);
+      res.written = true;
+      return res;
+    } finally {
+      closeQuietly(p.fd);
+    }
+  };
+  if (o.dryRun === true) return run(null);
+  // Open once before locking, so a target we may not write (or a FIFO) is
+  // reported as such rather than as a lock that cannot be created.
+  closeQuietly(openTarget(o.target, 'write'));
+  return withLock(o.target, o, run);
+}
