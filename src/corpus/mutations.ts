@@ -334,6 +334,19 @@ export const FAMILIES: readonly Family[] = [
       ]),
   },
   {
+    // Mode PMEM with little room before the data: a whole 128 MiB section's
+    // memmap (2 MiB) does not fit in the altmap, and the probe fails with -ENOMEM.
+    id: 'memmap-room',
+    aims: ['S4'],
+    make: (c) =>
+      c.size < 256n << 20n
+        ? null
+        : pickChoice(c, 'sig=pfn,mode=pmem,align=4K', [
+            ['dataoff=12K', { signature: PFN_SIGNATURE.slice(), mode: 2, align: 4096, dataoff: dataoffFor(c, 12288n) }],
+            ['dataoff=2M', { signature: PFN_SIGNATURE.slice(), mode: 2, align: 4096, dataoff: dataoffFor(c, SZ_2M) }],
+          ]),
+  },
+  {
     id: 'npfns',
     aims: ['S2'],
     make: (c) => {

@@ -1,0 +1,67 @@
+/**
+ * Upgrade hazards: one head judged by several kernels side by side. Every
+ * difference between two kernels next to each other in version order is a
+ * hazard: a claim that a newer kernel refuses or leaves raw, a claim an
+ * older kernel refuses (a downgrade or an older host), a claim whose data
+ * start or size moves, or a refusal whose errno differs.
+ */
+import { hex } from '../format/units';
+import { checkHead, type CheckOptions, type Verdict } from './check';
+import { compareSeries, resolveKernels, type ResolvedKernel } from './versions';
+
+export interface KernelHazard {
+  kind: 'refused-by-newer' | 'refused-by-older' | 'data-moved' | 'outcome-differs';
+  from: string;
+  to: string;
+  message: string;
+}
+
+export interface KernelsReport {
+  kernels: string[];
+  verdicts: Record<string, Verdict>;
+  hazards: KernelHazard[];
+  /** Every listed kernel claims the namespace with the same data start and size. */
+  agree: boolean;
+}
+
+const where = (v: Verdict): string =>
+  v.outcome === 'claimed'
+    ? `claimed${v.data_start === null ? '' : ` at ${hex(v.data_start)} (${hex(v.data_size ?? 0n)} bytes)`}`
+    : v.outcome === 'refused'
+      ? `refused${v.errno === null ? '' : ` (-${v.errno})`}${v.message === null ? '' : ` "${v.message}"`}`
+      : `raw${v.errno === null ? '' : ` (validation -${v.errno} falls back to raw)`}`;
+
+function pairHazard(a: ResolvedKernel, va: Verdict, b: ResolvedKernel, vb: Verdict): KernelHazard | null {
+  const base = { from: a.id, to: b.id };
+  if (va.outcome === 'claimed' && vb.outcome === 'claimed') {
+    if (va.data_start === vb.data_start && va.data_size === vb.data_size) return null;
+    return { ...base, kind: 'data-moved', message: `${a.id} ${where(va)} but ${b.id} ${where(vb)}: the data moves on upgrade` };
+  }
+  if (va.outcome === 'claimed') return { ...base, kind: 'refused-by-newer', message: `${a.id} ${where(va)}; ${b.id} ${where(vb)}: upgrading loses the device` };
+  if (vb.outcome === 'claimed') return { ...base, kind: 'refused-by-older', message: `${b.id} ${where(vb)}; ${a.id} ${where(va)}: an older kernel (or a downgrade) loses the device` };
+  if (va.outcome === vb.outcome && va.errno === vb.errno) return null;
+  return { ...base, kind: 'outcome-differs', message: `${a.id} ${where(va)}; ${b.id} ${where(vb)}` };
+}
+
+/** Order: kernel versions oldest first, the map convention last. */
+function ordered(ks: ResolvedKernel[]): ResolvedKernel[] {
+  return [...ks].sort((x, y) => (x.mapConvention !== y.mapConvention ? (x.mapConvention ? 1 : -1) : compareSeries(x.version, y.version)));
+}
+
+/** Judge `head` under every kernel of `spec` ('all', or a comma list). */
+export function checkKernels(head: Uint8Array, o: Omit<CheckOptions, 'kernel'>, spec: string | readonly ResolvedKernel[]): KernelsReport {
+  const ks = ordered(typeof spec === 'string' ? resolveKernels(spec) : [...spec]);
+  const verdicts: Record<string, Verdict> = {};
+  for (const k of ks) verdicts[k.id] = checkHead(head, { ...o, kernel: k.id, hazards: false });
+  const hazards: KernelHazard[] = [];
+  for (let i = 0; i + 1 < ks.length; i++) {
+    const a = ks[i] as ResolvedKernel;
+    const b = ks[i + 1] as ResolvedKernel;
+    const h = pairHazard(a, verdicts[a.id] as Verdict, b, verdicts[b.id] as Verdict);
+    if (h !== null) hazards.push(h);
+  }
+  const vs = Object.values(verdicts);
+  const first = vs[0];
+  const agree = first !== undefined && vs.every((v) => v.outcome === 'claimed' && v.data_start === first.data_start && v.data_size === first.data_size);
+  return { kernels: ks.map((k) => k.id), verdicts, hazards, agree };
+}
