@@ -38,7 +38,10 @@ function pairHazard(a: ResolvedKernel, va: Verdict, b: ResolvedKernel, vb: Verdi
     return { ...base, kind: 'data-moved', message: `${a.id} ${where(va)} but ${b.id} ${where(vb)}: the data moves on upgrade` };
   }
   if (va.outcome === 'claimed') return { ...base, kind: 'refused-by-newer', message: `${a.id} ${where(va)}; ${b.id} ${where(vb)}: upgrading loses the device` };
-  if (vb.outcome === 'claimed') return { ...base, kind: 'refused-by-older', message: `${b.id} ${where(vb)}; ${a.id} ${where(va)}: an older kernel (or a downgrade) loses the device` };
+  if (vb.outcome === 'claimed') {
+    const who = b.mapConvention ? 'every kernel without the map convention' : 'an older kernel (or a downgrade)';
+    return { ...base, kind: 'refused-by-older', message: `${b.id} ${where(vb)}; ${a.id} ${where(va)}: ${who} loses the device` };
+  }
   if (va.outcome === vb.outcome && va.errno === vb.errno) return null;
   return { ...base, kind: 'outcome-differs', message: `${a.id} ${where(va)}; ${b.id} ${where(vb)}` };
 }
