@@ -62,7 +62,7 @@ function placement(c: MatrixCase, o: Observed): { nsBase: bigint; nsName?: strin
  * case, so a new one fails the test until someone looks at it.
  */
 const BOOT_FAILURE = /IO-APIC \+ timer doesn't work/;
-const KNOWN_BOOT_FAILURES: Record<string, readonly string[]> = { '7.2': ['R15-wrap-devdax-mem'] };
+const KNOWN_BOOT_FAILURES: Record<string, readonly string[]> = {};
 const bootFailed = (o: Observed): boolean => o.outcome === 'crashed' && o.messages.some((m) => BOOT_FAILURE.test(m));
 
 const crashHeadline = (m: string): string => m.replace(/^kernel crash(ed)?: /, '').replace(/ (for address|at|\().*$/, '');
