@@ -320,7 +320,12 @@ export const FAMILIES: readonly Family[] = [
       const sp = startPadOf(c.f);
       const off = c.size - sp - SZ_2M + SZ_4K;
       if (off <= 8192n || off >= c.size) return null;
-      return pickChoice(c, 'align=4K,end_trunc=2M', [['dataoff=end+4K', { align: 4096, endTrunc: Number(SZ_2M), dataoff: dataoffFor(c, off) }]]);
+      // Where rule 15 exists it is u64 arithmetic: start_pad + end_trunc > size
+      // wraps the room and passes, and the negative area reaches setup too.
+      const sp2 = sp + SZ_2M;
+      const et2 = c.size + (c.base % SZ_2M);
+      const wrap: Choice = ['start_pad+=2M,end_trunc>size', { align: 4096, startPad: Number(sp2), endTrunc: Number(et2), dataoff: c.meaning === 'map' ? sp2 + SZ_2M : SZ_2M }];
+      return pickChoice(c, 'align=4K', [['end_trunc=2M,dataoff=end+4K', { align: 4096, endTrunc: Number(SZ_2M), dataoff: dataoffFor(c, off) }], ...(fitsU32(sp2) && fitsU32(et2) ? [wrap] : [])]);
     },
   },
   {
