@@ -35,12 +35,17 @@ function pairHazard(a: ResolvedKernel, va: Verdict, b: ResolvedKernel, vb: Verdi
   const base = { from: a.id, to: b.id };
   if (va.outcome === 'claimed' && vb.outcome === 'claimed') {
     if (va.data_start === vb.data_start && va.data_size === vb.data_size) return null;
-    return { ...base, kind: 'data-moved', message: `${a.id} ${where(va)} but ${b.id} ${where(vb)}: the data moves on upgrade` };
+    const message = `${a.id} ${where(va)} but ${b.id} ${where(vb)}: the data moves on upgrade`;
+    return { ...base, kind: 'data-moved', message };
   }
-  if (va.outcome === 'claimed') return { ...base, kind: 'refused-by-newer', message: `${a.id} ${where(va)}; ${b.id} ${where(vb)}: upgrading loses the device` };
+  if (va.outcome === 'claimed') {
+    const message = `${a.id} ${where(va)}; ${b.id} ${where(vb)}: upgrading loses the device`;
+    return { ...base, kind: 'refused-by-newer', message };
+  }
   if (vb.outcome === 'claimed') {
     const who = b.mapConvention ? 'every kernel without the map convention' : 'an older kernel (or a downgrade)';
-    return { ...base, kind: 'refused-by-older', message: `${b.id} ${where(vb)}; ${a.id} ${where(va)}: ${who} loses the device` };
+    const message = `${b.id} ${where(vb)}; ${a.id} ${where(va)}: ${who} loses the device`;
+    return { ...base, kind: 'refused-by-older', message };
   }
   if (va.outcome === vb.outcome && va.errno === vb.errno) return null;
   return { ...base, kind: 'outcome-differs', message: `${a.id} ${where(va)}; ${b.id} ${where(vb)}` };
@@ -48,11 +53,16 @@ function pairHazard(a: ResolvedKernel, va: Verdict, b: ResolvedKernel, vb: Verdi
 
 /** Order: kernel versions oldest first, the map convention last. */
 function ordered(ks: ResolvedKernel[]): ResolvedKernel[] {
-  return [...ks].sort((x, y) => (x.mapConvention !== y.mapConvention ? (x.mapConvention ? 1 : -1) : compareSeries(x.version, y.version)));
+  const key = (k: ResolvedKernel): number => (k.mapConvention ? 1 : 0);
+  return [...ks].sort((x, y) => key(x) - key(y) || compareSeries(x.version, y.version));
 }
 
 /** Judge `head` under every kernel of `spec` ('all', or a comma list). */
-export function checkKernels(head: Uint8Array, o: Omit<CheckOptions, 'kernel'>, spec: string | readonly ResolvedKernel[]): KernelsReport {
+export function checkKernels(
+  head: Uint8Array,
+  o: Omit<CheckOptions, 'kernel'>,
+  spec: string | readonly ResolvedKernel[],
+): KernelsReport {
   const ks = ordered(typeof spec === 'string' ? resolveKernels(spec) : [...spec]);
   const verdicts: Record<string, Verdict> = {};
   for (const k of ks) verdicts[k.id] = checkHead(head, { ...o, kernel: k.id, hazards: false });
@@ -65,6 +75,7 @@ export function checkKernels(head: Uint8Array, o: Omit<CheckOptions, 'kernel'>, 
   }
   const vs = Object.values(verdicts);
   const first = vs[0];
-  const agree = first !== undefined && vs.every((v) => v.outcome === 'claimed' && v.data_start === first.data_start && v.data_size === first.data_size);
+  const same = (v: Verdict): boolean => v.data_start === first?.data_start && v.data_size === first?.data_size;
+  const agree = first !== undefined && vs.every((v) => v.outcome === 'claimed' && same(v));
   return { kernels: ks.map((k) => k.id), verdicts, hazards, agree };
 }

@@ -33,16 +33,26 @@ export interface ArchParams {
 
 const K = 1024n;
 const M = K * K;
+const G = K * M;
+const PPC64_HASH: ArchParams = { name: 'ppc64-hash', pageSize: 64n * K, compatAlign: 16n * M, daxAlignments: [64n * K, 16n * M], defaultAlign: 16n * M };
 export const ARCHES: Record<Arch, ArchParams> = {
-  x86_64: { name: 'x86_64', pageSize: 4n * K, compatAlign: 2n * M, daxAlignments: [4n * K, 2n * M, 1024n * M], defaultAlign: 2n * M },
-  'ppc64-hash': { name: 'ppc64-hash', pageSize: 64n * K, compatAlign: 16n * M, daxAlignments: [64n * K, 16n * M], defaultAlign: 16n * M },
-  'ppc64-radix': { name: 'ppc64-radix', pageSize: 64n * K, compatAlign: 2n * M, daxAlignments: [64n * K, 2n * M, 1024n * M], defaultAlign: 2n * M },
-  ppc64: { name: 'ppc64-hash', pageSize: 64n * K, compatAlign: 16n * M, daxAlignments: [64n * K, 16n * M], defaultAlign: 16n * M },
+  x86_64: { name: 'x86_64', pageSize: 4n * K, compatAlign: 2n * M, daxAlignments: [4n * K, 2n * M, G], defaultAlign: 2n * M },
+  'ppc64-hash': PPC64_HASH,
+  'ppc64-radix': {
+    name: 'ppc64-radix',
+    pageSize: 64n * K,
+    compatAlign: 2n * M,
+    daxAlignments: [64n * K, 2n * M, G],
+    defaultAlign: 2n * M,
+  },
+  ppc64: PPC64_HASH,
 };
 
 export function archParams(a: string | undefined): ArchParams {
   const name = a ?? 'x86_64';
-  if (!(ARCH_NAMES as readonly string[]).includes(name)) throw new InvalidArgumentError(`unknown arch '${name}' (expected ${ARCH_NAMES.join(', ')}; ppc64 = ppc64-hash)`);
+  if (!(ARCH_NAMES as readonly string[]).includes(name)) {
+    throw new InvalidArgumentError(`unknown arch '${name}' (expected ${ARCH_NAMES.join(', ')}; ppc64 = ppc64-hash)`);
+  }
   return ARCHES[name as Arch];
 }
 
@@ -58,7 +68,10 @@ export interface ProfileRule {
   test: Predicate;
 }
 
-const onFailOf = (e: Era): ProfileRule['onFail'] => (e.effect === 'raw' ? 'raw' : e.effect === 'info' ? 'info' : 'refused');
+const onFailOf = (e: Era): ProfileRule['onFail'] => {
+  if (e.effect === 'raw' || e.effect === 'info') return e.effect;
+  return 'refused';
+};
 
 export interface KernelProfile {
   id: string;
@@ -81,14 +94,16 @@ function rulesFor(version: string, mapConvention: boolean): ProfileRule[] {
   for (const r of checks) {
     const e = eraOf(r.id, version);
     if (e.effect === 'absent' || r.test === undefined) continue;
-    out.push({ id: r.id, name: r.name, stage: r.stage as ProfileRule['stage'], era: e, onFail: onFailOf(e), errno: e.errno, test: r.test });
+    const stage = r.stage as ProfileRule['stage'];
+    out.push({ id: r.id, name: r.name, stage, era: e, onFail: onFailOf(e), errno: e.errno, test: r.test });
   }
   if (mapConvention) {
     for (const r of RULE_TABLE.filter((x) => x.stage === 'convention')) {
       if (r.test === undefined) continue;
       const at = out.findIndex((x) => x.id === CONVENTION_AFTER[r.id]) + 1;
       const e: Era = { from: version, to: null, effect: 'fail', errno: 95, message: null, note: 'map convention' };
-      out.splice(at, 0, { id: r.id, name: r.name, stage: 'convention', era: e, onFail: 'refused', errno: e.errno, test: r.test });
+      const rule: ProfileRule = { id: r.id, name: r.name, stage: 'convention', era: e, onFail: 'refused', errno: e.errno, test: r.test };
+      out.splice(at, 0, rule);
     }
   }
   return out;
@@ -105,7 +120,8 @@ export function profileOf(k: ResolvedKernel): KernelProfile {
     id: k.id,
     version: k.version,
     description: k.mapConvention
-      ? 'the map convention (this project): major 2 = map meaning (data at base + dataoff), majors above 2 refused; otherwise the newest kernel'
+      ? 'the map convention (this project): major 2 = map meaning (data at base + dataoff), ' +
+        'majors above 2 refused; otherwise the newest kernel'
       : `Linux ${k.version}: ${rules.map((r) => r.id).join(', ')}${k.observed ? '' : ' (interpolated from source, not observed)'}`,
     mapConvention: k.mapConvention,
     observed: k.observed,

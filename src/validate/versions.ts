@@ -40,7 +40,9 @@ export interface ResolvedKernel {
   observed: boolean;
 }
 
-export const KERNEL_FORMS = `a kernel version ${OLDEST_KERNEL}..${NEWEST_KERNEL} (X.Y or X.Y.Z, optionally as linux-X.Y), linux-latest, linux-4.x or map`;
+export const KERNEL_FORMS =
+  `a kernel version ${OLDEST_KERNEL}..${NEWEST_KERNEL} (X.Y or X.Y.Z, optionally as linux-X.Y), ` +
+  'linux-latest, linux-4.x or map';
 
 export function parseVersion(s: string): KernelVersion {
   const m = /^(\d{1,3})\.(\d{1,3})$/.exec(s);
@@ -66,7 +68,9 @@ function unknown(spec: string, why: string): InvalidArgumentError {
 
 /** One `--kernel` value to a profile; bad or unknown values are InvalidArgumentError (code 'invalid-argument'). */
 export function resolveKernel(spec: string): ResolvedKernel {
-  if (typeof spec !== 'string') throw new InvalidArgumentError(`kernel must be a string, got ${typeof spec}: use ${KERNEL_FORMS}`);
+  if (typeof spec !== 'string') {
+    throw new InvalidArgumentError(`kernel must be a string, got ${typeof spec}: use ${KERNEL_FORMS}`);
+  }
   const s = spec.trim().toLowerCase();
   if (s === 'map') return { id: 'map', version: NEWEST_KERNEL, mapConvention: true, observed: false };
   if (s === 'linux-latest' || s === 'latest') return named(NEWEST_KERNEL);
@@ -75,7 +79,9 @@ export function resolveKernel(spec: string): ResolvedKernel {
   if (m === null) throw unknown(spec, 'not a version');
   const series = `${Number(m[1])}.${Number(m[2])}`;
   if (!KNOWN_SERIES.includes(series)) {
-    const why = compareSeries(series, OLDEST_KERNEL) < 0 ? `older than ${OLDEST_KERNEL}` : compareSeries(series, NEWEST_KERNEL) > 0 ? `newer than ${NEWEST_KERNEL}, the newest known` : 'no such release';
+    let why = 'no such release';
+    if (compareSeries(series, OLDEST_KERNEL) < 0) why = `older than ${OLDEST_KERNEL}`;
+    else if (compareSeries(series, NEWEST_KERNEL) > 0) why = `newer than ${NEWEST_KERNEL}, the newest known`;
     throw unknown(spec, why);
   }
   return named(series);
@@ -90,7 +96,9 @@ function named(series: string): ResolvedKernel {
  * kernels. Duplicates (e.g. 6.1 and linux-6.1) are kept once, in the given order.
  */
 export function resolveKernels(spec: string): ResolvedKernel[] {
-  if (typeof spec !== 'string' || spec.trim() === '') throw new InvalidArgumentError(`empty kernel list: use 'all' or a comma-separated list of ${KERNEL_FORMS}`);
+  if (typeof spec !== 'string' || spec.trim() === '') {
+    throw new InvalidArgumentError(`empty kernel list: use 'all' or a comma-separated list of ${KERNEL_FORMS}`);
+  }
   const parts = spec.trim().toLowerCase() === 'all' ? [...BOOTED_KERNELS] : spec.split(',').map((p) => p.trim());
   const out: ResolvedKernel[] = [];
   for (const p of parts) {
