@@ -8,9 +8,11 @@ import { HEAD_SIZE } from '../format/head';
 import { toJson } from '../format/json';
 import { isUuid } from '../format/uuid';
 import { checkHead, type CheckOptions, type Verdict } from '../validate/check';
-import { renderVerdict } from '../validate/render';
+import { renderKernels, renderVerdict } from '../validate/render';
+import { checkKernels } from '../validate/kernels';
+import { KERNEL_FORMS, resolveKernel, resolveKernels } from '../validate/versions';
 import { explainLayout, layoutAscii, layoutSvg } from '../validate/explain';
-import { ARCHES, PROFILE_IDS, isProfileId, type Arch } from '../validate/profiles';
+import { ARCH_NAMES, type Arch } from '../validate/profiles';
 import { ExitCode } from './exit-code';
 import { checkRegularOrAbsent, readExact, targetSize } from '../io/files';
 import { writeFileDurably } from '../io/durable';
@@ -32,7 +34,7 @@ export interface NamespaceOpts {
 export function loadNamespace(file: string, o: NamespaceOpts): { head: Uint8Array; opts: CheckOptions; baseGiven: boolean } {
   const offset = o.offset === undefined ? 0n : parsePosition(o.offset, 'offset');
   const nsBase = o.nsBase === undefined ? 0n : parsePosition(o.nsBase, 'namespace base');
-  if (!isProfileId(o.kernel)) throw new InvalidArgumentError(`unknown kernel profile '${o.kernel}' (expected ${PROFILE_IDS.join(', ')})`);
+  resolveKernel(o.kernel); // an unknown or malformed kernel is one clear line, before any I/O
   if (o.parentUuid !== undefined && !isUuid(o.parentUuid)) throw new InvalidArgumentError(`invalid uuid '${o.parentUuid}'`);
   const fileSize = targetSize(file);
   let nsSize: bigint;
@@ -59,8 +61,8 @@ export function addNamespaceOptions(cmd: Command): Command {
     .option('--offset <BYTES>', 'where the namespace starts inside FILE (default 0)')
     .option('--ns-base <ADDR>', 'physical address of the namespace (default 0, an aligned base)')
     .option('--ns-size <BYTES>', 'namespace size (default: file size minus --offset)')
-    .option('--kernel <PROFILE>', `kernel profile: ${PROFILE_IDS.join(', ')}`, 'linux-6.1')
-    .option('--arch <ARCH>', 'x86_64 (4K pages, 2M compat align) or ppc64 (64K pages, 16M)', choiceArg('arch', Object.keys(ARCHES) as Arch[]), 'x86_64')
+    .option('--kernel <KERNEL>', `kernel: ${KERNEL_FORMS}`, 'linux-6.1')
+    .option('--arch <ARCH>', 'x86_64 (4K pages, 2M compat align), ppc64-hash (64K, 16M), ppc64-radix (64K, 2M); ppc64 = ppc64-hash', choiceArg('arch', ARCH_NAMES), 'x86_64')
     .option('--parent-uuid <UUID>', 'the namespace uuid (default all-zero: label-less)')
     .option('--expect <KIND>', 'which personality probes: pfn, dax or any', choiceArg('kind', ['pfn', 'dax', 'any'] as const), 'any');
 }
@@ -73,8 +75,21 @@ export function registerCheck(program: Command, io: CliIo): void {
       .argument('<FILE>', 'image file or block device holding the namespace'),
   )
     .option('--json', 'print the verdict as JSON')
-    .addHelpText('after', '\nExit status: 0 claimed, 1 raw or refused, 2 usage or I/O error.\nExample: infoblock check ns.img --ns-base 0x100100000 --kernel linux-6.1')
-    .action((file: string, o: NamespaceOpts & { json?: boolean }) => {
+    .option('--kernels <LIST>', "judge under several kernels side by side and flag every difference: 'all' (5.10, 6.1, 6.12, 7.2) or a comma list")
+    .addHelpText(
+      'after',
+      '\nExit status: 0 claimed (--kernels: every kernel claims it at the same place), 1 otherwise, 2 usage or I/O error.\n' +
+        'Examples: infoblock check ns.img --ns-base 0x100100000 --kernel 6.12\n          infoblock check ns.img --kernels all',
+    )
+    .action((file: string, o: NamespaceOpts & { json?: boolean; kernels?: string }) => {
+      if (o.kernels !== undefined) {
+        const ks = resolveKernels(o.kernels);
+        const { head, opts } = loadNamespace(file, o);
+        const r = checkKernels(head, opts, ks);
+        io.stdout(o.json === true ? `${toJson(r)}\n` : `${renderKernels(file, r)}\n`);
+        if (!r.agree) throw new ExitCode(1);
+        return;
+      }
       const { head, opts, baseGiven } = loadNamespace(file, o);
       const v: Verdict = checkHead(head, opts);
       io.stdout(o.json === true ? `${toJson(v)}\n` : `${renderVerdict(file, v, baseGiven)}\n`);

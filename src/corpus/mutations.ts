@@ -320,7 +320,12 @@ export const FAMILIES: readonly Family[] = [
       const sp = startPadOf(c.f);
       const off = c.size - sp - SZ_2M + SZ_4K;
       if (off <= 8192n || off >= c.size) return null;
-      return pickChoice(c, 'align=4K,end_trunc=2M', [['dataoff=end+4K', { align: 4096, endTrunc: Number(SZ_2M), dataoff: dataoffFor(c, off) }]]);
+      // Where rule 15 exists it is u64 arithmetic: start_pad + end_trunc > size
+      // wraps the room and passes, and the negative area reaches setup too.
+      const sp2 = sp + SZ_2M;
+      const et2 = c.size + (c.base % SZ_2M);
+      const wrap: Choice = ['start_pad+=2M,end_trunc>size', { align: 4096, startPad: Number(sp2), endTrunc: Number(et2), dataoff: c.meaning === 'map' ? sp2 + SZ_2M : SZ_2M }];
+      return pickChoice(c, 'align=4K', [['end_trunc=2M,dataoff=end+4K', { align: 4096, endTrunc: Number(SZ_2M), dataoff: dataoffFor(c, off) }], ...(fitsU32(sp2) && fitsU32(et2) ? [wrap] : [])]);
     },
   },
   {
@@ -332,6 +337,19 @@ export const FAMILIES: readonly Family[] = [
         ['align=0', { signature: DAX_SIGNATURE.slice(), align: 0, dataoff: dataoffFor(c, SZ_2M) }],
         ['version_minor=1', { signature: DAX_SIGNATURE.slice(), versionMinor: 1, dataoff: dataoffFor(c, SZ_2M) }],
       ]),
+  },
+  {
+    // Mode PMEM with little room before the data: a whole 128 MiB section's
+    // memmap (2 MiB) does not fit in the altmap, and the probe fails with -ENOMEM.
+    id: 'memmap-room',
+    aims: ['S4'],
+    // (A namespace without a whole section never fails this way; the mutation
+    // still applies, so a corpus of one small size does not starve the target.)
+    make: (c) =>
+      pickChoice(c, 'sig=pfn,mode=pmem,align=4K', [
+            ['dataoff=12K', { signature: PFN_SIGNATURE.slice(), mode: 2, align: 4096, dataoff: dataoffFor(c, 12288n) }],
+            ['dataoff=2M', { signature: PFN_SIGNATURE.slice(), mode: 2, align: 4096, dataoff: dataoffFor(c, SZ_2M) }],
+          ]),
   },
   {
     id: 'npfns',

@@ -8,7 +8,9 @@ import { findBlocks, type FoundBlock } from '../format/head';
 import type { DecodedPfnBlock } from '../format/pfn';
 import { NIL_UUID } from '../format/uuid';
 import { hex } from '../format/units';
-import { ARCHES, LEGACY_PROFILE_IDS, PROFILES, type Arch, type ProfileId } from './profiles';
+import { gateFields, geometryOf, ndctlOffsetEvidence } from './geometry';
+import { knowsMinor4, logsRegionConflict, probeFailureLine, reserveBytes, validationFailureRefuses } from './history';
+import { archParams, LEGACY_PROFILE_IDS, profileForKernel, type Arch, type ArchParams, type KernelProfile } from './profiles';
 import type { RuleCtx } from './rules';
 
 export type Outcome = 'claimed' | 'raw' | 'refused';
@@ -18,16 +20,23 @@ export interface RuleReport {
   name: string;
   passed: boolean;
   detail: string;
+  /** observed: this version was booted and checked (x86-64); source: interpolated from the kernel's history; convention: the map profile's own rule. */
+  basis: 'observed' | 'source' | 'convention';
 }
 
 export interface Hazard {
   kind: 'misplacement' | 'refusal' | 'ndctl-offset-block' | 'metadata-exposed' | 'raw';
-  profile: ProfileId | null;
+  profile: string | null;
   message: string;
 }
 
 export interface Verdict {
-  profile: ProfileId;
+  /** Canonical profile: linux-X.Y or map. */
+  profile: string;
+  /** The kernel series whose rules applied (map: the newest, which it builds on). */
+  kernel: string;
+  /** The version was booted here: its behaviour is observed, not only interpolated from source. */
+  observed: boolean;
   outcome: Outcome;
   kind: 'pfn' | 'dax' | 'btt' | null;
   mode: 'ram' | 'pmem' | null;
@@ -52,7 +61,8 @@ export interface Verdict {
 }
 
 export interface CheckOptions {
-  kernel?: ProfileId;
+  /** A kernel version ('6.12', '5.15.3', 'linux-6.1') or profile name ('linux-latest', 'linux-4.x', 'map'); default linux-6.1. */
+  kernel?: string;
   arch?: Arch;
   nsBase?: bigint;
   nsSize: bigint;
@@ -65,9 +75,11 @@ export interface CheckOptions {
   hazards?: boolean;
 }
 
-function emptyVerdict(o: CheckOptions, profile: ProfileId): Verdict {
+function emptyVerdict(o: CheckOptions, profile: KernelProfile): Verdict {
   return {
-    profile,
+    profile: profile.id,
+    kernel: profile.version,
+    observed: profile.observed && archParams(o.arch).name === 'x86_64',
     outcome: 'raw',
     kind: null,
     mode: null,
@@ -104,7 +116,7 @@ function bttVerdict(v: Verdict, b: Extract<FoundBlock, { kind: 'btt' }>, o: Chec
   const detail = labelless
     ? 'BTT arena info-block at 4096 on a label-less namespace: not claimed (observed on Linux 6.1), the namespace stays raw'
     : `BTT arena info-block at 4096: checksum ${b.checksumValid ? 'ok' : 'bad'}, parent_uuid ${uuidOk ? 'matches' : 'differs'} (arena layout not validated further)`;
-  v.rules.push({ id: 'B1', name: 'btt-arena', passed, detail });
+  v.rules.push({ id: 'B1', name: 'btt-arena', passed, detail, basis: v.observed ? 'observed' : 'source' });
   if (passed) {
     v.outcome = 'claimed';
     v.kind = 'btt';
@@ -114,65 +126,81 @@ function bttVerdict(v: Verdict, b: Extract<FoundBlock, { kind: 'btt' }>, o: Chec
   return v;
 }
 
+/** Which evidence a rule's behaviour in this profile rests on. */
+function basisOf(profile: KernelProfile, arch: ArchParams, stage: string): RuleReport['basis'] {
+  if (stage === 'convention') return 'convention';
+  return profile.observed && arch.name === 'x86_64' ? 'observed' : 'source';
+}
+
+function refuse(v: Verdict, errno: number | null, message: string | undefined): Verdict {
+  v.outcome = 'refused';
+  v.errno = errno;
+  v.message = message ?? null;
+  v.data_start = null;
+  v.data_size = null;
+  return v;
+}
+
 /** Evaluate one decoded nd_pfn block under one profile (no hazards). */
 export function checkBlock(block: DecodedPfnBlock, o: CheckOptions): Verdict {
-  const profileId = o.kernel ?? 'linux-6.1';
-  const profile = PROFILES[profileId];
-  const arch = ARCHES[o.arch ?? 'x86_64'];
-  const v = emptyVerdict(o, profileId);
+  const profile = profileForKernel(o.kernel ?? 'linux-6.1');
+  const arch = archParams(o.arch);
+  const v = emptyVerdict(o, profile);
   const f = block.fields;
-  const effective = { ...block.effective, pageSize: f.versionMinor < 4 ? Number(arch.pageSize) : f.pageSize };
-  const meaning = profile.meaningOf(f.versionMajor);
-  const startPad = BigInt(effective.startPad);
-  const ctx: RuleCtx = {
+  const effective = gateFields(f, { pageSize: arch.pageSize, knowsMinor4: knowsMinor4(profile.version) });
+  const g = geometryOf({ fields: f, effective, base: o.nsBase ?? 0n, size: o.nsSize, meaning: profile.meaningOf(f.versionMajor) });
+  const base = {
+    version: profile.version,
     arch,
-    sectionAlign: profile.sectionAlign(arch),
-    meaning,
+    sectionAlign: arch.compatAlign,
     expect: o.expect ?? 'any',
     kind: block.kind,
     fields: f,
-    effective,
     checksumValid: block.checksumValid,
     nsUuid: o.parentUuid ?? NIL_UUID,
     nsName: o.nsName ?? 'namespace0.0',
-    base: o.nsBase ?? 0n,
-    size: o.nsSize,
-    startPad,
-    endTrunc: BigInt(effective.endTrunc),
-    align: 0n,
-    offset: meaning === 'map' ? f.dataoff - startPad : f.dataoff,
+    g,
+    reserve: reserveBytes(profile.version, arch.pageSize, block.kind),
+    logsRegionConflict: logsRegionConflict(profile.version),
   };
+  const kind = block.kind === 'dax' ? 'dax' : 'pfn';
   for (const rule of profile.rules) {
+    const ctx: RuleCtx = { ...base, era: rule.era };
     const r = rule.test(ctx);
-    v.rules.push({ id: rule.id, name: rule.name, passed: r.passed, detail: r.detail });
+    v.rules.push({ id: rule.id, name: rule.name, passed: r.passed, detail: r.detail, basis: basisOf(profile, arch, rule.stage) });
     if (r.message !== undefined) v.messages.push(r.message);
-    if (r.passed || rule.onFail === 'info') continue;
+    if (r.passed || rule.era.effect === 'info') continue;
     v.failed_rule = rule.id;
-    if (rule.onFail === 'raw') {
+    if (rule.era.effect === 'raw') {
       if (rule.id !== 'R1') v.kind = block.kind === 'pfn' || block.kind === 'dax' ? block.kind : null;
       return v;
     }
-    v.kind = block.kind === 'dax' ? 'dax' : 'pfn';
+    v.kind = kind;
     v.mode = f.mode === 1 ? 'ram' : f.mode === 2 ? 'pmem' : null;
-    v.errno = r.errno !== undefined ? r.errno : rule.errno;
-    v.message = r.message ?? null;
-    v.outcome = profile.failureLeavesRaw ? 'raw' : 'refused';
-    if (v.outcome === 'refused') {
-      v.data_start = null;
-      v.data_size = null;
+    const errno = r.errno !== undefined ? r.errno : rule.era.errno;
+    if (rule.era.effect === 'fail' && errno !== null && rule.stage === 'validate' && !validationFailureRefuses(profile.version, errno)) {
+      // Before 5.7 (5.4 for -EOPNOTSUPP) the pmem probe falls back to a raw disk.
+      v.outcome = 'raw';
+      v.errno = errno;
+      v.message = r.message ?? null;
+      return v;
+    }
+    refuse(v, errno, r.message);
+    if (errno !== null && rule.stage !== 'setup') {
+      const line = probeFailureLine(profile.version, 'nd_pmem', base.nsName, errno);
+      if (line !== null) v.messages.push(line);
     }
     return v;
   }
   v.outcome = 'claimed';
-  v.kind = block.kind === 'dax' ? 'dax' : 'pfn';
+  v.kind = kind;
   v.mode = f.mode === 1 ? 'ram' : 'pmem';
-  v.meaning = meaning;
-  v.align = ctx.align;
-  v.map_base = ctx.base + startPad;
-  v.map_offset = ctx.offset;
-  v.data_start = startPad + ctx.offset;
-  const room = ctx.size - startPad - ctx.endTrunc - ctx.offset;
-  v.data_size = room > 0n ? room : 0n;
+  v.meaning = g.meaning;
+  v.align = g.align;
+  v.map_base = g.mapBase;
+  v.map_offset = g.offset;
+  v.data_start = g.dataStart;
+  v.data_size = g.dataSize > 0n ? g.dataSize : 0n;
   v.message = v.messages.at(-1) ?? null;
   return v;
 }
@@ -182,11 +210,12 @@ export function checkHead(head: Uint8Array, o: CheckOptions): Verdict {
   const blocks = findBlocks(head);
   const btt = blocks.find((b): b is Extract<FoundBlock, { kind: 'btt' }> => b.kind === 'btt' && b.offset === 4096);
   const pfn = blocks.find((b): b is Extract<FoundBlock, { kind: 'pfn' | 'dax' }> => b.kind === 'pfn' || b.kind === 'dax');
-  const profileId = o.kernel ?? 'linux-6.1';
-  if (btt !== undefined && (o.expect ?? 'any') === 'any') return bttVerdict(emptyVerdict(o, profileId), btt, o);
+  const profile = profileForKernel(o.kernel ?? 'linux-6.1');
+  if (btt !== undefined && (o.expect ?? 'any') === 'any') return bttVerdict(emptyVerdict(o, profile), btt, o);
   if (pfn === undefined) {
-    const v = emptyVerdict(o, profileId);
-    v.rules.push({ id: 'R1', name: 'signature', passed: false, detail: 'no NVDIMM_PFN_INFO / NVDIMM_DAX_INFO signature at 4096: not an info-block' });
+    const v = emptyVerdict(o, profile);
+    const basis = v.observed ? 'observed' : 'source';
+    v.rules.push({ id: 'R1', name: 'signature', passed: false, detail: 'no NVDIMM_PFN_INFO / NVDIMM_DAX_INFO signature at 4096: not an info-block', basis });
     v.failed_rule = 'R1';
     return v;
   }
@@ -219,13 +248,7 @@ export function hazardsFor(block: DecodedPfnBlock, v: Verdict, o: CheckOptions):
   } else if (startPad !== 0n) {
     // ndctl -O measures dataoff from the raw base: its data start is aligned
     // there, not at base + start_pad where a legacy kernel looks.
-    const compat = ARCHES[o.arch ?? 'x86_64'].compatAlign;
-    const field = BigInt(block.effective.align);
-    const align = field > compat ? field : compat;
-    const base = o.nsBase ?? 0n;
-    const legacyStart = base + startPad + f.dataoff;
-    const rawStart = base + f.dataoff;
-    if (legacyStart % align !== 0n && rawStart % align === 0n) {
+    if (ndctlOffsetEvidence(f, block.effective, o.nsBase ?? 0n, archParams(o.arch).compatAlign)) {
       const repair = '`infoblock migrate --from map --to legacy` repairs it';
       hazards.push(
         v.outcome === 'claimed'
@@ -238,8 +261,12 @@ export function hazardsFor(block: DecodedPfnBlock, v: Verdict, o: CheckOptions):
       );
     }
   }
-  if (v.profile === 'linux-4.x' && v.failed_rule !== null && v.outcome === 'raw' && v.errno !== null) {
-    hazards.push({ kind: 'metadata-exposed', profile: 'linux-4.x', message: 'before Linux 5.3 a failed validation leaves the namespace raw: the info-block and memmap area are exposed to whatever uses the raw device' });
+  if (v.failed_rule !== null && v.outcome === 'raw' && v.errno !== null) {
+    hazards.push({
+      kind: 'metadata-exposed',
+      profile: v.profile,
+      message: `Linux ${v.kernel} leaves the namespace raw after this validation failure (before 5.7 only -EOPNOTSUPP refused, before 5.4 nothing did): the info-block and memmap area are exposed to whatever uses the raw device`,
+    });
   }
   return hazards;
 }

@@ -8,7 +8,9 @@ import { findBlocks } from '../format/head';
 import { signatureText } from '../format/pfn';
 import { hex, humanSize } from '../format/units';
 import type { CheckOptions, Verdict } from './check';
-import { ARCHES } from './profiles';
+import { gateFields, geometryOf } from './geometry';
+import { knowsMinor4, reserveBytes } from './history';
+import { archParams } from './profiles';
 
 export interface Region {
   start: bigint;
@@ -32,14 +34,13 @@ export function explainLayout(head: Uint8Array, v: Verdict, o: CheckOptions): Re
     return [{ start: 0n, end: size, size, kind: 'raw', label: v.kind === 'btt' ? 'BTT namespace (arena layout not drawn)' : 'raw namespace: no pfn/dax info-block' }];
   }
   const f = pfn.pfn.fields;
-  const e = pfn.pfn.effective;
-  const arch = ARCHES[o.arch ?? 'x86_64'];
-  const startPad = BigInt(e.startPad);
-  const endTrunc = BigInt(e.endTrunc);
-  const offset = v.meaning === 'map' ? f.dataoff - startPad : f.dataoff;
-  const dataStart = startPad + offset;
-  const reserve = arch.pageSize > 8192n ? arch.pageSize : 8192n;
-  const dataEnd = size - endTrunc;
+  const arch = archParams(o.arch);
+  const version = v.kernel;
+  const e = gateFields(f, { pageSize: arch.pageSize, knowsMinor4: knowsMinor4(version) });
+  const g = geometryOf({ fields: f, effective: e, base: o.nsBase ?? 0n, size, meaning: v.meaning ?? 'legacy' });
+  const { startPad, dataStart } = { startPad: g.startPad, dataStart: g.dataStart };
+  const reserve = reserveBytes(version, arch.pageSize, pfn.pfn.kind);
+  const dataEnd = size - g.endTrunc;
   const npfns = dataEnd > dataStart ? (dataEnd - dataStart) / arch.pageSize : 0n;
   const memmapEnd = startPad + reserve + (f.mode === 2 ? npfns * BigInt(e.pageStructSize) : 0n);
   // Highest priority first: a piece takes the first span that covers it.

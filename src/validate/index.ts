@@ -8,9 +8,36 @@
  */
 export { checkHead, checkBlock, hazardsFor } from './check';
 export type { Verdict, CheckOptions, Hazard, Outcome, RuleReport } from './check';
-export { PROFILES, PROFILE_IDS, LEGACY_PROFILE_IDS, ARCHES, isProfileId } from './profiles';
-export type { ProfileId, Arch, ArchParams, KernelProfile } from './profiles';
-export type { Rule, RuleCtx, RuleOutcome } from './rules';
+export {
+  PROFILES,
+  PROFILE_IDS,
+  LEGACY_PROFILE_IDS,
+  ARCHES,
+  ARCH_NAMES,
+  isProfileId,
+  isKernelSpec,
+  profileForKernel,
+  profileOf,
+  archParams,
+} from './profiles';
+export type { ProfileId, Arch, ArchParams, KernelProfile, ProfileRule } from './profiles';
+export type { Era, Predicate, RuleCtx, RuleOutcome } from './rules';
+export { RULE_TABLE, eraOf, ruleEntry, validationFailureRefuses, probeFailureLine } from './history';
+export type { RuleEntry, Stage } from './history';
+export {
+  resolveKernel,
+  resolveKernels,
+  KNOWN_SERIES,
+  BOOTED_KERNELS,
+  NEWEST_KERNEL,
+  OLDEST_KERNEL,
+  KERNEL_FORMS,
+} from './versions';
+export type { ResolvedKernel } from './versions';
+export { checkKernels } from './kernels';
+export type { KernelHazard, KernelsReport } from './kernels';
+export { geometryOf, gateFields, kernelAlign, dataStartFor, ndctlOffsetEvidence, memmapFits } from './geometry';
+export type { Geometry, GeometryInput, Reader } from './geometry';
 export { explainLayout, layoutAscii, layoutSvg } from './explain';
 export type { Region } from './explain';
 export { renderVerdict } from './render';

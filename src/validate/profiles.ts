@@ -1,16 +1,27 @@
 /**
- * Kernel profiles as data (STYLE.md #7): the parameters of a kernel and
- * architecture, and the ordered list of rules it applies. A profile for
- * another kernel is another list, not another branch in the checker.
+ * Kernel profiles: a profile is a kernel version (4.19 .. the newest known)
+ * or the project's map convention, read from the rule table (history.ts),
+ * plus an architecture's parameters. The old names stay: linux-6.1,
+ * linux-latest (the newest known), linux-4.x (4.19) and map.
  */
-import { LEGACY_41_RULES, LINUX_61_RULES, LINUX_LATEST_RULES, MAP_RULES, type Rule } from './rules';
+import { eraOf, RULE_TABLE } from './history';
+import type { Era, Predicate } from './rules';
+import { BOOTED_KERNELS, resolveKernel, type ResolvedKernel } from './versions';
+import { InvalidArgumentError } from '../format/errors';
 
-export type Arch = 'x86_64' | 'ppc64';
+export type Arch = 'x86_64' | 'ppc64-hash' | 'ppc64-radix' | 'ppc64';
+export const ARCH_NAMES: readonly Arch[] = ['x86_64', 'ppc64-hash', 'ppc64-radix', 'ppc64'];
+/** `ppc64` is kept as an alias of ppc64-hash (its 16 MiB compat align). */
+export const ARCH_ALIASES: Partial<Record<Arch, Arch>> = { ppc64: 'ppc64-hash' };
+
+/** The named profiles that predate version profiles (still accepted everywhere). */
 export type ProfileId = 'linux-6.1' | 'linux-latest' | 'linux-4.x' | 'map';
 export const PROFILE_IDS: readonly ProfileId[] = ['linux-6.1', 'linux-latest', 'linux-4.x', 'map'];
+/** Kernels that read every block in the legacy meaning (hazard analysis of map blocks). */
 export const LEGACY_PROFILE_IDS: readonly ProfileId[] = ['linux-4.x', 'linux-6.1', 'linux-latest'];
 
 export interface ArchParams {
+  name: Arch;
   pageSize: bigint;
   /** memremap_compat_align(): the granule of rules 13-14 on subsection kernels. */
   compatAlign: bigint;
@@ -20,58 +31,135 @@ export interface ArchParams {
   defaultAlign: bigint;
 }
 
+const K = 1024n;
+const M = K * K;
+const G = K * M;
+const PPC64_HASH: ArchParams = { name: 'ppc64-hash', pageSize: 64n * K, compatAlign: 16n * M, daxAlignments: [64n * K, 16n * M], defaultAlign: 16n * M };
 export const ARCHES: Record<Arch, ArchParams> = {
-  x86_64: { pageSize: 4096n, compatAlign: 2n << 20n, daxAlignments: [4096n, 2n << 20n, 1n << 30n], defaultAlign: 2n << 20n },
-  ppc64: { pageSize: 65536n, compatAlign: 16n << 20n, daxAlignments: [65536n, 2n << 20n, 1n << 30n], defaultAlign: 2n << 20n },
+  x86_64: { name: 'x86_64', pageSize: 4n * K, compatAlign: 2n * M, daxAlignments: [4n * K, 2n * M, G], defaultAlign: 2n * M },
+  'ppc64-hash': PPC64_HASH,
+  'ppc64-radix': {
+    name: 'ppc64-radix',
+    pageSize: 64n * K,
+    compatAlign: 2n * M,
+    daxAlignments: [64n * K, 2n * M, G],
+    defaultAlign: 2n * M,
+  },
+  ppc64: PPC64_HASH,
+};
+
+export function archParams(a: string | undefined): ArchParams {
+  const name = a ?? 'x86_64';
+  if (!(ARCH_NAMES as readonly string[]).includes(name)) {
+    throw new InvalidArgumentError(`unknown arch '${name}' (expected ${ARCH_NAMES.join(', ')}; ppc64 = ppc64-hash)`);
+  }
+  return ARCHES[name as Arch];
+}
+
+/** One rule as a profile runs it: its predicate and its era in that version. */
+export interface ProfileRule {
+  id: string;
+  name: string;
+  stage: 'validate' | 'convention' | 'setup';
+  era: Era;
+  /** What failing does in this version (validation failures: before the probe fallback). */
+  onFail: 'raw' | 'refused' | 'info';
+  errno: number | null;
+  test: Predicate;
+}
+
+const onFailOf = (e: Era): ProfileRule['onFail'] => {
+  if (e.effect === 'raw' || e.effect === 'info') return e.effect;
+  return 'refused';
 };
 
 export interface KernelProfile {
-  id: ProfileId;
+  id: string;
+  /** The series whose rules apply ('7.2' for map, which builds on the newest). */
+  version: string;
   description: string;
-  /** Granule of the start/end alignment rules (section or subsection). */
-  sectionAlign: (arch: ArchParams) => bigint;
-  /** Before 5.3 a failed validation left the namespace raw instead of refusing it. */
-  failureLeavesRaw: boolean;
+  mapConvention: boolean;
+  observed: boolean;
   /** How a block is read: 'legacy' (base + start_pad + dataoff), or by major version. */
   meaningOf: (versionMajor: number) => 'legacy' | 'map';
-  rules: readonly Rule[];
+  /** The checks this version runs, in the kernel's order (absent eras left out). */
+  rules: readonly ProfileRule[];
+}
+
+const CONVENTION_AFTER: Record<string, string> = { M1: 'R3', M2: 'R5' };
+
+function rulesFor(version: string, mapConvention: boolean): ProfileRule[] {
+  const out: ProfileRule[] = [];
+  const checks = RULE_TABLE.filter((r) => r.test !== undefined && r.stage !== 'convention');
+  for (const r of checks) {
+    const e = eraOf(r.id, version);
+    if (e.effect === 'absent' || r.test === undefined) continue;
+    const stage = r.stage as ProfileRule['stage'];
+    out.push({ id: r.id, name: r.name, stage, era: e, onFail: onFailOf(e), errno: e.errno, test: r.test });
+  }
+  if (mapConvention) {
+    for (const r of RULE_TABLE.filter((x) => x.stage === 'convention')) {
+      if (r.test === undefined) continue;
+      const at = out.findIndex((x) => x.id === CONVENTION_AFTER[r.id]) + 1;
+      const e: Era = { from: version, to: null, effect: 'fail', errno: 95, message: null, note: 'map convention' };
+      const rule: ProfileRule = { id: r.id, name: r.name, stage: 'convention', era: e, onFail: 'refused', errno: e.errno, test: r.test };
+      out.splice(at, 0, rule);
+    }
+  }
+  return out;
+}
+
+const cache = new Map<string, KernelProfile>();
+
+/** The profile of a resolved kernel (memoised: profiles are immutable). */
+export function profileOf(k: ResolvedKernel): KernelProfile {
+  const hit = cache.get(k.id);
+  if (hit !== undefined) return hit;
+  const rules = rulesFor(k.version, k.mapConvention);
+  const p: KernelProfile = {
+    id: k.id,
+    version: k.version,
+    description: k.mapConvention
+      ? 'the map convention (this project): major 2 = map meaning (data at base + dataoff), ' +
+        'majors above 2 refused; otherwise the newest kernel'
+      : `Linux ${k.version}: ${rules.map((r) => r.id).join(', ')}${k.observed ? '' : ' (interpolated from source, not observed)'}`,
+    mapConvention: k.mapConvention,
+    observed: k.observed,
+    meaningOf: k.mapConvention ? (major) => (major === 2 ? 'map' : 'legacy') : () => 'legacy',
+    rules,
+  };
+  cache.set(k.id, p);
+  return p;
+}
+
+/**
+ * The profile for a kernel value ('6.12', '5.15.3', 'linux-6.1',
+ * 'linux-latest', 'map', ...): what the kernel matrix and migrate's guard
+ * call. Unknown values are InvalidArgumentError (code 'invalid-argument').
+ */
+export function profileForKernel(spec: string): KernelProfile {
+  return profileOf(resolveKernel(spec));
 }
 
 export const PROFILES: Record<ProfileId, KernelProfile> = {
-  'linux-6.1': {
-    id: 'linux-6.1',
-    description: 'Linux 6.1 (Debian 12): rules 1-14, then the setup stage; no minimum-version rule',
-    sectionAlign: (a) => a.compatAlign,
-    failureLeavesRaw: false,
-    meaningOf: () => 'legacy',
-    rules: LINUX_61_RULES,
-  },
-  'linux-latest': {
-    id: 'linux-latest',
-    description: 'current mainline: linux-6.1 plus rule 15 (bad offset with small namespace)',
-    sectionAlign: (a) => a.compatAlign,
-    failureLeavesRaw: false,
-    meaningOf: () => 'legacy',
-    rules: LINUX_LATEST_RULES,
-  },
-  'linux-4.x': {
-    id: 'linux-4.x',
-    description: 'Linux 4.x: rules 1-5, 10-12 (IS_ALIGNED(dataoff, align)), 128 MiB sections; failures leave the namespace raw',
-    sectionAlign: () => 128n << 20n,
-    failureLeavesRaw: true,
-    meaningOf: () => 'legacy',
-    rules: LEGACY_41_RULES,
-  },
-  map: {
-    id: 'map',
-    description: 'a kernel with the "Fix section-alignment padding" series: major 2 = map meaning (data at base + dataoff), majors above 2 refused',
-    sectionAlign: (a) => a.compatAlign,
-    failureLeavesRaw: false,
-    meaningOf: (major) => (major === 2 ? 'map' : 'legacy'),
-    rules: MAP_RULES,
-  },
+  'linux-6.1': profileForKernel('linux-6.1'),
+  'linux-latest': profileForKernel('linux-latest'),
+  'linux-4.x': profileForKernel('linux-4.x'),
+  map: profileForKernel('map'),
 };
 
 export function isProfileId(s: string): s is ProfileId {
   return (PROFILE_IDS as readonly string[]).includes(s);
 }
+
+/** True for any value profileForKernel accepts. */
+export function isKernelSpec(s: string): boolean {
+  try {
+    resolveKernel(s);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export { BOOTED_KERNELS };

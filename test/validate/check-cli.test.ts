@@ -72,9 +72,47 @@ test('explain: ASCII picture and an SVG file', async () => {
   expect(text).toContain('memmap: ');
 });
 
+test('--kernel takes versions; a version not booted here says so', async () => {
+  const r = await run(['check', path.join(dir, 'legacy.img'), '--kernel', '5.15.3']);
+  expect(r.code).toBe(0);
+  expect(r.out).toContain('CLAIMED by linux-5.15');
+  expect(r.out).toContain('Linux 5.15, interpolated from source, not observed');
+  const j = JSON.parse((await run(['check', path.join(dir, 'legacy.img'), '--kernel', '6.12', '--json'])).out) as { kernel: string; observed: boolean; rules: { basis: string }[] };
+  expect([j.kernel, j.observed, [...new Set(j.rules.map((x) => x.basis))]]).toEqual(['6.12', true, ['observed']]);
+});
+
+test('--kernels all: one row per kernel, exit 0 when all claim at the same place', async () => {
+  const r = await run(['check', path.join(dir, 'legacy.img'), '--kernels', 'all']);
+  expect(r.code).toBe(0);
+  expect(r.out.split('\n').filter((l) => /^ {2}linux-/.test(l))).toHaveLength(4);
+  const j = JSON.parse((await run(['check', path.join(dir, 'legacy.img'), '--kernels', '4.19,7.2', '--json'])).out) as { kernels: string[]; agree: boolean; hazards: unknown[]; verdicts: Record<string, { outcome: string }> };
+  expect([j.kernels, j.agree, j.hazards, j.verdicts['linux-4.19']?.outcome]).toEqual([['linux-4.19', 'linux-7.2'], true, [], 'claimed']);
+});
+
+test('--kernels with a hazard: exit 1 and a HAZARD line', async () => {
+  const f = path.join(dir, 'map.img');
+  fs.writeFileSync(f, '');
+  fs.truncateSync(f, 1 << 30);
+  expect((await run(['write', '-o', f, '-u', U, '--meaning', 'map', '-O', '0x100100000'])).code).toBe(0);
+  const r = await run(['check', f, '--ns-base', '0x100100000', '--kernels', '6.1,map']);
+  expect(r.code).toBe(1);
+  expect(r.out).toMatch(/HAZARD \(refused-by-older, linux-6\.1 -> map\)/);
+});
+
+test.each(['ppc64', 'ppc64-hash', 'ppc64-radix'])('--arch %s is accepted', async (arch) => {
+  const r = await run(['check', path.join(dir, 'legacy.img'), '--arch', arch, '--json']);
+  expect([0, 1]).toContain(r.code);
+  expect((JSON.parse(r.out) as { observed: boolean }).observed).toBe(false);
+});
+
 test.each([
   ['missing file', ['check', '/nonexistent/x.img']],
   ['unknown profile', ['check', 'LEGACY', '--kernel', 'linux-9']],
+  ['kernel too new', ['check', 'LEGACY', '--kernel', '7.3']],
+  ['kernel too old', ['check', 'LEGACY', '--kernel', '4.14']],
+  ['bad kernel list', ['check', 'LEGACY', '--kernels', '6.1,nope']],
+  ['empty kernel list', ['check', 'LEGACY', '--kernels', '']],
+  ['unknown arch', ['check', 'LEGACY', '--arch', 'sparc']],
   ['bad base', ['check', 'LEGACY', '--ns-base', 'zz']],
   ['bad uuid', ['check', 'LEGACY', '--parent-uuid', 'nope']],
   ['offset past the end', ['check', 'LEGACY', '--offset', '2G']],

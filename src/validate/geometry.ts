@@ -1,0 +1,156 @@
+/**
+ * Namespace geometry: what every layer (validator rules, explain, migrate,
+ * hazard analysis) recomputes from a block and its namespace. Pure
+ * functions of their inputs, u64 arithmetic where the kernel uses it:
+ * the fields a reader sees after version gating, where the data starts and
+ * how long it is in each meaning, the kernel's effective align (rule 6), the
+ * memmap the kernel keeps on the device, and the evidence that a block was
+ * written by `ndctl write-infoblock -O` (dataoff measured from the raw base).
+ */
+import type { EffectiveFields, PfnFields } from '../format/pfn';
+
+export const U64_MASK = (1n << 64n) - 1n;
+export const u64 = (x: bigint): bigint => x & U64_MASK;
+/** IS_ALIGNED as the kernel writes it: a bit mask, so a non-power-of-two align behaves as the mask does. */
+export const isAligned = (x: bigint, a: bigint): boolean => (u64(x) & u64(a - 1n)) === 0n;
+/** Bytes of one struct page in the kernels we model (a debug build can make it larger). */
+export const STRUCT_PAGE_SIZE = 64n;
+
+/** How a reader interprets dataoff: from base + start_pad (every kernel), or from the raw base (the map convention). */
+export type Meaning = 'legacy' | 'map';
+
+/** What the reading kernel knows about the block format. */
+export interface Reader {
+  pageSize: bigint;
+  /** Reads page_size and page_struct_size (minor 4 fields; Linux 5.4 and later). */
+  knowsMinor4: boolean;
+}
+
+/** Fields after the kernel's version_minor gating (it never looks at the major). */
+export function gateFields(f: PfnFields, r: Reader): EffectiveFields {
+  const minor = f.versionMinor;
+  const minor4 = r.knowsMinor4 && minor >= 4;
+  return {
+    startPad: minor < 1 ? 0 : f.startPad,
+    endTrunc: minor < 1 ? 0 : f.endTrunc,
+    align: minor < 2 ? 0 : f.align,
+    pageSize: minor4 ? f.pageSize : Number(r.pageSize),
+    pageStructSize: minor4 ? f.pageStructSize : Number(STRUCT_PAGE_SIZE),
+  };
+}
+
+/** 1UL << ilog2(x); ilog2(0) is -1 and x86's shift masks the count to 63. */
+export function floorPow2(x: bigint): bigint {
+  if (x <= 0n) return 1n << 63n;
+  return 1n << BigInt(x.toString(2).length - 1);
+}
+
+/** Rule 6: the align in force is the field, or 1 << ilog2(offset) when the field is 0. */
+export function kernelAlign(alignField: bigint, offset: bigint): bigint {
+  return alignField !== 0n ? alignField : floorPow2(offset);
+}
+
+export interface Geometry {
+  meaning: Meaning;
+  effective: EffectiveFields;
+  base: bigint;
+  size: bigint;
+  startPad: bigint;
+  endTrunc: bigint;
+  /** The align field after gating (0 possible). */
+  alignField: bigint;
+  /** The align in force after rule 6. */
+  align: bigint;
+  /** dataoff as the kernel's offset from base + start_pad (map meaning: dataoff - start_pad; may be negative). */
+  offset: bigint;
+  /** The mapped base: base + start_pad. */
+  mapBase: bigint;
+  /** Data start from the namespace base, in this meaning. */
+  dataStart: bigint;
+  /** Physical data start. */
+  dataPhys: bigint;
+  /** size - start_pad - end_trunc: the range the kernel maps (signed; may be <= 0). */
+  mapped: bigint;
+  /** mapped - offset: the data length (signed; negative when the fields overlap). */
+  dataSize: bigint;
+}
+
+export interface GeometryInput {
+  fields: PfnFields;
+  effective: EffectiveFields;
+  base: bigint;
+  size: bigint;
+  meaning: Meaning;
+}
+
+export function geometryOf(i: GeometryInput): Geometry {
+  const startPad = BigInt(i.effective.startPad);
+  const endTrunc = BigInt(i.effective.endTrunc);
+  const offset = i.meaning === 'map' ? i.fields.dataoff - startPad : i.fields.dataoff;
+  const alignField = BigInt(i.effective.align);
+  const mapped = i.size - startPad - endTrunc;
+  return {
+    meaning: i.meaning,
+    effective: i.effective,
+    base: i.base,
+    size: i.size,
+    startPad,
+    endTrunc,
+    alignField,
+    align: kernelAlign(alignField, offset),
+    offset,
+    mapBase: i.base + startPad,
+    dataStart: startPad + offset,
+    dataPhys: i.base + startPad + offset,
+    mapped,
+    dataSize: mapped - offset,
+  };
+}
+
+/** The data start in either meaning, from the namespace base: legacy start_pad + dataoff, map dataoff. */
+export function dataStartFor(meaning: Meaning, dataoff: bigint, startPad: bigint): bigint {
+  return meaning === 'map' ? dataoff : startPad + dataoff;
+}
+
+/**
+ * Evidence that a legacy-looking block came from `ndctl write-infoblock -O`:
+ * with start_pad set, ndctl aligns base + dataoff (the raw base) to
+ * max(align field, compat align), while a legacy reader looks at
+ * base + start_pad + dataoff, which then is not aligned.
+ */
+export function ndctlOffsetEvidence(f: PfnFields, e: EffectiveFields, base: bigint, compatAlign: bigint): boolean {
+  const startPad = BigInt(e.startPad);
+  if (startPad === 0n) return false;
+  const field = BigInt(e.align);
+  const align = field > compatAlign ? field : compatAlign;
+  return (base + startPad + f.dataoff) % align !== 0n && (base + f.dataoff) % align === 0n;
+}
+
+/**
+ * The memmap on the device (mode PMEM): does the altmap between the reserve
+ * and the data hold the page structs the kernel allocates from it? On x86-64
+ * the kernel fills the memmap of a whole 128 MiB section with one 2 MiB
+ * block from the altmap, aligned to 2 MiB in pfn terms; a partial section
+ * (subsection hotplug) takes ordinary memory instead. The first block that
+ * does not fit fails the probe with -ENOMEM.
+ */
+export function memmapFits(g: Geometry, reserve: bigint, pageSize: bigint, sectionSize: bigint): boolean {
+  const start = g.mapBase;
+  const end = g.base + g.size - g.endTrunc;
+  if (end <= start || g.offset < reserve) return true;
+  const perSection = (sectionSize / pageSize) * STRUCT_PAGE_SIZE; // memmap bytes of one section
+  const blockPfns = perSection / pageSize;
+  let next = start / pageSize + reserve / pageSize; // the altmap's next free pfn
+  const limit = start / pageSize + g.offset / pageSize; // first pfn past the altmap
+  for (let s = start; s < end; ) {
+    const sectionEnd = (s / sectionSize + 1n) * sectionSize;
+    const chunkEnd = sectionEnd < end ? sectionEnd : end;
+    if (chunkEnd - s >= sectionSize) {
+      const aligned = ((next + blockPfns - 1n) / blockPfns) * blockPfns;
+      if (aligned + blockPfns > limit) return false;
+      next = aligned + blockPfns;
+    }
+    s = chunkEnd;
+  }
+  return true;
+}

@@ -1,0 +1,81 @@
+/**
+ * Upgrade hazards: one head judged by several kernels side by side. Every
+ * difference between two kernels next to each other in version order is a
+ * hazard: a claim that a newer kernel refuses or leaves raw, a claim an
+ * older kernel refuses (a downgrade or an older host), a claim whose data
+ * start or size moves, or a refusal whose errno differs.
+ */
+import { hex } from '../format/units';
+import { checkHead, type CheckOptions, type Verdict } from './check';
+import { compareSeries, resolveKernels, type ResolvedKernel } from './versions';
+
+export interface KernelHazard {
+  kind: 'refused-by-newer' | 'refused-by-older' | 'data-moved' | 'outcome-differs';
+  from: string;
+  to: string;
+  message: string;
+}
+
+export interface KernelsReport {
+  kernels: string[];
+  verdicts: Record<string, Verdict>;
+  hazards: KernelHazard[];
+  /** Every listed kernel claims the namespace with the same data start and size. */
+  agree: boolean;
+}
+
+const where = (v: Verdict): string =>
+  v.outcome === 'claimed'
+    ? `claimed${v.data_start === null ? '' : ` at ${hex(v.data_start)} (${hex(v.data_size ?? 0n)} bytes)`}`
+    : v.outcome === 'refused'
+      ? `refused${v.errno === null ? '' : ` (-${v.errno})`}${v.message === null ? '' : ` "${v.message}"`}`
+      : `raw${v.errno === null ? '' : ` (validation -${v.errno} falls back to raw)`}`;
+
+function pairHazard(a: ResolvedKernel, va: Verdict, b: ResolvedKernel, vb: Verdict): KernelHazard | null {
+  const base = { from: a.id, to: b.id };
+  if (va.outcome === 'claimed' && vb.outcome === 'claimed') {
+    if (va.data_start === vb.data_start && va.data_size === vb.data_size) return null;
+    const message = `${a.id} ${where(va)} but ${b.id} ${where(vb)}: the data moves on upgrade`;
+    return { ...base, kind: 'data-moved', message };
+  }
+  if (va.outcome === 'claimed') {
+    const message = `${a.id} ${where(va)}; ${b.id} ${where(vb)}: upgrading loses the device`;
+    return { ...base, kind: 'refused-by-newer', message };
+  }
+  if (vb.outcome === 'claimed') {
+    const who = b.mapConvention ? 'every kernel without the map convention' : 'an older kernel (or a downgrade)';
+    const message = `${b.id} ${where(vb)}; ${a.id} ${where(va)}: ${who} loses the device`;
+    return { ...base, kind: 'refused-by-older', message };
+  }
+  if (va.outcome === vb.outcome && va.errno === vb.errno) return null;
+  return { ...base, kind: 'outcome-differs', message: `${a.id} ${where(va)}; ${b.id} ${where(vb)}` };
+}
+
+/** Order: kernel versions oldest first, the map convention last. */
+function ordered(ks: ResolvedKernel[]): ResolvedKernel[] {
+  const key = (k: ResolvedKernel): number => (k.mapConvention ? 1 : 0);
+  return [...ks].sort((x, y) => key(x) - key(y) || compareSeries(x.version, y.version));
+}
+
+/** Judge `head` under every kernel of `spec` ('all', or a comma list). */
+export function checkKernels(
+  head: Uint8Array,
+  o: Omit<CheckOptions, 'kernel'>,
+  spec: string | readonly ResolvedKernel[],
+): KernelsReport {
+  const ks = ordered(typeof spec === 'string' ? resolveKernels(spec) : [...spec]);
+  const verdicts: Record<string, Verdict> = {};
+  for (const k of ks) verdicts[k.id] = checkHead(head, { ...o, kernel: k.id, hazards: false });
+  const hazards: KernelHazard[] = [];
+  for (let i = 0; i + 1 < ks.length; i++) {
+    const a = ks[i] as ResolvedKernel;
+    const b = ks[i + 1] as ResolvedKernel;
+    const h = pairHazard(a, verdicts[a.id] as Verdict, b, verdicts[b.id] as Verdict);
+    if (h !== null) hazards.push(h);
+  }
+  const vs = Object.values(verdicts);
+  const first = vs[0];
+  const same = (v: Verdict): boolean => v.data_start === first?.data_start && v.data_size === first?.data_size;
+  const agree = first !== undefined && vs.every((v) => v.outcome === 'claimed' && same(v));
+  return { kernels: ks.map((k) => k.id), verdicts, hazards, agree };
+}
