@@ -11,7 +11,8 @@ import { toJson } from '../format/json';
 import { hex, humanSize } from '../format/units';
 import { isUuid } from '../format/uuid';
 import type { Verdict } from '../validate/check';
-import { PROFILE_IDS, isProfileId, type Arch, ARCHES } from '../validate/profiles';
+import { ARCH_NAMES, type Arch } from '../validate/profiles';
+import { KERNEL_FORMS, resolveKernels } from '../validate/versions';
 import { migrateTarget, restoreCommand, restoreTarget, type MigrateTargetResult } from '../migrate/apply';
 import { pathText } from '../io/path';
 import type { BlockSummary, DataoffMeaning } from '../migrate/migrate';
@@ -82,7 +83,7 @@ function renderMigration(target: string, offset: bigint, r: MigrateTargetResult,
   }
   lines.push(`  data start ${hex(rep.data_start_before)} -> ${hex(rep.data_start_after)} (${rep.data_start_before === rep.data_start_after ? 'unchanged' : 'MOVED'}), data size ${humanSize(rep.data_size)}`);
   lines.push(`  ${verdictLine(`${rep.target.profile} (target)`, rep.target)}`);
-  lines.push(`  ${verdictLine(`${rep.guard.profile} (guard)`, rep.guard)}`);
+  for (const g of rep.guards) lines.push(`  ${verdictLine(`${g.profile} (guard)`, g)}`);
   if (rep.hazard !== null) lines.push(`  hazard: ${rep.hazard}`);
   for (const n of rep.notes) lines.push(`  note: ${n}`);
   if (rep.status === 'nothing-to-migrate') lines.push('nothing to migrate');
@@ -119,6 +120,7 @@ function jsonMigration(target: string, offset: bigint, r: MigrateTargetResult, d
     data_size: rep.data_size,
     target_verdict: compactVerdict(rep.target),
     guard_verdict: compactVerdict(rep.guard),
+    guard_verdicts: rep.guards.map(compactVerdict),
     hazard: rep.hazard,
     notes: rep.notes,
   })}\n`;
@@ -136,8 +138,12 @@ export function registerMigrate(program: Command, io: CliIo): void {
     .option('--to <MEANING>', 'meaning to write: map (v2.4) or legacy (v1.4)', meaningArg)
     .option('--dry-run', 'print the report, write nothing')
     .option('--backup <FILE>', 'backup record path, a regular file (default TARGET.infoblock-backup; for a block device $XDG_STATE_HOME/nd-infoblock/backups/NAME-MAJ:MIN.infoblock-backup, ~/.local/state when unset)')
-    .option('--guard-kernel <PROFILE>', `kernel that must not misplace the data: ${PROFILE_IDS.join(', ')}`, 'linux-6.1')
-    .option('--arch <ARCH>', 'x86_64 or ppc64', choiceArg('arch', Object.keys(ARCHES) as Arch[]), 'x86_64')
+    .option(
+      '--guard-kernel <KERNELS>',
+      `kernel(s) that must not misplace the data: ${KERNEL_FORMS}, a comma-separated list, or all`,
+      'linux-6.1',
+    )
+    .option('--arch <ARCH>', 'x86_64, ppc64-hash or ppc64-radix (ppc64 = ppc64-hash)', choiceArg('arch', ARCH_NAMES), 'x86_64')
     .option('--parent-uuid <UUID>', "the namespace uuid for the verdicts (default: the block's parent_uuid)")
     .option('--force', 'write even when the guard kernel would misplace the data')
     .option('--json', 'print the report as JSON')
@@ -149,7 +155,7 @@ export function registerMigrate(program: Command, io: CliIo): void {
       if (o.to === undefined) throw new UsageError('--to map|legacy is required');
       if (o.nsBase === undefined) throw new UsageError('--ns-base ADDR is required (the physical address of the namespace)');
       const guardKernel = o.guardKernel;
-      if (!isProfileId(guardKernel)) throw new UsageError(`unknown kernel profile '${guardKernel}' (expected ${PROFILE_IDS.join(', ')})`);
+      resolveKernels(guardKernel); // an unknown or malformed kernel is one clear line, before any I/O
       if (o.parentUuid !== undefined && !isUuid(o.parentUuid)) throw new UsageError(`invalid uuid '${o.parentUuid}'`);
       const offset = o.offset === undefined ? 0n : parsePosition(o.offset, 'offset');
       const nsBase = parsePosition(o.nsBase, 'namespace base');

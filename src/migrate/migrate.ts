@@ -18,6 +18,7 @@ import { decodePfnBlock, patchPfnBlock, PFN_MODE, type PfnFields } from '../form
 import { hex } from '../format/units';
 import { checkHead, type Verdict } from '../validate/check';
 import type { Arch, ProfileId } from '../validate/profiles';
+import { resolveKernels } from '../validate/versions';
 
 export type DataoffMeaning = 'legacy' | 'map';
 
@@ -28,8 +29,11 @@ export interface MigrateOptions {
   /** Physical address of the namespace. */
   nsBase: bigint;
   nsSize: bigint;
-  /** The kernel that must not misplace the data of the result (default linux-6.1). */
-  guardKernel?: ProfileId;
+  /**
+   * The kernel(s) that must not misplace the data of the result: a version or profile name, a comma-separated
+   * list of them, or `all` (the kernels booted by the harness). Default linux-6.1.
+   */
+  guardKernel?: string;
   arch?: Arch;
   /** Namespace uuid for the verdicts; default: the block's own parent_uuid. */
   parentUuid?: string;
@@ -75,8 +79,10 @@ export interface MigrationReport {
   data_size: bigint;
   /** Verdict of the target's kernel (map for --to map, linux-6.1 for --to legacy) on the result. */
   target: Verdict;
-  /** Verdict of the guard kernel on the result. */
+  /** Verdict of the guard kernel on the result (with several, the first that would misplace the data). */
   guard: Verdict;
+  /** Verdicts of every guard kernel, in the order given. */
+  guards: Verdict[];
   /** Set when the guard kernel would claim the result with the data elsewhere: refuse without --force. */
   hazard: string | null;
   notes: string[];
@@ -119,7 +125,7 @@ export function dataStartOf(f: PfnFields, meaning: DataoffMeaning): bigint {
   return meaning === 'map' ? f.dataoff : BigInt(f.startPad) + f.dataoff;
 }
 
-function verdictOn(block: Uint8Array, kernel: ProfileId, o: MigrateOptions, parentUuid: string): Verdict {
+function verdictOn(block: Uint8Array, kernel: string, o: MigrateOptions, parentUuid: string): Verdict {
   return checkHead(headWithBlock(block), { kernel, arch: o.arch ?? 'x86_64', nsBase: o.nsBase, nsSize: o.nsSize, parentUuid, hazards: false });
 }
 
@@ -207,10 +213,15 @@ export function migrate(block: Uint8Array, o: MigrateOptions): MigrationReport {
   }
 
   const target = verdictOn(next, targetKernel, o, parentUuid);
-  const guard = verdictOn(next, guardKernel, o, parentUuid);
+  const guards = resolveKernels(guardKernel).map((k) => verdictOn(next, k.id, o, parentUuid));
+  const misplacing = guards.find((g) => g.outcome === 'claimed' && g.data_start !== startAfter);
+  const guard = misplacing ?? (guards[0] as Verdict);
   let hazard: string | null = null;
-  if (guard.outcome === 'claimed' && guard.data_start !== startAfter) {
-    hazard = `${guardKernel} ignores the major version and would claim the result with the data at ${hex(guard.data_start ?? 0n)}, ${hex((guard.data_start ?? 0n) - startAfter)} bytes away from where it is (${hex(startAfter)})`;
+  if (misplacing !== undefined) {
+    const at = misplacing.data_start ?? 0n;
+    hazard =
+      `${misplacing.profile} ignores the major version and would claim the result with the data at ${hex(at)}, ` +
+      `${hex(at - startAfter)} bytes away from where it is (${hex(startAfter)})`;
   }
   if (target.outcome !== 'claimed') notes.push(`${targetKernel} does not claim the result: ${target.outcome}${target.message === null ? '' : ` (${target.message})`}`);
   else if (target.data_start !== startAfter) notes.push(`${targetKernel} puts the data at ${hex(target.data_start ?? 0n)}, not at ${hex(startAfter)}`);
@@ -228,6 +239,7 @@ export function migrate(block: Uint8Array, o: MigrateOptions): MigrationReport {
     data_size: dataSize,
     target,
     guard,
+    guards,
     hazard,
     notes,
     original,

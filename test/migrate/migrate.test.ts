@@ -165,6 +165,24 @@ describe('hazard: linux-6.1 would claim a 2.x block with the data elsewhere', ()
   test('a guard kernel that knows the map meaning sees no hazard', () => {
     expect(migrate(legacy, { to: 'map', nsBase: base, nsSize: size, guardKernel: 'map' }).hazard).toBeNull();
   });
+
+  test('several guard kernels: one verdict each, the hazard names the first that misplaces the data', () => {
+    const r = migrate(legacy, { to: 'map', nsBase: base, nsSize: size, guardKernel: 'map,5.10,7.2' });
+    expect(r.guards.map((g) => g.profile)).toEqual(['map', 'linux-5.10', 'linux-7.2']);
+    expect(r.guard.profile).toBe('linux-5.10');
+    expect(r.hazard).toMatch(/^linux-5\.10 ignores the major version/);
+  });
+
+  test('--guard-kernel all is the four booted kernels', () => {
+    const r = migrate(legacy, { to: 'map', nsBase: base, nsSize: size, guardKernel: 'all' });
+    expect(r.guards.map((g) => g.profile)).toEqual(['linux-5.10', 'linux-6.1', 'linux-6.12', 'linux-7.2']);
+  });
+
+  test.each(['9.9', '4.4', 'linux-', '6.1,,7.2', ''])('guard kernel %j is a typed invalid-argument error', (spec) => {
+    expect(() => migrate(legacy, { to: 'map', nsBase: base, nsSize: size, guardKernel: spec })).toThrow(
+      expect.objectContaining({ code: 'invalid-argument' }),
+    );
+  });
 });
 
 describe('results that are not migrations', () => {
