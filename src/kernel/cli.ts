@@ -10,6 +10,7 @@ import type { Command } from 'commander';
 import { KernelHarnessError } from './errors';
 import type { BootOptions } from './harness';
 import { kernelCheck, type KernelCheckSpec } from './kernel-check';
+import { DEFAULT_KERNEL, KERNEL_VERSIONS, parseKernelVersion } from './kernels';
 import type { KernelVerdict } from './verdict';
 
 const SUFFIX: Record<string, bigint> = { '': 1n, k: 1n << 10n, m: 1n << 20n, g: 1n << 30n, t: 1n << 40n };
@@ -70,6 +71,7 @@ interface KernelCheckCliOptions {
   inPlace?: boolean;
   timeout?: string;
   relocate?: boolean;
+  kernel?: string;
 }
 
 /** Where kernel-check prints (the main CLI passes its own io). */
@@ -86,6 +88,7 @@ export function registerKernelCheck(program: Command, io: KernelCheckIo = proces
     .description('boot the images under a real Linux kernel (QEMU, TCG) and print its verdict on each')
     .argument('<IMG@ADDR...>', 'image file and the physical address of its namespace (0x hex, decimal, or K/M/G suffix)')
     .option('--json', 'print a JSON array of verdicts')
+    .option('--kernel <VERSION>', `Debian kernel to boot: ${KERNEL_VERSIONS.join(', ')} (default ${DEFAULT_KERNEL}; fetched and cached on first use)`)
     .option('--kernel-image <PATH>', 'boot this kernel image instead of the Debian package (needs --modules)')
     .option('--modules <DIR>', 'directory holding the nvdimm modules for --kernel-image')
     .option('--keep-logs <DIR>', 'keep serial logs and QEMU command lines in DIR')
@@ -95,6 +98,10 @@ export function registerKernelCheck(program: Command, io: KernelCheckIo = proces
     .action(async (specsText: string[], o: KernelCheckCliOptions) => {
       const specs = specsText.map(parseImageSpec);
       const opts: BootOptions = { onProgress: (line) => io.stderr(`kernel-check: ${line}\n`) };
+      if (o.kernel !== undefined) {
+        if (o.kernelImage !== undefined) throw new KernelHarnessError('kernel-unknown', '--kernel and --kernel-image exclude each other');
+        opts.kernel = parseKernelVersion(o.kernel);
+      }
       if (o.kernelImage !== undefined) opts.kernelImage = o.kernelImage;
       if (o.modules !== undefined) opts.modulesDir = o.modules;
       if (o.keepLogs !== undefined) opts.keepLogsDir = o.keepLogs;

@@ -22,6 +22,7 @@ import * as path from 'node:path';
 import { prepareKernelAssets, findOnPath, runQuiet, type KernelAssets } from './assets';
 import { APT_INSTALL_HINT, KernelHarnessError } from './errors';
 import { REGIONS_PARAM } from './init-script';
+import type { KernelVersion } from './kernels';
 import { parseGuestReport, regionOfDevice, regionsOfMessage, type GuestReport, type KernelMessage } from './report';
 
 export type { KernelMessage } from './report';
@@ -89,8 +90,12 @@ export interface KernelObservation {
   holder: string | null;
   /** The pfn/dax/btt device whose `namespace` is this namespace, if any. */
   claim: ClaimObservation | null;
-  /** The pmem block device of the namespace (raw: parent namespace; fsdax: parent pfn; btt: pmemNs). Size in bytes. */
-  blockDevice: { name: string; parent: string | null; size: bigint | null } | null;
+  /**
+   * The pmem block device of the namespace (raw: parent namespace; fsdax: parent pfn; btt: pmemNs). Size in
+   * bytes; firstBytes: its first min(size, 2048) bytes as lower-case hex, as the guest read them (null when
+   * not reported).
+   */
+  blockDevice: { name: string; parent: string | null; size: bigint | null; firstBytes: string | null } | null;
   /** The devdax character device (`dax4.0` on the dax bus) with its size/resource. */
   daxDevice: { name: string; parent: string | null; size: bigint | null; resource: bigint | null } | null;
   /** Guest physical address where the exposed data starts (claim resource; namespace start when raw), or null. */
@@ -103,6 +108,8 @@ export interface KernelObservation {
   messages: KernelMessage[];
   /** Raw sysfs attributes of every nd device of this region (namespace, region, pfn/dax/btt seeds and claims). */
   devices: Record<string, Record<string, string>>;
+  /** The booted kernel's release (`uname -r`), null when unknown (a --kernel-image kernel). */
+  kernelRelease: string | null;
   /** When the guest kernel crashed with this image alone attached: the crash's console lines (BUG/Oops/panic); else null. */
   crash: string[] | null;
 }
@@ -113,6 +120,8 @@ export interface BootImage {
 }
 
 export interface BootOptions {
+  /** Debian kernel version to boot (5.10, 6.1, 6.12, 7.2; default 6.1). */
+  kernel?: KernelVersion;
   /** Boot this kernel image instead of the Debian package's (needs modulesDir). */
   kernelImage?: string;
   /** Directory with the kernel's modules (searched recursively). */
@@ -323,7 +332,7 @@ const KIND_BY_DEVTYPE: Record<string, ClaimObservation['kind']> = { nd_pfn: 'pfn
 
 /** Build the observation of one placed image from a boot's report (exported for tests). */
 /** An observation of `p` with nothing seen yet. */
-function blankObservation(p: Placed, boot: number, boots: number, crash: string[] | null): KernelObservation {
+function blankObservation(p: Placed, boot: number, boots: number, crash: string[] | null, release: string | null): KernelObservation {
   return {
     image: p.image.path,
     base: p.image.base,
@@ -345,12 +354,13 @@ function blankObservation(p: Placed, boot: number, boots: number, crash: string[
     probeErrno: null,
     messages: [],
     devices: {},
+    kernelRelease: release,
     crash,
   };
 }
 
-export function observe(report: GuestReport, p: Placed, boot: number, boots: number): KernelObservation {
-  const obs = blankObservation(p, boot, boots, null);
+export function observe(report: GuestReport, p: Placed, boot: number, boots: number, release: string | null = null): KernelObservation {
+  const obs = blankObservation(p, boot, boots, null, release);
   let regionNo: number | null = null;
   for (const [name, attrs] of report.nd) {
     if (name.startsWith('region') && parseBig(attrs['resource']) === p.guestBase) {
@@ -384,7 +394,9 @@ export function observe(report: GuestReport, p: Placed, boot: number, boots: num
   }
   const mine = new Set(Object.keys(obs.devices));
   const blk = report.blocks.find((b) => b.parent !== null && mine.has(b.parent));
-  if (blk !== undefined) obs.blockDevice = { name: blk.name, parent: blk.parent, size: blk.sectors === null ? null : blk.sectors * 512n };
+  if (blk !== undefined) {
+    obs.blockDevice = { name: blk.name, parent: blk.parent, size: blk.sectors === null ? null : blk.sectors * 512n, firstBytes: blk.firstBytes };
+  }
   const dx = report.dax.find((d) => d.parent !== null && mine.has(d.parent));
   if (dx !== undefined) obs.daxDevice = { name: dx.name, parent: dx.parent, size: parseBig(dx.attrs['size']), resource: parseBig(dx.attrs['resource']) };
 
@@ -392,8 +404,8 @@ export function observe(report: GuestReport, p: Placed, boot: number, boots: num
   for (const b of report.blocks) if (b.parent !== null) blockParents.set(b.name, b.parent);
   obs.messages = report.messages.filter((m) => regionsOfMessage(m, blockParents).has(regionNo));
   for (const m of obs.messages) {
-    const e = /probe of (\S+) failed with error -(\d+)/.exec(m.text);
-    if (e?.[2] !== undefined && (e[1] === obs.namespace || regionOfDevice(e[1] ?? '') === regionNo)) obs.probeErrno = Number(e[2]);
+    const f = probeFailure(m);
+    if (f !== null && (f.device === obs.namespace || regionOfDevice(f.device) === regionNo)) obs.probeErrno = f.errno;
   }
 
   if (obs.claim !== null && obs.claim.kind !== 'btt' && obs.claim.resource !== null) {
@@ -409,6 +421,19 @@ export function observe(report: GuestReport, p: Placed, boot: number, boots: num
 }
 
 /**
+ * The driver core's probe-failure line, in either format: "nd_pmem: probe of
+ * namespace0.0 failed with error -95" (up to 6.1) or "nd_pmem namespace0.0:
+ * probe with driver nd_pmem failed with error -95" (6.12 on).
+ */
+export function probeFailure(m: KernelMessage): { device: string; errno: number } | null {
+  const old = /probe of (\S+) failed with error -(\d+)$/.exec(m.text);
+  if (old?.[1] !== undefined && old[2] !== undefined) return { device: old[1], errno: Number(old[2]) };
+  const now = /^probe with driver \S+ failed with error -(\d+)$/.exec(m.text);
+  if (now?.[1] !== undefined && m.device !== null) return { device: m.device, errno: Number(now[1]) };
+  return null;
+}
+
+/**
  * The guest runs with oops=panic, so a kernel bug while probing ends the boot
  * at once (panic=-1 reboots, -no-reboot exits) instead of hanging it. Returns
  * the crash's console lines, or null when the log shows no crash.
@@ -419,8 +444,8 @@ export function crashLines(serial: string): string[] | null {
   return hits.some((l) => /Kernel panic/.test(l)) ? hits : null;
 }
 
-function crashObservation(p: Placed, boot: number, crash: string[]): KernelObservation {
-  return blankObservation(p, boot, 0, crash);
+function crashObservation(p: Placed, boot: number, crash: string[], release: string | null): KernelObservation {
+  return blankObservation(p, boot, 0, crash, release);
 }
 
 function tail(text: string, n: number): string {
@@ -447,6 +472,7 @@ export async function bootImages(images: readonly BootImage[], opts: BootOptions
   if (opts.kernelImage !== undefined) assetOpts.kernelImage = opts.kernelImage;
   if (opts.modulesDir !== undefined) assetOpts.modulesDir = opts.modulesDir;
   if (opts.cacheDir !== undefined) assetOpts.cacheDir = opts.cacheDir;
+  if (opts.kernel !== undefined) assetOpts.kernel = opts.kernel;
   const assets = await prepareKernelAssets(assetOpts);
   if (opts.keepLogsDir !== undefined) await fs.mkdir(opts.keepLogsDir, { recursive: true });
 
@@ -498,7 +524,7 @@ export async function bootImages(images: readonly BootImage[], opts: BootOptions
     if (report === null && crash !== null) {
       if (placed.length === 1 && placed[0] !== undefined) {
         log(`boot ${boot}: the guest kernel crashed on ${placed[0].image.path}: ${crash[0] ?? ''}`);
-        results[placed[0].index] = crashObservation(placed[0], boot, crash);
+        results[placed[0].index] = crashObservation(placed[0], boot, crash, assets.release);
         return;
       }
       log(`boot ${boot}: the guest kernel crashed (${crash[0] ?? ''}); booting halves to find the image...`);
@@ -521,7 +547,7 @@ export async function bootImages(images: readonly BootImage[], opts: BootOptions
       throw new KernelHarnessError('module-missing', `boot ${boot}: the guest could not load ${report.insmodFailed.join(', ')} (kernel and modules from different builds?)`);
     }
     log(`boot ${boot} done in ${res.seconds.toFixed(1)} s`);
-    for (const p of placed) results[p.index] = observe(report, p, boot, 0);
+    for (const p of placed) results[p.index] = observe(report, p, boot, 0, assets.release);
   };
 
   try {

@@ -6,3 +6,4 @@ export { observationToVerdict, type KernelVerdict } from './verdict';
 export { kernelCheck, kernelCheckDetailed, type KernelCheckSpec, type KernelCheckResult } from './kernel-check';
 export { registerKernelCheck, parseAddress, parseImageSpec, formatVerdict, toJsonExact } from './cli';
 export { compareVerdicts, kernelDecidingMessage } from './compare';
+export { KERNEL_VERSIONS, DEFAULT_KERNEL, KERNEL_PACKAGES, parseKernelVersion, type KernelVersion } from './kernels';
