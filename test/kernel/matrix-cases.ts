@@ -389,5 +389,86 @@ export function matrixCases(): MatrixCase[] {
     add({ id: `R6-a0-${mode}-d1G-2G`, group: 'R6', what: `${mode} align 0, dataoff 1G on 2 GiB (default align 1 GiB)`, size: 2n * GiB, base: BASE_ALIGNED, source: ref(mode, 'dev', BASE_ALIGNED), patch: { align: 0, dataoff: GiB } });
     add({ id: `R6-a0-${mode}-1Moff`, group: 'R6', what: `${mode} legacy at 1 MiB off with align 0`, size: S64, base: BASE_1M_OFF, source: ref(mode, 'dev', BASE_1M_OFF), patch: { align: 0 } });
   }
+
+  // --- 14. Where kernels differ (5.10, 6.1, 6.12, 7.2).
+  for (const mode of ['fsdax', 'devdax'] as const) {
+    for (const map of ['dev', 'mem'] as const) {
+      // Rule 15 in unsigned arithmetic: start_pad + end_trunc > size wraps, the
+      // check passes, and 6.12/7.2 refuse later (-EINVAL in mode PMEM).
+      add({
+        id: `R15-wrap-${mode}-${map}`,
+        group: 'R15',
+        what: `${mode} map=${map} at aligned base, start_pad 2M + end_trunc 64M > size 64M, dataoff 2M, align 4K`,
+        size: S64,
+        base: BASE_ALIGNED,
+        source: ref(mode, map, BASE_ALIGNED),
+        patch: { startPad: 2 << 20, endTrunc: Number(S64), dataoff: 2n * MiB, align: 4096 },
+        isolate: true,
+      });
+      // Zero-size data area at an aligned base (end_trunc, no start_pad): 6.1
+      // has no rule 15; 6.6 on refuse "bad offset with small namespace".
+      add({
+        id: `R15-zero-endtrunc-${mode}-${map}`,
+        group: 'R15',
+        what: `${mode} map=${map} at aligned base, end_trunc 2M, dataoff = size - 2M: zero-size data area`,
+        size: S64,
+        base: BASE_ALIGNED,
+        source: ref(mode, map, BASE_ALIGNED),
+        patch: { dataoff: S64 - 2n * MiB, endTrunc: 2 << 20, npfns: 0n },
+      });
+      add({
+        id: `R15-zero-noTrunc-${mode}-${map}`,
+        group: 'R15',
+        what: `${mode} map=${map} at aligned base, dataoff = size - 4K (one page left), align 4K`,
+        size: S64,
+        base: BASE_ALIGNED,
+        source: ref(mode, map, BASE_ALIGNED),
+        patch: { dataoff: S64 - 4096n, align: 4096, npfns: 1n },
+      });
+    }
+    // Data length and the 1 GiB align in force: devdax needs a multiple, fsdax does not.
+    for (const [tag, size] of [['2560M', 2560n * MiB], ['3072M', 3n * GiB]] as const) {
+      add({
+        id: `align1G-len-${mode}-${tag}`,
+        group: 'S3',
+        what: `${mode} map=dev align 1G, dataoff 1G on ${tag}: data ${(size - GiB) / MiB}M`,
+        size,
+        base: BASE_ALIGNED,
+        source: ref(mode, 'dev', BASE_ALIGNED),
+        patch: { align: 1 << 30, dataoff: GiB, npfns: (size - GiB) / 4096n },
+      });
+    }
+    // The memmap must fit between the reserve and dataoff (map=dev, 64 bytes per page).
+    for (const [tag, size, d] of [
+      ['64M-d512K', S64, 512n * KiB],
+      ['64M-d1M', S64, MiB],
+      ['64M-d2M', S64, 2n * MiB],
+      ['1G-d4M', GiB, 4n * MiB],
+      ['1G-d16M', GiB, 16n * MiB],
+      ['1G-d18M', GiB, 18n * MiB],
+    ] as const) {
+      add({
+        id: `memmap-fit-${mode}-${tag}`,
+        group: 'S4',
+        what: `${mode} map=dev on ${size / MiB}M, dataoff ${hex(d)}, align 4K: memmap of ${((size - d) / 4096n) * 64n / KiB}K in ${(d - 8n * KiB) / KiB}K`,
+        size,
+        base: BASE_ALIGNED,
+        source: ref(mode, 'dev', BASE_ALIGNED),
+        patch: { dataoff: d, align: 4096, npfns: (size - d) / 4096n },
+      });
+    }
+    // %pR: "could not reserve region [mem ...]" prints the guest addresses, zero-padded.
+    for (const base of [BASE_1M_OFF, BASE_4K_OFF]) {
+      add({
+        id: `pR-reserve-${mode}-${baseName(base)}`,
+        group: 'S1',
+        what: `${mode} map=dev dataoff 0, align 4K, start_pad 0 at ${baseName(base)} base (could not reserve region)`,
+        size: S64,
+        base,
+        source: ref(mode, 'dev', base),
+        patch: { dataoff: 0n, align: 4096, startPad: 0, endTrunc: 0 },
+      });
+    }
+  }
   return out;
 }
