@@ -27,7 +27,7 @@ import { checkHead, type Verdict } from '../../src/validate/check';
 import { compareVerdicts } from '../../src/kernel/compare';
 import { applyEdits, headOf, matrixCases, type MatrixCase } from './matrix-cases';
 
-const PER_BOOT = Number(process.env['ND_MATRIX_PER_BOOT'] ?? '72');
+const PER_BOOT = Number(process.env['ND_MATRIX_PER_BOOT'] ?? '128');
 
 const cases = matrixCases();
 
@@ -104,17 +104,6 @@ async function tornReports(dir: string): Promise<string[]> {
   return out;
 }
 
-function batches(): MatrixCase[][] {
-  const normal = cases.filter((c) => c.isolate !== true);
-  const n = Math.max(1, Math.ceil(normal.length / PER_BOOT));
-  const per = Math.ceil(normal.length / n);
-  const out: MatrixCase[][] = [];
-  for (let i = 0; i < normal.length; i += per) out.push(normal.slice(i, i + per));
-  // Risky images (they may crash the guest) get a boot each.
-  for (const c of cases) if (c.isolate === true) out.push([c]);
-  return out;
-}
-
 function table(rows: Row[]): string {
   const lines = ['| case | base | size | kernel | validator | differences |', '|---|---|---|---|---|---|'];
   const brief = (x: { outcome: string; errno: number | null; message: string | null } | null): string =>
@@ -145,17 +134,12 @@ function observationLine(kernel: KernelVersion, r: Row): string {
   return JSON.stringify({ kernel: r.obs?.kernelRelease ?? kernel, version: kernel, id: r.c.id, group: r.c.group, observed, error: r.error });
 }
 
-async function bootBatch(built: { c: MatrixCase; file: string }[], kernel: KernelVersion, logs: string): Promise<{ result: Awaited<ReturnType<typeof kernelCheckDetailed>> | null; error: string | null }> {
+async function bootAll(built: { c: MatrixCase; file: string }[], kernel: KernelVersion, logs: string): Promise<{ result: Awaited<ReturnType<typeof kernelCheckDetailed>> | null; error: string | null }> {
   try {
     const result = await kernelCheckDetailed(
-      built.map((b) => ({ path: b.file, base: b.c.base })),
-      {
-        kernel,
-        maxPerBoot: 256,
-        keepLogsDir: logs,
-        // A risky image may crash the guest: do not wait the default 180 s for it.
-        ...(built.some((b) => b.c.isolate === true) ? { timeoutMs: 40_000 } : {}),
-      },
+      // Risky images (they may crash the guest) boot alone, before the others.
+      built.map((b) => ({ path: b.file, base: b.c.base, ...(b.c.isolate === true ? { isolate: true } : {}) })),
+      { kernel, maxPerBoot: PER_BOOT, keepLogsDir: logs },
     );
     return { result, error: null };
   } catch (e: unknown) {
@@ -194,59 +178,49 @@ async function writeResults(kernel: KernelVersion, summary: string, rows: Row[])
 async function runMatrix(kernel: KernelVersion): Promise<{ summary: string; bad: Row[] }> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), `nd-infoblock-matrix-${kernel}-`));
   const rows: Row[] = [];
-  const bootSeconds: number[] = [];
+  let boots = 0;
   const interleaved: string[] = [];
   const t0 = Date.now();
   try {
-    for (const [bi, batch] of batches().entries()) {
-      const built = [];
-      for (const c of batch) built.push({ c, ...(await buildImage(dir, c)) });
-      const tb = Date.now();
-      let result: Awaited<ReturnType<typeof kernelCheckDetailed>> | null = null;
-      let error: string | null = null;
-      let attempts = 0;
-      for (let attempt = 1; attempt <= 3; attempt++) {
-        attempts = attempt;
-        const logs = path.join(process.env['ND_INFOBLOCK_KEEP_LOGS'] ?? path.join(dir, 'logs'), kernel, `batch-${bi + 1}-try-${attempt}`);
-        ({ result, error } = await bootBatch(built, kernel, logs));
-        const torn = await tornReports(logs);
-        if (torn.length === 0) break;
-        // The guest's "reboot: Power down" console line landed inside the report
-        // (see docs/kernel-agreement.md): the parsed report may be corrupt. Boot again.
-        interleaved.push(`batch ${bi + 1} try ${attempt}: ${torn.join(', ')}`);
-        error = `harness: the report of ${torn.join(', ')} was torn by the power-down console line`;
-        result = null;
-      }
-      const secs = (Date.now() - tb) / 1000;
-      const boots = result === null ? 1 : new Set(result.observations.map((o) => o.boot)).size;
-      for (let i = 0; i < boots * attempts; i++) bootSeconds.push(secs / (boots * attempts));
-      for (const [i, b] of built.entries()) {
-        const obs = result?.observations[i] ?? null;
-        const kv = result?.verdicts[i] ?? null;
-        const row: Row = { c: b.c, head: b.head, kernel: kv, obs, validator: null, error, diffs: [] };
-        const ns = obs?.namespace ?? null;
-        // The namespace's real guest address (congruent to the case's base, so
-        // every alignment rule sees the same thing; messages that print
-        // addresses, like "could not reserve region", print this one).
-        const nsBase = obs?.guestBase ?? b.c.base;
-        row.validator = checkHead(b.head, { kernel: profileFor(kernel), nsBase, nsSize: b.c.size, ...(ns !== null ? { nsName: ns } : {}) });
-        if (kv !== null) row.diffs = compareVerdicts(kv, row.validator);
-        rows.push(row);
-      }
-      // Free the disk space of the booted batch.
-      for (const b of built) await fs.rm(b.file, { force: true });
+    const built = [];
+    for (const c of cases) built.push({ c, ...(await buildImage(dir, c)) });
+    let result: Awaited<ReturnType<typeof kernelCheckDetailed>> | null = null;
+    let error: string | null = null;
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      const logs = path.join(process.env['ND_INFOBLOCK_KEEP_LOGS'] ?? path.join(dir, 'logs'), kernel, `try-${attempt}`);
+      ({ result, error } = await bootAll(built, kernel, logs));
+      const torn = await tornReports(logs);
+      if (torn.length === 0) break;
+      // The guest's "reboot: Power down" console line landed inside the report
+      // (see docs/kernel-agreement.md): the parsed report may be corrupt. Boot again.
+      interleaved.push(`try ${attempt}: ${torn.join(', ')}`);
+      error = `harness: the report of ${torn.join(', ')} was torn by the power-down console line`;
+      result = null;
+    }
+    boots = result === null ? 0 : (result.observations[0]?.boots ?? 0);
+    for (const [i, b] of built.entries()) {
+      const obs = result?.observations[i] ?? null;
+      const kv = result?.verdicts[i] ?? null;
+      const row: Row = { c: b.c, head: b.head, kernel: kv, obs, validator: null, error, diffs: [] };
+      const ns = obs?.namespace ?? null;
+      // The namespace's real guest address (congruent to the case's base, so
+      // every alignment rule sees the same thing; messages that print
+      // addresses, like "could not reserve region", print this one).
+      const nsBase = obs?.guestBase ?? b.c.base;
+      row.validator = checkHead(b.head, { kernel: profileFor(kernel), nsBase, nsSize: b.c.size, ...(ns !== null ? { nsName: ns } : {}) });
+      if (kv !== null) row.diffs = compareVerdicts(kv, row.validator);
+      rows.push(row);
     }
   } finally {
     await fs.rm(dir, { recursive: true, force: true });
   }
   const total = (Date.now() - t0) / 1000;
   const bad = rows.filter((r) => r.error !== null || r.diffs.length > 0);
-  const mean = bootSeconds.reduce((a, b) => a + b, 0) / Math.max(1, bootSeconds.length);
   if (interleaved.length > 0) console.warn(`torn reports, batch booted again: ${interleaved.join('; ')}`);
   const release = rows.find((r) => r.obs?.kernelRelease !== null && r.obs?.kernelRelease !== undefined)?.obs?.kernelRelease ?? kernel;
   const summary =
-    `kernel matrix, Linux ${release} vs ${profileFor(kernel)}: ${rows.length} cases, ${bootSeconds.length} boots ` +
-    `(${interleaved.length} repeated for a torn report), ${mean.toFixed(1)} s per boot, ${total.toFixed(0)} s total; ` +
+    `kernel matrix, Linux ${release} vs ${profileFor(kernel)}: ${rows.length} cases, ${boots} boots ` +
+    `(${interleaved.length} repeated for a torn report), ${total.toFixed(0)} s total; ` +
     `agreement ${rows.length - bad.length}/${rows.length}`;
   console.log(summary);
   await writeResults(kernel, summary, rows);
