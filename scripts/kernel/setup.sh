@@ -44,12 +44,15 @@ dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q 'install ok in
 command -v cpio >/dev/null 2>&1 || missing+=(cpio)
 command -v ndctl >/dev/null 2>&1 || missing+=(ndctl)
 command -v dpkg-deb >/dev/null 2>&1 || missing+=(dpkg)
+# Modules of 6.12 and 7.2 are .ko.xz; other kernels' may be .ko.zst.
+command -v xz >/dev/null 2>&1 || missing+=(xz-utils)
+command -v zstd >/dev/null 2>&1 || missing+=(zstd)
 if [ "${#missing[@]}" -gt 0 ]; then
   apt_update_once
   say "apt-get install -y --no-install-recommends ${missing[*]}"
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 else
-  say "qemu-system-x86, busybox-static, cpio, ndctl: already installed"
+  say "qemu-system-x86, busybox-static, cpio, ndctl, xz-utils, zstd: already installed"
 fi
 
 cache="${ND_INFOBLOCK_CACHE:-$HOME/.cache/nd-infoblock}"

@@ -366,13 +366,20 @@ export async function prepareKernelAssets(opts: AssetOptions = {}): Promise<Kern
     kernelImage = path.resolve(opts.kernelImage);
     if (!(await exists(kernelImage))) throw new KernelHarnessError('kernel-missing', `kernel image ${kernelImage} does not exist`);
     if (!(await exists(opts.modulesDir))) throw new KernelHarnessError('module-missing', `modules directory ${opts.modulesDir} does not exist`);
-    modules = await resolveModules(path.resolve(opts.modulesDir));
+    modules = await resolveModules(path.resolve(opts.modulesDir)).catch((e: unknown) => {
+      if (!(e instanceof KernelHarnessError)) throw e;
+      throw new KernelHarnessError(e.code, `${e.message}: point --modules at the lib/modules/<release> tree built with this kernel`, { cause: e });
+    });
     source = kernelImage;
   } else {
-    const { debs } = await locateKernelDebs({ ...opts, cacheDir: cache });
+    const { version, debs } = await locateKernelDebs({ ...opts, cacheDir: cache });
     const ex = await extractDebs(debs, cache, opts.log);
     kernelImage = ex.kernelImage;
-    modules = await resolveModules(ex.modulesDir);
+    modules = await resolveModules(ex.modulesDir).catch((e: unknown) => {
+      if (!(e instanceof KernelHarnessError)) throw e;
+      const again = version === null ? 'set ND_INFOBLOCK_KERNEL_DEB to a complete kernel package' : `remove ${path.dirname(ex.kernelImage)} and run ${KERNEL_SETUP_HINT} --kernels ${version}`;
+      throw new KernelHarnessError(e.code, `${e.message}: ${again}`, { cause: e });
+    });
     source = debs.join(' + ');
     release = ex.release;
   }

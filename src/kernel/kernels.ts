@@ -35,6 +35,8 @@ export interface KernelPackageSpec {
   suites: { uri: string; suite: string }[];
   /** The package holding vmlinuz (and, except for 7.2, the modules). */
   image: RegExp;
+  /** The package name(s) as a person reads them, for messages. */
+  label: string;
   /** For kernels split in two packages: the modules package's name for an image package name. */
   modulesPackage?: (imagePackage: string) => string;
 }
@@ -47,6 +49,7 @@ export const KERNEL_PACKAGES: Record<KernelVersion, KernelPackageSpec> = {
       { uri: SECURITY, suite: 'bullseye-security' },
     ],
     image: /^linux-image-5\.10\.0-\d+-amd64-unsigned$/,
+    label: 'linux-image-5.10.0-*-amd64-unsigned',
   },
   '6.1': {
     version: '6.1',
@@ -55,6 +58,7 @@ export const KERNEL_PACKAGES: Record<KernelVersion, KernelPackageSpec> = {
       { uri: SECURITY, suite: 'bookworm-security' },
     ],
     image: /^linux-image-6\.1\.0-\d+-amd64-unsigned$/,
+    label: 'linux-image-6.1.0-*-amd64-unsigned',
   },
   '6.12': {
     version: '6.12',
@@ -63,11 +67,13 @@ export const KERNEL_PACKAGES: Record<KernelVersion, KernelPackageSpec> = {
       { uri: SECURITY, suite: 'bookworm-security' },
     ],
     image: /^linux-image-6\.12\.\d+\+deb12-amd64-unsigned$/,
+    label: 'linux-image-6.12.*+deb12-amd64-unsigned',
   },
   '7.2': {
     version: '7.2',
     suites: [{ uri: DEBIAN, suite: 'sid' }],
     image: /^linux-binary-unsigned-7\.2\.\d+\+deb\d+-amd64$/,
+    label: 'linux-binary-unsigned-7.2.*-amd64 + linux-modules-7.2.*-amd64',
     modulesPackage: (img) => img.replace(/^linux-binary-unsigned-/, 'linux-modules-'),
   },
 };
@@ -156,8 +162,9 @@ async function newestPackage(aptCache: string, opts: string[], re: RegExp): Prom
   return null;
 }
 
-async function aptUpdate(aptGet: string, opts: string[], spec: KernelPackageSpec): Promise<void> {
-  await execFileP(aptGet, [...opts, '-q', 'update'], { maxBuffer: 16 << 20 }).catch((e: unknown) => {
+/** apt-get update of the private lists; returns its first warning (apt exits 0 when a source cannot be reached). */
+async function aptUpdate(aptGet: string, opts: string[], spec: KernelPackageSpec): Promise<string | null> {
+  const { stderr } = await execFileP(aptGet, [...opts, '-q', 'update'], { maxBuffer: 16 << 20 }).catch((e: unknown) => {
     throw new KernelHarnessError(
       'kernel-missing',
       `cannot fetch the Linux ${spec.version} package list (${spec.suites.map((s) => s.suite).join(', ')}): ${firstLine(e)}; ` +
@@ -165,6 +172,8 @@ async function aptUpdate(aptGet: string, opts: string[], spec: KernelPackageSpec
       { cause: e },
     );
   });
+  const warning = stderr.split('\n').find((l) => /^(W|E): /.test(l));
+  return warning === undefined ? null : warning.slice(0, 160);
 }
 
 /** Download the newest packages of a kernel version into debsDir; returns their paths. */
@@ -172,9 +181,12 @@ export async function downloadKernelDebs(cache: string, debsDir: string, spec: K
   const opts = await privateApt(cache, spec);
   const hint = `run bash scripts/kernel/setup.sh --kernels ${spec.version} where deb.debian.org is reachable`;
   log?.(`apt-get update (private lists for Linux ${spec.version}: ${spec.suites.map((s) => s.suite).join(', ')})...`);
-  await aptUpdate(aptGet, opts, spec);
+  const warning = await aptUpdate(aptGet, opts, spec);
   const image = await newestPackage(aptCache, opts, spec.image);
-  if (image === null) throw new KernelHarnessError('kernel-missing', `no package matching ${spec.image.source} in ${spec.suites.map((s) => s.suite).join(', ')} (offline?): ${hint}`);
+  if (image === null) {
+    const why = warning ?? 'offline?';
+    throw new KernelHarnessError('kernel-missing', `cannot get the Linux ${spec.version} kernel package (${spec.label} from ${spec.suites.map((s) => s.suite).join(', ')}; ${why}): ${hint}`);
+  }
   const pkgs = spec.modulesPackage === undefined ? [image] : [image, spec.modulesPackage(image)];
   await fs.mkdir(debsDir, { recursive: true });
   // Download into a private directory and rename: parallel workers may fetch
