@@ -76,14 +76,20 @@ async function bootOnce(ctx: BootContext, placed: readonly Placed[]): Promise<{ 
   return { res, report: res.timedOut ? null : parseGuestReport(res.serial), boot };
 }
 
+/** Console lines that show a kernel bug hit while probing (an image's fault), unlike a bare boot-time panic. */
+const IMAGE_CRASH = /^(BUG:|Oops:|general protection fault|kernel BUG at)/;
+
 /** A boot's report or crash; every other end (timeout, QEMU error, torn report twice) is a KernelHarnessError. */
 async function bootChecked(ctx: BootContext, placed: readonly Placed[]): Promise<{ report: GuestReport; crash: null; boot: number } | { report: null; crash: string[]; boot: number }> {
   let { res, report, boot } = await bootOnce(ctx, placed);
   let crash = report === null ? crashLines(res.serial) : null;
-  if (report === null && crash === null && !res.timedOut && res.code === 0) {
+  const early = crash !== null && !crash.some((l) => IMAGE_CRASH.test(l));
+  if (report === null && (early || (crash === null && !res.timedOut && res.code === 0))) {
     // Seen once in dozens of 200-image boots: the serial log ended inside the
-    // report. A second boot of the same images has always completed.
-    ctx.log(`boot ${boot}: incomplete report, booting again...`);
+    // report. A second boot of the same images has always completed. A panic
+    // without an oops (a boot-time self-test under a loaded host) is no
+    // image's fault either.
+    ctx.log(`boot ${boot}: ${early ? `panic without an oops (${crash?.[0] ?? ''})` : 'incomplete report'}, booting again...`);
     ctx.counter.planned++;
     ({ res, report, boot } = await bootOnce(ctx, placed));
     crash = report === null ? crashLines(res.serial) : null;

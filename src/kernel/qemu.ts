@@ -64,7 +64,9 @@ export function qemuArgs(assets: KernelAssets, placed: readonly Placed[], files:
     '-nodefaults', '-no-user-config', '-display', 'none', '-serial', 'stdio', '-monitor', 'none', '-no-reboot',
     '-kernel', assets.kernelImage,
     '-initrd', assets.initramfs,
-    '-append', `console=ttyS0 quiet loglevel=2 oops=panic panic=-1 log_buf_len=4M ${REGIONS_PARAM}=${placed.length}`,
+    '-append', // no_timer_check: under TCG on a loaded host the IO-APIC timer self-test can fail
+    // and panic the boot before any module loads ("IO-APIC + timer doesn't work").
+    `console=ttyS0 quiet loglevel=2 oops=panic panic=-1 log_buf_len=4M no_timer_check ${REGIONS_PARAM}=${placed.length}`,
   ];
   placed.forEach((p, i) => {
     args.push('-object', `memory-backend-file,id=m${i},share=on,mem-path=${qemuEscape(files[i] ?? '')},size=${p.size}`);
