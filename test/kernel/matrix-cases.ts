@@ -457,6 +457,19 @@ export function matrixCases(): MatrixCase[] {
         patch: { dataoff: d, align: 4096, npfns: (size - d) / 4096n },
       });
     }
+    // The same with align 2 MiB: devdax then maps compound pages, whose memmap
+    // newer kernels can share (vmemmap deduplication), so less of it must fit.
+    for (const [tag, d] of [['1G-d2M-a2M', 2n * MiB], ['1G-d4M-a2M', 4n * MiB], ['1G-d8M-a2M', 8n * MiB]] as const) {
+      add({
+        id: `memmap-fit-${mode}-${tag}`,
+        group: 'S4',
+        what: `${mode} map=dev on 1024M, dataoff ${hex(d)}, align 2M: memmap of ${((GiB - d) / 4096n) * 64n / KiB}K (4K pages) in ${(d - 8n * KiB) / KiB}K`,
+        size: GiB,
+        base: BASE_ALIGNED,
+        source: ref(mode, 'dev', BASE_ALIGNED),
+        patch: { dataoff: d, align: 2 << 20, npfns: (GiB - d) / 4096n },
+      });
+    }
     // %pR: "could not reserve region [mem ...]" prints the guest addresses, zero-padded.
     for (const base of [BASE_1M_OFF, BASE_4K_OFF]) {
       add({
