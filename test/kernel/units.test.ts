@@ -5,7 +5,7 @@
 
 import { writeCpioNewc } from '../../src/kernel/cpio';
 import { moduleDepends, isStaticElf, compareVersions } from '../../src/kernel/assets';
-import { parseAddress, parseImageSpec, toJsonExact } from '../../src/kernel/cli';
+import { parseAddress, parseImageSpec, toJsonExact } from '../../src/kernel/format';
 import { KernelHarnessError } from '../../src/kernel/errors';
 import { crashLines, observe, planBoots, probeFailure, type KernelObservation } from '../../src/kernel/harness';
 import { REPORT_BEGIN, REPORT_END } from '../../src/kernel/init-script';
