@@ -127,7 +127,9 @@ export function probeFailure(m: KernelMessage): { device: string; errno: number 
  */
 export function crashLines(serial: string): string[] | null {
   const lines = serial.split(/\r?\n/).map((l) => l.replace(/^\[\s*[\d.]+\]\s?/, '').trim());
-  const hits = lines.filter((l) => /Kernel panic|^BUG:|^Oops:|^general protection fault|^kernel BUG at|^WARNING:|^RIP:|Fatal exception|exited with irqs disabled/.test(l));
+  const hits = lines.filter((l) =>
+    /Kernel panic|^BUG:|^watchdog: BUG: soft lockup|blocked for more than \d+ seconds|^Oops:|^general protection fault|^kernel BUG at|^WARNING:|^RIP:|Fatal exception|exited with irqs disabled/.test(l),
+  );
   return hits.some((l) => /Kernel panic/.test(l)) ? hits : null;
 }
 

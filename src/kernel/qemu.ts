@@ -66,7 +66,8 @@ export function qemuArgs(assets: KernelAssets, placed: readonly Placed[], files:
     '-initrd', assets.initramfs,
     '-append', // no_timer_check: under TCG on a loaded host the IO-APIC timer self-test can fail
     // and panic the boot before any module loads ("IO-APIC + timer doesn't work").
-    `console=ttyS0 quiet loglevel=2 oops=panic panic=-1 log_buf_len=4M no_timer_check ${REGIONS_PARAM}=${placed.length}`,
+    // The lockup detectors turn a probe that hangs the guest into a panic (a crash we can report).
+    `console=ttyS0 quiet loglevel=2 oops=panic panic=-1 log_buf_len=4M no_timer_check softlockup_panic=1 hung_task_panic=1 hung_task_timeout_secs=30 ${REGIONS_PARAM}=${placed.length}`,
   ];
   placed.forEach((p, i) => {
     args.push('-object', `memory-backend-file,id=m${i},share=on,mem-path=${qemuEscape(files[i] ?? '')},size=${p.size}`);
