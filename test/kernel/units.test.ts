@@ -245,4 +245,13 @@ describe('crash detection', () => {
     expect(crashLines(serial)?.[0]).toBe('BUG: unable to handle page fault for address: ffff8b7604100000');
     expect(crashLines('[ 1.0] all fine\n')).toBeNull();
   });
+  test('a soft lockup turned into a panic is a crash headed by the lockup line', () => {
+    const serial = ['[   30.1] watchdog: BUG: soft lockup - CPU#0 stuck for 22s! [kworker/0:1:40]', '[   30.2] Kernel panic - not syncing: softlockup: hung tasks'].join('\n');
+    expect(crashLines(serial)).toEqual(['watchdog: BUG: soft lockup - CPU#0 stuck for 22s! [kworker/0:1:40]', 'Kernel panic - not syncing: softlockup: hung tasks']);
+  });
+  test('a boot-time panic without an oops is still reported as panic lines (the harness boots again)', () => {
+    expect(crashLines("[ 0.5] Kernel panic - not syncing: IO-APIC + timer doesn't work!  Boot with apic=debug")).toEqual([
+      "Kernel panic - not syncing: IO-APIC + timer doesn't work!  Boot with apic=debug",
+    ]);
+  });
 });
