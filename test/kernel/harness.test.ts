@@ -367,7 +367,7 @@ describe.each(otherKernels.map((v) => [v]))('Debian Linux %s', (kernel) => {
 });
 
 describe('kernel assets', () => {
-  test('the initramfs busybox is static, and xz-compressed modules resolve to the same bytes', async () => {
+  test('the initramfs busybox is static, and .ko.xz and .ko.zst modules resolve to the same bytes', async () => {
     const assets = await prepareKernelAssets();
     expect(assets.modules).toEqual(expect.arrayContaining(['libnvdimm', 'nd_btt', 'nd_pmem', 'nfit', 'device_dax', 'dax_pmem']));
     expect(assets.modules.indexOf('libnvdimm')).toBeLessThan(assets.modules.indexOf('nd_pmem'));
