@@ -83,7 +83,9 @@ async function bootOnce(ctx: BootContext, placed: readonly Placed[]): Promise<{ 
 const IMAGE_CRASH = /^(BUG:|watchdog: BUG: soft lockup|Oops:|general protection fault|kernel BUG at)|blocked for more than \d+ seconds/;
 
 /** A boot's report or crash; every other end (timeout, QEMU error, torn report twice) is a KernelHarnessError. */
-async function bootChecked(ctx: BootContext, placed: readonly Placed[]): Promise<{ report: GuestReport; crash: null; boot: number } | { report: null; crash: string[]; boot: number }> {
+type CheckedBoot = { report: GuestReport; crash: null; boot: number } | { report: null; crash: string[]; boot: number };
+
+async function bootChecked(ctx: BootContext, placed: readonly Placed[]): Promise<CheckedBoot> {
   let { res, report, boot } = await bootOnce(ctx, placed);
   let crash = report === null ? crashLines(res.serial) : null;
   const early = crash !== null && !crash.some((l) => IMAGE_CRASH.test(l));
@@ -105,7 +107,9 @@ async function bootChecked(ctx: BootContext, placed: readonly Placed[]): Promise
     return { report: null, crash: [`no report: the guest hung and was killed after ${Math.round(isolatedTimeout(ctx) / 1000)} s`], boot };
   }
   if (res.timedOut) {
-    throw new KernelHarnessError('timeout', `boot ${boot} (${placed.length} images) did not power off within ${Math.round(ctx.timeoutMs / 1000)} s and was killed; last serial output: ${tail(res.serial, 3) || '(none)'}`);
+    const secs = Math.round(ctx.timeoutMs / 1000);
+    const last = tail(res.serial, 3) || '(none)';
+    throw new KernelHarnessError('timeout', `boot ${boot} (${placed.length} images) did not power off within ${secs} s and was killed; last serial output: ${last}`);
   }
   if (report === null) {
     const saved = path.join(os.tmpdir(), `nd-infoblock-boot-${process.pid}-${Date.now()}.log`);

@@ -177,7 +177,14 @@ async function aptUpdate(aptGet: string, opts: string[], spec: KernelPackageSpec
 }
 
 /** Download the newest packages of a kernel version into debsDir; returns their paths. */
-export async function downloadKernelDebs(cache: string, debsDir: string, spec: KernelPackageSpec, aptGet: string, aptCache: string, log?: (l: string) => void): Promise<string[]> {
+export async function downloadKernelDebs(
+  cache: string,
+  debsDir: string,
+  spec: KernelPackageSpec,
+  aptGet: string,
+  aptCache: string,
+  log?: (l: string) => void,
+): Promise<string[]> {
   const opts = await privateApt(cache, spec);
   const hint = `run bash scripts/kernel/setup.sh --kernels ${spec.version} where deb.debian.org is reachable`;
   log?.(`apt-get update (private lists for Linux ${spec.version}: ${spec.suites.map((s) => s.suite).join(', ')})...`);
@@ -185,7 +192,8 @@ export async function downloadKernelDebs(cache: string, debsDir: string, spec: K
   const image = await newestPackage(aptCache, opts, spec.image);
   if (image === null) {
     const why = warning ?? 'offline?';
-    throw new KernelHarnessError('kernel-missing', `cannot get the Linux ${spec.version} kernel package (${spec.label} from ${spec.suites.map((s) => s.suite).join(', ')}; ${why}): ${hint}`);
+    const from = spec.suites.map((s) => s.suite).join(', ');
+    throw new KernelHarnessError('kernel-missing', `cannot get the Linux ${spec.version} kernel package (${spec.label} from ${from}; ${why}): ${hint}`);
   }
   const pkgs = spec.modulesPackage === undefined ? [image] : [image, spec.modulesPackage(image)];
   await fs.mkdir(debsDir, { recursive: true });
