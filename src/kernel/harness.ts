@@ -82,9 +82,9 @@ async function bootOnce(ctx: BootContext, placed: readonly Placed[]): Promise<{ 
 /** Console lines that show a kernel bug hit while probing (an image's fault), unlike a bare boot-time panic. */
 const IMAGE_CRASH = /^(BUG:|watchdog: BUG: soft lockup|Oops:|general protection fault|kernel BUG at)|blocked for more than \d+ seconds/;
 
-/** A boot's report or crash; every other end (timeout, QEMU error, torn report twice) is a KernelHarnessError. */
 type CheckedBoot = { report: GuestReport; crash: null; boot: number } | { report: null; crash: string[]; boot: number };
 
+/** A boot's report or crash; every other end (timeout, QEMU error, torn report twice) is a KernelHarnessError. */
 async function bootChecked(ctx: BootContext, placed: readonly Placed[]): Promise<CheckedBoot> {
   let { res, report, boot } = await bootOnce(ctx, placed);
   let crash = report === null ? crashLines(res.serial) : null;
