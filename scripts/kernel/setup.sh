@@ -3,14 +3,26 @@
 # on a Debian machine, idempotently:
 #   - qemu-system-x86, busybox-static, cpio (and ndctl, which the kernel tests
 #     use to craft images), via apt-get, running `apt-get update` once if needed;
-#   - the Debian kernel package, downloaded (not installed) with
-#     `apt-get download` into $ND_INFOBLOCK_CACHE/debs (default
-#     ~/.cache/nd-infoblock/debs), where src/kernel/assets.ts looks for it.
-# Env: ND_INFOBLOCK_CACHE (cache dir), ND_INFOBLOCK_KERNEL_PKG (package name,
-# default: the -unsigned variant of what linux-image-amd64 depends on).
+#   - the Debian kernel packages, downloaded (not installed) with
+#     `apt-get download` through a private apt configuration (the system's
+#     sources are not used or changed) into $ND_INFOBLOCK_CACHE/debs (default
+#     ~/.cache/nd-infoblock/debs), where src/kernel/assets.ts looks for them.
+# Usage: setup.sh [--kernels all | 5.10,6.1,6.12,7.2]   (default: 6.1)
+# Env: ND_INFOBLOCK_CACHE (cache dir).
 set -euo pipefail
 
 say() { printf 'kernel-setup: %s\n' "$*"; }
+
+ALL_KERNELS="5.10,6.1,6.12,7.2"
+kernels="6.1"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --kernels) kernels="${2:-}"; shift 2 || { say "--kernels needs a value"; exit 2; } ;;
+    --kernels=*) kernels="${1#--kernels=}"; shift ;;
+    *) say "unknown option $1 (usage: setup.sh [--kernels all|5.10,6.1,6.12,7.2])"; exit 2 ;;
+  esac
+done
+[ "$kernels" = all ] && kernels="$ALL_KERNELS"
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then
@@ -32,40 +44,81 @@ dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q 'install ok in
 command -v cpio >/dev/null 2>&1 || missing+=(cpio)
 command -v ndctl >/dev/null 2>&1 || missing+=(ndctl)
 command -v dpkg-deb >/dev/null 2>&1 || missing+=(dpkg)
+# Modules of 6.12 and 7.2 are .ko.xz; other kernels' may be .ko.zst.
+command -v xz >/dev/null 2>&1 || missing+=(xz-utils)
+command -v zstd >/dev/null 2>&1 || missing+=(zstd)
 if [ "${#missing[@]}" -gt 0 ]; then
   apt_update_once
   say "apt-get install -y --no-install-recommends ${missing[*]}"
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 else
-  say "qemu-system-x86, busybox-static, cpio, ndctl: already installed"
+  say "qemu-system-x86, busybox-static, cpio, ndctl, xz-utils, zstd: already installed"
 fi
 
 cache="${ND_INFOBLOCK_CACHE:-$HOME/.cache/nd-infoblock}"
 debs="$cache/debs"
 mkdir -p "$debs"
 
-pkg="${ND_INFOBLOCK_KERNEL_PKG:-}"
-existing=$(ls "$debs" 2>/dev/null | grep -E '^linux-image-.*_amd64\.deb$' | grep -vE -- '-(rt|cloud)-amd64' | { if [ -n "$pkg" ]; then grep -F "${pkg}_" || true; else cat; fi; } | sort -V | tail -n 1 || true)
-if [ -n "$existing" ]; then
-  say "kernel package already cached: $debs/$existing"
-  exit 0
-fi
-
-resolve_pkg() {
-  apt-cache show --no-all-versions linux-image-amd64 2>/dev/null \
-    | sed -n 's/^Depends:.*\(linux-image-[0-9][A-Za-z0-9.+-]*-amd64\).*/\1/p' | head -n 1
+# The kernel packages, by version (the same table as src/kernel/kernels.ts):
+# suites, and the package-name pattern of the image (7.2 also needs the
+# linux-modules package of the same build).
+suites_of() {
+  case "$1" in
+    5.10) echo "debian bullseye|debian-security bullseye-security" ;;
+    6.1|6.12) echo "debian bookworm|debian-security bookworm-security" ;;
+    7.2) echo "debian sid" ;;
+  esac
 }
-if [ -z "$pkg" ]; then
-  dep=$(resolve_pkg)
-  if [ -z "$dep" ]; then apt_update_once; dep=$(resolve_pkg); fi
-  if [ -z "$dep" ]; then say "cannot tell which kernel linux-image-amd64 depends on; set ND_INFOBLOCK_KERNEL_PKG"; exit 1; fi
-  if apt-cache show --no-all-versions "${dep}-unsigned" >/dev/null 2>&1; then pkg="${dep}-unsigned"; else pkg="$dep"; fi
-fi
-say "downloading $pkg into $debs (apt-get download; nothing is installed)"
-if ! (cd "$debs" && apt-get download -q "$pkg" 2>&1 | grep -v 'couldn.t be accessed by user' ); then :; fi
-if ! ls "$debs" | grep -qF "${pkg}_"; then
-  apt_update_once
-  (cd "$debs" && apt-get download -q "$pkg")
-fi
-ls "$debs" | grep -qF "${pkg}_" || { say "download of $pkg failed"; exit 1; }
-say "kernel package cached: $(ls "$debs" | grep -F "${pkg}_" | tail -n 1)"
+pattern_of() {
+  case "$1" in
+    5.10) echo '^linux-image-5\.10\.0-[0-9]+-amd64-unsigned$' ;;
+    6.1) echo '^linux-image-6\.1\.0-[0-9]+-amd64-unsigned$' ;;
+    6.12) echo '^linux-image-6\.12\.[0-9]+\+deb12-amd64-unsigned$' ;;
+    7.2) echo '^linux-binary-unsigned-7\.2\.[0-9]+\+deb[0-9]+-amd64$' ;;
+  esac
+}
+
+cached() { # newest cached .deb whose package matches the pattern
+  ls "$debs" 2>/dev/null | grep -E '_amd64\.deb$' | while read -r f; do
+    if printf '%s\n' "${f%%_*}" | grep -qE "$1"; then echo "$f"; fi
+  done | sort -V | tail -n 1 || true
+}
+
+fetch_kernel() { # version
+  local v="$1" pat root opts img pkgs mods
+  pat=$(pattern_of "$v")
+  img=$(cached "$pat")
+  if [ -n "$img" ]; then
+    if [ "$v" != 7.2 ] || [ -n "$(cached "^$(printf '%s' "${img%%_*}" | sed 's/^linux-binary-unsigned-/linux-modules-/; s/[.+]/\\&/g')\$")" ]; then
+      say "Linux $v: already cached: $img"
+      return 0
+    fi
+  fi
+  # A private apt configuration: the system's sources are never touched.
+  root="$cache/apt/$v"
+  mkdir -p "$root/parts" "$root/lists/partial" "$root/cache/archives/partial"
+  : > "$root/sources.list"
+  IFS='|' read -r -a lines <<< "$(suites_of "$v")"
+  for l in "${lines[@]}"; do
+    set -- $l
+    echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/$1 $2 main" >> "$root/sources.list"
+  done
+  opts=(-o "Dir::Etc::sourcelist=$root/sources.list" -o "Dir::Etc::sourceparts=$root/parts" -o "Dir::State::lists=$root/lists"
+        -o "Dir::Cache=$root/cache" -o Acquire::Languages=none -o APT::Sandbox::User=root)
+  say "Linux $v: apt-get update (private lists: $(suites_of "$v" | tr '|' ','))"
+  apt-get "${opts[@]}" -qq update || { say "Linux $v: apt-get update failed (is deb.debian.org reachable?)"; return 1; }
+  img=$(apt-cache "${opts[@]}" pkgnames "$(printf '%s' "$pat" | sed 's/^\^//; s/\\.*//')" | grep -E "$pat" | sort -V | tail -n 1 || true)
+  [ -n "$img" ] || { say "Linux $v: no package matches $pat"; return 1; }
+  pkgs=("$img")
+  if [ "$v" = 7.2 ]; then mods="${img/linux-binary-unsigned-/linux-modules-}"; pkgs+=("$mods"); fi
+  say "Linux $v: downloading ${pkgs[*]} into $debs (apt-get download; nothing is installed)"
+  tmp=$(mktemp -d "$debs/download-XXXXXX")
+  if ! (cd "$tmp" && apt-get "${opts[@]}" -q download "${pkgs[@]}"); then rm -rf "$tmp"; say "Linux $v: download failed"; return 1; fi
+  mv "$tmp"/*.deb "$debs"/ && rm -rf "$tmp"
+  say "Linux $v: cached $(cached "$pat")"
+}
+
+for v in $(printf '%s' "$kernels" | tr ',' ' '); do
+  if [ -z "$(pattern_of "$v")" ]; then say "unknown kernel version '$v' (known: $ALL_KERNELS)"; exit 2; fi
+  fetch_kernel "$v"
+done

@@ -9,7 +9,8 @@ import { InvalidArgumentError } from '../format/errors';
 import { parseSize } from '../format/units';
 import { parseSeed } from '../corpus/prng';
 import { CORPUS_FORMATS, formatCoverage, writeCorpus, type CorpusFormat } from '../corpus/write';
-import { PROFILES, PROFILE_IDS, isProfileId } from '../validate/profiles';
+import { profileForKernel } from '../validate/profiles';
+import { KERNEL_FORMS, resolveKernel } from '../validate/versions';
 import { processIo, type CliIo } from './io';
 import { choiceArg } from './options';
 
@@ -35,7 +36,7 @@ export function registerCorpus(program: Command, io: CliIo): void {
     .option('--seed <S>', 'corpus seed (decimal or 0x hex u64); the same seed gives the same bytes', '1')
     .option('--format <FORMAT>', 'head (8 KiB namespace head), block (bare 4 KiB) or image (sparse namespace of ns_size)', choiceArg('format', CORPUS_FORMATS), 'head')
     .option('--ns-size <BYTES>', 'one namespace size for every input (default: sizes from 16M to 2G+4M)')
-    .option('--kernel <PROFILE>', `profile to aim at and judge with: ${PROFILE_IDS.join(', ')}`, 'linux-6.1')
+    .option('--kernel <KERNEL>', `kernel to aim at and judge with: ${KERNEL_FORMS}`, 'linux-6.1')
     .option('--force', 'write into a non-empty directory')
     .option(
       '--manifest <PATH>',
@@ -47,8 +48,7 @@ export function registerCorpus(program: Command, io: CliIo): void {
       const count = Number(o.count);
       const seed = parseSeed(o.seed);
       if (seed === null) throw new InvalidArgumentError(`invalid seed '${o.seed}' (expected a decimal or 0x hex u64)`);
-      if (!isProfileId(o.kernel)) throw new InvalidArgumentError(`unknown kernel profile '${o.kernel}' (expected ${PROFILE_IDS.join(', ')})`);
-      const kernel = o.kernel;
+      const kernel = resolveKernel(o.kernel).id; // one clear line for an unknown or malformed kernel
       const nsSize = o.nsSize === undefined ? undefined : parseSize(o.nsSize, 'namespace size');
       if (nsSize !== undefined && (nsSize < 8192n || nsSize % 4096n !== 0n)) throw new InvalidArgumentError(`namespace size ${nsSize} must be a multiple of 4096, at least 8192`);
       if (nsSize !== undefined && o.format === 'image' && nsSize > BigInt(Number.MAX_SAFE_INTEGER)) throw new InvalidArgumentError(`namespace size ${nsSize} is too large for an image file`);
@@ -81,7 +81,7 @@ export function registerCorpus(program: Command, io: CliIo): void {
       } finally {
         bar?.stop();
       }
-      const order = [...PROFILES[kernel].rules.map((r) => r.id)];
+      const order = [...profileForKernel(kernel).rules.map((r) => r.id)];
       io.stderr(`${formatCoverage(cov, order)}\n`);
     });
 }

@@ -30,7 +30,7 @@ const COMMANDS: Record<string, () => Register> = {
   explain: () => (require('./check') as typeof import('./check')).registerCheck,
   migrate: () => (require('./migrate') as typeof import('./migrate')).registerMigrate,
   restore: () => (require('./migrate') as typeof import('./migrate')).registerMigrate,
-  'kernel-check': () => (require('../kernel/cli') as typeof import('../kernel/cli')).registerKernelCheck,
+  'kernel-check': () => (require('./kernel-check') as typeof import('./kernel-check')).registerKernelCheck,
   corpus: () => (require('./corpus') as typeof import('./corpus')).registerCorpus,
 };
 /* eslint-enable @typescript-eslint/no-require-imports */

@@ -12,7 +12,7 @@ import { headWithBlock } from '../format/head';
 import { pfnCodec, type PfnFields } from '../format/pfn';
 import { InvalidArgumentError } from '../format/errors';
 import { checkHead, type Verdict } from '../validate/check';
-import { PROFILES, type ProfileId } from '../validate/profiles';
+import { profileForKernel, type KernelProfile } from '../validate/profiles';
 import { FAMILIES, SAME_AS_UUID, type Family, type Mutation, type MutationCtx, type Target } from './mutations';
 import { Prng } from './prng';
 import { seedPool, SEED_SIZES, type Seed } from './seeds';
@@ -20,7 +20,8 @@ import { seedPool, SEED_SIZES, type Seed } from './seeds';
 export interface CorpusOptions {
   seed: bigint;
   /** Kernel profile whose rules the corpus aims at (default linux-6.1). */
-  kernel?: ProfileId;
+  /** The kernel to aim at and judge with: any version or profile name the validator takes (default linux-6.1). */
+  kernel?: string;
   /** One namespace size for every input (default: the seed sizes, 16 MiB .. 2 GiB + 4 MiB). */
   nsSize?: bigint;
   /** Compute verdicts and redraw mutations that miss their target (default true). */
@@ -48,8 +49,8 @@ const ANY_SLOTS = 3;
 const S2_TEXT = 'number of pfns truncated';
 
 /** The classes a profile's corpus aims at, in slot order. */
-export function corpusTargets(kernel: ProfileId = 'linux-6.1'): Target[] {
-  const rules = PROFILES[kernel].rules.filter((r) => r.onFail !== 'info').map((r) => r.id);
+export function corpusTargets(kernel = 'linux-6.1'): Target[] {
+  const rules = profileForKernel(kernel).rules.filter((r) => r.onFail !== 'info').map((r) => r.id);
   return ['claimed', ...rules, 'S2', ...Array<Target>(ANY_SLOTS).fill('any')];
 }
 
@@ -62,7 +63,8 @@ export function verdictClass(v: Verdict): string {
 
 export class CorpusGenerator {
   readonly seed: bigint;
-  readonly kernel: ProfileId;
+  readonly kernel: string;
+  private readonly profile: KernelProfile;
   readonly pool: readonly Seed[];
   readonly targets: readonly Target[];
   private readonly steer: boolean;
@@ -76,6 +78,7 @@ export class CorpusGenerator {
     this.seedLo = Number(o.seed & 0xffffffffn);
     this.seedHi = Number((o.seed >> 32n) & 0xffffffffn);
     this.kernel = o.kernel ?? 'linux-6.1';
+    this.profile = profileForKernel(this.kernel);
     this.steer = o.steer ?? true;
     this.pool = seedPool(o.nsSize === undefined ? SEED_SIZES : [o.nsSize]);
     if (this.pool.length === 0) throw new InvalidArgumentError(`no write recipe fits a namespace of ${o.nsSize ?? 0n} bytes (try at least 16M)`);
@@ -117,7 +120,7 @@ export class CorpusGenerator {
         f: seed.fields,
         base: seed.params.base,
         size: seed.params.size,
-        meaning: PROFILES[this.kernel].meaningOf(seed.fields.versionMajor),
+        meaning: this.profile.meaningOf(seed.fields.versionMajor),
       };
       const m = family.make(ctx);
       if (m === null) continue; // the family has nothing to aim at on this seed

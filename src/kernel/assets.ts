@@ -22,6 +22,9 @@ import * as zlib from 'node:zlib';
 import { writeCpioNewc, type CpioEntry } from './cpio';
 import { APT_INSTALL_HINT, KERNEL_SETUP_HINT, KernelHarnessError } from './errors';
 import { guestInitScript } from './init-script';
+import { cachedKernelDebs, DEFAULT_KERNEL, downloadKernelDebs, KERNEL_PACKAGES, type KernelVersion } from './kernels';
+
+export { compareVersions } from './kernels';
 
 const execFileP = promisify(execFile);
 
@@ -36,8 +39,10 @@ export interface KernelAssets {
   initramfs: string;
   /** Module names in load order (dependencies first). */
   modules: string[];
-  /** Where the kernel came from: the .deb path, or the user's kernel image. */
+  /** Where the kernel came from: the .deb path(s), or the user's kernel image. */
   source: string;
+  /** The kernel release (`uname -r`, e.g. 6.1.0-56-amd64), from the modules tree; null when unknown. */
+  release: string | null;
 }
 
 export interface AssetOptions {
@@ -49,6 +54,8 @@ export interface AssetOptions {
   cacheDir?: string;
   /** Called with one-line progress messages (downloads, extraction). */
   log?: (line: string) => void;
+  /** Debian kernel version to boot (default 6.1). Ignored with kernelImage. */
+  kernel?: KernelVersion;
 }
 
 /** The cache directory: $ND_INFOBLOCK_CACHE, else ~/.cache/nd-infoblock. */
@@ -88,94 +95,46 @@ async function requireTool(cmd: string, pkg: string): Promise<string> {
   return p;
 }
 
-/** Compare Debian-ish version strings segment by segment (numbers numerically). */
-export function compareVersions(a: string, b: string): number {
-  const sa = a.split(/(\d+)/);
-  const sb = b.split(/(\d+)/);
-  for (let i = 0; i < Math.max(sa.length, sb.length); i++) {
-    const x = sa[i] ?? '';
-    const y = sb[i] ?? '';
-    if (x === y) continue;
-    if (/^\d+$/.test(x) && /^\d+$/.test(y)) return Number(x) - Number(y);
-    return x < y ? -1 : 1;
-  }
-  return 0;
+/** The packages of the kernel to boot (one .deb, or image + modules for kernels split in two). */
+export interface KernelDebs {
+  version: KernelVersion | null;
+  debs: string[];
 }
 
 /**
- * The kernel package to use: $ND_INFOBLOCK_KERNEL_PKG, else the `-unsigned`
- * variant of whatever `linux-image-amd64` currently depends on.
+ * Path(s) of the kernel package(s): $ND_INFOBLOCK_KERNEL_DEB (when no version
+ * is asked for), else the newest cached package of the version (default 6.1)
+ * in <cache>/debs, else one fetched there with `apt-get download` through a
+ * private apt configuration.
  */
-async function resolveKernelPackageName(): Promise<string> {
-  const env = process.env['ND_INFOBLOCK_KERNEL_PKG'];
-  if (env !== undefined && env !== '') return env;
-  const aptCache = await findOnPath('apt-cache');
-  if (aptCache === null) {
-    throw new KernelHarnessError('kernel-missing', `no kernel package in the cache and no apt-cache to find one: run ${KERNEL_SETUP_HINT} on a Debian machine`);
-  }
-  const { stdout } = await execFileP(aptCache, ['show', '--no-all-versions', 'linux-image-amd64'], { maxBuffer: 1 << 20 }).catch((e: unknown) => {
-    throw new KernelHarnessError('kernel-missing', `apt-cache knows no linux-image-amd64: run apt-get update, then ${KERNEL_SETUP_HINT}`, { cause: e });
-  });
-  const dep = /^Depends:.*?\b(linux-image-[0-9][\w.+-]*-amd64)\b/m.exec(stdout)?.[1];
-  if (dep === undefined) throw new KernelHarnessError('kernel-missing', 'cannot tell which kernel linux-image-amd64 depends on: set ND_INFOBLOCK_KERNEL_PKG');
-  const unsigned = `${dep}-unsigned`;
-  const probe = await execFileP(aptCache, ['show', '--no-all-versions', unsigned]).then(
-    () => true,
-    () => false,
-  );
-  return probe ? unsigned : dep;
-}
-
-/** The newest cached kernel .deb (optionally of one package), or null. */
-async function cachedDeb(dir: string, pkg: string | undefined): Promise<string | null> {
-  let names: string[];
-  try {
-    names = await fs.readdir(dir);
-  } catch {
-    return null;
-  }
-  const debs = names
-    .filter((n) => /^linux-image-.*_amd64\.deb$/.test(n))
-    .filter((n) => pkg === undefined || n.startsWith(`${pkg}_`))
-    .filter((n) => !/-(rt|cloud)-amd64/.test(n))
-    .sort(compareVersions);
-  const last = debs[debs.length - 1];
-  return last === undefined ? null : path.join(dir, last);
-}
-
-/**
- * Path of the kernel .deb: $ND_INFOBLOCK_KERNEL_DEB, else the newest one in
- * <cache>/debs, else one fetched there with `apt-get download`.
- */
-export async function locateKernelDeb(opts: AssetOptions = {}): Promise<string> {
+export async function locateKernelDebs(opts: AssetOptions = {}): Promise<KernelDebs> {
   const envDeb = process.env['ND_INFOBLOCK_KERNEL_DEB'];
-  if (envDeb !== undefined && envDeb !== '') {
+  if (opts.kernel === undefined && envDeb !== undefined && envDeb !== '') {
     if (!(await exists(envDeb))) throw new KernelHarnessError('kernel-missing', `ND_INFOBLOCK_KERNEL_DEB=${envDeb} does not exist`);
-    return path.resolve(envDeb);
+    return { version: null, debs: [path.resolve(envDeb)] };
   }
-  const debs = path.join(opts.cacheDir ?? cacheDir(), 'debs');
+  const cache = opts.cacheDir ?? cacheDir();
+  const debs = path.join(cache, 'debs');
+  const version = opts.kernel ?? DEFAULT_KERNEL;
+  let spec = KERNEL_PACKAGES[version];
   const envPkg = process.env['ND_INFOBLOCK_KERNEL_PKG'];
-  const found = await cachedDeb(debs, envPkg !== undefined && envPkg !== '' ? envPkg : undefined);
-  if (found !== null) return found;
-  const aptGet = await findOnPath('apt-get');
-  if (aptGet === null) throw new KernelHarnessError('kernel-missing', `no kernel package in ${debs} and no apt-get: run ${KERNEL_SETUP_HINT}`);
-  const pkg = await resolveKernelPackageName();
-  await fs.mkdir(debs, { recursive: true });
-  opts.log?.(`downloading ${pkg} into ${debs} (apt-get download)...`);
-  // Download into a private directory and rename: parallel test workers may
-  // fetch at the same time, and a half-written .deb must never be visible.
-  const tmp = await fs.mkdtemp(path.join(debs, 'download-'));
-  try {
-    await execFileP(aptGet, ['download', pkg], { cwd: tmp, maxBuffer: 16 << 20 });
-    for (const n of await fs.readdir(tmp)) if (n.endsWith('.deb')) await fs.rename(path.join(tmp, n), path.join(debs, n));
-  } catch (e: unknown) {
-    throw new KernelHarnessError('kernel-missing', `apt-get download ${pkg} failed: run apt-get update, then ${KERNEL_SETUP_HINT}`, { cause: e });
-  } finally {
-    await fs.rm(tmp, { recursive: true, force: true });
+  if (opts.kernel === undefined && envPkg !== undefined && envPkg !== '') {
+    spec = { ...spec, image: new RegExp(`^${envPkg.replace(/[.+]/g, '\\$&')}$`) };
   }
-  const got = await cachedDeb(debs, pkg);
-  if (got === null) throw new KernelHarnessError('kernel-missing', `apt-get download ${pkg} left no .deb in ${debs}`);
-  return got;
+  const found = await cachedKernelDebs(debs, spec);
+  if (found !== null) return { version, debs: found };
+  const aptGet = await findOnPath('apt-get');
+  const aptCache = await findOnPath('apt-cache');
+  if (aptGet === null || aptCache === null) {
+    throw new KernelHarnessError('kernel-missing', `no Linux ${version} package in ${debs} and no apt-get to fetch it: run ${KERNEL_SETUP_HINT} --kernels ${version} on a Debian machine`);
+  }
+  return { version, debs: await downloadKernelDebs(cache, debs, spec, aptGet, aptCache, opts.log) };
+}
+
+/** Path of the kernel .deb (the image package; see locateKernelDebs). */
+export async function locateKernelDeb(opts: AssetOptions = {}): Promise<string> {
+  const { debs } = await locateKernelDebs(opts);
+  return debs[0] ?? '';
 }
 
 /** Map module name (with '-' read as '_') → file, for every module under dir. */
@@ -287,14 +246,47 @@ async function writeAtomic(file: string, data: Uint8Array): Promise<void> {
   await fs.rename(tmp, file);
 }
 
-/** Extract vmlinuz and the modules' tree from a kernel .deb (cached by deb name). */
-async function extractDeb(deb: string, cache: string, log?: (line: string) => void): Promise<{ kernelImage: string; modulesDir: string }> {
-  const dir = path.join(cache, 'kernels', path.basename(deb, '.deb'));
+interface Extracted {
+  kernelImage: string;
+  modulesDir: string;
+  release: string | null;
+}
+
+/** vmlinuz in an unpacked package: boot/vmlinuz-* (up to 6.12) or usr/lib/modules/<release>/vmlinuz* (7.x). */
+async function findVmlinuz(root: string): Promise<string | null> {
+  const boot = (await fs.readdir(path.join(root, 'boot')).catch(() => [] as string[])).find((n) => n.startsWith('vmlinuz'));
+  if (boot !== undefined) return path.join(root, 'boot', boot);
+  for (const tree of ['usr/lib/modules', 'lib/modules']) {
+    for (const rel of await fs.readdir(path.join(root, tree)).catch(() => [] as string[])) {
+      const v = (await fs.readdir(path.join(root, tree, rel)).catch(() => [] as string[])).find((n) => n.startsWith('vmlinuz'));
+      if (v !== undefined) return path.join(root, tree, rel, v);
+    }
+  }
+  return null;
+}
+
+/** The modules tree (lib/modules/<release>) of an unpacked package, and its release name. */
+async function findModulesTree(root: string): Promise<{ tree: string; release: string } | null> {
+  for (const cand of ['lib/modules', 'usr/lib/modules']) {
+    for (const rel of await fs.readdir(path.join(root, cand)).catch(() => [] as string[])) {
+      if (await exists(path.join(root, cand, rel, 'kernel'))) return { tree: path.join(root, cand, rel), release: rel };
+    }
+  }
+  return null;
+}
+
+/** Extract vmlinuz and the needed modules from the kernel .deb(s) (cached by the image package's name). */
+async function extractDebs(debs: readonly string[], cache: string, log?: (line: string) => void): Promise<Extracted> {
+  const first = debs[0] ?? '';
+  const dir = path.join(cache, 'kernels', path.basename(first, '.deb'));
   const kernelImage = path.join(dir, 'vmlinuz');
   const modulesDir = path.join(dir, 'modules');
-  if ((await exists(path.join(dir, 'ready'))) && (await exists(kernelImage))) return { kernelImage, modulesDir };
+  const readRelease = async (): Promise<string | null> => {
+    const r = (await fs.readFile(path.join(dir, 'release'), 'utf8').catch(() => '')).trim();
+    return r === '' ? null : r;
+  };
+  if ((await exists(path.join(dir, 'ready'))) && (await exists(kernelImage))) return { kernelImage, modulesDir, release: await readRelease() };
   const dpkgDeb = await requireTool('dpkg-deb', 'dpkg');
-  log?.(`extracting ${path.basename(deb)}...`);
   await fs.mkdir(path.dirname(dir), { recursive: true });
   // Build the result in a private directory and rename it into place, so that
   // parallel workers never see (or delete) a half-built kernel directory.
@@ -302,20 +294,22 @@ async function extractDeb(deb: string, cache: string, log?: (line: string) => vo
   try {
     const root = path.join(tmp, 'root');
     const stage = path.join(tmp, 'stage');
-    await execFileP(dpkgDeb, ['-x', deb, root], { maxBuffer: 16 << 20 });
-    const boot = path.join(root, 'boot');
-    const vmlinuz = (await fs.readdir(boot).catch(() => [] as string[])).find((n) => n.startsWith('vmlinuz'));
-    if (vmlinuz === undefined) throw new KernelHarnessError('kernel-missing', `${deb} holds no boot/vmlinuz-*`);
-    let tree: string | null = null;
-    for (const cand of ['lib/modules', 'usr/lib/modules']) if (await exists(path.join(root, cand))) tree = path.join(root, cand);
-    if (tree === null) throw new KernelHarnessError('module-missing', `${deb} holds no lib/modules tree`);
-    const mods = await resolveModules(tree);
+    for (const deb of debs) {
+      log?.(`extracting ${path.basename(deb)}...`);
+      await execFileP(dpkgDeb, ['-x', deb, root], { maxBuffer: 16 << 20 });
+    }
+    const vmlinuz = await findVmlinuz(root);
+    if (vmlinuz === null) throw new KernelHarnessError('kernel-missing', `${debs.map((d) => path.basename(d)).join(' + ')} hold no vmlinuz`);
+    const tree = await findModulesTree(root);
+    if (tree === null) throw new KernelHarnessError('module-missing', `${debs.map((d) => path.basename(d)).join(' + ')} hold no lib/modules/<release>/kernel tree`);
+    const mods = await resolveModules(tree.tree);
     await fs.mkdir(path.join(stage, 'modules'), { recursive: true });
-    await fs.copyFile(path.join(boot, vmlinuz), path.join(stage, 'vmlinuz'));
+    await fs.copyFile(vmlinuz, path.join(stage, 'vmlinuz'));
     for (const m of mods) await fs.writeFile(path.join(stage, 'modules', `${m.name}.ko`), m.data);
-    await fs.writeFile(path.join(stage, 'ready'), `${path.basename(deb)}\n`);
+    await fs.writeFile(path.join(stage, 'release'), `${tree.release}\n`);
+    await fs.writeFile(path.join(stage, 'ready'), `${debs.map((d) => path.basename(d)).join('\n')}\n`);
     if (await exists(dir)) {
-      if (await exists(path.join(dir, 'ready'))) return { kernelImage, modulesDir }; // another process won
+      if (await exists(path.join(dir, 'ready'))) return { kernelImage, modulesDir, release: await readRelease() }; // another process won
       await fs.rm(dir, { recursive: true, force: true }); // a stale, unfinished directory
     }
     try {
@@ -326,7 +320,7 @@ async function extractDeb(deb: string, cache: string, log?: (line: string) => vo
   } finally {
     await fs.rm(tmp, { recursive: true, force: true });
   }
-  return { kernelImage, modulesDir };
+  return { kernelImage, modulesDir, release: await readRelease() };
 }
 
 /** Build (or reuse) the initramfs for these modules. */
@@ -372,21 +366,30 @@ export async function prepareKernelAssets(opts: AssetOptions = {}): Promise<Kern
   let kernelImage: string;
   let modules: { name: string; data: Buffer }[];
   let source: string;
+  let release: string | null = null;
   if (opts.kernelImage !== undefined && opts.modulesDir !== undefined) {
     kernelImage = path.resolve(opts.kernelImage);
     if (!(await exists(kernelImage))) throw new KernelHarnessError('kernel-missing', `kernel image ${kernelImage} does not exist`);
     if (!(await exists(opts.modulesDir))) throw new KernelHarnessError('module-missing', `modules directory ${opts.modulesDir} does not exist`);
-    modules = await resolveModules(path.resolve(opts.modulesDir));
+    modules = await resolveModules(path.resolve(opts.modulesDir)).catch((e: unknown) => {
+      if (!(e instanceof KernelHarnessError)) throw e;
+      throw new KernelHarnessError(e.code, `${e.message}: point --modules at the lib/modules/<release> tree built with this kernel`, { cause: e });
+    });
     source = kernelImage;
   } else {
-    const deb = await locateKernelDeb({ ...opts, cacheDir: cache });
-    const ex = await extractDeb(deb, cache, opts.log);
+    const { version, debs } = await locateKernelDebs({ ...opts, cacheDir: cache });
+    const ex = await extractDebs(debs, cache, opts.log);
     kernelImage = ex.kernelImage;
-    modules = await resolveModules(ex.modulesDir);
-    source = deb;
+    modules = await resolveModules(ex.modulesDir).catch((e: unknown) => {
+      if (!(e instanceof KernelHarnessError)) throw e;
+      const again = version === null ? 'set ND_INFOBLOCK_KERNEL_DEB to a complete kernel package' : `remove ${path.dirname(ex.kernelImage)} and run ${KERNEL_SETUP_HINT} --kernels ${version}`;
+      throw new KernelHarnessError(e.code, `${e.message}: ${again}`, { cause: e });
+    });
+    source = debs.join(' + ');
+    release = ex.release;
   }
   const initramfs = await buildInitramfs(cache, modules, opts.log);
-  return { kernelImage, initramfs, modules: modules.map((m) => m.name), source };
+  return { kernelImage, initramfs, modules: modules.map((m) => m.name), source, release };
 }
 
 /** Run a command, resolving with its exit code (used by the harness for cp). */

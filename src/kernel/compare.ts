@@ -15,7 +15,7 @@
 import type { Verdict } from '../validate/check';
 import type { KernelVerdict } from './verdict';
 
-const GENERIC_PROBE_FAILURE = /^(?:\S+: )?probe of \S+ failed with error -\d+$/;
+const GENERIC_PROBE_FAILURE = /^(?:(?:\S+: )?probe of \S+|probe with driver \S+) failed with error -\d+$/;
 const TRUNCATED = /^number of pfns truncated from /;
 
 /** The kernel's deciding message, in the validator's terms. */

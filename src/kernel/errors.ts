@@ -9,6 +9,7 @@ export type KernelHarnessErrorCode =
   | 'tool-missing' // another host tool (dpkg-deb, apt-get, xz, cp) is missing
   | 'busybox-missing' // no static busybox to put in the initramfs
   | 'kernel-missing' // no kernel package cached and none could be downloaded
+  | 'kernel-unknown' // a kernel version the harness does not know (--kernel)
   | 'module-missing' // a required kernel module is not in the modules tree
   | 'bad-image' // image unreadable, empty, or its size unusable by QEMU
   | 'bad-base' // base address QEMU cannot use (alignment, window)

@@ -4,5 +4,6 @@ export { prepareKernelAssets, cacheDir, REQUIRED_MODULES, type KernelAssets, typ
 export { bootImages, planBoots, type BootImage, type BootOptions, type KernelObservation, type ClaimObservation, type KernelMessage } from './harness';
 export { observationToVerdict, type KernelVerdict } from './verdict';
 export { kernelCheck, kernelCheckDetailed, type KernelCheckSpec, type KernelCheckResult } from './kernel-check';
-export { registerKernelCheck, parseAddress, parseImageSpec, formatVerdict, toJsonExact } from './cli';
+export { parseAddress, parseImageSpec, formatVerdict, toJsonExact } from './format';
 export { compareVerdicts, kernelDecidingMessage } from './compare';
+export { KERNEL_VERSIONS, DEFAULT_KERNEL, KERNEL_PACKAGES, parseKernelVersion, type KernelVersion } from './kernels';

@@ -9,12 +9,17 @@
  *   %block  `/sys/devices/.../<parent>/block/pmemN` (realpath of /sys/block/*),
  *           then `pmemN/size:<512-byte sectors>`
  *   %dax    realpath of /sys/bus/dax/devices/*, then `daxX.Y/<attr>:<value>`
+ *   %first  for each /dev/pmem* block device: `@pmemN`, then `od -Ax -tx1 -N2048`
+ *           of it (hex offset + 16 bytes a line, `*` for repeated lines, the
+ *           end offset alone on the last line)
  *   %dmesg  the kernel log since just before the first insmod
  *   %insmod `<module> failed` for a module that did not load
  */
 
 export const REPORT_BEGIN = '@@ND-INFOBLOCK-REPORT-BEGIN v1@@';
 export const REPORT_END = '@@ND-INFOBLOCK-REPORT-END@@';
+/** How many bytes of every block device the guest reports (%first). */
+export const FIRST_BYTES = 2048;
 /** Kernel command-line key telling the guest how many regions to wait for. */
 export const REGIONS_PARAM = 'ndib.regions';
 
@@ -74,6 +79,12 @@ if cd /sys/bus/nd/devices 2>/dev/null; then grep -H . ${nd} 2>/dev/null; fi
 echo "%block"
 realpath /sys/block/* 2>/dev/null
 if cd /sys/block 2>/dev/null; then grep -H . pmem*/size 2>/dev/null; fi
+echo "%first"
+for b in /dev/pmem*; do
+  [ -b "$b" ] || continue
+  echo "@\${b#/dev/}"
+  od -Ax -tx1 -N${FIRST_BYTES} "$b" 2>/dev/null
+done
 echo "%dax"
 realpath /sys/bus/dax/devices/* 2>/dev/null
 if cd /sys/bus/dax/devices 2>/dev/null; then grep -H . ${dax} 2>/dev/null; fi

@@ -9,6 +9,8 @@ import { observationToVerdict, type KernelVerdict } from './verdict';
 export interface KernelCheckSpec {
   path: string;
   base: bigint;
+  /** Boot alone, before the others (predicted to crash the guest kernel). */
+  isolate?: boolean;
 }
 
 export interface KernelCheckResult {

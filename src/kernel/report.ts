@@ -21,6 +21,8 @@ export interface BlockDeviceReport {
   name: string; // pmem0, pmem0s
   parent: string | null; // the nd device it hangs off: namespace0.0, pfn0.1, btt0.1
   sectors: bigint | null; // /sys/block/<name>/size (512-byte sectors)
+  /** The device's first bytes (up to FIRST_BYTES) as lower-case hex; null when not reported or garbled. */
+  firstBytes: string | null;
 }
 
 export interface DaxDeviceReport {
@@ -68,6 +70,8 @@ export function parseGuestReport(serial: string): GuestReport | null {
   const blocks = new Map<string, BlockDeviceReport>();
   const dax = new Map<string, DaxDeviceReport>();
   let section = '';
+  let firstDevice: string | null = null;
+  const firstLines = new Map<string, string[]>();
   for (const raw of lines) {
     const line = raw.replace(/\r$/, '');
     if (line === '') continue;
@@ -98,17 +102,23 @@ export function parseGuestReport(serial: string): GuestReport | null {
           const parts = line.split('/');
           const name = parts[parts.length - 1] ?? '';
           const parent = parts[parts.length - 2] === 'block' ? (parts[parts.length - 3] ?? null) : null;
-          if (name.startsWith('pmem')) blocks.set(name, { name, parent, sectors: null });
+          if (name.startsWith('pmem')) blocks.set(name, { name, parent, sectors: null, firstBytes: null });
           break;
         }
         const m = /^([^/\s]+)\/size:(\d+)$/.exec(line);
         if (m?.[1] !== undefined && m[2] !== undefined) {
-          const b = blocks.get(m[1]) ?? { name: m[1], parent: null, sectors: null };
+          const b = blocks.get(m[1]) ?? { name: m[1], parent: null, sectors: null, firstBytes: null };
           b.sectors = BigInt(m[2]);
           blocks.set(m[1], b);
         }
         break;
       }
+      case 'first':
+        if (line.startsWith('@')) {
+          firstDevice = line.slice(1);
+          firstLines.set(firstDevice, []);
+        } else if (firstDevice !== null) firstLines.get(firstDevice)?.push(line);
+        break;
       case 'dax': {
         if (line.startsWith('/')) {
           const parts = line.split('/');
@@ -131,9 +141,50 @@ export function parseGuestReport(serial: string): GuestReport | null {
         break;
     }
   }
+  for (const [name, od] of firstLines) {
+    const b = blocks.get(name);
+    if (b !== undefined) b.firstBytes = parseOdHex(od);
+  }
   report.blocks = [...blocks.values()];
   report.dax = [...dax.values()];
   return report;
+}
+
+/**
+ * Bytes from `od -Ax -tx1` output (hex offset, up to 16 bytes a line, `*` for
+ * lines equal to the previous one, the end offset alone last) as hex; null
+ * when the lines do not make a consistent dump (a garbled serial log).
+ */
+export function parseOdHex(lines: readonly string[]): string | null {
+  let out = '';
+  let prev: string | null = null;
+  let pendingRepeat = false;
+  let ended = false;
+  for (const line of lines) {
+    const t = line.trim();
+    if (ended) return null;
+    if (t === '*') {
+      if (prev === null || pendingRepeat) return null;
+      pendingRepeat = true;
+      continue;
+    }
+    const m = /^([0-9a-f]+)((?: [0-9a-f]{2})*)$/.exec(t);
+    if (m?.[1] === undefined) return null;
+    const offset = parseInt(m[1], 16) * 2;
+    if (pendingRepeat && prev !== null) {
+      if ((offset - out.length) % prev.length !== 0 || offset < out.length) return null;
+      while (out.length < offset) out += prev;
+      pendingRepeat = false;
+    }
+    if (offset !== out.length) return null;
+    const bytes = (m[2] ?? '').replace(/ /g, '');
+    if (bytes === '') ended = true;
+    else {
+      out += bytes;
+      prev = bytes;
+    }
+  }
+  return ended && !pendingRepeat ? out : null;
 }
 
 /** The nd region number a device name belongs to (`pfn3.1` → 3), or null. */

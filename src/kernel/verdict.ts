@@ -20,7 +20,8 @@ import type { KernelMessage, KernelObservation } from './harness';
  */
 export type KernelVerdict = Pick<Verdict, 'outcome' | 'kind' | 'mode' | 'errno' | 'message' | 'messages' | 'data_start' | 'data_size'>;
 
-const GENERIC_PROBE_FAILURE = /probe of \S+ failed with error -\d+$/;
+// Both driver-core formats: "probe of X failed with error -N" (up to 6.1), "probe with driver D failed with error -N" (6.12 on).
+const GENERIC_PROBE_FAILURE = /(?:probe of \S+|^probe with driver \S+) failed with error -\d+$/;
 const DEVICE_KIND: [RegExp, 'pfn' | 'dax' | 'btt'][] = [
   [/^pfn\d/, 'pfn'],
   [/^dax\d/, 'dax'],

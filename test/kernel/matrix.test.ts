@@ -1,13 +1,16 @@
 /**
- * Real-kernel acceptance matrix (issue 4, item 2): every image of
- * matrix-cases.ts is booted under Debian's Linux 6.1 in QEMU, and the offline
- * validator's `checkHead(head, { kernel: 'linux-6.1', ... })` must agree with
- * the kernel on outcome, errno, the deciding message, data_start and
+ * Real-kernel acceptance matrix: every image of matrix-cases.ts is booted in
+ * QEMU under each of Debian's kernels 5.10, 6.1, 6.12 and 7.2 (ND_KERNELS=6.1
+ * or ND_KERNELS=6.1,7.2 narrows the list), and the offline validator's
+ * `checkHead(head, { kernel: profileFor(version), ... })` must agree with
+ * every kernel on outcome, errno, the deciding message, data_start and
  * data_size. All disagreements are collected and reported in one table.
  *
  * Missing qemu / ndctl / kernel assets skip the suite with a warning, except
  * under CI=true where they fail it. Results (one JSON object per case) are
- * written to $ND_MATRIX_RESULTS when set.
+ * written to $ND_MATRIX_RESULTS (a file name; `-<version>` is added before its
+ * extension) when set, and the kernels' observations, one JSON line per case,
+ * to $ND_MATRIX_OBS_DIR/matrix-<version>.jsonl.
  */
 
 import { execFileSync } from 'node:child_process';
@@ -16,15 +19,32 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 import { kernelCheckDetailed, prepareKernelAssets, type KernelObservation, type KernelVerdict } from '../../src/kernel';
+import { KERNEL_VERSIONS, parseKernelVersion, type KernelVersion } from '../../src/kernel/kernels';
+import { profileForKernel } from '../../src/validate/profiles';
 import { findOnPath } from '../../src/kernel/assets';
 import { REPORT_END } from '../../src/kernel/init-script';
 import { checkHead, type Verdict } from '../../src/validate/check';
 import { compareVerdicts } from '../../src/kernel/compare';
 import { applyEdits, headOf, matrixCases, type MatrixCase } from './matrix-cases';
 
-const PER_BOOT = Number(process.env['ND_MATRIX_PER_BOOT'] ?? '72');
+const PER_BOOT = Number(process.env['ND_MATRIX_PER_BOOT'] ?? '128');
 
 const cases = matrixCases();
+
+/**
+ * The validator profile a kernel version is judged by: the one place to
+ * switch when the validator learns per-version profiles.
+ */
+export function profileFor(version: KernelVersion): string {
+  return profileForKernel(version).id;
+}
+
+/** ND_KERNELS (comma-separated versions), default all. */
+function kernelsToRun(): KernelVersion[] {
+  const env = process.env['ND_KERNELS'];
+  if (env === undefined || env.trim() === '') return [...KERNEL_VERSIONS];
+  return env.split(',').map((v) => parseKernelVersion(v));
+}
 
 interface Row {
   c: MatrixCase;
@@ -36,10 +56,10 @@ interface Row {
   diffs: string[];
 }
 
-async function assetsAvailable(): Promise<string | null> {
+async function assetsAvailable(kernel: KernelVersion): Promise<string | null> {
   for (const tool of ['qemu-system-x86_64', 'ndctl']) if ((await findOnPath(tool)) === null) return `${tool} not found (bash scripts/kernel/setup.sh)`;
   try {
-    await prepareKernelAssets({});
+    await prepareKernelAssets({ kernel });
   } catch (e: unknown) {
     return `kernel assets unavailable: ${(e as Error).message}`;
   }
@@ -84,17 +104,6 @@ async function tornReports(dir: string): Promise<string[]> {
   return out;
 }
 
-function batches(): MatrixCase[][] {
-  const normal = cases.filter((c) => c.isolate !== true);
-  const n = Math.max(1, Math.ceil(normal.length / PER_BOOT));
-  const per = Math.ceil(normal.length / n);
-  const out: MatrixCase[][] = [];
-  for (let i = 0; i < normal.length; i += per) out.push(normal.slice(i, i + per));
-  // Risky images (they may crash the guest) get a boot each.
-  for (const c of cases) if (c.isolate === true) out.push([c]);
-  return out;
-}
-
 function table(rows: Row[]): string {
   const lines = ['| case | base | size | kernel | validator | differences |', '|---|---|---|---|---|---|'];
   const brief = (x: { outcome: string; errno: number | null; message: string | null } | null): string =>
@@ -107,104 +116,131 @@ function table(rows: Row[]): string {
   return lines.join('\n');
 }
 
-describe('kernel agreement matrix (Linux 6.1 vs checkHead linux-6.1)', () => {
+/** One observation line (the kernel's verdict fields, bigints as decimal strings). */
+function observationLine(kernel: KernelVersion, r: Row): string {
+  const k = r.kernel;
+  const crashed = r.obs?.crash !== null && r.obs?.crash !== undefined;
+  const observed =
+    k === null
+      ? null
+      : {
+          outcome: crashed ? 'crashed' : k.outcome,
+          errno: k.errno,
+          message: k.message,
+          messages: k.messages,
+          data_start: k.data_start === null ? null : k.data_start.toString(),
+          data_size: k.data_size === null ? null : k.data_size.toString(),
+        };
+  return JSON.stringify({ kernel: r.obs?.kernelRelease ?? kernel, version: kernel, id: r.c.id, group: r.c.group, observed, error: r.error });
+}
+
+async function bootAll(built: { c: MatrixCase; file: string }[], kernel: KernelVersion, logs: string): Promise<{ result: Awaited<ReturnType<typeof kernelCheckDetailed>> | null; error: string | null }> {
+  try {
+    const result = await kernelCheckDetailed(
+      // Risky images (they may crash the guest) boot alone, before the others.
+      built.map((b) => ({ path: b.file, base: b.c.base, ...(b.c.isolate === true ? { isolate: true } : {}) })),
+      { kernel, maxPerBoot: PER_BOOT, keepLogsDir: logs },
+    );
+    return { result, error: null };
+  } catch (e: unknown) {
+    const m = (e as Error).message;
+    return { result: null, error: /did not power off/.test(m) ? `kernel crashed or hung (harness: ${m.slice(0, 300)})` : `harness: ${m}` };
+  }
+}
+
+async function writeResults(kernel: KernelVersion, summary: string, rows: Row[]): Promise<void> {
+  const out = process.env['ND_MATRIX_RESULTS'];
+  if (out !== undefined && out !== '') {
+    const ext = path.extname(out);
+    const file = `${out.slice(0, out.length - ext.length)}-${kernel}${ext}`;
+    const json = rows.map((r) => ({
+      id: r.c.id,
+      group: r.c.group,
+      what: r.c.what,
+      base: `0x${r.c.base.toString(16)}`,
+      size: r.c.size.toString(),
+      kernel: r.kernel,
+      namespace: r.obs?.namespace ?? null,
+      validator: r.validator === null ? null : { outcome: r.validator.outcome, errno: r.validator.errno, message: r.validator.message, data_start: r.validator.data_start, data_size: r.validator.data_size, failed_rule: r.validator.failed_rule, kind: r.validator.kind, mode: r.validator.mode },
+      error: r.error,
+      diffs: r.diffs,
+    }));
+    await fs.writeFile(file, `${JSON.stringify({ summary, rows: json }, (_k, v: unknown) => (typeof v === 'bigint' ? `0x${v.toString(16)}` : v), 2)}\n`);
+  }
+  const obsDir = process.env['ND_MATRIX_OBS_DIR'];
+  if (obsDir !== undefined && obsDir !== '') {
+    await fs.mkdir(obsDir, { recursive: true });
+    await fs.writeFile(path.join(obsDir, `matrix-${kernel}.jsonl`), rows.map((r) => `${observationLine(kernel, r)}\n`).join(''));
+  }
+}
+
+/** Boot every case under one kernel and compare with the validator; returns the summary and the disagreeing rows. */
+async function runMatrix(kernel: KernelVersion): Promise<{ summary: string; bad: Row[] }> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), `nd-infoblock-matrix-${kernel}-`));
+  const rows: Row[] = [];
+  let boots = 0;
+  const interleaved: string[] = [];
+  const t0 = Date.now();
+  try {
+    const built = [];
+    for (const c of cases) built.push({ c, ...(await buildImage(dir, c)) });
+    let result: Awaited<ReturnType<typeof kernelCheckDetailed>> | null = null;
+    let error: string | null = null;
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      const logs = path.join(process.env['ND_INFOBLOCK_KEEP_LOGS'] ?? path.join(dir, 'logs'), kernel, `try-${attempt}`);
+      ({ result, error } = await bootAll(built, kernel, logs));
+      const torn = await tornReports(logs);
+      if (torn.length === 0) break;
+      // The guest's "reboot: Power down" console line landed inside the report
+      // (see docs/kernel-agreement.md): the parsed report may be corrupt. Boot again.
+      interleaved.push(`try ${attempt}: ${torn.join(', ')}`);
+      error = `harness: the report of ${torn.join(', ')} was torn by the power-down console line`;
+      result = null;
+    }
+    boots = result === null ? 0 : (result.observations[0]?.boots ?? 0);
+    for (const [i, b] of built.entries()) {
+      const obs = result?.observations[i] ?? null;
+      const kv = result?.verdicts[i] ?? null;
+      const row: Row = { c: b.c, head: b.head, kernel: kv, obs, validator: null, error, diffs: [] };
+      const ns = obs?.namespace ?? null;
+      // The namespace's real guest address (congruent to the case's base, so
+      // every alignment rule sees the same thing; messages that print
+      // addresses, like "could not reserve region", print this one).
+      const nsBase = obs?.guestBase ?? b.c.base;
+      row.validator = checkHead(b.head, { kernel: profileFor(kernel), nsBase, nsSize: b.c.size, ...(ns !== null ? { nsName: ns } : {}) });
+      if (kv !== null) row.diffs = compareVerdicts(kv, row.validator);
+      rows.push(row);
+    }
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+  const total = (Date.now() - t0) / 1000;
+  const bad = rows.filter((r) => r.error !== null || r.diffs.length > 0);
+  if (interleaved.length > 0) console.warn(`torn reports, batch booted again: ${interleaved.join('; ')}`);
+  const release = rows.find((r) => r.obs?.kernelRelease !== null && r.obs?.kernelRelease !== undefined)?.obs?.kernelRelease ?? kernel;
+  const summary =
+    `kernel matrix, Linux ${release} vs ${profileFor(kernel)}: ${rows.length} cases, ${boots} boots ` +
+    `(${interleaved.length} repeated for a torn report), ${total.toFixed(0)} s total; ` +
+    `agreement ${rows.length - bad.length}/${rows.length}`;
+  console.log(summary);
+  await writeResults(kernel, summary, rows);
+  return { summary, bad };
+}
+
+describe('kernel agreement matrix (Debian kernels vs checkHead)', () => {
   test(`the matrix has at least 200 cases with unique ids (${cases.length})`, () => {
     expect(cases.length).toBeGreaterThanOrEqual(200);
     expect(new Set(cases.map((c) => c.id)).size).toBe(cases.length);
   });
 
-  test('every image: validator agrees with the real kernel', async () => {
-    const missing = await assetsAvailable();
+  test.each(kernelsToRun())('Linux %s: every image, the validator agrees with the real kernel', async (kernel) => {
+    const missing = await assetsAvailable(kernel);
     if (missing !== null) {
       if (process.env['CI'] === 'true') throw new Error(`kernel matrix cannot run under CI: ${missing}`);
-      console.warn(`SKIPPED kernel agreement matrix: ${missing}`);
+      console.warn(`SKIPPED kernel agreement matrix for Linux ${kernel}: ${missing}`);
       return;
     }
-    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'nd-infoblock-matrix-'));
-    const rows: Row[] = [];
-    const bootSeconds: number[] = [];
-    const interleaved: string[] = [];
-    const t0 = Date.now();
-    try {
-      for (const [bi, batch] of batches().entries()) {
-        const built = [];
-        for (const c of batch) built.push({ c, ...(await buildImage(dir, c)) });
-        const tb = Date.now();
-        let result: Awaited<ReturnType<typeof kernelCheckDetailed>> | null = null;
-        let error: string | null = null;
-        let attempts = 0;
-        for (let attempt = 1; attempt <= 3; attempt++) {
-          attempts = attempt;
-          const logs = path.join(process.env['ND_INFOBLOCK_KEEP_LOGS'] ?? path.join(dir, 'logs'), `batch-${bi + 1}-try-${attempt}`);
-          result = null;
-          error = null;
-          try {
-            result = await kernelCheckDetailed(
-              built.map((b) => ({ path: b.file, base: b.c.base })),
-              {
-                maxPerBoot: 256,
-                keepLogsDir: logs,
-                // A risky image may crash the guest: do not wait the default 180 s for it.
-                ...(batch.some((c) => c.isolate === true) ? { timeoutMs: 40_000 } : {}),
-              },
-            );
-          } catch (e: unknown) {
-            const m = (e as Error).message;
-            error = /did not power off/.test(m) ? `kernel crashed or hung (harness: ${m.slice(0, 300)})` : `harness: ${m}`;
-          }
-          const torn = await tornReports(logs);
-          if (torn.length === 0) break;
-          // The guest's "reboot: Power down" console line landed inside the report
-          // (see docs/kernel-agreement.md): the parsed report may be corrupt. Boot again.
-          interleaved.push(`batch ${bi + 1} try ${attempt}: ${torn.join(', ')}`);
-          error = `harness: the report of ${torn.join(', ')} was torn by the power-down console line`;
-          result = null;
-        }
-        const secs = (Date.now() - tb) / 1000;
-        const boots = result === null ? 1 : new Set(result.observations.map((o) => o.boot)).size;
-        for (let i = 0; i < boots * attempts; i++) bootSeconds.push(secs / (boots * attempts));
-        for (const [i, b] of built.entries()) {
-          const obs = result?.observations[i] ?? null;
-          const kernel = result?.verdicts[i] ?? null;
-          const row: Row = { c: b.c, head: b.head, kernel, obs, validator: null, error, diffs: [] };
-          const ns = obs?.namespace ?? null;
-          // The namespace's real guest address (congruent to the case's base, so
-          // every alignment rule sees the same thing; messages that print
-          // addresses, like "could not reserve region", print this one).
-          const nsBase = obs?.guestBase ?? b.c.base;
-          row.validator = checkHead(b.head, { kernel: 'linux-6.1', nsBase, nsSize: b.c.size, ...(ns !== null ? { nsName: ns } : {}) });
-          if (kernel !== null) row.diffs = compareVerdicts(kernel, row.validator);
-          rows.push(row);
-        }
-        // Free the disk space of the booted batch.
-        for (const b of built) await fs.rm(b.file, { force: true });
-      }
-    } finally {
-      await fs.rm(dir, { recursive: true, force: true });
-    }
-    const total = (Date.now() - t0) / 1000;
-    const bad = rows.filter((r) => r.error !== null || r.diffs.length > 0);
-    const mean = bootSeconds.reduce((a, b) => a + b, 0) / Math.max(1, bootSeconds.length);
-    if (interleaved.length > 0) console.warn(`torn reports, batch booted again: ${interleaved.join('; ')}`);
-    const summary = `kernel matrix: ${rows.length} cases, ${bootSeconds.length} boots (${interleaved.length} repeated for a torn report), ${mean.toFixed(1)} s per boot (${bootSeconds.map((s) => s.toFixed(1)).join(', ')}), ${total.toFixed(0)} s total; agreement ${rows.length - bad.length}/${rows.length}`;
-    console.log(summary);
-
-    const out = process.env['ND_MATRIX_RESULTS'];
-    if (out !== undefined) {
-      const json = rows.map((r) => ({
-        id: r.c.id,
-        group: r.c.group,
-        what: r.c.what,
-        base: `0x${r.c.base.toString(16)}`,
-        size: r.c.size.toString(),
-        kernel: r.kernel,
-        namespace: r.obs?.namespace ?? null,
-        validator: r.validator === null ? null : { outcome: r.validator.outcome, errno: r.validator.errno, message: r.validator.message, data_start: r.validator.data_start, data_size: r.validator.data_size, failed_rule: r.validator.failed_rule, kind: r.validator.kind, mode: r.validator.mode },
-        error: r.error,
-        diffs: r.diffs,
-      }));
-      await fs.writeFile(out, `${JSON.stringify({ summary, rows: json }, (_k, v: unknown) => (typeof v === 'bigint' ? `0x${v.toString(16)}` : v), 2)}\n`);
-    }
+    const { summary, bad } = await runMatrix(kernel);
     if (bad.length > 0) throw new Error(`${summary}\n\n${bad.length} disagreement(s):\n${table(bad)}`);
   });
 });

@@ -5,11 +5,11 @@
 
 import { writeCpioNewc } from '../../src/kernel/cpio';
 import { moduleDepends, isStaticElf, compareVersions } from '../../src/kernel/assets';
-import { parseAddress, parseImageSpec, toJsonExact } from '../../src/kernel/cli';
+import { parseAddress, parseImageSpec, toJsonExact } from '../../src/kernel/format';
 import { KernelHarnessError } from '../../src/kernel/errors';
-import { crashLines, observe, planBoots, type KernelObservation } from '../../src/kernel/harness';
+import { crashLines, observe, planBoots, probeFailure, type KernelObservation } from '../../src/kernel/harness';
 import { REPORT_BEGIN, REPORT_END } from '../../src/kernel/init-script';
-import { parseGuestReport, parseKernelLine } from '../../src/kernel/report';
+import { parseGuestReport, parseKernelLine, parseOdHex } from '../../src/kernel/report';
 import { observationToVerdict } from '../../src/kernel/verdict';
 
 const GiB = 1n << 30n;
@@ -88,6 +88,12 @@ describe('report → observation → verdict', () => {
       '%block',
       '/sys/devices/LNXSYSTM:00/LNXSYBUS:00/ACPI0012:00/ndbus0/region0/pfn0.1/block/pmem0',
       'pmem0/size:126976',
+      '%first',
+      '@pmem0',
+      '000000 eb 52 90 4e 54 46 53 20 20 20 20 00 02 08 00 00',
+      '000010 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00',
+      '*',
+      '000800',
       '%dax',
       '%dmesg',
       '[    2.0]  pfn1.1: bad offset: 0x300000 dax disabled align: 0x200000',
@@ -101,7 +107,7 @@ describe('report → observation → verdict', () => {
     if (parsed === null) throw new Error('no report');
     const o = observe(parsed, place(0x140000000n), 1, 1);
     expect(o).toMatchObject({ region: 'region0', namespace: 'namespace0.0', holder: 'pfn0.1', probeErrno: null });
-    expect(o.blockDevice).toEqual({ name: 'pmem0', parent: 'pfn0.1', size: 65011712n });
+    expect(o.blockDevice).toEqual({ name: 'pmem0', parent: 'pfn0.1', size: 65011712n, firstBytes: `eb52904e544653202020200002080000${'00'.repeat(2048 - 16)}` });
     expect(observationToVerdict(o, 0x140000000n)).toEqual({
       outcome: 'claimed',
       kind: 'pfn',
@@ -125,12 +131,58 @@ describe('report → observation → verdict', () => {
     });
   });
 
+  test('the 6.12+ probe-failure format gives the same errno and no deciding message', () => {
+    const newer = parseGuestReport(
+      serial.replace('[    2.1] nd_pmem: probe of namespace1.0 failed with error -95', '[    2.1] nd_pmem namespace1.0: probe with driver nd_pmem failed with error -95'),
+    );
+    if (newer === null) throw new Error('no report');
+    const o = observe(newer, place(0x100000000n), 1, 1);
+    expect(o.probeErrno).toBe(95);
+    expect(observationToVerdict(o, 0x100000000n)).toMatchObject({ outcome: 'refused', errno: 95, message: 'bad offset: 0x300000 dax disabled align: 0x200000' });
+  });
+
+  test.each([
+    ['nd_pmem: probe of namespace2.0 failed with error -95', { device: 'namespace2.0', errno: 95 }],
+    ['[ 1.0] nd_pmem namespace2.0: probe with driver nd_pmem failed with error -16', { device: 'namespace2.0', errno: 16 }],
+    ['[ 1.0] dax_pmem dax3.1: probe with driver dax_pmem failed with error -12', { device: 'dax3.1', errno: 12 }],
+    ['[ 1.0] nd_pmem pfn3.1: number of pfns truncated from 40000 to 15872', null],
+    ['[ 1.0] dax_pmem dax3.1: dax_region resource conflict for [mem 0x140200000-0x143ffffff]', null],
+  ])('probe failure in %s', (line, want) => {
+    expect(probeFailure(parseKernelLine(line))).toEqual(want);
+  });
+
   test('no markers, no report', () => {
     expect(parseGuestReport('kernel panic')).toBeNull();
   });
 });
 
+describe('first bytes (od -Ax -tx1)', () => {
+  test.each([
+    ['empty device', ['000000'], ''],
+    ['three lines', ['000000 01 02', '000002'], '0102'],
+    ['repeat to the end', ['000000 aa bb', '*', '000006'], 'aabbaabbaabb'],
+    ['repeat then more', ['000000 00 00', '*', '000004 ff', '000005'], '00000000ff'],
+  ])('%s', (_what, lines, hex) => {
+    expect(parseOdHex(lines)).toBe(hex);
+  });
+  test.each([
+    ['no end offset', ['000000 01 02']],
+    ['offset gap', ['000000 01 02', '000010 03', '000011']],
+    ['garbage', ['000000 01 0x', '000002']],
+    ['star first', ['*', '000004']],
+    ['repeat not a whole line', ['000000 aa bb', '*', '000005']],
+    ['lines after the end', ['000000', '000000 01']],
+  ])('%s: null', (_what, lines) => {
+    expect(parseOdHex(lines)).toBeNull();
+  });
+});
+
 describe('placement', () => {
+  test('isolated images come first, one boot each, the others share', () => {
+    const imgs = [false, true, false, true].map((isolate) => ({ image: { path: 'i', base: 4n * GiB, isolate }, size: 64n * MiB }));
+    const plan = planBoots(imgs, true, 256);
+    expect(plan.map((b) => b.map((p) => p.index))).toEqual([[1], [3], [0, 2]]);
+  });
   test('relocation keeps base modulo max(1 GiB, size) and isolates images', () => {
     const imgs = [0x100100000n, 0x100100000n, 0x7_0000_0000n + 0x600000n].map((base) => ({ image: { path: 'i', base }, size: 64n * MiB }));
     const big = { image: { path: 'big', base: 0x1_2340_0000n }, size: 3n * GiB };
@@ -192,5 +244,14 @@ describe('crash detection', () => {
     const serial = ['[    2.6] BUG: unable to handle page fault for address: ffff8b7604100000', '[    2.6] Oops: 0002 [#1] PREEMPT SMP NOPTI', '[    2.7] Kernel panic - not syncing: Fatal exception'].join('\n');
     expect(crashLines(serial)?.[0]).toBe('BUG: unable to handle page fault for address: ffff8b7604100000');
     expect(crashLines('[ 1.0] all fine\n')).toBeNull();
+  });
+  test('a soft lockup turned into a panic is a crash headed by the lockup line', () => {
+    const serial = ['[   30.1] watchdog: BUG: soft lockup - CPU#0 stuck for 22s! [kworker/0:1:40]', '[   30.2] Kernel panic - not syncing: softlockup: hung tasks'].join('\n');
+    expect(crashLines(serial)).toEqual(['watchdog: BUG: soft lockup - CPU#0 stuck for 22s! [kworker/0:1:40]', 'Kernel panic - not syncing: softlockup: hung tasks']);
+  });
+  test('a boot-time panic without an oops is still reported as panic lines (the harness boots again)', () => {
+    expect(crashLines("[ 0.5] Kernel panic - not syncing: IO-APIC + timer doesn't work!  Boot with apic=debug")).toEqual([
+      "Kernel panic - not syncing: IO-APIC + timer doesn't work!  Boot with apic=debug",
+    ]);
   });
 });
