@@ -41,7 +41,7 @@ describe.each(NAMES)('%s', (_label, dirName, fileName) => {
     expect(m.errLines).toEqual([]);
     expect(m.code).toBe(0);
     expect(fs.existsSync(`${img}.infoblock-backup`)).toBe(true);
-    expect(decodeBackup(fs.readFileSync(`${img}.infoblock-backup`)).target.path.toString('utf8')).toBe(fs.realpathSync(img));
+    expect(Buffer.from(decodeBackup(fs.readFileSync(`${img}.infoblock-backup`)).target.path).toString('utf8')).toBe(fs.realpathSync(img));
     const r = await run(['restore', img]);
     expect(r.errLines).toEqual([]);
     expect(r.code).toBe(0);
@@ -88,7 +88,7 @@ describe('names that are not UTF-8 (Buffer paths, library)', () => {
     expect(r.written).toBe(true);
     expect(Buffer.isBuffer(r.backupPath)).toBe(true);
     const record = decodeBackup(fs.readFileSync(r.backupPath as Buffer));
-    expect(record.target.path.equals(fs.realpathSync.native(img, { encoding: 'buffer' }))).toBe(true);
+    expect(Buffer.from(record.target.path).equals(fs.realpathSync.native(img, { encoding: 'buffer' }))).toBe(true);
     const intended = Buffer.from(original);
     intended.set(mapBlockOf(legacyBlock()), 4096);
     expect(fs.readFileSync(img).equals(intended)).toBe(true);
