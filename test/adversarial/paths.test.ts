@@ -101,6 +101,23 @@ describe('names that are not UTF-8 (Buffer paths, library)', () => {
     expect(restoreTarget({ target: img }).status).toBe('restored');
     expect(fs.readFileSync(img).equals(original)).toBe(true);
   });
+
+  test('a plain Uint8Array path (the public FilePath, not a Buffer) works like a Buffer one', () => {
+    const dir = Buffer.concat([bytesDir(), Buffer.from('-u8')]);
+    fs.mkdirSync(dir);
+    const img = Buffer.concat([dir, Buffer.from('/'), Buffer.from([0xe9, 0x0a, 0xff]), Buffer.from('.img')]);
+    const original = smallImage(img);
+    const target = new Uint8Array(img);
+    expect(Buffer.isBuffer(target)).toBe(false);
+    const r = migrateTarget({ target, offset: 0n, nsBase: BASE, nsSize: NS_SIZE, to: 'map' });
+    expect(r.written).toBe(true);
+    expect(Buffer.from(r.backupPath as Uint8Array).equals(Buffer.concat([img, Buffer.from('.infoblock-backup')]))).toBe(true);
+    const intended = Buffer.from(original);
+    intended.set(mapBlockOf(legacyBlock()), 4096);
+    expect(fs.readFileSync(img).equals(intended)).toBe(true);
+    expect(restoreTarget({ target }).status).toBe('restored');
+    expect(fs.readFileSync(img).equals(original)).toBe(true);
+  });
 });
 
 test('a backup written by the earlier version for a non-ASCII path (CRC over the UTF-8 text) is restorable', () => {
