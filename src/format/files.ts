@@ -7,4 +7,4 @@ import { HEAD_SIZE } from './head';
 import { readExact } from '../io/files';
 import type { FilePath } from '../io/path';
 
-export const readHead = (path: FilePath, offset: bigint): Buffer => readExact(path, offset, HEAD_SIZE);
+export const readHead = (path: FilePath, offset: bigint): Uint8Array => readExact(path, offset, HEAD_SIZE);

@@ -10,7 +10,7 @@ import { IoError } from '../format/errors';
 import { ioError } from './errors';
 import { checkRange, closeQuietly, fsyncDir, fsyncFd, readAt, writeAt } from './files';
 import { noFaults, type Faults } from './faults';
-import { dirOf, showPath, withSuffix, type FilePath } from './path';
+import { bufferOf, dirOf, fsPath, showPath, withSuffix, type FilePath } from './path';
 
 export interface DurableOptions {
   /** Replace an existing file (rename); default false: fail if the name exists (link). */
@@ -31,21 +31,22 @@ export const tempPathFor = (path: FilePath): FilePath => withSuffix(path, `.tmp-
 
 function removeQuietly(path: FilePath): void {
   try {
-    fs.unlinkSync(path);
+    fs.unlinkSync(fsPath(path));
   } catch {
     /* already gone */
   }
 }
 
 function writeTemp(tmp: FilePath, bytes: Uint8Array, o: DurableOptions): void {
-  const fd = fs.openSync(tmp, fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_EXCL, o.mode ?? 0o600);
+  const flags = fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_EXCL;
+  const fd = fs.openSync(fsPath(tmp), flags, o.mode ?? 0o600);
   try {
     writeAt(fd, tmp, bytes, 0n);
     if (o.extendTo !== undefined) fs.ftruncateSync(fd, checkRange(tmp, o.extendTo, 0));
     o.faults?.at('temp-written');
     if (o.sync !== false) fsyncFd(fd, tmp);
     o.faults?.at('temp-synced');
-    if (o.verify !== false && !readAt(fd, tmp, 0n, bytes.byteLength).equals(bytes)) {
+    if (o.verify !== false && !bufferOf(readAt(fd, tmp, 0n, bytes.byteLength)).equals(bytes)) {
       throw new IoError(`${showPath(tmp)} did not read back as written`);
     }
   } finally {
@@ -56,14 +57,16 @@ function writeTemp(tmp: FilePath, bytes: Uint8Array, o: DurableOptions): void {
 /** Give the temp file its name without replacing anything there (link, or rename where links are unsupported). */
 function linkIntoPlace(tmp: FilePath, path: FilePath): void {
   try {
-    fs.linkSync(tmp, path);
+    fs.linkSync(fsPath(tmp), fsPath(path));
     removeQuietly(tmp);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'EEXIST') throw ioError('create', path, e);
     if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP') throw e;
-    if (fs.existsSync(path)) throw ioError('create', path, Object.assign(new Error('exists'), { code: 'EEXIST' }));
-    fs.renameSync(tmp, path);
+    if (fs.existsSync(fsPath(path))) {
+      throw ioError('create', path, Object.assign(new Error('exists'), { code: 'EEXIST' }));
+    }
+    fs.renameSync(fsPath(tmp), fsPath(path));
   }
 }
 
@@ -73,7 +76,7 @@ export function writeFileDurably(path: FilePath, bytes: Uint8Array, o: DurableOp
   const tmp = tempPathFor(path);
   try {
     writeTemp(tmp, bytes, { ...o, faults });
-    if (o.replace === true) fs.renameSync(tmp, path);
+    if (o.replace === true) fs.renameSync(fsPath(tmp), fsPath(path));
     else linkIntoPlace(tmp, path);
   } catch (e) {
     removeQuietly(tmp);
@@ -90,9 +93,9 @@ export function verifyFile(path: FilePath, bytes: Uint8Array): void {
   let back: Buffer;
   let fd: number | undefined;
   try {
-    fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    fd = fs.openSync(fsPath(path), fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
     const size = fs.fstatSync(fd).size;
-    back = size === bytes.byteLength ? readAt(fd, path, 0n, size) : Buffer.alloc(0);
+    back = size === bytes.byteLength ? bufferOf(readAt(fd, path, 0n, size)) : Buffer.alloc(0);
   } catch (e) {
     throw ioError('read back', path, e);
   } finally {
@@ -118,7 +121,8 @@ export class StagedFile {
   constructor(readonly path: FilePath) {
     this.tmp = tempPathFor(path);
     try {
-      this.fd = fs.openSync(this.tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o666);
+      const flags = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL;
+      this.fd = fs.openSync(fsPath(this.tmp), flags, 0o666);
     } catch (e) {
       throw ioError('write', path, e);
     }
@@ -133,7 +137,7 @@ export class StagedFile {
     this.guard(() => {
       fsyncFd(this.fd, this.tmp);
       this.close();
-      fs.renameSync(this.tmp, this.path);
+      fs.renameSync(fsPath(this.tmp), fsPath(this.path));
     });
     fsyncDir(dirOf(this.path));
   }

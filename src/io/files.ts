@@ -11,7 +11,7 @@
 import * as fs from 'node:fs';
 import { IoError } from '../format/errors';
 import { ioError, reasonOf } from './errors';
-import { showPath, type FilePath } from './path';
+import { fsPath, showPath, type FilePath } from './path';
 
 /** The largest byte position (exclusive end) Node can address exactly. */
 export const MAX_POSITION = BigInt(Number.MAX_SAFE_INTEGER);
@@ -26,7 +26,19 @@ export type FileKind =
   | 'symbolic link'
   | 'special file';
 
-export function kindOf(st: fs.Stats | fs.BigIntStats): FileKind {
+/** What `kindOf` asks of a stat result: the type tests of Node's Stats, named so declarations need no Node types. */
+export interface StatKinds {
+  isFile(): boolean;
+  isBlockDevice(): boolean;
+  isDirectory(): boolean;
+  isFIFO(): boolean;
+  isCharacterDevice(): boolean;
+  isSocket(): boolean;
+  isSymbolicLink(): boolean;
+}
+
+/** The kind of file a stat result describes. */
+export function kindOf(st: StatKinds): FileKind {
   if (st.isFile()) return 'file';
   if (st.isBlockDevice()) return 'block device';
   if (st.isDirectory()) return 'directory';
@@ -66,7 +78,7 @@ export function openTarget(path: FilePath, access: TargetAccess, what = 'open'):
   const flags = (access === 'write' ? c.O_RDWR : c.O_RDONLY) | c.O_NONBLOCK;
   let fd: number;
   try {
-    fd = fs.openSync(path, flags);
+    fd = fs.openSync(fsPath(path), flags);
   } catch (e) {
     throw ioError(what, path, e);
   }
@@ -134,7 +146,7 @@ export function targetSize(path: FilePath, openFd?: number): bigint {
 
 export interface Identity {
   /** realpath, byte-exact. */
-  path: Buffer;
+  path: Uint8Array;
   size: bigint;
   dev: bigint;
   ino: bigint;
@@ -146,7 +158,7 @@ export function identityOf(path: FilePath, fd: number): Identity {
   const st = statFd(path, fd);
   let real: Buffer;
   try {
-    real = fs.realpathSync.native(path, { encoding: 'buffer' }); // the JS realpath loses non-UTF-8 bytes
+    real = fs.realpathSync.native(fsPath(path), { encoding: 'buffer' }); // the JS realpath loses non-UTF-8 bytes
   } catch (e) {
     throw ioError('resolve', path, e);
   }
@@ -154,7 +166,7 @@ export function identityOf(path: FilePath, fd: number): Identity {
 }
 
 /** Read exactly `length` bytes at `position`, or fail saying how many there were. */
-export function readAt(fd: number, path: FilePath, position: bigint, length: number): Buffer {
+export function readAt(fd: number, path: FilePath, position: bigint, length: number): Uint8Array {
   const pos = checkRange(path, position, length);
   const buf = Buffer.alloc(length);
   let got = 0;
@@ -206,7 +218,7 @@ export function fsyncFd(fd: number, path: FilePath): void {
 export function fsyncDir(dir: FilePath): void {
   let fd: number;
   try {
-    fd = fs.openSync(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
+    fd = fs.openSync(fsPath(dir), fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
   } catch (e) {
     throw ioError('open the directory', dir, e);
   }
@@ -221,7 +233,7 @@ export function fsyncDir(dir: FilePath): void {
 }
 
 /** Open a regular file or block device, check that `length` bytes fit at `position`, read them. */
-export function readExact(path: FilePath, position: bigint, length: number): Buffer {
+export function readExact(path: FilePath, position: bigint, length: number): Uint8Array {
   const fd = openTarget(path, 'read');
   try {
     checkRange(path, position, length);
@@ -238,10 +250,10 @@ export function readExact(path: FilePath, position: bigint, length: number): Buf
 }
 
 /** A regular file of at most `max` bytes, read whole (backups, small records). */
-export function readSmallFile(path: FilePath, max: number, what: string): Buffer {
+export function readSmallFile(path: FilePath, max: number, what: string): Uint8Array {
   let fd: number;
   try {
-    fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    fd = fs.openSync(fsPath(path), fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
   } catch (e) {
     throw ioError(`read ${what}`, path, e);
   }
@@ -266,13 +278,13 @@ export function readSmallFile(path: FilePath, max: number, what: string): Buffer
 export function outputKind(path: FilePath, what: string, allowBlock: boolean): 'absent' | 'file' | 'block device' {
   let st: fs.Stats;
   try {
-    st = fs.statSync(path);
+    st = fs.statSync(fsPath(path));
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code !== 'ENOENT') throw ioError(`use ${what}`, path, e);
     let l: fs.Stats | undefined;
     try {
-      l = fs.lstatSync(path);
+      l = fs.lstatSync(fsPath(path));
     } catch {
       l = undefined;
     }

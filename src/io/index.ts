@@ -1,5 +1,7 @@
 /** The one home for bytes that touch a file or device: positioned exact I/O, durable writes, locks, stdio. */
-export { pathBytes, pathText, showPath, withSuffix, dirOf, baseOf, joinPath } from './path';
+export { pathText, showPath, withSuffix, dirOf, baseOf, joinPath } from './path';
+/** @internal Buffer-typed, so kept out of the declarations. */
+export { pathBytes, bufferOf, fsPath } from './path';
 export type { FilePath } from './path';
 export { ioError, reasonOf } from './errors';
 export {

@@ -18,7 +18,7 @@ import { tempPathFor } from './durable';
 import { ioError } from './errors';
 import { closeQuietly, kindOf, writeAt } from './files';
 import { noFaults, type Faults } from './faults';
-import { showPath, withSuffix, type FilePath } from './path';
+import { fsPath, showPath, withSuffix, type FilePath } from './path';
 
 export const lockPathOf = (target: FilePath): FilePath => withSuffix(target, '.infoblock.lock');
 
@@ -39,7 +39,7 @@ function pidAlive(pid: number): boolean {
 function inspect(path: FilePath): LockState {
   let st: fs.BigIntStats;
   try {
-    st = fs.lstatSync(path, { bigint: true });
+    st = fs.lstatSync(fsPath(path), { bigint: true });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'absent' };
     throw ioError('inspect the lock', path, e);
@@ -48,7 +48,7 @@ function inspect(path: FilePath): LockState {
   if (st.size > 64n) return { kind: 'foreign', what: 'a file that is not a lock' };
   let text: string;
   try {
-    text = fs.readFileSync(path, 'latin1');
+    text = fs.readFileSync(fsPath(path), 'latin1');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'absent' };
     throw ioError('read the lock', path, e);
@@ -64,7 +64,7 @@ function prepare(lockPath: FilePath, faults: Faults): FilePath {
   const tmp = tempPathFor(lockPath);
   let fd: number;
   try {
-    fd = fs.openSync(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o644);
+    fd = fs.openSync(fsPath(tmp), fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o644);
   } catch (e) {
     throw ioError('create the lock', lockPath, e);
   }
@@ -82,7 +82,7 @@ function prepare(lockPath: FilePath, faults: Faults): FilePath {
 
 function unlinkQuietly(p: FilePath): void {
   try {
-    fs.unlinkSync(p);
+    fs.unlinkSync(fsPath(p));
   } catch {
     /* gone already */
   }
@@ -91,7 +91,7 @@ function unlinkQuietly(p: FilePath): void {
 /** link(tmp, name): true when it is ours now, false when something is there. */
 function place(tmp: FilePath, name: FilePath): boolean {
   try {
-    fs.linkSync(tmp, name);
+    fs.linkSync(fsPath(tmp), fsPath(name));
     return true;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
@@ -102,7 +102,7 @@ function place(tmp: FilePath, name: FilePath): boolean {
 /** Remove `path` only while it is still inode `ino`. */
 function unlinkIfInode(path: FilePath, ino: bigint): void {
   try {
-    if (fs.lstatSync(path, { bigint: true }).ino === ino) fs.unlinkSync(path);
+    if (fs.lstatSync(fsPath(path), { bigint: true }).ino === ino) fs.unlinkSync(fsPath(path));
   } catch {
     /* gone already */
   }
@@ -119,7 +119,7 @@ function breakStale(lockPath: FilePath, ino: bigint, tmp: FilePath, target: File
   const breaker = withSuffix(lockPath, '.break');
   for (let attempt = 0; attempt < 3; attempt++) {
     if (place(tmp, breaker)) {
-      const mine = fs.lstatSync(breaker, { bigint: true }).ino;
+      const mine = fs.lstatSync(fsPath(breaker), { bigint: true }).ino;
       try {
         faults.at('lock-break');
         unlinkIfInode(lockPath, ino);
@@ -156,7 +156,7 @@ export function acquireLock(target: FilePath, faults: Faults = noFaults): Lock {
   try {
     for (let attempt = 0; attempt < 4; attempt++) {
       if (place(tmp, lockPath)) {
-        const ino = fs.lstatSync(lockPath, { bigint: true }).ino;
+        const ino = fs.lstatSync(fsPath(lockPath), { bigint: true }).ino;
         return { path: lockPath, tookOverFrom, release: () => unlinkIfInode(lockPath, ino) };
       }
       const s = inspect(lockPath);

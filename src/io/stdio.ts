@@ -59,7 +59,7 @@ function streamUpTo(fd: number, skip: bigint, length: number): Buffer {
  * positioned read where it can seek, else read-and-drop up to the offset.
  * Never reads past offset + length.
  */
-export function readFdRange(fd: number, offset: bigint, length: number, name = 'standard input'): Buffer {
+export function readFdRange(fd: number, offset: bigint, length: number, name = 'standard input'): Uint8Array {
   const position = checkRange(name, offset, length);
   let got: Buffer;
   try {

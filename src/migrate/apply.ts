@@ -28,7 +28,7 @@ export interface TargetOptions {
   /** Test hook: see src/io/faults.ts. */
   faults?: Faults;
   /** Environment for the default backup directory of block devices. */
-  env?: NodeJS.ProcessEnv;
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
 export interface MigrateTargetOptions extends TargetOptions, MigrateOptions {
@@ -54,8 +54,8 @@ const MEANINGS = ['legacy', 'map'];
 /** Library boundary: typed errors for values the CLI would never pass. */
 function validateMigrateOptions(o: MigrateTargetOptions): void {
   if (o === null || typeof o !== 'object') throw new InvalidArgumentError('migrateTarget needs an options object');
-  if (typeof o.target !== 'string' && !Buffer.isBuffer(o.target)) {
-    throw new InvalidArgumentError('target must be a path (string or Buffer)');
+  if (typeof o.target !== 'string' && !(o.target instanceof Uint8Array)) {
+    throw new InvalidArgumentError('target must be a path (string or Uint8Array)');
   }
   if (o.target.length === 0) throw new InvalidArgumentError('target is an empty path');
   validateOffset(o.offset);
@@ -151,7 +151,7 @@ export interface RestoreOptions {
   force?: boolean;
   warn?: (line: string) => void;
   faults?: Faults;
-  env?: NodeJS.ProcessEnv;
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
 export interface RestoreResult {

@@ -17,7 +17,7 @@ import { InfoblockError } from '../format/errors';
 import { BLOCK_SIZE } from '../format/fletcher64';
 import { HEAD_SIZE } from '../format/head';
 import { sameBytes } from '../format/pfn';
-import { pathText } from '../io/path';
+import { bufferOf, pathText } from '../io/path';
 
 export const BACKUP_FORMAT = 'nd-infoblock-backup';
 export const BACKUP_VERSION = 1;
@@ -26,7 +26,7 @@ export const BACKUP_MAX_BYTES = 64 * 1024;
 
 export interface TargetIdentity {
   /** realpath of the target when the backup was taken, byte-exact. */
-  path: Buffer;
+  path: Uint8Array;
   size: bigint;
   dev: bigint;
   ino: bigint;
@@ -57,14 +57,14 @@ const hex8 = (n: number): string => n.toString(16).padStart(8, '0');
 
 const bad = (msg: string): InfoblockError => new InfoblockError('backup', msg);
 
-export function encodeBackup(r: BackupRecord): Buffer {
+export function encodeBackup(r: BackupRecord): Uint8Array {
   if (r.head.byteLength !== HEAD_SIZE) throw new Error(`internal: backup head must be ${HEAD_SIZE} bytes`);
   const header = JSON.stringify({
     format: BACKUP_FORMAT,
     version: BACKUP_VERSION,
     target: {
       path: pathText(r.target.path),
-      path_base64: r.target.path.toString('base64'),
+      path_base64: bufferOf(r.target.path).toString('base64'),
       size: r.target.size.toString(),
       dev: r.target.dev.toString(),
       ino: r.target.ino.toString(),
@@ -157,7 +157,7 @@ export function sameBackup(a: BackupRecord, b: BackupRecord): boolean {
 
 /** A backup belongs to a target when the realpath or dev/ino match, and the size is the same. */
 export function belongsTo(r: BackupRecord, t: TargetIdentity): boolean {
-  const sameFile = r.target.path.equals(t.path) || (r.target.dev === t.dev && r.target.ino === t.ino);
+  const sameFile = bufferOf(r.target.path).equals(t.path) || (r.target.dev === t.dev && r.target.ino === t.ino);
   return sameFile && r.target.size === t.size;
 }
 

@@ -34,7 +34,7 @@ import {
 import { verifyFile, writeFileDurably } from '../io/durable';
 import { noFaults, type Faults } from '../io/faults';
 import { acquireLock, type Lock } from '../io/lock';
-import { baseOf, pathText, showPath, withSuffix, type FilePath } from '../io/path';
+import { baseOf, bufferOf, pathText, showPath, withSuffix, type FilePath } from '../io/path';
 import { BACKUP_MAX_BYTES, belongsTo, crc32, decodeBackup, encodeBackup, sameBackup } from './backup';
 import type { BackupRecord } from './backup';
 
@@ -52,7 +52,7 @@ export interface ReplaceContext {
 }
 
 export interface ReplaceInfoBlockOptions {
-  /** Image file or block device (a Buffer for names that are not UTF-8). */
+  /** Image file or block device (bytes, a Uint8Array, for names that are not UTF-8). */
   target: FilePath;
   /** Where the namespace starts inside the target (the head is there; the block at offset + 4096). Default 0. */
   offset?: bigint;
@@ -75,7 +75,7 @@ export interface ReplaceInfoBlockOptions {
   /** Test hook: see src/io/faults.ts. */
   faults?: Faults;
   /** Environment for the default backup directory of block devices (default process.env). */
-  env?: NodeJS.ProcessEnv;
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
 export interface ReplaceInfoBlockResult {
@@ -93,7 +93,7 @@ export interface ReplaceInfoBlockResult {
 }
 
 /** Directory for backups of block devices: $XDG_STATE_HOME, else ~/.local/state, then nd-infoblock/backups. */
-export function backupStateDir(env: NodeJS.ProcessEnv = process.env): string {
+export function backupStateDir(env: Readonly<Record<string, string | undefined>> = process.env): string {
   const xdg = env.XDG_STATE_HOME;
   const home = env.HOME !== undefined && env.HOME !== '' ? env.HOME : os.homedir();
   const base = xdg !== undefined && nodePath.isAbsolute(xdg) ? xdg : nodePath.join(home, '.local', 'state');
@@ -108,7 +108,7 @@ export function backupStateDir(env: NodeJS.ProcessEnv = process.env): string {
 export function defaultBackupPath(
   target: FilePath,
   id?: Pick<Identity, 'kind' | 'rdev' | 'path'>,
-  env: NodeJS.ProcessEnv = process.env,
+  env: Readonly<Record<string, string | undefined>> = process.env,
 ): FilePath {
   if (id?.kind !== 'block device') return withSuffix(target, '.infoblock-backup');
   const [maj, min] = majorMinor(id.rdev);
@@ -169,7 +169,7 @@ function prepare(o: ReplaceInfoBlockOptions, offset: bigint, write: boolean): Pr
       if (!(e instanceof InfoblockError) || e.code !== 'backup') throw e; // not a regular file, unreadable: stop here
       existingError = e;
     }
-    const head = readAt(fd, o.target, offset, HEAD_SIZE);
+    const head = bufferOf(readAt(fd, o.target, offset, HEAD_SIZE));
     return { fd, id, head, backupPath, existing, existingError };
   } catch (e) {
     closeQuietly(fd);

@@ -41,7 +41,7 @@ describe.each(NAMES)('%s', (_label, dirName, fileName) => {
     expect(m.errLines).toEqual([]);
     expect(m.code).toBe(0);
     expect(fs.existsSync(`${img}.infoblock-backup`)).toBe(true);
-    expect(decodeBackup(fs.readFileSync(`${img}.infoblock-backup`)).target.path.toString('utf8')).toBe(fs.realpathSync(img));
+    expect(Buffer.from(decodeBackup(fs.readFileSync(`${img}.infoblock-backup`)).target.path).toString('utf8')).toBe(fs.realpathSync(img));
     const r = await run(['restore', img]);
     expect(r.errLines).toEqual([]);
     expect(r.code).toBe(0);
@@ -88,7 +88,7 @@ describe('names that are not UTF-8 (Buffer paths, library)', () => {
     expect(r.written).toBe(true);
     expect(Buffer.isBuffer(r.backupPath)).toBe(true);
     const record = decodeBackup(fs.readFileSync(r.backupPath as Buffer));
-    expect(record.target.path.equals(fs.realpathSync.native(img, { encoding: 'buffer' }))).toBe(true);
+    expect(Buffer.from(record.target.path).equals(fs.realpathSync.native(img, { encoding: 'buffer' }))).toBe(true);
     const intended = Buffer.from(original);
     intended.set(mapBlockOf(legacyBlock()), 4096);
     expect(fs.readFileSync(img).equals(intended)).toBe(true);
@@ -99,6 +99,23 @@ describe('names that are not UTF-8 (Buffer paths, library)', () => {
     expect(() => migrateTarget({ target: img, offset: 0n, nsBase: BASE, nsSize: NS_SIZE, to: 'map', faults: tearAt(3000) })).toThrow(/simulated crash/);
     expect(() => migrateTarget({ target: img, offset: 0n, nsBase: BASE, nsSize: NS_SIZE, to: 'map' })).toThrow(/\$'.*\\xff\\xfe\\n\\x80.*' --backup/);
     expect(restoreTarget({ target: img }).status).toBe('restored');
+    expect(fs.readFileSync(img).equals(original)).toBe(true);
+  });
+
+  test('a plain Uint8Array path (the public FilePath, not a Buffer) works like a Buffer one', () => {
+    const dir = Buffer.concat([bytesDir(), Buffer.from('-u8')]);
+    fs.mkdirSync(dir);
+    const img = Buffer.concat([dir, Buffer.from('/'), Buffer.from([0xe9, 0x0a, 0xff]), Buffer.from('.img')]);
+    const original = smallImage(img);
+    const target = new Uint8Array(img);
+    expect(Buffer.isBuffer(target)).toBe(false);
+    const r = migrateTarget({ target, offset: 0n, nsBase: BASE, nsSize: NS_SIZE, to: 'map' });
+    expect(r.written).toBe(true);
+    expect(Buffer.from(r.backupPath as Uint8Array).equals(Buffer.concat([img, Buffer.from('.infoblock-backup')]))).toBe(true);
+    const intended = Buffer.from(original);
+    intended.set(mapBlockOf(legacyBlock()), 4096);
+    expect(fs.readFileSync(img).equals(intended)).toBe(true);
+    expect(restoreTarget({ target }).status).toBe('restored');
     expect(fs.readFileSync(img).equals(original)).toBe(true);
   });
 });

@@ -96,7 +96,7 @@ describe("read: ndctl's -i, -o and -v", () => {
     const r = await run(['read', '-j', '-o', p('no/such/dir/x.json'), p('fsdax head')]);
     expect(r.code).toBe(2);
     expect(r.errLines).toEqual([
-      `infoblock: cannot write '${p('no/such/dir/x.json')}': no such file or directory`,
+      `infoblock: cannot write '${p('no/such/dir/x.json')}': no such file or directory; check the path`,
       'read 1 infoblock',
     ]);
   });
