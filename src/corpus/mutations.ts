@@ -93,7 +93,6 @@ function valid(ch: Partial<PfnFields>): boolean {
 
 /** PMEM is needed for rules 7, 8 and the npfns message: switch a RAM seed over and say so. */
 const pmem = (c: MutationCtx): [string, Partial<PfnFields>] => (c.f.mode === 2 ? ['', {}] : ['mode=2', { mode: 2 }]);
-const join = (...parts: string[]): string => parts.filter((p) => p !== '').join(',');
 const fsdax = (c: MutationCtx): [string, Partial<PfnFields>] => (c.seed.params.mode === 'devdax' ? ['sig=pfn', { signature: PFN_SIGNATURE.slice() }] : ['', {}]);
 
 export const FAMILIES: readonly Family[] = [

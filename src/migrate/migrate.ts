@@ -129,93 +129,145 @@ function verdictOn(block: Uint8Array, kernel: string, o: MigrateOptions, parentU
   return checkHead(headWithBlock(block), { kernel, arch: o.arch ?? 'x86_64', nsBase: o.nsBase, nsSize: o.nsSize, parentUuid, hazards: false });
 }
 
-/**
- * Plan the migration of `block` (its first 4096 bytes) and return the report
- * with the new block. Throws InfoblockError 'precondition' (not a valid
- * block, the result would not fit) or 'ambiguous' (the version and the
- * alignment evidence disagree: pass `from`). Never mutates `block`.
- */
-export function migrate(block: Uint8Array, o: MigrateOptions): MigrationReport {
-  if (block.byteLength < BLOCK_SIZE) throw new InfoblockError('truncated', `an info-block needs ${BLOCK_SIZE} bytes, got ${block.byteLength}`);
+/** Step 1: a whole, valid, minor-4 pfn/dax block (copied: the caller's bytes are never touched). */
+function validBlock(block: Uint8Array, o: MigrateOptions): { original: Uint8Array; f: PfnFields } {
+  if (block.byteLength < BLOCK_SIZE) {
+    throw new InfoblockError('truncated', `an info-block needs ${BLOCK_SIZE} bytes, got ${block.byteLength}`);
+  }
   const original = copyBytes(block.subarray(0, BLOCK_SIZE)); // Buffer#slice would alias the caller's bytes
   const d = decodePfnBlock(original);
   const f = d.fields;
-  if (d.kind !== 'pfn' && d.kind !== 'dax') throw precondition('no NVDIMM_PFN_INFO / NVDIMM_DAX_INFO signature at 4096: nothing to migrate here', 'signature');
+  if (d.kind !== 'pfn' && d.kind !== 'dax') {
+    throw precondition('no NVDIMM_PFN_INFO / NVDIMM_DAX_INFO signature at 4096: nothing to migrate here', 'signature');
+  }
   if (!d.checksumValid) {
-    throw new InfoblockError('precondition', `checksum mismatch (stored ${hex(f.checksum)}, computed ${hex(d.computedChecksum)}): the block is damaged or torn; restore it from a backup`, { offset: 4088, field: 'checksum' });
+    throw new InfoblockError(
+      'precondition',
+      `checksum mismatch (stored ${hex(f.checksum)}, computed ${hex(d.computedChecksum)}): ` +
+        'the block is damaged or torn; restore it from a backup',
+      { offset: 4088, field: 'checksum' },
+    );
   }
   if (f.versionMajor !== 1 && f.versionMajor !== 2 && o.from === undefined) {
-    throw precondition(`version ${f.versionMajor}.${f.versionMinor}: unknown major version, pass --from legacy|map`, 'version_major');
+    throw precondition(
+      `version ${f.versionMajor}.${f.versionMinor}: unknown major version, pass --from legacy|map`,
+      'version_major',
+    );
   }
   // Minor 4 carries every field (start_pad, end_trunc, align, page_size,
   // page_struct_size). Raising an older minor to 4 would make readers honour
   // fields the producer never set, so such blocks are left alone.
-  if (f.versionMinor !== 4) throw precondition(`version ${f.versionMajor}.${f.versionMinor}: only minor version 4 blocks are migrated (the result keeps minor 4)`, 'version_minor');
+  if (f.versionMinor !== 4) {
+    throw precondition(
+      `version ${f.versionMajor}.${f.versionMinor}: only minor version 4 blocks are migrated (the result keeps minor 4)`,
+      'version_minor',
+    );
+  }
   if (o.nsSize < RESERVE) throw precondition(`namespace size ${o.nsSize} is smaller than the 8 KiB head`);
+  return { original, f };
+}
 
+/** Step 2: the meaning dataoff has now (the version, or `from`), checked against the alignment evidence. */
+function meaningNow(f: PfnFields, o: MigrateOptions, notes: string[]): { from: DataoffMeaning; evidence: Evidence } {
   const versionMeaning: DataoffMeaning = f.versionMajor === 2 ? 'map' : 'legacy';
   const from = o.from ?? versionMeaning;
-  const to = o.to;
   const evidence = alignmentEvidence(f, o.nsBase);
-  const notes: string[] = [];
   const contradicts = (m: DataoffMeaning): boolean => evidence.suggests === (m === 'legacy' ? 'map' : 'legacy');
+  const version = `${f.versionMajor}.${f.versionMinor}`;
   if (o.from === undefined && f.startPad !== 0 && contradicts(from)) {
     const other = from === 'legacy' ? 'map' : 'legacy';
     throw new InfoblockError(
       'ambiguous',
-      `version ${f.versionMajor}.${f.versionMinor} says the ${from} meaning, but only the ${other} meaning puts the data start on a ${hex(evidence.granule)} boundary at ns base ${hex(o.nsBase)} (an ndctl -O block looks like this): pass --from ${other} or --from ${from}`,
+      `version ${version} says the ${from} meaning, but only the ${other} meaning puts the data start on a ` +
+        `${hex(evidence.granule)} boundary at ns base ${hex(o.nsBase)} (an ndctl -O block looks like this): ` +
+        `pass --from ${other} or --from ${from}`,
     );
   }
   if (o.from !== undefined) {
-    if (o.from !== versionMeaning) notes.push(`--from ${o.from} overrides the version ${f.versionMajor}.${f.versionMinor} (${versionMeaning} meaning)`);
-    if (f.startPad !== 0 && contradicts(o.from)) notes.push(`alignment evidence suggests the ${evidence.suggests} meaning, not --from ${o.from} (informational)`);
+    if (o.from !== versionMeaning) notes.push(`--from ${o.from} overrides the version ${version} (${versionMeaning} meaning)`);
+    if (f.startPad !== 0 && contradicts(o.from)) {
+      notes.push(`alignment evidence suggests the ${evidence.suggests} meaning, not --from ${o.from} (informational)`);
+    }
   }
+  return { from, evidence };
+}
 
+/** Step 3: the new block (dataoff re-measured, version stamped), or the original when there is nothing to do. */
+function patchMeaning(
+  original: Uint8Array,
+  f: PfnFields,
+  from: DataoffMeaning,
+  to: DataoffMeaning,
+  notes: string[],
+): { status: MigrationStatus; next: Uint8Array } {
   const pad = BigInt(f.startPad);
-  const startBefore = dataStartOf(f, from);
-  const parentUuid = o.parentUuid ?? f.parentUuid;
-  const guardKernel = o.guardKernel ?? 'linux-6.1';
-  const targetKernel: ProfileId = to === 'map' ? 'map' : 'linux-6.1';
-
-  let status: MigrationStatus = 'migrated';
-  let next: Uint8Array = original;
   if (pad === 0n) {
-    status = 'nothing-to-migrate';
     notes.push('start_pad is 0: both meanings of dataoff coincide, nothing to migrate');
-  } else if (from === to && f.versionMajor === (to === 'map' ? 2 : 1)) {
-    status = 'already';
-    notes.push(`the block is already in the ${to} meaning (version ${f.versionMajor}.${f.versionMinor})`);
-  } else {
-    let dataoff: bigint;
-    if (from === to) dataoff = f.dataoff; // only the version changes (e.g. a 1.4 block declared map: stamp 2.4)
-    else if (to === 'map') dataoff = f.dataoff + pad;
-    else dataoff = f.dataoff - pad;
-    if (dataoff < 0n) throw precondition(`dataoff ${hex(f.dataoff)} is smaller than start_pad ${hex(pad)}: it cannot be in the map meaning`, 'dataoff');
-    if (dataoff > U64_MAX) throw precondition(`dataoff ${hex(f.dataoff)} + start_pad ${hex(pad)} overflows the u64 field`, 'dataoff');
-    next = patchPfnBlock(original, { dataoff, versionMajor: to === 'map' ? 2 : 1, versionMinor: 4 });
+    return { status: 'nothing-to-migrate', next: original };
   }
+  if (from === to && f.versionMajor === (to === 'map' ? 2 : 1)) {
+    notes.push(`the block is already in the ${to} meaning (version ${f.versionMajor}.${f.versionMinor})`);
+    return { status: 'already', next: original };
+  }
+  let dataoff: bigint;
+  if (from === to) dataoff = f.dataoff; // only the version changes (e.g. a 1.4 block declared map: stamp 2.4)
+  else if (to === 'map') dataoff = f.dataoff + pad;
+  else dataoff = f.dataoff - pad;
+  if (dataoff < 0n) {
+    throw precondition(
+      `dataoff ${hex(f.dataoff)} is smaller than start_pad ${hex(pad)}: it cannot be in the map meaning`,
+      'dataoff',
+    );
+  }
+  if (dataoff > U64_MAX) {
+    throw precondition(`dataoff ${hex(f.dataoff)} + start_pad ${hex(pad)} overflows the u64 field`, 'dataoff');
+  }
+  const next = patchPfnBlock(original, { dataoff, versionMajor: to === 'map' ? 2 : 1, versionMinor: 4 });
+  return { status: 'migrated', next };
+}
 
-  // The result must still describe a usable namespace, in its own meaning.
-  const nf = decodePfnBlock(next).fields;
-  const resultMeaning: DataoffMeaning = status === 'migrated' ? to : from;
-  const startAfter = dataStartOf(nf, resultMeaning);
+/** Step 4, the invariant: the data start did not move and the result still describes a usable namespace. */
+function dataAreaAfter(f: PfnFields, startBefore: bigint, startAfter: bigint, nsSize: bigint): bigint {
   if (startAfter !== startBefore) throw new Error(`internal: data start moved from ${startBefore} to ${startAfter}`);
+  const pad = BigInt(f.startPad);
   const offsetFromMapBase = startAfter - pad;
-  const room = o.nsSize - pad - BigInt(f.endTrunc);
-  if (offsetFromMapBase >= room) throw precondition(`no data area: data start ${hex(startAfter)} is past the usable end ${hex(pad + room)} of the ${o.nsSize}-byte namespace`, 'dataoff');
-  const dataSize = room - offsetFromMapBase;
-  if (offsetFromMapBase < RESERVE) throw precondition(`data start ${hex(startAfter)} leaves less than the 8 KiB reserve after start_pad`, 'dataoff');
+  const room = nsSize - pad - BigInt(f.endTrunc);
+  if (offsetFromMapBase >= room) {
+    throw precondition(
+      `no data area: data start ${hex(startAfter)} is past the usable end ${hex(pad + room)} ` +
+        `of the ${nsSize}-byte namespace`,
+      'dataoff',
+    );
+  }
+  if (offsetFromMapBase < RESERVE) {
+    throw precondition(`data start ${hex(startAfter)} leaves less than the 8 KiB reserve after start_pad`, 'dataoff');
+  }
   if (f.mode === PFN_MODE.pmem) {
     const memmap = BigInt(Math.max(64, f.pageStructSize)) * f.npfns;
     if (offsetFromMapBase < RESERVE + memmap) {
-      throw precondition(`mode PMEM: dataoff leaves ${hex(offsetFromMapBase)} bytes after start_pad, less than the reserve + memmap (${hex(RESERVE + memmap)}) for ${f.npfns} pages`, 'dataoff');
+      throw precondition(
+        `mode PMEM: dataoff leaves ${hex(offsetFromMapBase)} bytes after start_pad, less than the reserve + memmap ` +
+          `(${hex(RESERVE + memmap)}) for ${f.npfns} pages`,
+        'dataoff',
+      );
     }
   }
+  return room - offsetFromMapBase;
+}
 
+/** Step 5: what the target kernel and every guard kernel do with the result; the hazard when one misplaces it. */
+function kernelsOn(
+  next: Uint8Array,
+  to: DataoffMeaning,
+  startAfter: bigint,
+  o: MigrateOptions,
+  parentUuid: string,
+  notes: string[],
+): Pick<MigrationReport, 'target' | 'guard' | 'guards' | 'hazard'> {
+  const targetKernel: ProfileId = to === 'map' ? 'map' : 'linux-6.1';
   const target = verdictOn(next, targetKernel, o, parentUuid);
-  const guards = resolveKernels(guardKernel).map((k) => verdictOn(next, k.id, o, parentUuid));
+  const guards = resolveKernels(o.guardKernel ?? 'linux-6.1').map((k) => verdictOn(next, k.id, o, parentUuid));
   const misplacing = guards.find((g) => g.outcome === 'claimed' && g.data_start !== startAfter);
-  const guard = misplacing ?? (guards[0] as Verdict);
   let hazard: string | null = null;
   if (misplacing !== undefined) {
     const at = misplacing.data_start ?? 0n;
@@ -223,13 +275,36 @@ export function migrate(block: Uint8Array, o: MigrateOptions): MigrationReport {
       `${misplacing.profile} ignores the major version and would claim the result with the data at ${hex(at)}, ` +
       `${hex(at - startAfter)} bytes away from where it is (${hex(startAfter)})`;
   }
-  if (target.outcome !== 'claimed') notes.push(`${targetKernel} does not claim the result: ${target.outcome}${target.message === null ? '' : ` (${target.message})`}`);
-  else if (target.data_start !== startAfter) notes.push(`${targetKernel} puts the data at ${hex(target.data_start ?? 0n)}, not at ${hex(startAfter)}`);
+  if (target.outcome !== 'claimed') {
+    const why = target.message === null ? '' : ` (${target.message})`;
+    notes.push(`${targetKernel} does not claim the result: ${target.outcome}${why}`);
+  } else if (target.data_start !== startAfter) {
+    notes.push(`${targetKernel} puts the data at ${hex(target.data_start ?? 0n)}, not at ${hex(startAfter)}`);
+  }
+  return { target, guard: misplacing ?? (guards[0] as Verdict), guards, hazard };
+}
 
+/**
+ * Plan the migration of `block` (its first 4096 bytes) and return the report
+ * with the new block: preconditions → meaning now → patch → invariant →
+ * kernels' verdicts. Throws InfoblockError 'precondition' (not a valid
+ * block, the result would not fit) or 'ambiguous' (the version and the
+ * alignment evidence disagree: pass `from`). Never mutates `block`.
+ */
+export function migrate(block: Uint8Array, o: MigrateOptions): MigrationReport {
+  const { original, f } = validBlock(block, o);
+  const notes: string[] = [];
+  const { from, evidence } = meaningNow(f, o, notes);
+  const { status, next } = patchMeaning(original, f, from, o.to, notes);
+  const nf = decodePfnBlock(next).fields;
+  const startBefore = dataStartOf(f, from);
+  const startAfter = dataStartOf(nf, status === 'migrated' ? o.to : from);
+  const dataSize = dataAreaAfter(f, startBefore, startAfter, o.nsSize);
+  const verdicts = kernelsOn(next, o.to, startAfter, o, o.parentUuid ?? f.parentUuid, notes);
   return {
     status,
     from,
-    to,
+    to: o.to,
     from_source: o.from === undefined ? 'version' : 'option',
     evidence,
     before: summarize(f),
@@ -237,10 +312,7 @@ export function migrate(block: Uint8Array, o: MigrateOptions): MigrationReport {
     data_start_before: startBefore,
     data_start_after: startAfter,
     data_size: dataSize,
-    target,
-    guard,
-    guards,
-    hazard,
+    ...verdicts,
     notes,
     original,
     block: next,

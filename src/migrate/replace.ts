@@ -222,6 +222,7 @@ function backupStep(o: ReplaceInfoBlockOptions, p: Prepared, record: BackupRecor
 export function shellWord(p: FilePath): string {
   const text = pathText(p);
   if (/^[A-Za-z0-9_./:@%+=,-]+$/.test(text)) return text;
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what must not go in quotes
   if (typeof p === 'string' && !/[\x00-\x1f\x7f]/.test(p)) return `'${p.replace(/'/g, `'\\''`)}'`;
   return `$'${text}'`;
 }
