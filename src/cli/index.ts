@@ -10,7 +10,6 @@ import { Command, CommanderError } from 'commander';
 import { InfoblockError } from '../format/errors';
 import { ExitCode } from './exit-code';
 import { processIo, type CliIo } from './io';
-import { KernelHarnessError } from '../kernel/errors';
 import { StdoutClosed } from '../io/stdio';
 
 export type { CliIo } from './io';
@@ -131,7 +130,7 @@ export async function runCli(argv: readonly string[], ioIn: Partial<CliIo> = {})
       // help and version are "errors" to commander; usage errors were printed already.
       return e.exitCode === 0 ? 0 : 2;
     }
-    if (e instanceof InfoblockError || e instanceof KernelHarnessError) {
+    if (e instanceof InfoblockError) {
       io.stderr(`infoblock: ${oneLine(e)}\n`);
       return 2;
     }

@@ -1,8 +1,12 @@
 /**
- * The one error module (STYLE.md #5). Every failure the library reports is an
+ * The base of the one error family. Every failure the library reports is an
  * InfoblockError with a machine-readable `code`; where a byte offset or field
- * is known it is carried and shown as `at 0x38 (dataoff): ...`.
- * "truncated" (not enough bytes) is kept apart from "invalid" (bad values).
+ * is known it is carried and shown as `at 0x38 (dataoff): ...`, and the
+ * original error is chained as `cause`. "truncated" (not enough bytes) is
+ * kept apart from "invalid" (bad values). Other concepts extend the family
+ * with codes of their own, declared next to them (the kernel harness's
+ * KernelHarnessError in src/kernel/errors.ts), so one `instanceof
+ * InfoblockError` catches every deliberate failure.
  */
 
 /** The `code` of an {@link InfoblockError}: what kind of failure, stable for callers to switch on. */
@@ -36,12 +40,12 @@ function placePrefix(place: ErrorPlace): string {
  * Base of every error the library throws on purpose: a one-line message, a `code`, and
  * `offset`/`field` where known.
  */
-export class InfoblockError extends Error {
-  readonly code: InfoblockErrorCode;
+export class InfoblockError<C extends string = InfoblockErrorCode> extends Error {
+  readonly code: C;
   readonly offset: number | undefined;
   readonly field: string | undefined;
 
-  constructor(code: InfoblockErrorCode, message: string, place: ErrorPlace = {}) {
+  constructor(code: C, message: string, place: ErrorPlace = {}) {
     super(placePrefix(place) + message, place.cause === undefined ? undefined : { cause: place.cause });
     this.name = new.target.name;
     this.code = code;

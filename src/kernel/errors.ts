@@ -1,8 +1,12 @@
 /**
- * Errors of the real-kernel harness (src/kernel). Every failure the harness
- * can name is a KernelHarnessError with a one-line message and a `code`, so the
- * CLI can print `infoblock: <message>` and exit 2 without a stack trace.
+ * Errors of the real-kernel harness (src/kernel): the harness's branch of the
+ * one error family. Every failure the harness can name is a
+ * KernelHarnessError (an InfoblockError) with a one-line message and one of
+ * the codes below, so the CLI prints `infoblock: <message>` and exits 2
+ * without a stack trace, as for any other InfoblockError.
  */
+import { InfoblockError } from '../format/errors';
+
 
 export type KernelHarnessErrorCode =
   | 'qemu-missing' // qemu-system-x86_64 not on PATH
@@ -17,14 +21,9 @@ export type KernelHarnessErrorCode =
   | 'qemu-failed' // QEMU exited with an error before the guest reported
   | 'bad-report'; // the guest's report is missing or unparseable
 
-export class KernelHarnessError extends Error {
-  override readonly name: string = 'KernelHarnessError';
-  constructor(
-    readonly code: KernelHarnessErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
+export class KernelHarnessError extends InfoblockError<KernelHarnessErrorCode> {
+  constructor(code: KernelHarnessErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options?.cause === undefined ? {} : { cause: options.cause });
   }
 }
 
