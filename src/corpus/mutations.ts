@@ -12,6 +12,7 @@ import { CHECKSUM_OFFSET } from '../format/fletcher64';
 import { NIL_UUID } from '../format/uuid';
 import type { Prng } from './prng';
 import type { Seed } from './seeds';
+import { hex, SZ_2M, SZ_4K, U64_MAX } from '../format/int64';
 
 export type Target = string; // a rule id, 'S2', 'claimed' or 'any'
 
@@ -44,10 +45,7 @@ export interface Family {
 }
 
 const U32 = 0xffffffff;
-const U64_MAX = (1n << 64n) - 1n;
-const SZ_4K = 4096n;
-const SZ_2M = 2n << 20n;
-const hx = (n: bigint | number): string => `0x${n.toString(16)}`;
+const hx = hex;
 const fitsU32 = (n: bigint): boolean => n >= 0n && n <= BigInt(U32);
 const fitsU64 = (n: bigint): boolean => n >= 0n && n <= U64_MAX;
 

@@ -7,8 +7,9 @@
  * Each corpus input draws from its own stream, so input i is a pure function
  * of (seed, i).
  */
+import { U64_MAX } from '../format/int64';
 
-const M64 = (1n << 64n) - 1n;
+const M64 = U64_MAX;
 
 /** One splitmix64 step: returns [next state, output]. */
 function splitmix64(state: bigint): [bigint, bigint] {

@@ -16,6 +16,7 @@ import { HEAD_SIZE, headWithBlock } from '../format/head';
 import { toJson } from '../format/json';
 import { checkHead, type Verdict } from '../validate/check';
 import { CorpusGenerator, verdictClass, type CorpusInput, type CorpusOptions } from './generate';
+import { hex } from '../format/int64';
 
 export type CorpusFormat = 'head' | 'block' | 'image';
 export const CORPUS_FORMATS: readonly CorpusFormat[] = ['head', 'block', 'image'];
@@ -59,7 +60,6 @@ export interface WriteCorpusOptions extends CorpusOptions {
   progressEvery?: number;
 }
 
-const hex = (n: bigint): string => `0x${n.toString(16)}`;
 
 /** A message with its numbers taken out: the kind of message it is. */
 export function messageKind(message: string): string {

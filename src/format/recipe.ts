@@ -15,6 +15,7 @@
 import { InfoblockError, InvalidArgumentError } from './errors';
 import { DAX_SIGNATURE, PFN_MODE, PFN_SIGNATURE, type PfnFields } from './pfn';
 import { NIL_UUID, isUuid } from './uuid';
+import { U64_MAX, u64 } from './int64';
 
 /**
  * What dataoff is measured from: `legacy` (base + start_pad), `map` (the raw base) or `ndctl` (ndctl
@@ -38,7 +39,7 @@ export interface WriteParams {
   meaning?: Meaning;
 }
 
-const M64 = (1n << 64n) - 1n;
+const M64 = U64_MAX;
 const M32 = 0xffffffffn;
 const SZ_4K = 4096n;
 const SZ_8K = 8192n;
@@ -48,7 +49,6 @@ const STRUCT_PAGE = 64n;
 /** The default alignment, 2 MiB. */
 export const DEFAULT_ALIGN = SUBSECTION;
 
-const u64 = (x: bigint): bigint => x & M64;
 const alignUp = (x: bigint, a: bigint): bigint => u64(x + a - 1n) & ~(a - 1n) & M64;
 const alignDown = (x: bigint, a: bigint): bigint => x & ~(a - 1n) & M64;
 

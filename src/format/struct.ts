@@ -11,6 +11,7 @@ import { Parser } from 'binary-parser';
 import { requireLength, viewOf } from './bytes';
 import { InvalidFieldError } from './errors';
 import { formatUuid, isUuid, parseUuid } from './uuid';
+import { U64_MAX } from './int64';
 
 export interface KindInfo {
   sig16: { value: Uint8Array };
@@ -57,7 +58,6 @@ export function fieldSize(f: FieldDef): number {
   return f.kind === 'pad' ? (f.size ?? 0) : KIND_SIZE[f.kind];
 }
 
-const U64_MAX = (1n << 64n) - 1n;
 
 export interface StructCodec<T extends FieldTable> {
   readonly table: T;

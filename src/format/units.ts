@@ -8,7 +8,9 @@
 import { InvalidArgumentError } from './errors';
 
 const SHIFT: Record<string, bigint> = { k: 10n, m: 20n, g: 30n, t: 40n };
-export const U64_MAX = (1n << 64n) - 1n;
+import { U64_MAX } from './int64';
+
+export { U64_MAX, hex } from './int64';
 
 export interface ParseSizeOptions {
   /**
@@ -65,6 +67,3 @@ export function humanSize(bytes: bigint): string {
   return `${v.toFixed(2)} ${UNITS[u]}`;
 }
 
-export function hex(n: bigint | number): string {
-  return `0x${n.toString(16)}`;
-}

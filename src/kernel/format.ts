@@ -8,6 +8,7 @@
 import { KernelHarnessError } from './errors';
 import type { KernelCheckSpec } from './kernel-check';
 import type { KernelVerdict } from './verdict';
+import { hex } from '../format/int64';
 
 const SUFFIX: Record<string, bigint> = { '': 1n, k: 1n << 10n, m: 1n << 20n, g: 1n << 30n, t: 1n << 40n };
 
@@ -44,7 +45,6 @@ export function toJsonExact(value: unknown, indent = 2, depth = 0): string {
 }
 
 const ERRNO_NAMES: Record<number, string> = { 6: 'ENXIO', 12: 'ENOMEM', 16: 'EBUSY', 22: 'EINVAL', 95: 'EOPNOTSUPP' };
-const hex = (x: bigint): string => `0x${x.toString(16)}`;
 
 /** One readable line per verdict. */
 export function formatVerdict(spec: KernelCheckSpec, v: KernelVerdict): string {

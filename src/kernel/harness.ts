@@ -26,12 +26,12 @@ import { checkImage, MAX_SLOTS, planBoots } from './plan';
 import { qemuArgs, runQemu, sparseCopy, type BootResult } from './qemu';
 import { parseGuestReport, type GuestReport } from './report';
 import type { BootImage, BootOptions, KernelObservation, Placed } from './types';
+import { hex } from '../format/int64';
 
 export type { BootImage, BootOptions, ClaimObservation, KernelMessage, KernelObservation } from './types';
 export { planBoots, DEVICE_MEMORY_BASE, DEVICE_MEMORY_LIMIT, MAX_SLOTS, QEMU_PAGE } from './plan';
 export { crashLines, observe, probeFailure } from './observe';
 
-const hex = (x: bigint): string => `0x${x.toString(16)}`;
 
 
 interface BootContext {

@@ -9,6 +9,7 @@ import { promises as fs } from 'node:fs';
 
 import { KernelHarnessError } from './errors';
 import type { BootImage, Placed } from './types';
+import { hex } from '../format/int64';
 
 const KiB = 1024n;
 const MiB = 1024n * KiB;
@@ -28,7 +29,6 @@ const ISOLATION = 1n * GiB;
 
 const alignUp = (x: bigint, a: bigint): bigint => ((x + a - 1n) / a) * a;
 const alignDown = (x: bigint, a: bigint): bigint => (x / a) * a;
-const hex = (x: bigint): string => `0x${x.toString(16)}`;
 
 function nextPow2(x: bigint): bigint {
   let p = 1n;

@@ -12,11 +12,11 @@ import { KernelHarnessError } from './errors';
 import { REGIONS_PARAM } from './init-script';
 import { DEVICE_MEMORY_BASE } from './plan';
 import type { Placed } from './types';
+import { hex } from '../format/int64';
 
 const MiB = 1024n * 1024n;
 const GiB = 1024n * MiB;
 const alignUp = (x: bigint, a: bigint): bigint => ((x + a - 1n) / a) * a;
-const hex = (x: bigint): string => `0x${x.toString(16)}`;
 
 /** A sparse copy: cp --sparse=always (reflink when possible), else a zero-skipping copy. */
 export async function sparseCopy(src: string, dst: string): Promise<void> {

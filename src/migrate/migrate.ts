@@ -15,7 +15,7 @@ import { InfoblockError } from '../format/errors';
 import { BLOCK_SIZE } from '../format/fletcher64';
 import { headWithBlock } from '../format/head';
 import { decodePfnBlock, patchPfnBlock, PFN_MODE, type PfnFields } from '../format/pfn';
-import { hex } from '../format/units';
+import { hex, U64_MAX } from '../format/int64';
 import { checkHead, type Verdict } from '../validate/check';
 import type { Arch, ProfileId } from '../validate/profiles';
 import { resolveKernels } from '../validate/versions';
@@ -91,7 +91,6 @@ export interface MigrationReport {
   block: Uint8Array;
 }
 
-const U64_MAX = (1n << 64n) - 1n;
 const SZ_2M = 2n << 20n;
 const RESERVE = 8192n;
 

@@ -7,10 +7,11 @@
  * memmap the kernel keeps on the device, and the evidence that a block was
  * written by `ndctl write-infoblock -O` (dataoff measured from the raw base).
  */
+import { u64 } from '../format/int64';
 import type { EffectiveFields, PfnFields } from '../format/pfn';
 
-export const U64_MASK = (1n << 64n) - 1n;
-export const u64 = (x: bigint): bigint => x & U64_MASK;
+/** The u64 mask (the project's U64_MAX), re-exported under the name the rules use. */
+export { U64_MAX as U64_MASK, u64 } from '../format/int64';
 /** IS_ALIGNED as the kernel writes it: a bit mask, so a non-power-of-two align behaves as the mask does. */
 export const isAligned = (x: bigint, a: bigint): boolean => (u64(x) & u64(a - 1n)) === 0n;
 /** Bytes of one struct page in the kernels we model (a debug build can make it larger). */

@@ -1,0 +1,25 @@
+/**
+ * The one home of the project's 64-bit helpers: the u64 range and mask, the
+ * hex form every message and JSON document uses, the C kernel's unsigned
+ * wrap-around, and the sizes the kernel's rules talk in (SZ_4K ... SZ_1G,
+ * named as in the kernel's headers). Pure: no I/O, no dependencies.
+ */
+
+/** 2^64 - 1: the largest u64, and the mask that wraps a bigint like C's unsigned arithmetic. */
+export const U64_MAX = (1n << 64n) - 1n;
+
+/** `x` reduced to u64 as C's unsigned arithmetic would (negative values wrap). */
+export const u64 = (x: bigint): bigint => x & U64_MAX;
+
+/** `0x`-prefixed lowercase hex, the form of every address and size in messages and JSON. */
+export function hex(n: bigint | number): string {
+  return `0x${n.toString(16)}`;
+}
+
+export const SZ_4K = 4096n;
+export const SZ_8K = 8192n;
+export const SZ_64K = 65536n;
+export const SZ_2M = 2n << 20n;
+export const SZ_16M = 16n << 20n;
+export const SZ_128M = 128n << 20n;
+export const SZ_1G = 1n << 30n;
