@@ -1,5 +1,5 @@
 /*
- * C baseline for the info-block checksum (reference sheet algorithm: lo/hi
+ * C baseline for the info-block checksum (the algorithm of docs/format.md: lo/hi
  * sums mod 2^32 over 1024 little-endian words, the checksum words counting
  * as zero), compiled -O2 at bench time. Prints ns per 4 KiB block.
  *

@@ -1,4 +1,4 @@
-// Codec micro-benchmarks (STYLE.md #11): ns per 4 KiB block for our decode,
+// Codec micro-benchmarks: ns per 4 KiB block for our decode,
 // encode and checksum beside hand-written baselines (a DataView decoder and
 // encoder, and plain checksum loops). Figures, not a test.
 //

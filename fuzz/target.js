@@ -8,7 +8,7 @@
  *   padding bytes 4000..4002 of the block pick the namespace base, size and
  *   kernel profile, so the fuzzer can mutate them like any other byte.
  *
- * Contract (STYLE.md #10): every call either returns or throws our
+ * Contract: every call either returns or throws our
  * InfoblockError; anything else escaping is a finding. After an
  * InfoblockError the decoder must still decode a known-good block exactly.
  */

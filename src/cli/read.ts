@@ -5,7 +5,8 @@ import { describeBlock } from '../format/describe';
 import { findBlocks, type FoundBlock } from '../format/head';
 import { ndctlJson, readSummaryLine } from '../format/ndctl-json';
 import { ExitCode } from './exit-code';
-import { ioError, readHead } from '../format/files';
+import { HEAD_SIZE } from '../format/head';
+import { ioError, readExact } from '../io/index';
 import { readStdinHead, UsageError, type CliIo } from './io';
 import { sizeArg } from './options';
 
@@ -79,7 +80,7 @@ export function registerRead(program: Command, io: CliIo): void {
       for (const file of inputs) {
         let head: Uint8Array;
         try {
-          head = file === null ? await readStdinHead(io, opts.offset ?? 0n) : readHead(file, opts.offset ?? 0n);
+          head = file === null ? await readStdinHead(io, opts.offset ?? 0n) : readExact(file, opts.offset ?? 0n, HEAD_SIZE);
         } catch (e) {
           // Like ndctl, the closing line still reports what was read.
           io.stderr(`infoblock: ${e instanceof Error ? e.message : String(e)}\n${readSummaryLine(inputsRead)}\n`);

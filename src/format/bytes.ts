@@ -1,5 +1,5 @@
 /**
- * Byte-container helpers (STYLE.md #4): every view is built from
+ * Byte-container helpers: every view is built from
  * byteOffset/byteLength so Buffer, Uint8Array and sub-arrays all work.
  */
 import { TruncatedError } from './errors';

@@ -1,5 +1,5 @@
 /**
- * Declarative structure tables (STYLE.md #1). A table lists every field once:
+ * Declarative structure tables. A table lists every field once:
  * name, ndctl JSON key, offset, kind and the minor version that introduced
  * it. The binary-parser decoder, our encoder, range checks, the ndctl JSON
  * key order and minor-version gating are all derived from it.

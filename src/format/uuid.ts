@@ -5,7 +5,6 @@
  * variant bits), while an info-block may hold any 16 bytes and ndctl accepts
  * any 8-4-4-4-12 hex string. Random v4 ids come from Node's crypto.
  */
-import { randomUUID } from 'node:crypto';
 import { InvalidArgumentError } from './errors';
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
@@ -52,5 +51,6 @@ function hexDigit(c: number): number {
 
 /** A random (RFC 4122 version 4) uuid in canonical lower-case form. */
 export function randomUuid(): string {
-  return randomUUID();
+  // The Web Crypto global (Node 20+, browsers): keeps src/format free of node: imports.
+  return globalThis.crypto.randomUUID();
 }

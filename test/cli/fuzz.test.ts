@@ -1,4 +1,4 @@
-// Fuzz the read command in-process (STYLE.md #10): any 8 KiB head, with or
+// Fuzz the read command in-process: any 8 KiB head, with or
 // without a recognised signature and with arbitrary field bytes, is read
 // with exit 0 in every output mode, never an internal error; any shorter
 // input is a clean exit 2.

@@ -1,4 +1,4 @@
-// Round trips and range checks of the table-driven codecs (STYLE.md #3, #4, #9):
+// Round trips and range checks of the table-driven codecs:
 // decode(encode(x)) = x for arbitrary values, on every byte container; every
 // out-of-range value is refused with InvalidFieldError naming field and offset;
 // short input throws TruncatedError.
@@ -243,7 +243,7 @@ describe('short input throws TruncatedError', () => {
   });
 });
 
-describe('fuzz: every input decodes or throws our error class (STYLE.md #10)', () => {
+describe('fuzz: every input decodes or throws our error class', () => {
   test('random bytes of random length', () => {
     fc.assert(
       fc.property(fc.uint8Array({ minLength: 0, maxLength: 9000 }), (b) => {

@@ -1,5 +1,5 @@
-// The field tables proven (STYLE.md #2): no gaps, no overlaps, exactly 4096
-// bytes, and offsets/sizes equal to the reference sheet's layout tables,
+// The field tables proven: no gaps, no overlaps, exactly 4096
+// bytes, and offsets/sizes equal to the layout table of docs/format.md,
 // written out literally here rather than derived from src/.
 import { BTT_FIELDS, KIND_SIZE, PFN_FIELDS, fieldSize, type FieldTable } from '../../src/index';
 

@@ -1,6 +1,6 @@
-// The kernel's info-block checksum (reference sheet, "Checksum"): known
+// The kernel's info-block checksum (docs/format.md, "Checksum"): known
 // vectors, the closed form as a property, disagreement with textbook
-// Fletcher-64, non-mutation, and every byte container (STYLE.md #4, #6).
+// Fletcher-64, non-mutation, and every byte container.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -18,7 +18,7 @@ import {
 
 const M32 = 0xffffffffn;
 
-/** Closed form from the reference sheet: lo = Σw, hi = Σ(1024-i)·w[i], both mod 2^32, checksum words as 0. */
+/** Closed form (docs/format.md): lo = Σw, hi = Σ(1024-i)·w[i], both mod 2^32, checksum words as 0. */
 function closedForm(block: Uint8Array): bigint {
   const dv = new DataView(block.buffer, block.byteOffset, 4096);
   let lo = 0n;
@@ -233,7 +233,7 @@ describe('C reference (gcc or g++ at test time)', () => {
   (compiler !== undefined ? test : test.skip)('a C implementation of the sheet agrees on random blocks', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fl64-'));
     try {
-      // Written from the reference sheet's description; reads 4 KiB blocks on stdin.
+      // Written from the algorithm's description in docs/format.md; reads 4 KiB blocks on stdin.
       const src = `#include <stdio.h>
 #include <stdint.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-// Minor-version gating (reference sheet: readers gate on version_minor only)
+// Minor-version gating (docs/format.md: readers gate on version_minor only)
 // and patchPfnBlock's promise: every byte but the patched fields and the
 // checksum is preserved (what migration relies on).
 import fc from 'fast-check';

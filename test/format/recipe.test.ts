@@ -1,4 +1,4 @@
-// Write recipes: the reference sheet's ndctl formulas, and the invariants
+// Write recipes: ndctl's formulas (docs/format.md), and the invariants
 // that relate the three meanings of dataoff (legacy, map, ndctl).
 import fc from 'fast-check';
 import { DEFAULT_ALIGN, InvalidArgumentError, checkAlign, recipeFields, type WriteParams } from '../../src/index';
@@ -12,7 +12,7 @@ const wrap = (x: bigint): bigint => x & M64;
 const up = (x: bigint, a: bigint): bigint => wrap(x + a - 1n) & ~(a - 1n) & M64;
 const down = (x: bigint, a: bigint): bigint => (x / a) * a;
 
-/** The reference sheet / docs/ndctl-76.md formulas for `ndctl write-infoblock`, written out independently. */
+/** The docs/format.md / docs/ndctl-76.md formulas for `ndctl write-infoblock`, written out independently. */
 function sheetNdctl(size: bigint, offset: bigint, align: bigint, map: 'dev' | 'mem'): { dataoff: bigint; npfns: bigint; startPad: number; endTrunc: number } | 'fail' {
   const a = align > MiB2 ? align : MiB2;
   const npfns0 = wrap(size - 8192n) / 4096n;

@@ -11,7 +11,7 @@ import * as path from 'node:path';
 
 export const BLOCK_OFFSET = 4096;
 
-/** Field offsets (within the 4 KiB block) and widths, from the reference sheet. */
+/** Field offsets (within the 4 KiB block) and widths, from docs/format.md. */
 export const FIELDS = {
   flags: [48, 4],
   version_major: [52, 2],

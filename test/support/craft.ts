@@ -6,7 +6,7 @@ export const PFN_SIG = 'NVDIMM_PFN_INFO\0';
 export const DAX_SIG = 'NVDIMM_DAX_INFO\0';
 export const BTT_SIG = 'BTT_ARENA_INFO\0\0';
 
-/** The kernel's checksum (reference sheet): lo/hi sums mod 2^32 over 1024 LE words, checksum word zero. */
+/** The kernel's checksum (docs/format.md): lo/hi sums mod 2^32 over 1024 LE words, checksum word zero. */
 export function blockChecksum(block: Uint8Array): bigint {
   const dv = new DataView(block.buffer, block.byteOffset, 4096);
   let lo = 0;

@@ -1,5 +1,5 @@
 // The validator, rule by rule: one table case per rule and outcome, with the
-// kernel's exact message (reference sheet "What Linux 6.1 accepts").
+// kernel's exact message (docs/kernel-agreement.md, src/validate/history.ts).
 import fc from 'fast-check';
 import { encodePfnBlock, patchPfnBlock, type PfnFields, DAX_SIGNATURE } from '../../src/format/pfn';
 import { bttFields } from '../support/fixtures';
