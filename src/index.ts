@@ -116,9 +116,6 @@ export {
   ndctlOffsetEvidence,
   memmapFits,
   explainLayout,
-  layoutAscii,
-  layoutSvg,
-  renderVerdict,
 } from './validate/index';
 export type {
   Verdict,

@@ -138,3 +138,4 @@ export async function runCli(argv: readonly string[], ioIn: Partial<CliIo> = {})
     return 3;
   }
 }
+export { renderVerdict, renderKernels, layoutAscii, layoutSvg, errnoName } from './render';

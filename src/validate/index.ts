@@ -38,6 +38,5 @@ export { checkKernels } from './kernels';
 export type { KernelHazard, KernelsReport } from './kernels';
 export { geometryOf, gateFields, kernelAlign, dataStartFor, ndctlOffsetEvidence, memmapFits } from './geometry';
 export type { Geometry, GeometryInput, Reader } from './geometry';
-export { explainLayout, layoutAscii, layoutSvg } from './explain';
+export { explainLayout } from './explain';
 export type { Region } from './explain';
-export { renderVerdict } from './render';

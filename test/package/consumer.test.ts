@@ -204,11 +204,11 @@ console.log(JSON.stringify(Object.keys(require.cache).some((f) => /node_modules[
 const TS_CONSUMER = `import { checkHead, findBlocks, parseSize, InfoblockError } from 'nd-infoblock';
 import type { Verdict, FoundBlock } from 'nd-infoblock';
 import { encodePfnBlock, headWithBlock, recipeFields, type PfnFields } from 'nd-infoblock/format';
-import { PROFILE_IDS, renderVerdict, type ProfileId } from 'nd-infoblock/validate';
+import { PROFILE_IDS, type ProfileId } from 'nd-infoblock/validate';
 import { migrate, type MigrationReport } from 'nd-infoblock/migrate';
 import { generateCorpus, type CorpusInput } from 'nd-infoblock/corpus';
 import { kernelCheck, type KernelVerdict } from 'nd-infoblock/kernel';
-import { runCli, type CliIo } from 'nd-infoblock/cli';
+import { renderVerdict, runCli, type CliIo } from 'nd-infoblock/cli';
 
 const uuid = '11111111-2222-3333-4444-555555555555';
 const fields: PfnFields = recipeFields({ size: parseSize('1G'), mode: 'fsdax', map: 'dev', uuid });

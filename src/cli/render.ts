@@ -1,7 +1,14 @@
-/** Readable verdicts: a verdict line, the deciding rule with its numbers, hazards. */
+/**
+ * Everything the CLI shows of a verdict, in one place: the readable verdict
+ * (a verdict line, the deciding rule with its numbers, hazards), the
+ * side-by-side table of `check --kernels`, the errno names, and the
+ * namespace drawings of `explain` (ASCII and SVG) over the regions
+ * `explainLayout` (src/validate/explain.ts) computes.
+ */
 import { hex, humanSize } from '../format/units';
-import type { Verdict } from './check';
-import type { KernelsReport } from './kernels';
+import type { Verdict } from '../validate/check';
+import type { Region } from '../validate/explain';
+import type { KernelsReport } from '../validate/kernels';
 
 const ERRNO_NAMES: Record<number, string> = { 95: 'EOPNOTSUPP', 22: 'EINVAL', 16: 'EBUSY', 6: 'ENXIO', 12: 'ENOMEM', 19: 'ENODEV' };
 
@@ -60,4 +67,53 @@ export function renderKernels(file: string, r: KernelsReport): string {
   for (const h of r.hazards) lines.push(`  HAZARD (${h.kind}, ${h.from} -> ${h.to}): ${h.message}`);
   if (rows.some((row) => row[1] === 'source')) lines.push('  basis "source": interpolated from source, not observed on a booted kernel');
   return lines.join('\n');
+}
+
+export function layoutAscii(file: string, regions: readonly Region[], v: Verdict): string {
+  const width = 44;
+  const rule = `  +${'-'.repeat(width)}+`;
+  const lines = [`${file}: namespace of ${humanSize(v.ns_size)} at ${hex(v.ns_base)}; ${v.profile}: ${v.outcome}${v.message === null ? '' : ` ("${v.message}")`}`];
+  for (const r of regions) {
+    lines.push(`${rule} ${hex(r.start)}`);
+    const text = r.label.length > width - 2 ? `${r.label.slice(0, width - 5)}...` : r.label;
+    lines.push(`  | ${text.padEnd(width - 2)} | ${humanSize(r.size)}`);
+  }
+  lines.push(`${rule} ${hex(v.ns_size)}`);
+  return lines.join('\n');
+}
+
+const COLORS: Record<Region['kind'], string> = {
+  head: '#d9d9d9',
+  'info-block': '#f4a261',
+  'start-pad': '#bdbdbd',
+  reserve: '#e9c46a',
+  memmap: '#8ab17d',
+  slack: '#eeeeee',
+  data: '#90caf9',
+  'end-trunc': '#bdbdbd',
+  raw: '#90caf9',
+};
+
+const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+/** The same picture as SVG: one box per region, heights on a log scale so 4 KiB and 1 TiB both show. */
+export function layoutSvg(file: string, regions: readonly Region[], v: Verdict): string {
+  const heights = regions.map((r) => 28 + Math.round(6 * Math.log2(Math.max(1, Number(r.size) / 4096))));
+  const total = heights.reduce((a, b) => a + b, 0);
+  const h = total + 70;
+  const parts = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="760" height="${h}" font-family="monospace" font-size="12">`,
+    `<text x="10" y="20" font-size="14">${esc(`${file}: ${humanSize(v.ns_size)} at ${hex(v.ns_base)}, ${v.profile}: ${v.outcome}`)}</text>`,
+  ];
+  let y = 40;
+  regions.forEach((r, i) => {
+    const hh = heights[i] ?? 28;
+    parts.push(`<rect x="130" y="${y}" width="330" height="${hh}" fill="${COLORS[r.kind]}" stroke="#333"/>`);
+    parts.push(`<text x="125" y="${y + 12}" text-anchor="end">${esc(hex(r.start))}</text>`);
+    parts.push(`<text x="140" y="${y + hh / 2 + 4}">${esc(r.label.length > 44 ? `${r.label.slice(0, 41)}...` : r.label)}</text>`);
+    parts.push(`<text x="470" y="${y + hh / 2 + 4}">${esc(`${humanSize(r.size)}  [${hex(r.start)}, ${hex(r.end)})`)}</text>`);
+    y += hh;
+  });
+  parts.push(`<text x="125" y="${y + 4}" text-anchor="end">${esc(hex(v.ns_size))}</text>`, '</svg>');
+  return parts.join('\n') + '\n';
 }
