@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from '../format/errors';
 import { HEAD_SIZE } from '../format/head';
+import { SZ_2M } from '../format/int64';
 import { toJson } from '../format/json';
 import { isUuid } from '../format/uuid';
 import { checkHead, type CheckOptions, type Verdict } from '../validate/check';
@@ -42,6 +43,14 @@ export function loadNamespace(file: string, o: NamespaceOpts): { head: Uint8Arra
   else {
     if (fileSize < offset) throw new InvalidArgumentError(`--offset ${offset} is past the end of ${showPath(file)} (${fileSize} bytes)`);
     nsSize = fileSize - offset;
+    // A namespace the kernel could claim spans at least one 2 MiB granule: anything smaller is a bare
+    // head (or a head dump), and taking its file size as the namespace size would only mislead.
+    if (nsSize < SZ_2M) {
+      throw new InvalidArgumentError(
+        `${showPath(file)} holds ${nsSize} bytes from --offset ${offset}, less than any namespace with an ` +
+          `info-block (2 MiB): it looks like a bare head; pass --ns-size BYTES, the namespace's size`,
+      );
+    }
   }
   if (nsSize < BigInt(HEAD_SIZE)) throw new InvalidArgumentError(`namespace size ${nsSize} is smaller than the 8 KiB head`);
   const head = readExact(file, offset, HEAD_SIZE);

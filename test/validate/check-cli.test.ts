@@ -123,3 +123,30 @@ test.each([
   expect(r.err.trimEnd().split('\n')).toHaveLength(1);
   expect(r.err).toMatch(/^infoblock: /);
 });
+
+describe('first-run trap: a bare head is not a namespace', () => {
+  test.each([['check'], ['explain']])('%s on an 8 KiB head without --ns-size: exit 2, one line saying to pass it', async (cmd) => {
+    const r = await run([cmd, 'samples/fsdax.head']);
+    expect(r.code).toBe(2);
+    expect(r.out).toBe('');
+    expect(r.err).toBe(
+      "infoblock: 'samples/fsdax.head' holds 8192 bytes from --offset 0, less than any namespace with an " +
+        "info-block (2 MiB): it looks like a bare head; pass --ns-size BYTES, the namespace's size\n",
+    );
+  });
+
+  test('the same head with --ns-size gets its verdict', async () => {
+    const r = await run(['check', 'samples/fsdax.head', '--ns-size', '1G']);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^samples\/fsdax\.head: CLAIMED by linux-6\.1 as fsdax/);
+  });
+
+  test('a file of exactly 2 MiB is taken as the namespace', async () => {
+    const f = path.join(dir, 'two-mib.img');
+    fs.writeFileSync(f, fs.readFileSync(path.join(dir, 'legacy.img')).subarray(0, 8192));
+    fs.truncateSync(f, 2 << 20);
+    const r = await run(['check', f, '--json']);
+    expect(r.err).toBe('');
+    expect(JSON.parse(r.out).ns_size).toBe(2 << 20);
+  });
+});
