@@ -57,7 +57,7 @@ export interface MigrateTargetResult {
   lockTakenOverFrom: number | null;
 }
 
-function identity(path: string, fd: number): TargetIdentity {
+export function identity(path: string, fd: number): TargetIdentity {
   let st: fs.BigIntStats;
   let real: string;
   try {
@@ -69,7 +69,7 @@ function identity(path: string, fd: number): TargetIdentity {
   return { path: real, size: targetSize(path, fd), dev: st.dev, ino: st.ino };
 }
 
-function openTarget(path: string, write: boolean): number {
+export function openTarget(path: string, write: boolean): number {
   try {
     // 'r+' never truncates or creates; for a block device it is O_RDWR.
     return fs.openSync(path, write ? 'r+' : 'r');
@@ -78,7 +78,7 @@ function openTarget(path: string, write: boolean): number {
   }
 }
 
-function readBackupFile(path: string): BackupRecord {
+export function readBackupFile(path: string): BackupRecord {
   let text: string;
   try {
     text = fs.readFileSync(path, 'latin1');
@@ -98,7 +98,7 @@ function fsyncDir(dir: string): void {
 }
 
 /** Write `text` atomically at `path`: temp file, fsync, rename, fsync the directory. */
-function writeDurably(path: string, text: string): void {
+export function writeDurably(path: string, text: string): void {
   const tmp = `${path}.tmp-${process.pid}`;
   try {
     const fd = fs.openSync(tmp, 'wx', 0o600);
@@ -117,7 +117,7 @@ function writeDurably(path: string, text: string): void {
 }
 
 /** One positioned write of `bytes` at `position`, then fsync. Returns the bytes written before a failure, for the message. */
-function writeAt(fd: number, path: string, bytes: Uint8Array, position: bigint): void {
+export function writeAt(fd: number, path: string, bytes: Uint8Array, position: bigint): void {
   let n: number;
   try {
     n = fs.writeSync(fd, bytes, 0, bytes.byteLength, Number(position));
@@ -132,7 +132,7 @@ export function restoreCommand(target: string, backup: string, offset: bigint): 
   return `infoblock restore ${target} --backup ${backup}${offset === 0n ? '' : ` --offset ${offset}`}`;
 }
 
-function withLock<T>(o: TargetOptions, f: (lock: Lock) => T): T {
+export function withLock<T>(o: TargetOptions, f: (lock: Lock) => T): T {
   const lock = acquireLock(o.target);
   if (lock.tookOverFrom !== null) {
     o.warn?.(`took over the stale lock ${lock.path} left by process ${lock.tookOverFrom}, which is no longer running (an earlier migrate or restore was interrupted)`);

@@ -1,0 +1,81 @@
+/**
+ * Writing a recovered info-block, crash-safe, on the primitives of
+ * src/migrate/apply.ts: lock → re-read the 8 KiB head and make sure it is
+ * the one the plan was made from → complete fsynced backup of that head →
+ * ONE positioned 4 KiB write at offset + 4096 → fsync → read back and
+ * compare. `infoblock restore TARGET --backup FILE` undoes it. This is the
+ * one function to swap for the shared replaceInfoBlock once it exists.
+ */
+import * as fs from 'node:fs';
+import { InfoblockError, IoError } from '../format/errors';
+import { BLOCK_SIZE } from '../format/fletcher64';
+import { HEAD_SIZE, INFOBLOCK_OFFSET } from '../format/head';
+import { readAt } from '../format/files';
+import { sameBytes } from '../format/pfn';
+import { hex } from '../format/units';
+import { crc32, encodeBackup, sameBackup, type BackupRecord } from '../migrate/backup';
+import { defaultBackupPath, identity, openTarget, readBackupFile, restoreCommand, withLock, writeAt, writeDurably } from '../migrate/apply';
+
+export interface RecoverWriteOptions {
+  target: string;
+  /** Where the namespace starts inside the target. */
+  offset: bigint;
+  nsBase: bigint;
+  nsSize: bigint;
+  /** The head the plan was computed from: the write is refused if the target changed since. */
+  plannedFrom: Uint8Array;
+  block: Uint8Array;
+  backup?: string;
+  warn?: (line: string) => void;
+}
+
+export interface RecoverWriteResult {
+  backupPath: string;
+  backupReused: boolean;
+  position: bigint;
+  restore: string;
+}
+
+export function writeRecoveredBlock(o: RecoverWriteOptions): RecoverWriteResult {
+  const backupPath = o.backup ?? defaultBackupPath(o.target);
+  return withLock(o, () => {
+    const fd = openTarget(o.target, true);
+    try {
+      const head = readAt(fd, o.target, o.offset, HEAD_SIZE);
+      if (!sameBytes(head, o.plannedFrom)) throw new InfoblockError('precondition', `the head of '${o.target}' changed while recover was planning; run it again`);
+      const record: BackupRecord = {
+        target: identity(o.target, fd),
+        offset: o.offset,
+        nsBase: o.nsBase,
+        nsSize: o.nsSize,
+        created: new Date().toISOString(),
+        from: 'damaged',
+        to: 'recovered',
+        head: head.slice(),
+        intendedCrc32: crc32(o.block.subarray(0, BLOCK_SIZE)),
+      };
+      let backupReused = false;
+      if (fs.existsSync(backupPath)) {
+        let old: BackupRecord;
+        try {
+          old = readBackupFile(backupPath);
+        } catch (e) {
+          throw new InfoblockError('backup', `a file already exists at '${backupPath}' and is not a backup of this head; move it away or pass --backup FILE`, { cause: e });
+        }
+        if (!sameBackup(old, record)) throw new InfoblockError('backup', `a different backup already exists at '${backupPath}' (taken ${old.created}); move it away or pass --backup FILE`);
+        backupReused = true;
+        o.warn?.(`reusing the identical backup '${backupPath}' taken ${old.created}`);
+      } else writeDurably(backupPath, encodeBackup(record));
+      const position = o.offset + BigInt(INFOBLOCK_OFFSET);
+      const restore = restoreCommand(o.target, backupPath, o.offset);
+      writeAt(fd, o.target, o.block.subarray(0, BLOCK_SIZE), position);
+      const back = readAt(fd, o.target, position, BLOCK_SIZE);
+      if (!sameBytes(back, o.block.subarray(0, BLOCK_SIZE))) {
+        throw new IoError(`verification failed: the block read back from '${o.target}' at ${hex(position)} is not what was written; run \`${restore}\``);
+      }
+      return { backupPath, backupReused, position, restore };
+    } finally {
+      fs.closeSync(fd);
+    }
+  });
+}
