@@ -32,6 +32,9 @@ dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q 'install ok in
 command -v cpio >/dev/null 2>&1 || missing+=(cpio)
 command -v ndctl >/dev/null 2>&1 || missing+=(ndctl)
 command -v dpkg-deb >/dev/null 2>&1 || missing+=(dpkg)
+# Real filesystems for the recover tests (mkfs.ext4, mkfs.xfs live in /usr/sbin).
+{ command -v mkfs.ext4 || [ -x /usr/sbin/mkfs.ext4 ]; } >/dev/null 2>&1 || missing+=(e2fsprogs)
+{ command -v mkfs.xfs || [ -x /usr/sbin/mkfs.xfs ]; } >/dev/null 2>&1 || missing+=(xfsprogs)
 if [ "${#missing[@]}" -gt 0 ]; then
   apt_update_once
   say "apt-get install -y --no-install-recommends ${missing[*]}"
