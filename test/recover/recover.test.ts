@@ -7,24 +7,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { runOurs } from '../support/cli';
-import { MiB, UUID, buildImage, haveTools, readBlock, type ImageCase } from './fs-images';
+import { CASES, UUID, buildImage, haveTools, readBlock } from './fs-images';
 
-const ALIGNED = 0x1_0000_0000n;
-const OFF_1M = 0x1_4010_0000n;
-const SIZE = 64n * MiB;
-
-const base = { size: SIZE, mode: 'fsdax', map: 'dev', damage: 'zero' } as const;
-export const CASES: ImageCase[] = [
-  { ...base, name: 'ours, aligned, ext4, zeroed', writer: 'ours', base: ALIGNED, fs: 'ext4', sameBlock: true },
-  { ...base, name: 'ours, 1 MiB-off base (legacy start_pad), ext4, corrupted', writer: 'ours', base: OFF_1M, fs: 'ext4', damage: 'corrupt', sameBlock: true },
-  { ...base, name: 'ours, 1 MiB-off base, xfs, zeroed', writer: 'ours', base: OFF_1M, fs: 'xfs', sameBlock: true },
-  { ...base, name: 'ours, map=mem, xfs, corrupted', writer: 'ours', base: ALIGNED, map: 'mem', fs: 'xfs', damage: 'corrupt', sameBlock: true },
-  { ...base, name: 'ndctl, aligned, xfs, zeroed', writer: 'ndctl', base: ALIGNED, fs: 'xfs', sameBlock: true },
-  { ...base, name: 'ndctl, aligned, map=mem, ext4, corrupted', writer: 'ndctl', base: ALIGNED, map: 'mem', fs: 'ext4', damage: 'corrupt', sameBlock: true },
-  { ...base, name: 'ndctl -O, 1 MiB-off base (raw-base dataoff), ext4, corrupted', writer: 'ndctl', base: OFF_1M, fs: 'ext4', damage: 'corrupt', sameBlock: false },
-  { ...base, name: 'ndctl -O, 1 MiB-off base, xfs, zeroed', writer: 'ndctl', base: OFF_1M, fs: 'xfs', sameBlock: false },
-  { ...base, name: 'ndctl devdax, no filesystem, corrupted', writer: 'ndctl', base: ALIGNED, mode: 'devdax', fs: 'none', damage: 'corrupt', sameBlock: true },
-];
 
 const suite = haveTools() ? describe : describe.skip;
 let dir: string;
