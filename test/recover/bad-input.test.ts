@@ -1,0 +1,79 @@
+// recover's refusals: every bad input gives one line, the documented exit
+// code, and the target is left byte for byte as it was.
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { runOurs } from '../support/cli';
+import { haveTools } from './fs-images';
+
+const MiB = 1 << 20;
+const mkfsExt4 = fs.existsSync('/usr/sbin/mkfs.ext4') ? '/usr/sbin/mkfs.ext4' : 'mkfs.ext4';
+let dir: string;
+beforeAll(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'recover-bad '));
+});
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+function img(name: string, size: number, fss: [number, number][] = []): string {
+  const file = path.join(dir, name);
+  fs.rmSync(file, { force: true });
+  execFileSync('truncate', ['-s', String(size), file]);
+  for (const [at, bytes] of fss) execFileSync(mkfsExt4, ['-q', '-F', '-E', `offset=${at}`, file, `${bytes / 1024}k`], { stdio: 'pipe' });
+  return file;
+}
+
+/** Grow a filesystem's claimed block count past the namespace (a lying superblock). */
+function inflate(file: string, fsStart: number): void {
+  const fd = fs.openSync(file, 'r+');
+  const b = Buffer.alloc(4);
+  b.writeUInt32LE(10 * 1024 * 1024);
+  fs.writeSync(fd, b, 0, 4, fsStart + 1024 + 4);
+  fs.closeSync(fd);
+}
+
+const suite = haveTools() ? describe : describe.skip;
+suite('recover refusals', () => {
+  test.each([
+    ['a target under 16 MiB', () => img('small', 8 * MiB), [], 2, /^infoblock: '.*small': a namespace of 8388608 bytes is smaller than 16 MiB; nothing to recover\n$/],
+    ['no evidence at all', () => img('empty', 64 * MiB), [], 1, /^infoblock: no filesystem or surviving info-block fields place the data in '.*'; nothing written\n$/],
+    [
+      'a superblock claiming more than the namespace',
+      () => {
+        const f = img('liar', 64 * MiB, [[2 * MiB, 32 * MiB]]);
+        inflate(f, 2 * MiB);
+        return f;
+      },
+      [],
+      1,
+      /^infoblock: no filesystem or surviving/,
+    ],
+    ['two filesystems in different places', () => img('two', 64 * MiB, [[2 * MiB, 16 * MiB], [32 * MiB, 16 * MiB]]), [], 1, /^infoblock: the evidence puts the data in 2 different places \(#1 data at 0x200000, #2 data at 0x2000000\); nothing written: choose one with --pick N\n$/],
+    ['--pick out of range', () => img('two3', 64 * MiB, [[2 * MiB, 16 * MiB], [32 * MiB, 16 * MiB]]), ['--pick', '3'], 2, /^infoblock: --pick 3: there are 2 candidate\(s\)\n$/],
+    ['a bad --uuid', () => img('u', 64 * MiB), ['--uuid', 'nope'], 2, /^infoblock: invalid --uuid 'nope'\n$/],
+    ['an unknown kernel', () => img('k', 64 * MiB), ['--kernel', 'linux-9'], 2, /^infoblock: unknown kernel profile 'linux-9'/],
+  ])('%s', async (_n, make, extra, status, err) => {
+    const file = make();
+    const before = fs.readFileSync(file);
+    const r = await runOurs(['recover', file, '--ns-base', '0x100000000', '--write', ...extra]);
+    expect(r.status).toBe(status);
+    expect(r.stderr).toMatch(err);
+    expect(fs.readFileSync(file).equals(before)).toBe(true);
+    expect(fs.existsSync(`${file}.infoblock-backup`)).toBe(false);
+  });
+
+  test('the lying superblock is named with its reason', async () => {
+    const f = img('liar2', 64 * MiB, [[2 * MiB, 32 * MiB]]);
+    inflate(f, 2 * MiB);
+    const r = await runOurs(['recover', f, '--ns-base', '0x100000000']);
+    expect(r.stdout.toString()).toContain('not used: ext4 filesystem at 0x200000 (10 GiB): its superblock claims 10737418240 bytes, past the namespace end 0x4000000 by 10672406528 bytes');
+  });
+
+  test('--pick chooses among places and writes it', async () => {
+    const f = img('pick', 64 * MiB, [[2 * MiB, 16 * MiB], [32 * MiB, 16 * MiB]]);
+    const r = await runOurs(['recover', f, '--ns-base', '0x100000000', '--write', '--pick', '2']);
+    expect(r.status).toBe(0);
+    const chk = await runOurs(['check', f, '--ns-base', '0x100000000', '--json']);
+    expect(JSON.parse(chk.stdout.toString())).toMatchObject({ outcome: 'claimed', data_start: 32 * MiB });
+  });
+});
