@@ -12,7 +12,7 @@ import { hex, humanSize, parseSize } from '../format/units';
 import { isUuid } from '../format/uuid';
 import { planRecovery, scanLimit, type Candidate, type RecoveryPlan } from '../recover/plan';
 import { writeRecoveredBlock, type RecoverWriteResult } from '../recover/write';
-import { findingJson, findingLine, type ScanContext } from '../scan/report';
+import { findingJson, findingLines, type ScanContext } from '../scan/report';
 import { scanTarget } from '../scan/scan';
 import { explainLayout, layoutAscii } from '../validate/explain';
 import { PROFILE_IDS, isProfileId, type ProfileId } from '../validate/profiles';
@@ -89,7 +89,7 @@ function report(io: CliIo, target: string, head: Uint8Array, plan: RecoveryPlan,
   io.stdout(`${target}: namespace of ${humanSize(nsSize)} at ${hex(ctx.nsBase)}; ${plan.current.profile} today: ${verdictText(plan.current)}\n`);
   io.stdout(`evidence (scanned ${hex(0n)}..${hex(scanned)}):\n`);
   if (plan.evidence.length === 0) io.stdout('  (none)\n');
-  for (const f of plan.evidence) io.stdout(`${findingLine(f, ctx)}\n`);
+  for (const line of findingLines(plan.evidence, ctx)) io.stdout(`${line}\n`);
   for (const r of plan.rejected) io.stdout(`not used: ${r.source}: ${r.reason}\n`);
   plan.candidates.forEach((c, i) => io.stdout(`${candidateText(c, i + 1, target, head, nsSize).join('\n')}\n`));
 }

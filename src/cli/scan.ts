@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from '../format/errors';
 import { hex, humanSize, parseSize } from '../format/units';
 import { scanTarget, type ScanResult } from '../scan/scan';
-import { findingJson, findingLine, type ScanContext } from '../scan/report';
+import { findingJson, findingLines, type ScanContext } from '../scan/report';
 import { PROFILE_IDS, isProfileId } from '../validate/profiles';
 import { ExitCode } from './exit-code';
 import { processIo, type CliIo } from './io';
@@ -74,7 +74,7 @@ export function registerScan(program: Command, io: CliIo): void {
       if (o.json === true) io.stdout(`${JSON.stringify(r.findings.map((f) => findingJson(f, ctx)), null, 2)}\n`);
       else {
         io.stdout(`${target}: scanned ${hex(r.from)}..${hex(r.to)} (${humanSize(r.to - r.from)}), ${r.findings.length} structure(s) found\n`);
-        for (const f of r.findings) io.stdout(`${findingLine(f, ctx)}\n`);
+        for (const line of findingLines(r.findings, ctx)) io.stdout(`${line}\n`);
       }
       if (r.findings.length === 0) throw new ExitCode(1);
     });

@@ -10,7 +10,7 @@ import { hex, humanSize } from '../format/units';
 import { alignmentEvidence } from '../migrate/migrate';
 import { checkHead, type Verdict } from '../validate/check';
 import type { ProfileId } from '../validate/profiles';
-import { isBttFinding, isPfnFinding, type Finding, type PfnFinding } from './detect';
+import { isBttFinding, isFsFinding, isPfnFinding, type Finding, type FsFinding, type PfnFinding } from './detect';
 
 export interface ScanContext {
   /** Physical address of the target's byte 0 (a block at P heads a namespace at nsBase + P - 4096). */
@@ -63,6 +63,28 @@ export function findingJson(f: Finding, ctx: ScanContext): Record<string, unknow
     return { offset: hex(f.offset), kind: f.kind, checksum_ok: f.checksum_ok, arena: hex(f.arena), info2off: hex(f.info2off), external_lbasize: f.external_lbasize, external_nlba: f.external_nlba };
   }
   return { offset: hex(f.offset), kind: f.kind, variant: f.variant, superblock: hex(f.superblock), size: hex(f.size), block_size: f.block_size, uuid: f.uuid, copy: f.copy };
+}
+
+/**
+ * Text lines for a list of findings: superblock copies whose primary was
+ * found fold into the primary's line as a count (JSON keeps every copy).
+ */
+export function findingLines(findings: readonly Finding[], ctx: ScanContext): string[] {
+  const key = (f: FsFinding): string => `${f.kind}@${f.offset}`;
+  const copies = new Map<string, number>();
+  for (const f of findings) if (isFsFinding(f) && !f.copy) copies.set(key(f), 0);
+  const lines: string[] = [];
+  for (const f of findings) {
+    if (isFsFinding(f) && f.copy && copies.has(key(f))) copies.set(key(f), (copies.get(key(f)) ?? 0) + 1);
+  }
+  for (const f of findings) {
+    if (!isFsFinding(f)) lines.push(findingLine(f, ctx));
+    else if (!f.copy || !copies.has(key(f))) {
+      const n = f.copy ? 0 : copies.get(key(f)) ?? 0;
+      lines.push(`${findingLine(f, ctx)}${n === 0 ? '' : ` (+${n} superblock ${n === 1 ? 'copy' : 'copies'})`}`);
+    }
+  }
+  return lines;
 }
 
 export function findingLine(f: Finding, ctx: ScanContext): string {
