@@ -64,7 +64,12 @@ for (let r = 0; r < runs; r++) {
   scanT.push(time(() => (found = scanTarget(file).findings.length)));
 }
 const gbs = (t) => (bytes / t / 1e9).toFixed(2);
-console.log(`machine: ${os.cpus().length} cores, node ${process.version}, load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+console.log(
+  `machine: ${os.cpus().length} cores, node ${process.version}, load ${os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')}`,
+);
 console.log(`image: ${sizeMiB} MiB (1/8 random data, rest sparse), page-cached; ${found} structure(s) found`);
 console.log(`cat > /dev/null : ${gbs(median(catT))} GB/s (median of ${runs})`);
 console.log(`infoblock scan  : ${gbs(median(scanT))} GB/s (median of ${runs})`);
@@ -94,7 +99,12 @@ const wasmNs = perBlock(lib.blockChecksum, iters);
 const jsNs = perBlock((b) => fletcher64(b, 4088), iters);
 let cNs = null;
 try {
-  execFileSync('gcc', ['-O2', '-o', path.join(dir, 'checksum'), path.join(path.dirname(new URL(import.meta.url).pathname), 'checksum.c')]);
+  execFileSync('gcc', [
+    '-O2',
+    '-o',
+    path.join(dir, 'checksum'),
+    path.join(path.dirname(new URL(import.meta.url).pathname), 'checksum.c'),
+  ]);
   const out = execFileSync(path.join(dir, 'checksum'), [String(iters)]).toString();
   cNs = Number(/(\d+(?:\.\d+)?) ns\/block median/.exec(out)?.[1]);
 } catch {

@@ -36,19 +36,31 @@ interface RecoverOpts {
 
 const REFUSALS = ['precondition', 'backup', 'locked'];
 
-function verdictText(c: { outcome: string; data_start: bigint | null; data_size: bigint | null; message: string | null }): string {
+function verdictText(c: {
+  outcome: string;
+  data_start: bigint | null;
+  data_size: bigint | null;
+  message: string | null;
+}): string {
   if (c.outcome === 'claimed') return `claimed, data at ${hex(c.data_start ?? 0n)} (${humanSize(c.data_size ?? 0n)})`;
   return `${c.outcome}${c.message === null ? '' : ` (${c.message})`}`;
 }
 
 function candidateText(c: Candidate, n: number, target: string, head: Uint8Array, nsSize: bigint): string[] {
-  const lines = [`#${n}: ${c.mode}, map=${c.map}, align ${hex(c.align)}, data at ${hex(c.dataStart)} (${humanSize(c.verdict.data_size ?? 0n)}), uuid ${c.fields.uuid}`];
+  const lines = [
+    `#${n}: ${c.mode}, map=${c.map}, align ${hex(c.align)}, data at ${hex(c.dataStart)} ` +
+      `(${humanSize(c.verdict.data_size ?? 0n)}), uuid ${c.fields.uuid}`,
+  ];
   for (const r of c.reasons) lines.push(`    - ${r}`);
   lines.push(`    ${c.verdict.profile}: ${verdictText(c.verdict)}`);
   const h = Uint8Array.from(head);
   h.set(c.block, 4096);
   const layout = explainLayout(h, c.verdict, { nsBase: c.verdict.ns_base, nsSize });
-  lines.push(...layoutAscii(target, layout, c.verdict).split('\n').map((l) => `  ${l}`));
+  lines.push(
+    ...layoutAscii(target, layout, c.verdict)
+      .split('\n')
+      .map((l) => `  ${l}`),
+  );
   return lines;
 }
 
@@ -63,30 +75,68 @@ function candidateJson(c: Candidate, n: number): object {
     data_size: hex(c.verdict.data_size ?? 0n),
     sources: c.sources,
     reasons: c.reasons,
-    fields: { signature: c.mode === 'devdax' ? 'NVDIMM_DAX_INFO' : 'NVDIMM_PFN_INFO', uuid: f.uuid, parent_uuid: f.parentUuid, version: '1.4', dataoff: hex(f.dataoff), npfns: hex(f.npfns), mode: f.mode, start_pad: f.startPad, end_trunc: f.endTrunc, align: f.align },
-    verdict: { kernel: c.verdict.profile, outcome: c.verdict.outcome, data_start: hex(c.verdict.data_start ?? 0n), data_size: hex(c.verdict.data_size ?? 0n) },
+    fields: {
+      signature: c.mode === 'devdax' ? 'NVDIMM_DAX_INFO' : 'NVDIMM_PFN_INFO',
+      uuid: f.uuid,
+      parent_uuid: f.parentUuid,
+      version: '1.4',
+      dataoff: hex(f.dataoff),
+      npfns: hex(f.npfns),
+      mode: f.mode,
+      start_pad: f.startPad,
+      end_trunc: f.endTrunc,
+      align: f.align,
+    },
+    verdict: {
+      kernel: c.verdict.profile,
+      outcome: c.verdict.outcome,
+      data_start: hex(c.verdict.data_start ?? 0n),
+      data_size: hex(c.verdict.data_size ?? 0n),
+    },
   };
 }
 
-function parseOpts(target: string, o: RecoverOpts): { nsBase: bigint; nsSize: bigint; kernel: ProfileId; pick: number | null } {
-  if (!isProfileId(o.kernel)) throw new InvalidArgumentError(`unknown kernel profile '${o.kernel}' (expected ${PROFILE_IDS.join(', ')})`);
-  for (const [u, what] of [[o.uuid, '--uuid'], [o.parentUuid, '--parent-uuid']] as const) {
+function parseOpts(
+  target: string,
+  o: RecoverOpts,
+): { nsBase: bigint; nsSize: bigint; kernel: ProfileId; pick: number | null } {
+  if (!isProfileId(o.kernel))
+    throw new InvalidArgumentError(`unknown kernel profile '${o.kernel}' (expected ${PROFILE_IDS.join(', ')})`);
+  for (const [u, what] of [
+    [o.uuid, '--uuid'],
+    [o.parentUuid, '--parent-uuid'],
+  ] as const) {
     if (u !== undefined && !isUuid(u)) throw new InvalidArgumentError(`invalid ${what} '${u}'`);
   }
   const size = targetSize(target);
   const nsSize = o.nsSize === undefined ? size : parseSize(o.nsSize, 'namespace size');
   if (nsSize > size) throw new InvalidArgumentError(`--ns-size ${nsSize} is larger than '${target}' (${size} bytes)`);
-  if (nsSize < 16n << 20n) throw new InvalidArgumentError(`'${target}': a namespace of ${nsSize} bytes is smaller than 16 MiB; nothing to recover`);
+  if (nsSize < 16n << 20n)
+    throw new InvalidArgumentError(
+      `'${target}': a namespace of ${nsSize} bytes is smaller than 16 MiB; nothing to recover`,
+    );
   let pick: number | null = null;
   if (o.pick !== undefined) {
-    if (!/^[1-9]\d{0,5}$/.test(o.pick)) throw new InvalidArgumentError(`invalid --pick '${o.pick}' (a candidate number from the list, 1 or more)`);
+    if (!/^[1-9]\d{0,5}$/.test(o.pick))
+      throw new InvalidArgumentError(`invalid --pick '${o.pick}' (a candidate number from the list, 1 or more)`);
     pick = Number(o.pick);
   }
   return { nsBase: parseSize(o.nsBase, 'namespace base'), nsSize, kernel: o.kernel, pick };
 }
 
-function report(io: CliIo, target: string, head: Uint8Array, plan: RecoveryPlan, ctx: ScanContext, nsSize: bigint, scanned: bigint): void {
-  io.stdout(`${target}: namespace of ${humanSize(nsSize)} at ${hex(ctx.nsBase)}; ${plan.current.profile} today: ${verdictText(plan.current)}\n`);
+function report(
+  io: CliIo,
+  target: string,
+  head: Uint8Array,
+  plan: RecoveryPlan,
+  ctx: ScanContext,
+  nsSize: bigint,
+  scanned: bigint,
+): void {
+  io.stdout(
+    `${target}: namespace of ${humanSize(nsSize)} at ${hex(ctx.nsBase)}; ${plan.current.profile} today: ` +
+      `${verdictText(plan.current)}\n`,
+  );
   io.stdout(`evidence (scanned ${hex(0n)}..${hex(scanned)}):\n`);
   if (plan.evidence.length === 0) io.stdout('  (none)\n');
   for (const line of findingLines(plan.evidence, ctx)) io.stdout(`${line}\n`);
@@ -97,12 +147,16 @@ function report(io: CliIo, target: string, head: Uint8Array, plan: RecoveryPlan,
 function chosen(io: CliIo, plan: RecoveryPlan, pick: number | null): Candidate {
   if (pick !== null) {
     const c = plan.candidates[pick - 1];
-    if (c === undefined) throw new InvalidArgumentError(`--pick ${pick}: there are ${plan.candidates.length} candidate(s)`);
+    if (c === undefined)
+      throw new InvalidArgumentError(`--pick ${pick}: there are ${plan.candidates.length} candidate(s)`);
     return c;
   }
   if (plan.status === 'ambiguous') {
     const starts = plan.candidates.map((c, i) => `#${i + 1} data at ${hex(c.dataStart)}`).join(', ');
-    io.stderr(`infoblock: the evidence puts the data in ${plan.candidates.length} different places (${starts}); nothing written: choose one with --pick N\n`);
+    io.stderr(
+      `infoblock: the evidence puts the data in ${plan.candidates.length} different places (${starts}); nothing ` +
+        `written: choose one with --pick N\n`,
+    );
     throw new ExitCode(1);
   }
   return plan.candidates[0] as Candidate;
@@ -130,25 +184,52 @@ function action(io: CliIo, target: string, o: RecoverOpts): void {
   const ctx: ScanContext = { nsBase, targetSize: nsSize, kernel };
   const emit = (written: RecoverWriteResult | null, pickedN: number | null): void => {
     if (o.json === true) {
-      io.stdout(`${JSON.stringify({
-        target, ns_base: hex(nsBase), ns_size: hex(nsSize), kernel, status: plan.status, scanned_to: hex(limit),
-        current: { outcome: plan.current.outcome, data_start: plan.current.data_start === null ? null : hex(plan.current.data_start), data_size: plan.current.data_size === null ? null : hex(plan.current.data_size), message: plan.current.message },
-        evidence: plan.evidence.map((f) => findingJson(f, ctx)),
-        rejected: plan.rejected,
-        candidates: plan.candidates.map((c, i) => candidateJson(c, i + 1)),
-        picked: pickedN,
-        written: written === null ? null : { position: hex(written.position), backup: written.backupPath, backup_reused: written.backupReused, restore: written.restore },
-      }, null, 2)}\n`);
+      io.stdout(
+        `${JSON.stringify(
+          {
+            target,
+            ns_base: hex(nsBase),
+            ns_size: hex(nsSize),
+            kernel,
+            status: plan.status,
+            scanned_to: hex(limit),
+            current: {
+              outcome: plan.current.outcome,
+              data_start: plan.current.data_start === null ? null : hex(plan.current.data_start),
+              data_size: plan.current.data_size === null ? null : hex(plan.current.data_size),
+              message: plan.current.message,
+            },
+            evidence: plan.evidence.map((f) => findingJson(f, ctx)),
+            rejected: plan.rejected,
+            candidates: plan.candidates.map((c, i) => candidateJson(c, i + 1)),
+            picked: pickedN,
+            written:
+              written === null
+                ? null
+                : {
+                    position: hex(written.position),
+                    backup: written.backupPath,
+                    backup_reused: written.backupReused,
+                    restore: written.restore,
+                  },
+          },
+          null,
+          2,
+        )}\n`,
+      );
     } else report(io, target, head, plan, ctx, nsSize, limit);
   };
   if (plan.status === 'intact') {
     emit(null, null);
-    if (o.json !== true) io.stdout(`nothing to recover: ${kernel} already exposes the data where the evidence puts it\n`);
+    if (o.json !== true)
+      io.stdout(`nothing to recover: ${kernel} already exposes the data where the evidence puts it\n`);
     return;
   }
   if (plan.status === 'nothing') {
     emit(null, null);
-    io.stderr(`infoblock: no filesystem or surviving info-block fields place the data in '${target}'; nothing written\n`);
+    io.stderr(
+      `infoblock: no filesystem or surviving info-block fields place the data in '${target}'; nothing written\n`,
+    );
     throw new ExitCode(1);
   }
   if (plan.status === 'ambiguous' && pick === null) emit(null, null);
@@ -156,22 +237,42 @@ function action(io: CliIo, target: string, o: RecoverOpts): void {
   const n = plan.candidates.indexOf(c) + 1;
   if (o.write !== true) {
     emit(null, n);
-    if (o.json !== true) io.stdout(`dry run: nothing written; add --write to write candidate #${n} (the old head is backed up first)\n`);
+    if (o.json !== true)
+      io.stdout(`dry run: nothing written; add --write to write candidate #${n} (the old head is backed up first)\n`);
     return;
   }
-  const w = writeRecoveredBlock({ target, offset: 0n, nsBase, nsSize, plannedFrom: head, block: c.block, ...(o.backup === undefined ? {} : { backup: o.backup }), warn: (l) => io.stderr(`infoblock: ${l}\n`) });
+  const w = writeRecoveredBlock({
+    target,
+    offset: 0n,
+    nsBase,
+    nsSize,
+    plannedFrom: head,
+    block: c.block,
+    ...(o.backup === undefined ? {} : { backup: o.backup }),
+    warn: (l) => io.stderr(`infoblock: ${l}\n`),
+  });
   emit(w, n);
-  if (o.json !== true) io.stdout(`wrote candidate #${n} at ${hex(w.position)}; the old head is in '${w.backupPath}'; undo: ${w.restore}\n`);
+  if (o.json !== true)
+    io.stdout(
+      `wrote candidate #${n} at ${hex(w.position)}; the old head is in '${w.backupPath}'; undo: ${w.restore}\n`,
+    );
 }
 
 export function registerRecover(program: Command, io: CliIo): void {
   program
     .command('recover')
-    .description('Find where the data of a namespace lies (a filesystem superblock, or what survives of a damaged info-block) and rebuild the info-block that makes the kernel expose it there. Dry run unless --write.')
+    .description(
+      'Find where the data of a namespace lies (a filesystem superblock, or what survives of a damaged ' +
+        'info-block) and rebuild the info-block that makes the kernel expose it there. Dry run unless --write.',
+    )
     .argument('<TARGET>', 'image file or block device holding the namespace (from its byte 0)')
     .requiredOption('--ns-base <ADDR>', 'physical address of the namespace')
     .option('--ns-size <BYTES>', 'namespace size (default: the size of TARGET)')
-    .option('--mode <MODE>', 'fsdax or devdax (default: the damaged block\'s signature, else fsdax)', choiceArg('mode', ['fsdax', 'devdax'] as const))
+    .option(
+      '--mode <MODE>',
+      "fsdax or devdax (default: the damaged block's signature, else fsdax)",
+      choiceArg('mode', ['fsdax', 'devdax'] as const),
+    )
     .option('--kernel <PROFILE>', `kernel profile the block must satisfy: ${PROFILE_IDS.join(', ')}`, 'linux-6.1')
     .option('--uuid <UUID>', "uuid of the new block (default: the damaged block's, else fresh)")
     .option('--parent-uuid <UUID>', "the namespace uuid (default: the damaged block's, else all-zero)")
@@ -179,7 +280,11 @@ export function registerRecover(program: Command, io: CliIo): void {
     .option('--write', 'write the block (lock, backup of the old 8 KiB head, one 4 KiB write, verify)')
     .option('--backup <FILE>', 'backup file (default TARGET.infoblock-backup)')
     .option('--json', 'print the plan as JSON (u64 values as "0x..." strings)')
-    .addHelpText('after', '\nExit status: 0 proposed, written or nothing to do; 1 nothing found, ambiguous or refused; 2 usage or I/O error.\nExample: infoblock recover ns.img --ns-base 0x100000000 --write')
+    .addHelpText(
+      'after',
+      '\nExit status: 0 proposed, written or nothing to do; 1 nothing found, ambiguous or refused; 2 usage or ' +
+        'I/O error.\nExample: infoblock recover ns.img --ns-base 0x100000000 --write',
+    )
     .action((target: string, o: RecoverOpts) => {
       try {
         action(io, target, o);

@@ -23,9 +23,21 @@ interface ScanOpts {
 }
 
 /** A progress bar on stderr, only when it is a terminal and the CLI writes to the real process streams. */
-export function progressFor(io: CliIo, label: string): { update: (done: bigint, total: bigint) => void; stop: () => void } {
-  if (io.stderr !== processIo.stderr || process.stderr.isTTY !== true) return { update: () => undefined, stop: () => undefined };
-  const bar = new SingleBar({ stream: process.stderr, format: `${label} [{bar}] {percentage}% {value}/{total} MiB`, hideCursor: true, clearOnComplete: true }, Presets.shades_classic);
+export function progressFor(
+  io: CliIo,
+  label: string,
+): { update: (done: bigint, total: bigint) => void; stop: () => void } {
+  if (io.stderr !== processIo.stderr || process.stderr.isTTY !== true)
+    return { update: () => undefined, stop: () => undefined };
+  const bar = new SingleBar(
+    {
+      stream: process.stderr,
+      format: `${label} [{bar}] {percentage}% {value}/{total} MiB`,
+      hideCursor: true,
+      clearOnComplete: true,
+    },
+    Presets.shades_classic,
+  );
   let started = false;
   return {
     update: (done, total) => {
@@ -45,19 +57,31 @@ export function progressFor(io: CliIo, label: string): { update: (done: bigint, 
 export function registerScan(program: Command, io: CliIo): void {
   program
     .command('scan')
-    .description('Read a whole image or block device and list every pfn/dax/BTT info-block and ext2/3/4, XFS and btrfs superblock, at its exact byte offset.')
+    .description(
+      'Read a whole image or block device and list every pfn/dax/BTT info-block and ext2/3/4, XFS and btrfs ' +
+        'superblock, at its exact byte offset.',
+    )
     .argument('<TARGET>', 'image file or block device')
     .option('--json', 'print a JSON array of {offset, kind, ...} (u64 values as "0x..." strings)')
     .option('--from <BYTES>', 'start of the range to scan (default 0)')
     .option('--to <BYTES>', 'end of the range to scan, exclusive (default: the end of TARGET)')
-    .option('--ns-base <ADDR>', "physical address of TARGET's byte 0, for the kernel's verdict on info-blocks found (default 0)")
+    .option(
+      '--ns-base <ADDR>',
+      "physical address of TARGET's byte 0, for the kernel's verdict on info-blocks found (default 0)",
+    )
     .option('--kernel <PROFILE>', `kernel profile for those verdicts: ${PROFILE_IDS.join(', ')}`, 'linux-6.1')
     .option('--chunk <BYTES>', 'bytes per read (default 4M)')
-    .addHelpText('after', '\nExit status: 0 something found, 1 nothing found, 2 usage or I/O error.\nExample: infoblock scan /dev/pmem0 --json')
+    .addHelpText(
+      'after',
+      '\nExit status: 0 something found, 1 nothing found, 2 usage or I/O error.\nExample: infoblock scan ' +
+        '/dev/pmem0 --json',
+    )
     .action((target: string, o: ScanOpts) => {
-      if (!isProfileId(o.kernel)) throw new InvalidArgumentError(`unknown kernel profile '${o.kernel}' (expected ${PROFILE_IDS.join(', ')})`);
+      if (!isProfileId(o.kernel))
+        throw new InvalidArgumentError(`unknown kernel profile '${o.kernel}' (expected ${PROFILE_IDS.join(', ')})`);
       const chunk = o.chunk === undefined ? undefined : parseSize(o.chunk, 'chunk size');
-      if (chunk !== undefined && (chunk > 1n << 30n || chunk < 8192n || chunk % 4096n !== 0n)) throw new InvalidArgumentError('--chunk must be a multiple of 4096 between 8K and 1G');
+      if (chunk !== undefined && (chunk > 1n << 30n || chunk < 8192n || chunk % 4096n !== 0n))
+        throw new InvalidArgumentError('--chunk must be a multiple of 4096 between 8K and 1G');
       const bar = progressFor(io, 'scan');
       let r: ScanResult;
       try {
@@ -70,10 +94,24 @@ export function registerScan(program: Command, io: CliIo): void {
       } finally {
         bar.stop();
       }
-      const ctx: ScanContext = { nsBase: o.nsBase === undefined ? 0n : parseSize(o.nsBase, 'namespace base'), targetSize: r.size, kernel: o.kernel };
-      if (o.json === true) io.stdout(`${JSON.stringify(r.findings.map((f) => findingJson(f, ctx)), null, 2)}\n`);
+      const ctx: ScanContext = {
+        nsBase: o.nsBase === undefined ? 0n : parseSize(o.nsBase, 'namespace base'),
+        targetSize: r.size,
+        kernel: o.kernel,
+      };
+      if (o.json === true)
+        io.stdout(
+          `${JSON.stringify(
+            r.findings.map((f) => findingJson(f, ctx)),
+            null,
+            2,
+          )}\n`,
+        );
       else {
-        io.stdout(`${target}: scanned ${hex(r.from)}..${hex(r.to)} (${humanSize(r.to - r.from)}), ${r.findings.length} structure(s) found\n`);
+        io.stdout(
+          `${target}: scanned ${hex(r.from)}..${hex(r.to)} (${humanSize(r.to - r.from)}), ${r.findings.length} ` +
+            `structure(s) found\n`,
+        );
         for (const line of findingLines(r.findings, ctx)) io.stdout(`${line}\n`);
       }
       if (r.findings.length === 0) throw new ExitCode(1);

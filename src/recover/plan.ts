@@ -81,9 +81,18 @@ function anchorFilesystems(findings: readonly Finding[], o: RecoverOptions, reje
   for (const f of all) {
     const outer = all.find((g) => g !== f && g.offset < f.offset && f.offset < g.offset + g.size);
     if (outer !== undefined) continue; // an image file inside another filesystem, not the namespace's data
-    if (f.offset < SZ_8K) rejected.push({ source: describeFs(f), reason: 'it overlaps the 8 KiB head: the namespace was used raw, an info-block would hide it' });
+    if (f.offset < SZ_8K)
+      rejected.push({
+        source: describeFs(f),
+        reason: 'it overlaps the 8 KiB head: the namespace was used raw, an info-block would hide it',
+      });
     else if (f.offset + f.size > o.nsSize) {
-      rejected.push({ source: describeFs(f), reason: `its superblock claims ${f.size} bytes, past the namespace end ${hex(o.nsSize)} by ${f.offset + f.size - o.nsSize} bytes` });
+      rejected.push({
+        source: describeFs(f),
+        reason:
+          `its superblock claims ${f.size} bytes, past the namespace end ${hex(o.nsSize)} by ` +
+          `${f.offset + f.size - o.nsSize} bytes`,
+      });
     } else out.push(f);
   }
   return out;
@@ -93,8 +102,14 @@ function anchorFilesystems(findings: readonly Finding[], o: RecoverOptions, reje
 function survivorStarts(f: PfnFields, o: RecoverOptions): { start: bigint; why: string }[] {
   const pad = BigInt(f.startPad);
   const ev = alignmentEvidence(f, o.nsBase);
-  const legacy = { start: pad + f.dataoff, why: `the damaged block's fields (dataoff ${hex(f.dataoff)} + start_pad ${hex(pad)}, legacy meaning)` };
-  const map = { start: f.dataoff, why: `the damaged block's fields (dataoff ${hex(f.dataoff)} measured from the raw base, as ndctl -O writes it)` };
+  const legacy = {
+    start: pad + f.dataoff,
+    why: `the damaged block's fields (dataoff ${hex(f.dataoff)} + start_pad ${hex(pad)}, legacy meaning)`,
+  };
+  const map = {
+    start: f.dataoff,
+    why: `the damaged block's fields (dataoff ${hex(f.dataoff)} measured from the raw base, as ndctl -O writes it)`,
+  };
   if (pad === 0n || ev.suggests === 'legacy' || ev.suggests === 'both') return [legacy];
   if (ev.suggests === 'map' || f.versionMajor === 2) return [map];
   return [legacy];
@@ -116,7 +131,10 @@ function largestAlign(x: bigint, cap: bigint): bigint {
   return a >= SZ_4K ? a : 0n;
 }
 
-/** map and align for a data start: the survivor's where they still fit, else ndctl's defaults (dev, 2 MiB) where they fit. */
+/**
+ * map and align for a data start: the survivor's where they still fit, else
+ * ndctl's defaults (dev, 2 MiB) where they fit.
+ */
 function settingsFor(start: bigint, mode: NsMode, old: PfnFields | null, o: RecoverOptions): Settings | string {
   const reasons: string[] = [];
   const phys = o.nsBase + start;
@@ -131,14 +149,18 @@ function settingsFor(start: bigint, mode: NsMode, old: PfnFields | null, o: Reco
   } else {
     align = mode === 'devdax' ? (phys % SZ_4K === 0n ? SZ_4K : 0n) : largestAlign(phys, SZ_2M);
     if (align === 0n) return `the data start ${hex(phys)} (physical) is not 4 KiB aligned`;
-    reasons.push(`align ${hex(align)}: the largest ${mode === 'devdax' ? 'devdax alignment' : 'power of two'} the data start ${hex(phys)} (physical) is a multiple of (2 MiB does not fit)`);
+    reasons.push(
+      `align ${hex(align)}: the largest ${mode === 'devdax' ? 'devdax alignment' : 'power of two'} the data ` +
+        `start ${hex(phys)} (physical) is a multiple of (2 MiB does not fit)`,
+    );
   }
   // start_pad/end_trunc as ndctl computes them (granule max(align, 2 MiB)), or the survivor's.
   const granule = align > SZ_2M ? align : SZ_2M;
   const keepPads = old !== null && old.versionMinor >= 1;
   const startPad = keepPads ? BigInt(old.startPad) : alignUp(o.nsBase, granule) - o.nsBase;
   const endTrunc = keepPads ? BigInt(old.endTrunc) : o.nsBase + o.nsSize - alignDown(o.nsBase + o.nsSize, granule);
-  if (start < startPad + SZ_8K) return `the data start ${hex(start)} leaves no room for start_pad ${hex(startPad)} and the 8 KiB metadata reserve`;
+  if (start < startPad + SZ_8K)
+    return `the data start ${hex(start)} leaves no room for start_pad ${hex(startPad)} and the 8 KiB metadata reserve`;
   const dataoff = start - startPad;
   const npfns = (o.nsSize - startPad - endTrunc - dataoff) / SZ_4K;
   const memmapFits = SZ_8K + STRUCT_PAGE * npfns <= dataoff;
@@ -183,7 +205,13 @@ interface Target {
   fs: FsFinding | null;
 }
 
-function candidateFor(t: Target, head: Uint8Array, mode: NsMode, old: PfnFields | null, o: RecoverOptions): Candidate | Rejected {
+function candidateFor(
+  t: Target,
+  head: Uint8Array,
+  mode: NsMode,
+  old: PfnFields | null,
+  o: RecoverOptions,
+): Candidate | Rejected {
   const source = t.sources.join('; ');
   const s = settingsFor(t.start, mode, old, o);
   if (typeof s === 'string') return { source, reason: s };
@@ -191,19 +219,63 @@ function candidateFor(t: Target, head: Uint8Array, mode: NsMode, old: PfnFields 
   const block = encodePfnBlock(fields);
   const newHead = Uint8Array.from(head);
   newHead.set(block, INFOBLOCK_OFFSET);
-  const verdict = checkHead(newHead, { kernel: o.kernel, nsBase: o.nsBase, nsSize: o.nsSize, ...(o.parentUuid === undefined ? {} : { parentUuid: o.parentUuid }) });
+  const verdict = checkHead(newHead, {
+    kernel: o.kernel,
+    nsBase: o.nsBase,
+    nsSize: o.nsSize,
+    ...(o.parentUuid === undefined ? {} : { parentUuid: o.parentUuid }),
+  });
   if (verdict.outcome !== 'claimed' || verdict.data_start !== t.start) {
-    return { source, reason: `${o.kernel} would not expose the data there with the block recover can build: ${verdict.outcome}${verdict.message === null ? '' : ` (${verdict.message})`}` };
+    return {
+      source,
+      reason:
+        `${o.kernel} would not expose the data there with the block recover can build: ` +
+        `${verdict.outcome}${verdict.message === null ? '' : ` (${verdict.message})`}`,
+    };
   }
   if (t.fs !== null && (verdict.data_size ?? 0n) < t.fs.size) {
-    return { source, reason: `the data area would be ${verdict.data_size ?? 0n} bytes, smaller than the ${t.fs.size} bytes the filesystem claims` };
+    return {
+      source,
+      reason:
+        `the data area would be ${verdict.data_size ?? 0n} bytes, smaller than the ${t.fs.size} bytes the ` +
+        `filesystem claims`,
+    };
   }
+  const modeWhy =
+    o.mode !== undefined
+      ? '--mode'
+      : old !== null
+        ? "the damaged block's signature"
+        : 'the default (a filesystem is the fsdax case)';
   const reasons = t.sources.map((x) => `data start ${hex(t.start)}: ${x}`);
-  reasons.push(`${mode}: ${old !== null ? "the damaged block's signature" : o.mode !== undefined ? '--mode' : 'the default (a filesystem is the fsdax case)'}`, ...s.reasons);
-  reasons.push(`dataoff ${hex(fields.dataoff)} = data start - start_pad ${hex(s.startPad)} (legacy meaning, version 1.4: what kernels read)`);
+  reasons.push(
+    `${mode}: ${modeWhy}`,
+    ...s.reasons,
+  );
+  reasons.push(
+    `dataoff ${hex(fields.dataoff)} = data start - start_pad ${hex(s.startPad)} (legacy meaning, version 1.4: ` +
+      `what kernels read)`,
+  );
   reasons.push(`npfns ${fields.npfns} = (size - start_pad - end_trunc - dataoff) / 4096, the kernel's formula`);
-  reasons.push(o.uuid !== undefined ? 'uuid: --uuid' : old !== null && old.uuid !== NIL_UUID ? 'uuid: kept from the damaged block' : 'uuid: fresh (none survived)');
-  return { dataStart: t.start, mode, map: s.map, align: s.align, fields, block, verdict, sources: t.sources, reasons, fs: t.fs };
+  reasons.push(
+    o.uuid !== undefined
+      ? 'uuid: --uuid'
+      : old !== null && old.uuid !== NIL_UUID
+        ? 'uuid: kept from the damaged block'
+        : 'uuid: fresh (none survived)',
+  );
+  return {
+    dataStart: t.start,
+    mode,
+    map: s.map,
+    align: s.align,
+    fields,
+    block,
+    verdict,
+    sources: t.sources,
+    reasons,
+    fs: t.fs,
+  };
 }
 
 function survivorOf(head: Uint8Array): RecoveryPlan['survivor'] {
@@ -220,32 +292,54 @@ function targetsOf(fss: readonly FsFinding[], survivor: RecoveryPlan['survivor']
     if (fs !== null && t.fs === null) t.fs = fs;
     targets.set(start, t);
   };
-  for (const f of fss) add(f.offset, `${describeFs(f)} starts there${f.copy ? ` (found by its copy at ${hex(f.superblock)})` : ''}`, f);
+  for (const f of fss)
+    add(f.offset, `${describeFs(f)} starts there${f.copy ? ` (found by its copy at ${hex(f.superblock)})` : ''}`, f);
   // The survivor speaks only where no filesystem does, or where it agrees with one.
   if (survivor !== null) {
-    for (const s of survivorStarts(survivor.fields, o)) if (fss.length === 0 || targets.has(s.start)) add(s.start, s.why, null);
+    for (const s of survivorStarts(survivor.fields, o))
+      if (fss.length === 0 || targets.has(s.start)) add(s.start, s.why, null);
   }
   return [...targets.values()];
 }
 
 /** Plan a recovery of the namespace whose 8 KiB head is `head`, from a scan of it. */
 export function planRecovery(head: Uint8Array, findings: readonly Finding[], o: RecoverOptions): RecoveryPlan {
-  if (o.nsSize < MIN_NAMESPACE) throw new InfoblockError('invalid-argument', `namespace size ${o.nsSize} is smaller than 16 MiB: too small for an fsdax/devdax namespace`);
+  if (o.nsSize < MIN_NAMESPACE)
+    throw new InfoblockError(
+      'invalid-argument',
+      `namespace size ${o.nsSize} is smaller than 16 MiB: too small for an fsdax/devdax namespace`,
+    );
   const btt = findBlocks(head).find((b) => b.kind === 'btt' && b.checksumValid);
-  if (btt !== undefined) throw new InfoblockError('precondition', `a valid BTT info-block is at namespace offset ${btt.offset}: this is a sector-mode namespace, not a pfn/dax one; recover leaves it alone`);
-  const check = { kernel: o.kernel, nsBase: o.nsBase, nsSize: o.nsSize, ...(o.parentUuid === undefined ? {} : { parentUuid: o.parentUuid }) };
+  if (btt !== undefined)
+    throw new InfoblockError(
+      'precondition',
+      `a valid BTT info-block is at namespace offset ${btt.offset}: this is a sector-mode namespace, not a ` +
+        `pfn/dax one; recover leaves it alone`,
+    );
+  const check = {
+    kernel: o.kernel,
+    nsBase: o.nsBase,
+    nsSize: o.nsSize,
+    ...(o.parentUuid === undefined ? {} : { parentUuid: o.parentUuid }),
+  };
   const current = checkHead(head, check);
   const survivor = survivorOf(head);
   const rejected: Rejected[] = [];
   const fss = anchorFilesystems(findings, o, rejected);
   // Superblock copies whose primary was found add nothing to the picture.
   const primaries = new Set(findings.filter((f) => isFsFinding(f) && !f.copy).map((f) => `${f.kind}@${f.offset}`));
-  const evidence = findings.filter((f) => f.offset < o.nsSize && !(isFsFinding(f) && f.copy && primaries.has(`${f.kind}@${f.offset}`)));
+  const evidence = findings.filter(
+    (f) => f.offset < o.nsSize && !(isFsFinding(f) && f.copy && primaries.has(`${f.kind}@${f.offset}`)),
+  );
   const base = { current, survivor, evidence, rejected };
-  if (current.outcome === 'claimed' && (fss.length === 0 ? survivor?.checksumOk === true : fss.some((f) => f.offset === current.data_start))) {
+  if (
+    current.outcome === 'claimed' &&
+    (fss.length === 0 ? survivor?.checksumOk === true : fss.some((f) => f.offset === current.data_start))
+  ) {
     return { status: 'intact', candidates: [], ...base };
   }
-  const mode = o.mode ?? (survivor === null ? 'fsdax' : survivor.fields.signature[7] === 0x44 ? 'devdax' : 'fsdax'); // NVDIMM_D(AX)
+  const survivorMode = survivor?.fields.signature[7] === 0x44 ? 'devdax' : 'fsdax'; // NVDIMM_D(AX_INFO)
+  const mode = o.mode ?? survivorMode;
   const old = survivor?.fields ?? null;
   const candidates: Candidate[] = [];
   for (const t of targetsOf(fss, survivor, o)) {

@@ -14,7 +14,16 @@ import { readAt } from '../format/files';
 import { sameBytes } from '../format/pfn';
 import { hex } from '../format/units';
 import { crc32, encodeBackup, sameBackup, type BackupRecord } from '../migrate/backup';
-import { defaultBackupPath, identity, openTarget, readBackupFile, restoreCommand, withLock, writeAt, writeDurably } from '../migrate/apply';
+import {
+  defaultBackupPath,
+  identity,
+  openTarget,
+  readBackupFile,
+  restoreCommand,
+  withLock,
+  writeAt,
+  writeDurably,
+} from '../migrate/apply';
 
 export interface RecoverWriteOptions {
   target: string;
@@ -42,7 +51,11 @@ export function writeRecoveredBlock(o: RecoverWriteOptions): RecoverWriteResult 
     const fd = openTarget(o.target, true);
     try {
       const head = readAt(fd, o.target, o.offset, HEAD_SIZE);
-      if (!sameBytes(head, o.plannedFrom)) throw new InfoblockError('precondition', `the head of '${o.target}' changed while recover was planning; run it again`);
+      if (!sameBytes(head, o.plannedFrom))
+        throw new InfoblockError(
+          'precondition',
+          `the head of '${o.target}' changed while recover was planning; run it again`,
+        );
       const record: BackupRecord = {
         target: identity(o.target, fd),
         offset: o.offset,
@@ -60,9 +73,19 @@ export function writeRecoveredBlock(o: RecoverWriteOptions): RecoverWriteResult 
         try {
           old = readBackupFile(backupPath);
         } catch (e) {
-          throw new InfoblockError('backup', `a file already exists at '${backupPath}' and is not a backup of this head; move it away or pass --backup FILE`, { cause: e });
+          throw new InfoblockError(
+            'backup',
+            `a file already exists at '${backupPath}' and is not a backup of this head; move it away or pass ` +
+              `--backup FILE`,
+            { cause: e },
+          );
         }
-        if (!sameBackup(old, record)) throw new InfoblockError('backup', `a different backup already exists at '${backupPath}' (taken ${old.created}); move it away or pass --backup FILE`);
+        if (!sameBackup(old, record))
+          throw new InfoblockError(
+            'backup',
+            `a different backup already exists at '${backupPath}' (taken ${old.created}); move it away or pass ` +
+              `--backup FILE`,
+          );
         backupReused = true;
         o.warn?.(`reusing the identical backup '${backupPath}' taken ${old.created}`);
       } else writeDurably(backupPath, encodeBackup(record));
@@ -71,7 +94,10 @@ export function writeRecoveredBlock(o: RecoverWriteOptions): RecoverWriteResult 
       writeAt(fd, o.target, o.block.subarray(0, BLOCK_SIZE), position);
       const back = readAt(fd, o.target, position, BLOCK_SIZE);
       if (!sameBytes(back, o.block.subarray(0, BLOCK_SIZE))) {
-        throw new IoError(`verification failed: the block read back from '${o.target}' at ${hex(position)} is not what was written; run \`${restore}\``);
+        throw new IoError(
+          `verification failed: the block read back from '${o.target}' at ${hex(position)} is not what was ` +
+            `written; run \`${restore}\``,
+        );
       }
       return { backupPath, backupReused, position, restore };
     } finally {

@@ -54,7 +54,8 @@ export const isFsFinding = (f: Finding): f is FsFinding => f.kind === 'ext4' || 
 
 const le16 = (b: Uint8Array, o: number): number => (b[o] as number) | ((b[o + 1] as number) << 8);
 const le32 = (b: Uint8Array, o: number): number => (le16(b, o) | (le16(b, o + 2) << 16)) >>> 0;
-const be32 = (b: Uint8Array, o: number): number => (((b[o] as number) << 24) | ((b[o + 1] as number) << 16) | ((b[o + 2] as number) << 8) | (b[o + 3] as number)) >>> 0;
+const be32 = (b: Uint8Array, o: number): number =>
+  (((b[o] as number) << 24) | ((b[o + 1] as number) << 16) | ((b[o + 2] as number) << 8) | (b[o + 3] as number)) >>> 0;
 const le64 = (b: Uint8Array, o: number): bigint => BigInt(le32(b, o)) | (BigInt(le32(b, o + 4)) << 32n);
 const be64 = (b: Uint8Array, o: number): bigint => (BigInt(be32(b, o)) << 32n) | BigInt(be32(b, o + 4));
 
@@ -83,7 +84,8 @@ export function infoBlockAt(buf: Uint8Array, p: number, pos: bigint, btts: Map<b
   }
   if (c === B && buf[p + 1] === 0x54 && buf[p + 3] === 0x5f && buf[p + 9] === 0x5f) {
     const d = decodeBttBlock(buf.subarray(p, p + 4096));
-    if (d.fields.signature[14] !== 0 || String.fromCharCode(...d.fields.signature.subarray(0, 14)) !== 'BTT_ARENA_INFO') return null;
+    if (d.fields.signature[14] !== 0 || String.fromCharCode(...d.fields.signature.subarray(0, 14)) !== 'BTT_ARENA_INFO')
+      return null;
     const info2off = d.fields.info2off;
     // A block whose info2off points back at a primary already seen is that primary's backup.
     const arena = info2off > 0n && info2off <= pos && btts.get(pos - info2off) === info2off ? pos - info2off : pos;
@@ -130,7 +132,16 @@ export function extAt(buf: Uint8Array, p: number, pos: bigint): FsFinding | null
   if (sbInFs > pos) return null;
   const compat = le32(buf, p + 0x5c);
   const variant = (incompat & 0x2c0) !== 0 ? 'ext4' : (compat & 0x4) !== 0 ? 'ext3' : 'ext2';
-  return { kind: 'ext4', offset: pos - sbInFs, superblock: pos, size: blocks * BigInt(blockSize), block_size: blockSize, uuid: uuidAt(buf, p + 0x68), variant, copy: group !== 0 };
+  return {
+    kind: 'ext4',
+    offset: pos - sbInFs,
+    superblock: pos,
+    size: blocks * BigInt(blockSize),
+    block_size: blockSize,
+    uuid: uuidAt(buf, p + 0x68),
+    variant,
+    copy: group !== 0,
+  };
 }
 
 /**
@@ -139,7 +150,12 @@ export function extAt(buf: Uint8Array, p: number, pos: bigint): FsFinding | null
  * copies (one per allocation group) look the same; the scan marks a copy
  * when an earlier superblock with the same uuid lies a whole number of AGs before it.
  */
-export function xfsAt(buf: Uint8Array, p: number, pos: bigint, seen: Map<string, { offset: bigint; agBytes: bigint }>): FsFinding | null {
+export function xfsAt(
+  buf: Uint8Array,
+  p: number,
+  pos: bigint,
+  seen: Map<string, { offset: bigint; agBytes: bigint }>,
+): FsFinding | null {
   if (buf[p] !== 0x58 || buf[p + 1] !== 0x46 || buf[p + 2] !== 0x53 || buf[p + 3] !== 0x42) return null;
   const blockSize = be32(buf, p + 4);
   const dblocks = be64(buf, p + 8);
@@ -153,7 +169,16 @@ export function xfsAt(buf: Uint8Array, p: number, pos: bigint, seen: Map<string,
   const copy = first !== undefined && first.agBytes === agBytes && (pos - first.offset) % agBytes === 0n;
   if (first === undefined) seen.set(uuid, { offset: pos, agBytes });
   const start = copy ? first.offset : pos;
-  return { kind: 'xfs', offset: start, superblock: pos, size: dblocks * BigInt(blockSize), block_size: blockSize, uuid, variant: 'xfs', copy };
+  return {
+    kind: 'xfs',
+    offset: start,
+    superblock: pos,
+    size: dblocks * BigInt(blockSize),
+    block_size: blockSize,
+    uuid,
+    variant: 'xfs',
+    copy,
+  };
 }
 
 /** Bytes of the btrfs superblock's magic "_BHRfS_M" (at +64 of the superblock). */
@@ -167,5 +192,14 @@ export function btrfsAt(buf: Uint8Array, p: number, pos: bigint): FsFinding | nu
   const total = le64(buf, p + 0x70);
   const sector = le32(buf, p + 0x90);
   if (bytenr > pos || total === 0n || sector < 512 || (sector & (sector - 1)) !== 0) return null;
-  return { kind: 'btrfs', offset: pos - bytenr, superblock: pos, size: total, block_size: sector, uuid: uuidAt(buf, p + 32), variant: 'btrfs', copy: bytenr !== 65536n };
+  return {
+    kind: 'btrfs',
+    offset: pos - bytenr,
+    superblock: pos,
+    size: total,
+    block_size: sector,
+    uuid: uuidAt(buf, p + 32),
+    variant: 'btrfs',
+    copy: bytenr !== 65536n,
+  };
 }

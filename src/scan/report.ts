@@ -31,7 +31,12 @@ export function assessPfn(f: PfnFinding, ctx: ScanContext): PfnAssessment {
   const base = ctx.nsBase + namespaceOffset;
   // The stored bytes, checksum included, so a bad checksum stays bad.
   const block = encodePfnBlock(f.fields, { checksum: 'keep' });
-  const verdict = checkHead(headWithBlock(block), { kernel: ctx.kernel, nsBase: base, nsSize: ctx.targetSize - namespaceOffset, hazards: false });
+  const verdict = checkHead(headWithBlock(block), {
+    kernel: ctx.kernel,
+    nsBase: base,
+    nsSize: ctx.targetSize - namespaceOffset,
+    hazards: false,
+  });
   return { namespaceOffset, meaning: alignmentEvidence(f.fields, base).suggests, verdict };
 }
 
@@ -56,13 +61,36 @@ export function findingJson(f: Finding, ctx: ScanContext): Record<string, unknow
       end_trunc: x.endTrunc,
       align: x.align,
       meaning: a.meaning,
-      verdict: { kernel: a.verdict.profile, outcome: a.verdict.outcome, data_start: h(a.verdict.data_start), data_size: h(a.verdict.data_size), message: a.verdict.message },
+      verdict: {
+        kernel: a.verdict.profile,
+        outcome: a.verdict.outcome,
+        data_start: h(a.verdict.data_start),
+        data_size: h(a.verdict.data_size),
+        message: a.verdict.message,
+      },
     };
   }
   if (isBttFinding(f)) {
-    return { offset: hex(f.offset), kind: f.kind, checksum_ok: f.checksum_ok, arena: hex(f.arena), info2off: hex(f.info2off), external_lbasize: f.external_lbasize, external_nlba: f.external_nlba };
+    return {
+      offset: hex(f.offset),
+      kind: f.kind,
+      checksum_ok: f.checksum_ok,
+      arena: hex(f.arena),
+      info2off: hex(f.info2off),
+      external_lbasize: f.external_lbasize,
+      external_nlba: f.external_nlba,
+    };
   }
-  return { offset: hex(f.offset), kind: f.kind, variant: f.variant, superblock: hex(f.superblock), size: hex(f.size), block_size: f.block_size, uuid: f.uuid, copy: f.copy };
+  return {
+    offset: hex(f.offset),
+    kind: f.kind,
+    variant: f.variant,
+    superblock: hex(f.superblock),
+    size: hex(f.size),
+    block_size: f.block_size,
+    uuid: f.uuid,
+    copy: f.copy,
+  };
 }
 
 /**
@@ -80,7 +108,7 @@ export function findingLines(findings: readonly Finding[], ctx: ScanContext): st
   for (const f of findings) {
     if (!isFsFinding(f)) lines.push(findingLine(f, ctx));
     else if (!f.copy || !copies.has(key(f))) {
-      const n = f.copy ? 0 : copies.get(key(f)) ?? 0;
+      const n = f.copy ? 0 : (copies.get(key(f)) ?? 0);
       lines.push(`${findingLine(f, ctx)}${n === 0 ? '' : ` (+${n} superblock ${n === 1 ? 'copy' : 'copies'})`}`);
     }
   }
@@ -93,12 +121,26 @@ export function findingLine(f: Finding, ctx: ScanContext): string {
     const a = assessPfn(f, ctx);
     const x = f.fields;
     const v = a.verdict;
-    const verdict = v.outcome === 'claimed' ? `claimed, data at ${hex(v.data_start ?? 0n)} (${humanSize(v.data_size ?? 0n)})` : `${v.outcome}${v.message === null ? '' : ` (${v.message})`}`;
-    return `${at}  ${f.kind} info-block v${x.versionMajor}.${x.versionMinor}, checksum ${f.checksum_ok ? 'ok' : 'BAD'}, dataoff ${hex(x.dataoff)}, start_pad ${hex(x.startPad)}, mode ${x.mode}, align ${hex(x.align)}, looks ${a.meaning}-meaning; namespace at ${hex(a.namespaceOffset)}: ${v.profile} ${verdict}`;
+    const verdict =
+      v.outcome === 'claimed'
+        ? `claimed, data at ${hex(v.data_start ?? 0n)} (${humanSize(v.data_size ?? 0n)})`
+        : `${v.outcome}${v.message === null ? '' : ` (${v.message})`}`;
+    return (
+      `${at}  ${f.kind} info-block v${x.versionMajor}.${x.versionMinor}, checksum ` +
+      `${f.checksum_ok ? 'ok' : 'BAD'}, dataoff ${hex(x.dataoff)}, start_pad ${hex(x.startPad)}, mode ` +
+      `${x.mode}, align ${hex(x.align)}, looks ${a.meaning}-meaning; namespace at ${hex(a.namespaceOffset)}: ` +
+      `${v.profile} ${verdict}`
+    );
   }
   if (isBttFinding(f)) {
-    return `${at}  ${f.kind === 'btt' ? 'BTT info-block' : `BTT backup info-block (arena at ${hex(f.arena)})`}, checksum ${f.checksum_ok ? 'ok' : 'BAD'}, ${f.external_nlba} x ${f.external_lbasize} B sectors`;
+    return (
+      `${at}  ${f.kind === 'btt' ? 'BTT info-block' : `BTT backup info-block (arena at ${hex(f.arena)})`}, ` +
+      `checksum ${f.checksum_ok ? 'ok' : 'BAD'}, ${f.external_nlba} x ${f.external_lbasize} B sectors`
+    );
   }
   const copy = f.copy ? `, copy at ${hex(f.superblock)}` : '';
-  return `${at}  ${f.variant} filesystem, ${humanSize(f.size)} (${f.size / BigInt(f.block_size)} x ${f.block_size} B blocks), uuid ${f.uuid}${copy}`;
+  return (
+    `${at}  ${f.variant} filesystem, ${humanSize(f.size)} (${f.size / BigInt(f.block_size)} x ` +
+    `${f.block_size} B blocks), uuid ${f.uuid}${copy}`
+  );
 }

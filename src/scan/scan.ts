@@ -42,14 +42,18 @@ interface State {
   to: bigint;
 }
 
-/** Run the recognisers over positions [0, limit) of `buf` (buf[0] at absolute `pos0`, a multiple of 4 KiB), with `avail` valid bytes. */
+/**
+ * Run the recognisers over positions [0, limit) of `buf` (buf[0] at absolute
+ * `pos0`, a multiple of 4 KiB), with `avail` valid bytes.
+ */
 function scanChunk(buf: Uint8Array, limit: number, avail: number, pos0: bigint, st: State): void {
   for (let p = 0; p < limit; p += SECTOR) {
     // Hot path: one two-byte test per sector, four more per page.
     const ext = buf[p + 56] === 0x53 && buf[p + 57] === 0xef && p + 1024 <= avail;
     const page = (p & (PAGE - 1)) === 0;
     const x = buf[p] === 0x58 && p + SECTOR <= avail;
-    if (!ext && !x && !(page && p + PAGE <= avail && (buf[p] === 0x4e || buf[p] === 0x42 || buf[p + 64] === 0x5f))) continue;
+    if (!ext && !x && !(page && p + PAGE <= avail && (buf[p] === 0x4e || buf[p] === 0x42 || buf[p + 64] === 0x5f)))
+      continue;
     const pos = pos0 + BigInt(p);
     if (pos < st.from || pos >= st.to) continue;
     const found: (Finding | null)[] = [];
@@ -74,7 +78,8 @@ function newState(o: ScanOptions, size: bigint): State {
   const from = o.from ?? 0n;
   const to = o.to ?? size;
   if (from < 0n || to < 0n) throw new InvalidArgumentError('--from and --to must not be negative');
-  if (from > size) throw new InvalidArgumentError(`--from ${hex(from)} is past the end of the target (${hex(size)} bytes)`);
+  if (from > size)
+    throw new InvalidArgumentError(`--from ${hex(from)} is past the end of the target (${hex(size)} bytes)`);
   if (to < from) throw new InvalidArgumentError(`--to ${hex(to)} is before --from ${hex(from)}`);
   return { btts: new Map(), xfs: new Map(), findings: [], from, to: to > size ? size : to };
 }
@@ -91,7 +96,8 @@ function readSome(fd: number, path: string, buf: Uint8Array, at: number, length:
 /** Scan a file or block device in constant memory. */
 export function scanTarget(path: string, o: ScanOptions = {}): ScanResult {
   const chunk = o.chunkSize ?? DEFAULT_CHUNK;
-  if (chunk < PAGE * 2 || chunk % PAGE !== 0) throw new InvalidArgumentError(`chunk size ${chunk} must be a multiple of 4096, at least 8192`);
+  if (chunk < PAGE * 2 || chunk % PAGE !== 0)
+    throw new InvalidArgumentError(`chunk size ${chunk} must be a multiple of 4096, at least 8192`);
   let fd: number;
   try {
     fd = fs.openSync(path, 'r');

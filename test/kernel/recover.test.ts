@@ -13,7 +13,9 @@ import { kernelCheck } from '../../src/kernel';
 import { runOurs } from '../support/cli';
 import { CASES, buildImage, haveTools, UUID } from '../recover/fs-images';
 
-const picked = CASES.filter((c) => /aligned, ext4, zeroed|1 MiB-off base \(legacy|ndctl -O, 1 MiB-off base, xfs|map=mem, ext4|devdax/.test(c.name));
+const picked = CASES.filter((c) =>
+  /aligned, ext4, zeroed|1 MiB-off base \(legacy|ndctl -O, 1 MiB-off base, xfs|map=mem, ext4|devdax/.test(c.name),
+);
 
 const suite = haveTools() ? describe : describe.skip;
 
@@ -29,16 +31,31 @@ suite('recovered images under Linux 6.1', () => {
     const specs: { path: string; base: bigint; dataStart: bigint }[] = [];
     for (const [i, c] of picked.entries()) {
       const img = await buildImage(c, path.join(dir, `img${i}.img`));
-      const r = await runOurs(['recover', img.file, '--ns-base', String(c.base), '--write', ...(c.damage === 'zero' ? ['--uuid', UUID] : [])]);
+      const r = await runOurs([
+        'recover',
+        img.file,
+        '--ns-base',
+        String(c.base),
+        '--write',
+        ...(c.damage === 'zero' ? ['--uuid', UUID] : []),
+      ]);
       expect(r.status).toBe(0);
       specs.push({ path: img.file, base: c.base, dataStart: img.dataStart });
     }
-    const verdicts = await kernelCheck(specs.map((s) => ({ path: s.path, base: s.base })), { timeoutMs: 600000 });
+    const verdicts = await kernelCheck(
+      specs.map((s) => ({ path: s.path, base: s.base })),
+      { timeoutMs: 600000 },
+    );
     for (const [i, s] of specs.entries()) {
       const chk = await runOurs(['check', s.path, '--ns-base', String(s.base), '--json']);
       const v = JSON.parse(chk.stdout.toString()) as { outcome: string; data_start: number; data_size: number };
       const k = verdicts[i];
-      expect({ image: picked[i]?.name, outcome: k?.outcome, data_start: k?.data_start, data_size: k?.data_size }).toEqual({
+      expect({
+        image: picked[i]?.name,
+        outcome: k?.outcome,
+        data_start: k?.data_start,
+        data_size: k?.data_size,
+      }).toEqual({
         image: picked[i]?.name,
         outcome: v.outcome,
         data_start: BigInt(v.data_start),

@@ -19,7 +19,8 @@ function img(name: string, size: number, fss: [number, number][] = []): string {
   const file = path.join(dir, name);
   fs.rmSync(file, { force: true });
   execFileSync('truncate', ['-s', String(size), file]);
-  for (const [at, bytes] of fss) execFileSync(mkfsExt4, ['-q', '-F', '-E', `offset=${at}`, file, `${bytes / 1024}k`], { stdio: 'pipe' });
+  for (const [at, bytes] of fss)
+    execFileSync(mkfsExt4, ['-q', '-F', '-E', `offset=${at}`, file, `${bytes / 1024}k`], { stdio: 'pipe' });
   return file;
 }
 
@@ -35,8 +36,20 @@ function inflate(file: string, fsStart: number): void {
 const suite = haveTools() ? describe : describe.skip;
 suite('recover refusals', () => {
   test.each([
-    ['a target under 16 MiB', () => img('small', 8 * MiB), [], 2, /^infoblock: '.*small': a namespace of 8388608 bytes is smaller than 16 MiB; nothing to recover\n$/],
-    ['no evidence at all', () => img('empty', 64 * MiB), [], 1, /^infoblock: no filesystem or surviving info-block fields place the data in '.*'; nothing written\n$/],
+    [
+      'a target under 16 MiB',
+      () => img('small', 8 * MiB),
+      [],
+      2,
+      /^infoblock: '.*small': a namespace of 8388608 bytes is smaller than 16 MiB; nothing to recover\n$/,
+    ],
+    [
+      'no evidence at all',
+      () => img('empty', 64 * MiB),
+      [],
+      1,
+      /^infoblock: no filesystem or surviving info-block fields place the data in '.*'; nothing written\n$/,
+    ],
     [
       'a superblock claiming more than the namespace',
       () => {
@@ -48,10 +61,39 @@ suite('recover refusals', () => {
       1,
       /^infoblock: no filesystem or surviving/,
     ],
-    ['two filesystems in different places', () => img('two', 64 * MiB, [[2 * MiB, 16 * MiB], [32 * MiB, 16 * MiB]]), [], 1, /^infoblock: the evidence puts the data in 2 different places \(#1 data at 0x200000, #2 data at 0x2000000\); nothing written: choose one with --pick N\n$/],
-    ['--pick out of range', () => img('two3', 64 * MiB, [[2 * MiB, 16 * MiB], [32 * MiB, 16 * MiB]]), ['--pick', '3'], 2, /^infoblock: --pick 3: there are 2 candidate\(s\)\n$/],
+    [
+      'two filesystems in different places',
+      () =>
+        img('two', 64 * MiB, [
+          [2 * MiB, 16 * MiB],
+          [32 * MiB, 16 * MiB],
+        ]),
+      [],
+      1,
+      new RegExp(
+        '^infoblock: the evidence puts the data in 2 different places ' +
+          '\\(#1 data at 0x200000, #2 data at 0x2000000\\); nothing written: choose one with --pick N\n$',
+      ),
+    ],
+    [
+      '--pick out of range',
+      () =>
+        img('two3', 64 * MiB, [
+          [2 * MiB, 16 * MiB],
+          [32 * MiB, 16 * MiB],
+        ]),
+      ['--pick', '3'],
+      2,
+      /^infoblock: --pick 3: there are 2 candidate\(s\)\n$/,
+    ],
     ['a bad --uuid', () => img('u', 64 * MiB), ['--uuid', 'nope'], 2, /^infoblock: invalid --uuid 'nope'\n$/],
-    ['an unknown kernel', () => img('k', 64 * MiB), ['--kernel', 'linux-9'], 2, /^infoblock: unknown kernel profile 'linux-9'/],
+    [
+      'an unknown kernel',
+      () => img('k', 64 * MiB),
+      ['--kernel', 'linux-9'],
+      2,
+      /^infoblock: unknown kernel profile 'linux-9'/,
+    ],
   ])('%s', async (_n, make, extra, status, err) => {
     const file = make();
     const before = fs.readFileSync(file);
@@ -66,11 +108,17 @@ suite('recover refusals', () => {
     const f = img('liar2', 64 * MiB, [[2 * MiB, 32 * MiB]]);
     inflate(f, 2 * MiB);
     const r = await runOurs(['recover', f, '--ns-base', '0x100000000']);
-    expect(r.stdout.toString()).toContain('not used: ext4 filesystem at 0x200000 (10 GiB): its superblock claims 10737418240 bytes, past the namespace end 0x4000000 by 10672406528 bytes');
+    expect(r.stdout.toString()).toContain(
+      'not used: ext4 filesystem at 0x200000 (10 GiB): its superblock claims 10737418240 bytes, past the ' +
+        'namespace end 0x4000000 by 10672406528 bytes',
+    );
   });
 
   test('--pick chooses among places and writes it', async () => {
-    const f = img('pick', 64 * MiB, [[2 * MiB, 16 * MiB], [32 * MiB, 16 * MiB]]);
+    const f = img('pick', 64 * MiB, [
+      [2 * MiB, 16 * MiB],
+      [32 * MiB, 16 * MiB],
+    ]);
     const r = await runOurs(['recover', f, '--ns-base', '0x100000000', '--write', '--pick', '2']);
     expect(r.status).toBe(0);
     const chk = await runOurs(['check', f, '--ns-base', '0x100000000', '--json']);

@@ -68,14 +68,27 @@ function writeAt(file: string, bytes: Uint8Array, position: number): void {
 
 function mkfs(c: ImageCase, file: string, start: bigint, bytes: bigint): void {
   if (c.fs === 'ext4') {
-    execFileSync(tool('mkfs.ext4'), ['-q', '-F', '-E', `offset=${start}`, file, `${bytes / 1024n}k`], { stdio: 'pipe' });
+    execFileSync(tool('mkfs.ext4'), ['-q', '-F', '-E', `offset=${start}`, file, `${bytes / 1024n}k`], {
+      stdio: 'pipe',
+    });
   } else if (c.fs === 'xfs') {
     const carve = `${file}.xfs`;
     fs.rmSync(carve, { force: true });
     execFileSync('truncate', ['-s', String(bytes), carve]);
     // mkfs.xfs refuses filesystems under 300 MB unless it runs under fstests.
-    execFileSync(tool('mkfs.xfs'), ['-q', '-f', carve], { stdio: 'pipe', env: { ...process.env, TEST_DIR: '/tmp', TEST_DEV: carve, QA_CHECK_FS: '1' } });
-    execFileSync('dd', [`if=${carve}`, `of=${file}`, 'bs=1M', `seek=${start}`, 'oflag=seek_bytes', 'conv=notrunc,sparse', 'status=none']);
+    execFileSync(tool('mkfs.xfs'), ['-q', '-f', carve], {
+      stdio: 'pipe',
+      env: { ...process.env, TEST_DIR: '/tmp', TEST_DEV: carve, QA_CHECK_FS: '1' },
+    });
+    execFileSync('dd', [
+      `if=${carve}`,
+      `of=${file}`,
+      'bs=1M',
+      `seek=${start}`,
+      'oflag=seek_bytes',
+      'conv=notrunc,sparse',
+      'status=none',
+    ]);
     fs.rmSync(carve);
   }
 }
@@ -85,7 +98,8 @@ export async function buildImage(c: ImageCase, file: string): Promise<Built> {
   for (const x of ['.infoblock-backup', '.infoblock.lock']) fs.rmSync(file + x, { force: true });
   execFileSync('truncate', ['-s', String(c.size), file]);
   const args = ['-m', c.mode, '-M', c.map, '-u', UUID, '-O', String(c.base)];
-  if (c.writer === 'ndctl') execFileSync('ndctl', ['write-infoblock', '-o', file, '-s', String(c.size), ...args], { stdio: 'pipe' });
+  if (c.writer === 'ndctl')
+    execFileSync('ndctl', ['write-infoblock', '-o', file, '-s', String(c.size), ...args], { stdio: 'pipe' });
   else {
     const r = await runOurs(['write', '-o', file, ...args]);
     if (r.status !== 0) throw new Error(`infoblock write failed: ${r.stderr}`);
@@ -109,12 +123,62 @@ const SIZE = 64n * MiB;
 const base = { size: SIZE, mode: 'fsdax', map: 'dev', damage: 'zero' } as const;
 export const CASES: ImageCase[] = [
   { ...base, name: 'ours, aligned, ext4, zeroed', writer: 'ours', base: ALIGNED, fs: 'ext4', sameBlock: true },
-  { ...base, name: 'ours, 1 MiB-off base (legacy start_pad), ext4, corrupted', writer: 'ours', base: OFF_1M, fs: 'ext4', damage: 'corrupt', sameBlock: true },
+  {
+    ...base,
+    name: 'ours, 1 MiB-off base (legacy start_pad), ext4, corrupted',
+    writer: 'ours',
+    base: OFF_1M,
+    fs: 'ext4',
+    damage: 'corrupt',
+    sameBlock: true,
+  },
   { ...base, name: 'ours, 1 MiB-off base, xfs, zeroed', writer: 'ours', base: OFF_1M, fs: 'xfs', sameBlock: true },
-  { ...base, name: 'ours, map=mem, xfs, corrupted', writer: 'ours', base: ALIGNED, map: 'mem', fs: 'xfs', damage: 'corrupt', sameBlock: true },
+  {
+    ...base,
+    name: 'ours, map=mem, xfs, corrupted',
+    writer: 'ours',
+    base: ALIGNED,
+    map: 'mem',
+    fs: 'xfs',
+    damage: 'corrupt',
+    sameBlock: true,
+  },
   { ...base, name: 'ndctl, aligned, xfs, zeroed', writer: 'ndctl', base: ALIGNED, fs: 'xfs', sameBlock: true },
-  { ...base, name: 'ndctl, aligned, map=mem, ext4, corrupted', writer: 'ndctl', base: ALIGNED, map: 'mem', fs: 'ext4', damage: 'corrupt', sameBlock: true },
-  { ...base, name: 'ndctl -O, 1 MiB-off base (raw-base dataoff), ext4, corrupted', writer: 'ndctl', base: OFF_1M, fs: 'ext4', damage: 'corrupt', sameBlock: false },
-  { ...base, name: 'ndctl -O, 1 MiB-off base, xfs, zeroed', writer: 'ndctl', base: OFF_1M, fs: 'xfs', sameBlock: false },
-  { ...base, name: 'ndctl devdax, no filesystem, corrupted', writer: 'ndctl', base: ALIGNED, mode: 'devdax', fs: 'none', damage: 'corrupt', sameBlock: true },
+  {
+    ...base,
+    name: 'ndctl, aligned, map=mem, ext4, corrupted',
+    writer: 'ndctl',
+    base: ALIGNED,
+    map: 'mem',
+    fs: 'ext4',
+    damage: 'corrupt',
+    sameBlock: true,
+  },
+  {
+    ...base,
+    name: 'ndctl -O, 1 MiB-off base (raw-base dataoff), ext4, corrupted',
+    writer: 'ndctl',
+    base: OFF_1M,
+    fs: 'ext4',
+    damage: 'corrupt',
+    sameBlock: false,
+  },
+  {
+    ...base,
+    name: 'ndctl -O, 1 MiB-off base, xfs, zeroed',
+    writer: 'ndctl',
+    base: OFF_1M,
+    fs: 'xfs',
+    sameBlock: false,
+  },
+  {
+    ...base,
+    name: 'ndctl devdax, no filesystem, corrupted',
+    writer: 'ndctl',
+    base: ALIGNED,
+    mode: 'devdax',
+    fs: 'none',
+    damage: 'corrupt',
+    sameBlock: true,
+  },
 ];

@@ -9,7 +9,6 @@ import * as path from 'node:path';
 import { runOurs } from '../support/cli';
 import { CASES, UUID, buildImage, haveTools, readBlock } from './fs-images';
 
-
 const suite = haveTools() ? describe : describe.skip;
 let dir: string;
 beforeAll(() => {
@@ -21,11 +20,23 @@ suite('recover --write on real filesystems', () => {
   test.each(CASES)('$name', async (c) => {
     const img = await buildImage(c, path.join(dir, `${c.name.replace(/[^a-z0-9]+/gi, '-')}.img`));
     const damaged = readBlock(img.file);
-    const args = ['recover', img.file, '--ns-base', String(c.base), '--write', '--json', ...(c.damage === 'zero' ? ['--uuid', UUID] : [])];
+    const args = [
+      'recover',
+      img.file,
+      '--ns-base',
+      String(c.base),
+      '--write',
+      '--json',
+      ...(c.damage === 'zero' ? ['--uuid', UUID] : []),
+    ];
     const r = await runOurs(args);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    const plan = JSON.parse(r.stdout.toString()) as { status: string; candidates: { data_start: string }[]; written: { backup: string } | null };
+    const plan = JSON.parse(r.stdout.toString()) as {
+      status: string;
+      candidates: { data_start: string }[];
+      written: { backup: string } | null;
+    };
     expect(plan.status).toBe('proposed');
     expect(plan.candidates[0]?.data_start).toBe(`0x${img.dataStart.toString(16)}`);
     expect(plan.written).not.toBeNull();

@@ -50,7 +50,15 @@ function image(): { img: Uint8Array; expected: [number, string][] } {
   img[(3 << 20) + 100] = 1;
   plantExt(img, 2 << 20, 256);
   plantXfs(img, 4 << 20, 256n);
-  return { img, expected: [[4096, 'pfn'], [(2 << 20) + 1024, 'ext4'], [3 << 20, 'pfn'], [4 << 20, 'xfs']] };
+  return {
+    img,
+    expected: [
+      [4096, 'pfn'],
+      [(2 << 20) + 1024, 'ext4'],
+      [3 << 20, 'pfn'],
+      [4 << 20, 'xfs'],
+    ],
+  };
 }
 
 describe('scan', () => {
@@ -59,7 +67,9 @@ describe('scan', () => {
     const r = scanBytes(img);
     const at = r.findings.map((f) => [Number('superblock' in f ? f.superblock : f.offset), f.kind]);
     expect(at).toEqual(expected);
-    expect(r.findings.filter((f) => 'checksum_ok' in f).map((f) => ('checksum_ok' in f ? f.checksum_ok : null))).toEqual([true, false]);
+    expect(
+      r.findings.filter((f) => 'checksum_ok' in f).map((f) => ('checksum_ok' in f ? f.checksum_ok : null)),
+    ).toEqual([true, false]);
     const ext = r.findings.find((f) => f.kind === 'ext4');
     expect(ext).toMatchObject({ offset: 2n << 20n, size: 1n << 20n, block_size: 4096, copy: false });
   });
@@ -102,14 +112,33 @@ describe('scan CLI', () => {
     const r = await runOurs(['scan', file, '--json']);
     expect(r.status).toBe(0);
     const out = JSON.parse(r.stdout.toString()) as { offset: string; kind: string }[];
-    expect(out.map((f) => [f.offset, f.kind])).toEqual([['0x1000', 'pfn'], ['0x200000', 'ext4'], ['0x300000', 'pfn'], ['0x400000', 'xfs']]);
-    expect(out[0]).toMatchObject({ checksum_ok: true, meaning: 'both', verdict: { outcome: 'claimed', data_start: '0x200000' } });
+    expect(out.map((f) => [f.offset, f.kind])).toEqual([
+      ['0x1000', 'pfn'],
+      ['0x200000', 'ext4'],
+      ['0x300000', 'pfn'],
+      ['0x400000', 'xfs'],
+    ]);
+    expect(out[0]).toMatchObject({
+      checksum_ok: true,
+      meaning: 'both',
+      verdict: { outcome: 'claimed', data_start: '0x200000' },
+    });
   });
 
   test.each([
-    ['a missing file', ['scan', '/nonexistent/x'], 2, /^infoblock: cannot open '\/nonexistent\/x': no such file or directory\n$/],
+    [
+      'a missing file',
+      ['scan', '/nonexistent/x'],
+      2,
+      /^infoblock: cannot open '\/nonexistent\/x': no such file or directory\n$/,
+    ],
     ['--from past the end', ['scan', 'SMALL', '--from', '1G'], 2, /^infoblock: --from 0x40000000 is past the end/],
-    ['--to before --from', ['scan', 'SMALL', '--from', '8192', '--to', '4096'], 2, /^infoblock: --to 0x1000 is before --from 0x2000\n$/],
+    [
+      '--to before --from',
+      ['scan', 'SMALL', '--from', '8192', '--to', '4096'],
+      2,
+      /^infoblock: --to 0x1000 is before --from 0x2000\n$/,
+    ],
     ['a bad chunk size', ['scan', 'SMALL', '--chunk', '5000'], 2, /^infoblock: --chunk must be a multiple of 4096/],
     ['nothing found', ['scan', 'SMALL'], 1, /^$/],
   ])('%s', async (_n, argv, status, err) => {
