@@ -22,11 +22,11 @@ import { migrate, type MigrateOptions, type MigrationReport } from './migrate';
 
 export type FaultStep = 'after-lock' | 'after-backup' | 'mid-write' | 'after-write';
 
-function faultAt(step: FaultStep): boolean {
+export function faultAt(step: FaultStep): boolean {
   return process.env.INFOBLOCK_FAULT === step;
 }
 
-function die(): never {
+export function die(): never {
   process.kill(process.pid, 'SIGKILL');
   throw new Error('unreachable: SIGKILL did not end the process');
 }

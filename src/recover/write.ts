@@ -5,6 +5,8 @@
  * ONE positioned 4 KiB write at offset + 4096 → fsync → read back and
  * compare. `infoblock restore TARGET --backup FILE` undoes it. This is the
  * one function to swap for the shared replaceInfoBlock once it exists.
+ * INFOBLOCK_FAULT (after-lock | after-backup | mid-write | after-write)
+ * kills the process at that step, as it does for migrate: the crash tests.
  */
 import * as fs from 'node:fs';
 import { InfoblockError, IoError } from '../format/errors';
@@ -13,9 +15,11 @@ import { HEAD_SIZE, INFOBLOCK_OFFSET } from '../format/head';
 import { readAt } from '../format/files';
 import { sameBytes } from '../format/pfn';
 import { hex } from '../format/units';
-import { crc32, encodeBackup, sameBackup, type BackupRecord } from '../migrate/backup';
+import { belongsTo, crc32, encodeBackup, sameBackup, type BackupRecord } from '../migrate/backup';
 import {
   defaultBackupPath,
+  die,
+  faultAt,
   identity,
   openTarget,
   readBackupFile,
@@ -45,17 +49,53 @@ export interface RecoverWriteResult {
   restore: string;
 }
 
+/**
+ * Keep the original head safe before anything is written. An existing
+ * backup is reused when it records this same head, or when it records an
+ * earlier recover of this target that meant to write this same block and
+ * was interrupted (it then holds the true original; the torn head does not).
+ */
+function ensureBackup(backupPath: string, record: BackupRecord, warn?: (line: string) => void): boolean {
+  if (!fs.existsSync(backupPath)) {
+    writeDurably(backupPath, encodeBackup(record));
+    return false;
+  }
+  let old: BackupRecord;
+  try {
+    old = readBackupFile(backupPath);
+  } catch (e) {
+    throw new InfoblockError(
+      'backup',
+      `a file already exists at '${backupPath}' and is not a backup of this head; move it away or pass --backup FILE`,
+      { cause: e },
+    );
+  }
+  if (sameBackup(old, record)) {
+    warn?.(`reusing the identical backup '${backupPath}' taken ${old.created}`);
+    return true;
+  }
+  const sameTarget = belongsTo(old, record.target) && old.offset === record.offset;
+  if (sameTarget && old.to === 'recovered' && old.intendedCrc32 === record.intendedCrc32) {
+    warn?.(`an earlier recover (${old.created}) was interrupted writing this same block; its backup of the original is kept`);
+    return true;
+  }
+  throw new InfoblockError(
+    'backup',
+    `a different backup already exists at '${backupPath}' (taken ${old.created}); move it away or pass --backup FILE`,
+  );
+}
+
 export function writeRecoveredBlock(o: RecoverWriteOptions): RecoverWriteResult {
   const backupPath = o.backup ?? defaultBackupPath(o.target);
+  const block = o.block.subarray(0, BLOCK_SIZE);
   return withLock(o, () => {
+    if (faultAt('after-lock')) die();
     const fd = openTarget(o.target, true);
     try {
       const head = readAt(fd, o.target, o.offset, HEAD_SIZE);
-      if (!sameBytes(head, o.plannedFrom))
-        throw new InfoblockError(
-          'precondition',
-          `the head of '${o.target}' changed while recover was planning; run it again`,
-        );
+      if (!sameBytes(head, o.plannedFrom)) {
+        throw new InfoblockError('precondition', `the head of '${o.target}' changed while recover was planning; run it again`);
+      }
       const record: BackupRecord = {
         target: identity(o.target, fd),
         offset: o.offset,
@@ -65,38 +105,23 @@ export function writeRecoveredBlock(o: RecoverWriteOptions): RecoverWriteResult 
         from: 'damaged',
         to: 'recovered',
         head: head.slice(),
-        intendedCrc32: crc32(o.block.subarray(0, BLOCK_SIZE)),
+        intendedCrc32: crc32(block),
       };
-      let backupReused = false;
-      if (fs.existsSync(backupPath)) {
-        let old: BackupRecord;
-        try {
-          old = readBackupFile(backupPath);
-        } catch (e) {
-          throw new InfoblockError(
-            'backup',
-            `a file already exists at '${backupPath}' and is not a backup of this head; move it away or pass ` +
-              `--backup FILE`,
-            { cause: e },
-          );
-        }
-        if (!sameBackup(old, record))
-          throw new InfoblockError(
-            'backup',
-            `a different backup already exists at '${backupPath}' (taken ${old.created}); move it away or pass ` +
-              `--backup FILE`,
-          );
-        backupReused = true;
-        o.warn?.(`reusing the identical backup '${backupPath}' taken ${old.created}`);
-      } else writeDurably(backupPath, encodeBackup(record));
+      const backupReused = ensureBackup(backupPath, record, o.warn);
+      if (faultAt('after-backup')) die();
       const position = o.offset + BigInt(INFOBLOCK_OFFSET);
       const restore = restoreCommand(o.target, backupPath, o.offset);
-      writeAt(fd, o.target, o.block.subarray(0, BLOCK_SIZE), position);
+      if (faultAt('mid-write')) {
+        writeAt(fd, o.target, block.subarray(0, BLOCK_SIZE / 2), position);
+        die();
+      }
+      writeAt(fd, o.target, block, position);
+      if (faultAt('after-write')) die();
       const back = readAt(fd, o.target, position, BLOCK_SIZE);
-      if (!sameBytes(back, o.block.subarray(0, BLOCK_SIZE))) {
+      if (!sameBytes(back, block)) {
         throw new IoError(
-          `verification failed: the block read back from '${o.target}' at ${hex(position)} is not what was ` +
-            `written; run \`${restore}\``,
+          `verification failed: the block read back from '${o.target}' at ${hex(position)} is not what was written; ` +
+            `run \`${restore}\``,
         );
       }
       return { backupPath, backupReused, position, restore };
