@@ -121,7 +121,13 @@ function parseOpts(
       throw new InvalidArgumentError(`invalid --pick '${o.pick}' (a candidate number from the list, 1 or more)`);
     pick = Number(o.pick);
   }
-  return { nsBase: parseSize(o.nsBase, 'namespace base'), nsSize, kernel: o.kernel, pick };
+  const nsBase = parseSize(o.nsBase, 'namespace base');
+  if (nsBase + nsSize > 1n << 64n) {
+    throw new InvalidArgumentError(
+      `a namespace of ${nsSize} bytes at ${hex(nsBase)} runs past the 64-bit physical address space`,
+    );
+  }
+  return { nsBase, nsSize, kernel: o.kernel, pick };
 }
 
 function report(

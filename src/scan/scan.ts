@@ -24,6 +24,8 @@ export interface ScanOptions {
   /** Bytes per read (default 4 MiB). */
   chunkSize?: number;
   onProgress?: (done: bigint, total: bigint) => void;
+  /** The read call (default fs.readSync): a seam for callers with their own I/O and for fault tests. */
+  read?: (fd: number, buf: Uint8Array, at: number, length: number, position: bigint) => number;
 }
 
 export interface ScanResult {
@@ -84,9 +86,20 @@ function newState(o: ScanOptions, size: bigint): State {
   return { btts: new Map(), xfs: new Map(), findings: [], from, to: to > size ? size : to };
 }
 
-function readSome(fd: number, path: string, buf: Uint8Array, at: number, length: number, position: bigint): number {
+type Read = NonNullable<ScanOptions['read']>;
+const defaultRead: Read = (fd, buf, at, length, position) => fs.readSync(fd, buf, at, length, position);
+
+function readSome(
+  read: Read,
+  fd: number,
+  path: string,
+  buf: Uint8Array,
+  at: number,
+  length: number,
+  position: bigint,
+): number {
   try {
-    return fs.readSync(fd, buf, at, length, position);
+    return read(fd, buf, at, length, position);
   } catch (e) {
     const io = ioError('read', path, e);
     throw new IoError(`${io.message} at offset ${hex(position)}`, { cause: e });
@@ -117,7 +130,7 @@ export function scanTarget(path: string, o: ScanOptions = {}): ScanResult {
       const want = readEnd - (pos0 + BigInt(have));
       const room = buf.byteLength - have;
       const len = want < BigInt(room) ? Number(want) : room;
-      const n = len > 0 ? readSome(fd, path, buf, have, len, pos0 + BigInt(have)) : 0;
+      const n = len > 0 ? readSome(o.read ?? defaultRead, fd, path, buf, have, len, pos0 + BigInt(have)) : 0;
       bytesRead += BigInt(n);
       const avail = have + n;
       if (n === 0) {

@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { bttCodec, encodeBttBlock } from '../../src/format/btt';
 import { runOurs } from '../support/cli';
 import { haveTools } from './fs-images';
 
@@ -85,6 +86,30 @@ suite('recover refusals', () => {
       ['--pick', '3'],
       2,
       /^infoblock: --pick 3: there are 2 candidate\(s\)\n$/,
+    ],
+    [
+      'a BTT (sector-mode) namespace',
+      () => {
+        const f = img('btt', 64 * MiB);
+        const block = encodeBttBlock({
+          ...bttCodec.decode(new Uint8Array(4096)),
+          signature: Uint8Array.from([...'BTT_ARENA_INFO'].map((ch) => ch.charCodeAt(0)).concat([0, 0])),
+        });
+        const fd = fs.openSync(f, 'r+');
+        fs.writeSync(fd, block, 0, 4096, 4096);
+        fs.closeSync(fd);
+        return f;
+      },
+      [],
+      1,
+      /^infoblock: a valid BTT info-block is at namespace offset 4096: this is a sector-mode namespace/,
+    ],
+    [
+      'a namespace past the 64-bit address space',
+      () => img('top', 64 * MiB),
+      ['--ns-base', '0xfffffffffff00000'],
+      2,
+      /^infoblock: a namespace of 67108864 bytes at 0xfffffffffff00000 runs past the 64-bit physical address space\n$/,
     ],
     ['a bad --uuid', () => img('u', 64 * MiB), ['--uuid', 'nope'], 2, /^infoblock: invalid --uuid 'nope'\n$/],
     [

@@ -2,10 +2,12 @@
 // size (a structure straddling two reads is carried over), bad checksums
 // reported, the WebAssembly checksum equal to the JS loop, and the CLI's
 // exit codes and one-line errors.
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import fc from 'fast-check';
+import { bttCodec, encodeBttBlock } from '../../src/format/btt';
 import { encodePfnBlock } from '../../src/format/pfn';
 import { fletcher64 } from '../../src/format/fletcher64';
 import { wasmBlockChecksum } from '../../src/format/fletcher64-wasm';
@@ -72,6 +74,34 @@ describe('scan', () => {
     ).toEqual([true, false]);
     const ext = r.findings.find((f) => f.kind === 'ext4');
     expect(ext).toMatchObject({ offset: 2n << 20n, size: 1n << 20n, block_size: 4096, copy: false });
+  });
+
+  test('BTT primary and backup, and a btrfs superblock with its fs start', () => {
+    const img = new Uint8Array(2 << 20);
+    const info2off = 0x40000n;
+    const btt = encodeBttBlock({
+      ...bttCodec.decode(new Uint8Array(4096)),
+      signature: Uint8Array.from([...'BTT_ARENA_INFO'].map((ch) => ch.charCodeAt(0)).concat([0, 0])),
+      externalLbasize: 4096,
+      externalNlba: 60,
+      info2off,
+    });
+    img.set(btt, 0x10000);
+    img.set(btt, 0x10000 + Number(info2off));
+    const sb = 0x100000 + 65536;
+    img.set([...'_BHRfS_M'].map((ch) => ch.charCodeAt(0)), sb + 64);
+    const dv = new DataView(img.buffer);
+    dv.setBigUint64(sb + 48, 65536n, true); // bytenr: the primary copy
+    dv.setBigUint64(sb + 0x70, 1n << 20n, true); // total_bytes
+    dv.setUint32(sb + 0x90, 4096, true); // sectorsize
+    const f = scanBytes(img).findings;
+    expect(f.map((x) => [x.kind, x.offset])).toEqual([
+      ['btt', 0x10000n],
+      ['btt-backup', 0x50000n],
+      ['btrfs', 0x100000n],
+    ]);
+    expect(f[1]).toMatchObject({ arena: 0x10000n, checksum_ok: true });
+    expect(f[2]).toMatchObject({ superblock: BigInt(sb), size: 1n << 20n, copy: false });
   });
 
   test('any read size gives the same findings as one pass over memory', () => {
@@ -147,5 +177,57 @@ describe('scan CLI', () => {
     const r = await runOurs(argv.map((a) => (a === 'SMALL' ? small : a)));
     expect(r.status).toBe(status);
     expect(r.stderr).toMatch(err);
+  });
+});
+
+describe('scan of hostile targets', () => {
+  test('an unreadable range: IoError naming the file and the offset', () => {
+    const file = path.join(dir, 'eio img');
+    fs.writeFileSync(file, image().img);
+    const read = (fd: number, b: Uint8Array, at: number, len: number, pos: bigint): number => {
+      if (pos >= 1n << 20n) throw Object.assign(new Error('EIO: i/o error, read'), { code: 'EIO' });
+      return fs.readSync(fd, b, at, len, pos);
+    };
+    let err: unknown;
+    try {
+      scanTarget(file, { chunkSize: 1 << 20, read });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toMatchObject({ code: 'io' });
+    // The offset is where the failing read started: past the readable first MiB.
+    const m = /^cannot read '(.*)': input\/output error at offset (0x[0-9a-f]+)$/.exec((err as Error).message);
+    expect(m?.[1]).toBe(file);
+    expect(BigInt(m?.[2] ?? 0)).toBeGreaterThanOrEqual(1n << 20n);
+  });
+
+  test.each([
+    ['a directory', (): string => dir, /^infoblock: '.*' is a directory\n$/],
+    [
+      'a character device',
+      (): string => '/dev/null',
+      /^infoblock: '\/dev\/null' is not a regular file or block device\n$/,
+    ],
+  ])('%s: one line, exit 2', async (_n, target, err) => {
+    const r = await runOurs(['scan', target()]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(err);
+  });
+
+  test('a block device (loop) gives the same findings as its file', () => {
+    const file = path.join(dir, 'loop img');
+    fs.writeFileSync(file, image().img);
+    let dev: string;
+    try {
+      dev = execFileSync('losetup', ['-f', '--show', file], { encoding: 'utf8', stdio: 'pipe' }).trim();
+    } catch {
+      return; // no loop devices here (not root, or a container without them): nothing to compare
+    }
+    try {
+      expect(scanTarget(dev).findings).toEqual(scanTarget(file).findings);
+      expect(scanTarget(dev).findings.length).toBe(4);
+    } finally {
+      execFileSync('losetup', ['-d', dev]);
+    }
   });
 });
