@@ -46,3 +46,7 @@ export { renderVerdict } from './validate/render';
 export { toJson } from './format/json';
 export { KernelHarnessError, prepareKernelAssets, bootImages, observationToVerdict, kernelCheck, kernelCheckDetailed, compareVerdicts, kernelDecidingMessage } from './kernel/index';
 export type { KernelVerdict, KernelObservation, KernelCheckSpec, KernelCheckResult, BootOptions, BootImage } from './kernel/index';
+export { scanTarget, scanBytes, findingJson, isPfnFinding, isBttFinding, isFsFinding } from './scan/index';
+export type { ScanOptions, ScanResult, Finding, PfnFinding, BttFinding, FsFinding, ScanContext } from './scan/index';
+export { planRecovery, scanLimit, writeRecoveredBlock } from './recover/index';
+export type { RecoverOptions, RecoveryPlan, Candidate, RecoverWriteOptions, RecoverWriteResult } from './recover/index';

@@ -21,7 +21,8 @@ export interface ImageCase {
   mode: 'fsdax' | 'devdax';
   map: 'dev' | 'mem';
   fs: 'ext4' | 'xfs' | 'none';
-  damage: 'zero' | 'corrupt';
+  /** none: the block is intact but carries the wrong meaning (Linux refuses it). */
+  damage: 'zero' | 'corrupt' | 'none';
   /** The original block is legacy-meaning, so recover must give it back byte for byte. */
   sameBlock: boolean;
 }
@@ -110,7 +111,7 @@ export async function buildImage(c: ImageCase, file: string): Promise<Built> {
   const dataStart = c.writer === 'ndctl' ? f.dataoff : BigInt(f.startPad) + f.dataoff;
   mkfs(c, file, dataStart, c.size - dataStart - BigInt(f.endTrunc));
   if (c.damage === 'zero') writeAt(file, new Uint8Array(4096), 4096);
-  else writeAt(file, Uint8Array.of((original[2000] ?? 0) ^ 0xff), 4096 + 2000);
+  else if (c.damage === 'corrupt') writeAt(file, Uint8Array.of((original[2000] ?? 0) ^ 0xff), 4096 + 2000);
   return { file, dataStart, original };
 }
 
@@ -169,6 +170,15 @@ export const CASES: ImageCase[] = [
     writer: 'ndctl',
     base: OFF_1M,
     fs: 'xfs',
+    sameBlock: false,
+  },
+  {
+    ...base,
+    name: 'ndctl -O, 1 MiB-off base, ext4, block intact but raw-base meaning (Linux refuses it)',
+    writer: 'ndctl',
+    base: OFF_1M,
+    fs: 'ext4',
+    damage: 'none',
     sameBlock: false,
   },
   {
