@@ -150,3 +150,38 @@ suite('recover refusals', () => {
     expect(JSON.parse(chk.stdout.toString())).toMatchObject({ outcome: 'claimed', data_start: 32 * MiB });
   });
 });
+
+// Mounting a tmpfs needs root.
+const asRoot = process.getuid?.() === 0 && haveTools() ? test : test.skip;
+describe('recover --write with the backup on a full disk', () => {
+  asRoot('exit 2, the target untouched, no backup left behind', async () => {
+    const mnt = fs.mkdtempSync(path.join(os.tmpdir(), 'recover-full-'));
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', mnt]);
+    try {
+      fs.writeFileSync(path.join(mnt, 'fill'), Buffer.alloc(64 * 1024 - 4096));
+      try {
+        fs.appendFileSync(path.join(mnt, 'fill'), Buffer.alloc(8192));
+      } catch {
+        /* full now */
+      }
+      const file = img('full', 64 * MiB, [[2 * MiB, 32 * MiB]]);
+      const before = fs.readFileSync(file);
+      const r = await runOurs([
+        'recover',
+        file,
+        '--ns-base',
+        '0x100000000',
+        '--write',
+        '--backup',
+        path.join(mnt, 'b'),
+      ]);
+      expect(r.status).toBe(2);
+      expect(r.stderr).toBe(`infoblock: cannot write backup '${path.join(mnt, 'b')}': no space left on device\n`);
+      expect(fs.readFileSync(file).equals(before)).toBe(true);
+      expect(fs.readdirSync(mnt)).toEqual(['fill']);
+    } finally {
+      execFileSync('umount', [mnt]);
+      fs.rmdirSync(mnt);
+    }
+  });
+});
