@@ -168,6 +168,48 @@ function chosen(io: CliIo, plan: RecoveryPlan, pick: number | null): Candidate {
   return plan.candidates[0] as Candidate;
 }
 
+interface PlanView {
+  target: string;
+  limit: bigint;
+  plan: RecoveryPlan;
+  ctx: ScanContext;
+  pickedN: number | null;
+  written: RecoverWriteResult | null;
+}
+
+/** The plan as JSON: every u64 as a "0x..." string. */
+function planJson(v: PlanView): object {
+  const { plan, ctx, written } = v;
+  const cur = plan.current;
+  return {
+    target: v.target,
+    ns_base: hex(ctx.nsBase),
+    ns_size: hex(ctx.targetSize),
+    kernel: ctx.kernel,
+    status: plan.status,
+    scanned_to: hex(v.limit),
+    current: {
+      outcome: cur.outcome,
+      data_start: cur.data_start === null ? null : hex(cur.data_start),
+      data_size: cur.data_size === null ? null : hex(cur.data_size),
+      message: cur.message,
+    },
+    evidence: plan.evidence.map((f) => findingJson(f, ctx)),
+    rejected: plan.rejected,
+    candidates: plan.candidates.map((c, i) => candidateJson(c, i + 1)),
+    picked: v.pickedN,
+    written:
+      written === null
+        ? null
+        : {
+            position: hex(written.position),
+            backup: written.backupPath,
+            backup_reused: written.backupReused,
+            restore: written.restore,
+          },
+  };
+}
+
 function action(io: CliIo, target: string, o: RecoverOpts): void {
   const { nsBase, nsSize, kernel, pick } = parseOpts(target, o);
   const head = readHead(target, 0n);
@@ -189,41 +231,9 @@ function action(io: CliIo, target: string, o: RecoverOpts): void {
   });
   const ctx: ScanContext = { nsBase, targetSize: nsSize, kernel };
   const emit = (written: RecoverWriteResult | null, pickedN: number | null): void => {
-    if (o.json === true) {
-      io.stdout(
-        `${JSON.stringify(
-          {
-            target,
-            ns_base: hex(nsBase),
-            ns_size: hex(nsSize),
-            kernel,
-            status: plan.status,
-            scanned_to: hex(limit),
-            current: {
-              outcome: plan.current.outcome,
-              data_start: plan.current.data_start === null ? null : hex(plan.current.data_start),
-              data_size: plan.current.data_size === null ? null : hex(plan.current.data_size),
-              message: plan.current.message,
-            },
-            evidence: plan.evidence.map((f) => findingJson(f, ctx)),
-            rejected: plan.rejected,
-            candidates: plan.candidates.map((c, i) => candidateJson(c, i + 1)),
-            picked: pickedN,
-            written:
-              written === null
-                ? null
-                : {
-                    position: hex(written.position),
-                    backup: written.backupPath,
-                    backup_reused: written.backupReused,
-                    restore: written.restore,
-                  },
-          },
-          null,
-          2,
-        )}\n`,
-      );
-    } else report(io, target, head, plan, ctx, nsSize, limit);
+    if (o.json === true)
+      io.stdout(`${JSON.stringify(planJson({ target, limit, plan, ctx, pickedN, written }), null, 2)}\n`);
+    else report(io, target, head, plan, ctx, nsSize, limit);
   };
   if (plan.status === 'intact') {
     emit(null, null);
