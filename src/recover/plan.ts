@@ -211,9 +211,10 @@ function candidateFor(
   mode: NsMode,
   old: PfnFields | null,
   o: RecoverOptions,
+  oldSettings = true,
 ): Candidate | Rejected {
   const source = t.sources.join('; ');
-  const s = settingsFor(t.start, mode, old, o);
+  const s = settingsFor(t.start, mode, oldSettings ? old : null, o);
   if (typeof s === 'string') return { source, reason: s };
   const fields = buildFields(t.start, s, old, o);
   const block = encodePfnBlock(fields);
@@ -343,9 +344,23 @@ export function planRecovery(head: Uint8Array, findings: readonly Finding[], o: 
   const old = survivor?.fields ?? null;
   const candidates: Candidate[] = [];
   for (const t of targetsOf(fss, survivor, o)) {
-    const c = candidateFor(t, head, mode, old, o);
+    let c = candidateFor(t, head, mode, old, o);
+    if ('reason' in c && old !== null) {
+      // The damaged block's start_pad/align/map may be damaged too: ndctl's defaults instead.
+      const first = c;
+      c = candidateFor(t, head, mode, old, o, false);
+      if ('reason' in c) rejected.push(first);
+      else c.reasons.push(`the damaged block's start_pad/end_trunc/align/map were not kept: ${first.reason}`);
+    }
     if ('reason' in c) rejected.push(c);
     else candidates.push(c);
+  }
+  if (survivor !== null && fss.length > 0) {
+    for (const s of survivorStarts(survivor.fields, o)) {
+      if (!candidates.some((c) => c.dataStart === s.start)) {
+        rejected.push({ source: s.why, reason: `it puts the data at ${hex(s.start)}, where no filesystem starts` });
+      }
+    }
   }
   // A filesystem whose superblock says it fills the data area exactly is the stronger anchor.
   candidates.sort((a, b) => score(b) - score(a));

@@ -22,7 +22,7 @@ export interface ImageCase {
   map: 'dev' | 'mem';
   fs: 'ext4' | 'xfs' | 'none';
   /** none: the block is intact but carries the wrong meaning (Linux refuses it). */
-  damage: 'zero' | 'corrupt' | 'none';
+  damage: 'zero' | 'corrupt' | 'start_pad' | 'none';
   /** The original block is legacy-meaning, so recover must give it back byte for byte. */
   sameBlock: boolean;
 }
@@ -111,6 +111,8 @@ export async function buildImage(c: ImageCase, file: string): Promise<Built> {
   const dataStart = c.writer === 'ndctl' ? f.dataoff : BigInt(f.startPad) + f.dataoff;
   mkfs(c, file, dataStart, c.size - dataStart - BigInt(f.endTrunc));
   if (c.damage === 'zero') writeAt(file, new Uint8Array(4096), 4096);
+  else if (c.damage === 'start_pad')
+    writeAt(file, Uint8Array.of(0x45, 0x23, 0x01, 0x00), 4096 + 76); // a field hit too
   else if (c.damage === 'corrupt') writeAt(file, Uint8Array.of((original[2000] ?? 0) ^ 0xff), 4096 + 2000);
   return { file, dataStart, original };
 }
@@ -180,6 +182,15 @@ export const CASES: ImageCase[] = [
     fs: 'ext4',
     damage: 'none',
     sameBlock: false,
+  },
+  {
+    ...base,
+    name: "ours, aligned, ext4, start_pad field damaged (the survivor's pads cannot be kept)",
+    writer: 'ours',
+    base: ALIGNED,
+    fs: 'ext4',
+    damage: 'start_pad',
+    sameBlock: true,
   },
   {
     ...base,
