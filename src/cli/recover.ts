@@ -8,6 +8,7 @@
 import type { Command } from 'commander';
 import { InfoblockError, InvalidArgumentError } from '../format/errors';
 import { readHead, targetSize } from '../format/files';
+import { sameBytes } from '../format/pfn';
 import { hex, humanSize, parseSize } from '../format/units';
 import { isUuid } from '../format/uuid';
 import { planRecovery, scanLimit, type Candidate, type RecoveryPlan } from '../recover/plan';
@@ -262,8 +263,16 @@ function action(io: CliIo, target: string, o: RecoverOpts): void {
     offset: 0n,
     nsBase,
     nsSize,
-    plannedFrom: head,
-    block: c.block,
+    // The plan was made from `head`: if the target changed since, write nothing.
+    plan: (now) => {
+      if (!sameBytes(now, head)) {
+        throw new InfoblockError(
+          'precondition',
+          `the head of '${target}' changed while recover was planning; run it again`,
+        );
+      }
+      return c.block;
+    },
     ...(o.backup === undefined ? {} : { backup: o.backup }),
     warn: (l) => io.stderr(`infoblock: ${l}\n`),
   });

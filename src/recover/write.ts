@@ -1,10 +1,12 @@
 /**
  * Writing a recovered info-block, crash-safe, on the primitives of
- * src/migrate/apply.ts: lock → re-read the 8 KiB head and make sure it is
- * the one the plan was made from → complete fsynced backup of that head →
- * ONE positioned 4 KiB write at offset + 4096 → fsync → read back and
- * compare. `infoblock restore TARGET --backup FILE` undoes it. This is the
- * one function to swap for the shared replaceInfoBlock once it exists.
+ * src/migrate/apply.ts: lock → read the 8 KiB head → the caller's
+ * plan(oldHead) gives the new block (recover's refuses if the head changed
+ * since it planned) → complete fsynced backup of that head → ONE positioned
+ * 4 KiB write at offset + 4096 → fsync → read back and compare.
+ * `infoblock restore TARGET --backup FILE` undoes it. Same options and
+ * contract as the shared replaceInfoBlock: this is the one function to swap
+ * for it once it exists.
  * INFOBLOCK_FAULT (after-lock | after-backup | mid-write | after-write)
  * kills the process at that step, as it does for migrate: the crash tests.
  */
@@ -35,9 +37,12 @@ export interface RecoverWriteOptions {
   offset: bigint;
   nsBase: bigint;
   nsSize: bigint;
-  /** The head the plan was computed from: the write is refused if the target changed since. */
-  plannedFrom: Uint8Array;
-  block: Uint8Array;
+  /**
+   * Called under the lock with the head as it is now; returns the new
+   * 4096-byte block (or throws to write nothing). The same contract as the
+   * shared replaceInfoBlock's `plan`.
+   */
+  plan: (oldHead: Uint8Array) => Uint8Array;
   backup?: string;
   warn?: (line: string) => void;
 }
@@ -76,7 +81,9 @@ function ensureBackup(backupPath: string, record: BackupRecord, warn?: (line: st
   }
   const sameTarget = belongsTo(old, record.target) && old.offset === record.offset;
   if (sameTarget && old.to === 'recovered' && old.intendedCrc32 === record.intendedCrc32) {
-    warn?.(`an earlier recover (${old.created}) was interrupted writing this same block; its backup of the original is kept`);
+    warn?.(
+      `an earlier recover (${old.created}) was interrupted writing this same block; its backup of the original is kept`,
+    );
     return true;
   }
   throw new InfoblockError(
@@ -87,15 +94,14 @@ function ensureBackup(backupPath: string, record: BackupRecord, warn?: (line: st
 
 export function writeRecoveredBlock(o: RecoverWriteOptions): RecoverWriteResult {
   const backupPath = o.backup ?? defaultBackupPath(o.target);
-  const block = o.block.subarray(0, BLOCK_SIZE);
   return withLock(o, () => {
     if (faultAt('after-lock')) die();
     const fd = openTarget(o.target, true);
     try {
       const head = readAt(fd, o.target, o.offset, HEAD_SIZE);
-      if (!sameBytes(head, o.plannedFrom)) {
-        throw new InfoblockError('precondition', `the head of '${o.target}' changed while recover was planning; run it again`);
-      }
+      const block = o.plan(head).subarray(0, BLOCK_SIZE);
+      if (block.byteLength !== BLOCK_SIZE)
+        throw new InfoblockError('truncated', `the new block is ${block.byteLength} bytes`);
       const record: BackupRecord = {
         target: identity(o.target, fd),
         offset: o.offset,
