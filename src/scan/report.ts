@@ -128,8 +128,8 @@ export function findingLine(f: Finding, ctx: ScanContext): string {
     return (
       `${at}  ${f.kind} info-block v${x.versionMajor}.${x.versionMinor}, checksum ` +
       `${f.checksum_ok ? 'ok' : 'BAD'}, dataoff ${hex(x.dataoff)}, start_pad ${hex(x.startPad)}, mode ` +
-      `${x.mode}, align ${hex(x.align)}, looks ${a.meaning}-meaning; namespace at ${hex(a.namespaceOffset)}: ` +
-      `${v.profile} ${verdict}`
+      `${x.mode}, align ${hex(x.align)}; as a namespace at ${hex(a.namespaceOffset)} (physical ` +
+      `${hex(ctx.nsBase + a.namespaceOffset)}, --ns-base): looks ${a.meaning}-meaning, ${v.profile} ${verdict}`
     );
   }
   if (isBttFinding(f)) {
