@@ -202,4 +202,14 @@ export const CASES: ImageCase[] = [
     damage: 'corrupt',
     sameBlock: true,
   },
+  {
+    ...base,
+    name: 'ndctl -O devdax, 1 MiB-off base (raw-base dataoff), no filesystem, corrupted',
+    writer: 'ndctl',
+    base: OFF_1M,
+    mode: 'devdax',
+    fs: 'none',
+    damage: 'corrupt',
+    sameBlock: false,
+  },
 ];
