@@ -79,7 +79,10 @@ function anchorFilesystems(findings: readonly Finding[], o: RecoverOptions, reje
   const all = [...byStart.values()].sort((a, b) => (a.offset < b.offset ? -1 : 1));
   const out: FsFinding[] = [];
   for (const f of all) {
-    const outer = all.find((g) => g !== f && g.offset < f.offset && f.offset < g.offset + g.size);
+    // Only a superblock that fits the namespace can vouch for containing another filesystem.
+    const outer = all.find(
+      (g) => g !== f && g.offset < f.offset && f.offset < g.offset + g.size && g.offset + g.size <= o.nsSize,
+    );
     if (outer !== undefined) continue; // an image file inside another filesystem, not the namespace's data
     if (f.offset < SZ_8K)
       rejected.push({

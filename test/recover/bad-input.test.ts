@@ -185,3 +185,23 @@ describe('recover --write with the backup on a full disk', () => {
     }
   });
 });
+
+suite('recover with a lying superblock beside a real filesystem', () => {
+  test('the liar is not used, and does not hide the filesystem that lies inside its claimed range', async () => {
+    const f = img('liar-and-real', 64 * MiB, [
+      [2 * MiB, 16 * MiB],
+      [32 * MiB, 16 * MiB],
+    ]);
+    inflate(f, 2 * MiB);
+    const r = await runOurs(['recover', f, '--ns-base', '0x100000000', '--json']);
+    expect(r.status).toBe(0);
+    const plan = JSON.parse(r.stdout.toString()) as {
+      status: string;
+      candidates: { data_start: string }[];
+      rejected: { source: string }[];
+    };
+    expect(plan.status).toBe('proposed');
+    expect(plan.candidates.map((c) => c.data_start)).toEqual(['0x2000000']);
+    expect(plan.rejected.map((x) => x.source)).toEqual(['ext4 filesystem at 0x200000 (10 GiB)']);
+  });
+});
