@@ -252,10 +252,7 @@ function candidateFor(
         ? "the damaged block's signature"
         : 'the default (a filesystem is the fsdax case)';
   const reasons = t.sources.map((x) => `data start ${hex(t.start)}: ${x}`);
-  reasons.push(
-    `${mode}: ${modeWhy}`,
-    ...s.reasons,
-  );
+  reasons.push(`${mode}: ${modeWhy}`, ...s.reasons);
   reasons.push(
     `dataoff ${hex(fields.dataoff)} = data start - start_pad ${hex(s.startPad)} (legacy meaning, version 1.4: ` +
       `what kernels read)`,
