@@ -33,6 +33,7 @@ interface RecoverOpts {
   json?: boolean;
   pick?: string;
   backup?: string;
+  meaning: 'legacy' | 'map';
 }
 
 const REFUSALS = ['precondition', 'backup', 'locked'];
@@ -226,6 +227,7 @@ function action(io: CliIo, target: string, o: RecoverOpts): void {
     nsBase,
     nsSize,
     kernel,
+    meaning: o.meaning,
     ...(o.mode === undefined ? {} : { mode: o.mode }),
     ...(o.uuid === undefined ? {} : { uuid: o.uuid.toLowerCase() }),
     ...(o.parentUuid === undefined ? {} : { parentUuid: o.parentUuid.toLowerCase() }),
@@ -245,7 +247,10 @@ function action(io: CliIo, target: string, o: RecoverOpts): void {
   if (plan.status === 'nothing') {
     emit(null, null);
     io.stderr(
-      `infoblock: no filesystem or surviving info-block fields place the data in '${target}'; nothing written\n`,
+      plan.rejected.length === 0
+        ? `infoblock: no filesystem or surviving info-block fields place the data in '${target}'; nothing written\n`
+        : `infoblock: no block recover can build puts the data where the evidence says (${plan.rejected.length} ` +
+            `place(s) listed under "not used"); nothing written\n`,
     );
     throw new ExitCode(1);
   }
@@ -301,6 +306,12 @@ export function registerRecover(program: Command, io: CliIo): void {
     .option('--kernel <PROFILE>', `kernel profile the block must satisfy: ${PROFILE_IDS.join(', ')}`, 'linux-6.1')
     .option('--uuid <UUID>', "uuid of the new block (default: the damaged block's, else fresh)")
     .option('--parent-uuid <UUID>', "the namespace uuid (default: the damaged block's, else all-zero)")
+    .option(
+      '--meaning <M>',
+      'dataoff meaning of the new block: legacy (v1.4, what kernels read) or map (v2.4, with --kernel map)',
+      choiceArg('meaning', ['legacy', 'map'] as const),
+      'legacy',
+    )
     .option('--pick <N>', 'when the evidence places the data in several places, take candidate N')
     .option('--write', 'write the block (lock, backup of the old 8 KiB head, one 4 KiB write, verify)')
     .option('--backup <FILE>', 'backup file (default TARGET.infoblock-backup)')

@@ -33,6 +33,12 @@ export interface RecoverOptions {
   /** uuid of the new block; default: the damaged block's, else a fresh one. */
   uuid?: string;
   parentUuid?: string;
+  /**
+   * legacy (default): dataoff from base + start_pad, version 1.4, what every
+   * kernel reads. map: dataoff from the raw base, version 2.4, this
+   * toolkit's convention for kernels with the padding fix (--kernel map).
+   */
+  meaning?: 'legacy' | 'map';
 }
 
 export interface Candidate {
@@ -182,16 +188,18 @@ function settingsFor(start: bigint, mode: NsMode, old: PfnFields | null, o: Reco
 }
 
 function buildFields(start: bigint, s: Settings, old: PfnFields | null, o: RecoverOptions): PfnFields {
-  const dataoff = start - s.startPad;
+  const map = o.meaning === 'map';
+  const dataoff = map ? start : start - s.startPad;
   return {
     signature: (s.mode === 'devdax' ? DAX_SIGNATURE : PFN_SIGNATURE).slice(),
     uuid: o.uuid ?? (old !== null && old.uuid !== NIL_UUID ? old.uuid : randomUuid()),
     parentUuid: o.parentUuid ?? old?.parentUuid ?? NIL_UUID,
     flags: 0,
-    versionMajor: 1,
+    versionMajor: map ? 2 : 1,
     versionMinor: 4,
     dataoff,
-    npfns: (o.nsSize - s.startPad - s.endTrunc - dataoff) / SZ_4K,
+    // The pages of the data area, in either meaning: it runs from the data start to the aligned end.
+    npfns: (o.nsSize - s.endTrunc - start) / SZ_4K,
     mode: s.map === 'dev' ? PFN_MODE.pmem : PFN_MODE.ram,
     startPad: Number(s.startPad),
     endTrunc: Number(s.endTrunc),
@@ -254,10 +262,12 @@ function candidateFor(
   const reasons = t.sources.map((x) => `data start ${hex(t.start)}: ${x}`);
   reasons.push(`${mode}: ${modeWhy}`, ...s.reasons);
   reasons.push(
-    `dataoff ${hex(fields.dataoff)} = data start - start_pad ${hex(s.startPad)} (legacy meaning, version 1.4: ` +
-      `what kernels read)`,
+    o.meaning === 'map'
+      ? `dataoff ${hex(fields.dataoff)} = data start (map meaning, version 2.4: --meaning map)`
+      : `dataoff ${hex(fields.dataoff)} = data start - start_pad ${hex(s.startPad)} (legacy meaning, version 1.4: ` +
+          `what kernels read)`,
   );
-  reasons.push(`npfns ${fields.npfns} = (size - start_pad - end_trunc - dataoff) / 4096, the kernel's formula`);
+  reasons.push(`npfns ${fields.npfns} = (size - end_trunc - data start) / 4096, the kernel's formula`);
   reasons.push(
     o.uuid !== undefined
       ? 'uuid: --uuid'

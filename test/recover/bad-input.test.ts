@@ -60,7 +60,10 @@ suite('recover refusals', () => {
       },
       [],
       1,
-      /^infoblock: no filesystem or surviving/,
+      new RegExp(
+        '^infoblock: no block recover can build puts the data where the evidence says ' +
+          '\\(1 place\\(s\\) listed under "not used"\\); nothing written\n$',
+      ),
     ],
     [
       'two filesystems in different places',

@@ -62,3 +62,33 @@ test('plan(zeroed block, filesystem at the data start) rebuilds the written bloc
   );
   expect(checked).toBeGreaterThan(100);
 });
+
+test.each([
+  ['map', 'claimed'],
+  ['linux-6.1', 'rejected'],
+] as const)('--meaning map at a 1 MiB-off base under %s: %s', (kernel, expected) => {
+  const base = 0x1_4010_0000n;
+  const size = 256n * MiB;
+  const start = 0x700000n;
+  const plan = planRecovery(new Uint8Array(HEAD_SIZE), [fsAt(start, 248n * MiB)], {
+    nsBase: base,
+    nsSize: size,
+    kernel,
+    uuid: UUID,
+    meaning: 'map',
+  });
+  if (expected === 'rejected') {
+    expect(plan.status).toBe('nothing');
+    expect(plan.rejected[0]?.reason).toMatch(/^linux-6\.1 would not expose the data there .*refused \(bad offset/);
+    return;
+  }
+  const c = plan.candidates[0];
+  expect(c?.fields).toMatchObject({
+    versionMajor: 2,
+    versionMinor: 4,
+    dataoff: start,
+    startPad: 0x100000,
+    npfns: 63488n,
+  });
+  expect(c?.verdict).toMatchObject({ outcome: 'claimed', data_start: start, data_size: 248n * MiB, meaning: 'map' });
+});
