@@ -122,7 +122,8 @@ describe('the tarball', () => {
 
   test('size stays small (figure printed for the record)', () => {
     process.stdout.write(`nd-infoblock tarball: ${tarSize} bytes, ${tarFiles.length} files\n`);
-    expect(tarSize).toBeLessThan(400_000);
+    // Was < 400 KB; with scan and recover (issue 13) the tarball is 436,555 bytes.
+    expect(tarSize).toBeLessThan(450_000);
   });
 });
 
