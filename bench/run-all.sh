@@ -26,6 +26,9 @@ else
   echo "no gcc/g++: skipped"
 fi
 
+echo "== scan vs cat on a page-cached image, checksum vs C"
+node bench/scan.mjs --size-mib "$( [ "${QUICK:-}" = 1 ] && echo 256 || echo 1024 )" --runs 5
+
 echo "== read many heads: one infoblock process vs an ndctl loop"
 node bench/read-many.mjs --files "$FILES" --sample "$SAMPLE" --runs 3
 

@@ -5,7 +5,8 @@
  * The root re-exports the library layers by name. It never loads the command
  * line (commander, cli-progress) nor the QEMU harness: those live under the
  * `nd-infoblock/cli` and `nd-infoblock/kernel` subpaths. Each layer can also
- * be imported alone: `nd-infoblock/format`, `/validate`, `/migrate`, `/corpus`.
+ * be imported alone: `nd-infoblock/format`, `/validate`, `/migrate`, `/corpus`,
+ * `/scan`, `/recover`.
  * @module nd-infoblock
  */
 export {
@@ -142,3 +143,7 @@ export type {
   Reader,
   Region,
 } from './validate/index';
+export { scanTarget, scanBytes, findingJson, isPfnFinding, isBttFinding, isFsFinding } from './scan/index';
+export type { ScanOptions, ScanResult, Finding, PfnFinding, BttFinding, FsFinding, ScanContext } from './scan/index';
+export { planRecovery, scanLimit, writeRecoveredBlock } from './recover/index';
+export type { RecoverOptions, RecoveryPlan, Candidate, RecoverWriteOptions, RecoverWriteResult } from './recover/index';

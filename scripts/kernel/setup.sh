@@ -47,6 +47,9 @@ command -v dpkg-deb >/dev/null 2>&1 || missing+=(dpkg)
 # Modules of 6.12 and 7.2 are .ko.xz; other kernels' may be .ko.zst.
 command -v xz >/dev/null 2>&1 || missing+=(xz-utils)
 command -v zstd >/dev/null 2>&1 || missing+=(zstd)
+# Real filesystems for the recover tests (mkfs.ext4, mkfs.xfs live in /usr/sbin).
+{ command -v mkfs.ext4 || [ -x /usr/sbin/mkfs.ext4 ]; } >/dev/null 2>&1 || missing+=(e2fsprogs)
+{ command -v mkfs.xfs || [ -x /usr/sbin/mkfs.xfs ]; } >/dev/null 2>&1 || missing+=(xfsprogs)
 if [ "${#missing[@]}" -gt 0 ]; then
   apt_update_once
   say "apt-get install -y --no-install-recommends ${missing[*]}"

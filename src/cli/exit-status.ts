@@ -26,6 +26,12 @@ export const EXIT_STATUS: Readonly<Record<string, ExitMeanings>> = {
   },
   'kernel-check': { 0: 'every image was booted and judged', 2: 'usage error, a missing tool, or a boot that failed' },
   corpus: { 0: 'the corpus and its manifest were written', 2: 'usage or I/O error' },
+  scan: { 0: 'at least one structure was found', 1: 'nothing found', 2: 'usage or I/O error' },
+  recover: {
+    0: 'a block was proposed or written, or nothing to recover',
+    1: 'nothing found, ambiguous (candidates listed), or refused (head changed, backup, lock)',
+    2: 'usage or I/O error',
+  },
 };
 
 /** Exit status of `infoblock` with no command, `--help` and `--version`, and of internal errors. */

@@ -31,6 +31,8 @@ const COMMANDS: Record<string, () => Register> = {
   restore: () => (require('./migrate') as typeof import('./migrate')).registerMigrate,
   'kernel-check': () => (require('./kernel-check') as typeof import('./kernel-check')).registerKernelCheck,
   corpus: () => (require('./corpus') as typeof import('./corpus')).registerCorpus,
+  scan: () => (require('./scan') as typeof import('./scan')).registerScan,
+  recover: () => (require('./recover') as typeof import('./recover')).registerRecover,
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 

@@ -35,7 +35,7 @@ import { verifyFile, writeFileDurably } from '../io/durable';
 import { noFaults, type Faults } from '../io/faults';
 import { acquireLock, type Lock } from '../io/lock';
 import { baseOf, bufferOf, pathText, showPath, withSuffix, type FilePath } from '../io/path';
-import { BACKUP_MAX_BYTES, belongsTo, crc32, decodeBackup, encodeBackup, sameBackup } from './backup';
+import { BACKUP_MAX_BYTES, belongsTo, blockStateFor, crc32, decodeBackup, encodeBackup, sameBackup } from './backup';
 import type { BackupRecord } from './backup';
 
 export interface Label {
@@ -189,8 +189,31 @@ function checkPlanned(block: Uint8Array): Uint8Array {
   return block;
 }
 
+/**
+ * An earlier run that meant to write this same block was interrupted: the
+ * block now on the target is the original, a torn mix or the new block, the
+ * rest of the head is as the backup recorded it, and the backup, not the
+ * head read now, holds the true original. Reusing it keeps `restore` exact.
+ */
+function interruptedSameWrite(old: BackupRecord, now: BackupRecord): boolean {
+  if (!belongsTo(old, now.target) || old.offset !== now.offset || sameBytes(old.head, now.head)) return false;
+  const intended = now.intended ?? new Uint8Array(0);
+  if (old.intendedCrc32 !== now.intendedCrc32 || (old.intended !== undefined && !sameBytes(old.intended, intended))) {
+    return false;
+  }
+  const lead = HEAD_SIZE - BLOCK_SIZE;
+  if (!sameBytes(old.head.subarray(0, lead), now.head.subarray(0, lead))) return false;
+  return blockStateFor(old, now.head.subarray(lead)) !== 'foreign';
+}
+
+function sameIntent(a: BackupRecord, b: BackupRecord): boolean {
+  if (a.intendedCrc32 !== b.intendedCrc32) return false;
+  return a.intended === undefined || b.intended === undefined || sameBytes(a.intended, b.intended);
+}
+
 /** Step 2: the backup, complete and checked, or an identical one reused. Returns whether it was reused. */
 function backupStep(o: ReplaceInfoBlockOptions, p: Prepared, record: BackupRecord): boolean {
+  let resealing = false;
   const where = `nothing was written to ${showPath(o.target)}, it still holds the original block`;
   if (p.existingError !== null) {
     throw new InfoblockError('backup', `a backup already exists at ${showPath(p.backupPath)} but is not a valid ` +
@@ -198,17 +221,30 @@ function backupStep(o: ReplaceInfoBlockOptions, p: Prepared, record: BackupRecor
       `FILE`, { cause: p.existingError });
   }
   if (p.existing !== null) {
+    if (interruptedSameWrite(p.existing, record)) {
+      o.warn?.(`an earlier run (${p.existing.from} -> ${p.existing.to}, ${p.existing.created}) was interrupted ` +
+        `writing this same block; its backup ${showPath(p.backupPath)} of the original is kept`);
+      return true;
+    }
     if (!sameBackup(p.existing, record)) {
       throw new InfoblockError('backup', `a different backup already exists at ${showPath(p.backupPath)} (taken ` +
         `${p.existing.created}); refusing to overwrite it; ${where}: move it away or pass --backup FILE`);
     }
-    o.warn?.(`reusing the identical backup ${showPath(p.backupPath)} taken ${p.existing.created}`);
-    return true;
+    if (sameIntent(p.existing, record)) {
+      o.warn?.(`reusing the identical backup ${showPath(p.backupPath)} taken ${p.existing.created}`);
+      return true;
+    }
+    // Same original head, but it names a block that was never written (the
+    // head is still the original): reseal it for this block, or restore
+    // would refuse the block this run writes.
+    o.warn?.(`the backup ${showPath(p.backupPath)} taken ${p.existing.created} holds this same original head for ` +
+      `a block that was never written; it is rewritten for the block written now`);
+    resealing = true;
   }
   ensureBackupDir(p.backupPath, o.backup !== undefined);
   const bytes = encodeBackup(record);
   try {
-    writeFileDurably(p.backupPath, bytes, { faults: o.faults ?? noFaults });
+    writeFileDurably(p.backupPath, bytes, { faults: o.faults ?? noFaults, replace: resealing });
     verifyFile(p.backupPath, bytes);
     if (!sameBackup(readBackup(p.backupPath), record)) throw new IoError(`${showPath(p.backupPath)} does not decode ` +
       `to the record written`);

@@ -72,7 +72,7 @@ describe('the generated files work', () => {
   test.each([
     [
       ['infoblock', 're'],
-      ['read', 'restore'],
+      ['read', 'recover', 'restore'],
     ],
     [['infoblock', 'kern'], ['kernel-check']],
     [['infoblock', '--ver'], ['--version']],
@@ -112,7 +112,7 @@ describe('the generated files work', () => {
   }
 
   (zshOk ? test.each : test.skip.each)([
-    ['infoblock re', ['read', 'restore']],
+    ['infoblock re', ['read', 'recover', 'restore']],
     ['infoblock read --ve', ['--verbose', '--verify']],
     ['infoblock corpus --ma', ['--manifest']],
     ['infoblock read -i x -i fsd', ['fsdax-map-mem.head', 'fsdax.head']],

@@ -1,0 +1,123 @@
+// Scan throughput beside `cat IMAGE > /dev/null` on the same page-cached
+// image, and the block checksum beside C -O2 (bench/checksum.c). Figures,
+// not a test.
+//
+//   npm run build && node bench/scan.mjs [--size-mib 1024] [--runs 5] [--dense] [--keep FILE]
+//
+// The image is sparse with data: every 8th MiB (every MiB with --dense) is
+// filled with pseudo-random bytes, and a few info-blocks and an ext4-like superblock are planted. It is
+// read once before timing so both readers see the page cache.
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const lib = require('../dist/index.js');
+const { scanTarget } = require('../dist/scan/scan.js');
+const { fletcher64 } = require('../dist/format/fletcher64.js');
+
+const args = process.argv.slice(2);
+const opt = (name, dflt) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : dflt;
+};
+const sizeMiB = Number(opt('--size-mib', '1024'));
+const runs = Number(opt('--runs', '5'));
+const stride = args.includes('--dense') ? 1 : 8;
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scan-bench-'));
+const file = opt('--keep', path.join(dir, 'image.img'));
+
+function makeImage() {
+  fs.rmSync(file, { force: true });
+  execFileSync('truncate', ['-s', `${sizeMiB}M`, file]);
+  const fd = fs.openSync(file, 'r+');
+  const mib = Buffer.alloc(1 << 20);
+  let x = 12345;
+  for (let m = 0; m < sizeMiB; m += stride) {
+    for (let i = 0; i < mib.length; i++) {
+      x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+      mib[i] = x >>> 16;
+    }
+    fs.writeSync(fd, mib, 0, mib.length, m * 2 ** 20);
+  }
+  const f = lib.recipeFields({ size: BigInt(sizeMiB) << 20n, uuid: '11111111-2222-3333-4444-555555555555' });
+  fs.writeSync(fd, lib.encodePfnBlock(f), 0, 4096, 4096);
+  fs.closeSync(fd);
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+function time(fn) {
+  const t = process.hrtime.bigint();
+  fn();
+  return Number(process.hrtime.bigint() - t) / 1e9;
+}
+
+makeImage();
+const bytes = sizeMiB * 2 ** 20;
+spawnSync('sh', ['-c', `cat "${file}" > /dev/null`]); // warm the page cache
+const catT = [];
+const scanT = [];
+let found = 0;
+for (let r = 0; r < runs; r++) {
+  catT.push(time(() => spawnSync('sh', ['-c', `cat "${file}" > /dev/null`])));
+  scanT.push(time(() => (found = scanTarget(file).findings.length)));
+}
+const gbs = (t) => (bytes / t / 1e9).toFixed(2);
+console.log(
+  `machine: ${os.cpus().length} cores, node ${process.version}, load ${os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')}`,
+);
+console.log(
+  `image: ${sizeMiB} MiB (${stride === 1 ? 'all random data' : '1/8 random data, rest sparse'}), page-cached; ` +
+    `${found} structure(s) found`,
+);
+console.log(`cat > /dev/null : ${gbs(median(catT))} GB/s (median of ${runs})`);
+console.log(`infoblock scan  : ${gbs(median(scanT))} GB/s (median of ${runs})`);
+console.log(`scan / cat      : ${(median(catT) / median(scanT)).toFixed(2)}x`);
+
+// --- checksum beside C -O2 ---------------------------------------------------
+const N = 64;
+const blocks = [];
+for (let k = 0; k < N; k++) {
+  const b = new Uint8Array(4096);
+  for (let i = 0; i < 4096; i++) b[i] = (i * 2654435761 + k * 97) >>> 13;
+  blocks.push(b);
+}
+function perBlock(fn, iters) {
+  let sink = 0n;
+  for (let r = 0; r < 200; r++) for (const b of blocks) sink ^= fn(b);
+  const rounds = [];
+  for (let round = 0; round < 9; round++) {
+    const t = process.hrtime.bigint();
+    for (let r = 0; r < iters / N; r++) for (const b of blocks) sink ^= fn(b);
+    rounds.push(Number(process.hrtime.bigint() - t) / iters);
+  }
+  return median(rounds);
+}
+const iters = 20000 - (20000 % N);
+const wasmNs = perBlock(lib.blockChecksum, iters);
+const jsNs = perBlock((b) => fletcher64(b, 4088), iters);
+let cNs = null;
+try {
+  execFileSync('gcc', [
+    '-O2',
+    '-o',
+    path.join(dir, 'checksum'),
+    path.join(path.dirname(new URL(import.meta.url).pathname), 'checksum.c'),
+  ]);
+  const out = execFileSync(path.join(dir, 'checksum'), [String(iters)]).toString();
+  cNs = Number(/(\d+(?:\.\d+)?) ns\/block median/.exec(out)?.[1]);
+} catch {
+  /* no compiler: C figure skipped */
+}
+console.log(`checksum blockChecksum (wasm SIMD): ${wasmNs.toFixed(0)} ns/block`);
+console.log(`checksum JS loop (fletcher64)     : ${jsNs.toFixed(0)} ns/block`);
+if (cNs !== null) {
+  console.log(`checksum C -O2                    : ${cNs.toFixed(0)} ns/block`);
+  console.log(`wasm vs C: ${(cNs / wasmNs).toFixed(2)}x C speed; JS vs C: ${(cNs / jsNs).toFixed(2)}x`);
+}
+if (opt('--keep', null) === null) fs.rmSync(dir, { recursive: true, force: true });

@@ -1,0 +1,340 @@
+/**
+ * `infoblock recover`: scan a namespace for its data (a filesystem's first
+ * byte, or a damaged block's surviving fields) and propose the info-block
+ * that makes the kernel expose it there; `--write` writes it crash-safe.
+ * Exit status: 0 proposed/written or nothing to do, 1 nothing found or
+ * ambiguous (candidates listed) or refused, 2 usage or I/O error.
+ */
+import type { Command } from 'commander';
+import { InfoblockError, InvalidArgumentError } from '../format/errors';
+import { HEAD_SIZE } from '../format/head';
+import { readExact, targetSize } from '../io/files';
+import { pathText, showPath } from '../io/path';
+import { sameBytes } from '../format/pfn';
+import { hex, humanSize, parseSize } from '../format/units';
+import { isUuid } from '../format/uuid';
+import { planRecovery, scanLimit, type Candidate, type RecoveryPlan } from '../recover/plan';
+import { writeRecoveredBlock, type RecoverWriteResult } from '../recover/write';
+import { findingJson, findingLines, type ScanContext } from '../scan/report';
+import { scanTarget } from '../scan/scan';
+import { explainLayout } from '../validate/explain';
+import { layoutAscii } from './render';
+import { KERNEL_FORMS, resolveKernel } from '../validate/versions';
+import { ExitCode } from './exit-code';
+import type { CliIo } from './io';
+import { choiceArg } from './options';
+import { progressFor } from './scan';
+
+interface RecoverOpts {
+  nsBase: string;
+  nsSize?: string;
+  mode?: 'fsdax' | 'devdax';
+  kernel: string;
+  uuid?: string;
+  parentUuid?: string;
+  write?: boolean;
+  json?: boolean;
+  pick?: string;
+  backup?: string;
+  meaning: 'legacy' | 'map';
+}
+
+const REFUSALS = ['precondition', 'backup', 'locked'];
+
+function verdictText(c: {
+  outcome: string;
+  data_start: bigint | null;
+  data_size: bigint | null;
+  message: string | null;
+}): string {
+  if (c.outcome === 'claimed') return `claimed, data at ${hex(c.data_start ?? 0n)} (${humanSize(c.data_size ?? 0n)})`;
+  return `${c.outcome}${c.message === null ? '' : ` (${c.message})`}`;
+}
+
+function candidateText(c: Candidate, n: number, target: string, head: Uint8Array, nsSize: bigint): string[] {
+  const lines = [
+    `#${n}: ${c.mode}, map=${c.map}, align ${hex(c.align)}, data at ${hex(c.dataStart)} ` +
+      `(${humanSize(c.verdict.data_size ?? 0n)}), uuid ${c.fields.uuid}`,
+  ];
+  for (const r of c.reasons) lines.push(`    - ${r}`);
+  lines.push(`    ${c.verdict.profile}: ${verdictText(c.verdict)}`);
+  const h = Uint8Array.from(head);
+  h.set(c.block, 4096);
+  const layout = explainLayout(h, c.verdict, { nsBase: c.verdict.ns_base, nsSize });
+  lines.push(
+    ...layoutAscii(target, layout, c.verdict)
+      .split('\n')
+      .map((l) => `  ${l}`),
+  );
+  return lines;
+}
+
+function candidateJson(c: Candidate, n: number): object {
+  const f = c.fields;
+  return {
+    n,
+    mode: c.mode,
+    map: c.map,
+    align: hex(c.align),
+    data_start: hex(c.dataStart),
+    data_size: hex(c.verdict.data_size ?? 0n),
+    sources: c.sources,
+    reasons: c.reasons,
+    fields: {
+      signature: c.mode === 'devdax' ? 'NVDIMM_DAX_INFO' : 'NVDIMM_PFN_INFO',
+      uuid: f.uuid,
+      parent_uuid: f.parentUuid,
+      version: '1.4',
+      dataoff: hex(f.dataoff),
+      npfns: hex(f.npfns),
+      mode: f.mode,
+      start_pad: f.startPad,
+      end_trunc: f.endTrunc,
+      align: f.align,
+    },
+    verdict: {
+      kernel: c.verdict.profile,
+      outcome: c.verdict.outcome,
+      data_start: hex(c.verdict.data_start ?? 0n),
+      data_size: hex(c.verdict.data_size ?? 0n),
+    },
+  };
+}
+
+function parseOpts(
+  target: string,
+  o: RecoverOpts,
+): { nsBase: bigint; nsSize: bigint; kernel: string; pick: number | null } {
+  const kernel = resolveKernel(o.kernel).id; // one clear line before any I/O
+  for (const [u, what] of [
+    [o.uuid, '--uuid'],
+    [o.parentUuid, '--parent-uuid'],
+  ] as const) {
+    if (u !== undefined && !isUuid(u)) throw new InvalidArgumentError(`invalid ${what} '${u}'`);
+  }
+  const size = targetSize(target);
+  const nsSize = o.nsSize === undefined ? size : parseSize(o.nsSize, 'namespace size');
+  if (nsSize > size) throw new InvalidArgumentError(`--ns-size ${nsSize} is larger than ${showPath(target)} (${size} bytes)`);
+  if (nsSize < 16n << 20n)
+    throw new InvalidArgumentError(
+      `${showPath(target)}: a namespace of ${nsSize} bytes is smaller than 16 MiB; nothing to recover`,
+    );
+  let pick: number | null = null;
+  if (o.pick !== undefined) {
+    if (!/^[1-9]\d{0,5}$/.test(o.pick))
+      throw new InvalidArgumentError(`invalid --pick '${o.pick}' (a candidate number from the list, 1 or more)`);
+    pick = Number(o.pick);
+  }
+  const nsBase = parseSize(o.nsBase, 'namespace base');
+  if (nsBase + nsSize > 1n << 64n) {
+    throw new InvalidArgumentError(
+      `a namespace of ${nsSize} bytes at ${hex(nsBase)} runs past the 64-bit physical address space`,
+    );
+  }
+  return { nsBase, nsSize, kernel, pick };
+}
+
+function report(
+  io: CliIo,
+  target: string,
+  head: Uint8Array,
+  plan: RecoveryPlan,
+  ctx: ScanContext,
+  nsSize: bigint,
+  scanned: bigint,
+): void {
+  io.stdout(
+    `${pathText(target)}: namespace of ${humanSize(nsSize)} at ${hex(ctx.nsBase)}; ${plan.current.profile} today: ` +
+      `${verdictText(plan.current)}\n`,
+  );
+  io.stdout(`evidence (scanned ${hex(0n)}..${hex(scanned)}):\n`);
+  if (plan.evidence.length === 0) io.stdout('  (none)\n');
+  for (const line of findingLines(plan.evidence, ctx)) io.stdout(`${line}\n`);
+  for (const r of plan.rejected) io.stdout(`not used: ${r.source}: ${r.reason}\n`);
+  plan.candidates.forEach((c, i) => io.stdout(`${candidateText(c, i + 1, target, head, nsSize).join('\n')}\n`));
+}
+
+function chosen(io: CliIo, plan: RecoveryPlan, pick: number | null): Candidate {
+  if (pick !== null) {
+    const c = plan.candidates[pick - 1];
+    if (c === undefined)
+      throw new InvalidArgumentError(`--pick ${pick}: there are ${plan.candidates.length} candidate(s)`);
+    return c;
+  }
+  if (plan.status === 'ambiguous') {
+    const starts = plan.candidates.map((c, i) => `#${i + 1} data at ${hex(c.dataStart)}`).join(', ');
+    io.stderr(
+      `infoblock: the evidence puts the data in ${plan.candidates.length} different places (${starts}); nothing ` +
+        `written: choose one with --pick N\n`,
+    );
+    throw new ExitCode(1);
+  }
+  return plan.candidates[0] as Candidate;
+}
+
+interface PlanView {
+  target: string;
+  limit: bigint;
+  plan: RecoveryPlan;
+  ctx: ScanContext;
+  pickedN: number | null;
+  written: RecoverWriteResult | null;
+}
+
+/** The plan as JSON: every u64 as a "0x..." string. */
+function planJson(v: PlanView): object {
+  const { plan, ctx, written } = v;
+  const cur = plan.current;
+  return {
+    target: v.target,
+    ns_base: hex(ctx.nsBase),
+    ns_size: hex(ctx.targetSize),
+    kernel: ctx.kernel,
+    status: plan.status,
+    scanned_to: hex(v.limit),
+    current: {
+      outcome: cur.outcome,
+      data_start: cur.data_start === null ? null : hex(cur.data_start),
+      data_size: cur.data_size === null ? null : hex(cur.data_size),
+      message: cur.message,
+    },
+    evidence: plan.evidence.map((f) => findingJson(f, ctx)),
+    rejected: plan.rejected,
+    candidates: plan.candidates.map((c, i) => candidateJson(c, i + 1)),
+    picked: v.pickedN,
+    written:
+      written === null
+        ? null
+        : {
+            position: hex(written.position),
+            backup: pathText(written.backupPath),
+            backup_reused: written.backupReused,
+            restore: written.restore,
+          },
+  };
+}
+
+function action(io: CliIo, target: string, o: RecoverOpts): void {
+  const { nsBase, nsSize, kernel, pick } = parseOpts(target, o);
+  const head = readExact(target, 0n, HEAD_SIZE);
+  const bar = progressFor(io, 'recover: scan');
+  const limit = scanLimit(nsSize);
+  let findings;
+  try {
+    findings = scanTarget(target, { to: limit, onProgress: bar.update }).findings;
+  } finally {
+    bar.stop();
+  }
+  const plan = planRecovery(head, findings, {
+    nsBase,
+    nsSize,
+    kernel,
+    meaning: o.meaning,
+    ...(o.mode === undefined ? {} : { mode: o.mode }),
+    ...(o.uuid === undefined ? {} : { uuid: o.uuid.toLowerCase() }),
+    ...(o.parentUuid === undefined ? {} : { parentUuid: o.parentUuid.toLowerCase() }),
+  });
+  const ctx: ScanContext = { nsBase, targetSize: nsSize, kernel };
+  const emit = (written: RecoverWriteResult | null, pickedN: number | null): void => {
+    if (o.json === true)
+      io.stdout(`${JSON.stringify(planJson({ target, limit, plan, ctx, pickedN, written }), null, 2)}\n`);
+    else report(io, target, head, plan, ctx, nsSize, limit);
+  };
+  if (plan.status === 'intact') {
+    emit(null, null);
+    if (o.json !== true)
+      io.stdout(`nothing to recover: ${kernel} already exposes the data where the evidence puts it\n`);
+    return;
+  }
+  if (plan.status === 'nothing') {
+    emit(null, null);
+    io.stderr(
+      plan.rejected.length === 0
+        ? `infoblock: no filesystem or surviving info-block fields place the data in ${showPath(target)}; nothing ` +
+            `written\n`
+        : `infoblock: no block recover can build puts the data where the evidence says (${plan.rejected.length} ` +
+            `place(s) listed under "not used"); nothing written\n`,
+    );
+    throw new ExitCode(1);
+  }
+  if (plan.status === 'ambiguous' && pick === null) emit(null, null);
+  const c = chosen(io, plan, pick);
+  const n = plan.candidates.indexOf(c) + 1;
+  if (o.write !== true) {
+    emit(null, n);
+    if (o.json !== true)
+      io.stdout(`dry run: nothing written; add --write to write candidate #${n} (the old head is backed up first)\n`);
+    return;
+  }
+  const w = writeRecoveredBlock({
+    target,
+    offset: 0n,
+    nsBase,
+    nsSize,
+    // The plan was made from `head`: if the target changed since, write nothing.
+    plan: (now) => {
+      if (!sameBytes(now, head)) {
+        throw new InfoblockError(
+          'precondition',
+          `the head of ${showPath(target)} changed while recover was planning; run it again`,
+        );
+      }
+      return c.block;
+    },
+    ...(o.backup === undefined ? {} : { backup: o.backup }),
+    warn: (l) => io.stderr(`infoblock: ${l}\n`),
+    ...(io.faults === undefined ? {} : { faults: io.faults }),
+    ...(io.env === undefined ? {} : { env: io.env }),
+  });
+  emit(w, n);
+  if (o.json !== true)
+    io.stdout(
+      `wrote candidate #${n} at ${hex(w.position)}; the old head is in ${showPath(w.backupPath)}; undo: ${w.restore}\n`,
+    );
+}
+
+export function registerRecover(program: Command, io: CliIo): void {
+  program
+    .command('recover')
+    .description(
+      'Find where the data of a namespace lies (a filesystem superblock, or what survives of a damaged ' +
+        'info-block) and rebuild the info-block that makes the kernel expose it there. Dry run unless --write.',
+    )
+    .argument('<TARGET>', 'image file or block device holding the namespace (from its byte 0)')
+    .requiredOption('--ns-base <ADDR>', 'physical address of the namespace')
+    .option('--ns-size <BYTES>', 'namespace size (default: the size of TARGET)')
+    .option(
+      '--mode <MODE>',
+      "fsdax or devdax (default: the damaged block's signature, else fsdax)",
+      choiceArg('mode', ['fsdax', 'devdax'] as const),
+    )
+    .option('--kernel <KERNEL>', `kernel the block must satisfy: ${KERNEL_FORMS}`, 'linux-6.1')
+    .option('--uuid <UUID>', "uuid of the new block (default: the damaged block's, else fresh)")
+    .option('--parent-uuid <UUID>', "the namespace uuid (default: the damaged block's, else all-zero)")
+    .option(
+      '--meaning <M>',
+      'dataoff meaning of the new block: legacy (v1.4, what kernels read) or map (v2.4, with --kernel map)',
+      choiceArg('meaning', ['legacy', 'map'] as const),
+      'legacy',
+    )
+    .option('--pick <N>', 'when the evidence places the data in several places, take candidate N')
+    .option('--write', 'write the block (lock, backup of the old 8 KiB head, one 4 KiB write, verify)')
+    .option('--backup <FILE>', 'backup file (default TARGET.infoblock-backup)')
+    .option('--json', 'print the plan as JSON (u64 values as "0x..." strings)')
+    .addHelpText(
+      'after',
+      '\nExit status: 0 proposed, written or nothing to do; 1 nothing found, ambiguous or refused; 2 usage or ' +
+        'I/O error.\nExample: infoblock recover ns.img --ns-base 0x100000000 --write',
+    )
+    .action((target: string, o: RecoverOpts) => {
+      try {
+        action(io, target, o);
+      } catch (e) {
+        if (e instanceof InfoblockError && REFUSALS.includes(e.code)) {
+          io.stderr(`infoblock: ${e.message.split('\n')[0] ?? e.message}\n`);
+          throw new ExitCode(1);
+        }
+        throw e;
+      }
+    });
+}

@@ -1,0 +1,396 @@
+/**
+ * Recovery planning (pure): from the namespace head and a scan's findings,
+ * the info-block(s) that make a kernel expose the data exactly where the
+ * evidence says it lies. Each distinct data start is one candidate: a
+ * filesystem's first byte, or the start a damaged block's surviving fields
+ * give. Settings that do not move the data (map, align) follow the old
+ * block where it survives, else ndctl's defaults where they fit. Every
+ * candidate is checked with the validator under the chosen kernel.
+ */
+import { InfoblockError } from '../format/errors';
+import { HEAD_SIZE, INFOBLOCK_OFFSET, findBlocks } from '../format/head';
+import { DAX_SIGNATURE, PFN_MODE, PFN_SIGNATURE, decodePfnBlock, encodePfnBlock, type PfnFields } from '../format/pfn';
+import type { MapLocation, NsMode } from '../format/recipe';
+import { hex, humanSize } from '../format/units';
+import { NIL_UUID, randomUuid } from '../format/uuid';
+import { alignmentEvidence } from '../migrate/migrate';
+import { checkHead, type Verdict } from '../validate/check';
+import { isFsFinding, type Finding, type FsFinding } from '../scan/detect';
+
+const SZ_4K = 4096n;
+const SZ_8K = 8192n;
+const SZ_2M = 2n << 20n;
+const STRUCT_PAGE = 64n;
+export const MIN_NAMESPACE = 16n << 20n;
+
+export interface RecoverOptions {
+  nsBase: bigint;
+  nsSize: bigint;
+  /** A kernel version ('6.12', 'linux-6.1') or profile ('map', 'linux-latest'), as resolveKernel accepts. */
+  kernel: string;
+  /** Force the personality; default: the damaged block's signature, else fsdax. */
+  mode?: NsMode;
+  /** uuid of the new block; default: the damaged block's, else a fresh one. */
+  uuid?: string;
+  parentUuid?: string;
+  /**
+   * legacy (default): dataoff from base + start_pad, version 1.4, what every
+   * kernel reads. map: dataoff from the raw base, version 2.4, this
+   * toolkit's convention for kernels with the padding fix (--kernel map).
+   */
+  meaning?: 'legacy' | 'map';
+}
+
+export interface Candidate {
+  dataStart: bigint;
+  mode: NsMode;
+  map: MapLocation;
+  align: bigint;
+  fields: PfnFields;
+  block: Uint8Array;
+  verdict: Verdict;
+  /** What points at this data start (a filesystem, surviving fields). */
+  sources: string[];
+  reasons: string[];
+  fs: FsFinding | null;
+}
+
+export interface Rejected {
+  source: string;
+  reason: string;
+}
+
+export interface RecoveryPlan {
+  status: 'intact' | 'proposed' | 'ambiguous' | 'nothing';
+  current: Verdict;
+  /** The damaged block's fields when its signature survived. */
+  survivor: { fields: PfnFields; checksumOk: boolean } | null;
+  evidence: Finding[];
+  candidates: Candidate[];
+  rejected: Rejected[];
+}
+
+const alignUp = (x: bigint, a: bigint): bigint => ((x + a - 1n) / a) * a;
+const alignDown = (x: bigint, a: bigint): bigint => (x / a) * a;
+const describeFs = (f: FsFinding): string => `${f.variant} filesystem at ${hex(f.offset)} (${humanSize(f.size)})`;
+
+/** Filesystems that can anchor a data start: primaries (or a copy whose primary is gone), not nested in another one. */
+function anchorFilesystems(findings: readonly Finding[], o: RecoverOptions, rejected: Rejected[]): FsFinding[] {
+  const byStart = new Map<bigint, FsFinding>();
+  for (const f of findings) {
+    if (!isFsFinding(f)) continue;
+    const seen = byStart.get(f.offset);
+    if (seen === undefined || (seen.copy && !f.copy)) byStart.set(f.offset, f);
+  }
+  const all = [...byStart.values()].sort((a, b) => (a.offset < b.offset ? -1 : 1));
+  const out: FsFinding[] = [];
+  for (const f of all) {
+    // Only a superblock that fits the namespace can vouch for containing another filesystem.
+    const outer = all.find(
+      (g) => g !== f && g.offset < f.offset && f.offset < g.offset + g.size && g.offset + g.size <= o.nsSize,
+    );
+    if (outer !== undefined) continue; // an image file inside another filesystem, not the namespace's data
+    if (f.offset < SZ_8K)
+      rejected.push({
+        source: describeFs(f),
+        reason: 'it overlaps the 8 KiB head: the namespace was used raw, an info-block would hide it',
+      });
+    else if (f.offset + f.size > o.nsSize) {
+      rejected.push({
+        source: describeFs(f),
+        reason:
+          `its superblock claims ${f.size} bytes, past the namespace end ${hex(o.nsSize)} by ` +
+          `${f.offset + f.size - o.nsSize} bytes`,
+      });
+    } else out.push(f);
+  }
+  return out;
+}
+
+/** Data starts the damaged block's surviving fields point at, in the meaning its alignments suggest. */
+function survivorStarts(f: PfnFields, o: RecoverOptions): { start: bigint; why: string }[] {
+  const pad = BigInt(f.startPad);
+  const ev = alignmentEvidence(f, o.nsBase);
+  const legacy = {
+    start: pad + f.dataoff,
+    why: `the damaged block's fields (dataoff ${hex(f.dataoff)} + start_pad ${hex(pad)}, legacy meaning)`,
+  };
+  const map = {
+    start: f.dataoff,
+    why: `the damaged block's fields (dataoff ${hex(f.dataoff)} measured from the raw base, as ndctl -O writes it)`,
+  };
+  if (pad === 0n || ev.suggests === 'legacy' || ev.suggests === 'both') return [legacy];
+  if (ev.suggests === 'map' || f.versionMajor === 2) return [map];
+  return [legacy];
+}
+
+interface Settings {
+  mode: NsMode;
+  startPad: bigint;
+  endTrunc: bigint;
+  map: MapLocation;
+  align: bigint;
+  reasons: string[];
+}
+
+/** The largest power of two in [4 KiB, cap] dividing x (x > 0), or 0 when even 4 KiB does not. */
+function largestAlign(x: bigint, cap: bigint): bigint {
+  let a = cap;
+  while (a >= SZ_4K && x % a !== 0n) a >>= 1n;
+  return a >= SZ_4K ? a : 0n;
+}
+
+/**
+ * map and align for a data start: the survivor's where they still fit, else
+ * ndctl's defaults (dev, 2 MiB) where they fit.
+ */
+function settingsFor(start: bigint, mode: NsMode, old: PfnFields | null, o: RecoverOptions): Settings | string {
+  const reasons: string[] = [];
+  const phys = o.nsBase + start;
+  let align: bigint;
+  const oldAlign = old !== null && old.versionMinor >= 2 ? BigInt(old.align) : 0n;
+  if (oldAlign !== 0n && phys % oldAlign === 0n) {
+    align = oldAlign;
+    reasons.push(`align ${hex(align)}: kept from the damaged block`);
+  } else if (phys % SZ_2M === 0n) {
+    align = SZ_2M;
+    reasons.push(`align ${hex(align)}: ndctl's default; the data start ${hex(phys)} (physical) is a multiple of it`);
+  } else {
+    align = mode === 'devdax' ? (phys % SZ_4K === 0n ? SZ_4K : 0n) : largestAlign(phys, SZ_2M);
+    if (align === 0n) return `the data start ${hex(phys)} (physical) is not 4 KiB aligned`;
+    reasons.push(
+      `align ${hex(align)}: the largest ${mode === 'devdax' ? 'devdax alignment' : 'power of two'} the data ` +
+        `start ${hex(phys)} (physical) is a multiple of (2 MiB does not fit)`,
+    );
+  }
+  // start_pad/end_trunc as ndctl computes them (granule max(align, 2 MiB)), or the survivor's.
+  const granule = align > SZ_2M ? align : SZ_2M;
+  const keepPads = old !== null && old.versionMinor >= 1;
+  const startPad = keepPads ? BigInt(old.startPad) : alignUp(o.nsBase, granule) - o.nsBase;
+  const endTrunc = keepPads ? BigInt(old.endTrunc) : o.nsBase + o.nsSize - alignDown(o.nsBase + o.nsSize, granule);
+  if (start < startPad + SZ_8K)
+    return `the data start ${hex(start)} leaves no room for start_pad ${hex(startPad)} and the 8 KiB metadata reserve`;
+  const dataoff = start - startPad;
+  const npfns = (o.nsSize - startPad - endTrunc - dataoff) / SZ_4K;
+  const memmapFits = SZ_8K + STRUCT_PAGE * npfns <= dataoff;
+  let map: MapLocation;
+  if (old !== null && (old.mode === PFN_MODE.ram || (old.mode === PFN_MODE.pmem && memmapFits))) {
+    map = old.mode === PFN_MODE.ram ? 'mem' : 'dev';
+    reasons.push(`map=${map}: kept from the damaged block (mode ${old.mode})`);
+  } else if (memmapFits) {
+    map = 'dev';
+    reasons.push(`map=dev: ndctl's default; the memmap (${npfns} pages x 64 B) fits below the data`);
+  } else {
+    map = 'mem';
+    reasons.push(`map=mem: the memmap (${npfns} pages x 64 B) does not fit below the data, so it goes to system RAM`);
+  }
+  return { mode, startPad, endTrunc, map, align, reasons };
+}
+
+function buildFields(start: bigint, s: Settings, old: PfnFields | null, o: RecoverOptions): PfnFields {
+  const map = o.meaning === 'map';
+  const dataoff = map ? start : start - s.startPad;
+  return {
+    signature: (s.mode === 'devdax' ? DAX_SIGNATURE : PFN_SIGNATURE).slice(),
+    uuid: o.uuid ?? (old !== null && old.uuid !== NIL_UUID ? old.uuid : randomUuid()),
+    parentUuid: o.parentUuid ?? old?.parentUuid ?? NIL_UUID,
+    flags: 0,
+    versionMajor: map ? 2 : 1,
+    versionMinor: 4,
+    dataoff,
+    // The pages of the data area, in either meaning: it runs from the data start to the aligned end.
+    npfns: (o.nsSize - s.endTrunc - start) / SZ_4K,
+    mode: s.map === 'dev' ? PFN_MODE.pmem : PFN_MODE.ram,
+    startPad: Number(s.startPad),
+    endTrunc: Number(s.endTrunc),
+    align: Number(s.align),
+    pageSize: 4096,
+    pageStructSize: 64,
+    checksum: 0n,
+  };
+}
+
+interface Target {
+  start: bigint;
+  sources: string[];
+  fs: FsFinding | null;
+}
+
+function candidateFor(
+  t: Target,
+  head: Uint8Array,
+  mode: NsMode,
+  old: PfnFields | null,
+  o: RecoverOptions,
+  oldSettings = true,
+): Candidate | Rejected {
+  const source = t.sources.join('; ');
+  const s = settingsFor(t.start, mode, oldSettings ? old : null, o);
+  if (typeof s === 'string') return { source, reason: s };
+  const fields = buildFields(t.start, s, old, o);
+  const block = encodePfnBlock(fields);
+  const newHead = Uint8Array.from(head);
+  newHead.set(block, INFOBLOCK_OFFSET);
+  const verdict = checkHead(newHead, {
+    kernel: o.kernel,
+    nsBase: o.nsBase,
+    nsSize: o.nsSize,
+    ...(o.parentUuid === undefined ? {} : { parentUuid: o.parentUuid }),
+  });
+  if (verdict.outcome !== 'claimed' || verdict.data_start !== t.start) {
+    return {
+      source,
+      reason:
+        `${o.kernel} would not expose the data there with the block recover can build: ` +
+        `${verdict.outcome}${verdict.message === null ? '' : ` (${verdict.message})`}`,
+    };
+  }
+  if (t.fs !== null && (verdict.data_size ?? 0n) < t.fs.size) {
+    return {
+      source,
+      reason:
+        `the data area would be ${verdict.data_size ?? 0n} bytes, smaller than the ${t.fs.size} bytes the ` +
+        `filesystem claims`,
+    };
+  }
+  const modeWhy =
+    o.mode !== undefined
+      ? '--mode'
+      : old !== null
+        ? "the damaged block's signature"
+        : 'the default (a filesystem is the fsdax case)';
+  const reasons = t.sources.map((x) => `data start ${hex(t.start)}: ${x}`);
+  reasons.push(`${mode}: ${modeWhy}`, ...s.reasons);
+  reasons.push(
+    o.meaning === 'map'
+      ? `dataoff ${hex(fields.dataoff)} = data start (map meaning, version 2.4: --meaning map)`
+      : `dataoff ${hex(fields.dataoff)} = data start - start_pad ${hex(s.startPad)} (legacy meaning, version 1.4: ` +
+          `what kernels read)`,
+  );
+  reasons.push(`npfns ${fields.npfns} = (size - end_trunc - data start) / 4096, the kernel's formula`);
+  reasons.push(
+    o.uuid !== undefined
+      ? 'uuid: --uuid'
+      : old !== null && old.uuid !== NIL_UUID
+        ? 'uuid: kept from the damaged block'
+        : 'uuid: fresh (none survived)',
+  );
+  return {
+    dataStart: t.start,
+    mode,
+    map: s.map,
+    align: s.align,
+    fields,
+    block,
+    verdict,
+    sources: t.sources,
+    reasons,
+    fs: t.fs,
+  };
+}
+
+function survivorOf(head: Uint8Array): RecoveryPlan['survivor'] {
+  const d = decodePfnBlock(head.subarray(INFOBLOCK_OFFSET, HEAD_SIZE));
+  return d.kind === 'pfn' || d.kind === 'dax' ? { fields: d.fields, checksumOk: d.checksumValid } : null;
+}
+
+/** Group the data starts the evidence points at (a filesystem and the survivor may agree). */
+function targetsOf(fss: readonly FsFinding[], survivor: RecoveryPlan['survivor'], o: RecoverOptions): Target[] {
+  const targets = new Map<bigint, Target>();
+  const add = (start: bigint, why: string, fs: FsFinding | null): void => {
+    const t = targets.get(start) ?? { start, sources: [], fs: null };
+    t.sources.push(why);
+    if (fs !== null && t.fs === null) t.fs = fs;
+    targets.set(start, t);
+  };
+  for (const f of fss)
+    add(f.offset, `${describeFs(f)} starts there${f.copy ? ` (found by its copy at ${hex(f.superblock)})` : ''}`, f);
+  // The survivor speaks only where no filesystem does, or where it agrees with one.
+  if (survivor !== null) {
+    for (const s of survivorStarts(survivor.fields, o))
+      if (fss.length === 0 || targets.has(s.start)) add(s.start, s.why, null);
+  }
+  return [...targets.values()];
+}
+
+/** Plan a recovery of the namespace whose 8 KiB head is `head`, from a scan of it. */
+export function planRecovery(head: Uint8Array, findings: readonly Finding[], o: RecoverOptions): RecoveryPlan {
+  if (o.nsSize < MIN_NAMESPACE)
+    throw new InfoblockError(
+      'invalid-argument',
+      `namespace size ${o.nsSize} is smaller than 16 MiB: too small for an fsdax/devdax namespace`,
+    );
+  const btt = findBlocks(head).find((b) => b.kind === 'btt' && b.checksumValid);
+  if (btt !== undefined)
+    throw new InfoblockError(
+      'precondition',
+      `a valid BTT info-block is at namespace offset ${btt.offset}: this is a sector-mode namespace, not a ` +
+        `pfn/dax one; recover leaves it alone`,
+    );
+  const check = {
+    kernel: o.kernel,
+    nsBase: o.nsBase,
+    nsSize: o.nsSize,
+    ...(o.parentUuid === undefined ? {} : { parentUuid: o.parentUuid }),
+  };
+  const current = checkHead(head, check);
+  const survivor = survivorOf(head);
+  const rejected: Rejected[] = [];
+  const fss = anchorFilesystems(findings, o, rejected);
+  // Superblock copies whose primary was found add nothing to the picture.
+  const primaries = new Set(findings.filter((f) => isFsFinding(f) && !f.copy).map((f) => `${f.kind}@${f.offset}`));
+  const evidence = findings.filter(
+    (f) => f.offset < o.nsSize && !(isFsFinding(f) && f.copy && primaries.has(`${f.kind}@${f.offset}`)),
+  );
+  const base = { current, survivor, evidence, rejected };
+  if (
+    current.outcome === 'claimed' &&
+    (fss.length === 0 ? survivor?.checksumOk === true : fss.some((f) => f.offset === current.data_start))
+  ) {
+    return { status: 'intact', candidates: [], ...base };
+  }
+  const survivorMode = survivor?.fields.signature[7] === 0x44 ? 'devdax' : 'fsdax'; // NVDIMM_D(AX_INFO)
+  const mode = o.mode ?? survivorMode;
+  const old = survivor?.fields ?? null;
+  const candidates: Candidate[] = [];
+  for (const t of targetsOf(fss, survivor, o)) {
+    let c = candidateFor(t, head, mode, old, o);
+    if ('reason' in c && old !== null) {
+      // The damaged block's start_pad/align/map may be damaged too: ndctl's defaults instead.
+      const first = c;
+      c = candidateFor(t, head, mode, old, o, false);
+      if ('reason' in c) rejected.push(first);
+      else c.reasons.push(`the damaged block's start_pad/end_trunc/align/map were not kept: ${first.reason}`);
+    }
+    if ('reason' in c) rejected.push(c);
+    else candidates.push(c);
+  }
+  if (survivor !== null && fss.length > 0) {
+    for (const s of survivorStarts(survivor.fields, o)) {
+      if (!candidates.some((c) => c.dataStart === s.start)) {
+        rejected.push({ source: s.why, reason: `it puts the data at ${hex(s.start)}, where no filesystem starts` });
+      }
+    }
+  }
+  // A filesystem whose superblock says it fills the data area exactly is the stronger anchor.
+  candidates.sort((a, b) => score(b) - score(a));
+  const status = candidates.length === 0 ? 'nothing' : candidates.length === 1 ? 'proposed' : 'ambiguous';
+  return { status, candidates, ...base };
+}
+
+function score(c: Candidate): number {
+  let s = c.sources.length;
+  if (c.fs !== null && c.fs.size === c.verdict.data_size) s += 2;
+  if (c.fs !== null && !c.fs.copy) s += 1;
+  return s;
+}
+
+/**
+ * How far into the namespace a data start can lie: the 8 KiB reserve, a
+ * memmap of 64 bytes per 4 KiB page, the largest align (1 GiB) and a btrfs
+ * superblock 64 KiB + 4 KiB past the filesystem start. recover scans no further.
+ */
+export function scanLimit(nsSize: bigint): bigint {
+  const limit = SZ_8K + nsSize / 64n + (1n << 30n) + (128n << 10n);
+  return limit < nsSize ? limit : nsSize;
+}

@@ -1,0 +1,64 @@
+/**
+ * Writing a recovered info-block: recover's use of the shared crash-safe
+ * replaceInfoBlock (lock → read the 8 KiB head → the caller's plan(oldHead)
+ * gives the new block → sealed backup of that head → ONE positioned 4 KiB
+ * write at offset + 4096 → fsync → read back and compare). The backup is
+ * labelled damaged → recovered; `infoblock restore TARGET --backup FILE`
+ * undoes it. A rerun after an interrupted recover of the same block keeps
+ * the first run's backup (it holds the true original).
+ */
+import { InvalidArgumentError } from '../format/errors';
+import type { Faults } from '../io/faults';
+import type { FilePath } from '../io/path';
+import { replaceInfoBlock, restoreCommand } from '../migrate/replace';
+
+export interface RecoverWriteOptions {
+  /** Image file or block device (a Uint8Array for names that are not UTF-8). */
+  target: FilePath;
+  /** Where the namespace starts inside the target. */
+  offset: bigint;
+  nsBase: bigint;
+  nsSize: bigint;
+  /**
+   * Called under the lock with the head as it is now; returns the new
+   * 4096-byte block (or throws an InfoblockError to write nothing).
+   */
+  plan: (oldHead: Uint8Array) => Uint8Array;
+  backup?: FilePath;
+  warn?: (line: string) => void;
+  /** Test hook: see src/io/faults.ts. */
+  faults?: Faults;
+  /** Environment for the default backup directory of block devices (default process.env). */
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+export interface RecoverWriteResult {
+  backupPath: FilePath;
+  backupReused: boolean;
+  position: bigint;
+  /** The shell command that puts the old head back. */
+  restore: string;
+}
+
+export function writeRecoveredBlock(o: RecoverWriteOptions): RecoverWriteResult {
+  if (o === null || typeof o !== 'object') throw new InvalidArgumentError('writeRecoveredBlock needs an options object');
+  if (typeof o.plan !== 'function') throw new InvalidArgumentError('writeRecoveredBlock needs a plan(oldHead) function');
+  const r = replaceInfoBlock({
+    target: o.target,
+    offset: o.offset,
+    nsBase: o.nsBase,
+    nsSize: o.nsSize,
+    plan: (head) => o.plan(head),
+    label: { from: 'damaged', to: 'recovered' },
+    ...(o.backup === undefined ? {} : { backup: o.backup }),
+    ...(o.warn === undefined ? {} : { warn: o.warn }),
+    ...(o.faults === undefined ? {} : { faults: o.faults }),
+    ...(o.env === undefined ? {} : { env: o.env }),
+  });
+  return {
+    backupPath: r.backupPath,
+    backupReused: r.backupReused,
+    position: r.position,
+    restore: restoreCommand(o.target, r.backupPath, o.offset),
+  };
+}

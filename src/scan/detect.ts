@@ -1,0 +1,205 @@
+/**
+ * Recognisers for the structures `infoblock scan` reports, each looking at
+ * one candidate position of a buffer: pfn/dax and BTT info-blocks (4 KiB
+ * granularity), ext2/3/4, XFS and btrfs superblocks. Each first tests a few
+ * magic bytes (the hot path) and only then decodes and sanity-checks fields,
+ * so random data rarely yields a false find.
+ */
+import { decodeBttBlock } from '../format/btt';
+import { decodePfnBlock, type PfnFields } from '../format/pfn';
+
+/** Bytes a recogniser may need from its position (the largest structure read). */
+export const MAX_STRUCT = 4096;
+
+export interface PfnFinding {
+  kind: 'pfn' | 'dax';
+  /** Byte position of the info-block itself; the namespace it belongs to would start 4096 bytes earlier. */
+  offset: bigint;
+  checksum_ok: boolean;
+  fields: PfnFields;
+}
+
+export interface BttFinding {
+  kind: 'btt' | 'btt-backup';
+  offset: bigint;
+  checksum_ok: boolean;
+  /** Arena start: the block itself, or for a backup the block minus info2off. */
+  arena: bigint;
+  info2off: bigint;
+  external_lbasize: number;
+  external_nlba: number;
+}
+
+export interface FsFinding {
+  kind: 'ext4' | 'xfs' | 'btrfs';
+  /** Where the filesystem starts (its byte 0). */
+  offset: bigint;
+  /** Where this superblock copy lies. */
+  superblock: bigint;
+  /** The size the superblock claims: block count × block size (btrfs: total_bytes). */
+  size: bigint;
+  block_size: number;
+  uuid: string;
+  /** ext2/ext3/ext4 from the feature flags; for XFS and btrfs the kind. */
+  variant: string;
+  /** A backup or secondary superblock (ext4 group > 0, XFS AG > 0, btrfs mirror). */
+  copy: boolean;
+}
+
+export type Finding = PfnFinding | BttFinding | FsFinding;
+
+export const isPfnFinding = (f: Finding): f is PfnFinding => f.kind === 'pfn' || f.kind === 'dax';
+export const isBttFinding = (f: Finding): f is BttFinding => f.kind === 'btt' || f.kind === 'btt-backup';
+export const isFsFinding = (f: Finding): f is FsFinding => f.kind === 'ext4' || f.kind === 'xfs' || f.kind === 'btrfs';
+
+const le16 = (b: Uint8Array, o: number): number => (b[o] as number) | ((b[o + 1] as number) << 8);
+const le32 = (b: Uint8Array, o: number): number => (le16(b, o) | (le16(b, o + 2) << 16)) >>> 0;
+const be32 = (b: Uint8Array, o: number): number =>
+  (((b[o] as number) << 24) | ((b[o + 1] as number) << 16) | ((b[o + 2] as number) << 8) | (b[o + 3] as number)) >>> 0;
+const le64 = (b: Uint8Array, o: number): bigint => BigInt(le32(b, o)) | (BigInt(le32(b, o + 4)) << 32n);
+const be64 = (b: Uint8Array, o: number): bigint => (BigInt(be32(b, o)) << 32n) | BigInt(be32(b, o + 4));
+
+function uuidAt(b: Uint8Array, o: number): string {
+  let s = '';
+  for (let i = 0; i < 16; i++) {
+    if (i === 4 || i === 6 || i === 8 || i === 10) s += '-';
+    s += (b[o + i] as number).toString(16).padStart(2, '0');
+  }
+  return s;
+}
+
+// "NVDIMM_" and "BTT_ARENA_INFO" first bytes, tested before any decoding.
+const N = 0x4e;
+const B = 0x42;
+
+/** A pfn/dax/BTT info-block at `p` (4 KiB aligned position `pos`), or null. */
+export function infoBlockAt(buf: Uint8Array, p: number, pos: bigint, btts: Map<bigint, bigint>): Finding | null {
+  const c = buf[p];
+  if (c === N) {
+    // NVDIMM_PFN_INFO\0 / NVDIMM_DAX_INFO\0
+    if (buf[p + 1] !== 0x56 || buf[p + 6] !== 0x5f || buf[p + 10] !== 0x5f || buf[p + 15] !== 0) return null;
+    const d = decodePfnBlock(buf.subarray(p, p + 4096));
+    if (d.kind !== 'pfn' && d.kind !== 'dax') return null;
+    return { kind: d.kind, offset: pos, checksum_ok: d.checksumValid, fields: d.fields };
+  }
+  if (c === B && buf[p + 1] === 0x54 && buf[p + 3] === 0x5f && buf[p + 9] === 0x5f) {
+    const d = decodeBttBlock(buf.subarray(p, p + 4096));
+    if (d.fields.signature[14] !== 0 || String.fromCharCode(...d.fields.signature.subarray(0, 14)) !== 'BTT_ARENA_INFO')
+      return null;
+    const info2off = d.fields.info2off;
+    // A block whose info2off points back at a primary already seen is that primary's backup.
+    const arena = info2off > 0n && info2off <= pos && btts.get(pos - info2off) === info2off ? pos - info2off : pos;
+    if (arena === pos) btts.set(pos, info2off);
+    return {
+      kind: arena === pos ? 'btt' : 'btt-backup',
+      offset: pos,
+      checksum_ok: d.checksumValid,
+      arena,
+      info2off,
+      external_lbasize: d.fields.externalLbasize,
+      external_nlba: d.fields.externalNlba,
+    };
+  }
+  return null;
+}
+
+const EXT_MAGIC_LO = 0x53;
+const EXT_MAGIC_HI = 0xef;
+
+/**
+ * An ext2/3/4 superblock at `p` (position `pos`, 512-byte aligned): magic
+ * 0xEF53 at +56, then a block size of 1-64 KiB, a first data block that
+ * matches it, non-zero counts, a known revision and the group number the
+ * copy's position implies. The primary lies at fs start + 1024.
+ */
+export function extAt(buf: Uint8Array, p: number, pos: bigint): FsFinding | null {
+  if (buf[p + 56] !== EXT_MAGIC_LO || buf[p + 57] !== EXT_MAGIC_HI) return null;
+  const logBlock = le32(buf, p + 24);
+  const firstData = le32(buf, p + 20);
+  const perGroup = le32(buf, p + 32);
+  const inodes = le32(buf, p + 0);
+  const rev = le32(buf, p + 76);
+  if (logBlock > 6 || rev > 1 || inodes === 0 || perGroup === 0 || le32(buf, p + 40) === 0) return null;
+  const blockSize = 1024 << logBlock;
+  if (firstData !== (blockSize === 1024 ? 1 : 0)) return null;
+  const incompat = le32(buf, p + 0x60);
+  const hi = (incompat & 0x80) !== 0 ? BigInt(le32(buf, p + 0x150)) : 0n;
+  const blocks = BigInt(le32(buf, p + 4)) | (hi << 32n);
+  if (blocks === 0n) return null;
+  const group = le16(buf, p + 0x5a);
+  // Group g's copy sits at block first_data_block + g·blocks_per_group; the primary at byte 1024.
+  const sbInFs = group === 0 ? 1024n : (BigInt(firstData) + BigInt(group) * BigInt(perGroup)) * BigInt(blockSize);
+  if (sbInFs > pos) return null;
+  const compat = le32(buf, p + 0x5c);
+  const variant = (incompat & 0x2c0) !== 0 ? 'ext4' : (compat & 0x4) !== 0 ? 'ext3' : 'ext2';
+  return {
+    kind: 'ext4',
+    offset: pos - sbInFs,
+    superblock: pos,
+    size: blocks * BigInt(blockSize),
+    block_size: blockSize,
+    uuid: uuidAt(buf, p + 0x68),
+    variant,
+    copy: group !== 0,
+  };
+}
+
+/**
+ * An XFS superblock at `p` ("XFSB", big-endian fields): block size a power
+ * of two 512 B-64 KiB, non-zero data blocks and AG geometry. Secondary
+ * copies (one per allocation group) look the same; the scan marks a copy
+ * when an earlier superblock with the same uuid lies a whole number of AGs before it.
+ */
+export function xfsAt(
+  buf: Uint8Array,
+  p: number,
+  pos: bigint,
+  seen: Map<string, { offset: bigint; agBytes: bigint }>,
+): FsFinding | null {
+  if (buf[p] !== 0x58 || buf[p + 1] !== 0x46 || buf[p + 2] !== 0x53 || buf[p + 3] !== 0x42) return null;
+  const blockSize = be32(buf, p + 4);
+  const dblocks = be64(buf, p + 8);
+  const agblocks = be32(buf, p + 84);
+  const agcount = be32(buf, p + 88);
+  if (blockSize < 512 || blockSize > 65536 || (blockSize & (blockSize - 1)) !== 0) return null;
+  if (dblocks === 0n || agblocks === 0 || agcount === 0) return null;
+  const uuid = uuidAt(buf, p + 32);
+  const agBytes = BigInt(agblocks) * BigInt(blockSize);
+  const first = seen.get(uuid);
+  const copy = first !== undefined && first.agBytes === agBytes && (pos - first.offset) % agBytes === 0n;
+  if (first === undefined) seen.set(uuid, { offset: pos, agBytes });
+  const start = copy ? first.offset : pos;
+  return {
+    kind: 'xfs',
+    offset: start,
+    superblock: pos,
+    size: dblocks * BigInt(blockSize),
+    block_size: blockSize,
+    uuid,
+    variant: 'xfs',
+    copy,
+  };
+}
+
+/** Bytes of the btrfs superblock's magic "_BHRfS_M" (at +64 of the superblock). */
+const BTRFS_MAGIC = [0x5f, 0x42, 0x48, 0x52, 0x66, 0x53, 0x5f, 0x4d];
+
+/** A btrfs superblock at `p` (4 KiB aligned): magic at +64, bytenr (its own position in the fs) at +48. */
+export function btrfsAt(buf: Uint8Array, p: number, pos: bigint): FsFinding | null {
+  if (buf[p + 64] !== 0x5f || buf[p + 71] !== 0x4d) return null;
+  for (let i = 1; i < 7; i++) if (buf[p + 64 + i] !== BTRFS_MAGIC[i]) return null;
+  const bytenr = le64(buf, p + 48);
+  const total = le64(buf, p + 0x70);
+  const sector = le32(buf, p + 0x90);
+  if (bytenr > pos || total === 0n || sector < 512 || (sector & (sector - 1)) !== 0) return null;
+  return {
+    kind: 'btrfs',
+    offset: pos - bytenr,
+    superblock: pos,
+    size: total,
+    block_size: sector,
+    uuid: uuidAt(buf, p + 32),
+    variant: 'btrfs',
+    copy: bytenr !== 65536n,
+  };
+}

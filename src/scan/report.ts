@@ -1,0 +1,146 @@
+/**
+ * What a scan finding means and how it is shown: a pfn/dax block's apparent
+ * dataoff meaning and the default kernel's verdict on the namespace it would
+ * head (starting 4096 bytes before it), plus the JSON shape (every u64 as a
+ * "0x..." string, so no reader rounds it) and one text line per finding.
+ */
+import { headWithBlock } from '../format/head';
+import { encodePfnBlock } from '../format/pfn';
+import { hex, humanSize } from '../format/units';
+import { alignmentEvidence } from '../migrate/migrate';
+import { checkHead, type Verdict } from '../validate/check';
+import { isBttFinding, isFsFinding, isPfnFinding, type Finding, type FsFinding, type PfnFinding } from './detect';
+
+export interface ScanContext {
+  /** Physical address of the target's byte 0 (a block at P heads a namespace at nsBase + P - 4096). */
+  nsBase: bigint;
+  targetSize: bigint;
+  /** A kernel version ('6.12', 'linux-6.1') or profile ('map', 'linux-latest'), as resolveKernel accepts. */
+  kernel: string;
+}
+
+export interface PfnAssessment {
+  namespaceOffset: bigint;
+  meaning: 'legacy' | 'map' | 'both' | 'neither';
+  verdict: Verdict;
+}
+
+/** The meaning the block's alignments suggest and the kernel's verdict on the namespace it heads. */
+export function assessPfn(f: PfnFinding, ctx: ScanContext): PfnAssessment {
+  const namespaceOffset = f.offset - 4096n;
+  const base = ctx.nsBase + namespaceOffset;
+  // The stored bytes, checksum included, so a bad checksum stays bad.
+  const block = encodePfnBlock(f.fields, { checksum: 'keep' });
+  const verdict = checkHead(headWithBlock(block), {
+    kernel: ctx.kernel,
+    nsBase: base,
+    nsSize: ctx.targetSize - namespaceOffset,
+    hazards: false,
+  });
+  return { namespaceOffset, meaning: alignmentEvidence(f.fields, base).suggests, verdict };
+}
+
+const h = (n: bigint | null): string | null => (n === null ? null : hex(n));
+
+export function findingJson(f: Finding, ctx: ScanContext): Record<string, unknown> {
+  if (isPfnFinding(f)) {
+    const a = assessPfn(f, ctx);
+    const x = f.fields;
+    return {
+      offset: hex(f.offset),
+      kind: f.kind,
+      checksum_ok: f.checksum_ok,
+      namespace_offset: hex(a.namespaceOffset),
+      uuid: x.uuid,
+      parent_uuid: x.parentUuid,
+      version: `${x.versionMajor}.${x.versionMinor}`,
+      dataoff: hex(x.dataoff),
+      npfns: hex(x.npfns),
+      mode: x.mode,
+      start_pad: x.startPad,
+      end_trunc: x.endTrunc,
+      align: x.align,
+      meaning: a.meaning,
+      verdict: {
+        kernel: a.verdict.profile,
+        outcome: a.verdict.outcome,
+        data_start: h(a.verdict.data_start),
+        data_size: h(a.verdict.data_size),
+        message: a.verdict.message,
+      },
+    };
+  }
+  if (isBttFinding(f)) {
+    return {
+      offset: hex(f.offset),
+      kind: f.kind,
+      checksum_ok: f.checksum_ok,
+      arena: hex(f.arena),
+      info2off: hex(f.info2off),
+      external_lbasize: f.external_lbasize,
+      external_nlba: f.external_nlba,
+    };
+  }
+  return {
+    offset: hex(f.offset),
+    kind: f.kind,
+    variant: f.variant,
+    superblock: hex(f.superblock),
+    size: hex(f.size),
+    block_size: f.block_size,
+    uuid: f.uuid,
+    copy: f.copy,
+  };
+}
+
+/**
+ * Text lines for a list of findings: superblock copies whose primary was
+ * found fold into the primary's line as a count (JSON keeps every copy).
+ */
+export function findingLines(findings: readonly Finding[], ctx: ScanContext): string[] {
+  const key = (f: FsFinding): string => `${f.kind}@${f.offset}`;
+  const copies = new Map<string, number>();
+  for (const f of findings) if (isFsFinding(f) && !f.copy) copies.set(key(f), 0);
+  const lines: string[] = [];
+  for (const f of findings) {
+    if (isFsFinding(f) && f.copy && copies.has(key(f))) copies.set(key(f), (copies.get(key(f)) ?? 0) + 1);
+  }
+  for (const f of findings) {
+    if (!isFsFinding(f)) lines.push(findingLine(f, ctx));
+    else if (!f.copy || !copies.has(key(f))) {
+      const n = f.copy ? 0 : (copies.get(key(f)) ?? 0);
+      lines.push(`${findingLine(f, ctx)}${n === 0 ? '' : ` (+${n} superblock ${n === 1 ? 'copy' : 'copies'})`}`);
+    }
+  }
+  return lines;
+}
+
+export function findingLine(f: Finding, ctx: ScanContext): string {
+  const at = hex(f.offset).padStart(14);
+  if (isPfnFinding(f)) {
+    const a = assessPfn(f, ctx);
+    const x = f.fields;
+    const v = a.verdict;
+    const verdict =
+      v.outcome === 'claimed'
+        ? `claimed, data at ${hex(v.data_start ?? 0n)} (${humanSize(v.data_size ?? 0n)})`
+        : `${v.outcome}${v.message === null ? '' : ` (${v.message})`}`;
+    return (
+      `${at}  ${f.kind} info-block v${x.versionMajor}.${x.versionMinor}, checksum ` +
+      `${f.checksum_ok ? 'ok' : 'BAD'}, dataoff ${hex(x.dataoff)}, start_pad ${hex(x.startPad)}, mode ` +
+      `${x.mode}, align ${hex(x.align)}; as a namespace at ${hex(a.namespaceOffset)} (physical ` +
+      `${hex(ctx.nsBase + a.namespaceOffset)}, --ns-base): looks ${a.meaning}-meaning, ${v.profile} ${verdict}`
+    );
+  }
+  if (isBttFinding(f)) {
+    return (
+      `${at}  ${f.kind === 'btt' ? 'BTT info-block' : `BTT backup info-block (arena at ${hex(f.arena)})`}, ` +
+      `checksum ${f.checksum_ok ? 'ok' : 'BAD'}, ${f.external_nlba} x ${f.external_lbasize} B sectors`
+    );
+  }
+  const copy = f.copy ? `, copy at ${hex(f.superblock)}` : '';
+  return (
+    `${at}  ${f.variant} filesystem, ${humanSize(f.size)} (${f.size / BigInt(f.block_size)} x ` +
+    `${f.block_size} B blocks), uuid ${f.uuid}${copy}`
+  );
+}
