@@ -26,6 +26,7 @@ export const EXIT_STATUS: Readonly<Record<string, ExitMeanings>> = {
   },
   'kernel-check': { 0: 'every image was booted and judged', 2: 'usage error, a missing tool, or a boot that failed' },
   corpus: { 0: 'the corpus and its manifest were written', 2: 'usage or I/O error' },
+  labels: { 0: 'the label area was read or written', 2: 'usage or I/O error, or labels the kernel or QEMU would refuse' },
 };
 
 /** Exit status of `infoblock` with no command, `--help` and `--version`, and of internal errors. */

@@ -32,6 +32,7 @@ const COMMANDS: Record<string, () => Register> = {
   restore: () => (require('./migrate') as typeof import('./migrate')).registerMigrate,
   'kernel-check': () => (require('./kernel-check') as typeof import('./kernel-check')).registerKernelCheck,
   corpus: () => (require('./corpus') as typeof import('./corpus')).registerCorpus,
+  labels: () => (require('./labels') as typeof import('./labels')).registerLabels,
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 
