@@ -211,3 +211,26 @@ export function encodeLabelArea(specs: readonly NamespaceSpec[], o: EncodeAreaOp
   specs.forEach((s, slot) => area.set(encodeLabel(s, slot, o), g.labelOffset + slot * g.labelSize));
   return area;
 }
+
+/**
+ * Give every active label whose interleave-set cookie is `from` the cookie `to` instead (with a fresh
+ * checksum for v1.2), in place. Labels written for one platform slot then describe the same namespaces in
+ * another. Returns how many labels changed.
+ */
+export function restampCookies(area: Uint8Array, cookieOf: (v: LabelVersion) => { from: bigint; to: bigint }): number {
+  const d = decodeLabelArea(area);
+  if (d.version === null || d.geometry === null) return 0;
+  const { from, to } = cookieOf(d.version);
+  if (from === to) return 0;
+  let n = 0;
+  for (const l of d.labels) {
+    if (l.fields.isetcookie !== from) continue;
+    const raw = new Uint8Array(256);
+    raw.set(area.subarray(l.offset, l.offset + d.geometry.labelSize));
+    labelCodec.writeFields(raw, { isetcookie: to });
+    if (d.version === '1.2') labelCodec.writeFields(raw, { checksum: labelChecksum(raw) });
+    area.set(raw.subarray(0, d.geometry.labelSize), l.offset);
+    n++;
+  }
+  return n;
+}
