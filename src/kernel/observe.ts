@@ -139,7 +139,8 @@ function fillNamespace(obs: KernelObservation, report: GuestReport, regionNo: nu
   }
   for (const m of obs.messages) {
     const f = probeFailure(m);
-    if (f !== null && (f.device === obs.namespace || (!narrow && regionOfDevice(f.device) === regionNo))) obs.probeErrno = f.errno;
+    const claimed = narrow && obs.claim !== null && f?.device === obs.claim.device;
+    if (f !== null && (f.device === obs.namespace || claimed || (!narrow && regionOfDevice(f.device) === regionNo))) obs.probeErrno = f.errno;
   }
 
   if (obs.claim !== null && obs.claim.kind !== 'btt' && obs.claim.resource !== null) {
