@@ -78,7 +78,10 @@ export function registerCheck(program: Command, io: CliIo): void {
       .argument('<FILE>', 'image file or block device holding the namespace'),
   )
     .option('--json', 'print the verdict as JSON')
-    .option('--label-size <BYTES>', 'FILE is a labelled DIMM image with a label area in its last BYTES: judge every namespace its labels define')
+    .option(
+      '--label-size <BYTES>',
+      'FILE is a labelled DIMM image with a label area in its last BYTES: judge every namespace its labels define',
+    )
     .option('--slot <N>', "QEMU memory slot of the DIMM (its labels' interleave-set cookie), with --label-size", '0')
     .option('--kernels <LIST>', "judge under several kernels side by side and flag every difference: 'all' (5.10, 6.1, 6.12, 7.2) or a comma list")
     .addHelpText(
@@ -86,11 +89,13 @@ export function registerCheck(program: Command, io: CliIo): void {
       '\nExit status: 0 claimed (--kernels: every kernel claims it at the same place), 1 otherwise, 2 usage or I/O error.\n' +
         'Examples: infoblock check ns.img --ns-base 0x100100000 --kernel 6.12\n          infoblock check ns.img --kernels all',
     )
-    .action((file: string, o: NamespaceOpts & { json?: boolean; kernels?: string; labelSize?: string; slot: string }) => {
+    .action((file: string, o: NamespaceOpts & { json?: boolean; kernels?: string } & LabelledOpts) => {
       if (o.labelSize !== undefined) {
         const r = checkLabelledFile(file, o);
-        io.stdout(o.json === true ? `${toJson(r.namespaces.map((n) => ({ uuid: n.uuid, name: n.name, dpa: n.dpa, size: n.size, ...n.verdict })))}\n` : `${renderLabelled(file, r)}\n`);
-        if (r.namespaces.length === 0 || r.namespaces.some((n) => n.verdict.outcome !== 'claimed')) throw new ExitCode(1);
+        const rows = r.namespaces.map((n) => ({ uuid: n.uuid, name: n.name, dpa: n.dpa, size: n.size, ...n.verdict }));
+        io.stdout(o.json === true ? `${toJson(rows)}\n` : `${renderLabelled(file, r)}\n`);
+        const allClaimed = r.namespaces.length > 0 && r.namespaces.every((n) => n.verdict.outcome === 'claimed');
+        if (!allClaimed) throw new ExitCode(1);
         return;
       }
       if (o.kernels !== undefined) {
@@ -128,28 +133,40 @@ export function registerCheck(program: Command, io: CliIo): void {
 }
 
 /** `check --label-size`: the labelled DIMM's namespaces, each judged with its label's uuid as parent. */
-function checkLabelledFile(file: string, o: NamespaceOpts & { labelSize?: string; slot: string }): LabelledCheck {
+interface LabelledOpts {
+  labelSize?: string;
+  slot: string;
+}
+
+function checkLabelledFile(file: string, o: NamespaceOpts & LabelledOpts): LabelledCheck {
   const labelSize = parsePosition(o.labelSize ?? '', 'label size');
   if (o.offset !== undefined || o.nsSize !== undefined || o.parentUuid !== undefined) {
-    throw new InvalidArgumentError('--label-size takes the namespaces from the labels: drop --offset, --ns-size and --parent-uuid');
+    throw new InvalidArgumentError(
+      '--label-size takes the namespaces from the labels: drop --offset, --ns-size and --parent-uuid',
+    );
   }
-  if (!/^\d{1,3}$/.test(o.slot) || Number(o.slot) > 255) throw new InvalidArgumentError(`invalid slot '${o.slot}' (0 to 255)`);
+  if (!/^\d{1,3}$/.test(o.slot) || Number(o.slot) > 255) {
+    throw new InvalidArgumentError(`invalid slot '${o.slot}' (0 to 255)`);
+  }
   resolveKernel(o.kernel);
   const { capacity } = dimmLayout(targetSize(file), labelSize);
   const area = readLabelArea(file, labelSize);
   const dimmBase = o.nsBase === undefined ? 0n : parsePosition(o.nsBase, 'namespace base');
   const read = (offset: bigint, length: number): Uint8Array => readExact(file, offset, length);
-  return checkLabelledDimm(area, capacity, read, { kernel: o.kernel, arch: o.arch, expect: o.expect, dimmBase, slot: Number(o.slot) });
+  const opts = { kernel: o.kernel, arch: o.arch, expect: o.expect, dimmBase, slot: Number(o.slot) };
+  return checkLabelledDimm(area, capacity, read, opts);
 }
 
 function renderLabelled(file: string, r: LabelledCheck): string {
   const head = r.fallback
     ? `${file}: no valid label index (${r.labels.why}): the kernel falls back to one label-less namespace`
-    : `${file}: labels v${r.labels.version ?? '?'}, index ${r.labels.current ?? '-'} current; ${r.namespaces.length} namespace(s)`;
+    : `${file}: labels v${r.labels.version ?? '?'}, index ${r.labels.current ?? '-'} current; ` +
+      `${r.namespaces.length} namespace(s)`;
   const lines = [head];
   for (const s of r.skipped) lines.push(`  label in slot ${s.slot} (${s.uuid}) skipped: ${s.reasons.join('; ')}`);
   for (const n of r.namespaces) {
-    lines.push(`  ${n.uuid ?? '(label-less)'}${n.name === '' ? '' : ` '${n.name}'`} dpa 0x${n.dpa.toString(16)} size ${n.size}:`);
+    const name = n.name === '' ? '' : ` '${n.name}'`;
+    lines.push(`  ${n.uuid ?? '(label-less)'}${name} dpa 0x${n.dpa.toString(16)} size ${n.size}:`);
     lines.push(renderVerdict(file, n.verdict, true).split('\n').map((l) => `    ${l}`).join('\n'));
   }
   return lines.join('\n');

@@ -11,7 +11,12 @@ import type { Command } from 'commander';
 import { KernelHarnessError } from '../kernel/errors';
 import { formatVerdict, parseImageSpec, toJsonExact } from '../kernel/format';
 import type { BootOptions } from '../kernel/harness';
-import { kernelCheckDetailed, labelledVerdicts, type LabelledNamespaceVerdict, type KernelCheckSpec } from '../kernel/kernel-check';
+import {
+  kernelCheckDetailed,
+  labelledVerdicts,
+  type LabelledNamespaceVerdict,
+  type KernelCheckSpec,
+} from '../kernel/kernel-check';
 import { parseAddress } from '../kernel/format';
 import { MAX_LABEL_SIZE, MIN_LABEL_SIZE } from '../format/labels-spec';
 import { DEFAULT_KERNEL, KERNEL_VERSIONS, parseKernelVersion } from '../kernel/kernels';
@@ -41,14 +46,18 @@ export function registerKernelCheck(program: Command, io: CliIo = processIo): vo
     .option('--keep-logs <DIR>', 'keep serial logs and QEMU command lines in DIR')
     .option('--in-place', 'boot the images themselves instead of sparse copies (the kernel writes into them)')
     .option('--timeout <SECONDS>', 'kill a boot that takes longer than this (default 180)')
-    .option('--label-size <BYTES>', "attach every image as a labelled NVDIMM (QEMU label-size=, at least 128K): the kernel's namespaces come from the labels in its last BYTES")
+    .option(
+      '--label-size <BYTES>',
+      "attach every image as a labelled NVDIMM (QEMU label-size=, at least 128K), namespaces from its last BYTES",
+    )
     .option('--no-relocate', 'place every namespace at exactly ADDR (default: an address congruent to it, so images share boots)')
     .action(async (specsText: string[], o: KernelCheckCliOptions) => {
       const specs = specsText.map(parseImageSpec);
       if (o.labelSize !== undefined) {
         const n = parseAddress(o.labelSize);
         if (n < MIN_LABEL_SIZE || n > MAX_LABEL_SIZE) {
-          throw new KernelHarnessError('bad-image', `bad --label-size '${o.labelSize}': QEMU takes ${MIN_LABEL_SIZE} to ${MAX_LABEL_SIZE} bytes`);
+          const range = `QEMU takes ${MIN_LABEL_SIZE} to ${MAX_LABEL_SIZE} bytes`;
+          throw new KernelHarnessError('bad-image', `bad --label-size '${o.labelSize}': ${range}`);
         }
         for (const s of specs) s.labelSize = n;
       }
@@ -73,7 +82,13 @@ export function registerKernelCheck(program: Command, io: CliIo = processIo): vo
         return o.labelSize === undefined || ob === undefined ? undefined : labelledVerdicts(ob);
       };
       if (o.json === true) {
-        io.stdout(`${toJsonExact(verdicts.map((v, i) => ({ file: specs[i]?.path, base: specs[i]?.base, ...v, namespaces: labelled(i) })))}\n`);
+        const rows = verdicts.map((v, i) => ({
+          file: specs[i]?.path,
+          base: specs[i]?.base,
+          ...v,
+          namespaces: labelled(i),
+        }));
+        io.stdout(`${toJsonExact(rows)}\n`);
       } else {
         verdicts.forEach((v, i) => {
           const spec = specs[i];
@@ -89,11 +104,17 @@ export function registerKernelCheck(program: Command, io: CliIo = processIo): vo
 const hex = (x: bigint): string => `0x${x.toString(16)}`;
 
 /** A labelled DIMM: a line for the DIMM (its cookie), then one verdict line per namespace the kernel created. */
-function formatLabelled(spec: KernelCheckSpec, ns: readonly LabelledNamespaceVerdict[], cookie: bigint | null): string {
+function formatLabelled(
+  spec: KernelCheckSpec,
+  ns: readonly LabelledNamespaceVerdict[],
+  cookie: bigint | null,
+): string {
   const head = `${spec.path}@${hex(spec.base)}: ${ns.length} labelled namespace${ns.length === 1 ? '' : 's'}` +
     `${cookie === null ? '' : ` (set_cookie ${hex(cookie)})`}`;
   const lines = ns.map((n) => {
-    const at = { path: `  ${n.name}${n.alt_name === null ? '' : ` '${n.alt_name}'`} uuid=${n.uuid ?? '?'} size=${n.size ?? '?'} mode=${n.mode ?? '?'}`, base: n.dpa ?? 0n };
+    const alt = n.alt_name === null ? '' : ` '${n.alt_name}'`;
+    const what = `  ${n.name}${alt} uuid=${n.uuid ?? '?'} size=${n.size ?? '?'} mode=${n.mode ?? '?'}`;
+    const at = { path: what, base: n.dpa ?? 0n };
     return formatVerdict(at, n.verdict).replace(/@0x([0-9a-f]+): /, ' dpa=0x$1: ');
   });
   return [head, ...lines].join('\n');

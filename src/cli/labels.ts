@@ -84,7 +84,9 @@ export function readLabelArea(file: string, labelSize: bigint): Uint8Array {
 }
 
 export function registerLabels(program: Command, io: CliIo): void {
-  const labels = program.command('labels').description('Read or write the namespace labels of a QEMU-style NVDIMM image (label area in its last bytes).');
+  const labels = program
+    .command('labels')
+    .description('Read or write the namespace labels of a QEMU-style NVDIMM image (label area in its last bytes).');
   labels
     .command('read')
     .description('Decode the label area: which index is current and why, and every label in use.')
@@ -111,13 +113,28 @@ export function registerLabels(program: Command, io: CliIo): void {
     .description('Write a fresh label area (both index blocks, one label per namespace) at the end of IMG.')
     .argument('<IMG>', 'DIMM image (its size sets the capacity); its last --label-size bytes are replaced')
     .option('--label-size <BYTES>', 'size of the label area (QEMU: label-size=, at least 128K)')
-    .option('--namespace <SPEC>', 'uuid=U,size=S[,name=NAME][,dpa=OFFSET][,claim=btt|pfn|dax] (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
-    .option('--label-version <V>', 'label format: 1.1 (128-byte labels) or 1.2 (256-byte)', choiceArg('label version', ['1.1', '1.2'] as const), '1.2')
-    .option('--slot <N>', "QEMU memory slot the DIMM boots in (its interleave-set cookie; kernel-check moves slot 0's cookie to the slot it uses)", '0')
+    .option(
+      '--namespace <SPEC>',
+      'uuid=U,size=S[,name=NAME][,dpa=OFFSET][,claim=btt|pfn|dax] (repeatable)',
+      (v: string, acc: string[]) => [...acc, v],
+      [] as string[],
+    )
+    .option(
+      '--label-version <V>',
+      'label format: 1.1 (128-byte labels) or 1.2 (256-byte)',
+      choiceArg('label version', ['1.1', '1.2'] as const),
+      '1.2',
+    )
+    .option(
+      '--slot <N>',
+      "QEMU memory slot the DIMM boots in: its labels' cookie (kernel-check moves slot 0's cookie to its slot)",
+      '0',
+    )
     .option('--lsa <FILE>', 'write the label area to FILE (created) instead of into IMG')
     .action((img: string, o: LabelOpts & { namespace: string[]; labelVersion: LabelVersion; slot: string }) => {
       const labelSize = labelSizeOf(o);
-      if (!/^\d{1,3}$/.test(o.slot) || Number(o.slot) > 255) throw new InvalidArgumentError(`invalid slot '${o.slot}' (0 to 255)`);
+      if (!/^\d{1,3}$/.test(o.slot) || Number(o.slot) > 255) throw new InvalidArgumentError(`invalid slot ` +
+          `'${o.slot}' (0 to 255)`);
       const specs = parseNamespaceSpecs(o.namespace);
       const { capacity, labelOffset } = dimmLayout(targetSize(img), labelSize);
       const cookie = interleaveSetCookie(qemuDimm(Number(o.slot)), o.labelVersion);
@@ -134,7 +151,8 @@ export function registerLabels(program: Command, io: CliIo): void {
           closeQuietly(fd);
         }
       }
-      io.stderr(`wrote ${specs.length} label${specs.length === 1 ? '' : 's'} (v${o.labelVersion}, cookie ${hex(cookie)}) ` +
+      io.stderr(`wrote ${specs.length} label${specs.length === 1 ? '' : 's'} (v${o.labelVersion}, cookie ` +
+          `${hex(cookie)}) ` +
         `for a ${capacity}-byte DIMM\n`);
     });
 }

@@ -153,7 +153,13 @@ export interface DimmIdentity {
 
 /** What QEMU's NFIT says about the NVDIMM in memory slot `slot`. */
 export function qemuDimm(slot: number): DimmIdentity {
-  return { serial: 0x123456 + slot, regionOffset: 0n, vendorId: 0x8086, manufacturingDate: 0, manufacturingLocation: 0 };
+  return {
+    serial: 0x123456 + slot,
+    regionOffset: 0n,
+    vendorId: 0x8086,
+    manufacturingDate: 0,
+    manufacturingLocation: 0,
+  };
 }
 
 /**

@@ -68,7 +68,12 @@ export function observe(report: GuestReport, p: Placed, boot: number, boots: num
 }
 
 /** Every namespace of nonzero size in a labelled DIMM's region, by dpa, each with its own narrowed observation. */
-function labelledNamespaces(obs: KernelObservation, report: GuestReport, regionNo: number, names: readonly string[]): LabelledNamespaceObservation[] {
+function labelledNamespaces(
+  obs: KernelObservation,
+  report: GuestReport,
+  regionNo: number,
+  names: readonly string[],
+): LabelledNamespaceObservation[] {
   const out: LabelledNamespaceObservation[] = [];
   for (const name of names) {
     const attrs = obs.devices[name] ?? {};
@@ -92,7 +97,8 @@ function labelledNamespaces(obs: KernelObservation, report: GuestReport, regionN
     };
     fillNamespace(sub, report, regionNo, name, true);
     const alt = attrs['alt_name'];
-    out.push({ name, altName: alt === undefined || alt === '' ? null : alt, uuid: attrs['uuid'] ?? null, size, resource, dpa, observation: sub });
+    const altName = alt === undefined || alt === '' ? null : alt;
+    out.push({ name, altName, uuid: attrs['uuid'] ?? null, size, resource, dpa, observation: sub });
   }
   return out.sort((a, b) => (a.dpa ?? 0n) < (b.dpa ?? 0n) ? -1 : 1);
 }
@@ -102,7 +108,13 @@ function labelledNamespaces(obs: KernelObservation, report: GuestReport, regionN
  * the claim naming it, its block / dax device, messages, probe error and data range. `narrow` keeps only
  * the messages and probe failures of this namespace and its claim (a labelled region holds several).
  */
-function fillNamespace(obs: KernelObservation, report: GuestReport, regionNo: number, ns: string | null, narrow: boolean): void {
+function fillNamespace(
+  obs: KernelObservation,
+  report: GuestReport,
+  regionNo: number,
+  ns: string | null,
+  narrow: boolean,
+): void {
   if (ns !== null) {
     const attrs = obs.devices[ns] ?? {};
     obs.namespace = ns;
@@ -123,7 +135,8 @@ function fillNamespace(obs: KernelObservation, report: GuestReport, regionNo: nu
       uuid: attrs['uuid'] !== undefined && attrs['uuid'] !== '' ? attrs['uuid'] : null,
     };
   }
-  const mine = new Set(narrow ? [ns, obs.claim?.device].filter((x): x is string => x !== null && x !== undefined) : Object.keys(obs.devices));
+  const own = [ns, obs.claim?.device].filter((x): x is string => x !== null && x !== undefined);
+  const mine = new Set(narrow ? own : Object.keys(obs.devices));
   const blk = report.blocks.find((b) => b.parent !== null && mine.has(b.parent));
   if (blk !== undefined) {
     obs.blockDevice = { name: blk.name, parent: blk.parent, size: blk.sectors === null ? null : blk.sectors * 512n, firstBytes: blk.firstBytes };
@@ -135,12 +148,14 @@ function fillNamespace(obs: KernelObservation, report: GuestReport, regionNo: nu
   for (const b of report.blocks) if (b.parent !== null) blockParents.set(b.name, b.parent);
   obs.messages = report.messages.filter((m) => regionsOfMessage(m, blockParents).has(regionNo));
   if (narrow) {
-    obs.messages = obs.messages.filter((m) => m.device === null || mine.has(m.device) || mine.has(blockParents.get(m.device) ?? ''));
+    const ours = (d: string): boolean => mine.has(d) || mine.has(blockParents.get(d) ?? '');
+    obs.messages = obs.messages.filter((m) => m.device === null || ours(m.device));
   }
   for (const m of obs.messages) {
     const f = probeFailure(m);
     const claimed = narrow && obs.claim !== null && f?.device === obs.claim.device;
-    if (f !== null && (f.device === obs.namespace || claimed || (!narrow && regionOfDevice(f.device) === regionNo))) obs.probeErrno = f.errno;
+    const inRegion = f !== null && !narrow && regionOfDevice(f.device) === regionNo;
+    if (f !== null && (f.device === obs.namespace || claimed || inRegion)) obs.probeErrno = f.errno;
   }
 
   if (obs.claim !== null && obs.claim.kind !== 'btt' && obs.claim.resource !== null) {

@@ -56,12 +56,20 @@ export interface LabelledCheck {
 }
 
 /** Why the kernel would pass over a label in use (empty: it creates the namespace). */
-function labelRejections(d: DecodedArea, l: DecodedArea['labels'][number], o: LabelledOptions, capacity: bigint): string[] {
+function labelRejections(
+  d: DecodedArea,
+  l: DecodedArea['labels'][number],
+  o: LabelledOptions,
+  capacity: bigint,
+): string[] {
   const reasons = [...l.problems];
   const version = d.version ?? '1.2';
   const cookie = interleaveSetCookie(qemuDimm(o.slot ?? 0), version);
-  if (l.fields.isetcookie !== cookie) reasons.push(`isetcookie 0x${l.fields.isetcookie.toString(16)} is not the region's 0x${cookie.toString(16)}`);
-  if (version === '1.2' && guidBytesText(l.fields.typeGuid) !== PMEM_REGION_GUID) reasons.push('type_guid is not the persistent-memory range type');
+  if (l.fields.isetcookie !== cookie) reasons.push(`isetcookie 0x${l.fields.isetcookie.toString(16)} is not the ` +
+      `region's 0x${cookie.toString(16)}`);
+  if (version === '1.2' && guidBytesText(l.fields.typeGuid) !== PMEM_REGION_GUID) {
+    reasons.push('type_guid is not the persistent-memory range type');
+  }
   if (l.fields.dpa + l.fields.rawsize > capacity) reasons.push('extends past the DIMM capacity');
   if (l.fields.rawsize === 0n) reasons.push('rawsize 0');
   return reasons;
@@ -82,7 +90,14 @@ function bttLogProblem(read: DimmReader, dpa: bigint, head: Uint8Array): string 
   return 'Found an unknown padding scheme';
 }
 
-function verdictAt(read: DimmReader, dpa: bigint, size: bigint, uuid: string, o: LabelledOptions, nsName: string): Verdict {
+function verdictAt(
+  read: DimmReader,
+  dpa: bigint,
+  size: bigint,
+  uuid: string,
+  o: LabelledOptions,
+  nsName: string,
+): Verdict {
   const head = read(dpa, HEAD_SIZE);
   const { dimmBase, slot, ...rest } = o;
   void slot;
@@ -106,12 +121,18 @@ function verdictAt(read: DimmReader, dpa: bigint, size: bigint, uuid: string, o:
 }
 
 /** Predict the namespaces the kernel creates on a labelled DIMM and its verdict on each. */
-export function checkLabelledDimm(area: Uint8Array, capacity: bigint, read: DimmReader, o: LabelledOptions = {}): LabelledCheck {
+export function checkLabelledDimm(
+  area: Uint8Array,
+  capacity: bigint,
+  read: DimmReader,
+  o: LabelledOptions = {},
+): LabelledCheck {
   const d = decodeLabelArea(area);
   const labels = { version: d.version, current: d.current, why: d.why };
   if (d.current === null) {
     const verdict = verdictAt(read, 0n, capacity, NIL_UUID, o, 'namespace0.0');
-    return { labels, fallback: true, skipped: [], namespaces: [{ uuid: null, name: '', slot: null, dpa: 0n, size: capacity, verdict }] };
+    const whole = { uuid: null, name: '', slot: null, dpa: 0n, size: capacity, verdict };
+    return { labels, fallback: true, skipped: [], namespaces: [whole] };
   }
   const skipped: SkippedLabel[] = [];
   const namespaces: LabelledNamespaceVerdict[] = [];
@@ -121,8 +142,9 @@ export function checkLabelledDimm(area: Uint8Array, capacity: bigint, read: Dimm
       skipped.push({ slot: l.slot, uuid: l.fields.uuid, reasons });
       continue;
     }
-    const verdict = verdictAt(read, l.fields.dpa, l.fields.rawsize, l.fields.uuid, o, `namespace0.${namespaces.length}`);
-    namespaces.push({ uuid: l.fields.uuid, name: l.name, slot: l.slot, dpa: l.fields.dpa, size: l.fields.rawsize, verdict });
+    const { dpa, rawsize: size, uuid } = l.fields;
+    const verdict = verdictAt(read, dpa, size, uuid, o, `namespace0.${namespaces.length}`);
+    namespaces.push({ uuid, name: l.name, slot: l.slot, dpa, size, verdict });
   }
   namespaces.sort((a, b) => (a.dpa < b.dpa ? -1 : a.dpa > b.dpa ? 1 : 0));
   return { labels, fallback: false, skipped, namespaces };

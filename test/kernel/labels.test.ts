@@ -15,7 +15,8 @@ import { kernelCheckDetailed, labelledVerdicts } from '../../src/kernel/kernel-c
 import { KERNEL_VERSIONS, parseKernelVersion, type KernelVersion } from '../../src/kernel/kernels';
 import { findOnPath } from '../../src/kernel/assets';
 import { compareVerdicts } from '../../src/kernel/compare';
-import { interleaveSetCookie, qemuDimm, labelGeometry, LABEL_SIZE, type LabelVersion, type NamespaceSpec } from '../../src/format/labels';
+import { interleaveSetCookie, qemuDimm, labelGeometry, LABEL_SIZE } from '../../src/format/labels';
+import type { LabelVersion, NamespaceSpec } from '../../src/format/labels';
 import { encodeLabelArea } from '../../src/format/labels-area';
 import { dimmLayout } from '../../src/format/labels-spec';
 import { encodePfnBlock } from '../../src/format/pfn';
@@ -50,37 +51,64 @@ interface LabelCase {
   expect: string[];
 }
 
-const ns = (uuid: string, size: bigint, dpa: bigint, name?: string): NamespaceSpec => ({ uuid, size: size * MiB, dpa: dpa * MiB, ...(name ? { name } : {}) });
+const ns = (uuid: string, size: bigint, dpa: bigint, name?: string): NamespaceSpec => ({
+  uuid,
+  size: size * MiB,
+  dpa: dpa * MiB,
+  ...(name ? { name } : {}),
+});
 const g12 = labelGeometry(Number(LABEL_BYTES), LABEL_SIZE['1.2'])!;
 
+const block = (kind: 'fsdax' | 'devdax') => (at: bigint, size: bigint, parent: string): Content =>
+  ({ at: at * MiB, kind, size: size * MiB, parent });
+const pfn = block('fsdax');
+const dax = block('devdax');
+const btt = (parent: string, log: boolean): Content => ({ at: 0n, kind: 'btt', parent, log });
+const one = (uuid: string, size: bigint, dpa: bigint): NamespaceSpec[] => [ns(uuid, size, dpa)];
+
 export const LABEL_CASES: LabelCase[] = [
-  { id: 'fsdax-match', namespaces: [ns(U1, 32n, 0n)], content: [{ at: 0n, kind: 'fsdax', size: 32n * MiB, parent: U1 }], expect: ['claimed pfn'] },
+  { id: 'fsdax-match', namespaces: one(U1, 32n, 0n), content: [pfn(0n, 32n, U1)], expect: ['claimed pfn'] },
   {
     id: 'two-ns-dax-match-fsdax-mismatch',
     namespaces: [ns(U1, 16n, 0n, 'dax'), ns(U2, 16n, 32n, 'other')],
-    content: [
-      { at: 0n, kind: 'devdax', size: 16n * MiB, parent: U1 },
-      { at: 32n * MiB, kind: 'fsdax', size: 16n * MiB, parent: U1 },
-    ],
+    content: [dax(0n, 16n, U1), pfn(32n, 16n, U1)],
     expect: ['claimed dax', 'raw'],
   },
-  { id: 'fsdax-zero-parent-dpa-2M', namespaces: [ns(U2, 32n, 2n)], content: [{ at: 2n * MiB, kind: 'fsdax', size: 32n * MiB, parent: NIL_UUID }], expect: ['raw'] },
-  { id: 'devdax-zero-parent', namespaces: [ns(U1, 32n, 0n)], content: [{ at: 0n, kind: 'devdax', size: 32n * MiB, parent: NIL_UUID }], expect: ['raw'] },
-  { id: 'devdax-mismatch-dpa-8M', namespaces: [ns(U1, 16n, 8n)], content: [{ at: 8n * MiB, kind: 'devdax', size: 16n * MiB, parent: U2 }], expect: ['raw'] },
-  { id: 'v1.1-fsdax-match-dpa-4M', version: '1.1', namespaces: [ns(U2, 32n, 4n)], content: [{ at: 4n * MiB, kind: 'fsdax', size: 32n * MiB, parent: U2 }], expect: ['claimed pfn'] },
-  { id: 'btt-match', namespaces: [ns(U1, 32n, 0n)], content: [{ at: 0n, kind: 'btt', parent: U1, log: true }], expect: ['claimed btt'] },
-  { id: 'btt-zero-log', namespaces: [ns(U1, 32n, 0n)], content: [{ at: 0n, kind: 'btt', parent: U1, log: false }], expect: ['refused'] },
-  { id: 'btt-mismatch', namespaces: [ns(U1, 32n, 0n)], content: [{ at: 0n, kind: 'btt', parent: U2, log: true }], expect: ['raw'] },
-  { id: 'index0-corrupt', namespaces: [ns(U1, 32n, 0n)], content: [{ at: 0n, kind: 'fsdax', size: 32n * MiB, parent: U1 }], corrupt: [30], expect: ['claimed pfn'] },
+  { id: 'fsdax-zero-parent-dpa-2M', namespaces: one(U2, 32n, 2n), content: [pfn(2n, 32n, NIL_UUID)], expect: ['raw'] },
+  { id: 'devdax-zero-parent', namespaces: one(U1, 32n, 0n), content: [dax(0n, 32n, NIL_UUID)], expect: ['raw'] },
+  { id: 'devdax-mismatch-dpa-8M', namespaces: one(U1, 16n, 8n), content: [dax(8n, 16n, U2)], expect: ['raw'] },
+  {
+    id: 'v1.1-fsdax-match-dpa-4M',
+    version: '1.1',
+    namespaces: one(U2, 32n, 4n),
+    content: [pfn(4n, 32n, U2)],
+    expect: ['claimed pfn'],
+  },
+  { id: 'btt-match', namespaces: one(U1, 32n, 0n), content: [btt(U1, true)], expect: ['claimed btt'] },
+  { id: 'btt-zero-log', namespaces: one(U1, 32n, 0n), content: [btt(U1, false)], expect: ['refused'] },
+  { id: 'btt-mismatch', namespaces: one(U1, 32n, 0n), content: [btt(U2, true)], expect: ['raw'] },
+  {
+    id: 'index0-corrupt',
+    namespaces: one(U1, 32n, 0n),
+    content: [pfn(0n, 32n, U1)],
+    corrupt: [30],
+    expect: ['claimed pfn'],
+  },
   {
     id: 'both-indexes-corrupt',
-    namespaces: [ns(U1, 32n, 0n)],
-    content: [{ at: 0n, kind: 'fsdax', size: 32n * MiB, parent: U1 }],
+    namespaces: one(U1, 32n, 0n),
+    content: [pfn(0n, 32n, U1)],
     corrupt: [0, g12.indexSize],
     expect: ['raw'],
   },
-  { id: 'label-checksum-corrupt', namespaces: [ns(U1, 32n, 0n)], content: [], corrupt: [g12.labelOffset + 20], expect: [] },
-  { id: 'foreign-cookie', namespaces: [ns(U1, 32n, 0n)], cookieSlot: 5, content: [], expect: [] },
+  {
+    id: 'label-checksum-corrupt',
+    namespaces: one(U1, 32n, 0n),
+    content: [],
+    corrupt: [g12.labelOffset + 20],
+    expect: [],
+  },
+  { id: 'foreign-cookie', namespaces: one(U1, 32n, 0n), cookieSlot: 5, content: [], expect: [] },
 ];
 
 /** A 4 KiB BTT arena block for a 32 MiB namespace (arena at 4 KiB), and its log groups when wanted. */
@@ -120,7 +148,8 @@ async function buildCase(dir: string, c: LabelCase): Promise<string> {
         await fh.write(block, 0, 4096, Number(x.at + 4096n));
         await fh.write(logBytes, 0, logBytes.length, Number(x.at + logAt));
       } else {
-        const fields = recipeFields({ size: x.size, mode: x.kind, uuid: '12345678-1234-4234-8234-123456789abc', parentUuid: x.parent, offset: BASE + x.at });
+        const uuid = '12345678-1234-4234-8234-123456789abc';
+        const fields = recipeFields({ size: x.size, mode: x.kind, uuid, parentUuid: x.parent, offset: BASE + x.at });
         const head = headWithBlock(encodePfnBlock(fields));
         await fh.write(head, 0, head.length, Number(x.at));
       }
@@ -137,7 +166,8 @@ function kernelsToRun(): KernelVersion[] {
   return env.split(',').map((v) => parseKernelVersion(v));
 }
 
-const short = (o: { outcome: string; kind: string | null }): string => (o.outcome === 'claimed' ? `claimed ${o.kind ?? '?'}` : o.outcome);
+const short = (o: { outcome: string; kind: string | null }): string => (o.outcome === 'claimed' ? `claimed ` +
+    `${o.kind ?? '?'}` : o.outcome);
 
 async function runKernel(kernel: KernelVersion): Promise<string[]> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), `nd-infoblock-labels-${kernel}-`));
@@ -147,7 +177,8 @@ async function runKernel(kernel: KernelVersion): Promise<string[]> {
     for (const c of LABEL_CASES) files.push(await buildCase(dir, c));
     const specs = files.map((p) => ({ path: p, base: BASE, labelSize: LABEL_BYTES }));
     const keep = process.env['ND_INFOBLOCK_KEEP_LOGS'];
-    const { observations } = await kernelCheckDetailed(specs, { kernel, ...(keep ? { keepLogsDir: path.join(keep, `labels-${kernel}`) } : {}) });
+    const logs = keep ? { keepLogsDir: path.join(keep, `labels-${kernel}`) } : {};
+    const { observations } = await kernelCheckDetailed(specs, { kernel, ...logs });
     const t0 = observations[0]?.boots ?? 0;
     for (const [i, c] of LABEL_CASES.entries()) {
       const obs = observations[i];
@@ -160,10 +191,13 @@ async function runKernel(kernel: KernelVersion): Promise<string[]> {
       const { capacity } = dimmLayout(FILE_SIZE, LABEL_BYTES);
       const area = new Uint8Array(await fs.readFile(file)).subarray(Number(FILE_SIZE - LABEL_BYTES));
       const img = await fs.readFile(file);
-      const read = (off: bigint, len: number): Uint8Array => new Uint8Array(img.subarray(Number(off), Number(off) + len));
-      const v = checkLabelledDimm(area, capacity, read, { kernel: profileForKernel(kernel).id, dimmBase: obs.regionResource ?? BASE });
+      const read = (off: bigint, len: number): Uint8Array =>
+        new Uint8Array(img.subarray(Number(off), Number(off) + len));
+      const opts = { kernel: profileForKernel(kernel).id, dimmBase: obs.regionResource ?? BASE };
+      const v = checkLabelledDimm(area, capacity, read, opts);
       const seen = k.map((n) => short(n.verdict));
-      if (JSON.stringify(seen) !== JSON.stringify(c.expect)) problems.push(`${c.id}: kernel showed [${seen.join(', ')}], the case expects [${c.expect.join(', ')}]`);
+      if (JSON.stringify(seen) !== JSON.stringify(c.expect)) problems.push(`${c.id}: kernel showed ` +
+          `[${seen.join(', ')}], the case expects [${c.expect.join(', ')}]`);
       if (k.length !== v.namespaces.length) {
         problems.push(`${c.id}: kernel created ${k.length} namespace(s), validator predicts ${v.namespaces.length}`);
         continue;
@@ -172,12 +206,14 @@ async function runKernel(kernel: KernelVersion): Promise<string[]> {
         const vn = v.namespaces[j];
         if (vn === undefined) return;
         if (kn.uuid !== vn.uuid || kn.dpa !== vn.dpa || kn.size !== vn.size) {
-          problems.push(`${c.id} #${j}: kernel ${kn.uuid}@${kn.dpa}+${kn.size} / validator ${vn.uuid}@${vn.dpa}+${vn.size}`);
+          problems.push(`${c.id} #${j}: kernel ${kn.uuid}@${kn.dpa}+${kn.size} / validator ` +
+              `${vn.uuid}@${vn.dpa}+${vn.size}`);
         }
         for (const d of compareVerdicts(kn.verdict, vn.verdict)) problems.push(`${c.id} #${j}: ${d}`);
       });
     }
-    console.log(`labelled namespaces, Linux ${obsRelease(observations) ?? kernel}: ${LABEL_CASES.length} DIMMs in ${t0} boot(s); ` +
+    console.log(`labelled namespaces, Linux ${obsRelease(observations) ?? kernel}: ${LABEL_CASES.length} DIMMs ` +
+        `in ${t0} boot(s); ` +
       `${problems.length === 0 ? 'full agreement' : `${problems.length} problem(s)`}`);
   } finally {
     await fs.rm(dir, { recursive: true, force: true });
@@ -185,7 +221,8 @@ async function runKernel(kernel: KernelVersion): Promise<string[]> {
   return problems;
 }
 
-const obsRelease = (o: readonly { kernelRelease: string | null }[]): string | null => o.find((x) => x.kernelRelease !== null)?.kernelRelease ?? null;
+const obsRelease = (o: readonly { kernelRelease: string | null }[]): string | null =>
+  o.find((x) => x.kernelRelease !== null)?.kernelRelease ?? null;
 
 describe('labelled namespaces under real kernels', () => {
   test.each(kernelsToRun())('Linux %s: check --label-size predicts every namespace and verdict', async (kernel) => {
