@@ -145,3 +145,16 @@ export type {
   Reader,
   Region,
 } from './validate/index';
+// Labelled namespaces: the label storage area codec and the per-namespace validator.
+export {
+  decodeLabelArea,
+  encodeLabelArea,
+  labelGeometry,
+  interleaveSetCookie,
+  qemuDimm,
+  dimmLayout,
+  parseNamespaceSpecs,
+} from './format/index';
+export type { DecodedArea, LabelVersion, NamespaceSpec } from './format/index';
+export { checkLabelledDimm } from './validate/index';
+export type { LabelledCheck, LabelledNamespaceVerdict } from './validate/index';

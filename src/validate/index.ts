@@ -41,3 +41,5 @@ export type { Geometry, GeometryInput, Reader } from './geometry';
 export { explainLayout, layoutAscii, layoutSvg } from './explain';
 export type { Region } from './explain';
 export { renderVerdict } from './render';
+export { checkLabelledDimm } from './labels';
+export type { DimmReader, LabelledCheck, LabelledNamespaceVerdict, LabelledOptions, SkippedLabel } from './labels';
