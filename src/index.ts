@@ -147,3 +147,16 @@ export { scanTarget, scanBytes, findingJson, isPfnFinding, isBttFinding, isFsFin
 export type { ScanOptions, ScanResult, Finding, PfnFinding, BttFinding, FsFinding, ScanContext } from './scan/index';
 export { planRecovery, scanLimit, writeRecoveredBlock } from './recover/index';
 export type { RecoverOptions, RecoveryPlan, Candidate, RecoverWriteOptions, RecoverWriteResult } from './recover/index';
+// Labelled namespaces: the label storage area codec and the per-namespace validator.
+export {
+  decodeLabelArea,
+  encodeLabelArea,
+  labelGeometry,
+  interleaveSetCookie,
+  qemuDimm,
+  dimmLayout,
+  parseNamespaceSpecs,
+} from './format/index';
+export type { DecodedArea, LabelVersion, NamespaceSpec } from './format/index';
+export { checkLabelledDimm } from './validate/index';
+export type { LabelledCheck, LabelledNamespaceVerdict } from './validate/index';

@@ -20,6 +20,9 @@ import { writeFileDurably } from '../io/durable';
 import { showPath } from '../io/path';
 import type { CliIo } from './io';
 import { choiceArg, parsePosition } from './options';
+import { checkLabelledDimm, type LabelledCheck } from '../validate/labels';
+import { dimmLayout } from '../format/labels-spec';
+import { readLabelArea } from './labels';
 
 export interface NamespaceOpts {
   offset?: string;
@@ -84,13 +87,26 @@ export function registerCheck(program: Command, io: CliIo): void {
       .argument('<FILE>', 'image file or block device holding the namespace'),
   )
     .option('--json', 'print the verdict as JSON')
+    .option(
+      '--label-size <BYTES>',
+      'FILE is a labelled DIMM image with a label area in its last BYTES: judge every namespace its labels define',
+    )
+    .option('--slot <N>', "QEMU memory slot of the DIMM (its labels' interleave-set cookie), with --label-size", '0')
     .option('--kernels <LIST>', "judge under several kernels side by side and flag every difference: 'all' (5.10, 6.1, 6.12, 7.2) or a comma list")
     .addHelpText(
       'after',
       '\nExit status: 0 claimed (--kernels: every kernel claims it at the same place), 1 otherwise, 2 usage or I/O error.\n' +
         'Examples: infoblock check ns.img --ns-base 0x100100000 --kernel 6.12\n          infoblock check ns.img --kernels all',
     )
-    .action((file: string, o: NamespaceOpts & { json?: boolean; kernels?: string }) => {
+    .action((file: string, o: NamespaceOpts & { json?: boolean; kernels?: string } & LabelledOpts) => {
+      if (o.labelSize !== undefined) {
+        const r = checkLabelledFile(file, o);
+        const rows = r.namespaces.map((n) => ({ uuid: n.uuid, name: n.name, dpa: n.dpa, size: n.size, ...n.verdict }));
+        io.stdout(o.json === true ? `${toJson(rows)}\n` : `${renderLabelled(file, r)}\n`);
+        const allClaimed = r.namespaces.length > 0 && r.namespaces.every((n) => n.verdict.outcome === 'claimed');
+        if (!allClaimed) throw new ExitCode(1);
+        return;
+      }
       if (o.kernels !== undefined) {
         const ks = resolveKernels(o.kernels);
         const { head, opts } = loadNamespace(file, o);
@@ -123,4 +139,44 @@ export function registerCheck(program: Command, io: CliIo): void {
       }
       io.stdout(o.json === true ? `${toJson({ verdict: v.outcome, regions: layout })}\n` : `${layoutAscii(file, layout, v)}\n`);
     });
+}
+
+/** `check --label-size`: the labelled DIMM's namespaces, each judged with its label's uuid as parent. */
+interface LabelledOpts {
+  labelSize?: string;
+  slot: string;
+}
+
+function checkLabelledFile(file: string, o: NamespaceOpts & LabelledOpts): LabelledCheck {
+  const labelSize = parsePosition(o.labelSize ?? '', 'label size');
+  if (o.offset !== undefined || o.nsSize !== undefined || o.parentUuid !== undefined) {
+    throw new InvalidArgumentError(
+      '--label-size takes the namespaces from the labels: drop --offset, --ns-size and --parent-uuid',
+    );
+  }
+  if (!/^\d{1,3}$/.test(o.slot) || Number(o.slot) > 255) {
+    throw new InvalidArgumentError(`invalid slot '${o.slot}' (0 to 255)`);
+  }
+  resolveKernel(o.kernel);
+  const { capacity } = dimmLayout(targetSize(file), labelSize);
+  const area = readLabelArea(file, labelSize);
+  const dimmBase = o.nsBase === undefined ? 0n : parsePosition(o.nsBase, 'namespace base');
+  const read = (offset: bigint, length: number): Uint8Array => readExact(file, offset, length);
+  const opts = { kernel: o.kernel, arch: o.arch, expect: o.expect, dimmBase, slot: Number(o.slot) };
+  return checkLabelledDimm(area, capacity, read, opts);
+}
+
+function renderLabelled(file: string, r: LabelledCheck): string {
+  const head = r.fallback
+    ? `${file}: no valid label index (${r.labels.why}): the kernel falls back to one label-less namespace`
+    : `${file}: labels v${r.labels.version ?? '?'}, index ${r.labels.current ?? '-'} current; ` +
+      `${r.namespaces.length} namespace(s)`;
+  const lines = [head];
+  for (const s of r.skipped) lines.push(`  label in slot ${s.slot} (${s.uuid}) skipped: ${s.reasons.join('; ')}`);
+  for (const n of r.namespaces) {
+    const name = n.name === '' ? '' : ` '${n.name}'`;
+    lines.push(`  ${n.uuid ?? '(label-less)'}${name} dpa 0x${n.dpa.toString(16)} size ${n.size}:`);
+    lines.push(renderVerdict(file, n.verdict, true).split('\n').map((l) => `    ${l}`).join('\n'));
+  }
+  return lines.join('\n');
 }

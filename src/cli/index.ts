@@ -33,6 +33,7 @@ const COMMANDS: Record<string, () => Register> = {
   corpus: () => (require('./corpus') as typeof import('./corpus')).registerCorpus,
   scan: () => (require('./scan') as typeof import('./scan')).registerScan,
   recover: () => (require('./recover') as typeof import('./recover')).registerRecover,
+  labels: () => (require('./labels') as typeof import('./labels')).registerLabels,
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 

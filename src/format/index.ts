@@ -53,3 +53,19 @@ export { parseSize, humanSize } from './units';
 export type { ParseSizeOptions } from './units';
 export { formatUuid, parseUuid, isUuid, randomUuid, NIL_UUID } from './uuid';
 export { toJson } from './json';
+export {
+  INDEX_FIELDS,
+  LABEL_FIELDS,
+  LABEL_SIZE,
+  ABSTRACTION_GUID,
+  PMEM_REGION_GUID,
+  labelGeometry,
+  interleaveSetCookie,
+  qemuDimm,
+  nextSeq,
+  newerSeq,
+} from './labels';
+export type { LabelVersion, NamespaceSpec, LabelGeometry, DimmIdentity, Abstraction } from './labels';
+export { decodeLabelArea, encodeLabelArea, restampCookies } from './labels-area';
+export type { DecodedArea, DecodedIndex, DecodedLabel, EncodeAreaOptions } from './labels-area';
+export { dimmLayout, parseNamespaceSpecs, MIN_LABEL_SIZE } from './labels-spec';

@@ -16,6 +16,9 @@ import { U64_MAX } from './int64';
 export interface KindInfo {
   sig16: { value: Uint8Array };
   uuid: { value: string };
+  /** Raw bytes of the field's own `size` (e.g. a label's 64-byte name). */
+  bytes: { value: Uint8Array };
+  u8: { value: number };
   u16: { value: number };
   u32: { value: number };
   u64: { value: bigint };
@@ -24,9 +27,10 @@ export interface KindInfo {
 export type FieldKind = keyof KindInfo;
 
 /** Fixed sizes; `pad` fields carry their own size. */
-export const KIND_SIZE: { [K in Exclude<FieldKind, 'pad'>]: number } = {
+export const KIND_SIZE: { [K in Exclude<FieldKind, 'pad' | 'bytes'>]: number } = {
   sig16: 16,
   uuid: 16,
+  u8: 1,
   u16: 2,
   u32: 4,
   u64: 8,
@@ -38,7 +42,7 @@ export interface FieldDef {
   readonly key?: string;
   readonly offset: number;
   readonly kind: FieldKind;
-  /** Only for `pad`. */
+  /** Only for `pad` and `bytes`. */
   readonly size?: number;
   /** First version_minor whose readers honour the field (0: always). */
   readonly since: number;
@@ -55,7 +59,7 @@ export type Decoded<T extends FieldTable> = {
 
 /** Size in bytes of a field of the table. */
 export function fieldSize(f: FieldDef): number {
-  return f.kind === 'pad' ? (f.size ?? 0) : KIND_SIZE[f.kind];
+  return f.kind === 'pad' || f.kind === 'bytes' ? (f.size ?? 0) : KIND_SIZE[f.kind];
 }
 
 
@@ -81,6 +85,12 @@ function buildParser(table: FieldTable): Parser {
       case 'uuid':
         p = p.buffer(f.name, { length: 16, formatter: (b: unknown) => formatUuid(b as Uint8Array) });
         break;
+      case 'bytes':
+        p = p.buffer(f.name, { length: fieldSize(f), formatter: (b: unknown) => new Uint8Array(b as Uint8Array) });
+        break;
+      case 'u8':
+        p = p.uint8(f.name);
+        break;
       case 'u16':
         p = p.uint16le(f.name);
         break;
@@ -99,8 +109,8 @@ function buildParser(table: FieldTable): Parser {
   return p;
 }
 
-function checkInt(f: FieldDef, v: unknown, bits: 16 | 32): number {
-  const max = bits === 16 ? 0xffff : 0xffffffff;
+function checkInt(f: FieldDef, v: unknown, bits: 8 | 16 | 32): number {
+  const max = bits === 8 ? 0xff : bits === 16 ? 0xffff : 0xffffffff;
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > max) {
     throw new InvalidFieldError(`${String(v)} is not a u${bits}`, { offset: f.offset, field: f.name });
   }
@@ -120,6 +130,15 @@ function writeField(dv: DataView, bytes: Uint8Array, f: FieldDef, v: unknown): v
         throw new InvalidFieldError(`invalid uuid '${String(v)}'`, { offset: f.offset, field: f.name });
       }
       parseUuid(v, bytes, f.offset);
+      return;
+    case 'bytes':
+      if (!(v instanceof Uint8Array) || v.byteLength !== fieldSize(f)) {
+        throw new InvalidFieldError(`must be ${fieldSize(f)} bytes`, { offset: f.offset, field: f.name });
+      }
+      bytes.set(v, f.offset);
+      return;
+    case 'u8':
+      dv.setUint8(f.offset, checkInt(f, v, 8));
       return;
     case 'u16':
       dv.setUint16(f.offset, checkInt(f, v, 16), true);

@@ -27,6 +27,8 @@ import { qemuArgs, runQemu, sparseCopy, type BootResult } from './qemu';
 import { parseGuestReport, type GuestReport } from './report';
 import type { BootImage, BootOptions, KernelObservation, Placed } from './types';
 import { hex } from '../format/int64';
+import { interleaveSetCookie, qemuDimm, type LabelVersion } from '../format/labels';
+import { restampCookies } from '../format/labels-area';
 
 export type { BootImage, BootOptions, ClaimObservation, KernelMessage, KernelObservation } from './types';
 export { planBoots, DEVICE_MEMORY_BASE, DEVICE_MEMORY_LIMIT, MAX_SLOTS, QEMU_PAGE } from './plan';
@@ -57,6 +59,7 @@ async function bootOnce(ctx: BootContext, placed: readonly Placed[]): Promise<{ 
     } else {
       const dst = path.join(ctx.work, `i${p.index}.img`);
       await sparseCopy(p.image.path, dst);
+      if (p.image.labelSize !== undefined) await moveLabelsToSlot(dst, p.image.labelSize, placed.indexOf(p));
       files.push(dst);
     }
   }
@@ -77,6 +80,30 @@ async function bootOnce(ctx: BootContext, placed: readonly Placed[]): Promise<{ 
     await fs.writeFile(`${stem}.json`, `${JSON.stringify({ qemu: ctx.qemu, args, seconds: res.seconds, exitCode: res.code, images }, null, 2)}\n`);
   }
   return { res, report: res.timedOut ? null : parseGuestReport(res.serial), boot };
+}
+
+/**
+ * Labels written for QEMU slot 0 (the default of `infoblock labels write`) carry slot 0's interleave-set
+ * cookie; in the copy we boot, they get the cookie of the slot the DIMM really occupies. Labels with any
+ * other cookie are left as they are (a wrong cookie is something to test).
+ */
+async function moveLabelsToSlot(file: string, labelSize: bigint, slot: number): Promise<void> {
+  if (slot === 0) return;
+  const fh = await fs.open(file, 'r+');
+  try {
+    const { size } = await fh.stat();
+    const at = size - Number(labelSize);
+    if (at <= 0) return;
+    const area = Buffer.alloc(Number(labelSize));
+    await fh.read(area, 0, area.length, at);
+    const cookies = (v: LabelVersion): { from: bigint; to: bigint } => ({
+      from: interleaveSetCookie(qemuDimm(0), v),
+      to: interleaveSetCookie(qemuDimm(slot), v),
+    });
+    if (restampCookies(area, cookies) > 0) await fh.write(area, 0, area.length, at);
+  } finally {
+    await fh.close();
+  }
 }
 
 /** Console lines that show a kernel bug hit while probing (an image's fault), unlike a bare boot-time panic. */

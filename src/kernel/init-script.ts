@@ -23,7 +23,10 @@ export const FIRST_BYTES = 2048;
 /** Kernel command-line key telling the guest how many regions to wait for. */
 export const REGIONS_PARAM = 'ndib.regions';
 
-const ND_ATTRS = ['devtype', 'mode', 'resource', 'size', 'align', 'uuid', 'holder', 'namespace', 'uevent', 'force_raw'];
+const ND_ATTRS = [
+  'devtype', 'mode', 'resource', 'size', 'align', 'uuid', 'holder', 'namespace', 'uevent', 'force_raw',
+  'alt_name', 'set_cookie', // labelled DIMMs: the label's name, the region's interleave-set cookie
+];
 const DAX_ATTRS = ['size', 'resource', 'align'];
 
 /** The /init script for a guest that loads `modules` (bare names, in order). */

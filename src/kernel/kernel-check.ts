@@ -11,6 +11,36 @@ export interface KernelCheckSpec {
   base: bigint;
   /** Boot alone, before the others (predicted to crash the guest kernel). */
   isolate?: boolean;
+  /** Attach as a labelled NVDIMM with a label area of this many bytes at its end. */
+  labelSize?: bigint;
+}
+
+/** The kernel's view of one namespace of a labelled DIMM: what it created from the labels, and its verdict. */
+export interface LabelledNamespaceVerdict {
+  name: string;
+  alt_name: string | null;
+  uuid: string | null;
+  dpa: bigint | null;
+  size: bigint | null;
+  /** The namespace's sysfs mode (raw, fsdax/memory, devdax/dax, sector/safe). */
+  mode: string | null;
+  /** The pfn/dax/btt device holding it, if any. */
+  claim: string | null;
+  verdict: KernelVerdict;
+}
+
+/** The labelled namespaces of an observation (empty for a label-less DIMM). */
+export function labelledVerdicts(o: KernelObservation): LabelledNamespaceVerdict[] {
+  return (o.namespaces ?? []).map((n) => ({
+    name: n.name,
+    alt_name: n.altName,
+    uuid: n.uuid,
+    dpa: n.dpa,
+    size: n.size,
+    mode: n.observation.namespaceMode,
+    claim: n.observation.claim?.device ?? null,
+    verdict: observationToVerdict(n.observation, n.observation.base),
+  }));
 }
 
 export interface KernelCheckResult {

@@ -6,7 +6,7 @@
  */
 
 import { regionOfDevice, regionsOfMessage, type GuestReport, type KernelMessage } from './report';
-import type { ClaimObservation, KernelObservation, Placed } from './types';
+import type { ClaimObservation, KernelObservation, LabelledNamespaceObservation, Placed } from './types';
 
 const parseBig = (s: string | undefined): bigint | null => {
   if (s === undefined) return null;
@@ -58,12 +58,68 @@ export function observe(report: GuestReport, p: Placed, boot: number, boots: num
   }
   if (regionNo === null) return obs;
   for (const [name, attrs] of report.nd) if (regionOfDevice(name) === regionNo) obs.devices[name] = { ...attrs };
-  for (const [name, attrs] of Object.entries(obs.devices)) {
-    if (name.startsWith('namespace')) {
-      obs.namespace = name;
-      obs.namespaceMode = attrs['mode'] ?? null;
-      obs.holder = attrs['holder'] !== undefined && attrs['holder'] !== '' ? attrs['holder'] : null;
-    }
+  const namespaces = Object.keys(obs.devices).filter((n) => n.startsWith('namespace'));
+  fillNamespace(obs, report, regionNo, namespaces[namespaces.length - 1] ?? null, false);
+  if (p.image.labelSize !== undefined) {
+    obs.setCookie = parseBig(obs.devices[obs.region ?? '']?.['set_cookie']);
+    obs.namespaces = labelledNamespaces(obs, report, regionNo, namespaces);
+  }
+  return obs;
+}
+
+/** Every namespace of nonzero size in a labelled DIMM's region, by dpa, each with its own narrowed observation. */
+function labelledNamespaces(
+  obs: KernelObservation,
+  report: GuestReport,
+  regionNo: number,
+  names: readonly string[],
+): LabelledNamespaceObservation[] {
+  const out: LabelledNamespaceObservation[] = [];
+  for (const name of names) {
+    const attrs = obs.devices[name] ?? {};
+    const size = parseBig(attrs['size']);
+    if (size === null || size === 0n) continue; // the region's seed: room to create a namespace, not one
+    const resource = parseBig(attrs['resource']);
+    const dpa = resource === null || obs.regionResource === null ? null : resource - obs.regionResource;
+    const { namespaces: _all, ...rest } = obs;
+    void _all;
+    const sub: KernelObservation = {
+      ...rest,
+      base: obs.base + (dpa ?? 0n),
+      guestBase: resource ?? obs.guestBase,
+      size,
+      claim: null,
+      blockDevice: null,
+      daxDevice: null,
+      dataStart: null,
+      dataSize: null,
+      probeErrno: null,
+    };
+    fillNamespace(sub, report, regionNo, name, true);
+    const alt = attrs['alt_name'];
+    const altName = alt === undefined || alt === '' ? null : alt;
+    out.push({ name, altName, uuid: attrs['uuid'] ?? null, size, resource, dpa, observation: sub });
+  }
+  return out.sort((a, b) => (a.dpa ?? 0n) < (b.dpa ?? 0n) ? -1 : 1);
+}
+
+/**
+ * Fill the namespace-specific fields of `obs` for namespace `ns` of region `regionNo`: its mode and holder,
+ * the claim naming it, its block / dax device, messages, probe error and data range. `narrow` keeps only
+ * the messages and probe failures of this namespace and its claim (a labelled region holds several).
+ */
+function fillNamespace(
+  obs: KernelObservation,
+  report: GuestReport,
+  regionNo: number,
+  ns: string | null,
+  narrow: boolean,
+): void {
+  if (ns !== null) {
+    const attrs = obs.devices[ns] ?? {};
+    obs.namespace = ns;
+    obs.namespaceMode = attrs['mode'] ?? null;
+    obs.holder = attrs['holder'] !== undefined && attrs['holder'] !== '' ? attrs['holder'] : null;
   }
   for (const [name, attrs] of Object.entries(obs.devices)) {
     const kind = KIND_BY_DEVTYPE[attrs['devtype'] ?? ''];
@@ -79,7 +135,8 @@ export function observe(report: GuestReport, p: Placed, boot: number, boots: num
       uuid: attrs['uuid'] !== undefined && attrs['uuid'] !== '' ? attrs['uuid'] : null,
     };
   }
-  const mine = new Set(Object.keys(obs.devices));
+  const own = [ns, obs.claim?.device].filter((x): x is string => x !== null && x !== undefined);
+  const mine = new Set(narrow ? own : Object.keys(obs.devices));
   const blk = report.blocks.find((b) => b.parent !== null && mine.has(b.parent));
   if (blk !== undefined) {
     obs.blockDevice = { name: blk.name, parent: blk.parent, size: blk.sectors === null ? null : blk.sectors * 512n, firstBytes: blk.firstBytes };
@@ -90,9 +147,15 @@ export function observe(report: GuestReport, p: Placed, boot: number, boots: num
   const blockParents = new Map<string, string>();
   for (const b of report.blocks) if (b.parent !== null) blockParents.set(b.name, b.parent);
   obs.messages = report.messages.filter((m) => regionsOfMessage(m, blockParents).has(regionNo));
+  if (narrow) {
+    const ours = (d: string): boolean => mine.has(d) || mine.has(blockParents.get(d) ?? '');
+    obs.messages = obs.messages.filter((m) => m.device === null || ours(m.device));
+  }
   for (const m of obs.messages) {
     const f = probeFailure(m);
-    if (f !== null && (f.device === obs.namespace || regionOfDevice(f.device) === regionNo)) obs.probeErrno = f.errno;
+    const claimed = narrow && obs.claim !== null && f?.device === obs.claim.device;
+    const inRegion = f !== null && !narrow && regionOfDevice(f.device) === regionNo;
+    if (f !== null && (f.device === obs.namespace || claimed || inRegion)) obs.probeErrno = f.errno;
   }
 
   if (obs.claim !== null && obs.claim.kind !== 'btt' && obs.claim.resource !== null) {
@@ -101,10 +164,9 @@ export function observe(report: GuestReport, p: Placed, boot: number, boots: num
   } else if (obs.claim?.kind === 'btt') {
     obs.dataSize = obs.blockDevice?.size ?? null;
   } else if (obs.blockDevice !== null && obs.blockDevice.parent === obs.namespace) {
-    obs.dataStart = p.guestBase;
+    obs.dataStart = obs.guestBase;
     obs.dataSize = obs.blockDevice.size;
   }
-  return obs;
 }
 
 /**

@@ -71,7 +71,9 @@ export function qemuArgs(assets: KernelAssets, placed: readonly Placed[], files:
   ];
   placed.forEach((p, i) => {
     args.push('-object', `memory-backend-file,id=m${i},share=on,mem-path=${qemuEscape(files[i] ?? '')},size=${p.size}`);
-    args.push('-device', `nvdimm,id=nv${i},memdev=m${i},addr=${hex(p.guestBase)}`);
+    // The slot is explicit: a labelled DIMM's interleave-set cookie is derived from it (serial 0x123456 + slot).
+    const label = p.image.labelSize === undefined ? '' : `,label-size=${p.image.labelSize}`;
+    args.push('-device', `nvdimm,id=nv${i},memdev=m${i},addr=${hex(p.guestBase)},slot=${i}${label}`);
   });
   return args;
 }

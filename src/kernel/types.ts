@@ -29,6 +29,24 @@ export interface ClaimObservation {
   uuid: string | null;
 }
 
+/** One namespace a labelled DIMM's region holds, as the kernel created it from the labels. */
+export interface LabelledNamespaceObservation {
+  /** `namespace4.1`. */
+  name: string;
+  /** sysfs `alt_name` (the label's name), null when empty. */
+  altName: string | null;
+  /** sysfs `uuid` (the label's uuid). */
+  uuid: string | null;
+  /** sysfs `size`. */
+  size: bigint | null;
+  /** sysfs `resource`: its guest physical address. */
+  resource: bigint | null;
+  /** Its offset in the DIMM (resource minus the region's start), i.e. the label's dpa. */
+  dpa: bigint | null;
+  /** The same observation as an image's, narrowed to this namespace (its claim, devices, messages). */
+  observation: KernelObservation;
+}
+
 /** What one boot showed about one image's namespace. */
 export interface KernelObservation {
   /** Image path as given. */
@@ -78,6 +96,10 @@ export interface KernelObservation {
   kernelRelease: string | null;
   /** When the guest kernel crashed with this image alone attached: the crash's console lines (BUG/Oops/panic); else null. */
   crash: string[] | null;
+  /** Labelled DIMMs: the region's interleave-set cookie as the kernel computed it (sysfs `set_cookie`). */
+  setCookie?: bigint | null;
+  /** Labelled DIMMs: every namespace of nonzero size the kernel created in the region, by dpa. */
+  namespaces?: LabelledNamespaceObservation[];
 }
 
 export interface BootImage {
@@ -85,6 +107,8 @@ export interface BootImage {
   base: bigint;
   /** Boot this image alone, before the others (the caller predicts it crashes the guest kernel). */
   isolate?: boolean;
+  /** Attach the DIMM with a label area of this many bytes (its last bytes; QEMU's label-size=). */
+  labelSize?: bigint;
 }
 
 export interface BootOptions {

@@ -19,6 +19,9 @@ import { hex, U64_MAX } from '../format/int64';
 import { checkHead, type Verdict } from '../validate/check';
 import type { Arch, ProfileId } from '../validate/profiles';
 import { resolveKernels } from '../validate/versions';
+import { alignmentEvidence, type Evidence } from '../validate/geometry';
+
+export { alignmentEvidence, type Evidence } from '../validate/geometry';
 
 export type DataoffMeaning = 'legacy' | 'map';
 
@@ -53,16 +56,6 @@ export interface BlockSummary {
   checksum: bigint;
 }
 
-export interface Evidence {
-  /** max(align, 2 MiB): the granule a data start must sit on. */
-  granule: bigint;
-  /** nsBase + start_pad + dataoff is aligned (legacy meaning fits). */
-  legacy_aligned: boolean;
-  /** nsBase + dataoff is aligned (map meaning fits). */
-  map_aligned: boolean;
-  /** Which meaning the alignment supports: one of them, both, or neither. */
-  suggests: DataoffMeaning | 'both' | 'neither';
-}
 
 export interface MigrationReport {
   status: MigrationStatus;
@@ -91,7 +84,6 @@ export interface MigrationReport {
   block: Uint8Array;
 }
 
-const SZ_2M = 2n << 20n;
 const RESERVE = 8192n;
 
 const precondition = (msg: string, field?: string): InfoblockError => new InfoblockError('precondition', msg, field === undefined ? {} : { field });
@@ -107,16 +99,6 @@ export function summarize(f: PfnFields): BlockSummary {
     npfns: f.npfns,
     checksum: f.checksum,
   };
-}
-
-/** Which meaning(s) of dataoff give an aligned data start at nsBase. */
-export function alignmentEvidence(f: PfnFields, nsBase: bigint): Evidence {
-  const align = BigInt(f.align);
-  const granule = align > SZ_2M ? align : SZ_2M;
-  const pad = BigInt(f.startPad);
-  const legacy = (nsBase + pad + f.dataoff) % granule === 0n;
-  const map = (nsBase + f.dataoff) % granule === 0n;
-  return { granule, legacy_aligned: legacy, map_aligned: map, suggests: legacy && map ? 'both' : legacy ? 'legacy' : map ? 'map' : 'neither' };
 }
 
 /** Data start (bytes from the namespace base) of a block read in `meaning`. */

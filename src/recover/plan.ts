@@ -13,7 +13,7 @@ import { DAX_SIGNATURE, PFN_MODE, PFN_SIGNATURE, decodePfnBlock, encodePfnBlock,
 import type { MapLocation, NsMode } from '../format/recipe';
 import { hex, humanSize } from '../format/units';
 import { NIL_UUID, randomUuid } from '../format/uuid';
-import { alignmentEvidence } from '../migrate/migrate';
+import { alignmentEvidence } from '../validate/geometry';
 import { checkHead, type Verdict } from '../validate/check';
 import { isFsFinding, type Finding, type FsFinding } from '../scan/detect';
 

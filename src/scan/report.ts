@@ -7,7 +7,7 @@
 import { headWithBlock } from '../format/head';
 import { encodePfnBlock } from '../format/pfn';
 import { hex, humanSize } from '../format/units';
-import { alignmentEvidence } from '../migrate/migrate';
+import { alignmentEvidence } from '../validate/geometry';
 import { checkHead, type Verdict } from '../validate/check';
 import { isBttFinding, isFsFinding, isPfnFinding, type Finding, type FsFinding, type PfnFinding } from './detect';
 

@@ -7,7 +7,7 @@
  * memmap the kernel keeps on the device, and the evidence that a block was
  * written by `ndctl write-infoblock -O` (dataoff measured from the raw base).
  */
-import { u64 } from '../format/int64';
+import { SZ_2M, u64 } from '../format/int64';
 import type { EffectiveFields, PfnFields } from '../format/pfn';
 
 /** The u64 mask (the project's U64_MAX), re-exported under the name the rules use. */
@@ -120,11 +120,44 @@ export function dataStartFor(meaning: Meaning, dataoff: bigint, startPad: bigint
  * base + start_pad + dataoff, which then is not aligned.
  */
 export function ndctlOffsetEvidence(f: PfnFields, e: EffectiveFields, base: bigint, compatAlign: bigint): boolean {
-  const startPad = BigInt(e.startPad);
-  if (startPad === 0n) return false;
-  const field = BigInt(e.align);
-  const align = field > compatAlign ? field : compatAlign;
-  return (base + startPad + f.dataoff) % align !== 0n && (base + f.dataoff) % align === 0n;
+  if (e.startPad === 0) return false;
+  return meaningEvidence(f.dataoff, BigInt(e.startPad), BigInt(e.align), base, compatAlign).suggests === 'map';
+}
+
+/** Which meaning(s) of dataoff put the data start on the kernel's granule at `base`. */
+export interface Evidence {
+  /** max(align, the compat align): the granule a data start must sit on. */
+  granule: bigint;
+  /** base + start_pad + dataoff is aligned (legacy meaning fits). */
+  legacy_aligned: boolean;
+  /** base + dataoff is aligned (map meaning fits). */
+  map_aligned: boolean;
+  /** Which meaning the alignment supports: one of them, both, or neither. */
+  suggests: Meaning | 'both' | 'neither';
+}
+
+/** The one computation of the alignment evidence for a block's meaning (ndctl -O blocks suggest 'map'). */
+export function meaningEvidence(
+  dataoff: bigint,
+  startPad: bigint,
+  alignField: bigint,
+  base: bigint,
+  compatAlign: bigint = SZ_2M,
+): Evidence {
+  const granule = alignField > compatAlign ? alignField : compatAlign;
+  const legacy = (base + startPad + dataoff) % granule === 0n;
+  const map = (base + dataoff) % granule === 0n;
+  return {
+    granule,
+    legacy_aligned: legacy,
+    map_aligned: map,
+    suggests: legacy && map ? 'both' : legacy ? 'legacy' : map ? 'map' : 'neither',
+  };
+}
+
+/** The evidence for a block's stored fields at `nsBase`, on x86-64's 2 MiB granule (migrate, scan, recover). */
+export function alignmentEvidence(f: PfnFields, nsBase: bigint): Evidence {
+  return meaningEvidence(f.dataoff, BigInt(f.startPad), BigInt(f.align), nsBase);
 }
 
 /**

@@ -40,3 +40,5 @@ export { geometryOf, gateFields, kernelAlign, dataStartFor, ndctlOffsetEvidence,
 export type { Geometry, GeometryInput, Reader } from './geometry';
 export { explainLayout } from './explain';
 export type { Region } from './explain';
+export { checkLabelledDimm } from './labels';
+export type { DimmReader, LabelledCheck, LabelledNamespaceVerdict, LabelledOptions, SkippedLabel } from './labels';

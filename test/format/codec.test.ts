@@ -41,10 +41,20 @@ const arbSig = fc.oneof(
 );
 
 /** An arbitrary over every field of a table, each by its kind (as the codec is derived from the table). */
-const ARB_BY_KIND: { [K in Exclude<FieldKind, 'pad'>]: fc.Arbitrary<unknown> } = { sig16: arbSig, uuid: arbUuid, u16: arbU16, u32: arbU32, u64: arbU64 };
+const ARB_BY_KIND: { [K in Exclude<FieldKind, 'pad' | 'bytes'>]: fc.Arbitrary<unknown> } = {
+  sig16: arbSig,
+  uuid: arbUuid,
+  u8: fc.integer({ min: 0, max: 0xff }),
+  u16: arbU16,
+  u32: arbU32,
+  u64: arbU64,
+};
 function arbFields<T>(table: readonly FieldDef[]): fc.Arbitrary<T> {
   const model: Record<string, fc.Arbitrary<unknown>> = {};
-  for (const f of table) if (f.kind !== 'pad') model[f.name] = ARB_BY_KIND[f.kind];
+  for (const f of table) {
+    if (f.kind === 'bytes') model[f.name] = fc.uint8Array({ minLength: f.size ?? 0, maxLength: f.size ?? 0 });
+    else if (f.kind !== 'pad') model[f.name] = ARB_BY_KIND[f.kind];
+  }
   return fc.record(model) as unknown as fc.Arbitrary<T>;
 }
 

@@ -100,5 +100,5 @@ describe('BTT_FIELDS', () => {
 });
 
 test('KIND_SIZE gives the C sizes', () => {
-  expect(KIND_SIZE).toEqual({ sig16: 16, uuid: 16, u16: 2, u32: 4, u64: 8 });
+  expect(KIND_SIZE).toEqual({ sig16: 16, uuid: 16, u8: 1, u16: 2, u32: 4, u64: 8 });
 });

@@ -1,0 +1,158 @@
+/**
+ * `infoblock labels read|write`: the namespace label area at the end of a
+ * QEMU-style DIMM image (or a raw label dump with --lsa).
+ */
+import type { Command } from 'commander';
+import { InvalidArgumentError } from '../format/errors';
+import { toJson } from '../format/json';
+import { guidBytesText, interleaveSetCookie, qemuDimm, type LabelVersion } from '../format/labels';
+import { decodeLabelArea, encodeLabelArea, type DecodedArea } from '../format/labels-area';
+import { dimmLayout, parseNamespaceSpecs } from '../format/labels-spec';
+import { closeQuietly, fsyncFd, openTarget, readExact, targetSize, writeAt, checkRegularOrAbsent } from '../io/files';
+import { writeFileDurably } from '../io/durable';
+import { readSmallFile } from '../io/files';
+import type { CliIo } from './io';
+import { choiceArg, parsePosition } from './options';
+
+const hex = (x: bigint | number): string => `0x${x.toString(16)}`;
+
+/** ndctl read-labels -j keys where they apply, plus which index is current and why, and each label's problems. */
+export function areaJson(d: DecodedArea): unknown {
+  return {
+    version: d.version,
+    current_index: d.current,
+    why: d.why,
+    index: d.indexes.map((ix, i) => ({
+      index: i,
+      signature: Buffer.from(ix.fields.signature).toString('latin1').replace(/\0.*$/s, ''),
+      major: ix.fields.major,
+      minor: ix.fields.minor,
+      labelsize: d.geometry?.labelSize ?? null,
+      seq: ix.fields.seq,
+      nslot: ix.fields.nslot,
+      used_slots: ix.usedSlots,
+      problems: ix.problems,
+    })),
+    label: d.labels.map((l) => ({
+      uuid: l.fields.uuid,
+      name: l.name,
+      slot: l.fields.slot,
+      position: l.fields.position,
+      nlabel: l.fields.nlabel,
+      isetcookie: hex(l.fields.isetcookie),
+      lbasize: l.fields.lbasize,
+      dpa: l.fields.dpa,
+      rawsize: l.fields.rawsize,
+      flags: l.fields.flags,
+      ...(d.version === '1.2'
+        ? { type_guid: guidBytesText(l.fields.typeGuid), abstraction_guid: guidBytesText(l.fields.abstractionGuid) }
+        : {}),
+      problems: l.problems,
+    })),
+  };
+}
+
+export function areaText(file: string, d: DecodedArea): string {
+  const lines = [`${file}: labels v${d.version ?? '?'}, current index: ${d.current ?? 'none'} (${d.why})`];
+  for (const l of d.labels) {
+    const bad = l.problems.length === 0 ? '' : `  SKIPPED: ${l.problems.join(', ')}`;
+    lines.push(
+      `  slot ${l.fields.slot}: ${l.fields.uuid} dpa ${hex(l.fields.dpa)} size ${l.fields.rawsize}` +
+        `${l.name === '' ? '' : ` name '${l.name}'`} cookie ${hex(l.fields.isetcookie)}${bad}`,
+    );
+  }
+  if (d.current !== null && d.labels.length === 0) lines.push('  (no labels in use)');
+  return lines.join('\n');
+}
+
+interface LabelOpts {
+  labelSize?: string;
+  lsa?: string;
+  json?: boolean;
+}
+
+function labelSizeOf(o: LabelOpts): bigint {
+  if (o.labelSize === undefined) throw new InvalidArgumentError('--label-size is required');
+  return parsePosition(o.labelSize, 'label size');
+}
+
+/** The label area bytes of IMG (its last N bytes) or of the --lsa dump. */
+export function readLabelArea(file: string, labelSize: bigint): Uint8Array {
+  const size = targetSize(file);
+  const { labelOffset } = dimmLayout(size, labelSize);
+  return readExact(file, labelOffset, Number(labelSize));
+}
+
+export function registerLabels(program: Command, io: CliIo): void {
+  const labels = program
+    .command('labels')
+    .description('Read or write the namespace labels of a QEMU-style NVDIMM image (label area in its last bytes).');
+  labels
+    .command('read')
+    .description('Decode the label area: which index is current and why, and every label in use.')
+    .argument('[IMG]', 'DIMM image whose last --label-size bytes are the label area')
+    .option('--label-size <BYTES>', 'size of the label area (QEMU: label-size=, at least 128K)')
+    .option('--lsa <FILE>', 'read a raw label area dump instead of an image')
+    .option('--json', 'print JSON (ndctl read-labels -j keys where they apply)')
+    .action((img: string | undefined, o: LabelOpts) => {
+      let area: Uint8Array;
+      let name: string;
+      if (o.lsa !== undefined) {
+        area = readSmallFile(o.lsa, 2 ** 31, 'label area dump');
+        name = o.lsa;
+      } else {
+        if (img === undefined) throw new InvalidArgumentError('give IMG or --lsa FILE');
+        area = readLabelArea(img, labelSizeOf(o));
+        name = img;
+      }
+      const d = decodeLabelArea(area);
+      io.stdout(o.json === true ? `${toJson(areaJson(d))}\n` : `${areaText(name, d)}\n`);
+    });
+  labels
+    .command('write')
+    .description('Write a fresh label area (both index blocks, one label per namespace) at the end of IMG.')
+    .argument('<IMG>', 'DIMM image (its size sets the capacity); its last --label-size bytes are replaced')
+    .option('--label-size <BYTES>', 'size of the label area (QEMU: label-size=, at least 128K)')
+    .option(
+      '--namespace <SPEC>',
+      'uuid=U,size=S[,name=NAME][,dpa=OFFSET][,claim=btt|pfn|dax] (repeatable)',
+      (v: string, acc: string[]) => [...acc, v],
+      [] as string[],
+    )
+    .option(
+      '--label-version <V>',
+      'label format: 1.1 (128-byte labels) or 1.2 (256-byte)',
+      choiceArg('label version', ['1.1', '1.2'] as const),
+      '1.2',
+    )
+    .option(
+      '--slot <N>',
+      "QEMU memory slot the DIMM boots in: its labels' cookie (kernel-check moves slot 0's cookie to its slot)",
+      '0',
+    )
+    .option('--lsa <FILE>', 'write the label area to FILE (created) instead of into IMG')
+    .action((img: string, o: LabelOpts & { namespace: string[]; labelVersion: LabelVersion; slot: string }) => {
+      const labelSize = labelSizeOf(o);
+      if (!/^\d{1,3}$/.test(o.slot) || Number(o.slot) > 255) throw new InvalidArgumentError(`invalid slot ` +
+          `'${o.slot}' (0 to 255)`);
+      const specs = parseNamespaceSpecs(o.namespace);
+      const { capacity, labelOffset } = dimmLayout(targetSize(img), labelSize);
+      const cookie = interleaveSetCookie(qemuDimm(Number(o.slot)), o.labelVersion);
+      const area = encodeLabelArea(specs, { areaSize: Number(labelSize), version: o.labelVersion, cookie, capacity });
+      if (o.lsa !== undefined) {
+        checkRegularOrAbsent(o.lsa, 'label area dump');
+        writeFileDurably(o.lsa, area, { replace: true, mode: 0o666 });
+      } else {
+        const fd = openTarget(img, 'write', 'open for writing');
+        try {
+          writeAt(fd, img, area, labelOffset);
+          fsyncFd(fd, img);
+        } finally {
+          closeQuietly(fd);
+        }
+      }
+      io.stderr(`wrote ${specs.length} label${specs.length === 1 ? '' : 's'} (v${o.labelVersion}, cookie ` +
+          `${hex(cookie)}) ` +
+        `for a ${capacity}-byte DIMM\n`);
+    });
+}
