@@ -59,6 +59,54 @@ export function parseKernelLine(line: string): KernelMessage {
   return { device: null, driver: null, text: rest.trim(), line };
 }
 
+/** A `%nd` line: one sysfs attribute of a namespace device (the uevent line gives its driver). */
+function ndLine(report: GuestReport, line: string): void {
+  const m = /^([^/\s]+)\/([a-z_]+):(.*)$/.exec(line);
+  if (m === null || m[1] === undefined || m[2] === undefined) return;
+  const attrs = report.nd.get(m[1]) ?? {};
+  const value = m[3] ?? '';
+  if (m[2] === 'uevent') {
+    const d = /^DRIVER=(.*)$/.exec(value);
+    if (d?.[1] !== undefined) attrs['driver'] = d[1];
+  } else {
+    attrs[m[2]] = value;
+  }
+  report.nd.set(m[1], attrs);
+}
+
+/** A `%block` line: a pmem block device's sysfs path, or its size in sectors. */
+function blockLine(blocks: Map<string, BlockDeviceReport>, line: string): void {
+  if (line.startsWith('/')) {
+    const parts = line.split('/');
+    const name = parts[parts.length - 1] ?? '';
+    const parent = parts[parts.length - 2] === 'block' ? (parts[parts.length - 3] ?? null) : null;
+    if (name.startsWith('pmem')) blocks.set(name, { name, parent, sectors: null, firstBytes: null });
+    return;
+  }
+  const m = /^([^/\s]+)\/size:(\d+)$/.exec(line);
+  if (m?.[1] !== undefined && m[2] !== undefined) {
+    const b = blocks.get(m[1]) ?? { name: m[1], parent: null, sectors: null, firstBytes: null };
+    b.sectors = BigInt(m[2]);
+    blocks.set(m[1], b);
+  }
+}
+
+/** A `%dax` line: a dax device's sysfs path, or one of its attributes. */
+function daxLine(dax: Map<string, DaxDeviceReport>, line: string): void {
+  if (line.startsWith('/')) {
+    const parts = line.split('/');
+    const name = parts[parts.length - 1] ?? '';
+    dax.set(name, { name, parent: parts[parts.length - 2] ?? null, attrs: {} });
+    return;
+  }
+  const m = /^([^/\s]+)\/([a-z_]+):(.*)$/.exec(line);
+  if (m?.[1] !== undefined && m[2] !== undefined) {
+    const d = dax.get(m[1]) ?? { name: m[1], parent: null, attrs: {} };
+    d.attrs[m[2]] = m[3] ?? '';
+    dax.set(m[1], d);
+  }
+}
+
 /** Extract and parse the report from a serial log; null when the markers are missing. */
 export function parseGuestReport(serial: string): GuestReport | null {
   const begin = serial.indexOf(REPORT_BEGIN);
@@ -79,66 +127,16 @@ export function parseGuestReport(serial: string): GuestReport | null {
       section = line.slice(1);
       continue;
     }
-    switch (section) {
-      case 'insmod':
-        report.insmodFailed.push(line.split(' ')[0] ?? line);
-        break;
-      case 'nd': {
-        const m = /^([^/\s]+)\/([a-z_]+):(.*)$/.exec(line);
-        if (m === null || m[1] === undefined || m[2] === undefined) break;
-        const attrs = report.nd.get(m[1]) ?? {};
-        const value = m[3] ?? '';
-        if (m[2] === 'uevent') {
-          const d = /^DRIVER=(.*)$/.exec(value);
-          if (d?.[1] !== undefined) attrs['driver'] = d[1];
-        } else {
-          attrs[m[2]] = value;
-        }
-        report.nd.set(m[1], attrs);
-        break;
-      }
-      case 'block': {
-        if (line.startsWith('/')) {
-          const parts = line.split('/');
-          const name = parts[parts.length - 1] ?? '';
-          const parent = parts[parts.length - 2] === 'block' ? (parts[parts.length - 3] ?? null) : null;
-          if (name.startsWith('pmem')) blocks.set(name, { name, parent, sectors: null, firstBytes: null });
-          break;
-        }
-        const m = /^([^/\s]+)\/size:(\d+)$/.exec(line);
-        if (m?.[1] !== undefined && m[2] !== undefined) {
-          const b = blocks.get(m[1]) ?? { name: m[1], parent: null, sectors: null, firstBytes: null };
-          b.sectors = BigInt(m[2]);
-          blocks.set(m[1], b);
-        }
-        break;
-      }
-      case 'first':
-        if (line.startsWith('@')) {
-          firstDevice = line.slice(1);
-          firstLines.set(firstDevice, []);
-        } else if (firstDevice !== null) firstLines.get(firstDevice)?.push(line);
-        break;
-      case 'dax': {
-        if (line.startsWith('/')) {
-          const parts = line.split('/');
-          const name = parts[parts.length - 1] ?? '';
-          dax.set(name, { name, parent: parts[parts.length - 2] ?? null, attrs: {} });
-          break;
-        }
-        const m = /^([^/\s]+)\/([a-z_]+):(.*)$/.exec(line);
-        if (m?.[1] !== undefined && m[2] !== undefined) {
-          const d = dax.get(m[1]) ?? { name: m[1], parent: null, attrs: {} };
-          d.attrs[m[2]] = m[3] ?? '';
-          dax.set(m[1], d);
-        }
-        break;
-      }
-      case 'dmesg':
-        report.messages.push(parseKernelLine(line));
-        break;
-      default:
-        break;
+    if (section === 'insmod') report.insmodFailed.push(line.split(' ')[0] ?? line);
+    else if (section === 'nd') ndLine(report, line);
+    else if (section === 'block') blockLine(blocks, line);
+    else if (section === 'dax') daxLine(dax, line);
+    else if (section === 'dmesg') report.messages.push(parseKernelLine(line));
+    else if (section === 'first') {
+      if (line.startsWith('@')) {
+        firstDevice = line.slice(1);
+        firstLines.set(firstDevice, []);
+      } else if (firstDevice !== null) firstLines.get(firstDevice)?.push(line);
     }
   }
   for (const [name, od] of firstLines) {

@@ -6,7 +6,6 @@
  */
 import { findBlocks } from '../format/head';
 import { signatureText } from '../format/pfn';
-import { hex, humanSize } from '../format/units';
 import type { CheckOptions, Verdict } from './check';
 import { gateFields, geometryOf } from './geometry';
 import { knowsMinor4, reserveBytes } from './history';

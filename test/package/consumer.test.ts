@@ -122,8 +122,9 @@ describe('the tarball', () => {
 
   test('size stays small (figure printed for the record)', () => {
     process.stdout.write(`nd-infoblock tarball: ${tarSize} bytes, ${tarFiles.length} files\n`);
-    // Was < 400 KB; with scan and recover (issue 13) the tarball is 436,555 bytes.
-    expect(tarSize).toBeLessThan(450_000);
+    // A guard against accidental bloat, raised only with the features that grew it: was < 400 KB; scan
+    // and recover (issue 13) made it 436,555 bytes, the label codec and commands (issue 14) 482,783.
+    expect(tarSize).toBeLessThan(500_000);
   });
 });
 
