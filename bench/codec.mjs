@@ -127,7 +127,8 @@ for (let i = 0; i < BATCH; i++) {
     if (k === 'signature') continue;
     if (ours[k] !== d[k]) throw new Error(`decode baseline disagrees on ${k}`);
   }
-  if (Buffer.compare(Buffer.from(baselineEncode(fieldsList[i])), Buffer.from(b)) !== 0) throw new Error('encode baseline disagrees');
+  if (Buffer.compare(Buffer.from(baselineEncode(fieldsList[i])), Buffer.from(b)) !== 0)
+    throw new Error('encode baseline disagrees');
 }
 
 // --- cases ---------------------------------------------------------------------

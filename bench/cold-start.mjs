@@ -37,13 +37,19 @@ const CMDS = [
   // needs, no commander, no other commands (what lazy loading could reach).
   [
     'floor: format modules only',
-    ['-e', `const h=require('./dist/format/head.js'),j=require('./dist/format/ndctl-json.js');const b=require('fs').readFileSync(${JSON.stringify(sample)});process.stdout.write(j.ndctlJson(h.findBlocks(b).map((block)=>({file:'x',block}))))`],
+    [
+      '-e',
+      `const h=require('./dist/format/head.js'),j=require('./dist/format/ndctl-json.js');const b=require('fs').readFileSync(${JSON.stringify(sample)});process.stdout.write(j.ndctlJson(h.findBlocks(b).map((block)=>({file:'x',block}))))`,
+    ],
   ],
   // What lazy loading of the other commands could reach: commander plus only
   // the read and write command modules, running the same `read -j`.
   [
     'floor: commander + read/write only',
-    ['-e', `const {Command}=require('commander');const p=new Command('infoblock');const io={stdout:(s)=>process.stdout.write(s),stderr:(s)=>process.stderr.write(s)};require('./dist/cli/read.js').registerRead(p,io);require('./dist/cli/write.js').registerWrite(p,io);p.parseAsync(['read','-j',${JSON.stringify(sample)}],{from:'user'})`],
+    [
+      '-e',
+      `const {Command}=require('commander');const p=new Command('infoblock');const io={stdout:(s)=>process.stdout.write(s),stderr:(s)=>process.stderr.write(s)};require('./dist/cli/read.js').registerRead(p,io);require('./dist/cli/write.js').registerWrite(p,io);p.parseAsync(['read','-j',${JSON.stringify(sample)}],{from:'user'})`,
+    ],
   ],
 ];
 const times = CMDS.map(() => []);
@@ -55,17 +61,38 @@ console.log(`node ${process.version}, median of ${RUNS} runs each (interleaved)`
 for (const [k, [name]] of CMDS.entries()) {
   const m = median(times[k]);
   const ratio = m / base;
-  const verdict = k === 0 || name.startsWith('floor') ? `  ratio ${ratio.toFixed(2)}x` : `  ratio ${ratio.toFixed(2)}x (target <= 1.5x: ${ratio <= 1.5 ? 'met' : 'MISSED'})`;
-  console.log(`  ${name.padEnd(36)} ${m.toFixed(1).padStart(6)} ms  (min ${Math.min(...times[k]).toFixed(1)})${verdict}`);
+  const verdict =
+    k === 0 || name.startsWith('floor')
+      ? `  ratio ${ratio.toFixed(2)}x`
+      : `  ratio ${ratio.toFixed(2)}x (target <= 1.5x: ${ratio <= 1.5 ? 'met' : 'MISSED'})`;
+  console.log(
+    `  ${name.padEnd(36)} ${m.toFixed(1).padStart(6)} ms  (min ${Math.min(...times[k]).toFixed(1)})${verdict}`,
+  );
 }
 
 // Which modules does the CLI load at all?
 const mods = spawnSync(
   process.execPath,
-  ['-e', `const before = new Set(Object.keys(require.cache)); require('./dist/cli/index.js'); console.log(Object.keys(require.cache).filter((k) => !before.has(k)).map((k) => k.replace(${JSON.stringify(root + '/')}, '')).join('\\n'))`],
+  [
+    '-e',
+    `const before = new Set(Object.keys(require.cache)); require('./dist/cli/index.js'); console.log(Object.keys(require.cache).filter((k) => !before.has(k)).map((k) => k.replace(${JSON.stringify(root + '/')}, '')).join('\\n'))`,
+  ],
   { cwd: root, encoding: 'utf8' },
-).stdout.trim().split('\n');
-const external = [...new Set(mods.filter((m) => m.startsWith('node_modules/')).map((m) => m.split('/').slice(1, m.includes('/@') ? 3 : 2).join('/')))];
+)
+  .stdout.trim()
+  .split('\n');
+const external = [
+  ...new Set(
+    mods
+      .filter((m) => m.startsWith('node_modules/'))
+      .map((m) =>
+        m
+          .split('/')
+          .slice(1, m.includes('/@') ? 3 : 2)
+          .join('/'),
+      ),
+  ),
+];
 const cliLoads = `the CLI loads ${mods.length} modules: ${mods.filter((m) => m.startsWith('dist/')).length} from dist/, ${mods.length - mods.filter((m) => m.startsWith('dist/')).length} from node_modules (${external.join(', ')})`;
 const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
 // direct dependencies the CLI actually loads, in package.json order
@@ -95,8 +122,15 @@ for (let r = 0; r < Math.max(5, Math.floor(RUNS / 2)); r++) {
   if (res.status !== 0) throw new Error(res.stderr);
   rows.push(JSON.parse(res.stdout));
 }
-console.log(`\nwhere the time goes (ms, median of ${rows.length} fresh processes; each require counts only what earlier lines had not loaded):`);
-for (const key of Object.keys(rows[0])) console.log(`  ${key.padEnd(52)} ${median(rows.map((o) => o[key])).toFixed(2).padStart(7)}`);
+console.log(
+  `\nwhere the time goes (ms, median of ${rows.length} fresh processes; each require counts only what earlier lines had not loaded):`,
+);
+for (const key of Object.keys(rows[0]))
+  console.log(
+    `  ${key.padEnd(52)} ${median(rows.map((o) => o[key]))
+      .toFixed(2)
+      .padStart(7)}`,
+  );
 
 // Self time of each module the CLI loads (inclusive load time minus its children's).
 const selfProbe = `

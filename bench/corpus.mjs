@@ -33,7 +33,11 @@ function rate(name, n, fn) {
   const t0 = process.hrtime.bigint();
   fn(n);
   const s = Number(process.hrtime.bigint() - t0) / 1e9;
-  console.log(`${name.padEnd(18)} ${String(n).padStart(8)} in ${s.toFixed(3)} s  ${Math.round(n / s).toLocaleString('en').padStart(10)} /s  ${((s / n) * 1e9).toFixed(0).padStart(6)} ns/op`);
+  console.log(
+    `${name.padEnd(18)} ${String(n).padStart(8)} in ${s.toFixed(3)} s  ${Math.round(n / s)
+      .toLocaleString('en')
+      .padStart(10)} /s  ${((s / n) * 1e9).toFixed(0).padStart(6)} ns/op`,
+  );
 }
 
 let sink = 0;
@@ -68,9 +72,17 @@ for (const [name, extra, n] of [
   if (!want(name)) continue;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ib-bench-corpus-'));
   const t0 = process.hrtime.bigint();
-  execFileSync(process.execPath, [path.join(root, 'dist/cli.js'), 'corpus', '--out', path.join(dir, 'c'), '--count', String(n), ...extra], { stdio: ['ignore', 'ignore', 'ignore'] });
+  execFileSync(
+    process.execPath,
+    [path.join(root, 'dist/cli.js'), 'corpus', '--out', path.join(dir, 'c'), '--count', String(n), ...extra],
+    { stdio: ['ignore', 'ignore', 'ignore'] },
+  );
   const s = Number(process.hrtime.bigint() - t0) / 1e9;
-  console.log(`${name.padEnd(18)} ${String(n).padStart(8)} in ${s.toFixed(3)} s  ${Math.round(n / s).toLocaleString('en').padStart(10)} files/s (whole process, manifest and verdicts included)`);
+  console.log(
+    `${name.padEnd(18)} ${String(n).padStart(8)} in ${s.toFixed(3)} s  ${Math.round(n / s)
+      .toLocaleString('en')
+      .padStart(10)} files/s (whole process, manifest and verdicts included)`,
+  );
   fs.rmSync(dir, { recursive: true, force: true });
 }
 if (sink === 0.5) console.log(sink);

@@ -57,7 +57,9 @@ try {
     if (res.status !== 0) throw new Error('infoblock read failed');
   }
   const oursMs = median(ours);
-  console.log(`infoblock read -j, ${NFILES} files in one process: ${oursMs.toFixed(0)} ms (median of ${RUNS}: ${ours.map((x) => x.toFixed(0)).join(', ')}), ${((oursMs * 1e3) / NFILES).toFixed(1)} µs/file`);
+  console.log(
+    `infoblock read -j, ${NFILES} files in one process: ${oursMs.toFixed(0)} ms (median of ${RUNS}: ${ours.map((x) => x.toFixed(0)).join(', ')}), ${((oursMs * 1e3) / NFILES).toFixed(1)} µs/file`,
+  );
 
   const haveNdctl = spawnSync('ndctl', ['--version']).status === 0;
   if (!haveNdctl) {

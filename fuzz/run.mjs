@@ -58,13 +58,26 @@ profiles.forEach((kernel, p) => {
 
 const jsfuzz = path.join(root, 'node_modules/jsfuzz/build/src/index.js');
 const crashPath = path.join(work, 'crash');
-const child = spawn(process.execPath, [jsfuzz, path.relative(root, path.join(here, 'target.js')), corpusDir, '--exact-artifact-path', crashPath, '--versifier', 'false'], {
-  cwd: root,
-  detached: true,
-  stdio: ['ignore', 'pipe', 'pipe'],
-});
+const child = spawn(
+  process.execPath,
+  [
+    jsfuzz,
+    path.relative(root, path.join(here, 'target.js')),
+    corpusDir,
+    '--exact-artifact-path',
+    crashPath,
+    '--versifier',
+    'false',
+  ],
+  {
+    cwd: root,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  },
+);
 // istanbul instruments everything the worker requires, its own babel helpers included, and says so; keep the rest.
-const NOISE = /^Transformation error for .*node_modules|^Cannot access '.' before initialization|^\(0 , _helper|Accessing non-existent property 'default'|--trace-warnings/;
+const NOISE =
+  /^Transformation error for .*node_modules|^Cannot access '.' before initialization|^\(0 , _helper|Accessing non-existent property 'default'|--trace-warnings/;
 let err = '';
 child.stderr.setEncoding('utf8');
 child.stderr.on('data', (chunk) => {
@@ -114,7 +127,9 @@ child.on('exit', (code) => {
   if (fs.existsSync(crashPath)) finding = true;
   if (code !== null && code !== 0) finding = true;
   const rate = Math.round(last.execs / elapsed);
-  console.log(`fuzz: ${last.execs} executions in ${elapsed.toFixed(1)} s (${rate} exec/s), coverage ${last.cov}, corpus ${last.corp}, findings ${finding ? 1 : 0}`);
+  console.log(
+    `fuzz: ${last.execs} executions in ${elapsed.toFixed(1)} s (${rate} exec/s), coverage ${last.cov}, corpus ${last.corp}, findings ${finding ? 1 : 0}`,
+  );
   if (finding) console.log(`fuzz: finding saved as ${crashPath}`);
   process.exit(finding ? 1 : 0);
 });

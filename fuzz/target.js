@@ -30,7 +30,9 @@ const BASES = [0n, 4n << 30n, (4n << 30n) + M, (4n << 30n) + 2n * M, (1n << 64n)
 const SIZES = [16n * M, 33n * M, 64n * M, 2n * 1024n * M + 4n * M, 8192n, 4096n * 1024n * M];
 const PROFILES = ['linux-6.1', 'linux-latest', 'linux-4.x', 'map'];
 
-const GOOD = encodePfnBlock(recipeFields({ size: 64n * M, offset: 4n << 30n, uuid: '11111111-2222-3333-4444-555555555555' }));
+const GOOD = encodePfnBlock(
+  recipeFields({ size: 64n * M, offset: 4n << 30n, uuid: '11111111-2222-3333-4444-555555555555' }),
+);
 const GOOD_DATAOFF = decodePfnBlock(GOOD).fields.dataoff;
 
 class Finding extends Error {}
@@ -38,7 +40,8 @@ const PLANT = process.env.FUZZ_PLANT_BUG === '1';
 
 function decoderStillWorks() {
   const d = decodePfnBlock(GOOD);
-  if (!d.checksumValid || d.fields.dataoff !== GOOD_DATAOFF || d.kind !== 'pfn') throw new Finding('decoder broken after an error');
+  if (!d.checksumValid || d.fields.dataoff !== GOOD_DATAOFF || d.kind !== 'pfn')
+    throw new Finding('decoder broken after an error');
 }
 
 function ours(fn) {
@@ -67,14 +70,16 @@ function fuzz(buf) {
   // Self-test of the harness: FUZZ_PLANT_BUG=1 plants a non-InfoblockError the corpus reaches at once.
   if (PLANT && d.fields.mode === 0) throw new TypeError('planted bug: mode 0');
   const again = patchPfnBlock(block, d.fields);
-  for (let i = 0; i < 4096; i++) if (again[i] !== block[i]) throw new Finding(`decode/patch round trip changed byte ${i}`);
+  for (let i = 0; i < 4096; i++)
+    if (again[i] !== block[i]) throw new Finding(`decode/patch round trip changed byte ${i}`);
   ours(() => decodePfnBlock(buf)); // any length: decodes or throws TruncatedError
   ours(() => findBlocks(buf));
   findBlocks(head);
 
   const v = checkHead(head, { kernel, nsBase, nsSize });
   if (!['claimed', 'raw', 'refused'].includes(v.outcome)) throw new Finding(`bad outcome ${v.outcome}`);
-  if (v.outcome === 'claimed' && v.kind !== 'btt' && (v.data_start === null || v.data_size === null)) throw new Finding('claimed without a data area');
+  if (v.outcome === 'claimed' && v.kind !== 'btt' && (v.data_start === null || v.data_size === null))
+    throw new Finding('claimed without a data area');
 
   if (migrate !== null) {
     for (const to of ['legacy', 'map']) {
@@ -83,10 +88,12 @@ function fuzz(buf) {
       if (r.block.length !== 4096) throw new Finding('migrate returned a block that is not 4 KiB');
       if (r.status === 'migrated') {
         // The migration invariant: same data start, only version, dataoff and checksum bytes change.
-        if (r.data_start_before !== r.data_start_after) throw new Finding(`migrate moved the data start (${r.data_start_before} -> ${r.data_start_after})`);
+        if (r.data_start_before !== r.data_start_after)
+          throw new Finding(`migrate moved the data start (${r.data_start_before} -> ${r.data_start_after})`);
         for (let i = 0; i < 4096; i++) {
           const touched = (i >= 52 && i < 64) || i >= 4088;
-          if (!touched && r.block[i] !== block[i]) throw new Finding(`migrate changed byte ${i} outside version/dataoff/checksum`);
+          if (!touched && r.block[i] !== block[i])
+            throw new Finding(`migrate changed byte ${i} outside version/dataoff/checksum`);
         }
       }
     }

@@ -20,7 +20,10 @@ const NAMESPACES = {
 
 async function main() {
   const dir = path.join(__dirname, '..', 'samples');
-  const heads = fs.readdirSync(dir).filter((f) => f.endsWith('.head')).sort();
+  const heads = fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.head'))
+    .sort();
   if (heads.length === 0) throw new Error(`no sample heads in ${dir}`);
   let failures = 0;
   for (const name of heads) {

@@ -28,7 +28,15 @@ function parseSize(text) {
 }
 
 function reason(e) {
-  const known = { ENOENT: 'no such file or directory', EACCES: 'permission denied', EISDIR: 'is a directory', EEXIST: 'already exists', ENOSPC: 'no space left on device', ENOTDIR: 'not a directory', EFBIG: 'file too large' };
+  const known = {
+    ENOENT: 'no such file or directory',
+    EACCES: 'permission denied',
+    EISDIR: 'is a directory',
+    EEXIST: 'already exists',
+    ENOSPC: 'no space left on device',
+    ENOTDIR: 'not a directory',
+    EFBIG: 'file too large',
+  };
   return (e && known[e.code]) || (e && e.code) || String(e);
 }
 
@@ -51,7 +59,8 @@ function main(argv) {
   } catch (e) {
     throw new Fail(`cannot read head '${headPath}': ${reason(e)}`);
   }
-  if (head.length !== HEAD_SIZE) throw new Fail(`'${headPath}' is ${head.length} bytes, not an ${HEAD_SIZE}-byte namespace head`);
+  if (head.length !== HEAD_SIZE)
+    throw new Fail(`'${headPath}' is ${head.length} bytes, not an ${HEAD_SIZE}-byte namespace head`);
   if (size < HEAD_SIZE) throw new Fail(`SIZE ${size} is smaller than the ${HEAD_SIZE}-byte head`);
 
   let fd;

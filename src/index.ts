@@ -79,10 +79,63 @@ export type {
   NsMode,
   MapLocation,
 } from './format/index';
-export { migrate, assertNoHazard, alignmentEvidence, dataStartOf, migrateTarget, restoreTarget, replaceInfoBlock, encodeBackup, decodeBackup, acquireLock, lockPathOf, defaultBackupPath, backupStateDir, BACKUP_FORMAT } from './migrate/index';
-export type { DataoffMeaning, MigrateOptions, MigrationReport, MigrationStatus, BackupRecord, MigrateTargetOptions, MigrateTargetResult, RestoreOptions, RestoreResult, ReplaceInfoBlockOptions, ReplaceInfoBlockResult, ReplaceContext, Faults, FaultStep } from './migrate/index';
-export { CorpusGenerator, generateCorpus, corpusTargets, verdictClass, writeCorpus, formatCoverage, messageKind, Prng, parseSeed, seedPool, FAMILIES as CORPUS_FAMILIES, CORPUS_FORMATS } from './corpus/index';
-export type { CorpusInput, CorpusOptions, WriteCorpusOptions, Coverage, CorpusFormat, ManifestRow, Seed as CorpusSeed, Family as MutationFamily, Mutation } from './corpus/index';
+export {
+  migrate,
+  assertNoHazard,
+  alignmentEvidence,
+  dataStartOf,
+  migrateTarget,
+  restoreTarget,
+  replaceInfoBlock,
+  encodeBackup,
+  decodeBackup,
+  acquireLock,
+  lockPathOf,
+  defaultBackupPath,
+  backupStateDir,
+  BACKUP_FORMAT,
+} from './migrate/index';
+export type {
+  DataoffMeaning,
+  MigrateOptions,
+  MigrationReport,
+  MigrationStatus,
+  BackupRecord,
+  MigrateTargetOptions,
+  MigrateTargetResult,
+  RestoreOptions,
+  RestoreResult,
+  ReplaceInfoBlockOptions,
+  ReplaceInfoBlockResult,
+  ReplaceContext,
+  Faults,
+  FaultStep,
+} from './migrate/index';
+export {
+  CorpusGenerator,
+  generateCorpus,
+  corpusTargets,
+  verdictClass,
+  writeCorpus,
+  formatCoverage,
+  messageKind,
+  Prng,
+  parseSeed,
+  seedPool,
+  FAMILIES as CORPUS_FAMILIES,
+  CORPUS_FORMATS,
+} from './corpus/index';
+export type {
+  CorpusInput,
+  CorpusOptions,
+  WriteCorpusOptions,
+  Coverage,
+  CorpusFormat,
+  ManifestRow,
+  Seed as CorpusSeed,
+  Family as MutationFamily,
+  Mutation,
+} from './corpus/index';
 export {
   checkHead,
   checkBlock,

@@ -44,6 +44,8 @@ test.each(rows)('%s/%s imports %s, as its layer may', (layer, _file, spec) => {
     const target = spec.split('/')[1] as Layer;
     expect(MAY_IMPORT[layer].includes(target) ? target : `${target} (not allowed for ${layer})`).toBe(target);
   }
-  if (layer === 'format' || layer === 'validate') expect(spec.startsWith('node:') ? `${spec} in a pure layer` : spec).toBe(spec);
-  if (layer !== 'cli') expect(['commander', 'cli-progress'].includes(spec) ? `${spec} outside the CLI` : spec).toBe(spec);
+  if (layer === 'format' || layer === 'validate')
+    expect(spec.startsWith('node:') ? `${spec} in a pure layer` : spec).toBe(spec);
+  if (layer !== 'cli')
+    expect(['commander', 'cli-progress'].includes(spec) ? `${spec} outside the CLI` : spec).toBe(spec);
 });

@@ -65,10 +65,16 @@ async function main() {
   try {
     const tg = Date.now();
     lib.writeCorpus({ dir, count, seed, nsSize, format: 'image', force: keep !== null });
-    const rows = fs.readFileSync(path.join(dir, 'manifest.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const rows = fs
+      .readFileSync(path.join(dir, 'manifest.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const heads = rows.map((r) => readHead(path.join(dir, r.file)));
     // Predicted crashes boot alone, first (a crash in a shared boot costs a bisection).
-    const predicted = rows.map((r, i) => lib.checkHead(heads[i], { kernel: profile, nsBase: BigInt(r.ns_base), nsSize: BigInt(r.ns_size) }));
+    const predicted = rows.map((r, i) =>
+      lib.checkHead(heads[i], { kernel: profile, nsBase: BigInt(r.ns_base), nsSize: BigInt(r.ns_size) }),
+    );
     const specs = rows.map((r, i) => ({
       path: path.join(dir, r.file),
       base: BigInt(r.ns_base),
@@ -85,11 +91,26 @@ async function main() {
     rows.forEach((r, i) => {
       const obs = observations[i];
       // Judge at the namespace's real guest address and name, as the kernel saw it.
-      const v = lib.checkHead(heads[i], { kernel: profile, nsBase: obs.guestBase, nsSize: BigInt(r.ns_size), ...(obs.namespace ? { nsName: obs.namespace } : {}) });
+      const v = lib.checkHead(heads[i], {
+        kernel: profile,
+        nsBase: obs.guestBase,
+        nsSize: BigInt(r.ns_size),
+        ...(obs.namespace ? { nsName: obs.namespace } : {}),
+      });
       const diffs = compareVerdicts(verdicts[i], v);
       if (diffs.length === 0) agree++;
       else console.log(`${r.file} (${r.mutation}): ${diffs.join('; ')}`);
-      lines.push(JSON.stringify({ kernel: obs.kernelRelease ?? kernel, version: kernel, seed: String(seed), index: i, file: r.file, mutation: r.mutation, observed: observed(verdicts[i], obs) }));
+      lines.push(
+        JSON.stringify({
+          kernel: obs.kernelRelease ?? kernel,
+          version: kernel,
+          seed: String(seed),
+          index: i,
+          file: r.file,
+          mutation: r.mutation,
+          observed: observed(verdicts[i], obs),
+        }),
+      );
     });
     if (obsFile !== null) fs.writeFileSync(obsFile, `${lines.join('\n')}\n`);
     const boots = observations[0]?.boots ?? 0;

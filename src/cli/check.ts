@@ -35,16 +35,21 @@ export interface NamespaceOpts {
 }
 
 /** Read the head and build CheckOptions from the shared namespace options. */
-export function loadNamespace(file: string, o: NamespaceOpts): { head: Uint8Array; opts: CheckOptions; baseGiven: boolean } {
+export function loadNamespace(
+  file: string,
+  o: NamespaceOpts,
+): { head: Uint8Array; opts: CheckOptions; baseGiven: boolean } {
   const offset = o.offset === undefined ? 0n : parsePosition(o.offset, 'offset');
   const nsBase = o.nsBase === undefined ? 0n : parsePosition(o.nsBase, 'namespace base');
   resolveKernel(o.kernel); // an unknown or malformed kernel is one clear line, before any I/O
-  if (o.parentUuid !== undefined && !isUuid(o.parentUuid)) throw new InvalidArgumentError(`invalid uuid '${o.parentUuid}'`);
+  if (o.parentUuid !== undefined && !isUuid(o.parentUuid))
+    throw new InvalidArgumentError(`invalid uuid '${o.parentUuid}'`);
   const fileSize = targetSize(file);
   let nsSize: bigint;
   if (o.nsSize !== undefined) nsSize = parsePosition(o.nsSize, 'namespace size');
   else {
-    if (fileSize < offset) throw new InvalidArgumentError(`--offset ${offset} is past the end of ${showPath(file)} (${fileSize} bytes)`);
+    if (fileSize < offset)
+      throw new InvalidArgumentError(`--offset ${offset} is past the end of ${showPath(file)} (${fileSize} bytes)`);
     nsSize = fileSize - offset;
     // A namespace the kernel could claim spans at least one 2 MiB granule: anything smaller is a bare
     // head (or a head dump), and taking its file size as the namespace size would only mislead.
@@ -55,7 +60,8 @@ export function loadNamespace(file: string, o: NamespaceOpts): { head: Uint8Arra
       );
     }
   }
-  if (nsSize < BigInt(HEAD_SIZE)) throw new InvalidArgumentError(`namespace size ${nsSize} is smaller than the 8 KiB head`);
+  if (nsSize < BigInt(HEAD_SIZE))
+    throw new InvalidArgumentError(`namespace size ${nsSize} is smaller than the 8 KiB head`);
   const head = readExact(file, offset, HEAD_SIZE);
   const opts: CheckOptions = {
     kernel: o.kernel,
@@ -74,16 +80,28 @@ export function addNamespaceOptions(cmd: Command): Command {
     .option('--ns-base <ADDR>', 'physical address of the namespace (default 0, an aligned base)')
     .option('--ns-size <BYTES>', 'namespace size (default: file size minus --offset)')
     .option('--kernel <KERNEL>', `kernel: ${KERNEL_FORMS}`, 'linux-6.1')
-    .option('--arch <ARCH>', 'x86_64 (4K pages, 2M compat align), ppc64-hash (64K, 16M), ppc64-radix (64K, 2M); ppc64 = ppc64-hash', choiceArg('arch', ARCH_NAMES), 'x86_64')
+    .option(
+      '--arch <ARCH>',
+      'x86_64 (4K pages, 2M compat align), ppc64-hash (64K, 16M), ppc64-radix (64K, 2M); ppc64 = ppc64-hash',
+      choiceArg('arch', ARCH_NAMES),
+      'x86_64',
+    )
     .option('--parent-uuid <UUID>', 'the namespace uuid (default all-zero: label-less)')
-    .option('--expect <KIND>', 'which personality probes: pfn, dax or any', choiceArg('kind', ['pfn', 'dax', 'any'] as const), 'any');
+    .option(
+      '--expect <KIND>',
+      'which personality probes: pfn, dax or any',
+      choiceArg('kind', ['pfn', 'dax', 'any'] as const),
+      'any',
+    );
 }
 
 export function registerCheck(program: Command, io: CliIo): void {
   addNamespaceOptions(
     program
       .command('check')
-      .description("Predict what a kernel does with a namespace: claim it (and where the data lands), leave it raw, or refuse it, in the kernel's own words.")
+      .description(
+        "Predict what a kernel does with a namespace: claim it (and where the data lands), leave it raw, or refuse it, in the kernel's own words.",
+      )
       .argument('<FILE>', 'image file or block device holding the namespace'),
   )
     .option('--json', 'print the verdict as JSON')
@@ -92,7 +110,10 @@ export function registerCheck(program: Command, io: CliIo): void {
       'FILE is a labelled DIMM image with a label area in its last BYTES: judge every namespace its labels define',
     )
     .option('--slot <N>', "QEMU memory slot of the DIMM (its labels' interleave-set cookie), with --label-size", '0')
-    .option('--kernels <LIST>', "judge under several kernels side by side and flag every difference: 'all' (5.10, 6.1, 6.12, 7.2) or a comma list")
+    .option(
+      '--kernels <LIST>',
+      "judge under several kernels side by side and flag every difference: 'all' (5.10, 6.1, 6.12, 7.2) or a comma list",
+    )
     .addHelpText(
       'after',
       '\nExit status: 0 claimed (--kernels: every kernel claims it at the same place), 1 otherwise, 2 usage or I/O error.\n' +
@@ -124,7 +145,9 @@ export function registerCheck(program: Command, io: CliIo): void {
   addNamespaceOptions(
     program
       .command('explain')
-      .description('Draw the namespace: info-block, reserve, memmap, start_pad, data area, end_trunc, with byte ranges and sizes.')
+      .description(
+        'Draw the namespace: info-block, reserve, memmap, start_pad, data area, end_trunc, with byte ranges and sizes.',
+      )
       .argument('<FILE>', 'image file or block device holding the namespace'),
   )
     .option('--svg <FILE>', 'also write the picture as an SVG file')
@@ -137,7 +160,9 @@ export function registerCheck(program: Command, io: CliIo): void {
         checkRegularOrAbsent(o.svg, 'SVG output');
         writeFileDurably(o.svg, Buffer.from(layoutSvg(file, layout, v), 'utf8'), { replace: true, mode: 0o666 });
       }
-      io.stdout(o.json === true ? `${toJson({ verdict: v.outcome, regions: layout })}\n` : `${layoutAscii(file, layout, v)}\n`);
+      io.stdout(
+        o.json === true ? `${toJson({ verdict: v.outcome, regions: layout })}\n` : `${layoutAscii(file, layout, v)}\n`,
+      );
     });
 }
 
@@ -176,7 +201,12 @@ function renderLabelled(file: string, r: LabelledCheck): string {
   for (const n of r.namespaces) {
     const name = n.name === '' ? '' : ` '${n.name}'`;
     lines.push(`  ${n.uuid ?? '(label-less)'}${name} dpa 0x${n.dpa.toString(16)} size ${n.size}:`);
-    lines.push(renderVerdict(file, n.verdict, true).split('\n').map((l) => `    ${l}`).join('\n'));
+    lines.push(
+      renderVerdict(file, n.verdict, true)
+        .split('\n')
+        .map((l) => `    ${l}`)
+        .join('\n'),
+    );
   }
   return lines.join('\n');
 }

@@ -30,11 +30,18 @@ const MAX_COUNT = 100_000_000;
 export function registerCorpus(program: Command, io: CliIo): void {
   program
     .command('corpus')
-    .description('Write a deterministic fuzz corpus aimed at every rule of a kernel profile, with manifest.jsonl (seed, mutation, namespace, verdict).')
+    .description(
+      'Write a deterministic fuzz corpus aimed at every rule of a kernel profile, with manifest.jsonl (seed, mutation, namespace, verdict).',
+    )
     .requiredOption('--out <DIR>', 'output directory (must be empty unless --force)')
     .option('--count <N>', 'number of inputs', '1000')
     .option('--seed <S>', 'corpus seed (decimal or 0x hex u64); the same seed gives the same bytes', '1')
-    .option('--format <FORMAT>', 'head (8 KiB namespace head), block (bare 4 KiB) or image (sparse namespace of ns_size)', choiceArg('format', CORPUS_FORMATS), 'head')
+    .option(
+      '--format <FORMAT>',
+      'head (8 KiB namespace head), block (bare 4 KiB) or image (sparse namespace of ns_size)',
+      choiceArg('format', CORPUS_FORMATS),
+      'head',
+    )
     .option('--ns-size <BYTES>', 'one namespace size for every input (default: sizes from 16M to 2G+4M)')
     .option('--kernel <KERNEL>', `kernel to aim at and judge with: ${KERNEL_FORMS}`, 'linux-6.1')
     .option('--force', 'write into a non-empty directory')
@@ -44,17 +51,25 @@ export function registerCorpus(program: Command, io: CliIo): void {
     )
     .addHelpText('after', '\nExample: infoblock corpus --out corpus --count 1000 --seed 7 --kernel linux-latest')
     .action((o: CorpusCliOptions) => {
-      if (!/^\d+$/.test(o.count) || Number(o.count) < 1 || Number(o.count) > MAX_COUNT) throw new InvalidArgumentError(`invalid count '${o.count}' (expected 1..${MAX_COUNT})`);
+      if (!/^\d+$/.test(o.count) || Number(o.count) < 1 || Number(o.count) > MAX_COUNT)
+        throw new InvalidArgumentError(`invalid count '${o.count}' (expected 1..${MAX_COUNT})`);
       const count = Number(o.count);
       const seed = parseSeed(o.seed);
       if (seed === null) throw new InvalidArgumentError(`invalid seed '${o.seed}' (expected a decimal or 0x hex u64)`);
       const kernel = resolveKernel(o.kernel).id; // one clear line for an unknown or malformed kernel
       const nsSize = o.nsSize === undefined ? undefined : parseSize(o.nsSize, 'namespace size');
-      if (nsSize !== undefined && (nsSize < 8192n || nsSize % 4096n !== 0n)) throw new InvalidArgumentError(`namespace size ${nsSize} must be a multiple of 4096, at least 8192`);
-      if (nsSize !== undefined && o.format === 'image' && nsSize > BigInt(Number.MAX_SAFE_INTEGER)) throw new InvalidArgumentError(`namespace size ${nsSize} is too large for an image file`);
+      if (nsSize !== undefined && (nsSize < 8192n || nsSize % 4096n !== 0n))
+        throw new InvalidArgumentError(`namespace size ${nsSize} must be a multiple of 4096, at least 8192`);
+      if (nsSize !== undefined && o.format === 'image' && nsSize > BigInt(Number.MAX_SAFE_INTEGER))
+        throw new InvalidArgumentError(`namespace size ${nsSize} is too large for an image file`);
 
       const tty = io.stderr === processIo.stderr && process.stderr.isTTY === true && count >= 2000;
-      const bar = tty ? new SingleBar({ format: 'corpus [{bar}] {value}/{total} {eta}s', stream: process.stderr }, Presets.shades_classic) : null;
+      const bar = tty
+        ? new SingleBar(
+            { format: 'corpus [{bar}] {value}/{total} {eta}s', stream: process.stderr },
+            Presets.shades_classic,
+          )
+        : null;
       let lastLine = Date.now();
       const onProgress = (done: number, total: number): void => {
         if (bar !== null) bar.update(done);

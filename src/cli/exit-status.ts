@@ -32,7 +32,10 @@ export const EXIT_STATUS: Readonly<Record<string, ExitMeanings>> = {
     1: 'nothing found, ambiguous (candidates listed), or refused (head changed, backup, lock)',
     2: 'usage or I/O error',
   },
-  labels: { 0: 'the label area was read or written', 2: 'usage or I/O error, or labels the kernel or QEMU would refuse' },
+  labels: {
+    0: 'the label area was read or written',
+    2: 'usage or I/O error, or labels the kernel or QEMU would refuse',
+  },
 };
 
 /** Exit status of `infoblock` with no command, `--help` and `--version`, and of internal errors. */

@@ -50,8 +50,10 @@ export async function readStdinHead(io: CliIo, offset: bigint): Promise<Uint8Arr
   const all = await io.stdin();
   const start = Number(offset);
   if (all.length < start + HEAD_SIZE) {
-    throw new IoError(`standard input is too short: need ${HEAD_SIZE} bytes at offset ${offset}, got ` +
-      `${Math.max(0, all.length - start)}`);
+    throw new IoError(
+      `standard input is too short: need ${HEAD_SIZE} bytes at offset ${offset}, got ` +
+        `${Math.max(0, all.length - start)}`,
+    );
   }
   return all.subarray(start, start + HEAD_SIZE);
 }

@@ -38,9 +38,15 @@ export function registerKernelCheck(program: Command, io: CliIo = processIo): vo
   program
     .command('kernel-check')
     .description('boot the images under a real Linux kernel (QEMU, TCG) and print its verdict on each')
-    .argument('<IMG@ADDR...>', 'image file and the physical address of its namespace (0x hex, decimal, or K/M/G suffix)')
+    .argument(
+      '<IMG@ADDR...>',
+      'image file and the physical address of its namespace (0x hex, decimal, or K/M/G suffix)',
+    )
     .option('--json', 'print a JSON array of verdicts')
-    .option('--kernel <VERSION>', `Debian kernel to boot: ${KERNEL_VERSIONS.join(', ')} (default ${DEFAULT_KERNEL}; fetched and cached on first use)`)
+    .option(
+      '--kernel <VERSION>',
+      `Debian kernel to boot: ${KERNEL_VERSIONS.join(', ')} (default ${DEFAULT_KERNEL}; fetched and cached on first use)`,
+    )
     .option('--kernel-image <PATH>', 'boot this kernel image instead of the Debian package (needs --modules)')
     .option('--modules <DIR>', 'directory holding the nvdimm modules for --kernel-image')
     .option('--keep-logs <DIR>', 'keep serial logs and QEMU command lines in DIR')
@@ -48,9 +54,12 @@ export function registerKernelCheck(program: Command, io: CliIo = processIo): vo
     .option('--timeout <SECONDS>', 'kill a boot that takes longer than this (default 180)')
     .option(
       '--label-size <BYTES>',
-      "attach every image as a labelled NVDIMM (QEMU label-size=, at least 128K), namespaces from its last BYTES",
+      'attach every image as a labelled NVDIMM (QEMU label-size=, at least 128K), namespaces from its last BYTES',
     )
-    .option('--no-relocate', 'place every namespace at exactly ADDR (default: an address congruent to it, so images share boots)')
+    .option(
+      '--no-relocate',
+      'place every namespace at exactly ADDR (default: an address congruent to it, so images share boots)',
+    )
     .action(async (specsText: string[], o: KernelCheckCliOptions) => {
       const specs = specsText.map(parseImageSpec);
       if (o.labelSize !== undefined) {
@@ -63,7 +72,8 @@ export function registerKernelCheck(program: Command, io: CliIo = processIo): vo
       }
       const opts: BootOptions = { onProgress: (line) => io.stderr(`kernel-check: ${line}\n`) };
       if (o.kernel !== undefined) {
-        if (o.kernelImage !== undefined) throw new KernelHarnessError('kernel-unknown', '--kernel and --kernel-image exclude each other');
+        if (o.kernelImage !== undefined)
+          throw new KernelHarnessError('kernel-unknown', '--kernel and --kernel-image exclude each other');
         opts.kernel = parseKernelVersion(o.kernel);
       }
       if (o.kernelImage !== undefined) opts.kernelImage = o.kernelImage;
@@ -73,7 +83,11 @@ export function registerKernelCheck(program: Command, io: CliIo = processIo): vo
       if (o.relocate === false) opts.relocate = false;
       if (o.timeout !== undefined) {
         const s = Number(o.timeout);
-        if (!Number.isFinite(s) || s <= 0) throw new KernelHarnessError('bad-base', `bad --timeout '${o.timeout}': expected a positive number of seconds`);
+        if (!Number.isFinite(s) || s <= 0)
+          throw new KernelHarnessError(
+            'bad-base',
+            `bad --timeout '${o.timeout}': expected a positive number of seconds`,
+          );
         opts.timeoutMs = Math.round(s * 1000);
       }
       const { verdicts, observations } = await kernelCheckDetailed(specs, opts);
@@ -104,12 +118,9 @@ export function registerKernelCheck(program: Command, io: CliIo = processIo): vo
 const hex = (x: bigint): string => `0x${x.toString(16)}`;
 
 /** A labelled DIMM: a line for the DIMM (its cookie), then one verdict line per namespace the kernel created. */
-function formatLabelled(
-  spec: KernelCheckSpec,
-  ns: readonly LabelledNamespaceVerdict[],
-  cookie: bigint | null,
-): string {
-  const head = `${spec.path}@${hex(spec.base)}: ${ns.length} labelled namespace${ns.length === 1 ? '' : 's'}` +
+function formatLabelled(spec: KernelCheckSpec, ns: readonly LabelledNamespaceVerdict[], cookie: bigint | null): string {
+  const head =
+    `${spec.path}@${hex(spec.base)}: ${ns.length} labelled namespace${ns.length === 1 ? '' : 's'}` +
     `${cookie === null ? '' : ` (set_cookie ${hex(cookie)})`}`;
   const lines = ns.map((n) => {
     const alt = n.alt_name === null ? '' : ` '${n.alt_name}'`;

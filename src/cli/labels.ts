@@ -133,8 +133,8 @@ export function registerLabels(program: Command, io: CliIo): void {
     .option('--lsa <FILE>', 'write the label area to FILE (created) instead of into IMG')
     .action((img: string, o: LabelOpts & { namespace: string[]; labelVersion: LabelVersion; slot: string }) => {
       const labelSize = labelSizeOf(o);
-      if (!/^\d{1,3}$/.test(o.slot) || Number(o.slot) > 255) throw new InvalidArgumentError(`invalid slot ` +
-          `'${o.slot}' (0 to 255)`);
+      if (!/^\d{1,3}$/.test(o.slot) || Number(o.slot) > 255)
+        throw new InvalidArgumentError(`invalid slot ` + `'${o.slot}' (0 to 255)`);
       const specs = parseNamespaceSpecs(o.namespace);
       const { capacity, labelOffset } = dimmLayout(targetSize(img), labelSize);
       const cookie = interleaveSetCookie(qemuDimm(Number(o.slot)), o.labelVersion);
@@ -151,8 +151,10 @@ export function registerLabels(program: Command, io: CliIo): void {
           closeQuietly(fd);
         }
       }
-      io.stderr(`wrote ${specs.length} label${specs.length === 1 ? '' : 's'} (v${o.labelVersion}, cookie ` +
+      io.stderr(
+        `wrote ${specs.length} label${specs.length === 1 ? '' : 's'} (v${o.labelVersion}, cookie ` +
           `${hex(cookie)}) ` +
-        `for a ${capacity}-byte DIMM\n`);
+          `for a ${capacity}-byte DIMM\n`,
+      );
     });
 }

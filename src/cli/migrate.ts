@@ -29,7 +29,7 @@ function refusing<T>(io: CliIo, f: () => T): T {
     return f();
   } catch (e) {
     if (e instanceof InfoblockError && REFUSALS.includes(e.code)) {
-      io.stderr(`infoblock: ${(e.message.split('\n')[0] ?? e.message)}\n`);
+      io.stderr(`infoblock: ${e.message.split('\n')[0] ?? e.message}\n`);
       throw new ExitCode(1);
     }
     throw e;
@@ -54,18 +54,28 @@ interface MigrateOpts {
 const meaningArg = choiceArg('meaning', ['legacy', 'map'] as const);
 
 function verdictLine(label: string, v: Verdict): string {
-  if (v.outcome === 'claimed') return `${label}: claimed, data at ${hex(v.data_start ?? 0n)} (${humanSize(v.data_size ?? 0n)})`;
+  if (v.outcome === 'claimed')
+    return `${label}: claimed, data at ${hex(v.data_start ?? 0n)} (${humanSize(v.data_size ?? 0n)})`;
   return `${label}: ${v.outcome}${v.message === null ? '' : `: ${v.message}`}`;
 }
 
 function compactVerdict(v: Verdict): object {
-  return { profile: v.profile, outcome: v.outcome, errno: v.errno, message: v.message, data_start: v.data_start, data_size: v.data_size };
+  return {
+    profile: v.profile,
+    outcome: v.outcome,
+    errno: v.errno,
+    message: v.message,
+    data_start: v.data_start,
+    data_size: v.data_size,
+  };
 }
 
 function renderMigration(target: string, offset: bigint, r: MigrateTargetResult, dryRun: boolean): string {
   const rep = r.report;
   const lines: string[] = [];
-  lines.push(`${pathText(target)} (head at ${hex(offset)}, ns base ${hex(rep.target.ns_base)}, ns size ${humanSize(rep.target.ns_size)}): ${rep.from} -> ${rep.to}${rep.from_source === 'version' ? ' (from: the version)' : ''}`);
+  lines.push(
+    `${pathText(target)} (head at ${hex(offset)}, ns base ${hex(rep.target.ns_base)}, ns size ${humanSize(rep.target.ns_size)}): ${rep.from} -> ${rep.to}${rep.from_source === 'version' ? ' (from: the version)' : ''}`,
+  );
   const rows: [string, (s: BlockSummary) => string][] = [
     ['version', (s) => s.version],
     ['dataoff', (s) => hex(s.dataoff)],
@@ -81,7 +91,9 @@ function renderMigration(target: string, offset: bigint, r: MigrateTargetResult,
     const a = f(rep.after);
     lines.push(`  ${name.padEnd(11)}${b.padEnd(22)}${a}${a === b ? '' : '  *'}`);
   }
-  lines.push(`  data start ${hex(rep.data_start_before)} -> ${hex(rep.data_start_after)} (${rep.data_start_before === rep.data_start_after ? 'unchanged' : 'MOVED'}), data size ${humanSize(rep.data_size)}`);
+  lines.push(
+    `  data start ${hex(rep.data_start_before)} -> ${hex(rep.data_start_after)} (${rep.data_start_before === rep.data_start_after ? 'unchanged' : 'MOVED'}), data size ${humanSize(rep.data_size)}`,
+  );
   lines.push(`  ${verdictLine(`${rep.target.profile} (target)`, rep.target)}`);
   for (const g of rep.guards) lines.push(`  ${verdictLine(`${g.profile} (guard)`, g)}`);
   if (rep.hazard !== null) lines.push(`  hazard: ${rep.hazard}`);
@@ -129,21 +141,38 @@ function jsonMigration(target: string, offset: bigint, r: MigrateTargetResult, d
 export function registerMigrate(program: Command, io: CliIo): void {
   program
     .command('migrate')
-    .description('Rewrite the info-block between the legacy and map meanings of dataoff without moving the data (one 4 KiB write, after a backup).')
+    .description(
+      'Rewrite the info-block between the legacy and map meanings of dataoff without moving the data (one 4 KiB write, after a backup).',
+    )
     .argument('<TARGET>', 'image file or block device')
-    .option('--offset <BYTES>', 'where the namespace starts inside TARGET (head at --offset, block at --offset + 4096; default 0)')
+    .option(
+      '--offset <BYTES>',
+      'where the namespace starts inside TARGET (head at --offset, block at --offset + 4096; default 0)',
+    )
     .option('--ns-base <ADDR>', 'physical address of the namespace (required)')
     .option('--ns-size <BYTES>', 'namespace size (default: TARGET size minus --offset)')
-    .option('--from <MEANING>', 'meaning of dataoff now: legacy or map (default: the version, checked against alignment)', meaningArg)
+    .option(
+      '--from <MEANING>',
+      'meaning of dataoff now: legacy or map (default: the version, checked against alignment)',
+      meaningArg,
+    )
     .option('--to <MEANING>', 'meaning to write: map (v2.4) or legacy (v1.4)', meaningArg)
     .option('--dry-run', 'print the report, write nothing')
-    .option('--backup <FILE>', 'backup record path, a regular file (default TARGET.infoblock-backup; for a block device $XDG_STATE_HOME/nd-infoblock/backups/NAME-MAJ:MIN.infoblock-backup, ~/.local/state when unset)')
+    .option(
+      '--backup <FILE>',
+      'backup record path, a regular file (default TARGET.infoblock-backup; for a block device $XDG_STATE_HOME/nd-infoblock/backups/NAME-MAJ:MIN.infoblock-backup, ~/.local/state when unset)',
+    )
     .option(
       '--guard-kernel <KERNELS>',
       `kernel(s) that must not misplace the data: ${KERNEL_FORMS}, a comma-separated list, or all`,
       'linux-6.1',
     )
-    .option('--arch <ARCH>', 'x86_64, ppc64-hash or ppc64-radix (ppc64 = ppc64-hash)', choiceArg('arch', ARCH_NAMES), 'x86_64')
+    .option(
+      '--arch <ARCH>',
+      'x86_64, ppc64-hash or ppc64-radix (ppc64 = ppc64-hash)',
+      choiceArg('arch', ARCH_NAMES),
+      'x86_64',
+    )
     .option('--parent-uuid <UUID>', "the namespace uuid for the verdicts (default: the block's parent_uuid)")
     .option('--force', 'write even when the guard kernel would misplace the data')
     .option('--json', 'print the report as JSON')
@@ -153,7 +182,8 @@ export function registerMigrate(program: Command, io: CliIo): void {
     )
     .action((target: string, o: MigrateOpts) => {
       if (o.to === undefined) throw new UsageError('--to map|legacy is required');
-      if (o.nsBase === undefined) throw new UsageError('--ns-base ADDR is required (the physical address of the namespace)');
+      if (o.nsBase === undefined)
+        throw new UsageError('--ns-base ADDR is required (the physical address of the namespace)');
       const guardKernel = o.guardKernel;
       resolveKernels(guardKernel); // an unknown or malformed kernel is one clear line, before any I/O
       if (o.parentUuid !== undefined && !isUuid(o.parentUuid)) throw new UsageError(`invalid uuid '${o.parentUuid}'`);
@@ -186,7 +216,9 @@ export function registerMigrate(program: Command, io: CliIo): void {
           ...(o.parentUuid === undefined ? {} : { parentUuid: o.parentUuid }),
         }),
       );
-      io.stdout(o.json === true ? jsonMigration(target, offset, r, dryRun) : renderMigration(target, offset, r, dryRun));
+      io.stdout(
+        o.json === true ? jsonMigration(target, offset, r, dryRun) : renderMigration(target, offset, r, dryRun),
+      );
       if (r.refused !== null) {
         io.stderr(`infoblock: refusing to migrate: ${r.refused}; pass --force to write it anyway\n`);
         throw new ExitCode(1);
@@ -205,9 +237,15 @@ function registerRestore(program: Command, io: CliIo): void {
     .argument('<TARGET>', 'image file or block device')
     .option('--backup <FILE>', "backup record written by migrate (default: migrate's default for TARGET)")
     .option('--offset <BYTES>', "where the namespace starts inside TARGET (default: the backup's; must match it)")
-    .option('--force', 'restore even over a block that changed since the migration (and the whole 8 KiB head when its first 4 KiB changed)')
+    .option(
+      '--force',
+      'restore even over a block that changed since the migration (and the whole 8 KiB head when its first 4 KiB changed)',
+    )
     .option('--json', 'print the result as JSON')
-    .addHelpText('after', '\nExit status: 0 restored (or already the original), 1 refused (backup corrupt or foreign, other offset, block or head changed since), 2 usage or I/O error.')
+    .addHelpText(
+      'after',
+      '\nExit status: 0 restored (or already the original), 1 refused (backup corrupt or foreign, other offset, block or head changed since), 2 usage or I/O error.',
+    )
     .action((target: string, o: { backup?: string; offset?: string; force?: boolean; json?: boolean }) => {
       const r = refusing(io, () =>
         restoreTarget({
@@ -222,11 +260,17 @@ function registerRestore(program: Command, io: CliIo): void {
       );
       const backup = pathText(r.backupPath);
       if (o.json === true) {
-        io.stdout(`${toJson({ target, backup, status: r.status, bytes: r.bytes, position: r.position, offset: r.record.offset, backup_created: r.record.created })}\n`);
+        io.stdout(
+          `${toJson({ target, backup, status: r.status, bytes: r.bytes, position: r.position, offset: r.record.offset, backup_created: r.record.created })}\n`,
+        );
       } else if (r.status === 'already') {
-        io.stdout(`${pathText(target)}: the head at ${hex(r.record.offset)} already holds the backed-up bytes; nothing written\n`);
+        io.stdout(
+          `${pathText(target)}: the head at ${hex(r.record.offset)} already holds the backed-up bytes; nothing written\n`,
+        );
       } else {
-        io.stdout(`${pathText(target)}: restored ${r.bytes} bytes at ${hex(r.position)} from ${backup} (taken ${r.record.created}), read back and verified\n`);
+        io.stdout(
+          `${pathText(target)}: restored ${r.bytes} bytes at ${hex(r.position)} from ${backup} (taken ${r.record.created}), read back and verified\n`,
+        );
       }
     });
 }

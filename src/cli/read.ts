@@ -64,13 +64,19 @@ export function registerRead(program: Command, io: CliIo): void {
     )
     .argument('[FILE...]', 'image files or block devices; stdin when none')
     .option('-i, --input <FILE>', 'one more FILE to read (ndctl read-infoblock -i; may repeat)', collect, [])
-    .option('-o, --output <FILE>', 'write what would go to standard output into FILE instead (never an input or a block device)')
+    .option(
+      '-o, --output <FILE>',
+      'write what would go to standard output into FILE instead (never an input or a block device)',
+    )
     .option('-v, --verbose', 'say on stderr which info-blocks each input holds')
     .option('-j, --json', "print ndctl read-infoblock's JSON (same keys, order and numbers)")
     .option('-u, --human', 'JSON with sizes as hex strings, as ndctl -u (implies --json)')
     .option('-V, --verify', 'drop blocks whose checksum fails')
     .option('--offset <BYTES>', 'byte offset of the namespace inside FILE (default 0)', sizeArg('offset'))
-    .addHelpText('after', '\nstderr always ends with "read N infoblock(s)", N counting the inputs read (as ndctl). Exit 0 when every input was read, 2 on a bad input.')
+    .addHelpText(
+      'after',
+      '\nstderr always ends with "read N infoblock(s)", N counting the inputs read (as ndctl). Exit 0 when every input was read, 2 on a bad input.',
+    )
     .action(async (args: string[], opts: ReadOpts) => {
       const found: { file: string; block: FoundBlock }[] = [];
       const files = [...opts.input, ...args];
@@ -80,7 +86,8 @@ export function registerRead(program: Command, io: CliIo): void {
       for (const file of inputs) {
         let head: Uint8Array;
         try {
-          head = file === null ? await readStdinHead(io, opts.offset ?? 0n) : readExact(file, opts.offset ?? 0n, HEAD_SIZE);
+          head =
+            file === null ? await readStdinHead(io, opts.offset ?? 0n) : readExact(file, opts.offset ?? 0n, HEAD_SIZE);
         } catch (e) {
           // Like ndctl, the closing line still reports what was read.
           io.stderr(`infoblock: ${e instanceof Error ? e.message : String(e)}\n${readSummaryLine(inputsRead)}\n`);

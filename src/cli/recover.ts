@@ -114,7 +114,8 @@ function parseOpts(
   }
   const size = targetSize(target);
   const nsSize = o.nsSize === undefined ? size : parseSize(o.nsSize, 'namespace size');
-  if (nsSize > size) throw new InvalidArgumentError(`--ns-size ${nsSize} is larger than ${showPath(target)} (${size} bytes)`);
+  if (nsSize > size)
+    throw new InvalidArgumentError(`--ns-size ${nsSize} is larger than ${showPath(target)} (${size} bytes)`);
   if (nsSize < 16n << 20n)
     throw new InvalidArgumentError(
       `${showPath(target)}: a namespace of ${nsSize} bytes is smaller than 16 MiB; nothing to recover`,

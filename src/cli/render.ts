@@ -10,7 +10,14 @@ import type { Verdict } from '../validate/check';
 import type { Region } from '../validate/explain';
 import type { KernelsReport } from '../validate/kernels';
 
-const ERRNO_NAMES: Record<number, string> = { 95: 'EOPNOTSUPP', 22: 'EINVAL', 16: 'EBUSY', 6: 'ENXIO', 12: 'ENOMEM', 19: 'ENODEV' };
+const ERRNO_NAMES: Record<number, string> = {
+  95: 'EOPNOTSUPP',
+  22: 'EINVAL',
+  16: 'EBUSY',
+  6: 'ENXIO',
+  12: 'ENOMEM',
+  19: 'ENODEV',
+};
 
 export function errnoName(errno: number): string {
   return ERRNO_NAMES[errno] ?? `errno ${errno}`;
@@ -21,34 +28,53 @@ export function renderVerdict(file: string, v: Verdict, baseGiven: boolean): str
   const what = v.kind === null ? '' : ` as ${v.kind === 'pfn' ? 'fsdax' : v.kind === 'dax' ? 'devdax' : 'btt'}`;
   const failed = v.rules.find((r) => r.id === v.failed_rule);
   if (v.outcome === 'claimed') {
-    lines.push(`${file}: CLAIMED by ${v.profile}${what}${v.mode === null ? '' : ` (mode ${v.mode}, ${v.meaning ?? 'legacy'} meaning)`}`);
+    lines.push(
+      `${file}: CLAIMED by ${v.profile}${what}${v.mode === null ? '' : ` (mode ${v.mode}, ${v.meaning ?? 'legacy'} meaning)`}`,
+    );
     if (v.data_start !== null && v.data_size !== null) {
-      lines.push(`  data: ${hex(v.data_start)} .. ${hex(v.data_start + v.data_size)} (${humanSize(v.data_size)}) from the namespace base`);
-      lines.push(`  map_base ${hex(v.map_base ?? 0n)}, map_offset ${hex(v.map_offset ?? 0n)}, align ${hex(v.align ?? 0n)}`);
+      lines.push(
+        `  data: ${hex(v.data_start)} .. ${hex(v.data_start + v.data_size)} (${humanSize(v.data_size)}) from the namespace base`,
+      );
+      lines.push(
+        `  map_base ${hex(v.map_base ?? 0n)}, map_offset ${hex(v.map_offset ?? 0n)}, align ${hex(v.align ?? 0n)}`,
+      );
     }
   } else if (v.outcome === 'refused') {
-    lines.push(`${file}: REFUSED by ${v.profile}${what} (${errnoName(v.errno ?? 0)}, -${v.errno ?? '?'}): the probe fails, no device`);
+    lines.push(
+      `${file}: REFUSED by ${v.profile}${what} (${errnoName(v.errno ?? 0)}, -${v.errno ?? '?'}): the probe fails, no device`,
+    );
     if (v.message !== null) lines.push(`  kernel says: "${v.message}"`);
   } else {
-    lines.push(`${file}: RAW under ${v.profile}: ${v.errno === null ? 'not an info-block, the namespace stays a plain disk' : `validation failed (${errnoName(v.errno)}) and this kernel leaves the namespace raw`}`);
+    lines.push(
+      `${file}: RAW under ${v.profile}: ${v.errno === null ? 'not an info-block, the namespace stays a plain disk' : `validation failed (${errnoName(v.errno)}) and this kernel leaves the namespace raw`}`,
+    );
     if (v.message !== null) lines.push(`  kernel says: "${v.message}"`);
   }
   if (failed !== undefined) lines.push(`  rule ${failed.id} ${failed.name}: ${failed.detail}`);
   for (const m of v.messages) if (m !== v.message) lines.push(`  kernel also says: "${m}"`);
-  lines.push(`  namespace: ${humanSize(v.ns_size)} at ${hex(v.ns_base)}${baseGiven ? '' : ' (assumed: an aligned base; give --ns-base for the real address)'}`);
+  lines.push(
+    `  namespace: ${humanSize(v.ns_size)} at ${hex(v.ns_base)}${baseGiven ? '' : ' (assumed: an aligned base; give --ns-base for the real address)'}`,
+  );
   lines.push(`  kernel: ${basisLine(v)}`);
-  for (const h of v.hazards) lines.push(`  HAZARD (${h.kind}${h.profile === null ? '' : `, ${h.profile}`}): ${h.message}`);
+  for (const h of v.hazards)
+    lines.push(`  HAZARD (${h.kind}${h.profile === null ? '' : `, ${h.profile}`}): ${h.message}`);
   return lines.join('\n');
 }
 
 /** Where a verdict's rules come from: a booted kernel, or the kernel's history only. */
 function basisLine(v: Verdict): string {
-  if (v.profile === 'map') return 'the map convention (this project), built on the newest kernel: not a kernel that exists';
-  return v.observed ? `Linux ${v.kernel}, observed on a booted kernel (x86-64)` : `Linux ${v.kernel}, interpolated from source, not observed`;
+  if (v.profile === 'map')
+    return 'the map convention (this project), built on the newest kernel: not a kernel that exists';
+  return v.observed
+    ? `Linux ${v.kernel}, observed on a booted kernel (x86-64)`
+    : `Linux ${v.kernel}, interpolated from source, not observed`;
 }
 
 const cell = (v: Verdict): [string, string, string, string] => {
-  const outcome = v.outcome === 'claimed' ? `claimed${v.kind === null ? '' : ` ${v.kind === 'dax' ? 'devdax' : v.kind === 'pfn' ? 'fsdax' : 'btt'}`}` : v.outcome;
+  const outcome =
+    v.outcome === 'claimed'
+      ? `claimed${v.kind === null ? '' : ` ${v.kind === 'dax' ? 'devdax' : v.kind === 'pfn' ? 'fsdax' : 'btt'}`}`
+      : v.outcome;
   const errno = v.errno === null ? '-' : `-${v.errno} ${errnoName(v.errno)}`;
   const data = v.data_start === null || v.data_size === null ? '-' : `${hex(v.data_start)} +${humanSize(v.data_size)}`;
   return [outcome, errno, data, v.message ?? ''];
@@ -62,17 +88,25 @@ export function renderKernels(file: string, r: KernelsReport): string {
     return [k, v.profile === 'map' ? 'convention' : v.observed ? 'observed' : 'source', ...cell(v)];
   });
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
-  const fmt = (row: string[]): string => `  ${row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ')}`.trimEnd();
-  const lines = [`${file}: ${r.agree ? 'every kernel claims it at the same place' : `${r.hazards.length} upgrade hazard(s)`}`, fmt(head), ...rows.map(fmt)];
+  const fmt = (row: string[]): string =>
+    `  ${row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ')}`.trimEnd();
+  const lines = [
+    `${file}: ${r.agree ? 'every kernel claims it at the same place' : `${r.hazards.length} upgrade hazard(s)`}`,
+    fmt(head),
+    ...rows.map(fmt),
+  ];
   for (const h of r.hazards) lines.push(`  HAZARD (${h.kind}, ${h.from} -> ${h.to}): ${h.message}`);
-  if (rows.some((row) => row[1] === 'source')) lines.push('  basis "source": interpolated from source, not observed on a booted kernel');
+  if (rows.some((row) => row[1] === 'source'))
+    lines.push('  basis "source": interpolated from source, not observed on a booted kernel');
   return lines.join('\n');
 }
 
 export function layoutAscii(file: string, regions: readonly Region[], v: Verdict): string {
   const width = 44;
   const rule = `  +${'-'.repeat(width)}+`;
-  const lines = [`${file}: namespace of ${humanSize(v.ns_size)} at ${hex(v.ns_base)}; ${v.profile}: ${v.outcome}${v.message === null ? '' : ` ("${v.message}")`}`];
+  const lines = [
+    `${file}: namespace of ${humanSize(v.ns_size)} at ${hex(v.ns_base)}; ${v.profile}: ${v.outcome}${v.message === null ? '' : ` ("${v.message}")`}`,
+  ];
   for (const r of regions) {
     lines.push(`${rule} ${hex(r.start)}`);
     const text = r.label.length > width - 2 ? `${r.label.slice(0, width - 5)}...` : r.label;
@@ -94,7 +128,8 @@ const COLORS: Record<Region['kind'], string> = {
   raw: '#90caf9',
 };
 
-const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const esc = (s: string): string =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /** The same picture as SVG: one box per region, heights on a log scale so 4 KiB and 1 TiB both show. */
 export function layoutSvg(file: string, regions: readonly Region[], v: Verdict): string {
@@ -110,8 +145,12 @@ export function layoutSvg(file: string, regions: readonly Region[], v: Verdict):
     const hh = heights[i] ?? 28;
     parts.push(`<rect x="130" y="${y}" width="330" height="${hh}" fill="${COLORS[r.kind]}" stroke="#333"/>`);
     parts.push(`<text x="125" y="${y + 12}" text-anchor="end">${esc(hex(r.start))}</text>`);
-    parts.push(`<text x="140" y="${y + hh / 2 + 4}">${esc(r.label.length > 44 ? `${r.label.slice(0, 41)}...` : r.label)}</text>`);
-    parts.push(`<text x="470" y="${y + hh / 2 + 4}">${esc(`${humanSize(r.size)}  [${hex(r.start)}, ${hex(r.end)})`)}</text>`);
+    parts.push(
+      `<text x="140" y="${y + hh / 2 + 4}">${esc(r.label.length > 44 ? `${r.label.slice(0, 41)}...` : r.label)}</text>`,
+    );
+    parts.push(
+      `<text x="470" y="${y + hh / 2 + 4}">${esc(`${humanSize(r.size)}  [${hex(r.start)}, ${hex(r.end)})`)}</text>`,
+    );
     y += hh;
   });
   parts.push(`<text x="125" y="${y + 4}" text-anchor="end">${esc(hex(v.ns_size))}</text>`, '</svg>');

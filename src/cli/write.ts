@@ -60,25 +60,45 @@ function writeHeadToFile(path: string, head: Uint8Array): void {
 export function registerWrite(program: Command, io: CliIo): void {
   program
     .command('write')
-    .description('Write a fresh 8 KiB namespace head (4 KiB of zeros, then the info-block), with ndctl write-infoblock options.')
-    .option('-o, --output <FILE>', 'image file or block device: only its first 8 KiB are written (a new file is 8 KiB, as with ndctl)')
+    .description(
+      'Write a fresh 8 KiB namespace head (4 KiB of zeros, then the info-block), with ndctl write-infoblock options.',
+    )
+    .option(
+      '-o, --output <FILE>',
+      'image file or block device: only its first 8 KiB are written (a new file is 8 KiB, as with ndctl)',
+    )
     .option('-c, --stdout', 'write the 8 KiB head to standard output (needs --size)')
-    .option('-s, --size <SIZE>', 'namespace size (K/M/G/T suffixes, 0x hex, 0 octal); default (or 0): the size of --output')
+    .option(
+      '-s, --size <SIZE>',
+      'namespace size (K/M/G/T suffixes, 0x hex, 0 octal); default (or 0): the size of --output',
+    )
     .option('-m, --mode <MODE>', 'fsdax (NVDIMM_PFN_INFO) or devdax (NVDIMM_DAX_INFO)', modeArg, 'fsdax')
-    .option('-M, --map <WHERE>', 'where the memmap lives: dev (mode PMEM) or mem (mode RAM)', choiceArg('map location', ['dev', 'mem'] as const), 'dev')
+    .option(
+      '-M, --map <WHERE>',
+      'where the memmap lives: dev (mode PMEM) or mem (mode RAM)',
+      choiceArg('map location', ['dev', 'mem'] as const),
+      'dev',
+    )
     .option('-a, --align <ALIGN>', 'alignment: a power of two >= 4096 (default 2M)')
     .option('-u, --uuid <UUID>', 'uuid of the pfn/dax instance (default: random)')
     .option('-p, --parent-uuid <UUID>', 'uuid of the namespace (default: all-zero, label-less)')
-    .option('-O, --offset <OFFSET>', 'physical address of the namespace (start_pad/end_trunc are computed against it; default 0)')
+    .option(
+      '-O, --offset <OFFSET>',
+      'physical address of the namespace (start_pad/end_trunc are computed against it; default 0)',
+    )
     .option(
       '--meaning <M>',
       'dataoff meaning: legacy (Linux today, v1.4), map (raw-base relative, v2.4) or ndctl (bytes identical to ndctl 76)',
       choiceArg('meaning', ['legacy', 'map', 'ndctl'] as const),
       'legacy',
     )
-    .addHelpText('after', '\nExamples:\n  infoblock write -c -s 1G > head.bin\n  infoblock write -o ns.img -s 16G -m devdax -a 1G\n  infoblock write -o ns.img -O 0x100100000 --meaning map')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  infoblock write -c -s 1G > head.bin\n  infoblock write -o ns.img -s 16G -m devdax -a 1G\n  infoblock write -o ns.img -O 0x100100000 --meaning map',
+    )
     .action((opts: WriteOpts) => {
-      if (opts.stdout === true && opts.output !== undefined) throw new UsageError('use only one of --output and --stdout');
+      if (opts.stdout === true && opts.output !== undefined)
+        throw new UsageError('use only one of --output and --stdout');
       if (opts.stdout !== true && opts.output === undefined) throw new UsageError('specify --output FILE or --stdout');
       if (opts.stdout === true && opts.size === undefined) throw new UsageError('--size required with --stdout');
       if (opts.stdout === true && io.stdoutIsTTY?.() === true) {

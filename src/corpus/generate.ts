@@ -50,7 +50,9 @@ const S2_TEXT = 'number of pfns truncated';
 
 /** The classes a profile's corpus aims at, in slot order. */
 export function corpusTargets(kernel = 'linux-6.1'): Target[] {
-  const rules = profileForKernel(kernel).rules.filter((r) => r.onFail !== 'info').map((r) => r.id);
+  const rules = profileForKernel(kernel)
+    .rules.filter((r) => r.onFail !== 'info')
+    .map((r) => r.id);
   return ['claimed', ...rules, 'S2', ...Array<Target>(ANY_SLOTS).fill('any')];
 }
 
@@ -81,10 +83,12 @@ export class CorpusGenerator {
     this.profile = profileForKernel(this.kernel);
     this.steer = o.steer ?? true;
     this.pool = seedPool(o.nsSize === undefined ? SEED_SIZES : [o.nsSize]);
-    if (this.pool.length === 0) throw new InvalidArgumentError(`no write recipe fits a namespace of ${o.nsSize ?? 0n} bytes (try at least 16M)`);
+    if (this.pool.length === 0)
+      throw new InvalidArgumentError(`no write recipe fits a namespace of ${o.nsSize ?? 0n} bytes (try at least 16M)`);
     this.targets = corpusTargets(this.kernel);
     const byTarget = new Map<Target, Family[]>();
-    for (const t of this.targets) byTarget.set(t, t === 'any' ? [...FAMILIES] : FAMILIES.filter((f) => f.aims.includes(t)));
+    for (const t of this.targets)
+      byTarget.set(t, t === 'any' ? [...FAMILIES] : FAMILIES.filter((f) => f.aims.includes(t)));
     this.families = byTarget;
   }
 
@@ -98,10 +102,20 @@ export class CorpusGenerator {
       const made = this.draw(rng, families);
       const input: CorpusInput = { index, target, ...made };
       if (!this.steer) return input;
-      const verdict = checkHead(headWithBlock(input.block), { kernel: this.kernel, nsBase: input.nsBase, nsSize: input.nsSize, hazards: false });
+      const verdict = checkHead(headWithBlock(input.block), {
+        kernel: this.kernel,
+        nsBase: input.nsBase,
+        nsSize: input.nsSize,
+        hazards: false,
+      });
       input.verdict = verdict;
       last = input;
-      if (target === 'any' || verdictClass(verdict) === target || (target === 'claimed' && verdict.outcome === 'claimed')) return input;
+      if (
+        target === 'any' ||
+        verdictClass(verdict) === target ||
+        (target === 'claimed' && verdict.outcome === 'claimed')
+      )
+        return input;
     }
     return last as CorpusInput;
   }

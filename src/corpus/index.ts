@@ -6,5 +6,15 @@ export { FAMILIES, kernelAlign } from './mutations';
 export type { Family, Mutation, MutationCtx, Target } from './mutations';
 export { CorpusGenerator, corpusTargets, generateCorpus, verdictClass } from './generate';
 export type { CorpusInput, CorpusOptions } from './generate';
-export { writeCorpus, formatCoverage, messageKind, inputFileName, inputBytes, manifestRow, addToCoverage, emptyCoverage, CORPUS_FORMATS } from './write';
+export {
+  writeCorpus,
+  formatCoverage,
+  messageKind,
+  inputFileName,
+  inputBytes,
+  manifestRow,
+  addToCoverage,
+  emptyCoverage,
+  CORPUS_FORMATS,
+} from './write';
 export type { Coverage, CorpusFormat, ManifestRow, WriteCorpusOptions } from './write';

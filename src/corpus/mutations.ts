@@ -91,7 +91,8 @@ function valid(ch: Partial<PfnFields>): boolean {
 
 /** PMEM is needed for rules 7, 8 and the npfns message: switch a RAM seed over and say so. */
 const pmem = (c: MutationCtx): [string, Partial<PfnFields>] => (c.f.mode === 2 ? ['', {}] : ['mode=2', { mode: 2 }]);
-const fsdax = (c: MutationCtx): [string, Partial<PfnFields>] => (c.seed.params.mode === 'devdax' ? ['sig=pfn', { signature: PFN_SIGNATURE.slice() }] : ['', {}]);
+const fsdax = (c: MutationCtx): [string, Partial<PfnFields>] =>
+  c.seed.params.mode === 'devdax' ? ['sig=pfn', { signature: PFN_SIGNATURE.slice() }] : ['', {}];
 
 export const FAMILIES: readonly Family[] = [
   { id: 'seed', aims: ['claimed'], make: () => ({ name: 'seed', changes: {} }) },
@@ -130,7 +131,11 @@ export const FAMILIES: readonly Family[] = [
       if (r === 0) {
         const at = c.rng.below(16);
         const bit = c.rng.below(8);
-        return { name: `signature[${at}]^=${hx(1 << bit)}`, changes: {}, edit: (b) => void (b[at] = (b[at] ?? 0) ^ (1 << bit)) };
+        return {
+          name: `signature[${at}]^=${hx(1 << bit)}`,
+          changes: {},
+          edit: (b) => void (b[at] = (b[at] ?? 0) ^ (1 << bit)),
+        };
       }
       if (r === 1) return { name: 'signature=zero', changes: { signature: new Uint8Array(16) } };
       if (r === 2) return { name: 'signature[15]=0x20', changes: {}, edit: (b) => void (b[15] = 0x20) };
@@ -145,11 +150,35 @@ export const FAMILIES: readonly Family[] = [
       const dv = (b: Uint8Array): DataView => new DataView(b.buffer, b.byteOffset, b.byteLength);
       if (r === 0) {
         const bit = BigInt(c.rng.below(64));
-        return { name: `checksum^=1<<${bit}`, changes: {}, keepChecksum: true, edit: (b) => dv(b).setBigUint64(CHECKSUM_OFFSET, dv(b).getBigUint64(CHECKSUM_OFFSET, true) ^ (1n << bit), true) };
+        return {
+          name: `checksum^=1<<${bit}`,
+          changes: {},
+          keepChecksum: true,
+          edit: (b) =>
+            dv(b).setBigUint64(CHECKSUM_OFFSET, dv(b).getBigUint64(CHECKSUM_OFFSET, true) ^ (1n << bit), true),
+        };
       }
-      if (r === 1) return { name: 'checksum=0', changes: {}, keepChecksum: true, edit: (b) => dv(b).setBigUint64(CHECKSUM_OFFSET, 0n, true) };
-      if (r === 2) return { name: 'checksum=~checksum', changes: {}, keepChecksum: true, edit: (b) => dv(b).setBigUint64(CHECKSUM_OFFSET, ~dv(b).getBigUint64(CHECKSUM_OFFSET, true) & U64_MAX, true) };
-      if (r === 3) return { name: 'checksum=big-endian', changes: {}, keepChecksum: true, edit: (b) => dv(b).setBigUint64(CHECKSUM_OFFSET, dv(b).getBigUint64(CHECKSUM_OFFSET, true), false) };
+      if (r === 1)
+        return {
+          name: 'checksum=0',
+          changes: {},
+          keepChecksum: true,
+          edit: (b) => dv(b).setBigUint64(CHECKSUM_OFFSET, 0n, true),
+        };
+      if (r === 2)
+        return {
+          name: 'checksum=~checksum',
+          changes: {},
+          keepChecksum: true,
+          edit: (b) => dv(b).setBigUint64(CHECKSUM_OFFSET, ~dv(b).getBigUint64(CHECKSUM_OFFSET, true) & U64_MAX, true),
+        };
+      if (r === 3)
+        return {
+          name: 'checksum=big-endian',
+          changes: {},
+          keepChecksum: true,
+          edit: (b) => dv(b).setBigUint64(CHECKSUM_OFFSET, dv(b).getBigUint64(CHECKSUM_OFFSET, true), false),
+        };
       if (r === 4) {
         return {
           name: 'checksum=hi<->lo',
@@ -162,7 +191,12 @@ export const FAMILIES: readonly Family[] = [
         };
       }
       // A field changed after the checksum was computed (stale checksum).
-      return { name: 'stale-checksum,dataoff+=4K', changes: {}, keepChecksum: true, edit: (b) => dv(b).setBigUint64(56, (dv(b).getBigUint64(56, true) + SZ_4K) & U64_MAX, true) };
+      return {
+        name: 'stale-checksum,dataoff+=4K',
+        changes: {},
+        keepChecksum: true,
+        edit: (b) => dv(b).setBigUint64(56, (dv(b).getBigUint64(56, true) + SZ_4K) & U64_MAX, true),
+      };
     },
   },
   {
@@ -179,14 +213,23 @@ export const FAMILIES: readonly Family[] = [
   {
     id: 'mode',
     aims: ['R5'],
-    make: (c) => pickChoice(c, '', ([0, 3, 4, 0x7fffffff, 0x80000001, U32] as const).map((m): Choice => [`mode=${hx(m)}`, { mode: m }])),
+    make: (c) =>
+      pickChoice(
+        c,
+        '',
+        ([0, 3, 4, 0x7fffffff, 0x80000001, U32] as const).map((m): Choice => [`mode=${hx(m)}`, { mode: m }]),
+      ),
   },
   {
     id: 'page-size',
     aims: ['R7'],
     make: (c) => {
       const [p, ch] = pmem(c);
-      return pickChoice(c, p, ([4097, 8192, 65536, 0x80000000, U32] as const).map((v): Choice => [`page_size=${v}`, { ...ch, pageSize: v }]));
+      return pickChoice(
+        c,
+        p,
+        ([4097, 8192, 65536, 0x80000000, U32] as const).map((v): Choice => [`page_size=${v}`, { ...ch, pageSize: v }]),
+      );
     },
   },
   {
@@ -194,15 +237,31 @@ export const FAMILIES: readonly Family[] = [
     aims: ['R8'],
     make: (c) => {
       const [p, ch] = pmem(c);
-      return pickChoice(c, p, ([0, 1, 32, 63] as const).map((v): Choice => [`page_struct_size=${v}`, { ...ch, pageStructSize: v }]));
+      return pickChoice(
+        c,
+        p,
+        ([0, 1, 32, 63] as const).map((v): Choice => [`page_struct_size=${v}`, { ...ch, pageStructSize: v }]),
+      );
     },
   },
   {
     id: 'dax-align',
     aims: ['R9'],
     make: (c) => {
-      const sig: Choice = c.seed.params.mode === 'devdax' ? ['', {}] : ['sig=dax', { signature: DAX_SIGNATURE.slice() }];
-      const choices: Choice[] = [8192n, 65536n, 1n << 20n, 4n << 20n, 16n << 20n, SZ_2M - 1n, SZ_2M + 1n, SZ_2M + SZ_4K, (1n << 30n) - SZ_4K, 1n << 31n].map((a): Choice => [`align=${hx(a)}`, { ...sig[1], align: Number(a) }]);
+      const sig: Choice =
+        c.seed.params.mode === 'devdax' ? ['', {}] : ['sig=dax', { signature: DAX_SIGNATURE.slice() }];
+      const choices: Choice[] = [
+        8192n,
+        65536n,
+        1n << 20n,
+        4n << 20n,
+        16n << 20n,
+        SZ_2M - 1n,
+        SZ_2M + 1n,
+        SZ_2M + SZ_4K,
+        (1n << 30n) - SZ_4K,
+        1n << 31n,
+      ].map((a): Choice => [`align=${hx(a)}`, { ...sig[1], align: Number(a) }]);
       const p = kernelAlign({ ...c.f, align: 0 }, offsetOf(c));
       if (p !== SZ_4K && p !== SZ_2M && p !== 1n << 30n) choices.push([`align=0(${hx(p)})`, { ...sig[1], align: 0 }]);
       return pickChoice(c, sig[0], choices);
@@ -220,7 +279,13 @@ export const FAMILIES: readonly Family[] = [
         ['align=size+1', { align: Number(c.size + 1n) }],
         ['align=0x80000000', { align: 0x80000000 }],
       ];
-      return pickChoice(c, p, cands.filter(([, x]) => x.align !== undefined && BigInt(x.align) > c.size && fitsU32(BigInt(x.align))).map(([n, x]): Choice => [n, { ...ch, ...x }]));
+      return pickChoice(
+        c,
+        p,
+        cands
+          .filter(([, x]) => x.align !== undefined && BigInt(x.align) > c.size && fitsU32(BigInt(x.align)))
+          .map(([n, x]): Choice => [n, { ...ch, ...x }]),
+      );
     },
   },
   {
@@ -239,7 +304,11 @@ export const FAMILIES: readonly Family[] = [
         ['dataoff=2^63', 1n << 63n],
         ['dataoff=2^64-1', U64_MAX],
       ];
-      return pickChoice(c, '', cands.filter(([, d]) => d >= c.size && fitsU64(d)).map(([n, d]): Choice => [n, { dataoff: d }]));
+      return pickChoice(
+        c,
+        '',
+        cands.filter(([, d]) => d >= c.size && fitsU64(d)).map(([n, d]): Choice => [n, { dataoff: d }]),
+      );
     },
   },
   {
@@ -255,10 +324,19 @@ export const FAMILIES: readonly Family[] = [
         ['dataoff=align-1', dataoffFor(c, a - 1n)],
         ['dataoff=align+1', dataoffFor(c, a + 1n)],
       ];
-      if (a > SZ_4K) cands.push(['dataoff+=4K', d + SZ_4K], ['dataoff-=4K', d - SZ_4K], ['dataoff=align+4K', dataoffFor(c, a + SZ_4K)]);
+      if (a > SZ_4K)
+        cands.push(
+          ['dataoff+=4K', d + SZ_4K],
+          ['dataoff-=4K', d - SZ_4K],
+          ['dataoff=align+4K', dataoffFor(c, a + SZ_4K)],
+        );
       const sp = startPadOf(c.f);
       if (sp !== 0n && c.meaning === 'legacy') cands.push(['dataoff+=start_pad', d + sp]);
-      return pickChoice(c, '', cands.filter(([, v]) => v >= 0n && v < c.size).map(([n, v]): Choice => [n, { dataoff: v }]));
+      return pickChoice(
+        c,
+        '',
+        cands.filter(([, v]) => v >= 0n && v < c.size).map(([n, v]): Choice => [n, { dataoff: v }]),
+      );
     },
   },
   {
@@ -277,7 +355,12 @@ export const FAMILIES: readonly Family[] = [
       return pickChoice(
         c,
         'align=4K',
-        cands.filter(([, v]) => fitsU32(v) && (base + v) % SZ_2M !== 0n).map(([n, v]): Choice => [n, { align: 4096, startPad: Number(v), dataoff: c.meaning === 'map' ? c.f.dataoff - sp + v : c.f.dataoff }]),
+        cands
+          .filter(([, v]) => fitsU32(v) && (base + v) % SZ_2M !== 0n)
+          .map(([n, v]): Choice => [
+            n,
+            { align: 4096, startPad: Number(v), dataoff: c.meaning === 'map' ? c.f.dataoff - sp + v : c.f.dataoff },
+          ]),
       );
     },
   },
@@ -294,7 +377,13 @@ export const FAMILIES: readonly Family[] = [
         ['end_trunc=0', 0n],
         ['end_trunc=0xffffffff', BigInt(U32)],
       ];
-      return pickChoice(c, '', cands.filter(([, v]) => fitsU32(v) && (c.base + c.size - v) % SZ_2M !== 0n).map(([n, v]): Choice => [n, { endTrunc: Number(v) }]));
+      return pickChoice(
+        c,
+        '',
+        cands
+          .filter(([, v]) => fitsU32(v) && (c.base + c.size - v) % SZ_2M !== 0n)
+          .map(([n, v]): Choice => [n, { endTrunc: Number(v) }]),
+      );
     },
   },
   {
@@ -321,8 +410,19 @@ export const FAMILIES: readonly Family[] = [
       // wraps the room and passes, and the negative area reaches setup too.
       const sp2 = sp + SZ_2M;
       const et2 = c.size + (c.base % SZ_2M);
-      const wrap: Choice = ['start_pad+=2M,end_trunc>size', { align: 4096, startPad: Number(sp2), endTrunc: Number(et2), dataoff: c.meaning === 'map' ? sp2 + SZ_2M : SZ_2M }];
-      return pickChoice(c, 'align=4K', [['end_trunc=2M,dataoff=end+4K', { align: 4096, endTrunc: Number(SZ_2M), dataoff: dataoffFor(c, off) }], ...(fitsU32(sp2) && fitsU32(et2) ? [wrap] : [])]);
+      const wrap: Choice = [
+        'start_pad+=2M,end_trunc>size',
+        {
+          align: 4096,
+          startPad: Number(sp2),
+          endTrunc: Number(et2),
+          dataoff: c.meaning === 'map' ? sp2 + SZ_2M : SZ_2M,
+        },
+      ];
+      return pickChoice(c, 'align=4K', [
+        ['end_trunc=2M,dataoff=end+4K', { align: 4096, endTrunc: Number(SZ_2M), dataoff: dataoffFor(c, off) }],
+        ...(fitsU32(sp2) && fitsU32(et2) ? [wrap] : []),
+      ]);
     },
   },
   {
@@ -344,9 +444,9 @@ export const FAMILIES: readonly Family[] = [
     // still applies, so a corpus of one small size does not starve the target.)
     make: (c) =>
       pickChoice(c, 'sig=pfn,mode=pmem,align=4K', [
-            ['dataoff=12K', { signature: PFN_SIGNATURE.slice(), mode: 2, align: 4096, dataoff: dataoffFor(c, 12288n) }],
-            ['dataoff=2M', { signature: PFN_SIGNATURE.slice(), mode: 2, align: 4096, dataoff: dataoffFor(c, SZ_2M) }],
-          ]),
+        ['dataoff=12K', { signature: PFN_SIGNATURE.slice(), mode: 2, align: 4096, dataoff: dataoffFor(c, 12288n) }],
+        ['dataoff=2M', { signature: PFN_SIGNATURE.slice(), mode: 2, align: 4096, dataoff: dataoffFor(c, SZ_2M) }],
+      ]),
   },
   {
     id: 'npfns',
@@ -362,7 +462,11 @@ export const FAMILIES: readonly Family[] = [
         ['npfns=2^63', 1n << 63n],
         ['npfns=2^64-1', U64_MAX],
       ];
-      return pickChoice(c, p, cands.map(([n, v]): Choice => [n, { ...ch, npfns: v }]));
+      return pickChoice(
+        c,
+        p,
+        cands.map(([n, v]): Choice => [n, { ...ch, npfns: v }]),
+      );
     },
   },
   {
@@ -388,7 +492,12 @@ export const FAMILIES: readonly Family[] = [
   {
     id: 'min-version',
     aims: ['M1'],
-    make: (c) => pickChoice(c, '', ([3, 4, 0xffff] as const).map((v): Choice => [`version_major=${v}`, { versionMajor: v }])),
+    make: (c) =>
+      pickChoice(
+        c,
+        '',
+        ([3, 4, 0xffff] as const).map((v): Choice => [`version_major=${v}`, { versionMajor: v }]),
+      ),
   },
   {
     id: 'map-offset',
@@ -428,10 +537,69 @@ export const FAMILIES: readonly Family[] = [
     make: (c) => {
       const f = c.f;
       const a = kernelAlign(f, offsetOf(c));
-      const u32s: readonly number[] = [0, 1, 4095, 4096, 4097, 8191, 8192, 8193, 0x1fffff, 0x200000, 0x200001, 0x100000, 0x7fffffff, 0x80000000, U32 - 1, U32];
-      const u64s: readonly bigint[] = [0n, 1n, 8191n, 8192n, 8193n, a - 1n, a, a + 1n, c.size - 1n, c.size, c.size - SZ_4K, c.size - a, f.dataoff + SZ_4K, f.dataoff - SZ_4K, (1n << 32n) - 1n, 1n << 32n, (1n << 32n) + 1n, 1n << 53n, (1n << 53n) + 1n, U64_MAX - 1n, U64_MAX];
-      const field = c.rng.pick(['dataoff', 'npfns', 'startPad', 'endTrunc', 'align', 'pageSize', 'pageStructSize', 'flags', 'mode'] as const);
-      const key = { dataoff: 'dataoff', npfns: 'npfns', startPad: 'start_pad', endTrunc: 'end_trunc', align: 'align', pageSize: 'page_size', pageStructSize: 'page_struct_size', flags: 'flags', mode: 'mode' }[field];
+      const u32s: readonly number[] = [
+        0,
+        1,
+        4095,
+        4096,
+        4097,
+        8191,
+        8192,
+        8193,
+        0x1fffff,
+        0x200000,
+        0x200001,
+        0x100000,
+        0x7fffffff,
+        0x80000000,
+        U32 - 1,
+        U32,
+      ];
+      const u64s: readonly bigint[] = [
+        0n,
+        1n,
+        8191n,
+        8192n,
+        8193n,
+        a - 1n,
+        a,
+        a + 1n,
+        c.size - 1n,
+        c.size,
+        c.size - SZ_4K,
+        c.size - a,
+        f.dataoff + SZ_4K,
+        f.dataoff - SZ_4K,
+        (1n << 32n) - 1n,
+        1n << 32n,
+        (1n << 32n) + 1n,
+        1n << 53n,
+        (1n << 53n) + 1n,
+        U64_MAX - 1n,
+        U64_MAX,
+      ];
+      const field = c.rng.pick([
+        'dataoff',
+        'npfns',
+        'startPad',
+        'endTrunc',
+        'align',
+        'pageSize',
+        'pageStructSize',
+        'flags',
+        'mode',
+      ] as const);
+      const key = {
+        dataoff: 'dataoff',
+        npfns: 'npfns',
+        startPad: 'start_pad',
+        endTrunc: 'end_trunc',
+        align: 'align',
+        pageSize: 'page_size',
+        pageStructSize: 'page_struct_size',
+        flags: 'flags',
+        mode: 'mode',
+      }[field];
       if (field === 'dataoff' || field === 'npfns') {
         const v = c.rng.pick(u64s.filter(fitsU64));
         return { name: `${key}=${hx(v)}`, changes: { [field]: v } };

@@ -79,7 +79,7 @@ export class Prng {
 
   /** Next uniform u32 (xoshiro128**). */
   u32(): number {
-    const result = (Math.imul(rotl(Math.imul(this.b, 5) >>> 0, 7), 9) >>> 0);
+    const result = Math.imul(rotl(Math.imul(this.b, 5) >>> 0, 7), 9) >>> 0;
     const t = (this.b << 9) >>> 0;
     this.c = (this.c ^ this.a) >>> 0;
     this.d = (this.d ^ this.b) >>> 0;

@@ -60,7 +60,6 @@ export interface WriteCorpusOptions extends CorpusOptions {
   progressEvery?: number;
 }
 
-
 /** A message with its numbers taken out: the kind of message it is. */
 export function messageKind(message: string): string {
   // Tokens between blanks, colons, brackets and range dashes that are numbers
@@ -112,8 +111,8 @@ function ensureEmptyDir(dir: string, force: boolean): void {
       throw new IoError(`${showPath(dir)} is a dangling symbolic link; give a directory`);
     }
   }
-  if (st !== undefined && !st.isDirectory()) throw new IoError(`${showPath(dir)} is ${describeKind(st)}, not a ` +
-    `directory; give a directory for the corpus`);
+  if (st !== undefined && !st.isDirectory())
+    throw new IoError(`${showPath(dir)} is ${describeKind(st)}, not a ` + `directory; give a directory for the corpus`);
   let entries: string[];
   try {
     entries = fs.readdirSync(dir);
@@ -223,9 +222,19 @@ const sortKeys = (r: Record<string, number>, order: readonly string[] = []): [st
 /** Human-readable coverage summary (several lines, no trailing newline). */
 export function formatCoverage(c: Coverage, ruleOrder: readonly string[] = []): string {
   const lines = [`corpus: ${c.inputs} inputs, ${c.files} files`];
-  lines.push(`  outcome: ` +
-    `${sortKeys(c.outcome, ['claimed', 'raw', 'refused']).map(([k, n]) => `${k} ${n}`).join(', ')}`);
-  lines.push(`  failing rule: ${sortKeys(c.failedRule, ruleOrder).map(([k, n]) => `${k} ${n}`).join(', ') || 'none'}`);
+  lines.push(
+    `  outcome: ` +
+      `${sortKeys(c.outcome, ['claimed', 'raw', 'refused'])
+        .map(([k, n]) => `${k} ${n}`)
+        .join(', ')}`,
+  );
+  lines.push(
+    `  failing rule: ${
+      sortKeys(c.failedRule, ruleOrder)
+        .map(([k, n]) => `${k} ${n}`)
+        .join(', ') || 'none'
+    }`,
+  );
   lines.push('  messages:');
   for (const [k, n] of sortKeys(c.messageKind)) lines.push(`    ${String(n).padStart(6)}  ${k}`);
   return lines.join('\n');

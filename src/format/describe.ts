@@ -21,16 +21,24 @@ export function describeBlock(file: string, b: FoundBlock): string {
   const check = b.checksumValid ? 'ok' : 'BAD';
   if (b.kind === 'btt') {
     const f = b.btt.fields;
-    lines.push(`${file}: BTT arena info-block at ${b.offset}, version ${f.versionMajor}.${f.versionMinor}, checksum ${check}`);
+    lines.push(
+      `${file}: BTT arena info-block at ${b.offset}, version ${f.versionMajor}.${f.versionMinor}, checksum ${check}`,
+    );
     lines.push(`  uuid ${f.uuid}  parent_uuid ${f.parentUuid}  flags ${hex(f.flags)}`);
-    lines.push(`  external: ${f.externalNlba} x ${f.externalLbasize} B   internal: ${f.internalNlba} x ${f.internalLbasize} B   nfree ${f.nfree}   infosize ${f.infosize}`);
-    lines.push(`  nextoff ${sized(f.nextoff)}  dataoff ${sized(f.dataoff)}  mapoff ${sized(f.mapoff)}  logoff ${sized(f.logoff)}  info2off ${sized(f.info2off)}`);
+    lines.push(
+      `  external: ${f.externalNlba} x ${f.externalLbasize} B   internal: ${f.internalNlba} x ${f.internalLbasize} B   nfree ${f.nfree}   infosize ${f.infosize}`,
+    );
+    lines.push(
+      `  nextoff ${sized(f.nextoff)}  dataoff ${sized(f.dataoff)}  mapoff ${sized(f.mapoff)}  logoff ${sized(f.logoff)}  info2off ${sized(f.info2off)}`,
+    );
     if (!b.checksumValid) lines.push(`  checksum stored ${hex(f.checksum)}, computed ${hex(b.btt.computedChecksum)}`);
     return lines.join('\n');
   }
   const { fields: f, effective: e } = b.pfn;
   const what = b.kind === 'pfn' ? 'fsdax' : 'devdax';
-  lines.push(`${file}: ${what} info-block (${signatureText(f.signature)}) at ${b.offset}, version ${f.versionMajor}.${f.versionMinor}${f.versionMajor >= 2 ? ' (map meaning)' : ''}, checksum ${check}`);
+  lines.push(
+    `${file}: ${what} info-block (${signatureText(f.signature)}) at ${b.offset}, version ${f.versionMajor}.${f.versionMinor}${f.versionMajor >= 2 ? ' (map meaning)' : ''}, checksum ${check}`,
+  );
   lines.push(`  uuid         ${f.uuid}`);
   lines.push(`  parent_uuid  ${f.parentUuid}`);
   lines.push(`  flags        ${hex(f.flags)}`);

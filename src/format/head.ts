@@ -36,7 +36,10 @@ export function findBlocks(head: Uint8Array): FoundBlock[] {
     }
   }
   const b = at(head, INFOBLOCK_OFFSET);
-  for (const [kind, sig] of [['pfn', PFN_SIGNATURE], ['dax', DAX_SIGNATURE]] as const) {
+  for (const [kind, sig] of [
+    ['pfn', PFN_SIGNATURE],
+    ['dax', DAX_SIGNATURE],
+  ] as const) {
     if (hasSignature(b, sig)) {
       const pfn = decodePfnBlock(b);
       found.push({ kind, offset: INFOBLOCK_OFFSET, checksumValid: pfn.checksumValid, pfn });

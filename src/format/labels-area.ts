@@ -68,16 +68,16 @@ function decodeIndex(area: Uint8Array, i: number, g: LabelGeometry): DecodedInde
   const version = fields.major * 100 + fields.minor;
   const labelSize = version >= 102 ? 1 << (7 + fields.labelsize) : 128;
   if (!sameBytes(fields.signature, INDEX_SIGNATURE)) problems.push('no NAMESPACE_INDEX signature');
-  if (labelSize !== g.labelSize) problems.push(`labelsize ${fields.labelsize} of ` +
-      `v${fields.major}.${fields.minor} is not ${g.labelSize} bytes`);
+  if (labelSize !== g.labelSize)
+    problems.push(`labelsize ${fields.labelsize} of ` + `v${fields.major}.${fields.minor} is not ${g.labelSize} bytes`);
   if (fields.checksum !== indexChecksum(area.subarray(offset), g.indexSize)) problems.push('checksum mismatch');
   if ((fields.seq & 3) === 0) problems.push(`seq ${fields.seq} has no valid sequence number`);
   if (fields.myoff !== BigInt(offset)) problems.push(`myoff ${fields.myoff} is not ${offset}`);
-  if (fields.otheroff !== BigInt((1 - i) * g.indexSize)) problems.push(`otheroff ${fields.otheroff} is not ` +
-      `${(1 - i) * g.indexSize}`);
+  if (fields.otheroff !== BigInt((1 - i) * g.indexSize))
+    problems.push(`otheroff ${fields.otheroff} is not ` + `${(1 - i) * g.indexSize}`);
   if (fields.labeloff !== BigInt(g.labelOffset)) problems.push(`labeloff ${fields.labeloff} is not ${g.labelOffset}`);
-  if (fields.mysize > BigInt(g.indexSize) || fields.mysize < BigInt(INDEX_HEADER_SIZE)) problems.push(`mysize ` +
-      `${fields.mysize} out of range`);
+  if (fields.mysize > BigInt(g.indexSize) || fields.mysize < BigInt(INDEX_HEADER_SIZE))
+    problems.push(`mysize ` + `${fields.mysize} out of range`);
   if (fields.nslot * g.labelSize + 2 * g.indexSize > g.areaSize) problems.push(`nslot ${fields.nslot} does not fit`);
   const usedSlots: number[] = [];
   const n = Math.min(fields.nslot, g.nslot);
@@ -129,8 +129,16 @@ export function decodeLabelArea(area: Uint8Array): DecodedArea {
     const labels = used.map((s) => decodeLabel(area, s, g, version));
     return { version, geometry: g, indexes, current, why, labels };
   }
-  return fallback ?? { version: null, geometry: null, indexes: [], current: null, why: `a ` +
-      `${area.byteLength}-byte area holds no index pair`, labels: [] };
+  return (
+    fallback ?? {
+      version: null,
+      geometry: null,
+      indexes: [],
+      current: null,
+      why: `a ` + `${area.byteLength}-byte area holds no index pair`,
+      labels: [],
+    }
+  );
 }
 
 /** Options of {@link encodeLabelArea}. */
@@ -144,14 +152,15 @@ export interface EncodeAreaOptions {
 }
 
 function checkSpecs(specs: readonly NamespaceSpec[], capacity: bigint, nslot: number): void {
-  if (specs.length > nslot) throw new InvalidArgumentError(`${specs.length} namespaces need more than the area's ` +
-      `${nslot} label slots`);
+  if (specs.length > nslot)
+    throw new InvalidArgumentError(`${specs.length} namespaces need more than the area's ` + `${nslot} label slots`);
   const seen = new Set<string>();
   specs.forEach((s, i) => {
     if (s.size <= 0n) throw new InvalidArgumentError(`namespace ${i + 1}: size must be positive`);
     if (s.dpa < 0n || s.dpa + s.size > capacity) {
-      throw new InvalidArgumentError(`namespace ${i + 1}: dpa ${s.dpa} + size ${s.size} exceeds the DIMM ` +
-          `capacity ${capacity}`);
+      throw new InvalidArgumentError(
+        `namespace ${i + 1}: dpa ${s.dpa} + size ${s.size} exceeds the DIMM ` + `capacity ${capacity}`,
+      );
     }
     if (seen.has(s.uuid.toLowerCase())) throw new InvalidArgumentError(`namespace ${i + 1}: uuid ${s.uuid} used twice`);
     seen.add(s.uuid.toLowerCase());
@@ -191,8 +200,8 @@ function encodeLabel(s: NamespaceSpec, slot: number, o: EncodeAreaOptions): Uint
  */
 export function encodeLabelArea(specs: readonly NamespaceSpec[], o: EncodeAreaOptions): Uint8Array {
   const g = labelGeometry(o.areaSize, LABEL_SIZE[o.version]);
-  if (g === null) throw new InvalidArgumentError(`a ${o.areaSize}-byte label area cannot hold two index blocks ` +
-      `and two labels`);
+  if (g === null)
+    throw new InvalidArgumentError(`a ${o.areaSize}-byte label area cannot hold two index blocks ` + `and two labels`);
   checkSpecs(specs, o.capacity, g.nslot);
   const area = new Uint8Array(o.areaSize);
   for (const i of [0, 1]) {

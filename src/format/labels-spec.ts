@@ -17,14 +17,16 @@ const PAGE = 4096n;
 
 /** Where the label area and the namespace capacity of a `fileSize`-byte DIMM image lie. */
 export function dimmLayout(fileSize: bigint, labelSize: bigint): { capacity: bigint; labelOffset: bigint } {
-  if (labelSize < MIN_LABEL_SIZE) throw new InvalidArgumentError(`label size ${labelSize} is below QEMU's ` +
-      `minimum of 131072 bytes (128 KiB)`);
-  if (labelSize > MAX_LABEL_SIZE) throw new InvalidArgumentError(`label size ${labelSize} is above ` +
-      `${MAX_LABEL_SIZE} bytes`);
+  if (labelSize < MIN_LABEL_SIZE)
+    throw new InvalidArgumentError(`label size ${labelSize} is below QEMU's ` + `minimum of 131072 bytes (128 KiB)`);
+  if (labelSize > MAX_LABEL_SIZE)
+    throw new InvalidArgumentError(`label size ${labelSize} is above ` + `${MAX_LABEL_SIZE} bytes`);
   const labelOffset = fileSize - labelSize;
   const capacity = labelOffset <= 0n ? 0n : (labelOffset / PAGE) * PAGE;
-  if (capacity === 0n) throw new InvalidArgumentError(`a ${fileSize}-byte image leaves no capacity beside a ` +
-      `${labelSize}-byte label area`);
+  if (capacity === 0n)
+    throw new InvalidArgumentError(
+      `a ${fileSize}-byte image leaves no capacity beside a ` + `${labelSize}-byte label area`,
+    );
   return { capacity, labelOffset };
 }
 
@@ -40,16 +42,17 @@ export function parseNamespaceSpec(text: string, nextDpa: bigint): NamespaceSpec
     const eq = part.indexOf('=');
     const key = eq < 0 ? part : part.slice(0, eq);
     if (eq < 0 || !(KEYS as readonly string[]).includes(key)) {
-      throw new InvalidArgumentError(`malformed --namespace '${text}': '${part}' is not one of ` +
-          `${KEYS.map((k) => `${k}=`).join(', ')}`);
+      throw new InvalidArgumentError(
+        `malformed --namespace '${text}': '${part}' is not one of ` + `${KEYS.map((k) => `${k}=`).join(', ')}`,
+      );
     }
     if (kv.has(key)) throw new InvalidArgumentError(`malformed --namespace '${text}': ${key}= given twice`);
     kv.set(key, part.slice(eq + 1));
   }
   const uuid = kv.get('uuid');
   const size = kv.get('size');
-  if (uuid === undefined || size === undefined) throw new InvalidArgumentError(`malformed --namespace '${text}': ` +
-      `uuid= and size= are required`);
+  if (uuid === undefined || size === undefined)
+    throw new InvalidArgumentError(`malformed --namespace '${text}': ` + `uuid= and size= are required`);
   if (!isUuid(uuid)) throw new InvalidArgumentError(`malformed --namespace '${text}': invalid uuid '${uuid}'`);
   const spec: NamespaceSpec = { uuid: uuid.toLowerCase(), size: parseSize(size, 'namespace size'), dpa: nextDpa };
   const dpa = kv.get('dpa');
@@ -59,8 +62,10 @@ export function parseNamespaceSpec(text: string, nextDpa: bigint): NamespaceSpec
   const claim = kv.get('claim');
   if (claim !== undefined) {
     if (!(claim in ABSTRACTION_GUID)) {
-      throw new InvalidArgumentError(`malformed --namespace '${text}': claim '${claim}' is not one of ` +
-          `${Object.keys(ABSTRACTION_GUID).join(', ')}`);
+      throw new InvalidArgumentError(
+        `malformed --namespace '${text}': claim '${claim}' is not one of ` +
+          `${Object.keys(ABSTRACTION_GUID).join(', ')}`,
+      );
     }
     spec.abstraction = claim as Abstraction;
   }

@@ -66,7 +66,12 @@ function blockLines(file: string, block: FoundBlock, human: boolean): string[] {
       lines.push(`"version":${jsonString(`${String(values.versionMajor)}.${String(values.versionMinor)}`)}`);
     } else if (f.key !== undefined) {
       const v = values[f.name];
-      const text = f.kind === 'sig16' ? jsonString(signatureText(v as Uint8Array)) : f.kind === 'uuid' ? jsonString(v as string) : numberText(f, v as number | bigint, human);
+      const text =
+        f.kind === 'sig16'
+          ? jsonString(signatureText(v as Uint8Array))
+          : f.kind === 'uuid'
+            ? jsonString(v as string)
+            : numberText(f, v as number | bigint, human);
       lines.push(`${jsonString(f.key)}:${text}`);
     }
   }
@@ -78,7 +83,12 @@ export function ndctlJson(blocks: readonly { file: string; block: FoundBlock }[]
   const human = opts.human ?? false;
   const shown = blocks.filter(({ block }) => ndctlPrintsBlock(block));
   if (shown.length === 0) return '[\n]\n';
-  const objs = shown.map(({ file, block }) => `  {\n${blockLines(file, block, human).map((l) => `    ${l}`).join(',\n')}\n  }`);
+  const objs = shown.map(
+    ({ file, block }) =>
+      `  {\n${blockLines(file, block, human)
+        .map((l) => `    ${l}`)
+        .join(',\n')}\n  }`,
+  );
   return `[\n${objs.join(',\n')}\n]\n`;
 }
 

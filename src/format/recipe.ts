@@ -72,16 +72,22 @@ const CHOICES: Record<string, readonly unknown[]> = {
 
 /** Library boundary: a typed error for values the type system would have refused. */
 function validateParams(params: WriteParams): void {
-  if (params === null || typeof params !== 'object') throw new InvalidArgumentError('recipeFields needs a parameters object');
+  if (params === null || typeof params !== 'object')
+    throw new InvalidArgumentError('recipeFields needs a parameters object');
   for (const [key, allowed] of Object.entries(CHOICES)) {
     const v = (params as unknown as Record<string, unknown>)[key];
-    if (!allowed.includes(v)) throw new InvalidArgumentError(`invalid ${key} '${String(v)}' (expected ${allowed.filter((a) => a !== undefined).join(', ')})`);
+    if (!allowed.includes(v))
+      throw new InvalidArgumentError(
+        `invalid ${key} '${String(v)}' (expected ${allowed.filter((a) => a !== undefined).join(', ')})`,
+      );
   }
   for (const key of ['size', 'offset', 'align'] as const) {
     const v: unknown = params[key];
-    if (v !== undefined && typeof v !== 'bigint') throw new InvalidArgumentError(`${key} must be a bigint, got ${typeof v}`);
+    if (v !== undefined && typeof v !== 'bigint')
+      throw new InvalidArgumentError(`${key} must be a bigint, got ${typeof v}`);
   }
-  if (typeof params.uuid !== 'string') throw new InvalidArgumentError(`uuid must be a string, got ${typeof params.uuid}`);
+  if (typeof params.uuid !== 'string')
+    throw new InvalidArgumentError(`uuid must be a string, got ${typeof params.uuid}`);
 }
 
 export function recipeFields(params: WriteParams): PfnFields {
@@ -103,18 +109,28 @@ export function recipeFields(params: WriteParams): PfnFields {
   let dataoff: bigint;
   let npfns: bigint;
   if (meaning === 'ndctl') {
-    dataoff = mode === PFN_MODE.pmem ? u64(alignUp(start + SZ_8K + STRUCT_PAGE * npfns0, align) - start) : u64(alignUp(start + SZ_8K, align) - start);
+    dataoff =
+      mode === PFN_MODE.pmem
+        ? u64(alignUp(start + SZ_8K + STRUCT_PAGE * npfns0, align) - start)
+        : u64(alignUp(start + SZ_8K, align) - start);
     if (dataoff >= size) throw new InfoblockError('unsupported', 'unable to satisfy requested alignment');
     // ndctl stores start_pad/end_trunc in u32 variables before this subtraction.
     npfns = u64(size - dataoff - (endTrunc & M32) - (startPad & M32)) / SZ_4K;
   } else {
-    if (size < SZ_8K || start + size > M64) throw new InvalidArgumentError(`namespace of ${size} bytes at ${start} does not fit`);
+    if (size < SZ_8K || start + size > M64)
+      throw new InvalidArgumentError(`namespace of ${size} bytes at ${start} does not fit`);
     if (pfnAlign > M32) throw new InvalidArgumentError(`align ${pfnAlign} does not fit the u32 align field`);
     if (startPad > M32 || endTrunc > M32) throw new InvalidArgumentError('start_pad/end_trunc exceed the u32 fields');
     const mapBase = start + startPad; // aligned
-    const legacyOff = mode === PFN_MODE.pmem ? alignUp(mapBase + SZ_8K + STRUCT_PAGE * npfns0, align) - mapBase : alignUp(mapBase + SZ_8K, align) - mapBase;
+    const legacyOff =
+      mode === PFN_MODE.pmem
+        ? alignUp(mapBase + SZ_8K + STRUCT_PAGE * npfns0, align) - mapBase
+        : alignUp(mapBase + SZ_8K, align) - mapBase;
     if (legacyOff + startPad + endTrunc >= size) {
-      throw new InfoblockError('unsupported', `unable to satisfy requested alignment: no data area left in ${size} bytes`);
+      throw new InfoblockError(
+        'unsupported',
+        `unable to satisfy requested alignment: no data area left in ${size} bytes`,
+      );
     }
     npfns = (size - legacyOff - startPad - endTrunc) / SZ_4K;
     dataoff = meaning === 'map' ? legacyOff + startPad : legacyOff;

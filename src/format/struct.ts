@@ -62,7 +62,6 @@ export function fieldSize(f: FieldDef): number {
   return f.kind === 'pad' || f.kind === 'bytes' ? (f.size ?? 0) : KIND_SIZE[f.kind];
 }
 
-
 export interface StructCodec<T extends FieldTable> {
   readonly table: T;
   readonly size: number;

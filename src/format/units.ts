@@ -29,13 +29,21 @@ export interface ParseSizeOptions {
  * (as in ndctl) taken modulo 2^64.
  */
 export function parseSize(text: string, what = 'size', opts: ParseSizeOptions = {}): bigint {
-  const bad = (why: string): InvalidArgumentError => new InvalidArgumentError(`failed to parse ${what} '${text}'${why === '' ? '' : `: ${why}`}`);
+  const bad = (why: string): InvalidArgumentError =>
+    new InvalidArgumentError(`failed to parse ${what} '${text}'${why === '' ? '' : `: ${why}`}`);
   const m = /^[ \t\n\v\f\r]*([+-]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*|)(.*)$/s.exec(text);
   if (m === null) throw bad('');
   const [, sign = '', digits = '', rest = ''] = m;
   if (sign !== '' && opts.signs !== true) throw bad('a size has no sign');
   if (digits === '' && (sign !== '' || /^[ \t\n\v\f\r]/.test(text))) throw bad('no digits');
-  let v = digits === '' ? 0n : /^0[xX]/.test(digits) ? BigInt(digits) : digits.length > 1 && digits.startsWith('0') ? BigInt(`0o${digits.slice(1)}`) : BigInt(digits);
+  let v =
+    digits === ''
+      ? 0n
+      : /^0[xX]/.test(digits)
+        ? BigInt(digits)
+        : digits.length > 1 && digits.startsWith('0')
+          ? BigInt(`0o${digits.slice(1)}`)
+          : BigInt(digits);
   if (v > U64_MAX) throw bad('does not fit in 64 bits');
   if (sign === '-') v = (U64_MAX + 1n - v) & U64_MAX;
   if (v === U64_MAX) throw bad('does not fit in 64 bits');
@@ -66,4 +74,3 @@ export function humanSize(bytes: bigint): string {
   }
   return `${v.toFixed(2)} ${UNITS[u]}`;
 }
-

@@ -17,7 +17,9 @@ export const NIL_UUID = '00000000-0000-0000-0000-000000000000';
 export function formatUuid(bytes: Uint8Array, offset = 0): string {
   if (!(bytes instanceof Uint8Array)) throw new InvalidArgumentError('formatUuid needs a Uint8Array');
   if (!Number.isInteger(offset) || offset < 0 || offset + 16 > bytes.byteLength) {
-    throw new InvalidArgumentError(`a uuid is 16 bytes: ${bytes.byteLength} bytes from offset ${offset} do not hold one`);
+    throw new InvalidArgumentError(
+      `a uuid is 16 bytes: ${bytes.byteLength} bytes from offset ${offset} do not hold one`,
+    );
   }
   let s = '';
   for (let i = 0; i < 16; i++) {
@@ -34,7 +36,8 @@ export function isUuid(text: string): boolean {
 
 /** Parse a canonical uuid string into `out` at `offset` (or a new array). */
 export function parseUuid(text: string, out: Uint8Array = new Uint8Array(16), offset = 0): Uint8Array {
-  if (!CANONICAL.test(text)) throw new InvalidArgumentError(`invalid uuid '${text}' (expected xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)`);
+  if (!CANONICAL.test(text))
+    throw new InvalidArgumentError(`invalid uuid '${text}' (expected xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)`);
   let j = 0;
   for (let i = 0; i < 16; i++) {
     if (j === 8 || j === 13 || j === 18 || j === 23) j++; // the hyphens

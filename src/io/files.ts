@@ -17,14 +17,7 @@ import { fsPath, showPath, type FilePath } from './path';
 export const MAX_POSITION = BigInt(Number.MAX_SAFE_INTEGER);
 
 export type FileKind =
-  | 'file'
-  | 'block device'
-  | 'directory'
-  | 'FIFO'
-  | 'character device'
-  | 'socket'
-  | 'symbolic link'
-  | 'special file';
+  'file' | 'block device' | 'directory' | 'FIFO' | 'character device' | 'socket' | 'symbolic link' | 'special file';
 
 /** What `kindOf` asks of a stat result: the type tests of Node's Stats, named so declarations need no Node types. */
 export interface StatKinds {
@@ -49,14 +42,13 @@ export function kindOf(st: StatKinds): FileKind {
   return 'special file';
 }
 
-const article = (k: FileKind): string => (k === 'file' ? 'a regular file' : k === 'FIFO' ? 'a FIFO (named pipe)' :
-  `a ` +
-  `${k}`);
+const article = (k: FileKind): string =>
+  k === 'file' ? 'a regular file' : k === 'FIFO' ? 'a FIFO (named pipe)' : `a ` + `${k}`;
 
 /** Refuse `position`..`position+length` when it cannot be addressed exactly. */
 export function checkRange(path: FilePath, position: bigint, length: number): number {
-  if (position < 0n) throw new IoError(`${showPath(path)}: position ${position} is negative; nothing was read or ` +
-    `written`);
+  if (position < 0n)
+    throw new IoError(`${showPath(path)}: position ${position} is negative; nothing was read or ` + `written`);
   if (position + BigInt(length) > MAX_POSITION) {
     throw new IoError(
       `${showPath(path)}: position ${position} is beyond 2^53 bytes, which cannot be addressed exactly here; nothing ` +
@@ -85,8 +77,10 @@ export function openTarget(path: FilePath, access: TargetAccess, what = 'open'):
   try {
     const kind = kindOf(fs.fstatSync(fd));
     if (kind !== 'file' && kind !== 'block device') {
-      throw new IoError(`${showPath(path)} is ${article(kind)}, not a regular file or block device; give an image ` +
-        `file or a block device`);
+      throw new IoError(
+        `${showPath(path)} is ${article(kind)}, not a regular file or block device; give an image ` +
+          `file or a block device`,
+      );
     }
   } catch (e) {
     closeQuietly(fd);
@@ -123,8 +117,8 @@ function statFd(path: FilePath, fd: number): fs.BigIntStats {
 export function sizeOfFd(path: FilePath, fd: number): bigint {
   const st = statFd(path, fd);
   if (st.isFile()) return st.size;
-  if (!st.isBlockDevice()) throw new IoError(`${showPath(path)} is ${article(kindOf(st))}, not a regular file or ` +
-    `block device`);
+  if (!st.isBlockDevice())
+    throw new IoError(`${showPath(path)} is ${article(kindOf(st))}, not a regular file or ` + `block device`);
   const [maj, min] = majorMinor(st.rdev);
   try {
     return BigInt(fs.readFileSync(`/sys/dev/block/${maj}:${min}/size`, 'utf8').trim()) * 512n;
@@ -195,12 +189,17 @@ export function writeAt(fd: number, path: FilePath, bytes: Uint8Array, position:
       n = fs.writeSync(fd, bytes, done, bytes.byteLength - done, pos + done);
     } catch (e) {
       const r = reasonOf(e);
-      throw new IoError(`cannot write ${showPath(path)}: ${r.reason} (${done} of ${bytes.byteLength} bytes at offset ` +
-        `${position} written); ${r.hint}`, { cause: e });
+      throw new IoError(
+        `cannot write ${showPath(path)}: ${r.reason} (${done} of ${bytes.byteLength} bytes at offset ` +
+          `${position} written); ${r.hint}`,
+        { cause: e },
+      );
     }
     if (n <= 0) {
-      throw new IoError(`cannot write ${showPath(path)}: only ${done} of ${bytes.byteLength} bytes at offset ` +
-        `${position} were written (is the device full?)`);
+      throw new IoError(
+        `cannot write ${showPath(path)}: only ${done} of ${bytes.byteLength} bytes at offset ` +
+          `${position} were written (is the device full?)`,
+      );
     }
     done += n;
   }
@@ -239,8 +238,10 @@ export function readExact(path: FilePath, position: bigint, length: number): Uin
     checkRange(path, position, length);
     const size = sizeOfFd(path, fd);
     if (size < position + BigInt(length)) {
-      const why = size <= position ? `offset ${position} is at or past its end (${size} bytes)` : `it is ${size} ` +
-        `bytes, the ${length} bytes at offset ${position} need ${position + BigInt(length)}`;
+      const why =
+        size <= position
+          ? `offset ${position} is at or past its end (${size} bytes)`
+          : `it is ${size} ` + `bytes, the ${length} bytes at offset ${position} need ${position + BigInt(length)}`;
       throw new IoError(`${showPath(path)} is too short: ${why}`);
     }
     return readAt(fd, path, position, length);
@@ -259,10 +260,10 @@ export function readSmallFile(path: FilePath, max: number, what: string): Uint8A
   }
   try {
     const st = statFd(path, fd);
-    if (!st.isFile()) throw new IoError(`${what} ${showPath(path)} is ${article(kindOf(st))}; it must be a regular ` +
-      `file`);
-    if (st.size > BigInt(max)) throw new IoError(`${what} ${showPath(path)} is ${st.size} bytes, too large to be one ` +
-      `(at most ${max})`);
+    if (!st.isFile())
+      throw new IoError(`${what} ${showPath(path)} is ${article(kindOf(st))}; it must be a regular ` + `file`);
+    if (st.size > BigInt(max))
+      throw new IoError(`${what} ${showPath(path)} is ${st.size} bytes, too large to be one ` + `(at most ${max})`);
     return readAt(fd, path, 0n, Number(st.size));
   } finally {
     closeQuietly(fd);
@@ -289,8 +290,9 @@ export function outputKind(path: FilePath, what: string, allowBlock: boolean): '
       l = undefined;
     }
     if (l?.isSymbolicLink() === true) {
-      throw new IoError(`${what} ${showPath(path)} is a dangling symbolic link; remove the link or choose another ` +
-        `path`);
+      throw new IoError(
+        `${what} ${showPath(path)} is a dangling symbolic link; remove the link or choose another ` + `path`,
+      );
     }
     return 'absent';
   }

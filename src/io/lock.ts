@@ -131,14 +131,18 @@ function breakStale(lockPath: FilePath, ino: bigint, tmp: FilePath, target: File
     const b = inspect(breaker);
     if (b.kind === 'foreign') throw foreign(breaker, b.what, target);
     if (b.kind === 'ours' && pidAlive(b.pid)) {
-      throw new InfoblockError('locked', `${showPath(target)}: process ${b.pid} is taking over its stale lock right ` +
-        `now; try again`);
+      throw new InfoblockError(
+        'locked',
+        `${showPath(target)}: process ${b.pid} is taking over its stale lock right ` + `now; try again`,
+      );
     }
     // A breaker whose process died inside the break: it held nothing else.
     if (b.kind === 'ours') unlinkIfInode(breaker, b.ino);
   }
-  throw new InfoblockError('locked', `cannot take over the stale lock ${showPath(lockPath)}: it keeps changing; try ` +
-    `again`);
+  throw new InfoblockError(
+    'locked',
+    `cannot take over the stale lock ${showPath(lockPath)}: it keeps changing; try ` + `again`,
+  );
 }
 
 export interface Lock {
@@ -163,8 +167,11 @@ export function acquireLock(target: FilePath, faults: Faults = noFaults): Lock {
       if (s.kind === 'absent') continue;
       if (s.kind === 'foreign') throw foreign(lockPath, s.what, target);
       if (pidAlive(s.pid)) {
-        throw new InfoblockError('locked', `${showPath(target)} is locked by process ${s.pid} ` +
-          `(${showPath(lockPath)}): another migrate or restore is running on it; wait for it to finish`);
+        throw new InfoblockError(
+          'locked',
+          `${showPath(target)} is locked by process ${s.pid} ` +
+            `(${showPath(lockPath)}): another migrate or restore is running on it; wait for it to finish`,
+        );
       }
       breakStale(lockPath, s.ino, tmp, target, faults);
       tookOverFrom = s.pid;

@@ -74,8 +74,8 @@ export function readFdRange(fd: number, offset: bigint, length: number, name = '
     const r = reasonOf(e);
     throw new IoError(`cannot read ${name}: ${r.reason}`, { cause: e });
   }
-  if (got.length < length) throw new IoError(`${name} is too short: need ${length} bytes at offset ${offset}, got ` +
-    `${got.length}`);
+  if (got.length < length)
+    throw new IoError(`${name} is too short: need ${length} bytes at offset ${offset}, got ` + `${got.length}`);
   return got;
 }
 
@@ -98,11 +98,17 @@ export function writeFdAll(fd: number, data: string | Uint8Array, name = 'standa
       }
       if (code === 'EPIPE') throw new StdoutClosed(name);
       const r = reasonOf(e);
-      throw new IoError(`cannot write to ${name}: ${r.reason} (${done} of ${bytes.byteLength} bytes written); the ` +
-        `output is incomplete`, { cause: e });
+      throw new IoError(
+        `cannot write to ${name}: ${r.reason} (${done} of ${bytes.byteLength} bytes written); the ` +
+          `output is incomplete`,
+        { cause: e },
+      );
     }
-    if (n <= 0) throw new IoError(`cannot write to ${name}: only ${done} of ${bytes.byteLength} bytes were written; ` +
-      `the output is incomplete`);
+    if (n <= 0)
+      throw new IoError(
+        `cannot write to ${name}: only ${done} of ${bytes.byteLength} bytes were written; ` +
+          `the output is incomplete`,
+      );
     done += n;
   }
 }

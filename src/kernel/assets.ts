@@ -91,7 +91,8 @@ export async function findOnPath(cmd: string): Promise<string | null> {
 
 async function requireTool(cmd: string, pkg: string): Promise<string> {
   const p = await findOnPath(cmd);
-  if (p === null) throw new KernelHarnessError('tool-missing', `${cmd} not found: install it with apt-get install -y ${pkg}`);
+  if (p === null)
+    throw new KernelHarnessError('tool-missing', `${cmd} not found: install it with apt-get install -y ${pkg}`);
   return p;
 }
 
@@ -110,7 +111,8 @@ export interface KernelDebs {
 export async function locateKernelDebs(opts: AssetOptions = {}): Promise<KernelDebs> {
   const envDeb = process.env['ND_INFOBLOCK_KERNEL_DEB'];
   if (opts.kernel === undefined && envDeb !== undefined && envDeb !== '') {
-    if (!(await exists(envDeb))) throw new KernelHarnessError('kernel-missing', `ND_INFOBLOCK_KERNEL_DEB=${envDeb} does not exist`);
+    if (!(await exists(envDeb)))
+      throw new KernelHarnessError('kernel-missing', `ND_INFOBLOCK_KERNEL_DEB=${envDeb} does not exist`);
     return { version: null, debs: [path.resolve(envDeb)] };
   }
   const cache = opts.cacheDir ?? cacheDir();
@@ -126,7 +128,10 @@ export async function locateKernelDebs(opts: AssetOptions = {}): Promise<KernelD
   const aptGet = await findOnPath('apt-get');
   const aptCache = await findOnPath('apt-cache');
   if (aptGet === null || aptCache === null) {
-    throw new KernelHarnessError('kernel-missing', `no Linux ${version} package in ${debs} and no apt-get to fetch it: run ${KERNEL_SETUP_HINT} --kernels ${version} on a Debian machine`);
+    throw new KernelHarnessError(
+      'kernel-missing',
+      `no Linux ${version} package in ${debs} and no apt-get to fetch it: run ${KERNEL_SETUP_HINT} --kernels ${version} on a Debian machine`,
+    );
   }
   return { version, debs: await downloadKernelDebs(cache, debs, spec, aptGet, aptCache, opts.log) };
 }
@@ -177,7 +182,12 @@ export function moduleDepends(ko: Buffer): string[] {
   const start = at + key.length;
   const end = ko.indexOf(0, start);
   const list = ko.subarray(start, end < 0 ? undefined : end).toString('ascii');
-  return list === '' ? [] : list.split(',').map((s) => s.trim().replace(/-/g, '_')).filter((s) => s !== '');
+  return list === ''
+    ? []
+    : list
+        .split(',')
+        .map((s) => s.trim().replace(/-/g, '_'))
+        .filter((s) => s !== '');
 }
 
 // @internal: Node Buffers; kept out of the published type declarations.
@@ -185,7 +195,10 @@ export function moduleDepends(ko: Buffer): string[] {
  * Resolve the required modules and their dependencies in `dir`, returning
  * decompressed bytes in load order (dependencies first).
  */
-export async function resolveModules(dir: string, required: readonly string[] = REQUIRED_MODULES): Promise<{ name: string; data: Buffer }[]> {
+export async function resolveModules(
+  dir: string,
+  required: readonly string[] = REQUIRED_MODULES,
+): Promise<{ name: string; data: Buffer }[]> {
   const index = await indexModules(dir);
   const out: { name: string; data: Buffer }[] = [];
   const done = new Set<string>();
@@ -227,7 +240,10 @@ export function isStaticElf(buf: Buffer): boolean {
 /** The static busybox to put in the initramfs: $ND_INFOBLOCK_BUSYBOX or /bin/busybox. */
 export async function locateBusybox(): Promise<Buffer> {
   const env = process.env['ND_INFOBLOCK_BUSYBOX'];
-  const candidates = env !== undefined && env !== '' ? [env] : ['/bin/busybox', '/usr/bin/busybox', '/usr/lib/initramfs-tools/bin/busybox'];
+  const candidates =
+    env !== undefined && env !== ''
+      ? [env]
+      : ['/bin/busybox', '/usr/bin/busybox', '/usr/lib/initramfs-tools/bin/busybox'];
   for (const c of candidates) {
     let buf: Buffer;
     try {
@@ -237,7 +253,10 @@ export async function locateBusybox(): Promise<Buffer> {
     }
     if (isStaticElf(buf)) return buf;
   }
-  throw new KernelHarnessError('busybox-missing', `no statically linked busybox found (${candidates.join(', ')}): ${APT_INSTALL_HINT}`);
+  throw new KernelHarnessError(
+    'busybox-missing',
+    `no statically linked busybox found (${candidates.join(', ')}): ${APT_INSTALL_HINT}`,
+  );
 }
 
 async function writeAtomic(file: string, data: Uint8Array): Promise<void> {
@@ -254,11 +273,15 @@ interface Extracted {
 
 /** vmlinuz in an unpacked package: boot/vmlinuz-* (up to 6.12) or usr/lib/modules/<release>/vmlinuz* (7.x). */
 async function findVmlinuz(root: string): Promise<string | null> {
-  const boot = (await fs.readdir(path.join(root, 'boot')).catch(() => [] as string[])).find((n) => n.startsWith('vmlinuz'));
+  const boot = (await fs.readdir(path.join(root, 'boot')).catch(() => [] as string[])).find((n) =>
+    n.startsWith('vmlinuz'),
+  );
   if (boot !== undefined) return path.join(root, 'boot', boot);
   for (const tree of ['usr/lib/modules', 'lib/modules']) {
     for (const rel of await fs.readdir(path.join(root, tree)).catch(() => [] as string[])) {
-      const v = (await fs.readdir(path.join(root, tree, rel)).catch(() => [] as string[])).find((n) => n.startsWith('vmlinuz'));
+      const v = (await fs.readdir(path.join(root, tree, rel)).catch(() => [] as string[])).find((n) =>
+        n.startsWith('vmlinuz'),
+      );
       if (v !== undefined) return path.join(root, tree, rel, v);
     }
   }
@@ -285,7 +308,8 @@ async function extractDebs(debs: readonly string[], cache: string, log?: (line: 
     const r = (await fs.readFile(path.join(dir, 'release'), 'utf8').catch(() => '')).trim();
     return r === '' ? null : r;
   };
-  if ((await exists(path.join(dir, 'ready'))) && (await exists(kernelImage))) return { kernelImage, modulesDir, release: await readRelease() };
+  if ((await exists(path.join(dir, 'ready'))) && (await exists(kernelImage)))
+    return { kernelImage, modulesDir, release: await readRelease() };
   const dpkgDeb = await requireTool('dpkg-deb', 'dpkg');
   await fs.mkdir(path.dirname(dir), { recursive: true });
   // Build the result in a private directory and rename it into place, so that
@@ -299,9 +323,17 @@ async function extractDebs(debs: readonly string[], cache: string, log?: (line: 
       await execFileP(dpkgDeb, ['-x', deb, root], { maxBuffer: 16 << 20 });
     }
     const vmlinuz = await findVmlinuz(root);
-    if (vmlinuz === null) throw new KernelHarnessError('kernel-missing', `${debs.map((d) => path.basename(d)).join(' + ')} hold no vmlinuz`);
+    if (vmlinuz === null)
+      throw new KernelHarnessError(
+        'kernel-missing',
+        `${debs.map((d) => path.basename(d)).join(' + ')} hold no vmlinuz`,
+      );
     const tree = await findModulesTree(root);
-    if (tree === null) throw new KernelHarnessError('module-missing', `${debs.map((d) => path.basename(d)).join(' + ')} hold no lib/modules/<release>/kernel tree`);
+    if (tree === null)
+      throw new KernelHarnessError(
+        'module-missing',
+        `${debs.map((d) => path.basename(d)).join(' + ')} hold no lib/modules/<release>/kernel tree`,
+      );
     const mods = await resolveModules(tree.tree);
     await fs.mkdir(path.join(stage, 'modules'), { recursive: true });
     await fs.copyFile(vmlinuz, path.join(stage, 'vmlinuz'));
@@ -324,7 +356,11 @@ async function extractDebs(debs: readonly string[], cache: string, log?: (line: 
 }
 
 /** Build (or reuse) the initramfs for these modules. */
-async function buildInitramfs(cache: string, modules: { name: string; data: Buffer }[], log?: (line: string) => void): Promise<string> {
+async function buildInitramfs(
+  cache: string,
+  modules: { name: string; data: Buffer }[],
+  log?: (line: string) => void,
+): Promise<string> {
   const busybox = await locateBusybox();
   const init = guestInitScript(modules.map((m) => m.name));
   const h = createHash('sha256');
@@ -369,11 +405,17 @@ export async function prepareKernelAssets(opts: AssetOptions = {}): Promise<Kern
   let release: string | null = null;
   if (opts.kernelImage !== undefined && opts.modulesDir !== undefined) {
     kernelImage = path.resolve(opts.kernelImage);
-    if (!(await exists(kernelImage))) throw new KernelHarnessError('kernel-missing', `kernel image ${kernelImage} does not exist`);
-    if (!(await exists(opts.modulesDir))) throw new KernelHarnessError('module-missing', `modules directory ${opts.modulesDir} does not exist`);
+    if (!(await exists(kernelImage)))
+      throw new KernelHarnessError('kernel-missing', `kernel image ${kernelImage} does not exist`);
+    if (!(await exists(opts.modulesDir)))
+      throw new KernelHarnessError('module-missing', `modules directory ${opts.modulesDir} does not exist`);
     modules = await resolveModules(path.resolve(opts.modulesDir)).catch((e: unknown) => {
       if (!(e instanceof KernelHarnessError)) throw e;
-      throw new KernelHarnessError(e.code, `${e.message}: point --modules at the lib/modules/<release> tree built with this kernel`, { cause: e });
+      throw new KernelHarnessError(
+        e.code,
+        `${e.message}: point --modules at the lib/modules/<release> tree built with this kernel`,
+        { cause: e },
+      );
     });
     source = kernelImage;
   } else {
@@ -382,7 +424,10 @@ export async function prepareKernelAssets(opts: AssetOptions = {}): Promise<Kern
     kernelImage = ex.kernelImage;
     modules = await resolveModules(ex.modulesDir).catch((e: unknown) => {
       if (!(e instanceof KernelHarnessError)) throw e;
-      const again = version === null ? 'set ND_INFOBLOCK_KERNEL_DEB to a complete kernel package' : `remove ${path.dirname(ex.kernelImage)} and run ${KERNEL_SETUP_HINT} --kernels ${version}`;
+      const again =
+        version === null
+          ? 'set ND_INFOBLOCK_KERNEL_DEB to a complete kernel package'
+          : `remove ${path.dirname(ex.kernelImage)} and run ${KERNEL_SETUP_HINT} --kernels ${version}`;
       throw new KernelHarnessError(e.code, `${e.message}: ${again}`, { cause: e });
     });
     source = debs.join(' + ');

@@ -25,12 +25,14 @@ export function kernelDecidingMessage(k: KernelVerdict): string | null {
   return null;
 }
 
-const crashHeadline = (m: string): string => m.replace(/^kernel crash(ed)?: /, '').replace(/ (for address|at|\().*$/, '');
+const crashHeadline = (m: string): string =>
+  m.replace(/^kernel crash(ed)?: /, '').replace(/ (for address|at|\().*$/, '');
 
 /** The differences between the kernel's verdict and the validator's, one line each (empty: they agree). */
 export function compareVerdicts(k: KernelVerdict, v: Verdict): string[] {
   const d: string[] = [];
-  const show = (x: unknown): string => (x === null ? 'null' : typeof x === 'bigint' ? `0x${x.toString(16)}` : JSON.stringify(x));
+  const show = (x: unknown): string =>
+    x === null ? 'null' : typeof x === 'bigint' ? `0x${x.toString(16)}` : JSON.stringify(x);
   const eq = (name: string, kv: unknown, vv: unknown): void => {
     if (kv !== vv) d.push(`${name}: kernel ${show(kv)} / validator ${show(vv)}`);
   };
@@ -38,7 +40,8 @@ export function compareVerdicts(k: KernelVerdict, v: Verdict): string[] {
   eq('errno', k.errno, v.errno);
   const km = kernelDecidingMessage(k);
   if (km !== null && km.startsWith('kernel crashed: ')) {
-    if (v.message === null || !v.message.startsWith('kernel crash: ') || crashHeadline(km) !== crashHeadline(v.message)) d.push(`message: kernel ${show(km)} / validator ${show(v.message)}`);
+    if (v.message === null || !v.message.startsWith('kernel crash: ') || crashHeadline(km) !== crashHeadline(v.message))
+      d.push(`message: kernel ${show(km)} / validator ${show(v.message)}`);
   } else eq('message', km, v.message);
   eq('data_start', k.data_start, v.data_start);
   eq('data_size', k.data_size, v.data_size);

@@ -7,7 +7,6 @@
  */
 import { InfoblockError } from '../format/errors';
 
-
 export type KernelHarnessErrorCode =
   | 'qemu-missing' // qemu-system-x86_64 not on PATH
   | 'tool-missing' // another host tool (dpkg-deb, apt-get, xz, cp) is missing

@@ -25,7 +25,8 @@ export function parseAddress(text: string): bigint {
 /** Parse IMG@ADDR (the last '@' separates them, so paths may contain '@'). */
 export function parseImageSpec(text: string): KernelCheckSpec {
   const at = text.lastIndexOf('@');
-  if (at <= 0 || at === text.length - 1) throw new KernelHarnessError('bad-base', `bad image spec '${text}': expected IMG@ADDR, e.g. ns.img@0x100000000`);
+  if (at <= 0 || at === text.length - 1)
+    throw new KernelHarnessError('bad-base', `bad image spec '${text}': expected IMG@ADDR, e.g. ns.img@0x100000000`);
   return { path: text.slice(0, at), base: parseAddress(text.slice(at + 1)) };
 }
 
@@ -52,7 +53,8 @@ export function formatVerdict(spec: KernelCheckSpec, v: KernelVerdict): string {
   const parts: string[] = [];
   if (v.kind !== null) parts.push(v.kind);
   if (v.mode !== null) parts.push(`mode=${v.mode}`);
-  if (v.errno !== null) parts.push(`errno=${v.errno}${ERRNO_NAMES[v.errno] !== undefined ? ` (${ERRNO_NAMES[v.errno]})` : ''}`);
+  if (v.errno !== null)
+    parts.push(`errno=${v.errno}${ERRNO_NAMES[v.errno] !== undefined ? ` (${ERRNO_NAMES[v.errno]})` : ''}`);
   if (v.data_start !== null) parts.push(`data_start=${hex(v.data_start)}`);
   if (v.data_size !== null) parts.push(`data_size=${hex(v.data_size)}`);
   const msg = v.message !== null ? `: ${v.message}` : '';

@@ -34,8 +34,6 @@ export type { BootImage, BootOptions, ClaimObservation, KernelMessage, KernelObs
 export { planBoots, DEVICE_MEMORY_BASE, DEVICE_MEMORY_LIMIT, MAX_SLOTS, QEMU_PAGE } from './plan';
 export { crashLines, observe, probeFailure } from './observe';
 
-
-
 interface BootContext {
   qemu: string;
   assets: Awaited<ReturnType<typeof prepareKernelAssets>>;
@@ -50,7 +48,10 @@ interface BootContext {
 const isolatedTimeout = (ctx: BootContext): number => Math.min(ctx.timeoutMs, 90_000);
 
 /** One boot of `placed` (fresh copies each time); the report is null when the boot failed. */
-async function bootOnce(ctx: BootContext, placed: readonly Placed[]): Promise<{ res: BootResult; report: GuestReport | null; boot: number }> {
+async function bootOnce(
+  ctx: BootContext,
+  placed: readonly Placed[],
+): Promise<{ res: BootResult; report: GuestReport | null; boot: number }> {
   const boot = ++ctx.counter.boot;
   const files: string[] = [];
   for (const p of placed) {
@@ -64,10 +65,16 @@ async function bootOnce(ctx: BootContext, placed: readonly Placed[]): Promise<{ 
     }
   }
   const args = qemuArgs(ctx.assets, placed, files);
-  ctx.log(`booting ${placed.length} image${placed.length === 1 ? '' : 's'} (boot ${boot}/${Math.max(ctx.counter.planned, boot)})...`);
+  ctx.log(
+    `booting ${placed.length} image${placed.length === 1 ? '' : 's'} (boot ${boot}/${Math.max(ctx.counter.planned, boot)})...`,
+  );
   let res: BootResult;
   try {
-    res = await runQemu(ctx.qemu, args, placed.length === 1 && placed[0]?.image.isolate === true ? isolatedTimeout(ctx) : ctx.timeoutMs);
+    res = await runQemu(
+      ctx.qemu,
+      args,
+      placed.length === 1 && placed[0]?.image.isolate === true ? isolatedTimeout(ctx) : ctx.timeoutMs,
+    );
   } finally {
     if (ctx.work !== null) for (const f of files) await fs.rm(f, { force: true });
   }
@@ -76,8 +83,16 @@ async function bootOnce(ctx: BootContext, placed: readonly Placed[]): Promise<{ 
     const stem = path.join(keep, `boot-${boot}`);
     await fs.writeFile(`${stem}.serial.log`, res.serial);
     await fs.writeFile(`${stem}.stderr.log`, res.stderr);
-    const images = placed.map((p) => ({ image: p.image.path, base: hex(p.image.base), guestBase: hex(p.guestBase), size: p.size.toString() }));
-    await fs.writeFile(`${stem}.json`, `${JSON.stringify({ qemu: ctx.qemu, args, seconds: res.seconds, exitCode: res.code, images }, null, 2)}\n`);
+    const images = placed.map((p) => ({
+      image: p.image.path,
+      base: hex(p.image.base),
+      guestBase: hex(p.guestBase),
+      size: p.size.toString(),
+    }));
+    await fs.writeFile(
+      `${stem}.json`,
+      `${JSON.stringify({ qemu: ctx.qemu, args, seconds: res.seconds, exitCode: res.code, images }, null, 2)}\n`,
+    );
   }
   return { res, report: res.timedOut ? null : parseGuestReport(res.serial), boot };
 }
@@ -107,7 +122,8 @@ async function moveLabelsToSlot(file: string, labelSize: bigint, slot: number): 
 }
 
 /** Console lines that show a kernel bug hit while probing (an image's fault), unlike a bare boot-time panic. */
-const IMAGE_CRASH = /^(BUG:|watchdog: BUG: soft lockup|Oops:|general protection fault|kernel BUG at)|blocked for more than \d+ seconds/;
+const IMAGE_CRASH =
+  /^(BUG:|watchdog: BUG: soft lockup|Oops:|general protection fault|kernel BUG at)|blocked for more than \d+ seconds/;
 
 type CheckedBoot = { report: GuestReport; crash: null; boot: number } | { report: null; crash: string[]; boot: number };
 
@@ -121,7 +137,9 @@ async function bootChecked(ctx: BootContext, placed: readonly Placed[]): Promise
     // report. A second boot of the same images has always completed. A panic
     // without an oops (a boot-time self-test under a loaded host) is no
     // image's fault either.
-    ctx.log(`boot ${boot}: ${early ? `panic without an oops (${crash?.[0] ?? ''})` : 'incomplete report'}, booting again...`);
+    ctx.log(
+      `boot ${boot}: ${early ? `panic without an oops (${crash?.[0] ?? ''})` : 'incomplete report'}, booting again...`,
+    );
     ctx.counter.planned++;
     ({ res, report, boot } = await bootOnce(ctx, placed));
     crash = report === null ? crashLines(res.serial) : null;
@@ -131,21 +149,34 @@ async function bootChecked(ctx: BootContext, placed: readonly Placed[]): Promise
   if (res.timedOut && only?.image.isolate === true) {
     // An image predicted to crash the kernel that hangs it instead (no panic
     // within the lockup detectors' time): its own observation, not a harness failure.
-    return { report: null, crash: [`no report: the guest hung and was killed after ${Math.round(isolatedTimeout(ctx) / 1000)} s`], boot };
+    return {
+      report: null,
+      crash: [`no report: the guest hung and was killed after ${Math.round(isolatedTimeout(ctx) / 1000)} s`],
+      boot,
+    };
   }
   if (res.timedOut) {
     const secs = Math.round(ctx.timeoutMs / 1000);
     const last = tail(res.serial, 3) || '(none)';
-    throw new KernelHarnessError('timeout', `boot ${boot} (${placed.length} images) did not power off within ${secs} s and was killed; last serial output: ${last}`);
+    throw new KernelHarnessError(
+      'timeout',
+      `boot ${boot} (${placed.length} images) did not power off within ${secs} s and was killed; last serial output: ${last}`,
+    );
   }
   if (report === null) {
     const saved = path.join(os.tmpdir(), `nd-infoblock-boot-${process.pid}-${Date.now()}.log`);
     await fs.writeFile(saved, `${res.serial}\n--- stderr ---\n${res.stderr}`).catch(() => undefined);
-    const why = res.code !== 0 ? `QEMU exited with ${res.code}: ${tail(res.stderr, 2) || '(no message)'}` : `no complete report on the serial console (log saved to ${saved})`;
+    const why =
+      res.code !== 0
+        ? `QEMU exited with ${res.code}: ${tail(res.stderr, 2) || '(no message)'}`
+        : `no complete report on the serial console (log saved to ${saved})`;
     throw new KernelHarnessError(res.code !== 0 ? 'qemu-failed' : 'bad-report', `boot ${boot}: ${why}`);
   }
   if (report.insmodFailed.length > 0) {
-    throw new KernelHarnessError('module-missing', `boot ${boot}: the guest could not load ${report.insmodFailed.join(', ')} (kernel and modules from different builds?)`);
+    throw new KernelHarnessError(
+      'module-missing',
+      `boot ${boot}: the guest could not load ${report.insmodFailed.join(', ')} (kernel and modules from different builds?)`,
+    );
   }
   ctx.log(`boot ${boot} done in ${res.seconds.toFixed(1)} s`);
   return { report, crash: null, boot };
@@ -187,7 +218,15 @@ export async function bootImages(images: readonly BootImage[], opts: BootOptions
 
   const results: KernelObservation[] = new Array<KernelObservation>(images.length);
   const work = opts.inPlace === true ? null : await fs.mkdtemp(path.join(os.tmpdir(), 'nd-infoblock-kernel-'));
-  const ctx: BootContext = { qemu, assets, opts, log, work, timeoutMs: opts.timeoutMs ?? 180_000, counter: { boot: 0, planned: plan.length } };
+  const ctx: BootContext = {
+    qemu,
+    assets,
+    opts,
+    log,
+    work,
+    timeoutMs: opts.timeoutMs ?? 180_000,
+    counter: { boot: 0, planned: plan.length },
+  };
   const bootOf = new Map<number, number>();
   try {
     await runPool(plan, opts.parallel ?? defaultParallel(), (placed) =>

@@ -24,8 +24,18 @@ export const FIRST_BYTES = 2048;
 export const REGIONS_PARAM = 'ndib.regions';
 
 const ND_ATTRS = [
-  'devtype', 'mode', 'resource', 'size', 'align', 'uuid', 'holder', 'namespace', 'uevent', 'force_raw',
-  'alt_name', 'set_cookie', // labelled DIMMs: the label's name, the region's interleave-set cookie
+  'devtype',
+  'mode',
+  'resource',
+  'size',
+  'align',
+  'uuid',
+  'holder',
+  'namespace',
+  'uevent',
+  'force_raw',
+  'alt_name',
+  'set_cookie', // labelled DIMMs: the label's name, the region's interleave-set cookie
 ];
 const DAX_ATTRS = ['size', 'resource', 'align'];
 

@@ -49,7 +49,10 @@ export interface KernelCheckResult {
 }
 
 /** Verdicts and the raw observations behind them. */
-export async function kernelCheckDetailed(specs: readonly KernelCheckSpec[], opts: BootOptions = {}): Promise<KernelCheckResult> {
+export async function kernelCheckDetailed(
+  specs: readonly KernelCheckSpec[],
+  opts: BootOptions = {},
+): Promise<KernelCheckResult> {
   const observations = await bootImages(specs, opts);
   const verdicts = observations.map((o, i) => observationToVerdict(o, specs[i]?.base ?? o.base));
   return { verdicts, observations };

@@ -83,7 +83,10 @@ export function parseKernelVersion(text: string): KernelVersion {
   const t = text.trim();
   const found = KERNEL_VERSIONS.find((v) => v === t);
   if (found === undefined) {
-    throw new KernelHarnessError('kernel-unknown', `unknown kernel version '${text}': use one of ${KERNEL_VERSIONS.join(', ')}`);
+    throw new KernelHarnessError(
+      'kernel-unknown',
+      `unknown kernel version '${text}': use one of ${KERNEL_VERSIONS.join(', ')}`,
+    );
   }
   return found;
 }
@@ -126,32 +129,48 @@ export async function cachedKernelDebs(debsDir: string, spec: KernelPackageSpec)
 /** The private apt configuration of one kernel version: directories and `-o` options. */
 export async function privateApt(cache: string, spec: KernelPackageSpec): Promise<string[]> {
   const root = path.join(cache, 'apt', spec.version);
-  for (const d of ['parts', 'lists/partial', 'cache/archives/partial']) await fs.mkdir(path.join(root, d), { recursive: true });
+  for (const d of ['parts', 'lists/partial', 'cache/archives/partial'])
+    await fs.mkdir(path.join(root, d), { recursive: true });
   const lines = spec.suites.map((s) => `deb [signed-by=${KEYRING}] ${s.uri} ${s.suite} main`);
   await fs.writeFile(path.join(root, 'sources.list'), `${lines.join('\n')}\n`);
   return [
-    '-o', `Dir::Etc::sourcelist=${path.join(root, 'sources.list')}`,
-    '-o', `Dir::Etc::sourceparts=${path.join(root, 'parts')}`,
-    '-o', `Dir::State::lists=${path.join(root, 'lists')}`,
-    '-o', `Dir::Cache=${path.join(root, 'cache')}`,
-    '-o', 'Acquire::Languages=none',
+    '-o',
+    `Dir::Etc::sourcelist=${path.join(root, 'sources.list')}`,
+    '-o',
+    `Dir::Etc::sourceparts=${path.join(root, 'parts')}`,
+    '-o',
+    `Dir::State::lists=${path.join(root, 'lists')}`,
+    '-o',
+    `Dir::Cache=${path.join(root, 'cache')}`,
+    '-o',
+    'Acquire::Languages=none',
     // The private directories belong to the caller; apt's download sandbox user may not reach them.
-    '-o', 'APT::Sandbox::User=root',
+    '-o',
+    'APT::Sandbox::User=root',
   ];
 }
 
 const firstLine = (e: unknown): string => {
   const err = e as { stderr?: string | Buffer; message?: string };
   const text = (err.stderr?.toString() ?? '') || (err.message ?? String(e));
-  const lines = text.split('\n').map((l) => l.trim()).filter((l) => /^(E:|W:|Err)/.test(l));
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => /^(E:|W:|Err)/.test(l));
   return (lines[0] ?? text.split('\n')[0] ?? '').slice(0, 200);
 };
 
 /** The newest real (not virtual) package name matching `re` in the private apt lists. */
 async function newestPackage(aptCache: string, opts: string[], re: RegExp): Promise<string | null> {
   const prefix = /^\^([a-z0-9-]+)/.exec(re.source)?.[1] ?? '';
-  const { stdout } = await execFileP(aptCache, [...opts, 'pkgnames', prefix], { maxBuffer: 16 << 20 }).catch(() => ({ stdout: '' }));
-  const names = stdout.split('\n').filter((n) => re.test(n)).sort(compareVersions).reverse();
+  const { stdout } = await execFileP(aptCache, [...opts, 'pkgnames', prefix], { maxBuffer: 16 << 20 }).catch(() => ({
+    stdout: '',
+  }));
+  const names = stdout
+    .split('\n')
+    .filter((n) => re.test(n))
+    .sort(compareVersions)
+    .reverse();
   for (const n of names) {
     const real = await execFileP(aptCache, [...opts, 'show', '--no-all-versions', n], { maxBuffer: 16 << 20 }).then(
       (r) => /^Package: /m.test(r.stdout),
@@ -193,7 +212,10 @@ export async function downloadKernelDebs(
   if (image === null) {
     const why = warning ?? 'offline?';
     const from = spec.suites.map((s) => s.suite).join(', ');
-    throw new KernelHarnessError('kernel-missing', `cannot get the Linux ${spec.version} kernel package (${spec.label} from ${from}; ${why}): ${hint}`);
+    throw new KernelHarnessError(
+      'kernel-missing',
+      `cannot get the Linux ${spec.version} kernel package (${spec.label} from ${from}; ${why}): ${hint}`,
+    );
   }
   const pkgs = spec.modulesPackage === undefined ? [image] : [image, spec.modulesPackage(image)];
   await fs.mkdir(debsDir, { recursive: true });
@@ -202,14 +224,25 @@ export async function downloadKernelDebs(
   const tmp = await fs.mkdtemp(path.join(debsDir, 'download-'));
   try {
     log?.(`downloading ${pkgs.join(' + ')} into ${debsDir} (apt-get download; nothing is installed)...`);
-    await execFileP(aptGet, [...opts, '-q', 'download', ...pkgs], { cwd: tmp, maxBuffer: 16 << 20 }).catch((e: unknown) => {
-      throw new KernelHarnessError('kernel-missing', `apt-get download ${pkgs.join(' ')} failed: ${firstLine(e)}; ${hint}`, { cause: e });
-    });
-    for (const n of await fs.readdir(tmp)) if (n.endsWith('.deb')) await fs.rename(path.join(tmp, n), path.join(debsDir, n));
+    await execFileP(aptGet, [...opts, '-q', 'download', ...pkgs], { cwd: tmp, maxBuffer: 16 << 20 }).catch(
+      (e: unknown) => {
+        throw new KernelHarnessError(
+          'kernel-missing',
+          `apt-get download ${pkgs.join(' ')} failed: ${firstLine(e)}; ${hint}`,
+          { cause: e },
+        );
+      },
+    );
+    for (const n of await fs.readdir(tmp))
+      if (n.endsWith('.deb')) await fs.rename(path.join(tmp, n), path.join(debsDir, n));
   } finally {
     await fs.rm(tmp, { recursive: true, force: true });
   }
   const got = await cachedKernelDebs(debsDir, spec);
-  if (got === null) throw new KernelHarnessError('kernel-missing', `apt-get download ${pkgs.join(' ')} left no .deb in ${debsDir}: ${hint}`);
+  if (got === null)
+    throw new KernelHarnessError(
+      'kernel-missing',
+      `apt-get download ${pkgs.join(' ')} left no .deb in ${debsDir}: ${hint}`,
+    );
   return got;
 }

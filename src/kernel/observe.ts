@@ -18,7 +18,13 @@ const parseBig = (s: string | undefined): bigint | null => {
 const KIND_BY_DEVTYPE: Record<string, ClaimObservation['kind']> = { nd_pfn: 'pfn', nd_dax: 'dax', nd_btt: 'btt' };
 
 /** An observation of `p` with nothing seen yet. */
-export function blankObservation(p: Placed, boot: number, boots: number, crash: string[] | null, release: string | null): KernelObservation {
+export function blankObservation(
+  p: Placed,
+  boot: number,
+  boots: number,
+  crash: string[] | null,
+  release: string | null,
+): KernelObservation {
   return {
     image: p.image.path,
     base: p.image.base,
@@ -46,7 +52,13 @@ export function blankObservation(p: Placed, boot: number, boots: number, crash: 
 }
 
 /** Build the observation of one placed image from a boot's report. */
-export function observe(report: GuestReport, p: Placed, boot: number, boots: number, release: string | null = null): KernelObservation {
+export function observe(
+  report: GuestReport,
+  p: Placed,
+  boot: number,
+  boots: number,
+  release: string | null = null,
+): KernelObservation {
   const obs = blankObservation(p, boot, boots, null, release);
   let regionNo: number | null = null;
   for (const [name, attrs] of report.nd) {
@@ -100,7 +112,7 @@ function labelledNamespaces(
     const altName = alt === undefined || alt === '' ? null : alt;
     out.push({ name, altName, uuid: attrs['uuid'] ?? null, size, resource, dpa, observation: sub });
   }
-  return out.sort((a, b) => (a.dpa ?? 0n) < (b.dpa ?? 0n) ? -1 : 1);
+  return out.sort((a, b) => ((a.dpa ?? 0n) < (b.dpa ?? 0n) ? -1 : 1));
 }
 
 /**
@@ -139,10 +151,21 @@ function fillNamespace(
   const mine = new Set(narrow ? own : Object.keys(obs.devices));
   const blk = report.blocks.find((b) => b.parent !== null && mine.has(b.parent));
   if (blk !== undefined) {
-    obs.blockDevice = { name: blk.name, parent: blk.parent, size: blk.sectors === null ? null : blk.sectors * 512n, firstBytes: blk.firstBytes };
+    obs.blockDevice = {
+      name: blk.name,
+      parent: blk.parent,
+      size: blk.sectors === null ? null : blk.sectors * 512n,
+      firstBytes: blk.firstBytes,
+    };
   }
   const dx = report.dax.find((d) => d.parent !== null && mine.has(d.parent));
-  if (dx !== undefined) obs.daxDevice = { name: dx.name, parent: dx.parent, size: parseBig(dx.attrs['size']), resource: parseBig(dx.attrs['resource']) };
+  if (dx !== undefined)
+    obs.daxDevice = {
+      name: dx.name,
+      parent: dx.parent,
+      size: parseBig(dx.attrs['size']),
+      resource: parseBig(dx.attrs['resource']),
+    };
 
   const blockParents = new Map<string, string>();
   for (const b of report.blocks) if (b.parent !== null) blockParents.set(b.name, b.parent);
@@ -190,7 +213,9 @@ export function probeFailure(m: KernelMessage): { device: string; errno: number 
 export function crashLines(serial: string): string[] | null {
   const lines = serial.split(/\r?\n/).map((l) => l.replace(/^\[\s*[\d.]+\]\s?/, '').trim());
   const hits = lines.filter((l) =>
-    /Kernel panic|^BUG:|^watchdog: BUG: soft lockup|blocked for more than \d+ seconds|^Oops:|^general protection fault|^kernel BUG at|^WARNING:|^RIP:|Fatal exception|exited with irqs disabled/.test(l),
+    /Kernel panic|^BUG:|^watchdog: BUG: soft lockup|blocked for more than \d+ seconds|^Oops:|^general protection fault|^kernel BUG at|^WARNING:|^RIP:|Fatal exception|exited with irqs disabled/.test(
+      l,
+    ),
   );
   return hits.some((l) => /Kernel panic/.test(l)) ? hits : null;
 }

@@ -41,13 +41,28 @@ function nextPow2(x: bigint): bigint {
  * `isolate` (predicted to crash the guest) come first, one boot each, so that
  * no other image's boot is lost to them and no bisection is needed.
  */
-export function planBoots(images: readonly { image: BootImage; size: bigint }[], relocate: boolean, maxPerBoot: number): Placed[][] {
+export function planBoots(
+  images: readonly { image: BootImage; size: bigint }[],
+  relocate: boolean,
+  maxPerBoot: number,
+): Placed[][] {
   const entries = images.map((x, index) => ({ ...x, index }));
   const alone = entries.filter((e) => e.image.isolate === true).flatMap((e) => planGroup([e], relocate, 1));
-  return [...alone, ...planGroup(entries.filter((e) => e.image.isolate !== true), relocate, maxPerBoot)];
+  return [
+    ...alone,
+    ...planGroup(
+      entries.filter((e) => e.image.isolate !== true),
+      relocate,
+      maxPerBoot,
+    ),
+  ];
 }
 
-function planGroup(entries: readonly { image: BootImage; size: bigint; index: number }[], relocate: boolean, maxPerBoot: number): Placed[][] {
+function planGroup(
+  entries: readonly { image: BootImage; size: bigint; index: number }[],
+  relocate: boolean,
+  maxPerBoot: number,
+): Placed[][] {
   const batches: { placed: Placed[]; cursor: bigint; bytes: bigint; ranges: [bigint, bigint][] }[] = [];
   entries.forEach(({ image, size, index }) => {
     if (relocate) {
@@ -66,7 +81,10 @@ function planGroup(entries: readonly { image: BootImage; size: bigint; index: nu
         batches.push(batch);
         guestBase = fits(batch);
         if (guestBase === null) {
-          throw new KernelHarnessError('bad-image', `${image.path}: ${size} bytes do not fit below ${hex(DEVICE_MEMORY_LIMIT)} of guest address space`);
+          throw new KernelHarnessError(
+            'bad-image',
+            `${image.path}: ${size} bytes do not fit below ${hex(DEVICE_MEMORY_LIMIT)} of guest address space`,
+          );
         }
       }
       batch.placed.push({ index, image, size, guestBase, modulus });
@@ -76,7 +94,10 @@ function planGroup(entries: readonly { image: BootImage; size: bigint; index: nu
       const lo = alignDown(image.base, ISOLATION);
       const hi = alignUp(image.base + size, ISOLATION);
       let batch = batches.find(
-        (b) => b.placed.length < maxPerBoot && (b.placed.length === 0 || b.bytes + size <= BATCH_BYTES_BUDGET) && b.ranges.every(([l, h]) => hi <= l || lo >= h),
+        (b) =>
+          b.placed.length < maxPerBoot &&
+          (b.placed.length === 0 || b.bytes + size <= BATCH_BYTES_BUDGET) &&
+          b.ranges.every(([l, h]) => hi <= l || lo >= h),
       );
       if (batch === undefined) {
         batch = { placed: [], cursor: DEVICE_MEMORY_BASE, bytes: 0n, ranges: [] };
@@ -100,10 +121,16 @@ export async function checkImage(image: BootImage, relocate: boolean): Promise<b
   if (!st.isFile()) throw new KernelHarnessError('bad-image', `${image.path}: not a regular file`);
   const size = BigInt(st.size);
   if (size === 0n || size % QEMU_PAGE !== 0n) {
-    throw new KernelHarnessError('bad-image', `${image.path}: size ${size} is not a positive multiple of 4096 bytes, which QEMU requires of an NVDIMM backing file`);
+    throw new KernelHarnessError(
+      'bad-image',
+      `${image.path}: size ${size} is not a positive multiple of 4096 bytes, which QEMU requires of an NVDIMM backing file`,
+    );
   }
   if (image.base < 0n || image.base % QEMU_PAGE !== 0n) {
-    throw new KernelHarnessError('bad-base', `${image.path}: base ${hex(image.base)} is not a multiple of 4096, which QEMU requires of an NVDIMM address`);
+    throw new KernelHarnessError(
+      'bad-base',
+      `${image.path}: base ${hex(image.base)} is not a multiple of 4096, which QEMU requires of an NVDIMM address`,
+    );
   }
   if (!relocate && (image.base < DEVICE_MEMORY_BASE || image.base + size > DEVICE_MEMORY_LIMIT)) {
     throw new KernelHarnessError(
@@ -113,4 +140,3 @@ export async function checkImage(image: BootImage, relocate: boolean): Promise<b
   }
   return size;
 }
-

@@ -33,7 +33,7 @@ export async function sparseCopy(src: string, dst: string): Promise<void> {
     const { size } = await inp.stat();
     await out.truncate(size);
     const buf = Buffer.alloc(1 << 20);
-    for (let pos = 0; pos < size; ) {
+    for (let pos = 0; pos < size;) {
       const { bytesRead } = await inp.read(buf, 0, buf.length, pos);
       if (bytesRead === 0) break;
       const chunk = buf.subarray(0, bytesRead);
@@ -57,13 +57,27 @@ export function qemuArgs(assets: KernelAssets, placed: readonly Placed[], files:
   const end = placed.reduce((a, p) => (p.guestBase + p.size > a ? p.guestBase + p.size : a), DEVICE_MEMORY_BASE);
   const maxmemGiB = ramMiB / 1024n + 1n + alignUp(end - DEVICE_MEMORY_BASE, GiB) / GiB;
   const args = [
-    '-accel', 'tcg',
-    '-machine', 'pc,nvdimm=on',
-    '-smp', '1',
-    '-m', `${ramMiB}M,slots=${placed.length},maxmem=${maxmemGiB}G`,
-    '-nodefaults', '-no-user-config', '-display', 'none', '-serial', 'stdio', '-monitor', 'none', '-no-reboot',
-    '-kernel', assets.kernelImage,
-    '-initrd', assets.initramfs,
+    '-accel',
+    'tcg',
+    '-machine',
+    'pc,nvdimm=on',
+    '-smp',
+    '1',
+    '-m',
+    `${ramMiB}M,slots=${placed.length},maxmem=${maxmemGiB}G`,
+    '-nodefaults',
+    '-no-user-config',
+    '-display',
+    'none',
+    '-serial',
+    'stdio',
+    '-monitor',
+    'none',
+    '-no-reboot',
+    '-kernel',
+    assets.kernelImage,
+    '-initrd',
+    assets.initramfs,
     '-append', // no_timer_check: under TCG on a loaded host the IO-APIC timer self-test can fail
     // and panic the boot before any module loads ("IO-APIC + timer doesn't work").
     // The lockup detectors turn a probe that hangs the guest into a panic (a crash we can report).
@@ -115,4 +129,3 @@ export function runQemu(qemu: string, args: readonly string[], timeoutMs: number
     });
   });
 }
-

@@ -143,4 +143,3 @@ export interface Placed {
   guestBase: bigint;
   modulus: bigint;
 }
-

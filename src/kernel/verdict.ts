@@ -18,7 +18,10 @@ import type { KernelMessage, KernelObservation } from './harness';
  * that a kernel shows (message: its most telling line for this namespace,
  * text after the device prefix; messages: all of them; errno positive).
  */
-export type KernelVerdict = Pick<Verdict, 'outcome' | 'kind' | 'mode' | 'errno' | 'message' | 'messages' | 'data_start' | 'data_size'>;
+export type KernelVerdict = Pick<
+  Verdict,
+  'outcome' | 'kind' | 'mode' | 'errno' | 'message' | 'messages' | 'data_start' | 'data_size'
+>;
 
 // Both driver-core formats: "probe of X failed with error -N" (up to 6.1), "probe with driver D failed with error -N" (6.12 on).
 const GENERIC_PROBE_FAILURE = /(?:probe of \S+|^probe with driver \S+) failed with error -\d+$/;
@@ -76,7 +79,10 @@ export function observationToVerdict(obs: KernelObservation, base: bigint): Kern
   }
   const messages = obs.messages.map(textOf);
   const refused = obs.probeErrno !== null || obs.claim === null || obs.claim.driver === null;
-  const picked = pickMessage(obs.messages, refused && !(obs.blockDevice !== null && obs.blockDevice.parent === obs.namespace));
+  const picked = pickMessage(
+    obs.messages,
+    refused && !(obs.blockDevice !== null && obs.blockDevice.parent === obs.namespace),
+  );
   const message = picked === null ? null : textOf(picked);
   const claimMode = (m: string | null): 'ram' | 'pmem' | null => (m === 'ram' || m === 'pmem' ? m : null);
 

@@ -59,13 +59,16 @@ function validateMigrateOptions(o: MigrateTargetOptions): void {
   }
   if (o.target.length === 0) throw new InvalidArgumentError('target is an empty path');
   validateOffset(o.offset);
-  for (const [name, v] of [['nsBase', o.nsBase], ['nsSize', o.nsSize]] as const) {
+  for (const [name, v] of [
+    ['nsBase', o.nsBase],
+    ['nsSize', o.nsSize],
+  ] as const) {
     if (typeof v !== 'bigint') throw new InvalidArgumentError(`${name} must be a bigint, got ${typeof v}`);
     if (v < 0n || v >= U64_LIMIT) throw new InvalidArgumentError(`${name} ${v} is outside 0..2^64-1`);
   }
   if (!MEANINGS.includes(o.to)) throw new InvalidArgumentError(`to must be 'legacy' or 'map', got '${String(o.to)}'`);
-  if (o.from !== undefined && !MEANINGS.includes(o.from)) throw new InvalidArgumentError(`from must be 'legacy' or ` +
-    `'map', got '${String(o.from)}'`);
+  if (o.from !== undefined && !MEANINGS.includes(o.from))
+    throw new InvalidArgumentError(`from must be 'legacy' or ` + `'map', got '${String(o.from)}'`);
 }
 
 function tornMessage(o: TargetOptions, backupPath: FilePath, e: InfoblockError): InfoblockError {
@@ -87,8 +90,10 @@ function migratePlan(o: MigrateTargetOptions, out: { report?: MigrationReport; r
     // would migrate the block a second time.
     if (done !== null && blockStateFor(done, block) === 'intended') {
       out.report = migrate(block, { ...o, from: o.to });
-      out.report.notes.push(`${showPath(ctx.backupPath)} (taken ${done.created}) records this block as the result of ` +
-        `an earlier migrate ${done.from} -> ${done.to}`);
+      out.report.notes.push(
+        `${showPath(ctx.backupPath)} (taken ${done.created}) records this block as the result of ` +
+          `an earlier migrate ${done.from} -> ${done.to}`,
+      );
       return null;
     }
     let report: MigrationReport;
@@ -170,9 +175,12 @@ type Span = [bytes: Uint8Array, position: bigint];
 function restorePlan(o: RestoreOptions, record: BackupRecord, current: Uint8Array, offset: bigint): Span {
   const firstSame = sameBytes(current.subarray(0, INFOBLOCK_OFFSET), record.head.subarray(0, INFOBLOCK_OFFSET));
   if (!firstSame && o.force !== true) {
-    throw new InfoblockError('backup', `the first 4 KiB of the head at ${hex(offset)} changed since the backup was ` +
-      `taken (migrate never writes them): something else wrote this namespace; pass --force to put the whole 8 KiB ` +
-      `head back`);
+    throw new InfoblockError(
+      'backup',
+      `the first 4 KiB of the head at ${hex(offset)} changed since the backup was ` +
+        `taken (migrate never writes them): something else wrote this namespace; pass --force to put the whole 8 KiB ` +
+        `head back`,
+    );
   }
   const state = blockStateFor(record, current.subarray(INFOBLOCK_OFFSET, HEAD_SIZE));
   if (state === 'foreign' && o.force !== true) {
@@ -205,8 +213,8 @@ function restoreLocked(
         `${id.dev} ino ${id.ino})`,
     );
   }
-  if (id.size < offset + BigInt(HEAD_SIZE)) throw new IoError(`${showPath(o.target)} is too short for a head at ` +
-    `offset ${offset}`);
+  if (id.size < offset + BigInt(HEAD_SIZE))
+    throw new IoError(`${showPath(o.target)} is too short for a head at ` + `offset ${offset}`);
   const current = readAt(fd, o.target, offset, HEAD_SIZE);
   o.faults?.at('after-read');
   const base = { record, backupPath };
@@ -222,8 +230,11 @@ function restoreLocked(
   fsyncFd(fd, o.target);
   o.faults?.at('after-fsync');
   const back = readAt(fd, o.target, offset, HEAD_SIZE);
-  if (!sameBytes(back, record.head)) throw new IoError(`verification failed: the head read back from ` +
-    `${showPath(o.target)} at ${hex(offset)} differs from the backup; run restore again`);
+  if (!sameBytes(back, record.head))
+    throw new IoError(
+      `verification failed: the head read back from ` +
+        `${showPath(o.target)} at ${hex(offset)} differs from the backup; run restore again`,
+    );
   o.faults?.at('after-verify');
   return { status: 'restored', bytes: bytes.byteLength, position, ...base };
 }
@@ -238,20 +249,27 @@ function restoreLocked(
 export function restoreTarget(o: RestoreOptions): RestoreResult {
   if (o.offset !== undefined) validateOffset(o.offset);
   if (o.backup !== undefined && !checkRegularOrAbsent(o.backup, 'backup')) {
-    throw new IoError(`cannot read backup ${showPath(o.backup)}: no such file or directory; give the record migrate ` +
-      `wrote (--backup FILE)`);
+    throw new IoError(
+      `cannot read backup ${showPath(o.backup)}: no such file or directory; give the record migrate ` +
+        `wrote (--backup FILE)`,
+    );
   }
   const fd = openTarget(o.target, 'write');
   try {
     const backupPath = o.backup ?? defaultBackupPath(o.target, identityOf(o.target, fd), o.env);
     if (o.backup === undefined && !checkRegularOrAbsent(backupPath, 'backup')) {
-      throw new IoError(`cannot read backup ${showPath(backupPath)}: no such file or directory; give the record ` +
-        `migrate wrote (--backup FILE)`);
+      throw new IoError(
+        `cannot read backup ${showPath(backupPath)}: no such file or directory; give the record ` +
+          `migrate wrote (--backup FILE)`,
+      );
     }
     const record = readBackup(backupPath);
     const offset = o.offset ?? record.offset;
-    if (record.offset !== offset) throw new InfoblockError('backup', `backup ${showPath(backupPath)} is for offset ` +
-      `${record.offset}, not ${offset}`);
+    if (record.offset !== offset)
+      throw new InfoblockError(
+        'backup',
+        `backup ${showPath(backupPath)} is for offset ` + `${record.offset}, not ${offset}`,
+      );
     return withLock(o.target, o, (lock) => ({
       ...restoreLocked(o, record, backupPath, offset, fd),
       lockTakenOverFrom: lock.tookOverFrom,

@@ -102,8 +102,8 @@ function unseal(bytes: Buffer, name: string): { h: Record<string, unknown>; head
   if (m === null) throw bad(`${name} is not an nd-infoblock backup record (expected header, base64 head, crc32 lines)`);
   const [, headerLine = '', b64 = '', crcText = ''] = m;
   const computed = crc32(bytes.subarray(0, headerLine.length + b64.length + 2));
-  if (computed !== parseInt(crcText, 16)) throw bad(`${name} is corrupt: CRC-32 ${hex8(computed)} does not match the ` +
-    `recorded ${crcText}`);
+  if (computed !== parseInt(crcText, 16))
+    throw bad(`${name} is corrupt: CRC-32 ${hex8(computed)} does not match the ` + `recorded ${crcText}`);
   let h: Record<string, unknown>;
   try {
     const parsed: unknown = JSON.parse(bytes.subarray(0, headerLine.length).toString('utf8'));
@@ -112,8 +112,8 @@ function unseal(bytes: Buffer, name: string): { h: Record<string, unknown>; head
   } catch (e) {
     throw new InfoblockError('backup', `${name}: header is not JSON`, { cause: e });
   }
-  if (h.format !== BACKUP_FORMAT || h.version !== BACKUP_VERSION) throw bad(`${name}: unknown format ` +
-    `${String(h.format)} version ${String(h.version)}`);
+  if (h.format !== BACKUP_FORMAT || h.version !== BACKUP_VERSION)
+    throw bad(`${name}: unknown format ` + `${String(h.format)} version ${String(h.version)}`);
   const head = new Uint8Array(Buffer.from(b64, 'base64'));
   if (head.byteLength !== HEAD_SIZE) throw bad(`${name}: head is ${head.byteLength} bytes, expected ${HEAD_SIZE}`);
   return { h, head };
@@ -130,12 +130,12 @@ export function decodeBackup(data: Uint8Array | string, name = 'backup'): Backup
   let intended: Uint8Array | undefined;
   if (h.intended_base64 !== undefined) {
     intended = new Uint8Array(Buffer.from(str(h, 'intended_base64'), 'base64'));
-    if (intended.byteLength !== BLOCK_SIZE) throw bad(`${name}: intended block is ${intended.byteLength} bytes, ` +
-      `expected ${BLOCK_SIZE}`);
+    if (intended.byteLength !== BLOCK_SIZE)
+      throw bad(`${name}: intended block is ${intended.byteLength} bytes, ` + `expected ${BLOCK_SIZE}`);
   }
   const intendedCrc32 = parseInt(str(h, 'intended_crc32'), 16) >>> 0;
-  if (intended !== undefined && crc32(intended) !== intendedCrc32) throw bad(`${name}: intended block does not match ` +
-    `its CRC-32`);
+  if (intended !== undefined && crc32(intended) !== intendedCrc32)
+    throw bad(`${name}: intended block does not match ` + `its CRC-32`);
   return {
     target: { path: exact, size: big(t, 'size'), dev: big(t, 'dev'), ino: big(t, 'ino') },
     offset: big(h, 'offset'),

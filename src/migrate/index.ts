@@ -1,7 +1,24 @@
 /** The migrate concept: the pure migrator, the backup record, the crash-safe replaceInfoBlock, migrate and restore of targets. */
 export { migrate, assertNoHazard, alignmentEvidence, dataStartOf, summarize } from './migrate';
-export type { DataoffMeaning, MigrateOptions, MigrationReport, MigrationStatus, BlockSummary, Evidence } from './migrate';
-export { encodeBackup, decodeBackup, belongsTo, sameBackup, blockStateFor, crc32, BACKUP_FORMAT, BACKUP_VERSION, BACKUP_MAX_BYTES } from './backup';
+export type {
+  DataoffMeaning,
+  MigrateOptions,
+  MigrationReport,
+  MigrationStatus,
+  BlockSummary,
+  Evidence,
+} from './migrate';
+export {
+  encodeBackup,
+  decodeBackup,
+  belongsTo,
+  sameBackup,
+  blockStateFor,
+  crc32,
+  BACKUP_FORMAT,
+  BACKUP_VERSION,
+  BACKUP_MAX_BYTES,
+} from './backup';
 export type { BackupRecord, TargetIdentity } from './backup';
 export { acquireLock, lockPathOf } from '../io/lock';
 export type { Lock } from '../io/lock';

@@ -56,7 +56,6 @@ export interface BlockSummary {
   checksum: bigint;
 }
 
-
 export interface MigrationReport {
   status: MigrationStatus;
   from: DataoffMeaning;
@@ -86,7 +85,8 @@ export interface MigrationReport {
 
 const RESERVE = 8192n;
 
-const precondition = (msg: string, field?: string): InfoblockError => new InfoblockError('precondition', msg, field === undefined ? {} : { field });
+const precondition = (msg: string, field?: string): InfoblockError =>
+  new InfoblockError('precondition', msg, field === undefined ? {} : { field });
 
 export function summarize(f: PfnFields): BlockSummary {
   return {
@@ -107,7 +107,14 @@ export function dataStartOf(f: PfnFields, meaning: DataoffMeaning): bigint {
 }
 
 function verdictOn(block: Uint8Array, kernel: string, o: MigrateOptions, parentUuid: string): Verdict {
-  return checkHead(headWithBlock(block), { kernel, arch: o.arch ?? 'x86_64', nsBase: o.nsBase, nsSize: o.nsSize, parentUuid, hazards: false });
+  return checkHead(headWithBlock(block), {
+    kernel,
+    arch: o.arch ?? 'x86_64',
+    nsBase: o.nsBase,
+    nsSize: o.nsSize,
+    parentUuid,
+    hazards: false,
+  });
 }
 
 /** Step 1: a whole, valid, minor-4 pfn/dax block (copied: the caller's bytes are never touched). */
@@ -165,7 +172,8 @@ function meaningNow(f: PfnFields, o: MigrateOptions, notes: string[]): { from: D
     );
   }
   if (o.from !== undefined) {
-    if (o.from !== versionMeaning) notes.push(`--from ${o.from} overrides the version ${version} (${versionMeaning} meaning)`);
+    if (o.from !== versionMeaning)
+      notes.push(`--from ${o.from} overrides the version ${version} (${versionMeaning} meaning)`);
     if (f.startPad !== 0 && contradicts(o.from)) {
       notes.push(`alignment evidence suggests the ${evidence.suggests} meaning, not --from ${o.from} (informational)`);
     }
@@ -191,7 +199,8 @@ function patchMeaning(
     return { status: 'already', next: original };
   }
   let dataoff: bigint;
-  if (from === to) dataoff = f.dataoff; // only the version changes (e.g. a 1.4 block declared map: stamp 2.4)
+  if (from === to)
+    dataoff = f.dataoff; // only the version changes (e.g. a 1.4 block declared map: stamp 2.4)
   else if (to === 'map') dataoff = f.dataoff + pad;
   else dataoff = f.dataoff - pad;
   if (dataoff < 0n) {
@@ -302,5 +311,6 @@ export function migrate(block: Uint8Array, o: MigrateOptions): MigrationReport {
 
 /** Throw the hazard refusal when the report carries one (the CLI's guard, unless --force). */
 export function assertNoHazard(r: MigrationReport): void {
-  if (r.hazard !== null) throw new InfoblockError('hazard', `refusing to migrate: ${r.hazard}; pass --force to write it anyway`);
+  if (r.hazard !== null)
+    throw new InfoblockError('hazard', `refusing to migrate: ${r.hazard}; pass --force to write it anyway`);
 }

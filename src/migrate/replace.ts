@@ -157,8 +157,10 @@ function prepare(o: ReplaceInfoBlockOptions, offset: bigint, write: boolean): Pr
     const id = identityOf(o.target, fd);
     checkRange(o.target, offset, HEAD_SIZE);
     if (id.size < offset + BigInt(HEAD_SIZE)) {
-      throw new IoError(`${showPath(o.target)} is too short: ${id.size} bytes, the 8 KiB head needs ` +
-        `${offset + BigInt(HEAD_SIZE)} (offset ${offset})`);
+      throw new IoError(
+        `${showPath(o.target)} is too short: ${id.size} bytes, the 8 KiB head needs ` +
+          `${offset + BigInt(HEAD_SIZE)} (offset ${offset})`,
+      );
     }
     const backupPath = o.backup ?? defaultBackupPath(o.target, id, o.env);
     let existing: BackupRecord | null = null;
@@ -216,19 +218,28 @@ function backupStep(o: ReplaceInfoBlockOptions, p: Prepared, record: BackupRecor
   let resealing = false;
   const where = `nothing was written to ${showPath(o.target)}, it still holds the original block`;
   if (p.existingError !== null) {
-    throw new InfoblockError('backup', `a backup already exists at ${showPath(p.backupPath)} but is not a valid ` +
-      `backup record (${p.existingError.message}); ${where}: move it away or pass --backup ` +
-      `FILE`, { cause: p.existingError });
+    throw new InfoblockError(
+      'backup',
+      `a backup already exists at ${showPath(p.backupPath)} but is not a valid ` +
+        `backup record (${p.existingError.message}); ${where}: move it away or pass --backup ` +
+        `FILE`,
+      { cause: p.existingError },
+    );
   }
   if (p.existing !== null) {
     if (interruptedSameWrite(p.existing, record)) {
-      o.warn?.(`an earlier run (${p.existing.from} -> ${p.existing.to}, ${p.existing.created}) was interrupted ` +
-        `writing this same block; its backup ${showPath(p.backupPath)} of the original is kept`);
+      o.warn?.(
+        `an earlier run (${p.existing.from} -> ${p.existing.to}, ${p.existing.created}) was interrupted ` +
+          `writing this same block; its backup ${showPath(p.backupPath)} of the original is kept`,
+      );
       return true;
     }
     if (!sameBackup(p.existing, record)) {
-      throw new InfoblockError('backup', `a different backup already exists at ${showPath(p.backupPath)} (taken ` +
-        `${p.existing.created}); refusing to overwrite it; ${where}: move it away or pass --backup FILE`);
+      throw new InfoblockError(
+        'backup',
+        `a different backup already exists at ${showPath(p.backupPath)} (taken ` +
+          `${p.existing.created}); refusing to overwrite it; ${where}: move it away or pass --backup FILE`,
+      );
     }
     if (sameIntent(p.existing, record)) {
       o.warn?.(`reusing the identical backup ${showPath(p.backupPath)} taken ${p.existing.created}`);
@@ -237,8 +248,10 @@ function backupStep(o: ReplaceInfoBlockOptions, p: Prepared, record: BackupRecor
     // Same original head, but it names a block that was never written (the
     // head is still the original): reseal it for this block, or restore
     // would refuse the block this run writes.
-    o.warn?.(`the backup ${showPath(p.backupPath)} taken ${p.existing.created} holds this same original head for ` +
-      `a block that was never written; it is rewritten for the block written now`);
+    o.warn?.(
+      `the backup ${showPath(p.backupPath)} taken ${p.existing.created} holds this same original head for ` +
+        `a block that was never written; it is rewritten for the block written now`,
+    );
     resealing = true;
   }
   ensureBackupDir(p.backupPath, o.backup !== undefined);
@@ -246,8 +259,8 @@ function backupStep(o: ReplaceInfoBlockOptions, p: Prepared, record: BackupRecor
   try {
     writeFileDurably(p.backupPath, bytes, { faults: o.faults ?? noFaults, replace: resealing });
     verifyFile(p.backupPath, bytes);
-    if (!sameBackup(readBackup(p.backupPath), record)) throw new IoError(`${showPath(p.backupPath)} does not decode ` +
-      `to the record written`);
+    if (!sameBackup(readBackup(p.backupPath), record))
+      throw new IoError(`${showPath(p.backupPath)} does not decode ` + `to the record written`);
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     throw new IoError(`the backup could not be written completely: ${msg}; ${where}`, { cause: e });
@@ -264,15 +277,17 @@ export function shellWord(p: FilePath): string {
 }
 
 export function restoreCommand(target: FilePath, backup: FilePath, offset: bigint): string {
-  return `infoblock restore ${shellWord(target)} --backup ` +
-    `${shellWord(backup)}${offset === 0n ? '' : ` --offset ${offset}`}`;
+  return (
+    `infoblock restore ${shellWord(target)} --backup ` +
+    `${shellWord(backup)}${offset === 0n ? '' : ` --offset ${offset}`}`
+  );
 }
 
 /** Steps 3-4: one positioned write (torn on request of the fault hook), fsync, read back. */
 function writeStep(o: ReplaceInfoBlockOptions, p: Prepared, block: Uint8Array, position: bigint, offset: bigint): void {
   const faults = o.faults ?? noFaults;
-  const undo = `the original is in ${showPath(p.backupPath)}: run ` +
-    `\`${restoreCommand(o.target, p.backupPath, offset)}\``;
+  const undo =
+    `the original is in ${showPath(p.backupPath)}: run ` + `\`${restoreCommand(o.target, p.backupPath, offset)}\``;
   try {
     const tear = faults.tear?.();
     if (tear !== undefined) {
@@ -285,18 +300,25 @@ function writeStep(o: ReplaceInfoBlockOptions, p: Prepared, block: Uint8Array, p
     faults.at('after-fsync');
   } catch (e) {
     const why = e instanceof IoError ? e.message : reasonOf(e).reason;
-    throw new IoError(`writing the new info-block at ${hex(position)} failed, it may be partly written (${why}); ` +
-      `${undo}`, { cause: e });
+    throw new IoError(
+      `writing the new info-block at ${hex(position)} failed, it may be partly written (${why}); ` + `${undo}`,
+      { cause: e },
+    );
   }
   let back: Uint8Array;
   try {
     back = readAt(p.fd, o.target, position, BLOCK_SIZE);
   } catch (e) {
-    throw new IoError(`the new block was written but could not be read back (${(e as Error).message}); check it, or ` +
-      `${undo}`, { cause: e });
+    throw new IoError(
+      `the new block was written but could not be read back (${(e as Error).message}); check it, or ` + `${undo}`,
+      { cause: e },
+    );
   }
-  if (!sameBytes(back, block)) throw new IoError(`verification failed: the block read back from ` +
-    `${showPath(o.target)} at ${hex(position)} is not what was written; ${undo}`);
+  if (!sameBytes(back, block))
+    throw new IoError(
+      `verification failed: the block read back from ` +
+        `${showPath(o.target)} at ${hex(position)} is not what was written; ${undo}`,
+    );
   faults.at('after-verify');
 }
 
@@ -308,8 +330,10 @@ export interface LockUser {
 export function withLock<T>(target: FilePath, o: LockUser, f: (lock: Lock) => T): T {
   const lock = acquireLock(target, o.faults ?? noFaults);
   if (lock.tookOverFrom !== null) {
-    o.warn?.(`took over the stale lock ${showPath(lock.path)} left by process ${lock.tookOverFrom}, which is no ` +
-      `longer running (an earlier migrate or restore was interrupted)`);
+    o.warn?.(
+      `took over the stale lock ${showPath(lock.path)} left by process ${lock.tookOverFrom}, which is no ` +
+        `longer running (an earlier migrate or restore was interrupted)`,
+    );
   }
   try {
     o.faults?.at('after-lock');

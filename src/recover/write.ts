@@ -41,8 +41,10 @@ export interface RecoverWriteResult {
 }
 
 export function writeRecoveredBlock(o: RecoverWriteOptions): RecoverWriteResult {
-  if (o === null || typeof o !== 'object') throw new InvalidArgumentError('writeRecoveredBlock needs an options object');
-  if (typeof o.plan !== 'function') throw new InvalidArgumentError('writeRecoveredBlock needs a plan(oldHead) function');
+  if (o === null || typeof o !== 'object')
+    throw new InvalidArgumentError('writeRecoveredBlock needs an options object');
+  if (typeof o.plan !== 'function')
+    throw new InvalidArgumentError('writeRecoveredBlock needs a plan(oldHead) function');
   const r = replaceInfoBlock({
     target: o.target,
     offset: o.offset,

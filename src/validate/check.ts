@@ -10,7 +10,14 @@ import { NIL_UUID } from '../format/uuid';
 import { hex } from '../format/units';
 import { gateFields, geometryOf, ndctlOffsetEvidence } from './geometry';
 import { knowsMinor4, logsRegionConflict, probeFailureLine, reserveBytes, validationFailureRefuses } from './history';
-import { archParams, LEGACY_PROFILE_IDS, profileForKernel, type Arch, type ArchParams, type KernelProfile } from './profiles';
+import {
+  archParams,
+  LEGACY_PROFILE_IDS,
+  profileForKernel,
+  type Arch,
+  type ArchParams,
+  type KernelProfile,
+} from './profiles';
 import type { RuleCtx } from './rules';
 
 export type Outcome = 'claimed' | 'raw' | 'refused';
@@ -148,7 +155,13 @@ export function checkBlock(block: DecodedPfnBlock, o: CheckOptions): Verdict {
   const v = emptyVerdict(o, profile);
   const f = block.fields;
   const effective = gateFields(f, { pageSize: arch.pageSize, knowsMinor4: knowsMinor4(profile.version) });
-  const g = geometryOf({ fields: f, effective, base: o.nsBase ?? 0n, size: o.nsSize, meaning: profile.meaningOf(f.versionMajor) });
+  const g = geometryOf({
+    fields: f,
+    effective,
+    base: o.nsBase ?? 0n,
+    size: o.nsSize,
+    meaning: profile.meaningOf(f.versionMajor),
+  });
   const base = {
     version: profile.version,
     arch,
@@ -167,7 +180,13 @@ export function checkBlock(block: DecodedPfnBlock, o: CheckOptions): Verdict {
   for (const rule of profile.rules) {
     const ctx: RuleCtx = { ...base, era: rule.era };
     const r = rule.test(ctx);
-    v.rules.push({ id: rule.id, name: rule.name, passed: r.passed, detail: r.detail, basis: basisOf(profile, arch, rule.stage) });
+    v.rules.push({
+      id: rule.id,
+      name: rule.name,
+      passed: r.passed,
+      detail: r.detail,
+      basis: basisOf(profile, arch, rule.stage),
+    });
     if (r.message !== undefined) v.messages.push(r.message);
     if (r.passed || rule.era.effect === 'info') continue;
     v.failed_rule = rule.id;
@@ -178,7 +197,12 @@ export function checkBlock(block: DecodedPfnBlock, o: CheckOptions): Verdict {
     v.kind = kind;
     v.mode = f.mode === 1 ? 'ram' : f.mode === 2 ? 'pmem' : null;
     const errno = r.errno !== undefined ? r.errno : rule.era.errno;
-    if (rule.era.effect === 'fail' && errno !== null && rule.stage === 'validate' && !validationFailureRefuses(profile.version, errno)) {
+    if (
+      rule.era.effect === 'fail' &&
+      errno !== null &&
+      rule.stage === 'validate' &&
+      !validationFailureRefuses(profile.version, errno)
+    ) {
       // Before 5.7 (5.4 for -EOPNOTSUPP) the pmem probe falls back to a raw disk.
       v.outcome = 'raw';
       v.errno = errno;
@@ -209,13 +233,21 @@ export function checkBlock(block: DecodedPfnBlock, o: CheckOptions): Verdict {
 export function checkHead(head: Uint8Array, o: CheckOptions): Verdict {
   const blocks = findBlocks(head);
   const btt = blocks.find((b): b is Extract<FoundBlock, { kind: 'btt' }> => b.kind === 'btt' && b.offset === 4096);
-  const pfn = blocks.find((b): b is Extract<FoundBlock, { kind: 'pfn' | 'dax' }> => b.kind === 'pfn' || b.kind === 'dax');
+  const pfn = blocks.find(
+    (b): b is Extract<FoundBlock, { kind: 'pfn' | 'dax' }> => b.kind === 'pfn' || b.kind === 'dax',
+  );
   const profile = profileForKernel(o.kernel ?? 'linux-6.1');
   if (btt !== undefined && (o.expect ?? 'any') === 'any') return bttVerdict(emptyVerdict(o, profile), btt, o);
   if (pfn === undefined) {
     const v = emptyVerdict(o, profile);
     const basis = v.observed ? 'observed' : 'source';
-    v.rules.push({ id: 'R1', name: 'signature', passed: false, detail: 'no NVDIMM_PFN_INFO / NVDIMM_DAX_INFO signature at 4096: not an info-block', basis });
+    v.rules.push({
+      id: 'R1',
+      name: 'signature',
+      passed: false,
+      detail: 'no NVDIMM_PFN_INFO / NVDIMM_DAX_INFO signature at 4096: not an info-block',
+      basis,
+    });
     v.failed_rule = 'R1';
     return v;
   }
@@ -234,7 +266,11 @@ export function hazardsFor(block: DecodedPfnBlock, v: Verdict, o: CheckOptions):
     for (const id of LEGACY_PROFILE_IDS) {
       const lv = checkBlock(block, { ...o, kernel: id, hazards: false });
       if (lv.outcome === 'refused') {
-        hazards.push({ kind: 'refusal', profile: id, message: `${id} ignores the major version and refuses this map-meaning block: ${lv.message ?? `errno ${lv.errno ?? '?'}`}` });
+        hazards.push({
+          kind: 'refusal',
+          profile: id,
+          message: `${id} ignores the major version and refuses this map-meaning block: ${lv.message ?? `errno ${lv.errno ?? '?'}`}`,
+        });
       } else if (lv.outcome === 'claimed' && mapV.outcome === 'claimed' && lv.data_start !== mapV.data_start) {
         hazards.push({
           kind: 'misplacement',
@@ -242,7 +278,11 @@ export function hazardsFor(block: DecodedPfnBlock, v: Verdict, o: CheckOptions):
           message: `${id} ignores the major version and would put the data at ${hex(lv.data_start ?? 0n)}, ${startPad} bytes (start_pad) away from ${hex(mapV.data_start ?? 0n)} where the map meaning puts it`,
         });
       } else if (lv.outcome === 'raw') {
-        hazards.push({ kind: 'raw', profile: id, message: `${id} leaves the namespace raw${lv.message === null ? '' : `: ${lv.message}`}` });
+        hazards.push({
+          kind: 'raw',
+          profile: id,
+          message: `${id} leaves the namespace raw${lv.message === null ? '' : `: ${lv.message}`}`,
+        });
       }
     }
   } else if (startPad !== 0n) {
@@ -257,7 +297,11 @@ export function hazardsFor(block: DecodedPfnBlock, v: Verdict, o: CheckOptions):
               profile: v.profile,
               message: `this looks like an ndctl -O block (dataoff measured from the raw base, data at ${hex(f.dataoff)}); ${v.profile} claims it but reads the data at ${hex(startPad + f.dataoff)}, start_pad bytes later; ${repair}`,
             }
-          : { kind: 'ndctl-offset-block', profile: null, message: `this looks like an ndctl -O block (dataoff measured from the raw base); Linux refuses it; ${repair}` },
+          : {
+              kind: 'ndctl-offset-block',
+              profile: null,
+              message: `this looks like an ndctl -O block (dataoff measured from the raw base); Linux refuses it; ${repair}`,
+            },
       );
     }
   }

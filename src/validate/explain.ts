@@ -30,7 +30,15 @@ export function explainLayout(head: Uint8Array, v: Verdict, o: CheckOptions): Re
   const size = o.nsSize;
   const pfn = findBlocks(head).find((b) => b.kind === 'pfn' || b.kind === 'dax');
   if (pfn === undefined || pfn.kind === 'btt') {
-    return [{ start: 0n, end: size, size, kind: 'raw', label: v.kind === 'btt' ? 'BTT namespace (arena layout not drawn)' : 'raw namespace: no pfn/dax info-block' }];
+    return [
+      {
+        start: 0n,
+        end: size,
+        size,
+        kind: 'raw',
+        label: v.kind === 'btt' ? 'BTT namespace (arena layout not drawn)' : 'raw namespace: no pfn/dax info-block',
+      },
+    ];
   }
   const f = pfn.pfn.fields;
   const arch = archParams(o.arch);
@@ -44,13 +52,28 @@ export function explainLayout(head: Uint8Array, v: Verdict, o: CheckOptions): Re
   const memmapEnd = startPad + reserve + (f.mode === 2 ? npfns * BigInt(e.pageStructSize) : 0n);
   // Highest priority first: a piece takes the first span that covers it.
   const spans: Span[] = [
-    { start: 4096n, end: 8192n, kind: 'info-block', label: `info-block ${signatureText(f.signature)} v${f.versionMajor}.${f.versionMinor}` },
+    {
+      start: 4096n,
+      end: 8192n,
+      kind: 'info-block',
+      label: `info-block ${signatureText(f.signature)} v${f.versionMajor}.${f.versionMinor}`,
+    },
     { start: 0n, end: 4096n, kind: 'head', label: 'first 4 KiB (not read by pfn/dax; BTT copy slot)' },
     { start: 0n, end: startPad, kind: 'start-pad', label: 'start_pad (below the aligned map base)' },
     { start: dataEnd, end: size, kind: 'end-trunc', label: 'end_trunc (past the aligned end)' },
     { start: startPad, end: startPad + reserve, kind: 'reserve', label: 'metadata reserve' },
-    { start: startPad + reserve, end: memmapEnd, kind: 'memmap', label: `memmap: ${npfns} pages x ${e.pageStructSize} B` },
-    { start: dataStart, end: dataEnd, kind: 'data', label: `data (${v.outcome === 'claimed' ? 'as the kernel maps it' : `would start here; ${v.outcome}`})` },
+    {
+      start: startPad + reserve,
+      end: memmapEnd,
+      kind: 'memmap',
+      label: `memmap: ${npfns} pages x ${e.pageStructSize} B`,
+    },
+    {
+      start: dataStart,
+      end: dataEnd,
+      kind: 'data',
+      label: `data (${v.outcome === 'claimed' ? 'as the kernel maps it' : `would start here; ${v.outcome}`})`,
+    },
     { start: startPad, end: dataStart, kind: 'slack', label: 'alignment slack before the data' },
   ];
   const cuts = new Set<bigint>([0n, size]);

@@ -176,7 +176,7 @@ export function memmapFits(g: Geometry, reserve: bigint, pageSize: bigint, secti
   const blockPfns = perSection / pageSize;
   let next = start / pageSize + reserve / pageSize; // the altmap's next free pfn
   const limit = start / pageSize + g.offset / pageSize; // first pfn past the altmap
-  for (let s = start; s < end; ) {
+  for (let s = start; s < end;) {
     const sectionEnd = (s / sectionSize + 1n) * sectionSize;
     const chunkEnd = sectionEnd < end ? sectionEnd : end;
     if (chunkEnd - s >= sectionSize) {

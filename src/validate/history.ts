@@ -325,24 +325,12 @@ export const RULE_TABLE: readonly RuleEntry[] = [
     stage: 'probe',
     summary: 'what a validation failure does to the namespace',
     eras: [
-      era(
-        ALL,
-        '5.3',
-        'fact',
-        null,
-        null,
-        'every validation failure leaves the namespace raw (metadata exposed)',
-        { refuses: [] },
-      ),
-      era(
-        '5.4',
-        '5.6',
-        'fact',
-        null,
-        null,
-        'only -EOPNOTSUPP refuses; other errnos leave the namespace raw',
-        { refuses: [EOPNOTSUPP] },
-      ),
+      era(ALL, '5.3', 'fact', null, null, 'every validation failure leaves the namespace raw (metadata exposed)', {
+        refuses: [],
+      }),
+      era('5.4', '5.6', 'fact', null, null, 'only -EOPNOTSUPP refuses; other errnos leave the namespace raw', {
+        refuses: [EOPNOTSUPP],
+      }),
       era(
         '5.7',
         null,

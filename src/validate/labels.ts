@@ -65,8 +65,8 @@ function labelRejections(
   const reasons = [...l.problems];
   const version = d.version ?? '1.2';
   const cookie = interleaveSetCookie(qemuDimm(o.slot ?? 0), version);
-  if (l.fields.isetcookie !== cookie) reasons.push(`isetcookie 0x${l.fields.isetcookie.toString(16)} is not the ` +
-      `region's 0x${cookie.toString(16)}`);
+  if (l.fields.isetcookie !== cookie)
+    reasons.push(`isetcookie 0x${l.fields.isetcookie.toString(16)} is not the ` + `region's 0x${cookie.toString(16)}`);
   if (version === '1.2' && guidBytesText(l.fields.typeGuid) !== PMEM_REGION_GUID) {
     reasons.push('type_guid is not the persistent-memory range type');
   }

@@ -34,9 +34,21 @@ export interface ArchParams {
 const K = 1024n;
 const M = K * K;
 const G = K * M;
-const PPC64_HASH: ArchParams = { name: 'ppc64-hash', pageSize: 64n * K, compatAlign: 16n * M, daxAlignments: [64n * K, 16n * M], defaultAlign: 16n * M };
+const PPC64_HASH: ArchParams = {
+  name: 'ppc64-hash',
+  pageSize: 64n * K,
+  compatAlign: 16n * M,
+  daxAlignments: [64n * K, 16n * M],
+  defaultAlign: 16n * M,
+};
 export const ARCHES: Record<Arch, ArchParams> = {
-  x86_64: { name: 'x86_64', pageSize: 4n * K, compatAlign: 2n * M, daxAlignments: [4n * K, 2n * M, G], defaultAlign: 2n * M },
+  x86_64: {
+    name: 'x86_64',
+    pageSize: 4n * K,
+    compatAlign: 2n * M,
+    daxAlignments: [4n * K, 2n * M, G],
+    defaultAlign: 2n * M,
+  },
   'ppc64-hash': PPC64_HASH,
   'ppc64-radix': {
     name: 'ppc64-radix',
@@ -102,7 +114,15 @@ function rulesFor(version: string, mapConvention: boolean): ProfileRule[] {
       if (r.test === undefined) continue;
       const at = out.findIndex((x) => x.id === CONVENTION_AFTER[r.id]) + 1;
       const e: Era = { from: version, to: null, effect: 'fail', errno: 95, message: null, note: 'map convention' };
-      const rule: ProfileRule = { id: r.id, name: r.name, stage: 'convention', era: e, onFail: 'refused', errno: e.errno, test: r.test };
+      const rule: ProfileRule = {
+        id: r.id,
+        name: r.name,
+        stage: 'convention',
+        era: e,
+        onFail: 'refused',
+        errno: e.errno,
+        test: r.test,
+      };
       out.splice(at, 0, rule);
     }
   }

@@ -79,7 +79,8 @@ const hashx = (n: bigint): string => (n === 0n ? '0' : `0x${u64(n).toString(16)}
 const signed = (n: bigint, bits: 32 | 64): string => BigInt.asIntN(bits, n).toString();
 const hx = (n: bigint): string => (n < 0n ? `-0x${(-n).toString(16)}` : `0x${n.toString(16)}`);
 const ok = (detail: string): RuleOutcome => ({ passed: true, detail });
-const fail = (detail: string, message?: string): RuleOutcome => (message === undefined ? { passed: false, detail } : { passed: false, detail, message });
+const fail = (detail: string, message?: string): RuleOutcome =>
+  message === undefined ? { passed: false, detail } : { passed: false, detail, message };
 
 /** %pR of a memory range: 0x-prefixed, zero-padded to at least 8 hex digits (printf field width 10). */
 export function formatResource(start: bigint, end: bigint): string {
@@ -92,14 +93,21 @@ const expectedKinds = (e: RuleCtx['expect']): readonly SignatureKind[] => (e ===
 export const signature: Predicate = (c) =>
   expectedKinds(c.expect).includes(c.kind)
     ? ok(`signature ${c.kind === 'pfn' ? 'NVDIMM_PFN_INFO' : 'NVDIMM_DAX_INFO'}`)
-    : fail(`signature is ${c.kind === 'unknown' ? 'not an nd_pfn signature' : c.kind} (expected ${expectedKinds(c.expect).join(' or ')}): not an info-block`);
+    : fail(
+        `signature is ${c.kind === 'unknown' ? 'not an nd_pfn signature' : c.kind} (expected ${expectedKinds(c.expect).join(' or ')}): not an info-block`,
+      );
 
-export const checksum: Predicate = (c) => (c.checksumValid ? ok('checksum matches') : fail(`checksum ${hx(c.fields.checksum)} does not match the block: not an info-block`));
+export const checksum: Predicate = (c) =>
+  c.checksumValid
+    ? ok('checksum matches')
+    : fail(`checksum ${hx(c.fields.checksum)} does not match the block: not an info-block`);
 
 export const parentUuid: Predicate = (c) =>
   c.fields.parentUuid === c.nsUuid.toLowerCase()
     ? ok(`parent_uuid matches the namespace (${c.nsUuid})`)
-    : fail(`parent_uuid ${c.fields.parentUuid} differs from the namespace uuid ${c.nsUuid}: not this namespace's info-block`);
+    : fail(
+        `parent_uuid ${c.fields.parentUuid} differs from the namespace uuid ${c.nsUuid}: not this namespace's info-block`,
+      );
 
 export const gating: Predicate = (c) => {
   const f = c.fields;
@@ -110,41 +118,62 @@ export const gating: Predicate = (c) => {
   if (f.align !== e.align) changed.push(`align ${hx(BigInt(f.align))}->0`);
   if (f.pageSize !== e.pageSize) changed.push(`page_size ${f.pageSize}->${e.pageSize}`);
   if (f.pageStructSize !== e.pageStructSize) changed.push(`page_struct_size ${f.pageStructSize}->${e.pageStructSize}`);
-  return ok(`version ${f.versionMajor}.${f.versionMinor}: ${changed.length === 0 ? 'every field honoured' : `not read by this kernel: ${changed.join(', ')}`}`);
+  return ok(
+    `version ${f.versionMajor}.${f.versionMinor}: ${changed.length === 0 ? 'every field honoured' : `not read by this kernel: ${changed.join(', ')}`}`,
+  );
 };
 
 export const mode: Predicate = (c) =>
-  c.fields.mode === 1 || c.fields.mode === 2 ? ok(`mode ${c.fields.mode === 1 ? 'RAM' : 'PMEM'}`) : fail(`mode ${c.fields.mode} is neither RAM (1) nor PMEM (2): rejected, the namespace stays raw`);
+  c.fields.mode === 1 || c.fields.mode === 2
+    ? ok(`mode ${c.fields.mode === 1 ? 'RAM' : 'PMEM'}`)
+    : fail(`mode ${c.fields.mode} is neither RAM (1) nor PMEM (2): rejected, the namespace stays raw`);
 
 export const defaultAlign: Predicate = (c) =>
   ok(c.g.alignField !== 0n ? `align ${hx(c.g.align)}` : `align 0: taken as 1 << ilog2(dataoff) = ${hx(c.g.align)}`);
 
 export const pageSize: Predicate = (c) => {
   const ps = BigInt(c.g.effective.pageSize);
-  if (c.fields.mode === 2 && ps > c.arch.pageSize) return fail(`page_size ${ps} > PAGE_SIZE ${c.arch.pageSize} in mode PMEM`, `init failed, page size mismatch ${signed(ps, 32)}`);
+  if (c.fields.mode === 2 && ps > c.arch.pageSize)
+    return fail(
+      `page_size ${ps} > PAGE_SIZE ${c.arch.pageSize} in mode PMEM`,
+      `init failed, page size mismatch ${signed(ps, 32)}`,
+    );
   return ok(`page_size ${ps} (PAGE_SIZE ${c.arch.pageSize})`);
 };
 
 export const structPageSize: Predicate = (c) => {
   const s = c.g.effective.pageStructSize;
-  if (c.fields.mode === 2 && s < 64) return fail(`page_struct_size ${s} < sizeof(struct page) 64 in mode PMEM`, `init failed, struct page size mismatch ${s}`);
+  if (c.fields.mode === 2 && s < 64)
+    return fail(
+      `page_struct_size ${s} < sizeof(struct page) 64 in mode PMEM`,
+      `init failed, struct page size mismatch ${s}`,
+    );
   return ok(`page_struct_size ${s}`);
 };
 
 export const daxAlign: Predicate = (c) => {
   if (c.kind !== 'dax') return ok('not devdax: any align');
   if (c.arch.daxAlignments.includes(c.g.align)) return ok(`devdax align ${hx(c.g.align)} is supported`);
-  return fail(`devdax align ${hx(c.g.align)} is not one of ${c.arch.daxAlignments.map(hx).join(', ')}`, `init failed, alignment mismatch: ${signed(c.arch.defaultAlign, 64)}:${signed(c.g.align, 64)}`);
+  return fail(
+    `devdax align ${hx(c.g.align)} is not one of ${c.arch.daxAlignments.map(hx).join(', ')}`,
+    `init failed, alignment mismatch: ${signed(c.arch.defaultAlign, 64)}:${signed(c.g.align, 64)}`,
+  );
 };
 
 export const alignCapacity: Predicate = (c) =>
   c.g.align > c.g.size
-    ? fail(`align ${hx(c.g.align)} > namespace size ${hx(c.g.size)}`, `alignment: ${c.g.align.toString(16)} exceeds capacity ${c.g.size.toString(16)}`)
+    ? fail(
+        `align ${hx(c.g.align)} > namespace size ${hx(c.g.size)}`,
+        `alignment: ${c.g.align.toString(16)} exceeds capacity ${c.g.size.toString(16)}`,
+      )
     : ok(`align ${hx(c.g.align)} <= size ${hx(c.g.size)}`);
 
 export const dataoffCapacity: Predicate = (c) =>
   c.fields.dataoff >= c.g.size
-    ? fail(`dataoff ${hx(c.fields.dataoff)} >= namespace size ${hx(c.g.size)}`, `pfn array size exceeds capacity of ${c.nsName}`)
+    ? fail(
+        `dataoff ${hx(c.fields.dataoff)} >= namespace size ${hx(c.g.size)}`,
+        `pfn array size exceeds capacity of ${c.nsName}`,
+      )
     : ok(`dataoff ${hx(c.fields.dataoff)} < size ${hx(c.g.size)}`);
 
 /** Rule 12 in its physical-address form (4.19 onwards; only the errno changed, in 5.7). */
@@ -152,25 +181,35 @@ export const badOffset: Predicate = (c) => {
   const g = c.g;
   const start = u64(g.dataPhys);
   const msg = `bad offset: ${hashx(g.offset)} dax disabled align: ${hashx(g.align)}`;
-  if (!isAligned(start, g.align)) return fail(`data start ${hx(start)} (base + start_pad + offset) is not aligned to ${hx(g.align)}`, msg);
-  if (!isAligned(g.offset, c.arch.pageSize)) return fail(`offset ${hx(g.offset)} is not a multiple of PAGE_SIZE ${c.arch.pageSize}`, msg);
+  if (!isAligned(start, g.align))
+    return fail(`data start ${hx(start)} (base + start_pad + offset) is not aligned to ${hx(g.align)}`, msg);
+  if (!isAligned(g.offset, c.arch.pageSize))
+    return fail(`offset ${hx(g.offset)} is not a multiple of PAGE_SIZE ${c.arch.pageSize}`, msg);
   return ok(`data start ${hx(start)} aligned to ${hx(g.align)}, offset page-aligned`);
 };
 
 export const startAligned: Predicate = (c) => {
   const s = u64(c.g.mapBase);
-  return isAligned(s, c.sectionAlign) ? ok(`base + start_pad = ${hx(s)} aligned to ${hx(c.sectionAlign)}`) : fail(`base + start_pad = ${hx(s)} is not aligned to ${hx(c.sectionAlign)}`, 'resource start misaligned');
+  return isAligned(s, c.sectionAlign)
+    ? ok(`base + start_pad = ${hx(s)} aligned to ${hx(c.sectionAlign)}`)
+    : fail(`base + start_pad = ${hx(s)} is not aligned to ${hx(c.sectionAlign)}`, 'resource start misaligned');
 };
 
 export const endAligned: Predicate = (c) => {
   const e = u64(c.g.base + c.g.size - c.g.endTrunc);
-  return isAligned(e, c.sectionAlign) ? ok(`base + size - end_trunc = ${hx(e)} aligned to ${hx(c.sectionAlign)}`) : fail(`base + size - end_trunc = ${hx(e)} is not aligned to ${hx(c.sectionAlign)}`, 'resource end misaligned');
+  return isAligned(e, c.sectionAlign)
+    ? ok(`base + size - end_trunc = ${hx(e)} aligned to ${hx(c.sectionAlign)}`)
+    : fail(`base + size - end_trunc = ${hx(e)} is not aligned to ${hx(c.sectionAlign)}`, 'resource end misaligned');
 };
 
 /** Rule 15 in the kernel's unsigned u64 arithmetic: when start_pad + end_trunc > size the room wraps and the check passes. */
 export const smallNamespace: Predicate = (c) => {
   const room = u64(c.g.size - c.g.startPad - c.g.endTrunc);
-  if (u64(c.g.offset) >= room) return fail(`offset ${hx(c.g.offset)} >= size - start_pad - end_trunc = ${hx(room)}: no data area`, 'bad offset with small namespace');
+  if (u64(c.g.offset) >= room)
+    return fail(
+      `offset ${hx(c.g.offset)} >= size - start_pad - end_trunc = ${hx(room)}: no data area`,
+      'bad offset with small namespace',
+    );
   if (c.g.mapped < 0n) return ok(`size - start_pad - end_trunc wraps around to ${hx(room)} in u64: the check passes`);
   return ok(`data area of ${hx(room - c.g.offset)} bytes`);
 };
@@ -178,13 +217,19 @@ export const smallNamespace: Predicate = (c) => {
 /** The map reader's minimum-version rule: it refuses majors it does not implement. */
 export const minVersion: Predicate = (c) =>
   c.fields.versionMajor > 2
-    ? fail(`version_major ${c.fields.versionMajor} is above 2, the newest this reader implements`, `unsupported info-block version ${c.fields.versionMajor}.${c.fields.versionMinor}`)
+    ? fail(
+        `version_major ${c.fields.versionMajor} is above 2, the newest this reader implements`,
+        `unsupported info-block version ${c.fields.versionMajor}.${c.fields.versionMinor}`,
+      )
     : ok(`version_major ${c.fields.versionMajor}: ${c.g.meaning} meaning`);
 
 /** The map meaning needs dataoff >= start_pad (map_offset = dataoff - start_pad). */
 export const mapOffset: Predicate = (c) =>
   c.g.offset < 0n
-    ? fail(`dataoff ${hx(c.fields.dataoff)} is below start_pad ${hx(c.g.startPad)}: negative map_offset`, `bad offset: ${hashx(c.fields.dataoff)} below start_pad ${hashx(c.g.startPad)}`)
+    ? fail(
+        `dataoff ${hx(c.fields.dataoff)} is below start_pad ${hx(c.g.startPad)}: negative map_offset`,
+        `bad offset: ${hashx(c.fields.dataoff)} below start_pad ${hashx(c.g.startPad)}`,
+      )
     : ok(`map_offset ${hx(c.g.offset)}`);
 
 /**
@@ -203,7 +248,9 @@ export const setupReserve: Predicate = (c) => {
       message: `could not reserve region ${formatResource(g.base, g.base + g.size - 1n)}`,
     };
   }
-  return fail(`mode ${c.fields.mode === 1 ? 'RAM' : 'PMEM'} with offset ${hx(g.offset)} below the ${c.reserve}-byte reserve: setup fails with -EINVAL`);
+  return fail(
+    `mode ${c.fields.mode === 1 ? 'RAM' : 'PMEM'} with offset ${hx(g.offset)} below the ${c.reserve}-byte reserve: setup fails with -EINVAL`,
+  );
 };
 
 /**
@@ -221,7 +268,12 @@ export const negativeArea: Predicate = (c) => {
     const detail = `data area of ${g.dataSize} bytes: devdax cannot create its dax region (-ENOMEM)`;
     if (!c.logsRegionConflict) return { passed: false, errno: ENOMEM, detail };
     // The region [data start, data start + length - 1] wraps below its start: 7.2 logs it as a conflict.
-    return { passed: false, errno: ENOMEM, detail, message: `dax_region resource conflict for ${formatResource(g.dataPhys, g.dataPhys + g.dataSize - 1n)}` };
+    return {
+      passed: false,
+      errno: ENOMEM,
+      detail,
+      message: `dax_region resource conflict for ${formatResource(g.dataPhys, g.dataPhys + g.dataSize - 1n)}`,
+    };
   }
   if (c.fields.mode === 1 && g.mapped > 0n) {
     return {
@@ -238,7 +290,12 @@ export const negativeArea: Predicate = (c) => {
 export const npfns: Predicate = (c) => {
   if (c.fields.mode !== 2) return ok(`mode RAM: npfns ${c.fields.npfns} used as stored`);
   const n = u64(c.g.dataSize) / c.arch.pageSize;
-  if (c.fields.npfns > n) return { passed: true, detail: `stored npfns ${c.fields.npfns} > ${n} that fit`, message: `number of pfns truncated from ${signed(c.fields.npfns, 64)} to ${n}` };
+  if (c.fields.npfns > n)
+    return {
+      passed: true,
+      detail: `stored npfns ${c.fields.npfns} > ${n} that fit`,
+      message: `number of pfns truncated from ${signed(c.fields.npfns, 64)} to ${n}`,
+    };
   return ok(`npfns ${n} (stored ${c.fields.npfns})`);
 };
 
@@ -251,9 +308,14 @@ export const npfns: Predicate = (c) => {
 export const daxRegionAlign: Predicate = (c) => {
   if (c.kind !== 'dax') return ok('fsdax: no dax region');
   const a = c.g.alignField;
-  if (a === 0n) return fail('devdax with an align of 0 (stored, or gated off below minor 2): the dax region cannot be created (-ENOMEM)');
-  if (!isAligned(c.g.dataPhys, a)) return fail(`dax region start ${hx(c.g.dataPhys)} is not a multiple of the align ${hx(a)} (-ENOMEM)`);
-  if (!isAligned(c.g.dataSize, a)) return fail(`dax region length ${hx(c.g.dataSize)} is not a multiple of the align ${hx(a)} (-ENOMEM)`);
+  if (a === 0n)
+    return fail(
+      'devdax with an align of 0 (stored, or gated off below minor 2): the dax region cannot be created (-ENOMEM)',
+    );
+  if (!isAligned(c.g.dataPhys, a))
+    return fail(`dax region start ${hx(c.g.dataPhys)} is not a multiple of the align ${hx(a)} (-ENOMEM)`);
+  if (!isAligned(c.g.dataSize, a))
+    return fail(`dax region length ${hx(c.g.dataSize)} is not a multiple of the align ${hx(a)} (-ENOMEM)`);
   return ok(`dax region ${hx(c.g.dataSize)} bytes, align ${hx(a)}`);
 };
 
@@ -261,6 +323,9 @@ export const daxRegionAlign: Predicate = (c) => {
 export const memmapFit: Predicate = (c) => {
   if (c.fields.mode !== 2) return ok('mode RAM: the memmap lives in system RAM');
   if (c.arch.pageSize !== 4096n) return ok('memmap placement not modelled for this architecture');
-  if (memmapFits(c.g, c.reserve, c.arch.pageSize, 128n << 20n)) return ok('the memmap fits between the reserve and the data');
-  return fail(`mode PMEM: the ${c.kind === 'dax' ? 'devdax' : 'fsdax'} memmap (64 bytes per page, 2 MiB per 128 MiB section) does not fit in the ${hx(c.g.offset - c.reserve)} bytes between the reserve and the data (-ENOMEM)`);
+  if (memmapFits(c.g, c.reserve, c.arch.pageSize, 128n << 20n))
+    return ok('the memmap fits between the reserve and the data');
+  return fail(
+    `mode PMEM: the ${c.kind === 'dax' ? 'devdax' : 'fsdax'} memmap (64 bytes per page, 2 MiB per 128 MiB section) does not fit in the ${hx(c.g.offset - c.reserve)} bytes between the reserve and the data (-ENOMEM)`,
+  );
 };

@@ -6,7 +6,19 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { run } from '../cli/run';
-import { cli, cliAs, isRoot, sh, migrateArgs, mountTmpfs, smallImage, unavailable, unmount, unprivileged, wordsOnly } from '../support/adversarial';
+import {
+  cli,
+  cliAs,
+  isRoot,
+  sh,
+  migrateArgs,
+  mountTmpfs,
+  smallImage,
+  unavailable,
+  unmount,
+  unprivileged,
+  wordsOnly,
+} from '../support/adversarial';
 
 let dir: string;
 const mounts: string[] = [];
@@ -30,18 +42,58 @@ describe('words, not codes (in process)', () => {
     fs.writeFileSync(p('short.img'), Buffer.alloc(5000));
   });
   const CASES: [string, () => string[], RegExp][] = [
-    ['symlink loop (ELOOP)', () => ['read', p('loop1')], /cannot open '.*loop1': too many levels of symbolic links \(a symlink loop\); fix the symbolic link/],
-    ['missing file (ENOENT)', () => ['check', p('nope.img')], /cannot open '.*nope\.img': no such file or directory; check the path/],
-    ['dangling symlink as write -o: not "already exists"', () => ['write', '-o', p('dangling'), '-s', '64M'], /output '.*dangling' is a dangling symbolic link; remove the link or choose another path/],
-    ['missing directory component (ENOTDIR)', () => ['read', path.join(p('ok.img'), 'x')], /cannot open '.*ok\.img\/x': a component of the path is not a directory/],
-    ['short image', () => ['read', p('short.img')], /'.*short\.img' is too short: it is 5000 bytes, the 8192 bytes at offset 0 need 8192/],
-    ["--offset '' (migrate)", () => ['migrate', p('ok.img'), '--offset', '', '--ns-base', '0', '--to', 'map'], /failed to parse offset '': empty/],
+    [
+      'symlink loop (ELOOP)',
+      () => ['read', p('loop1')],
+      /cannot open '.*loop1': too many levels of symbolic links \(a symlink loop\); fix the symbolic link/,
+    ],
+    [
+      'missing file (ENOENT)',
+      () => ['check', p('nope.img')],
+      /cannot open '.*nope\.img': no such file or directory; check the path/,
+    ],
+    [
+      'dangling symlink as write -o: not "already exists"',
+      () => ['write', '-o', p('dangling'), '-s', '64M'],
+      /output '.*dangling' is a dangling symbolic link; remove the link or choose another path/,
+    ],
+    [
+      'missing directory component (ENOTDIR)',
+      () => ['read', path.join(p('ok.img'), 'x')],
+      /cannot open '.*ok\.img\/x': a component of the path is not a directory/,
+    ],
+    [
+      'short image',
+      () => ['read', p('short.img')],
+      /'.*short\.img' is too short: it is 5000 bytes, the 8192 bytes at offset 0 need 8192/,
+    ],
+    [
+      "--offset '' (migrate)",
+      () => ['migrate', p('ok.img'), '--offset', '', '--ns-base', '0', '--to', 'map'],
+      /failed to parse offset '': empty/,
+    ],
     ["--offset '' (check)", () => ['check', p('ok.img'), '--offset', ''], /failed to parse offset '': empty/],
     ["--offset '' (restore)", () => ['restore', p('ok.img'), '--offset', ''], /failed to parse offset '': empty/],
-    ["--ns-base ''", () => ['migrate', p('ok.img'), '--ns-base', '', '--to', 'map'], /failed to parse namespace base '': empty/],
-    ['newline in the name', () => ['read', p('two\nlines.img')], /cannot open '.*two\\nlines\.img': no such file or directory/],
-    ['backup missing', () => ['restore', p('ok.img'), '--backup', p('none.backup')], /cannot read backup '.*none\.backup': no such file or directory/],
-    ['svg into a missing directory', () => ['explain', p('ok.img'), '--ns-base', '0x100100000', '--ns-size', '64M', '--svg', p('no/dir/x.svg')], /cannot write '.*no\/dir\/x\.svg': no such file or directory/],
+    [
+      "--ns-base ''",
+      () => ['migrate', p('ok.img'), '--ns-base', '', '--to', 'map'],
+      /failed to parse namespace base '': empty/,
+    ],
+    [
+      'newline in the name',
+      () => ['read', p('two\nlines.img')],
+      /cannot open '.*two\\nlines\.img': no such file or directory/,
+    ],
+    [
+      'backup missing',
+      () => ['restore', p('ok.img'), '--backup', p('none.backup')],
+      /cannot read backup '.*none\.backup': no such file or directory/,
+    ],
+    [
+      'svg into a missing directory',
+      () => ['explain', p('ok.img'), '--ns-base', '0x100100000', '--ns-size', '64M', '--svg', p('no/dir/x.svg')],
+      /cannot write '.*no\/dir\/x\.svg': no such file or directory/,
+    ],
   ];
   test.each(CASES)('%s', async (_n, argv, re) => {
     const r = await run(argv());
@@ -67,11 +119,16 @@ describe('a read-only mount', () => {
     expect(cli(['migrate', img, ...migrateArgs()]).status).toBe(0); // a backup to restore from
     expect(cli(['restore', img]).status).toBe(0);
     expect(sh('mount', ['-o', 'remount,ro', m]).ok).toBe(true);
-    for (const argv of [['migrate', img, ...migrateArgs()], ['restore', img]]) {
+    for (const argv of [
+      ['migrate', img, ...migrateArgs()],
+      ['restore', img],
+    ]) {
       const r = cli(argv);
       expect(r.status).toBe(2);
       expect(r.errLines).toHaveLength(1);
-      expect(r.errLines[0]).toMatch(/the file system is read-only; remount it read-write or use a path on a writable file system$/);
+      expect(r.errLines[0]).toMatch(
+        /the file system is read-only; remount it read-write or use a path on a writable file system$/,
+      );
       expect(wordsOnly(r.stderr)).toBe(true);
     }
     expect(cli(['read', img]).status).toBe(0);
@@ -84,7 +141,8 @@ describe('an unprivileged user', () => {
   beforeAll(() => {
     user = unprivileged();
   });
-  const need = (): boolean => user === null && unavailable(isRoot() ? 'useradd/setpriv' : 'root (to switch to an unprivileged user)');
+  const need = (): boolean =>
+    user === null && unavailable(isRoot() ? 'useradd/setpriv' : 'root (to switch to an unprivileged user)');
 
   test('migrate on an image it may not write: permission denied, nothing left behind', () => {
     if (need()) return;
@@ -93,7 +151,11 @@ describe('an unprivileged user', () => {
     fs.chmodSync(img, 0o644);
     const r = cliAs(user as { uid: number; gid: number }, ['migrate', img, ...migrateArgs()]);
     expect(r.status).toBe(2);
-    expect(r.errLines).toEqual([expect.stringMatching(/^infoblock: cannot open '.*root-owned\.img': permission denied; run as a user who may access it$/)]);
+    expect(r.errLines).toEqual([
+      expect.stringMatching(
+        /^infoblock: cannot open '.*root-owned\.img': permission denied; run as a user who may access it$/,
+      ),
+    ]);
     expect(fs.readFileSync(img).equals(original)).toBe(true);
     expect(fs.readdirSync(dir).filter((f) => f.startsWith('root-owned.img.'))).toEqual([]);
   });
@@ -105,7 +167,9 @@ describe('an unprivileged user', () => {
     fs.chmodSync(img, 0o600);
     const r = cliAs(user as { uid: number; gid: number }, ['read', img]);
     expect(r.status).toBe(2);
-    expect(r.errLines[0]).toMatch(/^infoblock: cannot open '.*secret\.img': permission denied; run as a user who may access it$/);
+    expect(r.errLines[0]).toMatch(
+      /^infoblock: cannot open '.*secret\.img': permission denied; run as a user who may access it$/,
+    );
   });
 
   test('a writable image in a directory it may not write: the lock cannot be created, exit 2, nothing changed', () => {
@@ -113,9 +177,19 @@ describe('an unprivileged user', () => {
     const img = p('shared.img');
     const original = smallImage(img);
     fs.chmodSync(img, 0o666);
-    const r = cliAs(user as { uid: number; gid: number }, ['migrate', img, ...migrateArgs(), '--backup', '/tmp/ib-unused.backup']);
+    const r = cliAs(user as { uid: number; gid: number }, [
+      'migrate',
+      img,
+      ...migrateArgs(),
+      '--backup',
+      '/tmp/ib-unused.backup',
+    ]);
     expect(r.status).toBe(2);
-    expect(r.errLines).toEqual([expect.stringMatching(/^infoblock: cannot create the lock '.*shared\.img\.infoblock\.lock': permission denied; run as a user who may access it$/)]);
+    expect(r.errLines).toEqual([
+      expect.stringMatching(
+        /^infoblock: cannot create the lock '.*shared\.img\.infoblock\.lock': permission denied; run as a user who may access it$/,
+      ),
+    ]);
     expect(fs.readFileSync(img).equals(original)).toBe(true);
   });
 

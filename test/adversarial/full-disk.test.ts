@@ -8,7 +8,19 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { decodeBackup, IoError, migrateTarget, restoreTarget } from '../../src/index';
-import { BASE, NS_SIZE, cli, fill, isRoot, migrateArgs, mountTmpfs, smallImage, unavailable, unmount, wordsOnly } from '../support/adversarial';
+import {
+  BASE,
+  NS_SIZE,
+  cli,
+  fill,
+  isRoot,
+  migrateArgs,
+  mountTmpfs,
+  smallImage,
+  unavailable,
+  unmount,
+  wordsOnly,
+} from '../support/adversarial';
 
 let dir: string;
 const mounts: string[] = [];
@@ -32,23 +44,32 @@ function fullTmpfs(leave: number, size = '256k'): string | null {
   return m;
 }
 
-const entries = (d: string): string[] => fs.readdirSync(d).filter((f) => !f.startsWith('filler')).sort();
+const entries = (d: string): string[] =>
+  fs
+    .readdirSync(d)
+    .filter((f) => !f.startsWith('filler'))
+    .sort();
 
-test.each([0, 2048, 4096, 8192, 12288])('backup on a tmpfs with %i bytes free: exit 2, target untouched, no backup left', (leave) => {
-  const small = fullTmpfs(leave);
-  if (small === null) return;
-  const img = path.join(dir, `b${leave}.img`);
-  const original = smallImage(img);
-  const backup = path.join(small, 'ns.backup');
-  const r = cli(['migrate', img, ...migrateArgs(), '--backup', backup]);
-  expect(r.status).toBe(2);
-  expect(r.errLines).toHaveLength(1);
-  expect(r.errLines[0]).toMatch(/^infoblock: the backup could not be written completely: .*no space left on the device.*; nothing was written to '.*', it still holds the original block$/);
-  expect(wordsOnly(r.stderr)).toBe(true);
-  expect(fs.readFileSync(img).equals(original)).toBe(true);
-  expect(entries(small)).toEqual([]); // neither the backup nor its temporary file
-  expect(fs.existsSync(`${img}.infoblock.lock`)).toBe(false);
-});
+test.each([0, 2048, 4096, 8192, 12288])(
+  'backup on a tmpfs with %i bytes free: exit 2, target untouched, no backup left',
+  (leave) => {
+    const small = fullTmpfs(leave);
+    if (small === null) return;
+    const img = path.join(dir, `b${leave}.img`);
+    const original = smallImage(img);
+    const backup = path.join(small, 'ns.backup');
+    const r = cli(['migrate', img, ...migrateArgs(), '--backup', backup]);
+    expect(r.status).toBe(2);
+    expect(r.errLines).toHaveLength(1);
+    expect(r.errLines[0]).toMatch(
+      /^infoblock: the backup could not be written completely: .*no space left on the device.*; nothing was written to '.*', it still holds the original block$/,
+    );
+    expect(wordsOnly(r.stderr)).toBe(true);
+    expect(fs.readFileSync(img).equals(original)).toBe(true);
+    expect(entries(small)).toEqual([]); // neither the backup nor its temporary file
+    expect(fs.existsSync(`${img}.infoblock.lock`)).toBe(false);
+  },
+);
 
 test('backup fits exactly when there is room: then it is whole and restorable', () => {
   const small = fullTmpfs(64 * 1024);
@@ -68,14 +89,19 @@ test('target on a full tmpfs: the lock cannot be written: exit 2 (not an interna
   const img = path.join(small, 'ns.img');
   const original = smallImage(img);
   fill(small, 0);
-  for (const argv of [['migrate', img, ...migrateArgs()], ['restore', img, '--backup', path.join(dir, 'none')]]) {
+  for (const argv of [
+    ['migrate', img, ...migrateArgs()],
+    ['restore', img, '--backup', path.join(dir, 'none')],
+  ]) {
     const r = cli(argv);
     expect(r.status).toBe(2);
     expect(r.errLines).toHaveLength(1);
     expect(wordsOnly(r.stderr)).toBe(true);
   }
   const r = cli(['migrate', img, ...migrateArgs(), '--backup', path.join(dir, 'elsewhere.backup')]);
-  expect(r.errLines[0]).toMatch(/^infoblock: cannot create the lock '.*ns\.img\.infoblock\.lock': .*no space left on the device/);
+  expect(r.errLines[0]).toMatch(
+    /^infoblock: cannot create the lock '.*ns\.img\.infoblock\.lock': .*no space left on the device/,
+  );
   expect(fs.readFileSync(img).equals(original)).toBe(true);
   expect(entries(small)).toEqual(['ns.img']);
 });
@@ -85,7 +111,11 @@ test('write -o a new file on a full tmpfs: exit 2, no file; explain --svg: exit 
   if (small === null) return;
   const w = cli(['write', '-o', path.join(small, 'new.img'), '-s', '64M']);
   expect(w.status).toBe(2);
-  expect(w.errLines).toEqual([expect.stringMatching(/^infoblock: cannot write '[^']*\/new\.img': no space left on the device \(0 of 8192 bytes at offset 0 written\); free some space and try again$/)]);
+  expect(w.errLines).toEqual([
+    expect.stringMatching(
+      /^infoblock: cannot write '[^']*\/new\.img': no space left on the device \(0 of 8192 bytes at offset 0 written\); free some space and try again$/,
+    ),
+  ]);
   const img = path.join(dir, 'svg.img');
   smallImage(img);
   const e = cli(['explain', img, '--ns-base', '0x100100000', '--ns-size', '64M', '--svg', path.join(small, 'x.svg')]);
@@ -95,21 +125,24 @@ test('write -o a new file on a full tmpfs: exit 2, no file; explain --svg: exit 
   expect(entries(small)).toEqual([]);
 });
 
-test.each(['head', 'block', 'image'])('corpus --format %s into a nearly full tmpfs: exit 2, no manifest, every file left is whole', (format) => {
-  const small = fullTmpfs(48 * 1024);
-  if (small === null) return;
-  const out = path.join(small, 'corpus');
-  const r = cli(['corpus', '--out', out, '--count', '200', '--format', format, '--ns-size', '64M']);
-  expect(r.status).toBe(2);
-  expect(r.errLines).toHaveLength(1);
-  expect(r.errLines[0]).toMatch(/no space left on the device.*the corpus is incomplete$/);
-  expect(wordsOnly(r.stderr)).toBe(true);
-  const files = fs.readdirSync(out);
-  expect(files).not.toContain('manifest.jsonl');
-  expect(files.filter((f) => f.includes('.tmp-'))).toEqual([]);
-  const want = format === 'block' ? 4096 : format === 'head' ? 8192 : 64 * 1024 * 1024;
-  for (const f of files) expect(fs.statSync(path.join(out, f)).size).toBe(want);
-});
+test.each(['head', 'block', 'image'])(
+  'corpus --format %s into a nearly full tmpfs: exit 2, no manifest, every file left is whole',
+  (format) => {
+    const small = fullTmpfs(48 * 1024);
+    if (small === null) return;
+    const out = path.join(small, 'corpus');
+    const r = cli(['corpus', '--out', out, '--count', '200', '--format', format, '--ns-size', '64M']);
+    expect(r.status).toBe(2);
+    expect(r.errLines).toHaveLength(1);
+    expect(r.errLines[0]).toMatch(/no space left on the device.*the corpus is incomplete$/);
+    expect(wordsOnly(r.stderr)).toBe(true);
+    const files = fs.readdirSync(out);
+    expect(files).not.toContain('manifest.jsonl');
+    expect(files.filter((f) => f.includes('.tmp-'))).toEqual([]);
+    const want = format === 'block' ? 4096 : format === 'head' ? 8192 : 64 * 1024 * 1024;
+    for (const f of files) expect(fs.statSync(path.join(out, f)).size).toBe(want);
+  },
+);
 
 test('an I/O error while writing the block (injected): exit path says so and how to restore; restore recovers', () => {
   const img = path.join(dir, 'eio.img');
@@ -117,12 +150,25 @@ test('an I/O error while writing the block (injected): exit path says so and how
   const eio = Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' });
   let err: unknown;
   try {
-    migrateTarget({ target: img, offset: 0n, nsBase: BASE, nsSize: NS_SIZE, to: 'map', faults: { at: (s) => { if (s === 'after-write') throw eio; } } });
+    migrateTarget({
+      target: img,
+      offset: 0n,
+      nsBase: BASE,
+      nsSize: NS_SIZE,
+      to: 'map',
+      faults: {
+        at: (s) => {
+          if (s === 'after-write') throw eio;
+        },
+      },
+    });
   } catch (e) {
     err = e;
   }
   expect(err).toBeInstanceOf(IoError);
-  expect((err as IoError).message).toMatch(/writing the new info-block at 0x1000 failed, it may be partly written \(.*input\/output error.*\); the original is in '.*eio\.img\.infoblock-backup': run `infoblock restore .*eio\.img --backup .*`/);
+  expect((err as IoError).message).toMatch(
+    /writing the new info-block at 0x1000 failed, it may be partly written \(.*input\/output error.*\); the original is in '.*eio\.img\.infoblock-backup': run `infoblock restore .*eio\.img --backup .*`/,
+  );
   expect(restoreTarget({ target: img }).status).toBe('restored');
   expect(fs.readFileSync(img).equals(original)).toBe(true);
 });

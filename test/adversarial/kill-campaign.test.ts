@@ -23,7 +23,7 @@ const rand = (n: number): number => {
   let t = state;
   t = Math.imul(t ^ (t >>> 15), t | 1);
   t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return (((t ^ (t >>> 14)) >>> 0) % n);
+  return ((t ^ (t >>> 14)) >>> 0) % n;
 };
 
 let root: string;
@@ -33,7 +33,16 @@ beforeAll(() => {
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
 const MIGRATE_STEPS: FaultStep[] = FAULT_STEPS.filter((s) => s !== 'lock-break');
-const RESTORE_STEPS: FaultStep[] = ['lock-temp-written', 'after-lock', 'after-read', 'mid-write', 'after-write', 'after-fsync', 'after-verify', 'before-release'];
+const RESTORE_STEPS: FaultStep[] = [
+  'lock-temp-written',
+  'after-lock',
+  'after-read',
+  'mid-write',
+  'after-write',
+  'after-fsync',
+  'after-verify',
+  'before-release',
+];
 /** Steps at or after which the new bytes are in the file (a kill is not a power cut: the page cache stays). */
 const WRITTEN: FaultStep[] = ['after-write', 'after-fsync', 'after-verify', 'before-release'];
 
@@ -78,11 +87,14 @@ test(`${KILLS} SIGKILLs of migrate and restore at random steps: every image comp
     const step = steps[rand(steps.length)] as FaultStep;
     const tear = step === 'mid-write' ? 1 + rand(4095) : undefined;
     const spec = { kill: step, ...(tear === undefined ? {} : { tear }) };
-    const args = restoring ? ['restore', img, ...(offset === 0 ? [] : ['--offset', String(offset)])] : ['migrate', img, ...migrateArgs(offset)];
+    const args = restoring
+      ? ['restore', img, ...(offset === 0 ? [] : ['--offset', String(offset)])]
+      : ['migrate', img, ...migrateArgs(offset)];
     const r = cli(args, { spec });
     expect(r.signal).toBe('SIGKILL');
     kills++;
-    counts[`${restoring ? 'restore' : 'migrate'}:${step}`] = (counts[`${restoring ? 'restore' : 'migrate'}:${step}`] ?? 0) + 1;
+    counts[`${restoring ? 'restore' : 'migrate'}:${step}`] =
+      (counts[`${restoring ? 'restore' : 'migrate'}:${step}`] ?? 0) + 1;
 
     const now = fs.readFileSync(img);
     compared += now.length;
@@ -96,11 +108,12 @@ test(`${KILLS} SIGKILLs of migrate and restore at random steps: every image comp
       const expected = Buffer.from(before);
       expected.set(after.subarray(offset + 4096, offset + 4096 + tear), offset + 4096);
       expect({ seed, tear, exact: now.equals(expected) }).toEqual({ seed, tear, exact: true });
-    }
-    else if (restoring) expect(s).toBe(WRITTEN.includes(step) ? 'original' : 'intended');
+    } else if (restoring) expect(s).toBe(WRITTEN.includes(step) ? 'original' : 'intended');
     else expect(s).toBe(WRITTEN.includes(step) ? 'intended' : 'original');
     const haveBackup = expectBackupWholeOrAbsent(backup);
-    expect(haveBackup).toBe(restoring || !['lock-temp-written', 'after-lock', 'after-read', 'temp-written', 'temp-synced'].includes(step));
+    expect(haveBackup).toBe(
+      restoring || !['lock-temp-written', 'after-lock', 'after-read', 'temp-written', 'temp-synced'].includes(step),
+    );
 
     // Recovery through the stale lock: restore when a backup exists; else the
     // image is still the original and a rerun of migrate completes (then restore).
@@ -122,7 +135,9 @@ test(`${KILLS} SIGKILLs of migrate and restore at random steps: every image comp
     recoveries++;
   }
   const reached = Object.keys(counts).length;
-  console.log(`kill campaign (seed ${seed}): ${kills} SIGKILLs, ${recoveries} recoveries, ${compared} image bytes compared, ${reached} step kinds: ${JSON.stringify(counts)}`);
+  console.log(
+    `kill campaign (seed ${seed}): ${kills} SIGKILLs, ${recoveries} recoveries, ${compared} image bytes compared, ${reached} step kinds: ${JSON.stringify(counts)}`,
+  );
   expect(recoveries).toBe(kills);
   expect(reached).toBeGreaterThanOrEqual(12);
 }, 120000);
@@ -168,12 +183,15 @@ test('unhooked: the plain CLI killed at random times (timer SIGKILL) never leave
     const now = fs.readFileSync(img);
     expect(now.equals(original) || now.equals(intended)).toBe(true);
     const backup = `${img}.infoblock-backup`;
-    if (expectBackupWholeOrAbsent(backup)) expect(restoreTarget({ target: img }).status).toMatch(/^(restored|already)$/);
+    if (expectBackupWholeOrAbsent(backup))
+      expect(restoreTarget({ target: img }).status).toMatch(/^(restored|already)$/);
     else migrateTarget({ target: img, offset: 0n, nsBase: BASE, nsSize: NS_SIZE, to: 'map' });
     if (!fs.existsSync(backup)) throw new Error('recovery left no backup');
     expect(restoreTarget({ target: img }).status).toMatch(/^(restored|already)$/);
     expect(fs.readFileSync(img).equals(original)).toBe(true);
   }
-  console.log(`timed kills: ${killed} killed mid-run, ${completed} completed before the timer; all compared and recovered`);
+  console.log(
+    `timed kills: ${killed} killed mid-run, ${completed} completed before the timer; all compared and recovered`,
+  );
   expect(killed).toBeGreaterThan(0); // the timer did cut runs short
 }, 60000);

@@ -29,12 +29,17 @@ beforeAll(() => {
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 const good = (): MigrateTargetOptions => ({ target: img, offset: 0n, nsBase: BASE, nsSize: NS_SIZE, to: 'map' });
-const params = (extra: object): WriteParams => ({ size: NS_SIZE, uuid: '6a7b8c9d-0000-4000-8000-0123456789ab', ...extra }) as WriteParams;
+const params = (extra: object): WriteParams =>
+  ({ size: NS_SIZE, uuid: '6a7b8c9d-0000-4000-8000-0123456789ab', ...extra }) as WriteParams;
 
 const cases: [string, () => unknown, string][] = [
   ['migrateTarget with a negative nsBase', () => migrateTarget({ ...good(), nsBase: -4096n }), 'invalid-argument'],
   ['migrateTarget with nsSize >= 2^64', () => migrateTarget({ ...good(), nsSize: 1n << 64n }), 'invalid-argument'],
-  ['migrateTarget with a number nsBase', () => migrateTarget({ ...good(), nsBase: 4096 as unknown as bigint }), 'invalid-argument'],
+  [
+    'migrateTarget with a number nsBase',
+    () => migrateTarget({ ...good(), nsBase: 4096 as unknown as bigint }),
+    'invalid-argument',
+  ],
   ['migrateTarget with a negative offset', () => migrateTarget({ ...good(), offset: -1n }), 'invalid-argument'],
   ['migrateTarget to a bogus meaning', () => migrateTarget({ ...good(), to: 'sideways' as 'map' }), 'invalid-argument'],
   ['migrateTarget from a bogus meaning', () => migrateTarget({ ...good(), from: 'up' as 'map' }), 'invalid-argument'],
@@ -48,7 +53,11 @@ const cases: [string, () => unknown, string][] = [
   ['formatUuid past the end', () => formatUuid(new Uint8Array(16), 1), 'invalid-argument'],
   ['decodePfnBlock of a whole 8 KiB head', () => decodePfnBlock(headWithBlock(legacyBlock())), 'invalid-argument'],
   ['decodePfnBlock of 100 bytes', () => decodePfnBlock(new Uint8Array(100)), 'truncated'],
-  ['replaceInfoBlock whose plan returns 100 bytes', () => replaceInfoBlock({ target: img, plan: () => new Uint8Array(100) }), 'invalid-argument'],
+  [
+    'replaceInfoBlock whose plan returns 100 bytes',
+    () => replaceInfoBlock({ target: img, plan: () => new Uint8Array(100) }),
+    'invalid-argument',
+  ],
   ['replaceInfoBlock without a plan', () => replaceInfoBlock({ target: img } as never), 'invalid-argument'],
   ['readAt at 2^53', () => readAt(0, 'x', 1n << 53n, 4096), 'io'],
   ['writeAt at a negative position', () => writeAt(0, 'x', new Uint8Array(1), -1n), 'io'],
@@ -81,7 +90,11 @@ test('replaceInfoBlock is usable on its own: a plan that returns null writes not
   expect(fs.existsSync(`${target}.infoblock-backup`)).toBe(false);
   const block = Uint8Array.from(legacyBlock());
   block[100] = 0x42; // any 4 KiB the caller decides on
-  const r = replaceInfoBlock({ target, plan: (head) => (head.byteLength === 8192 ? block : null), label: { from: 'lost', to: 'recovered' } });
+  const r = replaceInfoBlock({
+    target,
+    plan: (head) => (head.byteLength === 8192 ? block : null),
+    label: { from: 'lost', to: 'recovered' },
+  });
   expect(r.written).toBe(true);
   expect(Buffer.from(r.oldBlock).equals(before.subarray(4096, 8192))).toBe(true);
   expect(fs.readFileSync(target).subarray(4096, 8192).equals(block)).toBe(true);

@@ -30,7 +30,10 @@ interface Async {
   stderr: string;
 }
 function start(args: string[], spec?: object): Promise<Async> {
-  const argv = spec === undefined ? [path.join(__dirname, '../../dist/cli.js'), ...args] : [FAULT_CLI, JSON.stringify(spec), ...args];
+  const argv =
+    spec === undefined
+      ? [path.join(__dirname, '../../dist/cli.js'), ...args]
+      : [FAULT_CLI, JSON.stringify(spec), ...args];
   const child = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
@@ -49,25 +52,37 @@ async function until(file: string): Promise<void> {
 const deadPid = (): number => 2 ** 22 + 12345; // above pid_max's default range
 
 const IN_THE_WAY: [string, (lock: string) => () => void][] = [
-  ['a directory (with a file in it)', (lock) => {
-    fs.mkdirSync(lock);
-    fs.writeFileSync(path.join(lock, 'precious'), 'keep me');
-    return () => expect(fs.readFileSync(path.join(lock, 'precious'), 'utf8')).toBe('keep me');
-  }],
-  ['a dangling symlink', (lock) => {
-    fs.symlinkSync('/nonexistent/target', lock);
-    return () => expect(fs.readlinkSync(lock)).toBe('/nonexistent/target');
-  }],
-  ['a symlink to a user file', (lock) => {
-    const f = `${lock}-user-file`;
-    fs.writeFileSync(f, String(deadPid()) + '\n');
-    fs.symlinkSync(f, lock);
-    return () => expect(fs.readlinkSync(lock)).toBe(f);
-  }],
-  ['a user file that is not a lock', (lock) => {
-    fs.writeFileSync(lock, 'my notes\n');
-    return () => expect(fs.readFileSync(lock, 'utf8')).toBe('my notes\n');
-  }],
+  [
+    'a directory (with a file in it)',
+    (lock) => {
+      fs.mkdirSync(lock);
+      fs.writeFileSync(path.join(lock, 'precious'), 'keep me');
+      return () => expect(fs.readFileSync(path.join(lock, 'precious'), 'utf8')).toBe('keep me');
+    },
+  ],
+  [
+    'a dangling symlink',
+    (lock) => {
+      fs.symlinkSync('/nonexistent/target', lock);
+      return () => expect(fs.readlinkSync(lock)).toBe('/nonexistent/target');
+    },
+  ],
+  [
+    'a symlink to a user file',
+    (lock) => {
+      const f = `${lock}-user-file`;
+      fs.writeFileSync(f, String(deadPid()) + '\n');
+      fs.symlinkSync(f, lock);
+      return () => expect(fs.readlinkSync(lock)).toBe(f);
+    },
+  ],
+  [
+    'a user file that is not a lock',
+    (lock) => {
+      fs.writeFileSync(lock, 'my notes\n');
+      return () => expect(fs.readFileSync(lock, 'utf8')).toBe('my notes\n');
+    },
+  ],
 ];
 
 test.each(IN_THE_WAY)('%s at the lock name: exit 2, left exactly as it was, target untouched', (_name, put) => {
@@ -79,7 +94,9 @@ test.each(IN_THE_WAY)('%s at the lock name: exit 2, left exactly as it was, targ
     const r = cli(cmd === 'migrate' ? ['migrate', img, ...migrateArgs()] : ['restore', img]);
     expect(r.status).toBe(2);
     expect(r.errLines).toHaveLength(1);
-    expect(r.errLines[0]).toMatch(/is in the way of the lock for .*: it is .*, not a lock written by infoblock; nothing was changed: move it away and try again$/);
+    expect(r.errLines[0]).toMatch(
+      /is in the way of the lock for .*: it is .*, not a lock written by infoblock; nothing was changed: move it away and try again$/,
+    );
     expect(wordsOnly(r.stderr)).toBe(true);
     unchanged();
     expect(fs.readFileSync(img).equals(cmd === 'migrate' ? original : intended)).toBe(true);

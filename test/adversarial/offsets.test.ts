@@ -39,25 +39,32 @@ test.each([
   ['2^32 + 8 KiB', 2 ** 32 + 8192],
   ['2^36 - 1 MiB', 2 ** 36 - 2 ** 20],
   ['2^40 + 4 KiB', 2 ** 40 + 4096],
-])('migrate, read, check and restore at --offset %s of a sparse image: exactly there', (_n, offset) => {
-  const img = sparse(`s${offset}.img`, offset + 65536, offset);
-  const before = allocated(img);
-  const r = cli(['migrate', img, ...migrateArgs(offset)]);
-  expect(r.errLines).toEqual([]);
-  expect(r.status).toBe(0);
-  expect(readBytes(img, offset + 4096, 4096).equals(Buffer.from(mapBlockOf(legacyBlock())))).toBe(true);
-  expect(readBytes(img, offset, 4096).equals(Buffer.alloc(4096))).toBe(true);
-  // Nothing at the offset cut to 32 bits, nothing newly allocated anywhere.
-  expect(readBytes(img, offset % 2 ** 32, 8192).equals(Buffer.alloc(8192))).toBe(true);
-  expect(allocated(img)).toBe(before);
-  const read = cli(['read', '-j', '--offset', String(offset), img]);
-  expect(read.status).toBe(0);
-  expect(read.stdout).toMatch(/"version":"2.4"/);
-  expect(cli(['check', img, '--offset', String(offset), '--ns-base', '0x100100000', '--ns-size', '64M', '--kernel', 'map']).status).toBe(0);
-  expect(cli(['restore', img]).status).toBe(0);
-  expect(readBytes(img, offset, 8192).equals(Buffer.from(headWithBlock(legacyBlock())))).toBe(true);
-  expect(allocated(img)).toBe(before);
-}, 30000);
+])(
+  'migrate, read, check and restore at --offset %s of a sparse image: exactly there',
+  (_n, offset) => {
+    const img = sparse(`s${offset}.img`, offset + 65536, offset);
+    const before = allocated(img);
+    const r = cli(['migrate', img, ...migrateArgs(offset)]);
+    expect(r.errLines).toEqual([]);
+    expect(r.status).toBe(0);
+    expect(readBytes(img, offset + 4096, 4096).equals(Buffer.from(mapBlockOf(legacyBlock())))).toBe(true);
+    expect(readBytes(img, offset, 4096).equals(Buffer.alloc(4096))).toBe(true);
+    // Nothing at the offset cut to 32 bits, nothing newly allocated anywhere.
+    expect(readBytes(img, offset % 2 ** 32, 8192).equals(Buffer.alloc(8192))).toBe(true);
+    expect(allocated(img)).toBe(before);
+    const read = cli(['read', '-j', '--offset', String(offset), img]);
+    expect(read.status).toBe(0);
+    expect(read.stdout).toMatch(/"version":"2.4"/);
+    expect(
+      cli(['check', img, '--offset', String(offset), '--ns-base', '0x100100000', '--ns-size', '64M', '--kernel', 'map'])
+        .status,
+    ).toBe(0);
+    expect(cli(['restore', img]).status).toBe(0);
+    expect(readBytes(img, offset, 8192).equals(Buffer.from(headWithBlock(legacyBlock())))).toBe(true);
+    expect(allocated(img)).toBe(before);
+  },
+  30000,
+);
 
 const HUGE: [string, string][] = [
   ['2^53', '9007199254740992'],

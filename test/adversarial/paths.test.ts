@@ -41,7 +41,9 @@ describe.each(NAMES)('%s', (_label, dirName, fileName) => {
     expect(m.errLines).toEqual([]);
     expect(m.code).toBe(0);
     expect(fs.existsSync(`${img}.infoblock-backup`)).toBe(true);
-    expect(Buffer.from(decodeBackup(fs.readFileSync(`${img}.infoblock-backup`)).target.path).toString('utf8')).toBe(fs.realpathSync(img));
+    expect(Buffer.from(decodeBackup(fs.readFileSync(`${img}.infoblock-backup`)).target.path).toString('utf8')).toBe(
+      fs.realpathSync(img),
+    );
     const r = await run(['restore', img]);
     expect(r.errLines).toEqual([]);
     expect(r.code).toBe(0);
@@ -53,7 +55,9 @@ describe.each(NAMES)('%s', (_label, dirName, fileName) => {
     fs.mkdirSync(dir);
     const img = path.join(dir, fileName);
     const original = smallImage(img);
-    expect(() => migrateTarget({ target: img, offset: 0n, nsBase: BASE, nsSize: NS_SIZE, to: 'map', faults: tearAt(1500) })).toThrow(/simulated crash/);
+    expect(() =>
+      migrateTarget({ target: img, offset: 0n, nsBase: BASE, nsSize: NS_SIZE, to: 'map', faults: tearAt(1500) }),
+    ).toThrow(/simulated crash/);
     const torn = fs.readFileSync(img);
     expect(torn.equals(original)).toBe(false);
     const again = await run(['migrate', img, ...migrateArgs()]);
@@ -96,8 +100,12 @@ describe('names that are not UTF-8 (Buffer paths, library)', () => {
     expect(fs.readFileSync(img).equals(original)).toBe(true);
 
     fs.unlinkSync(r.backupPath as Buffer);
-    expect(() => migrateTarget({ target: img, offset: 0n, nsBase: BASE, nsSize: NS_SIZE, to: 'map', faults: tearAt(3000) })).toThrow(/simulated crash/);
-    expect(() => migrateTarget({ target: img, offset: 0n, nsBase: BASE, nsSize: NS_SIZE, to: 'map' })).toThrow(/\$'.*\\xff\\xfe\\n\\x80.*' --backup/);
+    expect(() =>
+      migrateTarget({ target: img, offset: 0n, nsBase: BASE, nsSize: NS_SIZE, to: 'map', faults: tearAt(3000) }),
+    ).toThrow(/simulated crash/);
+    expect(() => migrateTarget({ target: img, offset: 0n, nsBase: BASE, nsSize: NS_SIZE, to: 'map' })).toThrow(
+      /\$'.*\\xff\\xfe\\n\\x80.*' --backup/,
+    );
     expect(restoreTarget({ target: img }).status).toBe('restored');
     expect(fs.readFileSync(img).equals(original)).toBe(true);
   });
@@ -111,7 +119,9 @@ describe('names that are not UTF-8 (Buffer paths, library)', () => {
     expect(Buffer.isBuffer(target)).toBe(false);
     const r = migrateTarget({ target, offset: 0n, nsBase: BASE, nsSize: NS_SIZE, to: 'map' });
     expect(r.written).toBe(true);
-    expect(Buffer.from(r.backupPath as Uint8Array).equals(Buffer.concat([img, Buffer.from('.infoblock-backup')]))).toBe(true);
+    expect(Buffer.from(r.backupPath as Uint8Array).equals(Buffer.concat([img, Buffer.from('.infoblock-backup')]))).toBe(
+      true,
+    );
     const intended = Buffer.from(original);
     intended.set(mapBlockOf(legacyBlock()), 4096);
     expect(fs.readFileSync(img).equals(intended)).toBe(true);
@@ -139,10 +149,13 @@ test('a backup written by the earlier version for a non-ASCII path (CRC over the
     from: 'legacy',
     to: 'map',
     head_bytes: 8192,
-    intended_crc32: ((CRC32.buf(intendedBlock) >>> 0).toString(16)).padStart(8, '0'),
+    intended_crc32: (CRC32.buf(intendedBlock) >>> 0).toString(16).padStart(8, '0'),
   });
   const body = `${header}\n${original.subarray(0, 8192).toString('base64')}\n`;
-  fs.writeFileSync(`${img}.infoblock-backup`, `${body}crc32 ${((CRC32.str(body) >>> 0).toString(16)).padStart(8, '0')}\n`);
+  fs.writeFileSync(
+    `${img}.infoblock-backup`,
+    `${body}crc32 ${(CRC32.str(body) >>> 0).toString(16).padStart(8, '0')}\n`,
+  );
   const migrated = Buffer.from(original);
   migrated.set(intendedBlock, 4096);
   fs.writeFileSync(img, migrated);

@@ -31,12 +31,18 @@ function overwriteBlock(img: string, block: Uint8Array): Buffer {
 }
 
 const CHANGES: [string, (current: Buffer) => Uint8Array][] = [
-  ['a new valid block (another size) written since', () => encodePfnBlock(recipeFields({ meaning: 'legacy', size: 2n * NS_SIZE, offset: BASE, uuid: UUID }))],
-  ['one byte of the migrated block changed', (c) => {
-    const b = Uint8Array.from(c.subarray(4096, 8192));
-    b[200] = (b[200] ?? 0) ^ 0xff;
-    return b;
-  }],
+  [
+    'a new valid block (another size) written since',
+    () => encodePfnBlock(recipeFields({ meaning: 'legacy', size: 2n * NS_SIZE, offset: BASE, uuid: UUID })),
+  ],
+  [
+    'one byte of the migrated block changed',
+    (c) => {
+      const b = Uint8Array.from(c.subarray(4096, 8192));
+      b[200] = (b[200] ?? 0) ^ 0xff;
+      return b;
+    },
+  ],
   ['the block zeroed', () => new Uint8Array(4096)],
 ];
 
@@ -46,7 +52,9 @@ test.each(CHANGES)('%s: restore refuses (exit 1) and writes nothing; --force res
   const r = await run(['restore', img]);
   expect(r.code).toBe(1);
   expect(r.errLines).toHaveLength(1);
-  expect(r.errLines[0]).toMatch(/^infoblock: the info-block at 0x1000 is neither the one written after this backup .* --force/);
+  expect(r.errLines[0]).toMatch(
+    /^infoblock: the info-block at 0x1000 is neither the one written after this backup .* --force/,
+  );
   expect(looksLikeStack(r.stderr)).toBe(false);
   expect(fs.readFileSync(img).equals(changed)).toBe(true);
   const f = await run(['restore', img, '--force']);

@@ -9,7 +9,18 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { attachLoop, cli, detachLoop, isRoot, legacyBlock, mapBlockOf, migrateArgs, smallImage, unavailable, wordsOnly } from '../support/adversarial';
+import {
+  attachLoop,
+  cli,
+  detachLoop,
+  isRoot,
+  legacyBlock,
+  mapBlockOf,
+  migrateArgs,
+  smallImage,
+  unavailable,
+  wordsOnly,
+} from '../support/adversarial';
 
 let dir: string;
 let img: string;
@@ -56,31 +67,42 @@ const USES: [string, (x: string) => string[]][] = [
   ['restore --backup FILE', (x) => ['restore', img, '--backup', x]],
   ['corpus --out DIR', (x) => ['corpus', '--out', x, '--count', '3']],
 ];
-const KINDS = ['fifo', 'char device /dev/zero', 'char device /dev/null', 'directory', 'symlink loop', 'dangling symlink'];
+const KINDS = [
+  'fifo',
+  'char device /dev/zero',
+  'char device /dev/null',
+  'directory',
+  'symlink loop',
+  'dangling symlink',
+];
 // (An empty directory is a fine corpus --out; ours holds a file, so it is refused as "not empty".)
 const CASES = USES.flatMap(([use, argv]) => KINDS.map((kind) => [use, kind, argv] as const));
 
-test.each(CASES)('%s with a %s: exit 2 at once, one sentence, nothing changed', (_use, kind, argv) => {
-  const x = special[kind] as string;
-  const t0 = Date.now();
-  const r = cli(argv(x), { timeout: 15000, spec: { rss: true } });
-  const ms = Date.now() - t0;
-  expect(r.signal).toBeNull(); // not killed by the timeout: it did not hang
-  expect(r.status).toBe(2);
-  const lines = r.errLines.filter((l) => !l.startsWith('maxrss ') && !/^read \d+ infoblock/.test(l));
-  expect(lines).toHaveLength(1);
-  expect(lines[0]).toMatch(/^infoblock: /);
-  expect(wordsOnly(r.stderr)).toBe(true);
-  const rss = Number(/maxrss (\d+)/.exec(r.stderr)?.[1]);
-  expect(rss).toBeLessThan(300 * 1024); // KiB: /dev/zero was never read into memory
-  expect(ms).toBeLessThan(15000);
-  expect(fs.readFileSync(img).equals(original)).toBe(true);
-  expect(fs.existsSync(`${img}.infoblock-backup`)).toBe(false);
-  expect(fs.existsSync(`${img}.infoblock.lock`)).toBe(false);
-  if (kind === 'fifo') expect(fs.statSync(x).isFIFO()).toBe(true);
-  if (kind === 'directory') expect(fs.readdirSync(x)).toEqual(['keep']);
-  if (kind === 'dangling symlink') expect(fs.existsSync(path.join(dir, 'nowhere'))).toBe(false);
-}, 30000);
+test.each(CASES)(
+  '%s with a %s: exit 2 at once, one sentence, nothing changed',
+  (_use, kind, argv) => {
+    const x = special[kind] as string;
+    const t0 = Date.now();
+    const r = cli(argv(x), { timeout: 15000, spec: { rss: true } });
+    const ms = Date.now() - t0;
+    expect(r.signal).toBeNull(); // not killed by the timeout: it did not hang
+    expect(r.status).toBe(2);
+    const lines = r.errLines.filter((l) => !l.startsWith('maxrss ') && !/^read \d+ infoblock/.test(l));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^infoblock: /);
+    expect(wordsOnly(r.stderr)).toBe(true);
+    const rss = Number(/maxrss (\d+)/.exec(r.stderr)?.[1]);
+    expect(rss).toBeLessThan(300 * 1024); // KiB: /dev/zero was never read into memory
+    expect(ms).toBeLessThan(15000);
+    expect(fs.readFileSync(img).equals(original)).toBe(true);
+    expect(fs.existsSync(`${img}.infoblock-backup`)).toBe(false);
+    expect(fs.existsSync(`${img}.infoblock.lock`)).toBe(false);
+    if (kind === 'fifo') expect(fs.statSync(x).isFIFO()).toBe(true);
+    if (kind === 'directory') expect(fs.readdirSync(x)).toEqual(['keep']);
+    if (kind === 'dangling symlink') expect(fs.existsSync(path.join(dir, 'nowhere'))).toBe(false);
+  },
+  30000,
+);
 
 describe('a block device (loop device)', () => {
   let dev: string | null = null;
@@ -97,7 +119,8 @@ describe('a block device (loop device)', () => {
     if (dev !== null) detachLoop(dev);
   });
   const env = (): NodeJS.ProcessEnv => ({ ...process.env, XDG_STATE_HOME: state });
-  const need = (): boolean => dev === null && unavailable(isRoot() ? 'a loop device (losetup)' : 'root for a loop device');
+  const need = (): boolean =>
+    dev === null && unavailable(isRoot() ? 'a loop device (losetup)' : 'root for a loop device');
 
   test('read, check, explain accept it', () => {
     if (need()) return;

@@ -63,7 +63,9 @@ test('--offset on stdin: exact on a file (positioned) and on a pipe (skipped), r
     expect(r.stdout).toMatch(/NVDIMM_PFN_INFO/);
     const past = readVia(input, ['--offset', String(at + 200)]);
     expect(past.status).toBe(2);
-    expect(past.errLines[0]).toMatch(/^infoblock: standard input is too short: need 8192 bytes at offset \d+, got 8092$/);
+    expect(past.errLines[0]).toMatch(
+      /^infoblock: standard input is too short: need 8192 bytes at offset \d+, got 8092$/,
+    );
   }
 });
 
@@ -75,11 +77,18 @@ test.each([
   const img = path.join(dir, 'full.img');
   smallImage(img);
   const out = fs.openSync('/dev/full', 'w');
-  const r = ran(spawnSync(process.execPath, [CLI, ...argv.map((a) => (a === '@IMG' ? img : a))], { encoding: 'utf8', stdio: ['ignore', out, 'pipe'] }));
+  const r = ran(
+    spawnSync(process.execPath, [CLI, ...argv.map((a) => (a === '@IMG' ? img : a))], {
+      encoding: 'utf8',
+      stdio: ['ignore', out, 'pipe'],
+    }),
+  );
   fs.closeSync(out);
   expect(r.status).toBe(2);
   expect(r.errLines).toHaveLength(1);
-  expect(r.errLines[0]).toMatch(/^infoblock: cannot write to standard output: no space left on the device \(0 of \d+ bytes written\); the output is incomplete$/);
+  expect(r.errLines[0]).toMatch(
+    /^infoblock: cannot write to standard output: no space left on the device \(0 of \d+ bytes written\); the output is incomplete$/,
+  );
   expect(r.stderr).not.toMatch(success);
   expect(wordsOnly(r.stderr)).toBe(true);
 });
@@ -88,7 +97,13 @@ test('stdout closed early (| head -c 1): quiet exit 0, no error line', () => {
   const img = path.join(dir, 'pipe.img');
   smallImage(img);
   const files = Array.from({ length: 400 }, () => q(img)).join(' ');
-  const r = ran(spawnSync('bash', ['-c', `set -o pipefail; ${q(process.execPath)} ${q(CLI)} read ${files} | head -c 1 >/dev/null`], { encoding: 'utf8', timeout: 30000 }));
+  const r = ran(
+    spawnSync(
+      'bash',
+      ['-c', `set -o pipefail; ${q(process.execPath)} ${q(CLI)} read ${files} | head -c 1 >/dev/null`],
+      { encoding: 'utf8', timeout: 30000 },
+    ),
+  );
   expect(r.status).toBe(0);
   expect(r.stderr).not.toMatch(/infoblock: /);
 }, 30000);

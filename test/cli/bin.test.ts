@@ -29,7 +29,9 @@ test('write -c to a pipe: exactly 8192 bytes, exit 0', () => {
 });
 
 test('write -c through a shell pipe into wc -c', () => {
-  const out = execFileSync('sh', ['-c', `"${process.execPath}" "${bin}" write -c -s 1G 2>/dev/null | wc -c`]).toString().trim();
+  const out = execFileSync('sh', ['-c', `"${process.execPath}" "${bin}" write -c -s 1G 2>/dev/null | wc -c`])
+    .toString()
+    .trim();
   expect(out).toBe('8192');
 });
 

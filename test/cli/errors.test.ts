@@ -144,7 +144,19 @@ describe('help and version exit 0', () => {
 
   test('write --help names the write options', async () => {
     const r = await run(['write', '--help']);
-    for (const opt of ['--output', '--stdout', '--size', '--mode', '--map', '--align', '--uuid', '--parent-uuid', '--offset', '--meaning']) expect(r.out).toContain(opt);
+    for (const opt of [
+      '--output',
+      '--stdout',
+      '--size',
+      '--mode',
+      '--map',
+      '--align',
+      '--uuid',
+      '--parent-uuid',
+      '--offset',
+      '--meaning',
+    ])
+      expect(r.out).toContain(opt);
   });
 
   test('read --help names the read options', async () => {

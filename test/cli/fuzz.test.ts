@@ -36,13 +36,17 @@ const arbHead = fc
 
 test('any 8 KiB head reads with exit 0 in readable, -j, -u and -V modes', async () => {
   await fc.assert(
-    fc.asyncProperty(arbHead, fc.constantFrom<string[]>([], ['-j'], ['-u'], ['-j', '-V'], ['-V']), async (head, flags) => {
-      const r = await run(['read', ...flags], head);
-      expect(r.stderr).not.toMatch(/internal error/);
-      expect(looksLikeStack(r.stderr)).toBe(false);
-      expect(r.code).toBe(0);
-      if (flags.includes('-j') || flags.includes('-u')) expect(() => JSON.parse(r.out) as unknown).not.toThrow();
-    }),
+    fc.asyncProperty(
+      arbHead,
+      fc.constantFrom<string[]>([], ['-j'], ['-u'], ['-j', '-V'], ['-V']),
+      async (head, flags) => {
+        const r = await run(['read', ...flags], head);
+        expect(r.stderr).not.toMatch(/internal error/);
+        expect(looksLikeStack(r.stderr)).toBe(false);
+        expect(r.code).toBe(0);
+        if (flags.includes('-j') || flags.includes('-u')) expect(() => JSON.parse(r.out) as unknown).not.toThrow();
+      },
+    ),
     { numRuns: 200 },
   );
 });

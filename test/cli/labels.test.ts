@@ -54,8 +54,11 @@ describe('bad input: one line, exit 2', () => {
   test.each([
     ['label size below QEMU minimum', ['--label-size', '64K', '--namespace', `uuid=${U1},size=2M`], /below QEMU's min/],
     ['namespace larger than the DIMM', ['--label-size', '128K', '--namespace', `uuid=${U1},size=80M`], /exceeds/],
-    ['overlap', ['--label-size', '128K', '--namespace', `uuid=${U1},size=4M`,
-      '--namespace', `uuid=${U2},size=4M,dpa=2M`], /overlap/],
+    [
+      'overlap',
+      ['--label-size', '128K', '--namespace', `uuid=${U1},size=4M`, '--namespace', `uuid=${U2},size=4M,dpa=2M`],
+      /overlap/,
+    ],
     ['unknown key', ['--label-size', '128K', '--namespace', `uuid=${U1},size=4M,colour=red`], /is not one of uuid=/],
     ['missing size', ['--label-size', '128K', '--namespace', `uuid=${U1}`], /uuid= and size= are required/],
     ['bad uuid', ['--label-size', '128K', '--namespace', 'uuid=nope,size=4M'], /invalid uuid 'nope'/],

@@ -3,7 +3,15 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { blockChecksum, decodePfnBlock, encodePfnBlock, findBlocks, headWithBlock, patchPfnBlock, recipeFields } from '../../src/index';
+import {
+  blockChecksum,
+  decodePfnBlock,
+  encodePfnBlock,
+  findBlocks,
+  headWithBlock,
+  patchPfnBlock,
+  recipeFields,
+} from '../../src/index';
 import { run } from './run';
 
 const U = '11111111-2222-3333-4444-555555555555';
@@ -36,8 +44,38 @@ describe('write -c', () => {
   });
 
   test('the head equals headWithBlock(encodePfnBlock(recipeFields(...))) for the same parameters', async () => {
-    const head = await headOf(['-s', '16G', '-u', U, '-p', P, '-O', '0x100100000', '-m', 'devdax', '-M', 'mem', '-a', '1G', '--meaning', 'map']);
-    const lib = headWithBlock(encodePfnBlock(recipeFields({ size: 16n << 30n, uuid: U, parentUuid: P, offset: 0x100100000n, mode: 'devdax', map: 'mem', align: 1n << 30n, meaning: 'map' })));
+    const head = await headOf([
+      '-s',
+      '16G',
+      '-u',
+      U,
+      '-p',
+      P,
+      '-O',
+      '0x100100000',
+      '-m',
+      'devdax',
+      '-M',
+      'mem',
+      '-a',
+      '1G',
+      '--meaning',
+      'map',
+    ]);
+    const lib = headWithBlock(
+      encodePfnBlock(
+        recipeFields({
+          size: 16n << 30n,
+          uuid: U,
+          parentUuid: P,
+          offset: 0x100100000n,
+          mode: 'devdax',
+          map: 'mem',
+          align: 1n << 30n,
+          meaning: 'map',
+        }),
+      ),
+    );
     expect(head.equals(Buffer.from(lib))).toBe(true);
   });
 
@@ -79,7 +117,12 @@ describe('write -o', () => {
     fs.closeSync(fd);
     expect((await run(['write', '-o', p('sparse64m.img'), '-u', U])).code).toBe(0);
     expect(fs.statSync(p('sparse64m.img')).size).toBe(size);
-    expect(fs.readFileSync(p('sparse64m.img')).subarray(0, 8192).equals(await headOf(['-s', '64M', '-u', U]))).toBe(true);
+    expect(
+      fs
+        .readFileSync(p('sparse64m.img'))
+        .subarray(0, 8192)
+        .equals(await headOf(['-s', '64M', '-u', U])),
+    ).toBe(true);
   });
 
   test('to a new file creates it holding the head', async () => {
@@ -106,7 +149,16 @@ describe('read', () => {
     expect(r.code).toBe(0);
     const j = JSON.parse(r.out) as Record<string, unknown>[];
     expect(j).toHaveLength(1);
-    expect(j[0]).toMatchObject({ file: p('fsdax.head'), signature: 'NVDIMM_PFN_INFO', uuid: U, parent_uuid: P, version: '1.4', dataoff: 18874368, npfns: 257536, mode: 2 });
+    expect(j[0]).toMatchObject({
+      file: p('fsdax.head'),
+      signature: 'NVDIMM_PFN_INFO',
+      uuid: U,
+      parent_uuid: P,
+      version: '1.4',
+      dataoff: 18874368,
+      npfns: 257536,
+      mode: 2,
+    });
     expect(r.errLines[r.errLines.length - 1]).toBe('read 1 infoblock');
   });
 
@@ -190,7 +242,14 @@ describe('read', () => {
     });
 
     test('shows the effective values where minor-version gating changed them', async () => {
-      const block = patchPfnBlock(fsdax.subarray(4096), { versionMinor: 0, startPad: 0x100000, endTrunc: 0x200000, align: 0x40000000, pageSize: 0x10000, pageStructSize: 128 });
+      const block = patchPfnBlock(fsdax.subarray(4096), {
+        versionMinor: 0,
+        startPad: 0x100000,
+        endTrunc: 0x200000,
+        align: 0x40000000,
+        pageSize: 0x10000,
+        pageStructSize: 128,
+      });
       fs.writeFileSync(p('v10.head'), headWithBlock(block));
       const r = await run(['read', p('v10.head')]);
       expect(r.code).toBe(0);

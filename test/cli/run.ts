@@ -24,5 +24,9 @@ export async function run(argv: string[], stdin?: Buffer): Promise<Run> {
 
 /** Lines that betray a stack trace or an uncaught error. */
 export function looksLikeStack(s: string): boolean {
-  return /^\s+at .+\(.*:\d+:\d+\)|^\s+at .+:\d+:\d+$/m.test(s) || /\b(TypeError|RangeError|ReferenceError|SyntaxError)\b/.test(s) || /internal error/.test(s);
+  return (
+    /^\s+at .+\(.*:\d+:\d+\)|^\s+at .+:\d+:\d+$/m.test(s) ||
+    /\b(TypeError|RangeError|ReferenceError|SyntaxError)\b/.test(s) ||
+    /internal error/.test(s)
+  );
 }

@@ -59,7 +59,13 @@ describe('PRNG', () => {
     const r = Prng.of(1n);
     expect([r.u32(), r.u32(), r.u32(), r.u32()]).toEqual([3019024837, 2854182608, 2283408513, 747430336]);
     const s = Prng.of(0xffffffffffffffffn, 12345n);
-    expect([s.u32(), s.u32(), s.below(10), s.u64(), s.uuid()]).toEqual([4268863874, 4094105985, 6, 701802478843663038n, '7b4afae2-918b-2823-1be7-2efb6dff1206']);
+    expect([s.u32(), s.u32(), s.below(10), s.u64(), s.uuid()]).toEqual([
+      4268863874,
+      4094105985,
+      6,
+      701802478843663038n,
+      '7b4afae2-918b-2823-1be7-2efb6dff1206',
+    ]);
   });
   test('ofWords (the per-input path, 32-bit mixing only): fixed values on every platform', () => {
     const r = Prng.ofWords(1, 0, 0);
@@ -86,7 +92,9 @@ describe('determinism', () => {
     expect(snapshot(b)).toEqual(snapshot(a));
   });
   test('a different seed gives a different corpus', () => {
-    expect(fs.readFileSync(path.join(c, 'manifest.jsonl'))).not.toEqual(fs.readFileSync(path.join(a, 'manifest.jsonl')));
+    expect(fs.readFileSync(path.join(c, 'manifest.jsonl'))).not.toEqual(
+      fs.readFileSync(path.join(a, 'manifest.jsonl')),
+    );
     const namesA = new Set(fs.readdirSync(a));
     expect(fs.readdirSync(c).filter((f) => namesA.has(f))).toEqual(['manifest.jsonl']);
   });
@@ -116,13 +124,27 @@ describe('manifest rows tell the truth about their files', () => {
     }
   });
   test('checksum_valid matches the bytes', () => {
-    for (const r of rows) expect({ file: r.file, valid: verifyChecksum(blockOfHead(fs.readFileSync(path.join(d, r.file)))) }).toEqual({ file: r.file, valid: r.checksum_valid });
+    for (const r of rows)
+      expect({ file: r.file, valid: verifyChecksum(blockOfHead(fs.readFileSync(path.join(d, r.file)))) }).toEqual({
+        file: r.file,
+        valid: r.checksum_valid,
+      });
     expect(rows.some((r) => !r.checksum_valid)).toBe(true);
   });
   test('the verdict equals a fresh checkHead of the file', () => {
     for (const r of rows) {
-      const v = checkHead(fs.readFileSync(path.join(d, r.file)), { kernel: 'linux-6.1', nsBase: BigInt(r.ns_base), nsSize: BigInt(r.ns_size) });
-      expect({ file: r.file, outcome: v.outcome, errno: v.errno, message: v.message, failed_rule: v.failed_rule }).toEqual({
+      const v = checkHead(fs.readFileSync(path.join(d, r.file)), {
+        kernel: 'linux-6.1',
+        nsBase: BigInt(r.ns_base),
+        nsSize: BigInt(r.ns_size),
+      });
+      expect({
+        file: r.file,
+        outcome: v.outcome,
+        errno: v.errno,
+        message: v.message,
+        failed_rule: v.failed_rule,
+      }).toEqual({
         file: r.file,
         outcome: r.outcome,
         errno: r.errno,
@@ -133,13 +155,19 @@ describe('manifest rows tell the truth about their files', () => {
   });
   test('every failing rule, the npfns message and every outcome are reached with 300 inputs', () => {
     const failing = new Set(rows.map((r) => r.failed_rule));
-    for (const id of ['R1', 'R2', 'R3', 'R5', 'R7', 'R8', 'R9', 'R10', 'R11', 'R12', 'R13', 'R14', 'S1']) expect({ id, reached: failing.has(id) }).toEqual({ id, reached: true });
+    for (const id of ['R1', 'R2', 'R3', 'R5', 'R7', 'R8', 'R9', 'R10', 'R11', 'R12', 'R13', 'R14', 'S1'])
+      expect({ id, reached: failing.has(id) }).toEqual({ id, reached: true });
     expect(new Set(rows.map((r) => r.outcome))).toEqual(new Set(['claimed', 'raw', 'refused']));
-    expect(rows.some((r) => r.outcome === 'claimed' && (r.message ?? '').startsWith('number of pfns truncated from'))).toBe(true);
+    expect(
+      rows.some((r) => r.outcome === 'claimed' && (r.message ?? '').startsWith('number of pfns truncated from')),
+    ).toBe(true);
   });
   test('the info rules R4 and R6 run on every block that gets that far', () => {
     const r = rows.find((x) => x.outcome === 'claimed');
-    const v = checkHead(fs.readFileSync(path.join(d, r?.file ?? '')), { nsBase: BigInt(r?.ns_base ?? 0), nsSize: BigInt(r?.ns_size ?? 0) });
+    const v = checkHead(fs.readFileSync(path.join(d, r?.file ?? '')), {
+      nsBase: BigInt(r?.ns_base ?? 0),
+      nsSize: BigInt(r?.ns_size ?? 0),
+    });
     expect(v.rules.map((x) => x.id)).toEqual(expect.arrayContaining(['R4', 'R6']));
   });
 });
@@ -153,7 +181,12 @@ describe.each<[ProfileId, string[]]>([
   test('every failing rule of the profile, S2 and claimed are reached in 300 inputs', () => {
     const g = new CorpusGenerator({ seed: 11n, kernel });
     const classes = new Set<string>();
-    for (const inp of g.inputs(300)) classes.add(verdictClass(inp.verdict ?? checkHead(headWithBlock(inp.block), { kernel, nsBase: inp.nsBase, nsSize: inp.nsSize })));
+    for (const inp of g.inputs(300))
+      classes.add(
+        verdictClass(
+          inp.verdict ?? checkHead(headWithBlock(inp.block), { kernel, nsBase: inp.nsBase, nsSize: inp.nsSize }),
+        ),
+      );
     const want = [...PROFILES[kernel].rules.filter((r) => r.onFail !== 'info').map((r) => r.id), 'S2', ...extra];
     for (const id of want) expect({ id, reached: classes.has(id) }).toEqual({ id, reached: true });
   });

@@ -24,7 +24,11 @@ d('fuzz/target.js replay', () => {
     for (const input of g.inputs(300)) {
       const b = Buffer.from(input.block);
       for (let k = rng.below(8); k >= 0; k--) b[rng.below(4096)] = rng.u32() & 0xff;
-      const cut = rng.chance(1, 4) ? b.subarray(0, rng.below(4096)) : rng.chance(1, 4) ? Buffer.concat([b, Buffer.alloc(rng.below(5000), 0xff)]) : b;
+      const cut = rng.chance(1, 4)
+        ? b.subarray(0, rng.below(4096))
+        : rng.chance(1, 4)
+          ? Buffer.concat([b, Buffer.alloc(rng.below(5000), 0xff)])
+          : b;
       expect(() => fuzz(cut)).not.toThrow();
     }
   });

@@ -8,7 +8,17 @@ import * as path from 'node:path';
 import fc from 'fast-check';
 import { describeWithNdctl, ndctlReadJson, ndctlWriteHead, runNdctl, type ReadFlags } from '../support/ndctl';
 import { runOurs } from '../support/cli';
-import { DAX_SIG, PFN_SIG, bttBlock, head, pfnBlock, sealChecksum, uuidBytes, type BttSpec, type PfnSpec } from '../support/craft';
+import {
+  DAX_SIG,
+  PFN_SIG,
+  bttBlock,
+  head,
+  pfnBlock,
+  sealChecksum,
+  uuidBytes,
+  type BttSpec,
+  type PfnSpec,
+} from '../support/craft';
 
 const U1 = '11111111-2222-3333-4444-555555555555';
 const P1 = 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee';
@@ -52,20 +62,37 @@ function corpus(): [string, () => Buffer][] {
   const blk = (): Uint8Array => Uint8Array.from(fsdax().subarray(4096));
   const lazy: [string, () => Buffer][] = [
     ['ndctl fsdax 64M', fsdax],
-    ['ndctl devdax 16G align 1G with parent', () => ndctlWriteHead({ size: '16G', mode: 'devdax', align: '1G', uuid: U1, parent: P1 })],
+    [
+      'ndctl devdax 16G align 1G with parent',
+      () => ndctlWriteHead({ size: '16G', mode: 'devdax', align: '1G', uuid: U1, parent: P1 }),
+    ],
     ['ndctl fsdax 1T map mem offset 1M', () => ndctlWriteHead({ size: '1T', map: 'mem', uuid: U1, offset: '1M' })],
     ['ndctl misaligned size and offset', () => ndctlWriteHead({ size: '100000000', uuid: U1, offset: '12345' })],
-    ['flipped byte in dataoff, checksum stale', () => head(withField(blk(), 56, (d) => d.setUint8(2, d.getUint8(2) ^ 0x10), false))],
+    [
+      'flipped byte in dataoff, checksum stale',
+      () => head(withField(blk(), 56, (d) => d.setUint8(2, d.getUint8(2) ^ 0x10), false)),
+    ],
     ['flipped byte in padding, checksum stale', () => head(withField(blk(), 200, (d) => d.setUint8(0, 0xff), false))],
   ];
   const cases: [string, Buffer][] = [
     ['empty head (all zeros)', head()],
     ['bad checksum', head(pfnBlock({ checksum: 'bad' }))],
     ['zero checksum', head(pfnBlock({ checksum: 'zero' }))],
-    ['version 1.0 with start_pad/end_trunc set', head(pfnBlock({ versionMinor: 0, startPad: 0x100000, endTrunc: 0x1000, align: 0, pageSize: 0, pageStructSize: 0 }))],
+    [
+      'version 1.0 with start_pad/end_trunc set',
+      head(
+        pfnBlock({ versionMinor: 0, startPad: 0x100000, endTrunc: 0x1000, align: 0, pageSize: 0, pageStructSize: 0 }),
+      ),
+    ],
     ['version 1.2', head(pfnBlock({ versionMinor: 2, pageSize: 0, pageStructSize: 0 }))],
-    ['version 0.2 mode RAM zero uuid', head(pfnBlock({ versionMajor: 0, versionMinor: 2, mode: 1, uuid: new Uint8Array(16), npfns: 0n }))],
-    ['version 2.4 (map meaning)', head(pfnBlock({ versionMajor: 2, versionMinor: 4, startPad: 0x100000, dataoff: 0x400000n }))],
+    [
+      'version 0.2 mode RAM zero uuid',
+      head(pfnBlock({ versionMajor: 0, versionMinor: 2, mode: 1, uuid: new Uint8Array(16), npfns: 0n })),
+    ],
+    [
+      'version 2.4 (map meaning)',
+      head(pfnBlock({ versionMajor: 2, versionMinor: 4, startPad: 0x100000, dataoff: 0x400000n })),
+    ],
     ['version 9.9', head(pfnBlock({ versionMajor: 9, versionMinor: 9 }))],
     ['version 1.10 (dropped by ndctl)', head(pfnBlock({ versionMinor: 10 }))],
     ['version 10.0 (dropped by ndctl)', head(pfnBlock({ versionMajor: 10, versionMinor: 0 }))],
@@ -73,7 +100,20 @@ function corpus(): [string, () => Buffer][] {
     ['u64 just above 2^53', head(pfnBlock({ dataoff: (1n << 53n) + 1n, npfns: (1n << 53n) + 3n }))],
     ['u64 at and above 2^63', head(pfnBlock({ dataoff: 1n << 63n, npfns: (1n << 63n) + 5n }))],
     ['u64 max', head(pfnBlock({ dataoff: (1n << 64n) - 1n, npfns: (1n << 63n) - 1n }))],
-    ['u32 fields with the top bit set, mode -1', head(pfnBlock({ flags: 0x80000000, mode: 0xffffffff, startPad: 0xffffffff, endTrunc: 0x80000001, align: 0xfffff000, pageSize: 0xffffffff, pageStructSize: 0xffff }))],
+    [
+      'u32 fields with the top bit set, mode -1',
+      head(
+        pfnBlock({
+          flags: 0x80000000,
+          mode: 0xffffffff,
+          startPad: 0xffffffff,
+          endTrunc: 0x80000001,
+          align: 0xfffff000,
+          pageSize: 0xffffffff,
+          pageStructSize: 0xffff,
+        }),
+      ),
+    ],
     ['mode 0 and 1', head(pfnBlock({ mode: 1 }))],
     ['all zero numbers', head(pfnBlock({ dataoff: 0n, npfns: 0n, mode: 0, align: 0, pageSize: 0, pageStructSize: 0 }))],
     ['DAX signature', head(pfnBlock({ signature: DAX_SIG }))],
@@ -81,7 +121,15 @@ function corpus(): [string, () => Buffer][] {
     ['signature without NUL (not recognised)', head(pfnBlock({ signature: 'NVDIMM_PFN_INFOX' }))],
     ['lower-case signature (not recognised)', head(pfnBlock({ signature: 'nvdimm_pfn_info\0' }))],
     ['PFN signature at offset 0 only (not recognised)', head(undefined, pfnBlock())],
-    ['uuid bytes a0..af and f0..ff', head(pfnBlock({ uuid: Uint8Array.from({ length: 16 }, (_, i) => 0xa0 + i), parentUuid: Uint8Array.from({ length: 16 }, (_, i) => 0xf0 + i) }))],
+    [
+      'uuid bytes a0..af and f0..ff',
+      head(
+        pfnBlock({
+          uuid: Uint8Array.from({ length: 16 }, (_, i) => 0xa0 + i),
+          parentUuid: Uint8Array.from({ length: 16 }, (_, i) => 0xf0 + i),
+        }),
+      ),
+    ],
     ['non-zero flags', head(pfnBlock({ flags: 0x12345 }))],
     ['BTT at 4096', head(bttBlock())],
     ['BTT at 0', head(undefined, bttBlock({ uuid: uuidBytes(P1) }))],
@@ -89,7 +137,16 @@ function corpus(): [string, () => Buffer][] {
     ['BTT at 0 and PFN at 4096', head(pfnBlock(), bttBlock())],
     ['BTT at 0 with bad checksum, PFN at 4096', head(pfnBlock(), bttBlock({ checksum: 'bad' }))],
     ['BTT at 4096 with bad checksum, BTT at 0 good', head(bttBlock({ checksum: 'bad' }), bttBlock())],
-    ['BTT with big numbers', head(bttBlock({ flags: 0xffffffff, u32s: [0xffffffff, 0x80000000, 0x7fffffff, 0, 1, 4096], u64s: [(1n << 64n) - 1n, 1n << 63n, 0n, (1n << 53n) + 1n, 4096n] }))],
+    [
+      'BTT with big numbers',
+      head(
+        bttBlock({
+          flags: 0xffffffff,
+          u32s: [0xffffffff, 0x80000000, 0x7fffffff, 0, 1, 4096],
+          u64s: [(1n << 64n) - 1n, 1n << 63n, 0n, (1n << 53n) + 1n, 4096n],
+        }),
+      ),
+    ],
     ['BTT version 1.1', head(bttBlock({ versionMajor: 1, versionMinor: 1 }))],
     ['BTT version 1.10 (dropped)', head(bttBlock({ versionMajor: 1, versionMinor: 10 }))],
   ];
@@ -193,10 +250,23 @@ describeWithNdctl('differential: read vs ndctl read-infoblock', () => {
 
   // ---- property: random blocks ------------------------------------------
 
-  const u32 = fc.oneof(fc.constantFrom(0, 1, 4096, 0x200000, 0x7fffffff, 0x80000000, 0xffffffff), fc.nat({ max: 0xffffffff }));
+  const u32 = fc.oneof(
+    fc.constantFrom(0, 1, 4096, 0x200000, 0x7fffffff, 0x80000000, 0xffffffff),
+    fc.nat({ max: 0xffffffff }),
+  );
   const u16 = fc.oneof(fc.constantFrom(0, 1, 4, 9, 10, 64, 0xffff), fc.nat({ max: 0xffff }));
   const u64 = fc.oneof(
-    fc.constantFrom(0n, 1n, 0x200000n, (1n << 53n) - 1n, 1n << 53n, (1n << 53n) + 1n, (1n << 63n) - 1n, 1n << 63n, (1n << 64n) - 1n),
+    fc.constantFrom(
+      0n,
+      1n,
+      0x200000n,
+      (1n << 53n) - 1n,
+      1n << 53n,
+      (1n << 53n) + 1n,
+      (1n << 63n) - 1n,
+      1n << 63n,
+      (1n << 64n) - 1n,
+    ),
     fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
     fc.bigInt({ min: 0n, max: 1n << 40n }),
   );
@@ -274,7 +344,22 @@ describeWithNdctl('differential: read vs ndctl read-infoblock', () => {
         fc.bigInt({ min: 0n, max: 1n << 40n }),
         fc.uuid(),
         async (size, mode, map, alignLog, offset, uuid) => {
-          const r = runNdctl(['write-infoblock', '-c', '-s', size.toString(), '-m', mode, '-M', map, '-a', String(1n << BigInt(alignLog)), '-O', offset.toString(), '-u', uuid]);
+          const r = runNdctl([
+            'write-infoblock',
+            '-c',
+            '-s',
+            size.toString(),
+            '-m',
+            mode,
+            '-M',
+            map,
+            '-a',
+            String(1n << BigInt(alignLog)),
+            '-O',
+            offset.toString(),
+            '-u',
+            uuid,
+          ]);
           if (r.status !== 0) return; // e.g. 1G align on a small size: covered by the write suite
           fs.writeFileSync(f, r.stdout);
           for (const [, flags, ourFlags] of FLAG_SETS.slice(0, 2)) {

@@ -105,7 +105,10 @@ const offsetArb = fc.oneof(
   { arbitrary: fc.bigInt({ min: 0n, max: (1n << 64n) - 2n }), weight: 1 }, // wraps 2^64 in ndctl's arithmetic
 );
 
-const uuidArb = fc.oneof(fc.uuid(), fc.uuid().map((u) => u.toUpperCase()));
+const uuidArb = fc.oneof(
+  fc.uuid(),
+  fc.uuid().map((u) => u.toUpperCase()),
+);
 
 interface WriteParams {
   size: bigint;
@@ -255,7 +258,10 @@ describeWithNdctl('differential: write --meaning ndctl vs ndctl write-infoblock'
         fc.bigInt({ min: 0n, max: 8n * MiB }),
         fc.constantFrom('dev', 'mem'),
         fc.option(fc.bigInt({ min: 0n, max: 4n * MiB }), { nil: undefined }),
-        fc.option(fc.integer({ min: 12, max: 23 }).map((e) => 1n << BigInt(e)), { nil: undefined }),
+        fc.option(
+          fc.integer({ min: 12, max: 23 }).map((e) => 1n << BigInt(e)),
+          { nil: undefined },
+        ),
         async (size, map, offset, align) => {
           const opts = ['-c', '-s', size.toString(), '-M', map, '-u', U1];
           if (offset !== undefined) opts.push('-O', offset.toString());

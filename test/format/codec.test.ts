@@ -25,7 +25,17 @@ import {
 import { bttFields, pfnFields } from '../support/fixtures';
 
 const U64_MAX = (1n << 64n) - 1n;
-const U64_EXTREMES = [0n, 1n, (1n << 53n) - 1n, 1n << 53n, (1n << 53n) + 1n, (1n << 63n) - 1n, 1n << 63n, U64_MAX - 1n, U64_MAX];
+const U64_EXTREMES = [
+  0n,
+  1n,
+  (1n << 53n) - 1n,
+  1n << 53n,
+  (1n << 53n) + 1n,
+  (1n << 63n) - 1n,
+  1n << 63n,
+  U64_MAX - 1n,
+  U64_MAX,
+];
 
 const hex2 = (n: number): string => n.toString(16).padStart(2, '0');
 const arbUuid = fc.uint8Array({ minLength: 16, maxLength: 16 }).map((b) => {
@@ -33,11 +43,16 @@ const arbUuid = fc.uint8Array({ minLength: 16, maxLength: 16 }).map((b) => {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 });
 const arbU16 = fc.oneof(fc.constantFrom(0, 1, 0x7fff, 0x8000, 0xffff), fc.integer({ min: 0, max: 0xffff }));
-const arbU32 = fc.oneof(fc.constantFrom(0, 1, 0x7fffffff, 0x80000000, 0xffffffff), fc.integer({ min: 0, max: 0xffffffff }));
+const arbU32 = fc.oneof(
+  fc.constantFrom(0, 1, 0x7fffffff, 0x80000000, 0xffffffff),
+  fc.integer({ min: 0, max: 0xffffffff }),
+);
 const arbU64 = fc.oneof(fc.constantFrom(...U64_EXTREMES), fc.bigInt({ min: 0n, max: U64_MAX }));
 const arbSig = fc.oneof(
   fc.uint8Array({ minLength: 16, maxLength: 16 }),
-  fc.constantFrom('NVDIMM_PFN_INFO\0', 'NVDIMM_DAX_INFO\0', 'BTT_ARENA_INFO\0\0').map((s) => Uint8Array.from(Buffer.from(s, 'latin1'))),
+  fc
+    .constantFrom('NVDIMM_PFN_INFO\0', 'NVDIMM_DAX_INFO\0', 'BTT_ARENA_INFO\0\0')
+    .map((s) => Uint8Array.from(Buffer.from(s, 'latin1'))),
 );
 
 /** An arbitrary over every field of a table, each by its kind (as the codec is derived from the table). */
@@ -137,7 +152,17 @@ describe('PFN round trip', () => {
     expect(b.toString('hex', 16, 32)).toBe('00112233445566778899aabbccddeeff');
     expect(b.toString('hex', 32, 48)).toBe('ffeeddccbbaa99887766554433221100');
     expect(b.toString('hex', 48, 94)).toBe(
-      '04030201' + '0605' + '0807' + '1817161514131211' + '2827262524232221' + '34333231' + '44434241' + '54535251' + '64636261' + '74737271' + '8281',
+      '04030201' +
+        '0605' +
+        '0807' +
+        '1817161514131211' +
+        '2827262524232221' +
+        '34333231' +
+        '44434241' +
+        '54535251' +
+        '64636261' +
+        '74737271' +
+        '8281',
     );
     expect(b.subarray(94, 4088).every((x) => x === 0)).toBe(true);
     expect(b.toString('hex', 4088)).toBe('9897969594939291');
@@ -170,9 +195,30 @@ const sampleBtt = (): BttFields => bttFields();
 
 /** Bad values per kind (each must be refused). */
 const BAD: Record<string, [string, unknown][]> = {
-  u16: [['65536', 65536], ['-1', -1], ['1.5', 1.5], ['NaN', NaN], ['Infinity', Infinity], ['bigint 1n', 1n], ['string "1"', '1'], ['undefined', undefined]],
-  u32: [['2^32', 2 ** 32], ['-1', -1], ['0.5', 0.5], ['NaN', NaN], ['bigint 1n', 1n], ['undefined', undefined]],
-  u64: [['2^64', 1n << 64n], ['-1n', -1n], ['number 5', 5], ['undefined', undefined]],
+  u16: [
+    ['65536', 65536],
+    ['-1', -1],
+    ['1.5', 1.5],
+    ['NaN', NaN],
+    ['Infinity', Infinity],
+    ['bigint 1n', 1n],
+    ['string "1"', '1'],
+    ['undefined', undefined],
+  ],
+  u32: [
+    ['2^32', 2 ** 32],
+    ['-1', -1],
+    ['0.5', 0.5],
+    ['NaN', NaN],
+    ['bigint 1n', 1n],
+    ['undefined', undefined],
+  ],
+  u64: [
+    ['2^64', 1n << 64n],
+    ['-1n', -1n],
+    ['number 5', 5],
+    ['undefined', undefined],
+  ],
   uuid: [
     ['foo', 'foo'],
     ['empty', ''],
@@ -185,11 +231,21 @@ const BAD: Record<string, [string, unknown][]> = {
     ['trailing newline', '11111111-2222-3333-4444-555555555555\n'],
     ['bytes', new Uint8Array(16)],
   ],
-  sig16: [['15 bytes', new Uint8Array(15)], ['17 bytes', new Uint8Array(17)], ['string', 'NVDIMM_PFN_INFO\0']],
+  sig16: [
+    ['15 bytes', new Uint8Array(15)],
+    ['17 bytes', new Uint8Array(17)],
+    ['string', 'NVDIMM_PFN_INFO\0'],
+  ],
 };
 
-function badCases(table: readonly { name: string; offset: number; kind: string }[]): [string, string, number, unknown][] {
-  return table.filter((f) => f.kind !== 'pad').flatMap((f) => (BAD[f.kind] ?? []).map(([label, v]) => [f.name, label, f.offset, v] as [string, string, number, unknown]));
+function badCases(
+  table: readonly { name: string; offset: number; kind: string }[],
+): [string, string, number, unknown][] {
+  return table
+    .filter((f) => f.kind !== 'pad')
+    .flatMap((f) =>
+      (BAD[f.kind] ?? []).map(([label, v]) => [f.name, label, f.offset, v] as [string, string, number, unknown]),
+    );
 }
 
 function expectInvalidField(fn: () => unknown, field: string, offset: number): void {
@@ -207,8 +263,16 @@ function expectInvalidField(fn: () => unknown, field: string, offset: number): v
 describe('encode refuses out-of-range values with InvalidFieldError (code, field, offset)', () => {
   test.each(badCases(PFN_FIELDS))('pfn %s = %s', (field, _label, offset, v) => {
     expectInvalidField(() => encodePfnBlock({ ...sampleFields(), [field]: v } as PfnFields), field, offset);
-    expectInvalidField(() => encodePfnBlock({ ...sampleFields(), [field]: v } as PfnFields, { checksum: 'keep' }), field, offset);
-    expectInvalidField(() => patchPfnBlock(encodePfnBlock(sampleFields()), { [field]: v } as Partial<PfnFields>), field, offset);
+    expectInvalidField(
+      () => encodePfnBlock({ ...sampleFields(), [field]: v } as PfnFields, { checksum: 'keep' }),
+      field,
+      offset,
+    );
+    expectInvalidField(
+      () => patchPfnBlock(encodePfnBlock(sampleFields()), { [field]: v } as Partial<PfnFields>),
+      field,
+      offset,
+    );
   });
 
   test.each(badCases(BTT_FIELDS))('btt %s = %s', (field, _label, offset, v) => {
@@ -226,14 +290,22 @@ describe('encode refuses out-of-range values with InvalidFieldError (code, field
   });
 
   test('patchPfnBlock refuses an unknown field', () => {
-    expect(() => patchPfnBlock(encodePfnBlock(sampleFields()), { bogus: 1 } as unknown as Partial<PfnFields>)).toThrow(InvalidFieldError);
-    expect(() => patchPfnBlock(encodePfnBlock(sampleFields()), { padding: 1 } as unknown as Partial<PfnFields>)).toThrow(InvalidFieldError);
+    expect(() => patchPfnBlock(encodePfnBlock(sampleFields()), { bogus: 1 } as unknown as Partial<PfnFields>)).toThrow(
+      InvalidFieldError,
+    );
+    expect(() =>
+      patchPfnBlock(encodePfnBlock(sampleFields()), { padding: 1 } as unknown as Partial<PfnFields>),
+    ).toThrow(InvalidFieldError);
   });
 });
 
 describe('short input throws TruncatedError', () => {
   test.each([0, 1, 94, 4087, 4095])('decodePfnBlock / decodeBttBlock of %d bytes', (n) => {
-    for (const fn of [() => decodePfnBlock(new Uint8Array(n)), () => decodeBttBlock(new Uint8Array(n)), () => pfnCodec.decode(Buffer.alloc(n))]) {
+    for (const fn of [
+      () => decodePfnBlock(new Uint8Array(n)),
+      () => decodeBttBlock(new Uint8Array(n)),
+      () => pfnCodec.decode(Buffer.alloc(n)),
+    ]) {
       expect(fn).toThrow(TruncatedError);
       expect(fn).toThrow(expect.objectContaining({ code: 'truncated' }));
     }
@@ -249,7 +321,9 @@ describe('short input throws TruncatedError', () => {
   });
 
   test('patchPfnBlock of a short block', () => {
-    expect(() => patchPfnBlock(new Uint8Array(4000), { flags: 1 })).toThrow(expect.objectContaining({ code: 'truncated' }));
+    expect(() => patchPfnBlock(new Uint8Array(4000), { flags: 1 })).toThrow(
+      expect.objectContaining({ code: 'truncated' }),
+    );
   });
 });
 

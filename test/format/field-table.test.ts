@@ -48,15 +48,39 @@ describe('PFN_FIELDS', () => {
 
   test('lists exactly the reference fields, in offset order', () => {
     expect(PFN_FIELDS.map((f) => f.name)).toEqual([
-      'signature', 'uuid', 'parentUuid', 'flags', 'versionMajor', 'versionMinor', 'dataoff', 'npfns',
-      'mode', 'startPad', 'endTrunc', 'align', 'pageSize', 'pageStructSize', 'padding', 'checksum',
+      'signature',
+      'uuid',
+      'parentUuid',
+      'flags',
+      'versionMajor',
+      'versionMinor',
+      'dataoff',
+      'npfns',
+      'mode',
+      'startPad',
+      'endTrunc',
+      'align',
+      'pageSize',
+      'pageStructSize',
+      'padding',
+      'checksum',
     ]);
   });
 
   test('ndctl JSON keys follow the documented order', () => {
     expect(PFN_FIELDS.filter((f) => 'key' in f).map((f) => (f as { key: string }).key)).toEqual([
-      'signature', 'uuid', 'parent_uuid', 'flags', 'dataoff', 'npfns', 'mode',
-      'start_pad', 'end_trunc', 'align', 'page_size', 'page_struct_size',
+      'signature',
+      'uuid',
+      'parent_uuid',
+      'flags',
+      'dataoff',
+      'npfns',
+      'mode',
+      'start_pad',
+      'end_trunc',
+      'align',
+      'page_size',
+      'page_struct_size',
     ]);
   });
 });

@@ -98,7 +98,7 @@ describe('known vectors', () => {
   test.each([1022, 1023])('a word in the checksum field (index %d) does not count', (i) => {
     expect(blockChecksum(wordBlock(i, 0xdeadbeef))).toBe(0n);
     // fletcher64 without a skip offset does count it.
-    expect(fletcher64(wordBlock(i, 0xdeadbeef))).toBe(((BigInt(1024 - i) * 0xdeadbeefn) & M32) << 32n | 0xdeadbeefn);
+    expect(fletcher64(wordBlock(i, 0xdeadbeef))).toBe((((BigInt(1024 - i) * 0xdeadbeefn) & M32) << 32n) | 0xdeadbeefn);
   });
 
   test('all 0xff bytes', () => {
@@ -149,7 +149,10 @@ describe('a real ndctl-written block', () => {
 
 describe('properties', () => {
   test('blockChecksum equals the closed form', () => {
-    fc.assert(fc.property(arbBlock, (b) => blockChecksum(b) === closedForm(b)), { numRuns: 300 });
+    fc.assert(
+      fc.property(arbBlock, (b) => blockChecksum(b) === closedForm(b)),
+      { numRuns: 300 },
+    );
   });
 
   test('blockChecksum ignores whatever is stored in the checksum field', () => {
@@ -185,7 +188,9 @@ describe('properties', () => {
 
 describe('never mutates its input, on every byte container', () => {
   const sample = fc.sample(arbBlock, { numRuns: 3, seed: 7 });
-  const cases = sample.flatMap((b, n) => containers(b).map(([name, c]) => [`${name} #${n}`, c, closedForm(b)] as const));
+  const cases = sample.flatMap((b, n) =>
+    containers(b).map(([name, c]) => [`${name} #${n}`, c, closedForm(b)] as const),
+  );
 
   // Regression: withFreshChecksum once used block.slice(), which for a Buffer
   // is a view, not a copy, and wrote the fresh checksum into the caller's
@@ -207,7 +212,7 @@ describe('never mutates its input, on every byte container', () => {
   });
 
   // Regression: see above (Buffer#slice aliases the caller's memory).
-  test('withFreshChecksum(Buffer) leaves the caller\'s stale checksum alone', () => {
+  test("withFreshChecksum(Buffer) leaves the caller's stale checksum alone", () => {
     const b = Buffer.alloc(4096);
     b.writeUInt32LE(1, 0); // checksum should be 0x0000040000000001, stored is 0
     const fresh = withFreshChecksum(b);
@@ -229,7 +234,11 @@ describe('C reference (gcc or g++ at test time)', () => {
     return r.error === undefined && r.status === 0;
   };
   // g++ compiles the same source as C++ (-x c++); the code is valid in both.
-  const compiler: [string, string[]] | undefined = works('gcc') ? ['gcc', []] : works('g++') ? ['g++', ['-x', 'c++']] : undefined;
+  const compiler: [string, string[]] | undefined = works('gcc')
+    ? ['gcc', []]
+    : works('g++')
+      ? ['g++', ['-x', 'c++']]
+      : undefined;
   (compiler !== undefined ? test : test.skip)('a C implementation of the sheet agrees on random blocks', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fl64-'));
     try {

@@ -16,7 +16,16 @@ import {
 import { pfnFields } from '../support/fixtures';
 
 function fields(over: Partial<PfnFields> = {}): PfnFields {
-  return pfnFields({ dataoff: 0x400000n, npfns: 1000n, startPad: 0x100000, endTrunc: 0x1000, align: 0x40000000, pageSize: 0x10000, pageStructSize: 128, ...over });
+  return pfnFields({
+    dataoff: 0x400000n,
+    npfns: 1000n,
+    startPad: 0x100000,
+    endTrunc: 0x1000,
+    align: 0x40000000,
+    pageSize: 0x10000,
+    pageStructSize: 128,
+    ...over,
+  });
 }
 
 describe('effectiveFields gates on version_minor', () => {
@@ -42,8 +51,12 @@ describe('effectiveFields gates on version_minor', () => {
 
   test('the major version never gates (0.2 image-builder blocks, 2.4 map blocks, 65535.4)', () => {
     for (const major of [0, 1, 2, 3, 65535]) {
-      expect(effectiveFields(fields({ versionMajor: major, versionMinor: 4 }))).toEqual(effectiveFields(fields({ versionMinor: 4 })));
-      expect(effectiveFields(fields({ versionMajor: major, versionMinor: 0 }))).toEqual(effectiveFields(fields({ versionMinor: 0 })));
+      expect(effectiveFields(fields({ versionMajor: major, versionMinor: 4 }))).toEqual(
+        effectiveFields(fields({ versionMinor: 4 })),
+      );
+      expect(effectiveFields(fields({ versionMajor: major, versionMinor: 0 }))).toEqual(
+        effectiveFields(fields({ versionMinor: 0 })),
+      );
     }
   });
 
@@ -60,14 +73,12 @@ describe('effectiveFields gates on version_minor', () => {
 });
 
 describe('patchPfnBlock', () => {
-  const arbBlock = fc
-    .uint8Array({ minLength: 4096, maxLength: 4096 })
-    .map((noise) => {
-      // Real fields with random bytes in the padding (and random stale checksum).
-      const b = encodePfnBlock(fields());
-      b.set(noise.subarray(94, 4096), 94);
-      return b;
-    });
+  const arbBlock = fc.uint8Array({ minLength: 4096, maxLength: 4096 }).map((noise) => {
+    // Real fields with random bytes in the padding (and random stale checksum).
+    const b = encodePfnBlock(fields());
+    b.set(noise.subarray(94, 4096), 94);
+    return b;
+  });
 
   const arbChanges: fc.Arbitrary<Partial<PfnFields>> = fc.record(
     {
@@ -82,7 +93,14 @@ describe('patchPfnBlock', () => {
   );
 
   const spans: Record<string, [number, number]> = Object.fromEntries(
-    PFN_FIELDS.map((f) => [f.name, [f.offset, f.offset + (f.kind === 'pad' ? (f as { size: number }).size : { sig16: 16, uuid: 16, u16: 2, u32: 4, u64: 8 }[f.kind])]]),
+    PFN_FIELDS.map((f) => [
+      f.name,
+      [
+        f.offset,
+        f.offset +
+          (f.kind === 'pad' ? (f as { size: number }).size : { sig16: 16, uuid: 16, u16: 2, u32: 4, u64: 8 }[f.kind]),
+      ],
+    ]),
   );
 
   test('preserves every byte except the patched fields and the checksum, on Buffer/Uint8Array/sub-array', () => {

@@ -169,11 +169,24 @@ describe('bad requests', () => {
   const o = { areaSize: 128 * KiB, version: '1.2' as const, cookie: 1n, capacity: 16n * MiB };
   const u = (n: number): string => `00000000-0000-0000-0000-00000000000${n}`;
   test.each([
-    ['overlap', [{ uuid: u(1), size: 4n * MiB, dpa: 0n }, { uuid: u(2), size: 4n * MiB, dpa: 2n * MiB }], /overlap/],
+    [
+      'overlap',
+      [
+        { uuid: u(1), size: 4n * MiB, dpa: 0n },
+        { uuid: u(2), size: 4n * MiB, dpa: 2n * MiB },
+      ],
+      /overlap/,
+    ],
     ['too large', [{ uuid: u(1), size: 32n * MiB, dpa: 0n }], /exceeds the DIMM capacity/],
     ['zero size', [{ uuid: u(1), size: 0n, dpa: 0n }], /must be positive/],
-    ['same uuid', [{ uuid: u(1), size: 2n * MiB, dpa: 0n }, { uuid: u(1), size: 2n * MiB, dpa: 4n * MiB }],
-      /used twice/],
+    [
+      'same uuid',
+      [
+        { uuid: u(1), size: 2n * MiB, dpa: 0n },
+        { uuid: u(1), size: 2n * MiB, dpa: 4n * MiB },
+      ],
+      /used twice/,
+    ],
     ['long name', [{ uuid: u(1), size: 2n * MiB, dpa: 0n, name: 'x'.repeat(64) }], /longer than 63/],
   ])('%s', (_n, specs, msg) => {
     expect(() => encodeLabelArea(specs, o)).toThrow(InvalidArgumentError);

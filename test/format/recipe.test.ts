@@ -13,12 +13,20 @@ const up = (x: bigint, a: bigint): bigint => wrap(x + a - 1n) & ~(a - 1n) & M64;
 const down = (x: bigint, a: bigint): bigint => (x / a) * a;
 
 /** The docs/format.md / docs/ndctl-76.md formulas for `ndctl write-infoblock`, written out independently. */
-function sheetNdctl(size: bigint, offset: bigint, align: bigint, map: 'dev' | 'mem'): { dataoff: bigint; npfns: bigint; startPad: number; endTrunc: number } | 'fail' {
+function sheetNdctl(
+  size: bigint,
+  offset: bigint,
+  align: bigint,
+  map: 'dev' | 'mem',
+): { dataoff: bigint; npfns: bigint; startPad: number; endTrunc: number } | 'fail' {
   const a = align > MiB2 ? align : MiB2;
   const npfns0 = wrap(size - 8192n) / 4096n;
   const startPad = wrap(up(offset, a) - offset) & M32;
   const endTrunc = wrap(wrap(offset + size) - down(wrap(offset + size), a)) & M32;
-  const dataoff = map === 'dev' ? wrap(up(wrap(offset + 8192n + 64n * npfns0), a) - offset) : wrap(up(wrap(offset + 8192n), a) - offset);
+  const dataoff =
+    map === 'dev'
+      ? wrap(up(wrap(offset + 8192n + 64n * npfns0), a) - offset)
+      : wrap(up(wrap(offset + 8192n), a) - offset);
   if (dataoff >= size) return 'fail';
   const npfns = wrap(size - dataoff - endTrunc - startPad) / 4096n;
   return { dataoff, npfns, startPad: Number(startPad), endTrunc: Number(endTrunc) };
@@ -38,7 +46,13 @@ const arbOffset = fc.oneof(
   fc.constant(0x100100000n),
 );
 
-function params(size: bigint, offset: bigint, align: bigint, map: 'dev' | 'mem', mode: 'fsdax' | 'devdax' = 'fsdax'): WriteParams {
+function params(
+  size: bigint,
+  offset: bigint,
+  align: bigint,
+  map: 'dev' | 'mem',
+  mode: 'fsdax' | 'devdax' = 'fsdax',
+): WriteParams {
   return { size, offset, align, map, mode, uuid: UUID };
 }
 
@@ -54,7 +68,19 @@ function tryRecipe(p: WriteParams): ReturnType<typeof recipeFields> | 'fail' {
 describe('known blocks', () => {
   test('ndctl -s 64M (docs/ndctl-76.md example): dataoff 2 MiB, npfns 15872', () => {
     const f = recipeFields({ size: 64n << 20n, uuid: UUID, meaning: 'ndctl' });
-    expect(f).toMatchObject({ dataoff: 2097152n, npfns: 15872n, mode: 2, startPad: 0, endTrunc: 0, align: 2097152, pageSize: 4096, pageStructSize: 64, flags: 0, versionMajor: 1, versionMinor: 4 });
+    expect(f).toMatchObject({
+      dataoff: 2097152n,
+      npfns: 15872n,
+      mode: 2,
+      startPad: 0,
+      endTrunc: 0,
+      align: 2097152,
+      pageSize: 4096,
+      pageStructSize: 64,
+      flags: 0,
+      versionMajor: 1,
+      versionMinor: 4,
+    });
   });
 
   test('-s 1G -O 0x100100000: start_pad 1 MiB in all three meanings, dataoff differs', () => {
@@ -67,7 +93,9 @@ describe('known blocks', () => {
     // legacy: data at base + 1M + dataoff, a 2 MiB boundary
     expect((0x100100000n + 0x100000n + legacy.dataoff) % MiB2).toBe(0n);
     expect(map.dataoff).toBe(legacy.dataoff + 0x100000n);
-    expect([legacy.versionMajor, legacy.versionMinor, map.versionMajor, map.versionMinor, ndctl.versionMajor]).toEqual([1, 4, 2, 4, 1]);
+    expect([legacy.versionMajor, legacy.versionMinor, map.versionMajor, map.versionMinor, ndctl.versionMajor]).toEqual([
+      1, 4, 2, 4, 1,
+    ]);
     expect(ndctl).toMatchObject(sheetNdctl(1n << 30n, 0x100100000n, MiB2, 'dev') as object);
   });
 
@@ -79,11 +107,15 @@ describe('known blocks', () => {
     expect(f.align).toBe(Number(DEFAULT_ALIGN));
     expect(f.versionMajor).toBe(1);
     expect(recipeFields({ size: 1n << 30n, uuid: UUID, mode: 'devdax', map: 'mem' })).toMatchObject({ mode: 1 });
-    expect(Buffer.from(recipeFields({ size: 1n << 30n, uuid: UUID, mode: 'devdax' }).signature).toString('latin1')).toBe('NVDIMM_DAX_INFO\0');
+    expect(
+      Buffer.from(recipeFields({ size: 1n << 30n, uuid: UUID, mode: 'devdax' }).signature).toString('latin1'),
+    ).toBe('NVDIMM_DAX_INFO\0');
   });
 
   test('uuids are stored lowercase; bad uuids are InvalidArgumentError', () => {
-    expect(recipeFields({ size: 1n << 30n, uuid: UUID.toUpperCase(), parentUuid: 'AAAAAAAA-BBBB-CCCC-DDDD-EEEEEEEEEEEE' })).toMatchObject({
+    expect(
+      recipeFields({ size: 1n << 30n, uuid: UUID.toUpperCase(), parentUuid: 'AAAAAAAA-BBBB-CCCC-DDDD-EEEEEEEEEEEE' }),
+    ).toMatchObject({
       uuid: UUID,
       parentUuid: 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee',
     });
@@ -102,7 +134,9 @@ describe('known blocks', () => {
 
   test.each([2n << 20n, 8192n, 12n << 10n, 0n])('a %s-byte namespace has no room for data in any meaning', (size) => {
     for (const meaning of ['legacy', 'map', 'ndctl'] as const) {
-      expect(() => recipeFields({ size, uuid: UUID, meaning })).toThrow(expect.objectContaining({ code: expect.any(String) }));
+      expect(() => recipeFields({ size, uuid: UUID, meaning })).toThrow(
+        expect.objectContaining({ code: expect.any(String) }),
+      );
     }
   });
 });
@@ -115,7 +149,13 @@ describe('ndctl meaning follows the reference formulas', () => {
         const got = tryRecipe({ ...params(size, offset, align, map, mode), meaning: 'ndctl' });
         if (expected === 'fail') return expect(got).toBe('fail');
         expect(got).not.toBe('fail');
-        expect(got).toMatchObject({ ...expected, align: Number(align & M32), versionMajor: 1, versionMinor: 4, mode: map === 'dev' ? 2 : 1 });
+        expect(got).toMatchObject({
+          ...expected,
+          align: Number(align & M32),
+          versionMajor: 1,
+          versionMinor: 4,
+          mode: map === 'dev' ? 2 : 1,
+        });
       }),
       { numRuns: 500 },
     );
@@ -164,7 +204,12 @@ describe('legacy and map meanings', () => {
         const mapped = tryRecipe({ ...params(size, offset, align, map, mode), meaning: 'map' });
         expect(mapped === 'fail').toBe(legacy === 'fail');
         if (legacy === 'fail' || mapped === 'fail') return;
-        expect(mapped).toEqual({ ...legacy, dataoff: legacy.dataoff + BigInt(legacy.startPad), versionMajor: 2, versionMinor: 4 });
+        expect(mapped).toEqual({
+          ...legacy,
+          dataoff: legacy.dataoff + BigInt(legacy.startPad),
+          versionMajor: 2,
+          versionMinor: 4,
+        });
         expect(legacy.versionMajor).toBe(1);
         expect(legacy.versionMinor).toBe(4);
       }),

@@ -9,11 +9,27 @@ const read = (name: string): Buffer => fs.readFileSync(path.join(dir, name));
 
 const PFN_SAMPLES: [string, 'pfn' | 'dax', WriteParams][] = [
   ['fsdax.head', 'pfn', { size: 1n << 30n, mode: 'fsdax', map: 'dev', uuid: '11111111-2222-3333-4444-555555555555' }],
-  ['devdax.head', 'dax', { size: 1n << 30n, mode: 'devdax', align: 2n << 20n, uuid: '22222222-3333-4444-5555-666666666666' }],
+  [
+    'devdax.head',
+    'dax',
+    { size: 1n << 30n, mode: 'devdax', align: 2n << 20n, uuid: '22222222-3333-4444-5555-666666666666' },
+  ],
   ['fsdax-map-mem.head', 'pfn', { size: 1n << 30n, map: 'mem', uuid: '33333333-4444-5555-6666-777777777777' }],
-  ['legacy-startpad.head', 'pfn', { size: 1n << 30n, offset: 0x100100000n, meaning: 'legacy', uuid: '44444444-5555-6666-7777-888888888888' }],
-  ['ndctl-O.head', 'pfn', { size: 1n << 30n, offset: 0x100100000n, meaning: 'ndctl', uuid: '44444444-5555-6666-7777-888888888888' }],
-  ['map-startpad.head', 'pfn', { size: 1n << 30n, offset: 0x100100000n, meaning: 'map', uuid: '44444444-5555-6666-7777-888888888888' }],
+  [
+    'legacy-startpad.head',
+    'pfn',
+    { size: 1n << 30n, offset: 0x100100000n, meaning: 'legacy', uuid: '44444444-5555-6666-7777-888888888888' },
+  ],
+  [
+    'ndctl-O.head',
+    'pfn',
+    { size: 1n << 30n, offset: 0x100100000n, meaning: 'ndctl', uuid: '44444444-5555-6666-7777-888888888888' },
+  ],
+  [
+    'map-startpad.head',
+    'pfn',
+    { size: 1n << 30n, offset: 0x100100000n, meaning: 'map', uuid: '44444444-5555-6666-7777-888888888888' },
+  ],
 ];
 
 test.each(PFN_SAMPLES)('%s holds one %s block with the documented fields', (name, kind, params) => {
@@ -53,7 +69,16 @@ test('btt.head: a BTT block at 4096 and an identical copy at 0, both valid', () 
   const b = found[0];
   if (b?.kind !== 'btt') throw new Error('expected btt');
   const f = b.btt.fields;
-  expect(f).toMatchObject({ versionMajor: 2, versionMinor: 0, externalLbasize: 4096, internalLbasize: 4096, nfree: 256, infosize: 4096, nextoff: 0n, dataoff: 4096n });
+  expect(f).toMatchObject({
+    versionMajor: 2,
+    versionMinor: 0,
+    externalLbasize: 4096,
+    internalLbasize: 4096,
+    nfree: 256,
+    infosize: 4096,
+    nextoff: 0n,
+    dataoff: 4096n,
+  });
   expect(f.externalNlba).toBe(f.internalNlba - f.nfree);
   // layout: info | data | map | log | info2 within an arena of 1 GiB - 4 KiB
   expect(f.mapoff).toBe(f.dataoff + BigInt(f.internalNlba) * 4096n);

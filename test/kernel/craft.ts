@@ -50,7 +50,9 @@ export async function sparseImage(file: string, size: number): Promise<string> {
 /** A sparse image with a block from `ndctl write-infoblock -o FILE -s SIZE ...args`. */
 export async function ndctlImage(file: string, size: number, args: string[]): Promise<string> {
   await sparseImage(file, size);
-  execFileSync('ndctl', ['write-infoblock', '-o', file, '-s', String(size), ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  execFileSync('ndctl', ['write-infoblock', '-o', file, '-s', String(size), ...args], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   return file;
 }
 
@@ -68,7 +70,11 @@ export async function readField(file: string, field: Field): Promise<bigint> {
 }
 
 /** Patch fields of the block in `file` and recompute its checksum (unless keepChecksum). */
-export async function patchBlock(file: string, fields: Partial<Record<Field, bigint | number>>, keepChecksum = false): Promise<void> {
+export async function patchBlock(
+  file: string,
+  fields: Partial<Record<Field, bigint | number>>,
+  keepChecksum = false,
+): Promise<void> {
   const fh = await fs.open(file, 'r+');
   try {
     const b = Buffer.alloc(4096);

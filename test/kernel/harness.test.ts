@@ -71,7 +71,14 @@ const cases: Case[] = [
     base: BASE,
     make: (f) => sparseImage(f, SIZE),
     expect: (v) => {
-      expect(v).toMatchObject({ outcome: 'raw', kind: null, mode: null, errno: null, data_start: 0n, data_size: BigInt(SIZE) });
+      expect(v).toMatchObject({
+        outcome: 'raw',
+        kind: null,
+        mode: null,
+        errno: null,
+        data_start: 0n,
+        data_size: BigInt(SIZE),
+      });
     },
   },
   {
@@ -166,7 +173,12 @@ const cases: Case[] = [
       await patchBlock(f, { page_size: 8192 });
     },
     expect: (v) => {
-      expect(v).toMatchObject({ outcome: 'refused', kind: 'pfn', errno: 95, message: 'init failed, page size mismatch 8192' });
+      expect(v).toMatchObject({
+        outcome: 'refused',
+        kind: 'pfn',
+        errno: 95,
+        message: 'init failed, page size mismatch 8192',
+      });
     },
   },
   {
@@ -184,7 +196,8 @@ const cases: Case[] = [
   {
     name: 'a 256 MiB fsdax image at a 2 MiB (not 1 GiB) aligned base',
     base: BASE + 0x20_0000n * 3n,
-    make: (f) => ndctlImage(f, 256 * MiB, ['-m', 'fsdax', '-M', 'dev', '-O', `0x${(BASE + 0x20_0000n * 3n).toString(16)}`]),
+    make: (f) =>
+      ndctlImage(f, 256 * MiB, ['-m', 'fsdax', '-M', 'dev', '-O', `0x${(BASE + 0x20_0000n * 3n).toString(16)}`]),
     expect: async (v, f) => {
       const dataoff = await readField(f, 'dataoff');
       expect(v).toMatchObject({ outcome: 'claimed', kind: 'pfn', mode: 'pmem' });
@@ -254,7 +267,14 @@ describe('real Linux 6.1 under QEMU', () => {
 describe('exact placement (relocate: false)', () => {
   test('namespaces sit at the requested bases and get the same verdicts', async () => {
     const a = await ndctlImage(path.join(dir, 'exact-a.img'), SIZE, ['-m', 'fsdax', '-M', 'dev']);
-    const b = await ndctlImage(path.join(dir, 'exact-b.img'), SIZE, ['-m', 'fsdax', '-M', 'dev', '-O', `0x${BASE_1M_OFF.toString(16)}`]);
+    const b = await ndctlImage(path.join(dir, 'exact-b.img'), SIZE, [
+      '-m',
+      'fsdax',
+      '-M',
+      'dev',
+      '-O',
+      `0x${BASE_1M_OFF.toString(16)}`,
+    ]);
     const obs = await bootImages(
       [
         { path: a, base: 0x2_0000_0000n },
@@ -274,7 +294,14 @@ describe('a guest kernel crash', () => {
     // Linux 6.1 oopses (page fault) on a mode-RAM block whose data area is
     // negative: dataoff = size - 1 MiB with start_pad 1 MiB and end_trunc 1 MiB.
     const ok = await ndctlImage(path.join(dir, 'crash-ok.img'), SIZE, ['-m', 'fsdax', '-M', 'dev']);
-    const bad = await ndctlImage(path.join(dir, 'crash-bad.img'), SIZE, ['-m', 'fsdax', '-M', 'mem', '-O', `0x${BASE_1M_OFF.toString(16)}`]);
+    const bad = await ndctlImage(path.join(dir, 'crash-bad.img'), SIZE, [
+      '-m',
+      'fsdax',
+      '-M',
+      'mem',
+      '-O',
+      `0x${BASE_1M_OFF.toString(16)}`,
+    ]);
     await patchBlock(bad, { dataoff: BigInt(SIZE) - 1048576n, align: 4096 });
     const res = await kernelCheckDetailed([
       { path: ok, base: BASE },
@@ -295,7 +322,10 @@ describe('first bytes of the exposed block devices', () => {
     const fs1 = await ndctlImage(path.join(dir, 'first-fsdax.img'), SIZE, ['-m', 'fsdax', '-M', 'dev']);
     const dataoff = await readField(fs1, 'dataoff');
     const magic = Buffer.from('5346422d54455354', 'hex'); // 'SFB-TEST'
-    for (const [f, at] of [[raw, 0], [fs1, Number(dataoff)]] as const) {
+    for (const [f, at] of [
+      [raw, 0],
+      [fs1, Number(dataoff)],
+    ] as const) {
       const fh = await fs.open(f, 'r+');
       await fh.write(magic, 0, magic.length, at);
       await fh.write(Buffer.from([0xee]), 0, 1, at + 2047); // last reported byte
@@ -315,7 +345,14 @@ describe('first bytes of the exposed block devices', () => {
 describe('predicted crashes', () => {
   test('an image marked isolate boots alone first: no bisection', async () => {
     const ok = await ndctlImage(path.join(dir, 'iso-ok.img'), SIZE, ['-m', 'fsdax', '-M', 'dev']);
-    const bad = await ndctlImage(path.join(dir, 'iso-bad.img'), SIZE, ['-m', 'fsdax', '-M', 'mem', '-O', `0x${BASE_1M_OFF.toString(16)}`]);
+    const bad = await ndctlImage(path.join(dir, 'iso-bad.img'), SIZE, [
+      '-m',
+      'fsdax',
+      '-M',
+      'mem',
+      '-O',
+      `0x${BASE_1M_OFF.toString(16)}`,
+    ]);
     await patchBlock(bad, { dataoff: BigInt(SIZE) - 1048576n, align: 4096 });
     const lines: string[] = [];
     const res = await kernelCheckDetailed(
@@ -336,7 +373,8 @@ describe('predicted crashes', () => {
 
 const otherKernels = ((): KernelVersion[] => {
   const env = process.env['ND_KERNELS'];
-  const all = env === undefined || env.trim() === '' ? [...KERNEL_VERSIONS] : env.split(',').map((v) => parseKernelVersion(v));
+  const all =
+    env === undefined || env.trim() === '' ? [...KERNEL_VERSIONS] : env.split(',').map((v) => parseKernelVersion(v));
   return all.filter((v) => v !== '6.1');
 })();
 
@@ -345,7 +383,14 @@ describe.each(otherKernels.map((v) => [v]))('Debian Linux %s', (kernel) => {
     const fsdax = await ndctlImage(path.join(dir, `k${kernel}-fsdax.img`), SIZE, ['-m', 'fsdax', '-M', 'dev']);
     const devdax = await ndctlImage(path.join(dir, `k${kernel}-devdax.img`), SIZE, ['-m', 'devdax']);
     const zeros = await sparseImage(path.join(dir, `k${kernel}-zeros.img`), SIZE);
-    const ndctlO = await ndctlImage(path.join(dir, `k${kernel}-O.img`), SIZE, ['-m', 'fsdax', '-M', 'dev', '-O', `0x${BASE_1M_OFF.toString(16)}`]);
+    const ndctlO = await ndctlImage(path.join(dir, `k${kernel}-O.img`), SIZE, [
+      '-m',
+      'fsdax',
+      '-M',
+      'dev',
+      '-O',
+      `0x${BASE_1M_OFF.toString(16)}`,
+    ]);
     const res = await kernelCheckDetailed(
       [
         { path: fsdax, base: BASE },
@@ -358,7 +403,13 @@ describe.each(otherKernels.map((v) => [v]))('Debian Linux %s', (kernel) => {
     const release = res.observations[0]?.kernelRelease ?? '';
     expect(release.startsWith(kernel === '5.10' ? '5.10.0-' : `${kernel}.`)).toBe(true);
     const dataoff = await readField(fsdax, 'dataoff');
-    expect(res.verdicts[0]).toMatchObject({ outcome: 'claimed', kind: 'pfn', mode: 'pmem', data_start: dataoff, data_size: BigInt(SIZE) - dataoff });
+    expect(res.verdicts[0]).toMatchObject({
+      outcome: 'claimed',
+      kind: 'pfn',
+      mode: 'pmem',
+      data_start: dataoff,
+      data_size: BigInt(SIZE) - dataoff,
+    });
     expect(res.verdicts[1]).toMatchObject({ outcome: 'claimed', kind: 'dax', mode: 'pmem' });
     expect(res.verdicts[2]).toMatchObject({ outcome: 'raw', data_start: 0n, data_size: BigInt(SIZE) });
     expect(res.verdicts[3]).toMatchObject({ outcome: 'refused', errno: 95 });
@@ -369,7 +420,9 @@ describe.each(otherKernels.map((v) => [v]))('Debian Linux %s', (kernel) => {
 describe('kernel assets', () => {
   test('the initramfs busybox is static, and .ko.xz and .ko.zst modules resolve to the same bytes', async () => {
     const assets = await prepareKernelAssets();
-    expect(assets.modules).toEqual(expect.arrayContaining(['libnvdimm', 'nd_btt', 'nd_pmem', 'nfit', 'device_dax', 'dax_pmem']));
+    expect(assets.modules).toEqual(
+      expect.arrayContaining(['libnvdimm', 'nd_btt', 'nd_pmem', 'nfit', 'device_dax', 'dax_pmem']),
+    );
     expect(assets.modules.indexOf('libnvdimm')).toBeLessThan(assets.modules.indexOf('nd_pmem'));
     expect(isStaticElf(await fs.readFile('/bin/busybox'))).toBe(true);
     const plainDir = path.join(path.dirname(assets.kernelImage), 'modules');

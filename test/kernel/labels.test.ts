@@ -59,8 +59,9 @@ const ns = (uuid: string, size: bigint, dpa: bigint, name?: string): NamespaceSp
 });
 const g12 = labelGeometry(Number(LABEL_BYTES), LABEL_SIZE['1.2'])!;
 
-const block = (kind: 'fsdax' | 'devdax') => (at: bigint, size: bigint, parent: string): Content =>
-  ({ at: at * MiB, kind, size: size * MiB, parent });
+const block =
+  (kind: 'fsdax' | 'devdax') =>
+  (at: bigint, size: bigint, parent: string): Content => ({ at: at * MiB, kind, size: size * MiB, parent });
 const pfn = block('fsdax');
 const dax = block('devdax');
 const btt = (parent: string, log: boolean): Content => ({ at: 0n, kind: 'btt', parent, log });
@@ -166,8 +167,8 @@ function kernelsToRun(): KernelVersion[] {
   return env.split(',').map((v) => parseKernelVersion(v));
 }
 
-const short = (o: { outcome: string; kind: string | null }): string => (o.outcome === 'claimed' ? `claimed ` +
-    `${o.kind ?? '?'}` : o.outcome);
+const short = (o: { outcome: string; kind: string | null }): string =>
+  o.outcome === 'claimed' ? `claimed ` + `${o.kind ?? '?'}` : o.outcome;
 
 async function runKernel(kernel: KernelVersion): Promise<string[]> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), `nd-infoblock-labels-${kernel}-`));
@@ -196,8 +197,8 @@ async function runKernel(kernel: KernelVersion): Promise<string[]> {
       const opts = { kernel: profileForKernel(kernel).id, dimmBase: obs.regionResource ?? BASE };
       const v = checkLabelledDimm(area, capacity, read, opts);
       const seen = k.map((n) => short(n.verdict));
-      if (JSON.stringify(seen) !== JSON.stringify(c.expect)) problems.push(`${c.id}: kernel showed ` +
-          `[${seen.join(', ')}], the case expects [${c.expect.join(', ')}]`);
+      if (JSON.stringify(seen) !== JSON.stringify(c.expect))
+        problems.push(`${c.id}: kernel showed ` + `[${seen.join(', ')}], the case expects [${c.expect.join(', ')}]`);
       if (k.length !== v.namespaces.length) {
         problems.push(`${c.id}: kernel created ${k.length} namespace(s), validator predicts ${v.namespaces.length}`);
         continue;
@@ -206,15 +207,18 @@ async function runKernel(kernel: KernelVersion): Promise<string[]> {
         const vn = v.namespaces[j];
         if (vn === undefined) return;
         if (kn.uuid !== vn.uuid || kn.dpa !== vn.dpa || kn.size !== vn.size) {
-          problems.push(`${c.id} #${j}: kernel ${kn.uuid}@${kn.dpa}+${kn.size} / validator ` +
-              `${vn.uuid}@${vn.dpa}+${vn.size}`);
+          problems.push(
+            `${c.id} #${j}: kernel ${kn.uuid}@${kn.dpa}+${kn.size} / validator ` + `${vn.uuid}@${vn.dpa}+${vn.size}`,
+          );
         }
         for (const d of compareVerdicts(kn.verdict, vn.verdict)) problems.push(`${c.id} #${j}: ${d}`);
       });
     }
-    console.log(`labelled namespaces, Linux ${obsRelease(observations) ?? kernel}: ${LABEL_CASES.length} DIMMs ` +
+    console.log(
+      `labelled namespaces, Linux ${obsRelease(observations) ?? kernel}: ${LABEL_CASES.length} DIMMs ` +
         `in ${t0} boot(s); ` +
-      `${problems.length === 0 ? 'full agreement' : `${problems.length} problem(s)`}`);
+        `${problems.length === 0 ? 'full agreement' : `${problems.length} problem(s)`}`,
+    );
   } finally {
     await fs.rm(dir, { recursive: true, force: true });
   }

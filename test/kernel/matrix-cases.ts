@@ -45,7 +45,11 @@ export interface MatrixCase {
   size: bigint;
   base: bigint;
   /** Where the block comes from: the project's recipe, the real ndctl binary (args after -o/-s), or nothing (zeros). */
-  source: { recipe: Omit<WriteParams, 'size' | 'uuid'> } | { ndctl: string[] } | { none: true } | { btt: { parentUuid: string } };
+  source:
+    | { recipe: Omit<WriteParams, 'size' | 'uuid'> }
+    | { ndctl: string[] }
+    | { none: true }
+    | { btt: { parentUuid: string } };
   /** Field changes, checksum recomputed. */
   patch?: FieldPatch;
   /** Raw edits of the 4 KiB block after patching (checksum left as it is). */
@@ -162,8 +166,22 @@ export function matrixCases(): MatrixCase[] {
     }
   }
   // A larger devdax namespace with 1 GiB alignment (R9 1G accepted).
-  add({ id: 'layout-legacy-devdax-dev-a1G-aligned-2048M', group: 'R9', what: 'devdax align 1 GiB on 2 GiB: accepted', size: 2n * GiB, base: BASE_ALIGNED, source: { recipe: { mode: 'devdax', map: 'dev', align: GiB, offset: BASE_ALIGNED } } });
-  add({ id: 'layout-legacy-fsdax-dev-a2M-2M-128M', group: 'legacy', what: 'fsdax 128M at a 2 MiB (not 4 MiB) base', size: S128, base: BASE_2M, source: { recipe: { mode: 'fsdax', map: 'dev', offset: BASE_2M } } });
+  add({
+    id: 'layout-legacy-devdax-dev-a1G-aligned-2048M',
+    group: 'R9',
+    what: 'devdax align 1 GiB on 2 GiB: accepted',
+    size: 2n * GiB,
+    base: BASE_ALIGNED,
+    source: { recipe: { mode: 'devdax', map: 'dev', align: GiB, offset: BASE_ALIGNED } },
+  });
+  add({
+    id: 'layout-legacy-fsdax-dev-a2M-2M-128M',
+    group: 'legacy',
+    what: 'fsdax 128M at a 2 MiB (not 4 MiB) base',
+    size: S128,
+    base: BASE_2M,
+    source: { recipe: { mode: 'fsdax', map: 'dev', offset: BASE_2M } },
+  });
 
   // --- 2. The real ndctl binary, with and without -O.
   for (const [i, args] of [
@@ -176,13 +194,26 @@ export function matrixCases(): MatrixCase[] {
   ].entries()) {
     for (const base of [BASE_ALIGNED, BASE_1M_OFF]) {
       const withO = base === BASE_ALIGNED ? args : [...args, '-O', hex(base)];
-      add({ id: `ndctl-bin-${i}-${baseName(base)}`, group: 'ndctl -O', what: `ndctl write-infoblock ${withO.join(' ')} at ${baseName(base)} base`, size: S64, base, source: { ndctl: withO } });
+      add({
+        id: `ndctl-bin-${i}-${baseName(base)}`,
+        group: 'ndctl -O',
+        what: `ndctl write-infoblock ${withO.join(' ')} at ${baseName(base)} base`,
+        size: S64,
+        base,
+        source: { ndctl: withO },
+      });
     }
   }
 
   // Reference block for patching: legacy fsdax map=dev at an aligned base / 1 MiB off.
-  const ref = (mode: 'fsdax' | 'devdax', map: 'dev' | 'mem', base: bigint, _size = S64): { recipe: Omit<WriteParams, 'size' | 'uuid'> } => ({ recipe: { mode, map, offset: base, meaning: 'legacy' } });
-  const refFields = (mode: 'fsdax' | 'devdax', map: 'dev' | 'mem', base: bigint, size = S64): PfnFields => fieldsOf(size, { mode, map, offset: base, meaning: 'legacy' });
+  const ref = (
+    mode: 'fsdax' | 'devdax',
+    map: 'dev' | 'mem',
+    base: bigint,
+    _size = S64,
+  ): { recipe: Omit<WriteParams, 'size' | 'uuid'> } => ({ recipe: { mode, map, offset: base, meaning: 'legacy' } });
+  const refFields = (mode: 'fsdax' | 'devdax', map: 'dev' | 'mem', base: bigint, size = S64): PfnFields =>
+    fieldsOf(size, { mode, map, offset: base, meaning: 'legacy' });
 
   // --- 3. Version gating: minor 0..4 with the fields that matter, major 0..3.
   for (const mode of ['fsdax', 'devdax'] as const) {
@@ -207,43 +238,98 @@ export function matrixCases(): MatrixCase[] {
         }
       }
       for (const major of [0, 2, 3, 0xffff]) {
-        add({ id: `major${major}-${mode}-${baseName(base)}`, group: 'version', what: `${mode} legacy block, version ${major}.4 (6.1 ignores the major)`, size: S64, base, source: ref(mode, 'dev', base), patch: { versionMajor: major } });
+        add({
+          id: `major${major}-${mode}-${baseName(base)}`,
+          group: 'version',
+          what: `${mode} legacy block, version ${major}.4 (6.1 ignores the major)`,
+          size: S64,
+          base,
+          source: ref(mode, 'dev', base),
+          patch: { versionMajor: major },
+        });
       }
     }
   }
   // Odd producers: version 0.2, mode RAM, zero uuids, npfns 0.
   for (const base of [BASE_ALIGNED, BASE_1M_OFF]) {
     const f = refFields('fsdax', 'mem', base);
-    add({ id: `odd-0.2-ram-${baseName(base)}`, group: 'version', what: 'image-builder style 0.2 block, mode RAM, zero uuid, npfns 0', size: S64, base, source: ref('fsdax', 'mem', base), patch: { versionMajor: 0, versionMinor: 2, uuid: ZERO_UUID, npfns: 0n, dataoff: f.dataoff } });
+    add({
+      id: `odd-0.2-ram-${baseName(base)}`,
+      group: 'version',
+      what: 'image-builder style 0.2 block, mode RAM, zero uuid, npfns 0',
+      size: S64,
+      base,
+      source: ref('fsdax', 'mem', base),
+      patch: { versionMajor: 0, versionMinor: 2, uuid: ZERO_UUID, npfns: 0n, dataoff: f.dataoff },
+    });
   }
   // Major 2 blocks (map meaning) on 6.1 at a misaligned base: 6.1 reads them as legacy.
   for (const mode of ['fsdax', 'devdax'] as const) {
     for (const map of ['dev', 'mem'] as const) {
-      add({ id: `map-major2-${mode}-${map}-1Moff-128M`, group: 'map (2.4)', what: `map-meaning 2.4 block, ${mode} map=${map}, 128M at 1 MiB off`, size: S128, base: BASE_1M_OFF, source: { recipe: { mode, map, offset: BASE_1M_OFF, meaning: 'map' } } });
+      add({
+        id: `map-major2-${mode}-${map}-1Moff-128M`,
+        group: 'map (2.4)',
+        what: `map-meaning 2.4 block, ${mode} map=${map}, 128M at 1 MiB off`,
+        size: S128,
+        base: BASE_1M_OFF,
+        source: { recipe: { mode, map, offset: BASE_1M_OFF, meaning: 'map' } },
+      });
     }
   }
 
   // --- 4. R7 page_size and R8 page_struct_size, in both modes.
   for (const map of ['dev', 'mem'] as const) {
     for (const ps of [0, 2048, 4096, 8192, 65536, 0x80000000]) {
-      add({ id: `R7-ps${ps}-${map}`, group: 'R7', what: `page_size ${ps}, map=${map}`, size: S64, base: BASE_ALIGNED, source: ref('fsdax', map, BASE_ALIGNED), patch: { pageSize: ps } });
+      add({
+        id: `R7-ps${ps}-${map}`,
+        group: 'R7',
+        what: `page_size ${ps}, map=${map}`,
+        size: S64,
+        base: BASE_ALIGNED,
+        source: ref('fsdax', map, BASE_ALIGNED),
+        patch: { pageSize: ps },
+      });
     }
     for (const pss of [0, 32, 63, 64, 65, 128, 0xffff]) {
-      add({ id: `R8-pss${pss}-${map}`, group: 'R8', what: `page_struct_size ${pss}, map=${map}`, size: S64, base: BASE_ALIGNED, source: ref('fsdax', map, BASE_ALIGNED), patch: { pageStructSize: pss } });
+      add({
+        id: `R8-pss${pss}-${map}`,
+        group: 'R8',
+        what: `page_struct_size ${pss}, map=${map}`,
+        size: S64,
+        base: BASE_ALIGNED,
+        source: ref('fsdax', map, BASE_ALIGNED),
+        patch: { pageStructSize: pss },
+      });
     }
   }
 
   // --- 5. R9 devdax alignments (and the same aligns on fsdax, which accepts any).
   for (const mode of ['devdax', 'fsdax'] as const) {
     for (const align of [4096, 8192, 16384, 65536, 1 << 20, 2 << 20, 4 << 20, 3 << 20, 1 << 30, 0]) {
-      add({ id: `R9-${mode}-a${align}`, group: 'R9', what: `${mode} align ${hex(BigInt(align))}`, size: S64, base: BASE_ALIGNED, source: ref(mode, 'dev', BASE_ALIGNED), patch: { align } });
+      add({
+        id: `R9-${mode}-a${align}`,
+        group: 'R9',
+        what: `${mode} align ${hex(BigInt(align))}`,
+        size: S64,
+        base: BASE_ALIGNED,
+        source: ref(mode, 'dev', BASE_ALIGNED),
+        patch: { align },
+      });
     }
   }
 
   // --- 6. R10 align > size.
   for (const mode of ['fsdax', 'devdax'] as const) {
     for (const align of [32 << 20, 64 << 20, 128 << 20, 2 ** 31]) {
-      add({ id: `R10-${mode}-a${align}`, group: 'R10', what: `${mode} align ${hex(BigInt(align))} on 64M`, size: S64, base: BASE_ALIGNED, source: ref(mode, 'dev', BASE_ALIGNED), patch: { align } });
+      add({
+        id: `R10-${mode}-a${align}`,
+        group: 'R10',
+        what: `${mode} align ${hex(BigInt(align))} on 64M`,
+        size: S64,
+        base: BASE_ALIGNED,
+        source: ref(mode, 'dev', BASE_ALIGNED),
+        patch: { align },
+      });
     }
   }
 
@@ -256,47 +342,191 @@ export function matrixCases(): MatrixCase[] {
       ['huge', 1n << 62n],
       ['max', (1n << 64n) - 4096n],
     ] as const) {
-      add({ id: `R11-${mode}-${n}`, group: 'R11', what: `${mode} dataoff ${hex(d)} on 64M, align 2M`, size: S64, base: BASE_ALIGNED, source: ref(mode, 'dev', BASE_ALIGNED), patch: { dataoff: d } });
+      add({
+        id: `R11-${mode}-${n}`,
+        group: 'R11',
+        what: `${mode} dataoff ${hex(d)} on 64M, align 2M`,
+        size: S64,
+        base: BASE_ALIGNED,
+        source: ref(mode, 'dev', BASE_ALIGNED),
+        patch: { dataoff: d },
+      });
     }
   }
 
   // --- 8. R12 both branches: data start not aligned; offset not a page multiple.
   for (const mode of ['fsdax', 'devdax'] as const) {
     const f = refFields(mode, 'dev', BASE_ALIGNED);
-    add({ id: `R12-start-${mode}-plus64K`, group: 'R12', what: `${mode} dataoff + 64K, align 2M`, size: S64, base: BASE_ALIGNED, source: ref(mode, 'dev', BASE_ALIGNED), patch: { dataoff: f.dataoff + 64n * KiB } });
-    add({ id: `R12-start-${mode}-plus1M`, group: 'R12', what: `${mode} dataoff + 1M, align 2M`, size: S64, base: BASE_ALIGNED, source: ref(mode, 'dev', BASE_ALIGNED), patch: { dataoff: f.dataoff + MiB } });
-    add({ id: `R12-start-${mode}-a4M`, group: 'R12', what: `${mode} dataoff 2M, align 4M`, size: S64, base: BASE_ALIGNED, source: ref(mode, 'dev', BASE_ALIGNED), patch: { dataoff: 2n * MiB, align: 4 << 20 } });
-    add({ id: `R12-page-${mode}-a512`, group: 'R12', what: `${mode} dataoff 2M+512, align 512 (start aligned, offset not a page multiple)`, size: S64, base: BASE_ALIGNED, source: ref(mode, 'dev', BASE_ALIGNED), patch: { dataoff: 2n * MiB + 512n, align: 512 } });
-    add({ id: `R12-page-${mode}-a1`, group: 'R12', what: `${mode} dataoff 2M+1, align 1`, size: S64, base: BASE_ALIGNED, source: ref(mode, 'dev', BASE_ALIGNED), patch: { dataoff: 2n * MiB + 1n, align: 1 } });
-    add({ id: `R12-page-${mode}-a2048`, group: 'R12', what: `${mode} dataoff 2M+2K, align 2K`, size: S64, base: BASE_ALIGNED, source: ref(mode, 'dev', BASE_ALIGNED), patch: { dataoff: 2n * MiB + 2048n, align: 2048 } });
-    add({ id: `R12-ok-${mode}-4Moff`, group: 'R12', what: `${mode} dataoff 4M, align 2M (accepted, larger offset)`, size: S64, base: BASE_ALIGNED, source: ref(mode, 'dev', BASE_ALIGNED), patch: { dataoff: 4n * MiB } });
+    add({
+      id: `R12-start-${mode}-plus64K`,
+      group: 'R12',
+      what: `${mode} dataoff + 64K, align 2M`,
+      size: S64,
+      base: BASE_ALIGNED,
+      source: ref(mode, 'dev', BASE_ALIGNED),
+      patch: { dataoff: f.dataoff + 64n * KiB },
+    });
+    add({
+      id: `R12-start-${mode}-plus1M`,
+      group: 'R12',
+      what: `${mode} dataoff + 1M, align 2M`,
+      size: S64,
+      base: BASE_ALIGNED,
+      source: ref(mode, 'dev', BASE_ALIGNED),
+      patch: { dataoff: f.dataoff + MiB },
+    });
+    add({
+      id: `R12-start-${mode}-a4M`,
+      group: 'R12',
+      what: `${mode} dataoff 2M, align 4M`,
+      size: S64,
+      base: BASE_ALIGNED,
+      source: ref(mode, 'dev', BASE_ALIGNED),
+      patch: { dataoff: 2n * MiB, align: 4 << 20 },
+    });
+    add({
+      id: `R12-page-${mode}-a512`,
+      group: 'R12',
+      what: `${mode} dataoff 2M+512, align 512 (start aligned, offset not a page multiple)`,
+      size: S64,
+      base: BASE_ALIGNED,
+      source: ref(mode, 'dev', BASE_ALIGNED),
+      patch: { dataoff: 2n * MiB + 512n, align: 512 },
+    });
+    add({
+      id: `R12-page-${mode}-a1`,
+      group: 'R12',
+      what: `${mode} dataoff 2M+1, align 1`,
+      size: S64,
+      base: BASE_ALIGNED,
+      source: ref(mode, 'dev', BASE_ALIGNED),
+      patch: { dataoff: 2n * MiB + 1n, align: 1 },
+    });
+    add({
+      id: `R12-page-${mode}-a2048`,
+      group: 'R12',
+      what: `${mode} dataoff 2M+2K, align 2K`,
+      size: S64,
+      base: BASE_ALIGNED,
+      source: ref(mode, 'dev', BASE_ALIGNED),
+      patch: { dataoff: 2n * MiB + 2048n, align: 2048 },
+    });
+    add({
+      id: `R12-ok-${mode}-4Moff`,
+      group: 'R12',
+      what: `${mode} dataoff 4M, align 2M (accepted, larger offset)`,
+      size: S64,
+      base: BASE_ALIGNED,
+      source: ref(mode, 'dev', BASE_ALIGNED),
+      patch: { dataoff: 4n * MiB },
+    });
   }
   // The legacy block and its map twin at a 1 MiB-off base, with align 1M and non-power-of-two 3M.
   for (const align of [1 << 20, 3 << 20, 6 << 20]) {
-    add({ id: `R12-legacy1Moff-a${align >> 20}M`, group: 'R12', what: `fsdax legacy at 1 MiB off, align field ${hex(BigInt(align))}`, size: S64, base: BASE_1M_OFF, source: ref('fsdax', 'dev', BASE_1M_OFF), patch: { align } });
+    add({
+      id: `R12-legacy1Moff-a${align >> 20}M`,
+      group: 'R12',
+      what: `fsdax legacy at 1 MiB off, align field ${hex(BigInt(align))}`,
+      size: S64,
+      base: BASE_1M_OFF,
+      source: ref('fsdax', 'dev', BASE_1M_OFF),
+      patch: { align },
+    });
   }
 
   // --- 9. R13/R14: start/end misaligned.
   for (const mode of ['fsdax', 'devdax'] as const) {
     const f1 = refFields(mode, 'dev', BASE_1M_OFF);
     // start_pad dropped (align 4K so rule 12 passes): start misaligned.
-    add({ id: `R13-nopad-${mode}`, group: 'R13', what: `${mode} at 1 MiB off, start_pad 0, align 4K`, size: S64, base: BASE_1M_OFF, source: ref(mode, 'dev', BASE_1M_OFF), patch: { startPad: 0, align: 4096, dataoff: f1.dataoff } });
-    add({ id: `R13-pad4K-${mode}`, group: 'R13', what: `${mode} aligned base, start_pad 4K, align 4K`, size: S64, base: BASE_ALIGNED, source: ref(mode, 'dev', BASE_ALIGNED), patch: { startPad: 4096, align: 4096 } });
-    add({ id: `R13-pad512K-${mode}`, group: 'R13', what: `${mode} at 1 MiB off, start_pad 512K, align 4K`, size: S64, base: BASE_1M_OFF, source: ref(mode, 'dev', BASE_1M_OFF), patch: { startPad: 512 * 1024, align: 4096 } });
+    add({
+      id: `R13-nopad-${mode}`,
+      group: 'R13',
+      what: `${mode} at 1 MiB off, start_pad 0, align 4K`,
+      size: S64,
+      base: BASE_1M_OFF,
+      source: ref(mode, 'dev', BASE_1M_OFF),
+      patch: { startPad: 0, align: 4096, dataoff: f1.dataoff },
+    });
+    add({
+      id: `R13-pad4K-${mode}`,
+      group: 'R13',
+      what: `${mode} aligned base, start_pad 4K, align 4K`,
+      size: S64,
+      base: BASE_ALIGNED,
+      source: ref(mode, 'dev', BASE_ALIGNED),
+      patch: { startPad: 4096, align: 4096 },
+    });
+    add({
+      id: `R13-pad512K-${mode}`,
+      group: 'R13',
+      what: `${mode} at 1 MiB off, start_pad 512K, align 4K`,
+      size: S64,
+      base: BASE_1M_OFF,
+      source: ref(mode, 'dev', BASE_1M_OFF),
+      patch: { startPad: 512 * 1024, align: 4096 },
+    });
     const f65 = refFields(mode, 'dev', BASE_ALIGNED, S65);
-    add({ id: `R14-notrunc-${mode}`, group: 'R14', what: `${mode} 65M at aligned base, end_trunc 0`, size: S65, base: BASE_ALIGNED, source: ref(mode, 'dev', BASE_ALIGNED, S65), patch: { endTrunc: 0, dataoff: f65.dataoff } });
-    add({ id: `R14-trunc512K-${mode}`, group: 'R14', what: `${mode} 65M at aligned base, end_trunc 512K`, size: S65, base: BASE_ALIGNED, source: ref(mode, 'dev', BASE_ALIGNED, S65), patch: { endTrunc: 512 * 1024 } });
-    add({ id: `R14-trunc1M-64M-${mode}`, group: 'R14', what: `${mode} 64M at aligned base, end_trunc 1M`, size: S64, base: BASE_ALIGNED, source: ref(mode, 'dev', BASE_ALIGNED), patch: { endTrunc: 1 << 20 } });
-    add({ id: `R14-1Moff-noTrunc-${mode}`, group: 'R14', what: `${mode} 64M at 1 MiB off, end_trunc 0`, size: S64, base: BASE_1M_OFF, source: ref(mode, 'dev', BASE_1M_OFF), patch: { endTrunc: 0 } });
+    add({
+      id: `R14-notrunc-${mode}`,
+      group: 'R14',
+      what: `${mode} 65M at aligned base, end_trunc 0`,
+      size: S65,
+      base: BASE_ALIGNED,
+      source: ref(mode, 'dev', BASE_ALIGNED, S65),
+      patch: { endTrunc: 0, dataoff: f65.dataoff },
+    });
+    add({
+      id: `R14-trunc512K-${mode}`,
+      group: 'R14',
+      what: `${mode} 65M at aligned base, end_trunc 512K`,
+      size: S65,
+      base: BASE_ALIGNED,
+      source: ref(mode, 'dev', BASE_ALIGNED, S65),
+      patch: { endTrunc: 512 * 1024 },
+    });
+    add({
+      id: `R14-trunc1M-64M-${mode}`,
+      group: 'R14',
+      what: `${mode} 64M at aligned base, end_trunc 1M`,
+      size: S64,
+      base: BASE_ALIGNED,
+      source: ref(mode, 'dev', BASE_ALIGNED),
+      patch: { endTrunc: 1 << 20 },
+    });
+    add({
+      id: `R14-1Moff-noTrunc-${mode}`,
+      group: 'R14',
+      what: `${mode} 64M at 1 MiB off, end_trunc 0`,
+      size: S64,
+      base: BASE_1M_OFF,
+      source: ref(mode, 'dev', BASE_1M_OFF),
+      patch: { endTrunc: 0 },
+    });
   }
 
   // --- 10. S1: mode RAM below the 8 KiB reserve; S2: npfns larger than the space.
   for (const mode of ['fsdax', 'devdax'] as const) {
     for (const d of [0n, 4096n, 8192n, 12288n]) {
-      add({ id: `S1-${mode}-d${d}`, group: 'S1', what: `${mode} map=mem dataoff ${d}, align 4K`, size: S64, base: BASE_ALIGNED, source: ref(mode, 'mem', BASE_ALIGNED), patch: { dataoff: d, align: 4096 } });
+      add({
+        id: `S1-${mode}-d${d}`,
+        group: 'S1',
+        what: `${mode} map=mem dataoff ${d}, align 4K`,
+        size: S64,
+        base: BASE_ALIGNED,
+        source: ref(mode, 'mem', BASE_ALIGNED),
+        patch: { dataoff: d, align: 4096 },
+      });
     }
     for (const d of [0n, 4096n, 8192n]) {
-      add({ id: `S1-pmem-${mode}-d${d}`, group: 'S1', what: `${mode} map=dev dataoff ${d}, align 4K (PMEM: no reserve check)`, size: S64, base: BASE_ALIGNED, source: ref(mode, 'dev', BASE_ALIGNED), patch: { dataoff: d, align: 4096 } });
+      add({
+        id: `S1-pmem-${mode}-d${d}`,
+        group: 'S1',
+        what: `${mode} map=dev dataoff ${d}, align 4K (PMEM: no reserve check)`,
+        size: S64,
+        base: BASE_ALIGNED,
+        source: ref(mode, 'dev', BASE_ALIGNED),
+        patch: { dataoff: d, align: 4096 },
+      });
     }
     const f = refFields(mode, 'dev', BASE_ALIGNED);
     const fit = (S64 - f.dataoff) / 4096n;
@@ -309,50 +539,195 @@ export function matrixCases(): MatrixCase[] {
       ['max', (1n << 64n) - 1n],
     ] as const) {
       for (const map of ['dev', 'mem'] as const) {
-        add({ id: `S2-${mode}-${map}-${n}`, group: 'S2', what: `${mode} map=${map} npfns ${v}`, size: S64, base: BASE_ALIGNED, source: ref(mode, map, BASE_ALIGNED), patch: { npfns: v } });
+        add({
+          id: `S2-${mode}-${map}-${n}`,
+          group: 'S2',
+          what: `${mode} map=${map} npfns ${v}`,
+          size: S64,
+          base: BASE_ALIGNED,
+          source: ref(mode, map, BASE_ALIGNED),
+          patch: { npfns: v },
+        });
       }
     }
   }
   // S2 with start_pad/end_trunc in the formula.
-  add({ id: 'S2-1Moff-fit+1', group: 'S2', what: 'fsdax legacy at 1 MiB off, npfns one more than fits', size: S64, base: BASE_1M_OFF, source: ref('fsdax', 'dev', BASE_1M_OFF), patch: { npfns: (S64 - 2n * MiB - refFields('fsdax', 'dev', BASE_1M_OFF).dataoff) / 4096n + 1n } });
+  add({
+    id: 'S2-1Moff-fit+1',
+    group: 'S2',
+    what: 'fsdax legacy at 1 MiB off, npfns one more than fits',
+    size: S64,
+    base: BASE_1M_OFF,
+    source: ref('fsdax', 'dev', BASE_1M_OFF),
+    patch: { npfns: (S64 - 2n * MiB - refFields('fsdax', 'dev', BASE_1M_OFF).dataoff) / 4096n + 1n },
+  });
 
   // --- 11. Raw: signatures, checksums, parent uuid, mode.
   for (const mode of ['fsdax', 'devdax'] as const) {
     const src = ref(mode, 'dev', BASE_ALIGNED);
-    add({ id: `raw-csum-pad-${mode}`, group: 'R2', what: `${mode} with a padding byte flipped`, size: S64, base: BASE_ALIGNED, source: src, raw: [{ offset: 1000, bytes: [0x5a] }] });
-    add({ id: `raw-csum-field-${mode}`, group: 'R2', what: `${mode} with the checksum's low byte changed`, size: S64, base: BASE_ALIGNED, source: src, raw: [{ offset: 4088, bytes: [0x00, 0x00, 0x00, 0x00] }] });
-    add({ id: `raw-csum-zero-${mode}`, group: 'R2', what: `${mode} with checksum 0`, size: S64, base: BASE_ALIGNED, source: src, raw: [{ offset: 4088, bytes: [0, 0, 0, 0, 0, 0, 0, 0] }] });
-    add({ id: `raw-sig-lower-${mode}`, group: 'R1', what: `${mode} signature with one lower-case letter (checksum fresh)`, size: S64, base: BASE_ALIGNED, source: src, patch: { signature: new TextEncoder().encode(mode === 'fsdax' ? 'NVDIMM_PFN_INFo\0' : 'NVDIMM_DAX_INFo\0') } });
-    add({ id: `raw-sig-nonul-${mode}`, group: 'R1', what: `${mode} signature without its NUL (checksum fresh)`, size: S64, base: BASE_ALIGNED, source: src, patch: { signature: new TextEncoder().encode(mode === 'fsdax' ? 'NVDIMM_PFN_INFOX' : 'NVDIMM_DAX_INFOX') } });
-    add({ id: `raw-parent-${mode}`, group: 'R3', what: `${mode} with a non-zero parent_uuid on a label-less namespace`, size: S64, base: BASE_ALIGNED, source: src, patch: { parentUuid: OTHER_UUID } });
-    add({ id: `raw-parent-lowbyte-${mode}`, group: 'R3', what: `${mode} with parent_uuid ...0001`, size: S64, base: BASE_ALIGNED, source: src, patch: { parentUuid: '00000000-0000-0000-0000-000000000001' } });
-    add({ id: `zero-parent-zero-uuid-${mode}`, group: 'R3', what: `${mode} zero parent_uuid and zero uuid: matches the label-less namespace`, size: S64, base: BASE_ALIGNED, source: src, patch: { parentUuid: ZERO_UUID, uuid: ZERO_UUID } });
+    add({
+      id: `raw-csum-pad-${mode}`,
+      group: 'R2',
+      what: `${mode} with a padding byte flipped`,
+      size: S64,
+      base: BASE_ALIGNED,
+      source: src,
+      raw: [{ offset: 1000, bytes: [0x5a] }],
+    });
+    add({
+      id: `raw-csum-field-${mode}`,
+      group: 'R2',
+      what: `${mode} with the checksum's low byte changed`,
+      size: S64,
+      base: BASE_ALIGNED,
+      source: src,
+      raw: [{ offset: 4088, bytes: [0x00, 0x00, 0x00, 0x00] }],
+    });
+    add({
+      id: `raw-csum-zero-${mode}`,
+      group: 'R2',
+      what: `${mode} with checksum 0`,
+      size: S64,
+      base: BASE_ALIGNED,
+      source: src,
+      raw: [{ offset: 4088, bytes: [0, 0, 0, 0, 0, 0, 0, 0] }],
+    });
+    add({
+      id: `raw-sig-lower-${mode}`,
+      group: 'R1',
+      what: `${mode} signature with one lower-case letter (checksum fresh)`,
+      size: S64,
+      base: BASE_ALIGNED,
+      source: src,
+      patch: { signature: new TextEncoder().encode(mode === 'fsdax' ? 'NVDIMM_PFN_INFo\0' : 'NVDIMM_DAX_INFo\0') },
+    });
+    add({
+      id: `raw-sig-nonul-${mode}`,
+      group: 'R1',
+      what: `${mode} signature without its NUL (checksum fresh)`,
+      size: S64,
+      base: BASE_ALIGNED,
+      source: src,
+      patch: { signature: new TextEncoder().encode(mode === 'fsdax' ? 'NVDIMM_PFN_INFOX' : 'NVDIMM_DAX_INFOX') },
+    });
+    add({
+      id: `raw-parent-${mode}`,
+      group: 'R3',
+      what: `${mode} with a non-zero parent_uuid on a label-less namespace`,
+      size: S64,
+      base: BASE_ALIGNED,
+      source: src,
+      patch: { parentUuid: OTHER_UUID },
+    });
+    add({
+      id: `raw-parent-lowbyte-${mode}`,
+      group: 'R3',
+      what: `${mode} with parent_uuid ...0001`,
+      size: S64,
+      base: BASE_ALIGNED,
+      source: src,
+      patch: { parentUuid: '00000000-0000-0000-0000-000000000001' },
+    });
+    add({
+      id: `zero-parent-zero-uuid-${mode}`,
+      group: 'R3',
+      what: `${mode} zero parent_uuid and zero uuid: matches the label-less namespace`,
+      size: S64,
+      base: BASE_ALIGNED,
+      source: src,
+      patch: { parentUuid: ZERO_UUID, uuid: ZERO_UUID },
+    });
     for (const m of [0, 3, 0xffffffff]) {
-      add({ id: `raw-mode${m}-${mode}`, group: 'R5', what: `${mode} mode ${m}`, size: S64, base: BASE_ALIGNED, source: src, patch: { mode: m } });
+      add({
+        id: `raw-mode${m}-${mode}`,
+        group: 'R5',
+        what: `${mode} mode ${m}`,
+        size: S64,
+        base: BASE_ALIGNED,
+        source: src,
+        patch: { mode: m },
+      });
     }
   }
   // BTT arena blocks: a label-less namespace stays raw even with a valid one.
-  add({ id: 'btt-labelless-valid', group: 'R1', what: 'valid BTT arena block, parent uuid zero (label-less)', size: S64, base: BASE_ALIGNED, source: { btt: { parentUuid: '00000000-0000-0000-0000-000000000000' } } });
-  add({ id: 'btt-labelless-other-parent', group: 'R1', what: 'valid BTT arena block, another parent uuid', size: S64, base: BASE_ALIGNED, source: { btt: { parentUuid: OTHER_UUID } } });
-  add({ id: 'raw-ndctl-parent', group: 'R3', what: 'ndctl write-infoblock -p <uuid>', size: S64, base: BASE_ALIGNED, source: { ndctl: ['-m', 'fsdax', '-p', OTHER_UUID] } });
+  add({
+    id: 'btt-labelless-valid',
+    group: 'R1',
+    what: 'valid BTT arena block, parent uuid zero (label-less)',
+    size: S64,
+    base: BASE_ALIGNED,
+    source: { btt: { parentUuid: '00000000-0000-0000-0000-000000000000' } },
+  });
+  add({
+    id: 'btt-labelless-other-parent',
+    group: 'R1',
+    what: 'valid BTT arena block, another parent uuid',
+    size: S64,
+    base: BASE_ALIGNED,
+    source: { btt: { parentUuid: OTHER_UUID } },
+  });
+  add({
+    id: 'raw-ndctl-parent',
+    group: 'R3',
+    what: 'ndctl write-infoblock -p <uuid>',
+    size: S64,
+    base: BASE_ALIGNED,
+    source: { ndctl: ['-m', 'fsdax', '-p', OTHER_UUID] },
+  });
   for (const size of [8n * KiB, 1n * MiB, S64, 3n * MiB + 4n * KiB]) {
-    add({ id: `raw-zeros-${sizeName(size)}`, group: 'R1', what: `no block, ${sizeName(size)}`, size, base: BASE_ALIGNED, source: { none: true } });
+    add({
+      id: `raw-zeros-${sizeName(size)}`,
+      group: 'R1',
+      what: `no block, ${sizeName(size)}`,
+      size,
+      base: BASE_ALIGNED,
+      source: { none: true },
+    });
   }
 
   // --- 12. Zero-size data area: dataoff = size - start_pad - end_trunc (< size, so rule 11 passes).
   for (const mode of ['fsdax', 'devdax'] as const) {
     for (const map of ['dev', 'mem'] as const) {
-      add({ id: `zero-data-${mode}-${map}`, group: 'zero-size', what: `${mode} map=${map} at 1 MiB off, dataoff = size - start_pad - end_trunc`, size: S64, base: BASE_1M_OFF, source: ref(mode, map, BASE_1M_OFF), patch: { dataoff: S64 - 2n * MiB } });
+      add({
+        id: `zero-data-${mode}-${map}`,
+        group: 'zero-size',
+        what: `${mode} map=${map} at 1 MiB off, dataoff = size - start_pad - end_trunc`,
+        size: S64,
+        base: BASE_1M_OFF,
+        source: ref(mode, map, BASE_1M_OFF),
+        patch: { dataoff: S64 - 2n * MiB },
+      });
     }
   }
   // Negative data area (start_pad + dataoff + end_trunc > size, dataoff < size): isolated.
   for (const map of ['dev', 'mem'] as const) {
-    add({ id: `neg-data-fsdax-${map}`, group: 'zero-size', what: `fsdax map=${map} at 1 MiB off, dataoff = size - 1M, align 4K: data area of -1 MiB`, size: S64, base: BASE_1M_OFF, source: ref('fsdax', map, BASE_1M_OFF), patch: { dataoff: S64 - MiB, align: 4096 }, isolate: true });
+    add({
+      id: `neg-data-fsdax-${map}`,
+      group: 'zero-size',
+      what: `fsdax map=${map} at 1 MiB off, dataoff = size - 1M, align 4K: data area of -1 MiB`,
+      size: S64,
+      base: BASE_1M_OFF,
+      source: ref('fsdax', map, BASE_1M_OFF),
+      patch: { dataoff: S64 - MiB, align: 4096 },
+      isolate: true,
+    });
     // devdax: found by a corpus run (-ENOMEM, not -EINVAL); also with end_trunc at an aligned base.
-    add({ id: `neg-data-devdax-${map}`, group: 'zero-size', what: `devdax map=${map} at 1 MiB off, dataoff = size - 1M, align 4K: data area of -1 MiB`, size: S64, base: BASE_1M_OFF, source: ref('devdax', map, BASE_1M_OFF), patch: { dataoff: S64 - MiB, align: 4096 }, isolate: true });
+    add({
+      id: `neg-data-devdax-${map}`,
+      group: 'zero-size',
+      what: `devdax map=${map} at 1 MiB off, dataoff = size - 1M, align 4K: data area of -1 MiB`,
+      size: S64,
+      base: BASE_1M_OFF,
+      source: ref('devdax', map, BASE_1M_OFF),
+      patch: { dataoff: S64 - MiB, align: 4096 },
+      isolate: true,
+    });
     for (const mode of ['fsdax', 'devdax'] as const) {
       // The mapped range itself empty (end_trunc = size) or negative (end_trunc = size + 2M).
-      for (const [tag, et] of [['range0', S64], ['rangeneg', S64 + 2n * MiB]] as const) {
+      for (const [tag, et] of [
+        ['range0', S64],
+        ['rangeneg', S64 + 2n * MiB],
+      ] as const) {
         add({
           id: `neg-data-${tag}-${mode}-${map}`,
           group: 'zero-size',
@@ -380,14 +755,54 @@ export function matrixCases(): MatrixCase[] {
   // --- 13. align 0 (rule 6 default: 1 << ilog2(dataoff)).
   for (const mode of ['fsdax', 'devdax'] as const) {
     for (const d of [2n * MiB, 3n * MiB, 4n * MiB, 6n * MiB, 8n * MiB, 4096n * 3n]) {
-      add({ id: `R6-a0-${mode}-d${d / KiB}K`, group: 'R6', what: `${mode} align 0, dataoff ${hex(d)}`, size: S64, base: BASE_ALIGNED, source: ref(mode, 'dev', BASE_ALIGNED), patch: { align: 0, dataoff: d } });
+      add({
+        id: `R6-a0-${mode}-d${d / KiB}K`,
+        group: 'R6',
+        what: `${mode} align 0, dataoff ${hex(d)}`,
+        size: S64,
+        base: BASE_ALIGNED,
+        source: ref(mode, 'dev', BASE_ALIGNED),
+        patch: { align: 0, dataoff: d },
+      });
     }
     for (const map of ['dev', 'mem'] as const) {
-      add({ id: `R6-a0-${mode}-${map}-minor1`, group: 'R6', what: `${mode} map=${map} version 1.1 (align gated to 0), dataoff 2M`, size: S64, base: BASE_ALIGNED, source: ref(mode, map, BASE_ALIGNED), patch: { versionMinor: 1, dataoff: 2n * MiB } });
+      add({
+        id: `R6-a0-${mode}-${map}-minor1`,
+        group: 'R6',
+        what: `${mode} map=${map} version 1.1 (align gated to 0), dataoff 2M`,
+        size: S64,
+        base: BASE_ALIGNED,
+        source: ref(mode, map, BASE_ALIGNED),
+        patch: { versionMinor: 1, dataoff: 2n * MiB },
+      });
     }
-    add({ id: `R6-a0-${mode}-mem-d2048K`, group: 'R6', what: `${mode} map=mem align 0, dataoff 2M`, size: S64, base: BASE_ALIGNED, source: ref(mode, 'mem', BASE_ALIGNED), patch: { align: 0, dataoff: 2n * MiB } });
-    add({ id: `R6-a0-${mode}-d1G-2G`, group: 'R6', what: `${mode} align 0, dataoff 1G on 2 GiB (default align 1 GiB)`, size: 2n * GiB, base: BASE_ALIGNED, source: ref(mode, 'dev', BASE_ALIGNED), patch: { align: 0, dataoff: GiB } });
-    add({ id: `R6-a0-${mode}-1Moff`, group: 'R6', what: `${mode} legacy at 1 MiB off with align 0`, size: S64, base: BASE_1M_OFF, source: ref(mode, 'dev', BASE_1M_OFF), patch: { align: 0 } });
+    add({
+      id: `R6-a0-${mode}-mem-d2048K`,
+      group: 'R6',
+      what: `${mode} map=mem align 0, dataoff 2M`,
+      size: S64,
+      base: BASE_ALIGNED,
+      source: ref(mode, 'mem', BASE_ALIGNED),
+      patch: { align: 0, dataoff: 2n * MiB },
+    });
+    add({
+      id: `R6-a0-${mode}-d1G-2G`,
+      group: 'R6',
+      what: `${mode} align 0, dataoff 1G on 2 GiB (default align 1 GiB)`,
+      size: 2n * GiB,
+      base: BASE_ALIGNED,
+      source: ref(mode, 'dev', BASE_ALIGNED),
+      patch: { align: 0, dataoff: GiB },
+    });
+    add({
+      id: `R6-a0-${mode}-1Moff`,
+      group: 'R6',
+      what: `${mode} legacy at 1 MiB off with align 0`,
+      size: S64,
+      base: BASE_1M_OFF,
+      source: ref(mode, 'dev', BASE_1M_OFF),
+      patch: { align: 0 },
+    });
   }
 
   // --- 14. Where kernels differ (5.10, 6.1, 6.12, 7.2).
@@ -427,7 +842,10 @@ export function matrixCases(): MatrixCase[] {
       });
     }
     // Data length and the 1 GiB align in force: devdax needs a multiple, fsdax does not.
-    for (const [tag, size] of [['2560M', 2560n * MiB], ['3072M', 3n * GiB]] as const) {
+    for (const [tag, size] of [
+      ['2560M', 2560n * MiB],
+      ['3072M', 3n * GiB],
+    ] as const) {
       add({
         id: `align1G-len-${mode}-${tag}`,
         group: 'S3',
@@ -450,7 +868,7 @@ export function matrixCases(): MatrixCase[] {
       add({
         id: `memmap-fit-${mode}-${tag}`,
         group: 'S4',
-        what: `${mode} map=dev on ${size / MiB}M, dataoff ${hex(d)}, align 4K: memmap of ${((size - d) / 4096n) * 64n / KiB}K in ${(d - 8n * KiB) / KiB}K`,
+        what: `${mode} map=dev on ${size / MiB}M, dataoff ${hex(d)}, align 4K: memmap of ${(((size - d) / 4096n) * 64n) / KiB}K in ${(d - 8n * KiB) / KiB}K`,
         size,
         base: BASE_ALIGNED,
         source: ref(mode, 'dev', BASE_ALIGNED),
@@ -459,11 +877,15 @@ export function matrixCases(): MatrixCase[] {
     }
     // The same with align 2 MiB: devdax then maps compound pages, whose memmap
     // newer kernels can share (vmemmap deduplication), so less of it must fit.
-    for (const [tag, d] of [['1G-d2M-a2M', 2n * MiB], ['1G-d4M-a2M', 4n * MiB], ['1G-d8M-a2M', 8n * MiB]] as const) {
+    for (const [tag, d] of [
+      ['1G-d2M-a2M', 2n * MiB],
+      ['1G-d4M-a2M', 4n * MiB],
+      ['1G-d8M-a2M', 8n * MiB],
+    ] as const) {
       add({
         id: `memmap-fit-${mode}-${tag}`,
         group: 'S4',
-        what: `${mode} map=dev on 1024M, dataoff ${hex(d)}, align 2M: memmap of ${((GiB - d) / 4096n) * 64n / KiB}K (4K pages) in ${(d - 8n * KiB) / KiB}K`,
+        what: `${mode} map=dev on 1024M, dataoff ${hex(d)}, align 2M: memmap of ${(((GiB - d) / 4096n) * 64n) / KiB}K (4K pages) in ${(d - 8n * KiB) / KiB}K`,
         size: GiB,
         base: BASE_ALIGNED,
         source: ref(mode, 'dev', BASE_ALIGNED),

@@ -57,7 +57,8 @@ interface Row {
 }
 
 async function assetsAvailable(kernel: KernelVersion): Promise<string | null> {
-  for (const tool of ['qemu-system-x86_64', 'ndctl']) if ((await findOnPath(tool)) === null) return `${tool} not found (bash scripts/kernel/setup.sh)`;
+  for (const tool of ['qemu-system-x86_64', 'ndctl'])
+    if ((await findOnPath(tool)) === null) return `${tool} not found (bash scripts/kernel/setup.sh)`;
   try {
     await prepareKernelAssets({ kernel });
   } catch (e: unknown) {
@@ -74,7 +75,9 @@ async function buildImage(dir: string, c: MatrixCase): Promise<{ file: string; h
   await fh0.close();
   let head = headOf(c);
   if (head === null && 'ndctl' in c.source) {
-    execFileSync('ndctl', ['write-infoblock', '-o', file, '-s', c.size.toString(), ...c.source.ndctl], { stdio: ['ignore', 'ignore', 'pipe'] });
+    execFileSync('ndctl', ['write-infoblock', '-o', file, '-s', c.size.toString(), ...c.source.ndctl], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
   }
   const fh = await fs.open(file, 'r+');
   try {
@@ -107,7 +110,9 @@ async function tornReports(dir: string): Promise<string[]> {
 function table(rows: Row[]): string {
   const lines = ['| case | base | size | kernel | validator | differences |', '|---|---|---|---|---|---|'];
   const brief = (x: { outcome: string; errno: number | null; message: string | null } | null): string =>
-    x === null ? '-' : `${x.outcome}${x.errno === null ? '' : ` ${x.errno}`}${x.message === null ? '' : ` "${x.message}"`}`;
+    x === null
+      ? '-'
+      : `${x.outcome}${x.errno === null ? '' : ` ${x.errno}`}${x.message === null ? '' : ` "${x.message}"`}`;
   for (const r of rows) {
     lines.push(
       `| ${r.c.id} | 0x${r.c.base.toString(16)} | ${r.c.size} | ${brief(r.kernel)} | ${brief(r.validator)} (${r.validator?.failed_rule ?? 'none'}) | ${r.error ?? r.diffs.join('; ')} |`,
@@ -131,10 +136,21 @@ function observationLine(kernel: KernelVersion, r: Row): string {
           data_start: k.data_start === null ? null : k.data_start.toString(),
           data_size: k.data_size === null ? null : k.data_size.toString(),
         };
-  return JSON.stringify({ kernel: r.obs?.kernelRelease ?? kernel, version: kernel, id: r.c.id, group: r.c.group, observed, error: r.error });
+  return JSON.stringify({
+    kernel: r.obs?.kernelRelease ?? kernel,
+    version: kernel,
+    id: r.c.id,
+    group: r.c.group,
+    observed,
+    error: r.error,
+  });
 }
 
-async function bootAll(built: { c: MatrixCase; file: string }[], kernel: KernelVersion, logs: string): Promise<{ result: Awaited<ReturnType<typeof kernelCheckDetailed>> | null; error: string | null }> {
+async function bootAll(
+  built: { c: MatrixCase; file: string }[],
+  kernel: KernelVersion,
+  logs: string,
+): Promise<{ result: Awaited<ReturnType<typeof kernelCheckDetailed>> | null; error: string | null }> {
   try {
     const result = await kernelCheckDetailed(
       // Risky images (they may crash the guest) boot alone, before the others.
@@ -144,7 +160,10 @@ async function bootAll(built: { c: MatrixCase; file: string }[], kernel: KernelV
     return { result, error: null };
   } catch (e: unknown) {
     const m = (e as Error).message;
-    return { result: null, error: /did not power off/.test(m) ? `kernel crashed or hung (harness: ${m.slice(0, 300)})` : `harness: ${m}` };
+    return {
+      result: null,
+      error: /did not power off/.test(m) ? `kernel crashed or hung (harness: ${m.slice(0, 300)})` : `harness: ${m}`,
+    };
   }
 }
 
@@ -161,16 +180,34 @@ async function writeResults(kernel: KernelVersion, summary: string, rows: Row[])
       size: r.c.size.toString(),
       kernel: r.kernel,
       namespace: r.obs?.namespace ?? null,
-      validator: r.validator === null ? null : { outcome: r.validator.outcome, errno: r.validator.errno, message: r.validator.message, data_start: r.validator.data_start, data_size: r.validator.data_size, failed_rule: r.validator.failed_rule, kind: r.validator.kind, mode: r.validator.mode },
+      validator:
+        r.validator === null
+          ? null
+          : {
+              outcome: r.validator.outcome,
+              errno: r.validator.errno,
+              message: r.validator.message,
+              data_start: r.validator.data_start,
+              data_size: r.validator.data_size,
+              failed_rule: r.validator.failed_rule,
+              kind: r.validator.kind,
+              mode: r.validator.mode,
+            },
       error: r.error,
       diffs: r.diffs,
     }));
-    await fs.writeFile(file, `${JSON.stringify({ summary, rows: json }, (_k, v: unknown) => (typeof v === 'bigint' ? `0x${v.toString(16)}` : v), 2)}\n`);
+    await fs.writeFile(
+      file,
+      `${JSON.stringify({ summary, rows: json }, (_k, v: unknown) => (typeof v === 'bigint' ? `0x${v.toString(16)}` : v), 2)}\n`,
+    );
   }
   const obsDir = process.env['ND_MATRIX_OBS_DIR'];
   if (obsDir !== undefined && obsDir !== '') {
     await fs.mkdir(obsDir, { recursive: true });
-    await fs.writeFile(path.join(obsDir, `matrix-${kernel}.jsonl`), rows.map((r) => `${observationLine(kernel, r)}\n`).join(''));
+    await fs.writeFile(
+      path.join(obsDir, `matrix-${kernel}.jsonl`),
+      rows.map((r) => `${observationLine(kernel, r)}\n`).join(''),
+    );
   }
 }
 
@@ -207,7 +244,12 @@ async function runMatrix(kernel: KernelVersion): Promise<{ summary: string; bad:
       // every alignment rule sees the same thing; messages that print
       // addresses, like "could not reserve region", print this one).
       const nsBase = obs?.guestBase ?? b.c.base;
-      row.validator = checkHead(b.head, { kernel: profileFor(kernel), nsBase, nsSize: b.c.size, ...(ns !== null ? { nsName: ns } : {}) });
+      row.validator = checkHead(b.head, {
+        kernel: profileFor(kernel),
+        nsBase,
+        nsSize: b.c.size,
+        ...(ns !== null ? { nsName: ns } : {}),
+      });
       if (kv !== null) row.diffs = compareVerdicts(kv, row.validator);
       rows.push(row);
     }
@@ -217,7 +259,8 @@ async function runMatrix(kernel: KernelVersion): Promise<{ summary: string; bad:
   const total = (Date.now() - t0) / 1000;
   const bad = rows.filter((r) => r.error !== null || r.diffs.length > 0);
   if (interleaved.length > 0) console.warn(`torn reports, batch booted again: ${interleaved.join('; ')}`);
-  const release = rows.find((r) => r.obs?.kernelRelease !== null && r.obs?.kernelRelease !== undefined)?.obs?.kernelRelease ?? kernel;
+  const release =
+    rows.find((r) => r.obs?.kernelRelease !== null && r.obs?.kernelRelease !== undefined)?.obs?.kernelRelease ?? kernel;
   const summary =
     `kernel matrix, Linux ${release} vs ${profileFor(kernel)}: ${rows.length} cases, ${boots} boots ` +
     `(${interleaved.length} repeated for a torn report), ${total.toFixed(0)} s total; ` +

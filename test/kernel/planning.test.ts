@@ -39,10 +39,16 @@ describe('kernel versions', () => {
   test('cached debs: the newest image, and for 7.2 only with its modules package', async () => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ib-debs-'));
     try {
-      for (const n of ['linux-image-6.1.0-9-amd64-unsigned_6.1.27-1_amd64.deb', 'linux-image-6.1.0-56-amd64-unsigned_6.1.192-2_amd64.deb', 'linux-binary-unsigned-7.2.13+deb14-amd64_7.2.13-1_amd64.deb']) {
+      for (const n of [
+        'linux-image-6.1.0-9-amd64-unsigned_6.1.27-1_amd64.deb',
+        'linux-image-6.1.0-56-amd64-unsigned_6.1.192-2_amd64.deb',
+        'linux-binary-unsigned-7.2.13+deb14-amd64_7.2.13-1_amd64.deb',
+      ]) {
         await fs.writeFile(path.join(dir, n), '');
       }
-      expect(await cachedKernelDebs(dir, KERNEL_PACKAGES['6.1'])).toEqual([path.join(dir, 'linux-image-6.1.0-56-amd64-unsigned_6.1.192-2_amd64.deb')]);
+      expect(await cachedKernelDebs(dir, KERNEL_PACKAGES['6.1'])).toEqual([
+        path.join(dir, 'linux-image-6.1.0-56-amd64-unsigned_6.1.192-2_amd64.deb'),
+      ]);
       expect(await cachedKernelDebs(dir, KERNEL_PACKAGES['6.12'])).toBeNull();
       expect(await cachedKernelDebs(dir, KERNEL_PACKAGES['7.2'])).toBeNull();
       await fs.writeFile(path.join(dir, 'linux-modules-7.2.13+deb14-amd64_7.2.13-1_amd64.deb'), '');
@@ -58,7 +64,10 @@ describe('kernel versions', () => {
 
 describe('crash bisection', () => {
   /** A fake boot: crashes when any item is in `bad`, else reports the items. */
-  const run = async (n: number, bad: Set<number>): Promise<{ boots: number; reported: number[]; crashed: number[] }> => {
+  const run = async (
+    n: number,
+    bad: Set<number>,
+  ): Promise<{ boots: number; reported: number[]; crashed: number[] }> => {
     let boots = 0;
     const reported: number[] = [];
     const crashed: number[] = [];
@@ -74,7 +83,11 @@ describe('crash bisection', () => {
     return { boots, reported: reported.sort((a, b) => a - b), crashed };
   };
   test('no crash: one boot', async () => {
-    expect(await run(16, new Set())).toEqual({ boots: 1, reported: Array.from({ length: 16 }, (_, i) => i), crashed: [] });
+    expect(await run(16, new Set())).toEqual({
+      boots: 1,
+      reported: Array.from({ length: 16 }, (_, i) => i),
+      crashed: [],
+    });
   });
   test('one crash in 16: found alone in 1 + 2 log2(16) boots, every other item reported', async () => {
     const r = await run(16, new Set([11]));

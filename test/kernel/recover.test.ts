@@ -95,8 +95,11 @@ suite.each(KERNELS.map((k) => [k]))('recovered images under Linux %s', (kernelVe
       // The guest's own read of the device it exposes: the filesystem starts at its byte 0.
       const dev = observations[i]?.blockDevice;
       const [at, magic] = MAGIC[s.fs];
-      expect({ image: s.name, device: dev?.name?.startsWith('pmem'), magic: bytesAt(dev?.firstBytes, at, magic.length / 2) })
-        .toEqual({ image: s.name, device: true, magic });
+      expect({
+        image: s.name,
+        device: dev?.name?.startsWith('pmem'),
+        magic: bytesAt(dev?.firstBytes, at, magic.length / 2),
+      }).toEqual({ image: s.name, device: true, magic });
       seen.push(s.fs);
     }
     // Both filesystems were read back from a guest device (5 of the 7 picked images are fsdax with a filesystem).

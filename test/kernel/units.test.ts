@@ -39,7 +39,10 @@ describe('cpio newc writer', () => {
 
 describe('module and ELF helpers', () => {
   test('depends= is read from .modinfo strings', () => {
-    expect(moduleDepends(Buffer.from('xx\0license=GPL\0depends=libnvdimm,nd_btt\0name=nd_pmem\0'))).toEqual(['libnvdimm', 'nd_btt']);
+    expect(moduleDepends(Buffer.from('xx\0license=GPL\0depends=libnvdimm,nd_btt\0name=nd_pmem\0'))).toEqual([
+      'libnvdimm',
+      'nd_btt',
+    ]);
     expect(moduleDepends(Buffer.from('\0depends=\0'))).toEqual([]);
     expect(moduleDepends(Buffer.from('nothing'))).toEqual([]);
   });
@@ -53,10 +56,30 @@ describe('module and ELF helpers', () => {
 
 describe('kernel log lines', () => {
   test.each([
-    ['[    2.1]  pfn2.1: bad offset: 0x1000 dax disabled align: 0x200000', 'pfn2.1', null, 'bad offset: 0x1000 dax disabled align: 0x200000'],
-    ['[    2.1]  dax0.1: alignment: 40000000 exceeds capacity 4000000', 'dax0.1', null, 'alignment: 40000000 exceeds capacity 4000000'],
-    ['[    2.2] nd_pmem pfn3.1: number of pfns truncated from 40000 to 15872', 'pfn3.1', 'nd_pmem', 'number of pfns truncated from 40000 to 15872'],
-    ['[    2.3] nd_pmem: probe of namespace2.0 failed with error -95', null, null, 'nd_pmem: probe of namespace2.0 failed with error -95'],
+    [
+      '[    2.1]  pfn2.1: bad offset: 0x1000 dax disabled align: 0x200000',
+      'pfn2.1',
+      null,
+      'bad offset: 0x1000 dax disabled align: 0x200000',
+    ],
+    [
+      '[    2.1]  dax0.1: alignment: 40000000 exceeds capacity 4000000',
+      'dax0.1',
+      null,
+      'alignment: 40000000 exceeds capacity 4000000',
+    ],
+    [
+      '[    2.2] nd_pmem pfn3.1: number of pfns truncated from 40000 to 15872',
+      'pfn3.1',
+      'nd_pmem',
+      'number of pfns truncated from 40000 to 15872',
+    ],
+    [
+      '[    2.3] nd_pmem: probe of namespace2.0 failed with error -95',
+      null,
+      null,
+      'nd_pmem: probe of namespace2.0 failed with error -95',
+    ],
   ])('%s', (line, device, driver, text) => {
     expect(parseKernelLine(line)).toMatchObject({ device, driver, text });
   });
@@ -101,13 +124,24 @@ describe('report → observation → verdict', () => {
     ].join('\n'),
   );
   const parsed = parseGuestReport(serial);
-  const place = (guestBase: bigint) => ({ index: 0, image: { path: 'x.img', base: guestBase }, size: 64n * MiB, guestBase, modulus: GiB });
+  const place = (guestBase: bigint) => ({
+    index: 0,
+    image: { path: 'x.img', base: guestBase },
+    size: 64n * MiB,
+    guestBase,
+    modulus: GiB,
+  });
 
   test('a claimed fsdax namespace', () => {
     if (parsed === null) throw new Error('no report');
     const o = observe(parsed, place(0x140000000n), 1, 1);
     expect(o).toMatchObject({ region: 'region0', namespace: 'namespace0.0', holder: 'pfn0.1', probeErrno: null });
-    expect(o.blockDevice).toEqual({ name: 'pmem0', parent: 'pfn0.1', size: 65011712n, firstBytes: `eb52904e544653202020200002080000${'00'.repeat(2048 - 16)}` });
+    expect(o.blockDevice).toEqual({
+      name: 'pmem0',
+      parent: 'pfn0.1',
+      size: 65011712n,
+      firstBytes: `eb52904e544653202020200002080000${'00'.repeat(2048 - 16)}`,
+    });
     expect(observationToVerdict(o, 0x140000000n)).toEqual({
       outcome: 'claimed',
       kind: 'pfn',
@@ -133,17 +167,27 @@ describe('report → observation → verdict', () => {
 
   test('the 6.12+ probe-failure format gives the same errno and no deciding message', () => {
     const newer = parseGuestReport(
-      serial.replace('[    2.1] nd_pmem: probe of namespace1.0 failed with error -95', '[    2.1] nd_pmem namespace1.0: probe with driver nd_pmem failed with error -95'),
+      serial.replace(
+        '[    2.1] nd_pmem: probe of namespace1.0 failed with error -95',
+        '[    2.1] nd_pmem namespace1.0: probe with driver nd_pmem failed with error -95',
+      ),
     );
     if (newer === null) throw new Error('no report');
     const o = observe(newer, place(0x100000000n), 1, 1);
     expect(o.probeErrno).toBe(95);
-    expect(observationToVerdict(o, 0x100000000n)).toMatchObject({ outcome: 'refused', errno: 95, message: 'bad offset: 0x300000 dax disabled align: 0x200000' });
+    expect(observationToVerdict(o, 0x100000000n)).toMatchObject({
+      outcome: 'refused',
+      errno: 95,
+      message: 'bad offset: 0x300000 dax disabled align: 0x200000',
+    });
   });
 
   test.each([
     ['nd_pmem: probe of namespace2.0 failed with error -95', { device: 'namespace2.0', errno: 95 }],
-    ['[ 1.0] nd_pmem namespace2.0: probe with driver nd_pmem failed with error -16', { device: 'namespace2.0', errno: 16 }],
+    [
+      '[ 1.0] nd_pmem namespace2.0: probe with driver nd_pmem failed with error -16',
+      { device: 'namespace2.0', errno: 16 },
+    ],
     ['[ 1.0] dax_pmem dax3.1: probe with driver dax_pmem failed with error -12', { device: 'dax3.1', errno: 12 }],
     ['[ 1.0] nd_pmem pfn3.1: number of pfns truncated from 40000 to 15872', null],
     ['[ 1.0] dax_pmem dax3.1: dax_region resource conflict for [mem 0x140200000-0x143ffffff]', null],
@@ -179,12 +223,18 @@ describe('first bytes (od -Ax -tx1)', () => {
 
 describe('placement', () => {
   test('isolated images come first, one boot each, the others share', () => {
-    const imgs = [false, true, false, true].map((isolate) => ({ image: { path: 'i', base: 4n * GiB, isolate }, size: 64n * MiB }));
+    const imgs = [false, true, false, true].map((isolate) => ({
+      image: { path: 'i', base: 4n * GiB, isolate },
+      size: 64n * MiB,
+    }));
     const plan = planBoots(imgs, true, 256);
     expect(plan.map((b) => b.map((p) => p.index))).toEqual([[1], [3], [0, 2]]);
   });
   test('relocation keeps base modulo max(1 GiB, size) and isolates images', () => {
-    const imgs = [0x100100000n, 0x100100000n, 0x7_0000_0000n + 0x600000n].map((base) => ({ image: { path: 'i', base }, size: 64n * MiB }));
+    const imgs = [0x100100000n, 0x100100000n, 0x7_0000_0000n + 0x600000n].map((base) => ({
+      image: { path: 'i', base },
+      size: 64n * MiB,
+    }));
     const big = { image: { path: 'big', base: 0x1_2340_0000n }, size: 3n * GiB };
     const plan = planBoots([...imgs, big], true, 256);
     expect(plan).toHaveLength(1);
@@ -208,7 +258,10 @@ describe('placement', () => {
     expect(plan.map((b) => b.map((p) => p.index))).toEqual([[0, 1], [2, 3], [4]]);
   });
   test('exact placement puts overlapping images in different boots', () => {
-    const imgs = [4n * GiB, 4n * GiB + 64n * MiB, 6n * GiB].map((base) => ({ image: { path: 'i', base }, size: 64n * MiB }));
+    const imgs = [4n * GiB, 4n * GiB + 64n * MiB, 6n * GiB].map((base) => ({
+      image: { path: 'i', base },
+      size: 64n * MiB,
+    }));
     const plan = planBoots(imgs, false, 256);
     expect(plan.map((b) => b.map((p) => p.index))).toEqual([[0, 2], [1]]);
     expect(plan[0]?.[0]?.guestBase).toBe(4n * GiB);
@@ -241,17 +294,27 @@ describe('CLI helpers', () => {
 
 describe('crash detection', () => {
   test('a panic after an oops is a crash; its headline comes first', () => {
-    const serial = ['[    2.6] BUG: unable to handle page fault for address: ffff8b7604100000', '[    2.6] Oops: 0002 [#1] PREEMPT SMP NOPTI', '[    2.7] Kernel panic - not syncing: Fatal exception'].join('\n');
+    const serial = [
+      '[    2.6] BUG: unable to handle page fault for address: ffff8b7604100000',
+      '[    2.6] Oops: 0002 [#1] PREEMPT SMP NOPTI',
+      '[    2.7] Kernel panic - not syncing: Fatal exception',
+    ].join('\n');
     expect(crashLines(serial)?.[0]).toBe('BUG: unable to handle page fault for address: ffff8b7604100000');
     expect(crashLines('[ 1.0] all fine\n')).toBeNull();
   });
   test('a soft lockup turned into a panic is a crash headed by the lockup line', () => {
-    const serial = ['[   30.1] watchdog: BUG: soft lockup - CPU#0 stuck for 22s! [kworker/0:1:40]', '[   30.2] Kernel panic - not syncing: softlockup: hung tasks'].join('\n');
-    expect(crashLines(serial)).toEqual(['watchdog: BUG: soft lockup - CPU#0 stuck for 22s! [kworker/0:1:40]', 'Kernel panic - not syncing: softlockup: hung tasks']);
+    const serial = [
+      '[   30.1] watchdog: BUG: soft lockup - CPU#0 stuck for 22s! [kworker/0:1:40]',
+      '[   30.2] Kernel panic - not syncing: softlockup: hung tasks',
+    ].join('\n');
+    expect(crashLines(serial)).toEqual([
+      'watchdog: BUG: soft lockup - CPU#0 stuck for 22s! [kworker/0:1:40]',
+      'Kernel panic - not syncing: softlockup: hung tasks',
+    ]);
   });
   test('a boot-time panic without an oops is still reported as panic lines (the harness boots again)', () => {
-    expect(crashLines("[ 0.5] Kernel panic - not syncing: IO-APIC + timer doesn't work!  Boot with apic=debug")).toEqual([
-      "Kernel panic - not syncing: IO-APIC + timer doesn't work!  Boot with apic=debug",
-    ]);
+    expect(
+      crashLines("[ 0.5] Kernel panic - not syncing: IO-APIC + timer doesn't work!  Boot with apic=debug"),
+    ).toEqual(["Kernel panic - not syncing: IO-APIC + timer doesn't work!  Boot with apic=debug"]);
   });
 });

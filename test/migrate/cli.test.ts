@@ -38,7 +38,8 @@ function image(head: Uint8Array, size = 64n * M, offset = 0n): string {
   return p;
 }
 
-const legacyHead = (size = 64n * M, base = BASE): Uint8Array => headWithBlock(encodePfnBlock(recipeFields({ meaning: 'legacy', size, offset: base, uuid: UUID })));
+const legacyHead = (size = 64n * M, base = BASE): Uint8Array =>
+  headWithBlock(encodePfnBlock(recipeFields({ meaning: 'legacy', size, offset: base, uuid: UUID })));
 
 /** Indices (relative to the file) where two files differ. */
 function fileDiff(a: Buffer, b: Buffer): number[] {
@@ -86,9 +87,26 @@ describe('migrate --to map on a legacy image', () => {
     const off = 3n * M + 4096n;
     const img = image(legacyHead(), 80n * M, off);
     const before = fs.readFileSync(img);
-    const r = await run(['migrate', img, '--offset', String(off), '--ns-base', '0x100100000', '--ns-size', '64M', '--to', 'map', '--json']);
+    const r = await run([
+      'migrate',
+      img,
+      '--offset',
+      String(off),
+      '--ns-base',
+      '0x100100000',
+      '--ns-size',
+      '64M',
+      '--to',
+      'map',
+      '--json',
+    ]);
     expect(r.code).toBe(0);
-    const j = JSON.parse(r.out) as { written: boolean; data_start_before: number; data_start_after: number; after: { version: string } };
+    const j = JSON.parse(r.out) as {
+      written: boolean;
+      data_start_before: number;
+      data_start_after: number;
+      after: { version: string };
+    };
     expect(j.written).toBe(true);
     expect(j.data_start_after).toBe(j.data_start_before);
     expect(j.after.version).toBe('2.4');
@@ -127,7 +145,9 @@ describeWithNdctl('ndctl read-infoblock -V accepts the results', () => {
     ['legacy -> map', 'legacy', ['--to', 'map']],
     ['ndctl -O -> legacy (repair)', 'ndctl', ['--from', 'map', '--to', 'legacy']],
   ] as const)('%s', async (_name, meaning, args) => {
-    const img = image(headWithBlock(encodePfnBlock(recipeFields({ meaning, size: 64n * M, offset: BASE, uuid: UUID }))));
+    const img = image(
+      headWithBlock(encodePfnBlock(recipeFields({ meaning, size: 64n * M, offset: BASE, uuid: UUID }))),
+    );
     const r = await run(['migrate', img, '--ns-base', '0x100100000', ...args]);
     expect(r.code).toBe(0);
     const nd = runNdctl(['read-infoblock', '-V', '-j', '-i', img]);
@@ -140,7 +160,9 @@ describeWithNdctl('ndctl read-infoblock -V accepts the results', () => {
   });
 
   test('the ndctl -O repair is claimed by linux-6.1', async () => {
-    const img = image(headWithBlock(encodePfnBlock(recipeFields({ meaning: 'ndctl', size: 64n * M, offset: BASE, uuid: UUID }))));
+    const img = image(
+      headWithBlock(encodePfnBlock(recipeFields({ meaning: 'ndctl', size: 64n * M, offset: BASE, uuid: UUID }))),
+    );
     expect((await run(['check', img, '--ns-base', '0x100100000'])).code).toBe(1);
     expect((await run(['migrate', img, '--ns-base', '0x100100000', '--from', 'map', '--to', 'legacy'])).code).toBe(0);
     expect((await run(['check', img, '--ns-base', '0x100100000'])).code).toBe(0);
@@ -157,7 +179,11 @@ describe('the hazard guard', () => {
   // start_pad 2 MiB on an aligned base: linux-6.1 would claim the 2.4 block 2 MiB off.
   const base = 0x100000000n;
   const hazardHead = (): Uint8Array =>
-    headWithBlock(patchPfnBlock(encodePfnBlock(recipeFields({ meaning: 'legacy', size: 64n * M, offset: base, uuid: UUID })), { startPad: 2 * 1024 * 1024 }));
+    headWithBlock(
+      patchPfnBlock(encodePfnBlock(recipeFields({ meaning: 'legacy', size: 64n * M, offset: base, uuid: UUID })), {
+        startPad: 2 * 1024 * 1024,
+      }),
+    );
 
   test('refused without --force: exit 1, one infoblock: line, nothing written', async () => {
     const img = image(hazardHead());
@@ -180,23 +206,68 @@ describe('the hazard guard', () => {
 });
 
 describe('refusals and errors: exit code and one infoblock: line', () => {
-  const ndctlImage = (): string => image(headWithBlock(encodePfnBlock(recipeFields({ meaning: 'ndctl', size: 64n * M, offset: BASE, uuid: UUID }))));
+  const ndctlImage = (): string =>
+    image(headWithBlock(encodePfnBlock(recipeFields({ meaning: 'ndctl', size: 64n * M, offset: BASE, uuid: UUID }))));
   const cases: [string, () => string[], number, RegExp][] = [
-    ['missing target', () => ['migrate', path.join(dir, 'nope.img'), '--ns-base', '0', '--to', 'map'], 2, /no such file/],
-    ['target is a directory', () => ['migrate', dir, '--ns-base', '0', '--to', 'map', '--ns-size', '64M'], 2, /directory/],
-    ['short image', () => {
-      const p = path.join(dir, `short${n++}.img`);
-      fs.writeFileSync(p, Buffer.alloc(6000));
-      return ['migrate', p, '--ns-base', '0x100100000', '--to', 'map', '--ns-size', '64M'];
-    }, 2, /too short/],
-    ['--offset past the end', () => ['migrate', image(legacyHead()), '--offset', '1G', '--ns-base', '0', '--to', 'map'], 2, /past the end/],
+    [
+      'missing target',
+      () => ['migrate', path.join(dir, 'nope.img'), '--ns-base', '0', '--to', 'map'],
+      2,
+      /no such file/,
+    ],
+    [
+      'target is a directory',
+      () => ['migrate', dir, '--ns-base', '0', '--to', 'map', '--ns-size', '64M'],
+      2,
+      /directory/,
+    ],
+    [
+      'short image',
+      () => {
+        const p = path.join(dir, `short${n++}.img`);
+        fs.writeFileSync(p, Buffer.alloc(6000));
+        return ['migrate', p, '--ns-base', '0x100100000', '--to', 'map', '--ns-size', '64M'];
+      },
+      2,
+      /too short/,
+    ],
+    [
+      '--offset past the end',
+      () => ['migrate', image(legacyHead()), '--offset', '1G', '--ns-base', '0', '--to', 'map'],
+      2,
+      /past the end/,
+    ],
     ['no --to', () => ['migrate', image(legacyHead()), '--ns-base', '0'], 2, /--to/],
     ['no --ns-base', () => ['migrate', image(legacyHead()), '--to', 'map'], 2, /--ns-base/],
     ['bad --to', () => ['migrate', image(legacyHead()), '--ns-base', '0', '--to', 'sideways'], 2, /invalid meaning/],
-    ['bad --guard-kernel', () => ['migrate', image(legacyHead()), '--ns-base', '0', '--to', 'map', '--guard-kernel', 'linux-2.6'], 2, /^infoblock: unknown kernel 'linux-2.6' \(older than 4.19\): use a kernel version 4.19..7.2/],
-    ['contradicting evidence (ndctl -O block)', () => ['migrate', ndctlImage(), '--ns-base', '0x100100000', '--to', 'map'], 1, /--from/],
+    [
+      'bad --guard-kernel',
+      () => ['migrate', image(legacyHead()), '--ns-base', '0', '--to', 'map', '--guard-kernel', 'linux-2.6'],
+      2,
+      /^infoblock: unknown kernel 'linux-2.6' \(older than 4.19\): use a kernel version 4.19..7.2/,
+    ],
+    [
+      'contradicting evidence (ndctl -O block)',
+      () => ['migrate', ndctlImage(), '--ns-base', '0x100100000', '--to', 'map'],
+      1,
+      /--from/,
+    ],
     ['no info-block', () => ['migrate', image(new Uint8Array(8192)), '--ns-base', '0', '--to', 'map'], 1, /signature/],
-    ['backup cannot be written (missing directory)', () => ['migrate', image(legacyHead()), '--ns-base', '0x100100000', '--to', 'map', '--backup', path.join(dir, 'no/such/dir/b')], 2, /nothing was written .* original block/],
+    [
+      'backup cannot be written (missing directory)',
+      () => [
+        'migrate',
+        image(legacyHead()),
+        '--ns-base',
+        '0x100100000',
+        '--to',
+        'map',
+        '--backup',
+        path.join(dir, 'no/such/dir/b'),
+      ],
+      2,
+      /nothing was written .* original block/,
+    ],
     ['restore without a backup', () => ['restore', image(legacyHead())], 2, /cannot read backup/],
   ];
   test.each(cases)('%s', async (_name, argv, code, re) => {

@@ -54,7 +54,13 @@ interface Scenario {
 }
 const SCENARIOS: Scenario[] = [
   { name: 'legacy -> map', meaning: 'legacy', args: ['--to', 'map'], offset: 0n, base: 0x100100000n },
-  { name: 'ndctl -O -> legacy, namespace at --offset 1M', meaning: 'ndctl', args: ['--from', 'map', '--to', 'legacy'], offset: M, base: 0x100100000n },
+  {
+    name: 'ndctl -O -> legacy, namespace at --offset 1M',
+    meaning: 'ndctl',
+    args: ['--from', 'map', '--to', 'legacy'],
+    offset: M,
+    base: 0x100100000n,
+  },
 ];
 const FAULTS = ['after-lock', 'after-backup', 'mid-write', 'after-write'] as const;
 
@@ -74,7 +80,16 @@ function setup(s: Scenario): { img: string; original: Buffer; intended: Buffer; 
   const r = migrate(block, { to, nsBase: s.base, nsSize: size, ...(from === undefined ? {} : { from }) });
   const intended = Buffer.from(original);
   intended.set(r.block, Number(s.offset) + 4096);
-  const args = [img, '--ns-base', `0x${s.base.toString(16)}`, '--ns-size', String(size), '--offset', String(s.offset), ...s.args];
+  const args = [
+    img,
+    '--ns-base',
+    `0x${s.base.toString(16)}`,
+    '--ns-size',
+    String(size),
+    '--offset',
+    String(s.offset),
+    ...s.args,
+  ];
   return { img, original, intended, args };
 }
 
@@ -95,9 +110,20 @@ describe.each(SCENARIOS)('$name', (s) => {
     const off = Number(s.offset);
     const now = fs.readFileSync(img);
     const block = now.subarray(off + 4096, off + 8192);
-    const state = now.equals(original) ? 'original' : now.equals(intended) ? 'migrated' : verifyChecksum(block) ? 'MIX' : 'torn';
+    const state = now.equals(original)
+      ? 'original'
+      : now.equals(intended)
+        ? 'migrated'
+        : verifyChecksum(block)
+          ? 'MIX'
+          : 'torn';
     bytesCompared += 2 * now.length;
-    const expected = { 'after-lock': 'original', 'after-backup': 'original', 'mid-write': 'torn', 'after-write': 'migrated' }[fault];
+    const expected = {
+      'after-lock': 'original',
+      'after-backup': 'original',
+      'mid-write': 'torn',
+      'after-write': 'migrated',
+    }[fault];
     expect(state).toBe(expected);
     // Outside the info-block nothing ever changed.
     expect(Buffer.compare(now.subarray(0, off + 4096), original.subarray(0, off + 4096))).toBe(0);
@@ -111,7 +137,13 @@ describe.each(SCENARIOS)('$name', (s) => {
       expect(rerun.stderr).toMatch(/fails its checksum and a backup exists/);
       expect(rerun.stderr).toContain(`infoblock restore ${img} --backup ${backup}`);
       expect(sameFile(img, now)).toBe(true); // the rerun wrote nothing
-      const restore = cli(['restore', img, '--backup', backup, ...(s.offset === 0n ? [] : ['--offset', String(s.offset)])]);
+      const restore = cli([
+        'restore',
+        img,
+        '--backup',
+        backup,
+        ...(s.offset === 0n ? [] : ['--offset', String(s.offset)]),
+      ]);
       expect(restore.status).toBe(0);
       expect(sameFile(img, original)).toBe(true);
       const again = cli(['migrate', ...args]);

@@ -2,7 +2,15 @@
 // bases (only dataoff/version/checksum change, the data does not move, the
 // round trip is the identity) and its preconditions as a table.
 import fc from 'fast-check';
-import { InfoblockError, decodePfnBlock, encodePfnBlock, headWithBlock, patchPfnBlock, recipeFields, withFreshChecksum } from '../../src/index';
+import {
+  InfoblockError,
+  decodePfnBlock,
+  encodePfnBlock,
+  headWithBlock,
+  patchPfnBlock,
+  recipeFields,
+  withFreshChecksum,
+} from '../../src/index';
 import { migrate, type MigrateOptions } from '../../src/migrate/migrate';
 import { checkHead } from '../../src/validate/check';
 
@@ -57,7 +65,9 @@ describe('migrate legacy -> map (properties)', () => {
   let runs = 0;
   afterAll(() => {
     // Figures for the report: how many random blocks a kernel actually claimed.
-    console.log(`migrate properties: ${runs} random legacy blocks, ${claimed} claimed by linux-6.1 before and by map after`);
+    console.log(
+      `migrate properties: ${runs} random legacy blocks, ${claimed} claimed by linux-6.1 before and by map after`,
+    );
   });
 
   test('only version, dataoff and checksum change; data start and size stay; round trip is the identity', () => {
@@ -122,8 +132,12 @@ describe('ndctl -O blocks (version 1.4, map meaning)', () => {
   const block = encodePfnBlock(recipeFields({ meaning: 'ndctl', size, offset: base, uuid: UUID }));
 
   test('without --from the evidence contradicts the version: ambiguous', () => {
-    expect(() => migrate(block, { to: 'map', nsBase: base, nsSize: size })).toThrow(expect.objectContaining({ code: 'ambiguous' }));
-    expect(() => migrate(block, { to: 'legacy', nsBase: base, nsSize: size })).toThrow(expect.objectContaining({ code: 'ambiguous' }));
+    expect(() => migrate(block, { to: 'map', nsBase: base, nsSize: size })).toThrow(
+      expect.objectContaining({ code: 'ambiguous' }),
+    );
+    expect(() => migrate(block, { to: 'legacy', nsBase: base, nsSize: size })).toThrow(
+      expect.objectContaining({ code: 'ambiguous' }),
+    );
   });
 
   test('--from map --to legacy repairs it: linux-6.1 claims it with the data where ndctl meant it', () => {
@@ -151,7 +165,9 @@ describe('hazard: linux-6.1 would claim a 2.x block with the data elsewhere', ()
   // both meanings give aligned data starts, 2 MiB apart.
   const base = 0x100000000n;
   const size = 64n * M;
-  const legacy = patchPfnBlock(encodePfnBlock(recipeFields({ meaning: 'legacy', size, offset: base, uuid: UUID })), { startPad: 2 * 1024 * 1024 });
+  const legacy = patchPfnBlock(encodePfnBlock(recipeFields({ meaning: 'legacy', size, offset: base, uuid: UUID })), {
+    startPad: 2 * 1024 * 1024,
+  });
 
   test('the report carries the hazard and the misplaced start', () => {
     const r = migrate(legacy, { to: 'map', nsBase: base, nsSize: size });
@@ -214,11 +230,26 @@ describe('preconditions', () => {
     ['not a pfn/dax signature', withFreshChecksum(btt), {}, 'precondition'],
     ['minor version 2', patchPfnBlock(good, { versionMinor: 2 }), {}, 'precondition'],
     ['unknown major version without --from', patchPfnBlock(good, { versionMajor: 3 }), {}, 'precondition'],
-    ['map -> legacy with dataoff < start_pad', patchPfnBlock(good, { versionMajor: 2, dataoff: 4096n }), { to: 'legacy', from: 'map' }, 'precondition'],
-    ['u64 overflow of dataoff + start_pad', patchPfnBlock(good, { dataoff: (1n << 64n) - 4096n }), { from: 'legacy' }, 'precondition'],
+    [
+      'map -> legacy with dataoff < start_pad',
+      patchPfnBlock(good, { versionMajor: 2, dataoff: 4096n }),
+      { to: 'legacy', from: 'map' },
+      'precondition',
+    ],
+    [
+      'u64 overflow of dataoff + start_pad',
+      patchPfnBlock(good, { dataoff: (1n << 64n) - 4096n }),
+      { from: 'legacy' },
+      'precondition',
+    ],
     ['no data area left', patchPfnBlock(good, { dataoff: size }), { from: 'legacy' }, 'precondition'],
     ['PMEM memmap not covered by dataoff', patchPfnBlock(good, { npfns: f.npfns * 4n }), {}, 'precondition'],
-    ['dataoff inside the 8 KiB reserve', patchPfnBlock(good, { dataoff: 4096n, mode: 1 }), { from: 'legacy' }, 'precondition'],
+    [
+      'dataoff inside the 8 KiB reserve',
+      patchPfnBlock(good, { dataoff: 4096n, mode: 1 }),
+      { from: 'legacy' },
+      'precondition',
+    ],
     ['namespace smaller than the head', good, { nsSize: 4096n }, 'precondition'],
     ['short buffer', good.subarray(0, 4000), {}, 'truncated'],
   ];

@@ -60,8 +60,9 @@ test.each([
   const warnings: string[] = [];
   const r = replaceInfoBlock({ target, plan: () => block, warn: (l) => warnings.push(l) });
   expect({ written: r.written, reused: r.backupReused }).toEqual({ written: true, reused: true });
-  expect(warnings.some((w) => /interrupted writing this same block; its backup .* of the original is kept/.test(w)))
-    .toBe(true);
+  expect(
+    warnings.some((w) => /interrupted writing this same block; its backup .* of the original is kept/.test(w)),
+  ).toBe(true);
   expect(fs.readFileSync(`${target}.infoblock-backup`).equals(firstBackup)).toBe(true);
   expect(Buffer.from(decodeBackup(firstBackup).head).equals(original.subarray(0, 8192))).toBe(true);
   const after = fs.readFileSync(target);

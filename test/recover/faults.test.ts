@@ -43,7 +43,9 @@ suite('recover --write killed at each step', () => {
     expect(after.subarray(8192).equals(damaged.subarray(8192))).toBe(true);
     const rerun = run(img.file);
     expect(rerun.status).toBe(0);
-    const chk = spawnSync('node', [CLI, 'check', img.file, '--ns-base', String(c.base), '--json'], { encoding: 'utf8' });
+    const chk = spawnSync('node', [CLI, 'check', img.file, '--ns-base', String(c.base), '--json'], {
+      encoding: 'utf8',
+    });
     expect(JSON.parse(chk.stdout)).toMatchObject({ outcome: 'claimed', data_start: Number(img.dataStart) });
     const undo = spawnSync('node', [CLI, 'restore', img.file, '--backup', `${img.file}.infoblock-backup`], {
       encoding: 'utf8',

@@ -210,15 +210,20 @@ describe('scan of hostile targets', () => {
     }
     expect(err).toMatchObject({ code: 'io' });
     // The offset is where the failing read started: past the readable first MiB.
-    const m = /^cannot read '(.*)' at offset (0x[0-9a-f]+): an input\/output error \(the device reported a failure\); check the device \(dmesg\)$/.exec(
-      (err as Error).message,
-    );
+    const m =
+      /^cannot read '(.*)' at offset (0x[0-9a-f]+): an input\/output error \(the device reported a failure\); check the device \(dmesg\)$/.exec(
+        (err as Error).message,
+      );
     expect(m?.[1]).toBe(file);
     expect(BigInt(m?.[2] ?? 0)).toBeGreaterThanOrEqual(1n << 20n);
   });
 
   test.each([
-    ['a directory', (): string => dir, /^infoblock: '.*' is a directory, not a regular file or block device; give an image file or a block device\n$/],
+    [
+      'a directory',
+      (): string => dir,
+      /^infoblock: '.*' is a directory, not a regular file or block device; give an image file or a block device\n$/,
+    ],
     [
       'a character device',
       (): string => '/dev/null',

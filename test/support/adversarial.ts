@@ -34,7 +34,12 @@ export function ran(r: ReturnType<typeof spawnSync>): Ran {
 /** Run the built CLI; `timeout` kills a hang (the test then sees signal SIGKILL). */
 export function cli(args: (string | Buffer)[], o: SpawnSyncOptions & { spec?: object } = {}): Ran {
   const argv = o.spec === undefined ? [CLI, ...args] : [FAULT_CLI, JSON.stringify(o.spec), ...args];
-  const r = spawnSync(process.execPath, argv as string[], { encoding: 'utf8', timeout: 20000, killSignal: 'SIGKILL', ...o });
+  const r = spawnSync(process.execPath, argv as string[], {
+    encoding: 'utf8',
+    timeout: 20000,
+    killSignal: 'SIGKILL',
+    ...o,
+  });
   return ran(r);
 }
 
@@ -42,7 +47,10 @@ export const isRoot = (): boolean => process.getuid?.() === 0;
 
 /** Fail under CI (a skipped adversarial test must not pass silently), else warn and skip. */
 export function unavailable(what: string): boolean {
-  if (process.env.CI === 'true') throw new Error(`adversarial test needs ${what}, which is unavailable here (CI=true: failing rather than skipping)`);
+  if (process.env.CI === 'true')
+    throw new Error(
+      `adversarial test needs ${what}, which is unavailable here (CI=true: failing rather than skipping)`,
+    );
   console.warn(`SKIPPED: adversarial test needs ${what}`);
   return true;
 }
@@ -117,19 +125,25 @@ export function unprivileged(): { uid: number; gid: number } | null {
 
 /** The built CLI run as the unprivileged user. */
 export function cliAs(user: { uid: number; gid: number }, args: string[], o: SpawnSyncOptions = {}): Ran {
-  const r = spawnSync('setpriv', [`--reuid=${user.uid}`, `--regid=${user.gid}`, '--clear-groups', process.execPath, CLI, ...args], {
-    encoding: 'utf8',
-    timeout: 20000,
-    killSignal: 'SIGKILL',
-    ...o,
-  });
+  const r = spawnSync(
+    'setpriv',
+    [`--reuid=${user.uid}`, `--regid=${user.gid}`, '--clear-groups', process.execPath, CLI, ...args],
+    {
+      encoding: 'utf8',
+      timeout: 20000,
+      killSignal: 'SIGKILL',
+      ...o,
+    },
+  );
   return ran(r);
 }
 
-export const legacyBlock = (size = NS_SIZE, base = BASE): Uint8Array => encodePfnBlock(recipeFields({ meaning: 'legacy', size, offset: base, uuid: UUID }));
+export const legacyBlock = (size = NS_SIZE, base = BASE): Uint8Array =>
+  encodePfnBlock(recipeFields({ meaning: 'legacy', size, offset: base, uuid: UUID }));
 
 /** The block migrate --to map makes of `block`. */
-export const mapBlockOf = (block: Uint8Array, size = NS_SIZE, base = BASE): Uint8Array => migrate(block, { to: 'map', nsBase: base, nsSize: size }).block;
+export const mapBlockOf = (block: Uint8Array, size = NS_SIZE, base = BASE): Uint8Array =>
+  migrate(block, { to: 'map', nsBase: base, nsSize: size }).block;
 
 /**
  * A small image: markers, the legacy head at `offset`, more markers. `size`
@@ -144,7 +158,15 @@ export function smallImage(file: string | Buffer, offset = 0, size = offset + 16
   return img;
 }
 
-export const migrateArgs = (offset = 0): string[] => ['--ns-base', `0x${BASE.toString(16)}`, '--ns-size', String(NS_SIZE), '--to', 'map', ...(offset === 0 ? [] : ['--offset', String(offset)])];
+export const migrateArgs = (offset = 0): string[] => [
+  '--ns-base',
+  `0x${BASE.toString(16)}`,
+  '--ns-size',
+  String(NS_SIZE),
+  '--to',
+  'map',
+  ...(offset === 0 ? [] : ['--offset', String(offset)]),
+];
 
 /** No raw errno code, Node error code or stack in a message. */
 export function wordsOnly(s: string): boolean {

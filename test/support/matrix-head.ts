@@ -15,7 +15,9 @@ export function caseHead(c: MatrixCase): Uint8Array {
     try {
       fs.writeFileSync(file, '');
       fs.truncateSync(file, Number(c.size));
-      execFileSync('ndctl', ['write-infoblock', '-o', file, '-s', c.size.toString(), ...c.source.ndctl], { stdio: ['ignore', 'ignore', 'pipe'] });
+      execFileSync('ndctl', ['write-infoblock', '-o', file, '-s', c.size.toString(), ...c.source.ndctl], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
       head = new Uint8Array(8192);
       const fd = fs.openSync(file, 'r');
       try {

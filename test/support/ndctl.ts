@@ -110,7 +110,11 @@ export interface ReadFlags {
 }
 
 /** ndctl read-infoblock [-j] [-u] [-V] -i FILE, or stdin when file is undefined. */
-export function ndctlReadJson(file: string | undefined, flags: ReadFlags = { json: true }, stdin?: Buffer): NdctlResult {
+export function ndctlReadJson(
+  file: string | undefined,
+  flags: ReadFlags = { json: true },
+  stdin?: Buffer,
+): NdctlResult {
   const args = ['read-infoblock'];
   if (flags.json) args.push('-j');
   if (flags.human) args.push('-u');

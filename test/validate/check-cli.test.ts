@@ -11,7 +11,10 @@ let dir: string;
 async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  const code = await runCli(argv, { stdout: (s) => void (out += typeof s === 'string' ? s : Buffer.from(s).toString('latin1')), stderr: (s) => void (err += s) });
+  const code = await runCli(argv, {
+    stdout: (s) => void (out += typeof s === 'string' ? s : Buffer.from(s).toString('latin1')),
+    stderr: (s) => void (err += s),
+  });
   return { code, out, err };
 }
 
@@ -42,8 +45,32 @@ test('claimed: exit 0, JSON verdict with exact integers', async () => {
   const r = await run(['check', path.join(dir, 'legacy.img'), '--json']);
   expect(r.code).toBe(0);
   const v = JSON.parse(r.out) as Record<string, unknown>;
-  expect(v).toMatchObject({ outcome: 'claimed', kind: 'pfn', mode: 'pmem', errno: null, data_start: 0x1200000, data_size: (1 << 30) - 0x1200000, meaning: 'legacy' });
-  expect(Object.keys(v)).toEqual(expect.arrayContaining(['outcome', 'kind', 'mode', 'errno', 'message', 'data_start', 'data_size', 'map_base', 'map_offset', 'align', 'meaning', 'rules', 'hazards']));
+  expect(v).toMatchObject({
+    outcome: 'claimed',
+    kind: 'pfn',
+    mode: 'pmem',
+    errno: null,
+    data_start: 0x1200000,
+    data_size: (1 << 30) - 0x1200000,
+    meaning: 'legacy',
+  });
+  expect(Object.keys(v)).toEqual(
+    expect.arrayContaining([
+      'outcome',
+      'kind',
+      'mode',
+      'errno',
+      'message',
+      'data_start',
+      'data_size',
+      'map_base',
+      'map_offset',
+      'align',
+      'meaning',
+      'rules',
+      'hazards',
+    ]),
+  );
 });
 
 test('refused: exit 1 and the kernel message in the human output', async () => {
@@ -77,7 +104,11 @@ test('--kernel takes versions; a version not booted here says so', async () => {
   expect(r.code).toBe(0);
   expect(r.out).toContain('CLAIMED by linux-5.15');
   expect(r.out).toContain('Linux 5.15, interpolated from source, not observed');
-  const j = JSON.parse((await run(['check', path.join(dir, 'legacy.img'), '--kernel', '6.12', '--json'])).out) as { kernel: string; observed: boolean; rules: { basis: string }[] };
+  const j = JSON.parse((await run(['check', path.join(dir, 'legacy.img'), '--kernel', '6.12', '--json'])).out) as {
+    kernel: string;
+    observed: boolean;
+    rules: { basis: string }[];
+  };
   expect([j.kernel, j.observed, [...new Set(j.rules.map((x) => x.basis))]]).toEqual(['6.12', true, ['observed']]);
 });
 
@@ -85,8 +116,18 @@ test('--kernels all: one row per kernel, exit 0 when all claim at the same place
   const r = await run(['check', path.join(dir, 'legacy.img'), '--kernels', 'all']);
   expect(r.code).toBe(0);
   expect(r.out.split('\n').filter((l) => /^ {2}linux-/.test(l))).toHaveLength(4);
-  const j = JSON.parse((await run(['check', path.join(dir, 'legacy.img'), '--kernels', '4.19,7.2', '--json'])).out) as { kernels: string[]; agree: boolean; hazards: unknown[]; verdicts: Record<string, { outcome: string }> };
-  expect([j.kernels, j.agree, j.hazards, j.verdicts['linux-4.19']?.outcome]).toEqual([['linux-4.19', 'linux-7.2'], true, [], 'claimed']);
+  const j = JSON.parse((await run(['check', path.join(dir, 'legacy.img'), '--kernels', '4.19,7.2', '--json'])).out) as {
+    kernels: string[];
+    agree: boolean;
+    hazards: unknown[];
+    verdicts: Record<string, { outcome: string }>;
+  };
+  expect([j.kernels, j.agree, j.hazards, j.verdicts['linux-4.19']?.outcome]).toEqual([
+    ['linux-4.19', 'linux-7.2'],
+    true,
+    [],
+    'claimed',
+  ]);
 });
 
 test('--kernels with a hazard: exit 1 and a HAZARD line', async () => {
@@ -125,15 +166,18 @@ test.each([
 });
 
 describe('first-run trap: a bare head is not a namespace', () => {
-  test.each([['check'], ['explain']])('%s on an 8 KiB head without --ns-size: exit 2, one line saying to pass it', async (cmd) => {
-    const r = await run([cmd, 'samples/fsdax.head']);
-    expect(r.code).toBe(2);
-    expect(r.out).toBe('');
-    expect(r.err).toBe(
-      "infoblock: 'samples/fsdax.head' holds 8192 bytes from --offset 0, less than any namespace with an " +
-        "info-block (2 MiB): it looks like a bare head; pass --ns-size BYTES, the namespace's size\n",
-    );
-  });
+  test.each([['check'], ['explain']])(
+    '%s on an 8 KiB head without --ns-size: exit 2, one line saying to pass it',
+    async (cmd) => {
+      const r = await run([cmd, 'samples/fsdax.head']);
+      expect(r.code).toBe(2);
+      expect(r.out).toBe('');
+      expect(r.err).toBe(
+        "infoblock: 'samples/fsdax.head' holds 8192 bytes from --offset 0, less than any namespace with an " +
+          "info-block (2 MiB): it looks like a bare head; pass --ns-size BYTES, the namespace's size\n",
+      );
+    },
+  );
 
   test('the same head with --ns-size gets its verdict', async () => {
     const r = await run(['check', 'samples/fsdax.head', '--ns-size', '1G']);

@@ -10,7 +10,13 @@ import { encodePfnBlock, patchPfnBlock, type PfnFields } from '../../src/format/
 import { recipeFields, type WriteParams } from '../../src/format/recipe';
 import { checkHead, type CheckOptions, type Verdict } from '../../src/validate/check';
 import { dataStartFor, gateFields, geometryOf, kernelAlign } from '../../src/validate/geometry';
-import { eraOf, probeFailureLine, reserveBytes, RULE_TABLE, validationFailureRefuses } from '../../src/validate/history';
+import {
+  eraOf,
+  probeFailureLine,
+  reserveBytes,
+  RULE_TABLE,
+  validationFailureRefuses,
+} from '../../src/validate/history';
 import { checkKernels } from '../../src/validate/kernels';
 import { archParams, profileForKernel } from '../../src/validate/profiles';
 import { formatResource } from '../../src/validate/rules';
@@ -19,10 +25,17 @@ import { compareSeries, KNOWN_SERIES, resolveKernel, resolveKernels } from '../.
 const U = '11111111-2222-3333-4444-555555555555';
 const M = 1n << 20n;
 const G = 1n << 30n;
-const legacy = (p: Partial<WriteParams> = {}): PfnFields => recipeFields({ size: 64n * M, uuid: U, meaning: 'legacy', ...p });
-const head = (f: PfnFields, patch: Partial<PfnFields> = {}): Uint8Array => headWithBlock(patchPfnBlock(encodePfnBlock(f), patch));
+const legacy = (p: Partial<WriteParams> = {}): PfnFields =>
+  recipeFields({ size: 64n * M, uuid: U, meaning: 'legacy', ...p });
+const head = (f: PfnFields, patch: Partial<PfnFields> = {}): Uint8Array =>
+  headWithBlock(patchPfnBlock(encodePfnBlock(f), patch));
 const check = (h: Uint8Array, o: Partial<CheckOptions>): Verdict => checkHead(h, { nsSize: 64n * M, ...o });
-const brief = (v: Verdict): [string, string | null, number | null, string | null] => [v.outcome, v.failed_rule, v.errno, v.message];
+const brief = (v: Verdict): [string, string | null, number | null, string | null] => [
+  v.outcome,
+  v.failed_rule,
+  v.errno,
+  v.message,
+];
 
 describe('kernel values', () => {
   test.each([
@@ -40,20 +53,25 @@ describe('kernel values', () => {
     expect(resolveKernel(spec)).toMatchObject({ id, version, observed });
   });
 
-  test.each(['4.18', '7.3', '8.0', '6.20', '5.20', 'linux-9', '6', '6.x', '', 'latest-ish', '6.1.2.3', 'linux-'])('%j is an invalid-argument error', (spec) => {
-    let err: unknown = null;
-    try {
-      resolveKernel(spec);
-    } catch (e) {
-      err = e;
-    }
-    expect(err).toBeInstanceOf(InvalidArgumentError);
-    expect((err as InvalidArgumentError).code).toBe('invalid-argument');
-    expect((err as Error).message).toMatch(/4\.19\.\.7\.2/);
-  });
+  test.each(['4.18', '7.3', '8.0', '6.20', '5.20', 'linux-9', '6', '6.x', '', 'latest-ish', '6.1.2.3', 'linux-'])(
+    '%j is an invalid-argument error',
+    (spec) => {
+      let err: unknown = null;
+      try {
+        resolveKernel(spec);
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(InvalidArgumentError);
+      expect((err as InvalidArgumentError).code).toBe('invalid-argument');
+      expect((err as Error).message).toMatch(/4\.19\.\.7\.2/);
+    },
+  );
 
   test('a non-string or unknown kernel, or an unknown arch, is an InfoblockError, not a TypeError', () => {
-    expect(() => checkHead(head(legacy()), { nsSize: 64n * M, kernel: 42 as unknown as string })).toThrow(InvalidArgumentError);
+    expect(() => checkHead(head(legacy()), { nsSize: 64n * M, kernel: 42 as unknown as string })).toThrow(
+      InvalidArgumentError,
+    );
     expect(() => checkHead(head(legacy()), { nsSize: 64n * M, kernel: 'linux-9' })).toThrow(InvalidArgumentError);
     expect(() => checkHead(head(legacy()), { nsSize: 64n * M, arch: 'sparc' as never })).toThrow(InvalidArgumentError);
   });
@@ -69,7 +87,8 @@ describe('kernel values', () => {
   test('known series run 4.19 .. 7.2 in order', () => {
     expect(KNOWN_SERIES[0]).toBe('4.19');
     expect(KNOWN_SERIES.at(-1)).toBe('7.2');
-    for (let i = 1; i < KNOWN_SERIES.length; i++) expect(compareSeries(KNOWN_SERIES[i - 1] as string, KNOWN_SERIES[i] as string)).toBeLessThan(0);
+    for (let i = 1; i < KNOWN_SERIES.length; i++)
+      expect(compareSeries(KNOWN_SERIES[i - 1] as string, KNOWN_SERIES[i] as string)).toBeLessThan(0);
   });
 });
 
@@ -77,7 +96,9 @@ describe('the rule table', () => {
   test('every entry has exactly one era for every known series', () => {
     for (const r of RULE_TABLE) {
       for (const v of KNOWN_SERIES) {
-        const n = r.eras.filter((e) => compareSeries(v, e.from) >= 0 && (e.to === null || compareSeries(v, e.to) <= 0)).length;
+        const n = r.eras.filter(
+          (e) => compareSeries(v, e.from) >= 0 && (e.to === null || compareSeries(v, e.to) <= 0),
+        ).length;
         expect(`${r.id}@${v}: ${n}`).toBe(`${r.id}@${v}: 1`);
       }
     }
@@ -102,10 +123,29 @@ describe('the rule table', () => {
   });
 
   test('profiles list only the rules their version runs', () => {
-    expect(profileForKernel('4.19').rules.map((r) => r.id)).toEqual(['R1', 'R2', 'R3', 'R4', 'R5', 'R6', 'R10', 'R11', 'R12', 'S1', 'S1b', 'S2', 'S3', 'S4']);
+    expect(profileForKernel('4.19').rules.map((r) => r.id)).toEqual([
+      'R1',
+      'R2',
+      'R3',
+      'R4',
+      'R5',
+      'R6',
+      'R10',
+      'R11',
+      'R12',
+      'S1',
+      'S1b',
+      'S2',
+      'S3',
+      'S4',
+    ]);
     expect(profileForKernel('6.1').rules.map((r) => r.id)).not.toContain('R15');
     expect(profileForKernel('6.6').rules.map((r) => r.id)).toContain('R15');
-    expect(profileForKernel('map').rules.map((r) => r.id).slice(0, 6)).toEqual(['R1', 'R2', 'R3', 'M1', 'R4', 'R5']);
+    expect(
+      profileForKernel('map')
+        .rules.map((r) => r.id)
+        .slice(0, 6),
+    ).toEqual(['R1', 'R2', 'R3', 'M1', 'R4', 'R5']);
   });
 
   test('probe fallback: through 5.3 nothing refuses, 5.4-5.6 only -EOPNOTSUPP', () => {
@@ -116,8 +156,12 @@ describe('the rule table', () => {
   });
 
   test('the driver-core probe-failure line in both formats; silent for -ENODEV/-ENXIO', () => {
-    expect(probeFailureLine('6.1', 'nd_pmem', 'namespace0.0', 95)).toBe('nd_pmem: probe of namespace0.0 failed with error -95');
-    expect(probeFailureLine('6.12', 'nd_pmem', 'namespace0.0', 95)).toBe('nd_pmem namespace0.0: probe with driver nd_pmem failed with error -95');
+    expect(probeFailureLine('6.1', 'nd_pmem', 'namespace0.0', 95)).toBe(
+      'nd_pmem: probe of namespace0.0 failed with error -95',
+    );
+    expect(probeFailureLine('6.12', 'nd_pmem', 'namespace0.0', 95)).toBe(
+      'nd_pmem namespace0.0: probe with driver nd_pmem failed with error -95',
+    );
     expect(probeFailureLine('7.2', 'nd_pmem', 'namespace0.0', 6)).toBeNull();
   });
 
@@ -162,7 +206,12 @@ describe('verdicts by version', () => {
 
   test('4.19 rule 12 is the physical-address form: dataoff aligned but the data start is not', () => {
     const h = head(legacy({ offset: M, align: 4096n }), { align: 2 << 20, startPad: 0, dataoff: 4n * M });
-    expect(brief(check(h, { kernel: '4.19', nsBase: M }))).toEqual(['raw', 'R12', 6, 'bad offset: 0x400000 dax disabled align: 0x200000']);
+    expect(brief(check(h, { kernel: '4.19', nsBase: M }))).toEqual([
+      'raw',
+      'R12',
+      6,
+      'bad offset: 0x400000 dax disabled align: 0x200000',
+    ]);
   });
 
   test('page size rule: absent in 5.3, refused from 5.4 (-EOPNOTSUPP refuses already)', () => {
@@ -185,9 +234,18 @@ describe('verdicts by version', () => {
   });
 
   test('7.2 logs the wrapped devdax region as a conflict', () => {
-    const h = head(legacy({ align: 4096n, mode: 'devdax' }), { startPad: 2 << 20, endTrunc: 64 << 20, dataoff: 2n * M });
+    const h = head(legacy({ align: 4096n, mode: 'devdax' }), {
+      startPad: 2 << 20,
+      endTrunc: 64 << 20,
+      dataoff: 2n * M,
+    });
     expect(brief(check(h, { kernel: '6.12', nsBase: 4n * G }))).toEqual(['refused', 'S1b', 12, null]);
-    expect(brief(check(h, { kernel: '7.2', nsBase: 4n * G }))).toEqual(['refused', 'S1b', 12, 'dax_region resource conflict for [mem 0x100400000-0xffffffff]']);
+    expect(brief(check(h, { kernel: '7.2', nsBase: 4n * G }))).toEqual([
+      'refused',
+      'S1b',
+      12,
+      'dax_region resource conflict for [mem 0x100400000-0xffffffff]',
+    ]);
   });
 
   test('basis: booted versions are observed on x86-64, others interpolated from source', () => {
@@ -237,25 +295,40 @@ describe('geometry', () => {
     expect(kernelAlign(0n, 0x300000n)).toBe(0x200000n);
     expect(kernelAlign(4096n, 0x300000n)).toBe(4096n);
   });
-  test('property: a map block with dataoff + start_pad has the legacy block\'s data start and size', () => {
+  test("property: a map block with dataoff + start_pad has the legacy block's data start and size", () => {
     fc.assert(
-      fc.property(fc.bigInt({ min: 0n, max: 1n << 40n }), fc.integer({ min: 0, max: 1 << 30 }), fc.bigInt({ min: 1n << 21n, max: 1n << 41n }), (dataoff, sp, size) => {
-        const f = { ...legacy(), dataoff, startPad: sp };
-        const e = gateFields(f, { pageSize: 4096n, knowsMinor4: true });
-        const l = geometryOf({ fields: f, effective: e, base: 0n, size, meaning: 'legacy' });
-        const m = geometryOf({ fields: { ...f, dataoff: dataoff + BigInt(sp) }, effective: e, base: 0n, size, meaning: 'map' });
-        expect([m.dataStart, m.dataSize, m.offset]).toEqual([l.dataStart, l.dataSize, l.offset]);
-      }),
+      fc.property(
+        fc.bigInt({ min: 0n, max: 1n << 40n }),
+        fc.integer({ min: 0, max: 1 << 30 }),
+        fc.bigInt({ min: 1n << 21n, max: 1n << 41n }),
+        (dataoff, sp, size) => {
+          const f = { ...legacy(), dataoff, startPad: sp };
+          const e = gateFields(f, { pageSize: 4096n, knowsMinor4: true });
+          const l = geometryOf({ fields: f, effective: e, base: 0n, size, meaning: 'legacy' });
+          const m = geometryOf({
+            fields: { ...f, dataoff: dataoff + BigInt(sp) },
+            effective: e,
+            base: 0n,
+            size,
+            meaning: 'map',
+          });
+          expect([m.dataStart, m.dataSize, m.offset]).toEqual([l.dataStart, l.dataSize, l.offset]);
+        },
+      ),
       { numRuns: 200, seed: 9 },
     );
   });
   test('gating: a pre-5.4 reader ignores page_size and page_struct_size', () => {
     const f = { ...legacy(), pageSize: 8192, pageStructSize: 32 };
-    expect(gateFields(f, { pageSize: 4096n, knowsMinor4: false })).toMatchObject({ pageSize: 4096, pageStructSize: 64 });
+    expect(gateFields(f, { pageSize: 4096n, knowsMinor4: false })).toMatchObject({
+      pageSize: 4096,
+      pageStructSize: 64,
+    });
     expect(gateFields(f, { pageSize: 4096n, knowsMinor4: true })).toMatchObject({ pageSize: 8192, pageStructSize: 32 });
   });
   test('src/validate imports no node: module', () => {
     const dir = path.join(__dirname, '..', '..', 'src', 'validate');
-    for (const f of fs.readdirSync(dir)) expect(`${f}: ${/from 'node:/.test(fs.readFileSync(path.join(dir, f), 'utf8'))}`).toBe(`${f}: false`);
+    for (const f of fs.readdirSync(dir))
+      expect(`${f}: ${/from 'node:/.test(fs.readFileSync(path.join(dir, f), 'utf8'))}`).toBe(`${f}: false`);
   });
 });

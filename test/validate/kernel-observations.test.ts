@@ -41,7 +41,8 @@ const TRUNCATED = /^number of pfns truncated from /;
 /** The kernel's deciding message in the validator's terms (a bare probe failure is no reason). */
 function decidingMessage(o: Observed): string | null {
   if (o.outcome === 'claimed') return o.messages.find((m) => TRUNCATED.test(m)) ?? null;
-  if (o.outcome === 'refused') return o.message === null || GENERIC.some((re) => re.test(o.message as string)) ? null : o.message;
+  if (o.outcome === 'refused')
+    return o.message === null || GENERIC.some((re) => re.test(o.message as string)) ? null : o.message;
   if (o.outcome === 'crashed') return o.message;
   return null;
 }
@@ -50,7 +51,12 @@ function placement(c: MatrixCase, o: Observed): { nsBase: bigint; nsName?: strin
   let nsBase = c.base;
   for (const m of o.messages) {
     const r = /\[mem (0x[0-9a-f]+)-(0x[0-9a-f]+)\]/.exec(m);
-    if (r !== null && BigInt(r[2] as string) - BigInt(r[1] as string) + 1n === c.size && BigInt(r[1] as string) % GiB === c.base % GiB) nsBase = BigInt(r[1] as string);
+    if (
+      r !== null &&
+      BigInt(r[2] as string) - BigInt(r[1] as string) + 1n === c.size &&
+      BigInt(r[1] as string) % GiB === c.base % GiB
+    )
+      nsBase = BigInt(r[1] as string);
   }
   const name = o.messages.map((m) => /capacity of (\S+)$/.exec(m)?.[1]).find((x) => x !== undefined);
   return name === undefined ? { nsBase } : { nsBase, nsName: name };
@@ -65,7 +71,8 @@ const BOOT_FAILURE = /IO-APIC \+ timer doesn't work/;
 const KNOWN_BOOT_FAILURES: Record<string, readonly string[]> = {};
 const bootFailed = (o: Observed): boolean => o.outcome === 'crashed' && o.messages.some((m) => BOOT_FAILURE.test(m));
 
-const crashHeadline = (m: string): string => m.replace(/^kernel crash(ed)?: /, '').replace(/ (for address|at|\().*$/, '');
+const crashHeadline = (m: string): string =>
+  m.replace(/^kernel crash(ed)?: /, '').replace(/ (for address|at|\().*$/, '');
 
 /** Differences between the kernel and the validator, one string each. */
 export function differences(o: Observed, v: Verdict): string[] {
@@ -74,7 +81,11 @@ export function differences(o: Observed, v: Verdict): string[] {
     if (k !== x) d.push(`${name}: kernel ${String(k)} / validator ${String(x)}`);
   };
   if (o.outcome === 'crashed') {
-    eq('outcome', 'refused (crash)', v.outcome === 'refused' && v.message?.startsWith('kernel crash: ') === true ? 'refused (crash)' : v.outcome);
+    eq(
+      'outcome',
+      'refused (crash)',
+      v.outcome === 'refused' && v.message?.startsWith('kernel crash: ') === true ? 'refused (crash)' : v.outcome,
+    );
     if (v.message !== null && o.message !== null) eq('crash', crashHeadline(o.message), crashHeadline(v.message));
     return d;
   }
@@ -90,34 +101,39 @@ test('observation files exist (an empty directory fails, never skips)', () => {
   expect(files.length).toBeGreaterThan(0);
 });
 
-describe.each(files.map((f) => [f.replace(/\.jsonl$/, ''), f] as const))('Linux %s: validator vs observed kernel', (version, file) => {
-  const lines = fs
-    .readFileSync(path.join(DIR, file), 'utf8')
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => JSON.parse(l) as Line);
+describe.each(files.map((f) => [f.replace(/\.jsonl$/, ''), f] as const))(
+  'Linux %s: validator vs observed kernel',
+  (version, file) => {
+    const lines = fs
+      .readFileSync(path.join(DIR, file), 'utf8')
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .map((l) => JSON.parse(l) as Line);
 
-  test('every line is an observation of a known matrix case', () => {
-    expect(lines.length).toBeGreaterThan(0);
-    expect(lines.filter((l) => l.observed === null).map((l) => `${l.id}: ${l.error ?? 'no observation'}`)).toEqual([]);
-    expect(lines.filter((l) => !byId.has(l.id)).map((l) => l.id)).toEqual([]);
-    expect(new Set(lines.map((l) => l.kernel.split('.').slice(0, 2).join('.')))).toEqual(new Set([version]));
-  });
+    test('every line is an observation of a known matrix case', () => {
+      expect(lines.length).toBeGreaterThan(0);
+      expect(lines.filter((l) => l.observed === null).map((l) => `${l.id}: ${l.error ?? 'no observation'}`)).toEqual(
+        [],
+      );
+      expect(lines.filter((l) => !byId.has(l.id)).map((l) => l.id)).toEqual([]);
+      expect(new Set(lines.map((l) => l.kernel.split('.').slice(0, 2).join('.')))).toEqual(new Set([version]));
+    });
 
-  test('boot failures unrelated to the image are exactly the known ones', () => {
-    const failed = lines.filter((l) => l.observed !== null && bootFailed(l.observed)).map((l) => l.id);
-    expect(failed).toEqual([...(KNOWN_BOOT_FAILURES[version] ?? [])]);
-  });
+    test('boot failures unrelated to the image are exactly the known ones', () => {
+      const failed = lines.filter((l) => l.observed !== null && bootFailed(l.observed)).map((l) => l.id);
+      expect(failed).toEqual([...(KNOWN_BOOT_FAILURES[version] ?? [])]);
+    });
 
-  test('100% agreement on outcome, errno, deciding message, data_start and data_size', () => {
-    const bad: string[] = [];
-    for (const l of lines) {
-      const c = byId.get(l.id);
-      if (c === undefined || l.observed === null || bootFailed(l.observed)) continue;
-      const v = checkHead(caseHead(c), { kernel: version, nsSize: c.size, ...placement(c, l.observed) });
-      const d = differences(l.observed, v);
-      if (d.length > 0) bad.push(`${l.id} (${v.failed_rule ?? 'no rule'}): ${d.join('; ')}`);
-    }
-    expect(bad).toEqual([]);
-  });
-});
+    test('100% agreement on outcome, errno, deciding message, data_start and data_size', () => {
+      const bad: string[] = [];
+      for (const l of lines) {
+        const c = byId.get(l.id);
+        if (c === undefined || l.observed === null || bootFailed(l.observed)) continue;
+        const v = checkHead(caseHead(c), { kernel: version, nsSize: c.size, ...placement(c, l.observed) });
+        const d = differences(l.observed, v);
+        if (d.length > 0) bad.push(`${l.id} (${v.failed_rule ?? 'no rule'}): ${d.join('; ')}`);
+      }
+      expect(bad).toEqual([]);
+    });
+  },
+);
