@@ -39,7 +39,9 @@ const CMDS = [
     'floor: format modules only',
     [
       '-e',
-      `const h=require('./dist/format/head.js'),j=require('./dist/format/ndctl-json.js');const b=require('fs').readFileSync(${JSON.stringify(sample)});process.stdout.write(j.ndctlJson(h.findBlocks(b).map((block)=>({file:'x',block}))))`,
+      `const h=require('./dist/format/head.js'),j=require('./dist/format/ndctl-json.js');const ` +
+        `b=require('fs').readFileSync(${JSON.stringify(sample)});process.stdout.write(j.ndctlJson(h.findBlocks(` +
+        `b).map((block)=>({file:'x',block}))))`,
     ],
   ],
   // What lazy loading of the other commands could reach: commander plus only
@@ -48,7 +50,10 @@ const CMDS = [
     'floor: commander + read/write only',
     [
       '-e',
-      `const {Command}=require('commander');const p=new Command('infoblock');const io={stdout:(s)=>process.stdout.write(s),stderr:(s)=>process.stderr.write(s)};require('./dist/cli/read.js').registerRead(p,io);require('./dist/cli/write.js').registerWrite(p,io);p.parseAsync(['read','-j',${JSON.stringify(sample)}],{from:'user'})`,
+      `const {Command}=require('commander');const p=new Command('infoblock');const ` +
+        `io={stdout:(s)=>process.stdout.write(s),stderr:(s)=>process.stderr.write(s)};require('./dist/cli/read.` +
+        `js').registerRead(p,io);require('./dist/cli/write.js').registerWrite(p,io);p.parseAsync(['read','-j'` +
+        `,${JSON.stringify(sample)}],{from:'user'})`,
     ],
   ],
 ];
@@ -75,7 +80,9 @@ const mods = spawnSync(
   process.execPath,
   [
     '-e',
-    `const before = new Set(Object.keys(require.cache)); require('./dist/cli/index.js'); console.log(Object.keys(require.cache).filter((k) => !before.has(k)).map((k) => k.replace(${JSON.stringify(root + '/')}, '')).join('\\n'))`,
+    `const before = new Set(Object.keys(require.cache)); require('./dist/cli/index.js'); ` +
+      `console.log(Object.keys(require.cache).filter((k) => !before.has(k)).map((k) => ` +
+      `k.replace(${JSON.stringify(root + '/')}, '')).join('\\n'))`,
   ],
   { cwd: root, encoding: 'utf8' },
 )
@@ -93,7 +100,10 @@ const external = [
       ),
   ),
 ];
-const cliLoads = `the CLI loads ${mods.length} modules: ${mods.filter((m) => m.startsWith('dist/')).length} from dist/, ${mods.length - mods.filter((m) => m.startsWith('dist/')).length} from node_modules (${external.join(', ')})`;
+const cliLoads =
+  `the CLI loads ${mods.length} modules: ${mods.filter((m) => m.startsWith('dist/')).length} from ` +
+  `dist/, ${mods.length - mods.filter((m) => m.startsWith('dist/')).length} from node_modules ` +
+  `(${external.join(', ')})`;
 const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
 // direct dependencies the CLI actually loads, in package.json order
 const cliDeps = Object.keys(pkg.dependencies ?? {}).filter((d) => external.includes(d));
@@ -123,7 +133,8 @@ for (let r = 0; r < Math.max(5, Math.floor(RUNS / 2)); r++) {
   rows.push(JSON.parse(res.stdout));
 }
 console.log(
-  `\nwhere the time goes (ms, median of ${rows.length} fresh processes; each require counts only what earlier lines had not loaded):`,
+  `\nwhere the time goes (ms, median of ${rows.length} fresh processes; each require counts only what ` +
+    `earlier lines had not loaded):`,
 );
 for (const key of Object.keys(rows[0]))
   console.log(

@@ -58,7 +58,9 @@ try {
   }
   const oursMs = median(ours);
   console.log(
-    `infoblock read -j, ${NFILES} files in one process: ${oursMs.toFixed(0)} ms (median of ${RUNS}: ${ours.map((x) => x.toFixed(0)).join(', ')}), ${((oursMs * 1e3) / NFILES).toFixed(1)} µs/file`,
+    `infoblock read -j, ${NFILES} files in one process: ${oursMs.toFixed(0)} ms (median ` +
+      `of ${RUNS}: ${ours.map((x) => x.toFixed(0)).join(', ')}), ${((oursMs * 1e3) / NFILES).toFixed(1)} ` +
+      `µs/file`,
   );
 
   const haveNdctl = spawnSync('ndctl', ['--version']).status === 0;
@@ -78,8 +80,10 @@ try {
     const ndSample = median(nd);
     const ndAll = (ndSample * NFILES) / SAMPLE;
     console.log(
-      `ndctl read-infoblock -j -i FILE, shell loop: ${ndSample.toFixed(0)} ms for ${SAMPLE} files (median of ${RUNS}: ${nd.map((x) => x.toFixed(0)).join(', ')}), ` +
-        `${((ndSample * 1e3) / SAMPLE).toFixed(0)} µs/file; extrapolated to ${NFILES} files: ${(ndAll / 1000).toFixed(1)} s`,
+      `ndctl read-infoblock -j -i FILE, shell loop: ${ndSample.toFixed(0)} ms for ${SAMPLE} files (median ` +
+        `of ${RUNS}: ${nd.map((x) => x.toFixed(0)).join(', ')}), ` +
+        (`${((ndSample * 1e3) / SAMPLE).toFixed(0)} µs/file; extrapolated to ${NFILES} ` +
+          `files: ${(ndAll / 1000).toFixed(1)} s`),
     );
     const speedup = ndAll / oursMs;
     console.log(`speedup: ${speedup.toFixed(0)}x (target >= 50x: ${speedup >= 50 ? 'met' : 'MISSED'})`);

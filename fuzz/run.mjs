@@ -51,7 +51,8 @@ profiles.forEach((kernel, p) => {
     block[4000] = [0n, 4n << 30n, (4n << 30n) + (1n << 20n), (4n << 30n) + (2n << 20n)].indexOf(input.nsBase) & 0xff;
     block[4001] = [16n << 20n, 33n << 20n, 64n << 20n, (2n << 30n) + (4n << 20n)].indexOf(input.nsSize) & 0xff;
     block[4002] = p;
-    if (input.checksumValid) block.set(withFreshChecksum(block)); // keep the seed's aim: only checksum-aimed seeds stay broken
+    // Keep the seed's aim: only checksum-aimed seeds stay broken.
+    if (input.checksumValid) block.set(withFreshChecksum(block));
     fs.writeFileSync(path.join(corpusDir, `seed-${p}-${input.index}`), block);
   }
 });
@@ -76,8 +77,13 @@ const child = spawn(
   },
 );
 // istanbul instruments everything the worker requires, its own babel helpers included, and says so; keep the rest.
-const NOISE =
-  /^Transformation error for .*node_modules|^Cannot access '.' before initialization|^\(0 , _helper|Accessing non-existent property 'default'|--trace-warnings/;
+const NOISE = [
+  /^Transformation error for .*node_modules/,
+  /^Cannot access '.' before initialization/,
+  /^\(0 , _helper/,
+  /Accessing non-existent property 'default'/,
+  /--trace-warnings/,
+];
 let err = '';
 child.stderr.setEncoding('utf8');
 child.stderr.on('data', (chunk) => {
@@ -86,7 +92,7 @@ child.stderr.on('data', (chunk) => {
   while ((nl = err.indexOf('\n')) !== -1) {
     const line = err.slice(0, nl);
     err = err.slice(nl + 1);
-    if (!NOISE.test(line)) process.stderr.write(`fuzz: ${line}\n`);
+    if (!NOISE.some((re) => re.test(line))) process.stderr.write(`fuzz: ${line}\n`);
   }
 });
 
@@ -128,7 +134,8 @@ child.on('exit', (code) => {
   if (code !== null && code !== 0) finding = true;
   const rate = Math.round(last.execs / elapsed);
   console.log(
-    `fuzz: ${last.execs} executions in ${elapsed.toFixed(1)} s (${rate} exec/s), coverage ${last.cov}, corpus ${last.corp}, findings ${finding ? 1 : 0}`,
+    `fuzz: ${last.execs} executions in ${elapsed.toFixed(1)} s (${rate} exec/s), coverage ${last.cov}, ` +
+      `corpus ${last.corp}, findings ${finding ? 1 : 0}`,
   );
   if (finding) console.log(`fuzz: finding saved as ${crashPath}`);
   process.exit(finding ? 1 : 0);

@@ -9,7 +9,8 @@
 // and that a BTT on a label-less namespace stays raw.
 //
 //   npm run build && node scripts/kernel/corpus-sweep.js [--kernel 6.1] [--seed S] [--count N]
-//       [--ns-size SIZE] [--profile KERNEL (default: the booted kernel's version)] [--parallel N] [--per-boot N] [--obs FILE] [--keep DIR]
+//       [--ns-size SIZE] [--profile KERNEL (default: the booted kernel's version)] [--parallel N]
+//       [--per-boot N] [--obs FILE] [--keep DIR]
 //
 // --obs FILE writes one JSON line per image: {"kernel", "version", "seed", "index", "file", "mutation",
 // "observed": {outcome, errno, message, messages, data_start, data_size}} (bigints as decimal strings).

@@ -100,7 +100,8 @@ export function registerCheck(program: Command, io: CliIo): void {
     program
       .command('check')
       .description(
-        "Predict what a kernel does with a namespace: claim it (and where the data lands), leave it raw, or refuse it, in the kernel's own words.",
+        'Predict what a kernel does with a namespace: claim it (and where the data lands), leave it raw, or ' +
+          "refuse it, in the kernel's own words.",
       )
       .argument('<FILE>', 'image file or block device holding the namespace'),
   )
@@ -112,12 +113,15 @@ export function registerCheck(program: Command, io: CliIo): void {
     .option('--slot <N>', "QEMU memory slot of the DIMM (its labels' interleave-set cookie), with --label-size", '0')
     .option(
       '--kernels <LIST>',
-      "judge under several kernels side by side and flag every difference: 'all' (5.10, 6.1, 6.12, 7.2) or a comma list",
+      "judge under several kernels side by side and flag every difference: 'all' (5.10, 6.1, 6.12, 7.2) or " +
+        'a comma list',
     )
     .addHelpText(
       'after',
-      '\nExit status: 0 claimed (--kernels: every kernel claims it at the same place), 1 otherwise, 2 usage or I/O error.\n' +
-        'Examples: infoblock check ns.img --ns-base 0x100100000 --kernel 6.12\n          infoblock check ns.img --kernels all',
+      '\nExit status: 0 claimed (--kernels: every kernel claims it at the same place), 1 otherwise, 2 usage ' +
+        'or I/O error.\n' +
+        ('Examples: infoblock check ns.img --ns-base 0x100100000 --kernel 6.12\n          infoblock check ' +
+          'ns.img --kernels all'),
     )
     .action((file: string, o: NamespaceOpts & { json?: boolean; kernels?: string } & LabelledOpts) => {
       if (o.labelSize !== undefined) {

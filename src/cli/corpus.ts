@@ -31,7 +31,8 @@ export function registerCorpus(program: Command, io: CliIo): void {
   program
     .command('corpus')
     .description(
-      'Write a deterministic fuzz corpus aimed at every rule of a kernel profile, with manifest.jsonl (seed, mutation, namespace, verdict).',
+      'Write a deterministic fuzz corpus aimed at every rule of a kernel profile, with manifest.jsonl ' +
+        '(seed, mutation, namespace, verdict).',
     )
     .requiredOption('--out <DIR>', 'output directory (must be empty unless --force)')
     .option('--count <N>', 'number of inputs', '1000')

@@ -45,7 +45,8 @@ export function registerKernelCheck(program: Command, io: CliIo = processIo): vo
     .option('--json', 'print a JSON array of verdicts')
     .option(
       '--kernel <VERSION>',
-      `Debian kernel to boot: ${KERNEL_VERSIONS.join(', ')} (default ${DEFAULT_KERNEL}; fetched and cached on first use)`,
+      `Debian kernel to boot: ${KERNEL_VERSIONS.join(', ')} (default ${DEFAULT_KERNEL}; fetched and cached ` +
+        `on first use)`,
     )
     .option('--kernel-image <PATH>', 'boot this kernel image instead of the Debian package (needs --modules)')
     .option('--modules <DIR>', 'directory holding the nvdimm modules for --kernel-image')
@@ -60,59 +61,58 @@ export function registerKernelCheck(program: Command, io: CliIo = processIo): vo
       '--no-relocate',
       'place every namespace at exactly ADDR (default: an address congruent to it, so images share boots)',
     )
-    .action(async (specsText: string[], o: KernelCheckCliOptions) => {
-      const specs = specsText.map(parseImageSpec);
-      if (o.labelSize !== undefined) {
-        const n = parseAddress(o.labelSize);
-        if (n < MIN_LABEL_SIZE || n > MAX_LABEL_SIZE) {
-          const range = `QEMU takes ${MIN_LABEL_SIZE} to ${MAX_LABEL_SIZE} bytes`;
-          throw new KernelHarnessError('bad-image', `bad --label-size '${o.labelSize}': ${range}`);
-        }
-        for (const s of specs) s.labelSize = n;
-      }
-      const opts: BootOptions = { onProgress: (line) => io.stderr(`kernel-check: ${line}\n`) };
-      if (o.kernel !== undefined) {
-        if (o.kernelImage !== undefined)
-          throw new KernelHarnessError('kernel-unknown', '--kernel and --kernel-image exclude each other');
-        opts.kernel = parseKernelVersion(o.kernel);
-      }
-      if (o.kernelImage !== undefined) opts.kernelImage = o.kernelImage;
-      if (o.modules !== undefined) opts.modulesDir = o.modules;
-      if (o.keepLogs !== undefined) opts.keepLogsDir = o.keepLogs;
-      if (o.inPlace === true) opts.inPlace = true;
-      if (o.relocate === false) opts.relocate = false;
-      if (o.timeout !== undefined) {
-        const s = Number(o.timeout);
-        if (!Number.isFinite(s) || s <= 0)
-          throw new KernelHarnessError(
-            'bad-base',
-            `bad --timeout '${o.timeout}': expected a positive number of seconds`,
-          );
-        opts.timeoutMs = Math.round(s * 1000);
-      }
-      const { verdicts, observations } = await kernelCheckDetailed(specs, opts);
-      const labelled = (i: number): LabelledNamespaceVerdict[] | undefined => {
-        const ob = observations[i];
-        return o.labelSize === undefined || ob === undefined ? undefined : labelledVerdicts(ob);
-      };
-      if (o.json === true) {
-        const rows = verdicts.map((v, i) => ({
-          file: specs[i]?.path,
-          base: specs[i]?.base,
-          ...v,
-          namespaces: labelled(i),
-        }));
-        io.stdout(`${toJsonExact(rows)}\n`);
-      } else {
-        verdicts.forEach((v, i) => {
-          const spec = specs[i];
-          if (spec === undefined) return;
-          const ns = labelled(i);
-          if (ns === undefined) io.stdout(`${formatVerdict(spec, v)}\n`);
-          else io.stdout(`${formatLabelled(spec, ns, observations[i]?.setCookie ?? null)}\n`);
-        });
-      }
+    .action((specsText: string[], o: KernelCheckCliOptions) => kernelCheckAction(io, specsText, o));
+}
+
+async function kernelCheckAction(io: CliIo, specsText: string[], o: KernelCheckCliOptions): Promise<void> {
+  const specs = specsText.map(parseImageSpec);
+  if (o.labelSize !== undefined) {
+    const n = parseAddress(o.labelSize);
+    if (n < MIN_LABEL_SIZE || n > MAX_LABEL_SIZE) {
+      const range = `QEMU takes ${MIN_LABEL_SIZE} to ${MAX_LABEL_SIZE} bytes`;
+      throw new KernelHarnessError('bad-image', `bad --label-size '${o.labelSize}': ${range}`);
+    }
+    for (const s of specs) s.labelSize = n;
+  }
+  const opts: BootOptions = { onProgress: (line) => io.stderr(`kernel-check: ${line}\n`) };
+  if (o.kernel !== undefined) {
+    if (o.kernelImage !== undefined)
+      throw new KernelHarnessError('kernel-unknown', '--kernel and --kernel-image exclude each other');
+    opts.kernel = parseKernelVersion(o.kernel);
+  }
+  if (o.kernelImage !== undefined) opts.kernelImage = o.kernelImage;
+  if (o.modules !== undefined) opts.modulesDir = o.modules;
+  if (o.keepLogs !== undefined) opts.keepLogsDir = o.keepLogs;
+  if (o.inPlace === true) opts.inPlace = true;
+  if (o.relocate === false) opts.relocate = false;
+  if (o.timeout !== undefined) {
+    const s = Number(o.timeout);
+    if (!Number.isFinite(s) || s <= 0)
+      throw new KernelHarnessError('bad-base', `bad --timeout '${o.timeout}': expected a positive number of seconds`);
+    opts.timeoutMs = Math.round(s * 1000);
+  }
+  const { verdicts, observations } = await kernelCheckDetailed(specs, opts);
+  const labelled = (i: number): LabelledNamespaceVerdict[] | undefined => {
+    const ob = observations[i];
+    return o.labelSize === undefined || ob === undefined ? undefined : labelledVerdicts(ob);
+  };
+  if (o.json === true) {
+    const rows = verdicts.map((v, i) => ({
+      file: specs[i]?.path,
+      base: specs[i]?.base,
+      ...v,
+      namespaces: labelled(i),
+    }));
+    io.stdout(`${toJsonExact(rows)}\n`);
+  } else {
+    verdicts.forEach((v, i) => {
+      const spec = specs[i];
+      if (spec === undefined) return;
+      const ns = labelled(i);
+      if (ns === undefined) io.stdout(`${formatVerdict(spec, v)}\n`);
+      else io.stdout(`${formatLabelled(spec, ns, observations[i]?.setCookie ?? null)}\n`);
     });
+  }
 }
 
 const hex = (x: bigint): string => `0x${x.toString(16)}`;

@@ -74,7 +74,9 @@ function renderMigration(target: string, offset: bigint, r: MigrateTargetResult,
   const rep = r.report;
   const lines: string[] = [];
   lines.push(
-    `${pathText(target)} (head at ${hex(offset)}, ns base ${hex(rep.target.ns_base)}, ns size ${humanSize(rep.target.ns_size)}): ${rep.from} -> ${rep.to}${rep.from_source === 'version' ? ' (from: the version)' : ''}`,
+    `${pathText(target)} (head at ${hex(offset)}, ns base ${hex(rep.target.ns_base)}, ns ` +
+      `size ${humanSize(rep.target.ns_size)}): ${rep.from} ` +
+      `-> ${rep.to}${rep.from_source === 'version' ? ' (from: the version)' : ''}`,
   );
   const rows: [string, (s: BlockSummary) => string][] = [
     ['version', (s) => s.version],
@@ -92,7 +94,9 @@ function renderMigration(target: string, offset: bigint, r: MigrateTargetResult,
     lines.push(`  ${name.padEnd(11)}${b.padEnd(22)}${a}${a === b ? '' : '  *'}`);
   }
   lines.push(
-    `  data start ${hex(rep.data_start_before)} -> ${hex(rep.data_start_after)} (${rep.data_start_before === rep.data_start_after ? 'unchanged' : 'MOVED'}), data size ${humanSize(rep.data_size)}`,
+    `  data start ${hex(rep.data_start_before)} -> ${hex(rep.data_start_after)} ` +
+      `(${rep.data_start_before === rep.data_start_after ? 'unchanged' : 'MOVED'}), data ` +
+      `size ${humanSize(rep.data_size)}`,
   );
   lines.push(`  ${verdictLine(`${rep.target.profile} (target)`, rep.target)}`);
   for (const g of rep.guards) lines.push(`  ${verdictLine(`${g.profile} (guard)`, g)}`);
@@ -142,7 +146,8 @@ export function registerMigrate(program: Command, io: CliIo): void {
   program
     .command('migrate')
     .description(
-      'Rewrite the info-block between the legacy and map meanings of dataoff without moving the data (one 4 KiB write, after a backup).',
+      'Rewrite the info-block between the legacy and map meanings of dataoff without moving the data (one 4 ' +
+        'KiB write, after a backup).',
     )
     .argument('<TARGET>', 'image file or block device')
     .option(
@@ -160,7 +165,8 @@ export function registerMigrate(program: Command, io: CliIo): void {
     .option('--dry-run', 'print the report, write nothing')
     .option(
       '--backup <FILE>',
-      'backup record path, a regular file (default TARGET.infoblock-backup; for a block device $XDG_STATE_HOME/nd-infoblock/backups/NAME-MAJ:MIN.infoblock-backup, ~/.local/state when unset)',
+      'backup record path, a regular file (default TARGET.infoblock-backup; for a block device ' +
+        '$XDG_STATE_HOME/nd-infoblock/backups/NAME-MAJ:MIN.infoblock-backup, ~/.local/state when unset)',
     )
     .option(
       '--guard-kernel <KERNELS>',
@@ -178,73 +184,79 @@ export function registerMigrate(program: Command, io: CliIo): void {
     .option('--json', 'print the report as JSON')
     .addHelpText(
       'after',
-      '\nExit status: 0 migrated or nothing to migrate, 1 refused (hazard, ambiguous, precondition, locked, backup), 2 usage or I/O error (nothing written unless the message says so).\nExample: infoblock migrate ns.img --ns-base 0x100100000 --to map --dry-run',
+      '\nExit status: 0 migrated or nothing to migrate, 1 refused (hazard, ambiguous, precondition, locked, ' +
+        'backup), 2 usage or I/O error (nothing written unless the message says so).\nExample: infoblock ' +
+        'migrate ns.img --ns-base 0x100100000 --to map --dry-run',
     )
-    .action((target: string, o: MigrateOpts) => {
-      if (o.to === undefined) throw new UsageError('--to map|legacy is required');
-      if (o.nsBase === undefined)
-        throw new UsageError('--ns-base ADDR is required (the physical address of the namespace)');
-      const guardKernel = o.guardKernel;
-      resolveKernels(guardKernel); // an unknown or malformed kernel is one clear line, before any I/O
-      if (o.parentUuid !== undefined && !isUuid(o.parentUuid)) throw new UsageError(`invalid uuid '${o.parentUuid}'`);
-      const offset = o.offset === undefined ? 0n : parsePosition(o.offset, 'offset');
-      const nsBase = parsePosition(o.nsBase, 'namespace base');
-      let nsSize: bigint;
-      if (o.nsSize !== undefined) nsSize = parsePosition(o.nsSize, 'namespace size');
-      else {
-        const size = targetSize(target);
-        if (size < offset) throw new UsageError(`--offset ${offset} is past the end of '${target}' (${size} bytes)`);
-        nsSize = size - offset;
-      }
-      const dryRun = o.dryRun === true;
-      const r = refusing(io, () =>
-        migrateTarget({
-          target,
-          offset,
-          nsBase,
-          nsSize,
-          to: o.to,
-          guardKernel,
-          arch: o.arch,
-          dryRun,
-          force: o.force === true,
-          warn: (line) => io.stderr(`infoblock: warning: ${line}\n`),
-          ...(io.faults === undefined ? {} : { faults: io.faults }),
-          ...(io.env === undefined ? {} : { env: io.env }),
-          ...(o.from === undefined ? {} : { from: o.from }),
-          ...(o.backup === undefined ? {} : { backup: o.backup }),
-          ...(o.parentUuid === undefined ? {} : { parentUuid: o.parentUuid }),
-        }),
-      );
-      io.stdout(
-        o.json === true ? jsonMigration(target, offset, r, dryRun) : renderMigration(target, offset, r, dryRun),
-      );
-      if (r.refused !== null) {
-        io.stderr(`infoblock: refusing to migrate: ${r.refused}; pass --force to write it anyway\n`);
-        throw new ExitCode(1);
-      }
-    });
+    .action((target: string, o: MigrateOpts) => migrateAction(io, target, o));
 
   registerRestore(program, io);
+}
+
+function migrateAction(io: CliIo, target: string, o: MigrateOpts): void {
+  if (o.to === undefined) throw new UsageError('--to map|legacy is required');
+  if (o.nsBase === undefined)
+    throw new UsageError('--ns-base ADDR is required (the physical address of the namespace)');
+  const guardKernel = o.guardKernel;
+  resolveKernels(guardKernel); // an unknown or malformed kernel is one clear line, before any I/O
+  if (o.parentUuid !== undefined && !isUuid(o.parentUuid)) throw new UsageError(`invalid uuid '${o.parentUuid}'`);
+  const offset = o.offset === undefined ? 0n : parsePosition(o.offset, 'offset');
+  const nsBase = parsePosition(o.nsBase, 'namespace base');
+  let nsSize: bigint;
+  if (o.nsSize !== undefined) nsSize = parsePosition(o.nsSize, 'namespace size');
+  else {
+    const size = targetSize(target);
+    if (size < offset) throw new UsageError(`--offset ${offset} is past the end of '${target}' (${size} bytes)`);
+    nsSize = size - offset;
+  }
+  const dryRun = o.dryRun === true;
+  const r = refusing(io, () =>
+    migrateTarget({
+      target,
+      offset,
+      nsBase,
+      nsSize,
+      to: o.to,
+      guardKernel,
+      arch: o.arch,
+      dryRun,
+      force: o.force === true,
+      warn: (line) => io.stderr(`infoblock: warning: ${line}\n`),
+      ...(io.faults === undefined ? {} : { faults: io.faults }),
+      ...(io.env === undefined ? {} : { env: io.env }),
+      ...(o.from === undefined ? {} : { from: o.from }),
+      ...(o.backup === undefined ? {} : { backup: o.backup }),
+      ...(o.parentUuid === undefined ? {} : { parentUuid: o.parentUuid }),
+    }),
+  );
+  io.stdout(o.json === true ? jsonMigration(target, offset, r, dryRun) : renderMigration(target, offset, r, dryRun));
+  if (r.refused !== null) {
+    io.stderr(`infoblock: refusing to migrate: ${r.refused}; pass --force to write it anyway\n`);
+    throw new ExitCode(1);
+  }
 }
 
 function registerRestore(program: Command, io: CliIo): void {
   program
     .command('restore')
     .description(
-      'Put the head saved by migrate back: checks the backup (CRC-32, belongs to TARGET) and that the block it replaces is the one migrate wrote, the original or a torn mix of the two; one positioned write, verified.',
+      'Put the head saved by migrate back: checks the backup (CRC-32, belongs to TARGET) and that the block ' +
+        'it replaces is the one migrate wrote, the original or a torn mix of the two; one positioned write, ' +
+        'verified.',
     )
     .argument('<TARGET>', 'image file or block device')
     .option('--backup <FILE>', "backup record written by migrate (default: migrate's default for TARGET)")
     .option('--offset <BYTES>', "where the namespace starts inside TARGET (default: the backup's; must match it)")
     .option(
       '--force',
-      'restore even over a block that changed since the migration (and the whole 8 KiB head when its first 4 KiB changed)',
+      'restore even over a block that changed since the migration (and the whole 8 KiB head when its first ' +
+        '4 KiB changed)',
     )
     .option('--json', 'print the result as JSON')
     .addHelpText(
       'after',
-      '\nExit status: 0 restored (or already the original), 1 refused (backup corrupt or foreign, other offset, block or head changed since), 2 usage or I/O error.',
+      '\nExit status: 0 restored (or already the original), 1 refused (backup corrupt or foreign, other ' +
+        'offset, block or head changed since), 2 usage or I/O error.',
     )
     .action((target: string, o: { backup?: string; offset?: string; force?: boolean; json?: boolean }) => {
       const r = refusing(io, () =>
@@ -261,15 +273,25 @@ function registerRestore(program: Command, io: CliIo): void {
       const backup = pathText(r.backupPath);
       if (o.json === true) {
         io.stdout(
-          `${toJson({ target, backup, status: r.status, bytes: r.bytes, position: r.position, offset: r.record.offset, backup_created: r.record.created })}\n`,
+          `${toJson({
+            target,
+            backup,
+            status: r.status,
+            bytes: r.bytes,
+            position: r.position,
+            offset: r.record.offset,
+            backup_created: r.record.created,
+          })}\n`,
         );
       } else if (r.status === 'already') {
         io.stdout(
-          `${pathText(target)}: the head at ${hex(r.record.offset)} already holds the backed-up bytes; nothing written\n`,
+          `${pathText(target)}: the head at ${hex(r.record.offset)} already holds the backed-up bytes; ` +
+            `nothing written\n`,
         );
       } else {
         io.stdout(
-          `${pathText(target)}: restored ${r.bytes} bytes at ${hex(r.position)} from ${backup} (taken ${r.record.created}), read back and verified\n`,
+          `${pathText(target)}: restored ${r.bytes} bytes at ${hex(r.position)} from ${backup} ` +
+            `(taken ${r.record.created}), read back and verified\n`,
         );
       }
     });

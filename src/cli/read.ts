@@ -75,7 +75,8 @@ export function registerRead(program: Command, io: CliIo): void {
     .option('--offset <BYTES>', 'byte offset of the namespace inside FILE (default 0)', sizeArg('offset'))
     .addHelpText(
       'after',
-      '\nstderr always ends with "read N infoblock(s)", N counting the inputs read (as ndctl). Exit 0 when every input was read, 2 on a bad input.',
+      '\nstderr always ends with "read N infoblock(s)", N counting the inputs read (as ndctl). Exit 0 when ' +
+        'every input was read, 2 on a bad input.',
     )
     .action(async (args: string[], opts: ReadOpts) => {
       const found: { file: string; block: FoundBlock }[] = [];

@@ -29,11 +29,13 @@ export function renderVerdict(file: string, v: Verdict, baseGiven: boolean): str
   const failed = v.rules.find((r) => r.id === v.failed_rule);
   if (v.outcome === 'claimed') {
     lines.push(
-      `${file}: CLAIMED by ${v.profile}${what}${v.mode === null ? '' : ` (mode ${v.mode}, ${v.meaning ?? 'legacy'} meaning)`}`,
+      `${file}: CLAIMED ` +
+        `by ${v.profile}${what}${v.mode === null ? '' : ` (mode ${v.mode}, ${v.meaning ?? 'legacy'} meaning)`}`,
     );
     if (v.data_start !== null && v.data_size !== null) {
       lines.push(
-        `  data: ${hex(v.data_start)} .. ${hex(v.data_start + v.data_size)} (${humanSize(v.data_size)}) from the namespace base`,
+        `  data: ${hex(v.data_start)} .. ${hex(v.data_start + v.data_size)} (${humanSize(v.data_size)}) ` +
+          `from the namespace base`,
       );
       lines.push(
         `  map_base ${hex(v.map_base ?? 0n)}, map_offset ${hex(v.map_offset ?? 0n)}, align ${hex(v.align ?? 0n)}`,
@@ -41,19 +43,24 @@ export function renderVerdict(file: string, v: Verdict, baseGiven: boolean): str
     }
   } else if (v.outcome === 'refused') {
     lines.push(
-      `${file}: REFUSED by ${v.profile}${what} (${errnoName(v.errno ?? 0)}, -${v.errno ?? '?'}): the probe fails, no device`,
+      `${file}: REFUSED by ${v.profile}${what} (${errnoName(v.errno ?? 0)}, -${v.errno ?? '?'}): the probe ` +
+        `fails, no device`,
     );
     if (v.message !== null) lines.push(`  kernel says: "${v.message}"`);
   } else {
     lines.push(
-      `${file}: RAW under ${v.profile}: ${v.errno === null ? 'not an info-block, the namespace stays a plain disk' : `validation failed (${errnoName(v.errno)}) and this kernel leaves the namespace raw`}`,
+      `${file}: RAW under ${v.profile}: ` +
+        (v.errno === null
+          ? 'not an info-block, the namespace stays a plain disk'
+          : `validation failed (${errnoName(v.errno)}) and this kernel leaves the namespace raw`),
     );
     if (v.message !== null) lines.push(`  kernel says: "${v.message}"`);
   }
   if (failed !== undefined) lines.push(`  rule ${failed.id} ${failed.name}: ${failed.detail}`);
   for (const m of v.messages) if (m !== v.message) lines.push(`  kernel also says: "${m}"`);
   lines.push(
-    `  namespace: ${humanSize(v.ns_size)} at ${hex(v.ns_base)}${baseGiven ? '' : ' (assumed: an aligned base; give --ns-base for the real address)'}`,
+    `  namespace: ${humanSize(v.ns_size)} ` +
+      `at ${hex(v.ns_base)}${baseGiven ? '' : ' (assumed: an aligned base; give --ns-base for the real address)'}`,
   );
   lines.push(`  kernel: ${basisLine(v)}`);
   for (const h of v.hazards)
@@ -105,7 +112,8 @@ export function layoutAscii(file: string, regions: readonly Region[], v: Verdict
   const width = 44;
   const rule = `  +${'-'.repeat(width)}+`;
   const lines = [
-    `${file}: namespace of ${humanSize(v.ns_size)} at ${hex(v.ns_base)}; ${v.profile}: ${v.outcome}${v.message === null ? '' : ` ("${v.message}")`}`,
+    `${file}: namespace of ${humanSize(v.ns_size)} ` +
+      `at ${hex(v.ns_base)}; ${v.profile}: ${v.outcome}${v.message === null ? '' : ` ("${v.message}")`}`,
   ];
   for (const r of regions) {
     lines.push(`${rule} ${hex(r.start)}`);
@@ -138,7 +146,8 @@ export function layoutSvg(file: string, regions: readonly Region[], v: Verdict):
   const h = total + 70;
   const parts = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="760" height="${h}" font-family="monospace" font-size="12">`,
-    `<text x="10" y="20" font-size="14">${esc(`${file}: ${humanSize(v.ns_size)} at ${hex(v.ns_base)}, ${v.profile}: ${v.outcome}`)}</text>`,
+    `<text x="10" y="20" font-size="14">` +
+      `${esc(`${file}: ${humanSize(v.ns_size)} at ${hex(v.ns_base)}, ${v.profile}: ${v.outcome}`)}</text>`,
   ];
   let y = 40;
   regions.forEach((r, i) => {

@@ -109,7 +109,8 @@ export function registerScan(program: Command, io: CliIo): void {
         );
       else {
         io.stdout(
-          `${pathText(target)}: scanned ${hex(r.from)}..${hex(r.to)} (${humanSize(r.to - r.from)}), ${r.findings.length} ` +
+          `${pathText(target)}: scanned ${hex(r.from)}..${hex(r.to)} ` +
+            `(${humanSize(r.to - r.from)}), ${r.findings.length} ` +
             `structure(s) found\n`,
         );
         for (const line of findingLines(r.findings, ctx)) io.stdout(`${line}\n`);

@@ -88,13 +88,15 @@ export function registerWrite(program: Command, io: CliIo): void {
     )
     .option(
       '--meaning <M>',
-      'dataoff meaning: legacy (Linux today, v1.4), map (raw-base relative, v2.4) or ndctl (bytes identical to ndctl 76)',
+      'dataoff meaning: legacy (Linux today, v1.4), map (raw-base relative, v2.4) or ndctl (bytes identical ' +
+        'to ndctl 76)',
       choiceArg('meaning', ['legacy', 'map', 'ndctl'] as const),
       'legacy',
     )
     .addHelpText(
       'after',
-      '\nExamples:\n  infoblock write -c -s 1G > head.bin\n  infoblock write -o ns.img -s 16G -m devdax -a 1G\n  infoblock write -o ns.img -O 0x100100000 --meaning map',
+      '\nExamples:\n  infoblock write -c -s 1G > head.bin\n  infoblock write -o ns.img -s 16G -m devdax -a ' +
+        '1G\n  infoblock write -o ns.img -O 0x100100000 --meaning map',
     )
     .action((opts: WriteOpts) => {
       if (opts.stdout === true && opts.output !== undefined)

@@ -473,7 +473,8 @@ export const FAMILIES: readonly Family[] = [
     id: 'small-namespace',
     aims: ['R15'],
     make: (c) => {
-      // end_trunc that leaves exactly dataoff (or 2 MiB less) of room: 6.1 claims a zero-byte device, later kernels refuse.
+      // end_trunc that leaves exactly dataoff (or 2 MiB less) of room: 6.1 claims a zero-byte device,
+      // later kernels refuse.
       const room = c.size - startPadOf(c.f) - offsetOf(c);
       return pickChoice(
         c,

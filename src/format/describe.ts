@@ -26,10 +26,12 @@ export function describeBlock(file: string, b: FoundBlock): string {
     );
     lines.push(`  uuid ${f.uuid}  parent_uuid ${f.parentUuid}  flags ${hex(f.flags)}`);
     lines.push(
-      `  external: ${f.externalNlba} x ${f.externalLbasize} B   internal: ${f.internalNlba} x ${f.internalLbasize} B   nfree ${f.nfree}   infosize ${f.infosize}`,
+      `  external: ${f.externalNlba} x ${f.externalLbasize} B   internal: ${f.internalNlba} ` +
+        `x ${f.internalLbasize} B   nfree ${f.nfree}   infosize ${f.infosize}`,
     );
     lines.push(
-      `  nextoff ${sized(f.nextoff)}  dataoff ${sized(f.dataoff)}  mapoff ${sized(f.mapoff)}  logoff ${sized(f.logoff)}  info2off ${sized(f.info2off)}`,
+      `  nextoff ${sized(f.nextoff)}  dataoff ${sized(f.dataoff)}  mapoff ${sized(f.mapoff)}  ` +
+        `logoff ${sized(f.logoff)}  info2off ${sized(f.info2off)}`,
     );
     if (!b.checksumValid) lines.push(`  checksum stored ${hex(f.checksum)}, computed ${hex(b.btt.computedChecksum)}`);
     return lines.join('\n');
@@ -37,7 +39,9 @@ export function describeBlock(file: string, b: FoundBlock): string {
   const { fields: f, effective: e } = b.pfn;
   const what = b.kind === 'pfn' ? 'fsdax' : 'devdax';
   lines.push(
-    `${file}: ${what} info-block (${signatureText(f.signature)}) at ${b.offset}, version ${f.versionMajor}.${f.versionMinor}${f.versionMajor >= 2 ? ' (map meaning)' : ''}, checksum ${check}`,
+    `${file}: ${what} info-block (${signatureText(f.signature)}) at ${b.offset}, ` +
+      `version ${f.versionMajor}.${f.versionMinor}${f.versionMajor >= 2 ? ' (map meaning)' : ''}, ` +
+      `checksum ${check}`,
   );
   lines.push(`  uuid         ${f.uuid}`);
   lines.push(`  parent_uuid  ${f.parentUuid}`);
@@ -46,7 +50,8 @@ export function describeBlock(file: string, b: FoundBlock): string {
   lines.push(`  dataoff      ${sized(f.dataoff)}`);
   lines.push(`  npfns        ${f.npfns} (${humanSize(f.npfns * 4096n)} of 4 KiB pages)`);
   const gated = (name: string, raw: number, eff: number, fmt: (n: number) => string): string =>
-    `  ${name.padEnd(12)} ${fmt(raw)}${raw !== eff ? `  -> ${fmt(eff)} as read (version ${f.versionMajor}.${f.versionMinor} predates it)` : ''}`;
+    `  ${name.padEnd(12)} ${fmt(raw)}` +
+    (raw !== eff ? `  -> ${fmt(eff)} as read (version ${f.versionMajor}.${f.versionMinor} predates it)` : '');
   lines.push(gated('start_pad', f.startPad, e.startPad, sized));
   lines.push(gated('end_trunc', f.endTrunc, e.endTrunc, sized));
   lines.push(gated('align', f.align, e.align, sized));

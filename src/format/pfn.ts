@@ -121,7 +121,8 @@ export function decodePfnBlock(block: Uint8Array, readerPageSize = 4096): Decode
   // A longer buffer is most likely a whole 8 KiB head, whose first 4 KiB are not the block.
   if (block instanceof Uint8Array && block.byteLength > BLOCK_SIZE) {
     throw new InvalidArgumentError(
-      `an info-block is ${BLOCK_SIZE} bytes, got ${block.byteLength} (for an 8 KiB namespace head, decode blockOfHead(head))`,
+      `an info-block is ${BLOCK_SIZE} bytes, got ${block.byteLength} (for an 8 KiB namespace head, decode ` +
+        `blockOfHead(head))`,
     );
   }
   const fields = pfnCodec.decode(block);

@@ -79,7 +79,8 @@ function buildParser(table: FieldTable): Parser {
     if (f.offset !== pos) p = p.seek(f.offset - pos);
     switch (f.kind) {
       case 'sig16':
-        p = p.buffer(f.name, { length: 16, formatter: (b: unknown) => new Uint8Array(b as Uint8Array) }); // one copy, owned by the result
+        // One copy, owned by the result.
+        p = p.buffer(f.name, { length: 16, formatter: (b: unknown) => new Uint8Array(b as Uint8Array) });
         break;
       case 'uuid':
         p = p.buffer(f.name, { length: 16, formatter: (b: unknown) => formatUuid(b as Uint8Array) });

@@ -130,7 +130,8 @@ export async function locateKernelDebs(opts: AssetOptions = {}): Promise<KernelD
   if (aptGet === null || aptCache === null) {
     throw new KernelHarnessError(
       'kernel-missing',
-      `no Linux ${version} package in ${debs} and no apt-get to fetch it: run ${KERNEL_SETUP_HINT} --kernels ${version} on a Debian machine`,
+      `no Linux ${version} package in ${debs} and no apt-get to fetch it: run ${KERNEL_SETUP_HINT} ` +
+        `--kernels ${version} on a Debian machine`,
     );
   }
   return { version, debs: await downloadKernelDebs(cache, debs, spec, aptGet, aptCache, opts.log) };
@@ -341,7 +342,8 @@ async function extractDebs(debs: readonly string[], cache: string, log?: (line: 
     await fs.writeFile(path.join(stage, 'release'), `${tree.release}\n`);
     await fs.writeFile(path.join(stage, 'ready'), `${debs.map((d) => path.basename(d)).join('\n')}\n`);
     if (await exists(dir)) {
-      if (await exists(path.join(dir, 'ready'))) return { kernelImage, modulesDir, release: await readRelease() }; // another process won
+      // Another process won.
+      if (await exists(path.join(dir, 'ready'))) return { kernelImage, modulesDir, release: await readRelease() };
       await fs.rm(dir, { recursive: true, force: true }); // a stale, unfinished directory
     }
     try {

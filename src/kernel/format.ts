@@ -42,7 +42,8 @@ export function toJsonExact(value: unknown, indent = 2, depth = 0): string {
   }
   const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
   if (entries.length === 0) return '{}';
-  return `{\n${entries.map(([k, v]) => `${pad}${JSON.stringify(k)}: ${toJsonExact(v, indent, depth + 1)}`).join(',\n')}\n${close}}`;
+  const body = entries.map(([k, v]) => `${pad}${JSON.stringify(k)}: ${toJsonExact(v, indent, depth + 1)}`);
+  return `{\n${body.join(',\n')}\n${close}}`;
 }
 
 const ERRNO_NAMES: Record<number, string> = { 6: 'ENXIO', 12: 'ENOMEM', 16: 'EBUSY', 22: 'EINVAL', 95: 'EOPNOTSUPP' };

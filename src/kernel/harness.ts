@@ -66,7 +66,8 @@ async function bootOnce(
   }
   const args = qemuArgs(ctx.assets, placed, files);
   ctx.log(
-    `booting ${placed.length} image${placed.length === 1 ? '' : 's'} (boot ${boot}/${Math.max(ctx.counter.planned, boot)})...`,
+    `booting ${placed.length} image${placed.length === 1 ? '' : 's'} ` +
+      `(boot ${boot}/${Math.max(ctx.counter.planned, boot)})...`,
   );
   let res: BootResult;
   try {
@@ -160,7 +161,8 @@ async function bootChecked(ctx: BootContext, placed: readonly Placed[]): Promise
     const last = tail(res.serial, 3) || '(none)';
     throw new KernelHarnessError(
       'timeout',
-      `boot ${boot} (${placed.length} images) did not power off within ${secs} s and was killed; last serial output: ${last}`,
+      `boot ${boot} (${placed.length} images) did not power off within ${secs} s and was killed; last ` +
+        `serial output: ${last}`,
     );
   }
   if (report === null) {
@@ -175,7 +177,8 @@ async function bootChecked(ctx: BootContext, placed: readonly Placed[]): Promise
   if (report.insmodFailed.length > 0) {
     throw new KernelHarnessError(
       'module-missing',
-      `boot ${boot}: the guest could not load ${report.insmodFailed.join(', ')} (kernel and modules from different builds?)`,
+      `boot ${boot}: the guest could not load ${report.insmodFailed.join(', ')} (kernel and modules from ` +
+        `different builds?)`,
     );
   }
   ctx.log(`boot ${boot} done in ${res.seconds.toFixed(1)} s`);

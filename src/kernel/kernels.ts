@@ -186,7 +186,8 @@ async function aptUpdate(aptGet: string, opts: string[], spec: KernelPackageSpec
   const { stderr } = await execFileP(aptGet, [...opts, '-q', 'update'], { maxBuffer: 16 << 20 }).catch((e: unknown) => {
     throw new KernelHarnessError(
       'kernel-missing',
-      `cannot fetch the Linux ${spec.version} package list (${spec.suites.map((s) => s.suite).join(', ')}): ${firstLine(e)}; ` +
+      `cannot fetch the Linux ${spec.version} package list ` +
+        `(${spec.suites.map((s) => s.suite).join(', ')}): ${firstLine(e)}; ` +
         `run bash scripts/kernel/setup.sh --kernels ${spec.version} where deb.debian.org is reachable`,
       { cause: e },
     );

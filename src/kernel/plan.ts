@@ -17,7 +17,10 @@ const GiB = 1024n * MiB;
 
 /** QEMU's pc machine puts hot-pluggable memory (our NVDIMMs) from 4 GiB up while guest RAM stays below 3.5 GiB. */
 export const DEVICE_MEMORY_BASE = 4n * GiB;
-/** Highest guest physical address we place NVDIMMs below (qemu64 has 40 physical address bits; room is left for the 64-bit PCI hole). */
+/**
+ * Highest guest physical address we place NVDIMMs below (qemu64 has 40 physical address bits; room is left
+ * for the 64-bit PCI hole).
+ */
 export const DEVICE_MEMORY_LIMIT = 512n * GiB;
 /** QEMU's limit on memory slots (ACPI). */
 export const MAX_SLOTS = 256;
@@ -123,7 +126,8 @@ export async function checkImage(image: BootImage, relocate: boolean): Promise<b
   if (size === 0n || size % QEMU_PAGE !== 0n) {
     throw new KernelHarnessError(
       'bad-image',
-      `${image.path}: size ${size} is not a positive multiple of 4096 bytes, which QEMU requires of an NVDIMM backing file`,
+      `${image.path}: size ${size} is not a positive multiple of 4096 bytes, which QEMU requires of an ` +
+        `NVDIMM backing file`,
     );
   }
   if (image.base < 0n || image.base % QEMU_PAGE !== 0n) {
@@ -135,7 +139,9 @@ export async function checkImage(image: BootImage, relocate: boolean): Promise<b
   if (!relocate && (image.base < DEVICE_MEMORY_BASE || image.base + size > DEVICE_MEMORY_LIMIT)) {
     throw new KernelHarnessError(
       'bad-base',
-      `${image.path}: without relocation the namespace must lie within [${hex(DEVICE_MEMORY_BASE)}, ${hex(DEVICE_MEMORY_LIMIT)}) (QEMU's device-memory window); base ${hex(image.base)} does not`,
+      `${image.path}: without relocation the namespace must lie within ` +
+        `[${hex(DEVICE_MEMORY_BASE)}, ${hex(DEVICE_MEMORY_LIMIT)}) (QEMU's device-memory window); ` +
+        `base ${hex(image.base)} does not`,
     );
   }
   return size;

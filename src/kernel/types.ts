@@ -53,7 +53,10 @@ export interface KernelObservation {
   image: string;
   /** Base the caller asked for. */
   base: bigint;
-  /** Guest physical address the namespace really had (differs from base when relocated; congruent modulo `relocationModulus`). */
+  /**
+   * Guest physical address the namespace really had (differs from base when relocated; congruent modulo
+   * `relocationModulus`).
+   */
   guestBase: bigint;
   /** Modulus of relocation (guestBase ≡ base); 0n when not relocated. */
   relocationModulus: bigint;
@@ -94,7 +97,10 @@ export interface KernelObservation {
   devices: Record<string, Record<string, string>>;
   /** The booted kernel's release (`uname -r`), null when unknown (a --kernel-image kernel). */
   kernelRelease: string | null;
-  /** When the guest kernel crashed with this image alone attached: the crash's console lines (BUG/Oops/panic); else null. */
+  /**
+   * When the guest kernel crashed with this image alone attached: the crash's console lines (BUG/Oops/panic);
+   * else null.
+   */
   crash: string[] | null;
   /** Labelled DIMMs: the region's interleave-set cookie as the kernel computed it (sysfs `set_cookie`). */
   setCookie?: bigint | null;

@@ -23,7 +23,8 @@ export type KernelVerdict = Pick<
   'outcome' | 'kind' | 'mode' | 'errno' | 'message' | 'messages' | 'data_start' | 'data_size'
 >;
 
-// Both driver-core formats: "probe of X failed with error -N" (up to 6.1), "probe with driver D failed with error -N" (6.12 on).
+// Both driver-core formats: "probe of X failed with error -N" (up to 6.1),
+// "probe with driver D failed with error -N" (6.12 on).
 const GENERIC_PROBE_FAILURE = /(?:probe of \S+|^probe with driver \S+) failed with error -\d+$/;
 const DEVICE_KIND: [RegExp, 'pfn' | 'dax' | 'btt'][] = [
   [/^pfn\d/, 'pfn'],

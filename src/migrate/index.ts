@@ -1,4 +1,7 @@
-/** The migrate concept: the pure migrator, the backup record, the crash-safe replaceInfoBlock, migrate and restore of targets. */
+/**
+ * The migrate concept: the pure migrator, the backup record, the crash-safe replaceInfoBlock, migrate and
+ * restore of targets.
+ */
 export { migrate, assertNoHazard, alignmentEvidence, dataStartOf, summarize } from './migrate';
 export type {
   DataoffMeaning,

@@ -26,7 +26,10 @@ export { alignmentEvidence, type Evidence } from '../validate/geometry';
 export type DataoffMeaning = 'legacy' | 'map';
 
 export interface MigrateOptions {
-  /** The meaning the block's dataoff has now; default: its version (1.x legacy, 2.x map), checked against the alignment evidence. */
+  /**
+   * The meaning the block's dataoff has now; default: its version (1.x legacy, 2.x map), checked against the
+   * alignment evidence.
+   */
   from?: DataoffMeaning;
   to: DataoffMeaning;
   /** Physical address of the namespace. */
@@ -147,7 +150,8 @@ function validBlock(block: Uint8Array, o: MigrateOptions): { original: Uint8Arra
   // fields the producer never set, so such blocks are left alone.
   if (f.versionMinor !== 4) {
     throw precondition(
-      `version ${f.versionMajor}.${f.versionMinor}: only minor version 4 blocks are migrated (the result keeps minor 4)`,
+      `version ${f.versionMajor}.${f.versionMinor}: only minor version 4 blocks are migrated (the result ` +
+        `keeps minor 4)`,
       'version_minor',
     );
   }

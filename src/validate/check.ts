@@ -27,7 +27,10 @@ export interface RuleReport {
   name: string;
   passed: boolean;
   detail: string;
-  /** observed: this version was booted and checked (x86-64); source: interpolated from the kernel's history; convention: the map profile's own rule. */
+  /**
+   * observed: this version was booted and checked (x86-64); source: interpolated from the kernel's history;
+   * convention: the map profile's own rule.
+   */
   basis: 'observed' | 'source' | 'convention';
 }
 
@@ -68,7 +71,10 @@ export interface Verdict {
 }
 
 export interface CheckOptions {
-  /** A kernel version ('6.12', '5.15.3', 'linux-6.1') or profile name ('linux-latest', 'linux-4.x', 'map'); default linux-6.1. */
+  /**
+   * A kernel version ('6.12', '5.15.3', 'linux-6.1') or profile name ('linux-latest', 'linux-4.x', 'map');
+   * default linux-6.1.
+   */
   kernel?: string;
   arch?: Arch;
   nsBase?: bigint;
@@ -121,8 +127,10 @@ function bttVerdict(v: Verdict, b: Extract<FoundBlock, { kind: 'btt' }>, o: Chec
   const labelless = nsUuid === NIL_UUID;
   const passed = b.checksumValid && uuidOk && !labelless;
   const detail = labelless
-    ? 'BTT arena info-block at 4096 on a label-less namespace: not claimed (observed on Linux 6.1), the namespace stays raw'
-    : `BTT arena info-block at 4096: checksum ${b.checksumValid ? 'ok' : 'bad'}, parent_uuid ${uuidOk ? 'matches' : 'differs'} (arena layout not validated further)`;
+    ? 'BTT arena info-block at 4096 on a label-less namespace: not claimed (observed on Linux 6.1), the ' +
+      'namespace stays raw'
+    : `BTT arena info-block at 4096: checksum ${b.checksumValid ? 'ok' : 'bad'}, ` +
+      `parent_uuid ${uuidOk ? 'matches' : 'differs'} (arena layout not validated further)`;
   v.rules.push({ id: 'B1', name: 'btt-arena', passed, detail, basis: v.observed ? 'observed' : 'source' });
   if (passed) {
     v.outcome = 'claimed';
@@ -269,13 +277,18 @@ export function hazardsFor(block: DecodedPfnBlock, v: Verdict, o: CheckOptions):
         hazards.push({
           kind: 'refusal',
           profile: id,
-          message: `${id} ignores the major version and refuses this map-meaning block: ${lv.message ?? `errno ${lv.errno ?? '?'}`}`,
+          message:
+            `${id} ignores the major version and refuses this map-meaning ` +
+            `block: ${lv.message ?? `errno ${lv.errno ?? '?'}`}`,
         });
       } else if (lv.outcome === 'claimed' && mapV.outcome === 'claimed' && lv.data_start !== mapV.data_start) {
         hazards.push({
           kind: 'misplacement',
           profile: id,
-          message: `${id} ignores the major version and would put the data at ${hex(lv.data_start ?? 0n)}, ${startPad} bytes (start_pad) away from ${hex(mapV.data_start ?? 0n)} where the map meaning puts it`,
+          message:
+            `${id} ignores the major version and would put the data ` +
+            `at ${hex(lv.data_start ?? 0n)}, ${startPad} bytes (start_pad) away ` +
+            `from ${hex(mapV.data_start ?? 0n)} where the map meaning puts it`,
         });
       } else if (lv.outcome === 'raw') {
         hazards.push({
@@ -295,12 +308,17 @@ export function hazardsFor(block: DecodedPfnBlock, v: Verdict, o: CheckOptions):
           ? {
               kind: 'misplacement',
               profile: v.profile,
-              message: `this looks like an ndctl -O block (dataoff measured from the raw base, data at ${hex(f.dataoff)}); ${v.profile} claims it but reads the data at ${hex(startPad + f.dataoff)}, start_pad bytes later; ${repair}`,
+              message:
+                `this looks like an ndctl -O block (dataoff measured from the raw base, data ` +
+                `at ${hex(f.dataoff)}); ${v.profile} claims it but reads the data ` +
+                `at ${hex(startPad + f.dataoff)}, start_pad bytes later; ${repair}`,
             }
           : {
               kind: 'ndctl-offset-block',
               profile: null,
-              message: `this looks like an ndctl -O block (dataoff measured from the raw base); Linux refuses it; ${repair}`,
+              message:
+                `this looks like an ndctl -O block (dataoff measured from the raw base); Linux refuses ` +
+                `it; ${repair}`,
             },
       );
     }
@@ -309,7 +327,10 @@ export function hazardsFor(block: DecodedPfnBlock, v: Verdict, o: CheckOptions):
     hazards.push({
       kind: 'metadata-exposed',
       profile: v.profile,
-      message: `Linux ${v.kernel} leaves the namespace raw after this validation failure (before 5.7 only -EOPNOTSUPP refused, before 5.4 nothing did): the info-block and memmap area are exposed to whatever uses the raw device`,
+      message:
+        `Linux ${v.kernel} leaves the namespace raw after this validation failure (before 5.7 only ` +
+        `-EOPNOTSUPP refused, before 5.4 nothing did): the info-block and memmap area are exposed to whatever ` +
+        `uses the raw device`,
     });
   }
   return hazards;

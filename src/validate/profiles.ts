@@ -142,7 +142,8 @@ export function profileOf(k: ResolvedKernel): KernelProfile {
     description: k.mapConvention
       ? 'the map convention (this project): major 2 = map meaning (data at base + dataoff), ' +
         'majors above 2 refused; otherwise the newest kernel'
-      : `Linux ${k.version}: ${rules.map((r) => r.id).join(', ')}${k.observed ? '' : ' (interpolated from source, not observed)'}`,
+      : `Linux ${k.version}:` +
+        ` ${rules.map((r) => r.id).join(', ')}${k.observed ? '' : ' (interpolated from source, not observed)'}`,
     mapConvention: k.mapConvention,
     observed: k.observed,
     meaningOf: k.mapConvention ? (major) => (major === 2 ? 'map' : 'legacy') : () => 'legacy',

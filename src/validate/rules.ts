@@ -94,7 +94,8 @@ export const signature: Predicate = (c) =>
   expectedKinds(c.expect).includes(c.kind)
     ? ok(`signature ${c.kind === 'pfn' ? 'NVDIMM_PFN_INFO' : 'NVDIMM_DAX_INFO'}`)
     : fail(
-        `signature is ${c.kind === 'unknown' ? 'not an nd_pfn signature' : c.kind} (expected ${expectedKinds(c.expect).join(' or ')}): not an info-block`,
+        `signature is ${c.kind === 'unknown' ? 'not an nd_pfn signature' : c.kind} ` +
+          `(expected ${expectedKinds(c.expect).join(' or ')}): not an info-block`,
       );
 
 export const checksum: Predicate = (c) =>
@@ -106,7 +107,8 @@ export const parentUuid: Predicate = (c) =>
   c.fields.parentUuid === c.nsUuid.toLowerCase()
     ? ok(`parent_uuid matches the namespace (${c.nsUuid})`)
     : fail(
-        `parent_uuid ${c.fields.parentUuid} differs from the namespace uuid ${c.nsUuid}: not this namespace's info-block`,
+        `parent_uuid ${c.fields.parentUuid} differs from the namespace uuid ${c.nsUuid}: not this ` +
+          `namespace's info-block`,
       );
 
 export const gating: Predicate = (c) => {
@@ -119,7 +121,8 @@ export const gating: Predicate = (c) => {
   if (f.pageSize !== e.pageSize) changed.push(`page_size ${f.pageSize}->${e.pageSize}`);
   if (f.pageStructSize !== e.pageStructSize) changed.push(`page_struct_size ${f.pageStructSize}->${e.pageStructSize}`);
   return ok(
-    `version ${f.versionMajor}.${f.versionMinor}: ${changed.length === 0 ? 'every field honoured' : `not read by this kernel: ${changed.join(', ')}`}`,
+    `version ${f.versionMajor}.${f.versionMinor}:` +
+      ` ${changed.length === 0 ? 'every field honoured' : `not read by this kernel: ${changed.join(', ')}`}`,
   );
 };
 
@@ -202,7 +205,10 @@ export const endAligned: Predicate = (c) => {
     : fail(`base + size - end_trunc = ${hx(e)} is not aligned to ${hx(c.sectionAlign)}`, 'resource end misaligned');
 };
 
-/** Rule 15 in the kernel's unsigned u64 arithmetic: when start_pad + end_trunc > size the room wraps and the check passes. */
+/**
+ * Rule 15 in the kernel's unsigned u64 arithmetic: when start_pad + end_trunc > size the room wraps and the
+ * check passes.
+ */
 export const smallNamespace: Predicate = (c) => {
   const room = u64(c.g.size - c.g.startPad - c.g.endTrunc);
   if (u64(c.g.offset) >= room)
@@ -249,7 +255,8 @@ export const setupReserve: Predicate = (c) => {
     };
   }
   return fail(
-    `mode ${c.fields.mode === 1 ? 'RAM' : 'PMEM'} with offset ${hx(g.offset)} below the ${c.reserve}-byte reserve: setup fails with -EINVAL`,
+    `mode ${c.fields.mode === 1 ? 'RAM' : 'PMEM'} with offset ${hx(g.offset)} below the ${c.reserve}-byte ` +
+      `reserve: setup fails with -EINVAL`,
   );
 };
 
@@ -279,7 +286,9 @@ export const negativeArea: Predicate = (c) => {
     return {
       passed: false,
       errno: null,
-      detail: `data area of ${g.dataSize} bytes: the disk size wraps around and the kernel oopses (BUG: unable to handle page fault, in pmem_do_read)`,
+      detail:
+        `data area of ${g.dataSize} bytes: the disk size wraps around and the kernel oopses (BUG: unable to ` +
+        `handle page fault, in pmem_do_read)`,
       message: 'kernel crash: BUG: unable to handle page fault (pmem_do_read)',
     };
   }
@@ -326,6 +335,8 @@ export const memmapFit: Predicate = (c) => {
   if (memmapFits(c.g, c.reserve, c.arch.pageSize, 128n << 20n))
     return ok('the memmap fits between the reserve and the data');
   return fail(
-    `mode PMEM: the ${c.kind === 'dax' ? 'devdax' : 'fsdax'} memmap (64 bytes per page, 2 MiB per 128 MiB section) does not fit in the ${hx(c.g.offset - c.reserve)} bytes between the reserve and the data (-ENOMEM)`,
+    `mode PMEM: the ${c.kind === 'dax' ? 'devdax' : 'fsdax'} memmap (64 bytes per page, 2 MiB per 128 MiB ` +
+      `section) does not fit in the ${hx(c.g.offset - c.reserve)} bytes between the reserve and the data ` +
+      `(-ENOMEM)`,
   );
 };

@@ -136,62 +136,71 @@ test(`${KILLS} SIGKILLs of migrate and restore at random steps: every image comp
   }
   const reached = Object.keys(counts).length;
   console.log(
-    `kill campaign (seed ${seed}): ${kills} SIGKILLs, ${recoveries} recoveries, ${compared} image bytes compared, ${reached} step kinds: ${JSON.stringify(counts)}`,
+    `kill campaign (seed ${seed}): ${kills} SIGKILLs, ${recoveries} recoveries, ${compared} image bytes ` +
+      `compared, ${reached} step kinds: ${JSON.stringify(counts)}`,
   );
   expect(recoveries).toBe(kills);
   expect(reached).toBeGreaterThanOrEqual(12);
 }, 120000);
 
-test('a killed run leaves a stale lock; the next migrate breaks it ("lock-break" killed too) and still recovers', () => {
-  const dir = path.join(root, 'breaks');
-  fs.mkdirSync(dir);
-  for (let i = 0; i < 6; i++) {
-    const img = path.join(dir, `b${i}.img`);
-    const original = smallImage(img);
-    expect(cli(['migrate', img, ...migrateArgs()], { spec: { kill: 'after-lock' } }).signal).toBe('SIGKILL');
-    const lockText = fs.readFileSync(`${img}.infoblock.lock`, 'utf8');
-    expect(lockText).toMatch(/^nd-infoblock lock\npid \d+\n$/);
-    // Killed while breaking the stale lock: the breaker is stale too, and the next run clears both.
-    expect(cli(['migrate', img, ...migrateArgs()], { spec: { kill: 'lock-break' } }).signal).toBe('SIGKILL');
-    expect(fs.readFileSync(img).equals(original)).toBe(true);
-    const r = cli(['migrate', img, ...migrateArgs()]);
-    expect(r.status).toBe(0);
-    expect(r.stderr).toMatch(/took over the stale lock/);
-    expect(fs.existsSync(`${img}.infoblock.lock`)).toBe(false);
-    expect(fs.existsSync(`${img}.infoblock.lock.break`)).toBe(false);
-    expect(cli(['restore', img]).status).toBe(0);
-    expect(fs.readFileSync(img).equals(original)).toBe(true);
-  }
-}, 60000);
+test(
+  'a killed run leaves a stale lock; the next migrate ' + 'breaks it ("lock-break" killed too) and still recovers',
+  () => {
+    const dir = path.join(root, 'breaks');
+    fs.mkdirSync(dir);
+    for (let i = 0; i < 6; i++) {
+      const img = path.join(dir, `b${i}.img`);
+      const original = smallImage(img);
+      expect(cli(['migrate', img, ...migrateArgs()], { spec: { kill: 'after-lock' } }).signal).toBe('SIGKILL');
+      const lockText = fs.readFileSync(`${img}.infoblock.lock`, 'utf8');
+      expect(lockText).toMatch(/^nd-infoblock lock\npid \d+\n$/);
+      // Killed while breaking the stale lock: the breaker is stale too, and the next run clears both.
+      expect(cli(['migrate', img, ...migrateArgs()], { spec: { kill: 'lock-break' } }).signal).toBe('SIGKILL');
+      expect(fs.readFileSync(img).equals(original)).toBe(true);
+      const r = cli(['migrate', img, ...migrateArgs()]);
+      expect(r.status).toBe(0);
+      expect(r.stderr).toMatch(/took over the stale lock/);
+      expect(fs.existsSync(`${img}.infoblock.lock`)).toBe(false);
+      expect(fs.existsSync(`${img}.infoblock.lock.break`)).toBe(false);
+      expect(cli(['restore', img]).status).toBe(0);
+      expect(fs.readFileSync(img).equals(original)).toBe(true);
+    }
+  },
+  60000,
+);
 
-test('unhooked: the plain CLI killed at random times (timer SIGKILL) never leaves a bad image or a partial backup', async () => {
-  const dir = path.join(root, 'timed ✂');
-  fs.mkdirSync(dir);
-  let killed = 0;
-  let completed = 0;
-  for (let i = 0; i < 30; i++) {
-    const img = path.join(dir, `t${i}.img`);
-    const original = smallImage(img);
-    const intended = Buffer.from(original);
-    intended.set(mapBlockOf(legacyBlock()), 4096);
-    const child = spawn(process.execPath, [CLI, 'migrate', img, ...migrateArgs()], { stdio: 'ignore' });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20 + rand(180));
-    const signal = await new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_c, s) => resolve(s)));
-    clearTimeout(timer);
-    if (signal === 'SIGKILL') killed++;
-    else completed++;
-    const now = fs.readFileSync(img);
-    expect(now.equals(original) || now.equals(intended)).toBe(true);
-    const backup = `${img}.infoblock-backup`;
-    if (expectBackupWholeOrAbsent(backup))
+test(
+  'unhooked: the plain CLI killed at random times (timer SIGKILL) never leaves a bad image or a partial ' + 'backup',
+  async () => {
+    const dir = path.join(root, 'timed ✂');
+    fs.mkdirSync(dir);
+    let killed = 0;
+    let completed = 0;
+    for (let i = 0; i < 30; i++) {
+      const img = path.join(dir, `t${i}.img`);
+      const original = smallImage(img);
+      const intended = Buffer.from(original);
+      intended.set(mapBlockOf(legacyBlock()), 4096);
+      const child = spawn(process.execPath, [CLI, 'migrate', img, ...migrateArgs()], { stdio: 'ignore' });
+      const timer = setTimeout(() => child.kill('SIGKILL'), 20 + rand(180));
+      const signal = await new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_c, s) => resolve(s)));
+      clearTimeout(timer);
+      if (signal === 'SIGKILL') killed++;
+      else completed++;
+      const now = fs.readFileSync(img);
+      expect(now.equals(original) || now.equals(intended)).toBe(true);
+      const backup = `${img}.infoblock-backup`;
+      if (expectBackupWholeOrAbsent(backup))
+        expect(restoreTarget({ target: img }).status).toMatch(/^(restored|already)$/);
+      else migrateTarget({ target: img, offset: 0n, nsBase: BASE, nsSize: NS_SIZE, to: 'map' });
+      if (!fs.existsSync(backup)) throw new Error('recovery left no backup');
       expect(restoreTarget({ target: img }).status).toMatch(/^(restored|already)$/);
-    else migrateTarget({ target: img, offset: 0n, nsBase: BASE, nsSize: NS_SIZE, to: 'map' });
-    if (!fs.existsSync(backup)) throw new Error('recovery left no backup');
-    expect(restoreTarget({ target: img }).status).toMatch(/^(restored|already)$/);
-    expect(fs.readFileSync(img).equals(original)).toBe(true);
-  }
-  console.log(
-    `timed kills: ${killed} killed mid-run, ${completed} completed before the timer; all compared and recovered`,
-  );
-  expect(killed).toBeGreaterThan(0); // the timer did cut runs short
-}, 60000);
+      expect(fs.readFileSync(img).equals(original)).toBe(true);
+    }
+    console.log(
+      `timed kills: ${killed} killed mid-run, ${completed} completed before the timer; all compared and recovered`,
+    );
+    expect(killed).toBeGreaterThan(0); // the timer did cut runs short
+  },
+  60000,
+);

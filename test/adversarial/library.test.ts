@@ -82,22 +82,26 @@ test('formatUuid of 16 bytes still formats; decodePfnBlock of exactly 4096 still
   expect(decodePfnBlock(legacyBlock()).checksumValid).toBe(true);
 });
 
-test('replaceInfoBlock is usable on its own: a plan that returns null writes nothing, a block is written once with a backup', () => {
-  const target = path.join(dir, 'replace.img');
-  const before = smallImage(target);
-  const none = replaceInfoBlock({ target, plan: () => null });
-  expect(none.written).toBe(false);
-  expect(fs.existsSync(`${target}.infoblock-backup`)).toBe(false);
-  const block = Uint8Array.from(legacyBlock());
-  block[100] = 0x42; // any 4 KiB the caller decides on
-  const r = replaceInfoBlock({
-    target,
-    plan: (head) => (head.byteLength === 8192 ? block : null),
-    label: { from: 'lost', to: 'recovered' },
-  });
-  expect(r.written).toBe(true);
-  expect(Buffer.from(r.oldBlock).equals(before.subarray(4096, 8192))).toBe(true);
-  expect(fs.readFileSync(target).subarray(4096, 8192).equals(block)).toBe(true);
-  expect(restoreTarget({ target }).status).toBe('restored');
-  expect(fs.readFileSync(target).equals(before)).toBe(true);
-});
+test(
+  'replaceInfoBlock is usable on its own: a plan that returns null writes nothing, a block is written once ' +
+    'with a backup',
+  () => {
+    const target = path.join(dir, 'replace.img');
+    const before = smallImage(target);
+    const none = replaceInfoBlock({ target, plan: () => null });
+    expect(none.written).toBe(false);
+    expect(fs.existsSync(`${target}.infoblock-backup`)).toBe(false);
+    const block = Uint8Array.from(legacyBlock());
+    block[100] = 0x42; // any 4 KiB the caller decides on
+    const r = replaceInfoBlock({
+      target,
+      plan: (head) => (head.byteLength === 8192 ? block : null),
+      label: { from: 'lost', to: 'recovered' },
+    });
+    expect(r.written).toBe(true);
+    expect(Buffer.from(r.oldBlock).equals(before.subarray(4096, 8192))).toBe(true);
+    expect(fs.readFileSync(target).subarray(4096, 8192).equals(block)).toBe(true);
+    expect(restoreTarget({ target }).status).toBe('restored');
+    expect(fs.readFileSync(target).equals(before)).toBe(true);
+  },
+);

@@ -151,24 +151,28 @@ test('two processes breaking the same stale lock: only one does; the other is re
   expect(fs.existsSync(`${lock}.break`)).toBe(false);
 }, 40000);
 
-test('storms: 4 concurrent migrates over a stale lock, 6 rounds: the block is written exactly once per round', async () => {
-  let refused = 0;
-  for (let round = 0; round < 6; round++) {
-    const { img, lock, intended } = image();
-    fs.writeFileSync(lock, `nd-infoblock lock\npid ${deadPid()}\n`);
-    const runs = await Promise.all(Array.from({ length: 4 }, () => start(['migrate', img, ...migrateArgs()])));
-    const writers = runs.filter((r) => /^wrote 4096 bytes/m.test(r.stdout));
-    expect(writers).toHaveLength(1);
-    for (const r of runs) {
-      expect([0, 1]).toContain(r.status);
-      if (r.status === 1) {
-        refused++;
-        expect(r.stderr).toMatch(/locked by process|taking over its stale lock|keeps (reappearing|changing)/);
+test(
+  'storms: 4 concurrent migrates over a stale lock, 6 ' + 'rounds: the block is written exactly once per round',
+  async () => {
+    let refused = 0;
+    for (let round = 0; round < 6; round++) {
+      const { img, lock, intended } = image();
+      fs.writeFileSync(lock, `nd-infoblock lock\npid ${deadPid()}\n`);
+      const runs = await Promise.all(Array.from({ length: 4 }, () => start(['migrate', img, ...migrateArgs()])));
+      const writers = runs.filter((r) => /^wrote 4096 bytes/m.test(r.stdout));
+      expect(writers).toHaveLength(1);
+      for (const r of runs) {
+        expect([0, 1]).toContain(r.status);
+        if (r.status === 1) {
+          refused++;
+          expect(r.stderr).toMatch(/locked by process|taking over its stale lock|keeps (reappearing|changing)/);
+        }
+        expect(r.stderr).not.toMatch(/internal error/);
       }
-      expect(r.stderr).not.toMatch(/internal error/);
+      expect(fs.readFileSync(img).equals(intended)).toBe(true);
+      expect(fs.existsSync(lock)).toBe(false);
     }
-    expect(fs.readFileSync(img).equals(intended)).toBe(true);
-    expect(fs.existsSync(lock)).toBe(false);
-  }
-  console.log(`lock storms: 24 concurrent runs, ${refused} refused as locked, 6 writes`);
-}, 180000);
+    console.log(`lock storms: 24 concurrent runs, ${refused} refused as locked, 6 writes`);
+  },
+  180000,
+);

@@ -60,7 +60,9 @@ describe('the generated files work', () => {
 
   /** What the bash completion offers for the words typed so far (the last one being completed). */
   function complete(words: string[]): string[] {
-    const script = `source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(( $# - 1 )); _infoblock; printf '%s\\n' "\${COMPREPLY[@]}"`;
+    const script =
+      `source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(( $# - 1 )); _infoblock; printf '%s\\n' ` +
+      `"\${COMPREPLY[@]}"`;
     const r = spawnSync('bash', ['-c', script, 'bash', path.join(root, 'completions/infoblock.bash'), ...words], {
       cwd: path.join(root, 'samples'),
       encoding: 'utf8',

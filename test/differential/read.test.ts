@@ -39,7 +39,9 @@ function summaryLine(stderr: string): string {
 async function compareFile(file: string, flags: ReadFlags, ourFlags: string[]): Promise<void> {
   const theirs = ndctlReadJson(file, flags);
   const ours = await runOurs(['read', ...ourFlags, file]);
-  const ctx = `file ${file}, flags ${ourFlags.join(' ')}\nndctl stderr: ${JSON.stringify(theirs.stderr)}\nours stderr: ${JSON.stringify(ours.stderr)}`;
+  const ctx =
+    `file ${file}, flags ${ourFlags.join(' ')}\nndctl stderr: ${JSON.stringify(theirs.stderr)}\nours ` +
+    `stderr: ${JSON.stringify(ours.stderr)}`;
   expect({ ctx, status: theirs.status }).toEqual({ ctx, status: 0 });
   expect({ ctx, status: ours.status }).toEqual({ ctx, status: 0 });
   // toBe on strings prints a line diff on failure

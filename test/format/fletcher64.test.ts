@@ -243,7 +243,8 @@ describe('C reference (gcc or g++ at test time)', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fl64-'));
     try {
       // Written from the algorithm's description in docs/format.md; reads 4 KiB blocks on stdin.
-      const src = `#include <stdio.h>
+      const src =
+        `#include <stdio.h>
 #include <stdint.h>
 #include <string.h>
 int main(void) {
@@ -252,7 +253,8 @@ int main(void) {
     uint32_t lo = 0, hi = 0;
     for (int i = 0; i < 1024; i++) {
       uint32_t w = 0;
-      if (i < 1022) w = (uint32_t)b[4*i] | (uint32_t)b[4*i+1] << 8 | (uint32_t)b[4*i+2] << 16 | (uint32_t)b[4*i+3] << 24;
+      if (i < 1022) w = (uint32_t)b[4*i] | (uint32_t)b[4*i+1] << 8 | ` +
+        `(uint32_t)b[4*i+2] << 16 | (uint32_t)b[4*i+3] << 24;
       lo += w; hi += lo;
     }
     printf("%016llx\\n", (unsigned long long)((uint64_t)hi << 32 | lo));

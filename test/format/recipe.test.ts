@@ -183,19 +183,22 @@ describe('legacy and map meanings', () => {
     );
   });
 
-  test('with both ends aligned (no start_pad, no end_trunc) legacy and ndctl succeed or fail together, and agree', () => {
-    fc.assert(
-      fc.property(arbSize, arbOffset, arbAlign, arbMap, (rawSize, rawOffset, align, map) => {
-        const a = align > MiB2 ? align : MiB2;
-        const offset = (rawOffset / a) * a;
-        const size = ((rawSize + a - 1n) / a) * a;
-        const legacy = tryRecipe({ ...params(size, offset, align, map), meaning: 'legacy' });
-        const ndctl = tryRecipe({ ...params(size, offset, align, map), meaning: 'ndctl' });
-        expect(ndctl).toEqual(legacy);
-      }),
-      { numRuns: 300 },
-    );
-  });
+  test(
+    'with both ends aligned (no start_pad, no end_trunc) ' + 'legacy and ndctl succeed or fail together, and agree',
+    () => {
+      fc.assert(
+        fc.property(arbSize, arbOffset, arbAlign, arbMap, (rawSize, rawOffset, align, map) => {
+          const a = align > MiB2 ? align : MiB2;
+          const offset = (rawOffset / a) * a;
+          const size = ((rawSize + a - 1n) / a) * a;
+          const legacy = tryRecipe({ ...params(size, offset, align, map), meaning: 'legacy' });
+          const ndctl = tryRecipe({ ...params(size, offset, align, map), meaning: 'ndctl' });
+          expect(ndctl).toEqual(legacy);
+        }),
+        { numRuns: 300 },
+      );
+    },
+  );
 
   test('map = legacy with dataoff + start_pad and version 2.4, everything else equal', () => {
     fc.assert(

@@ -731,7 +731,9 @@ export function matrixCases(): MatrixCase[] {
         add({
           id: `neg-data-${tag}-${mode}-${map}`,
           group: 'zero-size',
-          what: `${mode} map=${map} at aligned base, end_trunc ${et / MiB}M, dataoff 2M: mapped range ${tag === 'range0' ? 'empty' : 'negative'}`,
+          what:
+            `${mode} map=${map} at aligned base, end_trunc ${et / MiB}M, dataoff 2M: mapped ` +
+            `range ${tag === 'range0' ? 'empty' : 'negative'}`,
           size: S64,
           base: BASE_ALIGNED,
           source: ref(mode, map, BASE_ALIGNED),
@@ -868,7 +870,9 @@ export function matrixCases(): MatrixCase[] {
       add({
         id: `memmap-fit-${mode}-${tag}`,
         group: 'S4',
-        what: `${mode} map=dev on ${size / MiB}M, dataoff ${hex(d)}, align 4K: memmap of ${(((size - d) / 4096n) * 64n) / KiB}K in ${(d - 8n * KiB) / KiB}K`,
+        what:
+          `${mode} map=dev on ${size / MiB}M, dataoff ${hex(d)}, align 4K: memmap ` +
+          `of ${(((size - d) / 4096n) * 64n) / KiB}K in ${(d - 8n * KiB) / KiB}K`,
         size,
         base: BASE_ALIGNED,
         source: ref(mode, 'dev', BASE_ALIGNED),
@@ -885,7 +889,9 @@ export function matrixCases(): MatrixCase[] {
       add({
         id: `memmap-fit-${mode}-${tag}`,
         group: 'S4',
-        what: `${mode} map=dev on 1024M, dataoff ${hex(d)}, align 2M: memmap of ${(((GiB - d) / 4096n) * 64n) / KiB}K (4K pages) in ${(d - 8n * KiB) / KiB}K`,
+        what:
+          `${mode} map=dev on 1024M, dataoff ${hex(d)}, align 2M: memmap ` +
+          `of ${(((GiB - d) / 4096n) * 64n) / KiB}K (4K pages) in ${(d - 8n * KiB) / KiB}K`,
         size: GiB,
         base: BASE_ALIGNED,
         source: ref(mode, 'dev', BASE_ALIGNED),

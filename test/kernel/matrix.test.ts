@@ -115,7 +115,8 @@ function table(rows: Row[]): string {
       : `${x.outcome}${x.errno === null ? '' : ` ${x.errno}`}${x.message === null ? '' : ` "${x.message}"`}`;
   for (const r of rows) {
     lines.push(
-      `| ${r.c.id} | 0x${r.c.base.toString(16)} | ${r.c.size} | ${brief(r.kernel)} | ${brief(r.validator)} (${r.validator?.failed_rule ?? 'none'}) | ${r.error ?? r.diffs.join('; ')} |`,
+      `| ${r.c.id} | 0x${r.c.base.toString(16)} | ${r.c.size} | ${brief(r.kernel)} | ${brief(r.validator)} ` +
+        `(${r.validator?.failed_rule ?? 'none'}) | ${r.error ?? r.diffs.join('; ')} |`,
     );
   }
   return lines.join('\n');
@@ -198,7 +199,11 @@ async function writeResults(kernel: KernelVersion, summary: string, rows: Row[])
     }));
     await fs.writeFile(
       file,
-      `${JSON.stringify({ summary, rows: json }, (_k, v: unknown) => (typeof v === 'bigint' ? `0x${v.toString(16)}` : v), 2)}\n`,
+      `${JSON.stringify(
+        { summary, rows: json },
+        (_k, v: unknown) => (typeof v === 'bigint' ? `0x${v.toString(16)}` : v),
+        2,
+      )}\n`,
     );
   }
   const obsDir = process.env['ND_MATRIX_OBS_DIR'];

@@ -117,18 +117,22 @@ test.each([
   expect(fs.readFileSync(`${target}.infoblock-backup`).equals(backup)).toBe(true);
 });
 
-test('killed after the backup, a rerun that plans another block (a fresh uuid) reseals the backup; restore still undoes it', () => {
-  const target = path.join(dir, 'after-backup.img');
-  const original = smallImage(target);
-  interrupted(target, newBlock(3), stopAt('after-backup'));
-  expect(fs.readFileSync(target).equals(original)).toBe(true);
-  const warnings: string[] = [];
-  const r = replaceInfoBlock({ target, plan: () => newBlock(5), warn: (l) => warnings.push(l) });
-  expect({ written: r.written, reused: r.backupReused }).toEqual({ written: true, reused: false });
-  expect(warnings.some((w) => /for a block that was never written; it is rewritten/.test(w))).toBe(true);
-  const rec = decodeBackup(fs.readFileSync(`${target}.infoblock-backup`));
-  expect(Buffer.from(rec.head).equals(original.subarray(0, 8192))).toBe(true);
-  expect(Buffer.from(rec.intended ?? []).equals(newBlock(5))).toBe(true);
-  expect(restoreTarget({ target }).status).toBe('restored');
-  expect(fs.readFileSync(target).equals(original)).toBe(true);
-});
+test(
+  'killed after the backup, a rerun that plans another block (a fresh uuid) reseals the backup; restore still ' +
+    'undoes it',
+  () => {
+    const target = path.join(dir, 'after-backup.img');
+    const original = smallImage(target);
+    interrupted(target, newBlock(3), stopAt('after-backup'));
+    expect(fs.readFileSync(target).equals(original)).toBe(true);
+    const warnings: string[] = [];
+    const r = replaceInfoBlock({ target, plan: () => newBlock(5), warn: (l) => warnings.push(l) });
+    expect({ written: r.written, reused: r.backupReused }).toEqual({ written: true, reused: false });
+    expect(warnings.some((w) => /for a block that was never written; it is rewritten/.test(w))).toBe(true);
+    const rec = decodeBackup(fs.readFileSync(`${target}.infoblock-backup`));
+    expect(Buffer.from(rec.head).equals(original.subarray(0, 8192))).toBe(true);
+    expect(Buffer.from(rec.intended ?? []).equals(newBlock(5))).toBe(true);
+    expect(restoreTarget({ target }).status).toBe('restored');
+    expect(fs.readFileSync(target).equals(original)).toBe(true);
+  },
+);

@@ -172,21 +172,25 @@ console.log(JSON.stringify(Object.keys(root).filter((k) => k !== '__esModule' &&
   });
 
   test('an InfoblockError thrown under require is instanceof the class seen by import', () => {
-    const script = `import { createRequire } from 'node:module';
+    const script =
+      `import { createRequire } from 'node:module';
 import { InfoblockError, parseSize } from 'nd-infoblock/format';
 const cjs = createRequire(import.meta.url)('nd-infoblock');
 let caught;
 try { cjs.parseSize('bogus'); } catch (e) { caught = e; }
-console.log(JSON.stringify({ instance: caught instanceof InfoblockError, code: caught.code, same: parseSize === cjs.parseSize }));
+console.log(JSON.stringify({ instance: caught instanceof InfoblockError, code: caught.code, ` +
+      `same: parseSize === cjs.parseSize }));
 `;
     expect(runIn('instance.mjs', script)).toEqual({ instance: true, code: 'invalid-argument', same: true });
   });
 
   test.each(LIGHT.map((s) => [s]))('%s loads neither commander, cli-progress nor the QEMU harness', (spec) => {
-    const script = `await import(${JSON.stringify(spec)});
+    const script =
+      `await import(${JSON.stringify(spec)});
 import { createRequire } from 'node:module';
 const cache = Object.keys(createRequire(import.meta.url).cache);
-console.log(JSON.stringify(cache.filter((f) => /node_modules[\\\\/](commander|cli-progress)[\\\\/]|kernel[\\\\/]harness\\.js$/.test(f))));
+console.log(JSON.stringify(cache.filter((f) => ` +
+      `/node_modules[\\\\/](commander|cli-progress)[\\\\/]|kernel[\\\\/]harness\\.js$/.test(f))));
 `;
     expect(runIn<string[]>('light.mjs', script)).toEqual([]);
   });

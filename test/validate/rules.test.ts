@@ -496,26 +496,29 @@ describe('properties', () => {
     );
   });
 
-  test('every write --meaning ndctl block with start_pad != 0 (align >= 2M) is refused with "bad offset" at its base', () => {
-    fc.assert(
-      fc.property(
-        sizeArb,
-        alignArb,
-        fc.bigInt({ min: 1n, max: 1n << 12n }),
-        fc.bigInt({ min: 1n, max: 511n }),
-        (size, align, k, sub) => {
-          fc.pre(align * 4n <= size);
-          const base = k * align + sub * 4096n; // misaligned by a 4K multiple below align
-          const f = recipeFields({ size, uuid: U, meaning: 'ndctl', align, offset: base });
-          fc.pre(f.startPad !== 0);
-          const v = checkHead(headWithBlock(encodePfnBlock(f)), { nsSize: size, nsBase: base });
-          expect(v.outcome).toBe('refused');
-          expect(v.message).toMatch(/^bad offset: /);
-        },
-      ),
-      { numRuns: 300, seed: 62 },
-    );
-  });
+  test(
+    'every write --meaning ndctl block with start_pad != 0 (align >= 2M) is refused with "bad offset" at its ' + 'base',
+    () => {
+      fc.assert(
+        fc.property(
+          sizeArb,
+          alignArb,
+          fc.bigInt({ min: 1n, max: 1n << 12n }),
+          fc.bigInt({ min: 1n, max: 511n }),
+          (size, align, k, sub) => {
+            fc.pre(align * 4n <= size);
+            const base = k * align + sub * 4096n; // misaligned by a 4K multiple below align
+            const f = recipeFields({ size, uuid: U, meaning: 'ndctl', align, offset: base });
+            fc.pre(f.startPad !== 0);
+            const v = checkHead(headWithBlock(encodePfnBlock(f)), { nsSize: size, nsBase: base });
+            expect(v.outcome).toBe('refused');
+            expect(v.message).toMatch(/^bad offset: /);
+          },
+        ),
+        { numRuns: 300, seed: 62 },
+      );
+    },
+  );
 
   test('map claims every write --meaning map block at base + dataoff', () => {
     fc.assert(
