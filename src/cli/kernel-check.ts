@@ -9,7 +9,9 @@
 import type { Command } from 'commander';
 
 import { KernelHarnessError } from '../kernel/errors';
-import { formatVerdict, parseImageSpec, toJsonExact } from '../kernel/format';
+import { parseImageSpec } from '../kernel/format';
+import { toJson } from '../format/json';
+import { formatKernelVerdict } from './render';
 import type { BootOptions } from '../kernel/harness';
 import {
   kernelCheckDetailed,
@@ -103,13 +105,13 @@ async function kernelCheckAction(io: CliIo, specsText: string[], o: KernelCheckC
       ...v,
       namespaces: labelled(i),
     }));
-    io.stdout(`${toJsonExact(rows)}\n`);
+    io.stdout(`${toJson(rows)}\n`);
   } else {
     verdicts.forEach((v, i) => {
       const spec = specs[i];
       if (spec === undefined) return;
       const ns = labelled(i);
-      if (ns === undefined) io.stdout(`${formatVerdict(spec, v)}\n`);
+      if (ns === undefined) io.stdout(`${formatKernelVerdict(spec, v)}\n`);
       else io.stdout(`${formatLabelled(spec, ns, observations[i]?.setCookie ?? null)}\n`);
     });
   }
@@ -126,7 +128,7 @@ function formatLabelled(spec: KernelCheckSpec, ns: readonly LabelledNamespaceVer
     const alt = n.alt_name === null ? '' : ` '${n.alt_name}'`;
     const what = `  ${n.name}${alt} uuid=${n.uuid ?? '?'} size=${n.size ?? '?'} mode=${n.mode ?? '?'}`;
     const at = { path: what, base: n.dpa ?? 0n };
-    return formatVerdict(at, n.verdict).replace(/@0x([0-9a-f]+): /, ' dpa=0x$1: ');
+    return formatKernelVerdict(at, n.verdict).replace(/@0x([0-9a-f]+): /, ' dpa=0x$1: ');
   });
   return [head, ...lines].join('\n');
 }

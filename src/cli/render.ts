@@ -9,6 +9,7 @@ import { hex, humanSize } from '../format/units';
 import type { Verdict } from '../validate/check';
 import type { Region } from '../validate/explain';
 import type { KernelsReport } from '../validate/kernels';
+import type { KernelCheckSpec, KernelVerdict } from '../kernel/index';
 
 const ERRNO_NAMES: Record<number, string> = {
   95: 'EOPNOTSUPP',
@@ -164,4 +165,20 @@ export function layoutSvg(file: string, regions: readonly Region[], v: Verdict):
   });
   parts.push(`<text x="125" y="${y + 4}" text-anchor="end">${esc(hex(v.ns_size))}</text>`, '</svg>');
   return parts.join('\n') + '\n';
+}
+
+/** One readable line per kernel-check verdict (errno names from the one table above). */
+export function formatKernelVerdict(spec: KernelCheckSpec, v: KernelVerdict): string {
+  const head = `${spec.path}@${hex(spec.base)}: ${v.outcome}`;
+  const parts: string[] = [];
+  if (v.kind !== null) parts.push(v.kind);
+  if (v.mode !== null) parts.push(`mode=${v.mode}`);
+  if (v.errno !== null) {
+    const name = ERRNO_NAMES[v.errno];
+    parts.push(`errno=${v.errno}${name !== undefined ? ` (${name})` : ''}`);
+  }
+  if (v.data_start !== null) parts.push(`data_start=${hex(v.data_start)}`);
+  if (v.data_size !== null) parts.push(`data_size=${hex(v.data_size)}`);
+  const msg = v.message !== null ? `: ${v.message}` : '';
+  return `${head}${parts.length > 0 ? ` ${parts.join(' ')}` : ''}${msg}`;
 }

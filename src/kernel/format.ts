@@ -7,8 +7,6 @@
 
 import { KernelHarnessError } from './errors';
 import type { KernelCheckSpec } from './kernel-check';
-import type { KernelVerdict } from './verdict';
-import { hex } from '../format/int64';
 
 const SUFFIX: Record<string, bigint> = { '': 1n, k: 1n << 10n, m: 1n << 20n, g: 1n << 30n, t: 1n << 40n };
 
@@ -28,36 +26,4 @@ export function parseImageSpec(text: string): KernelCheckSpec {
   if (at <= 0 || at === text.length - 1)
     throw new KernelHarnessError('bad-base', `bad image spec '${text}': expected IMG@ADDR, e.g. ns.img@0x100000000`);
   return { path: text.slice(0, at), base: parseAddress(text.slice(at + 1)) };
-}
-
-/** JSON with bigints written as plain JSON numbers (exact digits). */
-export function toJsonExact(value: unknown, indent = 2, depth = 0): string {
-  const pad = ' '.repeat(indent * (depth + 1));
-  const close = ' '.repeat(indent * depth);
-  if (typeof value === 'bigint') return value.toString();
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) {
-    if (value.length === 0) return '[]';
-    return `[\n${value.map((v) => pad + toJsonExact(v, indent, depth + 1)).join(',\n')}\n${close}]`;
-  }
-  const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
-  if (entries.length === 0) return '{}';
-  const body = entries.map(([k, v]) => `${pad}${JSON.stringify(k)}: ${toJsonExact(v, indent, depth + 1)}`);
-  return `{\n${body.join(',\n')}\n${close}}`;
-}
-
-const ERRNO_NAMES: Record<number, string> = { 6: 'ENXIO', 12: 'ENOMEM', 16: 'EBUSY', 22: 'EINVAL', 95: 'EOPNOTSUPP' };
-
-/** One readable line per verdict. */
-export function formatVerdict(spec: KernelCheckSpec, v: KernelVerdict): string {
-  const head = `${spec.path}@${hex(spec.base)}: ${v.outcome}`;
-  const parts: string[] = [];
-  if (v.kind !== null) parts.push(v.kind);
-  if (v.mode !== null) parts.push(`mode=${v.mode}`);
-  if (v.errno !== null)
-    parts.push(`errno=${v.errno}${ERRNO_NAMES[v.errno] !== undefined ? ` (${ERRNO_NAMES[v.errno]})` : ''}`);
-  if (v.data_start !== null) parts.push(`data_start=${hex(v.data_start)}`);
-  if (v.data_size !== null) parts.push(`data_size=${hex(v.data_size)}`);
-  const msg = v.message !== null ? `: ${v.message}` : '';
-  return `${head}${parts.length > 0 ? ` ${parts.join(' ')}` : ''}${msg}`;
 }

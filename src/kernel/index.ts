@@ -12,6 +12,6 @@ export {
 } from './harness';
 export { observationToVerdict, type KernelVerdict } from './verdict';
 export { kernelCheck, kernelCheckDetailed, type KernelCheckSpec, type KernelCheckResult } from './kernel-check';
-export { parseAddress, parseImageSpec, formatVerdict, toJsonExact } from './format';
+export { parseAddress, parseImageSpec } from './format';
 export { compareVerdicts, kernelDecidingMessage } from './compare';
 export { KERNEL_VERSIONS, DEFAULT_KERNEL, KERNEL_PACKAGES, parseKernelVersion, type KernelVersion } from './kernels';

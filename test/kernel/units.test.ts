@@ -5,7 +5,8 @@
 
 import { writeCpioNewc } from '../../src/kernel/cpio';
 import { moduleDepends, isStaticElf, compareVersions } from '../../src/kernel/assets';
-import { parseAddress, parseImageSpec, toJsonExact } from '../../src/kernel/format';
+import { parseAddress, parseImageSpec } from '../../src/kernel/format';
+import { toJson } from '../../src/format/json';
 import { KernelHarnessError } from '../../src/kernel/errors';
 import { crashLines, observe, planBoots, probeFailure, type KernelObservation } from '../../src/kernel/harness';
 import { REPORT_BEGIN, REPORT_END } from '../../src/kernel/init-script';
@@ -286,7 +287,7 @@ describe('CLI helpers', () => {
     expect(parseImageSpec('a@b.img@0x1000')).toEqual({ path: 'a@b.img', base: 0x1000n });
   });
   test('bigints are exact JSON numbers', () => {
-    const text = toJsonExact([{ a: 18446744073709551615n, b: null, c: 'x' }]);
+    const text = toJson([{ a: 18446744073709551615n, b: null, c: 'x' }]);
     expect(text).toContain('"a": 18446744073709551615');
     expect(JSON.parse(text.replace(/18446744073709551615/, '0'))).toEqual([{ a: 0, b: null, c: 'x' }]);
   });
