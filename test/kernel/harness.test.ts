@@ -378,47 +378,50 @@ const otherKernels = ((): KernelVersion[] => {
   return all.filter((v) => v !== '6.1');
 })();
 
-describe.each(otherKernels.map((v) => [v]))('Debian Linux %s', (kernel) => {
-  test(
-    'claims fsdax and devdax, leaves zeros raw, refuses a bad offset with errno 95 (either probe-failure ' + 'format)',
-    async () => {
-      const fsdax = await ndctlImage(path.join(dir, `k${kernel}-fsdax.img`), SIZE, ['-m', 'fsdax', '-M', 'dev']);
-      const devdax = await ndctlImage(path.join(dir, `k${kernel}-devdax.img`), SIZE, ['-m', 'devdax']);
-      const zeros = await sparseImage(path.join(dir, `k${kernel}-zeros.img`), SIZE);
-      const ndctlO = await ndctlImage(path.join(dir, `k${kernel}-O.img`), SIZE, [
-        '-m',
-        'fsdax',
-        '-M',
-        'dev',
-        '-O',
-        `0x${BASE_1M_OFF.toString(16)}`,
-      ]);
-      const res = await kernelCheckDetailed(
-        [
-          { path: fsdax, base: BASE },
-          { path: devdax, base: BASE },
-          { path: zeros, base: BASE },
-          { path: ndctlO, base: BASE_1M_OFF },
-        ],
-        { kernel },
-      );
-      const release = res.observations[0]?.kernelRelease ?? '';
-      expect(release.startsWith(kernel === '5.10' ? '5.10.0-' : `${kernel}.`)).toBe(true);
-      const dataoff = await readField(fsdax, 'dataoff');
-      expect(res.verdicts[0]).toMatchObject({
-        outcome: 'claimed',
-        kind: 'pfn',
-        mode: 'pmem',
-        data_start: dataoff,
-        data_size: BigInt(SIZE) - dataoff,
-      });
-      expect(res.verdicts[1]).toMatchObject({ outcome: 'claimed', kind: 'dax', mode: 'pmem' });
-      expect(res.verdicts[2]).toMatchObject({ outcome: 'raw', data_start: 0n, data_size: BigInt(SIZE) });
-      expect(res.verdicts[3]).toMatchObject({ outcome: 'refused', errno: 95 });
-      expect(res.verdicts[3]?.message).toMatch(/^bad offset: /);
-    },
-  );
-});
+// ND_KERNELS=6.1 leaves no other kernel: an empty describe.each would fail the whole file.
+if (otherKernels.length > 0)
+  describe.each(otherKernels.map((v) => [v]))('Debian Linux %s', (kernel) => {
+    test(
+      'claims fsdax and devdax, leaves zeros raw, refuses a bad offset with errno 95 (either probe-failure ' +
+        'format)',
+      async () => {
+        const fsdax = await ndctlImage(path.join(dir, `k${kernel}-fsdax.img`), SIZE, ['-m', 'fsdax', '-M', 'dev']);
+        const devdax = await ndctlImage(path.join(dir, `k${kernel}-devdax.img`), SIZE, ['-m', 'devdax']);
+        const zeros = await sparseImage(path.join(dir, `k${kernel}-zeros.img`), SIZE);
+        const ndctlO = await ndctlImage(path.join(dir, `k${kernel}-O.img`), SIZE, [
+          '-m',
+          'fsdax',
+          '-M',
+          'dev',
+          '-O',
+          `0x${BASE_1M_OFF.toString(16)}`,
+        ]);
+        const res = await kernelCheckDetailed(
+          [
+            { path: fsdax, base: BASE },
+            { path: devdax, base: BASE },
+            { path: zeros, base: BASE },
+            { path: ndctlO, base: BASE_1M_OFF },
+          ],
+          { kernel },
+        );
+        const release = res.observations[0]?.kernelRelease ?? '';
+        expect(release.startsWith(kernel === '5.10' ? '5.10.0-' : `${kernel}.`)).toBe(true);
+        const dataoff = await readField(fsdax, 'dataoff');
+        expect(res.verdicts[0]).toMatchObject({
+          outcome: 'claimed',
+          kind: 'pfn',
+          mode: 'pmem',
+          data_start: dataoff,
+          data_size: BigInt(SIZE) - dataoff,
+        });
+        expect(res.verdicts[1]).toMatchObject({ outcome: 'claimed', kind: 'dax', mode: 'pmem' });
+        expect(res.verdicts[2]).toMatchObject({ outcome: 'raw', data_start: 0n, data_size: BigInt(SIZE) });
+        expect(res.verdicts[3]).toMatchObject({ outcome: 'refused', errno: 95 });
+        expect(res.verdicts[3]?.message).toMatch(/^bad offset: /);
+      },
+    );
+  });
 
 describe('kernel assets', () => {
   test('the initramfs busybox is static, and .ko.xz and .ko.zst modules resolve to the same bytes', async () => {
