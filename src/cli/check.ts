@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from '../format/errors';
 import { HEAD_SIZE } from '../format/head';
 import { SZ_2M } from '../format/int64';
-import { toJson } from '../format/json';
+import { toJsonDigits } from '../format/json';
 import { isUuid } from '../format/uuid';
 import { checkHead, type CheckOptions, type Verdict } from '../validate/check';
 import { layoutAscii, layoutSvg, renderKernels, renderVerdict } from './render';
@@ -127,7 +127,7 @@ export function registerCheck(program: Command, io: CliIo): void {
       if (o.labelSize !== undefined) {
         const r = checkLabelledFile(file, o);
         const rows = r.namespaces.map((n) => ({ uuid: n.uuid, name: n.name, dpa: n.dpa, size: n.size, ...n.verdict }));
-        io.stdout(o.json === true ? `${toJson(rows)}\n` : `${renderLabelled(file, r)}\n`);
+        io.stdout(o.json === true ? `${toJsonDigits(rows)}\n` : `${renderLabelled(file, r)}\n`);
         const allClaimed = r.namespaces.length > 0 && r.namespaces.every((n) => n.verdict.outcome === 'claimed');
         if (!allClaimed) throw new ExitCode(1);
         return;
@@ -136,13 +136,13 @@ export function registerCheck(program: Command, io: CliIo): void {
         const ks = resolveKernels(o.kernels);
         const { head, opts } = loadNamespace(file, o);
         const r = checkKernels(head, opts, ks);
-        io.stdout(o.json === true ? `${toJson(r)}\n` : `${renderKernels(file, r)}\n`);
+        io.stdout(o.json === true ? `${toJsonDigits(r)}\n` : `${renderKernels(file, r)}\n`);
         if (!r.agree) throw new ExitCode(1);
         return;
       }
       const { head, opts, baseGiven } = loadNamespace(file, o);
       const v: Verdict = checkHead(head, opts);
-      io.stdout(o.json === true ? `${toJson(v)}\n` : `${renderVerdict(file, v, baseGiven)}\n`);
+      io.stdout(o.json === true ? `${toJsonDigits(v)}\n` : `${renderVerdict(file, v, baseGiven)}\n`);
       if (v.outcome !== 'claimed') throw new ExitCode(1);
     });
 
@@ -165,7 +165,7 @@ export function registerCheck(program: Command, io: CliIo): void {
         writeFileDurably(o.svg, Buffer.from(layoutSvg(file, layout, v), 'utf8'), { replace: true, mode: 0o666 });
       }
       io.stdout(
-        o.json === true ? `${toJson({ verdict: v.outcome, regions: layout })}\n` : `${layoutAscii(file, layout, v)}\n`,
+        o.json === true ? `${toJsonDigits({ verdict: v.outcome, regions: layout })}\n` : `${layoutAscii(file, layout, v)}\n`,
       );
     });
 }

@@ -11,6 +11,8 @@ import { InfoblockError } from '../format/errors';
 import { ExitCode } from './exit-code';
 import { processIo, type CliIo } from './io';
 import { StdoutClosed } from '../io/stdio';
+import { hintText, type CommandContext } from './hints';
+import { jsonText } from './json';
 
 export type { CliIo } from './io';
 
@@ -106,17 +108,58 @@ function oneLine(e: unknown): string {
   return msg.split('\n')[0] ?? msg;
 }
 
+/** `--json` among the options (before a `--`): failures are then also a JSON document on stdout. */
+function wantsJson(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end < 0 ? argv : argv.slice(0, end)).includes('--json');
+}
+
+/** Options a suggested command must repeat to act on the same namespace. */
+const CARRIED = ['offset', 'nsBase', 'nsSize'] as const;
+
+/** The failing command's target and placement options, read back from commander after the parse. */
+function failureContext(program: Command, argv: readonly string[]): CommandContext {
+  const sub = program.commands.find((c) => c.name() === argv[0]);
+  if (sub === undefined) return {};
+  const opts = sub.opts<Record<string, unknown>>();
+  const carry: Record<string, string> = {};
+  for (const k of CARRIED) {
+    const v = opts[k];
+    if (typeof v === 'string' && sub.getOptionValueSource(k) === 'cli') carry[k] = v;
+  }
+  const target = sub.args[0];
+  return target === undefined ? { carry } : { target, carry };
+}
+
+/** The one line for a deliberate failure: its message, then its hint as flags or a command. */
+function failureLine(e: InfoblockError<string>, ctx: CommandContext): string {
+  const hint = e.hint === undefined ? '' : hintText(e.hint, ctx);
+  return hint === '' ? oneLine(e) : `${oneLine(e)}; ${hint}`;
+}
+
+/** A failure under `--json`: the same words as the stderr line, as an `error` document on stdout. */
+function printJsonError(io: CliIo, code: string, message: string, exitCode: number, e?: InfoblockError<string>): void {
+  const body = { error: { code, message, exitCode, ...(e?.hint === undefined ? {} : { hint: e.hint }) } };
+  try {
+    io.stdout(`${jsonText('error', body)}\n`);
+  } catch {
+    /* stdout is gone too: the stderr line stands alone */
+  }
+}
+
 /**
  * Run the `infoblock` command line on `argv` (without the node and script
  * names) and resolve with its exit code: 0 done, 1 a "no" verdict (check,
  * kernel-check), 2 a usage or I/O error, 3 an internal error. Never exits the
  * process and never throws; output goes through `ioIn` (default: the
- * process's stdout, stderr and stdin).
+ * process's stdout, stderr and stdin). With `--json`, a failure is also
+ * written to stdout as an `error` document (schemas/error.schema.json).
  */
 export async function runCli(argv: readonly string[], ioIn: Partial<CliIo> = {}): Promise<number> {
   // A caller that captures stdout is not a terminal unless it says so.
   const tty = ioIn.stdout !== undefined && ioIn.stdoutIsTTY === undefined ? { stdoutIsTTY: () => false } : {};
   const io: CliIo = { ...processIo, ...ioIn, ...tty };
+  const json = wantsJson(argv);
   const program = buildProgram(io, argv);
   try {
     if (argv.length === 0 || (argv[0] === 'help' && argv[1] !== undefined && !(argv[1] in COMMANDS))) {
@@ -131,13 +174,18 @@ export async function runCli(argv: readonly string[], ioIn: Partial<CliIo> = {})
     if (e instanceof StdoutClosed) return 0; // the reader went away (`| head`): not an error
     if (e instanceof CommanderError) {
       // help and version are "errors" to commander; usage errors were printed already.
-      return e.exitCode === 0 ? 0 : 2;
+      if (e.exitCode === 0) return 0;
+      if (json) printJsonError(io, 'usage', errorLine(e.message).replace(/^infoblock: /, '').trimEnd(), 2);
+      return 2;
     }
     if (e instanceof InfoblockError) {
-      io.stderr(`infoblock: ${oneLine(e)}\n`);
+      const line = failureLine(e as InfoblockError<string>, failureContext(program, argv));
+      io.stderr(`infoblock: ${line}\n`);
+      if (json) printJsonError(io, e.code, line, 2, e as InfoblockError<string>);
       return 2;
     }
     io.stderr(`infoblock: internal error: ${oneLine(e)}\n`);
+    if (json) printJsonError(io, 'internal', `internal error: ${oneLine(e)}`, 3);
     return 3;
   }
 }

@@ -10,7 +10,7 @@ import type { Command } from 'commander';
 
 import { KernelHarnessError } from '../kernel/errors';
 import { parseImageSpec } from '../kernel/format';
-import { toJson } from '../format/json';
+import { toJsonDigits } from '../format/json';
 import { formatKernelVerdict } from './render';
 import type { BootOptions } from '../kernel/harness';
 import {
@@ -105,7 +105,7 @@ async function kernelCheckAction(io: CliIo, specsText: string[], o: KernelCheckC
       ...v,
       namespaces: labelled(i),
     }));
-    io.stdout(`${toJson(rows)}\n`);
+    io.stdout(`${toJsonDigits(rows)}\n`);
   } else {
     verdicts.forEach((v, i) => {
       const spec = specs[i];

@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { InvalidArgumentError } from '../format/errors';
-import { toJson } from '../format/json';
+import { toJsonDigits } from '../format/json';
 import { guidBytesText, interleaveSetCookie, qemuDimm, type LabelVersion } from '../format/labels';
 import { decodeLabelArea, encodeLabelArea, type DecodedArea } from '../format/labels-area';
 import { dimmLayout, parseNamespaceSpecs } from '../format/labels-spec';
@@ -106,7 +106,7 @@ export function registerLabels(program: Command, io: CliIo): void {
         name = img;
       }
       const d = decodeLabelArea(area);
-      io.stdout(o.json === true ? `${toJson(areaJson(d))}\n` : `${areaText(name, d)}\n`);
+      io.stdout(o.json === true ? `${toJsonDigits(areaJson(d))}\n` : `${areaText(name, d)}\n`);
     });
   labels
     .command('write')

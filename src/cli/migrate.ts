@@ -7,7 +7,7 @@
  */
 import type { Command } from 'commander';
 import { InfoblockError, type InfoblockErrorCode } from '../format/errors';
-import { toJson } from '../format/json';
+import { toJsonDigits } from '../format/json';
 import { hex, humanSize } from '../format/units';
 import { isUuid } from '../format/uuid';
 import type { Verdict } from '../validate/check';
@@ -116,7 +116,7 @@ function renderMigration(target: string, offset: bigint, r: MigrateTargetResult,
 
 function jsonMigration(target: string, offset: bigint, r: MigrateTargetResult, dryRun: boolean): string {
   const rep = r.report;
-  return `${toJson({
+  return `${toJsonDigits({
     target,
     offset,
     status: rep.status,
@@ -273,7 +273,7 @@ function registerRestore(program: Command, io: CliIo): void {
       const backup = pathText(r.backupPath);
       if (o.json === true) {
         io.stdout(
-          `${toJson({
+          `${toJsonDigits({
             target,
             backup,
             status: r.status,

@@ -13,7 +13,7 @@ import { kindOf } from '../io/files';
 import { StagedFile, writeFileDurably } from '../io/durable';
 import { showPath } from '../io/path';
 import { HEAD_SIZE, headWithBlock } from '../format/head';
-import { toJson } from '../format/json';
+import { toJsonDigits } from '../format/json';
 import { checkHead, type Verdict } from '../validate/check';
 import { CorpusGenerator, verdictClass, type CorpusInput, type CorpusOptions } from './generate';
 import { hex } from '../format/int64';
@@ -191,7 +191,7 @@ export function writeCorpus(o: WriteCorpusOptions): Coverage {
       const judge = { kernel: gen.kernel, nsBase: input.nsBase, nsSize: input.nsSize, hazards: false };
       const v = input.verdict ?? checkHead(headWithBlock(input.block), judge);
       addToCoverage(cov, v);
-      lines.push(toJson(manifestRow(input, file, v, format), 0));
+      lines.push(toJsonDigits(manifestRow(input, file, v, format), 0));
       if (lines.length >= 256) {
         append(lines);
         lines = [];

@@ -23,11 +23,27 @@ export type InfoblockErrorCode =
   | 'locked' // another process holds the target
   | 'backup'; // a backup record is corrupt or belongs elsewhere
 
-/** Where in the block an error was found (byte offset and field name), and its cause. */
+/**
+ * What the caller can do about an error, in the library's own terms: the
+ * parameters to pass (camelCase API names, as `migrate({ from: 'map' })`
+ * takes them) or another operation to run. Library messages never name CLI
+ * flags; the CLI turns a hint into flags (`nsBase` → `--ns-base`) and a
+ * complete command line.
+ */
+export interface Hint {
+  /** Parameters to pass, with the value to give (a placeholder such as `'<ADDR>'` where the caller must choose) or
+   * `true` for a switch. */
+  readonly pass?: Readonly<Record<string, string | true>>;
+  /** Another operation to run instead, with its parameters (its target is the one the caller named). */
+  readonly run?: { readonly operation: string; readonly params: Readonly<Record<string, string | true>> };
+}
+
+/** Where in the block an error was found (byte offset and field name), its cause, and what to do about it. */
 export interface ErrorPlace {
   offset?: number;
   field?: string;
   cause?: unknown;
+  hint?: Hint;
 }
 
 function placePrefix(place: ErrorPlace): string {
@@ -44,6 +60,8 @@ export class InfoblockError<C extends string = InfoblockErrorCode> extends Error
   readonly code: C;
   readonly offset: number | undefined;
   readonly field: string | undefined;
+  /** What to pass or run instead, when the library knows (see {@link Hint}). */
+  readonly hint: Hint | undefined;
 
   constructor(code: C, message: string, place: ErrorPlace = {}) {
     super(placePrefix(place) + message, place.cause === undefined ? undefined : { cause: place.cause });
@@ -51,6 +69,7 @@ export class InfoblockError<C extends string = InfoblockErrorCode> extends Error
     this.code = code;
     this.offset = place.offset;
     this.field = place.field;
+    this.hint = place.hint;
   }
 }
 

@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { run } from '../cli/run';
+import { run } from '../support/run';
 import {
   cli,
   cliAs,

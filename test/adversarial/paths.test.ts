@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import * as CRC32 from 'crc-32';
 import { decodeBackup, migrateTarget, restoreTarget } from '../../src/index';
 import type { Faults } from '../../src/io/faults';
-import { run } from '../cli/run';
+import { run } from '../support/run';
 import { BASE, NS_SIZE, legacyBlock, mapBlockOf, migrateArgs, smallImage } from '../support/adversarial';
 
 let root: string;

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { encodePfnBlock, migrateTarget, recipeFields, restoreTarget } from '../../src/index';
-import { run, looksLikeStack } from '../cli/run';
+import { run, looksLikeStack } from '../support/run';
 import { BASE, NS_SIZE, UUID, migrateArgs, smallImage } from '../support/adversarial';
 
 let dir: string;

@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { looksLikeStack, run } from './run';
+import { looksLikeStack, run } from '../support/run';
 
 let dir: string;
 const p = (name: string): string => path.join(dir, name);

@@ -3,7 +3,7 @@
 // with exit 0 in every output mode, never an internal error; any shorter
 // input is a clean exit 2.
 import fc from 'fast-check';
-import { looksLikeStack, run } from './run';
+import { looksLikeStack, run } from '../support/run';
 
 const SIGS = ['NVDIMM_PFN_INFO\0', 'NVDIMM_DAX_INFO\0', 'BTT_ARENA_INFO\0\0', 'NVDIMM_PFN_INFO!', '\0'.repeat(16)];
 

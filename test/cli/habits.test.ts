@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { randomUuid } from '../../src/format/uuid';
 import { describeWithNdctl, ndctlReadJson, runNdctl } from '../support/ndctl';
-import { run } from './run';
+import { run } from '../support/run';
 
 const root = path.join(__dirname, '../..');
 const bin = path.join(root, 'dist/cli.js');

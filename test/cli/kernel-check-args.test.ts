@@ -2,7 +2,7 @@
  * `infoblock kernel-check` argument errors: caught before any download or
  * boot, one `infoblock:` line, exit 2, no stack trace.
  */
-import { looksLikeStack, run } from './run';
+import { looksLikeStack, run } from '../support/run';
 
 describe('kernel-check: bad arguments', () => {
   test.each([

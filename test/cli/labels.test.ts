@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-import { runOurs } from '../support/cli';
+import { run } from '../support/run';
 import { interleaveSetCookie, qemuDimm } from '../../src/format/labels';
 import { decodeLabelArea, restampCookies } from '../../src/format/labels-area';
 import { dimmLayout, parseNamespaceSpec } from '../../src/format/labels-spec';
@@ -24,10 +24,10 @@ afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 describe('labels write then read', () => {
   test('two namespaces, the second placed after the first; JSON keys as ndctl read-labels', async () => {
     const nsArgs = ['--namespace', `uuid=${U1},size=16M,name=first`, '--namespace', `uuid=${U2},size=8M`];
-    const w = await runOurs(['labels', 'write', img, '--label-size', '128K', ...nsArgs]);
+    const w = await run(['labels', 'write', img, '--label-size', '128K', ...nsArgs]);
     expect(w.status).toBe(0);
     expect(w.stderr).toBe('wrote 2 labels (v1.2, cookie 0xba90120012b4dc) for a 69074944-byte DIMM\n');
-    const r = await runOurs(['labels', 'read', img, '--label-size', '128K', '--json']);
+    const r = await run(['labels', 'read', img, '--label-size', '128K', '--json']);
     expect(r.status).toBe(0);
     type Label = { uuid: string; name: string; dpa: number; rawsize: number; type_guid: string };
     const j = JSON.parse(r.stdout.toString()) as { current_index: number; label: Label[] };
@@ -41,9 +41,9 @@ describe('labels write then read', () => {
   test('--lsa writes a dump and leaves the image alone; read --lsa decodes it', async () => {
     const lsa = path.join(dir, 'area.bin');
     const args = ['--label-size', '128K', '--label-version', '1.1', '--lsa', lsa, '--namespace', `uuid=${U1},size=2M`];
-    expect((await runOurs(['labels', 'write', img, ...args])).status).toBe(0);
+    expect((await run(['labels', 'write', img, ...args])).status).toBe(0);
     expect(fs.readFileSync(img).some((b) => b !== 0)).toBe(false);
-    const r = await runOurs(['labels', 'read', '--lsa', lsa]);
+    const r = await run(['labels', 'read', '--lsa', lsa]);
     expect(r.stdout.toString()).toMatch(/labels v1\.1, current index: 0 .*\n/);
     expect(r.stdout.toString()).toMatch(/\n {2}slot 0: aaaaaaaa-bbbb-4ccc-8ddd-000000000001 dpa 0x0 size 2097152 /);
     expect(r.stdout.toString()).toMatch(/ cookie 0x2468ac00123456\n$/);
@@ -66,18 +66,18 @@ describe('bad input: one line, exit 2', () => {
     ['no --label-size', ['--namespace', `uuid=${U1},size=4M`], /--label-size is required/],
     ['bad slot', ['--label-size', '128K', '--slot', '300', '--namespace', `uuid=${U1},size=4M`], /invalid slot/],
   ])('%s', async (_n, args, msg) => {
-    const r = await runOurs(['labels', 'write', img, ...args]);
+    const r = await run(['labels', 'write', img, ...args]);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(msg);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
   });
   test('read of a missing image', async () => {
-    const r = await runOurs(['labels', 'read', path.join(dir, 'nope.img'), '--label-size', '128K']);
+    const r = await run(['labels', 'read', path.join(dir, 'nope.img'), '--label-size', '128K']);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/^infoblock: .*nope\.img/);
   });
   test('check --label-size refuses --parent-uuid', async () => {
-    const r = await runOurs(['check', img, '--label-size', '128K', '--parent-uuid', U1]);
+    const r = await run(['check', img, '--label-size', '128K', '--parent-uuid', U1]);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/drop --offset, --ns-size and --parent-uuid/);
   });
@@ -85,19 +85,19 @@ describe('bad input: one line, exit 2', () => {
 
 describe('check --label-size', () => {
   test('an all-zero image has no valid index: one label-less namespace over the whole capacity, raw', async () => {
-    const r = await runOurs(['check', img, '--label-size', '128K', '--json']);
+    const r = await run(['check', img, '--label-size', '128K', '--json']);
     expect(r.status).toBe(1);
     const j = JSON.parse(r.stdout.toString()) as { uuid: string | null; size: number; outcome: string }[];
     expect(j.map((n) => [n.uuid, n.size, n.outcome])).toEqual([[null, 69074944, 'raw']]);
   });
   test('a label with a foreign cookie is skipped: no namespace', async () => {
-    await runOurs(['labels', 'write', img, '--label-size', '128K', '--slot', '3', '--namespace', `uuid=${U1},size=4M`]);
-    const r = await runOurs(['check', img, '--label-size', '128K']);
+    await run(['labels', 'write', img, '--label-size', '128K', '--slot', '3', '--namespace', `uuid=${U1},size=4M`]);
+    const r = await run(['check', img, '--label-size', '128K']);
     expect(r.status).toBe(1);
     expect(r.stdout.toString()).toMatch(/0 namespace\(s\)\n {2}label in slot 0 \(aaaaaaaa-bbbb-4ccc-8ddd-0+1\) /);
     expect(r.stdout.toString()).toMatch(/\) skipped: isetcookie /);
     expect(r.stdout.toString()).toMatch(/isetcookie 0x[0-9a-f]+ is not the region's 0xba90120012b4dc\n$/);
-    const at3 = await runOurs(['check', img, '--label-size', '128K', '--slot', '3']);
+    const at3 = await run(['check', img, '--label-size', '128K', '--slot', '3']);
     expect(at3.stdout.toString()).toMatch(/1 namespace\(s\)/);
   });
 });
@@ -117,7 +117,7 @@ describe('spec parsing and the DIMM layout', () => {
 describe('restampCookies (the harness moves slot-0 labels to the booted slot)', () => {
   test('valid labels get the new cookie and a fresh checksum; a broken label stays broken', async () => {
     const nsArgs = ['--namespace', `uuid=${U1},size=4M`, '--namespace', `uuid=${U2},size=4M`];
-    await runOurs(['labels', 'write', img, '--label-size', '128K', ...nsArgs]);
+    await run(['labels', 'write', img, '--label-size', '128K', ...nsArgs]);
     const area = new Uint8Array(fs.readFileSync(img).subarray(66 * 1024 * 1024 - 128 * 1024));
     area[512 + 256 + 20] = 0x51; // slot 1's name: its checksum no longer holds
     const cookies = (v: '1.1' | '1.2'): { from: bigint; to: bigint } => ({

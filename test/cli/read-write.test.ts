@@ -12,7 +12,7 @@ import {
   patchPfnBlock,
   recipeFields,
 } from '../../src/index';
-import { run } from './run';
+import { run } from '../support/run';
 
 const U = '11111111-2222-3333-4444-555555555555';
 const P = 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee';

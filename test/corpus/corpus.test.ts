@@ -10,7 +10,7 @@ import { PROFILES, type ProfileId } from '../../src/validate/profiles';
 import { CorpusGenerator, verdictClass } from '../../src/corpus/generate';
 import { Prng } from '../../src/corpus/prng';
 import { messageKind } from '../../src/corpus/write';
-import { looksLikeStack, run } from '../cli/run';
+import { looksLikeStack, run } from '../support/run';
 
 let tmp: string;
 beforeAll(() => void (tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ib-corpus-'))));

@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import fc from 'fast-check';
 import { describeWithNdctl, ndctlReadJson, ndctlWriteHead, runNdctl, type ReadFlags } from '../support/ndctl';
-import { runOurs } from '../support/cli';
+import { run } from '../support/run';
 import {
   DAX_SIG,
   PFN_SIG,
@@ -38,7 +38,7 @@ function summaryLine(stderr: string): string {
 
 async function compareFile(file: string, flags: ReadFlags, ourFlags: string[]): Promise<void> {
   const theirs = ndctlReadJson(file, flags);
-  const ours = await runOurs(['read', ...ourFlags, file]);
+  const ours = await run(['read', ...ourFlags, file]);
   const ctx =
     `file ${file}, flags ${ourFlags.join(' ')}\nndctl stderr: ${JSON.stringify(theirs.stderr)}\nours ` +
     `stderr: ${JSON.stringify(ours.stderr)}`;
@@ -196,14 +196,14 @@ describeWithNdctl('differential: read vs ndctl read-infoblock', () => {
   test.each(FLAG_SETS)('stdin (%s): "file" is <stdin>', async (_label, flags, ourFlags) => {
     const bytes = head(bttBlock(), bttBlock({ uuid: uuidBytes(P1) }));
     const theirs = ndctlReadJson(undefined, flags, ndctlWriteHead({ size: '1G', mode: 'devdax', uuid: U1 }));
-    const ours = await runOurs(['read', ...ourFlags], ndctlWriteHead({ size: '1G', mode: 'devdax', uuid: U1 }));
+    const ours = await run(['read', ...ourFlags], ndctlWriteHead({ size: '1G', mode: 'devdax', uuid: U1 }));
     expect(theirs.status).toBe(0);
     expect(ours.status).toBe(0);
     expect(ours.stdout.toString('latin1')).toBe(theirs.stdout.toString('latin1'));
     expect(ours.stderr.split('\n')).toContain(summaryLine(theirs.stderr));
     // and a head with two BTT blocks through stdin
     const t2 = ndctlReadJson(undefined, flags, bytes);
-    const o2 = await runOurs(['read', ...ourFlags], bytes);
+    const o2 = await run(['read', ...ourFlags], bytes);
     expect(o2.stdout.toString('latin1')).toBe(t2.stdout.toString('latin1'));
   });
 
@@ -215,7 +215,7 @@ describeWithNdctl('differential: read vs ndctl read-infoblock', () => {
     const f = path.join(dir, `short-${len}.img`);
     fs.writeFileSync(f, ndctlWriteHead({ size: '64M', uuid: U1 }).subarray(0, len));
     const theirs = ndctlReadJson(f, { json: true });
-    const ours = await runOurs(['read', '-j', f]);
+    const ours = await run(['read', '-j', f]);
     expect(theirs.status).not.toBe(0);
     expect(theirs.stdout.length).toBe(0);
     expect(ours.status).not.toBe(0);
@@ -225,7 +225,7 @@ describeWithNdctl('differential: read vs ndctl read-infoblock', () => {
   test('short stdin: both fail, nothing on stdout', async () => {
     const bytes = ndctlWriteHead({ size: '64M', uuid: U1 }).subarray(0, 5000);
     const theirs = ndctlReadJson(undefined, { json: true }, bytes);
-    const ours = await runOurs(['read', '-j'], bytes);
+    const ours = await run(['read', '-j'], bytes);
     expect(theirs.status).not.toBe(0);
     expect(ours.status).not.toBe(0);
     expect(ours.stdout.length).toBe(0);
@@ -234,7 +234,7 @@ describeWithNdctl('differential: read vs ndctl read-infoblock', () => {
   test('missing file and directory: both fail, nothing on stdout', async () => {
     for (const f of [path.join(dir, 'does-not-exist.img'), dir]) {
       const theirs = ndctlReadJson(f, { json: true });
-      const ours = await runOurs(['read', '-j', f]);
+      const ours = await run(['read', '-j', f]);
       expect(theirs.status).not.toBe(0);
       expect({ f, status: ours.status === 0 ? 'ok' : 'failed' }).toEqual({ f, status: 'failed' });
       expect(ours.stdout.length).toBe(0);
@@ -245,7 +245,7 @@ describeWithNdctl('differential: read vs ndctl read-infoblock', () => {
     const f = path.join(dir, 'short-summary.img');
     fs.writeFileSync(f, Buffer.alloc(100));
     const theirs = ndctlReadJson(f, { json: true });
-    const ours = await runOurs(['read', '-j', f]);
+    const ours = await run(['read', '-j', f]);
     expect(summaryLine(theirs.stderr)).toBe('read 0 infoblocks');
     expect(ours.stderr.split('\n')).toContain('read 0 infoblocks');
   });
@@ -325,7 +325,7 @@ describeWithNdctl('differential: read vs ndctl read-infoblock', () => {
         fc.asyncProperty(slot4096, slot0, async (at4096, at0) => {
           fs.writeFileSync(f, head(build(at4096), build(at0)));
           const theirs = ndctlReadJson(f, flags);
-          const ours = await runOurs(['read', ...ourFlags, f]);
+          const ours = await run(['read', ...ourFlags, f]);
           expect(ours.status).toBe(theirs.status);
           expect(ours.stdout.toString('latin1')).toBe(theirs.stdout.toString('latin1'));
           expect(ours.stderr.split('\n')).toContain(summaryLine(theirs.stderr));
@@ -366,7 +366,7 @@ describeWithNdctl('differential: read vs ndctl read-infoblock', () => {
           fs.writeFileSync(f, r.stdout);
           for (const [, flags, ourFlags] of FLAG_SETS.slice(0, 2)) {
             const theirs = ndctlReadJson(f, flags);
-            const ours = await runOurs(['read', ...ourFlags, f]);
+            const ours = await run(['read', ...ourFlags, f]);
             expect(ours.stdout.toString('latin1')).toBe(theirs.stdout.toString('latin1'));
           }
         },

@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import fc from 'fast-check';
 import { describeWithNdctl, runNdctl } from '../support/ndctl';
-import { runOurs } from '../support/cli';
+import { run } from '../support/run';
 
 const U1 = '11111111-2222-3333-4444-555555555555';
 const P1 = 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee';
@@ -15,7 +15,7 @@ const P1 = 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee';
 /** Run both tools on the same write options (no -c/-o: caller adds them). */
 async function both(opts: string[]) {
   const theirs = runNdctl(['write-infoblock', ...opts]);
-  const ours = await runOurs(['write', '--meaning', 'ndctl', ...opts]);
+  const ours = await run(['write', '--meaning', 'ndctl', ...opts]);
   return { theirs, ours };
 }
 
@@ -296,7 +296,7 @@ describeWithNdctl('differential: write --meaning ndctl vs ndctl write-infoblock'
       const a = path.join(dir, 'new-ndctl.img');
       const b = path.join(dir, 'new-ours.img');
       const t = runNdctl(['write-infoblock', '-o', a, '-s', '64M', '-u', U1]);
-      const o = await runOurs(['write', '--meaning', 'ndctl', '-o', b, '-s', '64M', '-u', U1]);
+      const o = await run(['write', '--meaning', 'ndctl', '-o', b, '-s', '64M', '-u', U1]);
       expect(t.status).toBe(0);
       expect(o.status).toBe(0);
       const ta = fs.readFileSync(a);
@@ -327,7 +327,7 @@ describeWithNdctl('differential: write --meaning ndctl vs ndctl write-infoblock'
       patterned(a, 64 * 1024 * 1024);
       patterned(b, 64 * 1024 * 1024);
       const t = runNdctl(['write-infoblock', '-o', a, '-u', U1, ...extra]);
-      const o = await runOurs(['write', '--meaning', 'ndctl', '-o', b, '-u', U1, ...extra]);
+      const o = await run(['write', '--meaning', 'ndctl', '-o', b, '-u', U1, ...extra]);
       expect(t.status).toBe(0);
       expect({ status: o.status, stderr: o.stderr }).toEqual({ status: 0, stderr: expect.any(String) });
       const ta = fs.readFileSync(a);
@@ -342,14 +342,14 @@ describeWithNdctl('differential: write --meaning ndctl vs ndctl write-infoblock'
       fs.writeFileSync(a, '');
       fs.writeFileSync(b, '');
       const t = runNdctl(['write-infoblock', '-o', a, '-u', U1]);
-      const o = await runOurs(['write', '--meaning', 'ndctl', '-o', b, '-u', U1]);
+      const o = await run(['write', '--meaning', 'ndctl', '-o', b, '-u', U1]);
       expect(t.status).not.toBe(0);
       expectOurFailure(`ndctl stderr: ${t.stderr}`, o);
     });
 
     test('directory as output: both fail', async () => {
       const t = runNdctl(['write-infoblock', '-o', dir, '-s', '64M']);
-      const o = await runOurs(['write', '--meaning', 'ndctl', '-o', dir, '-s', '64M']);
+      const o = await run(['write', '--meaning', 'ndctl', '-o', dir, '-s', '64M']);
       expect(t.status).not.toBe(0);
       expectOurFailure(`ndctl stderr: ${t.stderr}`, o);
     });

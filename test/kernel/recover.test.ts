@@ -12,7 +12,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { kernelCheckDetailed, parseKernelVersion, type KernelVersion } from '../../src/kernel';
-import { runOurs } from '../support/cli';
+import { run } from '../support/run';
 import { CASES, buildImage, haveTools, UUID } from '../recover/fs-images';
 
 const picked = CASES.filter((c) =>
@@ -47,7 +47,7 @@ suite.each(KERNELS.map((k) => [k]))('recovered images under Linux %s', (kernelVe
 
   /** check's verdict as the kernel shows it (the fields kernel-check reports). */
   async function checkOf(file: string, base: bigint): Promise<object> {
-    const chk = await runOurs(['check', file, '--ns-base', String(base), '--json']);
+    const chk = await run(['check', file, '--ns-base', String(base), '--json']);
     const v = JSON.parse(chk.stdout.toString()) as {
       outcome: string;
       data_start: number | null;
@@ -67,7 +67,7 @@ suite.each(KERNELS.map((k) => [k]))('recovered images under Linux %s', (kernelVe
       const damaged = path.join(dir, `img${i}-damaged.img`);
       execFileSync('cp', ['--sparse=always', img.file, damaged]);
       const uuid = c.damage === 'zero' ? ['--uuid', UUID] : [];
-      const r = await runOurs(['recover', img.file, '--ns-base', String(c.base), '--write', ...uuid]);
+      const r = await run(['recover', img.file, '--ns-base', String(c.base), '--write', ...uuid]);
       expect(r.status).toBe(0);
       const kind = { fs: c.fs, mode: c.mode };
       specs.push({ name: c.name, path: img.file, base: c.base, dataStart: img.dataStart, recovered: true, ...kind });

@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { encodePfnBlock, patchPfnBlock, recipeFields, headWithBlock, decodePfnBlock } from '../../src/index';
-import { run, looksLikeStack } from '../cli/run';
+import { run, looksLikeStack } from '../support/run';
 import { describeWithNdctl, runNdctl } from '../support/ndctl';
 
 const M = 1n << 20n;

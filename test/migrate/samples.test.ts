@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { run } from '../cli/run';
+import { run } from '../support/run';
 
 const SAMPLES = path.resolve(__dirname, '../../samples/repair');
 let dir: string;

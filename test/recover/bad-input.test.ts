@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { bttCodec, encodeBttBlock } from '../../src/format/btt';
-import { runOurs } from '../support/cli';
+import { run } from '../support/run';
 import { haveTools } from './fs-images';
 
 const MiB = 1 << 20;
@@ -125,7 +125,7 @@ suite('recover refusals', () => {
   ])('%s', async (_n, make, extra, status, err) => {
     const file = make();
     const before = fs.readFileSync(file);
-    const r = await runOurs(['recover', file, '--ns-base', '0x100000000', '--write', ...extra]);
+    const r = await run(['recover', file, '--ns-base', '0x100000000', '--write', ...extra]);
     expect(r.status).toBe(status);
     expect(r.stderr).toMatch(err);
     expect(fs.readFileSync(file).equals(before)).toBe(true);
@@ -135,7 +135,7 @@ suite('recover refusals', () => {
   test('the lying superblock is named with its reason', async () => {
     const f = img('liar2', 64 * MiB, [[2 * MiB, 32 * MiB]]);
     inflate(f, 2 * MiB);
-    const r = await runOurs(['recover', f, '--ns-base', '0x100000000']);
+    const r = await run(['recover', f, '--ns-base', '0x100000000']);
     expect(r.stdout.toString()).toContain(
       'not used: ext4 filesystem at 0x200000 (10 GiB): its superblock claims 10737418240 bytes, past the ' +
         'namespace end 0x4000000 by 10672406528 bytes',
@@ -147,9 +147,9 @@ suite('recover refusals', () => {
       [2 * MiB, 16 * MiB],
       [32 * MiB, 16 * MiB],
     ]);
-    const r = await runOurs(['recover', f, '--ns-base', '0x100000000', '--write', '--pick', '2']);
+    const r = await run(['recover', f, '--ns-base', '0x100000000', '--write', '--pick', '2']);
     expect(r.status).toBe(0);
-    const chk = await runOurs(['check', f, '--ns-base', '0x100000000', '--json']);
+    const chk = await run(['check', f, '--ns-base', '0x100000000', '--json']);
     expect(JSON.parse(chk.stdout.toString())).toMatchObject({ outcome: 'claimed', data_start: 32 * MiB });
   });
 });
@@ -169,7 +169,7 @@ describe('recover --write with the backup on a full disk', () => {
       }
       const file = img('full', 64 * MiB, [[2 * MiB, 32 * MiB]]);
       const before = fs.readFileSync(file);
-      const r = await runOurs([
+      const r = await run([
         'recover',
         file,
         '--ns-base',
@@ -204,7 +204,7 @@ suite('recover with a lying superblock beside a real filesystem', () => {
       [32 * MiB, 16 * MiB],
     ]);
     inflate(f, 2 * MiB);
-    const r = await runOurs(['recover', f, '--ns-base', '0x100000000', '--json']);
+    const r = await run(['recover', f, '--ns-base', '0x100000000', '--json']);
     expect(r.status).toBe(0);
     const plan = JSON.parse(r.stdout.toString()) as {
       status: string;

@@ -8,7 +8,7 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { decodePfnBlock } from '../../src/format/pfn';
-import { runOurs } from '../support/cli';
+import { run } from '../support/run';
 
 export const UUID = '6a1f0e2c-3b4d-4e5f-8a9b-0c1d2e3f4a5b';
 export const MiB = 1n << 20n;
@@ -102,7 +102,7 @@ export async function buildImage(c: ImageCase, file: string): Promise<Built> {
   if (c.writer === 'ndctl')
     execFileSync('ndctl', ['write-infoblock', '-o', file, '-s', String(c.size), ...args], { stdio: 'pipe' });
   else {
-    const r = await runOurs(['write', '-o', file, ...args]);
+    const r = await run(['write', '-o', file, ...args]);
     if (r.status !== 0) throw new Error(`infoblock write failed: ${r.stderr}`);
   }
   const original = readBlock(file);

@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { runOurs } from '../support/cli';
+import { run } from '../support/run';
 import { CASES, UUID, buildImage, haveTools, readBlock } from './fs-images';
 
 const suite = haveTools() ? describe : describe.skip;
@@ -29,7 +29,7 @@ suite('recover --write on real filesystems', () => {
       '--json',
       ...(c.damage === 'zero' ? ['--uuid', UUID] : []),
     ];
-    const r = await runOurs(args);
+    const r = await run(args);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const plan = JSON.parse(r.stdout.toString()) as {
@@ -40,7 +40,7 @@ suite('recover --write on real filesystems', () => {
     expect(plan.status).toBe('proposed');
     expect(plan.candidates[0]?.data_start).toBe(`0x${img.dataStart.toString(16)}`);
     expect(plan.written).not.toBeNull();
-    const chk = await runOurs(['check', img.file, '--ns-base', String(c.base), '--json']);
+    const chk = await run(['check', img.file, '--ns-base', String(c.base), '--json']);
     expect(chk.status).toBe(0);
     const v = JSON.parse(chk.stdout.toString()) as { outcome: string; data_start: number };
     expect(v.outcome).toBe('claimed');
@@ -49,10 +49,10 @@ suite('recover --write on real filesystems', () => {
     if (c.sameBlock) expect(now.equals(img.original)).toBe(true);
     else expect(now.equals(img.original)).toBe(false);
     // A second run finds nothing to do; restore puts the damaged block back.
-    const again = await runOurs(['recover', img.file, '--ns-base', String(c.base)]);
+    const again = await run(['recover', img.file, '--ns-base', String(c.base)]);
     expect(again.status).toBe(0);
     expect(again.stdout.toString()).toContain('nothing to recover');
-    const undo = await runOurs(['restore', img.file, '--backup', plan.written?.backup ?? '']);
+    const undo = await run(['restore', img.file, '--backup', plan.written?.backup ?? '']);
     expect(undo.status).toBe(0);
     expect(readBlock(img.file).equals(damaged)).toBe(true);
   });

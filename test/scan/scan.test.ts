@@ -13,7 +13,7 @@ import { fletcher64 } from '../../src/format/fletcher64';
 import { wasmBlockChecksum } from '../../src/format/fletcher64-wasm';
 import { recipeFields } from '../../src/format/recipe';
 import { scanBytes, scanTarget } from '../../src/scan/scan';
-import { runOurs } from '../support/cli';
+import { run } from '../support/run';
 
 const UUID = '11111111-2222-3333-4444-555555555555';
 let dir: string;
@@ -142,7 +142,7 @@ describe('scan CLI', () => {
   test('--json: offsets as 0x strings, exit 0', async () => {
     const file = path.join(dir, 'cli img');
     fs.writeFileSync(file, image().img);
-    const r = await runOurs(['scan', file, '--json']);
+    const r = await run(['scan', file, '--json']);
     expect(r.status).toBe(0);
     const out = JSON.parse(r.stdout.toString()) as { offset: string; kind: string }[];
     expect(out.map((f) => [f.offset, f.kind])).toEqual([
@@ -177,7 +177,7 @@ describe('scan CLI', () => {
   ])('%s', async (_n, argv, status, err) => {
     const small = path.join(dir, 'small');
     fs.writeFileSync(small, new Uint8Array(65536));
-    const r = await runOurs(argv.map((a) => (a === 'SMALL' ? small : a)));
+    const r = await run(argv.map((a) => (a === 'SMALL' ? small : a)));
     expect(r.status).toBe(status);
     expect(r.stderr).toMatch(err);
   });
@@ -230,7 +230,7 @@ describe('scan of hostile targets', () => {
       /^infoblock: '\/dev\/null' is a character device, not a regular file or block device; give an image file or a block device\n$/,
     ],
   ])('%s: one line, exit 2', async (_n, target, err) => {
-    const r = await runOurs(['scan', target()]);
+    const r = await run(['scan', target()]);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(err);
   });

@@ -1,9 +1,13 @@
-// In-process runner for the CLI tests: captures stdout (text or bytes),
-// stderr and the exit code of runCli, with an optional stdin.
+// The one in-process runner for CLI tests: captures stdout (text or bytes),
+// stderr and the exit code of runCli, with an optional stdin. (Tests that
+// must kill or time a real process spawn dist/cli.js through
+// test/support/adversarial.ts instead.)
 import { runCli } from '../../src/cli/index';
 
 export interface Run {
   code: number;
+  /** The same exit code under spawnSync's name, so differential tests compare ours and ndctl's alike. */
+  status: number;
   stdout: Buffer;
   out: string;
   stderr: string;
@@ -19,7 +23,13 @@ export async function run(argv: string[], stdin?: Buffer): Promise<Run> {
     stdin: async () => stdin ?? Buffer.alloc(0),
   });
   const stdout = Buffer.concat(chunks);
-  return { code, stdout, out: stdout.toString('utf8'), stderr, errLines: stderr.split('\n').filter((l) => l !== '') };
+  const errLines = stderr.split('\n').filter((l) => l !== '');
+  return { code, status: code, stdout, out: stdout.toString('utf8'), stderr, errLines };
+}
+
+/** The run's stdout parsed as one JSON document. */
+export function json(r: Run): unknown {
+  return JSON.parse(r.out) as unknown;
 }
 
 /** Lines that betray a stack trace or an uncaught error. */

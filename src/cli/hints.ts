@@ -1,0 +1,54 @@
+/**
+ * Hints become command lines: the library says what to pass in API terms
+ * ({@link Hint}: `{ pass: { nsBase: '<ADDR>' } }`, or another operation to
+ * run); here they become flags (`--ns-base <ADDR>`) and, for another
+ * operation, a complete `infoblock …` command that works when pasted (its
+ * target and the caller's placement options carried over, shell-quoted).
+ */
+import type { Hint } from '../format/errors';
+
+type Params = Readonly<Record<string, string | true>>;
+
+/** `nsBase` → `--ns-base`. */
+export function flagOf(param: string): string {
+  return `--${param.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+}
+
+/** A word the shell passes through unchanged: bare when it is safe, single-quoted otherwise. */
+export function shellWord(s: string): string {
+  if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(s)) return s;
+  if (/^<[A-Z_]+>$/.test(s)) return s; // a placeholder the reader replaces
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** `--from map --force`: one flag per parameter, in the order given. */
+export function flagsOf(params: Params): string {
+  return Object.entries(params)
+    .map(([k, v]) => (v === true ? flagOf(k) : `${flagOf(k)} ${shellWord(v)}`))
+    .join(' ');
+}
+
+/** What the caller named, so a suggested command repeats it: the target and placement options. */
+export interface CommandContext {
+  /** The file or device the failing command worked on. */
+  readonly target?: string;
+  /** Options of the failing command that the suggested one needs too (`{ offset: '0x1000', nsBase: … }`). */
+  readonly carry?: Params;
+}
+
+/** `infoblock migrate ns.img --from map --to legacy --ns-base 0x100000000`. */
+export function commandLine(operation: string, params: Params, ctx: CommandContext = {}): string {
+  const words = ['infoblock', operation];
+  if (ctx.target !== undefined) words.push(shellWord(ctx.target));
+  const merged = { ...ctx.carry, ...params };
+  const flags = flagsOf(merged);
+  return flags === '' ? words.join(' ') : `${words.join(' ')} ${flags}`;
+}
+
+/** The hint in words for the one error line: `pass --ns-base <ADDR>` or `run: infoblock …`. */
+export function hintText(hint: Hint, ctx: CommandContext = {}): string {
+  const parts: string[] = [];
+  if (hint.pass !== undefined && Object.keys(hint.pass).length > 0) parts.push(`pass ${flagsOf(hint.pass)}`);
+  if (hint.run !== undefined) parts.push(`run: ${commandLine(hint.run.operation, hint.run.params, ctx)}`);
+  return parts.join('; ');
+}
