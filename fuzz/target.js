@@ -78,7 +78,7 @@ function fuzz(buf) {
 
   const v = checkHead(head, { kernel, nsBase, nsSize });
   if (!['claimed', 'raw', 'refused'].includes(v.outcome)) throw new Finding(`bad outcome ${v.outcome}`);
-  if (v.outcome === 'claimed' && v.kind !== 'btt' && (v.data_start === null || v.data_size === null))
+  if (v.outcome === 'claimed' && v.kind !== 'btt' && (v.dataStart === null || v.dataSize === null))
     throw new Finding('claimed without a data area');
 
   if (migrate !== null) {

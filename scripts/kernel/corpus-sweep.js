@@ -46,8 +46,8 @@ function observed(v, obs) {
     errno: v.errno,
     message: v.message,
     messages: v.messages,
-    data_start: v.data_start === null ? null : v.data_start.toString(),
-    data_size: v.data_size === null ? null : v.data_size.toString(),
+    data_start: v.dataStart === null ? null : v.dataStart.toString(),
+    data_size: v.dataSize === null ? null : v.dataSize.toString(),
   };
 }
 

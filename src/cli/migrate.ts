@@ -55,7 +55,7 @@ const meaningArg = choiceArg('meaning', ['legacy', 'map'] as const);
 
 function verdictLine(label: string, v: Verdict): string {
   if (v.outcome === 'claimed')
-    return `${label}: claimed, data at ${hex(v.data_start ?? 0n)} (${humanSize(v.data_size ?? 0n)})`;
+    return `${label}: claimed, data at ${hex(v.dataStart ?? 0n)} (${humanSize(v.dataSize ?? 0n)})`;
   return `${label}: ${v.outcome}${v.message === null ? '' : `: ${v.message}`}`;
 }
 
@@ -65,8 +65,8 @@ function compactVerdict(v: Verdict): object {
     outcome: v.outcome,
     errno: v.errno,
     message: v.message,
-    data_start: v.data_start,
-    data_size: v.data_size,
+    data_start: v.dataStart,
+    data_size: v.dataSize,
   };
 }
 
@@ -74,8 +74,8 @@ function renderMigration(target: string, offset: bigint, r: MigrateTargetResult,
   const rep = r.report;
   const lines: string[] = [];
   lines.push(
-    `${pathText(target)} (head at ${hex(offset)}, ns base ${hex(rep.target.ns_base)}, ns ` +
-      `size ${humanSize(rep.target.ns_size)}): ${rep.from} ` +
+    `${pathText(target)} (head at ${hex(offset)}, ns base ${hex(rep.target.nsBase)}, ns ` +
+      `size ${humanSize(rep.target.nsSize)}): ${rep.from} ` +
       `-> ${rep.to}${rep.from_source === 'version' ? ' (from: the version)' : ''}`,
   );
   const rows: [string, (s: BlockSummary) => string][] = [
@@ -96,7 +96,7 @@ function renderMigration(target: string, offset: bigint, r: MigrateTargetResult,
   lines.push(
     `  data start ${hex(rep.data_start_before)} -> ${hex(rep.data_start_after)} ` +
       `(${rep.data_start_before === rep.data_start_after ? 'unchanged' : 'MOVED'}), data ` +
-      `size ${humanSize(rep.data_size)}`,
+      `size ${humanSize(rep.dataSize)}`,
   );
   lines.push(`  ${verdictLine(`${rep.target.profile} (target)`, rep.target)}`);
   for (const g of rep.guards) lines.push(`  ${verdictLine(`${g.profile} (guard)`, g)}`);
@@ -133,7 +133,7 @@ function jsonMigration(target: string, offset: bigint, r: MigrateTargetResult, d
     after: rep.after,
     data_start_before: rep.data_start_before,
     data_start_after: rep.data_start_after,
-    data_size: rep.data_size,
+    data_size: rep.dataSize,
     target_verdict: compactVerdict(rep.target),
     guard_verdict: compactVerdict(rep.guard),
     guard_verdicts: rep.guards.map(compactVerdict),

@@ -43,24 +43,24 @@ const REFUSALS = ['precondition', 'backup', 'locked'];
 
 function verdictText(c: {
   outcome: string;
-  data_start: bigint | null;
-  data_size: bigint | null;
+  dataStart: bigint | null;
+  dataSize: bigint | null;
   message: string | null;
 }): string {
-  if (c.outcome === 'claimed') return `claimed, data at ${hex(c.data_start ?? 0n)} (${humanSize(c.data_size ?? 0n)})`;
+  if (c.outcome === 'claimed') return `claimed, data at ${hex(c.dataStart ?? 0n)} (${humanSize(c.dataSize ?? 0n)})`;
   return `${c.outcome}${c.message === null ? '' : ` (${c.message})`}`;
 }
 
 function candidateText(c: Candidate, n: number, target: string, head: Uint8Array, nsSize: bigint): string[] {
   const lines = [
     `#${n}: ${c.mode}, map=${c.map}, align ${hex(c.align)}, data at ${hex(c.dataStart)} ` +
-      `(${humanSize(c.verdict.data_size ?? 0n)}), uuid ${c.fields.uuid}`,
+      `(${humanSize(c.verdict.dataSize ?? 0n)}), uuid ${c.fields.uuid}`,
   ];
   for (const r of c.reasons) lines.push(`    - ${r}`);
   lines.push(`    ${c.verdict.profile}: ${verdictText(c.verdict)}`);
   const h = Uint8Array.from(head);
   h.set(c.block, 4096);
-  const layout = explainLayout(h, c.verdict, { nsBase: c.verdict.ns_base, nsSize });
+  const layout = explainLayout(h, c.verdict, { nsBase: c.verdict.nsBase, nsSize });
   lines.push(
     ...layoutAscii(target, layout, c.verdict)
       .split('\n')
@@ -77,7 +77,7 @@ function candidateJson(c: Candidate, n: number): object {
     map: c.map,
     align: hex(c.align),
     data_start: hex(c.dataStart),
-    data_size: hex(c.verdict.data_size ?? 0n),
+    data_size: hex(c.verdict.dataSize ?? 0n),
     sources: c.sources,
     reasons: c.reasons,
     fields: {
@@ -95,8 +95,8 @@ function candidateJson(c: Candidate, n: number): object {
     verdict: {
       kernel: c.verdict.profile,
       outcome: c.verdict.outcome,
-      data_start: hex(c.verdict.data_start ?? 0n),
-      data_size: hex(c.verdict.data_size ?? 0n),
+      data_start: hex(c.verdict.dataStart ?? 0n),
+      data_size: hex(c.verdict.dataSize ?? 0n),
     },
   };
 }
@@ -195,8 +195,8 @@ function planJson(v: PlanView): object {
     scanned_to: hex(v.limit),
     current: {
       outcome: cur.outcome,
-      data_start: cur.data_start === null ? null : hex(cur.data_start),
-      data_size: cur.data_size === null ? null : hex(cur.data_size),
+      data_start: cur.dataStart === null ? null : hex(cur.dataStart),
+      data_size: cur.dataSize === null ? null : hex(cur.dataSize),
       message: cur.message,
     },
     evidence: plan.evidence.map((f) => findingJson(f, ctx)),

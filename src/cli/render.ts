@@ -27,19 +27,19 @@ export function errnoName(errno: number): string {
 export function renderVerdict(file: string, v: Verdict, baseGiven: boolean): string {
   const lines: string[] = [];
   const what = v.kind === null ? '' : ` as ${v.kind === 'pfn' ? 'fsdax' : v.kind === 'dax' ? 'devdax' : 'btt'}`;
-  const failed = v.rules.find((r) => r.id === v.failed_rule);
+  const failed = v.rules.find((r) => r.id === v.failedRule);
   if (v.outcome === 'claimed') {
     lines.push(
       `${file}: CLAIMED ` +
         `by ${v.profile}${what}${v.mode === null ? '' : ` (mode ${v.mode}, ${v.meaning ?? 'legacy'} meaning)`}`,
     );
-    if (v.data_start !== null && v.data_size !== null) {
+    if (v.dataStart !== null && v.dataSize !== null) {
       lines.push(
-        `  data: ${hex(v.data_start)} .. ${hex(v.data_start + v.data_size)} (${humanSize(v.data_size)}) ` +
+        `  data: ${hex(v.dataStart)} .. ${hex(v.dataStart + v.dataSize)} (${humanSize(v.dataSize)}) ` +
           `from the namespace base`,
       );
       lines.push(
-        `  map_base ${hex(v.map_base ?? 0n)}, map_offset ${hex(v.map_offset ?? 0n)}, align ${hex(v.align ?? 0n)}`,
+        `  map_base ${hex(v.mapBase ?? 0n)}, map_offset ${hex(v.mapOffset ?? 0n)}, align ${hex(v.align ?? 0n)}`,
       );
     }
   } else if (v.outcome === 'refused') {
@@ -60,8 +60,8 @@ export function renderVerdict(file: string, v: Verdict, baseGiven: boolean): str
   if (failed !== undefined) lines.push(`  rule ${failed.id} ${failed.name}: ${failed.detail}`);
   for (const m of v.messages) if (m !== v.message) lines.push(`  kernel also says: "${m}"`);
   lines.push(
-    `  namespace: ${humanSize(v.ns_size)} ` +
-      `at ${hex(v.ns_base)}${baseGiven ? '' : ' (assumed: an aligned base; give --ns-base for the real address)'}`,
+    `  namespace: ${humanSize(v.nsSize)} ` +
+      `at ${hex(v.nsBase)}${baseGiven ? '' : ' (assumed: an aligned base; give --ns-base for the real address)'}`,
   );
   lines.push(`  kernel: ${basisLine(v)}`);
   for (const h of v.hazards)
@@ -84,7 +84,7 @@ const cell = (v: Verdict): [string, string, string, string] => {
       ? `claimed${v.kind === null ? '' : ` ${v.kind === 'dax' ? 'devdax' : v.kind === 'pfn' ? 'fsdax' : 'btt'}`}`
       : v.outcome;
   const errno = v.errno === null ? '-' : `-${v.errno} ${errnoName(v.errno)}`;
-  const data = v.data_start === null || v.data_size === null ? '-' : `${hex(v.data_start)} +${humanSize(v.data_size)}`;
+  const data = v.dataStart === null || v.dataSize === null ? '-' : `${hex(v.dataStart)} +${humanSize(v.dataSize)}`;
   return [outcome, errno, data, v.message ?? ''];
 };
 
@@ -113,15 +113,15 @@ export function layoutAscii(file: string, regions: readonly Region[], v: Verdict
   const width = 44;
   const rule = `  +${'-'.repeat(width)}+`;
   const lines = [
-    `${file}: namespace of ${humanSize(v.ns_size)} ` +
-      `at ${hex(v.ns_base)}; ${v.profile}: ${v.outcome}${v.message === null ? '' : ` ("${v.message}")`}`,
+    `${file}: namespace of ${humanSize(v.nsSize)} ` +
+      `at ${hex(v.nsBase)}; ${v.profile}: ${v.outcome}${v.message === null ? '' : ` ("${v.message}")`}`,
   ];
   for (const r of regions) {
     lines.push(`${rule} ${hex(r.start)}`);
     const text = r.label.length > width - 2 ? `${r.label.slice(0, width - 5)}...` : r.label;
     lines.push(`  | ${text.padEnd(width - 2)} | ${humanSize(r.size)}`);
   }
-  lines.push(`${rule} ${hex(v.ns_size)}`);
+  lines.push(`${rule} ${hex(v.nsSize)}`);
   return lines.join('\n');
 }
 
@@ -148,7 +148,7 @@ export function layoutSvg(file: string, regions: readonly Region[], v: Verdict):
   const parts = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="760" height="${h}" font-family="monospace" font-size="12">`,
     `<text x="10" y="20" font-size="14">` +
-      `${esc(`${file}: ${humanSize(v.ns_size)} at ${hex(v.ns_base)}, ${v.profile}: ${v.outcome}`)}</text>`,
+      `${esc(`${file}: ${humanSize(v.nsSize)} at ${hex(v.nsBase)}, ${v.profile}: ${v.outcome}`)}</text>`,
   ];
   let y = 40;
   regions.forEach((r, i) => {
@@ -163,7 +163,7 @@ export function layoutSvg(file: string, regions: readonly Region[], v: Verdict):
     );
     y += hh;
   });
-  parts.push(`<text x="125" y="${y + 4}" text-anchor="end">${esc(hex(v.ns_size))}</text>`, '</svg>');
+  parts.push(`<text x="125" y="${y + 4}" text-anchor="end">${esc(hex(v.nsSize))}</text>`, '</svg>');
   return parts.join('\n') + '\n';
 }
 
@@ -177,8 +177,8 @@ export function formatKernelVerdict(spec: KernelCheckSpec, v: KernelVerdict): st
     const name = ERRNO_NAMES[v.errno];
     parts.push(`errno=${v.errno}${name !== undefined ? ` (${name})` : ''}`);
   }
-  if (v.data_start !== null) parts.push(`data_start=${hex(v.data_start)}`);
-  if (v.data_size !== null) parts.push(`data_size=${hex(v.data_size)}`);
+  if (v.dataStart !== null) parts.push(`data_start=${hex(v.dataStart)}`);
+  if (v.dataSize !== null) parts.push(`data_size=${hex(v.dataSize)}`);
   const msg = v.message !== null ? `: ${v.message}` : '';
   return `${head}${parts.length > 0 ? ` ${parts.join(' ')}` : ''}${msg}`;
 }

@@ -58,7 +58,7 @@ export function corpusTargets(kernel = 'linux-6.1'): Target[] {
 
 /** The class a verdict falls in: its failing rule, else 'S2' when npfns was truncated, else its outcome. */
 export function verdictClass(v: Verdict): string {
-  if (v.failed_rule !== null) return v.failed_rule;
+  if (v.failedRule !== null) return v.failedRule;
   if (v.outcome === 'claimed' && v.messages.some((m) => m.startsWith(S2_TEXT))) return 'S2';
   return v.outcome;
 }

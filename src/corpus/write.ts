@@ -79,7 +79,7 @@ const bump = (r: Record<string, number>, k: string): void => void (r[k] = (r[k] 
 export function addToCoverage(c: Coverage, v: Verdict): void {
   c.inputs++;
   bump(c.outcome, v.outcome);
-  if (v.failed_rule !== null) bump(c.failedRule, v.failed_rule);
+  if (v.failedRule !== null) bump(c.failedRule, v.failedRule);
   const msgs = v.message !== null ? [v.message] : [];
   for (const m of v.messages) if (!msgs.includes(m)) msgs.push(m);
   for (const m of msgs) bump(c.messageKind, messageKind(m));
@@ -162,7 +162,7 @@ export function manifestRow(input: CorpusInput, file: string, v: Verdict, format
     outcome: v.outcome,
     errno: v.errno,
     message: v.message,
-    failed_rule: v.failed_rule,
+    failed_rule: v.failedRule,
   };
   if (format === 'image') row.kernel_check = `${file}@${hex(input.nsBase)}`;
   return row;

@@ -49,8 +49,13 @@ export function toJson(value: unknown, indent = 2): string {
 export function toJsonDigits(value: unknown, indent = 2): string {
   const marks = new Map<string, string>();
   let n = 0;
+  const snaked = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(snaked);
+    if (v === null || typeof v !== 'object' || v instanceof Uint8Array) return v;
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [snakeKey(k), snaked(x)]));
+  };
   const text = JSON.stringify(
-    value,
+    snaked(value),
     (_k, v: unknown) => {
       if (typeof v !== 'bigint') return v;
       const mark = `\u0000big${n++}\u0000`;

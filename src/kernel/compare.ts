@@ -43,8 +43,8 @@ export function compareVerdicts(k: KernelVerdict, v: Verdict): string[] {
     if (v.message === null || !v.message.startsWith('kernel crash: ') || crashHeadline(km) !== crashHeadline(v.message))
       d.push(`message: kernel ${show(km)} / validator ${show(v.message)}`);
   } else eq('message', km, v.message);
-  eq('data_start', k.data_start, v.data_start);
-  eq('data_size', k.data_size, v.data_size);
+  eq('data_start', k.dataStart, v.dataStart);
+  eq('data_size', k.dataSize, v.dataSize);
   if (k.outcome === 'claimed' && v.outcome === 'claimed') {
     eq('kind', k.kind, v.kind);
     eq('mode', k.mode, v.mode);

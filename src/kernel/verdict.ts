@@ -20,7 +20,7 @@ import type { KernelMessage, KernelObservation } from './harness';
  */
 export type KernelVerdict = Pick<
   Verdict,
-  'outcome' | 'kind' | 'mode' | 'errno' | 'message' | 'messages' | 'data_start' | 'data_size'
+  'outcome' | 'kind' | 'mode' | 'errno' | 'message' | 'messages' | 'dataStart' | 'dataSize'
 >;
 
 // Both driver-core formats: "probe of X failed with error -N" (up to 6.1),
@@ -74,8 +74,8 @@ export function observationToVerdict(obs: KernelObservation, base: bigint): Kern
       errno: null,
       message: `kernel crashed: ${obs.crash[0] ?? 'panic'}`,
       messages: [...obs.crash],
-      data_start: null,
-      data_size: null,
+      dataStart: null,
+      dataSize: null,
     };
   }
   const messages = obs.messages.map(textOf);
@@ -95,8 +95,8 @@ export function observationToVerdict(obs: KernelObservation, base: bigint): Kern
       errno: obs.probeErrno,
       message,
       messages,
-      data_start: null,
-      data_size: null,
+      dataStart: null,
+      dataSize: null,
     };
   }
   if (obs.claim !== null && obs.claim.driver !== null) {
@@ -107,8 +107,8 @@ export function observationToVerdict(obs: KernelObservation, base: bigint): Kern
       errno: null,
       message,
       messages,
-      data_start: obs.dataStart === null ? null : obs.dataStart - obs.guestBase,
-      data_size: obs.dataSize,
+      dataStart: obs.dataStart === null ? null : obs.dataStart - obs.guestBase,
+      dataSize: obs.dataSize,
     };
   }
   if (obs.blockDevice !== null && obs.blockDevice.parent === obs.namespace) {
@@ -119,8 +119,8 @@ export function observationToVerdict(obs: KernelObservation, base: bigint): Kern
       errno: null,
       message,
       messages,
-      data_start: 0n,
-      data_size: obs.blockDevice.size,
+      dataStart: 0n,
+      dataSize: obs.blockDevice.size,
     };
   }
   return {
@@ -130,7 +130,7 @@ export function observationToVerdict(obs: KernelObservation, base: bigint): Kern
     errno: null,
     message: message ?? (obs.region === null ? 'no region for this image' : 'no device'),
     messages,
-    data_start: null,
-    data_size: null,
+    dataStart: null,
+    dataSize: null,
   };
 }

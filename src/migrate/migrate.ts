@@ -71,7 +71,7 @@ export interface MigrationReport {
   /** Bytes from the namespace base, before and after (always equal). */
   data_start_before: bigint;
   data_start_after: bigint;
-  data_size: bigint;
+  dataSize: bigint;
   /** Verdict of the target's kernel (map for --to map, linux-6.1 for --to legacy) on the result. */
   target: Verdict;
   /** Verdict of the guard kernel on the result (with several, the first that would misplace the data). */
@@ -261,10 +261,10 @@ function kernelsOn(
   const targetKernel: ProfileId = to === 'map' ? 'map' : 'linux-6.1';
   const target = verdictOn(next, targetKernel, o, parentUuid);
   const guards = resolveKernels(o.guardKernel ?? 'linux-6.1').map((k) => verdictOn(next, k.id, o, parentUuid));
-  const misplacing = guards.find((g) => g.outcome === 'claimed' && g.data_start !== startAfter);
+  const misplacing = guards.find((g) => g.outcome === 'claimed' && g.dataStart !== startAfter);
   let hazard: string | null = null;
   if (misplacing !== undefined) {
-    const at = misplacing.data_start ?? 0n;
+    const at = misplacing.dataStart ?? 0n;
     hazard =
       `${misplacing.profile} ignores the major version and would claim the result with the data at ${hex(at)}, ` +
       `${hex(at - startAfter)} bytes away from where it is (${hex(startAfter)})`;
@@ -272,8 +272,8 @@ function kernelsOn(
   if (target.outcome !== 'claimed') {
     const why = target.message === null ? '' : ` (${target.message})`;
     notes.push(`${targetKernel} does not claim the result: ${target.outcome}${why}`);
-  } else if (target.data_start !== startAfter) {
-    notes.push(`${targetKernel} puts the data at ${hex(target.data_start ?? 0n)}, not at ${hex(startAfter)}`);
+  } else if (target.dataStart !== startAfter) {
+    notes.push(`${targetKernel} puts the data at ${hex(target.dataStart ?? 0n)}, not at ${hex(startAfter)}`);
   }
   return { target, guard: misplacing ?? (guards[0] as Verdict), guards, hazard };
 }
@@ -305,7 +305,7 @@ export function migrate(block: Uint8Array, o: MigrateOptions): MigrationReport {
     after: summarize(nf),
     data_start_before: startBefore,
     data_start_after: startAfter,
-    data_size: dataSize,
+    dataSize: dataSize,
     ...verdicts,
     notes,
     original,

@@ -237,7 +237,7 @@ function candidateFor(
     nsSize: o.nsSize,
     ...(o.parentUuid === undefined ? {} : { parentUuid: o.parentUuid }),
   });
-  if (verdict.outcome !== 'claimed' || verdict.data_start !== t.start) {
+  if (verdict.outcome !== 'claimed' || verdict.dataStart !== t.start) {
     return {
       source,
       reason:
@@ -245,11 +245,11 @@ function candidateFor(
         `${verdict.outcome}${verdict.message === null ? '' : ` (${verdict.message})`}`,
     };
   }
-  if (t.fs !== null && (verdict.data_size ?? 0n) < t.fs.size) {
+  if (t.fs !== null && (verdict.dataSize ?? 0n) < t.fs.size) {
     return {
       source,
       reason:
-        `the data area would be ${verdict.data_size ?? 0n} bytes, smaller than the ${t.fs.size} bytes the ` +
+        `the data area would be ${verdict.dataSize ?? 0n} bytes, smaller than the ${t.fs.size} bytes the ` +
         `filesystem claims`,
     };
   }
@@ -345,7 +345,7 @@ export function planRecovery(head: Uint8Array, findings: readonly Finding[], o: 
   const base = { current, survivor, evidence, rejected };
   if (
     current.outcome === 'claimed' &&
-    (fss.length === 0 ? survivor?.checksumOk === true : fss.some((f) => f.offset === current.data_start))
+    (fss.length === 0 ? survivor?.checksumOk === true : fss.some((f) => f.offset === current.dataStart))
   ) {
     return { status: 'intact', candidates: [], ...base };
   }
@@ -380,7 +380,7 @@ export function planRecovery(head: Uint8Array, findings: readonly Finding[], o: 
 
 function score(c: Candidate): number {
   let s = c.sources.length;
-  if (c.fs !== null && c.fs.size === c.verdict.data_size) s += 2;
+  if (c.fs !== null && c.fs.size === c.verdict.dataSize) s += 2;
   if (c.fs !== null && !c.fs.copy) s += 1;
   return s;
 }

@@ -64,8 +64,8 @@ export function findingJson(f: Finding, ctx: ScanContext): Record<string, unknow
       verdict: {
         kernel: a.verdict.profile,
         outcome: a.verdict.outcome,
-        data_start: h(a.verdict.data_start),
-        data_size: h(a.verdict.data_size),
+        data_start: h(a.verdict.dataStart),
+        data_size: h(a.verdict.dataSize),
         message: a.verdict.message,
       },
     };
@@ -123,7 +123,7 @@ export function findingLine(f: Finding, ctx: ScanContext): string {
     const v = a.verdict;
     const verdict =
       v.outcome === 'claimed'
-        ? `claimed, data at ${hex(v.data_start ?? 0n)} (${humanSize(v.data_size ?? 0n)})`
+        ? `claimed, data at ${hex(v.dataStart ?? 0n)} (${humanSize(v.dataSize ?? 0n)})`
         : `${v.outcome}${v.message === null ? '' : ` (${v.message})`}`;
     return (
       `${at}  ${f.kind} info-block v${x.versionMajor}.${x.versionMinor}, checksum ` +

@@ -55,17 +55,17 @@ export interface Verdict {
   message: string | null;
   messages: string[];
   /** Bytes from the namespace base (raw: 0 and the namespace size; refused: null). */
-  data_start: bigint | null;
-  data_size: bigint | null;
+  dataStart: bigint | null;
+  dataSize: bigint | null;
   /** struct pfn_map_info of the patch series: the mapped base (base + start_pad) and the data's offset from it. */
-  map_base: bigint | null;
-  map_offset: bigint | null;
+  mapBase: bigint | null;
+  mapOffset: bigint | null;
   align: bigint | null;
   meaning: 'legacy' | 'map' | null;
-  ns_base: bigint;
-  ns_size: bigint;
+  nsBase: bigint;
+  nsSize: bigint;
   /** The failing rule id, when one decided the outcome. */
-  failed_rule: string | null;
+  failedRule: string | null;
   rules: RuleReport[];
   hazards: Hazard[];
 }
@@ -100,15 +100,15 @@ function emptyVerdict(o: CheckOptions, profile: KernelProfile): Verdict {
     message: null,
     messages: [],
     // Raw until a personality claims it: the whole namespace is a plain disk.
-    data_start: 0n,
-    data_size: o.nsSize,
-    map_base: null,
-    map_offset: null,
+    dataStart: 0n,
+    dataSize: o.nsSize,
+    mapBase: null,
+    mapOffset: null,
     align: null,
     meaning: null,
-    ns_base: o.nsBase ?? 0n,
-    ns_size: o.nsSize,
-    failed_rule: null,
+    nsBase: o.nsBase ?? 0n,
+    nsSize: o.nsSize,
+    failedRule: null,
     rules: [],
     hazards: [],
   };
@@ -135,9 +135,9 @@ function bttVerdict(v: Verdict, b: Extract<FoundBlock, { kind: 'btt' }>, o: Chec
   if (passed) {
     v.outcome = 'claimed';
     v.kind = 'btt';
-    v.data_start = null; // a BTT maps sectors through its arenas: no linear data start
-    v.data_size = null;
-  } else v.failed_rule = 'B1';
+    v.dataStart = null; // a BTT maps sectors through its arenas: no linear data start
+    v.dataSize = null;
+  } else v.failedRule = 'B1';
   return v;
 }
 
@@ -151,8 +151,8 @@ function refuse(v: Verdict, errno: number | null, message: string | undefined): 
   v.outcome = 'refused';
   v.errno = errno;
   v.message = message ?? null;
-  v.data_start = null;
-  v.data_size = null;
+  v.dataStart = null;
+  v.dataSize = null;
   return v;
 }
 
@@ -197,7 +197,7 @@ export function checkBlock(block: DecodedPfnBlock, o: CheckOptions): Verdict {
     });
     if (r.message !== undefined) v.messages.push(r.message);
     if (r.passed || rule.era.effect === 'info') continue;
-    v.failed_rule = rule.id;
+    v.failedRule = rule.id;
     if (rule.era.effect === 'raw') {
       if (rule.id !== 'R1') v.kind = block.kind === 'pfn' || block.kind === 'dax' ? block.kind : null;
       return v;
@@ -229,10 +229,10 @@ export function checkBlock(block: DecodedPfnBlock, o: CheckOptions): Verdict {
   v.mode = f.mode === 1 ? 'ram' : 'pmem';
   v.meaning = g.meaning;
   v.align = g.align;
-  v.map_base = g.mapBase;
-  v.map_offset = g.offset;
-  v.data_start = g.dataStart;
-  v.data_size = g.dataSize > 0n ? g.dataSize : 0n;
+  v.mapBase = g.mapBase;
+  v.mapOffset = g.offset;
+  v.dataStart = g.dataStart;
+  v.dataSize = g.dataSize > 0n ? g.dataSize : 0n;
   v.message = v.messages.at(-1) ?? null;
   return v;
 }
@@ -256,7 +256,7 @@ export function checkHead(head: Uint8Array, o: CheckOptions): Verdict {
       detail: 'no NVDIMM_PFN_INFO / NVDIMM_DAX_INFO signature at 4096: not an info-block',
       basis,
     });
-    v.failed_rule = 'R1';
+    v.failedRule = 'R1';
     return v;
   }
   const v = checkBlock(pfn.pfn, o);
@@ -281,14 +281,14 @@ export function hazardsFor(block: DecodedPfnBlock, v: Verdict, o: CheckOptions):
             `${id} ignores the major version and refuses this map-meaning ` +
             `block: ${lv.message ?? `errno ${lv.errno ?? '?'}`}`,
         });
-      } else if (lv.outcome === 'claimed' && mapV.outcome === 'claimed' && lv.data_start !== mapV.data_start) {
+      } else if (lv.outcome === 'claimed' && mapV.outcome === 'claimed' && lv.dataStart !== mapV.dataStart) {
         hazards.push({
           kind: 'misplacement',
           profile: id,
           message:
             `${id} ignores the major version and would put the data ` +
-            `at ${hex(lv.data_start ?? 0n)}, ${startPad} bytes (start_pad) away ` +
-            `from ${hex(mapV.data_start ?? 0n)} where the map meaning puts it`,
+            `at ${hex(lv.dataStart ?? 0n)}, ${startPad} bytes (start_pad) away ` +
+            `from ${hex(mapV.dataStart ?? 0n)} where the map meaning puts it`,
         });
       } else if (lv.outcome === 'raw') {
         hazards.push({
@@ -323,7 +323,7 @@ export function hazardsFor(block: DecodedPfnBlock, v: Verdict, o: CheckOptions):
       );
     }
   }
-  if (v.failed_rule !== null && v.outcome === 'raw' && v.errno !== null) {
+  if (v.failedRule !== null && v.outcome === 'raw' && v.errno !== null) {
     hazards.push({
       kind: 'metadata-exposed',
       profile: v.profile,

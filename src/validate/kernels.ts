@@ -26,7 +26,7 @@ export interface KernelsReport {
 
 const where = (v: Verdict): string =>
   v.outcome === 'claimed'
-    ? `claimed${v.data_start === null ? '' : ` at ${hex(v.data_start)} (${hex(v.data_size ?? 0n)} bytes)`}`
+    ? `claimed${v.dataStart === null ? '' : ` at ${hex(v.dataStart)} (${hex(v.dataSize ?? 0n)} bytes)`}`
     : v.outcome === 'refused'
       ? `refused${v.errno === null ? '' : ` (-${v.errno})`}${v.message === null ? '' : ` "${v.message}"`}`
       : `raw${v.errno === null ? '' : ` (validation -${v.errno} falls back to raw)`}`;
@@ -34,7 +34,7 @@ const where = (v: Verdict): string =>
 function pairHazard(a: ResolvedKernel, va: Verdict, b: ResolvedKernel, vb: Verdict): KernelHazard | null {
   const base = { from: a.id, to: b.id };
   if (va.outcome === 'claimed' && vb.outcome === 'claimed') {
-    if (va.data_start === vb.data_start && va.data_size === vb.data_size) return null;
+    if (va.dataStart === vb.dataStart && va.dataSize === vb.dataSize) return null;
     const message = `${a.id} ${where(va)} but ${b.id} ${where(vb)}: the data moves on upgrade`;
     return { ...base, kind: 'data-moved', message };
   }
@@ -75,7 +75,7 @@ export function checkKernels(
   }
   const vs = Object.values(verdicts);
   const first = vs[0];
-  const same = (v: Verdict): boolean => v.data_start === first?.data_start && v.data_size === first?.data_size;
+  const same = (v: Verdict): boolean => v.dataStart === first?.dataStart && v.dataSize === first?.dataSize;
   const agree = first !== undefined && vs.every((v) => v.outcome === 'claimed' && same(v));
   return { kernels: ks.map((k) => k.id), verdicts, hazards, agree };
 }

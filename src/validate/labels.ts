@@ -111,10 +111,10 @@ function verdictAt(
       v.errno = 12; // the arena attach fails and the btt probe reports -ENOMEM
       v.message = problem;
       v.messages.push(problem);
-      v.failed_rule = 'B1';
+      v.failedRule = 'B1';
     } else {
       // Sector mode: the disk is the arena's external blocks.
-      v.data_size = BigInt(f.externalNlba) * BigInt(f.externalLbasize);
+      v.dataSize = BigInt(f.externalNlba) * BigInt(f.externalLbasize);
     }
   }
   return v;

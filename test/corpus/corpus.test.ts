@@ -143,7 +143,7 @@ describe('manifest rows tell the truth about their files', () => {
         outcome: v.outcome,
         errno: v.errno,
         message: v.message,
-        failed_rule: v.failed_rule,
+        failed_rule: v.failedRule,
       }).toEqual({
         file: r.file,
         outcome: r.outcome,

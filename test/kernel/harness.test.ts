@@ -40,8 +40,8 @@ const cases: Case[] = [
     expect: async (v, f) => {
       const dataoff = await readField(f, 'dataoff');
       expect(v).toMatchObject({ outcome: 'claimed', kind: 'pfn', mode: 'pmem', errno: null });
-      expect(v.data_start).toBe(dataoff);
-      expect(v.data_size).toBe(BigInt(SIZE) - dataoff);
+      expect(v.dataStart).toBe(dataoff);
+      expect(v.dataSize).toBe(BigInt(SIZE) - dataoff);
     },
   },
   {
@@ -51,8 +51,8 @@ const cases: Case[] = [
     expect: async (v, f) => {
       const dataoff = await readField(f, 'dataoff');
       expect(v).toMatchObject({ outcome: 'claimed', kind: 'pfn', mode: 'ram', errno: null });
-      expect(v.data_start).toBe(dataoff);
-      expect(v.data_size).toBe(BigInt(SIZE) - dataoff);
+      expect(v.dataStart).toBe(dataoff);
+      expect(v.dataSize).toBe(BigInt(SIZE) - dataoff);
     },
   },
   {
@@ -62,8 +62,8 @@ const cases: Case[] = [
     expect: async (v, f) => {
       const dataoff = await readField(f, 'dataoff');
       expect(v).toMatchObject({ outcome: 'claimed', kind: 'dax', mode: 'pmem', errno: null });
-      expect(v.data_start).toBe(dataoff);
-      expect(v.data_size).toBe(BigInt(SIZE) - dataoff);
+      expect(v.dataStart).toBe(dataoff);
+      expect(v.dataSize).toBe(BigInt(SIZE) - dataoff);
     },
   },
   {
@@ -76,8 +76,8 @@ const cases: Case[] = [
         kind: null,
         mode: null,
         errno: null,
-        data_start: 0n,
-        data_size: BigInt(SIZE),
+        dataStart: 0n,
+        dataSize: BigInt(SIZE),
       });
     },
   },
@@ -89,7 +89,7 @@ const cases: Case[] = [
       await corruptByte(f, 1000);
     },
     expect: (v) => {
-      expect(v).toMatchObject({ outcome: 'raw', errno: null, data_start: 0n, data_size: BigInt(SIZE) });
+      expect(v).toMatchObject({ outcome: 'raw', errno: null, dataStart: 0n, dataSize: BigInt(SIZE) });
     },
   },
   {
@@ -97,7 +97,7 @@ const cases: Case[] = [
     base: BASE,
     make: (f) => ndctlImage(f, SIZE, ['-m', 'fsdax', '-M', 'dev', '-p', '11111111-2222-3333-4444-555555555555']),
     expect: (v) => {
-      expect(v).toMatchObject({ outcome: 'raw', errno: null, data_start: 0n });
+      expect(v).toMatchObject({ outcome: 'raw', errno: null, dataStart: 0n });
     },
   },
   {
@@ -116,7 +116,7 @@ const cases: Case[] = [
     base: BASE_1M_OFF,
     make: (f) => ndctlImage(f, SIZE, ['-m', 'fsdax', '-M', 'dev', '-O', `0x${BASE_1M_OFF.toString(16)}`]),
     expect: (v) => {
-      expect(v).toMatchObject({ outcome: 'refused', kind: 'pfn', errno: 95, data_start: null });
+      expect(v).toMatchObject({ outcome: 'refused', kind: 'pfn', errno: 95, dataStart: null });
       expect(v.message).toMatch(/^bad offset: 0x300000 dax disabled align: 0x200000$/);
     },
   },
@@ -136,8 +136,8 @@ const cases: Case[] = [
       expect(startPad).toBe(1048576n);
       expect(v).toMatchObject({ outcome: 'claimed', kind: 'pfn', mode: 'pmem', errno: null });
       // 6.1 places the data at base + start_pad + dataoff (the legacy meaning).
-      expect(v.data_start).toBe(startPad + dataoff);
-      expect(v.data_size).toBe(BigInt(SIZE) - startPad - endTrunc - dataoff);
+      expect(v.dataStart).toBe(startPad + dataoff);
+      expect(v.dataSize).toBe(BigInt(SIZE) - startPad - endTrunc - dataoff);
     },
   },
   {
@@ -148,7 +148,7 @@ const cases: Case[] = [
       await patchBlock(f, { dataoff: 4096, align: 4096 });
     },
     expect: (v) => {
-      expect(v).toMatchObject({ outcome: 'refused', errno: 22, data_start: null });
+      expect(v).toMatchObject({ outcome: 'refused', errno: 22, dataStart: null });
       expect(v.message).toMatch(/probe of pfn\d+\.\d+ failed with error -22$/);
     },
   },
@@ -201,8 +201,8 @@ const cases: Case[] = [
     expect: async (v, f) => {
       const dataoff = await readField(f, 'dataoff');
       expect(v).toMatchObject({ outcome: 'claimed', kind: 'pfn', mode: 'pmem' });
-      expect(v.data_start).toBe(dataoff);
-      expect(v.data_size).toBe(BigInt(256 * MiB) - dataoff);
+      expect(v.dataStart).toBe(dataoff);
+      expect(v.dataSize).toBe(BigInt(256 * MiB) - dataoff);
     },
   },
 ];
@@ -412,11 +412,11 @@ if (otherKernels.length > 0)
           outcome: 'claimed',
           kind: 'pfn',
           mode: 'pmem',
-          data_start: dataoff,
-          data_size: BigInt(SIZE) - dataoff,
+          dataStart: dataoff,
+          dataSize: BigInt(SIZE) - dataoff,
         });
         expect(res.verdicts[1]).toMatchObject({ outcome: 'claimed', kind: 'dax', mode: 'pmem' });
-        expect(res.verdicts[2]).toMatchObject({ outcome: 'raw', data_start: 0n, data_size: BigInt(SIZE) });
+        expect(res.verdicts[2]).toMatchObject({ outcome: 'raw', dataStart: 0n, dataSize: BigInt(SIZE) });
         expect(res.verdicts[3]).toMatchObject({ outcome: 'refused', errno: 95 });
         expect(res.verdicts[3]?.message).toMatch(/^bad offset: /);
       },

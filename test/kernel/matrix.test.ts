@@ -116,7 +116,7 @@ function table(rows: Row[]): string {
   for (const r of rows) {
     lines.push(
       `| ${r.c.id} | 0x${r.c.base.toString(16)} | ${r.c.size} | ${brief(r.kernel)} | ${brief(r.validator)} ` +
-        `(${r.validator?.failed_rule ?? 'none'}) | ${r.error ?? r.diffs.join('; ')} |`,
+        `(${r.validator?.failedRule ?? 'none'}) | ${r.error ?? r.diffs.join('; ')} |`,
     );
   }
   return lines.join('\n');
@@ -134,8 +134,8 @@ function observationLine(kernel: KernelVersion, r: Row): string {
           errno: k.errno,
           message: k.message,
           messages: k.messages,
-          data_start: k.data_start === null ? null : k.data_start.toString(),
-          data_size: k.data_size === null ? null : k.data_size.toString(),
+          dataStart: k.dataStart === null ? null : k.dataStart.toString(),
+          dataSize: k.dataSize === null ? null : k.dataSize.toString(),
         };
   return JSON.stringify({
     kernel: r.obs?.kernelRelease ?? kernel,
@@ -188,9 +188,9 @@ async function writeResults(kernel: KernelVersion, summary: string, rows: Row[])
               outcome: r.validator.outcome,
               errno: r.validator.errno,
               message: r.validator.message,
-              data_start: r.validator.data_start,
-              data_size: r.validator.data_size,
-              failed_rule: r.validator.failed_rule,
+              dataStart: r.validator.dataStart,
+              dataSize: r.validator.dataSize,
+              failedRule: r.validator.failedRule,
               kind: r.validator.kind,
               mode: r.validator.mode,
             },

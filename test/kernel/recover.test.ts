@@ -50,11 +50,11 @@ suite.each(KERNELS.map((k) => [k]))('recovered images under Linux %s', (kernelVe
     const chk = await run(['check', file, '--ns-base', String(base), '--json']);
     const v = JSON.parse(chk.stdout.toString()) as {
       outcome: string;
-      data_start: number | null;
-      data_size: number | null;
+      dataStart: number | null;
+      dataSize: number | null;
     };
     const big = (x: number | null): bigint | null => (x === null ? null : BigInt(x));
-    return { outcome: v.outcome, data_start: big(v.data_start), data_size: big(v.data_size) };
+    return { outcome: v.outcome, dataStart: big(v.dataStart), dataSize: big(v.dataSize) };
   }
 
   test('the kernel agrees with check on every image, before and after recovery', async () => {
@@ -87,10 +87,10 @@ suite.each(KERNELS.map((k) => [k]))('recovered images under Linux %s', (kernelVe
     const seen: string[] = [];
     for (const [i, s] of specs.entries()) {
       const k = verdicts[i];
-      const kernel = { image: s.name, outcome: k?.outcome, data_start: k?.data_start, data_size: k?.data_size };
+      const kernel = { image: s.name, outcome: k?.outcome, dataStart: k?.dataStart, dataSize: k?.dataSize };
       expect(kernel).toEqual({ image: s.name, ...(await checkOf(s.path, s.base)) });
-      if (s.recovered) expect(k?.data_start).toBe(s.dataStart);
-      else expect(k?.outcome === 'claimed' && k.data_start === s.dataStart).toBe(false);
+      if (s.recovered) expect(k?.dataStart).toBe(s.dataStart);
+      else expect(k?.outcome === 'claimed' && k.dataStart === s.dataStart).toBe(false);
       if (!s.recovered || s.mode !== 'fsdax' || s.fs === 'none') continue;
       // The guest's own read of the device it exposes: the filesystem starts at its byte 0.
       const dev = observations[i]?.blockDevice;

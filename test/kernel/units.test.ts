@@ -149,8 +149,8 @@ describe('report → observation → verdict', () => {
       errno: null,
       message: null,
       messages: [],
-      data_start: 0x200000n,
-      data_size: 65011712n,
+      dataStart: 0x200000n,
+      dataSize: 65011712n,
     });
   });
 

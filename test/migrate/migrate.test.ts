@@ -98,10 +98,10 @@ describe('migrate legacy -> map (properties)', () => {
         expect(r.target.outcome).toBe(newMap.outcome);
         if (old61.outcome === 'claimed') {
           claimed++;
-          expect(newMap.data_start).toBe(old61.data_start);
-          expect(newMap.data_start).toBe(r.data_start_after);
-          expect(newMap.data_size).toBe(old61.data_size);
-          expect(r.data_size).toBe(old61.data_size);
+          expect(newMap.dataStart).toBe(old61.dataStart);
+          expect(newMap.dataStart).toBe(r.data_start_after);
+          expect(newMap.dataSize).toBe(old61.dataSize);
+          expect(r.dataSize).toBe(old61.dataSize);
         }
       }),
       { numRuns: 300 },
@@ -117,7 +117,7 @@ describe('migrate legacy -> map (properties)', () => {
         const r = migrate(block, { to: 'map', ...{ nsBase: c.base, nsSize: c.size } });
         const v = checkHead(headWithBlock(r.block), { kernel: 'map', nsBase: c.base, nsSize: c.size });
         expect(v.outcome).toBe('claimed');
-        expect(v.data_start).toBe(r.data_start_before);
+        expect(v.dataStart).toBe(r.data_start_before);
         expect(r.guard.outcome).toBe('refused'); // 6.1 sees a misaligned data start: "bad offset", not misplacement
         expect(r.hazard).toBeNull();
       }),
@@ -147,7 +147,7 @@ describe('ndctl -O blocks (version 1.4, map meaning)', () => {
     expect(r.after.dataoff).toBe(r.before.dataoff - BigInt(r.before.start_pad));
     expect(r.target.profile).toBe('linux-6.1');
     expect(r.target.outcome).toBe('claimed');
-    expect(r.target.data_start).toBe(r.before.dataoff);
+    expect(r.target.dataStart).toBe(r.before.dataoff);
     expect(diffs(block, r.block).every(inMigratedFields)).toBe(true);
     // Not our legacy recipe's bytes: ndctl measured the memmap from the raw
     // base, so its data starts 1 MiB earlier; the repair keeps ndctl's start.
@@ -173,9 +173,9 @@ describe('hazard: linux-6.1 would claim a 2.x block with the data elsewhere', ()
     const r = migrate(legacy, { to: 'map', nsBase: base, nsSize: size });
     expect(r.status).toBe('migrated');
     expect(r.guard.outcome).toBe('claimed');
-    expect(r.guard.data_start).toBe(r.data_start_after + 2n * M);
+    expect(r.guard.dataStart).toBe(r.data_start_after + 2n * M);
     expect(r.hazard).toMatch(/linux-6.1/);
-    expect(r.target.data_start).toBe(r.data_start_before);
+    expect(r.target.dataStart).toBe(r.data_start_before);
   });
 
   test('a guard kernel that knows the map meaning sees no hazard', () => {

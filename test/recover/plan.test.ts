@@ -45,8 +45,8 @@ test('plan(zeroed block, filesystem at the data start) rebuilds the written bloc
       const original = encodePfnBlock(fields);
       const before = checkHead(headWithBlock(original), { nsBase: base, nsSize: size });
       fc.pre(before.outcome === 'claimed');
-      const start = before.data_start ?? 0n;
-      const plan = planRecovery(new Uint8Array(HEAD_SIZE), [fsAt(start, before.data_size ?? 0n)], {
+      const start = before.dataStart ?? 0n;
+      const plan = planRecovery(new Uint8Array(HEAD_SIZE), [fsAt(start, before.dataSize ?? 0n)], {
         nsBase: base,
         nsSize: size,
         kernel: 'linux-6.1',
@@ -54,7 +54,7 @@ test('plan(zeroed block, filesystem at the data start) rebuilds the written bloc
       });
       expect(plan.status).toBe('proposed');
       const c = plan.candidates[0];
-      expect(c?.verdict).toMatchObject({ outcome: 'claimed', data_start: start, data_size: before.data_size });
+      expect(c?.verdict).toMatchObject({ outcome: 'claimed', dataStart: start, dataSize: before.dataSize });
       if (map === 'dev') expect(Buffer.from(c?.block ?? []).equals(Buffer.from(original))).toBe(true);
       checked++;
     }),
@@ -90,5 +90,5 @@ test.each([
     startPad: 0x100000,
     npfns: 63488n,
   });
-  expect(c?.verdict).toMatchObject({ outcome: 'claimed', data_start: start, data_size: 248n * MiB, meaning: 'map' });
+  expect(c?.verdict).toMatchObject({ outcome: 'claimed', dataStart: start, dataSize: 248n * MiB, meaning: 'map' });
 });

@@ -32,7 +32,7 @@ const head = (f: PfnFields, patch: Partial<PfnFields> = {}): Uint8Array =>
 const check = (h: Uint8Array, o: Partial<CheckOptions>): Verdict => checkHead(h, { nsSize: 64n * M, ...o });
 const brief = (v: Verdict): [string, string | null, number | null, string | null] => [
   v.outcome,
-  v.failed_rule,
+  v.failedRule,
   v.errno,
   v.message,
 ];
@@ -199,7 +199,7 @@ describe('verdicts by version', () => {
     const v = check(badOffset, { kernel });
     expect(brief(v)).toEqual(want);
     if (v.outcome === 'raw') {
-      expect([v.data_start, v.data_size]).toEqual([0n, 64n * M]);
+      expect([v.dataStart, v.dataSize]).toEqual([0n, 64n * M]);
       expect(v.hazards.map((h) => h.kind)).toContain('metadata-exposed');
     }
   });

@@ -92,8 +92,8 @@ export function differences(o: Observed, v: Verdict): string[] {
   eq('outcome', o.outcome, v.outcome);
   eq('errno', o.errno, v.errno);
   eq('message', decidingMessage(o), v.message);
-  eq('data_start', o.data_start === null ? null : BigInt(o.data_start), v.data_start);
-  eq('data_size', o.data_size === null ? null : BigInt(o.data_size), v.data_size);
+  eq('data_start', o.data_start === null ? null : BigInt(o.data_start), v.dataStart);
+  eq('data_size', o.data_size === null ? null : BigInt(o.data_size), v.dataSize);
   return d;
 }
 
@@ -131,7 +131,7 @@ describe.each(files.map((f) => [f.replace(/\.jsonl$/, ''), f] as const))(
         if (c === undefined || l.observed === null || bootFailed(l.observed)) continue;
         const v = checkHead(caseHead(c), { kernel: version, nsSize: c.size, ...placement(c, l.observed) });
         const d = differences(l.observed, v);
-        if (d.length > 0) bad.push(`${l.id} (${v.failed_rule ?? 'no rule'}): ${d.join('; ')}`);
+        if (d.length > 0) bad.push(`${l.id} (${v.failedRule ?? 'no rule'}): ${d.join('; ')}`);
       }
       expect(bad).toEqual([]);
     });

@@ -392,7 +392,7 @@ const cases: Case[] = [
 describe('linux-6.1 and friends, one case per rule', () => {
   test.each(cases.map((c) => [c.name, c] as const))('%s', (_n, c) => {
     const v = check(c.head(), c.opts);
-    expect({ outcome: v.outcome, rule: v.failed_rule, errno: v.errno, message: v.message }).toEqual({
+    expect({ outcome: v.outcome, rule: v.failedRule, errno: v.errno, message: v.message }).toEqual({
       outcome: c.outcome,
       rule: c.rule,
       errno: c.errno,
@@ -404,15 +404,15 @@ describe('linux-6.1 and friends, one case per rule', () => {
 describe('verdict details', () => {
   test('zero-byte data area under 6.1: data_size 0', () => {
     const v = check(head(base, { dataoff: G - 2n * M, endTrunc: 2 * 1048576 }));
-    expect(v.data_start).toBe(G - 2n * M);
-    expect(v.data_size).toBe(0n);
+    expect(v.dataStart).toBe(G - 2n * M);
+    expect(v.dataSize).toBe(0n);
   });
   test('claimed legacy block: data at start_pad + dataoff, size to end - end_trunc', () => {
     const v = check(head(base));
-    expect(v.data_start).toBe(0x1200000n);
-    expect(v.data_size).toBe(G - 0x1200000n);
-    expect(v.map_base).toBe(0n);
-    expect(v.map_offset).toBe(0x1200000n);
+    expect(v.dataStart).toBe(0x1200000n);
+    expect(v.dataSize).toBe(G - 0x1200000n);
+    expect(v.mapBase).toBe(0n);
+    expect(v.mapOffset).toBe(0x1200000n);
     expect(v.align).toBe(2n * M);
     expect(v.kind).toBe('pfn');
     expect(v.mode).toBe('pmem');
@@ -425,13 +425,13 @@ describe('verdict details', () => {
   test('no block at all: raw, R1; the whole namespace is the data', () => {
     const v = check(new Uint8Array(8192));
     expect(v.outcome).toBe('raw');
-    expect(v.failed_rule).toBe('R1');
+    expect(v.failedRule).toBe('R1');
     expect(v.kind).toBeNull();
-    expect([v.data_start, v.data_size]).toEqual([0n, G]);
+    expect([v.dataStart, v.dataSize]).toEqual([0n, G]);
   });
   test('refused: no data range', () => {
     const v = check(head(base, { dataoff: 0x1201000n }));
-    expect([v.data_start, v.data_size]).toEqual([null, null]);
+    expect([v.dataStart, v.dataSize]).toEqual([null, null]);
   });
   test('every evaluated rule is reported, in kernel order, stopping at the deciding one', () => {
     const v = check(head(base, { dataoff: 0x1201000n }));
@@ -456,10 +456,10 @@ describe('verdict details', () => {
     const h = head(base, { versionMajor: 2, startPad: 2 * 1048576, dataoff: 0x1400000n });
     const mapV = check(h, { kernel: 'map' });
     expect(mapV.outcome).toBe('claimed');
-    expect(mapV.data_start).toBe(0x1400000n);
+    expect(mapV.dataStart).toBe(0x1400000n);
     const v = check(h);
     expect(v.outcome).toBe('claimed');
-    expect(v.data_start).toBe(0x1600000n);
+    expect(v.dataStart).toBe(0x1600000n);
     expect(v.hazards.find((z) => z.kind === 'misplacement' && z.profile === 'linux-6.1')).toBeDefined();
   });
   test('hazard: an ndctl -O block at its misaligned base is recognised', () => {
@@ -489,7 +489,7 @@ describe('properties', () => {
           const f = recipeFields({ size, uuid: U, meaning: 'legacy', map: map as 'dev' | 'mem', align, offset: base });
           const v = checkHead(headWithBlock(encodePfnBlock(f)), { nsSize: size, nsBase: base });
           expect(v.outcome).toBe('claimed');
-          expect(v.data_start).toBe(f.dataoff);
+          expect(v.dataStart).toBe(f.dataoff);
         },
       ),
       { numRuns: 300, seed: 61 },
@@ -535,8 +535,8 @@ describe('properties', () => {
           const v = checkHead(headWithBlock(encodePfnBlock(f)), { nsSize: size, nsBase: base, kernel: 'map' });
           expect(v.outcome).toBe('claimed');
           expect(v.meaning).toBe('map');
-          expect(v.data_start).toBe(f.dataoff);
-          expect(v.data_size).toBe(size - BigInt(f.startPad) - BigInt(f.endTrunc) - (f.dataoff - BigInt(f.startPad)));
+          expect(v.dataStart).toBe(f.dataoff);
+          expect(v.dataSize).toBe(size - BigInt(f.startPad) - BigInt(f.endTrunc) - (f.dataoff - BigInt(f.startPad)));
         },
       ),
       { numRuns: 300, seed: 63 },
@@ -551,7 +551,7 @@ describe('ndctl -O blocks with a small align field', () => {
     const f = recipeFields({ size: G, uuid: U, meaning: 'ndctl', offset: 0x100100000n, align: 4096n });
     const v = check(head(f), { nsBase: 0x100100000n });
     expect(v.outcome).toBe('claimed');
-    expect(v.data_start).toBe(f.dataoff + BigInt(f.startPad));
+    expect(v.dataStart).toBe(f.dataoff + BigInt(f.startPad));
     const h = v.hazards.find((z) => z.kind === 'misplacement');
     expect(h?.profile).toBe('linux-6.1');
     expect(h?.message).toContain('ndctl -O block');
@@ -572,11 +572,11 @@ describe('BTT arena blocks', () => {
   };
   test('label-less namespace: a valid BTT is not claimed, the namespace stays raw (observed on 6.1)', () => {
     const v = check(bttHead('00000000-0000-0000-0000-000000000000'));
-    expect([v.outcome, v.failed_rule, v.kind]).toEqual(['raw', 'B1', null]);
-    expect([v.data_start, v.data_size]).toEqual([0n, G]);
+    expect([v.outcome, v.failedRule, v.kind]).toEqual(['raw', 'B1', null]);
+    expect([v.dataStart, v.dataSize]).toEqual([0n, G]);
   });
   test('labelled namespace whose uuid matches: claimed as btt, no linear data range', () => {
     const v = check(bttHead(P), { parentUuid: P });
-    expect([v.outcome, v.kind, v.data_start]).toEqual(['claimed', 'btt', null]);
+    expect([v.outcome, v.kind, v.dataStart]).toEqual(['claimed', 'btt', null]);
   });
 });
