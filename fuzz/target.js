@@ -77,7 +77,7 @@ function fuzz(buf) {
   findBlocks(head);
 
   const v = checkHead(head, { kernel, nsBase, nsSize });
-  if (!['claimed', 'raw', 'refused'].includes(v.outcome)) throw new Finding(`bad outcome ${v.outcome}`);
+  if (!['claimed', 'raw', 'refused', 'crashed'].includes(v.outcome)) throw new Finding(`bad outcome ${v.outcome}`);
   if (v.outcome === 'claimed' && v.kind !== 'btt' && (v.dataStart === null || v.dataSize === null))
     throw new Finding('claimed without a data area');
 

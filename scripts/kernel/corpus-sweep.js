@@ -79,7 +79,7 @@ async function main() {
     const specs = rows.map((r, i) => ({
       path: path.join(dir, r.file),
       base: BigInt(r.ns_base),
-      ...((predicted[i].message ?? '').startsWith('kernel crash') ? { isolate: true } : {}),
+      ...(predicted[i].outcome === 'crashed' ? { isolate: true } : {}),
     }));
     const genSecs = (Date.now() - tg) / 1000;
     const t0 = Date.now();

@@ -165,7 +165,9 @@ export function registerCheck(program: Command, io: CliIo): void {
         writeFileDurably(o.svg, Buffer.from(layoutSvg(file, layout, v), 'utf8'), { replace: true, mode: 0o666 });
       }
       io.stdout(
-        o.json === true ? `${toJsonDigits({ verdict: v.outcome, regions: layout })}\n` : `${layoutAscii(file, layout, v)}\n`,
+        o.json === true
+          ? `${toJsonDigits({ verdict: v.outcome, regions: layout })}\n`
+          : `${layoutAscii(file, layout, v)}\n`,
       );
     });
 }

@@ -175,7 +175,15 @@ export async function runCli(argv: readonly string[], ioIn: Partial<CliIo> = {})
     if (e instanceof CommanderError) {
       // help and version are "errors" to commander; usage errors were printed already.
       if (e.exitCode === 0) return 0;
-      if (json) printJsonError(io, 'usage', errorLine(e.message).replace(/^infoblock: /, '').trimEnd(), 2);
+      if (json)
+        printJsonError(
+          io,
+          'usage',
+          errorLine(e.message)
+            .replace(/^infoblock: /, '')
+            .trimEnd(),
+          2,
+        );
       return 2;
     }
     if (e instanceof InfoblockError) {

@@ -42,6 +42,9 @@ export function renderVerdict(file: string, v: Verdict, baseGiven: boolean): str
         `  map_base ${hex(v.mapBase ?? 0n)}, map_offset ${hex(v.mapOffset ?? 0n)}, align ${hex(v.align ?? 0n)}`,
       );
     }
+  } else if (v.outcome === 'crashed') {
+    lines.push(`${file}: CRASHES ${v.profile}${what}: the kernel oopses while it sets the namespace up`);
+    if (v.message !== null) lines.push(`  kernel says: "${v.message}"`);
   } else if (v.outcome === 'refused') {
     lines.push(
       `${file}: REFUSED by ${v.profile}${what} (${errnoName(v.errno ?? 0)}, -${v.errno ?? '?'}): the probe ` +

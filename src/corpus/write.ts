@@ -224,7 +224,7 @@ export function formatCoverage(c: Coverage, ruleOrder: readonly string[] = []): 
   const lines = [`corpus: ${c.inputs} inputs, ${c.files} files`];
   lines.push(
     `  outcome: ` +
-      `${sortKeys(c.outcome, ['claimed', 'raw', 'refused'])
+      `${sortKeys(c.outcome, ['claimed', 'raw', 'refused', 'crashed'])
         .map(([k, n]) => `${k} ${n}`)
         .join(', ')}`,
   );

@@ -21,6 +21,7 @@ const TRUNCATED = /^number of pfns truncated from /;
 /** The kernel's deciding message, in the validator's terms. */
 export function kernelDecidingMessage(k: KernelVerdict): string | null {
   if (k.outcome === 'claimed') return k.messages.find((m) => TRUNCATED.test(m)) ?? null;
+  if (k.outcome === 'crashed') return k.message;
   if (k.outcome === 'refused') return k.message === null || GENERIC_PROBE_FAILURE.test(k.message) ? null : k.message;
   return null;
 }

@@ -20,7 +20,11 @@ import {
 } from './profiles';
 import type { RuleCtx } from './rules';
 
-export type Outcome = 'claimed' | 'raw' | 'refused';
+/**
+ * What the kernel does with the namespace: exposes it through the personality (`claimed`), leaves it a plain
+ * disk (`raw`), fails the probe (`refused`), or oopses on it (`crashed`: message is the BUG headline).
+ */
+export type Outcome = 'claimed' | 'raw' | 'refused' | 'crashed';
 
 export interface RuleReport {
   id: string;
@@ -218,6 +222,7 @@ export function checkBlock(block: DecodedPfnBlock, o: CheckOptions): Verdict {
       return v;
     }
     refuse(v, errno, r.message);
+    if (r.crash === true) v.outcome = 'crashed';
     if (errno !== null && rule.stage !== 'setup') {
       const line = probeFailureLine(profile.version, 'nd_pmem', base.nsName, errno);
       if (line !== null) v.messages.push(line);

@@ -27,9 +27,11 @@ export interface KernelsReport {
 const where = (v: Verdict): string =>
   v.outcome === 'claimed'
     ? `claimed${v.dataStart === null ? '' : ` at ${hex(v.dataStart)} (${hex(v.dataSize ?? 0n)} bytes)`}`
-    : v.outcome === 'refused'
-      ? `refused${v.errno === null ? '' : ` (-${v.errno})`}${v.message === null ? '' : ` "${v.message}"`}`
-      : `raw${v.errno === null ? '' : ` (validation -${v.errno} falls back to raw)`}`;
+    : v.outcome === 'crashed'
+      ? `crashes the kernel${v.message === null ? '' : ` "${v.message}"`}`
+      : v.outcome === 'refused'
+        ? `refused${v.errno === null ? '' : ` (-${v.errno})`}${v.message === null ? '' : ` "${v.message}"`}`
+        : `raw${v.errno === null ? '' : ` (validation -${v.errno} falls back to raw)`}`;
 
 function pairHazard(a: ResolvedKernel, va: Verdict, b: ResolvedKernel, vb: Verdict): KernelHazard | null {
   const base = { from: a.id, to: b.id };

@@ -69,6 +69,8 @@ export interface RuleOutcome {
   errno?: number | null;
   /** The kernel's log text when it prints one (failure, or info). */
   message?: string;
+  /** The kernel oopses here instead of failing cleanly: the verdict is `crashed`. */
+  crash?: true;
 }
 
 export type Predicate = (c: RuleCtx) => RuleOutcome;
@@ -290,6 +292,7 @@ export const negativeArea: Predicate = (c) => {
         `data area of ${g.dataSize} bytes: the disk size wraps around and the kernel oopses (BUG: unable to ` +
         `handle page fault, in pmem_do_read)`,
       message: 'kernel crash: BUG: unable to handle page fault (pmem_do_read)',
+      crash: true,
     };
   }
   return fail(`data area of ${g.dataSize} bytes (start_pad + offset + end_trunc > size): setup fails with -EINVAL`);

@@ -157,7 +157,7 @@ describe('manifest rows tell the truth about their files', () => {
     const failing = new Set(rows.map((r) => r.failed_rule));
     for (const id of ['R1', 'R2', 'R3', 'R5', 'R7', 'R8', 'R9', 'R10', 'R11', 'R12', 'R13', 'R14', 'S1'])
       expect({ id, reached: failing.has(id) }).toEqual({ id, reached: true });
-    expect(new Set(rows.map((r) => r.outcome))).toEqual(new Set(['claimed', 'raw', 'refused']));
+    expect(new Set(rows.map((r) => r.outcome))).toEqual(new Set(['claimed', 'raw', 'refused', 'crashed']));
     expect(
       rows.some((r) => r.outcome === 'claimed' && (r.message ?? '').startsWith('number of pfns truncated from')),
     ).toBe(true);

@@ -310,7 +310,7 @@ describe('a guest kernel crash', () => {
     ]);
     expect(res.verdicts[0]).toMatchObject({ outcome: 'claimed', kind: 'pfn', mode: 'pmem' });
     expect(res.verdicts[2]).toMatchObject({ outcome: 'claimed', kind: 'pfn', mode: 'pmem' });
-    expect(res.verdicts[1]).toMatchObject({ outcome: 'refused', kind: null, errno: null });
+    expect(res.verdicts[1]).toMatchObject({ outcome: 'crashed', kind: null, errno: null });
     expect(res.verdicts[1]?.message).toMatch(/^kernel crashed: BUG: unable to handle page fault/);
     expect(res.observations[1]?.crash).not.toBeNull();
   });
@@ -363,6 +363,7 @@ describe('predicted crashes', () => {
       ],
       { onProgress: (l) => lines.push(l) },
     );
+    expect(res.verdicts[1]).toMatchObject({ outcome: 'crashed', errno: null });
     expect(res.verdicts[1]?.message).toMatch(/^kernel crashed: BUG: unable to handle page fault/);
     expect(res.verdicts[0]).toMatchObject({ outcome: 'claimed', kind: 'pfn' });
     expect(res.observations.map((o) => o.boot)).toEqual([2, 1, 2]);

@@ -169,15 +169,7 @@ describe('recover --write with the backup on a full disk', () => {
       }
       const file = img('full', 64 * MiB, [[2 * MiB, 32 * MiB]]);
       const before = fs.readFileSync(file);
-      const r = await run([
-        'recover',
-        file,
-        '--ns-base',
-        '0x100000000',
-        '--write',
-        '--backup',
-        path.join(mnt, 'b'),
-      ]);
+      const r = await run(['recover', file, '--ns-base', '0x100000000', '--write', '--backup', path.join(mnt, 'b')]);
       expect(r.status).toBe(2);
       const esc = (t: string): string => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
       // The record's length depends on the path and the time it names: any count of bytes, none written.

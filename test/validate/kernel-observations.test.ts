@@ -81,11 +81,7 @@ export function differences(o: Observed, v: Verdict): string[] {
     if (k !== x) d.push(`${name}: kernel ${String(k)} / validator ${String(x)}`);
   };
   if (o.outcome === 'crashed') {
-    eq(
-      'outcome',
-      'refused (crash)',
-      v.outcome === 'refused' && v.message?.startsWith('kernel crash: ') === true ? 'refused (crash)' : v.outcome,
-    );
+    eq('outcome', 'crashed', v.outcome);
     if (v.message !== null && o.message !== null) eq('crash', crashHeadline(o.message), crashHeadline(v.message));
     return d;
   }

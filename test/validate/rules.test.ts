@@ -296,7 +296,7 @@ const cases: Case[] = [
     name: 'S1b negative data area, mode RAM: the kernel oopses',
     head: () => head(legacy({ offset: M, align: 4096n, map: 'mem' }), { dataoff: G - M }),
     opts: { nsBase: M },
-    outcome: 'refused',
+    outcome: 'crashed',
     rule: 'S1b',
     errno: null,
     message: 'kernel crash: BUG: unable to handle page fault (pmem_do_read)',
