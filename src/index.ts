@@ -60,9 +60,15 @@ export {
   randomUuid,
   NIL_UUID,
   toJson,
+  toWire,
+  snakeKey,
+  U64_MAX,
+  expectU64,
 } from './format/index';
 export type {
   InfoblockErrorCode,
+  ErrorPlace,
+  Hint,
   PfnFields,
   DecodedPfnBlock,
   EffectiveFields,

@@ -14,7 +14,7 @@ export {
   IoError,
   isInfoblockError,
 } from './errors';
-export type { InfoblockErrorCode, ErrorPlace } from './errors';
+export type { InfoblockErrorCode, ErrorPlace, Hint } from './errors';
 export {
   fletcher64,
   blockChecksum,
@@ -52,7 +52,8 @@ export type { WriteParams, Meaning, NsMode, MapLocation } from './recipe';
 export { parseSize, humanSize } from './units';
 export type { ParseSizeOptions } from './units';
 export { formatUuid, parseUuid, isUuid, randomUuid, NIL_UUID } from './uuid';
-export { toJson } from './json';
+export { toJson, toWire, snakeKey } from './json';
+export { U64_MAX, expectU64 } from './int64';
 export {
   INDEX_FIELDS,
   LABEL_FIELDS,

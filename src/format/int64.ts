@@ -2,8 +2,11 @@
  * The one home of the project's 64-bit helpers: the u64 range and mask, the
  * hex form every message and JSON document uses, the C kernel's unsigned
  * wrap-around, and the sizes the kernel's rules talk in (SZ_4K ... SZ_1G,
- * named as in the kernel's headers). Pure: no I/O, no dependencies.
+ * named as in the kernel's headers), and the bigint check of API parameters.
+ * Pure: no I/O.
  */
+
+import { InvalidArgumentError } from './errors';
 
 /** 2^64 - 1: the largest u64, and the mask that wraps a bigint like C's unsigned arithmetic. */
 export const U64_MAX = (1n << 64n) - 1n;
@@ -23,3 +26,20 @@ export const SZ_2M = 2n << 20n;
 export const SZ_16M = 16n << 20n;
 export const SZ_128M = 128n << 20n;
 export const SZ_1G = 1n << 30n;
+
+/**
+ * `value` when it is a bigint in [0, 2^64): every byte quantity and address the
+ * API takes is a bigint. A number (even a safe integer) is refused with an
+ * InvalidArgumentError naming the parameter, rather than failing later with
+ * "Cannot mix BigInt and other types".
+ */
+export function expectU64(value: unknown, name: string): bigint {
+  if (typeof value !== 'bigint') {
+    const hintValue = typeof value === 'number' && Number.isSafeInteger(value) ? `${value}n` : 'a bigint';
+    throw new InvalidArgumentError(`must be a bigint (got ${typeof value}): pass ${hintValue}`, {
+      field: name,
+    });
+  }
+  if (value < 0n || value > U64_MAX) throw new InvalidArgumentError(`${value} is outside 0..2^64-1`, { field: name });
+  return value;
+}

@@ -129,9 +129,9 @@ export interface Evidence {
   /** max(align, the compat align): the granule a data start must sit on. */
   granule: bigint;
   /** base + start_pad + dataoff is aligned (legacy meaning fits). */
-  legacy_aligned: boolean;
+  legacyAligned: boolean;
   /** base + dataoff is aligned (map meaning fits). */
-  map_aligned: boolean;
+  mapAligned: boolean;
   /** Which meaning the alignment supports: one of them, both, or neither. */
   suggests: Meaning | 'both' | 'neither';
 }
@@ -149,8 +149,8 @@ export function meaningEvidence(
   const map = (base + dataoff) % granule === 0n;
   return {
     granule,
-    legacy_aligned: legacy,
-    map_aligned: map,
+    legacyAligned: legacy,
+    mapAligned: map,
     suggests: legacy && map ? 'both' : legacy ? 'legacy' : map ? 'map' : 'neither',
   };
 }
