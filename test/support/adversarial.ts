@@ -6,42 +6,15 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
+import { spawnSync, type SpawnSyncOptions, type SpawnSyncReturns } from 'node:child_process';
+import { CLI, ran, type Ran } from './spawn';
 import { encodePfnBlock, headWithBlock, recipeFields } from '../../src/index';
 import { migrate } from '../../src/migrate/migrate';
 
-export const ROOT = path.resolve(__dirname, '../..');
-export const CLI = path.join(ROOT, 'dist/cli.js');
-export const FAULT_CLI = path.join(ROOT, 'test/support/fault-cli.js');
+export { ROOT, CLI, FAULT_CLI, cli, ran, type Ran } from './spawn';
 export const BASE = 0x100100000n;
 export const NS_SIZE = 64n << 20n;
 export const UUID = '6a7b8c9d-0000-4000-8000-0123456789ab';
-
-export interface Ran {
-  status: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-  errLines: string[];
-}
-
-export function ran(r: ReturnType<typeof spawnSync>): Ran {
-  const stdout = String(r.stdout ?? '');
-  const stderr = String(r.stderr ?? '');
-  return { status: r.status, signal: r.signal, stdout, stderr, errLines: stderr.split('\n').filter((l) => l !== '') };
-}
-
-/** Run the built CLI; `timeout` kills a hang (the test then sees signal SIGKILL). */
-export function cli(args: (string | Buffer)[], o: SpawnSyncOptions & { spec?: object } = {}): Ran {
-  const argv = o.spec === undefined ? [CLI, ...args] : [FAULT_CLI, JSON.stringify(o.spec), ...args];
-  const r = spawnSync(process.execPath, argv as string[], {
-    encoding: 'utf8',
-    timeout: 20000,
-    killSignal: 'SIGKILL',
-    ...o,
-  });
-  return ran(r);
-}
 
 export const isRoot = (): boolean => process.getuid?.() === 0;
 
@@ -135,7 +108,7 @@ export function cliAs(user: { uid: number; gid: number }, args: string[], o: Spa
       ...o,
     },
   );
-  return ran(r);
+  return ran(r as SpawnSyncReturns<string | Buffer>);
 }
 
 export const legacyBlock = (size = NS_SIZE, base = BASE): Uint8Array =>
