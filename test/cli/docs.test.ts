@@ -4,15 +4,16 @@
 // work (roff renders cleanly, bash completes, zsh parses).
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { buildProgram, packageVersion, COMMAND_NAMES } from '../../src/cli/index';
 import { bashCompletion, exitStatusTable, manPage, zshCompletion } from '../../src/cli/docs';
 import { EXIT_STATUS } from '../../src/cli/exit-status';
+import { useTmpDir } from '../support/tmp';
 
 const root = path.join(__dirname, '../..');
 const program = buildProgram({ stdout: () => undefined, stderr: () => undefined });
 const committed = (rel: string): string => fs.readFileSync(path.join(root, rel), 'utf8');
+const tmp = useTmpDir('docs');
 const have = (tool: string): boolean => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
 
 describe('generated files match the current command definitions (run npm run gen:cli-docs)', () => {
@@ -99,8 +100,9 @@ describe('the generated files work', () => {
   });
 
   /** What zsh's completion system offers (test/support/zsh-complete.zsh drives an interactive zsh). */
+  let completions = 0;
   function zshComplete(line: string): string[] {
-    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ib-zsh-')), 'hits');
+    const out = tmp.path(`zsh-hits-${completions++}`);
     const driver = path.join(root, 'test/support/zsh-complete.zsh');
     const r = spawnSync('zsh', ['-f', driver, path.join(root, 'completions'), out, line], {
       cwd: path.join(root, 'samples'),
@@ -108,7 +110,6 @@ describe('the generated files work', () => {
       timeout: 60_000,
     });
     const hits = fs.existsSync(out) ? fs.readFileSync(out, 'utf8').split('\n') : [];
-    fs.rmSync(path.dirname(out), { recursive: true, force: true });
     if (r.status !== 0) throw new Error(`zsh driver failed (${r.status}): ${r.stderr}`);
     return [...new Set(hits.filter((l) => l !== ''))].sort();
   }

@@ -57,6 +57,11 @@ test('any shorter input is a clean exit 2', async () => {
       const r = await run(['read', '-j'], Buffer.from(bytes));
       expect(r.code).toBe(2);
       expect(looksLikeStack(r.stderr)).toBe(false);
+      expect(r.errLines).toEqual([
+        `infoblock: standard input is too short: need 8192 bytes at offset 0, got ${bytes.length}`,
+        'read 0 infoblocks',
+      ]);
+      expect(r.out).toBe('');
     }),
     { numRuns: 50 },
   );

@@ -3,26 +3,23 @@
 // given, binary refused on a terminal, corpus --manifest.
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { randomUuid } from '../../src/format/uuid';
 import { describeWithNdctl, ndctlReadJson, runNdctl } from '../support/ndctl';
 import { run } from '../support/run';
+import { cli, CLI, ROOT } from '../support/spawn';
+import { useTmpDir } from '../support/tmp';
 
-const root = path.join(__dirname, '../..');
-const bin = path.join(root, 'dist/cli.js');
-const VERSION = (JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string }).version;
+const VERSION = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 const U = '11111111-2222-3333-4444-555555555555';
-let dir: string;
-const p = (name: string): string => path.join(dir, name);
+const tmp = useTmpDir('habits');
+const p = (name: string): string => tmp.path(name);
 
 beforeAll(async () => {
-  execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'pipe' });
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ib-habits-'));
-  fs.writeFileSync(p('fsdax head'), (await run(['write', '-c', '-s', '1G', '-u', U])).stdout);
-  fs.writeFileSync(p('zeros'), Buffer.alloc(8192));
+  execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'pipe' });
+  tmp.file('fsdax head', (await run(['write', '-c', '-s', '1G', '-u', U])).stdout);
+  tmp.file('zeros', Buffer.alloc(8192));
 }, 120_000);
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 describe('version', () => {
   test.each([[['-V']], [['--version']]])('%j prints the package.json version', async (argv) => {
@@ -163,9 +160,9 @@ describeWithNdctl('read -i/-o against ndctl read-infoblock', () => {
 /** Runs the built bin with stdout on a pseudo-terminal (python3's pty): what the terminal showed, and the status. */
 function onTerminal(args: string[]): { status: number; screen: string } {
   const py = `import os, pty, sys
-status = pty.spawn([${JSON.stringify(process.execPath)}, ${JSON.stringify(bin)}, *sys.argv[1:]])
+status = pty.spawn([${JSON.stringify(process.execPath)}, ${JSON.stringify(CLI)}, *sys.argv[1:]])
 sys.exit(os.waitstatus_to_exitcode(status))`;
-  const r = spawnSync('python3', ['-c', py, ...args], { cwd: dir, encoding: 'latin1' });
+  const r = spawnSync('python3', ['-c', py, ...args], { cwd: tmp.dir, encoding: 'latin1' });
   return { status: r.status ?? -1, screen: r.stdout };
 }
 
@@ -182,8 +179,8 @@ describe('binary output and terminals', () => {
   });
 
   test('write -c into a pipe still delivers 8192 bytes', async () => {
-    const r = spawnSync(process.execPath, [bin, 'write', '-c', '-s', '1G'], { cwd: dir });
-    expect({ status: r.status, bytes: r.stdout.length }).toEqual({ status: 0, bytes: 8192 });
+    const r = cli(['write', '-c', '-s', '1G'], { cwd: tmp.dir, encoding: 'buffer' });
+    expect({ status: r.status, bytes: r.stdoutBytes.length }).toEqual({ status: 0, bytes: 8192 });
   });
 
   test('in-process callers that capture stdout are not terminals unless they say so', async () => {

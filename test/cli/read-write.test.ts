@@ -1,7 +1,6 @@
 // What the read and write commands do to files, stdin and stdout.
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import {
   blockChecksum,
@@ -13,16 +12,12 @@ import {
   recipeFields,
 } from '../../src/index';
 import { run } from '../support/run';
+import { useTmpDir } from '../support/tmp';
 
 const U = '11111111-2222-3333-4444-555555555555';
 const P = 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee';
-let dir: string;
-const p = (name: string): string => path.join(dir, name);
-
-beforeAll(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ib-cli-rw-'));
-});
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+const tmp = useTmpDir('cli-rw');
+const p = (name: string): string => tmp.path(name);
 
 async function headOf(argv: string[]): Promise<Buffer> {
   const r = await run(['write', '-c', ...argv]);

@@ -3,9 +3,9 @@
 // Fletcher-64, non-mutation, and every byte container.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import fc from 'fast-check';
+import { useTmpDir } from '../support/tmp';
 import {
   BLOCK_SIZE,
   CHECKSUM_OFFSET,
@@ -229,6 +229,7 @@ describe('never mutates its input, on every byte container', () => {
 });
 
 describe('C reference (gcc or g++ at test time)', () => {
+  const tmp = useTmpDir('fl64');
   const works = (cmd: string): boolean => {
     const r = spawnSync(cmd, ['--version']);
     return r.error === undefined && r.status === 0;
@@ -240,11 +241,10 @@ describe('C reference (gcc or g++ at test time)', () => {
       ? ['g++', ['-x', 'c++']]
       : undefined;
   (compiler !== undefined ? test : test.skip)('a C implementation of the sheet agrees on random blocks', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fl64-'));
-    try {
-      // Written from the algorithm's description in docs/format.md; reads 4 KiB blocks on stdin.
-      const src =
-        `#include <stdio.h>
+    const dir = tmp.dir;
+    // Written from the algorithm's description in docs/format.md; reads 4 KiB blocks on stdin.
+    const src =
+      `#include <stdio.h>
 #include <stdint.h>
 #include <string.h>
 int main(void) {
@@ -254,7 +254,7 @@ int main(void) {
     for (int i = 0; i < 1024; i++) {
       uint32_t w = 0;
       if (i < 1022) w = (uint32_t)b[4*i] | (uint32_t)b[4*i+1] << 8 | ` +
-        `(uint32_t)b[4*i+2] << 16 | (uint32_t)b[4*i+3] << 24;
+      `(uint32_t)b[4*i+2] << 16 | (uint32_t)b[4*i+3] << 24;
       lo += w; hi += lo;
     }
     printf("%016llx\\n", (unsigned long long)((uint64_t)hi << 32 | lo));
@@ -262,16 +262,13 @@ int main(void) {
   return 0;
 }
 `;
-      fs.writeFileSync(path.join(dir, 'f.c'), src);
-      const [cc, lang] = compiler ?? ['gcc', []];
-      const c = spawnSync(cc, [...lang, '-O2', '-o', path.join(dir, 'f'), path.join(dir, 'f.c')], { encoding: 'utf8' });
-      expect(c.status).toBe(0);
-      const blocks = fc.sample(arbBlock, { numRuns: 50, seed: 3 });
-      const r = spawnSync(path.join(dir, 'f'), [], { input: Buffer.concat(blocks.map((b) => Buffer.from(b))) });
-      const lines = r.stdout.toString().trim().split('\n');
-      expect(lines).toEqual(blocks.map((b) => blockChecksum(b).toString(16).padStart(16, '0')));
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    fs.writeFileSync(path.join(dir, 'f.c'), src);
+    const [cc, lang] = compiler ?? ['gcc', []];
+    const c = spawnSync(cc, [...lang, '-O2', '-o', path.join(dir, 'f'), path.join(dir, 'f.c')], { encoding: 'utf8' });
+    expect(c.status).toBe(0);
+    const blocks = fc.sample(arbBlock, { numRuns: 50, seed: 3 });
+    const r = spawnSync(path.join(dir, 'f'), [], { input: Buffer.concat(blocks.map((b) => Buffer.from(b))) });
+    const lines = r.stdout.toString().trim().split('\n');
+    expect(lines).toEqual(blocks.map((b) => blockChecksum(b).toString(16).padStart(16, '0')));
   });
 });
