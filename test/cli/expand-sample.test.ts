@@ -2,19 +2,14 @@
 // overwrite without --force, clear one-line errors with exit 2.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
+import { useTmpDir } from '../support/tmp';
 
 const root = path.join(__dirname, '../..');
 const script = path.join(root, 'scripts/expand-sample.js');
 const sample = path.join(root, 'samples/fsdax.head');
-let dir: string;
-const p = (n: string): string => path.join(dir, n);
-
-beforeAll(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ib-expand-'));
-});
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+const tmp = useTmpDir('expand');
+const p = (n: string): string => tmp.path(n);
 
 function expand(...args: string[]): { status: number | null; stderr: string } {
   const r = spawnSync(process.execPath, [script, ...args], { encoding: 'utf8' });
@@ -55,22 +50,42 @@ test('--force overwrites, and no old bytes survive', () => {
 });
 
 test.each([
-  ['no arguments', []],
-  ['two arguments', ['HEAD', 'OUT']],
-  ['bad size', ['SAMPLE', 'x.img', '1.5G']],
-  ['size foo', ['SAMPLE', 'x.img', 'foo']],
-  ['size smaller than the head', ['SAMPLE', 'x.img', '4096']],
-  ['missing head', ['NOPE', 'x.img', '1G']],
-  ['a head that is not 8 KiB', ['SHORT', 'x.img', '1G']],
-  ['a head that is a directory', ['DIR', 'x.img', '1G']],
-  ['OUT in a missing directory', ['SAMPLE', 'no/such/dir/x.img', '1G']],
-  ['unknown option', ['SAMPLE', 'x.img', '1G', '--sparse']],
-])('%s: exit 2, one clear line', (_n, args) => {
-  fs.writeFileSync(p('short.head'), Buffer.alloc(4096));
-  const map: Record<string, string> = { SAMPLE: sample, NOPE: p('nope.head'), SHORT: p('short.head'), DIR: dir };
+  ['no arguments', [], /^expand-sample: expected HEAD OUT\.img SIZE$/],
+  ['two arguments', ['HEAD', 'OUT'], /^expand-sample: expected HEAD OUT\.img SIZE$/],
+  [
+    'bad size',
+    ['SAMPLE', 'x.img', '1.5G'],
+    /^expand-sample: bad SIZE '1\.5G' \(expected bytes with an optional K\/M\/G\/T/,
+  ],
+  ['size foo', ['SAMPLE', 'x.img', 'foo'], /^expand-sample: bad SIZE 'foo'/],
+  [
+    'size smaller than the head',
+    ['SAMPLE', 'x.img', '4096'],
+    /^expand-sample: SIZE 4096 is smaller than the 8192-byte head$/,
+  ],
+  [
+    'missing head',
+    ['NOPE', 'x.img', '1G'],
+    /^expand-sample: cannot read head '.*nope\.head': no such file or directory$/,
+  ],
+  [
+    'a head that is not 8 KiB',
+    ['SHORT', 'x.img', '1G'],
+    /^expand-sample: '.*short\.head' is 4096 bytes, not an 8192-byte/,
+  ],
+  ['a head that is a directory', ['DIR', 'x.img', '1G'], /^expand-sample: cannot read head '.*': is a directory$/],
+  [
+    'OUT in a missing directory',
+    ['SAMPLE', 'no/such/dir/x.img', '1G'],
+    /^expand-sample: cannot create '.*no\/such\/dir\/x\.img': no such file or directory$/,
+  ],
+  ['unknown option', ['SAMPLE', 'x.img', '1G', '--sparse'], /^expand-sample: unknown option '--sparse'$/],
+])('%s: exit 2, one clear line', (_n, args, line) => {
+  tmp.file('short.head', Buffer.alloc(4096));
+  const map: Record<string, string> = { SAMPLE: sample, NOPE: p('nope.head'), SHORT: p('short.head'), DIR: tmp.dir };
   const r = expand(...args.map((a) => map[a] ?? (a.includes('/') || a.endsWith('.img') ? p(a) : a)));
   expect(r.status).toBe(2);
-  expect(r.stderr.split('\n')[0]).toMatch(/^expand-sample: \S/);
+  expect(r.stderr.split('\n')[0]).toMatch(line);
   expect(r.stderr).not.toMatch(/^\s+at /m);
   expect(fs.existsSync(p('x.img'))).toBe(false);
 });

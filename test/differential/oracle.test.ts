@@ -2,21 +2,15 @@
 // describes, our hand-made test blocks agree with what it writes, and the
 // documented facts the other differential suites rely on still hold.
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { describeWithNdctl, ndctlReadJson, ndctlVersion, ndctlWriteHead, runNdctl } from '../support/ndctl';
+import { useTmpDir } from '../support/tmp';
 import { head, pfnBlock, uuidBytes } from '../support/craft';
 
 const U1 = '11111111-2222-3333-4444-555555555555';
 
 describeWithNdctl('oracle: ndctl 76 as documented in docs/ndctl-76.md', () => {
-  let dir: string;
-  beforeAll(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nd-oracle-'));
-  });
-  afterAll(() => {
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const tmp = useTmpDir('oracle');
 
   test('version is 76.x', () => {
     expect(ndctlVersion()).toMatch(/^76(\.|$)/);
@@ -34,7 +28,7 @@ describeWithNdctl('oracle: ndctl 76 as documented in docs/ndctl-76.md', () => {
   });
 
   test('empty head: "[\\n]\\n" on stdout, warning then "read 1 infoblock" on stderr, exit 0', () => {
-    const f = path.join(dir, 'empty.img');
+    const f = tmp.path('empty.img');
     fs.writeFileSync(f, Buffer.alloc(8192));
     const r = ndctlReadJson(f, { json: true });
     expect(r.status).toBe(0);
@@ -56,21 +50,21 @@ describeWithNdctl('oracle: ndctl 76 as documented in docs/ndctl-76.md', () => {
   });
 
   test('-u clamps u64 values at or above 2^63 to 0x7fffffffffffffff; -j prints them unsigned', () => {
-    const f = path.join(dir, 'big.img');
+    const f = tmp.path('big.img');
     fs.writeFileSync(f, head(pfnBlock({ npfns: (1n << 64n) - 1n })));
     expect(ndctlReadJson(f, { human: true }).stdout.toString()).toContain('"npfns":"0x7fffffffffffffff"');
     expect(ndctlReadJson(f, { json: true }).stdout.toString()).toContain('"npfns":18446744073709551615');
   });
 
   test('mode is printed as a signed 32-bit number in both modes', () => {
-    const f = path.join(dir, 'mode.img');
+    const f = tmp.path('mode.img');
     fs.writeFileSync(f, head(pfnBlock({ mode: 0xffffffff })));
     expect(ndctlReadJson(f, { json: true }).stdout.toString()).toContain('"mode":-1,');
     expect(ndctlReadJson(f, { human: true }).stdout.toString()).toContain('"mode":-1,');
   });
 
   test('a minor version of 10 or more drops the block', () => {
-    const f = path.join(dir, 'v110.img');
+    const f = tmp.path('v110.img');
     fs.writeFileSync(f, head(pfnBlock({ versionMinor: 10 })));
     expect(ndctlReadJson(f, { json: true }).stdout.toString()).toBe('[\n]\n');
   });

@@ -3,10 +3,10 @@
 // character for character, and our stderr must carry ndctl's
 // `read N infoblock(s)` line.
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import fc from 'fast-check';
 import { describeWithNdctl, ndctlReadJson, ndctlWriteHead, runNdctl, type ReadFlags } from '../support/ndctl';
+import { useTmpDir } from '../support/tmp';
 import { run } from '../support/run';
 import {
   DAX_SIG,
@@ -156,19 +156,15 @@ function corpus(): [string, () => Buffer][] {
 }
 
 describeWithNdctl('differential: read vs ndctl read-infoblock', () => {
-  let dir: string;
+  const tmp = useTmpDir('diff-read');
   const files: [string, string][] = [];
 
   beforeAll(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nd-diff-read-'));
     corpus().forEach(([name, bytes], i) => {
-      const f = path.join(dir, `case-${String(i).padStart(2, '0')}.img`);
+      const f = tmp.path(`case-${String(i).padStart(2, '0')}.img`);
       fs.writeFileSync(f, bytes());
       files.push([name, f]);
     });
-  });
-  afterAll(() => {
-    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   // One test per (case, flags) so a report names exactly what differs.
@@ -182,13 +178,13 @@ describeWithNdctl('differential: read vs ndctl read-infoblock', () => {
   });
 
   test('a longer file: only the first 8 KiB count', async () => {
-    const f = path.join(dir, 'long.img');
+    const f = tmp.path('long.img');
     fs.writeFileSync(f, Buffer.concat([ndctlWriteHead({ size: '64M', uuid: U1 }), Buffer.alloc(12288, 0xee)]));
     await compareFile(f, { json: true }, ['-j']);
   });
 
   test('file names are escaped like json-c ("/", quote, backslash, control characters)', async () => {
-    const f = path.join(dir, 'we"ird\\name\twith\u0001ctl and é.img');
+    const f = tmp.path('we"ird\\name\twith\u0001ctl and é.img');
     fs.writeFileSync(f, ndctlWriteHead({ size: '64M', uuid: U1 }));
     await compareFile(f, { json: true }, ['-j']);
   });
@@ -212,7 +208,7 @@ describeWithNdctl('differential: read vs ndctl read-infoblock', () => {
     ['4 KiB file', 4096],
     ['8191-byte file', 8191],
   ])('short input (%s): both fail, nothing on stdout', async (_name, len) => {
-    const f = path.join(dir, `short-${len}.img`);
+    const f = tmp.path(`short-${len}.img`);
     fs.writeFileSync(f, ndctlWriteHead({ size: '64M', uuid: U1 }).subarray(0, len));
     const theirs = ndctlReadJson(f, { json: true });
     const ours = await run(['read', '-j', f]);
@@ -232,7 +228,7 @@ describeWithNdctl('differential: read vs ndctl read-infoblock', () => {
   });
 
   test('missing file and directory: both fail, nothing on stdout', async () => {
-    for (const f of [path.join(dir, 'does-not-exist.img'), dir]) {
+    for (const f of [tmp.path('does-not-exist.img'), tmp.dir]) {
       const theirs = ndctlReadJson(f, { json: true });
       const ours = await run(['read', '-j', f]);
       expect(theirs.status).not.toBe(0);
@@ -242,7 +238,7 @@ describeWithNdctl('differential: read vs ndctl read-infoblock', () => {
   });
 
   test('failure: stderr reports "read 0 infoblocks" like ndctl', async () => {
-    const f = path.join(dir, 'short-summary.img');
+    const f = tmp.path('short-summary.img');
     fs.writeFileSync(f, Buffer.alloc(100));
     const theirs = ndctlReadJson(f, { json: true });
     const ours = await run(['read', '-j', f]);
@@ -320,7 +316,7 @@ describeWithNdctl('differential: read vs ndctl read-infoblock', () => {
   test.each(FLAG_SETS.slice(0, 3).map((f, i) => [f[0], f[1], f[2], i] as const))(
     'property (%s): random heads give identical output',
     async (_label, flags, ourFlags, i) => {
-      const f = path.join(dir, `prop-${i}.img`);
+      const f = tmp.path(`prop-${i}.img`);
       await fc.assert(
         fc.asyncProperty(slot4096, slot0, async (at4096, at0) => {
           fs.writeFileSync(f, head(build(at4096), build(at0)));
@@ -336,7 +332,7 @@ describeWithNdctl('differential: read vs ndctl read-infoblock', () => {
   );
 
   test('property: ndctl-written heads read back identically (both tools, both flags)', async () => {
-    const f = path.join(dir, 'prop-written.img');
+    const f = tmp.path('prop-written.img');
     await fc.assert(
       fc.asyncProperty(
         fc.bigInt({ min: 16n << 20n, max: 1n << 40n }),

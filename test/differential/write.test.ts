@@ -3,10 +3,10 @@
 // 8 KiB heads must be byte-identical when ndctl succeeds, and ours must fail
 // (exit 2, one `infoblock: ...` line) wherever ndctl fails.
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import fc from 'fast-check';
 import { describeWithNdctl, runNdctl } from '../support/ndctl';
+import { useTmpDir } from '../support/tmp';
 import { run } from '../support/run';
 
 const U1 = '11111111-2222-3333-4444-555555555555';
@@ -284,17 +284,11 @@ describeWithNdctl('differential: write --meaning ndctl vs ndctl write-infoblock'
   });
 
   describe('-o FILE', () => {
-    let dir: string;
-    beforeAll(() => {
-      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nd-diff-write-'));
-    });
-    afterAll(() => {
-      fs.rmSync(dir, { recursive: true, force: true });
-    });
+    const tmp = useTmpDir('diff-write');
 
     test('new file with -s: both create the same 8 KiB file', async () => {
-      const a = path.join(dir, 'new-ndctl.img');
-      const b = path.join(dir, 'new-ours.img');
+      const a = tmp.path('new-ndctl.img');
+      const b = tmp.path('new-ours.img');
       const t = runNdctl(['write-infoblock', '-o', a, '-s', '64M', '-u', U1]);
       const o = await run(['write', '--meaning', 'ndctl', '-o', b, '-s', '64M', '-u', U1]);
       expect(t.status).toBe(0);
@@ -322,8 +316,8 @@ describeWithNdctl('differential: write --meaning ndctl vs ndctl write-infoblock'
       ['-s 0 means the file size', ['-s', '0']],
       ['devdax, mem, offset 1M', ['-m', 'devdax', '-M', 'mem', '-O', '1M']],
     ])('existing 64 MiB file, %s: identical files afterwards', async (_name, extra) => {
-      const a = path.join(dir, `ex-ndctl-${_name.length}.img`);
-      const b = path.join(dir, `ex-ours-${_name.length}.img`);
+      const a = tmp.path(`ex-ndctl-${_name.length}.img`);
+      const b = tmp.path(`ex-ours-${_name.length}.img`);
       patterned(a, 64 * 1024 * 1024);
       patterned(b, 64 * 1024 * 1024);
       const t = runNdctl(['write-infoblock', '-o', a, '-u', U1, ...extra]);
@@ -337,8 +331,8 @@ describeWithNdctl('differential: write --meaning ndctl vs ndctl write-infoblock'
     });
 
     test('existing empty file without -s: both fail', async () => {
-      const a = path.join(dir, 'empty-ndctl.img');
-      const b = path.join(dir, 'empty-ours.img');
+      const a = tmp.path('empty-ndctl.img');
+      const b = tmp.path('empty-ours.img');
       fs.writeFileSync(a, '');
       fs.writeFileSync(b, '');
       const t = runNdctl(['write-infoblock', '-o', a, '-u', U1]);
@@ -348,8 +342,8 @@ describeWithNdctl('differential: write --meaning ndctl vs ndctl write-infoblock'
     });
 
     test('directory as output: both fail', async () => {
-      const t = runNdctl(['write-infoblock', '-o', dir, '-s', '64M']);
-      const o = await run(['write', '--meaning', 'ndctl', '-o', dir, '-s', '64M']);
+      const t = runNdctl(['write-infoblock', '-o', tmp.dir, '-s', '64M']);
+      const o = await run(['write', '--meaning', 'ndctl', '-o', tmp.dir, '-s', '64M']);
       expect(t.status).not.toBe(0);
       expectOurFailure(`ndctl stderr: ${t.stderr}`, o);
     });

@@ -3,10 +3,11 @@
 // doc comments of the public entry points on them.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
+import { useTmpDir } from '../support/tmp';
 
 const root = path.join(__dirname, '../..');
+const tmp = useTmpDir('api-docs');
 let out: string;
 let status: number | null;
 let log: string;
@@ -25,13 +26,12 @@ function page(rel: string): string {
 }
 
 beforeAll(() => {
-  out = fs.mkdtempSync(path.join(os.tmpdir(), 'ib-api-docs-'));
+  out = tmp.dir;
   const typedoc = path.join(root, 'node_modules/typedoc/bin/typedoc');
   const r = spawnSync(process.execPath, [typedoc, '--out', out], { cwd: root, encoding: 'utf8' });
   status = r.status;
   log = `${r.stdout}${r.stderr}`;
 }, 120_000);
-afterAll(() => fs.rmSync(out, { recursive: true, force: true }));
 
 test('typedoc succeeds with warnings as errors', () => {
   expect({ status, log: log.split('\n').filter((l) => /warning|error/i.test(l)) }).toEqual({ status: 0, log: [] });

@@ -6,15 +6,22 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { SCHEMAS, schemaId, type SchemaName } from '../../src/cli/json';
+import { useTmpDir } from '../support/tmp';
 
 const root = path.join(__dirname, '../..');
 const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as {
   version: string;
   exports: Record<string, unknown>;
 };
-const SPECIFIERS = Object.keys(pkg.exports)
-  .filter((k) => k !== './package.json')
-  .map((k) => `nd-infoblock${k.slice(1)}`);
+// The code entries (an object of conditions); './package.json' and './schemas/*' are plain files.
+const SPECIFIERS = Object.entries(pkg.exports)
+  .filter(([, target]) => typeof target === 'object')
+  .map(([k]) => `nd-infoblock${k.slice(1)}`);
+/** The schemas SCHEMAS names that exist in the tree (other work may still be adding some). */
+const SCHEMA_FILES = Object.keys(SCHEMAS)
+  .map((n) => `schemas/${n}.schema.json`)
+  .filter((f) => fs.existsSync(path.join(root, f)));
 const LIGHT = [
   'nd-infoblock',
   'nd-infoblock/format',
@@ -27,7 +34,7 @@ const LIGHT = [
 const TS7_VERSION = '7.0.2';
 const NPM_FLAGS = ['--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'];
 
-let work: string;
+const tmp = useTmpDir('consumer');
 let consumer: string;
 let tarFiles: string[];
 let tarSize: number;
@@ -52,7 +59,7 @@ function ts7(): string {
 
 beforeAll(() => {
   execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'pipe' });
-  work = fs.mkdtempSync(path.join(os.tmpdir(), 'ib-consumer-'));
+  const work = tmp.dir;
   // --ignore-scripts: pack the dist/ just built (prepack would rebuild it under the other suites' feet).
   const packed = JSON.parse(sh('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], root)) as {
     filename: string;
@@ -68,7 +75,6 @@ beforeAll(() => {
   fs.writeFileSync(path.join(consumer, 'package.json'), '{"private":true,"name":"consumer"}\n');
   sh('npm', ['install', ...NPM_FLAGS, path.join(work, info.filename)], consumer);
 }, 180_000);
-afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
 describe('the tarball', () => {
   test.each([
@@ -86,6 +92,17 @@ describe('the tarball', () => {
     ['src/index.ts'],
   ])('holds %s', (file) => {
     expect(tarFiles).toContain(file);
+  });
+
+  test('holds every schema file of SCHEMAS (src/cli/json.ts) that is in the tree, and no other', () => {
+    expect(SCHEMA_FILES).toContain('schemas/error.schema.json');
+    expect(tarFiles.filter((f) => f.startsWith('schemas/'))).toEqual(
+      fs
+        .readdirSync(path.join(root, 'schemas'))
+        .map((f) => `schemas/${f}`)
+        .sort(),
+    );
+    for (const f of SCHEMA_FILES) expect(tarFiles).toContain(f);
   });
 
   test('holds no tests, no generated API pages, nothing outside the files list', () => {
@@ -200,6 +217,28 @@ console.log(JSON.stringify(cache.filter((f) => ` +
 console.log(JSON.stringify(Object.keys(require.cache).some((f) => /node_modules[\\\\/]commander[\\\\/]/.test(f))));
 `;
     expect(runIn<boolean>('heavy.cjs', script)).toBe(true);
+  });
+
+  test('every shipped schema resolves as nd-infoblock/schemas/<name>.schema.json, with its urn as $id', () => {
+    const script = `const out = {};
+for (const f of ${JSON.stringify(SCHEMA_FILES)}) {
+  const file = require.resolve('nd-infoblock/' + f);
+  out[f] = { inPackage: file.includes('node_modules'), id: require(file).$id };
+}
+console.log(JSON.stringify(out));
+`;
+    const want = Object.fromEntries(
+      SCHEMA_FILES.map((f) => [f, { inPackage: true, id: schemaId(path.basename(f, '.schema.json') as SchemaName) }]),
+    );
+    expect(runIn('schemas.cjs', script)).toEqual(want);
+  });
+
+  test('require.resolve of a schema the package does not ship fails (the check above can fail)', () => {
+    const script = `let code = null;
+try { require.resolve('nd-infoblock/schemas/no-such.schema.json'); } catch (e) { code = e.code; }
+console.log(JSON.stringify(code));
+`;
+    expect(runIn('no-schema.cjs', script)).toBe('MODULE_NOT_FOUND');
   });
 
   test('the installed bin runs and reports the package version', () => {
