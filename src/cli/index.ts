@@ -108,10 +108,34 @@ function oneLine(e: unknown): string {
   return msg.split('\n')[0] ?? msg;
 }
 
-/** `--json` among the options (before a `--`): failures are then also a JSON document on stdout. */
-function wantsJson(argv: readonly string[]): boolean {
+/** Top-level commands whose `--json` is ndctl's format (`read -j`): their failures stay ndctl's, no error document. */
+const NDCTL_JSON: readonly string[] = ['read'];
+
+/** The (sub)command `argv` names: `check`, or `read` under `labels read`; undefined for an unknown word. */
+function commandOf(program: Command, argv: readonly string[]): Command | undefined {
+  let cmd: Command | undefined;
+  let scope = program;
+  for (const word of argv) {
+    const sub = scope.commands.find((c) => c.name() === word);
+    if (sub === undefined) break;
+    cmd = sub;
+    scope = sub;
+  }
+  return cmd;
+}
+
+/**
+ * `--json` among the options (before a `--`) of a command that takes it as
+ * the JSON contract: failures are then also an `error` document on stdout.
+ * A command without a `--json` option (write, corpus) or with ndctl's (read)
+ * never prints one.
+ */
+function wantsJson(program: Command, argv: readonly string[]): boolean {
   const end = argv.indexOf('--');
-  return (end < 0 ? argv : argv.slice(0, end)).includes('--json');
+  if (!(end < 0 ? argv : argv.slice(0, end)).includes('--json')) return false;
+  const cmd = commandOf(program, end < 0 ? argv : argv.slice(0, end));
+  if (cmd === undefined || (cmd.parent === program && NDCTL_JSON.includes(cmd.name()))) return false;
+  return cmd.options.some((o) => o.long === '--json');
 }
 
 /** Options a suggested command must repeat to act on the same namespace. */
@@ -119,7 +143,8 @@ const CARRIED = ['offset', 'nsBase', 'nsSize'] as const;
 
 /** The failing command's target and placement options, read back from commander after the parse. */
 function failureContext(program: Command, argv: readonly string[]): CommandContext {
-  const sub = program.commands.find((c) => c.name() === argv[0]);
+  const end = argv.indexOf('--');
+  const sub = commandOf(program, end < 0 ? argv : argv.slice(0, end));
   if (sub === undefined) return {};
   const opts = sub.opts<Record<string, unknown>>();
   const carry: Record<string, string> = {};
@@ -159,8 +184,8 @@ export async function runCli(argv: readonly string[], ioIn: Partial<CliIo> = {})
   // A caller that captures stdout is not a terminal unless it says so.
   const tty = ioIn.stdout !== undefined && ioIn.stdoutIsTTY === undefined ? { stdoutIsTTY: () => false } : {};
   const io: CliIo = { ...processIo, ...ioIn, ...tty };
-  const json = wantsJson(argv);
   const program = buildProgram(io, argv);
+  const json = wantsJson(program, argv);
   try {
     if (argv.length === 0 || (argv[0] === 'help' && argv[1] !== undefined && !(argv[1] in COMMANDS))) {
       // No command (or help for none we have): the usage goes where errors go.

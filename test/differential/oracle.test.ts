@@ -2,7 +2,6 @@
 // describes, our hand-made test blocks agree with what it writes, and the
 // documented facts the other differential suites rely on still hold.
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { describeWithNdctl, ndctlReadJson, ndctlVersion, ndctlWriteHead, runNdctl } from '../support/ndctl';
 import { useTmpDir } from '../support/tmp';
 import { head, pfnBlock, uuidBytes } from '../support/craft';

@@ -3,7 +3,6 @@
 // character for character, and our stderr must carry ndctl's
 // `read N infoblock(s)` line.
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import fc from 'fast-check';
 import { describeWithNdctl, ndctlReadJson, ndctlWriteHead, runNdctl, type ReadFlags } from '../support/ndctl';
 import { useTmpDir } from '../support/tmp';

@@ -3,7 +3,6 @@
 // 8 KiB heads must be byte-identical when ndctl succeeds, and ours must fail
 // (exit 2, one `infoblock: ...` line) wherever ndctl fails.
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import fc from 'fast-check';
 import { describeWithNdctl, runNdctl } from '../support/ndctl';
 import { useTmpDir } from '../support/tmp';
