@@ -1,5 +1,5 @@
 /**
- * Kernel versions as the validator's profiles: parsing `--kernel` values
+ * Kernel versions as the validator's profiles: parsing kernel specs
  * (4.19 .. the newest known, X.Y or X.Y.Z, `linux-X.Y`, `linux-latest`,
  * `linux-4.x`, `map`), ordering them, and which of them were booted under
  * QEMU (their rule behaviour is observed; every other version's is
@@ -66,7 +66,7 @@ function unknown(spec: string, why: string): InvalidArgumentError {
   return new InvalidArgumentError(`unknown kernel '${spec}' (${why}): use ${KERNEL_FORMS}`);
 }
 
-/** One `--kernel` value to a profile; bad or unknown values are InvalidArgumentError (code 'invalid-argument'). */
+/** One kernel spec to a profile; bad or unknown values are InvalidArgumentError (code 'invalid-argument'). */
 export function resolveKernel(spec: string): ResolvedKernel {
   if (typeof spec !== 'string') {
     throw new InvalidArgumentError(`kernel must be a string, got ${typeof spec}: use ${KERNEL_FORMS}`);
@@ -92,7 +92,7 @@ function named(series: string): ResolvedKernel {
 }
 
 /**
- * A `--kernels` list: comma-separated kernel values, or `all` for the booted
+ * A kernel list: comma-separated kernel specs, or `all` for the booted
  * kernels. Duplicates (e.g. 6.1 and linux-6.1) are kept once, in the given order.
  */
 export function resolveKernels(spec: string): ResolvedKernel[] {
