@@ -150,7 +150,7 @@ function checkFile(file: string, o: CheckCliOpts): FileResult {
   }
   const { head, opts, offset, baseGiven } = loadNamespace(file, o);
   if (o.kernels !== undefined) {
-    const r = checkKernels(head, opts, resolveKernels(o.kernels));
+    const r = checkKernels(head, opts, resolveKernels(o.kernels, 'kernels'));
     const body = { file, offset, nsBase: opts.nsBase, nsSize: opts.nsSize, ...r };
     return { text: renderKernels(file, r), name: 'check-kernels', body, claimed: r.agree };
   }
@@ -164,7 +164,7 @@ function checkFile(file: string, o: CheckCliOpts): FileResult {
 function checkOptions(o: CheckCliOpts): void {
   if (o.labelSize !== undefined) labelledParams(o);
   else namespaceParams(o);
-  if (o.kernels !== undefined) resolveKernels(o.kernels);
+  if (o.kernels !== undefined) resolveKernels(o.kernels, 'kernels');
 }
 
 /** The one line of a FILE that could not be judged: its message, then its hint as flags or a command. */
