@@ -352,11 +352,20 @@ function mapBlockHazards(block: DecodedPfnBlock, o: CheckOptions): Hazard[] {
   return hazards;
 }
 
-/** A 1.x block that looks written by `ndctl write-infoblock -O` (dataoff from the raw base). */
-function ndctlOffsetHazard(block: DecodedPfnBlock, v: Verdict): Hazard {
+/**
+ * A 1.x block that looks written by `ndctl write-infoblock -O` (dataoff from the raw base). Migrating it
+ * from the map meaning repairs it when the map convention would claim it read that way (as a 2.x block):
+ * the repair keeps the data where ndctl put it.
+ */
+function ndctlOffsetHazard(block: DecodedPfnBlock, v: Verdict, o: CheckOptions): Hazard {
   const f = block.fields;
   const startPad = BigInt(block.effective.startPad);
-  const repair = 'migrating the block from the map meaning to the legacy meaning repairs it';
+  const asMap = { ...block, fields: { ...f, versionMajor: 2 } };
+  const repairs = checkBlock(asMap, { ...o, kernel: 'map', hazards: false }).outcome === 'claimed';
+  const repair = repairs
+    ? 'migrating the block from the map meaning to the legacy meaning repairs it'
+    : 'read in the map meaning it has no valid data area either, so migrating it does not repair it';
+  const fix = repairs ? { fix: TO_LEGACY } : {};
   return v.outcome === 'claimed'
     ? {
         kind: 'misplacement',
@@ -365,13 +374,13 @@ function ndctlOffsetHazard(block: DecodedPfnBlock, v: Verdict): Hazard {
           `this looks like an ndctl -O block (dataoff measured from the raw base, data ` +
           `at ${hex(f.dataoff)}); ${v.profile} claims it but reads the data ` +
           `at ${hex(startPad + f.dataoff)}, start_pad bytes later; ${repair}`,
-        fix: TO_LEGACY,
+        ...fix,
       }
     : {
         kind: 'ndctl-offset-block',
         profile: null,
         message: `this looks like an ndctl -O block (dataoff measured from the raw base); Linux refuses it; ${repair}`,
-        fix: TO_LEGACY,
+        ...fix,
       };
 }
 
@@ -388,7 +397,7 @@ export function hazardsFor(block: DecodedPfnBlock, v: Verdict, o: CheckOptions):
     // ndctl -O measures dataoff from the raw base: its data start is aligned
     // there, not at base + start_pad where a legacy kernel looks.
     if (ndctlOffsetEvidence(f, block.effective, o.nsBase ?? 0n, archParams(o.arch).compatAlign)) {
-      hazards.push(ndctlOffsetHazard(block, v));
+      hazards.push(ndctlOffsetHazard(block, v, o));
     }
   }
   if (v.failedRule !== null && v.outcome === 'raw' && v.errno !== null) {
