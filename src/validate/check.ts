@@ -309,6 +309,10 @@ export function checkHead(head: Uint8Array, o: CheckOptions): Verdict {
   return v;
 }
 
+/** What `v`'s kernel does with a block it does not claim, in words. */
+const linuxDoes = (v: Verdict): string =>
+  v.outcome === 'crashed' ? 'crashes on it' : v.outcome === 'raw' ? 'leaves it raw' : 'refuses it';
+
 /** Migrating the block from the map meaning to the legacy meaning, which every kernel reads. */
 const TO_LEGACY: HazardFix = { operation: 'migrate', params: { from: 'map', to: 'legacy' } };
 
@@ -379,7 +383,9 @@ function ndctlOffsetHazard(block: DecodedPfnBlock, v: Verdict, o: CheckOptions):
     : {
         kind: 'ndctl-offset-block',
         profile: null,
-        message: `this looks like an ndctl -O block (dataoff measured from the raw base); Linux refuses it; ${repair}`,
+        message:
+          'this looks like an ndctl -O block (dataoff measured from the raw base); ' +
+          `Linux ${linuxDoes(v)}; ${repair}`,
         ...fix,
       };
 }

@@ -128,7 +128,7 @@ describe.each(cases)('$name', (c) => {
     repair = (lines[0] as string).slice('  repair: '.length);
   });
 
-  test(`JSON: a ${c.kind} hazard with fix { operation: migrate, params: { from: map, to: legacy } }, no flag in any message`, () => {
+  test(`JSON: a ${c.kind} hazard with fix migrate { from: map, to: legacy }, no flag in any message`, () => {
     expect(hazards.filter((h) => h.kind === c.kind).map((h) => h.fix)).toContainEqual({
       operation: 'migrate',
       params: { from: 'map', to: 'legacy' },
@@ -160,7 +160,7 @@ describe.each(cases)('$name', (c) => {
   });
 });
 
-test('a hazard without a repair (metadata exposed by a raw fallback) carries no fix and prints no repair line', async () => {
+test('a hazard without a repair (metadata exposed by a raw fallback): no fix, no repair line', async () => {
   // 4.19 leaves the namespace raw after a validation failure (align > size: -EINVAL).
   const h = headWithBlock(
     patchPfnBlock(encodePfnBlock(recipeFields({ size: G, uuid: U, meaning: 'legacy' })), { align: 2 * 1073741824 }),
@@ -175,7 +175,7 @@ test('a hazard without a repair (metadata exposed by a raw fallback) carries no 
   expect(t.out).not.toMatch(/repair:/);
 });
 
-test('an ndctl -O block whose map reading has no data area either: the hazard, but no fix and no repair line', async () => {
+test('an ndctl -O block whose map reading has no data area either: the hazard, no fix, no repair line', async () => {
   // 32 MiB: ndctl's data start lands on start_pad, leaving no room for the reserve in the map meaning.
   const f = recipeFields({ size: 32n * M, uuid: U, meaning: 'ndctl', offset: 0x100100000n });
   const file = image('small-ndctl-O.img', headWithBlock(encodePfnBlock(f)), 32n * M);
@@ -210,7 +210,8 @@ test('labelled namespaces: the repair carries the namespace dpa, base and size',
   expect(t.code).toBe(1);
   const line = t.out.split('\n').find((l) => l.includes('repair: '));
   expect(line?.trim()).toBe(
-    `repair: infoblock migrate ${img} --offset 0x2000000 --ns-base 0x102100000 --ns-size 0x8000000 --from map --to legacy`,
+    `repair: infoblock migrate ${img} --offset 0x2000000 --ns-base 0x102100000 --ns-size 0x8000000 ` +
+      '--from map --to legacy',
   );
   const r = await run(shellSplit(line?.trim().slice('repair: '.length) ?? '').slice(1));
   expect({ code: r.code, err: r.stderr }).toEqual({ code: 0, err: '' });

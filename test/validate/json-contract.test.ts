@@ -22,7 +22,6 @@ const samples = fs
   .filter((n) => n.endsWith('.head'))
   .sort();
 const KERNELS = [...KNOWN_SERIES, 'map'];
-const U64 = /^0x[0-9a-f]+$/;
 const M = 1n << 20n;
 const G = 1n << 30n;
 
@@ -102,7 +101,7 @@ describe('the kernel matrix heads (generated cases)', () => {
     expect(cases.length).toBeGreaterThanOrEqual(300);
   });
 
-  test('check --json (three kernels per group) and check --kernels all --json: every document follows its schema', async () => {
+  test('check --json (three kernels a group), --kernels all --json: every document fits its schema', async () => {
     let checked = 0;
     let i = 0;
     for (const g of groups.values()) {
@@ -318,7 +317,7 @@ describe('the schemas can fail', () => {
   ])('%s: rejected', (_n, tamper) => {
     expect(schemaErrors('check', tamper(doc)).length).toBeGreaterThan(0);
   });
-  test('a check-kernels document with a verdict missing its outcome, and explain regions with a number: rejected', async () => {
+  test('check-kernels with a verdict missing its outcome, explain with a number: rejected', async () => {
     const k = json(await run(['check', 'samples/fsdax.head', '--ns-size', '1G', '--kernels', 'all', '--json'])) as {
       verdicts: Record<string, Record<string, unknown>>;
     };
