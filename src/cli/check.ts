@@ -3,24 +3,26 @@
  * `infoblock explain` (a picture of the namespace layout).
  */
 import type { Command } from 'commander';
-import { InvalidArgumentError } from '../format/errors';
+import { InfoblockError, InvalidArgumentError } from '../format/errors';
 import { HEAD_SIZE } from '../format/head';
 import { SZ_2M } from '../format/int64';
-import { toJsonDigits } from '../format/json';
+import { hex } from '../format/units';
 import { isUuid } from '../format/uuid';
 import { checkHead, type CheckOptions, type Verdict } from '../validate/check';
 import { layoutAscii, layoutSvg, renderKernels, renderVerdict } from './render';
 import { checkKernels } from '../validate/kernels';
 import { KERNEL_FORMS, resolveKernel, resolveKernels } from '../validate/versions';
-import { explainLayout } from '../validate/explain';
+import { explainLayout, type Region } from '../validate/explain';
 import { ARCH_NAMES, type Arch } from '../validate/profiles';
 import { ExitCode } from './exit-code';
 import { checkRegularOrAbsent, readExact, targetSize } from '../io/files';
 import { writeFileDurably } from '../io/durable';
 import { showPath } from '../io/path';
 import type { CliIo } from './io';
+import { hintText } from './hints';
+import { jsonText, type SchemaName } from './json';
 import { choiceArg, parsePosition } from './options';
-import { checkLabelledDimm, type LabelledCheck } from '../validate/labels';
+import { checkLabelledDimm, type LabelledCheck, type LabelledNamespaceVerdict } from '../validate/labels';
 import { dimmLayout } from '../format/labels-spec';
 import { readLabelArea } from './labels';
 
@@ -34,20 +36,40 @@ export interface NamespaceOpts {
   expect: 'pfn' | 'dax' | 'any';
 }
 
-/** Read the head and build CheckOptions from the shared namespace options. */
-export function loadNamespace(
-  file: string,
-  o: NamespaceOpts,
-): { head: Uint8Array; opts: CheckOptions; baseGiven: boolean } {
+/** The namespace options parsed, before any I/O: a bad value is one clear line for every FILE at once. */
+interface NamespaceParams {
+  offset: bigint;
+  nsBase: bigint;
+  nsSize: bigint | undefined;
+}
+
+function namespaceParams(o: NamespaceOpts): NamespaceParams {
   const offset = o.offset === undefined ? 0n : parsePosition(o.offset, 'offset');
   const nsBase = o.nsBase === undefined ? 0n : parsePosition(o.nsBase, 'namespace base');
+  const nsSize = o.nsSize === undefined ? undefined : parsePosition(o.nsSize, 'namespace size');
   resolveKernel(o.kernel); // an unknown or malformed kernel is one clear line, before any I/O
   if (o.parentUuid !== undefined && !isUuid(o.parentUuid))
     throw new InvalidArgumentError(`invalid uuid '${o.parentUuid}'`);
-  const fileSize = targetSize(file);
+  if (nsSize !== undefined && nsSize < BigInt(HEAD_SIZE))
+    throw new InvalidArgumentError(`namespace size ${nsSize} is smaller than the 8 KiB head`);
+  return { offset, nsBase, nsSize };
+}
+
+/** A namespace read from FILE: its head and the options its verdict takes. */
+export interface LoadedNamespace {
+  head: Uint8Array;
+  opts: CheckOptions;
+  offset: bigint;
+  baseGiven: boolean;
+}
+
+/** Read the head and build CheckOptions from the shared namespace options. */
+export function loadNamespace(file: string, o: NamespaceOpts): LoadedNamespace {
+  const { offset, nsBase, nsSize: given } = namespaceParams(o);
   let nsSize: bigint;
-  if (o.nsSize !== undefined) nsSize = parsePosition(o.nsSize, 'namespace size');
+  if (given !== undefined) nsSize = given;
   else {
+    const fileSize = targetSize(file);
     if (fileSize < offset)
       throw new InvalidArgumentError(`--offset ${offset} is past the end of ${showPath(file)} (${fileSize} bytes)`);
     nsSize = fileSize - offset;
@@ -60,7 +82,7 @@ export function loadNamespace(
       );
     }
   }
-  if (nsSize < BigInt(HEAD_SIZE))
+  if (given === undefined && nsSize < BigInt(HEAD_SIZE))
     throw new InvalidArgumentError(`namespace size ${nsSize} is smaller than the 8 KiB head`);
   const head = readExact(file, offset, HEAD_SIZE);
   const opts: CheckOptions = {
@@ -71,7 +93,7 @@ export function loadNamespace(
     expect: o.expect,
     ...(o.parentUuid === undefined ? {} : { parentUuid: o.parentUuid }),
   };
-  return { head, opts, baseGiven: o.nsBase !== undefined };
+  return { head, opts, offset, baseGiven: o.nsBase !== undefined };
 }
 
 export function addNamespaceOptions(cmd: Command): Command {
@@ -95,17 +117,115 @@ export function addNamespaceOptions(cmd: Command): Command {
     );
 }
 
+/** Every option of `check`. */
+type CheckCliOpts = NamespaceOpts & LabelledOpts & { json?: boolean; kernels?: string };
+
+/** One FILE judged: its text block, its JSON document, and whether it counts as claimed (exit 0). */
+interface FileResult {
+  text: string;
+  name: SchemaName;
+  body: object;
+  claimed: boolean;
+}
+
+/**
+ * The placement options a suggested command repeats, as the user gave them (shell-quoted later by
+ * commandLine); the base `check` assumed when none was given, since migrate needs one.
+ */
+function carryOf(o: NamespaceOpts, nsBase: bigint): Record<string, string> {
+  return {
+    ...(o.offset === undefined ? {} : { offset: o.offset }),
+    nsBase: o.nsBase ?? hex(nsBase),
+    ...(o.nsSize === undefined ? {} : { nsSize: o.nsSize }),
+    ...(o.arch === 'x86_64' ? {} : { arch: o.arch }),
+  };
+}
+
+/** One FILE under the options: a verdict, a side-by-side report (--kernels), or a labelled DIMM (--label-size). */
+function checkFile(file: string, o: CheckCliOpts): FileResult {
+  if (o.labelSize !== undefined) {
+    const r = checkLabelledFile(file, o);
+    const claimed = r.namespaces.length > 0 && r.namespaces.every((n) => n.verdict.outcome === 'claimed');
+    return { text: renderLabelled(file, r, o.arch), name: 'check-labels', body: labelledBody(file, r), claimed };
+  }
+  const { head, opts, offset, baseGiven } = loadNamespace(file, o);
+  if (o.kernels !== undefined) {
+    const r = checkKernels(head, opts, resolveKernels(o.kernels, 'kernels'));
+    const body = { file, offset, nsBase: opts.nsBase, nsSize: opts.nsSize, ...r };
+    return { text: renderKernels(file, r), name: 'check-kernels', body, claimed: r.agree };
+  }
+  const v = checkHead(head, opts);
+  const text = renderVerdict(file, v, baseGiven, { target: file, carry: carryOf(o, v.nsBase) });
+  const body = Object.assign({ file, offset, nsBase: v.nsBase, nsSize: v.nsSize }, v); // the namespace first
+  return { text, name: 'check', body, claimed: v.outcome === 'claimed' };
+}
+
+/** Every option checked before any FILE is read: a bad one fails the whole command with one line. */
+function checkOptions(o: CheckCliOpts): void {
+  if (o.labelSize !== undefined) labelledParams(o);
+  else namespaceParams(o);
+  if (o.kernels !== undefined) resolveKernels(o.kernels, 'kernels');
+}
+
+/** The one line of a FILE that could not be judged: its message, then its hint as flags or a command. */
+function fileFailureLine(e: InfoblockError<string>, file: string, o: CheckCliOpts): string {
+  const msg = e.message.split('\n')[0] ?? e.message;
+  const hint = e.hint === undefined ? '' : hintText(e.hint, { target: file, carry: carryOf(o, 0n) });
+  return hint === '' ? msg : `${msg}; ${hint}`;
+}
+
+/**
+ * `check A B C`: one verdict block per FILE (a blank line between them), or under --json one document per
+ * line (JSON Lines); a FILE that cannot be read is its `infoblock: ...` line on stderr (and an `error`
+ * document in its place) and the others go on. Exit 2 if any FILE failed, else 1 if any is not claimed.
+ */
+function checkFiles(io: CliIo, files: readonly string[], o: CheckCliOpts): void {
+  checkOptions(o);
+  const json = o.json === true;
+  if (files.length === 1) {
+    // One FILE: an indented document, and its failure goes through the central error handling.
+    const r = checkFile(files[0] as string, o);
+    io.stdout(json ? `${jsonText(r.name, r.body)}\n` : `${r.text}\n`);
+    if (!r.claimed) throw new ExitCode(1);
+    return;
+  }
+  let failed = false;
+  let unclaimed = false;
+  let printed = 0;
+  for (const file of files) {
+    let r: FileResult;
+    try {
+      r = checkFile(file, o);
+    } catch (e) {
+      if (!(e instanceof InfoblockError)) throw e;
+      failed = true;
+      const line = fileFailureLine(e as InfoblockError<string>, file, o);
+      io.stderr(`infoblock: ${line}\n`);
+      const hint = e.hint === undefined ? {} : { hint: e.hint };
+      if (json)
+        io.stdout(`${jsonText('error', { error: { code: e.code, message: line, exitCode: 2, ...hint } }, 0)}\n`);
+      continue;
+    }
+    io.stdout(json ? `${jsonText(r.name, r.body, 0)}\n` : `${printed === 0 ? '' : '\n'}${r.text}\n`);
+    printed++;
+    if (!r.claimed) unclaimed = true;
+  }
+  if (failed) throw new ExitCode(2);
+  if (unclaimed) throw new ExitCode(1);
+}
+
 export function registerCheck(program: Command, io: CliIo): void {
   addNamespaceOptions(
     program
       .command('check')
       .description(
-        'Predict what a kernel does with a namespace: claim it (and where the data lands), leave it raw, or ' +
-          "refuse it, in the kernel's own words.",
+        'Predict what a kernel does with a namespace: claim it (and where the data lands), leave it raw, ' +
+          "refuse it, or crash, in the kernel's own words. Several FILEs: one verdict each, the options apply " +
+          'to every one.',
       )
-      .argument('<FILE>', 'image file or block device holding the namespace'),
+      .argument('<FILE...>', 'image files or block devices, each holding a namespace'),
   )
-    .option('--json', 'print the verdict as JSON')
+    .option('--json', 'print the verdict as JSON (several FILEs: JSON Lines, one document per FILE)')
     .option(
       '--label-size <BYTES>',
       'FILE is a labelled DIMM image with a label area in its last BYTES: judge every namespace its labels define',
@@ -118,33 +238,13 @@ export function registerCheck(program: Command, io: CliIo): void {
     )
     .addHelpText(
       'after',
-      '\nExit status: 0 claimed (--kernels: every kernel claims it at the same place), 1 otherwise, 2 usage ' +
-        'or I/O error.\n' +
+      '\nExit status: 0 every FILE claimed (--kernels: every kernel claims it at the same place), 1 any FILE ' +
+        'left raw, refused or crashed, 2 usage error or a FILE that cannot be read (the others are still ' +
+        'judged).\n' +
         ('Examples: infoblock check ns.img --ns-base 0x100100000 --kernel 6.12\n          infoblock check ' +
-          'ns.img --kernels all'),
+          'ns.img --kernels all\n          infoblock check --json a.img b.img c.img'),
     )
-    .action((file: string, o: NamespaceOpts & { json?: boolean; kernels?: string } & LabelledOpts) => {
-      if (o.labelSize !== undefined) {
-        const r = checkLabelledFile(file, o);
-        const rows = r.namespaces.map((n) => ({ uuid: n.uuid, name: n.name, dpa: n.dpa, size: n.size, ...n.verdict }));
-        io.stdout(o.json === true ? `${toJsonDigits(rows)}\n` : `${renderLabelled(file, r)}\n`);
-        const allClaimed = r.namespaces.length > 0 && r.namespaces.every((n) => n.verdict.outcome === 'claimed');
-        if (!allClaimed) throw new ExitCode(1);
-        return;
-      }
-      if (o.kernels !== undefined) {
-        const ks = resolveKernels(o.kernels);
-        const { head, opts } = loadNamespace(file, o);
-        const r = checkKernels(head, opts, ks);
-        io.stdout(o.json === true ? `${toJsonDigits(r)}\n` : `${renderKernels(file, r)}\n`);
-        if (!r.agree) throw new ExitCode(1);
-        return;
-      }
-      const { head, opts, baseGiven } = loadNamespace(file, o);
-      const v: Verdict = checkHead(head, opts);
-      io.stdout(o.json === true ? `${toJsonDigits(v)}\n` : `${renderVerdict(file, v, baseGiven)}\n`);
-      if (v.outcome !== 'claimed') throw new ExitCode(1);
-    });
+    .action((files: string[], o: CheckCliOpts) => checkFiles(io, files, o));
 
   addNamespaceOptions(
     program
@@ -157,7 +257,7 @@ export function registerCheck(program: Command, io: CliIo): void {
     .option('--svg <FILE>', 'also write the picture as an SVG file')
     .option('--json', 'print the regions as JSON')
     .action((file: string, o: NamespaceOpts & { svg?: string; json?: boolean }) => {
-      const { head, opts } = loadNamespace(file, o);
+      const { head, opts, offset } = loadNamespace(file, o);
       const v = checkHead(head, opts);
       const layout = explainLayout(head, v, opts);
       if (o.svg !== undefined) {
@@ -166,10 +266,28 @@ export function registerCheck(program: Command, io: CliIo): void {
       }
       io.stdout(
         o.json === true
-          ? `${toJsonDigits({ verdict: v.outcome, regions: layout })}\n`
+          ? `${jsonText('explain', explainBody(file, offset, v, layout))}\n`
           : `${layoutAscii(file, layout, v)}\n`,
       );
     });
+}
+
+/** `explain --json`: the namespace, the verdict's outcome and data range, and the regions. */
+function explainBody(file: string, offset: bigint, v: Verdict, regions: readonly Region[]): object {
+  const { profile, kernel, outcome, message, dataStart, dataSize } = v;
+  return {
+    file,
+    offset,
+    nsBase: v.nsBase,
+    nsSize: v.nsSize,
+    profile,
+    kernel,
+    outcome,
+    message,
+    dataStart,
+    dataSize,
+    regions,
+  };
 }
 
 /** `check --label-size`: the labelled DIMM's namespaces, each judged with its label's uuid as parent. */
@@ -178,7 +296,13 @@ interface LabelledOpts {
   slot: string;
 }
 
-function checkLabelledFile(file: string, o: NamespaceOpts & LabelledOpts): LabelledCheck {
+interface LabelledParams {
+  labelSize: bigint;
+  slot: number;
+  dimmBase: bigint;
+}
+
+function labelledParams(o: NamespaceOpts & LabelledOpts): LabelledParams {
   const labelSize = parsePosition(o.labelSize ?? '', 'label size');
   if (o.offset !== undefined || o.nsSize !== undefined || o.parentUuid !== undefined) {
     throw new InvalidArgumentError(
@@ -189,15 +313,40 @@ function checkLabelledFile(file: string, o: NamespaceOpts & LabelledOpts): Label
     throw new InvalidArgumentError(`invalid slot '${o.slot}' (0 to 255)`);
   }
   resolveKernel(o.kernel);
-  const { capacity } = dimmLayout(targetSize(file), labelSize);
-  const area = readLabelArea(file, labelSize);
   const dimmBase = o.nsBase === undefined ? 0n : parsePosition(o.nsBase, 'namespace base');
-  const read = (offset: bigint, length: number): Uint8Array => readExact(file, offset, length);
-  const opts = { kernel: o.kernel, arch: o.arch, expect: o.expect, dimmBase, slot: Number(o.slot) };
-  return checkLabelledDimm(area, capacity, read, opts);
+  return { labelSize, slot: Number(o.slot), dimmBase };
 }
 
-function renderLabelled(file: string, r: LabelledCheck): string {
+interface LabelledFile extends LabelledCheck, LabelledParams {
+  capacity: bigint;
+}
+
+function checkLabelledFile(file: string, o: NamespaceOpts & LabelledOpts): LabelledFile {
+  const p = labelledParams(o);
+  const { capacity } = dimmLayout(targetSize(file), p.labelSize);
+  const area = readLabelArea(file, p.labelSize);
+  const read = (offset: bigint, length: number): Uint8Array => readExact(file, offset, length);
+  const opts = { kernel: o.kernel, arch: o.arch, expect: o.expect, dimmBase: p.dimmBase, slot: p.slot };
+  return { ...checkLabelledDimm(area, capacity, read, opts), ...p, capacity };
+}
+
+/** `check --label-size --json`: the DIMM, its label index and each namespace with its verdict. */
+function labelledBody(file: string, r: LabelledFile): object {
+  const { labelSize, slot, dimmBase, capacity, labels, fallback, skipped, namespaces } = r;
+  return { file, labelSize, slot, dimmBase, capacity, labels, fallback, skipped, namespaces };
+}
+
+/** A labelled namespace's place in FILE, for a suggested command: its dpa, physical base and size. */
+function namespaceCarry(n: LabelledNamespaceVerdict, arch: string): Record<string, string> {
+  return {
+    offset: hex(n.dpa),
+    nsBase: hex(n.verdict.nsBase),
+    nsSize: hex(n.size),
+    ...(arch === 'x86_64' ? {} : { arch }),
+  };
+}
+
+function renderLabelled(file: string, r: LabelledFile, arch = 'x86_64'): string {
   const head = r.fallback
     ? `${file}: no valid label index (${r.labels.why}): the kernel falls back to one label-less namespace`
     : `${file}: labels v${r.labels.version ?? '?'}, index ${r.labels.current ?? '-'} current; ` +
@@ -207,8 +356,9 @@ function renderLabelled(file: string, r: LabelledCheck): string {
   for (const n of r.namespaces) {
     const name = n.name === '' ? '' : ` '${n.name}'`;
     lines.push(`  ${n.uuid ?? '(label-less)'}${name} dpa 0x${n.dpa.toString(16)} size ${n.size}:`);
+    const ctx = { target: file, carry: namespaceCarry(n, arch) };
     lines.push(
-      renderVerdict(file, n.verdict, true)
+      renderVerdict(file, n.verdict, true, ctx)
         .split('\n')
         .map((l) => `    ${l}`)
         .join('\n'),

@@ -6,7 +6,8 @@
  * `explainLayout` (src/validate/explain.ts) computes.
  */
 import { hex, humanSize } from '../format/units';
-import type { Verdict } from '../validate/check';
+import type { Hazard, Verdict } from '../validate/check';
+import { commandLine, type CommandContext } from './hints';
 import type { Region } from '../validate/explain';
 import type { KernelsReport } from '../validate/kernels';
 import type { KernelCheckSpec, KernelVerdict } from '../kernel/index';
@@ -24,7 +25,11 @@ export function errnoName(errno: number): string {
   return ERRNO_NAMES[errno] ?? `errno ${errno}`;
 }
 
-export function renderVerdict(file: string, v: Verdict, baseGiven: boolean): string {
+/**
+ * The readable verdict on `file`. A hazard's repair is printed as a complete `infoblock` command on `file`
+ * that carries `ctx.carry` (the placement options as the user gave them; default: the verdict's base).
+ */
+export function renderVerdict(file: string, v: Verdict, baseGiven: boolean, ctx?: CommandContext): string {
   const lines: string[] = [];
   const what = v.kind === null ? '' : ` as ${v.kind === 'pfn' ? 'fsdax' : v.kind === 'dax' ? 'devdax' : 'btt'}`;
   const failed = v.rules.find((r) => r.id === v.failedRule);
@@ -67,9 +72,17 @@ export function renderVerdict(file: string, v: Verdict, baseGiven: boolean): str
       `at ${hex(v.nsBase)}${baseGiven ? '' : ' (assumed: an aligned base; give --ns-base for the real address)'}`,
   );
   lines.push(`  kernel: ${basisLine(v)}`);
-  for (const h of v.hazards)
-    lines.push(`  HAZARD (${h.kind}${h.profile === null ? '' : `, ${h.profile}`}): ${h.message}`);
+  lines.push(...hazardLines(v.hazards, ctx ?? { target: file, carry: { nsBase: hex(v.nsBase) } }));
   return lines.join('\n');
+}
+
+/** One line per hazard, then each distinct repair once, as a command that works when pasted. */
+function hazardLines(hazards: readonly Hazard[], ctx: CommandContext): string[] {
+  const lines = hazards.map((h) => `  HAZARD (${h.kind}${h.profile === null ? '' : `, ${h.profile}`}): ${h.message}`);
+  const fixes = new Set<string>();
+  for (const h of hazards) if (h.fix !== undefined) fixes.add(commandLine(h.fix.operation, h.fix.params, ctx));
+  for (const c of fixes) lines.push(`  repair: ${c}`);
+  return lines;
 }
 
 /** Where a verdict's rules come from: a booted kernel, or the kernel's history only. */

@@ -6,7 +6,9 @@
  */
 import { findBlocks, type FoundBlock } from '../format/head';
 import type { DecodedPfnBlock } from '../format/pfn';
+import { InvalidArgumentError } from '../format/errors';
 import { NIL_UUID } from '../format/uuid';
+import { expectU64 } from '../format/int64';
 import { hex } from '../format/units';
 import { gateFields, geometryOf, ndctlOffsetEvidence } from './geometry';
 import { knowsMinor4, logsRegionConflict, probeFailureLine, reserveBytes, validationFailureRefuses } from './history';
@@ -38,12 +40,32 @@ export interface RuleReport {
   basis: 'observed' | 'source' | 'convention';
 }
 
-export interface Hazard {
-  kind: 'misplacement' | 'refusal' | 'ndctl-offset-block' | 'metadata-exposed' | 'raw';
-  profile: string | null;
-  message: string;
+/**
+ * An operation that repairs a hazard, in the library's terms: the operation and its parameters
+ * (camelCase API names, as `migrate({ from: 'map', to: 'legacy' })` takes them). The target and the
+ * namespace's placement (offset, nsBase, nsSize) are the verdict's own; the CLI renders the whole command.
+ */
+export interface HazardFix {
+  operation: 'migrate';
+  params: { from: 'map' | 'legacy'; to: 'map' | 'legacy' };
 }
 
+/** What another kernel would do with the block, where that is dangerous or surprising. */
+export interface Hazard {
+  kind: 'misplacement' | 'refusal' | 'ndctl-offset-block' | 'metadata-exposed' | 'raw';
+  /** The profile concerned (null: every Linux kernel). */
+  profile: string | null;
+  /** In words; never a command line (see {@link Hazard.fix}). */
+  message: string;
+  /** The repair, when one is known: migrating the block to the meaning every kernel reads. */
+  fix?: HazardFix;
+}
+
+/**
+ * A kernel's verdict on a namespace. Fields are camelCase with bigint byte
+ * quantities; `toJson` (src/format/json.ts) gives its snake_case JSON, every
+ * bigint as an exact `"0x…"` string (what `infoblock check --json` prints).
+ */
 export interface Verdict {
   /** Canonical profile: linux-X.Y or map. */
   profile: string;
@@ -160,8 +182,22 @@ function refuse(v: Verdict, errno: number | null, message: string | undefined): 
   return v;
 }
 
-/** Evaluate one decoded nd_pfn block under one profile (no hazards). */
+/**
+ * The byte quantities of `o` checked: `nsSize` (and `nsBase` when given) must be bigints in u64 range; a
+ * number is a typed invalid-argument error naming the parameter.
+ */
+export function expectNamespace(o: CheckOptions): void {
+  if (o === null || typeof o !== 'object') throw new InvalidArgumentError('options: must be an object with nsSize');
+  expectU64(o.nsSize, 'nsSize');
+  if (o.nsBase !== undefined) expectU64(o.nsBase, 'nsBase');
+}
+
+/**
+ * Evaluate one decoded nd_pfn block under one profile (no hazards). `toJson` (src/format/json.ts) gives
+ * the verdict's snake_case JSON.
+ */
 export function checkBlock(block: DecodedPfnBlock, o: CheckOptions): Verdict {
+  expectNamespace(o);
   const profile = profileForKernel(o.kernel ?? 'linux-6.1');
   const arch = archParams(o.arch);
   const v = emptyVerdict(o, profile);
@@ -242,8 +278,12 @@ export function checkBlock(block: DecodedPfnBlock, o: CheckOptions): Verdict {
   return v;
 }
 
-/** A kernel's verdict on the 8 KiB head of a namespace. */
+/**
+ * A kernel's verdict on the 8 KiB head of a namespace, with the hazards other kernels pose. `toJson`
+ * (src/format/json.ts) gives the verdict's snake_case JSON.
+ */
 export function checkHead(head: Uint8Array, o: CheckOptions): Verdict {
+  expectNamespace(o);
   const blocks = findBlocks(head);
   const btt = blocks.find((b): b is Extract<FoundBlock, { kind: 'btt' }> => b.kind === 'btt' && b.offset === 4096);
   const pfn = blocks.find(
@@ -269,63 +309,101 @@ export function checkHead(head: Uint8Array, o: CheckOptions): Verdict {
   return v;
 }
 
-/** What other kernels would do with the block, where that is dangerous or surprising. */
-export function hazardsFor(block: DecodedPfnBlock, v: Verdict, o: CheckOptions): Hazard[] {
+/** What `v`'s kernel does with a block it does not claim, in words. */
+const linuxDoes = (v: Verdict): string =>
+  v.outcome === 'crashed' ? 'crashes on it' : v.outcome === 'raw' ? 'leaves it raw' : 'refuses it';
+
+/** Migrating the block from the map meaning to the legacy meaning, which every kernel reads. */
+const TO_LEGACY: HazardFix = { operation: 'migrate', params: { from: 'map', to: 'legacy' } };
+
+/** A 2.x block: what each legacy kernel does with it, next to the map convention's claim. */
+function mapBlockHazards(block: DecodedPfnBlock, o: CheckOptions): Hazard[] {
   const hazards: Hazard[] = [];
+  const startPad = BigInt(block.effective.startPad);
+  const mapV = checkBlock(block, { ...o, kernel: 'map', hazards: false });
+  // The repair keeps the data where the map convention puts it: only when the convention claims it.
+  const fix = mapV.outcome === 'claimed' ? { fix: TO_LEGACY } : {};
+  for (const id of LEGACY_PROFILE_IDS) {
+    const lv = checkBlock(block, { ...o, kernel: id, hazards: false });
+    if (lv.outcome === 'refused' || lv.outcome === 'crashed') {
+      hazards.push({
+        kind: 'refusal',
+        profile: id,
+        message:
+          `${id} ignores the major version and ${lv.outcome === 'crashed' ? 'crashes on' : 'refuses'} this ` +
+          `map-meaning block: ${lv.message ?? `errno ${lv.errno ?? '?'}`}`,
+        ...fix,
+      });
+    } else if (lv.outcome === 'claimed' && mapV.outcome === 'claimed' && lv.dataStart !== mapV.dataStart) {
+      hazards.push({
+        kind: 'misplacement',
+        profile: id,
+        message:
+          `${id} ignores the major version and would put the data ` +
+          `at ${hex(lv.dataStart ?? 0n)}, ${startPad} bytes (start_pad) away ` +
+          `from ${hex(mapV.dataStart ?? 0n)} where the map meaning puts it`,
+        ...fix,
+      });
+    } else if (lv.outcome === 'raw') {
+      hazards.push({
+        kind: 'raw',
+        profile: id,
+        message: `${id} leaves the namespace raw${lv.message === null ? '' : `: ${lv.message}`}`,
+        ...fix,
+      });
+    }
+  }
+  return hazards;
+}
+
+/**
+ * A 1.x block that looks written by `ndctl write-infoblock -O` (dataoff from the raw base). Migrating it
+ * from the map meaning repairs it when the map convention would claim it read that way (as a 2.x block):
+ * the repair keeps the data where ndctl put it.
+ */
+function ndctlOffsetHazard(block: DecodedPfnBlock, v: Verdict, o: CheckOptions): Hazard {
   const f = block.fields;
   const startPad = BigInt(block.effective.startPad);
-  if (f.versionMajor >= 2) {
-    const mapV = checkBlock(block, { ...o, kernel: 'map', hazards: false });
-    for (const id of LEGACY_PROFILE_IDS) {
-      const lv = checkBlock(block, { ...o, kernel: id, hazards: false });
-      if (lv.outcome === 'refused') {
-        hazards.push({
-          kind: 'refusal',
-          profile: id,
-          message:
-            `${id} ignores the major version and refuses this map-meaning ` +
-            `block: ${lv.message ?? `errno ${lv.errno ?? '?'}`}`,
-        });
-      } else if (lv.outcome === 'claimed' && mapV.outcome === 'claimed' && lv.dataStart !== mapV.dataStart) {
-        hazards.push({
-          kind: 'misplacement',
-          profile: id,
-          message:
-            `${id} ignores the major version and would put the data ` +
-            `at ${hex(lv.dataStart ?? 0n)}, ${startPad} bytes (start_pad) away ` +
-            `from ${hex(mapV.dataStart ?? 0n)} where the map meaning puts it`,
-        });
-      } else if (lv.outcome === 'raw') {
-        hazards.push({
-          kind: 'raw',
-          profile: id,
-          message: `${id} leaves the namespace raw${lv.message === null ? '' : `: ${lv.message}`}`,
-        });
+  const asMap = { ...block, fields: { ...f, versionMajor: 2 } };
+  const repairs = checkBlock(asMap, { ...o, kernel: 'map', hazards: false }).outcome === 'claimed';
+  const repair = repairs
+    ? 'migrating the block from the map meaning to the legacy meaning repairs it'
+    : 'read in the map meaning it has no valid data area either, so migrating it does not repair it';
+  const fix = repairs ? { fix: TO_LEGACY } : {};
+  return v.outcome === 'claimed'
+    ? {
+        kind: 'misplacement',
+        profile: v.profile,
+        message:
+          `this looks like an ndctl -O block (dataoff measured from the raw base, data ` +
+          `at ${hex(f.dataoff)}); ${v.profile} claims it but reads the data ` +
+          `at ${hex(startPad + f.dataoff)}, start_pad bytes later; ${repair}`,
+        ...fix,
       }
-    }
-  } else if (startPad !== 0n) {
+    : {
+        kind: 'ndctl-offset-block',
+        profile: null,
+        message:
+          'this looks like an ndctl -O block (dataoff measured from the raw base); ' +
+          `Linux ${linuxDoes(v)}; ${repair}`,
+        ...fix,
+      };
+}
+
+/**
+ * What other kernels would do with the block, where that is dangerous or surprising. A hazard that
+ * migrating the block repairs carries the operation as {@link Hazard.fix}.
+ */
+export function hazardsFor(block: DecodedPfnBlock, v: Verdict, o: CheckOptions): Hazard[] {
+  expectNamespace(o);
+  const hazards: Hazard[] = [];
+  const f = block.fields;
+  if (f.versionMajor >= 2) hazards.push(...mapBlockHazards(block, o));
+  else if (block.effective.startPad !== 0) {
     // ndctl -O measures dataoff from the raw base: its data start is aligned
     // there, not at base + start_pad where a legacy kernel looks.
     if (ndctlOffsetEvidence(f, block.effective, o.nsBase ?? 0n, archParams(o.arch).compatAlign)) {
-      const repair = '`infoblock migrate --from map --to legacy` repairs it';
-      hazards.push(
-        v.outcome === 'claimed'
-          ? {
-              kind: 'misplacement',
-              profile: v.profile,
-              message:
-                `this looks like an ndctl -O block (dataoff measured from the raw base, data ` +
-                `at ${hex(f.dataoff)}); ${v.profile} claims it but reads the data ` +
-                `at ${hex(startPad + f.dataoff)}, start_pad bytes later; ${repair}`,
-            }
-          : {
-              kind: 'ndctl-offset-block',
-              profile: null,
-              message:
-                `this looks like an ndctl -O block (dataoff measured from the raw base); Linux refuses ` +
-                `it; ${repair}`,
-            },
-      );
+      hazards.push(ndctlOffsetHazard(block, v, o));
     }
   }
   if (v.failedRule !== null && v.outcome === 'raw' && v.errno !== null) {

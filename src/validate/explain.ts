@@ -6,11 +6,12 @@
  */
 import { findBlocks } from '../format/head';
 import { signatureText } from '../format/pfn';
-import type { CheckOptions, Verdict } from './check';
+import { expectNamespace, type CheckOptions, type Verdict } from './check';
 import { gateFields, geometryOf } from './geometry';
 import { knowsMinor4, reserveBytes } from './history';
 import { archParams } from './profiles';
 
+/** One byte range of the namespace, `start` inclusive and `end` exclusive, from the namespace base. */
 export interface Region {
   start: bigint;
   end: bigint;
@@ -26,7 +27,12 @@ interface Span {
   label: string;
 }
 
+/**
+ * The namespace cut into named byte ranges (from the namespace base), as the verdict `v` of `head` reads
+ * it. `toJson` (src/format/json.ts) gives the regions' snake_case JSON.
+ */
 export function explainLayout(head: Uint8Array, v: Verdict, o: CheckOptions): Region[] {
+  expectNamespace(o);
   const size = o.nsSize;
   const pfn = findBlocks(head).find((b) => b.kind === 'pfn' || b.kind === 'dax');
   if (pfn === undefined || pfn.kind === 'btt') {

@@ -7,7 +7,7 @@
  * @packageDocumentation
  */
 export { checkHead, checkBlock, hazardsFor } from './check';
-export type { Verdict, CheckOptions, Hazard, Outcome, RuleReport } from './check';
+export type { Verdict, CheckOptions, Hazard, HazardFix, Outcome, RuleReport } from './check';
 export {
   PROFILES,
   PROFILE_IDS,

@@ -6,7 +6,7 @@
  * start or size moves, or a refusal whose errno differs.
  */
 import { hex } from '../format/units';
-import { checkHead, type CheckOptions, type Verdict } from './check';
+import { checkHead, expectNamespace, type CheckOptions, type Verdict } from './check';
 import { compareSeries, resolveKernels, type ResolvedKernel } from './versions';
 
 export interface KernelHazard {
@@ -16,6 +16,10 @@ export interface KernelHazard {
   message: string;
 }
 
+/**
+ * One head under several kernels. camelCase with bigint byte quantities; `toJson` (src/format/json.ts)
+ * gives its snake_case JSON (`verdicts` keyed by profile id, as `linux-6.1`).
+ */
 export interface KernelsReport {
   kernels: string[];
   verdicts: Record<string, Verdict>;
@@ -65,6 +69,7 @@ export function checkKernels(
   o: Omit<CheckOptions, 'kernel'>,
   spec: string | readonly ResolvedKernel[],
 ): KernelsReport {
+  expectNamespace(o);
   const ks = ordered(typeof spec === 'string' ? resolveKernels(spec) : [...spec]);
   const verdicts: Record<string, Verdict> = {};
   for (const k of ks) verdicts[k.id] = checkHead(head, { ...o, kernel: k.id, hazards: false });

@@ -18,6 +18,7 @@ import { HEAD_SIZE } from '../format/head';
 import { guidBytesText, interleaveSetCookie, PMEM_REGION_GUID, qemuDimm, type LabelVersion } from '../format/labels';
 import { decodeLabelArea, type DecodedArea } from '../format/labels-area';
 import { signatureKind } from '../format/pfn';
+import { expectU64 } from '../format/int64';
 import { NIL_UUID } from '../format/uuid';
 import { checkHead, type CheckOptions, type Verdict } from './check';
 
@@ -120,13 +121,19 @@ function verdictAt(
   return v;
 }
 
-/** Predict the namespaces the kernel creates on a labelled DIMM and its verdict on each. */
+/**
+ * Predict the namespaces the kernel creates on a labelled DIMM and its verdict on each. `capacity` and
+ * `dimmBase` are bigints (a number is a typed invalid-argument error). `toJson` (src/format/json.ts) gives
+ * the result's snake_case JSON.
+ */
 export function checkLabelledDimm(
   area: Uint8Array,
   capacity: bigint,
   read: DimmReader,
   o: LabelledOptions = {},
 ): LabelledCheck {
+  expectU64(capacity, 'capacity');
+  if (o.dimmBase !== undefined) expectU64(o.dimmBase, 'dimmBase');
   const d = decodeLabelArea(area);
   const labels = { version: d.version, current: d.current, why: d.why };
   if (d.current === null) {

@@ -1,5 +1,5 @@
 /**
- * Kernel versions as the validator's profiles: parsing `--kernel` values
+ * Kernel versions as the validator's profiles: parsing kernel specs
  * (4.19 .. the newest known, X.Y or X.Y.Z, `linux-X.Y`, `linux-latest`,
  * `linux-4.x`, `map`), ordering them, and which of them were booted under
  * QEMU (their rule behaviour is observed; every other version's is
@@ -62,11 +62,16 @@ export function inRange(v: string, since: string, until: string | null = null): 
   return compareSeries(v, since) >= 0 && (until === null || compareSeries(v, until) <= 0);
 }
 
-function unknown(spec: string, why: string): InvalidArgumentError {
-  return new InvalidArgumentError(`unknown kernel '${spec}' (${why}): use ${KERNEL_FORMS}`);
+/** The error for a kernel spec we cannot resolve; `nearest`: the known series closest to it, passed as a hint. */
+function unknown(spec: string, why: string, nearest?: string): InvalidArgumentError {
+  const hint = nearest === undefined ? {} : { hint: { pass: { kernel: nearest } } };
+  return new InvalidArgumentError(`unknown kernel '${spec}' (${why}): use ${KERNEL_FORMS}`, hint);
 }
 
-/** One `--kernel` value to a profile; bad or unknown values are InvalidArgumentError (code 'invalid-argument'). */
+/**
+ * One kernel spec to a profile; bad or unknown values are InvalidArgumentError (code 'invalid-argument').
+ * A version older or newer than every known one carries the nearest as its hint (`{ pass: { kernel: '7.2' } }`).
+ */
 export function resolveKernel(spec: string): ResolvedKernel {
   if (typeof spec !== 'string') {
     throw new InvalidArgumentError(`kernel must be a string, got ${typeof spec}: use ${KERNEL_FORMS}`);
@@ -79,10 +84,10 @@ export function resolveKernel(spec: string): ResolvedKernel {
   if (m === null) throw unknown(spec, 'not a version');
   const series = `${Number(m[1])}.${Number(m[2])}`;
   if (!KNOWN_SERIES.includes(series)) {
-    let why = 'no such release';
-    if (compareSeries(series, OLDEST_KERNEL) < 0) why = `older than ${OLDEST_KERNEL}`;
-    else if (compareSeries(series, NEWEST_KERNEL) > 0) why = `newer than ${NEWEST_KERNEL}, the newest known`;
-    throw unknown(spec, why);
+    if (compareSeries(series, OLDEST_KERNEL) < 0) throw unknown(spec, `older than ${OLDEST_KERNEL}`, OLDEST_KERNEL);
+    if (compareSeries(series, NEWEST_KERNEL) > 0)
+      throw unknown(spec, `newer than ${NEWEST_KERNEL}, the newest known`, NEWEST_KERNEL);
+    throw unknown(spec, 'no such release');
   }
   return named(series);
 }
@@ -92,10 +97,13 @@ function named(series: string): ResolvedKernel {
 }
 
 /**
- * A `--kernels` list: comma-separated kernel values, or `all` for the booted
+ * A kernel list: comma-separated kernel specs, or `all` for the booted
  * kernels. Duplicates (e.g. 6.1 and linux-6.1) are kept once, in the given order.
+ * With `param` (the caller's parameter name for the list, as `kernels`), an
+ * entry older or newer than every known version gives the hint to pass the
+ * list with that entry replaced by the nearest known one.
  */
-export function resolveKernels(spec: string): ResolvedKernel[] {
+export function resolveKernels(spec: string, param?: string): ResolvedKernel[] {
   if (typeof spec !== 'string' || spec.trim() === '') {
     throw new InvalidArgumentError(`empty kernel list: use 'all' or a comma-separated list of ${KERNEL_FORMS}`);
   }
@@ -103,8 +111,23 @@ export function resolveKernels(spec: string): ResolvedKernel[] {
   const out: ResolvedKernel[] = [];
   for (const p of parts) {
     if (p === '') throw new InvalidArgumentError(`empty entry in the kernel list '${spec}'`);
-    const k = resolveKernel(p);
+    const k = resolveListed(p, parts, param);
     if (!out.some((o) => o.id === k.id)) out.push(k);
   }
   return out;
+}
+
+/** One entry of a kernel list: its error's hint, if any, names the whole list with the entry replaced. */
+function resolveListed(entry: string, parts: readonly string[], param: string | undefined): ResolvedKernel {
+  try {
+    return resolveKernel(entry);
+  } catch (e) {
+    if (!(e instanceof InvalidArgumentError) || e.hint?.pass?.['kernel'] === undefined) throw e;
+    const nearest = e.hint.pass['kernel'];
+    const hint =
+      param === undefined
+        ? {}
+        : { hint: { pass: { [param]: parts.map((x) => (x === entry ? nearest : x)).join(',') } } };
+    throw new InvalidArgumentError(e.message, hint);
+  }
 }

@@ -87,8 +87,10 @@ describe('check --label-size', () => {
   test('an all-zero image has no valid index: one label-less namespace over the whole capacity, raw', async () => {
     const r = await run(['check', img, '--label-size', '128K', '--json']);
     expect(r.status).toBe(1);
-    const j = JSON.parse(r.stdout.toString()) as { uuid: string | null; size: number; outcome: string }[];
-    expect(j.map((n) => [n.uuid, n.size, n.outcome])).toEqual([[null, 69074944, 'raw']]);
+    const j = JSON.parse(r.stdout.toString()) as {
+      namespaces: { uuid: string | null; size: string; verdict: { outcome: string } }[];
+    };
+    expect(j.namespaces.map((n) => [n.uuid, n.size, n.verdict.outcome])).toEqual([[null, '0x41e0000', 'raw']]);
   });
   test('a label with a foreign cookie is skipped: no namespace', async () => {
     await run(['labels', 'write', img, '--label-size', '128K', '--slot', '3', '--namespace', `uuid=${U1},size=4M`]);

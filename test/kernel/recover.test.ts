@@ -50,11 +50,11 @@ suite.each(KERNELS.map((k) => [k]))('recovered images under Linux %s', (kernelVe
     const chk = await run(['check', file, '--ns-base', String(base), '--json']);
     const v = JSON.parse(chk.stdout.toString()) as {
       outcome: string;
-      dataStart: number | null;
-      dataSize: number | null;
+      data_start: string | null;
+      data_size: string | null;
     };
-    const big = (x: number | null): bigint | null => (x === null ? null : BigInt(x));
-    return { outcome: v.outcome, dataStart: big(v.dataStart), dataSize: big(v.dataSize) };
+    const big = (x: string | null): bigint | null => (x === null ? null : BigInt(x));
+    return { outcome: v.outcome, dataStart: big(v.data_start), dataSize: big(v.data_size) };
   }
 
   test('the kernel agrees with check on every image, before and after recovery', async () => {

@@ -66,9 +66,9 @@ describe('migrate --to map on a legacy image', () => {
     expect(exists(`${img}.infoblock-backup`)).toBe(true);
     expect(exists(`${img}.infoblock.lock`)).toBe(false);
     const check = await run(['check', img, '--ns-base', '0x100100000', '--kernel', 'map', '--json']);
-    const v = JSON.parse(check.out) as { outcome: string; data_start: number };
+    const v = JSON.parse(check.out) as { outcome: string; data_start: string };
     expect(v.outcome).toBe('claimed');
-    expect(v.data_start).toBe(0x300000);
+    expect(v.data_start).toBe('0x300000');
     // Rerun: already migrated, exit 0, nothing written.
     const again = await run(['migrate', img, '--ns-base', '0x100100000', '--to', 'map']);
     expect(again.code).toBe(0);

@@ -150,7 +150,10 @@ suite('recover refusals', () => {
     const r = await run(['recover', f, '--ns-base', '0x100000000', '--write', '--pick', '2']);
     expect(r.status).toBe(0);
     const chk = await run(['check', f, '--ns-base', '0x100000000', '--json']);
-    expect(JSON.parse(chk.stdout.toString())).toMatchObject({ outcome: 'claimed', data_start: 32 * MiB });
+    expect(JSON.parse(chk.stdout.toString())).toMatchObject({
+      outcome: 'claimed',
+      data_start: `0x${(32 * MiB).toString(16)}`,
+    });
   });
 });
 

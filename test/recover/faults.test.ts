@@ -46,7 +46,7 @@ suite('recover --write killed at each step', () => {
     const chk = spawnSync('node', [CLI, 'check', img.file, '--ns-base', String(c.base), '--json'], {
       encoding: 'utf8',
     });
-    expect(JSON.parse(chk.stdout)).toMatchObject({ outcome: 'claimed', data_start: Number(img.dataStart) });
+    expect(JSON.parse(chk.stdout)).toMatchObject({ outcome: 'claimed', data_start: `0x${img.dataStart.toString(16)}` });
     const undo = spawnSync('node', [CLI, 'restore', img.file, '--backup', `${img.file}.infoblock-backup`], {
       encoding: 'utf8',
     });

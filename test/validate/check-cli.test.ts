@@ -1,25 +1,17 @@
 // `infoblock check` / `infoblock explain` through runCli: exit codes, JSON
-// shape, --offset inside a larger image, the SVG file, and bad inputs.
+// shape, --offset inside a larger image, several FILEs, the SVG file, and
+// bad inputs (each with its exact error).
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { runCli } from '../../src/cli/index';
+import { json, run } from '../support/run';
+import { useTmpDir } from '../support/tmp';
 
 const U = '11111111-2222-3333-4444-555555555555';
+const tmp = useTmpDir('check');
 let dir: string;
 
-async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runCli(argv, {
-    stdout: (s) => void (out += typeof s === 'string' ? s : Buffer.from(s).toString('latin1')),
-    stderr: (s) => void (err += s),
-  });
-  return { code, out, err };
-}
-
 beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ib-check-'));
+  dir = tmp.dir;
   for (const [name, extra] of [
     ['legacy.img', []],
     ['ndctl-O.img', ['--meaning', 'ndctl', '-O', '0x100100000']],
@@ -39,21 +31,27 @@ beforeAll(async () => {
   fs.closeSync(fd);
 });
 
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
-
-test('claimed: exit 0, JSON verdict with exact integers', async () => {
-  const r = await run(['check', path.join(dir, 'legacy.img'), '--json']);
+test('claimed: exit 0, JSON verdict with exact u64 strings, the namespace first', async () => {
+  const file = path.join(dir, 'legacy.img');
+  const r = await run(['check', file, '--json']);
   expect(r.code).toBe(0);
   const v = JSON.parse(r.out) as Record<string, unknown>;
   expect(v).toMatchObject({
+    schema: 'urn:nd-infoblock:schema:check',
+    schema_version: 1,
+    file,
+    offset: '0x0',
+    ns_base: '0x0',
+    ns_size: '0x40000000',
     outcome: 'claimed',
     kind: 'pfn',
     mode: 'pmem',
     errno: null,
-    data_start: 0x1200000,
-    data_size: (1 << 30) - 0x1200000,
+    data_start: '0x1200000',
+    data_size: `0x${((1 << 30) - 0x1200000).toString(16)}`,
     meaning: 'legacy',
   });
+  expect(Object.keys(v).slice(0, 6)).toEqual(['schema', 'schema_version', 'file', 'offset', 'ns_base', 'ns_size']);
   expect(Object.keys(v)).toEqual(
     expect.arrayContaining([
       'outcome',
@@ -79,12 +77,20 @@ test('refused: exit 1 and the kernel message in the human output', async () => {
   expect(r.out).toContain('REFUSED by linux-6.1');
   expect(r.out).toContain('"bad offset: 0x1100000 dax disabled align: 0x200000"');
   expect(r.out).toContain('ndctl -O block');
+  expect(r.out).toContain(
+    `  repair: infoblock migrate ${path.join(dir, 'ndctl-O.img')} --ns-base 0x100100000 --from map --to legacy\n`,
+  );
 });
 
 test('a namespace at --offset inside a larger image', async () => {
   const r = await run(['check', path.join(dir, 'big.img'), '--offset', '1M', '--json']);
   expect(r.code).toBe(0);
-  expect(JSON.parse(r.out)).toMatchObject({ outcome: 'claimed', ns_size: 1 << 30, data_start: 0x1200000 });
+  expect(json(r)).toMatchObject({
+    offset: '0x100000',
+    outcome: 'claimed',
+    ns_size: '0x40000000',
+    data_start: '0x1200000',
+  });
 });
 
 test('explain: ASCII picture and an SVG file', async () => {
@@ -146,23 +152,160 @@ test.each(['ppc64', 'ppc64-hash', 'ppc64-radix'])('--arch %s is accepted', async
   expect((JSON.parse(r.out) as { observed: boolean }).observed).toBe(false);
 });
 
+const FORMS = 'a kernel version 4.19..7.2 (X.Y or X.Y.Z, optionally as linux-X.Y), linux-latest, linux-4.x or map';
 test.each([
-  ['missing file', ['check', '/nonexistent/x.img']],
-  ['unknown profile', ['check', 'LEGACY', '--kernel', 'linux-9']],
-  ['kernel too new', ['check', 'LEGACY', '--kernel', '7.3']],
-  ['kernel too old', ['check', 'LEGACY', '--kernel', '4.14']],
-  ['bad kernel list', ['check', 'LEGACY', '--kernels', '6.1,nope']],
-  ['empty kernel list', ['check', 'LEGACY', '--kernels', '']],
-  ['unknown arch', ['check', 'LEGACY', '--arch', 'sparc']],
-  ['bad base', ['check', 'LEGACY', '--ns-base', 'zz']],
-  ['bad uuid', ['check', 'LEGACY', '--parent-uuid', 'nope']],
-  ['offset past the end', ['check', 'LEGACY', '--offset', '2G']],
-  ['namespace smaller than the head', ['check', 'LEGACY', '--ns-size', '4096']],
-])('bad input (%s): exit 2, one infoblock: line', async (_n, argv) => {
-  const r = await run(argv.map((a) => (a === 'LEGACY' ? path.join(dir, 'legacy.img') : a)));
-  expect(r.code).toBe(2);
-  expect(r.err.trimEnd().split('\n')).toHaveLength(1);
-  expect(r.err).toMatch(/^infoblock: /);
+  [
+    'missing file',
+    ['check', '/nonexistent/x.img'],
+    'io',
+    "cannot open '/nonexistent/x.img': no such file or directory; check the path",
+  ],
+  [
+    'unknown profile',
+    ['check', 'LEGACY', '--kernel', 'linux-9'],
+    'invalid-argument',
+    `unknown kernel 'linux-9' (not a version): use ${FORMS}`,
+  ],
+  [
+    'kernel too new',
+    ['check', 'LEGACY', '--kernel', '7.3'],
+    'invalid-argument',
+    `unknown kernel '7.3' (newer than 7.2, the newest known): use ${FORMS}; pass --kernel 7.2`,
+  ],
+  [
+    'kernel too old',
+    ['check', 'LEGACY', '--kernel', '4.14'],
+    'invalid-argument',
+    `unknown kernel '4.14' (older than 4.19): use ${FORMS}; pass --kernel 4.19`,
+  ],
+  [
+    'bad kernel list',
+    ['check', 'LEGACY', '--kernels', '6.1,nope'],
+    'invalid-argument',
+    `unknown kernel 'nope' (not a version): use ${FORMS}`,
+  ],
+  [
+    'kernel list with a version too new',
+    ['check', 'LEGACY', '--kernels', '6.1,7.3,map'],
+    'invalid-argument',
+    `unknown kernel '7.3' (newer than 7.2, the newest known): use ${FORMS}; pass --kernels 6.1,7.2,map`,
+  ],
+  [
+    'empty kernel list',
+    ['check', 'LEGACY', '--kernels', ''],
+    'invalid-argument',
+    `empty kernel list: use 'all' or a comma-separated list of ${FORMS}`,
+  ],
+  [
+    'unknown arch',
+    ['check', 'LEGACY', '--arch', 'sparc'],
+    'invalid-argument',
+    "invalid arch 'sparc' (expected x86_64, ppc64-hash, ppc64-radix, ppc64)",
+  ],
+  [
+    'bad base',
+    ['check', 'LEGACY', '--ns-base', 'zz'],
+    'invalid-argument',
+    "failed to parse namespace base 'zz': unknown suffix 'zz' (use K, M, G or T)",
+  ],
+  ['bad uuid', ['check', 'LEGACY', '--parent-uuid', 'nope'], 'invalid-argument', "invalid uuid 'nope'"],
+  [
+    'offset past the end',
+    ['check', 'LEGACY', '--offset', '2G'],
+    'invalid-argument',
+    "--offset 2147483648 is past the end of 'LEGACY' (1073741824 bytes)",
+  ],
+  [
+    'namespace smaller than the head',
+    ['check', 'LEGACY', '--ns-size', '4096'],
+    'invalid-argument',
+    'namespace size 4096 is smaller than the 8 KiB head',
+  ],
+  [
+    'explain: missing file',
+    ['explain', '/nonexistent/x.img'],
+    'io',
+    "cannot open '/nonexistent/x.img': no such file or directory; check the path",
+  ],
+])(
+  'bad input (%s): exit 2, the one line, and the same as an error document under --json',
+  async (_n, argv, code, message) => {
+    const legacy = path.join(dir, 'legacy.img');
+    const args = argv.map((a) => (a === 'LEGACY' ? legacy : a));
+    const text = message.replace('LEGACY', legacy);
+    const r = await run(args);
+    expect({ code: r.code, out: r.out, err: r.errLines }).toEqual({ code: 2, out: '', err: [`infoblock: ${text}`] });
+    const j = await run([...args, '--json']);
+    expect(j.code).toBe(2);
+    expect((json(j) as { error: { code: string; message: string } }).error).toMatchObject({ code, message: text });
+  },
+);
+
+describe('several FILEs', () => {
+  test('text: one verdict block per FILE, a blank line between them; exit 1 when one is not claimed', async () => {
+    const a = path.join(dir, 'legacy.img');
+    const b = path.join(dir, 'ndctl-O.img');
+    const one = async (f: string): Promise<string> => (await run(['check', f, '--ns-base', '0x100100000'])).out;
+    const r = await run(['check', a, b, '--ns-base', '0x100100000']);
+    expect(r.code).toBe(1);
+    expect(r.out).toBe(`${await one(a)}\n${await one(b)}`);
+    expect(r.stderr).toBe('');
+  });
+
+  test('every FILE claimed: exit 0; the options apply to each', async () => {
+    const a = path.join(dir, 'legacy.img');
+    const r = await run(['check', a, a, '--kernel', '6.12', '--json']);
+    expect(r.code).toBe(0);
+    const docs = r.out
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { file: string; kernel: string });
+    expect(docs.map((d) => [d.file, d.kernel])).toEqual([
+      [a, '6.12'],
+      [a, '6.12'],
+    ]);
+  });
+
+  test('an unreadable FILE: its line on stderr, the others still judged, exit 2', async () => {
+    const a = path.join(dir, 'legacy.img');
+    const missing = path.join(dir, 'missing.img');
+    const r = await run(['check', missing, a]);
+    expect(r.code).toBe(2);
+    expect(r.errLines).toEqual([`infoblock: cannot open '${missing}': no such file or directory; check the path`]);
+    expect(r.out).toMatch(new RegExp(`^${a.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: CLAIMED by linux-6\\.1`));
+  });
+
+  test('--kernels over several FILEs: JSON Lines of check-kernels documents', async () => {
+    const a = path.join(dir, 'legacy.img');
+    const b = path.join(dir, 'ndctl-O.img');
+    // At base 0 the legacy image is claimed by both; the ndctl -O one (made for 0x100100000) by neither.
+    const r = await run(['check', a, b, '--kernels', '6.1,map', '--json']);
+    expect(r.code).toBe(1);
+    const docs = r.out
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { schema: string; file: string; agree: boolean });
+    expect(docs.map((d) => [d.schema, d.file, d.agree])).toEqual([
+      ['urn:nd-infoblock:schema:check-kernels', a, true],
+      ['urn:nd-infoblock:schema:check-kernels', b, false],
+    ]);
+  });
+
+  test('a bad option fails the whole command once, before any FILE is read', async () => {
+    const r = await run(['check', path.join(dir, 'legacy.img'), '/nonexistent/x.img', '--kernel', '9.9']);
+    expect(r.code).toBe(2);
+    expect(r.out).toBe('');
+    expect(r.errLines).toEqual([
+      `infoblock: unknown kernel '9.9' (newer than 7.2, the newest known): use ${FORMS}; pass --kernel 7.2`,
+    ]);
+  });
+
+  test('explain takes one FILE', async () => {
+    const a = path.join(dir, 'legacy.img');
+    const r = await run(['explain', a, a]);
+    expect(r.code).toBe(2);
+    expect(r.errLines).toEqual(["infoblock: too many arguments for 'explain'. Expected 1 argument but got 2."]);
+  });
 });
 
 describe('first-run trap: a bare head is not a namespace', () => {
@@ -172,7 +315,7 @@ describe('first-run trap: a bare head is not a namespace', () => {
       const r = await run([cmd, 'samples/fsdax.head']);
       expect(r.code).toBe(2);
       expect(r.out).toBe('');
-      expect(r.err).toBe(
+      expect(r.stderr).toBe(
         "infoblock: 'samples/fsdax.head' holds 8192 bytes from --offset 0, less than any namespace with an " +
           "info-block (2 MiB): it looks like a bare head; pass --ns-size BYTES, the namespace's size\n",
       );
@@ -190,7 +333,7 @@ describe('first-run trap: a bare head is not a namespace', () => {
     fs.writeFileSync(f, fs.readFileSync(path.join(dir, 'legacy.img')).subarray(0, 8192));
     fs.truncateSync(f, 2 << 20);
     const r = await run(['check', f, '--json']);
-    expect(r.err).toBe('');
-    expect(JSON.parse(r.out).ns_size).toBe(2 << 20);
+    expect(r.stderr).toBe('');
+    expect((json(r) as { ns_size: string }).ns_size).toBe('0x200000');
   });
 });
