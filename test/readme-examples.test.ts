@@ -82,7 +82,10 @@ function impliedExit(out: string[]): number {
   return 0;
 }
 
-/** A block with `$ ` prompts: commands (with `\` continuations), each followed by its output up to a blank line. */
+/**
+ * A block with `$ ` prompts: commands (with `\` continuations), each followed by its output up to the next
+ * prompt (blank lines inside it kept: `check A B` separates its verdicts by one; trailing ones dropped).
+ */
 function promptSteps(body: string[], first: number): Step[] {
   const steps: Step[] = [];
   for (let i = 0; i < body.length; i++) {
@@ -93,8 +96,8 @@ function promptSteps(body: string[], first: number): Step[] {
     while (command.endsWith('\\') && i + 1 < body.length)
       command = `${command.slice(0, -1).trimEnd()} ${body[++i]?.trim()}`;
     const out: string[] = [];
-    while (i + 1 < body.length && !(body[i + 1] as string).startsWith('$ ') && body[i + 1] !== '')
-      out.push(body[++i] as string);
+    while (i + 1 < body.length && !(body[i + 1] as string).startsWith('$ ')) out.push(body[++i] as string);
+    while (out.length > 0 && out[out.length - 1] === '') out.pop();
     const marker = /^[[(]exit (\d+)[\])]$/.exec(out[out.length - 1] ?? '');
     if (marker !== null) out.pop();
     const exit = marker !== null ? Number(marker[1]) : impliedExit(out);
