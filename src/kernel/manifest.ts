@@ -11,6 +11,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 
 import { hex } from '../format/int64';
+import { ioError } from '../io/errors';
 import type { Outcome } from '../validate/check';
 import { compareVerdicts, type PredictedVerdict } from './compare';
 import { KernelHarnessError } from './errors';
@@ -122,8 +123,7 @@ export async function readManifest(file: string): Promise<ManifestPrediction[]> 
   try {
     text = await fs.readFile(file, 'utf8');
   } catch (e) {
-    const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
-    throw new KernelHarnessError('bad-manifest', `cannot read the manifest ${file}: ${why}`, { cause: e });
+    throw ioError('read the manifest', file, e);
   }
   return parseManifest(text, file);
 }
