@@ -23,7 +23,7 @@ describe('kernel-check: bad arguments', () => {
     [
       ['--kernel', '6.6', 'a.img@4G'],
       "unknown kernel version '6.6': use one of 5.10, 6.1, 6.12, 7.2",
-      'kernel-missing',
+      'kernel-unknown',
     ],
     [
       ['--kernel', 'latest', 'a.img@4G'],
