@@ -376,7 +376,8 @@ describe('infoblock kernel-check through the command line (Linux 6.1)', () => {
     expect(lines).toEqual([
       expect.stringMatching(
         new RegExp(
-          `^${String(tampered['file'])}@${String(tampered['ns_base'])} \\(.*\\): outcome: kernel "claimed" / validator "refused"; errno: kernel null / validator 95`,
+          `^${String(tampered['file'])}@${String(tampered['ns_base'])} \\(.*\\): ` +
+            'outcome: kernel "claimed" / validator "refused"; errno: kernel null / validator 95$',
         ),
       ),
       `${manifest}: 15 of 16 rows agree with the kernel, 1 disagree`,

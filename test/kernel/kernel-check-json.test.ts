@@ -293,7 +293,8 @@ describe('--compare: manifest rows against the kernel (stored 6.1 observations)'
     expect(compareReport('m.jsonl', cs)).toEqual({
       lines: [
         ...want,
-        `m.jsonl: ${rows.length - 2} of ${rows.length} rows agree with the kernel, 2 disagree (2 crashed the guest kernel)`,
+        `m.jsonl: ${rows.length - 2} of ${rows.length} rows agree with the kernel, 2 disagree ` +
+          '(2 crashed the guest kernel)',
       ],
       code: 1,
     });
