@@ -265,30 +265,23 @@ async function compareAction(io: CliIo, manifest: string, opts: BootOptions, jso
   const rows = await readManifest(manifest);
   const cs = await bootManifest(rows, path.dirname(manifest), opts);
   const report = compareReport(manifest, cs);
-  if (json) {
-    const items = cs.map((c) => ({
-      spec: { path: c.row.file, base: c.row.nsBase },
-      verdict: c.verdict,
-      observation: c.observation,
-    }));
-    io.stdout(
-      `${jsonText(
-        'kernel-check',
-        compareBody(
-          manifest,
-          cs,
-          kernelCheckBody(
-            items,
-            kernelOf(
-              opts,
-              cs.map((c) => c.observation),
-            ),
-          ),
-        ),
-      )}\n`,
-    );
-  } else io.stdout(`${report.lines.join('\n')}\n`);
+  if (json) io.stdout(`${jsonText('kernel-check', compareDocumentBody(manifest, cs, opts))}\n`);
+  else io.stdout(`${report.lines.join('\n')}\n`);
   throw new ExitCode(report.code);
+}
+
+/** The body of --compare --json: every row's file and the kernel's verdict, its differences, and the counts. */
+export function compareDocumentBody(manifest: string, cs: readonly ManifestComparison[], opts: BootOptions): object {
+  const items = cs.map((c) => ({
+    spec: { path: c.row.file, base: c.row.nsBase },
+    verdict: c.verdict,
+    observation: c.observation,
+  }));
+  const kernel = kernelOf(
+    opts,
+    cs.map((c) => c.observation),
+  );
+  return compareBody(manifest, cs, kernelCheckBody(items, kernel));
 }
 
 /** A kernel-check body with the comparison: each verdict's differences from its row, and the counts. */

@@ -7,6 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
+  compareDocumentBody,
   compareReport,
   kernelCheckBody,
   kernelCheckStatus,
@@ -298,6 +299,26 @@ describe('--compare: manifest rows against the kernel (stored 6.1 observations)'
       ],
       code: 1,
     });
+  });
+  test('--compare --json: the kernel-check document with the differences of each verdict and the counts', () => {
+    const lines = text.split('\n');
+    lines[0] = rowText(`${rows[0]?.id}.img`, verdicts[0] as KernelVerdict, { outcome: 'crashed' });
+    const cs = compareManifest(parseManifest(lines.join('\n'), 'm.jsonl'), verdicts, obs);
+    const body = compareDocumentBody('m.jsonl', cs, {});
+    const doc = JSON.parse(jsonText('kernel-check', body)) as {
+      kernel: unknown;
+      verdicts: { differences: string[]; guest_base: string }[];
+      compare: unknown;
+    };
+    expectSchema('kernel-check', doc);
+    expect(doc.kernel).toEqual({ version: '6.1', release: '6.1.0-56-amd64', image: null });
+    expect(doc.compare).toEqual({ manifest: 'm.jsonl', rows: rows.length, agree: rows.length - 1, disagree: 1 });
+    expect(doc.verdicts[0]?.differences[0]).toMatch(/^outcome: kernel "\w+" \/ validator "crashed"$/);
+    expect(doc.verdicts[0]?.guest_base).toBe('0x100100000');
+    expect(doc.verdicts.slice(1).every((v) => v.differences.length === 0)).toBe(true);
+    const tampered = structuredClone(doc) as Record<string, unknown>;
+    (tampered['compare'] as Record<string, unknown>)['agree'] = '471';
+    expect(schemaErrors('kernel-check', tampered)).not.toEqual([]);
   });
   test('a predicted crash matches a kernel crash by its oops headline, not its addresses', () => {
     const k = verdicts.find((v) => v.outcome === 'crashed') as KernelVerdict;
