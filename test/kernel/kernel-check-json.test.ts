@@ -198,6 +198,71 @@ describe('crashed verdicts', () => {
   });
 });
 
+describe('labelled DIMMs (--label-size)', () => {
+  test('each namespace the kernel created, with its verdict, in a document that follows the schema', () => {
+    const dimm = observation('dimm.img', 0x1_0000_0000n, 0x1_0000_0000n, 'namespace0.0');
+    const db = {
+      ...observation('dimm.img', 0x1_0000_0000n, 0x1_0000_0000n, 'namespace0.0'),
+      namespaceMode: 'dax',
+      claim: {
+        kind: 'dax' as const,
+        device: 'dax0.1',
+        driver: 'dax_pmem',
+        mode: 'pmem',
+        resource: 0x1_0020_0000n,
+        size: 0xe0_0000n,
+        align: 0x20_0000n,
+        uuid: null,
+      },
+      dataStart: 0x1_0020_0000n,
+      dataSize: 0xe0_0000n,
+    };
+    const scratch = {
+      ...observation('dimm.img', 0x1_0200_0000n, 0x1_0200_0000n, 'namespace0.1'),
+      blockDevice: { name: 'pmem0.1', parent: 'namespace0.1', size: 0x100_0000n, firstBytes: null },
+    };
+    dimm.setCookie = 0xba90120012b4dcn;
+    dimm.namespaces = [
+      {
+        name: 'namespace0.0',
+        altName: 'db',
+        uuid: 'aaaaaaaa-bbbb-4ccc-8ddd-000000000001',
+        size: 0x100_0000n,
+        resource: 0x1_0000_0000n,
+        dpa: 0n,
+        observation: db,
+      },
+      {
+        name: 'namespace0.1',
+        altName: null,
+        uuid: null,
+        size: 0x100_0000n,
+        resource: 0x1_0200_0000n,
+        dpa: 0x200_0000n,
+        observation: scratch,
+      },
+    ];
+    const item = {
+      spec: { path: 'dimm.img', base: 0x1_0000_0000n, labelSize: 0x2_0000n },
+      verdict: verdictOf(stored('6.1')[0]!.observed),
+      observation: dimm,
+    };
+    const doc = JSON.parse(
+      jsonText('kernel-check', kernelCheckBody([item], { version: '6.1', release: null, image: null }, true)),
+    );
+    expectSchema('kernel-check', doc);
+    const v = (doc as { verdicts: { set_cookie: string; namespaces: Record<string, unknown>[] }[] }).verdicts[0];
+    expect(v?.set_cookie).toBe('0xba90120012b4dc');
+    expect(
+      v?.namespaces.map((n) => [n['name'], n['alt_name'], n['dpa'], (n['verdict'] as { outcome: string }).outcome]),
+    ).toEqual([
+      ['namespace0.0', 'db', '0x0', 'claimed'],
+      ['namespace0.1', null, '0x2000000', 'raw'],
+    ]);
+    expect(kernelCheckStatus([item], true)).toBe(1); // a raw namespace is not a claim
+  });
+});
+
 describe('the schema can fail', () => {
   const rows = stored('6.1');
   const items = rows.slice(0, 40).map((r) => ({ spec: { path: r.id, base: BASE }, verdict: verdictOf(r.observed) }));
