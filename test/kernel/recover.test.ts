@@ -48,13 +48,14 @@ suite.each(KERNELS.map((k) => [k]))('recovered images under Linux %s', (kernelVe
   /** check's verdict as the kernel shows it (the fields kernel-check reports). */
   async function checkOf(file: string, base: bigint): Promise<object> {
     const chk = await run(['check', file, '--ns-base', String(base), '--json']);
+    // check --json's keys are snake_case; its u64 values are numbers or exact "0x…" strings: BigInt takes both.
     const v = JSON.parse(chk.stdout.toString()) as {
       outcome: string;
-      dataStart: number | null;
-      dataSize: number | null;
+      data_start: number | string | null;
+      data_size: number | string | null;
     };
-    const big = (x: number | null): bigint | null => (x === null ? null : BigInt(x));
-    return { outcome: v.outcome, dataStart: big(v.dataStart), dataSize: big(v.dataSize) };
+    const big = (x: number | string | null): bigint | null => (x === null ? null : BigInt(x));
+    return { outcome: v.outcome, dataStart: big(v.data_start), dataSize: big(v.data_size) };
   }
 
   test('the kernel agrees with check on every image, before and after recovery', async () => {
