@@ -20,7 +20,7 @@ _infoblock() {
     explain) opts="--offset --ns-base --ns-size --kernel --arch --parent-uuid --expect --svg --json -h --help"; files="--svg"; dirs=""; values="--offset --ns-base --ns-size --kernel --arch --parent-uuid --expect" ;;
     migrate) opts="--offset --ns-base --ns-size --from --to --dry-run --backup --guard-kernel --arch --parent-uuid --force --json -h --help"; files="--backup"; dirs=""; values="--offset --ns-base --ns-size --from --to --guard-kernel --arch --parent-uuid" ;;
     restore) opts="--backup --offset --force --json -h --help"; files="--backup"; dirs=""; values="--offset" ;;
-    kernel-check) opts="--json --kernel --kernel-image --modules --keep-logs --in-place --timeout --label-size --no-relocate -h --help"; files="--kernel-image"; dirs="--modules --keep-logs"; values="--kernel --timeout --label-size" ;;
+    kernel-check) opts="--json --compare --kernel --kernel-image --modules-dir --modules --keep-logs --in-place --timeout --label-size --no-relocate -h --help"; files="--kernel-image"; dirs="--modules-dir --modules --keep-logs"; values="--compare --kernel --timeout --label-size" ;;
     corpus) opts="--out --count --seed --format --ns-size --kernel --force --manifest -h --help"; files="--manifest"; dirs="--out"; values="--count --seed --format --ns-size --kernel" ;;
     scan) opts="--json --from --to --ns-base --kernel --chunk -h --help"; files=""; dirs=""; values="--from --to --ns-base --kernel --chunk" ;;
     recover) opts="--ns-base --ns-size --mode --kernel --uuid --parent-uuid --meaning --pick --write --backup --json -h --help"; files="--backup"; dirs=""; values="--ns-base --ns-size --mode --kernel --uuid --parent-uuid --meaning --pick" ;;

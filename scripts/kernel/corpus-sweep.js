@@ -1,12 +1,13 @@
 #!/usr/bin/env node
-// Corpus sweep: generate a fuzz corpus as sparse namespace images, boot them
-// all under a real kernel (infoblock kernel-check's harness), and compare
-// every kernel verdict with the offline validator's (the same comparison as
-// the acceptance matrix, src/kernel/compare.ts). Prints each disagreement and
-// exits 1 if there is any. Images the validator predicts to crash the guest
-// boot alone up front instead of being found by bisection. This is how the
-// validator learned that devdax with a negative data area fails with -ENOMEM
-// and that a BTT on a label-less namespace stays raw.
+// Corpus sweep: generate a fuzz corpus as sparse namespace images judged by
+// the validator under PROFILE, boot them all under a real kernel and compare
+// every kernel verdict with its manifest row's prediction: the same code as
+// `infoblock kernel-check --compare MANIFEST` (src/kernel/manifest.ts, with
+// the acceptance matrix's comparison, src/kernel/compare.ts). Prints each
+// disagreement and exits 1 if there is any. Images the validator predicts to
+// crash the guest boot alone up front instead of being found by bisection.
+// This is how the validator learned that devdax with a negative data area
+// fails with -ENOMEM and that a BTT on a label-less namespace stays raw.
 //
 //   npm run build && node scripts/kernel/corpus-sweep.js [--kernel 6.1] [--seed S] [--count N]
 //       [--ns-size SIZE] [--profile KERNEL (default: the booted kernel's version)] [--parallel N]
@@ -21,28 +22,15 @@ const path = require('node:path');
 const lib = require('../../dist/index.js');
 const kernelLib = require('../../dist/kernel/index.js');
 const kernels = require('../../dist/kernel/kernels.js');
-const { compareVerdicts } = kernelLib;
 
 function arg(name, dflt) {
   const i = process.argv.indexOf(name);
   return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1] : dflt;
 }
 
-/** The first 8 KiB of an image (never the whole 64 MiB file: a corpus holds a thousand). */
-function readHead(file) {
-  const fd = fs.openSync(file, 'r');
-  try {
-    const buf = Buffer.alloc(8192);
-    const n = fs.readSync(fd, buf, 0, buf.length, 0);
-    return buf.subarray(0, n);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-function observed(v, obs) {
+function observed(v) {
   return {
-    outcome: obs.crash !== null ? 'crashed' : v.outcome,
+    outcome: v.outcome,
     errno: v.errno,
     message: v.message,
     messages: v.messages,
@@ -65,57 +53,35 @@ async function main() {
   const dir = keep ?? fs.mkdtempSync(path.join(os.tmpdir(), 'ib-sweep-'));
   try {
     const tg = Date.now();
-    lib.writeCorpus({ dir, count, seed, nsSize, format: 'image', force: keep !== null });
-    const rows = fs
-      .readFileSync(path.join(dir, 'manifest.jsonl'), 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l));
-    const heads = rows.map((r) => readHead(path.join(dir, r.file)));
-    // Predicted crashes boot alone, first (a crash in a shared boot costs a bisection).
-    const predicted = rows.map((r, i) =>
-      lib.checkHead(heads[i], { kernel: profile, nsBase: BigInt(r.ns_base), nsSize: BigInt(r.ns_size) }),
-    );
-    const specs = rows.map((r, i) => ({
-      path: path.join(dir, r.file),
-      base: BigInt(r.ns_base),
-      ...(predicted[i].outcome === 'crashed' ? { isolate: true } : {}),
-    }));
+    lib.writeCorpus({ dir, count, seed, nsSize, kernel: profile, format: 'image', force: keep !== null });
+    const rows = await kernelLib.readManifest(path.join(dir, 'manifest.jsonl'));
     const genSecs = (Date.now() - tg) / 1000;
     const t0 = Date.now();
     const opts = { kernel, maxPerBoot: perBoot, onProgress: (l) => process.stderr.write(`sweep: ${l}\n`) };
     if (parallel !== null) opts.parallel = Number(parallel);
-    const { verdicts, observations } = await kernelLib.kernelCheckDetailed(specs, opts);
+    const compared = await kernelLib.bootManifest(rows, dir, opts);
     const secs = (Date.now() - t0) / 1000;
     let agree = 0;
     const lines = [];
-    rows.forEach((r, i) => {
-      const obs = observations[i];
-      // Judge at the namespace's real guest address and name, as the kernel saw it.
-      const v = lib.checkHead(heads[i], {
-        kernel: profile,
-        nsBase: obs.guestBase,
-        nsSize: BigInt(r.ns_size),
-        ...(obs.namespace ? { nsName: obs.namespace } : {}),
-      });
-      const diffs = compareVerdicts(verdicts[i], v);
-      if (diffs.length === 0) agree++;
-      else console.log(`${r.file} (${r.mutation}): ${diffs.join('; ')}`);
+    compared.forEach(({ row, verdict, observation, differences }, i) => {
+      if (differences.length === 0) agree++;
+      else console.log(`${row.file} (${row.mutation}): ${differences.join('; ')}`);
       lines.push(
         JSON.stringify({
-          kernel: obs.kernelRelease ?? kernel,
+          kernel: observation.kernelRelease ?? kernel,
           version: kernel,
           seed: String(seed),
           index: i,
-          file: r.file,
-          mutation: r.mutation,
-          observed: observed(verdicts[i], obs),
+          file: row.file,
+          mutation: row.mutation,
+          observed: observed(verdict),
         }),
       );
     });
+    const observations = compared.map((c) => c.observation);
     if (obsFile !== null) fs.writeFileSync(obsFile, `${lines.join('\n')}\n`);
     const boots = observations[0]?.boots ?? 0;
-    const isolated = specs.filter((s) => s.isolate).length;
+    const isolated = rows.filter((r) => r.outcome === 'crashed').length;
     const crashed = observations.filter((o) => o.crash !== null).length;
     console.log(
       `corpus sweep, Linux ${kernel} vs ${profile}, seed ${seed}: ${agree}/${rows.length} agree; ${boots} boot(s) ` +

@@ -13,6 +13,7 @@ import { profileForKernel } from '../validate/profiles';
 import { KERNEL_FORMS, resolveKernel } from '../validate/versions';
 import { processIo, type CliIo } from './io';
 import { choiceArg } from './options';
+import { jsonText } from './json';
 
 interface CorpusCliOptions {
   out: string;
@@ -89,6 +90,7 @@ export function registerCorpus(program: Command, io: CliIo): void {
           kernel,
           format: o.format,
           force: o.force === true,
+          rowText: (row) => jsonText('corpus-manifest', row, 0),
           ...(o.manifest === undefined ? {} : { manifest: o.manifest }),
           ...(nsSize === undefined ? {} : { nsSize }),
           onProgress,

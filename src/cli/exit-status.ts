@@ -28,7 +28,11 @@ export const EXIT_STATUS: Readonly<Record<string, ExitMeanings>> = {
     1: 'backup refused: corrupt, foreign, for another offset, or the head changed since',
     2: 'usage or I/O error',
   },
-  'kernel-check': { 0: 'every image was booted and judged', 2: 'usage error, a missing tool, or a boot that failed' },
+  'kernel-check': {
+    0: 'the kernel claimed every image; with --compare: every row agrees with the kernel',
+    1: 'an image left raw, refused, or crashing the kernel; with --compare: a row the kernel disagrees with',
+    2: 'usage error, a missing tool, an unreadable manifest, or a boot that failed',
+  },
   corpus: { 0: 'the corpus and its manifest were written', 2: 'usage or I/O error' },
   scan: { 0: 'at least one structure was found', 1: 'nothing found', 2: 'usage or I/O error' },
   recover: {

@@ -1,32 +1,41 @@
 /**
  * The `kernel-check` subcommand: boots the given images under a real Linux
  * (QEMU/TCG; Debian's 5.10, 6.1, 6.12 or 7.2) and prints the kernel's verdict
- * on each, in argument order. Thin layer over kernelCheck; errors are
- * KernelHarnessError (one line) for the main CLI to print as
+ * on each, in argument order; or, with --compare, boots the files a corpus
+ * manifest lists and reports where the kernel disagrees with the rows'
+ * predictions. Thin layer over kernelCheckDetailed and bootManifest; errors
+ * are KernelHarnessError (one line) for the main CLI to print as
  * `infoblock: message` with exit status 2.
  */
 
-import type { Command } from 'commander';
+import * as path from 'node:path';
+import { Option, type Command } from 'commander';
 
+import { InvalidArgumentError } from '../format/errors';
+import { hex } from '../format/int64';
 import { KernelHarnessError } from '../kernel/errors';
-import { parseImageSpec } from '../kernel/format';
-import { toJsonDigits } from '../format/json';
-import { formatKernelVerdict } from './render';
-import type { BootOptions } from '../kernel/harness';
+import { parseAddress, parseImageSpec } from '../kernel/format';
+import type { BootOptions, KernelObservation } from '../kernel/harness';
 import {
   kernelCheckDetailed,
   labelledVerdicts,
   type LabelledNamespaceVerdict,
   type KernelCheckSpec,
 } from '../kernel/kernel-check';
-import { parseAddress } from '../kernel/format';
+import { bootManifest, readManifest, type ManifestComparison } from '../kernel/manifest';
+import type { KernelVerdict } from '../kernel/verdict';
 import { MAX_LABEL_SIZE, MIN_LABEL_SIZE } from '../format/labels-spec';
 import { DEFAULT_KERNEL, KERNEL_VERSIONS, parseKernelVersion } from '../kernel/kernels';
+import { ExitCode } from './exit-code';
 import { processIo, type CliIo } from './io';
+import { jsonText } from './json';
+import { errnoName } from './render';
 
 interface KernelCheckCliOptions {
   json?: boolean;
+  compare?: string;
   kernelImage?: string;
+  modulesDir?: string;
   modules?: string;
   keepLogs?: string;
   inPlace?: boolean;
@@ -41,17 +50,22 @@ export function registerKernelCheck(program: Command, io: CliIo = processIo): vo
     .command('kernel-check')
     .description('boot the images under a real Linux kernel (QEMU, TCG) and print its verdict on each')
     .argument(
-      '<IMG@ADDR...>',
+      '[IMG@ADDR...]',
       'image file and the physical address of its namespace (0x hex, decimal, or K/M/G suffix)',
     )
-    .option('--json', 'print a JSON array of verdicts')
+    .option('--json', 'print one kernel-check JSON document (schemas/kernel-check.schema.json)')
+    .option(
+      '--compare <MANIFEST>',
+      "boot the files a corpus manifest lists (relative to its directory) and compare with each row's prediction",
+    )
     .option(
       '--kernel <VERSION>',
       `Debian kernel to boot: ${KERNEL_VERSIONS.join(', ')} (default ${DEFAULT_KERNEL}; fetched and cached ` +
         `on first use)`,
     )
-    .option('--kernel-image <PATH>', 'boot this kernel image instead of the Debian package (needs --modules)')
-    .option('--modules <DIR>', 'directory holding the nvdimm modules for --kernel-image')
+    .option('--kernel-image <PATH>', 'boot this kernel image instead of the Debian package (needs --modules-dir)')
+    .option('--modules-dir <DIR>', 'directory holding the nvdimm modules for --kernel-image')
+    .addOption(new Option('--modules <DIR>', 'former name of --modules-dir').hideHelp())
     .option('--keep-logs <DIR>', 'keep serial logs and QEMU command lines in DIR')
     .option('--in-place', 'boot the images themselves instead of sparse copies (the kernel writes into them)')
     .option('--timeout <SECONDS>', 'kill a boot that takes longer than this (default 180)')
@@ -63,27 +77,25 @@ export function registerKernelCheck(program: Command, io: CliIo = processIo): vo
       '--no-relocate',
       'place every namespace at exactly ADDR (default: an address congruent to it, so images share boots)',
     )
+    .addHelpText(
+      'after',
+      '\nExamples:\n  infoblock kernel-check ns.img@0x100000000 --kernel 7.2\n' +
+        '  infoblock corpus --out c --format image --ns-size 64M --count 200 && infoblock kernel-check ' +
+        '--compare c/manifest.jsonl',
+    )
     .action((specsText: string[], o: KernelCheckCliOptions) => kernelCheckAction(io, specsText, o));
 }
 
-async function kernelCheckAction(io: CliIo, specsText: string[], o: KernelCheckCliOptions): Promise<void> {
-  const specs = specsText.map(parseImageSpec);
-  if (o.labelSize !== undefined) {
-    const n = parseAddress(o.labelSize);
-    if (n < MIN_LABEL_SIZE || n > MAX_LABEL_SIZE) {
-      const range = `QEMU takes ${MIN_LABEL_SIZE} to ${MAX_LABEL_SIZE} bytes`;
-      throw new KernelHarnessError('bad-image', `bad --label-size '${o.labelSize}': ${range}`);
-    }
-    for (const s of specs) s.labelSize = n;
-  }
+/** The boot options the command line asks for. */
+function bootOptions(io: CliIo, o: KernelCheckCliOptions): BootOptions {
   const opts: BootOptions = { onProgress: (line) => io.stderr(`kernel-check: ${line}\n`) };
   if (o.kernel !== undefined) {
-    if (o.kernelImage !== undefined)
-      throw new KernelHarnessError('kernel-unknown', '--kernel and --kernel-image exclude each other');
+    if (o.kernelImage !== undefined) throw new InvalidArgumentError('--kernel and --kernel-image exclude each other');
     opts.kernel = parseKernelVersion(o.kernel);
   }
+  const modulesDir = o.modulesDir ?? o.modules;
   if (o.kernelImage !== undefined) opts.kernelImage = o.kernelImage;
-  if (o.modules !== undefined) opts.modulesDir = o.modules;
+  if (modulesDir !== undefined) opts.modulesDir = modulesDir;
   if (o.keepLogs !== undefined) opts.keepLogsDir = o.keepLogs;
   if (o.inPlace === true) opts.inPlace = true;
   if (o.relocate === false) opts.relocate = false;
@@ -93,42 +105,189 @@ async function kernelCheckAction(io: CliIo, specsText: string[], o: KernelCheckC
       throw new KernelHarnessError('bad-base', `bad --timeout '${o.timeout}': expected a positive number of seconds`);
     opts.timeoutMs = Math.round(s * 1000);
   }
-  const { verdicts, observations } = await kernelCheckDetailed(specs, opts);
-  const labelled = (i: number): LabelledNamespaceVerdict[] | undefined => {
-    const ob = observations[i];
-    return o.labelSize === undefined || ob === undefined ? undefined : labelledVerdicts(ob);
-  };
-  if (o.json === true) {
-    const rows = verdicts.map((v, i) => ({
-      file: specs[i]?.path,
-      base: specs[i]?.base,
-      ...v,
-      namespaces: labelled(i),
-    }));
-    io.stdout(`${toJsonDigits(rows)}\n`);
-  } else {
-    verdicts.forEach((v, i) => {
-      const spec = specs[i];
-      if (spec === undefined) return;
-      const ns = labelled(i);
-      if (ns === undefined) io.stdout(`${formatKernelVerdict(spec, v)}\n`);
-      else io.stdout(`${formatLabelled(spec, ns, observations[i]?.setCookie ?? null)}\n`);
-    });
-  }
+  return opts;
 }
 
-const hex = (x: bigint): string => `0x${x.toString(16)}`;
+function labelSizeOf(o: KernelCheckCliOptions): bigint | undefined {
+  if (o.labelSize === undefined) return undefined;
+  const n = parseAddress(o.labelSize);
+  if (n < MIN_LABEL_SIZE || n > MAX_LABEL_SIZE) {
+    const range = `QEMU takes ${MIN_LABEL_SIZE} to ${MAX_LABEL_SIZE} bytes`;
+    throw new KernelHarnessError('bad-image', `bad --label-size '${o.labelSize}': ${range}`);
+  }
+  return n;
+}
+
+async function kernelCheckAction(io: CliIo, specsText: string[], o: KernelCheckCliOptions): Promise<void> {
+  if (o.compare !== undefined && specsText.length > 0)
+    throw new InvalidArgumentError('give IMG@ADDR arguments or --compare MANIFEST, not both');
+  if (o.compare === undefined && specsText.length === 0)
+    throw new InvalidArgumentError('give at least one IMG@ADDR, or --compare MANIFEST');
+  if (o.compare !== undefined && o.labelSize !== undefined)
+    throw new InvalidArgumentError('--compare boots label-less namespaces: leave out --label-size');
+  const specs = specsText.map(parseImageSpec);
+  const labelSize = labelSizeOf(o);
+  if (labelSize !== undefined) for (const s of specs) s.labelSize = labelSize;
+  const opts = bootOptions(io, o);
+  if (o.compare !== undefined) return compareAction(io, o.compare, opts, o.json === true);
+  const { verdicts, observations } = await kernelCheckDetailed(specs, opts);
+  const items = specs.map((spec, i) => ({ spec, verdict: verdicts[i] as KernelVerdict, observation: observations[i] }));
+  const labelled = labelSize !== undefined;
+  if (o.json === true)
+    io.stdout(`${jsonText('kernel-check', kernelCheckBody(items, kernelOf(opts, observations), labelled))}\n`);
+  else for (const it of items) io.stdout(`${itemText(it, labelled)}\n`);
+  throw new ExitCode(kernelCheckStatus(items, labelled));
+}
+
+/** One image with its kernel verdict (and the boot's observation, when there was a boot). */
+export interface KernelCheckItem {
+  spec: KernelCheckSpec;
+  verdict: KernelVerdict;
+  observation?: KernelObservation | undefined;
+}
+
+/** The kernel that judged: the Debian version asked for, the release it reported, or the caller's image. */
+export interface KernelCheckKernel {
+  version: string | null;
+  release: string | null;
+  image: string | null;
+}
+
+export function kernelOf(opts: BootOptions, observations: readonly KernelObservation[]): KernelCheckKernel {
+  const custom = opts.kernelImage !== undefined;
+  return {
+    version: custom ? null : (opts.kernel ?? DEFAULT_KERNEL),
+    release: observations.find((x) => x.kernelRelease !== null)?.kernelRelease ?? null,
+    image: custom ? (opts.kernelImage ?? null) : null,
+  };
+}
+
+const verdictFields = (v: KernelVerdict): KernelVerdict => ({
+  outcome: v.outcome,
+  kind: v.kind,
+  mode: v.mode,
+  errno: v.errno,
+  message: v.message,
+  messages: v.messages,
+  dataStart: v.dataStart,
+  dataSize: v.dataSize,
+});
+
+/** The verdict of one image for the document: where it was, what the kernel did, and (labelled) its namespaces. */
+function verdictBody(it: KernelCheckItem, labelled: boolean): object {
+  const ob = it.observation;
+  return {
+    file: it.spec.path,
+    nsBase: it.spec.base,
+    ...verdictFields(it.verdict),
+    ...(ob === undefined ? {} : { guestBase: ob.guestBase, boot: ob.boot }),
+    ...(labelled && ob !== undefined
+      ? {
+          setCookie: ob.setCookie ?? null,
+          namespaces: labelledVerdicts(ob).map((n) => ({ ...n, verdict: verdictFields(n.verdict) })),
+        }
+      : {}),
+  };
+}
+
+/** The body of a `kernel-check` document (schemas/kernel-check.schema.json), camelCase with bigints. */
+export function kernelCheckBody(
+  items: readonly KernelCheckItem[],
+  kernel: KernelCheckKernel,
+  labelled = false,
+): object {
+  return { kernel, verdicts: items.map((it) => verdictBody(it, labelled)) };
+}
+
+/** 0 when the kernel claimed every image (labelled: every namespace it created), else 1. */
+export function kernelCheckStatus(items: readonly KernelCheckItem[], labelled = false): 0 | 1 {
+  const claimed = (it: KernelCheckItem): boolean => {
+    if (!labelled || it.observation === undefined) return it.verdict.outcome === 'claimed';
+    const ns = labelledVerdicts(it.observation);
+    return ns.length > 0 && ns.every((n) => n.verdict.outcome === 'claimed');
+  };
+  return items.every(claimed) ? 0 : 1;
+}
+
+/** One verdict line: `FILE@ADDR: outcome kind mode=… errno=N (NAME) data_start=… data_size=…: message`. */
+export function verdictLine(at: string, v: KernelVerdict): string {
+  if (v.outcome === 'crashed') {
+    const oops = v.message === null ? 'panic' : v.message.replace(/^kernel crashed: /, '');
+    return `${at}: crashed: the guest kernel crashed with this namespace attached (booted alone): ${oops}`;
+  }
+  const parts: string[] = [v.outcome];
+  if (v.kind !== null) parts.push(v.kind);
+  if (v.mode !== null) parts.push(`mode=${v.mode}`);
+  if (v.errno !== null) parts.push(`errno=${v.errno} (${errnoName(v.errno)})`);
+  if (v.dataStart !== null) parts.push(`data_start=${hex(v.dataStart)}`);
+  if (v.dataSize !== null) parts.push(`data_size=${hex(v.dataSize)}`);
+  return `${at}: ${parts.join(' ')}${v.message !== null ? `: ${v.message}` : ''}`;
+}
+
+function itemText(it: KernelCheckItem, labelled: boolean): string {
+  const at = `${it.spec.path}@${hex(it.spec.base)}`;
+  if (!labelled || it.observation === undefined) return verdictLine(at, it.verdict);
+  return formatLabelled(at, labelledVerdicts(it.observation), it.observation.setCookie ?? null);
+}
 
 /** A labelled DIMM: a line for the DIMM (its cookie), then one verdict line per namespace the kernel created. */
-function formatLabelled(spec: KernelCheckSpec, ns: readonly LabelledNamespaceVerdict[], cookie: bigint | null): string {
+function formatLabelled(at: string, ns: readonly LabelledNamespaceVerdict[], cookie: bigint | null): string {
   const head =
-    `${spec.path}@${hex(spec.base)}: ${ns.length} labelled namespace${ns.length === 1 ? '' : 's'}` +
+    `${at}: ${ns.length} labelled namespace${ns.length === 1 ? '' : 's'}` +
     `${cookie === null ? '' : ` (set_cookie ${hex(cookie)})`}`;
   const lines = ns.map((n) => {
-    const alt = n.alt_name === null ? '' : ` '${n.alt_name}'`;
+    const alt = n.altName === null ? '' : ` '${n.altName}'`;
     const what = `  ${n.name}${alt} uuid=${n.uuid ?? '?'} size=${n.size ?? '?'} mode=${n.mode ?? '?'}`;
-    const at = { path: what, base: n.dpa ?? 0n };
-    return formatKernelVerdict(at, n.verdict).replace(/@0x([0-9a-f]+): /, ' dpa=0x$1: ');
+    return verdictLine(`${what} dpa=${hex(n.dpa ?? 0n)}`, n.verdict);
   });
   return [head, ...lines].join('\n');
+}
+
+/** --compare's report: one line per disagreement, a summary, and the exit status (0 all agree, 1 otherwise). */
+export function compareReport(manifest: string, cs: readonly ManifestComparison[]): { lines: string[]; code: 0 | 1 } {
+  const lines: string[] = [];
+  for (const c of cs) {
+    if (c.differences.length === 0) continue;
+    const what = c.row.mutation === null ? '' : ` (${c.row.mutation})`;
+    lines.push(`${c.row.file}@${hex(c.row.nsBase)}${what}: ${c.differences.join('; ')}`);
+  }
+  const agree = cs.length - lines.length;
+  const crashed = cs.filter((c) => c.verdict.outcome === 'crashed').length;
+  lines.push(
+    `${manifest}: ${agree} of ${cs.length} row${cs.length === 1 ? '' : 's'} agree with the kernel` +
+      `${lines.length === 0 ? '' : `, ${lines.length} disagree`}` +
+      `${crashed === 0 ? '' : ` (${crashed} crashed the guest kernel)`}`,
+  );
+  return { lines, code: agree === cs.length ? 0 : 1 };
+}
+
+async function compareAction(io: CliIo, manifest: string, opts: BootOptions, json: boolean): Promise<never> {
+  const rows = await readManifest(manifest);
+  const cs = await bootManifest(rows, path.dirname(manifest), opts);
+  const report = compareReport(manifest, cs);
+  if (json) io.stdout(`${jsonText('kernel-check', compareDocumentBody(manifest, cs, opts))}\n`);
+  else io.stdout(`${report.lines.join('\n')}\n`);
+  throw new ExitCode(report.code);
+}
+
+/** The body of --compare --json: every row's file and the kernel's verdict, its differences, and the counts. */
+export function compareDocumentBody(manifest: string, cs: readonly ManifestComparison[], opts: BootOptions): object {
+  const items = cs.map((c) => ({
+    spec: { path: c.row.file, base: c.row.nsBase },
+    verdict: c.verdict,
+    observation: c.observation,
+  }));
+  const kernel = kernelOf(
+    opts,
+    cs.map((c) => c.observation),
+  );
+  return compareBody(manifest, cs, kernelCheckBody(items, kernel));
+}
+
+/** A kernel-check body with the comparison: each verdict's differences from its row, and the counts. */
+export function compareBody(manifest: string, cs: readonly ManifestComparison[], body: object): object {
+  const b = body as { kernel: KernelCheckKernel; verdicts: object[] };
+  const verdicts = b.verdicts.map((v, i) => ({ ...v, differences: cs[i]?.differences ?? [] }));
+  const agree = cs.filter((c) => c.differences.length === 0).length;
+  return { ...b, verdicts, compare: { manifest, rows: cs.length, agree, disagree: cs.length - agree } };
 }

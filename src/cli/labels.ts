@@ -4,7 +4,6 @@
  */
 import type { Command } from 'commander';
 import { InvalidArgumentError } from '../format/errors';
-import { toJsonDigits } from '../format/json';
 import { guidBytesText, interleaveSetCookie, qemuDimm, type LabelVersion } from '../format/labels';
 import { decodeLabelArea, encodeLabelArea, type DecodedArea } from '../format/labels-area';
 import { dimmLayout, parseNamespaceSpecs } from '../format/labels-spec';
@@ -12,15 +11,21 @@ import { closeQuietly, fsyncFd, openTarget, readExact, targetSize, writeAt, chec
 import { writeFileDurably } from '../io/durable';
 import { readSmallFile } from '../io/files';
 import type { CliIo } from './io';
+import { jsonText } from './json';
 import { choiceArg, parsePosition } from './options';
 
 const hex = (x: bigint | number): string => `0x${x.toString(16)}`;
 
-/** ndctl read-labels -j keys where they apply, plus which index is current and why, and each label's problems. */
-export function areaJson(d: DecodedArea): unknown {
+/**
+ * The body of a `labels` document (schemas/labels.schema.json): ndctl read-labels -j keys where they apply,
+ * plus which index is current and why, and each label's problems. camelCase with bigints; the one mapping
+ * makes the JSON.
+ */
+export function areaBody(file: string, d: DecodedArea): object {
   return {
+    file,
     version: d.version,
-    current_index: d.current,
+    currentIndex: d.current,
     why: d.why,
     index: d.indexes.map((ix, i) => ({
       index: i,
@@ -30,7 +35,7 @@ export function areaJson(d: DecodedArea): unknown {
       labelsize: d.geometry?.labelSize ?? null,
       seq: ix.fields.seq,
       nslot: ix.fields.nslot,
-      used_slots: ix.usedSlots,
+      usedSlots: ix.usedSlots,
       problems: ix.problems,
     })),
     label: d.labels.map((l) => ({
@@ -39,13 +44,13 @@ export function areaJson(d: DecodedArea): unknown {
       slot: l.fields.slot,
       position: l.fields.position,
       nlabel: l.fields.nlabel,
-      isetcookie: hex(l.fields.isetcookie),
+      isetcookie: l.fields.isetcookie,
       lbasize: l.fields.lbasize,
       dpa: l.fields.dpa,
       rawsize: l.fields.rawsize,
       flags: l.fields.flags,
       ...(d.version === '1.2'
-        ? { type_guid: guidBytesText(l.fields.typeGuid), abstraction_guid: guidBytesText(l.fields.abstractionGuid) }
+        ? { typeGuid: guidBytesText(l.fields.typeGuid), abstractionGuid: guidBytesText(l.fields.abstractionGuid) }
         : {}),
       problems: l.problems,
     })),
@@ -106,7 +111,7 @@ export function registerLabels(program: Command, io: CliIo): void {
         name = img;
       }
       const d = decodeLabelArea(area);
-      io.stdout(o.json === true ? `${toJsonDigits(areaJson(d))}\n` : `${areaText(name, d)}\n`);
+      io.stdout(o.json === true ? `${jsonText('labels', areaBody(name, d))}\n` : `${areaText(name, d)}\n`);
     });
   labels
     .command('write')

@@ -7,6 +7,7 @@
  * CLI's default) the verdict is computed and a mutation that misses its
  * target is redrawn a few times, which keeps the classes balanced.
  */
+import { expectU64 } from '../format/int64';
 import { blockChecksum, CHECKSUM_OFFSET, verifyChecksum } from '../format/fletcher64';
 import { headWithBlock } from '../format/head';
 import { pfnCodec, type PfnFields } from '../format/pfn';
@@ -75,8 +76,8 @@ export class CorpusGenerator {
   private readonly families: ReadonlyMap<Target, readonly Family[]>;
 
   constructor(o: CorpusOptions) {
-    this.seed = o.seed;
-    if (o.seed < 0n || o.seed >= 1n << 64n) throw new InvalidArgumentError(`corpus seed ${o.seed} is not a u64`);
+    this.seed = expectU64(o.seed, 'seed');
+    if (o.nsSize !== undefined) expectU64(o.nsSize, 'nsSize');
     this.seedLo = Number(o.seed & 0xffffffffn);
     this.seedHi = Number((o.seed >> 32n) & 0xffffffffn);
     this.kernel = o.kernel ?? 'linux-6.1';

@@ -13,6 +13,8 @@ export {
   inputFileName,
   inputBytes,
   manifestRow,
+  manifestRowText,
+  CORPUS_MANIFEST_SCHEMA,
   addToCoverage,
   emptyCoverage,
   CORPUS_FORMATS,

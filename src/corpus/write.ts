@@ -13,7 +13,7 @@ import { kindOf } from '../io/files';
 import { StagedFile, writeFileDurably } from '../io/durable';
 import { showPath } from '../io/path';
 import { HEAD_SIZE, headWithBlock } from '../format/head';
-import { toJsonDigits } from '../format/json';
+import { toWire } from '../format/json';
 import { checkHead, type Verdict } from '../validate/check';
 import { CorpusGenerator, verdictClass, type CorpusInput, type CorpusOptions } from './generate';
 import { hex } from '../format/int64';
@@ -21,21 +21,35 @@ import { hex } from '../format/int64';
 export type CorpusFormat = 'head' | 'block' | 'image';
 export const CORPUS_FORMATS: readonly CorpusFormat[] = ['head', 'block', 'image'];
 
+/**
+ * One input of a corpus: its file, how it was made, its namespace and the
+ * validator's predicted verdict (the fields a booted kernel shows, so that
+ * a manifest can be compared with one). Written as one `corpus-manifest`
+ * document per line (schemas/corpus-manifest.schema.json): snake_case keys,
+ * u64 values as "0x…" strings.
+ */
 export interface ManifestRow {
+  /** File name inside the corpus directory. */
   file: string;
   index: number;
-  seed_index: number;
+  seedIndex: number;
   mutation: string;
   target: string;
-  ns_base: bigint;
-  ns_size: bigint;
-  checksum_valid: boolean;
+  /** The validator's kernel profile the prediction is for (`linux-6.1`). */
+  kernel: string;
+  nsBase: bigint;
+  nsSize: bigint;
+  checksumValid: boolean;
   outcome: Verdict['outcome'];
+  kind: Verdict['kind'];
+  mode: Verdict['mode'];
   errno: number | null;
   message: string | null;
-  failed_rule: string | null;
+  dataStart: bigint | null;
+  dataSize: bigint | null;
+  failedRule: string | null;
   /** For images: the `kernel-check` argument (FILE@BASE). */
-  kernel_check?: string;
+  kernelCheck?: string;
 }
 
 export interface Coverage {
@@ -55,6 +69,11 @@ export interface WriteCorpusOptions extends CorpusOptions {
   force?: boolean;
   /** Where the manifest goes (default `<dir>/manifest.jsonl`); its `file` column stays relative to `dir`. */
   manifest?: string;
+  /**
+   * One manifest line (without its newline) for a row. The command line passes its JSON writer; the default
+   * writes the same `corpus-manifest` document (see {@link manifestRowText}).
+   */
+  rowText?: (row: ManifestRow) => string;
   /** Called every `progressEvery` inputs and at the end. */
   onProgress?: (done: number, total: number) => void;
   progressEvery?: number;
@@ -125,7 +144,8 @@ function ensureEmptyDir(dir: string, force: boolean): void {
     }
     return;
   }
-  if (entries.length > 0 && !force) throw new IoError(`${showPath(dir)} is not empty (use --force to write into it)`);
+  if (entries.length > 0 && !force)
+    throw new IoError(`${showPath(dir)} is not empty`, { hint: { pass: { force: true } } });
 }
 
 const describeKind = (st: fs.Stats): string => {
@@ -153,24 +173,41 @@ export function manifestRow(input: CorpusInput, file: string, v: Verdict, format
   const row: ManifestRow = {
     file,
     index: input.index,
-    seed_index: input.seedIndex,
+    seedIndex: input.seedIndex,
     mutation: input.mutation,
     target: input.target,
-    ns_base: input.nsBase,
-    ns_size: input.nsSize,
-    checksum_valid: input.checksumValid,
+    kernel: v.profile,
+    nsBase: input.nsBase,
+    nsSize: input.nsSize,
+    checksumValid: input.checksumValid,
     outcome: v.outcome,
+    kind: v.kind,
+    mode: v.mode,
     errno: v.errno,
     message: v.message,
-    failed_rule: v.failedRule,
+    dataStart: v.dataStart,
+    dataSize: v.dataSize,
+    failedRule: v.failedRule,
   };
-  if (format === 'image') row.kernel_check = `${file}@${hex(input.nsBase)}`;
+  if (format === 'image') row.kernelCheck = `${file}@${hex(input.nsBase)}`;
   return row;
+}
+
+/** The `schema` member of every manifest row (the `$id` of schemas/corpus-manifest.schema.json). */
+export const CORPUS_MANIFEST_SCHEMA = 'urn:nd-infoblock:schema:corpus-manifest';
+
+/**
+ * A row as one JSON line through the one mapping (toWire: snake_case, u64 as "0x…"), led by its schema and
+ * version: the same text as the command line's JSON writer gives for a `corpus-manifest` document.
+ */
+export function manifestRowText(row: ManifestRow): string {
+  return JSON.stringify({ schema: CORPUS_MANIFEST_SCHEMA, schema_version: 1, ...(toWire(row) as object) });
 }
 
 /** Generate `count` inputs into `dir` with a manifest; returns the coverage. Every file is whole or absent. */
 export function writeCorpus(o: WriteCorpusOptions): Coverage {
   const format = o.format ?? 'head';
+  const rowText = o.rowText ?? manifestRowText;
   const gen = new CorpusGenerator(o);
   ensureEmptyDir(o.dir, o.force === true);
   const manifest = new StagedFile(o.manifest ?? path.join(o.dir, 'manifest.jsonl'));
@@ -191,7 +228,7 @@ export function writeCorpus(o: WriteCorpusOptions): Coverage {
       const judge = { kernel: gen.kernel, nsBase: input.nsBase, nsSize: input.nsSize, hazards: false };
       const v = input.verdict ?? checkHead(headWithBlock(input.block), judge);
       addToCoverage(cov, v);
-      lines.push(toJsonDigits(manifestRow(input, file, v, format), 0));
+      lines.push(rowText(manifestRow(input, file, v, format)));
       if (lines.length >= 256) {
         append(lines);
         lines = [];

@@ -399,7 +399,10 @@ export async function prepareKernelAssets(opts: AssetOptions = {}): Promise<Kern
   const cache = opts.cacheDir ?? cacheDir();
   await fs.mkdir(cache, { recursive: true });
   if ((opts.kernelImage === undefined) !== (opts.modulesDir === undefined)) {
-    throw new KernelHarnessError('kernel-missing', '--kernel-image and --modules must be given together');
+    const missing = opts.kernelImage === undefined ? { kernelImage: '<PATH>' } : { modulesDir: '<DIR>' };
+    throw new KernelHarnessError('kernel-missing', 'a kernel image and its modules directory go together', {
+      hint: { pass: missing },
+    });
   }
   let kernelImage: string;
   let modules: { name: string; data: Buffer }[];
@@ -415,8 +418,8 @@ export async function prepareKernelAssets(opts: AssetOptions = {}): Promise<Kern
       if (!(e instanceof KernelHarnessError)) throw e;
       throw new KernelHarnessError(
         e.code,
-        `${e.message}: point --modules at the lib/modules/<release> tree built with this kernel`,
-        { cause: e },
+        `${e.message}: the modules directory must be the lib/modules/<release> tree built with this kernel`,
+        { cause: e, hint: { pass: { modulesDir: '<DIR>' } } },
       );
     });
     source = kernelImage;

@@ -18,6 +18,15 @@ import type { KernelVerdict } from './verdict';
 const GENERIC_PROBE_FAILURE = /^(?:(?:\S+: )?probe of \S+|probe with driver \S+) failed with error -\d+$/;
 const TRUNCATED = /^number of pfns truncated from /;
 
+/**
+ * What the validator predicted, as far as a kernel can show it: a full
+ * Verdict, or a corpus manifest row's prediction.
+ */
+export type PredictedVerdict = Pick<
+  Verdict,
+  'outcome' | 'kind' | 'mode' | 'errno' | 'message' | 'dataStart' | 'dataSize'
+>;
+
 /** The kernel's deciding message, in the validator's terms. */
 export function kernelDecidingMessage(k: KernelVerdict): string | null {
   if (k.outcome === 'claimed') return k.messages.find((m) => TRUNCATED.test(m)) ?? null;
@@ -30,7 +39,7 @@ const crashHeadline = (m: string): string =>
   m.replace(/^kernel crash(ed)?: /, '').replace(/ (for address|at|\().*$/, '');
 
 /** The differences between the kernel's verdict and the validator's, one line each (empty: they agree). */
-export function compareVerdicts(k: KernelVerdict, v: Verdict): string[] {
+export function compareVerdicts(k: KernelVerdict, v: PredictedVerdict): string[] {
   const d: string[] = [];
   const show = (x: unknown): string =>
     x === null ? 'null' : typeof x === 'bigint' ? `0x${x.toString(16)}` : JSON.stringify(x);

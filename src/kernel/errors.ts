@@ -5,24 +5,28 @@
  * the codes below, so the CLI prints `infoblock: <message>` and exits 2
  * without a stack trace, as for any other InfoblockError.
  */
-import { InfoblockError } from '../format/errors';
+import { InfoblockError, type Hint } from '../format/errors';
 
 export type KernelHarnessErrorCode =
   | 'qemu-missing' // qemu-system-x86_64 not on PATH
   | 'tool-missing' // another host tool (dpkg-deb, apt-get, xz, cp) is missing
   | 'busybox-missing' // no static busybox to put in the initramfs
   | 'kernel-missing' // no kernel package cached and none could be downloaded
-  | 'kernel-unknown' // a kernel version the harness does not know (--kernel)
+  | 'kernel-unknown' // a kernel version the harness does not know
   | 'module-missing' // a required kernel module is not in the modules tree
   | 'bad-image' // image unreadable, empty, or its size unusable by QEMU
   | 'bad-base' // base address QEMU cannot use (alignment, window)
   | 'timeout' // the guest did not power off in time
   | 'qemu-failed' // QEMU exited with an error before the guest reported
-  | 'bad-report'; // the guest's report is missing or unparseable
+  | 'bad-report' // the guest's report is missing or unparseable
+  | 'bad-manifest'; // a corpus manifest row that is not a corpus-manifest document
 
 export class KernelHarnessError extends InfoblockError<KernelHarnessErrorCode> {
-  constructor(code: KernelHarnessErrorCode, message: string, options?: { cause?: unknown }) {
-    super(code, message, options?.cause === undefined ? {} : { cause: options.cause });
+  constructor(code: KernelHarnessErrorCode, message: string, options: { cause?: unknown; hint?: Hint } = {}) {
+    super(code, message, {
+      ...(options.cause === undefined ? {} : { cause: options.cause }),
+      ...(options.hint === undefined ? {} : { hint: options.hint }),
+    });
   }
 }
 

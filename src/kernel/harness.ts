@@ -26,7 +26,7 @@ import { checkImage, MAX_SLOTS, planBoots } from './plan';
 import { qemuArgs, runQemu, sparseCopy, type BootResult } from './qemu';
 import { parseGuestReport, type GuestReport } from './report';
 import type { BootImage, BootOptions, KernelObservation, Placed } from './types';
-import { hex } from '../format/int64';
+import { expectU64, hex } from '../format/int64';
 import { interleaveSetCookie, qemuDimm, type LabelVersion } from '../format/labels';
 import { restampCookies } from '../format/labels-area';
 
@@ -207,6 +207,11 @@ export function defaultParallel(): number {
  * per image, in argument order.
  */
 export async function bootImages(images: readonly BootImage[], opts: BootOptions = {}): Promise<KernelObservation[]> {
+  images.forEach((im, i) => {
+    // A number here would be rounded above 2^53: a typed invalid-argument error naming it instead.
+    expectU64(im.base, `images[${i}].base`);
+    if (im.labelSize !== undefined) expectU64(im.labelSize, `images[${i}].labelSize`);
+  });
   if (images.length === 0) return [];
   const log = opts.onProgress ?? ((): void => undefined);
   const relocate = opts.relocate ?? true;

@@ -11,7 +11,26 @@ export {
   type KernelMessage,
 } from './harness';
 export { observationToVerdict, type KernelVerdict } from './verdict';
-export { kernelCheck, kernelCheckDetailed, type KernelCheckSpec, type KernelCheckResult } from './kernel-check';
+export {
+  kernelCheck,
+  kernelCheckDetailed,
+  labelledVerdicts,
+  type KernelCheckSpec,
+  type KernelCheckResult,
+  type LabelledNamespaceVerdict,
+} from './kernel-check';
 export { parseAddress, parseImageSpec } from './format';
-export { compareVerdicts, kernelDecidingMessage } from './compare';
+export { compareVerdicts, kernelDecidingMessage, type PredictedVerdict } from './compare';
+export {
+  parseManifest,
+  readManifest,
+  placedPrediction,
+  manifestSpecs,
+  compareManifest,
+  bootManifest,
+  MANIFEST_SCHEMA_ID,
+  type ManifestPrediction,
+  type ManifestComparison,
+  type Placement,
+} from './manifest';
 export { KERNEL_VERSIONS, DEFAULT_KERNEL, KERNEL_PACKAGES, parseKernelVersion, type KernelVersion } from './kernels';

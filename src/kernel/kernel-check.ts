@@ -18,7 +18,8 @@ export interface KernelCheckSpec {
 /** The kernel's view of one namespace of a labelled DIMM: what it created from the labels, and its verdict. */
 export interface LabelledNamespaceVerdict {
   name: string;
-  alt_name: string | null;
+  /** sysfs `alt_name`: the label's name. */
+  altName: string | null;
   uuid: string | null;
   dpa: bigint | null;
   size: bigint | null;
@@ -33,7 +34,7 @@ export interface LabelledNamespaceVerdict {
 export function labelledVerdicts(o: KernelObservation): LabelledNamespaceVerdict[] {
   return (o.namespaces ?? []).map((n) => ({
     name: n.name,
-    alt_name: n.altName,
+    altName: n.altName,
     uuid: n.uuid,
     dpa: n.dpa,
     size: n.size,

@@ -95,7 +95,7 @@ export interface KernelObservation {
   messages: KernelMessage[];
   /** Raw sysfs attributes of every nd device of this region (namespace, region, pfn/dax/btt seeds and claims). */
   devices: Record<string, Record<string, string>>;
-  /** The booted kernel's release (`uname -r`), null when unknown (a --kernel-image kernel). */
+  /** The booted kernel's release (`uname -r`), null when unknown (a caller's own kernel image). */
   kernelRelease: string | null;
   /**
    * When the guest kernel crashed with this image alone attached: the crash's console lines (BUG/Oops/panic);

@@ -1,7 +1,6 @@
 // infoblock corpus: determinism, honest manifests, coverage of every rule,
 // output formats, and the CLI's refusals.
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { verifyChecksum } from '../../src/format/fletcher64';
 import { HEAD_SIZE, blockOfHead, headWithBlock } from '../../src/format/head';
@@ -9,25 +8,33 @@ import { checkHead } from '../../src/validate/check';
 import { PROFILES, type ProfileId } from '../../src/validate/profiles';
 import { CorpusGenerator, verdictClass } from '../../src/corpus/generate';
 import { Prng } from '../../src/corpus/prng';
-import { messageKind } from '../../src/corpus/write';
+import { messageKind, writeCorpus } from '../../src/corpus/write';
+import { IoError } from '../../src/format/errors';
 import { looksLikeStack, run } from '../support/run';
+import { useTmpDir } from '../support/tmp';
 
-let tmp: string;
-beforeAll(() => void (tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ib-corpus-'))));
-afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
-const dir = (name: string): string => path.join(tmp, name);
+const tmp = useTmpDir('corpus');
+const dir = (name: string): string => tmp.path(name);
 
+/** A manifest row as written: snake_case, u64 as "0x…" strings (schemas/corpus-manifest.schema.json). */
 interface Row {
+  schema: string;
+  schema_version: number;
   file: string;
   index: number;
   seed_index: number;
   mutation: string;
-  ns_base: number;
-  ns_size: number;
+  kernel: string;
+  ns_base: string;
+  ns_size: string;
   checksum_valid: boolean;
   outcome: string;
+  kind: string | null;
+  mode: string | null;
   errno: number | null;
   message: string | null;
+  data_start: string | null;
+  data_size: string | null;
   failed_rule: string | null;
   kernel_check?: string;
 }
@@ -138,17 +145,28 @@ describe('manifest rows tell the truth about their files', () => {
         nsBase: BigInt(r.ns_base),
         nsSize: BigInt(r.ns_size),
       });
+      const hexOrNull = (x: bigint | null): string | null => (x === null ? null : `0x${x.toString(16)}`);
       expect({
         file: r.file,
+        kernel: v.profile,
         outcome: v.outcome,
+        kind: v.kind,
+        mode: v.mode,
         errno: v.errno,
         message: v.message,
+        data_start: hexOrNull(v.dataStart),
+        data_size: hexOrNull(v.dataSize),
         failed_rule: v.failedRule,
       }).toEqual({
         file: r.file,
+        kernel: r.kernel,
         outcome: r.outcome,
+        kind: r.kind,
+        mode: r.mode,
         errno: r.errno,
         message: r.message,
+        data_start: r.data_start,
+        data_size: r.data_size,
         failed_rule: r.failed_rule,
       });
     }
@@ -165,8 +183,8 @@ describe('manifest rows tell the truth about their files', () => {
   test('the info rules R4 and R6 run on every block that gets that far', () => {
     const r = rows.find((x) => x.outcome === 'claimed');
     const v = checkHead(fs.readFileSync(path.join(d, r?.file ?? '')), {
-      nsBase: BigInt(r?.ns_base ?? 0),
-      nsSize: BigInt(r?.ns_size ?? 0),
+      nsBase: BigInt(r?.ns_base ?? '0x0'),
+      nsSize: BigInt(r?.ns_size ?? '0x0'),
     });
     expect(v.rules.map((x) => x.id)).toEqual(expect.arrayContaining(['R4', 'R6']));
   });
@@ -206,9 +224,9 @@ describe('formats', () => {
   test('--format image writes sparse namespaces of ns_size named with their base', async () => {
     const d = await corpus('images', '--count', '30', '--format', 'image', '--ns-size', '32M');
     for (const r of manifest(d)) {
-      expect(r.ns_size).toBe(32 << 20);
-      expect(r.file).toBe(`${r.file.slice(0, 16)}-0x${r.ns_base.toString(16)}.img`);
-      expect(r.kernel_check).toBe(`${r.file}@0x${r.ns_base.toString(16)}`);
+      expect(r.ns_size).toBe('0x2000000');
+      expect(r.file).toBe(`${r.file.slice(0, 16)}-${r.ns_base}.img`);
+      expect(r.kernel_check).toBe(`${r.file}@${r.ns_base}`);
       const st = fs.statSync(path.join(d, r.file));
       expect(st.size).toBe(32 << 20);
       expect(st.blocks * 512).toBeLessThan(1 << 20); // sparse
@@ -227,31 +245,43 @@ describe('refusals', () => {
     fs.writeFileSync(path.join(dir('full'), 'x'), 'x');
     const r = await run(['corpus', '--out', dir('full'), '--count', '3']);
     expect(r.code).toBe(2);
-    expect(r.errLines).toEqual([expect.stringMatching(/^infoblock: .*not empty/)]);
+    expect(r.errLines).toEqual([`infoblock: '${dir('full')}' is not empty; pass --force`]);
     expect((await run(['corpus', '--out', dir('full'), '--count', '3', '--force'])).code).toBe(0);
   });
   test.each([
-    [['--count', '0']],
-    [['--count', 'ten']],
-    [['--seed', 'xyz']],
-    [['--seed', '0x1ffffffffffffffff']],
-    [['--format', 'tar']],
-    [['--kernel', 'linux-2.6']],
-    [['--ns-size', '100']],
-    [['--ns-size', '4K']],
-    [['--ns-size', 'lots']],
-  ])('bad arguments %j exit 2 with one infoblock: line', async (args) => {
+    [['--count', '0'], "invalid count '0' (expected 1..100000000)"],
+    [['--count', 'ten'], "invalid count 'ten' (expected 1..100000000)"],
+    [['--seed', 'xyz'], "invalid seed 'xyz' (expected a decimal or 0x hex u64)"],
+    [['--seed', '0x1ffffffffffffffff'], "invalid seed '0x1ffffffffffffffff' (expected a decimal or 0x hex u64)"],
+    [['--format', 'tar'], "invalid format 'tar' (expected head, block, image)"],
+    [['--kernel', 'linux-2.6'], "unknown kernel 'linux-2.6' (older than 4.19): use a kernel version 4.19..7.2"],
+    [['--ns-size', '100'], 'namespace size 100 must be a multiple of 4096, at least 8192'],
+    [['--ns-size', '4K'], 'namespace size 4096 must be a multiple of 4096, at least 8192'],
+    [['--ns-size', 'lots'], "failed to parse namespace size 'lots': unknown suffix 'lots' (use K, M, G or T)"],
+  ])('bad arguments %j: exit 2, that error, nothing written', async (args, line) => {
     const r = await run(['corpus', '--out', dir(`bad-${args.join('')}`), ...args]);
     expect(r.code).toBe(2);
     expect(looksLikeStack(r.stderr)).toBe(false);
-    expect(r.errLines).toHaveLength(1);
-    expect(r.errLines[0]).toMatch(/^infoblock: \S/);
+    expect(r.errLines).toEqual([expect.stringContaining(`infoblock: ${line}`)]);
     expect(fs.existsSync(dir(`bad-${args.join('')}`))).toBe(false);
   });
   test('--out is required', async () => {
     const r = await run(['corpus', '--count', '3']);
     expect(r.code).toBe(2);
-    expect(r.errLines).toHaveLength(1);
+    expect(r.errLines).toEqual(["infoblock: required option '--out <DIR>' not specified"]);
+  });
+  test('a non-empty directory: the library says what to pass (force), not a flag', () => {
+    fs.mkdirSync(dir('full-lib'));
+    fs.writeFileSync(path.join(dir('full-lib'), 'x'), 'x');
+    let err: unknown;
+    try {
+      writeCorpus({ dir: dir('full-lib'), count: 1, seed: 1n });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(IoError);
+    expect((err as IoError).message).toBe(`'${dir('full-lib')}' is not empty`);
+    expect((err as IoError).hint).toEqual({ pass: { force: true } });
   });
 });
 

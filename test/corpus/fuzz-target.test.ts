@@ -3,6 +3,7 @@
 // target returns (only InfoblockError may be thrown inside, and it is
 // caught there). Needs dist/ (npm test builds it first); skipped otherwise.
 import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { CorpusGenerator } from '../../src/corpus/generate';
 import { Prng } from '../../src/corpus/prng';
@@ -12,8 +13,7 @@ const haveDist = fs.existsSync(path.join(__dirname, '../../dist/migrate/migrate.
 const d = haveDist ? describe : describe.skip;
 
 d('fuzz/target.js replay', () => {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { fuzz } = require(targetPath) as { fuzz: (b: Buffer) => void };
+  const { fuzz } = createRequire(__filename)(targetPath) as { fuzz: (b: Buffer) => void };
   test.each(['linux-6.1', 'linux-latest', 'linux-4.x', 'map'] as const)('corpus inputs aimed at %s', (kernel) => {
     const g = new CorpusGenerator({ seed: 5n, kernel, steer: false });
     for (const input of g.inputs(150)) expect(() => fuzz(Buffer.from(input.block))).not.toThrow();

@@ -17,6 +17,8 @@ import { bootImages, kernelCheckDetailed, prepareKernelAssets, type KernelVerdic
 import { isStaticElf, readModule, resolveModules } from '../../src/kernel/assets';
 import { KERNEL_VERSIONS, parseKernelVersion, type KernelVersion } from '../../src/kernel/kernels';
 import { corruptByte, ndctlImage, patchBlock, readField, sparseImage } from './craft';
+import { json, run } from '../support/run';
+import { expectSchema } from '../support/schema';
 
 const MiB = 1024 * 1024;
 const SIZE = 64 * MiB;
@@ -313,6 +315,74 @@ describe('a guest kernel crash', () => {
     expect(res.verdicts[1]).toMatchObject({ outcome: 'crashed', kind: null, errno: null });
     expect(res.verdicts[1]?.message).toMatch(/^kernel crashed: BUG: unable to handle page fault/);
     expect(res.observations[1]?.crash).not.toBeNull();
+  });
+});
+
+describe('infoblock kernel-check through the command line (Linux 6.1)', () => {
+  test('--json: one kernel-check document that follows its schema, a crashed verdict included; exit 1', async () => {
+    const ok = await ndctlImage(path.join(dir, 'cli-ok.img'), SIZE, ['-m', 'fsdax', '-M', 'dev']);
+    const bad = await ndctlImage(path.join(dir, 'cli-crash.img'), SIZE, [
+      '-m',
+      'fsdax',
+      '-M',
+      'mem',
+      '-O',
+      `0x${BASE_1M_OFF.toString(16)}`,
+    ]);
+    await patchBlock(bad, { dataoff: BigInt(SIZE) - 1048576n, align: 4096 });
+    const r = await run([
+      'kernel-check',
+      '--kernel',
+      '6.1',
+      '--json',
+      `${ok}@0x${BASE.toString(16)}`,
+      `${bad}@0x${BASE_1M_OFF.toString(16)}`,
+    ]);
+    expect(r.code).toBe(1); // the crash is not a claim
+    const doc = json(r) as { kernel: Record<string, unknown>; verdicts: Record<string, unknown>[] };
+    expectSchema('kernel-check', doc);
+    expect(doc.kernel).toEqual({ version: '6.1', release: expect.stringMatching(/^6\.1\./), image: null });
+    expect(doc.verdicts[0]).toMatchObject({ file: ok, ns_base: '0x100000000', outcome: 'claimed', kind: 'pfn' });
+    expect(doc.verdicts[1]).toMatchObject({ file: bad, outcome: 'crashed', errno: null, data_start: null });
+    expect(doc.verdicts[1]?.['message']).toMatch(/^kernel crashed: BUG: unable to handle page fault/);
+  });
+
+  test('--compare MANIFEST: the rows the kernel confirms agree, a tampered row is the one disagreement', async () => {
+    const out = path.join(dir, 'cmp');
+    const c = await run([
+      'corpus',
+      '--out',
+      out,
+      '--format',
+      'image',
+      '--ns-size',
+      '64M',
+      '--count',
+      '16',
+      '--seed',
+      '5',
+    ]);
+    expect(c.code).toBe(0);
+    const manifest = path.join(out, 'manifest.jsonl');
+    const rows = (await fs.readFile(manifest, 'utf8')).trim().split('\n');
+    const i = rows.findIndex((l) => (JSON.parse(l) as { outcome: string }).outcome === 'claimed');
+    const tampered = JSON.parse(rows[i] ?? '{}') as Record<string, unknown>;
+    tampered['outcome'] = 'refused';
+    tampered['errno'] = 95;
+    rows[i] = JSON.stringify(tampered);
+    await fs.writeFile(manifest, `${rows.join('\n')}\n`);
+    const r = await run(['kernel-check', '--kernel', '6.1', '--compare', manifest]);
+    const lines = r.out.trim().split('\n');
+    expect(lines).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^${String(tampered['file'])}@${String(tampered['ns_base'])} \\(.*\\): ` +
+            'outcome: kernel "claimed" / validator "refused"; errno: kernel null / validator 95$',
+        ),
+      ),
+      `${manifest}: 15 of 16 rows agree with the kernel, 1 disagree`,
+    ]);
+    expect(r.code).toBe(1);
   });
 });
 

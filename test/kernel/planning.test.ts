@@ -7,10 +7,11 @@ import { bootBisecting, runPool, type BootOutcome } from '../../src/kernel/bisec
 import { KernelHarnessError } from '../../src/kernel/errors';
 import { KERNEL_PACKAGES, KERNEL_VERSIONS, cachedKernelDebs, parseKernelVersion } from '../../src/kernel/kernels';
 import { promises as fs } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
+import { useTmpDir } from '../support/tmp';
 
 describe('kernel versions', () => {
+  const debs = useTmpDir('debs');
   test.each(KERNEL_VERSIONS.map((v) => [v]))('%s parses', (v) => {
     expect(parseKernelVersion(` ${v} `)).toBe(v);
   });
@@ -37,28 +38,24 @@ describe('kernel versions', () => {
   });
 
   test('cached debs: the newest image, and for 7.2 only with its modules package', async () => {
-    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ib-debs-'));
-    try {
-      for (const n of [
-        'linux-image-6.1.0-9-amd64-unsigned_6.1.27-1_amd64.deb',
-        'linux-image-6.1.0-56-amd64-unsigned_6.1.192-2_amd64.deb',
-        'linux-binary-unsigned-7.2.13+deb14-amd64_7.2.13-1_amd64.deb',
-      ]) {
-        await fs.writeFile(path.join(dir, n), '');
-      }
-      expect(await cachedKernelDebs(dir, KERNEL_PACKAGES['6.1'])).toEqual([
-        path.join(dir, 'linux-image-6.1.0-56-amd64-unsigned_6.1.192-2_amd64.deb'),
-      ]);
-      expect(await cachedKernelDebs(dir, KERNEL_PACKAGES['6.12'])).toBeNull();
-      expect(await cachedKernelDebs(dir, KERNEL_PACKAGES['7.2'])).toBeNull();
-      await fs.writeFile(path.join(dir, 'linux-modules-7.2.13+deb14-amd64_7.2.13-1_amd64.deb'), '');
-      expect(await cachedKernelDebs(dir, KERNEL_PACKAGES['7.2'])).toEqual([
-        path.join(dir, 'linux-binary-unsigned-7.2.13+deb14-amd64_7.2.13-1_amd64.deb'),
-        path.join(dir, 'linux-modules-7.2.13+deb14-amd64_7.2.13-1_amd64.deb'),
-      ]);
-    } finally {
-      await fs.rm(dir, { recursive: true, force: true });
+    const dir = debs.dir;
+    for (const n of [
+      'linux-image-6.1.0-9-amd64-unsigned_6.1.27-1_amd64.deb',
+      'linux-image-6.1.0-56-amd64-unsigned_6.1.192-2_amd64.deb',
+      'linux-binary-unsigned-7.2.13+deb14-amd64_7.2.13-1_amd64.deb',
+    ]) {
+      await fs.writeFile(path.join(dir, n), '');
     }
+    expect(await cachedKernelDebs(dir, KERNEL_PACKAGES['6.1'])).toEqual([
+      path.join(dir, 'linux-image-6.1.0-56-amd64-unsigned_6.1.192-2_amd64.deb'),
+    ]);
+    expect(await cachedKernelDebs(dir, KERNEL_PACKAGES['6.12'])).toBeNull();
+    expect(await cachedKernelDebs(dir, KERNEL_PACKAGES['7.2'])).toBeNull();
+    await fs.writeFile(path.join(dir, 'linux-modules-7.2.13+deb14-amd64_7.2.13-1_amd64.deb'), '');
+    expect(await cachedKernelDebs(dir, KERNEL_PACKAGES['7.2'])).toEqual([
+      path.join(dir, 'linux-binary-unsigned-7.2.13+deb14-amd64_7.2.13-1_amd64.deb'),
+      path.join(dir, 'linux-modules-7.2.13+deb14-amd64_7.2.13-1_amd64.deb'),
+    ]);
   });
 });
 

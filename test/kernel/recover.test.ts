@@ -48,6 +48,7 @@ suite.each(KERNELS.map((k) => [k]))('recovered images under Linux %s', (kernelVe
   /** check's verdict as the kernel shows it (the fields kernel-check reports). */
   async function checkOf(file: string, base: bigint): Promise<object> {
     const chk = await run(['check', file, '--ns-base', String(base), '--json']);
+    // check --json's keys are snake_case; its u64 values are exact "0x…" strings.
     const v = JSON.parse(chk.stdout.toString()) as {
       outcome: string;
       data_start: string | null;
