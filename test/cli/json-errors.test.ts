@@ -106,7 +106,12 @@ const FAILURES: [string, () => string[], string, () => RegExp][] = [
     'io',
     () => /^cannot read backup '.*head\.infoblock-backup': no such file or directory; give the record migrate wrote/,
   ],
-  ['kernel-check: no image', () => ['kernel-check'], 'usage', () => /^missing required argument 'IMG@ADDR'$/],
+  [
+    'kernel-check: no image',
+    () => ['kernel-check'],
+    'invalid-argument',
+    () => /^give at least one IMG@ADDR, or --compare MANIFEST$/,
+  ],
   [
     'kernel-check: no @ADDR',
     () => ['kernel-check', p('head')],
