@@ -11,6 +11,7 @@ import { decodePfnBlock } from '../../src/format/pfn';
 import { json, run } from '../support/run';
 import { expectSchema, schemaErrors } from '../support/schema';
 import { useTmpDir } from '../support/tmp';
+import { shellWords } from './shell-words';
 
 const tmp = useTmpDir('migrate-json');
 const SAMPLES = path.join(__dirname, '..', '..', 'samples');
@@ -35,16 +36,6 @@ type Doc = Record<string, unknown> & {
   before: { checksum: string };
   after: { checksum: string };
 };
-
-/** Shell words of a pasted command line (bare words and single-quoted ones, as src/cli/hints.ts writes them). */
-export function shellWords(line: string): string[] {
-  const words: string[] = [];
-  const re = /'((?:[^']|'\\'')*)'|(\S+)/g;
-  for (let m = re.exec(line); m !== null; m = re.exec(line)) {
-    words.push(m[1] !== undefined ? m[1].replace(/'\\''/g, "'") : (m[2] as string));
-  }
-  return words;
-}
 
 let n = 0;
 /** A fresh copy of `head` in the temp dir, under a name of its own. */
