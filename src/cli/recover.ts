@@ -329,5 +329,7 @@ export function registerRecover(program: Command, io: CliIo): void {
       '\nExit status: 0 proposed, written or nothing to do; 1 nothing found, ambiguous or refused; 2 usage or ' +
         'I/O error.\nExample: infoblock recover ns.img --ns-base 0x100000000 --write',
     )
-    .action((target: string, o: RecoverOpts) => refusing(io, contextOf(target, o), () => action(io, target, o), REFUSALS));
+    .action((target: string, o: RecoverOpts) =>
+      refusing(io, contextOf(target, o), () => action(io, target, o), REFUSALS),
+    );
 }

@@ -12,7 +12,7 @@ import { expectU64 } from '../format/int64';
 import { hex } from '../format/units';
 import { checkRegularOrAbsent, closeQuietly, fsyncFd, identityOf, openTarget, readAt, writeAt } from '../io/files';
 import type { Faults } from '../io/faults';
-import { pathText, showPath, type FilePath } from '../io/path';
+import { showPath, type FilePath } from '../io/path';
 import { belongsTo, blockStateFor, type BackupRecord } from './backup';
 import { checkMigrateOptions, migrate, type MigrateOptions, type MigrationReport } from './migrate';
 import { defaultBackupPath, readBackup, replaceInfoBlock, restoreHint, withLock } from './replace';

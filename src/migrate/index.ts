@@ -2,7 +2,15 @@
  * The migrate concept: the pure migrator, the backup record, the crash-safe replaceInfoBlock, migrate and
  * restore of targets.
  */
-export { migrate, assertNoHazard, hazardError, checkMigrateOptions, alignmentEvidence, dataStartOf, summarize } from './migrate';
+export {
+  migrate,
+  assertNoHazard,
+  hazardError,
+  checkMigrateOptions,
+  alignmentEvidence,
+  dataStartOf,
+  summarize,
+} from './migrate';
 export type {
   DataoffMeaning,
   MigrateOptions,

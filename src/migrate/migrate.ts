@@ -338,7 +338,8 @@ export function checkMigrateOptions(o: MigrateOptions): void {
   if (o === null || typeof o !== 'object') throw new InvalidArgumentError('migrate needs an options object');
   expectU64(o.nsBase, 'nsBase');
   expectU64(o.nsSize, 'nsSize');
-  if (!MEANINGS.includes(o.to)) throw new InvalidArgumentError(`must be 'legacy' or 'map', got '${String(o.to)}'`, { field: 'to' });
+  if (!MEANINGS.includes(o.to))
+    throw new InvalidArgumentError(`must be 'legacy' or 'map', got '${String(o.to)}'`, { field: 'to' });
   if (o.from !== undefined && !MEANINGS.includes(o.from))
     throw new InvalidArgumentError(`must be 'legacy' or 'map', got '${String(o.from)}'`, { field: 'from' });
 }

@@ -3,8 +3,9 @@
  * replaceInfoBlock (lock → read the 8 KiB head → the caller's plan(oldHead)
  * gives the new block → sealed backup of that head → ONE positioned 4 KiB
  * write at offset + 4096 → fsync → read back and compare). The backup is
- * labelled damaged → recovered; restore (with that backup) undoes it. A rerun after an interrupted recover of the same block keeps
- * the first run's backup (it holds the true original).
+ * labelled damaged → recovered; restore (with that backup) undoes it. A
+ * rerun after an interrupted recover of the same block keeps the first
+ * run's backup (it holds the true original).
  */
 import { InvalidArgumentError } from '../format/errors';
 import { expectU64 } from '../format/int64';

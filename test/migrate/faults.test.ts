@@ -135,8 +135,9 @@ describe.each(SCENARIOS)('$name', (s) => {
       expect(rerun.stderr).toMatch(/fails its checksum and a backup exists/);
       // The one line ends with the restore command to paste: it works as printed.
       const m = /; run: infoblock (restore .*)$/.exec(rerun.stderr.trimEnd());
+      const base = `0x${s.base.toString(16)}`;
       expect(m?.[1]).toBe(
-        `restore ${img} --offset ${s.offset} --ns-base 0x${s.base.toString(16)} --ns-size ${64n * M} --backup ${backup}`,
+        `restore ${img} --offset ${s.offset} --ns-base ${base} --ns-size ${64n * M} --backup ${backup}`,
       );
       expect(sameFile(img, now)).toBe(true); // the rerun wrote nothing
       const restore = cli((m?.[1] ?? '').split(' '));

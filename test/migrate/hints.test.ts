@@ -86,7 +86,11 @@ const ROWS: Row[] = [
     code: 'precondition',
     hint: () => ({ pass: { from: '<MEANING>' } }),
     lib: () => {
-      migrate(patchPfnBlock(block('legacy-startpad.head'), { versionMajor: 3 }), { to: 'map', nsBase: BASE, nsSize: G });
+      migrate(patchPfnBlock(block('legacy-startpad.head'), { versionMajor: 3 }), {
+        to: 'map',
+        nsBase: BASE,
+        nsSize: G,
+      });
       return '';
     },
   },

@@ -129,7 +129,17 @@ describe('statuses, guard kernels and exact u64 values', () => {
 
   test('start_pad 0: unchanged, reason nothing-to-migrate; a base above 2^53 is exact', async () => {
     const file = copyOf(path.join(SAMPLES, 'fsdax.head'));
-    const r = await run(['migrate', file, '--ns-base', '0xffffffffb0000000', '--ns-size', '1G', '--to', 'map', '--json']);
+    const r = await run([
+      'migrate',
+      file,
+      '--ns-base',
+      '0xffffffffb0000000',
+      '--ns-size',
+      '1G',
+      '--to',
+      'map',
+      '--json',
+    ]);
     const doc = json(r) as Doc;
     expectSchema('migrate', doc);
     expect(doc).toMatchObject({ status: 'unchanged', reason: 'nothing-to-migrate', ns_base: '0xffffffffb0000000' });
@@ -151,15 +161,18 @@ describe('statuses, guard kernels and exact u64 values', () => {
     }
   });
 
-  test.each([['all'], ['6.1,map'], ['linux-6.1'], ['map,4.19,6.12']])('--guard-kernel %s: one verdict each', async (g) => {
-    const r = await run([...args(copyOf(legacy)), '--to', 'map', '--dry-run', '--force', '--guard-kernel', g]);
-    const doc = json(r) as Doc & { guard_verdicts: { kernel: string }[] };
-    expectSchema('migrate', doc);
-    expect(doc.status).toBe('planned');
-    const expected = g === 'all' ? doc.guard_verdicts.length : g.split(',').length;
-    expect(doc.guard_verdicts).toHaveLength(expected);
-    expect(doc.guard_verdicts.length).toBeGreaterThan(g === 'all' ? 2 : 0);
-  });
+  test.each([['all'], ['6.1,map'], ['linux-6.1'], ['map,4.19,6.12']])(
+    '--guard-kernel %s: one verdict each',
+    async (g) => {
+      const r = await run([...args(copyOf(legacy)), '--to', 'map', '--dry-run', '--force', '--guard-kernel', g]);
+      const doc = json(r) as Doc & { guard_verdicts: { kernel: string }[] };
+      expectSchema('migrate', doc);
+      expect(doc.status).toBe('planned');
+      const expected = g === 'all' ? doc.guard_verdicts.length : g.split(',').length;
+      expect(doc.guard_verdicts).toHaveLength(expected);
+      expect(doc.guard_verdicts.length).toBeGreaterThan(g === 'all' ? 2 : 0);
+    },
+  );
 
   test('a tampered document fails the schemas', async () => {
     const doc = json(await run([...args(copyOf(legacy)), '--to', 'map', '--dry-run'])) as Doc;

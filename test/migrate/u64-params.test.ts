@@ -25,46 +25,44 @@ type Call = (bad: unknown) => unknown;
 const CALLS: [entry: string, param: string, call: Call][] = [
   ['migrate', 'nsBase', (v) => migrate(BLOCK, { ...good, to: 'map', nsBase: v as bigint })],
   ['migrate', 'nsSize', (v) => migrate(BLOCK, { ...good, to: 'map', nsSize: v as bigint })],
-  ...(['offset', 'nsBase', 'nsSize'] as const).map(
-    (p): [string, string, Call] => [
-      'migrateTarget',
-      p,
-      (v) => migrateTarget({ target: file(), offset: 0n, ...good, to: 'map', dryRun: true, [p]: v as bigint }),
-    ],
-  ),
-  ...(['offset', 'nsBase', 'nsSize'] as const).map(
-    (p): [string, string, Call] => ['restoreTarget', p, (v) => restoreTarget({ target: file(), [p]: v as bigint })],
-  ),
-  ...(['offset', 'nsBase', 'nsSize'] as const).map(
-    (p): [string, string, Call] => [
-      'replaceInfoBlock',
-      p,
-      (v) => replaceInfoBlock({ target: file(), plan: () => null, dryRun: true, [p]: v as bigint }),
-    ],
-  ),
-  ...(['from', 'to', 'chunkSize'] as const).map(
-    (p): [string, string, Call] => ['scanTarget', p, (v) => scanTarget(file(), { [p]: v as bigint })],
-  ),
-  ...(['from', 'to'] as const).map(
-    (p): [string, string, Call] => ['scanBytes', p, (v) => scanBytes(HEAD, { [p]: v as bigint })],
-  ),
+  ...(['offset', 'nsBase', 'nsSize'] as const).map((p): [string, string, Call] => [
+    'migrateTarget',
+    p,
+    (v) => migrateTarget({ target: file(), offset: 0n, ...good, to: 'map', dryRun: true, [p]: v as bigint }),
+  ]),
+  ...(['offset', 'nsBase', 'nsSize'] as const).map((p): [string, string, Call] => [
+    'restoreTarget',
+    p,
+    (v) => restoreTarget({ target: file(), [p]: v as bigint }),
+  ]),
+  ...(['offset', 'nsBase', 'nsSize'] as const).map((p): [string, string, Call] => [
+    'replaceInfoBlock',
+    p,
+    (v) => replaceInfoBlock({ target: file(), plan: () => null, dryRun: true, [p]: v as bigint }),
+  ]),
+  ...(['from', 'to', 'chunkSize'] as const).map((p): [string, string, Call] => [
+    'scanTarget',
+    p,
+    (v) => scanTarget(file(), { [p]: v as bigint }),
+  ]),
+  ...(['from', 'to'] as const).map((p): [string, string, Call] => [
+    'scanBytes',
+    p,
+    (v) => scanBytes(HEAD, { [p]: v as bigint }),
+  ]),
   ['assessPfn', 'nsBase', (v) => assessPfn(finding(), { nsBase: v as bigint, targetSize: G, kernel: '6.1' })],
   ['assessPfn', 'targetSize', (v) => assessPfn(finding(), { nsBase: 0n, targetSize: v as bigint, kernel: '6.1' })],
-  ...(['nsBase', 'nsSize'] as const).map(
-    (p): [string, string, Call] => [
-      'planRecovery',
-      p,
-      (v) => planRecovery(new Uint8Array(8192), [], { ...good, kernel: '6.1', [p]: v as bigint }),
-    ],
-  ),
+  ...(['nsBase', 'nsSize'] as const).map((p): [string, string, Call] => [
+    'planRecovery',
+    p,
+    (v) => planRecovery(new Uint8Array(8192), [], { ...good, kernel: '6.1', [p]: v as bigint }),
+  ]),
   ['scanLimit', 'nsSize', (v) => scanLimit(v as bigint)],
-  ...(['offset', 'nsBase', 'nsSize'] as const).map(
-    (p): [string, string, Call] => [
-      'writeRecoveredBlock',
-      p,
-      (v) => writeRecoveredBlock({ target: file(), offset: 0n, ...good, plan: () => BLOCK, [p]: v as bigint }),
-    ],
-  ),
+  ...(['offset', 'nsBase', 'nsSize'] as const).map((p): [string, string, Call] => [
+    'writeRecoveredBlock',
+    p,
+    (v) => writeRecoveredBlock({ target: file(), offset: 0n, ...good, plan: () => BLOCK, [p]: v as bigint }),
+  ]),
 ];
 
 describe.each(CALLS)('%s: %s', (_entry, param, call) => {

@@ -38,7 +38,9 @@ interface ScanDoc {
 /** pfn at 4 KiB, a damaged pfn copy, ext4 (primary), XFS, BTT primary + backup, btrfs: every finding kind. */
 function planted(): Uint8Array {
   const img = new Uint8Array(8 << 20);
-  const block = encodePfnBlock(recipeFields({ size: BigInt(img.byteLength), uuid: '11111111-2222-3333-4444-555555555555' }));
+  const block = encodePfnBlock(
+    recipeFields({ size: BigInt(img.byteLength), uuid: '11111111-2222-3333-4444-555555555555' }),
+  );
   img.set(block, 4096);
   img.set(block, 3 << 20);
   img[(3 << 20) + 100] = 1;

@@ -64,9 +64,10 @@ describe('scan', () => {
     const r = scanBytes(img);
     const at = r.findings.map((f) => [Number('superblock' in f ? f.superblock : f.offset), f.kind]);
     expect(at).toEqual(expected);
-    expect(
-      r.findings.filter((f) => 'checksumOk' in f).map((f) => ('checksumOk' in f ? f.checksumOk : null)),
-    ).toEqual([true, false]);
+    expect(r.findings.filter((f) => 'checksumOk' in f).map((f) => ('checksumOk' in f ? f.checksumOk : null))).toEqual([
+      true,
+      false,
+    ]);
     const ext = r.findings.find((f) => f.kind === 'ext4');
     expect(ext).toMatchObject({ offset: 2n << 20n, size: 1n << 20n, blockSize: 4096n, copy: false });
   });
