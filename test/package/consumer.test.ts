@@ -123,8 +123,9 @@ describe('the tarball', () => {
   test('size stays small (figure printed for the record)', () => {
     process.stdout.write(`nd-infoblock tarball: ${tarSize} bytes, ${tarFiles.length} files\n`);
     // A guard against accidental bloat, raised only with the features that grew it: was < 400 KB; scan
-    // and recover (issue 13) made it 436,555 bytes, the label codec and commands (issue 14) 482,783.
-    expect(tarSize).toBeLessThan(500_000);
+    // and recover (issue 13) made it 436,555 bytes, the label codec and commands (issue 14) 482,783, the
+    // JSON contract's schemas for migrate, restore, scan and recover (issue 12) 507,157.
+    expect(tarSize).toBeLessThan(520_000);
   });
 });
 
