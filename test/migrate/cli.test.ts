@@ -2,24 +2,24 @@
 // process: whole-image byte comparisons, ndctl's acceptance of the result,
 // the hazard guard, --dry-run, locks, backups, and every error's exit code.
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { encodePfnBlock, patchPfnBlock, recipeFields, headWithBlock, decodePfnBlock } from '../../src/index';
 import { run, looksLikeStack } from '../support/run';
 import { describeWithNdctl, runNdctl } from '../support/ndctl';
+import { useTmpDir } from '../support/tmp';
 
 const M = 1n << 20n;
 const UUID = '6a7b8c9d-0000-4000-8000-0123456789ab';
 const BASE = 0x100100000n; // 1 MiB off a 2 MiB boundary: start_pad 1 MiB
+const tmp = useTmpDir('migrate');
 let dir: string;
 let bytesCompared = 0;
 
 beforeAll(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'infoblock-migrate-'));
+  dir = tmp.dir;
 });
 afterAll(() => {
-  fs.rmSync(dir, { recursive: true, force: true });
   console.log(`migrate cli: ${bytesCompared} image bytes compared`);
 });
 

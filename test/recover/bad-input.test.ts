@@ -7,14 +7,15 @@ import * as path from 'node:path';
 import { bttCodec, encodeBttBlock } from '../../src/format/btt';
 import { run } from '../support/run';
 import { haveTools } from './fs-images';
+import { useTmpDir } from '../support/tmp';
 
 const MiB = 1 << 20;
 const mkfsExt4 = fs.existsSync('/usr/sbin/mkfs.ext4') ? '/usr/sbin/mkfs.ext4' : 'mkfs.ext4';
+const tmp = useTmpDir('recover-bad');
 let dir: string;
 beforeAll(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'recover-bad '));
+  dir = tmp.dir;
 });
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 function img(name: string, size: number, fss: [number, number][] = []): string {
   const file = path.join(dir, name);

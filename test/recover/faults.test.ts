@@ -4,21 +4,21 @@
 // be untouched, and `restore` must bring back the damaged original.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { CASES, buildImage, haveTools, readBlock } from './fs-images';
+import { useTmpDir } from '../support/tmp';
 
 const ROOT = path.resolve(__dirname, '../..');
 const CLI = path.join(ROOT, 'dist/cli.js');
 const FAULT_CLI = path.join(ROOT, 'test/support/fault-cli.js');
 const c = CASES[0];
+const tmp = useTmpDir('recover-faults');
 let dir: string;
 
 beforeAll(() => {
   spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' });
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'recover-faults-'));
+  dir = tmp.dir;
 }, 180000);
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 function run(file: string, fault?: string): { status: number | null; signal: string | null; stderr: string } {
   const args = ['recover', file, '--ns-base', String(c?.base), '--write'];
