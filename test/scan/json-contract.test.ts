@@ -3,6 +3,7 @@
 // backup), ext4, XFS and btrfs structures, real ext4/XFS images in namespaces
 // from our writer and ndctl (test/recover/fs-images.ts), recover dry runs and
 // --write; u64 values above 2^53 exact; tampered documents rejected.
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { bttCodec, encodeBttBlock } from '../../src/format/btt';
@@ -160,6 +161,32 @@ suite('recover --json follows schemas/recover.schema.json (real filesystems)', (
     const after = json(await run(argv)) as RecoverDoc;
     expectSchema('recover', after);
     expect(after).toMatchObject({ status: 'intact', candidates: [], picked: null, written: null });
+  });
+});
+
+suite('recover --json: two filesystems in different places', () => {
+  test('ambiguous (exit 1), then --pick 2 proposed, then --pick 2 --write written', async () => {
+    const file = tmp.path('two.img');
+    fs.writeFileSync(file, '');
+    fs.truncateSync(file, 64 << 20);
+    const mkfs = fs.existsSync('/usr/sbin/mkfs.ext4') ? '/usr/sbin/mkfs.ext4' : 'mkfs.ext4';
+    for (const at of [2 << 20, 32 << 20])
+      execFileSync(mkfs, ['-q', '-F', '-E', `offset=${at}`, file, '16384k'], { stdio: 'pipe' });
+    const argv = ['recover', file, '--ns-base', '0x100000000', '--json'];
+    const a = await run(argv);
+    expect(a.code).toBe(1);
+    const amb = json(a) as RecoverDoc;
+    expectSchema('recover', amb);
+    expect(amb).toMatchObject({ status: 'ambiguous', picked: null, written: null });
+    expect(amb.candidates.map((c) => c.data_start)).toEqual(['0x200000', '0x2000000']);
+    const p = json(await run([...argv, '--pick', '2'])) as RecoverDoc;
+    expectSchema('recover', p);
+    expect(p).toMatchObject({ status: 'proposed', picked: 2, dry_run: true });
+    const w = await run([...argv, '--pick', '2', '--write']);
+    expect(w.code).toBe(0);
+    const done = json(w) as RecoverDoc;
+    expectSchema('recover', done);
+    expect(done).toMatchObject({ status: 'written', picked: 2, dry_run: false });
   });
 });
 
