@@ -298,7 +298,7 @@ function restoreJson(target: string, r: RestoreResult): string {
     file: target,
     backup: pathText(r.backupPath),
     status: r.status === 'already' ? 'unchanged' : 'restored',
-    bytes: BigInt(r.bytes),
+    bytes: r.bytes,
     position: r.position,
     offset: r.record.offset,
     nsBase: r.record.nsBase,

@@ -77,7 +77,7 @@ function migratePlan(o: MigrateTargetOptions, out: { report?: MigrationReport; r
     const block = head.subarray(INFOBLOCK_OFFSET);
     const done = ctx.backup;
     // A rerun after a completed (or killed-after-write) migrate: the backup
-    // names this exact block as its result. Without this, an explicit --from
+    // names this exact block as its result. Without this, an explicit `from`
     // would migrate the block a second time.
     if (done !== null && blockStateFor(done, block) === 'intended') {
       out.report = migrate(block, { ...o, from: o.to });
@@ -158,7 +158,7 @@ export interface RestoreOptions {
 export interface RestoreResult {
   status: 'restored' | 'already';
   /** Bytes written (4096, or 8192 with force over a changed first 4 KiB). */
-  bytes: number;
+  bytes: bigint;
   position: bigint;
   backupPath: FilePath;
   record: BackupRecord;
@@ -216,7 +216,7 @@ function restoreLocked(
   const current = readAt(fd, o.target, offset, HEAD_SIZE);
   o.faults?.at('after-read');
   const base = { record, backupPath };
-  if (sameBytes(current, record.head)) return { status: 'already', bytes: 0, position: offset + 4096n, ...base };
+  if (sameBytes(current, record.head)) return { status: 'already', bytes: 0n, position: offset + 4096n, ...base };
   const [bytes, position] = restorePlan(o, record, current, offset);
   const tear = o.faults?.tear?.();
   if (tear !== undefined) {
@@ -235,7 +235,7 @@ function restoreLocked(
       { hint: restoreHint(backupPath) },
     );
   o.faults?.at('after-verify');
-  return { status: 'restored', bytes: bytes.byteLength, position, ...base };
+  return { status: 'restored', bytes: BigInt(bytes.byteLength), position, ...base };
 }
 
 /**

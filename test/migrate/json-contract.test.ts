@@ -146,6 +146,26 @@ describe('statuses, guard kernels and exact u64 values', () => {
     expect(doc.before.checksum).toBe('0x93941773d389033e');
   });
 
+  test('--ns-base 0xfffffffff0000000 (2^64 - 256 MiB): every u64 of the document exact', async () => {
+    const file = copyOf(path.join(SAMPLES, 'fsdax.head'));
+    const r = await run([
+      'migrate',
+      file,
+      '--ns-base',
+      '0xfffffffff0000000',
+      '--ns-size',
+      '128M',
+      '--to',
+      'map',
+      '--json',
+    ]);
+    const doc = json(r) as Doc & { target_verdict: { data_start: string; data_size: string } };
+    expectSchema('migrate', doc);
+    expect(doc).toMatchObject({ ns_base: '0xfffffffff0000000', ns_size: '0x8000000', status: 'unchanged' });
+    expect(doc.target_verdict).toMatchObject({ data_start: '0x1200000', data_size: '0x6e00000' });
+    expect(r.out).toContain('"ns_base": "0xfffffffff0000000"'); // the text itself, not a rounded number
+  });
+
   test('a guard kernel that misplaces the result: refused (dry run too), nothing written, exit 1', async () => {
     for (const dry of [[], ['--dry-run']]) {
       const file = copyOf(path.join(SAMPLES, 'map-startpad.head'));
