@@ -19,7 +19,7 @@ _infoblock() {
     check) opts="--offset --ns-base --ns-size --kernel --arch --parent-uuid --expect --json --label-size --slot --kernels -h --help"; files=""; dirs=""; values="--offset --ns-base --ns-size --kernel --arch --parent-uuid --expect --label-size --slot --kernels" ;;
     explain) opts="--offset --ns-base --ns-size --kernel --arch --parent-uuid --expect --svg --json -h --help"; files="--svg"; dirs=""; values="--offset --ns-base --ns-size --kernel --arch --parent-uuid --expect" ;;
     migrate) opts="--offset --ns-base --ns-size --from --to --dry-run --backup --guard-kernel --arch --parent-uuid --force --json -h --help"; files="--backup"; dirs=""; values="--offset --ns-base --ns-size --from --to --guard-kernel --arch --parent-uuid" ;;
-    restore) opts="--backup --offset --force --json -h --help"; files="--backup"; dirs=""; values="--offset" ;;
+    restore) opts="--backup --offset --ns-base --ns-size --force --json -h --help"; files="--backup"; dirs=""; values="--offset --ns-base --ns-size" ;;
     kernel-check) opts="--json --compare --kernel --kernel-image --modules-dir --modules --keep-logs --in-place --timeout --label-size --no-relocate -h --help"; files="--kernel-image"; dirs="--modules-dir --modules --keep-logs"; values="--compare --kernel --timeout --label-size" ;;
     corpus) opts="--out --count --seed --format --ns-size --kernel --force --manifest -h --help"; files="--manifest"; dirs="--out"; values="--count --seed --format --ns-size --kernel" ;;
     scan) opts="--json --from --to --ns-base --kernel --chunk -h --help"; files=""; dirs=""; values="--from --to --ns-base --kernel --chunk" ;;

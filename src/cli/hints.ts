@@ -14,10 +14,26 @@ export function flagOf(param: string): string {
   return `--${param.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 }
 
-/** A word the shell passes through unchanged: bare when it is safe, single-quoted otherwise. */
+const isControl = (c: string): boolean => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f;
+
+/** `$'…'` (bash, zsh, ksh): control characters as `\xNN`, so the command stays on one line. */
+function ansiC(s: string): string {
+  let out = '';
+  for (const c of s) {
+    if (isControl(c)) out += `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`;
+    else out += c === '\\' || c === "'" ? `\\${c}` : c;
+  }
+  return `$'${out}'`;
+}
+
+/**
+ * A word the shell passes through unchanged: bare when it is safe, single-quoted otherwise, `$'…'` when it holds a
+ * control character (a newline in a name must not split the one error line).
+ */
 export function shellWord(s: string): string {
   if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(s)) return s;
   if (/^<[A-Z_]+>$/.test(s)) return s; // a placeholder the reader replaces
+  if ([...s].some(isControl)) return ansiC(s);
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 

@@ -7,33 +7,65 @@
  */
 import type { Command } from 'commander';
 import { InfoblockError, type InfoblockErrorCode } from '../format/errors';
-import { toJsonDigits } from '../format/json';
 import { hex, humanSize } from '../format/units';
 import { isUuid } from '../format/uuid';
 import type { Verdict } from '../validate/check';
 import { ARCH_NAMES, type Arch } from '../validate/profiles';
 import { KERNEL_FORMS, resolveKernels } from '../validate/versions';
-import { migrateTarget, restoreCommand, restoreTarget, type MigrateTargetResult } from '../migrate/apply';
+import { migrateTarget, restoreTarget, type MigrateTargetResult, type RestoreResult } from '../migrate/apply';
 import { pathText } from '../io/path';
-import type { BlockSummary, DataoffMeaning } from '../migrate/migrate';
+import { hazardError, type BlockSummary, type DataoffMeaning } from '../migrate/migrate';
+import type { RestoreRun } from '../migrate/replace';
+import { verdictView } from '../scan/report';
 import { ExitCode } from './exit-code';
 import { targetSize } from '../io/files';
+import { commandLine, hintText, type CommandContext } from './hints';
 import { UsageError, type CliIo } from './io';
+import { jsonText } from './json';
 import { choiceArg, parsePosition } from './options';
 
 /** Error codes that mean "refused" (exit 1) rather than a usage or I/O problem (exit 2). */
 const REFUSALS: readonly InfoblockErrorCode[] = ['precondition', 'ambiguous', 'hazard', 'locked', 'backup'];
 
-function refusing<T>(io: CliIo, f: () => T): T {
+/** Placement options as given on the command line: a suggested command repeats them. */
+export interface Placement {
+  offset?: string | undefined;
+  nsBase?: string | undefined;
+  nsSize?: string | undefined;
+}
+
+/** The target and the placement options given, for hints rendered as flags and commands. */
+export function contextOf(target: string, p: Placement): CommandContext {
+  const carry: Record<string, string> = {};
+  if (p.offset !== undefined) carry.offset = p.offset;
+  if (p.nsBase !== undefined) carry.nsBase = p.nsBase;
+  if (p.nsSize !== undefined) carry.nsSize = p.nsSize;
+  return { target, carry };
+}
+
+/** A refusal's one line: the message, then its hint as flags or a complete command. */
+export function refusalLine(e: InfoblockError<string>, ctx: CommandContext): string {
+  const first = e.message.split('\n')[0] ?? e.message;
+  const hint = e.hint === undefined ? '' : hintText(e.hint, ctx);
+  return `infoblock: ${hint === '' ? first : `${first}; ${hint}`}\n`;
+}
+
+/** Run `f`; a refusal (see REFUSALS) becomes its line on stderr and exit status 1. */
+export function refusing<T>(io: CliIo, ctx: CommandContext, f: () => T, codes = REFUSALS): T {
   try {
     return f();
   } catch (e) {
-    if (e instanceof InfoblockError && REFUSALS.includes(e.code)) {
-      io.stderr(`infoblock: ${e.message.split('\n')[0] ?? e.message}\n`);
+    if (e instanceof InfoblockError && (codes as readonly string[]).includes(e.code)) {
+      io.stderr(refusalLine(e as InfoblockError<string>, ctx));
       throw new ExitCode(1);
     }
     throw e;
   }
+}
+
+/** `infoblock restore TARGET --backup FILE …`: the undo of a write, as a command that works when pasted. */
+export function undoCommand(undo: RestoreRun, ctx: CommandContext): string {
+  return commandLine(undo.operation, undo.params, ctx);
 }
 
 interface MigrateOpts {
@@ -59,30 +91,29 @@ function verdictLine(label: string, v: Verdict): string {
   return `${label}: ${v.outcome}${v.message === null ? '' : `: ${v.message}`}`;
 }
 
-function compactVerdict(v: Verdict): object {
-  return {
-    profile: v.profile,
-    outcome: v.outcome,
-    errno: v.errno,
-    message: v.message,
-    data_start: v.dataStart,
-    data_size: v.dataSize,
-  };
+/** What a migrate run did, as the JSON document says it (schemas/migrate.schema.json). */
+export type MigrateStatus = 'planned' | 'migrated' | 'unchanged' | 'refused';
+
+export function migrateStatus(r: MigrateTargetResult, dryRun: boolean): MigrateStatus {
+  if (r.report.status !== 'migrated') return 'unchanged';
+  if (r.refused !== null) return 'refused';
+  return dryRun ? 'planned' : 'migrated';
 }
 
-function renderMigration(target: string, offset: bigint, r: MigrateTargetResult, dryRun: boolean): string {
+function renderMigration(ctx: CommandContext, offset: bigint, r: MigrateTargetResult, dryRun: boolean): string {
+  const target = ctx.target ?? '';
   const rep = r.report;
   const lines: string[] = [];
   lines.push(
     `${pathText(target)} (head at ${hex(offset)}, ns base ${hex(rep.target.nsBase)}, ns ` +
       `size ${humanSize(rep.target.nsSize)}): ${rep.from} ` +
-      `-> ${rep.to}${rep.from_source === 'version' ? ' (from: the version)' : ''}`,
+      `-> ${rep.to}${rep.fromSource === 'version' ? ' (from: the version)' : ''}`,
   );
   const rows: [string, (s: BlockSummary) => string][] = [
     ['version', (s) => s.version],
     ['dataoff', (s) => hex(s.dataoff)],
-    ['start_pad', (s) => hex(s.start_pad)],
-    ['end_trunc', (s) => hex(s.end_trunc)],
+    ['start_pad', (s) => hex(s.startPad)],
+    ['end_trunc', (s) => hex(s.endTrunc)],
     ['align', (s) => hex(s.align)],
     ['npfns', (s) => s.npfns.toString()],
     ['checksum', (s) => hex(s.checksum)],
@@ -94,8 +125,8 @@ function renderMigration(target: string, offset: bigint, r: MigrateTargetResult,
     lines.push(`  ${name.padEnd(11)}${b.padEnd(22)}${a}${a === b ? '' : '  *'}`);
   }
   lines.push(
-    `  data start ${hex(rep.data_start_before)} -> ${hex(rep.data_start_after)} ` +
-      `(${rep.data_start_before === rep.data_start_after ? 'unchanged' : 'MOVED'}), data ` +
+    `  data start ${hex(rep.dataStartBefore)} -> ${hex(rep.dataStartAfter)} ` +
+      `(${rep.dataStartBefore === rep.dataStartAfter ? 'unchanged' : 'MOVED'}), data ` +
       `size ${humanSize(rep.dataSize)}`,
   );
   lines.push(`  ${verdictLine(`${rep.target.profile} (target)`, rep.target)}`);
@@ -109,37 +140,41 @@ function renderMigration(target: string, offset: bigint, r: MigrateTargetResult,
   else {
     lines.push(`backup: ${r.backupPath === null ? '?' : pathText(r.backupPath)}${r.backupReused ? ' (reused)' : ''}`);
     lines.push(`wrote 4096 bytes at ${hex(offset + 4096n)}, read back and verified`);
-    lines.push(`undo: ${restoreCommand(target, r.backupPath ?? '?', offset)}`);
+    if (r.undo !== null) lines.push(`undo: ${undoCommand(r.undo, ctx)}`);
   }
   return `${lines.join('\n')}\n`;
 }
 
-function jsonMigration(target: string, offset: bigint, r: MigrateTargetResult, dryRun: boolean): string {
+function jsonMigration(ctx: CommandContext, offset: bigint, r: MigrateTargetResult, dryRun: boolean): string {
   const rep = r.report;
-  return `${toJsonDigits({
-    target,
+  const status = migrateStatus(r, dryRun);
+  const reason = status === 'refused' ? 'hazard' : status === 'unchanged' ? rep.status : null;
+  const body = {
+    file: ctx.target ?? '',
     offset,
-    status: rep.status,
-    dry_run: dryRun,
-    refused: r.refused,
+    nsBase: rep.target.nsBase,
+    nsSize: rep.target.nsSize,
+    status,
+    reason,
+    dryRun,
     written: r.written,
     backup: r.backupPath === null ? null : pathText(r.backupPath),
-    backup_reused: r.backupReused,
+    backupReused: r.backupReused,
+    undo: r.written && r.undo !== null ? undoCommand(r.undo, ctx) : null,
     from: rep.from,
     to: rep.to,
-    from_source: rep.from_source,
+    fromSource: rep.fromSource,
     evidence: rep.evidence,
     before: rep.before,
     after: rep.after,
-    data_start_before: rep.data_start_before,
-    data_start_after: rep.data_start_after,
-    data_size: rep.dataSize,
-    target_verdict: compactVerdict(rep.target),
-    guard_verdict: compactVerdict(rep.guard),
-    guard_verdicts: rep.guards.map(compactVerdict),
+    dataStart: rep.dataStartAfter,
+    dataSize: rep.dataSize,
+    targetVerdict: verdictView(rep.target),
+    guardVerdicts: rep.guards.map(verdictView),
     hazard: rep.hazard,
     notes: rep.notes,
-  })}\n`;
+  };
+  return `${jsonText('migrate', body)}\n`;
 }
 
 export function registerMigrate(program: Command, io: CliIo): void {
@@ -181,7 +216,7 @@ export function registerMigrate(program: Command, io: CliIo): void {
     )
     .option('--parent-uuid <UUID>', "the namespace uuid for the verdicts (default: the block's parent_uuid)")
     .option('--force', 'write even when the guard kernel would misplace the data')
-    .option('--json', 'print the report as JSON')
+    .option('--json', 'print the report as JSON (schemas/migrate.schema.json)')
     .addHelpText(
       'after',
       '\nExit status: 0 migrated or nothing to migrate, 1 refused (hazard, ambiguous, precondition, locked, ' +
@@ -210,7 +245,8 @@ function migrateAction(io: CliIo, target: string, o: MigrateOpts): void {
     nsSize = size - offset;
   }
   const dryRun = o.dryRun === true;
-  const r = refusing(io, () =>
+  const ctx = contextOf(target, o);
+  const r = refusing(io, ctx, () =>
     migrateTarget({
       target,
       offset,
@@ -229,11 +265,66 @@ function migrateAction(io: CliIo, target: string, o: MigrateOpts): void {
       ...(o.parentUuid === undefined ? {} : { parentUuid: o.parentUuid }),
     }),
   );
-  io.stdout(o.json === true ? jsonMigration(target, offset, r, dryRun) : renderMigration(target, offset, r, dryRun));
+  io.stdout(o.json === true ? jsonMigration(ctx, offset, r, dryRun) : renderMigration(ctx, offset, r, dryRun));
   if (r.refused !== null) {
-    io.stderr(`infoblock: refusing to migrate: ${r.refused}; pass --force to write it anyway\n`);
+    io.stderr(refusalLine(hazardError(r.refused) as InfoblockError<string>, ctx));
     throw new ExitCode(1);
   }
+}
+
+interface RestoreOpts {
+  backup?: string;
+  offset?: string;
+  nsBase?: string;
+  nsSize?: string;
+  force?: boolean;
+  json?: boolean;
+}
+
+function restoreText(target: string, r: RestoreResult): string {
+  if (r.status === 'already')
+    return (
+      `${pathText(target)}: the head at ${hex(r.record.offset)} already holds the backed-up bytes; ` +
+      `nothing written\n`
+    );
+  return (
+    `${pathText(target)}: restored ${r.bytes} bytes at ${hex(r.position)} from ${pathText(r.backupPath)} ` +
+    `(taken ${r.record.created}), read back and verified\n`
+  );
+}
+
+function restoreJson(target: string, r: RestoreResult): string {
+  const body = {
+    file: target,
+    backup: pathText(r.backupPath),
+    status: r.status === 'already' ? 'unchanged' : 'restored',
+    bytes: r.bytes,
+    position: r.position,
+    offset: r.record.offset,
+    nsBase: r.record.nsBase,
+    nsSize: r.record.nsSize,
+    backupCreated: r.record.created,
+    backupFrom: r.record.from,
+    backupTo: r.record.to,
+  };
+  return `${jsonText('restore', body)}\n`;
+}
+
+function restoreAction(io: CliIo, target: string, o: RestoreOpts): void {
+  const r = refusing(io, contextOf(target, o), () =>
+    restoreTarget({
+      target,
+      force: o.force === true,
+      warn: (line) => io.stderr(`infoblock: warning: ${line}\n`),
+      ...(o.backup === undefined ? {} : { backup: o.backup }),
+      ...(o.offset === undefined ? {} : { offset: parsePosition(o.offset, 'offset') }),
+      ...(o.nsBase === undefined ? {} : { nsBase: parsePosition(o.nsBase, 'namespace base') }),
+      ...(o.nsSize === undefined ? {} : { nsSize: parsePosition(o.nsSize, 'namespace size') }),
+      ...(io.faults === undefined ? {} : { faults: io.faults }),
+      ...(io.env === undefined ? {} : { env: io.env }),
+    }),
+  );
+  io.stdout(o.json === true ? restoreJson(target, r) : restoreText(target, r));
 }
 
 function registerRestore(program: Command, io: CliIo): void {
@@ -247,52 +338,18 @@ function registerRestore(program: Command, io: CliIo): void {
     .argument('<TARGET>', 'image file or block device')
     .option('--backup <FILE>', "backup record written by migrate (default: migrate's default for TARGET)")
     .option('--offset <BYTES>', "where the namespace starts inside TARGET (default: the backup's; must match it)")
+    .option('--ns-base <ADDR>', 'physical address of the namespace (optional; must match the backup)')
+    .option('--ns-size <BYTES>', 'namespace size (optional; must match the backup)')
     .option(
       '--force',
       'restore even over a block that changed since the migration (and the whole 8 KiB head when its first ' +
         '4 KiB changed)',
     )
-    .option('--json', 'print the result as JSON')
+    .option('--json', 'print the result as JSON (schemas/restore.schema.json)')
     .addHelpText(
       'after',
       '\nExit status: 0 restored (or already the original), 1 refused (backup corrupt or foreign, other ' +
         'offset, block or head changed since), 2 usage or I/O error.',
     )
-    .action((target: string, o: { backup?: string; offset?: string; force?: boolean; json?: boolean }) => {
-      const r = refusing(io, () =>
-        restoreTarget({
-          target,
-          force: o.force === true,
-          warn: (line) => io.stderr(`infoblock: warning: ${line}\n`),
-          ...(o.backup === undefined ? {} : { backup: o.backup }),
-          ...(o.offset === undefined ? {} : { offset: parsePosition(o.offset, 'offset') }),
-          ...(io.faults === undefined ? {} : { faults: io.faults }),
-          ...(io.env === undefined ? {} : { env: io.env }),
-        }),
-      );
-      const backup = pathText(r.backupPath);
-      if (o.json === true) {
-        io.stdout(
-          `${toJsonDigits({
-            target,
-            backup,
-            status: r.status,
-            bytes: r.bytes,
-            position: r.position,
-            offset: r.record.offset,
-            backup_created: r.record.created,
-          })}\n`,
-        );
-      } else if (r.status === 'already') {
-        io.stdout(
-          `${pathText(target)}: the head at ${hex(r.record.offset)} already holds the backed-up bytes; ` +
-            `nothing written\n`,
-        );
-      } else {
-        io.stdout(
-          `${pathText(target)}: restored ${r.bytes} bytes at ${hex(r.position)} from ${backup} ` +
-            `(taken ${r.record.created}), read back and verified\n`,
-        );
-      }
-    });
+    .action((target: string, o: RestoreOpts) => restoreAction(io, target, o));
 }

@@ -15,15 +15,18 @@ import { hex, humanSize, parseSize } from '../format/units';
 import { isUuid } from '../format/uuid';
 import { planRecovery, scanLimit, type Candidate, type RecoveryPlan } from '../recover/plan';
 import { writeRecoveredBlock, type RecoverWriteResult } from '../recover/write';
-import { findingJson, findingLines, type ScanContext } from '../scan/report';
+import { findingLines, findingView, verdictView, type ScanContext } from '../scan/report';
 import { scanTarget } from '../scan/scan';
 import { explainLayout } from '../validate/explain';
 import { layoutAscii } from './render';
 import { KERNEL_FORMS, resolveKernel } from '../validate/versions';
 import { ExitCode } from './exit-code';
 import type { CliIo } from './io';
+import { jsonText } from './json';
+import { contextOf, refusing, undoCommand } from './migrate';
 import { choiceArg } from './options';
 import { progressFor } from './scan';
+import type { CommandContext } from './hints';
 
 interface RecoverOpts {
   nsBase: string;
@@ -39,7 +42,7 @@ interface RecoverOpts {
   meaning: 'legacy' | 'map';
 }
 
-const REFUSALS = ['precondition', 'backup', 'locked'];
+const REFUSALS = ['precondition', 'backup', 'locked'] as const;
 
 function verdictText(c: {
   outcome: string;
@@ -69,35 +72,31 @@ function candidateText(c: Candidate, n: number, target: string, head: Uint8Array
   return lines;
 }
 
-function candidateJson(c: Candidate, n: number): object {
+function candidateView(c: Candidate, n: number): object {
   const f = c.fields;
   return {
     n,
     mode: c.mode,
     map: c.map,
-    align: hex(c.align),
-    data_start: hex(c.dataStart),
-    data_size: hex(c.verdict.dataSize ?? 0n),
+    align: c.align,
+    dataStart: c.dataStart,
+    dataSize: c.verdict.dataSize ?? 0n,
     sources: c.sources,
     reasons: c.reasons,
     fields: {
       signature: c.mode === 'devdax' ? 'NVDIMM_DAX_INFO' : 'NVDIMM_PFN_INFO',
       uuid: f.uuid,
-      parent_uuid: f.parentUuid,
-      version: '1.4',
-      dataoff: hex(f.dataoff),
-      npfns: hex(f.npfns),
+      parentUuid: f.parentUuid,
+      version: `${f.versionMajor}.${f.versionMinor}`,
+      dataoff: f.dataoff,
+      npfns: f.npfns,
       mode: f.mode,
-      start_pad: f.startPad,
-      end_trunc: f.endTrunc,
-      align: f.align,
+      startPad: BigInt(f.startPad),
+      endTrunc: BigInt(f.endTrunc),
+      align: BigInt(f.align),
+      checksum: f.checksum,
     },
-    verdict: {
-      kernel: c.verdict.profile,
-      outcome: c.verdict.outcome,
-      data_start: hex(c.verdict.dataStart ?? 0n),
-      data_size: hex(c.verdict.dataSize ?? 0n),
-    },
+    verdict: verdictView(c.verdict),
   };
 }
 
@@ -182,37 +181,39 @@ interface PlanView {
   written: RecoverWriteResult | null;
 }
 
-/** The plan as JSON: every u64 as a "0x..." string. */
-function planJson(v: PlanView): object {
+/** What a recover run ended with, as the JSON document says it (schemas/recover.schema.json). */
+export type RecoverStatus = 'intact' | 'nothing' | 'ambiguous' | 'proposed' | 'written';
+
+/** The plan as the `recover` JSON document (camelCase, bigint; the CLI's mapping makes it snake_case and "0x…"). */
+function planJson(v: PlanView, cmd: CommandContext, dryRun: boolean): string {
   const { plan, ctx, written } = v;
-  const cur = plan.current;
-  return {
-    target: v.target,
-    ns_base: hex(ctx.nsBase),
-    ns_size: hex(ctx.targetSize),
+  const status: RecoverStatus =
+    written !== null ? 'written' : v.pickedN !== null && plan.status === 'ambiguous' ? 'proposed' : plan.status;
+  const body = {
+    file: v.target,
+    offset: 0n,
+    nsBase: ctx.nsBase,
+    nsSize: ctx.targetSize,
     kernel: ctx.kernel,
-    status: plan.status,
-    scanned_to: hex(v.limit),
-    current: {
-      outcome: cur.outcome,
-      data_start: cur.dataStart === null ? null : hex(cur.dataStart),
-      data_size: cur.dataSize === null ? null : hex(cur.dataSize),
-      message: cur.message,
-    },
-    evidence: plan.evidence.map((f) => findingJson(f, ctx)),
+    status,
+    dryRun,
+    scannedTo: v.limit,
+    current: verdictView(plan.current),
+    evidence: plan.evidence.map((f) => findingView(f, ctx)),
     rejected: plan.rejected,
-    candidates: plan.candidates.map((c, i) => candidateJson(c, i + 1)),
+    candidates: plan.candidates.map((c, i) => candidateView(c, i + 1)),
     picked: v.pickedN,
     written:
       written === null
         ? null
         : {
-            position: hex(written.position),
+            position: written.position,
             backup: pathText(written.backupPath),
-            backup_reused: written.backupReused,
-            restore: written.restore,
+            backupReused: written.backupReused,
+            undo: undoCommand(written.undo, cmd),
           },
   };
+  return `${jsonText('recover', body)}\n`;
 }
 
 function action(io: CliIo, target: string, o: RecoverOpts): void {
@@ -236,9 +237,9 @@ function action(io: CliIo, target: string, o: RecoverOpts): void {
     ...(o.parentUuid === undefined ? {} : { parentUuid: o.parentUuid.toLowerCase() }),
   });
   const ctx: ScanContext = { nsBase, targetSize: nsSize, kernel };
+  const cmd = contextOf(target, o);
   const emit = (written: RecoverWriteResult | null, pickedN: number | null): void => {
-    if (o.json === true)
-      io.stdout(`${JSON.stringify(planJson({ target, limit, plan, ctx, pickedN, written }), null, 2)}\n`);
+    if (o.json === true) io.stdout(planJson({ target, limit, plan, ctx, pickedN, written }, cmd, o.write !== true));
     else report(io, target, head, plan, ctx, nsSize, limit);
   };
   if (plan.status === 'intact') {
@@ -290,7 +291,8 @@ function action(io: CliIo, target: string, o: RecoverOpts): void {
   emit(w, n);
   if (o.json !== true)
     io.stdout(
-      `wrote candidate #${n} at ${hex(w.position)}; the old head is in ${showPath(w.backupPath)}; undo: ${w.restore}\n`,
+      `wrote candidate #${n} at ${hex(w.position)}; the old head is in ${showPath(w.backupPath)}; ` +
+        `undo: ${undoCommand(w.undo, cmd)}\n`,
     );
 }
 
@@ -321,21 +323,13 @@ export function registerRecover(program: Command, io: CliIo): void {
     .option('--pick <N>', 'when the evidence places the data in several places, take candidate N')
     .option('--write', 'write the block (lock, backup of the old 8 KiB head, one 4 KiB write, verify)')
     .option('--backup <FILE>', 'backup file (default TARGET.infoblock-backup)')
-    .option('--json', 'print the plan as JSON (u64 values as "0x..." strings)')
+    .option('--json', 'print the plan as JSON (schemas/recover.schema.json; u64 values as "0x..." strings)')
     .addHelpText(
       'after',
       '\nExit status: 0 proposed, written or nothing to do; 1 nothing found, ambiguous or refused; 2 usage or ' +
         'I/O error.\nExample: infoblock recover ns.img --ns-base 0x100000000 --write',
     )
-    .action((target: string, o: RecoverOpts) => {
-      try {
-        action(io, target, o);
-      } catch (e) {
-        if (e instanceof InfoblockError && REFUSALS.includes(e.code)) {
-          io.stderr(`infoblock: ${e.message.split('\n')[0] ?? e.message}\n`);
-          throw new ExitCode(1);
-        }
-        throw e;
-      }
-    });
+    .action((target: string, o: RecoverOpts) =>
+      refusing(io, contextOf(target, o), () => action(io, target, o), REFUSALS),
+    );
 }

@@ -8,11 +8,12 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from '../format/errors';
 import { hex, humanSize, parseSize } from '../format/units';
 import { scanTarget, type ScanResult } from '../scan/scan';
-import { findingJson, findingLines, type ScanContext } from '../scan/report';
+import { findingLines, findingView, type ScanContext } from '../scan/report';
 import { KERNEL_FORMS, resolveKernel } from '../validate/versions';
 import { ExitCode } from './exit-code';
 import { processIo, type CliIo } from './io';
 import { pathText } from '../io/path';
+import { jsonText } from './json';
 
 interface ScanOpts {
   json?: boolean;
@@ -55,6 +56,20 @@ export function progressFor(
   };
 }
 
+/** The `scan` JSON document's body: the range read and every finding (superblock copies included). */
+function scanBody(target: string, r: ScanResult, ctx: ScanContext): object {
+  return {
+    file: target,
+    size: r.size,
+    from: r.from,
+    to: r.to,
+    bytesRead: r.bytesRead,
+    nsBase: ctx.nsBase,
+    kernel: ctx.kernel,
+    findings: r.findings.map((f) => findingView(f, ctx)),
+  };
+}
+
 export function registerScan(program: Command, io: CliIo): void {
   program
     .command('scan')
@@ -63,7 +78,7 @@ export function registerScan(program: Command, io: CliIo): void {
         'superblock, at its exact byte offset.',
     )
     .argument('<TARGET>', 'image file or block device')
-    .option('--json', 'print a JSON array of {offset, kind, ...} (u64 values as "0x..." strings)')
+    .option('--json', 'print the findings as JSON (schemas/scan.schema.json; u64 values as "0x..." strings)')
     .option('--from <BYTES>', 'start of the range to scan (default 0)')
     .option('--to <BYTES>', 'end of the range to scan, exclusive (default: the end of TARGET)')
     .option(
@@ -88,7 +103,7 @@ export function registerScan(program: Command, io: CliIo): void {
         r = scanTarget(target, {
           ...(o.from === undefined ? {} : { from: parseSize(o.from, 'scan start') }),
           ...(o.to === undefined ? {} : { to: parseSize(o.to, 'scan end') }),
-          ...(chunk === undefined ? {} : { chunkSize: Number(chunk) }),
+          ...(chunk === undefined ? {} : { chunkSize: chunk }),
           onProgress: bar.update,
         });
       } finally {
@@ -99,14 +114,7 @@ export function registerScan(program: Command, io: CliIo): void {
         targetSize: r.size,
         kernel,
       };
-      if (o.json === true)
-        io.stdout(
-          `${JSON.stringify(
-            r.findings.map((f) => findingJson(f, ctx)),
-            null,
-            2,
-          )}\n`,
-        );
+      if (o.json === true) io.stdout(`${jsonText('scan', scanBody(target, r, ctx))}\n`);
       else {
         io.stdout(
           `${pathText(target)}: scanned ${hex(r.from)}..${hex(r.to)} ` +

@@ -39,31 +39,3 @@ export function toWire(value: unknown): unknown {
 export function toJson(value: unknown, indent = 2): string {
   return JSON.stringify(toWire(value), null, indent === 0 ? undefined : indent);
 }
-
-/**
- * The former writer, bigints as bare digits. Kept only until every command
- * prints through {@link toJson}.
- * @deprecated
- * @internal
- */
-export function toJsonDigits(value: unknown, indent = 2): string {
-  const marks = new Map<string, string>();
-  let n = 0;
-  const snaked = (v: unknown): unknown => {
-    if (Array.isArray(v)) return v.map(snaked);
-    if (v === null || typeof v !== 'object' || v instanceof Uint8Array) return v;
-    return Object.fromEntries(Object.entries(v).map(([k, x]) => [snakeKey(k), snaked(x)]));
-  };
-  const text = JSON.stringify(
-    snaked(value),
-    (_k, v: unknown) => {
-      if (typeof v !== 'bigint') return v;
-      const mark = `\u0000big${n++}\u0000`;
-      marks.set(mark, v.toString());
-      return mark;
-    },
-    indent,
-  );
-  if (marks.size === 0) return text;
-  return text.replace(/"\\u0000big\d+\\u0000"/g, (m) => marks.get(JSON.parse(m) as string) ?? m);
-}

@@ -8,16 +8,17 @@
 import { InfoblockError, InvalidArgumentError, IoError } from '../format/errors';
 import { HEAD_SIZE, INFOBLOCK_OFFSET } from '../format/head';
 import { sameBytes } from '../format/pfn';
+import { expectU64 } from '../format/int64';
 import { hex } from '../format/units';
 import { checkRegularOrAbsent, closeQuietly, fsyncFd, identityOf, openTarget, readAt, writeAt } from '../io/files';
 import type { Faults } from '../io/faults';
 import { showPath, type FilePath } from '../io/path';
 import { belongsTo, blockStateFor, type BackupRecord } from './backup';
-import { migrate, type MigrateOptions, type MigrationReport } from './migrate';
-import { defaultBackupPath, readBackup, replaceInfoBlock, restoreCommand, validateOffset, withLock } from './replace';
-import type { ReplaceContext } from './replace';
+import { checkMigrateOptions, migrate, type MigrateOptions, type MigrationReport } from './migrate';
+import { defaultBackupPath, readBackup, replaceInfoBlock, restoreHint, withLock } from './replace';
+import type { ReplaceContext, RestoreRun } from './replace';
 
-export { defaultBackupPath, restoreCommand };
+export { defaultBackupPath };
 
 export interface TargetOptions {
   target: FilePath;
@@ -43,40 +44,30 @@ export interface MigrateTargetResult {
   refused: string | null;
   /** The backup record (null when nothing was to be written). */
   backupPath: FilePath | null;
+  /** The operation that puts the original back (null when nothing was to be written). */
+  undo: RestoreRun | null;
   backupReused: boolean;
   written: boolean;
   lockTakenOverFrom: number | null;
 }
 
-const U64_LIMIT = 1n << 64n;
-const MEANINGS = ['legacy', 'map'];
-
 /** Library boundary: typed errors for values the CLI would never pass. */
 function validateMigrateOptions(o: MigrateTargetOptions): void {
   if (o === null || typeof o !== 'object') throw new InvalidArgumentError('migrateTarget needs an options object');
   if (typeof o.target !== 'string' && !(o.target instanceof Uint8Array)) {
-    throw new InvalidArgumentError('target must be a path (string or Uint8Array)');
+    throw new InvalidArgumentError('must be a path (string or Uint8Array)', { field: 'target' });
   }
-  if (o.target.length === 0) throw new InvalidArgumentError('target is an empty path');
-  validateOffset(o.offset);
-  for (const [name, v] of [
-    ['nsBase', o.nsBase],
-    ['nsSize', o.nsSize],
-  ] as const) {
-    if (typeof v !== 'bigint') throw new InvalidArgumentError(`${name} must be a bigint, got ${typeof v}`);
-    if (v < 0n || v >= U64_LIMIT) throw new InvalidArgumentError(`${name} ${v} is outside 0..2^64-1`);
-  }
-  if (!MEANINGS.includes(o.to)) throw new InvalidArgumentError(`to must be 'legacy' or 'map', got '${String(o.to)}'`);
-  if (o.from !== undefined && !MEANINGS.includes(o.from))
-    throw new InvalidArgumentError(`from must be 'legacy' or ` + `'map', got '${String(o.from)}'`);
+  if (o.target.length === 0) throw new InvalidArgumentError('is an empty path', { field: 'target' });
+  expectU64(o.offset, 'offset');
+  checkMigrateOptions(o);
 }
 
 function tornMessage(o: TargetOptions, backupPath: FilePath, e: InfoblockError): InfoblockError {
   return new InfoblockError(
     'precondition',
     `the info-block at ${hex(o.offset + 4096n)} fails its checksum and a backup exists: an earlier migrate was ` +
-      `probably interrupted while writing; run \`${restoreCommand(o.target, backupPath, o.offset)}\``,
-    { cause: e },
+      `probably interrupted while writing; restore the original from ${showPath(backupPath)}`,
+    { cause: e, hint: restoreHint(backupPath) },
   );
 }
 
@@ -86,7 +77,7 @@ function migratePlan(o: MigrateTargetOptions, out: { report?: MigrationReport; r
     const block = head.subarray(INFOBLOCK_OFFSET);
     const done = ctx.backup;
     // A rerun after a completed (or killed-after-write) migrate: the backup
-    // names this exact block as its result. Without this, an explicit --from
+    // names this exact block as its result. Without this, an explicit `from`
     // would migrate the block a second time.
     if (done !== null && blockStateFor(done, block) === 'intended') {
       out.report = migrate(block, { ...o, from: o.to });
@@ -136,6 +127,7 @@ export function migrateTarget(o: MigrateTargetOptions): MigrateTargetResult {
     report: out.report,
     refused: out.refused,
     backupPath: r.newBlock === null ? null : r.backupPath,
+    undo: r.newBlock === null ? null : (restoreHint(r.backupPath).run as RestoreRun),
     backupReused: r.backupReused,
     written: r.written,
     lockTakenOverFrom: r.lockTakenOverFrom,
@@ -148,6 +140,10 @@ export interface RestoreOptions {
   backup?: FilePath;
   /** Where the namespace starts; default the backup's (when given, it must match). */
   offset?: bigint;
+  /** Physical address of the namespace: when given, it must be the one the backup records. */
+  nsBase?: bigint;
+  /** Namespace size: when given, it must be the one the backup records. */
+  nsSize?: bigint;
   /**
    * Restore over anything: a block that is neither the original, nor what
    * was written, nor a torn mix of the two; or a head whose first 4 KiB
@@ -162,7 +158,7 @@ export interface RestoreOptions {
 export interface RestoreResult {
   status: 'restored' | 'already';
   /** Bytes written (4096, or 8192 with force over a changed first 4 KiB). */
-  bytes: number;
+  bytes: bigint;
   position: bigint;
   backupPath: FilePath;
   record: BackupRecord;
@@ -178,8 +174,9 @@ function restorePlan(o: RestoreOptions, record: BackupRecord, current: Uint8Arra
     throw new InfoblockError(
       'backup',
       `the first 4 KiB of the head at ${hex(offset)} changed since the backup was ` +
-        `taken (migrate never writes them): something else wrote this namespace; pass --force to put the whole 8 KiB ` +
-        `head back`,
+        `taken (migrate never writes them): something else wrote this namespace; putting the whole 8 KiB head ` +
+        `back needs force`,
+      { hint: { pass: { force: true } } },
     );
   }
   const state = blockStateFor(record, current.subarray(INFOBLOCK_OFFSET, HEAD_SIZE));
@@ -189,7 +186,8 @@ function restorePlan(o: RestoreOptions, record: BackupRecord, current: Uint8Arra
       `the info-block at ${hex(offset + 4096n)} is neither the one written after this backup (${record.from} -> ` +
         `${record.to}, ${record.created}) nor the ` +
         `original${record.intended === undefined ? '' : ' nor a torn mix of the two'}: it changed since; nothing ` +
-        `written: check it, or pass --force to overwrite it with the backup`,
+        `written: check it; overwriting it with the backup needs force`,
+      { hint: { pass: { force: true } } },
     );
   }
   return firstSame ? [record.head.subarray(INFOBLOCK_OFFSET), offset + 4096n] : [record.head, offset];
@@ -218,7 +216,7 @@ function restoreLocked(
   const current = readAt(fd, o.target, offset, HEAD_SIZE);
   o.faults?.at('after-read');
   const base = { record, backupPath };
-  if (sameBytes(current, record.head)) return { status: 'already', bytes: 0, position: offset + 4096n, ...base };
+  if (sameBytes(current, record.head)) return { status: 'already', bytes: 0n, position: offset + 4096n, ...base };
   const [bytes, position] = restorePlan(o, record, current, offset);
   const tear = o.faults?.tear?.();
   if (tear !== undefined) {
@@ -233,10 +231,11 @@ function restoreLocked(
   if (!sameBytes(back, record.head))
     throw new IoError(
       `verification failed: the head read back from ` +
-        `${showPath(o.target)} at ${hex(offset)} differs from the backup; run restore again`,
+        `${showPath(o.target)} at ${hex(offset)} differs from the backup; restore again`,
+      { hint: restoreHint(backupPath) },
     );
   o.faults?.at('after-verify');
-  return { status: 'restored', bytes: bytes.byteLength, position, ...base };
+  return { status: 'restored', bytes: BigInt(bytes.byteLength), position, ...base };
 }
 
 /**
@@ -246,30 +245,43 @@ function restoreLocked(
  * torn mix of the two (else refused unless `force`). Only bytes 4096..8191
  * of the head are written, unless the first 4 KiB changed and `force`.
  */
-export function restoreTarget(o: RestoreOptions): RestoreResult {
-  if (o.offset !== undefined) validateOffset(o.offset);
-  if (o.backup !== undefined && !checkRegularOrAbsent(o.backup, 'backup')) {
-    throw new IoError(
-      `cannot read backup ${showPath(o.backup)}: no such file or directory; give the record migrate ` +
-        `wrote (--backup FILE)`,
-    );
+function noBackup(path: FilePath): IoError {
+  return new IoError(
+    `cannot read backup ${showPath(path)}: no such file or directory; give the backup record migrate or recover wrote`,
+    { hint: { pass: { backup: '<FILE>' } } },
+  );
+}
+
+/** The record's placement against what the caller said (offset, and nsBase/nsSize when given). */
+function checkPlacement(o: RestoreOptions, record: BackupRecord, backupPath: FilePath): bigint {
+  const offset = o.offset ?? record.offset;
+  const checks: [string, bigint, bigint | undefined][] = [
+    ['offset', record.offset, offset],
+    ['namespace base', record.nsBase, o.nsBase],
+    ['namespace size', record.nsSize, o.nsSize],
+  ];
+  for (const [what, recorded, given] of checks) {
+    if (given !== undefined && given !== recorded)
+      throw new InfoblockError(
+        'backup',
+        `backup ${showPath(backupPath)} is for ${what} ${hex(recorded)}, not ${hex(given)}`,
+      );
   }
+  return offset;
+}
+
+export function restoreTarget(o: RestoreOptions): RestoreResult {
+  if (o === null || typeof o !== 'object') throw new InvalidArgumentError('restoreTarget needs an options object');
+  if (o.offset !== undefined) expectU64(o.offset, 'offset');
+  if (o.nsBase !== undefined) expectU64(o.nsBase, 'nsBase');
+  if (o.nsSize !== undefined) expectU64(o.nsSize, 'nsSize');
+  if (o.backup !== undefined && !checkRegularOrAbsent(o.backup, 'backup')) throw noBackup(o.backup);
   const fd = openTarget(o.target, 'write');
   try {
     const backupPath = o.backup ?? defaultBackupPath(o.target, identityOf(o.target, fd), o.env);
-    if (o.backup === undefined && !checkRegularOrAbsent(backupPath, 'backup')) {
-      throw new IoError(
-        `cannot read backup ${showPath(backupPath)}: no such file or directory; give the record ` +
-          `migrate wrote (--backup FILE)`,
-      );
-    }
+    if (o.backup === undefined && !checkRegularOrAbsent(backupPath, 'backup')) throw noBackup(backupPath);
     const record = readBackup(backupPath);
-    const offset = o.offset ?? record.offset;
-    if (record.offset !== offset)
-      throw new InfoblockError(
-        'backup',
-        `backup ${showPath(backupPath)} is for offset ` + `${record.offset}, not ${offset}`,
-      );
+    const offset = checkPlacement(o, record, backupPath);
     return withLock(o.target, o, (lock) => ({
       ...restoreLocked(o, record, backupPath, offset, fd),
       lockTakenOverFrom: lock.tookOverFrom,

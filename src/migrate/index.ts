@@ -2,7 +2,15 @@
  * The migrate concept: the pure migrator, the backup record, the crash-safe replaceInfoBlock, migrate and
  * restore of targets.
  */
-export { migrate, assertNoHazard, alignmentEvidence, dataStartOf, summarize } from './migrate';
+export {
+  migrate,
+  assertNoHazard,
+  hazardError,
+  checkMigrateOptions,
+  alignmentEvidence,
+  dataStartOf,
+  summarize,
+} from './migrate';
 export type {
   DataoffMeaning,
   MigrateOptions,
@@ -26,7 +34,7 @@ export type { BackupRecord, TargetIdentity } from './backup';
 export { acquireLock, lockPathOf } from '../io/lock';
 export type { Lock } from '../io/lock';
 export type { Faults, FaultStep } from '../io/faults';
-export { replaceInfoBlock, defaultBackupPath, backupStateDir, readBackup, restoreCommand } from './replace';
-export type { ReplaceInfoBlockOptions, ReplaceInfoBlockResult, ReplaceContext, Label } from './replace';
+export { replaceInfoBlock, defaultBackupPath, backupStateDir, readBackup, restoreHint } from './replace';
+export type { ReplaceInfoBlockOptions, ReplaceInfoBlockResult, ReplaceContext, Label, RestoreRun } from './replace';
 export { migrateTarget, restoreTarget } from './apply';
 export type { MigrateTargetOptions, MigrateTargetResult, RestoreOptions, RestoreResult, TargetOptions } from './apply';

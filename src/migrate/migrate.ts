@@ -11,11 +11,11 @@
  * both and the function asserts they did not move.
  */
 import { copyBytes } from '../format/bytes';
-import { InfoblockError } from '../format/errors';
+import { InfoblockError, InvalidArgumentError, type Hint } from '../format/errors';
 import { BLOCK_SIZE } from '../format/fletcher64';
 import { headWithBlock } from '../format/head';
 import { decodePfnBlock, patchPfnBlock, PFN_MODE, type PfnFields } from '../format/pfn';
-import { hex, U64_MAX } from '../format/int64';
+import { expectU64, hex, U64_MAX } from '../format/int64';
 import { checkHead, type Verdict } from '../validate/check';
 import type { Arch, ProfileId } from '../validate/profiles';
 import { resolveKernels } from '../validate/versions';
@@ -51,9 +51,9 @@ export type MigrationStatus = 'migrated' | 'nothing-to-migrate' | 'already';
 export interface BlockSummary {
   version: string;
   dataoff: bigint;
-  start_pad: number;
-  end_trunc: number;
-  align: number;
+  startPad: bigint;
+  endTrunc: bigint;
+  align: bigint;
   mode: number;
   npfns: bigint;
   checksum: bigint;
@@ -64,21 +64,21 @@ export interface MigrationReport {
   from: DataoffMeaning;
   to: DataoffMeaning;
   /** How `from` was settled. */
-  from_source: 'option' | 'version';
+  fromSource: 'option' | 'version';
   evidence: Evidence;
   before: BlockSummary;
   after: BlockSummary;
   /** Bytes from the namespace base, before and after (always equal). */
-  data_start_before: bigint;
-  data_start_after: bigint;
+  dataStartBefore: bigint;
+  dataStartAfter: bigint;
   dataSize: bigint;
-  /** Verdict of the target's kernel (map for --to map, linux-6.1 for --to legacy) on the result. */
+  /** Verdict of the target's kernel (map for `to: 'map'`, linux-6.1 for `to: 'legacy'`) on the result. */
   target: Verdict;
   /** Verdict of the guard kernel on the result (with several, the first that would misplace the data). */
   guard: Verdict;
   /** Verdicts of every guard kernel, in the order given. */
   guards: Verdict[];
-  /** Set when the guard kernel would claim the result with the data elsewhere: refuse without --force. */
+  /** Set when the guard kernel would claim the result with the data elsewhere: refused unless forced. */
   hazard: string | null;
   notes: string[];
   /** The 4 KiB block before and after (equal when nothing changes). */
@@ -88,16 +88,16 @@ export interface MigrationReport {
 
 const RESERVE = 8192n;
 
-const precondition = (msg: string, field?: string): InfoblockError =>
-  new InfoblockError('precondition', msg, field === undefined ? {} : { field });
+const precondition = (msg: string, field?: string, hint?: Hint): InfoblockError =>
+  new InfoblockError('precondition', msg, { ...(field === undefined ? {} : { field }), ...(hint && { hint }) });
 
 export function summarize(f: PfnFields): BlockSummary {
   return {
     version: `${f.versionMajor}.${f.versionMinor}`,
     dataoff: f.dataoff,
-    start_pad: f.startPad,
-    end_trunc: f.endTrunc,
-    align: f.align,
+    startPad: BigInt(f.startPad),
+    endTrunc: BigInt(f.endTrunc),
+    align: BigInt(f.align),
     mode: f.mode,
     npfns: f.npfns,
     checksum: f.checksum,
@@ -141,8 +141,10 @@ function validBlock(block: Uint8Array, o: MigrateOptions): { original: Uint8Arra
   }
   if (f.versionMajor !== 1 && f.versionMajor !== 2 && o.from === undefined) {
     throw precondition(
-      `version ${f.versionMajor}.${f.versionMinor}: unknown major version, pass --from legacy|map`,
+      `version ${f.versionMajor}.${f.versionMinor}: unknown major version; say which meaning dataoff has now ` +
+        `(legacy or map)`,
       'version_major',
+      { pass: { from: '<MEANING>' } },
     );
   }
   // Minor 4 carries every field (start_pad, end_trunc, align, page_size,
@@ -172,14 +174,17 @@ function meaningNow(f: PfnFields, o: MigrateOptions, notes: string[]): { from: D
       'ambiguous',
       `version ${version} says the ${from} meaning, but only the ${other} meaning puts the data start on a ` +
         `${hex(evidence.granule)} boundary at ns base ${hex(o.nsBase)} (an ndctl -O block looks like this): ` +
-        `pass --from ${other} or --from ${from}`,
+        `say which meaning dataoff has now (${other}, as the alignment suggests, or ${from}, as the version says)`,
+      { hint: { pass: { from: other } } },
     );
   }
   if (o.from !== undefined) {
     if (o.from !== versionMeaning)
-      notes.push(`--from ${o.from} overrides the version ${version} (${versionMeaning} meaning)`);
+      notes.push(`the given meaning ${o.from} overrides the version ${version} (${versionMeaning} meaning)`);
     if (f.startPad !== 0 && contradicts(o.from)) {
-      notes.push(`alignment evidence suggests the ${evidence.suggests} meaning, not --from ${o.from} (informational)`);
+      notes.push(
+        `alignment evidence suggests the ${evidence.suggests} meaning, not the given ${o.from} (informational)`,
+      );
     }
   }
   return { from, evidence };
@@ -286,6 +291,7 @@ function kernelsOn(
  * alignment evidence disagree: pass `from`). Never mutates `block`.
  */
 export function migrate(block: Uint8Array, o: MigrateOptions): MigrationReport {
+  checkMigrateOptions(o);
   const { original, f } = validBlock(block, o);
   const notes: string[] = [];
   const { from, evidence } = meaningNow(f, o, notes);
@@ -299,13 +305,13 @@ export function migrate(block: Uint8Array, o: MigrateOptions): MigrationReport {
     status,
     from,
     to: o.to,
-    from_source: o.from === undefined ? 'version' : 'option',
+    fromSource: o.from === undefined ? 'version' : 'option',
     evidence,
     before: summarize(f),
     after: summarize(nf),
-    data_start_before: startBefore,
-    data_start_after: startAfter,
-    dataSize: dataSize,
+    dataStartBefore: startBefore,
+    dataStartAfter: startAfter,
+    dataSize,
     ...verdicts,
     notes,
     original,
@@ -313,8 +319,27 @@ export function migrate(block: Uint8Array, o: MigrateOptions): MigrationReport {
   };
 }
 
-/** Throw the hazard refusal when the report carries one (the CLI's guard, unless --force). */
+/** The refusal of a report's hazard: writing it anyway needs `force`. */
+export function hazardError(hazard: string): InfoblockError {
+  return new InfoblockError('hazard', `refusing to migrate: ${hazard}; nothing written`, {
+    hint: { pass: { force: true } },
+  });
+}
+
+/** Throw the hazard refusal when the report carries one (the guard, unless forced). */
 export function assertNoHazard(r: MigrationReport): void {
-  if (r.hazard !== null)
-    throw new InfoblockError('hazard', `refusing to migrate: ${r.hazard}; pass --force to write it anyway`);
+  if (r.hazard !== null) throw hazardError(r.hazard);
+}
+
+const MEANINGS: readonly string[] = ['legacy', 'map'];
+
+/** Library boundary: typed errors for values a caller in TypeScript could still pass (numbers, other words). */
+export function checkMigrateOptions(o: MigrateOptions): void {
+  if (o === null || typeof o !== 'object') throw new InvalidArgumentError('migrate needs an options object');
+  expectU64(o.nsBase, 'nsBase');
+  expectU64(o.nsSize, 'nsSize');
+  if (!MEANINGS.includes(o.to))
+    throw new InvalidArgumentError(`must be 'legacy' or 'map', got '${String(o.to)}'`, { field: 'to' });
+  if (o.from !== undefined && !MEANINGS.includes(o.from))
+    throw new InvalidArgumentError(`must be 'legacy' or 'map', got '${String(o.from)}'`, { field: 'from' });
 }

@@ -12,12 +12,13 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as nodePath from 'node:path';
-import { InfoblockError, InvalidArgumentError, IoError } from '../format/errors';
+import { InfoblockError, InvalidArgumentError, IoError, type Hint } from '../format/errors';
+import { expectU64 } from '../format/int64';
 import { BLOCK_SIZE } from '../format/fletcher64';
 import { HEAD_SIZE, INFOBLOCK_OFFSET } from '../format/head';
 import { sameBytes } from '../format/pfn';
 import { hex } from '../format/units';
-import { ioError, reasonOf } from '../io/errors';
+import { reasonOf } from '../io/errors';
 import {
   checkRange,
   checkRegularOrAbsent,
@@ -116,11 +117,18 @@ export function defaultBackupPath(
   return nodePath.join(backupStateDir(env), `${name}-${maj}:${min}.infoblock-backup`);
 }
 
-export function validateOffset(offset: unknown, what = 'offset'): bigint {
-  if (typeof offset !== 'bigint') throw new InvalidArgumentError(`${what} must be a bigint, got ${typeof offset}`);
-  if (offset < 0n) throw new InvalidArgumentError(`${what} ${offset} is negative`);
-  return offset;
+/** The operation that puts a backed-up head back: `restore` of the same target from `backup`. */
+export interface RestoreRun {
+  readonly operation: 'restore';
+  readonly params: { readonly backup: string };
 }
+
+/** What to run to put the original head back from the record at `backup` (its target is the caller's). */
+export function restoreHint(backup: FilePath): Hint & { run: RestoreRun } {
+  return { run: { operation: 'restore', params: { backup: typeof backup === 'string' ? backup : pathText(backup) } } };
+}
+
+const choosePlace = { pass: { backup: '<FILE>' } } as const;
 
 /** Read the record at `path` if there is one; a file there that is not a record is an error. */
 export function readBackupIfAny(path: FilePath): BackupRecord | null {
@@ -146,7 +154,11 @@ function ensureBackupDir(path: FilePath, explicit: boolean): void {
   try {
     fs.mkdirSync(nodePath.dirname(path), { recursive: true, mode: 0o700 });
   } catch (e) {
-    throw ioError('create the backup directory for', path, e, 'pass --backup FILE on a persistent file system');
+    throw new IoError(
+      `cannot create the backup directory for ${showPath(path)}: ${reasonOf(e).reason}; choose a backup file on ` +
+        `a persistent file system`,
+      { cause: e, hint: choosePlace },
+    );
   }
 }
 
@@ -221,9 +233,8 @@ function backupStep(o: ReplaceInfoBlockOptions, p: Prepared, record: BackupRecor
     throw new InfoblockError(
       'backup',
       `a backup already exists at ${showPath(p.backupPath)} but is not a valid ` +
-        `backup record (${p.existingError.message}); ${where}: move it away or pass --backup ` +
-        `FILE`,
-      { cause: p.existingError },
+        `backup record (${p.existingError.message}); ${where}: move it away or choose another backup file`,
+      { cause: p.existingError, hint: choosePlace },
     );
   }
   if (p.existing !== null) {
@@ -238,7 +249,8 @@ function backupStep(o: ReplaceInfoBlockOptions, p: Prepared, record: BackupRecor
       throw new InfoblockError(
         'backup',
         `a different backup already exists at ${showPath(p.backupPath)} (taken ` +
-          `${p.existing.created}); refusing to overwrite it; ${where}: move it away or pass --backup FILE`,
+          `${p.existing.created}); refusing to overwrite it; ${where}: move it away or choose another backup file`,
+        { hint: choosePlace },
       );
     }
     if (sameIntent(p.existing, record)) {
@@ -268,26 +280,11 @@ function backupStep(o: ReplaceInfoBlockOptions, p: Prepared, record: BackupRecor
   return false;
 }
 
-export function shellWord(p: FilePath): string {
-  const text = pathText(p);
-  if (/^[A-Za-z0-9_./:@%+=,-]+$/.test(text)) return text;
-  // eslint-disable-next-line no-control-regex -- control characters are exactly what must not go in quotes
-  if (typeof p === 'string' && !/[\x00-\x1f\x7f]/.test(p)) return `'${p.replace(/'/g, `'\\''`)}'`;
-  return `$'${text}'`;
-}
-
-export function restoreCommand(target: FilePath, backup: FilePath, offset: bigint): string {
-  return (
-    `infoblock restore ${shellWord(target)} --backup ` +
-    `${shellWord(backup)}${offset === 0n ? '' : ` --offset ${offset}`}`
-  );
-}
-
 /** Steps 3-4: one positioned write (torn on request of the fault hook), fsync, read back. */
-function writeStep(o: ReplaceInfoBlockOptions, p: Prepared, block: Uint8Array, position: bigint, offset: bigint): void {
+function writeStep(o: ReplaceInfoBlockOptions, p: Prepared, block: Uint8Array, position: bigint): void {
   const faults = o.faults ?? noFaults;
-  const undo =
-    `the original is in ${showPath(p.backupPath)}: run ` + `\`${restoreCommand(o.target, p.backupPath, offset)}\``;
+  const undo = `the original is in ${showPath(p.backupPath)}: restore it from there`;
+  const hint = restoreHint(p.backupPath);
   try {
     const tear = faults.tear?.();
     if (tear !== undefined) {
@@ -302,7 +299,7 @@ function writeStep(o: ReplaceInfoBlockOptions, p: Prepared, block: Uint8Array, p
     const why = e instanceof IoError ? e.message : reasonOf(e).reason;
     throw new IoError(
       `writing the new info-block at ${hex(position)} failed, it may be partly written (${why}); ` + `${undo}`,
-      { cause: e },
+      { cause: e, hint },
     );
   }
   let back: Uint8Array;
@@ -311,13 +308,14 @@ function writeStep(o: ReplaceInfoBlockOptions, p: Prepared, block: Uint8Array, p
   } catch (e) {
     throw new IoError(
       `the new block was written but could not be read back (${(e as Error).message}); check it, or ` + `${undo}`,
-      { cause: e },
+      { cause: e, hint },
     );
   }
   if (!sameBytes(back, block))
     throw new IoError(
       `verification failed: the block read back from ` +
         `${showPath(o.target)} at ${hex(position)} is not what was written; ${undo}`,
+      { hint },
     );
   faults.at('after-verify');
 }
@@ -363,7 +361,10 @@ function record(o: ReplaceInfoBlockOptions, p: Prepared, offset: bigint, block: 
 
 /** Replace the info-block of `target` crash-safely; see the file header. */
 export function replaceInfoBlock(o: ReplaceInfoBlockOptions): ReplaceInfoBlockResult {
-  const offset = validateOffset(o.offset ?? 0n);
+  if (o === null || typeof o !== 'object') throw new InvalidArgumentError('replaceInfoBlock needs an options object');
+  const offset = o.offset === undefined ? 0n : expectU64(o.offset, 'offset');
+  if (o.nsBase !== undefined) expectU64(o.nsBase, 'nsBase');
+  if (o.nsSize !== undefined) expectU64(o.nsSize, 'nsSize');
   if (typeof o.plan !== 'function') throw new InvalidArgumentError('replaceInfoBlock needs a plan(oldHead) function');
   if (o.backup !== undefined) checkRegularOrAbsent(o.backup, 'backup');
   const position = offset + BigInt(INFOBLOCK_OFFSET);
@@ -386,7 +387,7 @@ export function replaceInfoBlock(o: ReplaceInfoBlockOptions): ReplaceInfoBlockRe
       if (block === null || lock === null) return res;
       res.backupReused = backupStep(o, p, record(o, p, offset, block));
       o.faults?.at('after-backup');
-      writeStep(o, p, block, position, offset);
+      writeStep(o, p, block, position);
       res.written = true;
       return res;
     } finally {

@@ -7,7 +7,8 @@
  * block where it survives, else ndctl's defaults where they fit. Every
  * candidate is checked with the validator under the chosen kernel.
  */
-import { InfoblockError } from '../format/errors';
+import { InfoblockError, InvalidArgumentError } from '../format/errors';
+import { expectU64 } from '../format/int64';
 import { HEAD_SIZE, INFOBLOCK_OFFSET, findBlocks } from '../format/head';
 import { DAX_SIGNATURE, PFN_MODE, PFN_SIGNATURE, decodePfnBlock, encodePfnBlock, type PfnFields } from '../format/pfn';
 import type { MapLocation, NsMode } from '../format/recipe';
@@ -36,7 +37,7 @@ export interface RecoverOptions {
   /**
    * legacy (default): dataoff from base + start_pad, version 1.4, what every
    * kernel reads. map: dataoff from the raw base, version 2.4, this
-   * toolkit's convention for kernels with the padding fix (--kernel map).
+   * toolkit's convention for kernels with the padding fix (the `map` profile).
    */
   meaning?: 'legacy' | 'map';
 }
@@ -227,8 +228,8 @@ function candidateFor(
   const source = t.sources.join('; ');
   const s = settingsFor(t.start, mode, oldSettings ? old : null, o);
   if (typeof s === 'string') return { source, reason: s };
-  const fields = buildFields(t.start, s, old, o);
-  const block = encodePfnBlock(fields);
+  const block = encodePfnBlock(buildFields(t.start, s, old, o));
+  const fields = decodePfnBlock(block).fields; // as written: the checksum included
   const newHead = Uint8Array.from(head);
   newHead.set(block, INFOBLOCK_OFFSET);
   const verdict = checkHead(newHead, {
@@ -255,7 +256,7 @@ function candidateFor(
   }
   const modeWhy =
     o.mode !== undefined
-      ? '--mode'
+      ? 'the mode asked for'
       : old !== null
         ? "the damaged block's signature"
         : 'the default (a filesystem is the fsdax case)';
@@ -263,14 +264,14 @@ function candidateFor(
   reasons.push(`${mode}: ${modeWhy}`, ...s.reasons);
   reasons.push(
     o.meaning === 'map'
-      ? `dataoff ${hex(fields.dataoff)} = data start (map meaning, version 2.4: --meaning map)`
+      ? `dataoff ${hex(fields.dataoff)} = data start (map meaning, version 2.4, as asked)`
       : `dataoff ${hex(fields.dataoff)} = data start - start_pad ${hex(s.startPad)} (legacy meaning, version 1.4: ` +
           `what kernels read)`,
   );
   reasons.push(`npfns ${fields.npfns} = (size - end_trunc - data start) / 4096, the kernel's formula`);
   reasons.push(
     o.uuid !== undefined
-      ? 'uuid: --uuid'
+      ? 'uuid: the one given'
       : old !== null && old.uuid !== NIL_UUID
         ? 'uuid: kept from the damaged block'
         : 'uuid: fresh (none survived)',
@@ -315,6 +316,11 @@ function targetsOf(fss: readonly FsFinding[], survivor: RecoveryPlan['survivor']
 
 /** Plan a recovery of the namespace whose 8 KiB head is `head`, from a scan of it. */
 export function planRecovery(head: Uint8Array, findings: readonly Finding[], o: RecoverOptions): RecoveryPlan {
+  if (o === null || typeof o !== 'object') throw new InvalidArgumentError('planRecovery needs an options object');
+  expectU64(o.nsBase, 'nsBase');
+  expectU64(o.nsSize, 'nsSize');
+  if (!(head instanceof Uint8Array) || head.byteLength < HEAD_SIZE)
+    throw new InvalidArgumentError(`must be the ${HEAD_SIZE}-byte namespace head`, { field: 'head' });
   if (o.nsSize < MIN_NAMESPACE)
     throw new InfoblockError(
       'invalid-argument',
@@ -391,6 +397,7 @@ function score(c: Candidate): number {
  * superblock 64 KiB + 4 KiB past the filesystem start. recover scans no further.
  */
 export function scanLimit(nsSize: bigint): bigint {
+  expectU64(nsSize, 'nsSize');
   const limit = SZ_8K + nsSize / 64n + (1n << 30n) + (128n << 10n);
   return limit < nsSize ? limit : nsSize;
 }

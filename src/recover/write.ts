@@ -3,14 +3,15 @@
  * replaceInfoBlock (lock → read the 8 KiB head → the caller's plan(oldHead)
  * gives the new block → sealed backup of that head → ONE positioned 4 KiB
  * write at offset + 4096 → fsync → read back and compare). The backup is
- * labelled damaged → recovered; `infoblock restore TARGET --backup FILE`
- * undoes it. A rerun after an interrupted recover of the same block keeps
- * the first run's backup (it holds the true original).
+ * labelled damaged → recovered; restore (with that backup) undoes it. A
+ * rerun after an interrupted recover of the same block keeps the first
+ * run's backup (it holds the true original).
  */
 import { InvalidArgumentError } from '../format/errors';
+import { expectU64 } from '../format/int64';
 import type { Faults } from '../io/faults';
 import type { FilePath } from '../io/path';
-import { replaceInfoBlock, restoreCommand } from '../migrate/replace';
+import { replaceInfoBlock, restoreHint, type RestoreRun } from '../migrate/replace';
 
 export interface RecoverWriteOptions {
   /** Image file or block device (a Uint8Array for names that are not UTF-8). */
@@ -36,8 +37,8 @@ export interface RecoverWriteResult {
   backupPath: FilePath;
   backupReused: boolean;
   position: bigint;
-  /** The shell command that puts the old head back. */
-  restore: string;
+  /** The operation that puts the old head back (restore from the backup). */
+  undo: RestoreRun;
 }
 
 export function writeRecoveredBlock(o: RecoverWriteOptions): RecoverWriteResult {
@@ -45,6 +46,9 @@ export function writeRecoveredBlock(o: RecoverWriteOptions): RecoverWriteResult 
     throw new InvalidArgumentError('writeRecoveredBlock needs an options object');
   if (typeof o.plan !== 'function')
     throw new InvalidArgumentError('writeRecoveredBlock needs a plan(oldHead) function');
+  expectU64(o.offset, 'offset');
+  expectU64(o.nsBase, 'nsBase');
+  expectU64(o.nsSize, 'nsSize');
   const r = replaceInfoBlock({
     target: o.target,
     offset: o.offset,
@@ -61,6 +65,6 @@ export function writeRecoveredBlock(o: RecoverWriteOptions): RecoverWriteResult 
     backupPath: r.backupPath,
     backupReused: r.backupReused,
     position: r.position,
-    restore: restoreCommand(o.target, r.backupPath, o.offset),
+    undo: restoreHint(r.backupPath).run,
   };
 }

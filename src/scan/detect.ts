@@ -15,19 +15,21 @@ export interface PfnFinding {
   kind: 'pfn' | 'dax';
   /** Byte position of the info-block itself; the namespace it belongs to would start 4096 bytes earlier. */
   offset: bigint;
-  checksum_ok: boolean;
+  checksumOk: boolean;
   fields: PfnFields;
 }
 
 export interface BttFinding {
   kind: 'btt' | 'btt-backup';
   offset: bigint;
-  checksum_ok: boolean;
+  checksumOk: boolean;
   /** Arena start: the block itself, or for a backup the block minus info2off. */
   arena: bigint;
   info2off: bigint;
-  external_lbasize: number;
-  external_nlba: number;
+  /** Bytes per external sector. */
+  externalLbasize: bigint;
+  /** External sectors in the arena (a count). */
+  externalNlba: number;
 }
 
 export interface FsFinding {
@@ -38,7 +40,7 @@ export interface FsFinding {
   superblock: bigint;
   /** The size the superblock claims: block count × block size (btrfs: total_bytes). */
   size: bigint;
-  block_size: number;
+  blockSize: bigint;
   uuid: string;
   /** ext2/ext3/ext4 from the feature flags; for XFS and btrfs the kind. */
   variant: string;
@@ -80,7 +82,7 @@ export function infoBlockAt(buf: Uint8Array, p: number, pos: bigint, btts: Map<b
     if (buf[p + 1] !== 0x56 || buf[p + 6] !== 0x5f || buf[p + 10] !== 0x5f || buf[p + 15] !== 0) return null;
     const d = decodePfnBlock(buf.subarray(p, p + 4096));
     if (d.kind !== 'pfn' && d.kind !== 'dax') return null;
-    return { kind: d.kind, offset: pos, checksum_ok: d.checksumValid, fields: d.fields };
+    return { kind: d.kind, offset: pos, checksumOk: d.checksumValid, fields: d.fields };
   }
   if (c === B && buf[p + 1] === 0x54 && buf[p + 3] === 0x5f && buf[p + 9] === 0x5f) {
     const d = decodeBttBlock(buf.subarray(p, p + 4096));
@@ -93,11 +95,11 @@ export function infoBlockAt(buf: Uint8Array, p: number, pos: bigint, btts: Map<b
     return {
       kind: arena === pos ? 'btt' : 'btt-backup',
       offset: pos,
-      checksum_ok: d.checksumValid,
+      checksumOk: d.checksumValid,
       arena,
       info2off,
-      external_lbasize: d.fields.externalLbasize,
-      external_nlba: d.fields.externalNlba,
+      externalLbasize: BigInt(d.fields.externalLbasize),
+      externalNlba: d.fields.externalNlba,
     };
   }
   return null;
@@ -137,7 +139,7 @@ export function extAt(buf: Uint8Array, p: number, pos: bigint): FsFinding | null
     offset: pos - sbInFs,
     superblock: pos,
     size: blocks * BigInt(blockSize),
-    block_size: blockSize,
+    blockSize: BigInt(blockSize),
     uuid: uuidAt(buf, p + 0x68),
     variant,
     copy: group !== 0,
@@ -174,7 +176,7 @@ export function xfsAt(
     offset: start,
     superblock: pos,
     size: dblocks * BigInt(blockSize),
-    block_size: blockSize,
+    blockSize: BigInt(blockSize),
     uuid,
     variant: 'xfs',
     copy,
@@ -197,7 +199,7 @@ export function btrfsAt(buf: Uint8Array, p: number, pos: bigint): FsFinding | nu
     offset: pos - bytenr,
     superblock: pos,
     size: total,
-    block_size: sector,
+    blockSize: BigInt(sector),
     uuid: uuidAt(buf, p + 32),
     variant: 'btrfs',
     copy: bytenr !== 65536n,

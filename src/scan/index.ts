@@ -1,7 +1,7 @@
 /** The scan concept: streaming structure scanner, its recognisers and its report shapes. */
-export { scanTarget, scanBytes, DEFAULT_CHUNK } from './scan';
+export { scanTarget, scanBytes, DEFAULT_CHUNK, MAX_CHUNK } from './scan';
 export type { ScanOptions, ScanResult } from './scan';
 export { infoBlockAt, extAt, xfsAt, btrfsAt, isPfnFinding, isBttFinding, isFsFinding, MAX_STRUCT } from './detect';
 export type { Finding, PfnFinding, BttFinding, FsFinding } from './detect';
-export { assessPfn, findingJson, findingLine, findingLines } from './report';
-export type { ScanContext, PfnAssessment } from './report';
+export { assessPfn, findingView, verdictView, findingLine, findingLines } from './report';
+export type { ScanContext, PfnAssessment, VerdictView } from './report';

@@ -1,11 +1,12 @@
 /**
  * What a scan finding means and how it is shown: a pfn/dax block's apparent
  * dataoff meaning and the default kernel's verdict on the namespace it would
- * head (starting 4096 bytes before it), plus the JSON shape (every u64 as a
- * "0x..." string, so no reader rounds it) and one text line per finding.
+ * head (starting 4096 bytes before it), plus the view the JSON documents
+ * show (camelCase, bigint) and one text line per finding.
  */
 import { headWithBlock } from '../format/head';
 import { encodePfnBlock } from '../format/pfn';
+import { expectU64 } from '../format/int64';
 import { hex, humanSize } from '../format/units';
 import { alignmentEvidence } from '../validate/geometry';
 import { checkHead, type Verdict } from '../validate/check';
@@ -27,6 +28,8 @@ export interface PfnAssessment {
 
 /** The meaning the block's alignments suggest and the kernel's verdict on the namespace it heads. */
 export function assessPfn(f: PfnFinding, ctx: ScanContext): PfnAssessment {
+  expectU64(ctx.nsBase, 'nsBase');
+  expectU64(ctx.targetSize, 'targetSize');
   const namespaceOffset = f.offset - 4096n;
   const base = ctx.nsBase + namespaceOffset;
   // The stored bytes, checksum included, so a bad checksum stays bad.
@@ -40,54 +43,74 @@ export function assessPfn(f: PfnFinding, ctx: ScanContext): PfnAssessment {
   return { namespaceOffset, meaning: alignmentEvidence(f.fields, base).suggests, verdict };
 }
 
-const h = (n: bigint | null): string | null => (n === null ? null : hex(n));
+/** The kernel's verdict as a finding or plan shows it (camelCase, bigint: the CLI maps it to JSON). */
+export interface VerdictView {
+  kernel: string;
+  outcome: Verdict['outcome'];
+  errno: number | null;
+  message: string | null;
+  dataStart: bigint | null;
+  dataSize: bigint | null;
+}
 
-export function findingJson(f: Finding, ctx: ScanContext): Record<string, unknown> {
+export function verdictView(v: Verdict): VerdictView {
+  return {
+    kernel: v.profile,
+    outcome: v.outcome,
+    errno: v.errno,
+    message: v.message,
+    dataStart: v.dataStart,
+    dataSize: v.dataSize,
+  };
+}
+
+/**
+ * One finding as the `--json` documents of scan and recover show it: camelCase
+ * keys, bigint positions and sizes (mapped to snake_case and "0x…" strings by
+ * the CLI), the pfn/dax block's meaning and verdict included.
+ */
+export function findingView(f: Finding, ctx: ScanContext): Record<string, unknown> {
   if (isPfnFinding(f)) {
     const a = assessPfn(f, ctx);
     const x = f.fields;
     return {
-      offset: hex(f.offset),
+      offset: f.offset,
       kind: f.kind,
-      checksum_ok: f.checksum_ok,
-      namespace_offset: hex(a.namespaceOffset),
+      checksumOk: f.checksumOk,
+      namespaceOffset: a.namespaceOffset,
+      nsBase: ctx.nsBase + a.namespaceOffset,
       uuid: x.uuid,
-      parent_uuid: x.parentUuid,
+      parentUuid: x.parentUuid,
       version: `${x.versionMajor}.${x.versionMinor}`,
-      dataoff: hex(x.dataoff),
-      npfns: hex(x.npfns),
+      dataoff: x.dataoff,
+      npfns: x.npfns,
       mode: x.mode,
-      start_pad: x.startPad,
-      end_trunc: x.endTrunc,
-      align: x.align,
+      startPad: BigInt(x.startPad),
+      endTrunc: BigInt(x.endTrunc),
+      align: BigInt(x.align),
+      checksum: x.checksum,
       meaning: a.meaning,
-      verdict: {
-        kernel: a.verdict.profile,
-        outcome: a.verdict.outcome,
-        data_start: h(a.verdict.dataStart),
-        data_size: h(a.verdict.dataSize),
-        message: a.verdict.message,
-      },
+      verdict: verdictView(a.verdict),
     };
   }
   if (isBttFinding(f)) {
     return {
-      offset: hex(f.offset),
+      offset: f.offset,
       kind: f.kind,
-      checksum_ok: f.checksum_ok,
-      arena: hex(f.arena),
-      info2off: hex(f.info2off),
-      external_lbasize: f.external_lbasize,
-      external_nlba: f.external_nlba,
+      checksumOk: f.checksumOk,
+      arena: f.arena,
+      info2off: f.info2off,
+      externalLbasize: f.externalLbasize,
+      externalNlba: f.externalNlba,
     };
   }
   return {
-    offset: hex(f.offset),
+    offset: f.offset,
     kind: f.kind,
     variant: f.variant,
-    superblock: hex(f.superblock),
-    size: hex(f.size),
-    block_size: f.block_size,
+    superblock: f.superblock,
+    size: f.size,
+    blockSize: f.blockSize,
     uuid: f.uuid,
     copy: f.copy,
   };
@@ -127,20 +150,20 @@ export function findingLine(f: Finding, ctx: ScanContext): string {
         : `${v.outcome}${v.message === null ? '' : ` (${v.message})`}`;
     return (
       `${at}  ${f.kind} info-block v${x.versionMajor}.${x.versionMinor}, checksum ` +
-      `${f.checksum_ok ? 'ok' : 'BAD'}, dataoff ${hex(x.dataoff)}, start_pad ${hex(x.startPad)}, mode ` +
-      `${x.mode}, align ${hex(x.align)}; as a namespace at ${hex(a.namespaceOffset)} (physical ` +
-      `${hex(ctx.nsBase + a.namespaceOffset)}, --ns-base): looks ${a.meaning}-meaning, ${v.profile} ${verdict}`
+      `${f.checksumOk ? 'ok' : 'BAD'}, dataoff ${hex(x.dataoff)}, start_pad ${hex(x.startPad)}, mode ` +
+      `${x.mode}, align ${hex(x.align)}; as a namespace at ${hex(a.namespaceOffset)} (its base at physical ` +
+      `${hex(ctx.nsBase + a.namespaceOffset)}): looks ${a.meaning}-meaning, ${v.profile} ${verdict}`
     );
   }
   if (isBttFinding(f)) {
     return (
       `${at}  ${f.kind === 'btt' ? 'BTT info-block' : `BTT backup info-block (arena at ${hex(f.arena)})`}, ` +
-      `checksum ${f.checksum_ok ? 'ok' : 'BAD'}, ${f.external_nlba} x ${f.external_lbasize} B sectors`
+      `checksum ${f.checksumOk ? 'ok' : 'BAD'}, ${f.externalNlba} x ${f.externalLbasize} B sectors`
     );
   }
   const copy = f.copy ? `, copy at ${hex(f.superblock)}` : '';
   return (
-    `${at}  ${f.variant} filesystem, ${humanSize(f.size)} (${f.size / BigInt(f.block_size)} x ` +
-    `${f.block_size} B blocks), uuid ${f.uuid}${copy}`
+    `${at}  ${f.variant} filesystem, ${humanSize(f.size)} (${f.size / f.blockSize} x ` +
+    `${f.blockSize} B blocks), uuid ${f.uuid}${copy}`
   );
 }

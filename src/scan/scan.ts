@@ -11,10 +11,13 @@ import { InvalidArgumentError, IoError } from '../format/errors';
 import { reasonOf } from '../io/errors';
 import { closeQuietly, openTarget, targetSize } from '../io/files';
 import { showPath, type FilePath } from '../io/path';
+import { expectU64 } from '../format/int64';
 import { hex } from '../format/units';
 import { MAX_STRUCT, btrfsAt, extAt, infoBlockAt, xfsAt, type Finding } from './detect';
 
 export const DEFAULT_CHUNK = 4 << 20;
+/** The largest chunk a read may use (1 GiB). */
+export const MAX_CHUNK = 1n << 30n;
 const SECTOR = 512;
 const PAGE = 4096;
 
@@ -23,8 +26,8 @@ export interface ScanOptions {
   from?: bigint;
   /** End of the range (exclusive; default the target's size). Structures may extend past it. */
   to?: bigint;
-  /** Bytes per read (default 4 MiB). */
-  chunkSize?: number;
+  /** Bytes per read: a multiple of 4 KiB from 8 KiB to 1 GiB (default 4 MiB). */
+  chunkSize?: bigint;
   onProgress?: (done: bigint, total: bigint) => void;
   /** The read call (default fs.readSync): a seam for callers with their own I/O and for fault tests. */
   read?: (fd: number, buf: Uint8Array, at: number, length: number, position: bigint) => number;
@@ -70,6 +73,7 @@ function scanChunk(buf: Uint8Array, limit: number, avail: number, pos0: bigint, 
 
 /** Scan bytes already in memory (tests, small heads): same recognisers, same result shape. */
 export function scanBytes(bytes: Uint8Array, o: Omit<ScanOptions, 'chunkSize'> = {}): ScanResult {
+  if (!(bytes instanceof Uint8Array)) throw new InvalidArgumentError('must be a Uint8Array', { field: 'bytes' });
   const size = BigInt(bytes.byteLength);
   const st = newState(o, size);
   const start = Number(st.from - (st.from % BigInt(PAGE)));
@@ -78,13 +82,23 @@ export function scanBytes(bytes: Uint8Array, o: Omit<ScanOptions, 'chunkSize'> =
   return { size, from: st.from, to: st.to, bytesRead: BigInt(end - start), findings: st.findings };
 }
 
+/** Library boundary: the range bounds are u64 bigints, the options an object. */
+function checkScanOptions(o: ScanOptions): void {
+  if (o === null || typeof o !== 'object') throw new InvalidArgumentError('scan options must be an object');
+  if (o.from !== undefined) expectU64(o.from, 'from');
+  if (o.to !== undefined) expectU64(o.to, 'to');
+}
+
 function newState(o: ScanOptions, size: bigint): State {
+  checkScanOptions(o);
   const from = o.from ?? 0n;
   const to = o.to ?? size;
-  if (from < 0n || to < 0n) throw new InvalidArgumentError('--from and --to must not be negative');
   if (from > size)
-    throw new InvalidArgumentError(`--from ${hex(from)} is past the end of the target (${hex(size)} bytes)`);
-  if (to < from) throw new InvalidArgumentError(`--to ${hex(to)} is before --from ${hex(from)}`);
+    throw new InvalidArgumentError(`the scan start ${hex(from)} is past the end of the target (${hex(size)} bytes)`, {
+      field: 'from',
+    });
+  if (to < from)
+    throw new InvalidArgumentError(`the scan end ${hex(to)} is before the scan start ${hex(from)}`, { field: 'to' });
   return { btts: new Map(), xfs: new Map(), findings: [], from, to: to > size ? size : to };
 }
 
@@ -110,9 +124,13 @@ function readSome(
 
 /** Scan a file or block device in constant memory. */
 export function scanTarget(path: FilePath, o: ScanOptions = {}): ScanResult {
-  const chunk = o.chunkSize ?? DEFAULT_CHUNK;
-  if (chunk < PAGE * 2 || chunk % PAGE !== 0)
-    throw new InvalidArgumentError(`chunk size ${chunk} must be a multiple of 4096, at least 8192`);
+  checkScanOptions(o);
+  const chunkSize = o.chunkSize === undefined ? BigInt(DEFAULT_CHUNK) : expectU64(o.chunkSize, 'chunkSize');
+  if (chunkSize < BigInt(PAGE * 2) || chunkSize % BigInt(PAGE) !== 0n || chunkSize > MAX_CHUNK)
+    throw new InvalidArgumentError(`${chunkSize} must be a multiple of 4096 from 8192 to 1 GiB`, {
+      field: 'chunkSize',
+    });
+  const chunk = Number(chunkSize);
   const fd = openTarget(path, 'read');
   try {
     const size = targetSize(path, fd);

@@ -3,7 +3,6 @@
 // ERR_OUT_OF_RANGE...). Also permission errors for an unprivileged user
 // (setpriv, user created with useradd when missing) and a read-only mount.
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { run } from '../support/run';
 import {
@@ -19,16 +18,17 @@ import {
   unprivileged,
   wordsOnly,
 } from '../support/adversarial';
+import { useTmpDir } from '../support/tmp';
 
+const tmp = useTmpDir('errors');
 let dir: string;
 const mounts: string[] = [];
 beforeAll(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ib-errors-'));
+  dir = tmp.dir;
   fs.chmodSync(dir, 0o755); // the unprivileged user must reach its own files below
 });
 afterAll(() => {
   for (const m of mounts) unmount(m);
-  fs.rmSync(dir, { recursive: true, force: true });
 });
 
 const p = (name: string): string => path.join(dir, name);

@@ -5,7 +5,6 @@
 // no empty or truncated file. Real tmpfs mounts (root); an I/O error after
 // the backup is injected through the fault hook.
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { decodeBackup, IoError, migrateTarget, restoreTarget } from '../../src/index';
 import {
@@ -21,15 +20,12 @@ import {
   unmount,
   wordsOnly,
 } from '../support/adversarial';
+import { useTmpDir } from '../support/tmp';
 
-let dir: string;
+const tmp = useTmpDir('full');
 const mounts: string[] = [];
-beforeAll(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ib-full-'));
-});
 afterAll(() => {
   for (const m of mounts) unmount(m);
-  fs.rmSync(dir, { recursive: true, force: true });
 });
 
 /** A small tmpfs filled to `leave` free bytes, or null (then the test fails under CI, else is skipped). */
@@ -55,7 +51,7 @@ test.each([0, 2048, 4096, 8192, 12288])(
   (leave) => {
     const small = fullTmpfs(leave);
     if (small === null) return;
-    const img = path.join(dir, `b${leave}.img`);
+    const img = tmp.path(`b${leave}.img`);
     const original = smallImage(img);
     const backup = path.join(small, 'ns.backup');
     const r = cli(['migrate', img, ...migrateArgs(), '--backup', backup]);
@@ -74,7 +70,7 @@ test.each([0, 2048, 4096, 8192, 12288])(
 test('backup fits exactly when there is room: then it is whole and restorable', () => {
   const small = fullTmpfs(64 * 1024);
   if (small === null) return;
-  const img = path.join(dir, 'fits.img');
+  const img = tmp.path('fits.img');
   const original = smallImage(img);
   const backup = path.join(small, 'ns.backup');
   expect(cli(['migrate', img, ...migrateArgs(), '--backup', backup]).status).toBe(0);
@@ -89,16 +85,22 @@ test('target on a full tmpfs: the lock cannot be written: exit 2 (not an interna
   const img = path.join(small, 'ns.img');
   const original = smallImage(img);
   fill(small, 0);
-  for (const argv of [
-    ['migrate', img, ...migrateArgs()],
-    ['restore', img, '--backup', path.join(dir, 'none')],
-  ]) {
-    const r = cli(argv);
+  for (const [argv, line] of [
+    [
+      ['migrate', img, ...migrateArgs()],
+      /^infoblock: cannot create the lock '.*ns\.img\.infoblock\.lock': .*no space left/,
+    ],
+    [
+      ['restore', img, '--backup', tmp.path('none')],
+      /^infoblock: cannot read backup '.*none': no such file or directory; .*; pass --backup <FILE>$/,
+    ],
+  ] as const) {
+    const r = cli([...argv]);
     expect(r.status).toBe(2);
-    expect(r.errLines).toHaveLength(1);
+    expect(r.errLines).toEqual([expect.stringMatching(line)]);
     expect(wordsOnly(r.stderr)).toBe(true);
   }
-  const r = cli(['migrate', img, ...migrateArgs(), '--backup', path.join(dir, 'elsewhere.backup')]);
+  const r = cli(['migrate', img, ...migrateArgs(), '--backup', tmp.path('elsewhere.backup')]);
   expect(r.errLines[0]).toMatch(
     /^infoblock: cannot create the lock '.*ns\.img\.infoblock\.lock': .*no space left on the device/,
   );
@@ -116,7 +118,7 @@ test('write -o a new file on a full tmpfs: exit 2, no file; explain --svg: exit 
       /^infoblock: cannot write '[^']*\/new\.img': no space left on the device \(0 of 8192 bytes at offset 0 written\); free some space and try again$/,
     ),
   ]);
-  const img = path.join(dir, 'svg.img');
+  const img = tmp.path('svg.img');
   smallImage(img);
   const e = cli(['explain', img, '--ns-base', '0x100100000', '--ns-size', '64M', '--svg', path.join(small, 'x.svg')]);
   expect(e.status).toBe(2);
@@ -145,7 +147,7 @@ test.each(['head', 'block', 'image'])(
 );
 
 test('an I/O error while writing the block (injected): exit path says so and how to restore; restore recovers', () => {
-  const img = path.join(dir, 'eio.img');
+  const img = tmp.path('eio.img');
   const original = smallImage(img);
   const eio = Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' });
   let err: unknown;
@@ -167,8 +169,11 @@ test('an I/O error while writing the block (injected): exit path says so and how
   }
   expect(err).toBeInstanceOf(IoError);
   expect((err as IoError).message).toMatch(
-    /writing the new info-block at 0x1000 failed, it may be partly written \(.*input\/output error.*\); the original is in '.*eio\.img\.infoblock-backup': run `infoblock restore .*eio\.img --backup .*`/,
+    /^writing the new info-block at 0x1000 failed, it may be partly written \(.*input\/output error.*\); the original is in '.*eio\.img\.infoblock-backup': restore it from there$/,
   );
+  expect((err as IoError).hint).toEqual({
+    run: { operation: 'restore', params: { backup: `${img}.infoblock-backup` } },
+  });
   expect(restoreTarget({ target: img }).status).toBe('restored');
   expect(fs.readFileSync(img).equals(original)).toBe(true);
 });

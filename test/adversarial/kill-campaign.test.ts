@@ -7,12 +7,12 @@
 // back the original bytes. The images live under a directory whose name has
 // non-ASCII characters and a newline.
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawn } from 'node:child_process';
 import { decodeBackup, migrateTarget, restoreTarget } from '../../src/index';
 import { FAULT_STEPS, type FaultStep } from '../../src/io/faults';
 import { BASE, CLI, NS_SIZE, cli, mapBlockOf, legacyBlock, migrateArgs, smallImage } from '../support/adversarial';
+import { useTmpDir } from '../support/tmp';
 
 const KILLS = 120;
 const seed = Number(process.env.CAMPAIGN_SEED ?? Date.now() % 1_000_000);
@@ -26,11 +26,11 @@ const rand = (n: number): number => {
   return ((t ^ (t >>> 14)) >>> 0) % n;
 };
 
+const tmp = useTmpDir('kill');
 let root: string;
 beforeAll(() => {
-  root = fs.mkdtempSync(path.join(os.tmpdir(), 'ib-kill-'));
+  root = tmp.dir;
 });
-afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
 const MIGRATE_STEPS: FaultStep[] = FAULT_STEPS.filter((s) => s !== 'lock-break');
 const RESTORE_STEPS: FaultStep[] = [

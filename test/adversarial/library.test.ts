@@ -1,7 +1,6 @@
 // Item 12: library misuse gets a typed InfoblockError at the API boundary,
 // never a raw TypeError/RangeError or a silently wrong result.
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import {
   InfoblockError,
@@ -17,16 +16,17 @@ import {
 } from '../../src/index';
 import { readAt, writeAt } from '../../src/io/files';
 import { BASE, NS_SIZE, legacyBlock, smallImage } from '../support/adversarial';
+import { useTmpDir } from '../support/tmp';
 
+const tmp = useTmpDir('lib');
 let dir: string;
 let img: string;
 let original: Buffer;
 beforeAll(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ib-lib-'));
+  dir = tmp.dir;
   img = path.join(dir, 'ns.img');
   original = smallImage(img);
 });
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 const good = (): MigrateTargetOptions => ({ target: img, offset: 0n, nsBase: BASE, nsSize: NS_SIZE, to: 'map' });
 const params = (extra: object): WriteParams =>

@@ -4,17 +4,17 @@
 // into place complete); only one process breaks a stale lock; concurrent
 // runs write the block exactly once.
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawn } from 'node:child_process';
 import { FAULT_CLI, cli, legacyBlock, mapBlockOf, migrateArgs, smallImage, wordsOnly } from '../support/adversarial';
+import { useTmpDir } from '../support/tmp';
 
+const tmp = useTmpDir('locks');
 let dir: string;
 let n = 0;
 beforeAll(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ib-locks-'));
+  dir = tmp.dir;
 });
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 function image(): { img: string; lock: string; original: Buffer; intended: Buffer } {
   const img = path.join(dir, `l${n++}.img`);

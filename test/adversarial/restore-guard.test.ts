@@ -3,18 +3,18 @@
 // or a torn mix of the two. Anything else is refused (exit 1, nothing
 // written) unless --force.
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { encodePfnBlock, migrateTarget, recipeFields, restoreTarget } from '../../src/index';
 import { run, looksLikeStack } from '../support/run';
 import { BASE, NS_SIZE, UUID, migrateArgs, smallImage } from '../support/adversarial';
+import { useTmpDir } from '../support/tmp';
 
+const tmp = useTmpDir('restore');
 let dir: string;
 let n = 0;
 beforeAll(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ib-restore-'));
+  dir = tmp.dir;
 });
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 function migrated(): { img: string; original: Buffer; after: Buffer } {
   const img = path.join(dir, `r${n++}.img`);

@@ -6,7 +6,6 @@
 // named in the output) and restore; as a backup, SVG or corpus directory
 // they are refused like the rest.
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import {
@@ -21,7 +20,9 @@ import {
   unavailable,
   wordsOnly,
 } from '../support/adversarial';
+import { useTmpDir } from '../support/tmp';
 
+const tmp = useTmpDir('special');
 let dir: string;
 let img: string;
 let original: Buffer;
@@ -29,7 +30,7 @@ let backup: string;
 const special: Record<string, string> = {};
 
 beforeAll(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ib-special-'));
+  dir = tmp.dir;
   img = path.join(dir, 'ns.img');
   original = smallImage(img);
   // A valid backup for the restore cases, then the image back to the original.
@@ -49,7 +50,6 @@ beforeAll(() => {
   special['dangling symlink'] = path.join(dir, 'dangling');
   fs.symlinkSync(path.join(dir, 'nowhere', 'target'), special['dangling symlink']);
 });
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 /** Every path argument of every command, with X the special file. */
 const USES: [string, (x: string) => string[]][] = [
@@ -58,7 +58,7 @@ const USES: [string, (x: string) => string[]][] = [
   ['write -o FILE', (x) => ['write', '-o', x, '-s', '64M']],
   ['check FILE', (x) => ['check', x]],
   ['explain FILE', (x) => ['explain', x]],
-  ['explain --svg FILE', (x) => ['explain', img, '--svg', x]],
+  ['explain --svg FILE', (x) => ['explain', img, '--ns-base', '0x100100000', '--ns-size', '64M', '--svg', x]],
   ['migrate TARGET', (x) => ['migrate', x, ...migrateArgs()]],
   ['migrate --dry-run TARGET', (x) => ['migrate', x, ...migrateArgs(), '--dry-run']],
   ['migrate --backup FILE', (x) => ['migrate', img, ...migrateArgs(), '--backup', x]],
@@ -75,6 +75,15 @@ const KINDS = [
   'symlink loop',
   'dangling symlink',
 ];
+/** What the one sentence says about each kind of special file. */
+const KIND_WORDS: Record<string, RegExp> = {
+  fifo: /is a FIFO \(named pipe\)/,
+  'char device /dev/zero': /is a character device/,
+  'char device /dev/null': /is a character device/,
+  directory: /is a directory|it is a directory|is not empty \(use --force/,
+  'symlink loop': /too many levels of symbolic links \(a symlink loop\); fix the symbolic link$/,
+  'dangling symlink': /no such file or directory; check the path$|is a dangling symbolic link/,
+};
 // (An empty directory is a fine corpus --out; ours holds a file, so it is refused as "not empty".)
 const CASES = USES.flatMap(([use, argv]) => KINDS.map((kind) => [use, kind, argv] as const));
 
@@ -90,6 +99,9 @@ test.each(CASES)(
     const lines = r.errLines.filter((l) => !l.startsWith('maxrss ') && !/^read \d+ infoblock/.test(l));
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^infoblock: /);
+    // The sentence names the path and says what it is.
+    expect(lines[0]).toContain(`'${x}'`);
+    expect(lines[0]).toMatch(KIND_WORDS[kind] as RegExp);
     expect(wordsOnly(r.stderr)).toBe(true);
     const rss = Number(/maxrss (\d+)/.exec(r.stderr)?.[1]);
     expect(rss).toBeLessThan(300 * 1024); // KiB: /dev/zero was never read into memory
@@ -179,14 +191,14 @@ describe('a block device (loop device)', () => {
     ['migrate --backup DEV', (d: string) => ['migrate', img, ...migrateArgs(), '--backup', d]],
     ['migrate --dry-run --backup DEV', (d: string) => ['migrate', img, ...migrateArgs(), '--dry-run', '--backup', d]],
     ['restore --backup DEV', (d: string) => ['restore', img, '--backup', d]],
-    ['explain --svg DEV', (d: string) => ['explain', img, '--svg', d]],
+    ['explain --svg DEV', (d: string) => ['explain', img, '--ns-base', '0x100100000', '--ns-size', '64M', '--svg', d]],
     ['corpus --out DEV', (d: string) => ['corpus', '--out', d, '--count', '2']],
   ])('%s: refused (exit 2), the device untouched', (_n, argv) => {
     if (need()) return;
     const before = fs.readFileSync(backing);
     const r = cli(argv(dev as string));
     expect(r.status).toBe(2);
-    expect(r.errLines).toHaveLength(1);
+    expect(r.errLines).toEqual([expect.stringMatching(/^infoblock: .*'\/dev\/loop\d+'.* a block device/)]);
     expect(wordsOnly(r.stderr)).toBe(true);
     expect(fs.readFileSync(backing).equals(before)).toBe(true);
   });

@@ -3,17 +3,17 @@
 // failed write to standard output is reported (exit 2, what failed) with no
 // success line.
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { FAULT_CLI, CLI, cli, legacyBlock, ran, smallImage, wordsOnly } from '../support/adversarial';
 import { headWithBlock } from '../../src/index';
+import { useTmpDir } from '../support/tmp';
 
+const tmp = useTmpDir('stdio');
 let dir: string;
 beforeAll(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ib-stdio-'));
+  dir = tmp.dir;
 });
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 const RSS_LIMIT_KIB = 200 * 1024;
 const rssOf = (stderr: string): number => Number(/maxrss (\d+)/.exec(stderr)?.[1]);

@@ -2,24 +2,24 @@
 // process: whole-image byte comparisons, ndctl's acceptance of the result,
 // the hazard guard, --dry-run, locks, backups, and every error's exit code.
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { encodePfnBlock, patchPfnBlock, recipeFields, headWithBlock, decodePfnBlock } from '../../src/index';
 import { run, looksLikeStack } from '../support/run';
 import { describeWithNdctl, runNdctl } from '../support/ndctl';
+import { useTmpDir } from '../support/tmp';
 
 const M = 1n << 20n;
 const UUID = '6a7b8c9d-0000-4000-8000-0123456789ab';
 const BASE = 0x100100000n; // 1 MiB off a 2 MiB boundary: start_pad 1 MiB
+const tmp = useTmpDir('migrate');
 let dir: string;
 let bytesCompared = 0;
 
 beforeAll(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'infoblock-migrate-'));
+  dir = tmp.dir;
 });
 afterAll(() => {
-  fs.rmSync(dir, { recursive: true, force: true });
   console.log(`migrate cli: ${bytesCompared} image bytes compared`);
 });
 
@@ -68,7 +68,7 @@ describe('migrate --to map on a legacy image', () => {
     const check = await run(['check', img, '--ns-base', '0x100100000', '--kernel', 'map', '--json']);
     const v = JSON.parse(check.out) as { outcome: string; data_start: string };
     expect(v.outcome).toBe('claimed');
-    expect(v.data_start).toBe('0x300000');
+    expect(v.data_start).toBe('0x300000'); // an exact "0x…" string
     // Rerun: already migrated, exit 0, nothing written.
     const again = await run(['migrate', img, '--ns-base', '0x100100000', '--to', 'map']);
     expect(again.code).toBe(0);
@@ -103,8 +103,8 @@ describe('migrate --to map on a legacy image', () => {
     expect(r.code).toBe(0);
     const j = JSON.parse(r.out) as {
       written: boolean;
-      data_start_before: number;
-      data_start_after: number;
+      data_start_before: string;
+      data_start_after: string;
       after: { version: string };
     };
     expect(j.written).toBe(true);

@@ -84,8 +84,8 @@ describe('migrate legacy -> map (properties)', () => {
         expect(after.fields.versionMajor).toBe(2);
         expect(after.fields.versionMinor).toBe(4);
         expect(after.fields.dataoff).toBe(before.dataoff + BigInt(before.startPad));
-        expect(r.data_start_after).toBe(r.data_start_before);
-        expect(r.data_start_before).toBe(BigInt(before.startPad) + before.dataoff);
+        expect(r.dataStartAfter).toBe(r.dataStartBefore);
+        expect(r.dataStartBefore).toBe(BigInt(before.startPad) + before.dataoff);
         // The caller's buffer is untouched and the way back restores every byte.
         const back = migrate(r.block, opts(c, 'legacy'));
         expect(back.status).toBe('migrated');
@@ -99,7 +99,7 @@ describe('migrate legacy -> map (properties)', () => {
         if (old61.outcome === 'claimed') {
           claimed++;
           expect(newMap.dataStart).toBe(old61.dataStart);
-          expect(newMap.dataStart).toBe(r.data_start_after);
+          expect(newMap.dataStart).toBe(r.dataStartAfter);
           expect(newMap.dataSize).toBe(old61.dataSize);
           expect(r.dataSize).toBe(old61.dataSize);
         }
@@ -117,7 +117,7 @@ describe('migrate legacy -> map (properties)', () => {
         const r = migrate(block, { to: 'map', ...{ nsBase: c.base, nsSize: c.size } });
         const v = checkHead(headWithBlock(r.block), { kernel: 'map', nsBase: c.base, nsSize: c.size });
         expect(v.outcome).toBe('claimed');
-        expect(v.dataStart).toBe(r.data_start_before);
+        expect(v.dataStart).toBe(r.dataStartBefore);
         expect(r.guard.outcome).toBe('refused'); // 6.1 sees a misaligned data start: "bad offset", not misplacement
         expect(r.hazard).toBeNull();
       }),
@@ -144,14 +144,14 @@ describe('ndctl -O blocks (version 1.4, map meaning)', () => {
     const r = migrate(block, { from: 'map', to: 'legacy', nsBase: base, nsSize: size });
     expect(r.status).toBe('migrated');
     expect(r.after.version).toBe('1.4');
-    expect(r.after.dataoff).toBe(r.before.dataoff - BigInt(r.before.start_pad));
+    expect(r.after.dataoff).toBe(r.before.dataoff - BigInt(r.before.startPad));
     expect(r.target.profile).toBe('linux-6.1');
     expect(r.target.outcome).toBe('claimed');
     expect(r.target.dataStart).toBe(r.before.dataoff);
     expect(diffs(block, r.block).every(inMigratedFields)).toBe(true);
     // Not our legacy recipe's bytes: ndctl measured the memmap from the raw
     // base, so its data starts 1 MiB earlier; the repair keeps ndctl's start.
-    expect(r.data_start_after).toBe(17n * M);
+    expect(r.dataStartAfter).toBe(17n * M);
   });
 
   test('--from legacy forces the version meaning; the contradiction becomes a note', () => {
@@ -173,9 +173,9 @@ describe('hazard: linux-6.1 would claim a 2.x block with the data elsewhere', ()
     const r = migrate(legacy, { to: 'map', nsBase: base, nsSize: size });
     expect(r.status).toBe('migrated');
     expect(r.guard.outcome).toBe('claimed');
-    expect(r.guard.dataStart).toBe(r.data_start_after + 2n * M);
+    expect(r.guard.dataStart).toBe(r.dataStartAfter + 2n * M);
     expect(r.hazard).toMatch(/linux-6.1/);
-    expect(r.target.dataStart).toBe(r.data_start_before);
+    expect(r.target.dataStart).toBe(r.dataStartBefore);
   });
 
   test('a guard kernel that knows the map meaning sees no hazard', () => {

@@ -3,7 +3,6 @@
 // finishes the write, and restore brings back the original, not the torn
 // head the rerun found. Anything else at the backup path is still refused.
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { InfoblockError } from '../../src/format/errors';
 import type { Faults, FaultStep } from '../../src/io/faults';
@@ -11,14 +10,15 @@ import { decodeBackup } from '../../src/migrate/backup';
 import { replaceInfoBlock } from '../../src/migrate/replace';
 import { restoreTarget } from '../../src/migrate/apply';
 import { smallImage } from '../support/adversarial';
+import { useTmpDir } from '../support/tmp';
 
 class Interrupted extends Error {}
 
+const tmp = useTmpDir('replace-int');
 let dir: string;
 beforeAll(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ib-replace-int-'));
+  dir = tmp.dir;
 });
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 const newBlock = (seed: number): Uint8Array => Uint8Array.from({ length: 4096 }, (_, i) => (i * 7 + seed) & 0xff);
 

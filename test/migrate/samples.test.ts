@@ -1,19 +1,19 @@
 // The repair samples: make-images.sh expands the committed heads into sparse
 // 1 GiB images, and the walk-through of docs/repair.md holds on them.
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { run } from '../support/run';
+import { useTmpDir } from '../support/tmp';
 
 const SAMPLES = path.resolve(__dirname, '../../samples/repair');
+const tmp = useTmpDir('samples');
 let dir: string;
 beforeAll(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'infoblock-samples-'));
+  dir = tmp.dir;
   const r = spawnSync('sh', [path.join(SAMPLES, 'make-images.sh'), dir], { encoding: 'utf8' });
   expect(r.status).toBe(0);
 });
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 test.each(['legacy', 'ndctl-O'])('%s.img is a 1 GiB image whose head is the committed one', (name) => {
   const img = path.join(dir, `${name}.img`);

@@ -7,14 +7,15 @@ import * as path from 'node:path';
 import { bttCodec, encodeBttBlock } from '../../src/format/btt';
 import { run } from '../support/run';
 import { haveTools } from './fs-images';
+import { useTmpDir } from '../support/tmp';
 
 const MiB = 1 << 20;
 const mkfsExt4 = fs.existsSync('/usr/sbin/mkfs.ext4') ? '/usr/sbin/mkfs.ext4' : 'mkfs.ext4';
+const tmp = useTmpDir('recover-bad');
 let dir: string;
 beforeAll(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'recover-bad '));
+  dir = tmp.dir;
 });
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 function img(name: string, size: number, fss: [number, number][] = []): string {
   const file = path.join(dir, name);
@@ -150,10 +151,9 @@ suite('recover refusals', () => {
     const r = await run(['recover', f, '--ns-base', '0x100000000', '--write', '--pick', '2']);
     expect(r.status).toBe(0);
     const chk = await run(['check', f, '--ns-base', '0x100000000', '--json']);
-    expect(JSON.parse(chk.stdout.toString())).toMatchObject({
-      outcome: 'claimed',
-      data_start: `0x${(32 * MiB).toString(16)}`,
-    });
+    const v = JSON.parse(chk.stdout.toString()) as { outcome: string; data_start: string };
+    expect(v.outcome).toBe('claimed');
+    expect(v.data_start).toBe(`0x${(32 * MiB).toString(16)}`);
   });
 });
 

@@ -25,7 +25,7 @@ function fsAt(offset: bigint, size: bigint): FsFinding {
     offset,
     superblock: offset + 1024n,
     size,
-    block_size: 4096,
+    blockSize: 4096n,
     uuid: UUID,
     variant: 'ext4',
     copy: false,

@@ -3,22 +3,16 @@
 // XFS in their data area, the block zeroed or corrupted, then
 // `recover --write`: `check` must claim the namespace with the data exactly
 // at the filesystem, and a legacy-meaning original must come back byte for byte.
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { run } from '../support/run';
+import { useTmpDir } from '../support/tmp';
 import { CASES, UUID, buildImage, haveTools, readBlock } from './fs-images';
 
 const suite = haveTools() ? describe : describe.skip;
-let dir: string;
-beforeAll(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'recover '));
-});
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+const tmp = useTmpDir('recover');
 
 suite('recover --write on real filesystems', () => {
   test.each(CASES)('$name', async (c) => {
-    const img = await buildImage(c, path.join(dir, `${c.name.replace(/[^a-z0-9]+/gi, '-')}.img`));
+    const img = await buildImage(c, tmp.path(`${c.name.replace(/[^a-z0-9]+/gi, '-')}.img`));
     const damaged = readBlock(img.file);
     const args = [
       'recover',
@@ -37,7 +31,7 @@ suite('recover --write on real filesystems', () => {
       candidates: { data_start: string }[];
       written: { backup: string } | null;
     };
-    expect(plan.status).toBe('proposed');
+    expect(plan.status).toBe('written');
     expect(plan.candidates[0]?.data_start).toBe(`0x${img.dataStart.toString(16)}`);
     expect(plan.written).not.toBeNull();
     const chk = await run(['check', img.file, '--ns-base', String(c.base), '--json']);

@@ -4,8 +4,6 @@
 // exit codes and one-line errors.
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import fc from 'fast-check';
 import { bttCodec, encodeBttBlock } from '../../src/format/btt';
 import { encodePfnBlock } from '../../src/format/pfn';
@@ -13,14 +11,11 @@ import { fletcher64 } from '../../src/format/fletcher64';
 import { wasmBlockChecksum } from '../../src/format/fletcher64-wasm';
 import { recipeFields } from '../../src/format/recipe';
 import { scanBytes, scanTarget } from '../../src/scan/scan';
-import { run } from '../support/run';
+import { json, run } from '../support/run';
+import { useTmpDir } from '../support/tmp';
 
 const UUID = '11111111-2222-3333-4444-555555555555';
-let dir: string;
-beforeAll(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scan '));
-});
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+const tmp = useTmpDir('scan');
 
 /** An ext4-like primary superblock for a filesystem starting at `fsStart` (4 KiB blocks). */
 function plantExt(img: Uint8Array, fsStart: number, blocks: number): void {
@@ -69,11 +64,12 @@ describe('scan', () => {
     const r = scanBytes(img);
     const at = r.findings.map((f) => [Number('superblock' in f ? f.superblock : f.offset), f.kind]);
     expect(at).toEqual(expected);
-    expect(
-      r.findings.filter((f) => 'checksum_ok' in f).map((f) => ('checksum_ok' in f ? f.checksum_ok : null)),
-    ).toEqual([true, false]);
+    expect(r.findings.filter((f) => 'checksumOk' in f).map((f) => ('checksumOk' in f ? f.checksumOk : null))).toEqual([
+      true,
+      false,
+    ]);
     const ext = r.findings.find((f) => f.kind === 'ext4');
-    expect(ext).toMatchObject({ offset: 2n << 20n, size: 1n << 20n, block_size: 4096, copy: false });
+    expect(ext).toMatchObject({ offset: 2n << 20n, size: 1n << 20n, blockSize: 4096n, copy: false });
   });
 
   test('BTT primary and backup, and a btrfs superblock with its fs start', () => {
@@ -103,18 +99,17 @@ describe('scan', () => {
       ['btt-backup', 0x50000n],
       ['btrfs', 0x100000n],
     ]);
-    expect(f[1]).toMatchObject({ arena: 0x10000n, checksum_ok: true });
+    expect(f[1]).toMatchObject({ arena: 0x10000n, checksumOk: true, externalLbasize: 4096n, externalNlba: 60 });
     expect(f[2]).toMatchObject({ superblock: BigInt(sb), size: 1n << 20n, copy: false });
   });
 
   test('any read size gives the same findings as one pass over memory', () => {
     const { img } = image();
-    const file = path.join(dir, 'img');
-    fs.writeFileSync(file, img);
+    const file = tmp.file('img', img);
     const whole = scanBytes(img).findings;
     fc.assert(
       fc.property(fc.integer({ min: 2, max: 600 }), (pages) => {
-        expect(scanTarget(file, { chunkSize: pages * 4096 }).findings).toEqual(whole);
+        expect(scanTarget(file, { chunkSize: BigInt(pages * 4096) }).findings).toEqual(whole);
       }),
       { numRuns: 25 },
     );
@@ -140,11 +135,10 @@ describe('scan', () => {
 
 describe('scan CLI', () => {
   test('--json: offsets as 0x strings, exit 0', async () => {
-    const file = path.join(dir, 'cli img');
-    fs.writeFileSync(file, image().img);
+    const file = tmp.file('cli img', image().img);
     const r = await run(['scan', file, '--json']);
     expect(r.status).toBe(0);
-    const out = JSON.parse(r.stdout.toString()) as { offset: string; kind: string }[];
+    const out = (json(r) as { findings: { offset: string; kind: string }[] }).findings;
     expect(out.map((f) => [f.offset, f.kind])).toEqual([
       ['0x1000', 'pfn'],
       ['0x200000', 'ext4'],
@@ -165,18 +159,22 @@ describe('scan CLI', () => {
       2,
       /^infoblock: cannot open '\/nonexistent\/x': no such file or directory; check the path\n$/,
     ],
-    ['--from past the end', ['scan', 'SMALL', '--from', '1G'], 2, /^infoblock: --from 0x40000000 is past the end/],
+    [
+      '--from past the end',
+      ['scan', 'SMALL', '--from', '1G'],
+      2,
+      /^infoblock: from: the scan start 0x40000000 is past the end of the target \(0x10000 bytes\)\n$/,
+    ],
     [
       '--to before --from',
       ['scan', 'SMALL', '--from', '8192', '--to', '4096'],
       2,
-      /^infoblock: --to 0x1000 is before --from 0x2000\n$/,
+      /^infoblock: to: the scan end 0x1000 is before the scan start 0x2000\n$/,
     ],
     ['a bad chunk size', ['scan', 'SMALL', '--chunk', '5000'], 2, /^infoblock: --chunk must be a multiple of 4096/],
     ['nothing found', ['scan', 'SMALL'], 1, /^$/],
   ])('%s', async (_n, argv, status, err) => {
-    const small = path.join(dir, 'small');
-    fs.writeFileSync(small, new Uint8Array(65536));
+    const small = tmp.file('small', new Uint8Array(65536));
     const r = await run(argv.map((a) => (a === 'SMALL' ? small : a)));
     expect(r.status).toBe(status);
     expect(r.stderr).toMatch(err);
@@ -196,15 +194,14 @@ const withLoop = loopAvailable() ? test : test.skip;
 
 describe('scan of hostile targets', () => {
   test('an unreadable range: IoError naming the file and the offset', () => {
-    const file = path.join(dir, 'eio img');
-    fs.writeFileSync(file, image().img);
+    const file = tmp.file('eio img', image().img);
     const read = (fd: number, b: Uint8Array, at: number, len: number, pos: bigint): number => {
       if (pos >= 1n << 20n) throw Object.assign(new Error('EIO: i/o error, read'), { code: 'EIO' });
       return fs.readSync(fd, b, at, len, pos);
     };
     let err: unknown;
     try {
-      scanTarget(file, { chunkSize: 1 << 20, read });
+      scanTarget(file, { chunkSize: 1n << 20n, read });
     } catch (e) {
       err = e;
     }
@@ -221,7 +218,7 @@ describe('scan of hostile targets', () => {
   test.each([
     [
       'a directory',
-      (): string => dir,
+      (): string => tmp.dir,
       /^infoblock: '.*' is a directory, not a regular file or block device; give an image file or a block device\n$/,
     ],
     [
@@ -236,8 +233,7 @@ describe('scan of hostile targets', () => {
   });
 
   withLoop('a block device (loop) gives the same findings as its file', () => {
-    const file = path.join(dir, 'loop img');
-    fs.writeFileSync(file, image().img);
+    const file = tmp.file('loop img', image().img);
     const dev = execFileSync('losetup', ['-f', '--show', file], { encoding: 'utf8', stdio: 'pipe' }).trim();
     try {
       expect(scanTarget(dev).findings).toEqual(scanTarget(file).findings);
