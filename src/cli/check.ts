@@ -5,7 +5,6 @@
 import type { Command } from 'commander';
 import { InfoblockError, InvalidArgumentError } from '../format/errors';
 import { HEAD_SIZE } from '../format/head';
-import { SZ_2M } from '../format/int64';
 import { hex } from '../format/units';
 import { isUuid } from '../format/uuid';
 import { checkHead, type CheckOptions, type Verdict } from '../validate/check';
@@ -17,11 +16,10 @@ import { ARCH_NAMES, type Arch } from '../validate/profiles';
 import { ExitCode } from './exit-code';
 import { checkRegularOrAbsent, readExact, targetSize } from '../io/files';
 import { writeFileDurably } from '../io/durable';
-import { showPath } from '../io/path';
 import type { CliIo } from './io';
 import { hintText } from './hints';
 import { jsonText, type SchemaName } from './json';
-import { choiceArg, parsePosition } from './options';
+import { choiceArg, impliedNamespaceSize, parsePosition } from './options';
 import { checkLabelledDimm, type LabelledCheck, type LabelledNamespaceVerdict } from '../validate/labels';
 import { dimmLayout } from '../format/labels-spec';
 import { readLabelArea } from './labels';
@@ -68,20 +66,7 @@ export function loadNamespace(file: string, o: NamespaceOpts): LoadedNamespace {
   const { offset, nsBase, nsSize: given } = namespaceParams(o);
   let nsSize: bigint;
   if (given !== undefined) nsSize = given;
-  else {
-    const fileSize = targetSize(file);
-    if (fileSize < offset)
-      throw new InvalidArgumentError(`--offset ${offset} is past the end of ${showPath(file)} (${fileSize} bytes)`);
-    nsSize = fileSize - offset;
-    // A namespace the kernel could claim spans at least one 2 MiB granule: anything smaller is a bare
-    // head (or a head dump), and taking its file size as the namespace size would only mislead.
-    if (nsSize < SZ_2M) {
-      throw new InvalidArgumentError(
-        `${showPath(file)} holds ${nsSize} bytes from --offset ${offset}, less than any namespace with an ` +
-          `info-block (2 MiB): it looks like a bare head; pass --ns-size BYTES, the namespace's size`,
-      );
-    }
-  }
+  else nsSize = impliedNamespaceSize(file, offset);
   if (given === undefined && nsSize < BigInt(HEAD_SIZE))
     throw new InvalidArgumentError(`namespace size ${nsSize} is smaller than the 8 KiB head`);
   const head = readExact(file, offset, HEAD_SIZE);

@@ -12,7 +12,7 @@ import { ExitCode } from './exit-code';
 import { processIo, type CliIo } from './io';
 import { StdoutClosed } from '../io/stdio';
 import { hintText, type CommandContext } from './hints';
-import { jsonText } from './json';
+import { errorDocumentText } from './json';
 
 export type { CliIo } from './io';
 
@@ -164,9 +164,8 @@ function failureLine(e: InfoblockError<string>, ctx: CommandContext): string {
 
 /** A failure under `--json`: the same words as the stderr line, as an `error` document on stdout. */
 function printJsonError(io: CliIo, code: string, message: string, exitCode: number, e?: InfoblockError<string>): void {
-  const body = { error: { code, message, exitCode, ...(e?.hint === undefined ? {} : { hint: e.hint }) } };
   try {
-    io.stdout(`${jsonText('error', body)}\n`);
+    io.stdout(errorDocumentText({ code, message, exitCode, hint: e?.hint }));
   } catch {
     /* stdout is gone too: the stderr line stands alone */
   }

@@ -5,6 +5,7 @@
  * Bodies go through the one mapping of src/format/json (snake_case keys,
  * u64 as exact `"0x…"` strings).
  */
+import type { Hint } from '../format/errors';
 import { toWire } from '../format/json';
 
 /** Every schema the CLI writes documents for, with its current version. */
@@ -33,6 +34,20 @@ export function schemaId(name: SchemaName): string {
 /** `body` as a document of schema `name`: `schema` and `schema_version` first, then the body's members. */
 export function jsonDocument(name: SchemaName, body: object): Record<string, unknown> {
   return { schema: schemaId(name), schema_version: SCHEMAS[name], ...(toWire(body) as Record<string, unknown>) };
+}
+
+/** What an `error` document says: the code, the stderr line's words, the exit status, and the hint if any. */
+export interface FailureBody {
+  readonly code: string;
+  readonly message: string;
+  readonly exitCode: number;
+  readonly hint?: Hint | undefined;
+}
+
+/** The `error` document (schemas/error.schema.json) of a failure or refusal, one line of text with its newline. */
+export function errorDocumentText(f: FailureBody): string {
+  const { hint, ...rest } = f;
+  return `${jsonText('error', { error: hint === undefined ? rest : { ...rest, hint } })}\n`;
 }
 
 /** {@link jsonDocument} as text: indented for one document, one line (`indent` 0) for JSON Lines. */

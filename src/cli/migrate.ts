@@ -18,11 +18,10 @@ import { hazardError, type BlockSummary, type DataoffMeaning } from '../migrate/
 import type { RestoreRun } from '../migrate/replace';
 import { verdictView } from '../scan/report';
 import { ExitCode } from './exit-code';
-import { targetSize } from '../io/files';
 import { commandLine, hintText, type CommandContext } from './hints';
+import { errorDocumentText, jsonText } from './json';
 import { UsageError, type CliIo } from './io';
-import { jsonText } from './json';
-import { choiceArg, parsePosition } from './options';
+import { choiceArg, impliedNamespaceSize, parsePosition } from './options';
 
 /** Error codes that mean "refused" (exit 1) rather than a usage or I/O problem (exit 2). */
 const REFUSALS: readonly InfoblockErrorCode[] = ['precondition', 'ambiguous', 'hazard', 'locked', 'backup'];
@@ -50,13 +49,21 @@ export function refusalLine(e: InfoblockError<string>, ctx: CommandContext): str
   return `infoblock: ${hint === '' ? first : `${first}; ${hint}`}\n`;
 }
 
-/** Run `f`; a refusal (see REFUSALS) becomes its line on stderr and exit status 1. */
-export function refusing<T>(io: CliIo, ctx: CommandContext, f: () => T, codes = REFUSALS): T {
+/**
+ * Run `f`; a refusal (see REFUSALS) becomes its line on stderr and exit status 1 (and, with `--json`, an `error`
+ * document with exit_code 1 on stdout, as the central handler does for exit 2).
+ */
+export function refusing<T>(io: CliIo, ctx: CommandContext, f: () => T, codes = REFUSALS, json = false): T {
   try {
     return f();
   } catch (e) {
     if (e instanceof InfoblockError && (codes as readonly string[]).includes(e.code)) {
-      io.stderr(refusalLine(e as InfoblockError<string>, ctx));
+      const line = refusalLine(e as InfoblockError<string>, ctx);
+      io.stderr(line);
+      if (json) {
+        const message = line.replace(/^infoblock: /, '').trimEnd();
+        io.stdout(errorDocumentText({ code: e.code, message, exitCode: 1, hint: e.hint }));
+      }
       throw new ExitCode(1);
     }
     throw e;
@@ -239,31 +246,32 @@ function migrateAction(io: CliIo, target: string, o: MigrateOpts): void {
   const nsBase = parsePosition(o.nsBase, 'namespace base');
   let nsSize: bigint;
   if (o.nsSize !== undefined) nsSize = parsePosition(o.nsSize, 'namespace size');
-  else {
-    const size = targetSize(target);
-    if (size < offset) throw new UsageError(`--offset ${offset} is past the end of '${target}' (${size} bytes)`);
-    nsSize = size - offset;
-  }
+  else nsSize = impliedNamespaceSize(target, offset);
   const dryRun = o.dryRun === true;
   const ctx = contextOf(target, o);
-  const r = refusing(io, ctx, () =>
-    migrateTarget({
-      target,
-      offset,
-      nsBase,
-      nsSize,
-      to: o.to,
-      guardKernel,
-      arch: o.arch,
-      dryRun,
-      force: o.force === true,
-      warn: (line) => io.stderr(`infoblock: warning: ${line}\n`),
-      ...(io.faults === undefined ? {} : { faults: io.faults }),
-      ...(io.env === undefined ? {} : { env: io.env }),
-      ...(o.from === undefined ? {} : { from: o.from }),
-      ...(o.backup === undefined ? {} : { backup: o.backup }),
-      ...(o.parentUuid === undefined ? {} : { parentUuid: o.parentUuid }),
-    }),
+  const r = refusing(
+    io,
+    ctx,
+    () =>
+      migrateTarget({
+        target,
+        offset,
+        nsBase,
+        nsSize,
+        to: o.to,
+        guardKernel,
+        arch: o.arch,
+        dryRun,
+        force: o.force === true,
+        warn: (line) => io.stderr(`infoblock: warning: ${line}\n`),
+        ...(io.faults === undefined ? {} : { faults: io.faults }),
+        ...(io.env === undefined ? {} : { env: io.env }),
+        ...(o.from === undefined ? {} : { from: o.from }),
+        ...(o.backup === undefined ? {} : { backup: o.backup }),
+        ...(o.parentUuid === undefined ? {} : { parentUuid: o.parentUuid }),
+      }),
+    REFUSALS,
+    o.json === true,
   );
   io.stdout(o.json === true ? jsonMigration(ctx, offset, r, dryRun) : renderMigration(ctx, offset, r, dryRun));
   if (r.refused !== null) {
@@ -311,18 +319,23 @@ function restoreJson(target: string, r: RestoreResult): string {
 }
 
 function restoreAction(io: CliIo, target: string, o: RestoreOpts): void {
-  const r = refusing(io, contextOf(target, o), () =>
-    restoreTarget({
-      target,
-      force: o.force === true,
-      warn: (line) => io.stderr(`infoblock: warning: ${line}\n`),
-      ...(o.backup === undefined ? {} : { backup: o.backup }),
-      ...(o.offset === undefined ? {} : { offset: parsePosition(o.offset, 'offset') }),
-      ...(o.nsBase === undefined ? {} : { nsBase: parsePosition(o.nsBase, 'namespace base') }),
-      ...(o.nsSize === undefined ? {} : { nsSize: parsePosition(o.nsSize, 'namespace size') }),
-      ...(io.faults === undefined ? {} : { faults: io.faults }),
-      ...(io.env === undefined ? {} : { env: io.env }),
-    }),
+  const r = refusing(
+    io,
+    contextOf(target, o),
+    () =>
+      restoreTarget({
+        target,
+        force: o.force === true,
+        warn: (line) => io.stderr(`infoblock: warning: ${line}\n`),
+        ...(o.backup === undefined ? {} : { backup: o.backup }),
+        ...(o.offset === undefined ? {} : { offset: parsePosition(o.offset, 'offset') }),
+        ...(o.nsBase === undefined ? {} : { nsBase: parsePosition(o.nsBase, 'namespace base') }),
+        ...(o.nsSize === undefined ? {} : { nsSize: parsePosition(o.nsSize, 'namespace size') }),
+        ...(io.faults === undefined ? {} : { faults: io.faults }),
+        ...(io.env === undefined ? {} : { env: io.env }),
+      }),
+    REFUSALS,
+    o.json === true,
   );
   io.stdout(o.json === true ? restoreJson(target, r) : restoreText(target, r));
 }

@@ -330,6 +330,6 @@ export function registerRecover(program: Command, io: CliIo): void {
         'I/O error.\nExample: infoblock recover ns.img --ns-base 0x100000000 --write',
     )
     .action((target: string, o: RecoverOpts) =>
-      refusing(io, contextOf(target, o), () => action(io, target, o), REFUSALS),
+      refusing(io, contextOf(target, o), () => action(io, target, o), REFUSALS, o.json === true),
     );
 }

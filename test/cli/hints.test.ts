@@ -72,7 +72,7 @@ describe('shellWord', () => {
     ['my ns.img', "'my ns.img'"],
     ["it's", `'it'\\''s'`],
     ['$HOME/x', "'$HOME/x'"],
-    ['a\nb', "'a\nb'"],
+    ['a\nb', "$'a\\x0ab'"],
     ['`id`', "'`id`'"],
     ['*.img', "'*.img'"],
     ['', "''"],

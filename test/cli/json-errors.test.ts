@@ -41,7 +41,7 @@ function errorOf(r: Run): { line: string; doc: ErrorDoc } {
 
 const NO_FILE = (f: string): RegExp =>
   new RegExp(`^cannot open '${f.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}': no such file or directory; check the path$`);
-const BARE_HEAD = /^'.*head' holds 8192 bytes from --offset 0, less than any namespace .*; pass --ns-size BYTES/;
+const BARE_HEAD = /^'.*head' holds 8192 bytes from offset 0, less than any namespace .*; pass --ns-size <BYTES>$/;
 
 // [name, argv (without --json), error code, message]. --json goes right after the command's words.
 const withJson = (argv: string[]): string[] => {
@@ -104,7 +104,8 @@ const FAILURES: [string, () => string[], string, () => RegExp][] = [
     'restore: no backup',
     () => ['restore', p('head')],
     'io',
-    () => /^cannot read backup '.*head\.infoblock-backup': no such file or directory; give the record migrate wrote/,
+    () =>
+      /^cannot read backup '.*head\.infoblock-backup': no such file or directory; give the backup record migrate or recover wrote; pass --backup <FILE>$/,
   ],
   [
     'kernel-check: no image',
@@ -188,6 +189,42 @@ describe('a failure under --json: exit code and stderr line unchanged, one error
   });
 });
 
+describe('a refusal under --json (exit 1): the same stderr line and an error document with exit_code 1', () => {
+  const migrate = (name: string, sample: string, ...rest: string[]): string[] => [
+    'migrate',
+    tmp.file(name, fs.readFileSync(`samples/${sample}`)),
+    '--ns-size',
+    '1G',
+    '--to',
+    'map',
+    '--dry-run',
+    ...rest,
+  ];
+  const REFUSALS: [string, () => string[], string, RegExp, unknown][] = [
+    [
+      'migrate: no pfn/dax block (a BTT head)',
+      () => migrate('btt.head', 'btt.head', '--ns-base', '0'),
+      'precondition',
+      /^signature: no NVDIMM_PFN_INFO \/ NVDIMM_DAX_INFO signature at 4096: nothing to migrate here$/,
+      undefined,
+    ],
+    [
+      'migrate: an ndctl -O block whose meaning is ambiguous',
+      () => migrate('o.head', 'ndctl-O.head', '--ns-base', '0x100100000'),
+      'ambiguous',
+      /^version 1\.4 says the legacy meaning, but only the map meaning .*; pass --from map$/,
+      { pass: { from: 'map' } },
+    ],
+  ];
+
+  test.each(REFUSALS)('%s', async (_name, argv, code, message, hint) => {
+    const r = await run(withJson(argv()));
+    const { doc } = errorOf(r);
+    expect({ exit: r.code, code: doc.error.code, hint: doc.error.hint }).toEqual({ exit: 1, code, hint });
+    expect(doc.error.message).toMatch(message);
+  });
+});
+
 describe('no error document', () => {
   test.each([
     ['`-- --json` is an operand (a file named --json), not the option', () => ['check', '--', '--json']],
@@ -233,7 +270,7 @@ describe('the error schema can fail', () => {
     expect(schemaErrors('error', good)).toEqual([]);
   });
   test.each([
-    ['exit code 1 (a verdict, not a failure)', { ...good, error: { ...good.error, exit_code: 1 } }],
+    ['exit code 0 (success is never an error)', { ...good, error: { ...good.error, exit_code: 0 } }],
     ['no message', { ...good, error: { code: 'io', exit_code: 2 } }],
     ['an empty code', { ...good, error: { ...good.error, code: '' } }],
     ['camelCase exitCode', { ...good, error: { code: 'io', message: 'x', exitCode: 2 } }],

@@ -316,8 +316,8 @@ describe('first-run trap: a bare head is not a namespace', () => {
       expect(r.code).toBe(2);
       expect(r.out).toBe('');
       expect(r.stderr).toBe(
-        "infoblock: 'samples/fsdax.head' holds 8192 bytes from --offset 0, less than any namespace with an " +
-          "info-block (2 MiB): it looks like a bare head; pass --ns-size BYTES, the namespace's size\n",
+        "infoblock: 'samples/fsdax.head' holds 8192 bytes from offset 0, less than any namespace with an " +
+          "info-block (2 MiB): it looks like a bare head; give the namespace's size; pass --ns-size <BYTES>\n",
       );
     },
   );
