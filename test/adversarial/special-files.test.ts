@@ -80,7 +80,7 @@ const KIND_WORDS: Record<string, RegExp> = {
   fifo: /is a FIFO \(named pipe\)/,
   'char device /dev/zero': /is a character device/,
   'char device /dev/null': /is a character device/,
-  directory: /is a directory|it is a directory|is not empty \(use --force/,
+  directory: /is a directory|it is a directory|is not empty; pass --force$/,
   'symlink loop': /too many levels of symbolic links \(a symlink loop\); fix the symbolic link$/,
   'dangling symlink': /no such file or directory; check the path$|is a dangling symbolic link/,
 };

@@ -77,11 +77,9 @@ test.each([
   const img = path.join(dir, 'full.img');
   smallImage(img);
   const out = fs.openSync('/dev/full', 'w');
-  const r = ran(
-    spawnSync(process.execPath, [CLI, ...argv.map((a) => (a === '@IMG' ? img : a))], {
-      encoding: 'utf8',
-      stdio: ['ignore', out, 'pipe'],
-    }),
+  const r = cli(
+    argv.map((a) => (a === '@IMG' ? img : a)),
+    { stdio: ['ignore', out, 'pipe'] },
   );
   fs.closeSync(out);
   expect(r.status).toBe(2);

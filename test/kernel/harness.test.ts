@@ -8,7 +8,6 @@
  */
 
 import { promises as fs } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 
 import { execFileSync } from 'node:child_process';
@@ -18,6 +17,7 @@ import { isStaticElf, readModule, resolveModules } from '../../src/kernel/assets
 import { KERNEL_VERSIONS, parseKernelVersion, type KernelVersion } from '../../src/kernel/kernels';
 import { corruptByte, ndctlImage, patchBlock, readField, sparseImage } from './craft';
 import { json, run } from '../support/run';
+import { useTmpDir } from '../support/tmp';
 import { expectSchema } from '../support/schema';
 
 const MiB = 1024 * 1024;
@@ -209,12 +209,9 @@ const cases: Case[] = [
   },
 ];
 
-beforeAll(async () => {
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'nd-infoblock-ktest-'));
-});
-
-afterAll(async () => {
-  await fs.rm(dir, { recursive: true, force: true });
+const tmp = useTmpDir('ktest');
+beforeAll(() => {
+  dir = tmp.dir;
 });
 
 describe('real Linux 6.1 under QEMU', () => {

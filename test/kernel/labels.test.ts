@@ -8,7 +8,6 @@
  */
 
 import { promises as fs } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 
 import { kernelCheckDetailed, labelledVerdicts } from '../../src/kernel/kernel-check';
@@ -26,6 +25,7 @@ import { parseUuid, NIL_UUID } from '../../src/format/uuid';
 import { checkLabelledDimm } from '../../src/validate/labels';
 import { profileForKernel } from '../../src/validate/profiles';
 import { bttBlock } from '../support/craft';
+import { useTmpDir } from '../support/tmp';
 
 const MiB = 1n << 20n;
 const FILE_SIZE = 66n * MiB;
@@ -171,7 +171,8 @@ const short = (o: { outcome: string; kind: string | null }): string =>
   o.outcome === 'claimed' ? `claimed ` + `${o.kind ?? '?'}` : o.outcome;
 
 async function runKernel(kernel: KernelVersion): Promise<string[]> {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), `nd-infoblock-labels-${kernel}-`));
+  const dir = tmp.path(kernel);
+  await fs.mkdir(dir);
   const problems: string[] = [];
   try {
     const files: string[] = [];
@@ -227,6 +228,8 @@ async function runKernel(kernel: KernelVersion): Promise<string[]> {
 
 const obsRelease = (o: readonly { kernelRelease: string | null }[]): string | null =>
   o.find((x) => x.kernelRelease !== null)?.kernelRelease ?? null;
+
+const tmp = useTmpDir('labels-kernel');
 
 describe('labelled namespaces under real kernels', () => {
   test.each(kernelsToRun())('Linux %s: check --label-size predicts every namespace and verdict', async (kernel) => {

@@ -15,7 +15,6 @@
 
 import { execFileSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 
 import { kernelCheckDetailed, prepareKernelAssets, type KernelObservation, type KernelVerdict } from '../../src/kernel';
@@ -26,10 +25,12 @@ import { REPORT_END } from '../../src/kernel/init-script';
 import { checkHead, type Verdict } from '../../src/validate/check';
 import { compareVerdicts } from '../../src/kernel/compare';
 import { applyEdits, headOf, matrixCases, type MatrixCase } from './matrix-cases';
+import { useTmpDir } from '../support/tmp';
 
 const PER_BOOT = Number(process.env['ND_MATRIX_PER_BOOT'] ?? '128');
 
 const cases = matrixCases();
+const tmp = useTmpDir('matrix');
 
 /**
  * The validator profile a kernel version is judged by: the one place to
@@ -218,7 +219,9 @@ async function writeResults(kernel: KernelVersion, summary: string, rows: Row[])
 
 /** Boot every case under one kernel and compare with the validator; returns the summary and the disagreeing rows. */
 async function runMatrix(kernel: KernelVersion): Promise<{ summary: string; bad: Row[] }> {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), `nd-infoblock-matrix-${kernel}-`));
+  // One subdirectory of the file's temp dir per kernel, emptied when its boots are done (the images add up).
+  const dir = tmp.path(kernel);
+  await fs.mkdir(dir);
   const rows: Row[] = [];
   let boots = 0;
   const interleaved: string[] = [];

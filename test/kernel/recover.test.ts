@@ -8,12 +8,11 @@
  * the filesystem (ext4 magic 53 ef at 0x438, XFS "XFSB" at 0).
  */
 import { execFileSync } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { kernelCheckDetailed, parseKernelVersion, type KernelVersion } from '../../src/kernel';
 import { run } from '../support/run';
 import { CASES, buildImage, haveTools, UUID } from '../recover/fs-images';
+import { useTmpDir } from '../support/tmp';
 
 const picked = CASES.filter((c) =>
   /aligned, ext4, zeroed|1 MiB-off base \(legacy|ndctl -O, 1 MiB-off base, xfs|map=mem, ext4|devdax|block intact/.test(
@@ -39,11 +38,11 @@ const bytesAt = (firstBytes: string | null | undefined, at: number, len: number)
   typeof firstBytes === 'string' ? firstBytes.slice(at * 2, (at + len) * 2) : null;
 
 suite.each(KERNELS.map((k) => [k]))('recovered images under Linux %s', (kernelVersion) => {
+  const tmp = useTmpDir(`recover-kernel-${kernelVersion}`);
   let dir: string;
   beforeAll(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'recover-kernel-'));
+    dir = tmp.dir;
   });
-  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   /** check's verdict as the kernel shows it (the fields kernel-check reports). */
   async function checkOf(file: string, base: bigint): Promise<object> {

@@ -5,7 +5,6 @@
 // command, and following it (the flags added, or the command pasted) succeeds.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { runCli } from '../../src/cli/index';
 import { patchPfnBlock } from '../../src/format/pfn';
 import type { Faults } from '../../src/io/faults';
 import { migrateTarget, restoreTarget } from '../../src/migrate/apply';
@@ -212,15 +211,7 @@ async function follow(argv: string[], line: string, backup: string): Promise<Run
 }
 
 async function runWith(argv: string[], faults: Faults): Promise<Run> {
-  let stderr = '';
-  let out = '';
-  const code = await runCli(argv, {
-    stdout: (s) => void (out += String(s)),
-    stderr: (s) => void (stderr += s),
-    faults,
-  });
-  const errLines = stderr.split('\n').filter((l) => l !== '');
-  return { code, status: code, stdout: Buffer.from(out), out, stderr, errLines };
+  return run(argv, undefined, { faults });
 }
 
 interface CliRow {

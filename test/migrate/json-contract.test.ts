@@ -51,6 +51,10 @@ for (const head of HEADS)
       for (const from of [[], ['--from', 'legacy'], ['--from', 'map']])
         cases.push([path.relative(SAMPLES, head), base, to, from]);
 
+interface ErrorDoc {
+  error: { code: string; message: string; exit_code: number };
+}
+
 const seen = new Set<string>();
 
 describe('migrate --json follows schemas/migrate.schema.json', () => {
@@ -60,14 +64,20 @@ describe('migrate --json follows schemas/migrate.schema.json', () => {
       const file = copyOf(path.join(SAMPLES, name));
       const argv = ['migrate', file, '--ns-base', base, '--ns-size', '1G', '--to', to, ...from, '--json'];
       const r = await run(dry ? [...argv, '--dry-run'] : argv);
-      if (r.out === '') {
-        // A refusal before any report (btt.head has no pfn block; ambiguity): exit 1, one line.
+      const parsed = json(r) as Record<string, unknown>;
+      if ('error' in parsed) {
+        const doc = parsed as unknown as ErrorDoc;
+        // A refusal before any report (btt.head has no pfn block; ambiguity): exit 1, one line, and the same
+        // words as an error document.
+        expectSchema('error', doc);
         expect(r.code).toBe(1);
         expect(r.errLines).toHaveLength(1);
         expect(r.errLines[0]).toMatch(/^infoblock: .*(signature|say which meaning|minor version)/);
+        expect(doc.error).toMatchObject({ exit_code: 1, message: r.errLines[0]?.slice('infoblock: '.length) });
+        expect(['precondition', 'ambiguous']).toContain(doc.error.code);
         continue;
       }
-      const doc = json(r) as Doc;
+      const doc = parsed as Doc;
       expectSchema('migrate', doc);
       seen.add(`${doc.status}/${String(doc.reason)}`);
       expect(doc.file).toBe(file);

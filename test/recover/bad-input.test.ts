@@ -2,11 +2,11 @@
 // code, and the target is left byte for byte as it was.
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { bttCodec, encodeBttBlock } from '../../src/format/btt';
 import { run } from '../support/run';
 import { haveTools } from './fs-images';
+import { mountTmpfs, unmount } from '../support/adversarial';
 import { useTmpDir } from '../support/tmp';
 
 const MiB = 1 << 20;
@@ -161,8 +161,8 @@ suite('recover refusals', () => {
 const asRoot = process.getuid?.() === 0 && haveTools() ? test : test.skip;
 describe('recover --write with the backup on a full disk', () => {
   asRoot('exit 2, the target untouched, no backup left behind', async () => {
-    const mnt = fs.mkdtempSync(path.join(os.tmpdir(), 'recover-full-'));
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', mnt]);
+    const mnt = mountTmpfs('64k');
+    if (mnt === null) throw new Error('cannot mount a tmpfs as root');
     try {
       fs.writeFileSync(path.join(mnt, 'fill'), Buffer.alloc(64 * 1024 - 4096));
       try {
@@ -186,8 +186,7 @@ describe('recover --write with the backup on a full disk', () => {
       expect(fs.readFileSync(file).equals(before)).toBe(true);
       expect(fs.readdirSync(mnt)).toEqual(['fill']);
     } finally {
-      execFileSync('umount', [mnt]);
-      fs.rmdirSync(mnt);
+      unmount(mnt);
     }
   });
 });

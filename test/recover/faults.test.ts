@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CASES, buildImage, haveTools, readBlock } from './fs-images';
 import { useTmpDir } from '../support/tmp';
-import { json, run as runCli } from '../support/run';
+import { json, run as runInProcess } from '../support/run';
 
 const ROOT = path.resolve(__dirname, '../..');
 const CLI = path.join(ROOT, 'dist/cli.js');
@@ -44,11 +44,11 @@ suite('recover --write killed at each step', () => {
     expect(after.subarray(8192).equals(damaged.subarray(8192))).toBe(true);
     const rerun = run(img.file);
     expect(rerun.status).toBe(0);
-    const chk = await runCli(['check', img.file, '--ns-base', String(c.base), '--json']);
+    const chk = await runInProcess(['check', img.file, '--ns-base', String(c.base), '--json']);
     const v = json(chk) as { outcome: string; data_start: string };
     expect(v.outcome).toBe('claimed');
     expect(v.data_start).toBe(`0x${img.dataStart.toString(16)}`);
-    const undo = await runCli(['restore', img.file, '--backup', `${img.file}.infoblock-backup`]);
+    const undo = await runInProcess(['restore', img.file, '--backup', `${img.file}.infoblock-backup`]);
     // After a kill past the write, the rerun had nothing to do and left the dead run's lock to restore.
     expect(undo.errLines).toEqual(
       fault === 'after-write' ? [expect.stringMatching(/^infoblock: warning: took over the stale lock /)] : [],

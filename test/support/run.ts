@@ -2,7 +2,7 @@
 // stderr and the exit code of runCli, with an optional stdin. (Tests that
 // must kill or time a real process spawn dist/cli.js through
 // test/support/adversarial.ts instead.)
-import { runCli } from '../../src/cli/index';
+import { runCli, type CliIo } from '../../src/cli/index';
 
 export interface Run {
   code: number;
@@ -14,13 +14,15 @@ export interface Run {
   errLines: string[];
 }
 
-export async function run(argv: string[], stdin?: Buffer): Promise<Run> {
+/** `io` adds to the captured streams what a test injects (the fault hook of crash tests, an environment). */
+export async function run(argv: string[], stdin?: Buffer, io: Pick<CliIo, 'faults' | 'env'> = {}): Promise<Run> {
   const chunks: Buffer[] = [];
   let stderr = '';
   const code = await runCli(argv, {
     stdout: (s) => void chunks.push(typeof s === 'string' ? Buffer.from(s, 'utf8') : Buffer.from(s)),
     stderr: (s) => void (stderr += s),
     stdin: async () => stdin ?? Buffer.alloc(0),
+    ...io,
   });
   const stdout = Buffer.concat(chunks);
   const errLines = stderr.split('\n').filter((l) => l !== '');
