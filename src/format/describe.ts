@@ -9,8 +9,8 @@ import { hex, humanSize } from './units';
 
 const MODE_NAMES: Record<number, string> = {
   [PFN_MODE.none]: 'none',
-  [PFN_MODE.ram]: 'ram (memmap in system RAM, --map=mem)',
-  [PFN_MODE.pmem]: 'pmem (memmap on the device, --map=dev)',
+  [PFN_MODE.ram]: 'ram (memmap in system RAM, map=mem)',
+  [PFN_MODE.pmem]: 'pmem (memmap on the device, map=dev)',
 };
 
 const sized = (n: bigint | number): string => `${hex(n)} (${humanSize(BigInt(n))})`;

@@ -43,17 +43,17 @@ export function parseNamespaceSpec(text: string, nextDpa: bigint): NamespaceSpec
     const key = eq < 0 ? part : part.slice(0, eq);
     if (eq < 0 || !(KEYS as readonly string[]).includes(key)) {
       throw new InvalidArgumentError(
-        `malformed --namespace '${text}': '${part}' is not one of ` + `${KEYS.map((k) => `${k}=`).join(', ')}`,
+        `malformed namespace spec '${text}': '${part}' is not one of ` + `${KEYS.map((k) => `${k}=`).join(', ')}`,
       );
     }
-    if (kv.has(key)) throw new InvalidArgumentError(`malformed --namespace '${text}': ${key}= given twice`);
+    if (kv.has(key)) throw new InvalidArgumentError(`malformed namespace spec '${text}': ${key}= given twice`);
     kv.set(key, part.slice(eq + 1));
   }
   const uuid = kv.get('uuid');
   const size = kv.get('size');
   if (uuid === undefined || size === undefined)
-    throw new InvalidArgumentError(`malformed --namespace '${text}': ` + `uuid= and size= are required`);
-  if (!isUuid(uuid)) throw new InvalidArgumentError(`malformed --namespace '${text}': invalid uuid '${uuid}'`);
+    throw new InvalidArgumentError(`malformed namespace spec '${text}': ` + `uuid= and size= are required`);
+  if (!isUuid(uuid)) throw new InvalidArgumentError(`malformed namespace spec '${text}': invalid uuid '${uuid}'`);
   const spec: NamespaceSpec = { uuid: uuid.toLowerCase(), size: parseSize(size, 'namespace size'), dpa: nextDpa };
   const dpa = kv.get('dpa');
   if (dpa !== undefined) spec.dpa = parseSize(dpa, 'namespace dpa');
@@ -63,7 +63,7 @@ export function parseNamespaceSpec(text: string, nextDpa: bigint): NamespaceSpec
   if (claim !== undefined) {
     if (!(claim in ABSTRACTION_GUID)) {
       throw new InvalidArgumentError(
-        `malformed --namespace '${text}': claim '${claim}' is not one of ` +
+        `malformed namespace spec '${text}': claim '${claim}' is not one of ` +
           `${Object.keys(ABSTRACTION_GUID).join(', ')}`,
       );
     }

@@ -54,7 +54,7 @@ describe('labels write then read', () => {
 });
 
 describe('bad input: exit 2 and the one specific error line', () => {
-  const ns = (spec: string): string => `malformed --namespace '${spec}'`;
+  const ns = (spec: string): string => `malformed namespace spec '${spec}'`;
   test.each([
     [
       'label size below QEMU minimum',
