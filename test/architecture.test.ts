@@ -82,3 +82,26 @@ test.each(guarded.map((f) => [f]))('%s uses the shared runner, fixture and spawn
   if (/spawnSync\(process\.execPath, \[(bin|CLI)\b/.test(text)) found.push('its own spawn of the CLI (use cli())');
   expect(found).toEqual([]);
 });
+
+// Library layers never name a CLI flag in what they say (issue #11): a caller that can do something gets a
+// structured hint (src/format/errors.ts Hint) and the CLI renders the flags. Command lines of other programs
+// (setup.sh, cp, busybox, apt-cache) are theirs to spell.
+const FOREIGN_FLAGS =
+  /setup\.sh --kernels|KERNEL_SETUP_HINT\} --kernels|'--sparse=always'|'--reflink=auto'|busybox --install|'--no-all-versions'/;
+const libraryFiles = LAYERS.filter((l) => l !== 'cli').flatMap((layer) =>
+  fs
+    .readdirSync(path.join(SRC, layer))
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => path.join(layer, f)),
+);
+
+test.each(libraryFiles.map((f) => [f]))('src/%s names no CLI flag outside comments', (file) => {
+  const code = fs
+    .readFileSync(path.join(SRC, file), 'utf8')
+    .replace(/\/\*[\s\S]*?\*\//g, '')
+    .split('\n')
+    .filter((l) => !/^\s*\/\//.test(l))
+    .map((l) => l.replace(/\s\/\/ .*$/, ''));
+  const flagged = code.filter((l) => /[`'" ]--[a-z][a-z-]+/.test(l) && !FOREIGN_FLAGS.test(l));
+  expect(flagged).toEqual([]);
+});

@@ -130,8 +130,8 @@ export async function locateKernelDebs(opts: AssetOptions = {}): Promise<KernelD
   if (aptGet === null || aptCache === null) {
     throw new KernelHarnessError(
       'kernel-missing',
-      `no Linux ${version} package in ${debs} and no apt-get to fetch it: run ${KERNEL_SETUP_HINT} ` +
-        `--kernels ${version} on a Debian machine`,
+      `no Linux ${version} package in ${debs} and no apt-get to fetch it: ` +
+        `run ${KERNEL_SETUP_HINT} --kernels ${version} on a Debian machine`,
     );
   }
   return { version, debs: await downloadKernelDebs(cache, debs, spec, aptGet, aptCache, opts.log) };
