@@ -21,6 +21,7 @@ import {
   wordsOnly,
 } from '../support/adversarial';
 import { useTmpDir } from '../support/tmp';
+import { thrownBy } from '../support/errors';
 
 const tmp = useTmpDir('full');
 const mounts: string[] = [];
@@ -150,8 +151,7 @@ test('an I/O error while writing the block (injected): exit path says so and how
   const img = tmp.path('eio.img');
   const original = smallImage(img);
   const eio = Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' });
-  let err: unknown;
-  try {
+  const err = thrownBy(() =>
     migrateTarget({
       target: img,
       offset: 0n,
@@ -163,10 +163,8 @@ test('an I/O error while writing the block (injected): exit path says so and how
           if (s === 'after-write') throw eio;
         },
       },
-    });
-  } catch (e) {
-    err = e;
-  }
+    }),
+  );
   expect(err).toBeInstanceOf(IoError);
   expect((err as IoError).message).toMatch(
     /^writing the new info-block at 0x1000 failed, it may be partly written \(.*input\/output error.*\); the original is in '.*eio\.img\.infoblock-backup': restore it from there$/,

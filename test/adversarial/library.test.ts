@@ -17,6 +17,7 @@ import {
 import { readAt, writeAt } from '../../src/io/files';
 import { BASE, NS_SIZE, legacyBlock, smallImage } from '../support/adversarial';
 import { useTmpDir } from '../support/tmp';
+import { thrownBy } from '../support/errors';
 
 const tmp = useTmpDir('lib');
 let dir: string;
@@ -64,12 +65,7 @@ const cases: [string, () => unknown, string][] = [
 ];
 
 test.each(cases)('%s: InfoblockError %s', (_name, f, code) => {
-  let thrown: unknown;
-  try {
-    f();
-  } catch (e) {
-    thrown = e;
-  }
+  const thrown = thrownBy(() => f());
   expect(thrown).toBeInstanceOf(InfoblockError);
   expect((thrown as InfoblockError).code).toBe(code);
   // Nothing was written by any of them.

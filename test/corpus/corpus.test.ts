@@ -12,6 +12,7 @@ import { messageKind, writeCorpus } from '../../src/corpus/write';
 import { IoError } from '../../src/format/errors';
 import { looksLikeStack, run } from '../support/run';
 import { useTmpDir } from '../support/tmp';
+import { thrownBy } from '../support/errors';
 
 const tmp = useTmpDir('corpus');
 const dir = (name: string): string => tmp.path(name);
@@ -273,12 +274,7 @@ describe('refusals', () => {
   test('a non-empty directory: the library says what to pass (force), not a flag', () => {
     fs.mkdirSync(dir('full-lib'));
     fs.writeFileSync(path.join(dir('full-lib'), 'x'), 'x');
-    let err: unknown;
-    try {
-      writeCorpus({ dir: dir('full-lib'), count: 1, seed: 1n });
-    } catch (e) {
-      err = e;
-    }
+    const err = thrownBy(() => writeCorpus({ dir: dir('full-lib'), count: 1, seed: 1n }));
     expect(err).toBeInstanceOf(IoError);
     expect((err as IoError).message).toBe(`'${dir('full-lib')}' is not empty`);
     expect((err as IoError).hint).toEqual({ pass: { force: true } });

@@ -13,6 +13,7 @@ import { checkHead } from '../../src/validate/check';
 import { run } from '../support/run';
 import { expectSchema, schemaErrors } from '../support/schema';
 import { useTmpDir } from '../support/tmp';
+import { thrownBy } from '../support/errors';
 
 const tmp = useTmpDir('manifest-schema');
 
@@ -138,12 +139,7 @@ describe('public entry points take bigints only', () => {
       'seed',
     ],
   ])('%s', (_name, call, field) => {
-    let err: unknown;
-    try {
-      call();
-    } catch (e) {
-      err = e;
-    }
+    const err = thrownBy(() => call());
     expect(err).toBeInstanceOf(InvalidArgumentError);
     expect((err as InvalidArgumentError).field).toBe(field);
     expect(fs.existsSync(tmp.path('never'))).toBe(false);

@@ -23,6 +23,7 @@ import {
   type PfnFields,
 } from '../../src/index';
 import { bttFields, pfnFields } from '../support/fixtures';
+import { thrownBy } from '../support/errors';
 
 const U64_MAX = (1n << 64n) - 1n;
 const U64_EXTREMES = [
@@ -249,12 +250,7 @@ function badCases(
 }
 
 function expectInvalidField(fn: () => unknown, field: string, offset: number): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
+  const caught = thrownBy(() => fn());
   expect(caught).toBeInstanceOf(InvalidFieldError);
   expect(caught).toMatchObject({ code: 'invalid-field', field, offset });
   expect((caught as Error).message.startsWith(`at 0x${offset.toString(16)} (${field}): `)).toBe(true);

@@ -1,6 +1,7 @@
 // Byte quantities and addresses are bigints: a number is a typed error naming the parameter.
 import { InvalidArgumentError } from '../../src/format/errors';
 import { expectU64, U64_MAX } from '../../src/format/int64';
+import { thrownBy } from '../support/errors';
 
 describe('expectU64', () => {
   test.each([
@@ -18,12 +19,7 @@ describe('expectU64', () => {
     [-1n, /^nsSize: -1 is outside 0\.\.2\^64-1$/],
     [U64_MAX + 1n, /^nsSize: 18446744073709551616 is outside 0\.\.2\^64-1$/],
   ])('%p is refused: %p', (v, msg) => {
-    let caught: unknown;
-    try {
-      expectU64(v, 'nsSize');
-    } catch (e) {
-      caught = e;
-    }
+    const caught = thrownBy(() => expectU64(v, 'nsSize'));
     expect(caught).toBeInstanceOf(InvalidArgumentError);
     expect((caught as InvalidArgumentError).code).toBe('invalid-argument');
     expect((caught as InvalidArgumentError).field).toBe('nsSize');

@@ -1,6 +1,7 @@
 // Size strings (ndctl syntax, strtoull base 0 plus one binary suffix) and
 // humanSize.
 import { InvalidArgumentError, humanSize, parseSize } from '../../src/index';
+import { thrownBy } from '../support/errors';
 
 const K = 1024n;
 const M = K * K;
@@ -69,12 +70,7 @@ describe('parseSize rejects with InvalidArgumentError', () => {
     ['1_000'],
     ['１'], // full-width digit
   ])('%j', (text) => {
-    let caught: unknown;
-    try {
-      parseSize(text);
-    } catch (e) {
-      caught = e;
-    }
+    const caught = thrownBy(() => parseSize(text));
     expect(caught).toBeInstanceOf(InvalidArgumentError);
     expect(caught).toMatchObject({ code: 'invalid-argument' });
   });

@@ -16,6 +16,7 @@ import { bootImages, kernelCheckDetailed, prepareKernelAssets, type KernelVerdic
 import { isStaticElf, readModule, resolveModules } from '../../src/kernel/assets';
 import { KERNEL_VERSIONS, parseKernelVersion, type KernelVersion } from '../../src/kernel/kernels';
 import { corruptByte, ndctlImage, patchBlock, readField, sparseImage } from './craft';
+import { hex } from '../../src/format/int64';
 import { json, run } from '../support/run';
 import { useTmpDir } from '../support/tmp';
 import { expectSchema } from '../support/schema';
@@ -288,20 +289,20 @@ describe('exact placement (relocate: false)', () => {
   });
 });
 
+/**
+ * An fsdax image every kernel claims, and one Linux 6.1 oopses on (page fault): a mode-RAM block at 1 MiB off a
+ * 2 MiB boundary whose data area is negative (dataoff = size - 1 MiB with start_pad 1 MiB and end_trunc 1 MiB).
+ */
+async function claimedAndCrashing(okName: string, badName: string): Promise<{ ok: string; bad: string }> {
+  const ok = await ndctlImage(path.join(dir, okName), SIZE, ['-m', 'fsdax', '-M', 'dev']);
+  const bad = await ndctlImage(path.join(dir, badName), SIZE, ['-m', 'fsdax', '-M', 'mem', '-O', hex(BASE_1M_OFF)]);
+  await patchBlock(bad, { dataoff: BigInt(SIZE) - 1048576n, align: 4096 });
+  return { ok, bad };
+}
+
 describe('a guest kernel crash', () => {
   test('is narrowed down to the image that causes it; the others keep their verdicts', async () => {
-    // Linux 6.1 oopses (page fault) on a mode-RAM block whose data area is
-    // negative: dataoff = size - 1 MiB with start_pad 1 MiB and end_trunc 1 MiB.
-    const ok = await ndctlImage(path.join(dir, 'crash-ok.img'), SIZE, ['-m', 'fsdax', '-M', 'dev']);
-    const bad = await ndctlImage(path.join(dir, 'crash-bad.img'), SIZE, [
-      '-m',
-      'fsdax',
-      '-M',
-      'mem',
-      '-O',
-      `0x${BASE_1M_OFF.toString(16)}`,
-    ]);
-    await patchBlock(bad, { dataoff: BigInt(SIZE) - 1048576n, align: 4096 });
+    const { ok, bad } = await claimedAndCrashing('crash-ok.img', 'crash-bad.img');
     const res = await kernelCheckDetailed([
       { path: ok, base: BASE },
       { path: bad, base: BASE_1M_OFF },
@@ -317,16 +318,7 @@ describe('a guest kernel crash', () => {
 
 describe('infoblock kernel-check through the command line (Linux 6.1)', () => {
   test('--json: one kernel-check document that follows its schema, a crashed verdict included; exit 1', async () => {
-    const ok = await ndctlImage(path.join(dir, 'cli-ok.img'), SIZE, ['-m', 'fsdax', '-M', 'dev']);
-    const bad = await ndctlImage(path.join(dir, 'cli-crash.img'), SIZE, [
-      '-m',
-      'fsdax',
-      '-M',
-      'mem',
-      '-O',
-      `0x${BASE_1M_OFF.toString(16)}`,
-    ]);
-    await patchBlock(bad, { dataoff: BigInt(SIZE) - 1048576n, align: 4096 });
+    const { ok, bad } = await claimedAndCrashing('cli-ok.img', 'cli-crash.img');
     const r = await run([
       'kernel-check',
       '--kernel',
@@ -411,16 +403,7 @@ describe('first bytes of the exposed block devices', () => {
 
 describe('predicted crashes', () => {
   test('an image marked isolate boots alone first: no bisection', async () => {
-    const ok = await ndctlImage(path.join(dir, 'iso-ok.img'), SIZE, ['-m', 'fsdax', '-M', 'dev']);
-    const bad = await ndctlImage(path.join(dir, 'iso-bad.img'), SIZE, [
-      '-m',
-      'fsdax',
-      '-M',
-      'mem',
-      '-O',
-      `0x${BASE_1M_OFF.toString(16)}`,
-    ]);
-    await patchBlock(bad, { dataoff: BigInt(SIZE) - 1048576n, align: 4096 });
+    const { ok, bad } = await claimedAndCrashing('iso-ok.img', 'iso-bad.img');
     const lines: string[] = [];
     const res = await kernelCheckDetailed(
       [

@@ -34,6 +34,7 @@ import {
 } from '../../src/kernel/manifest';
 import { prepareKernelAssets } from '../../src/kernel/assets';
 import { expectSchema, schemaErrors } from '../support/schema';
+import { thrownBy } from '../support/errors';
 
 interface Stored {
   kernel: string;
@@ -443,12 +444,7 @@ describe('manifest errors are one bad-manifest line', () => {
     ],
     ['nothing', '\n\n', 'm has no rows'],
   ])('%s', (_name, text, message) => {
-    let err: unknown;
-    try {
-      parseManifest(text, 'm');
-    } catch (e) {
-      err = e;
-    }
+    const err = thrownBy(() => parseManifest(text, 'm'));
     expect(err).toBeInstanceOf(KernelHarnessError);
     expect({ code: (err as KernelHarnessError).code, message: (err as Error).message }).toEqual({
       code: 'bad-manifest',

@@ -13,6 +13,7 @@ import {
 } from '../../src/index';
 import { migrate, type MigrateOptions } from '../../src/migrate/migrate';
 import { checkHead } from '../../src/validate/check';
+import { thrownBy } from '../support/errors';
 
 const M = 1n << 20n;
 const UUID = '6a7b8c9d-0000-4000-8000-0123456789ab';
@@ -255,12 +256,7 @@ describe('preconditions', () => {
   ];
   test.each(cases)('%s', (_name, block, extra, code) => {
     const copy = block.slice();
-    let err: unknown;
-    try {
-      migrate(block, { to: 'map', nsBase: base, nsSize: size, ...extra });
-    } catch (e) {
-      err = e;
-    }
+    const err = thrownBy(() => migrate(block, { to: 'map', nsBase: base, nsSize: size, ...extra }));
     expect(err).toBeInstanceOf(InfoblockError);
     expect((err as InfoblockError).code).toBe(code);
     expect(Buffer.from(block).equals(Buffer.from(copy))).toBe(true); // never mutates the caller's buffer

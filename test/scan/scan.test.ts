@@ -13,6 +13,7 @@ import { recipeFields } from '../../src/format/recipe';
 import { scanBytes, scanTarget } from '../../src/scan/scan';
 import { json, run } from '../support/run';
 import { useTmpDir } from '../support/tmp';
+import { thrownBy } from '../support/errors';
 
 const UUID = '11111111-2222-3333-4444-555555555555';
 const tmp = useTmpDir('scan');
@@ -199,12 +200,7 @@ describe('scan of hostile targets', () => {
       if (pos >= 1n << 20n) throw Object.assign(new Error('EIO: i/o error, read'), { code: 'EIO' });
       return fs.readSync(fd, b, at, len, pos);
     };
-    let err: unknown;
-    try {
-      scanTarget(file, { chunkSize: 1n << 20n, read });
-    } catch (e) {
-      err = e;
-    }
+    const err = thrownBy(() => scanTarget(file, { chunkSize: 1n << 20n, read }));
     expect(err).toMatchObject({ code: 'io' });
     // The offset is where the failing read started: past the readable first MiB.
     const m =

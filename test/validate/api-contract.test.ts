@@ -19,6 +19,7 @@ import {
   type Verdict,
 } from '../../src/validate/index';
 import { run } from '../support/run';
+import { thrownBy } from '../support/errors';
 
 const head = new Uint8Array(fs.readFileSync(path.join(__dirname, '..', '..', 'samples', 'ndctl-O.head')));
 const block = decodePfnBlock(head.subarray(4096, 8192));
@@ -46,12 +47,7 @@ describe.each(entryPoints)('%s', (_name, call) => {
     ['nsBase (negative)', { nsSize: G, nsBase: -1n }, 'nsBase: -1 is outside 0..2^64-1'],
     ['nsSize (above u64)', { nsSize: 1n << 64n }, 'nsSize: 18446744073709551616 is outside 0..2^64-1'],
   ])('%s: a typed invalid-argument error naming the parameter', (param, o, message) => {
-    let err: unknown;
-    try {
-      call(o);
-    } catch (e) {
-      err = e;
-    }
+    const err = thrownBy(() => call(o));
     expect(err).toBeInstanceOf(InvalidArgumentError);
     const e = err as InvalidArgumentError;
     expect([e.code, e.field, e.message]).toEqual(['invalid-argument', param.split(' ')[0], message]);
