@@ -17,8 +17,8 @@ import { ExitCode } from './exit-code';
 import { checkRegularOrAbsent, readExact, targetSize } from '../io/files';
 import { writeFileDurably } from '../io/durable';
 import type { CliIo } from './io';
-import { hintText } from './hints';
-import { jsonText, type SchemaName } from './json';
+import { failureText } from './hints';
+import { errorDocumentText, jsonText, type SchemaName } from './json';
 import { choiceArg, impliedNamespaceSize, parsePosition } from './options';
 import { checkLabelledDimm, type LabelledCheck, type LabelledNamespaceVerdict } from '../validate/labels';
 import { dimmLayout } from '../format/labels-spec';
@@ -152,13 +152,6 @@ function checkOptions(o: CheckCliOpts): void {
   if (o.kernels !== undefined) resolveKernels(o.kernels, 'kernels');
 }
 
-/** The one line of a FILE that could not be judged: its message, then its hint as flags or a command. */
-function fileFailureLine(e: InfoblockError<string>, file: string, o: CheckCliOpts): string {
-  const msg = e.message.split('\n')[0] ?? e.message;
-  const hint = e.hint === undefined ? '' : hintText(e.hint, { target: file, carry: carryOf(o, 0n) });
-  return hint === '' ? msg : `${msg}; ${hint}`;
-}
-
 /**
  * `check A B C`: one verdict block per FILE (a blank line between them), or under --json one document per
  * line (JSON Lines); a FILE that cannot be read is its `infoblock: ...` line on stderr (and an `error`
@@ -184,11 +177,9 @@ function checkFiles(io: CliIo, files: readonly string[], o: CheckCliOpts): void 
     } catch (e) {
       if (!(e instanceof InfoblockError)) throw e;
       failed = true;
-      const line = fileFailureLine(e as InfoblockError<string>, file, o);
-      io.stderr(`infoblock: ${line}\n`);
-      const hint = e.hint === undefined ? {} : { hint: e.hint };
-      if (json)
-        io.stdout(`${jsonText('error', { error: { code: e.code, message: line, exitCode: 2, ...hint } }, 0)}\n`);
+      const message = failureText(e as InfoblockError<string>, { target: file, carry: carryOf(o, 0n) });
+      io.stderr(`infoblock: ${message}\n`);
+      if (json) io.stdout(errorDocumentText({ code: e.code, message, exitCode: 2, hint: e.hint }, 0));
       continue;
     }
     io.stdout(json ? `${jsonText(r.name, r.body, 0)}\n` : `${printed === 0 ? '' : '\n'}${r.text}\n`);

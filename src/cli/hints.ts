@@ -5,7 +5,7 @@
  * operation, a complete `infoblock …` command that works when pasted (its
  * target and the caller's placement options carried over, shell-quoted).
  */
-import type { Hint } from '../format/errors';
+import type { Hint, InfoblockError } from '../format/errors';
 
 type Params = Readonly<Record<string, string | true>>;
 
@@ -52,6 +52,22 @@ export interface CommandContext {
   readonly carry?: Params;
 }
 
+/** Placement options as given on the command line: a suggested command repeats them. */
+export interface Placement {
+  offset?: string | undefined;
+  nsBase?: string | undefined;
+  nsSize?: string | undefined;
+}
+
+/** The target (when there is one) and the placement options given, for hints rendered as flags and commands. */
+export function contextOf(target: string | undefined, p: Placement): CommandContext {
+  const carry: Record<string, string> = {};
+  if (p.offset !== undefined) carry['offset'] = p.offset;
+  if (p.nsBase !== undefined) carry['nsBase'] = p.nsBase;
+  if (p.nsSize !== undefined) carry['nsSize'] = p.nsSize;
+  return target === undefined ? { carry } : { target, carry };
+}
+
 /** `infoblock migrate ns.img --from map --to legacy --ns-base 0x100000000`. */
 export function commandLine(operation: string, params: Params, ctx: CommandContext = {}): string {
   const words = ['infoblock', operation];
@@ -67,4 +83,11 @@ export function hintText(hint: Hint, ctx: CommandContext = {}): string {
   if (hint.pass !== undefined && Object.keys(hint.pass).length > 0) parts.push(`pass ${flagsOf(hint.pass)}`);
   if (hint.run !== undefined) parts.push(`run: ${commandLine(hint.run.operation, hint.run.params, ctx)}`);
   return parts.join('; ');
+}
+
+/** The one line (without `infoblock: `) of a deliberate failure: its message's first line, then its hint. */
+export function failureText(e: InfoblockError<string>, ctx: CommandContext = {}): string {
+  const first = e.message.split('\n')[0] ?? e.message;
+  const hint = e.hint === undefined ? '' : hintText(e.hint, ctx);
+  return hint === '' ? first : `${first}; ${hint}`;
 }

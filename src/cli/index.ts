@@ -11,8 +11,8 @@ import { InfoblockError } from '../format/errors';
 import { ExitCode } from './exit-code';
 import { processIo, type CliIo } from './io';
 import { StdoutClosed } from '../io/stdio';
-import { hintText, type CommandContext } from './hints';
-import { errorDocumentText } from './json';
+import { contextOf, failureText, type CommandContext } from './hints';
+import { errorDocumentText, type FailureBody } from './json';
 
 export type { CliIo } from './io';
 
@@ -147,25 +147,18 @@ function failureContext(program: Command, argv: readonly string[]): CommandConte
   const sub = commandOf(program, end < 0 ? argv : argv.slice(0, end));
   if (sub === undefined) return {};
   const opts = sub.opts<Record<string, unknown>>();
-  const carry: Record<string, string> = {};
+  const given: Record<string, string> = {};
   for (const k of CARRIED) {
     const v = opts[k];
-    if (typeof v === 'string' && sub.getOptionValueSource(k) === 'cli') carry[k] = v;
+    if (typeof v === 'string' && sub.getOptionValueSource(k) === 'cli') given[k] = v;
   }
-  const target = sub.args[0];
-  return target === undefined ? { carry } : { target, carry };
-}
-
-/** The one line for a deliberate failure: its message, then its hint as flags or a command. */
-function failureLine(e: InfoblockError<string>, ctx: CommandContext): string {
-  const hint = e.hint === undefined ? '' : hintText(e.hint, ctx);
-  return hint === '' ? oneLine(e) : `${oneLine(e)}; ${hint}`;
+  return contextOf(sub.args[0], given);
 }
 
 /** A failure under `--json`: the same words as the stderr line, as an `error` document on stdout. */
-function printJsonError(io: CliIo, code: string, message: string, exitCode: number, e?: InfoblockError<string>): void {
+function printJsonError(io: CliIo, f: FailureBody): void {
   try {
-    io.stdout(errorDocumentText({ code, message, exitCode, hint: e?.hint }));
+    io.stdout(errorDocumentText(f));
   } catch {
     /* stdout is gone too: the stderr line stands alone */
   }
@@ -199,25 +192,21 @@ export async function runCli(argv: readonly string[], ioIn: Partial<CliIo> = {})
     if (e instanceof CommanderError) {
       // help and version are "errors" to commander; usage errors were printed already.
       if (e.exitCode === 0) return 0;
-      if (json)
-        printJsonError(
-          io,
-          'usage',
-          errorLine(e.message)
-            .replace(/^infoblock: /, '')
-            .trimEnd(),
-          2,
-        );
+      const message = errorLine(e.message)
+        .replace(/^infoblock: /, '')
+        .trimEnd();
+      if (json) printJsonError(io, { code: 'usage', message, exitCode: 2 });
       return 2;
     }
     if (e instanceof InfoblockError) {
-      const line = failureLine(e as InfoblockError<string>, failureContext(program, argv));
-      io.stderr(`infoblock: ${line}\n`);
-      if (json) printJsonError(io, e.code, line, 2, e as InfoblockError<string>);
+      const message = failureText(e as InfoblockError<string>, failureContext(program, argv));
+      io.stderr(`infoblock: ${message}\n`);
+      if (json) printJsonError(io, { code: e.code, message, exitCode: 2, hint: e.hint });
       return 2;
     }
-    io.stderr(`infoblock: internal error: ${oneLine(e)}\n`);
-    if (json) printJsonError(io, 'internal', `internal error: ${oneLine(e)}`, 3);
+    const message = `internal error: ${oneLine(e)}`;
+    io.stderr(`infoblock: ${message}\n`);
+    if (json) printJsonError(io, { code: 'internal', message, exitCode: 3 });
     return 3;
   }
 }

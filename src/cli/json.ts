@@ -44,10 +44,12 @@ export interface FailureBody {
   readonly hint?: Hint | undefined;
 }
 
-/** The `error` document (schemas/error.schema.json) of a failure or refusal, one line of text with its newline. */
-export function errorDocumentText(f: FailureBody): string {
-  const { hint, ...rest } = f;
-  return `${jsonText('error', { error: hint === undefined ? rest : { ...rest, hint } })}\n`;
+/**
+ * The `error` document (schemas/error.schema.json) of a failure or refusal, as text with its newline (`indent` 0:
+ * one line, for JSON Lines). An absent hint is left out by the one mapping.
+ */
+export function errorDocumentText(f: FailureBody, indent = 2): string {
+  return `${jsonText('error', { error: f }, indent)}\n`;
 }
 
 /** {@link jsonDocument} as text: indented for one document, one line (`indent` 0) for JSON Lines. */

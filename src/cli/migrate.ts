@@ -15,39 +15,15 @@ import { KERNEL_FORMS, resolveKernels } from '../validate/versions';
 import { migrateTarget, restoreTarget, type MigrateTargetResult, type RestoreResult } from '../migrate/apply';
 import { pathText } from '../io/path';
 import { hazardError, type BlockSummary, type DataoffMeaning } from '../migrate/migrate';
-import type { RestoreRun } from '../migrate/replace';
 import { verdictView } from '../scan/report';
 import { ExitCode } from './exit-code';
-import { commandLine, hintText, type CommandContext } from './hints';
+import { commandLine, contextOf, failureText, type CommandContext } from './hints';
 import { errorDocumentText, jsonText } from './json';
 import { UsageError, type CliIo } from './io';
 import { choiceArg, impliedNamespaceSize, parsePosition } from './options';
 
 /** Error codes that mean "refused" (exit 1) rather than a usage or I/O problem (exit 2). */
 const REFUSALS: readonly InfoblockErrorCode[] = ['precondition', 'ambiguous', 'hazard', 'locked', 'backup'];
-
-/** Placement options as given on the command line: a suggested command repeats them. */
-export interface Placement {
-  offset?: string | undefined;
-  nsBase?: string | undefined;
-  nsSize?: string | undefined;
-}
-
-/** The target and the placement options given, for hints rendered as flags and commands. */
-export function contextOf(target: string, p: Placement): CommandContext {
-  const carry: Record<string, string> = {};
-  if (p.offset !== undefined) carry.offset = p.offset;
-  if (p.nsBase !== undefined) carry.nsBase = p.nsBase;
-  if (p.nsSize !== undefined) carry.nsSize = p.nsSize;
-  return { target, carry };
-}
-
-/** A refusal's one line: the message, then its hint as flags or a complete command. */
-export function refusalLine(e: InfoblockError<string>, ctx: CommandContext): string {
-  const first = e.message.split('\n')[0] ?? e.message;
-  const hint = e.hint === undefined ? '' : hintText(e.hint, ctx);
-  return `infoblock: ${hint === '' ? first : `${first}; ${hint}`}\n`;
-}
 
 /**
  * Run `f`; a refusal (see REFUSALS) becomes its line on stderr and exit status 1 (and, with `--json`, an `error`
@@ -58,21 +34,13 @@ export function refusing<T>(io: CliIo, ctx: CommandContext, f: () => T, codes = 
     return f();
   } catch (e) {
     if (e instanceof InfoblockError && (codes as readonly string[]).includes(e.code)) {
-      const line = refusalLine(e as InfoblockError<string>, ctx);
-      io.stderr(line);
-      if (json) {
-        const message = line.replace(/^infoblock: /, '').trimEnd();
-        io.stdout(errorDocumentText({ code: e.code, message, exitCode: 1, hint: e.hint }));
-      }
+      const message = failureText(e as InfoblockError<string>, ctx);
+      io.stderr(`infoblock: ${message}\n`);
+      if (json) io.stdout(errorDocumentText({ code: e.code, message, exitCode: 1, hint: e.hint }));
       throw new ExitCode(1);
     }
     throw e;
   }
-}
-
-/** `infoblock restore TARGET --backup FILE …`: the undo of a write, as a command that works when pasted. */
-export function undoCommand(undo: RestoreRun, ctx: CommandContext): string {
-  return commandLine(undo.operation, undo.params, ctx);
 }
 
 interface MigrateOpts {
@@ -147,7 +115,7 @@ function renderMigration(ctx: CommandContext, offset: bigint, r: MigrateTargetRe
   else {
     lines.push(`backup: ${r.backupPath === null ? '?' : pathText(r.backupPath)}${r.backupReused ? ' (reused)' : ''}`);
     lines.push(`wrote 4096 bytes at ${hex(offset + 4096n)}, read back and verified`);
-    if (r.undo !== null) lines.push(`undo: ${undoCommand(r.undo, ctx)}`);
+    if (r.undo !== null) lines.push(`undo: ${commandLine(r.undo.operation, r.undo.params, ctx)}`);
   }
   return `${lines.join('\n')}\n`;
 }
@@ -167,7 +135,7 @@ function jsonMigration(ctx: CommandContext, offset: bigint, r: MigrateTargetResu
     written: r.written,
     backup: r.backupPath === null ? null : pathText(r.backupPath),
     backupReused: r.backupReused,
-    undo: r.written && r.undo !== null ? undoCommand(r.undo, ctx) : null,
+    undo: r.written && r.undo !== null ? commandLine(r.undo.operation, r.undo.params, ctx) : null,
     from: rep.from,
     to: rep.to,
     fromSource: rep.fromSource,
@@ -275,7 +243,7 @@ function migrateAction(io: CliIo, target: string, o: MigrateOpts): void {
   );
   io.stdout(o.json === true ? jsonMigration(ctx, offset, r, dryRun) : renderMigration(ctx, offset, r, dryRun));
   if (r.refused !== null) {
-    io.stderr(refusalLine(hazardError(r.refused) as InfoblockError<string>, ctx));
+    io.stderr(`infoblock: ${failureText(hazardError(r.refused) as InfoblockError<string>, ctx)}\n`);
     throw new ExitCode(1);
   }
 }

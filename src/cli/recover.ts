@@ -23,7 +23,8 @@ import { KERNEL_FORMS, resolveKernel } from '../validate/versions';
 import { ExitCode } from './exit-code';
 import type { CliIo } from './io';
 import { jsonText } from './json';
-import { contextOf, refusing, undoCommand } from './migrate';
+import { refusing } from './migrate';
+import { commandLine, contextOf } from './hints';
 import { choiceArg } from './options';
 import { progressFor } from './scan';
 import type { CommandContext } from './hints';
@@ -210,7 +211,7 @@ function planJson(v: PlanView, cmd: CommandContext, dryRun: boolean): string {
             position: written.position,
             backup: pathText(written.backupPath),
             backupReused: written.backupReused,
-            undo: undoCommand(written.undo, cmd),
+            undo: commandLine(written.undo.operation, written.undo.params, cmd),
           },
   };
   return `${jsonText('recover', body)}\n`;
@@ -292,7 +293,7 @@ function action(io: CliIo, target: string, o: RecoverOpts): void {
   if (o.json !== true)
     io.stdout(
       `wrote candidate #${n} at ${hex(w.position)}; the old head is in ${showPath(w.backupPath)}; ` +
-        `undo: ${undoCommand(w.undo, cmd)}\n`,
+        `undo: ${commandLine(w.undo.operation, w.undo.params, cmd)}\n`,
     );
 }
 
