@@ -64,11 +64,8 @@ export interface LoadedNamespace {
 /** Read the head and build CheckOptions from the shared namespace options. */
 export function loadNamespace(file: string, o: NamespaceOpts): LoadedNamespace {
   const { offset, nsBase, nsSize: given } = namespaceParams(o);
-  let nsSize: bigint;
-  if (given !== undefined) nsSize = given;
-  else nsSize = impliedNamespaceSize(file, offset);
-  if (given === undefined && nsSize < BigInt(HEAD_SIZE))
-    throw new InvalidArgumentError(`namespace size ${nsSize} is smaller than the 8 KiB head`);
+  // A given size below the 8 KiB head is refused by namespaceParams; an implied one is at least 2 MiB.
+  const nsSize = given ?? impliedNamespaceSize(file, offset);
   const head = readExact(file, offset, HEAD_SIZE);
   const opts: CheckOptions = {
     kernel: o.kernel,

@@ -12,6 +12,7 @@
  * - Messages with the namespace's name or address only match when the
  *   validator was given the kernel's (nsName, and the guest base as nsBase).
  */
+import { hex } from '../format/int64';
 import type { Verdict } from '../validate/check';
 import type { KernelVerdict } from './verdict';
 
@@ -27,29 +28,29 @@ export type PredictedVerdict = Pick<
   'outcome' | 'kind' | 'mode' | 'errno' | 'message' | 'dataStart' | 'dataSize'
 >;
 
-/** The kernel's deciding message, in the validator's terms. */
-export function kernelDecidingMessage(k: KernelVerdict): string | null {
+/** The kernel's deciding message, in the validator's terms (from a verdict or a stored observation). */
+export function kernelDecidingMessage(k: Pick<KernelVerdict, 'outcome' | 'message' | 'messages'>): string | null {
   if (k.outcome === 'claimed') return k.messages.find((m) => TRUNCATED.test(m)) ?? null;
   if (k.outcome === 'crashed') return k.message;
   if (k.outcome === 'refused') return k.message === null || GENERIC_PROBE_FAILURE.test(k.message) ? null : k.message;
   return null;
 }
 
-const crashHeadline = (m: string): string =>
+/** An oops's headline without its addresses: what a predicted crash and an observed one must share. */
+export const crashHeadline = (m: string): string =>
   m.replace(/^kernel crash(ed)?: /, '').replace(/ (for address|at|\().*$/, '');
 
 /** The differences between the kernel's verdict and the validator's, one line each (empty: they agree). */
 export function compareVerdicts(k: KernelVerdict, v: PredictedVerdict): string[] {
   const d: string[] = [];
-  const show = (x: unknown): string =>
-    x === null ? 'null' : typeof x === 'bigint' ? `0x${x.toString(16)}` : JSON.stringify(x);
+  const show = (x: unknown): string => (x === null ? 'null' : typeof x === 'bigint' ? hex(x) : JSON.stringify(x));
   const eq = (name: string, kv: unknown, vv: unknown): void => {
     if (kv !== vv) d.push(`${name}: kernel ${show(kv)} / validator ${show(vv)}`);
   };
   eq('outcome', k.outcome, v.outcome);
   eq('errno', k.errno, v.errno);
   const km = kernelDecidingMessage(k);
-  if (km !== null && km.startsWith('kernel crashed: ')) {
+  if (km !== null && k.outcome === 'crashed') {
     if (v.message === null || !v.message.startsWith('kernel crash: ') || crashHeadline(km) !== crashHeadline(v.message))
       d.push(`message: kernel ${show(km)} / validator ${show(v.message)}`);
   } else eq('message', km, v.message);

@@ -11,6 +11,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { checkHead, type Verdict } from '../../src/validate/check';
+import { crashHeadline, kernelDecidingMessage } from '../../src/kernel/compare';
 import { matrixCases, type MatrixCase } from '../kernel/matrix-cases';
 import { caseHead } from '../support/matrix-head';
 
@@ -35,18 +36,7 @@ const files = fs.existsSync(DIR) ? fs.readdirSync(DIR).filter((f) => /^\d+\.\d+\
 const byId = new Map(matrixCases().map((c) => [c.id, c]));
 const GiB = 1n << 30n;
 
-const GENERIC = [/^(?:\S+: )?probe of \S+ failed with error -\d+$/, /^probe with driver \S+ failed with error -\d+$/];
-const TRUNCATED = /^number of pfns truncated from /;
-
 /** The kernel's deciding message in the validator's terms (a bare probe failure is no reason). */
-function decidingMessage(o: Observed): string | null {
-  if (o.outcome === 'claimed') return o.messages.find((m) => TRUNCATED.test(m)) ?? null;
-  if (o.outcome === 'refused')
-    return o.message === null || GENERIC.some((re) => re.test(o.message as string)) ? null : o.message;
-  if (o.outcome === 'crashed') return o.message;
-  return null;
-}
-
 function placement(c: MatrixCase, o: Observed): { nsBase: bigint; nsName?: string } {
   let nsBase = c.base;
   for (const m of o.messages) {
@@ -71,9 +61,6 @@ const BOOT_FAILURE = /IO-APIC \+ timer doesn't work/;
 const KNOWN_BOOT_FAILURES: Record<string, readonly string[]> = {};
 const bootFailed = (o: Observed): boolean => o.outcome === 'crashed' && o.messages.some((m) => BOOT_FAILURE.test(m));
 
-const crashHeadline = (m: string): string =>
-  m.replace(/^kernel crash(ed)?: /, '').replace(/ (for address|at|\().*$/, '');
-
 /** Differences between the kernel and the validator, one string each. */
 export function differences(o: Observed, v: Verdict): string[] {
   const d: string[] = [];
@@ -87,7 +74,7 @@ export function differences(o: Observed, v: Verdict): string[] {
   }
   eq('outcome', o.outcome, v.outcome);
   eq('errno', o.errno, v.errno);
-  eq('message', decidingMessage(o), v.message);
+  eq('message', kernelDecidingMessage(o), v.message);
   eq('data_start', o.data_start === null ? null : BigInt(o.data_start), v.dataStart);
   eq('data_size', o.data_size === null ? null : BigInt(o.data_size), v.dataSize);
   return d;
