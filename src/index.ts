@@ -61,12 +61,17 @@ export {
   NIL_UUID,
   toJson,
   toWire,
+  SCHEMAS,
+  schemaId,
+  jsonDocument,
+  jsonText,
   snakeKey,
   U64_MAX,
   expectU64,
 } from './format/index';
 export type {
   InfoblockErrorCode,
+  SchemaName,
   ErrorPlace,
   Hint,
   PfnFields,

@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
-import { SCHEMAS, schemaId, type SchemaName } from '../src/cli/json';
+import { SCHEMAS, schemaId, type SchemaName } from '../src/format/json';
 import { SCHEMA_DIR } from './support/schema';
 
 const names = Object.keys(SCHEMAS) as SchemaName[];

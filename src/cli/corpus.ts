@@ -13,7 +13,6 @@ import { profileForKernel } from '../validate/profiles';
 import { KERNEL_FORMS, resolveKernel } from '../validate/versions';
 import { processIo, type CliIo } from './io';
 import { choiceArg } from './options';
-import { jsonText } from './json';
 
 interface CorpusCliOptions {
   out: string;
@@ -90,7 +89,6 @@ export function registerCorpus(program: Command, io: CliIo): void {
           kernel,
           format: o.format,
           force: o.force === true,
-          rowText: (row) => jsonText('corpus-manifest', row, 0),
           ...(o.manifest === undefined ? {} : { manifest: o.manifest }),
           ...(nsSize === undefined ? {} : { nsSize }),
           onProgress,

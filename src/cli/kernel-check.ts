@@ -28,7 +28,7 @@ import { MAX_LABEL_SIZE, MIN_LABEL_SIZE } from '../format/labels-spec';
 import { DEFAULT_KERNEL, KERNEL_VERSIONS, parseKernelVersion } from '../kernel/kernels';
 import { ExitCode } from './exit-code';
 import { processIo, type CliIo } from './io';
-import { jsonText } from './json';
+import { jsonText } from '../format/json';
 import { errnoName } from './render';
 
 interface KernelCheckCliOptions {

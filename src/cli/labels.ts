@@ -11,7 +11,7 @@ import { closeQuietly, fsyncFd, openTarget, readExact, targetSize, writeAt, chec
 import { writeFileDurably } from '../io/durable';
 import { readSmallFile } from '../io/files';
 import type { CliIo } from './io';
-import { jsonText } from './json';
+import { jsonText } from '../format/json';
 import { choiceArg, parsePosition } from './options';
 
 const hex = (x: bigint | number): string => `0x${x.toString(16)}`;

@@ -18,7 +18,8 @@ import { hazardError, type BlockSummary, type DataoffMeaning } from '../migrate/
 import { verdictView } from '../scan/report';
 import { ExitCode } from './exit-code';
 import { commandLine, contextOf, failureText, type CommandContext } from './hints';
-import { errorDocumentText, jsonText } from './json';
+import { errorDocumentText } from './json';
+import { jsonText } from '../format/json';
 import { UsageError, type CliIo } from './io';
 import { choiceArg, impliedNamespaceSize, parsePosition } from './options';
 

@@ -22,7 +22,7 @@ import { layoutAscii } from './render';
 import { KERNEL_FORMS, resolveKernel } from '../validate/versions';
 import { ExitCode } from './exit-code';
 import type { CliIo } from './io';
-import { jsonText } from './json';
+import { jsonText } from '../format/json';
 import { refusing } from './migrate';
 import { commandLine, contextOf } from './hints';
 import { choiceArg } from './options';

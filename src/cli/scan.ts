@@ -13,7 +13,7 @@ import { KERNEL_FORMS, resolveKernel } from '../validate/versions';
 import { ExitCode } from './exit-code';
 import { processIo, type CliIo } from './io';
 import { pathText } from '../io/path';
-import { jsonText } from './json';
+import { jsonText } from '../format/json';
 
 interface ScanOpts {
   json?: boolean;

@@ -14,7 +14,6 @@ export {
   inputBytes,
   manifestRow,
   manifestRowText,
-  CORPUS_MANIFEST_SCHEMA,
   addToCoverage,
   emptyCoverage,
   CORPUS_FORMATS,

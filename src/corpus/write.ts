@@ -13,7 +13,7 @@ import { kindOf } from '../io/files';
 import { StagedFile, writeFileDurably } from '../io/durable';
 import { showPath } from '../io/path';
 import { HEAD_SIZE, headWithBlock } from '../format/head';
-import { toWire } from '../format/json';
+import { jsonText } from '../format/json';
 import { checkHead, type Verdict } from '../validate/check';
 import { CorpusGenerator, verdictClass, type CorpusInput, type CorpusOptions } from './generate';
 import { hex } from '../format/int64';
@@ -69,11 +69,6 @@ export interface WriteCorpusOptions extends CorpusOptions {
   force?: boolean;
   /** Where the manifest goes (default `<dir>/manifest.jsonl`); its `file` column stays relative to `dir`. */
   manifest?: string;
-  /**
-   * One manifest line (without its newline) for a row. The command line passes its JSON writer; the default
-   * writes the same `corpus-manifest` document (see {@link manifestRowText}).
-   */
-  rowText?: (row: ManifestRow) => string;
   /** Called every `progressEvery` inputs and at the end. */
   onProgress?: (done: number, total: number) => void;
   progressEvery?: number;
@@ -193,21 +188,14 @@ export function manifestRow(input: CorpusInput, file: string, v: Verdict, format
   return row;
 }
 
-/** The `schema` member of every manifest row (the `$id` of schemas/corpus-manifest.schema.json). */
-export const CORPUS_MANIFEST_SCHEMA = 'urn:nd-infoblock:schema:corpus-manifest';
-
-/**
- * A row as one JSON line through the one mapping (toWire: snake_case, u64 as "0x…"), led by its schema and
- * version: the same text as the command line's JSON writer gives for a `corpus-manifest` document.
- */
+/** A row as one JSON line: a `corpus-manifest` document (snake_case, u64 as "0x…", led by its schema and version). */
 export function manifestRowText(row: ManifestRow): string {
-  return JSON.stringify({ schema: CORPUS_MANIFEST_SCHEMA, schema_version: 1, ...(toWire(row) as object) });
+  return jsonText('corpus-manifest', row, 0);
 }
 
 /** Generate `count` inputs into `dir` with a manifest; returns the coverage. Every file is whole or absent. */
 export function writeCorpus(o: WriteCorpusOptions): Coverage {
   const format = o.format ?? 'head';
-  const rowText = o.rowText ?? manifestRowText;
   const gen = new CorpusGenerator(o);
   ensureEmptyDir(o.dir, o.force === true);
   const manifest = new StagedFile(o.manifest ?? path.join(o.dir, 'manifest.jsonl'));
@@ -228,7 +216,7 @@ export function writeCorpus(o: WriteCorpusOptions): Coverage {
       const judge = { kernel: gen.kernel, nsBase: input.nsBase, nsSize: input.nsSize, hazards: false };
       const v = input.verdict ?? checkHead(headWithBlock(input.block), judge);
       addToCoverage(cov, v);
-      lines.push(rowText(manifestRow(input, file, v, format)));
+      lines.push(manifestRowText(manifestRow(input, file, v, format)));
       if (lines.length >= 256) {
         append(lines);
         lines = [];

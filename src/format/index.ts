@@ -52,7 +52,8 @@ export type { WriteParams, Meaning, NsMode, MapLocation } from './recipe';
 export { parseSize, humanSize } from './units';
 export type { ParseSizeOptions } from './units';
 export { formatUuid, parseUuid, isUuid, randomUuid, NIL_UUID } from './uuid';
-export { toJson, toWire, snakeKey } from './json';
+export { toJson, toWire, snakeKey, SCHEMAS, schemaId, jsonDocument, jsonText } from './json';
+export type { SchemaName } from './json';
 export { U64_MAX, expectU64 } from './int64';
 export {
   INDEX_FIELDS,

@@ -1,5 +1,6 @@
 /**
- * The one mapping from the library's values to JSON for machines. TypeScript
+ * The one mapping from the library's values to JSON for machines, and the
+ * envelope of every document (its schema id and version). TypeScript
  * types are camelCase with bigint byte quantities; JSON is snake_case with
  * every bigint as an exact `"0x…"` string (a JSON number above 2^53 is
  * rounded by JavaScript, Python's float() and jq). The `--json` output of
@@ -38,4 +39,40 @@ export function toWire(value: unknown): unknown {
 /** JSON text of {@link toWire}(value); `indent` 0 gives one line (JSON Lines). */
 export function toJson(value: unknown, indent = 2): string {
   return JSON.stringify(toWire(value), null, indent === 0 ? undefined : indent);
+}
+
+/**
+ * Every kind of JSON document the project writes (each `--json` output, each corpus manifest row), with its
+ * current version: `schemas/<name>.schema.json` in the package describes it.
+ */
+export const SCHEMAS = {
+  check: 1,
+  'check-kernels': 1,
+  'check-labels': 1,
+  explain: 1,
+  migrate: 1,
+  restore: 1,
+  'kernel-check': 1,
+  'corpus-manifest': 1,
+  scan: 1,
+  recover: 1,
+  labels: 1,
+  error: 1,
+} as const;
+
+export type SchemaName = keyof typeof SCHEMAS;
+
+/** `urn:nd-infoblock:schema:check`: the `$id` of schemas/check.schema.json and the `schema` member of its documents. */
+export function schemaId(name: SchemaName): string {
+  return `urn:nd-infoblock:schema:${name}`;
+}
+
+/** `body` as a document of schema `name`: `schema` and `schema_version` first, then the body's members. */
+export function jsonDocument(name: SchemaName, body: object): Record<string, unknown> {
+  return { schema: schemaId(name), schema_version: SCHEMAS[name], ...(toWire(body) as Record<string, unknown>) };
+}
+
+/** {@link jsonDocument} as text: indented for one document, one line (`indent` 0) for JSON Lines. */
+export function jsonText(name: SchemaName, body: object, indent = 2): string {
+  return JSON.stringify(jsonDocument(name, body), null, indent === 0 ? undefined : indent);
 }

@@ -28,7 +28,6 @@ export {
   manifestSpecs,
   compareManifest,
   bootManifest,
-  MANIFEST_SCHEMA_ID,
   type ManifestPrediction,
   type ManifestComparison,
   type Placement,

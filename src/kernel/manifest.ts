@@ -11,6 +11,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 
 import { hex } from '../format/int64';
+import { schemaId } from '../format/json';
 import { ioError } from '../io/errors';
 import type { Outcome } from '../validate/check';
 import { compareVerdicts, type PredictedVerdict } from './compare';
@@ -20,7 +21,7 @@ import { kernelCheckDetailed, type KernelCheckSpec } from './kernel-check';
 import type { KernelVerdict } from './verdict';
 
 /** The `schema` member of every manifest row (schemas/corpus-manifest.schema.json). */
-export const MANIFEST_SCHEMA_ID = 'urn:nd-infoblock:schema:corpus-manifest';
+const MANIFEST_SCHEMA_ID = schemaId('corpus-manifest');
 
 /** The validator names a label-less namespace this when the caller does not say otherwise. */
 const PREDICTED_NAMESPACE = 'namespace0.0';

@@ -14,7 +14,7 @@ import {
   verdictLine,
   type KernelCheckItem,
 } from '../../src/cli/kernel-check';
-import { jsonText, schemaId } from '../../src/cli/json';
+import { jsonText, schemaId } from '../../src/format/json';
 import { InvalidArgumentError } from '../../src/format/errors';
 import {
   bootImages,
@@ -25,13 +25,7 @@ import {
 } from '../../src/kernel';
 import { KernelHarnessError } from '../../src/kernel/errors';
 import { kernelDecidingMessage } from '../../src/kernel/compare';
-import {
-  compareManifest,
-  MANIFEST_SCHEMA_ID,
-  parseManifest,
-  placedPrediction,
-  type ManifestPrediction,
-} from '../../src/kernel/manifest';
+import { compareManifest, parseManifest, placedPrediction, type ManifestPrediction } from '../../src/kernel/manifest';
 import { prepareKernelAssets } from '../../src/kernel/assets';
 import { expectSchema, schemaErrors } from '../support/schema';
 import { thrownBy } from '../support/errors';
@@ -297,7 +291,7 @@ describe('the schema can fail', () => {
 function rowText(file: string, v: KernelVerdict, extra: Record<string, unknown> = {}): string {
   const hex = (x: bigint | null): string | null => (x === null ? null : `0x${x.toString(16)}`);
   return JSON.stringify({
-    schema: MANIFEST_SCHEMA_ID,
+    schema: schemaId('corpus-manifest'),
     schema_version: 1,
     file,
     index: 0,
@@ -425,7 +419,7 @@ describe('manifest errors are one bad-manifest line', () => {
     [
       'no schema (a row of the old writer)',
       JSON.stringify({ file: 'a.img', ns_base: 4296015872 }),
-      `m line 1: not a corpus manifest row (schema is not ${MANIFEST_SCHEMA_ID})`,
+      `m line 1: not a corpus manifest row (schema is not ${schemaId('corpus-manifest')})`,
     ],
     [
       'ns_base as a number',

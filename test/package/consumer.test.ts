@@ -6,7 +6,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { SCHEMAS, schemaId, type SchemaName } from '../../src/cli/json';
+import { SCHEMAS, schemaId, type SchemaName } from '../../src/format/json';
 import { useTmpDir } from '../support/tmp';
 
 const root = path.join(__dirname, '../..');

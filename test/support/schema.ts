@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
-import type { SchemaName } from '../../src/cli/json';
+import type { SchemaName } from '../../src/format/json';
 
 export const SCHEMA_DIR = path.join(__dirname, '..', '..', 'schemas');
 
