@@ -4,7 +4,14 @@ module.exports = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: { ignoreCodes: [151002] } }] },
-  // The suites that boot QEMU run through `npm run test:kernel`; the harness's unit tests run here too.
-  testPathIgnorePatterns: ['/node_modules/', '/test/kernel/(harness|matrix|recover|labels)\\.test\\.ts$'],
+  // `npm test` stays fast: the suites that boot QEMU (test/kernel/*.boot.test.ts and the four named ones)
+  // run through `npm run test:kernel`, the slow campaigns (*.slow.test.ts: many spawned processes, kills,
+  // packing) through `npm run test:slow`. CI runs all three.
+  testPathIgnorePatterns: [
+    '/node_modules/',
+    '/test/kernel/(harness|matrix|recover|labels)\\.test\\.ts$',
+    '/test/kernel/.*\\.boot\\.test\\.ts$',
+    '\\.slow\\.test\\.ts$',
+  ],
   testTimeout: 120000,
 };
