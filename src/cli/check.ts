@@ -2,6 +2,7 @@
  * `infoblock check` (a kernel's verdict on a namespace) and
  * `infoblock explain` (a picture of the namespace layout).
  */
+import { escapeText } from '../format/escape';
 import type { Command } from 'commander';
 import { InfoblockError, InvalidArgumentError } from '../format/errors';
 import { HEAD_SIZE } from '../format/head';
@@ -322,13 +323,13 @@ function namespaceCarry(n: LabelledNamespaceVerdict, arch: string): Record<strin
 
 function renderLabelled(file: string, r: LabelledFile, arch = 'x86_64'): string {
   const head = r.fallback
-    ? `${file}: no valid label index (${r.labels.why}): the kernel falls back to one label-less namespace`
-    : `${file}: labels v${r.labels.version ?? '?'}, index ${r.labels.current ?? '-'} current; ` +
+    ? `${escapeText(file)}: no valid label index (${r.labels.why}): the kernel falls back to one label-less namespace`
+    : `${escapeText(file)}: labels v${r.labels.version ?? '?'}, index ${r.labels.current ?? '-'} current; ` +
       `${r.namespaces.length} namespace(s)`;
   const lines = [head];
   for (const s of r.skipped) lines.push(`  label in slot ${s.slot} (${s.uuid}) skipped: ${s.reasons.join('; ')}`);
   for (const n of r.namespaces) {
-    const name = n.name === '' ? '' : ` '${n.name}'`;
+    const name = n.name === '' ? '' : ` '${escapeText(n.name)}'`;
     lines.push(`  ${n.uuid ?? '(label-less)'}${name} dpa 0x${n.dpa.toString(16)} size ${n.size}:`);
     const ctx = { target: file, carry: namespaceCarry(n, arch) };
     lines.push(

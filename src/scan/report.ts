@@ -4,6 +4,7 @@
  * head (starting 4096 bytes before it), plus the view the JSON documents
  * show (camelCase, bigint) and one text line per finding.
  */
+import { escapeText } from '../format/escape';
 import { headWithBlock } from '../format/head';
 import { encodePfnBlock } from '../format/pfn';
 import { expectU64 } from '../format/int64';
@@ -147,7 +148,7 @@ export function findingLine(f: Finding, ctx: ScanContext): string {
     const verdict =
       v.outcome === 'claimed'
         ? `claimed, data at ${hex(v.dataStart ?? 0n)} (${humanSize(v.dataSize ?? 0n)})`
-        : `${v.outcome}${v.message === null ? '' : ` (${v.message})`}`;
+        : `${v.outcome}${v.message === null ? '' : ` (${escapeText(v.message)})`}`;
     return (
       `${at}  ${f.kind} info-block v${x.versionMajor}.${x.versionMinor}, checksum ` +
       `${f.checksumOk ? 'ok' : 'BAD'}, dataoff ${hex(x.dataoff)}, start_pad ${hex(x.startPad)}, mode ` +
