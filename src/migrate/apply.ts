@@ -8,7 +8,7 @@
 import { InfoblockError, InvalidArgumentError, IoError } from '../format/errors';
 import { HEAD_SIZE, INFOBLOCK_OFFSET } from '../format/head';
 import { sameBytes } from '../format/pfn';
-import { expectU64 } from '../format/int64';
+import { expectSpan, expectU64 } from '../format/int64';
 import { hex } from '../format/units';
 import { checkRegularOrAbsent, closeQuietly, fsyncFd, identityOf, openTarget, readAt, writeAt } from '../io/files';
 import type { Faults } from '../io/faults';
@@ -275,6 +275,7 @@ export function restoreTarget(o: RestoreOptions): RestoreResult {
   if (o.offset !== undefined) expectU64(o.offset, 'offset');
   if (o.nsBase !== undefined) expectU64(o.nsBase, 'nsBase');
   if (o.nsSize !== undefined) expectU64(o.nsSize, 'nsSize');
+  if (o.nsBase !== undefined && o.nsSize !== undefined) expectSpan(o.nsBase, o.nsSize);
   if (o.backup !== undefined && !checkRegularOrAbsent(o.backup, 'backup')) throw noBackup(o.backup);
   const fd = openTarget(o.target, 'write');
   try {

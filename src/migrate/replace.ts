@@ -13,7 +13,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as nodePath from 'node:path';
 import { InfoblockError, InvalidArgumentError, IoError, type Hint } from '../format/errors';
-import { expectU64 } from '../format/int64';
+import { expectSpan, expectU64 } from '../format/int64';
 import { BLOCK_SIZE } from '../format/fletcher64';
 import { HEAD_SIZE, INFOBLOCK_OFFSET } from '../format/head';
 import { sameBytes } from '../format/pfn';
@@ -385,6 +385,7 @@ export function replaceInfoBlock(o: ReplaceInfoBlockOptions): ReplaceInfoBlockRe
   const offset = o.offset === undefined ? 0n : expectU64(o.offset, 'offset');
   if (o.nsBase !== undefined) expectU64(o.nsBase, 'nsBase');
   if (o.nsSize !== undefined) expectU64(o.nsSize, 'nsSize');
+  if (o.nsBase !== undefined && o.nsSize !== undefined) expectSpan(o.nsBase, o.nsSize);
   if (typeof o.plan !== 'function') throw new InvalidArgumentError('replaceInfoBlock needs a plan(oldHead) function');
   if (o.backup !== undefined) checkRegularOrAbsent(o.backup, 'backup');
   const position = offset + BigInt(INFOBLOCK_OFFSET);

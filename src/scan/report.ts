@@ -7,7 +7,7 @@
 import { escapeText } from '../format/escape';
 import { headWithBlock } from '../format/head';
 import { encodePfnBlock } from '../format/pfn';
-import { expectU64 } from '../format/int64';
+import { expectSpan, expectU64 } from '../format/int64';
 import { hex, humanSize } from '../format/units';
 import { alignmentEvidence } from '../validate/geometry';
 import { checkHead, type Verdict } from '../validate/check';
@@ -29,8 +29,7 @@ export interface PfnAssessment {
 
 /** The meaning the block's alignments suggest and the kernel's verdict on the namespace it heads. */
 export function assessPfn(f: PfnFinding, ctx: ScanContext): PfnAssessment {
-  expectU64(ctx.nsBase, 'nsBase');
-  expectU64(ctx.targetSize, 'targetSize');
+  expectSpan(expectU64(ctx.nsBase, 'nsBase'), expectU64(ctx.targetSize, 'targetSize'), 'target');
   const namespaceOffset = f.offset - 4096n;
   const base = ctx.nsBase + namespaceOffset;
   // The stored bytes, checksum included, so a bad checksum stays bad.
