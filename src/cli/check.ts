@@ -18,7 +18,8 @@ import { ExitCode } from './exit-code';
 import { checkRegularOrAbsent, readExact, targetSize } from '../io/files';
 import { writeFileDurably } from '../io/durable';
 import type { CliIo } from './io';
-import { failureText } from './hints';
+import { contextOf, failureText, type CommandContext } from './hints';
+import { tornBackupOf, tornBlockError } from '../migrate/replace';
 import { errorDocumentText } from './json';
 import { jsonText, type SchemaName } from '../format/json';
 import { choiceArg, impliedNamespaceSize, parsePosition } from './options';
@@ -125,6 +126,13 @@ function carryOf(o: NamespaceOpts, nsBase: bigint): Record<string, string> {
   };
 }
 
+/** `\n  TORN: …; run: infoblock restore …` when the backup beside FILE proves its block torn (else ''). */
+function tornLine(file: string, offset: bigint, head: Uint8Array, ctx: CommandContext): string {
+  const backup = tornBackupOf(file, offset, head.subarray(HEAD_SIZE - 4096));
+  if (backup === null) return '';
+  return `\n  TORN: ${failureText(tornBlockError(offset + 4096n, backup), ctx)}`;
+}
+
 /** One FILE under the options: a verdict, a side-by-side report (--kernels), or a labelled DIMM (--label-size). */
 function checkFile(file: string, o: CheckCliOpts): FileResult {
   if (o.labelSize !== undefined) {
@@ -133,13 +141,14 @@ function checkFile(file: string, o: CheckCliOpts): FileResult {
     return { text: renderLabelled(file, r, o.arch), name: 'check-labels', body: labelledBody(file, r), claimed };
   }
   const { head, opts, offset, baseGiven } = loadNamespace(file, o);
+  const torn = tornLine(file, offset, head, contextOf(file, o));
   if (o.kernels !== undefined) {
     const r = checkKernels(head, opts, resolveKernels(o.kernels, 'kernels'));
     const body = { file, offset, nsBase: opts.nsBase, nsSize: opts.nsSize, ...r };
-    return { text: renderKernels(file, r), name: 'check-kernels', body, claimed: r.agree };
+    return { text: renderKernels(file, r) + torn, name: 'check-kernels', body, claimed: r.agree };
   }
   const v = checkHead(head, opts);
-  const text = renderVerdict(file, v, baseGiven, { target: file, carry: carryOf(o, v.nsBase) });
+  const text = renderVerdict(file, v, baseGiven, { target: file, carry: carryOf(o, v.nsBase) }) + torn;
   const body = Object.assign({ file, offset, nsBase: v.nsBase, nsSize: v.nsSize }, v); // the namespace first
   return { text, name: 'check', body, claimed: v.outcome === 'claimed' };
 }

@@ -13,9 +13,9 @@ import { hex } from '../format/units';
 import { checkRegularOrAbsent, closeQuietly, fsyncFd, identityOf, openTarget, readAt, writeAt } from '../io/files';
 import type { Faults } from '../io/faults';
 import { showPath, type FilePath } from '../io/path';
-import { belongsTo, blockStateFor, type BackupRecord } from './backup';
+import { belongsTo, blockStateFor, isTornWrite, type BackupRecord } from './backup';
 import { checkMigrateOptions, migrate, type MigrateOptions, type MigrationReport } from './migrate';
-import { defaultBackupPath, readBackup, replaceInfoBlock, restoreHint, withLock } from './replace';
+import { defaultBackupPath, readBackup, replaceInfoBlock, restoreHint, tornBlockError, withLock } from './replace';
 import type { ReplaceContext, RestoreRun } from './replace';
 
 export { defaultBackupPath };
@@ -62,15 +62,6 @@ function validateMigrateOptions(o: MigrateTargetOptions): void {
   checkMigrateOptions(o);
 }
 
-function tornMessage(o: TargetOptions, backupPath: FilePath, e: InfoblockError): InfoblockError {
-  return new InfoblockError(
-    'precondition',
-    `the info-block at ${hex(o.offset + 4096n)} fails its checksum and a backup exists: an earlier migrate was ` +
-      `probably interrupted while writing; restore the original from ${showPath(backupPath)}`,
-    { cause: e, hint: restoreHint(backupPath) },
-  );
-}
-
 /** The migrator as a plan: the new block, or null (nothing to do, or refused). */
 function migratePlan(o: MigrateTargetOptions, out: { report?: MigrationReport; refused: string | null }) {
   return (head: Uint8Array, ctx: ReplaceContext): Uint8Array | null => {
@@ -87,14 +78,9 @@ function migratePlan(o: MigrateTargetOptions, out: { report?: MigrationReport; r
       );
       return null;
     }
-    let report: MigrationReport;
-    try {
-      report = migrate(block, o);
-    } catch (e) {
-      const torn = e instanceof InfoblockError && e.field === 'checksum' && done !== null;
-      if (torn) throw tornMessage(o, ctx.backupPath, e);
-      throw e;
-    }
+    // A write of ours torn mid-way (the backup proves it): restore, whatever the torn bytes now look like.
+    if (isTornWrite(done, block)) throw tornBlockError(o.offset + 4096n, ctx.backupPath);
+    const report = migrate(block, o);
     out.report = report;
     out.refused = report.hazard !== null && o.force !== true && report.status === 'migrated' ? report.hazard : null;
     return report.status === 'migrated' && out.refused === null ? report.block : null;

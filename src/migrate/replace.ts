@@ -37,7 +37,16 @@ import { noFaults, type Faults } from '../io/faults';
 import { acquireLock, type Lock } from '../io/lock';
 import { checkWritablePath, ensurePrivateDir } from '../io/trust';
 import { baseOf, bufferOf, pathText, showPath, withSuffix, type FilePath } from '../io/path';
-import { BACKUP_MAX_BYTES, belongsTo, blockStateFor, crc32, decodeBackup, encodeBackup, sameBackup } from './backup';
+import {
+  BACKUP_MAX_BYTES,
+  belongsTo,
+  blockStateFor,
+  crc32,
+  decodeBackup,
+  encodeBackup,
+  isTornWrite,
+  sameBackup,
+} from './backup';
 import type { BackupRecord } from './backup';
 
 export interface Label {
@@ -134,6 +143,43 @@ export function restoreHint(backup: FilePath): Hint & { run: RestoreRun } {
 }
 
 const choosePlace = { pass: { backup: '<FILE>' } } as const;
+
+/**
+ * The one report of a torn block (see isTornWrite): it is torn, the backup
+ * holds the only copy of the original, and restore puts it back.
+ */
+export function tornBlockError(position: bigint, backupPath: FilePath, cause?: unknown): InfoblockError {
+  return new InfoblockError(
+    'precondition',
+    `the info-block at ${hex(position)} is torn: it fails its checksum and a backup exists, ` +
+      `${showPath(backupPath)}, that shows an earlier write of it was interrupted; that backup holds the only ` +
+      `copy of the original: restore it`,
+    { hint: restoreHint(backupPath), ...(cause === undefined ? {} : { cause }) },
+  );
+}
+
+/**
+ * The torn-write check for a target a reader looks at: the backup record
+ * at its default path (beside an image file), when there is one that belongs to
+ * it and `offset`, and proves the block at offset + 4096 torn. Null otherwise
+ * (no backup, another file's, unreadable: a reader says nothing then).
+ */
+export function tornBackupOf(target: FilePath, offset: bigint, block: Uint8Array): FilePath | null {
+  try {
+    const fd = openTarget(target, 'read');
+    try {
+      const id = identityOf(target, fd);
+      const backupPath = defaultBackupPath(target, id);
+      const r = readBackupIfAny(backupPath);
+      if (r === null || !belongsTo(r, id) || r.offset !== offset) return null;
+      return isTornWrite(r, block) ? backupPath : null;
+    } finally {
+      closeQuietly(fd);
+    }
+  } catch {
+    return null;
+  }
+}
 
 /** Read the record at `path` if there is one; a file there that is not a record is an error. */
 export function readBackupIfAny(path: FilePath, trusted = false): BackupRecord | null {
@@ -265,6 +311,10 @@ function backupStep(o: ReplaceInfoBlockOptions, p: Prepared, record: BackupRecor
           `writing this same block; its backup ${showPath(p.backupPath)} of the original is kept`,
       );
       return true;
+    }
+    const now = p.head.subarray(INFOBLOCK_OFFSET);
+    if (belongsTo(p.existing, p.id) && p.existing.offset === record.offset && isTornWrite(p.existing, now)) {
+      throw tornBlockError(record.offset + BigInt(INFOBLOCK_OFFSET), p.backupPath);
     }
     if (!sameBackup(p.existing, record)) {
       throw new InfoblockError(
