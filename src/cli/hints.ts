@@ -91,8 +91,8 @@ export function hintText(hint: Hint, ctx: CommandContext = {}): string {
 
 /** The one line (without `infoblock: `) of a deliberate failure: its message's first line, then its hint. */
 export function failureText(e: InfoblockError<string>, ctx: CommandContext = {}): string {
-  // Values in a message are escaped where it is made; this keeps anything that slipped through on the one line.
-  const first = escapeText(e.message.replace(/\n+$/, ''), { keepBackslash: true });
+  // Values in a message are escaped where it is made (showPath); what slipped through is escaped on the line kept.
+  const first = escapeText(e.message.split('\n')[0] ?? e.message, { keepBackslash: true });
   const hint = e.hint === undefined ? '' : hintText(e.hint, ctx);
   return hint === '' ? first : `${first}; ${hint}`;
 }

@@ -153,9 +153,9 @@ describe('a file name with a newline, ESC, control bytes, C1 and a bidi override
   });
 });
 
-test('the one error line: a raw newline or NUL in a message cannot cut it or reach the terminal', () => {
-  const e = new InfoblockError('io', 'cannot open x\ny\0z: permission denied\x1b[0m');
-  expect(failureText(e)).toBe('cannot open x\\ny\\x00z: permission denied\\x1b[0m');
+test('the one error line: a raw NUL, ESC or bidi override in a message never reaches the terminal', () => {
+  const e = new InfoblockError('io', 'cannot open y\0z: permission denied\x1b[0m\u202e');
+  expect(failureText(e)).toBe('cannot open y\\x00z: permission denied\\x1b[0m\\u{202e}');
 });
 
 test("a suggested command with a control character stays on one line and pastes back ($'…')", () => {
