@@ -1,0 +1,150 @@
+/**
+ * Images for the DAX matrix: an fsdax or devdax info-block written by the real `ndctl write-infoblock`
+ * for an aligned namespace, then given a start_pad (and the end_trunc and npfns that go with it, the
+ * legacy meaning: data at start_pad + dataoff), and a filesystem made by mkfs on the host holding one
+ * file of pages that each say who they are, placed at the data start. devdax data areas get the same
+ * pages. Every page is unique, so the host can find where any page a DAX mapping showed lives.
+ */
+import { execFileSync } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+
+import { ndctlImage, patchBlock, readField } from './craft';
+
+const MiB = 1024 * 1024;
+
+export interface DaxRow {
+  name: string;
+  fs: 'ext4' | 'xfs' | 'none' | 'devdax';
+  /** start_pad in bytes (the base is chosen so that base + start_pad is 2 MiB-aligned). */
+  startPad: number;
+  /** Where the memmap lives: RAM (mode 1) or the device (mode 2). */
+  map: 'mem' | 'dev';
+  /** Namespace size (a multiple of 2 MiB). */
+  size: number;
+}
+
+export interface DaxImage {
+  row: DaxRow;
+  file: string;
+  base: bigint;
+  dataoff: bigint;
+  /** Image offset of the data start (start_pad + dataoff). */
+  dataStart: bigint;
+  dataSize: bigint;
+}
+
+const PAGE = 4096;
+
+/** `count` pages, each starting with its row name and index and filled with bytes no other page has. */
+export function labelledPages(tag: string, count: number): Buffer {
+  const out = Buffer.alloc(count * PAGE);
+  let x = 0x9e3779b9 ^ [...tag].reduce((a, c) => Math.imul(a ^ c.charCodeAt(0), 0x01000193) >>> 0, 0x811c9dc5);
+  for (let p = 0; p < count; p++) {
+    for (let o = 0; o < PAGE; o += 4) {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      out.writeUInt32LE(x >>> 0, p * PAGE + o);
+    }
+    out.write(`ndib-dax page ${tag} ${p}\n`.padEnd(64, ' '), p * PAGE, 'ascii');
+  }
+  return out;
+}
+
+const tool = (name: string): string => {
+  for (const d of ['/usr/sbin', '/sbin', '/usr/bin', '/bin']) {
+    try {
+      execFileSync('test', ['-x', path.join(d, name)]);
+      return path.join(d, name);
+    } catch {
+      /* next */
+    }
+  }
+  return name;
+};
+
+/** True when mkfs.ext4, mkfs.xfs and ndctl are here. */
+export function haveDaxTools(): boolean {
+  try {
+    for (const t of ['mkfs.ext4', 'mkfs.xfs', 'ndctl']) execFileSync(tool(t), ['-V'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A filesystem of `bytes` bytes in `carve`, holding /ndib-data (the given pages). */
+function makeFs(kind: 'ext4' | 'xfs', carve: string, bytes: bigint, data: Buffer, dir: string): void {
+  const src = path.join(dir, 'src');
+  execFileSync('rm', ['-rf', src]);
+  execFileSync('mkdir', ['-p', src]);
+  execFileSync('dd', ['of=' + path.join(src, 'ndib-data'), 'status=none'], { input: data });
+  execFileSync('truncate', ['-s', String(bytes), carve]);
+  if (kind === 'ext4') {
+    // 4 KiB blocks, few inodes and no journal: the file's blocks follow the metadata closely.
+    execFileSync(tool('mkfs.ext4'), ['-q', '-F', '-b', '4096', '-N', '64', '-O', '^has_journal', '-d', src, carve], {
+      stdio: 'pipe',
+    });
+  } else {
+    const proto = path.join(dir, 'proto');
+    require('node:fs').writeFileSync(proto, `/dev/null\n0 0\nd--755 0 0\nndib-data ---644 0 0 ${path.join(src, 'ndib-data')}\n$\n`);
+    // mkfs.xfs refuses filesystems under 300 MB unless it runs under fstests.
+    execFileSync(tool('mkfs.xfs'), ['-q', '-f', '-b', 'size=4096', '-p', proto, carve], {
+      stdio: 'pipe',
+      env: { ...process.env, TEST_DIR: '/tmp', TEST_DEV: carve, QA_CHECK_FS: '1' },
+    });
+  }
+}
+
+/** Write `bytes` into `file` at `position`. */
+async function writeAt(file: string, bytes: Uint8Array, position: bigint): Promise<void> {
+  const fh = await fs.open(file, 'r+');
+  try {
+    await fh.write(bytes, 0, bytes.byteLength, Number(position));
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Build one row's image in `dir`. */
+export async function buildDaxImage(row: DaxRow, dir: string, index: number): Promise<DaxImage> {
+  const file = path.join(dir, `dax${index}.img`);
+  const mode = row.fs === 'devdax' ? 'devdax' : 'fsdax';
+  await ndctlImage(file, row.size, ['-m', mode, '-M', row.map]);
+  const dataoff = await readField(file, 'dataoff');
+  const pad = BigInt(row.startPad);
+  const twoM = BigInt(2 * MiB);
+  // base + start_pad is 2 MiB-aligned; the end then sits start_pad mod 2 MiB past a boundary: trim it.
+  const base = 0x100000000n + ((twoM - (pad % twoM)) % twoM);
+  const endTrunc = (base + BigInt(row.size)) % twoM;
+  const dataSize = BigInt(row.size) - pad - endTrunc - dataoff;
+  if (pad !== 0n) {
+    await patchBlock(file, {
+      start_pad: pad,
+      end_trunc: endTrunc,
+      npfns: dataSize / BigInt(PAGE),
+      version_minor: 4,
+    });
+  }
+  const dataStart = pad + dataoff;
+  const pages = labelledPages(row.name, 1024);
+  if (row.fs === 'ext4' || row.fs === 'xfs') {
+    const carve = `${file}.fs`;
+    await fs.rm(carve, { force: true });
+    makeFs(row.fs, carve, dataSize, pages, path.join(dir, `work${index}`));
+    execFileSync('dd', [
+      `if=${carve}`,
+      `of=${file}`,
+      'bs=1M',
+      `seek=${dataStart}`,
+      'oflag=seek_bytes',
+      'conv=notrunc,sparse',
+      'status=none',
+    ]);
+    await fs.rm(carve);
+  } else if (row.fs === 'devdax') {
+    await writeAt(file, pages, dataStart);
+  }
+  return { row, file, base, dataoff, dataStart, dataSize };
+}
