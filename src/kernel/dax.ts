@@ -267,15 +267,17 @@ export async function scanCopy(file: string, q: CopyQuery): Promise<CopyFindings
         const at = buf.subarray(0, bytesRead).indexOf(n.bytes);
         if (at >= 0) out.markers.set(n.hex, BigInt(pos + at));
       }
-      for (const r of q.chunkRanges) {
-        const list = out.chunks.get(r.start) ?? [];
-        for (let o = 0; o + DAX_CHUNK <= main; o += DAX_CHUNK) {
-          const at = BigInt(pos + o);
-          if (at >= r.start && at + BigInt(DAX_CHUNK) <= r.end && (at - r.start) % BigInt(DAX_CHUNK) === 0n)
-            list[Number((at - r.start) / BigInt(DAX_CHUNK))] = daxDigest(buf, o, DAX_CHUNK);
-        }
-        out.chunks.set(r.start, list);
+    }
+    // The data area of a devdax namespace starts where start_pad + dataoff put it: not necessarily on a
+    // chunk boundary of the file.
+    const chunk = Buffer.alloc(DAX_CHUNK);
+    for (const r of q.chunkRanges) {
+      const list: string[] = [];
+      for (let at = r.start; at + BigInt(DAX_CHUNK) <= r.end && at + BigInt(DAX_CHUNK) <= BigInt(size); at += BigInt(DAX_CHUNK)) {
+        await fh.read(chunk, 0, DAX_CHUNK, Number(at));
+        list.push(daxDigest(chunk, 0, DAX_CHUNK));
       }
+      out.chunks.set(r.start, list);
     }
   } finally {
     await fh.close();
@@ -321,6 +323,14 @@ export interface DaxObservation {
   crash: string[] | null;
   /** The kernel's lines while probing this namespace (mount messages, warnings). */
   messages: string[];
+}
+
+/** The kernel's line saying why a filesystem will not use DAX ("DAX unsupported by block device", ...). */
+export function refusalLine(kmsg: readonly string[]): string | null {
+  return (
+    kmsg.find((l) => /DAX unsupported|Turning off DAX|dax support not enabled|cannot be used together|DAX.*not supported/i.test(l)) ??
+    null
+  );
 }
 
 const DAX_OPTION = /(^|,)dax(=always)?(,|$)/;
@@ -436,14 +446,15 @@ export function daxObservationOf(rec: DaxDeviceRecord, dataStart: bigint, found:
   const mount = rec.mount;
   if (mount === null) return { ...base, reason: `${rec.device}: the guest did not try to mount ${rec.fs}` };
   if (!mount.ok) {
-    const daxRefusal = rec.kmsg.some((l) => /DAX/i.test(l));
+    const daxLine = refusalLine(rec.kmsg);
+    const daxRefusal = daxLine !== null;
     return {
       ...base,
       outcome: daxRefusal ? 'refused' : null,
       mount: 'failed',
       mountError: mount.error,
       reason: daxRefusal
-        ? `${rec.device}: mount -o dax of ${rec.fs} fails: ${rec.kmsg.find((l) => /DAX/i.test(l)) ?? mount.error ?? ''}`
+        ? `${rec.device}: mount -o dax of ${rec.fs} fails: ${daxLine}`
         : `${rec.device}: mount -o dax of ${rec.fs} failed for another reason than DAX: ${mount.error ?? rec.kmsg.join(' | ')}`,
     };
   }
@@ -476,7 +487,7 @@ export function daxObservationOf(rec: DaxDeviceRecord, dataStart: bigint, found:
       outcome: 'refused',
       mount: 'without-dax',
       writes,
-      reason: `${rec.device}: ${rec.fs} mounted without DAX (${mount.options ?? 'no options'}${rec.kmsg.some((l) => /DAX/i.test(l)) ? `: ${rec.kmsg.find((l) => /DAX/i.test(l)) ?? ''}` : ''})`,
+      reason: `${rec.device}: ${rec.fs} mounted without DAX (${mount.options ?? 'no options'}${refusalLine(rec.kmsg) === null ? '' : `: ${refusalLine(rec.kmsg) ?? ''}`})`,
     };
   if (pages === 0)
     return {
