@@ -52,7 +52,7 @@ export const SCHEMAS = {
   explain: 1,
   migrate: 1,
   restore: 1,
-  'kernel-check': 1,
+  'kernel-check': 2,
   'corpus-manifest': 1,
   scan: 1,
   recover: 1,

@@ -78,6 +78,9 @@ export async function daxProbeProgram(cache: string, log?: (line: string) => voi
   await fs.rename(tmp, bin);
   const built = await fs.readFile(bin);
   if (!isStaticElf(built))
-    throw new KernelHarnessError('tool-missing', `${cc} -static built a dynamically linked program: ${COMPILER_INSTALL_HINT}`);
+    throw new KernelHarnessError(
+      'tool-missing',
+      `${cc} -static built a dynamically linked program: ${COMPILER_INSTALL_HINT}`,
+    );
   return built;
 }

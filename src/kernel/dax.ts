@@ -81,8 +81,7 @@ export interface DaxSection {
   complete: boolean;
 }
 
-const unescapePath = (s: string): string =>
-  decodeURIComponent(s.replace(/%(?![0-9A-Fa-f]{2})/g, '%25'));
+const unescapePath = (s: string): string => decodeURIComponent(s.replace(/%(?![0-9A-Fa-f]{2})/g, '%25'));
 
 /** key=value words of a record (values without spaces; `err=` and kmsg take the rest of the line). */
 function words(rest: string): Record<string, string> {
@@ -171,7 +170,12 @@ export function parseDaxSection(serial: string): DaxSection | null {
         break;
       }
       case 'devdax':
-        rec.devdax = { size: big(w['size']) ?? 0n, chunks: Number(w['chunks'] ?? 0), chunkDigests: [], pageDigests: [] };
+        rec.devdax = {
+          size: big(w['size']) ?? 0n,
+          chunks: Number(w['chunks'] ?? 0),
+          chunkDigests: [],
+          pageDigests: [],
+        };
         break;
       case 'chunk':
         rec.devdax?.chunkDigests.push(w['digest'] ?? '');
@@ -198,17 +202,24 @@ export function parseDaxSection(serial: string): DaxSection | null {
   return { devices, complete: endAt >= 0 };
 }
 
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
 /**
  * The probe's digest of `len` bytes at `off` (dax-probe.c: two 32-bit lanes over little-endian words,
  * 16 hex digits; "z" when every byte is zero).
  */
 export function daxDigest(buf: Uint8Array, off = 0, len = PAGE): string {
-  const v = new DataView(buf.buffer, buf.byteOffset + off, len);
+  // Whole words in place where the bytes are 4-aligned on a little-endian host (fast), else a copy.
+  const at = buf.byteOffset + off;
+  const words =
+    at % 4 === 0 && LITTLE_ENDIAN
+      ? new Uint32Array(buf.buffer, at, len >>> 2)
+      : Uint32Array.from({ length: len >>> 2 }, (_x, i) => new DataView(buf.buffer, at, len).getUint32(i * 4, true));
   let a = 0x811c9dc5;
   let b = 0x9747b28c;
   let zero = true;
-  for (let i = 0; i < len; i += 4) {
-    const w = v.getUint32(i, true);
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i] as number;
     if (w !== 0) zero = false;
     a = Math.imul(a ^ w, 0x01000193) >>> 0;
     b = (b + w) >>> 0;
@@ -216,6 +227,26 @@ export function daxDigest(buf: Uint8Array, off = 0, len = PAGE): string {
   }
   if (zero) return 'z';
   return a.toString(16).padStart(8, '0') + b.toString(16).padStart(8, '0');
+}
+
+// @internal: Node Buffers; kept out of the published type declarations.
+/**
+ * `count` pages, each starting with "ndib-dax page TAG N" and filled with bytes no other page has (a
+ * xorshift stream seeded from the tag): wherever a mapping shows one of them, the host can tell which.
+ */
+export function labelledPages(tag: string, count: number): Buffer {
+  const out = Buffer.alloc(count * PAGE);
+  let x = 0x9e3779b9 ^ [...tag].reduce((a, c) => Math.imul(a ^ c.charCodeAt(0), 0x01000193) >>> 0, 0x811c9dc5);
+  for (let p = 0; p < count; p++) {
+    for (let o = 0; o < PAGE; o += 4) {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      out.writeUInt32LE(x >>> 0, p * PAGE + o);
+    }
+    out.write(`ndib-dax page ${tag} ${p}\n`.padEnd(64, ' '), p * PAGE, 'ascii');
+  }
+  return out;
 }
 
 /** What the host looks for in a booted copy. */
@@ -236,6 +267,9 @@ export interface CopyFindings {
   /** range start → digest of each DAX_CHUNK of the range. */
   chunks: Map<bigint, string[]>;
 }
+
+/** Findings of a copy nobody looked at. */
+export const emptyFindings = (): CopyFindings => ({ pages: new Map(), markers: new Map(), chunks: new Map() });
 
 /** Read a booted copy once and answer the query. */
 export async function scanCopy(file: string, q: CopyQuery): Promise<CopyFindings> {
@@ -273,7 +307,11 @@ export async function scanCopy(file: string, q: CopyQuery): Promise<CopyFindings
     const chunk = Buffer.alloc(DAX_CHUNK);
     for (const r of q.chunkRanges) {
       const list: string[] = [];
-      for (let at = r.start; at + BigInt(DAX_CHUNK) <= r.end && at + BigInt(DAX_CHUNK) <= BigInt(size); at += BigInt(DAX_CHUNK)) {
+      for (
+        let at = r.start;
+        at + BigInt(DAX_CHUNK) <= r.end && at + BigInt(DAX_CHUNK) <= BigInt(size);
+        at += BigInt(DAX_CHUNK)
+      ) {
         await fh.read(chunk, 0, DAX_CHUNK, Number(at));
         list.push(daxDigest(chunk, 0, DAX_CHUNK));
       }
@@ -328,8 +366,9 @@ export interface DaxObservation {
 /** The kernel's line saying why a filesystem will not use DAX ("DAX unsupported by block device", ...). */
 export function refusalLine(kmsg: readonly string[]): string | null {
   return (
-    kmsg.find((l) => /DAX unsupported|Turning off DAX|dax support not enabled|cannot be used together|DAX.*not supported/i.test(l)) ??
-    null
+    kmsg.find((l) =>
+      /DAX unsupported|Turning off DAX|dax support not enabled|cannot be used together|DAX.*not supported/i.test(l),
+    ) ?? null
   );
 }
 
@@ -361,7 +400,10 @@ export function daxCrash(rec: DaxDeviceRecord | null, crash: string[], device: s
   const head = crash.find((l) => /^(BUG:|Oops:|general protection fault|kernel BUG at)/.test(l)) ?? crash[0] ?? '';
   const rip = crash.find((l) => /^RIP:/.test(l));
   return {
-    ...daxNothing(`the kernel crashed while the probe mapped this namespace: ${head}${rip === undefined ? '' : ` (${rip})`}`, device),
+    ...daxNothing(
+      `the kernel crashed while the probe mapped this namespace: ${head}${rip === undefined ? '' : ` (${rip})`}`,
+      device,
+    ),
     outcome: 'crashes',
     filesystem: rec === null || rec.fs === 'none' ? null : rec.fs,
     mount: rec?.mount === null || rec === null ? null : rec.mount.ok ? 'dax' : 'failed',
@@ -415,7 +457,10 @@ export function daxObservationOf(rec: DaxDeviceRecord, dataStart: bigint, found:
   if (rec.fs === 'devdax') {
     const d = rec.devdax;
     if (d === null || d.chunks === 0)
-      return { ...base, reason: `${rec.device}: the probe could not map the device (${rec.errors.join('; ') || 'no size'})` };
+      return {
+        ...base,
+        reason: `${rec.device}: the probe could not map the device (${rec.errors.join('; ') || 'no size'})`,
+      };
     const want = found.chunks.get(dataStart) ?? [];
     const differ = d.chunkDigests.filter((g, i) => g !== want[i]).length;
     const pages = d.pageDigests.map((g, i) => ({ readAt: dataStart + BigInt(i * PAGE), mmap: g }));
@@ -522,5 +567,59 @@ export function daxObservationOf(rec: DaxDeviceRecord, dataStart: bigint, found:
     reason:
       `${rec.device}: DAX on; mmap shows other bytes than read(2) on ${differing} of ${pages} pages` +
       (shift === null ? '' : `: the mapped bytes live ${hex(shift)} bytes below the file's blocks`),
+  };
+}
+
+/** A namespace's probe inputs as stored observations keep them (JSON: bigints as "0x…", maps as pairs). */
+export interface DaxRawWire {
+  record: Omit<DaxDeviceRecord, 'files' | 'pages' | 'writes' | 'devdax'> & {
+    files: (Omit<DaxFileRecord, 'size'> & { size: string })[];
+    pages: (Omit<DaxPageRecord, 'phys'> & { phys: string | null })[];
+    writes: (Omit<DaxWriteRecord, 'phys'> & { phys: string | null })[];
+    devdax: { size: string; chunks: number; chunkDigests: string[]; pageDigests: string[] } | null;
+  };
+  dataStart: string;
+  findings: { pages: [string, string[]][]; markers: [string, string | null][]; chunks: [string, string[]][] };
+}
+
+const hx = (x: bigint): string => `0x${x.toString(16)}`;
+const hxn = (x: bigint | null): string | null => (x === null ? null : hx(x));
+const bn = (x: string | null): bigint | null => (x === null ? null : BigInt(x));
+
+export function daxRawToWire(r: { record: DaxDeviceRecord; dataStart: bigint; findings: CopyFindings }): DaxRawWire {
+  const rec = r.record;
+  return {
+    record: {
+      ...rec,
+      files: rec.files.map((f) => ({ ...f, size: hx(f.size) })),
+      pages: rec.pages.map((p) => ({ ...p, phys: hxn(p.phys) })),
+      writes: rec.writes.map((w) => ({ ...w, phys: hxn(w.phys) })),
+      devdax: rec.devdax === null ? null : { ...rec.devdax, size: hx(rec.devdax.size) },
+    },
+    dataStart: hx(r.dataStart),
+    findings: {
+      pages: [...r.findings.pages].map(([d, at]) => [d, at.map(hx)]),
+      markers: [...r.findings.markers].map(([m, at]) => [m, hxn(at)]),
+      chunks: [...r.findings.chunks].map(([s, ds]) => [hx(s), ds]),
+    },
+  };
+}
+
+export function daxRawFromWire(w: DaxRawWire): { record: DaxDeviceRecord; dataStart: bigint; findings: CopyFindings } {
+  const rec = w.record;
+  return {
+    record: {
+      ...rec,
+      files: rec.files.map((f) => ({ ...f, size: BigInt(f.size) })),
+      pages: rec.pages.map((p) => ({ ...p, phys: bn(p.phys) })),
+      writes: rec.writes.map((x) => ({ ...x, phys: bn(x.phys) })),
+      devdax: rec.devdax === null ? null : { ...rec.devdax, size: BigInt(rec.devdax.size) },
+    },
+    dataStart: BigInt(w.dataStart),
+    findings: {
+      pages: new Map(w.findings.pages.map(([d, at]) => [d, at.map((x) => BigInt(x))])),
+      markers: new Map(w.findings.markers.map(([m, at]) => [m, bn(at)])),
+      chunks: new Map(w.findings.chunks.map(([s, ds]) => [BigInt(s), ds])),
+    },
   };
 }

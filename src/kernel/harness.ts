@@ -26,6 +26,8 @@ import { checkImage, MAX_SLOTS, planBoots } from './plan';
 import {
   copyQuery,
   daxCrash,
+  emptyFindings,
+  type CopyFindings,
   daxNothing,
   daxObservationOf,
   parseDaxSection,
@@ -325,6 +327,15 @@ export async function bootImages(images: readonly BootImage[], opts: BootOptions
 export interface DaxImageResult {
   observation: KernelObservation;
   dax: DaxObservation;
+  /** What the outcome was computed from (the guest's records, the data start, the copy's findings): replayable. */
+  raw?: DaxRaw;
+}
+
+/** The inputs of daxObservationOf for one namespace. */
+export interface DaxRaw {
+  record: DaxDeviceRecord;
+  dataStart: bigint;
+  findings: CopyFindings;
 }
 
 export interface DaxRun {
@@ -345,7 +356,8 @@ function daxDeviceOf(o: KernelObservation): string | null {
 /** Why a namespace has no DAX result: what the kernel did with it instead of a DAX-capable claim. */
 function notProbed(o: KernelObservation): string {
   if (o.crash !== null) return `the kernel crashed before the DAX probe ran: ${o.crash[0] ?? ''}`;
-  if (o.claim === null) return 'the kernel made no fsdax or devdax device of this namespace, so there is nothing to map';
+  if (o.claim === null)
+    return 'the kernel made no fsdax or devdax device of this namespace, so there is nothing to map';
   if (o.claim.kind === 'btt') return 'the kernel claimed it as a sector (btt) namespace, which has no DAX';
   return `the kernel's ${o.claim.device} exposes no device to map`;
 }
@@ -375,7 +387,10 @@ export async function bootDaxImages(
   const batch = async (placed: readonly Placed[]): Promise<void> => {
     let remaining = [...placed];
     while (remaining.length > 0) {
-      const found = new Map<number, { obs: KernelObservation; rec: DaxDeviceRecord | null; dax: DaxObservation | null }>();
+      const found = new Map<
+        number,
+        { obs: KernelObservation; rec: DaxDeviceRecord | null; dax: DaxObservation | null; raw: DaxRaw | null }
+      >();
       let section: DaxSection | null = null;
       const hooks: BootHooks = {
         append,
@@ -390,12 +405,14 @@ export async function bootDaxImages(
             const dev = daxDeviceOf(obs);
             const rec = dev === null ? null : (section.devices.find((d) => d.device === dev) ?? null);
             let dax: DaxObservation | null = null;
+            let raw: DaxRaw | null = null;
             if (rec !== null && rec.done && obs.dataStart !== null) {
               const dataStart = obs.dataStart - obs.guestBase;
-              const copy = copies[i] ?? '';
-              dax = daxObservationOf(rec, dataStart, await scanCopy(copy, copyQuery(rec, dataStart, obs.dataSize)));
+              const findings = await scanCopy(copies[i] ?? '', copyQuery(rec, dataStart, obs.dataSize));
+              dax = daxObservationOf(rec, dataStart, findings);
+              raw = { record: rec, dataStart, findings };
             }
-            found.set(p.index, { obs, rec, dax });
+            found.set(p.index, { obs, rec, dax, raw });
           }
         },
       };
@@ -421,12 +438,21 @@ export async function bootDaxImages(
       const next: Placed[] = [];
       for (const p of remaining) {
         const f = found.get(p.index);
-        if (f === undefined) throw new KernelHarnessError('bad-report', `boot ${r.boot}: no DAX records for ${p.image.path}`);
+        if (f === undefined)
+          throw new KernelHarnessError('bad-report', `boot ${r.boot}: no DAX records for ${p.image.path}`);
         const obs = { ...f.obs, boot: r.boot };
-        if (f.dax !== null) results[p.index] = { observation: obs, dax: f.dax };
+        if (f.dax !== null)
+          results[p.index] = { observation: obs, dax: f.dax, ...(f.raw === null ? {} : { raw: f.raw }) };
         else if (f.rec !== null && !f.rec.done && crash !== null) {
-          ctx.log(`the guest kernel crashed while mapping ${p.image.path}: ${crash.find((l) => /^BUG:|^Oops:/.test(l)) ?? crash[0] ?? ''}`);
-          results[p.index] = { observation: obs, dax: daxCrash(f.rec, crash, f.rec.device) };
+          ctx.log(
+            `the guest kernel crashed while mapping ${p.image.path}: ${crash.find((l) => /^BUG:|^Oops:/.test(l)) ?? crash[0] ?? ''}`,
+          );
+          const raw = {
+            record: f.rec,
+            dataStart: (f.obs.dataStart ?? f.obs.guestBase) - f.obs.guestBase,
+            findings: emptyFindings(),
+          };
+          results[p.index] = { observation: obs, dax: daxCrash(f.rec, crash, f.rec.device), raw };
         } else if (daxDeviceOf(obs) === null) results[p.index] = { observation: obs, dax: daxNothing(notProbed(obs)) };
         else if (f.rec === null && sec?.complete === true)
           results[p.index] = { observation: obs, dax: daxNothing(`the guest did not probe ${daxDeviceOf(obs) ?? ''}`) };

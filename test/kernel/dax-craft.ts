@@ -9,6 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 
+import { labelledPages } from '../../src/kernel/dax';
 import { ndctlImage, patchBlock, readField } from './craft';
 
 const MiB = 1024 * 1024;
@@ -16,8 +17,13 @@ const MiB = 1024 * 1024;
 export interface DaxRow {
   name: string;
   fs: 'ext4' | 'xfs' | 'none' | 'devdax';
-  /** start_pad in bytes (the base is chosen so that base + start_pad is 2 MiB-aligned). */
-  startPad: number;
+  /**
+   * start_pad in bytes (the base is chosen so that base + start_pad is 2 MiB-aligned), or `reserve`:
+   * dataoff plus the device offset of the file's first block, so that a DAX fault on the file's first
+   * page takes the first page frame of the mapped base (the metadata reserve) and no file page lies
+   * below the mapped base.
+   */
+  startPad: number | 'reserve';
   /** Where the memmap lives: RAM (mode 1) or the device (mode 2). */
   map: 'mem' | 'dev';
   /** Namespace size (a multiple of 2 MiB). */
@@ -36,22 +42,6 @@ export interface DaxImage {
 
 const PAGE = 4096;
 
-/** `count` pages, each starting with its row name and index and filled with bytes no other page has. */
-export function labelledPages(tag: string, count: number): Buffer {
-  const out = Buffer.alloc(count * PAGE);
-  let x = 0x9e3779b9 ^ [...tag].reduce((a, c) => Math.imul(a ^ c.charCodeAt(0), 0x01000193) >>> 0, 0x811c9dc5);
-  for (let p = 0; p < count; p++) {
-    for (let o = 0; o < PAGE; o += 4) {
-      x ^= x << 13;
-      x ^= x >>> 17;
-      x ^= x << 5;
-      out.writeUInt32LE(x >>> 0, p * PAGE + o);
-    }
-    out.write(`ndib-dax page ${tag} ${p}\n`.padEnd(64, ' '), p * PAGE, 'ascii');
-  }
-  return out;
-}
-
 const tool = (name: string): string => {
   for (const d of ['/usr/sbin', '/sbin', '/usr/bin', '/bin']) {
     try {
@@ -64,14 +54,23 @@ const tool = (name: string): string => {
   return name;
 };
 
-/** True when mkfs.ext4, mkfs.xfs and ndctl are here. */
+/** True when mkfs.ext4, mkfs.xfs, debugfs and ndctl are here. */
 export function haveDaxTools(): boolean {
   try {
-    for (const t of ['mkfs.ext4', 'mkfs.xfs', 'ndctl']) execFileSync(tool(t), ['-V'], { stdio: 'ignore' });
+    for (const t of ['mkfs.ext4', 'mkfs.xfs', 'debugfs']) execFileSync(tool(t), ['-V'], { stdio: 'ignore' });
+    execFileSync(tool('ndctl'), ['--version'], { stdio: 'ignore' });
     return true;
   } catch {
     return false;
   }
+}
+
+/** Device offset of the first block of /ndib-data in an ext4 carve (debugfs's bmap). */
+function firstBlock(carve: string): bigint {
+  const out = execFileSync(tool('debugfs'), ['-R', 'bmap /ndib-data 0', carve], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  return BigInt(out.toString().trim()) * BigInt(PAGE);
 }
 
 /** A filesystem of `bytes` bytes in `carve`, holding /ndib-data (the given pages). */
@@ -88,7 +87,10 @@ function makeFs(kind: 'ext4' | 'xfs', carve: string, bytes: bigint, data: Buffer
     });
   } else {
     const proto = path.join(dir, 'proto');
-    require('node:fs').writeFileSync(proto, `/dev/null\n0 0\nd--755 0 0\nndib-data ---644 0 0 ${path.join(src, 'ndib-data')}\n$\n`);
+    require('node:fs').writeFileSync(
+      proto,
+      `/dev/null\n0 0\nd--755 0 0\nndib-data ---644 0 0 ${path.join(src, 'ndib-data')}\n$\n`,
+    );
     // mkfs.xfs refuses filesystems under 300 MB unless it runs under fstests.
     // reflink off: Linux 5.10 refuses DAX on a reflink filesystem whatever the namespace.
     execFileSync(tool('mkfs.xfs'), ['-q', '-f', '-b', 'size=4096', '-m', 'reflink=0', '-p', proto, carve], {
@@ -114,7 +116,22 @@ export async function buildDaxImage(row: DaxRow, dir: string, index: number): Pr
   const mode = row.fs === 'devdax' ? 'devdax' : 'fsdax';
   await ndctlImage(file, row.size, ['-m', mode, '-M', row.map]);
   const dataoff = await readField(file, 'dataoff');
-  const pad = BigInt(row.startPad);
+  const pages = labelledPages(row.name, 1024);
+  // The filesystem is made first (4 MiB smaller than the namespace's data area can be): a `reserve` row's
+  // start_pad depends on where its file lies.
+  const carve = `${file}.fs`;
+  await fs.rm(carve, { force: true });
+  if (row.fs === 'ext4' || row.fs === 'xfs')
+    makeFs(
+      row.fs,
+      carve,
+      BigInt(row.size) - BigInt(4 * MiB) - dataoff - BigInt(row.startPad === 'reserve' ? 0 : row.startPad),
+      pages,
+      path.join(dir, `work${index}`),
+    );
+  if (row.startPad === 'reserve' && row.fs !== 'ext4')
+    throw new Error('a reserve row needs ext4 (debugfs finds its file)');
+  const pad = row.startPad === 'reserve' ? dataoff + firstBlock(carve) : BigInt(row.startPad);
   const twoM = BigInt(2 * MiB);
   // base + start_pad is 2 MiB-aligned; the end then sits start_pad mod 2 MiB past a boundary: trim it.
   const base = 0x100000000n + ((twoM - (pad % twoM)) % twoM);
@@ -129,11 +146,7 @@ export async function buildDaxImage(row: DaxRow, dir: string, index: number): Pr
     });
   }
   const dataStart = pad + dataoff;
-  const pages = labelledPages(row.name, 1024);
   if (row.fs === 'ext4' || row.fs === 'xfs') {
-    const carve = `${file}.fs`;
-    await fs.rm(carve, { force: true });
-    makeFs(row.fs, carve, dataSize, pages, path.join(dir, `work${index}`));
     execFileSync('dd', [
       `if=${carve}`,
       `of=${file}`,
