@@ -26,7 +26,9 @@ import { kernelCheckBody, kernelOf, verdictLine, type KernelCheckItem } from './
 export function daxMode(v: string | boolean): DaxProbeMode {
   if (v === true) return 'read';
   if (typeof v === 'string' && (DAX_PROBE_MODES as readonly string[]).includes(v)) return v as DaxProbeMode;
-  throw new InvalidArgumentError(`bad --dax mode '${String(v)}': expected ${DAX_PROBE_MODES.join(', ')}`);
+  throw new InvalidArgumentError(
+    `bad --dax mode '${String(v)}': expected ${DAX_PROBE_MODES.join(', ')} (write --dax=MODE, or --dax after the images)`,
+  );
 }
 
 /** The sentence every DAX run says first: the probe never touches the caller's images. */

@@ -128,6 +128,8 @@ function labelSizeOf(o: KernelCheckCliOptions): bigint | undefined {
 }
 
 async function kernelCheckAction(io: CliIo, specsText: string[], o: KernelCheckCliOptions): Promise<void> {
+  // First: `--dax IMG@ADDR` takes the image as the mode, and that is what to say.
+  const dax = o.dax === undefined ? undefined : daxMode(o.dax);
   if (o.compare !== undefined && specsText.length > 0)
     throw new InvalidArgumentError('give IMG@ADDR arguments or --compare MANIFEST, not both');
   if (o.compare === undefined && specsText.length === 0)
@@ -138,8 +140,8 @@ async function kernelCheckAction(io: CliIo, specsText: string[], o: KernelCheckC
   const labelSize = labelSizeOf(o);
   if (labelSize !== undefined) for (const s of specs) s.labelSize = labelSize;
   const opts = bootOptions(io, o);
-  if (o.dax !== undefined) {
-    const mode = daxMode(o.dax);
+  if (dax !== undefined) {
+    const mode = dax;
     if (o.inPlace === true) throw new InvalidArgumentError('--dax works on sparse copies: leave out --in-place');
     if (labelSize !== undefined)
       throw new InvalidArgumentError('--dax boots label-less namespaces: leave out --label-size');

@@ -365,10 +365,11 @@ export interface DaxObservation {
 
 /** The kernel's line saying why a filesystem will not use DAX ("DAX unsupported by block device", ...). */
 export function refusalLine(kmsg: readonly string[]): string | null {
+  // The filesystem's own words first (they say what it does about it), then the block device's.
   return (
-    kmsg.find((l) =>
-      /DAX unsupported|Turning off DAX|dax support not enabled|cannot be used together|DAX.*not supported/i.test(l),
-    ) ?? null
+    kmsg.find((l) => /DAX unsupported|Turning off DAX|cannot be used together|DAX.*not supported/i.test(l)) ??
+    kmsg.find((l) => /dax support not enabled/i.test(l)) ??
+    null
   );
 }
 

@@ -53,6 +53,11 @@ export { crashLines, observe, probeFailure } from './observe';
 export interface BootHooks {
   /** Kernel command-line words added to the harness's. */
   append?: readonly string[];
+  /**
+   * Give a boot of one isolated image the full timeout (not the shorter one for images predicted to crash
+   * while probing): its crash comes late, after the report.
+   */
+  fullTimeout?: boolean;
   prepare?: (copy: string, p: Placed) => Promise<void>;
   /** Called with the copies (same order as `placed`) and the boot's result, before the copies go. */
   inspect?: (copies: readonly string[], res: BootResult) => Promise<void>;
@@ -109,7 +114,9 @@ async function bootOnce(
     res = await runQemu(
       ctx.qemu,
       args,
-      placed.length === 1 && placed[0]?.image.isolate === true ? isolatedTimeout(ctx) : ctx.timeoutMs,
+      placed.length === 1 && placed[0]?.image.isolate === true && hooks.fullTimeout !== true
+        ? isolatedTimeout(ctx)
+        : ctx.timeoutMs,
     );
     await hooks.inspect?.(files, res);
   } finally {
@@ -394,6 +401,7 @@ export async function bootDaxImages(
       let section: DaxSection | null = null;
       const hooks: BootHooks = {
         append,
+        fullTimeout: true,
         ...(prepare === undefined ? {} : { prepare: (copy: string, p: Placed) => prepare(copy, p.image) }),
         inspect: async (copies, res) => {
           found.clear();

@@ -106,7 +106,8 @@ describe('the guest records', () => {
       options: null,
       error: 'mount: mounting /dev/pmem3 on /mnt/pmem3 failed: Invalid argument',
     });
-    expect(refusalLine(b?.kmsg ?? [])).toBe('pmem3: error: dax support not enabled');
+    expect(refusalLine(b?.kmsg ?? [])).toBe('EXT4-fs (pmem3): DAX unsupported by block device.');
+    expect(refusalLine(['pmem3: error: dax support not enabled'])).toBe('pmem3: error: dax support not enabled');
     expect(c?.devdax).toEqual({
       size: 4194304n,
       chunks: 2,
@@ -179,7 +180,7 @@ describe('the outcome', () => {
       outcome: 'refused',
       mount: 'failed',
       shift: null,
-      reason: 'pmem3: mount -o dax of ext4 fails: pmem3: error: dax support not enabled',
+      reason: 'pmem3: mount -o dax of ext4 fails: EXT4-fs (pmem3): DAX unsupported by block device.',
     });
   });
   test('devdax: chunks that match the data area are consistent, others misplaced', () => {
@@ -319,7 +320,7 @@ describe('the CLI pieces', () => {
   test('an unknown mode is an invalid argument', () => {
     const e = thrownBy(() => daxMode('rw'));
     expect(e).toBeInstanceOf(InvalidArgumentError);
-    expect((e as Error).message).toBe("bad --dax mode 'rw': expected read, write, scratch");
+    expect((e as Error).message).toBe("bad --dax mode 'rw': expected read, write, scratch (write --dax=MODE, or --dax after the images)");
   });
   test('a DAX line and the write lines', () => {
     const d = {
