@@ -40,6 +40,18 @@ export const EXIT_STATUS: Readonly<Record<string, ExitMeanings>> = {
     1: 'nothing found, ambiguous (candidates listed), or refused (head changed, backup, lock)',
     2: 'usage or I/O error',
   },
+  realign: {
+    0: 'realigned, planned (dry run), or no namespace with start_pad',
+    1: 'refused: no valid labels, overlapping labels, no free label slot, a result a guard kernel would not ' +
+      'claim, a backup in the way, or the image is locked',
+    2: 'usage or I/O error',
+  },
+  rebase: {
+    0: 'rebased, planned (dry run), or already for that base',
+    1: 'refused: a base that is not 2 MiB aligned, a block that cannot be rebased, a result a kernel would not ' +
+      'claim, a backup in the way, or the target is locked',
+    2: 'usage or I/O error',
+  },
   labels: {
     0: 'the label area was read or written',
     2: 'usage or I/O error, or labels the kernel or QEMU would refuse',

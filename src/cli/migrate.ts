@@ -14,6 +14,8 @@ import { ARCH_NAMES, type Arch } from '../validate/profiles';
 import { KERNEL_FORMS, resolveKernels } from '../validate/versions';
 import { migrateTarget, restoreTarget, type MigrateTargetResult, type RestoreResult } from '../migrate/apply';
 import { pathText } from '../io/path';
+import { checkRegularOrAbsent } from '../io/files';
+import { defaultRealignBackupPath, isRealignBackupFile, restoreRealign } from '../migrate/realign';
 import { hazardError, type BlockSummary, type DataoffMeaning } from '../migrate/migrate';
 import { verdictView } from '../scan/report';
 import { ExitCode } from './exit-code';
@@ -287,7 +289,60 @@ function restoreJson(target: string, r: RestoreResult): string {
   return `${jsonText('restore', body)}\n`;
 }
 
+/** Whether the backup restore would read is a realignment's record (given, or the only one beside TARGET). */
+function realignBackupOf(target: string, o: RestoreOpts): string | null {
+  const given = o.backup;
+  if (given !== undefined) return isRealignBackupFile(given) ? given : null;
+  const realign = pathText(defaultRealignBackupPath(target));
+  return !checkRegularOrAbsent(`${target}.infoblock-backup`, 'backup') && isRealignBackupFile(realign) ? realign : null;
+}
+
+function restoreRealignAction(io: CliIo, target: string, backup: string, o: RestoreOpts): void {
+  if (o.offset !== undefined || o.nsBase !== undefined || o.nsSize !== undefined)
+    throw new UsageError('a realign backup names its own places: drop --offset, --ns-base and --ns-size');
+  const r = refusing(
+    io,
+    contextOf(target, o),
+    () =>
+      restoreRealign({
+        target,
+        backup,
+        force: o.force === true,
+        warn: (line) => io.stderr(`infoblock: warning: ${line}\n`),
+        ...(io.faults === undefined ? {} : { faults: io.faults }),
+      }),
+    REFUSALS,
+    o.json === true,
+  );
+  const moved = r.record.namespaces.map((n) => `${n.uuid} back to dpa ${hex(n.dpa)} size ${hex(n.size)}`);
+  if (o.json === true) {
+    const body = {
+      file: target,
+      backup,
+      status: r.status === 'already' ? 'unchanged' : 'restored',
+      bytes: r.bytes,
+      position: r.record.writes[0]?.position ?? 0n,
+      offset: 0n,
+      nsBase: 0n,
+      nsSize: r.record.target.size - r.record.labelSize,
+      backupCreated: r.record.created,
+      backupFrom: 'labelled namespaces with start_pad',
+      backupTo: 'realigned',
+    };
+    io.stdout(`${jsonText('restore', body)}\n`);
+  } else if (r.status === 'already') {
+    io.stdout(`${target}: the labels and blocks already hold the backed-up bytes; nothing written\n`);
+  } else {
+    io.stdout(
+      `${target}: restored ${r.bytes} bytes of labels and blocks from ${backup} (taken ${r.record.created}), ` +
+        `index first, read back and verified: ${moved.join('; ')}\n`,
+    );
+  }
+}
+
 function restoreAction(io: CliIo, target: string, o: RestoreOpts): void {
+  const realign = realignBackupOf(target, o);
+  if (realign !== null) return restoreRealignAction(io, target, realign, o);
   const r = refusing(
     io,
     contextOf(target, o),
@@ -318,7 +373,11 @@ function registerRestore(program: Command, io: CliIo): void {
         'verified.',
     )
     .argument('<TARGET>', 'image file or block device')
-    .option('--backup <FILE>', "backup record written by migrate (default: migrate's default for TARGET)")
+    .option(
+      '--backup <FILE>',
+      "backup record written by migrate, rebase, recover or realign (default: migrate's default for TARGET, " +
+        'else TARGET.realign-backup)',
+    )
     .option('--offset <BYTES>', "where the namespace starts inside TARGET (default: the backup's; must match it)")
     .option('--ns-base <ADDR>', 'physical address of the namespace (optional; must match the backup)')
     .option('--ns-size <BYTES>', 'namespace size (optional; must match the backup)')

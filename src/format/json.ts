@@ -57,6 +57,8 @@ export const SCHEMAS = {
   scan: 1,
   recover: 1,
   labels: 1,
+  realign: 1,
+  rebase: 1,
   error: 1,
 } as const;
 
