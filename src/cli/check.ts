@@ -9,12 +9,14 @@ import { hex } from '../format/units';
 import { isUuid } from '../format/uuid';
 import { checkHead, type CheckOptions, type Verdict } from '../validate/check';
 import { layoutAscii, layoutSvg, renderKernels, renderVerdict } from './render';
+import { labelledDaxAdvice, labellessDaxAdvice } from './advice';
 import { checkKernels } from '../validate/kernels';
 import { KERNEL_FORMS, resolveKernel, resolveKernels } from '../validate/versions';
 import { explainLayout, type Region } from '../validate/explain';
 import { ARCH_NAMES, type Arch } from '../validate/profiles';
 import { ExitCode } from './exit-code';
 import { checkRegularOrAbsent, readExact, targetSize } from '../io/files';
+import { NIL_UUID } from '../format/uuid';
 import { writeFileDurably } from '../io/durable';
 import type { CliIo } from './io';
 import { failureText } from './hints';
@@ -138,7 +140,9 @@ function checkFile(file: string, o: CheckCliOpts): FileResult {
     return { text: renderKernels(file, r), name: 'check-kernels', body, claimed: r.agree };
   }
   const v = checkHead(head, opts);
-  const text = renderVerdict(file, v, baseGiven, { target: file, carry: carryOf(o, v.nsBase) });
+  let text = renderVerdict(file, v, baseGiven, { target: file, carry: carryOf(o, v.nsBase) });
+  if (opts.parentUuid === undefined || opts.parentUuid === NIL_UUID)
+    text = [text, ...labellessDaxAdvice(file, v, head)].join('\n');
   const body = Object.assign({ file, offset, nsBase: v.nsBase, nsSize: v.nsSize }, v); // the namespace first
   return { text, name: 'check', body, claimed: v.outcome === 'claimed' };
 }
@@ -337,6 +341,12 @@ function renderLabelled(file: string, r: LabelledFile, arch = 'x86_64'): string 
         .map((l) => `    ${l}`)
         .join('\n'),
     );
+    const head = readExact(file, n.dpa, HEAD_SIZE);
+    const advice =
+      n.uuid === null
+        ? labellessDaxAdvice(file, n.verdict, head)
+        : labelledDaxAdvice(file, n.verdict, head, r.labelSize, n.uuid);
+    lines.push(...advice.map((l) => `    ${l}`));
   }
   return lines.join('\n');
 }

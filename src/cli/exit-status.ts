@@ -42,13 +42,15 @@ export const EXIT_STATUS: Readonly<Record<string, ExitMeanings>> = {
   },
   realign: {
     0: 'realigned, planned (dry run), or no namespace with start_pad',
-    1: 'refused: no valid labels, overlapping labels, no free label slot, a result a guard kernel would not ' +
+    1:
+      'refused: no valid labels, overlapping labels, no free label slot, a result a guard kernel would not ' +
       'claim, a backup in the way, or the image is locked',
     2: 'usage or I/O error',
   },
   rebase: {
     0: 'rebased, planned (dry run), or already for that base',
-    1: 'refused: a base that is not 2 MiB aligned, a block that cannot be rebased, a result a kernel would not ' +
+    1:
+      'refused: a base that is not 2 MiB aligned, a block that cannot be rebased, a result a kernel would not ' +
       'claim, a backup in the way, or the target is locked',
     2: 'usage or I/O error',
   },

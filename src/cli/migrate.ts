@@ -58,6 +58,7 @@ interface MigrateOpts {
   arch: Arch;
   parentUuid?: string;
   force?: boolean;
+  allowHazard?: boolean;
   json?: boolean;
 }
 
@@ -109,7 +110,8 @@ function renderMigration(ctx: CommandContext, offset: bigint, r: MigrateTargetRe
   );
   lines.push(`  ${verdictLine(`${rep.target.profile} (target)`, rep.target)}`);
   for (const g of rep.guards) lines.push(`  ${verdictLine(`${g.profile} (guard)`, g)}`);
-  if (rep.hazard !== null) lines.push(`  hazard: ${rep.hazard}`);
+  const hazard = rep.hazard ?? rep.daxHazard;
+  if (hazard !== null) lines.push(`  hazard: ${hazard}`);
   for (const n of rep.notes) lines.push(`  note: ${n}`);
   if (rep.status === 'nothing-to-migrate') lines.push('nothing to migrate');
   else if (rep.status === 'already') lines.push(`nothing to migrate: already in the ${rep.to} meaning`);
@@ -149,7 +151,7 @@ function jsonMigration(ctx: CommandContext, offset: bigint, r: MigrateTargetResu
     dataSize: rep.dataSize,
     targetVerdict: verdictView(rep.target),
     guardVerdicts: rep.guards.map(verdictView),
-    hazard: rep.hazard,
+    hazard: rep.hazard ?? rep.daxHazard,
     notes: rep.notes,
   };
   return `${jsonText('migrate', body)}\n`;
@@ -194,6 +196,10 @@ export function registerMigrate(program: Command, io: CliIo): void {
     )
     .option('--parent-uuid <UUID>', "the namespace uuid for the verdicts (default: the block's parent_uuid)")
     .option('--force', 'write even when the guard kernel would misplace the data')
+    .option(
+      '--allow-hazard',
+      'write even a block a guard kernel would misplace data or crash under DAX with, or every guard kernel refuses',
+    )
     .option('--json', 'print the report as JSON (schemas/migrate.schema.json)')
     .addHelpText(
       'after',
@@ -234,6 +240,7 @@ function migrateAction(io: CliIo, target: string, o: MigrateOpts): void {
         arch: o.arch,
         dryRun,
         force: o.force === true,
+        allowHazard: o.allowHazard === true,
         warn: (line) => io.stderr(`infoblock: warning: ${line}\n`),
         ...(io.faults === undefined ? {} : { faults: io.faults }),
         ...(io.env === undefined ? {} : { env: io.env }),
@@ -246,7 +253,8 @@ function migrateAction(io: CliIo, target: string, o: MigrateOpts): void {
   );
   io.stdout(o.json === true ? jsonMigration(ctx, offset, r, dryRun) : renderMigration(ctx, offset, r, dryRun));
   if (r.refused !== null) {
-    io.stderr(`infoblock: ${failureText(hazardError(r.refused) as InfoblockError<string>, ctx)}\n`);
+    const e = hazardError(r.refused, r.refusedNeeds ?? 'force');
+    io.stderr(`infoblock: ${failureText(e as InfoblockError<string>, ctx)}\n`);
     throw new ExitCode(1);
   }
 }

@@ -34,7 +34,8 @@ const kernelsLine = (n: RealignNamespace): string =>
     .join(', ');
 
 function namespaceLines(n: RealignNamespace): string[] {
-  const head = `  ${n.uuid}${n.name === '' ? '' : ` '${n.name}'`} (${n.kind === 'pfn' ? 'fsdax' : 'devdax'}) dpa ${hex(n.dpa)} size ${hex(n.size)}`;
+  const name = n.name === '' ? '' : ` '${n.name}'`;
+  const head = `  ${n.uuid}${name} (${n.kind === 'pfn' ? 'fsdax' : 'devdax'}) dpa ${hex(n.dpa)} size ${hex(n.size)}`;
   if (n.status === 'aligned') return [`${head}: start_pad 0, nothing to realign (DAX and block I/O already agree)`];
   return [
     `${head}: start_pad ${hex(n.startPad)}, end_trunc ${hex(n.endTrunc)}`,

@@ -29,8 +29,8 @@ interface RebaseOpts {
 function renderRebase(file: string, r: RebaseTargetResult, dry: boolean, carry: Record<string, string>): string {
   const p = r.plan;
   const lines = [
-    `${file}: ${p.kind === 'pfn' ? 'fsdax' : 'devdax'} namespace of ${hex(p.nsSize)} bytes, data at ${hex(p.dataStart)} ` +
-      `(${hex(p.dataSize)} bytes)`,
+    `${file}: ${p.kind === 'pfn' ? 'fsdax' : 'devdax'} namespace of ${hex(p.nsSize)} bytes, data at ` +
+      `${hex(p.dataStart)} (${hex(p.dataSize)} bytes)`,
     `  base ${hex(p.nsBase)}: start_pad ${hex(p.startPad)}, end_trunc ${hex(p.endTrunc)}, align ${hex(p.align)}`,
     `  base ${hex(p.toBase)}: start_pad 0, end_trunc ${hex(p.newEndTrunc)}, align ${hex(p.newAlign)}, dataoff ` +
       `${hex(p.dataStart)}; the data stays at ${hex(p.dataStart)} in the file`,
@@ -39,8 +39,8 @@ function renderRebase(file: string, r: RebaseTargetResult, dry: boolean, carry: 
   lines.push(
     p.keeps2M
       ? `  2 MiB DAX mappings: kept at any 2 MiB-aligned base (${p.bases2M.map(hex).join(', ')}...)`
-      : `  2 MiB DAX mappings: no base keeps them without moving data: the data starts ${hex(p.dataStart % (2n << 20n))} ` +
-          `past a 2 MiB boundary of the namespace`,
+      : `  2 MiB DAX mappings: no base keeps them without moving data: the data starts ` +
+          `${hex(p.dataStart % (2n << 20n))} past a 2 MiB boundary of the namespace`,
   );
   lines.push(`  then: ${p.verdicts.map((v) => `${v.profile} ${v.outcome}`).join(', ')}`);
   if (p.status === 'already') lines.push('the block is already the one for this base; nothing written');

@@ -21,6 +21,8 @@ import { explainLayout } from '../validate/explain';
 import { layoutAscii } from './render';
 import { KERNEL_FORMS, resolveKernel } from '../validate/versions';
 import { ExitCode } from './exit-code';
+import { DAX_WAY_OUT } from './advice';
+import { daxHazards, daxHazardText, isDaxHazard } from '../validate/dax-guard';
 import type { CliIo } from './io';
 import { jsonText } from '../format/json';
 import { refusing } from './migrate';
@@ -37,6 +39,7 @@ interface RecoverOpts {
   uuid?: string;
   parentUuid?: string;
   write?: boolean;
+  allowHazard?: boolean;
   json?: boolean;
   pick?: string;
   backup?: string;
@@ -269,6 +272,18 @@ function action(io: CliIo, target: string, o: RecoverOpts): void {
       io.stdout(`dry run: nothing written; add --write to write candidate #${n} (the old head is backed up first)\n`);
     return;
   }
+  const hazards = daxHazards(c.block, { kernels: kernel, nsBase, nsSize });
+  if (hazards.length > 0) {
+    const text = daxHazardText(hazards);
+    if (o.allowHazard !== true) {
+      const way = isDaxHazard(hazards) ? `; ${DAX_WAY_OUT}` : '';
+      io.stderr(
+        `infoblock: refusing to write candidate #${n}: ${text}; nothing written${way}; to write it anyway: --allow-hazard\n`,
+      );
+      throw new ExitCode(1);
+    }
+    io.stderr(`infoblock: warning: ${text}\n`);
+  }
   const w = writeRecoveredBlock({
     target,
     offset: 0n,
@@ -324,6 +339,10 @@ export function registerRecover(program: Command, io: CliIo): void {
     .option('--pick <N>', 'when the evidence places the data in several places, take candidate N')
     .option('--write', 'write the block (lock, backup of the old 8 KiB head, one 4 KiB write, verify)')
     .option('--backup <FILE>', 'backup file (default TARGET.infoblock-backup)')
+    .option(
+      '--allow-hazard',
+      'write even a block the kernel would misplace data or crash under DAX with (an fsdax namespace with start_pad)',
+    )
     .option('--json', 'print the plan as JSON (schemas/recover.schema.json; u64 values as "0x..." strings)')
     .addHelpText(
       'after',

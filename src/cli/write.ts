@@ -13,6 +13,10 @@ import { writeFileDurably } from '../io/durable';
 import { UsageError, type CliIo } from './io';
 import { choiceArg } from './options';
 import { parseSize } from '../format/units';
+import { daxHazards, daxHazardText, isDaxHazard } from '../validate/dax-guard';
+import { KERNEL_FORMS, resolveKernels } from '../validate/versions';
+import { ExitCode } from './exit-code';
+import { DAX_WAY_OUT } from './advice';
 
 interface WriteOpts {
   output?: string;
@@ -25,6 +29,8 @@ interface WriteOpts {
   parentUuid?: string;
   offset?: string;
   meaning: Meaning;
+  guardKernel?: string;
+  allowHazard?: boolean;
 }
 
 // ndctl's util_nsmode spellings that denote fsdax / devdax.
@@ -55,6 +61,25 @@ function writeHeadToFile(path: string, head: Uint8Array): void {
   } finally {
     closeQuietly(fd);
   }
+}
+
+/**
+ * The DAX guard of a fresh block: refused (exit 1) when a guard kernel would misplace data or crash under
+ * DAX, or every guard kernel refuses it, unless --allow-hazard; `--meaning ndctl` keeps ndctl's bytes and
+ * only says so.
+ */
+function guardWrite(io: CliIo, block: Uint8Array, o: WriteOpts, ns: { nsBase: bigint; nsSize: bigint }): void {
+  const kernels = o.guardKernel ?? (o.meaning === 'map' ? 'map' : 'all');
+  const hazards = daxHazards(block, { kernels, ...ns });
+  if (hazards.length === 0) return;
+  const text = daxHazardText(hazards);
+  if (o.meaning === 'ndctl' || o.allowHazard === true) {
+    io.stderr(`infoblock: warning: ${text}\n`);
+    return;
+  }
+  const way = isDaxHazard(hazards) ? `; ${DAX_WAY_OUT}` : '';
+  io.stderr(`infoblock: refusing to write: ${text}; nothing written${way}; to write it anyway: --allow-hazard\n`);
+  throw new ExitCode(1);
 }
 
 export function registerWrite(program: Command, io: CliIo): void {
@@ -93,9 +118,20 @@ export function registerWrite(program: Command, io: CliIo): void {
       choiceArg('meaning', ['legacy', 'map', 'ndctl'] as const),
       'legacy',
     )
+    .option(
+      '--guard-kernel <KERNELS>',
+      `kernel(s) the block must be safe on: ${KERNEL_FORMS}, a list, or all (default: all; map for --meaning map)`,
+    )
+    .option(
+      '--allow-hazard',
+      'write even a block a guard kernel would misplace data or crash under DAX with, or that every guard ' +
+        'kernel refuses',
+    )
     .addHelpText(
       'after',
-      '\nExamples:\n  infoblock write -c -s 1G > head.bin\n  infoblock write -o ns.img -s 16G -m devdax -a ' +
+      '\nExit status: 0 written, 1 refused (a hazard on a guard kernel; with --meaning ndctl the hazard is ' +
+        'printed and the head written), 2 usage or I/O error.' +
+        '\nExamples:\n  infoblock write -c -s 1G > head.bin\n  infoblock write -o ns.img -s 16G -m devdax -a ' +
         '1G\n  infoblock write -o ns.img -O 0x100100000 --meaning map',
     )
     .action((opts: WriteOpts) => {
@@ -107,6 +143,7 @@ export function registerWrite(program: Command, io: CliIo): void {
         throw new UsageError('refusing to write binary to a terminal; redirect or use -o');
       }
       const output = opts.output;
+      if (opts.guardKernel !== undefined) resolveKernels(opts.guardKernel);
       // Sign handling follows ndctl only where byte parity is the point.
       const num = (text: string, what: string): bigint => parseSize(text, what, { signs: opts.meaning === 'ndctl' });
       const created = output !== undefined && outputKind(output, 'output', true) === 'absent';
@@ -125,7 +162,10 @@ export function registerWrite(program: Command, io: CliIo): void {
         offset: opts.offset === undefined ? 0n : num(opts.offset, 'physical offset'),
         meaning: opts.meaning,
       });
-      const head = headWithBlock(encodePfnBlock(fields));
+      const block = encodePfnBlock(fields);
+      const nsBase = opts.offset === undefined ? 0n : num(opts.offset, 'physical offset');
+      guardWrite(io, block, opts, { nsBase, nsSize: size });
+      const head = headWithBlock(block);
       if (output === undefined) io.stdout(head);
       else writeHeadToFile(output, head);
       io.stderr('wrote 1 infoblock\n');

@@ -164,12 +164,12 @@ export function planRebase(block: Uint8Array, o: RebaseOptions): RebasePlan {
     ...(f.versionMinor >= 2 ? { align: Number(newAlign) } : {}),
   });
   const verdicts = verdictsOf(next, o, o.parentUuid ?? f.parentUuid);
-  for (const v of verdicts)
-    if (v.outcome !== 'claimed' || v.dataStart !== dataStart)
-      throw refuse(
-        `at base ${hex(o.toBase)} ${v.profile} would ${v.outcome === 'claimed' ? `put the data at ` + `${hex(v.dataStart ?? 0n)}` : `leave the namespace ${v.outcome}`}` +
-          `${v.message === null ? '' : ` (${v.message})`}; nothing written`,
-      );
+  for (const v of verdicts) {
+    if (v.outcome === 'claimed' && v.dataStart === dataStart) continue;
+    const what = v.outcome === 'claimed' ? `put the data at ${hex(v.dataStart ?? 0n)}` : `leave it ${v.outcome}`;
+    const why = v.message === null ? '' : ` (${v.message})`;
+    throw refuse(`at base ${hex(o.toBase)} ${v.profile} would ${what}${why}; nothing written`);
+  }
   const same = Buffer.from(next).equals(Buffer.from(raw));
   return {
     status: same ? 'already' : 'rebased',
