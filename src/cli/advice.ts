@@ -7,7 +7,27 @@ import { SZ_2M } from '../format/int64';
 import { hex } from '../format/units';
 import type { Verdict } from '../validate/check';
 import { daxHazardOf, daxHazardText } from '../validate/dax-guard';
+import { daxHazards, isDaxHazard, type DaxGuardOptions } from '../validate/dax-guard';
+import { ExitCode } from './exit-code';
 import { commandLine } from './hints';
+import type { CliIo } from './io';
+
+/**
+ * The CLI's DAX guard before a write: nothing to say when the block is safe on the guard kernels; a
+ * warning when `allow` (the head is written anyway); else the refusal line and exit status 1.
+ */
+export function guardOrRefuse(io: CliIo, block: Uint8Array, o: DaxGuardOptions, what: string, allow: boolean): void {
+  const hazards = daxHazards(block, o);
+  if (hazards.length === 0) return;
+  const text = daxHazardText(hazards);
+  if (allow) {
+    io.stderr(`infoblock: warning: ${text}\n`);
+    return;
+  }
+  const way = isDaxHazard(hazards) ? `; ${DAX_WAY_OUT}` : '';
+  io.stderr(`infoblock: refusing to ${what}: ${text}; nothing written${way}; to write it anyway: --allow-hazard\n`);
+  throw new ExitCode(1);
+}
 
 /** The way out of a start_pad block, in one clause. */
 export const DAX_WAY_OUT = 'start_pad 0 is safe everywhere: place the namespace at a 2 MiB-aligned address';

@@ -21,8 +21,7 @@ import { explainLayout } from '../validate/explain';
 import { layoutAscii } from './render';
 import { KERNEL_FORMS, resolveKernel } from '../validate/versions';
 import { ExitCode } from './exit-code';
-import { DAX_WAY_OUT } from './advice';
-import { daxHazards, daxHazardText, isDaxHazard } from '../validate/dax-guard';
+import { guardOrRefuse } from './advice';
 import type { CliIo } from './io';
 import { jsonText } from '../format/json';
 import { refusing } from './migrate';
@@ -272,18 +271,7 @@ function action(io: CliIo, target: string, o: RecoverOpts): void {
       io.stdout(`dry run: nothing written; add --write to write candidate #${n} (the old head is backed up first)\n`);
     return;
   }
-  const hazards = daxHazards(c.block, { kernels: kernel, nsBase, nsSize });
-  if (hazards.length > 0) {
-    const text = daxHazardText(hazards);
-    if (o.allowHazard !== true) {
-      const way = isDaxHazard(hazards) ? `; ${DAX_WAY_OUT}` : '';
-      io.stderr(
-        `infoblock: refusing to write candidate #${n}: ${text}; nothing written${way}; to write it anyway: --allow-hazard\n`,
-      );
-      throw new ExitCode(1);
-    }
-    io.stderr(`infoblock: warning: ${text}\n`);
-  }
+  guardOrRefuse(io, c.block, { kernels: kernel, nsBase, nsSize }, `write candidate #${n}`, o.allowHazard === true);
   const w = writeRecoveredBlock({
     target,
     offset: 0n,

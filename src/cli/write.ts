@@ -13,10 +13,8 @@ import { writeFileDurably } from '../io/durable';
 import { UsageError, type CliIo } from './io';
 import { choiceArg } from './options';
 import { parseSize } from '../format/units';
-import { daxHazards, daxHazardText, isDaxHazard } from '../validate/dax-guard';
 import { KERNEL_FORMS, resolveKernels } from '../validate/versions';
-import { ExitCode } from './exit-code';
-import { DAX_WAY_OUT } from './advice';
+import { guardOrRefuse } from './advice';
 
 interface WriteOpts {
   output?: string;
@@ -61,25 +59,6 @@ function writeHeadToFile(path: string, head: Uint8Array): void {
   } finally {
     closeQuietly(fd);
   }
-}
-
-/**
- * The DAX guard of a fresh block: refused (exit 1) when a guard kernel would misplace data or crash under
- * DAX, or every guard kernel refuses it, unless --allow-hazard; `--meaning ndctl` keeps ndctl's bytes and
- * only says so.
- */
-function guardWrite(io: CliIo, block: Uint8Array, o: WriteOpts, ns: { nsBase: bigint; nsSize: bigint }): void {
-  const kernels = o.guardKernel ?? (o.meaning === 'map' ? 'map' : 'all');
-  const hazards = daxHazards(block, { kernels, ...ns });
-  if (hazards.length === 0) return;
-  const text = daxHazardText(hazards);
-  if (o.meaning === 'ndctl' || o.allowHazard === true) {
-    io.stderr(`infoblock: warning: ${text}\n`);
-    return;
-  }
-  const way = isDaxHazard(hazards) ? `; ${DAX_WAY_OUT}` : '';
-  io.stderr(`infoblock: refusing to write: ${text}; nothing written${way}; to write it anyway: --allow-hazard\n`);
-  throw new ExitCode(1);
 }
 
 export function registerWrite(program: Command, io: CliIo): void {
@@ -134,40 +113,46 @@ export function registerWrite(program: Command, io: CliIo): void {
         '\nExamples:\n  infoblock write -c -s 1G > head.bin\n  infoblock write -o ns.img -s 16G -m devdax -a ' +
         '1G\n  infoblock write -o ns.img -O 0x100100000 --meaning map',
     )
-    .action((opts: WriteOpts) => {
-      if (opts.stdout === true && opts.output !== undefined)
-        throw new UsageError('use only one of --output and --stdout');
-      if (opts.stdout !== true && opts.output === undefined) throw new UsageError('specify --output FILE or --stdout');
-      if (opts.stdout === true && opts.size === undefined) throw new UsageError('--size required with --stdout');
-      if (opts.stdout === true && io.stdoutIsTTY?.() === true) {
-        throw new UsageError('refusing to write binary to a terminal; redirect or use -o');
-      }
-      const output = opts.output;
-      if (opts.guardKernel !== undefined) resolveKernels(opts.guardKernel);
-      // Sign handling follows ndctl only where byte parity is the point.
-      const num = (text: string, what: string): bigint => parseSize(text, what, { signs: opts.meaning === 'ndctl' });
-      const created = output !== undefined && outputKind(output, 'output', true) === 'absent';
-      let size = opts.size === undefined ? 0n : num(opts.size, 'namespace size');
-      if (size === 0n && output !== undefined) {
-        if (created) throw new UsageError(`'${output}' does not exist: give --size to create it`);
-        size = targetSize(output);
-      }
-      const fields = recipeFields({
-        size,
-        mode: opts.mode,
-        map: opts.map,
-        ...(opts.align === undefined ? {} : { align: num(opts.align, 'namespace alignment') }),
-        uuid: opts.uuid ?? randomUuid(),
-        ...(opts.parentUuid === undefined ? {} : { parentUuid: opts.parentUuid }),
-        offset: opts.offset === undefined ? 0n : num(opts.offset, 'physical offset'),
-        meaning: opts.meaning,
-      });
-      const block = encodePfnBlock(fields);
-      const nsBase = opts.offset === undefined ? 0n : num(opts.offset, 'physical offset');
-      guardWrite(io, block, opts, { nsBase, nsSize: size });
-      const head = headWithBlock(block);
-      if (output === undefined) io.stdout(head);
-      else writeHeadToFile(output, head);
-      io.stderr('wrote 1 infoblock\n');
+    .action((opts: WriteOpts) => writeAction(io, opts));
+}
+
+function writeAction(io: CliIo, opts: WriteOpts): void {
+  {
+    if (opts.stdout === true && opts.output !== undefined)
+      throw new UsageError('use only one of --output and --stdout');
+    if (opts.stdout !== true && opts.output === undefined) throw new UsageError('specify --output FILE or --stdout');
+    if (opts.stdout === true && opts.size === undefined) throw new UsageError('--size required with --stdout');
+    if (opts.stdout === true && io.stdoutIsTTY?.() === true) {
+      throw new UsageError('refusing to write binary to a terminal; redirect or use -o');
+    }
+    const output = opts.output;
+    if (opts.guardKernel !== undefined) resolveKernels(opts.guardKernel);
+    // Sign handling follows ndctl only where byte parity is the point.
+    const num = (text: string, what: string): bigint => parseSize(text, what, { signs: opts.meaning === 'ndctl' });
+    const created = output !== undefined && outputKind(output, 'output', true) === 'absent';
+    let size = opts.size === undefined ? 0n : num(opts.size, 'namespace size');
+    if (size === 0n && output !== undefined) {
+      if (created) throw new UsageError(`'${output}' does not exist: give --size to create it`);
+      size = targetSize(output);
+    }
+    const fields = recipeFields({
+      size,
+      mode: opts.mode,
+      map: opts.map,
+      ...(opts.align === undefined ? {} : { align: num(opts.align, 'namespace alignment') }),
+      uuid: opts.uuid ?? randomUuid(),
+      ...(opts.parentUuid === undefined ? {} : { parentUuid: opts.parentUuid }),
+      offset: opts.offset === undefined ? 0n : num(opts.offset, 'physical offset'),
+      meaning: opts.meaning,
     });
+    const block = encodePfnBlock(fields);
+    const nsBase = opts.offset === undefined ? 0n : num(opts.offset, 'physical offset');
+    const kernels = opts.guardKernel ?? (opts.meaning === 'map' ? 'map' : 'all');
+    const allow = opts.meaning === 'ndctl' || opts.allowHazard === true;
+    guardOrRefuse(io, block, { kernels, nsBase, nsSize: size }, 'write', allow);
+    const head = headWithBlock(block);
+    if (output === undefined) io.stdout(head);
+    else writeHeadToFile(output, head);
+    io.stderr('wrote 1 infoblock\n');
+  }
 }
