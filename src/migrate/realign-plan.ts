@@ -311,7 +311,9 @@ export function planRealign(area: Uint8Array, read: DimmReader, o: PlanRealignOp
   if (o.dimmBase !== undefined) expectU64(o.dimmBase, 'dimmBase');
   const d = decodeLabelArea(area);
   if (d.current === null || d.version === null || d.geometry === null)
-    throw refuse(`no valid label index (${d.why}): the DIMM is label-less, rebase its block instead`);
+    throw refuse(
+      'no valid label index: the kernel treats the DIMM as one label-less namespace; rebase its block instead',
+    );
   checkOverlaps(d.labels);
   const labels = chosen(area, d, read, o);
   const namespaces = labels.map((l) => planNamespace(l, read, o));
