@@ -148,7 +148,8 @@ export const DAX_RULES: readonly DaxRule[] = [
   {
     id: 'D4',
     name: 'uninitialised-reserve',
-    summary: 'memmap on the device: the shifted frame lies in the metadata reserve, whose struct pages are never set up',
+    summary:
+      'memmap on the device: the shifted frame lies in the metadata reserve, whose struct pages are never set up',
     eras: [
       {
         from: '4.19',
@@ -239,8 +240,10 @@ function expectInput(i: DaxInput): void {
       throw new InvalidArgumentError(`DAX input: ${k} must be a non-negative bigint`);
     }
   }
-  if (i.kind !== 'pfn' && i.kind !== 'dax') throw new InvalidArgumentError(`DAX input: unknown kind '${String(i.kind)}'`);
-  if (i.mode !== 'ram' && i.mode !== 'pmem') throw new InvalidArgumentError(`DAX input: unknown mode '${String(i.mode)}'`);
+  if (i.kind !== 'pfn' && i.kind !== 'dax')
+    throw new InvalidArgumentError(`DAX input: unknown kind '${String(i.kind)}'`);
+  if (i.mode !== 'ram' && i.mode !== 'pmem')
+    throw new InvalidArgumentError(`DAX input: unknown mode '${String(i.mode)}'`);
 }
 
 /** One piece of the device, [start, end), with the rule that decides it. */
@@ -370,11 +373,7 @@ export function daxVerdictOf(i: DaxInput): DaxVerdict {
 }
 
 /** A kernel that enables DAX on a namespace whose two paths differ by start_pad. */
-function shifted(
-  i: DaxInput,
-  version: string,
-  observedBy: (rules: string[]) => 'observed' | 'source',
-): DaxVerdict {
+function shifted(i: DaxInput, version: string, observedBy: (rules: string[]) => 'observed' | 'source'): DaxVerdict {
   const reserve = reserveBytes(version, archParams(i.arch).pageSize, 'pfn');
   const ps = pieces(i, reserve);
   const outcomeOf = (p: Piece): DaxOutcome => daxEraOf(p.rule, version).effect as DaxOutcome;
