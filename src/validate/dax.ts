@@ -293,7 +293,7 @@ function merged(rs: DaxRange[]): DaxRange[] {
   for (const r of rs) {
     const last = out.at(-1);
     if (last !== undefined && last.end === r.start) last.end = r.end;
-    else out.push({ ...r });
+    else out.push({ start: r.start, end: r.end });
   }
   return out;
 }
@@ -365,7 +365,8 @@ export function daxVerdictOf(i: DaxInput): DaxVerdict {
       rules,
       filesystems: { ...REFUSED_FS },
       message:
-        `DAX refused (start_pad ${hex(i.startPad)} would put DAX page frames below the data): ` +
+        `start_pad ${hex(i.startPad)} would put DAX page frames below the data, so the kernel does not ` +
+        'enable DAX: ' +
         'ext4 fails a DAX mount, xfs and ext2 mount without DAX; the data is safe',
     });
   }

@@ -101,8 +101,8 @@ describe('observed cases', () => {
 
   test('1 MiB pad on 5.10: the message says why and that the data is safe', () => {
     expect(fsdax({ kernel: '5.10' }).message).toBe(
-      'DAX refused (start_pad 0x100000 would put DAX page frames below the data): ext4 fails a DAX mount, ' +
-        'xfs and ext2 mount without DAX; the data is safe',
+      'start_pad 0x100000 would put DAX page frames below the data, so the kernel does not enable DAX: ' +
+        'ext4 fails a DAX mount, xfs and ext2 mount without DAX; the data is safe',
     );
   });
 
