@@ -105,10 +105,13 @@ const FS_WORDS: Record<DaxVerdict['filesystems']['ext4'], string> = {
 /** The verdict's DAX lines: outcome, where read(2) and mmap find page 0, the filesystems, what to do. */
 function daxLines(d: DaxVerdict): string[] {
   const basis = d.basis === 'observed' ? 'observed on a booted kernel' : 'from the kernel source';
-  const lines = [
-    `  dax: ${d.outcome} (${basis}); read(2) finds data page 0 at ${hex(d.readAt)}, ` +
-      `a DAX mmap at ${hex(d.mmapAt)}`,
-  ];
+  const lines =
+    d.filesystems.ext4 === 'not-mountable'
+      ? [`  dax: ${d.outcome} (${basis}); /dev/daxX.Y maps data page 0 at ${hex(d.mmapAt)}`]
+      : [
+          `  dax: ${d.outcome} (${basis}); read(2) finds data page 0 at ${hex(d.readAt)}, ` +
+            `a DAX mmap at ${hex(d.mmapAt)}`,
+        ];
   if (d.filesystems.ext4 !== 'not-mountable') {
     lines.push(
       `  dax mount: ext4 ${FS_WORDS[d.filesystems.ext4]}, xfs ${FS_WORDS[d.filesystems.xfs]}, ` +
