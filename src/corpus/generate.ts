@@ -8,7 +8,8 @@
  * target is redrawn a few times, which keeps the classes balanced.
  */
 import { expectU64 } from '../format/int64';
-import { blockChecksum, CHECKSUM_OFFSET, verifyChecksum } from '../format/fletcher64';
+import { blockChecksum, verifyChecksum } from '../format/fletcher64';
+import { CHECKSUM_OFFSET } from '../format/sb-common';
 import { headWithBlock } from '../format/head';
 import { pfnCodec, type PfnFields } from '../format/pfn';
 import { InvalidArgumentError } from '../format/errors';

@@ -15,15 +15,8 @@ export {
   isInfoblockError,
 } from './errors';
 export type { InfoblockErrorCode, ErrorPlace, Hint } from './errors';
-export {
-  fletcher64,
-  blockChecksum,
-  storedChecksum,
-  verifyChecksum,
-  withFreshChecksum,
-  BLOCK_SIZE,
-  CHECKSUM_OFFSET,
-} from './fletcher64';
+export { fletcher64, blockChecksum, storedChecksum, verifyChecksum, withFreshChecksum, BLOCK_SIZE } from './fletcher64';
+export { CHECKSUM_OFFSET } from './sb-common';
 export {
   PFN_FIELDS,
   PFN_SIGNATURE,
