@@ -69,7 +69,7 @@ export const PFN_FIELDS = [
     before: 64,
     doc: "size of the kernel's struct page when written",
   },
-  { name: 'padding', offset: 94, kind: 'pad', size: 3994, since: 0, doc: 'zero' },
+  { name: 'padding', offset: 94, kind: 'pad', size: 3994, since: 0, doc: 'zero (required from minor 3)' },
   SB_CHECKSUM_FIELD,
 ] as const;
 

@@ -14,7 +14,14 @@ export const SB_HEADER_FIELDS = [
     since: 0,
     doc: "the namespace's uuid; all-zero when there are no labels",
   },
-  { name: 'flags', key: 'flags', offset: 48, kind: 'u32', since: 0, doc: 'zero in every block a kernel writes' },
+  {
+    name: 'flags',
+    key: 'flags',
+    offset: 48,
+    kind: 'u32',
+    since: 0,
+    doc: 'zero in every block a kernel writes (required from minor 3)',
+  },
   // ndctl prints these two as one "version": "major.minor" key.
   {
     name: 'versionMajor',
