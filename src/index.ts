@@ -86,6 +86,7 @@ export type {
   FieldTable,
   FoundBlock,
   WriteParams,
+  WriteMeaning,
   Meaning,
   NsMode,
   MapLocation,
@@ -107,7 +108,6 @@ export {
   BACKUP_FORMAT,
 } from './migrate/index';
 export type {
-  DataoffMeaning,
   MigrateOptions,
   MigrationReport,
   MigrationStatus,
@@ -170,6 +170,8 @@ export {
   resolveKernels,
   KNOWN_SERIES,
   BOOTED_KERNELS,
+  DEFAULT_KERNEL,
+  DEFAULT_PROFILE,
   NEWEST_KERNEL,
   OLDEST_KERNEL,
   KERNEL_FORMS,

@@ -95,6 +95,12 @@ export const BTT_SIGNATURE = sig('BTT_ARENA_INFO');
 /** Values of the `mode` field: where the memmap lives (none, RAM or the device, "pmem"). */
 export const PFN_MODE = { none: 0, ram: 1, pmem: 2 } as const;
 
+/**
+ * How a reader measures dataoff: `legacy` from base + start_pad (every released kernel), `map` from the raw
+ * base (this project's convention, version_major 2). The one name for it in every layer.
+ */
+export type Meaning = 'legacy' | 'map';
+
 /** What a signature says the block is. */
 export type SignatureKind = 'pfn' | 'dax' | 'btt' | 'unknown';
 

@@ -8,7 +8,7 @@
  * written by `ndctl write-infoblock -O` (dataoff measured from the raw base).
  */
 import { SZ_2M, u64 } from '../format/int64';
-import { effectiveFields, LATEST_MINOR, type EffectiveFields, type PfnFields } from '../format/pfn';
+import { effectiveFields, LATEST_MINOR, type EffectiveFields, type Meaning, type PfnFields } from '../format/pfn';
 
 /** The u64 mask (the project's U64_MAX), re-exported under the name the rules use. */
 export { U64_MAX as U64_MASK, u64 } from '../format/int64';
@@ -16,9 +16,6 @@ export { U64_MAX as U64_MASK, u64 } from '../format/int64';
 export const isAligned = (x: bigint, a: bigint): boolean => (u64(x) & u64(a - 1n)) === 0n;
 /** Bytes of one struct page in the kernels we model (a debug build can make it larger). */
 export const STRUCT_PAGE_SIZE = 64n;
-
-/** How a reader interprets dataoff: from base + start_pad (every kernel), or from the raw base (the map convention). */
-export type Meaning = 'legacy' | 'map';
 
 /** What the reading kernel knows about the block format. */
 export interface Reader {
