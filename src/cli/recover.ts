@@ -14,6 +14,7 @@ import { sameBytes, type Meaning } from '../format/pfn';
 import { hex, humanSize, parseSize } from '../format/units';
 import { isUuid } from '../format/uuid';
 import { planRecovery, scanLimit, type Candidate, type RecoveryPlan } from '../recover/plan';
+import { checkWritablePath } from '../io/trust';
 import { writeRecoveredBlock, type RecoverWriteResult } from '../recover/write';
 import { findingLines, findingView, verdictView, type ScanContext } from '../scan/report';
 import { scanTarget } from '../scan/scan';
@@ -218,6 +219,8 @@ function planJson(v: PlanView, cmd: CommandContext, dryRun: boolean): string {
 }
 
 function action(io: CliIo, target: string, o: RecoverOpts): void {
+  // Whose file this is decides before anything read from it does (src/io/trust.ts).
+  if (o.write === true) checkWritablePath(target, { what: 'the target' });
   const { nsBase, nsSize, kernel, pick } = parseOpts(target, o);
   const head = readExact(target, 0n, HEAD_SIZE);
   const bar = progressFor(io, 'recover: scan');

@@ -156,6 +156,11 @@ export function alignmentEvidence(f: PfnFields, nsBase: bigint): Evidence {
  * block from the altmap, aligned to 2 MiB in pfn terms; a partial section
  * (subsection hotplug) takes ordinary memory instead. The first block that
  * does not fit fails the probe with -ENOMEM.
+ *
+ * Closed form, not a walk over the sections (a namespace near 2^64 bytes has
+ * 2^37 of them): every whole section takes the next block, the first one
+ * rounded up to the block size, the next ones right behind it, so the blocks
+ * fit exactly when the last one ends at or before the altmap's end.
  */
 export function memmapFits(g: Geometry, reserve: bigint, pageSize: bigint, sectionSize: bigint): boolean {
   const start = g.mapBase;
@@ -163,17 +168,14 @@ export function memmapFits(g: Geometry, reserve: bigint, pageSize: bigint, secti
   if (end <= start || g.offset < reserve) return true;
   const perSection = (sectionSize / pageSize) * STRUCT_PAGE_SIZE; // memmap bytes of one section
   const blockPfns = perSection / pageSize;
-  let next = start / pageSize + reserve / pageSize; // the altmap's next free pfn
+  if (blockPfns === 0n) return true; // a section's memmap smaller than a page: nothing taken from the altmap
+  // Whole sections inside [start, end): from the first boundary at or after start to the last one at or before end.
+  const first = (start + sectionSize - 1n) / sectionSize;
+  const last = end / sectionSize;
+  const sections = last > first ? last - first : 0n;
+  if (sections === 0n) return true;
+  const next = start / pageSize + reserve / pageSize; // the altmap's next free pfn
   const limit = start / pageSize + g.offset / pageSize; // first pfn past the altmap
-  for (let s = start; s < end;) {
-    const sectionEnd = (s / sectionSize + 1n) * sectionSize;
-    const chunkEnd = sectionEnd < end ? sectionEnd : end;
-    if (chunkEnd - s >= sectionSize) {
-      const aligned = ((next + blockPfns - 1n) / blockPfns) * blockPfns;
-      if (aligned + blockPfns > limit) return false;
-      next = aligned + blockPfns;
-    }
-    s = chunkEnd;
-  }
-  return true;
+  const aligned = ((next + blockPfns - 1n) / blockPfns) * blockPfns;
+  return aligned + sections * blockPfns <= limit;
 }
