@@ -87,6 +87,7 @@ export type {
   FieldTable,
   FoundBlock,
   WriteParams,
+  WriteMeaning,
   Meaning,
   NsMode,
   MapLocation,
@@ -108,7 +109,6 @@ export {
   BACKUP_FORMAT,
 } from './migrate/index';
 export type {
-  DataoffMeaning,
   MigrateOptions,
   MigrationReport,
   MigrationStatus,
@@ -171,6 +171,8 @@ export {
   resolveKernels,
   KNOWN_SERIES,
   BOOTED_KERNELS,
+  DEFAULT_KERNEL,
+  DEFAULT_PROFILE,
   NEWEST_KERNEL,
   OLDEST_KERNEL,
   KERNEL_FORMS,

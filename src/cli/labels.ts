@@ -4,6 +4,7 @@
  */
 import type { Command } from 'commander';
 import { InvalidArgumentError } from '../format/errors';
+import { hex } from '../format/int64';
 import { guidBytesText, interleaveSetCookie, qemuDimm, type LabelVersion } from '../format/labels';
 import { decodeLabelArea, encodeLabelArea, type DecodedArea } from '../format/labels-area';
 import { dimmLayout, parseNamespaceSpecs } from '../format/labels-spec';
@@ -14,8 +15,6 @@ import { readSmallFile } from '../io/files';
 import type { CliIo } from './io';
 import { jsonText } from '../format/json';
 import { choiceArg, parsePosition } from './options';
-
-const hex = (x: bigint | number): string => `0x${x.toString(16)}`;
 
 /**
  * The body of a `labels` document (schemas/labels.schema.json): ndctl read-labels -j keys where they apply,

@@ -10,7 +10,7 @@ import { InfoblockError, InvalidArgumentError } from '../format/errors';
 import { HEAD_SIZE } from '../format/head';
 import { readExact, targetSize } from '../io/files';
 import { pathText, showPath } from '../io/path';
-import { sameBytes } from '../format/pfn';
+import { sameBytes, type Meaning } from '../format/pfn';
 import { hex, humanSize, parseSize } from '../format/units';
 import { isUuid } from '../format/uuid';
 import { planRecovery, scanLimit, type Candidate, type RecoveryPlan } from '../recover/plan';
@@ -20,7 +20,7 @@ import { findingLines, findingView, verdictView, type ScanContext } from '../sca
 import { scanTarget } from '../scan/scan';
 import { explainLayout } from '../validate/explain';
 import { layoutAscii } from './render';
-import { KERNEL_FORMS, resolveKernel } from '../validate/versions';
+import { DEFAULT_PROFILE, KERNEL_FORMS, resolveKernel } from '../validate/versions';
 import { ExitCode } from './exit-code';
 import type { CliIo } from './io';
 import { jsonText } from '../format/json';
@@ -41,7 +41,7 @@ interface RecoverOpts {
   json?: boolean;
   pick?: string;
   backup?: string;
-  meaning: 'legacy' | 'map';
+  meaning: Meaning;
 }
 
 const REFUSALS = ['precondition', 'backup', 'locked'] as const;
@@ -315,7 +315,7 @@ export function registerRecover(program: Command, io: CliIo): void {
       "fsdax or devdax (default: the damaged block's signature, else fsdax)",
       choiceArg('mode', ['fsdax', 'devdax'] as const),
     )
-    .option('--kernel <KERNEL>', `kernel the block must satisfy: ${KERNEL_FORMS}`, 'linux-6.1')
+    .option('--kernel <KERNEL>', `kernel the block must satisfy: ${KERNEL_FORMS}`, DEFAULT_PROFILE)
     .option('--uuid <UUID>', "uuid of the new block (default: the damaged block's, else fresh)")
     .option('--parent-uuid <UUID>', "the namespace uuid (default: the damaged block's, else all-zero)")
     .option(

@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import { encodePfnBlock } from '../format/pfn';
 import { headWithBlock, HEAD_SIZE } from '../format/head';
-import { recipeFields, type MapLocation, type Meaning, type NsMode } from '../format/recipe';
+import { recipeFields, type MapLocation, type NsMode, type WriteMeaning } from '../format/recipe';
 import { randomUuid } from '../format/uuid';
 import { InvalidArgumentError } from '../format/errors';
 import { outputKind, closeQuietly, fsyncFd, openTarget, targetSize, writeAt } from '../io/files';
@@ -25,7 +25,7 @@ interface WriteOpts {
   uuid?: string;
   parentUuid?: string;
   offset?: string;
-  meaning: Meaning;
+  meaning: WriteMeaning;
 }
 
 // ndctl's util_nsmode spellings that denote fsdax / devdax.

@@ -8,7 +8,7 @@
  * written by `ndctl write-infoblock -O` (dataoff measured from the raw base).
  */
 import { SZ_2M, u64 } from '../format/int64';
-import type { EffectiveFields, PfnFields } from '../format/pfn';
+import { effectiveFields, LATEST_MINOR, type EffectiveFields, type Meaning, type PfnFields } from '../format/pfn';
 
 /** The u64 mask (the project's U64_MAX), re-exported under the name the rules use. */
 export { U64_MAX as U64_MASK, u64 } from '../format/int64';
@@ -16,9 +16,6 @@ export { U64_MAX as U64_MASK, u64 } from '../format/int64';
 export const isAligned = (x: bigint, a: bigint): boolean => (u64(x) & u64(a - 1n)) === 0n;
 /** Bytes of one struct page in the kernels we model (a debug build can make it larger). */
 export const STRUCT_PAGE_SIZE = 64n;
-
-/** How a reader interprets dataoff: from base + start_pad (every kernel), or from the raw base (the map convention). */
-export type Meaning = 'legacy' | 'map';
 
 /** What the reading kernel knows about the block format. */
 export interface Reader {
@@ -29,15 +26,7 @@ export interface Reader {
 
 /** Fields after the kernel's version_minor gating (it never looks at the major). */
 export function gateFields(f: PfnFields, r: Reader): EffectiveFields {
-  const minor = f.versionMinor;
-  const minor4 = r.knowsMinor4 && minor >= 4;
-  return {
-    startPad: minor < 1 ? 0 : f.startPad,
-    endTrunc: minor < 1 ? 0 : f.endTrunc,
-    align: minor < 2 ? 0 : f.align,
-    pageSize: minor4 ? f.pageSize : Number(r.pageSize),
-    pageStructSize: minor4 ? f.pageStructSize : Number(STRUCT_PAGE_SIZE),
-  };
+  return effectiveFields(f, Number(r.pageSize), r.knowsMinor4 ? LATEST_MINOR : 3);
 }
 
 /** 1UL << ilog2(x); ilog2(0) is -1 and x86's shift masks the count to 63. */
