@@ -16,7 +16,8 @@ import { migrateTarget, restoreTarget, type MigrateTargetResult, type RestoreRes
 import { pathText } from '../io/path';
 import { checkRegularOrAbsent } from '../io/files';
 import { defaultRealignBackupPath, isRealignBackupFile, restoreRealign } from '../migrate/realign';
-import { hazardError, type BlockSummary, type DataoffMeaning } from '../migrate/migrate';
+import type { Meaning } from '../format/pfn';
+import { hazardError, type BlockSummary } from '../migrate/migrate';
 import { verdictView } from '../scan/report';
 import { ExitCode } from './exit-code';
 import { commandLine, contextOf, failureText, type CommandContext } from './hints';
@@ -50,8 +51,8 @@ interface MigrateOpts {
   offset?: string;
   nsBase?: string;
   nsSize?: string;
-  from?: DataoffMeaning;
-  to: DataoffMeaning;
+  from?: Meaning;
+  to: Meaning;
   dryRun?: boolean;
   backup?: string;
   guardKernel: string;
