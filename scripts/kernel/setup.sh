@@ -56,6 +56,8 @@ command -v zstd >/dev/null 2>&1 || missing+=(zstd)
 cc_static_ok() { printf 'int main(void){return 0;}\n' | cc -static -x c -o /dev/null - >/dev/null 2>&1; }
 if ! command -v cc >/dev/null 2>&1; then missing+=(gcc libc6-dev)
 elif ! cc_static_ok; then missing+=(libc6-dev); fi
+# file(1), which test/format/formats.slow.test.ts runs with formats/nd-infoblock.magic.
+command -v file >/dev/null 2>&1 || missing+=(file)
 if [ "${#missing[@]}" -gt 0 ]; then
   apt_update_once
   say "apt-get install -y --no-install-recommends ${missing[*]}"
