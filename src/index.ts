@@ -180,9 +180,12 @@ export {
   dataStartFor,
   ndctlOffsetEvidence,
   memmapFits,
+  basesFittingBlock,
+  baseFits,
   explainLayout,
 } from './validate/index';
 export type {
+  BaseFit,
   Verdict,
   CheckOptions,
   Hazard,

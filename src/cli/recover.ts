@@ -25,7 +25,7 @@ import type { CliIo } from './io';
 import { jsonText } from '../format/json';
 import { refusing } from './migrate';
 import { commandLine, contextOf } from './hints';
-import { choiceArg } from './options';
+import { choiceArg, parseNsBase } from './options';
 import { progressFor } from './scan';
 import type { CommandContext } from './hints';
 
@@ -126,7 +126,7 @@ function parseOpts(
       throw new InvalidArgumentError(`invalid --pick '${o.pick}' (a candidate number from the list, 1 or more)`);
     pick = Number(o.pick);
   }
-  const nsBase = parseSize(o.nsBase, 'namespace base');
+  const nsBase = parseNsBase(o.nsBase);
   if (nsBase + nsSize > 1n << 64n) {
     throw new InvalidArgumentError(
       `a namespace of ${nsSize} bytes at ${hex(nsBase)} runs past the 64-bit physical address space`,

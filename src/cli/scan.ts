@@ -14,6 +14,7 @@ import { ExitCode } from './exit-code';
 import { processIo, type CliIo } from './io';
 import { pathText } from '../io/path';
 import { jsonText } from '../format/json';
+import { parseNsBase } from './options';
 
 interface ScanOpts {
   json?: boolean;
@@ -110,7 +111,7 @@ export function registerScan(program: Command, io: CliIo): void {
         bar.stop();
       }
       const ctx: ScanContext = {
-        nsBase: o.nsBase === undefined ? 0n : parseSize(o.nsBase, 'namespace base'),
+        nsBase: o.nsBase === undefined ? 0n : parseNsBase(o.nsBase),
         targetSize: r.size,
         kernel,
       };
