@@ -33,7 +33,7 @@ const SKIPPED: readonly { match: RegExp; reason: string }[] = [
   },
   {
     match: /^npm install nd-infoblock\b/,
-    reason: 'installs from the registry (network); consumer.test.ts installs the tarball',
+    reason: 'installs from the registry (network); consumer.slow.test.ts (npm run test:slow) installs the tarball',
   },
   {
     match: /^(cd \S+ && )?infoblock kernel-check (?!--kernel 6\.6 )/,
@@ -42,7 +42,7 @@ const SKIPPED: readonly { match: RegExp; reason: string }[] = [
   { match: /\/dev\/loop0/, reason: 'needs root and a loop device: test/adversarial covers block devices' },
   {
     match: /--backup small\//,
-    reason: 'needs a full file system mounted at small/ (root): test/adversarial/full-disk.test.ts covers it',
+    reason: 'needs a full file system mounted at small/ (root): test/adversarial/full-disk.slow.test.ts covers it',
   },
   {
     match: /^(\.\/my_libfuzzer_target|afl-fuzz) /,

@@ -54,7 +54,7 @@ export const SCHEMAS = {
   restore: 1,
   'kernel-check': 1,
   'corpus-manifest': 1,
-  scan: 1,
+  scan: 2,
   recover: 1,
   labels: 1,
   error: 1,

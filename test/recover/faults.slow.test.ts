@@ -17,9 +17,8 @@ const tmp = useTmpDir('recover-faults');
 let dir: string;
 
 beforeAll(() => {
-  spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' });
-  dir = tmp.dir;
-}, 180000);
+  dir = tmp.dir; // npm run test:slow builds dist/ first
+});
 
 function run(file: string, fault?: string): { status: number | null; signal: string | null; stderr: string } {
   const args = ['recover', file, '--ns-base', String(c?.base), '--write'];
