@@ -9,13 +9,16 @@ import { hex } from '../format/units';
 import { isUuid } from '../format/uuid';
 import { checkHead, type CheckOptions, type Verdict } from '../validate/check';
 import { baseConflictLines, layoutAscii, layoutSvg, renderKernels, renderVerdict } from './render';
+import { labelledDaxAdvice, labellessDaxAdvice } from './advice';
 import { checkKernels } from '../validate/kernels';
+import { daxIsHazard } from '../validate/dax';
 import { KERNEL_FORMS, resolveKernel, resolveKernels } from '../validate/versions';
 import { explainLayout, type Region } from '../validate/explain';
 import { ARCH_NAMES, archParams, type Arch } from '../validate/profiles';
 import { basesFittingBlock, type BaseFit } from '../validate/geometry';
 import { ExitCode } from './exit-code';
 import { checkRegularOrAbsent, readExact, targetSize } from '../io/files';
+import { NIL_UUID } from '../format/uuid';
 import { writeFileDurably } from '../io/durable';
 import type { CliIo } from './io';
 import { failureText } from './hints';
@@ -123,7 +126,10 @@ export function addNamespaceOptions(cmd: Command): Command {
 }
 
 /** Every option of `check`. */
-type CheckCliOpts = NamespaceOpts & LabelledOpts & { json?: boolean; kernels?: string };
+type CheckCliOpts = NamespaceOpts & LabelledOpts & { json?: boolean; kernels?: string; dax: boolean };
+
+/** Claimed, and (unless the user states the namespace is never mounted with DAX) safe under DAX. */
+const safe = (v: Verdict, o: CheckCliOpts): boolean => v.outcome === 'claimed' && (!o.dax || !daxIsHazard(v.dax));
 
 /** One FILE judged: its text block, its JSON document, and whether it counts as claimed (exit 0). */
 interface FileResult {
@@ -150,7 +156,7 @@ function carryOf(o: NamespaceOpts, nsBase: bigint): Record<string, string> {
 function checkFile(file: string, o: CheckCliOpts): FileResult {
   if (o.labelSize !== undefined) {
     const r = checkLabelledFile(file, o);
-    const claimed = r.namespaces.length > 0 && r.namespaces.every((n) => n.verdict.outcome === 'claimed');
+    const claimed = r.namespaces.length > 0 && r.namespaces.every((n) => safe(n.verdict, o));
     return { text: renderLabelled(file, r, o.arch), name: 'check-labels', body: labelledBody(file, r), claimed };
   }
   const ns = loadNamespace(file, o);
@@ -164,21 +170,29 @@ function checkFile(file: string, o: CheckCliOpts): FileResult {
       resolveKernels(o.kernels, 'kernels'),
     );
     const body = { file, offset, nsBase: opts.nsBase, ...base, nsSize: opts.nsSize, ...r };
+    const daxSafe = !o.dax || Object.values(r.verdicts).every((v) => !daxIsHazard(v.dax));
     const ctx = { target: file, carry: carryOf(o, opts.nsBase ?? 0n) };
     const text = renderKernels(file, r, ctx, fit === null ? [] : baseConflictLines(fit));
-    return { text, name: 'check-kernels', body, claimed: r.agree };
+    return { text, name: 'check-kernels', body, claimed: r.agree && daxSafe };
   }
   // At a base the block cannot have, its hazards (and the failing rule) say nothing: ask for the base.
   const v = checkHead(head, fit === null ? opts : { ...opts, hazards: false });
-  const text =
-    fit === null
-      ? renderVerdict(file, v, baseGiven, { target: file, carry: carryOf(o, v.nsBase) })
-      : [`${file}: NEEDS --ns-base: the block does not fit the assumed namespace base 0`, ...baseConflictLines(fit)]
-          .concat(renderVerdict(file, v, false).split('\n').slice(-2))
-          .join('\n');
+  let text: string;
+  if (fit !== null) {
+    const where = renderVerdict(file, v, false)
+      .split('\n')
+      .filter((l) => /^ {2}(namespace|kernel): /.test(l));
+    text = [`${file}: NEEDS --ns-base: the block does not fit the assumed namespace base 0`, ...baseConflictLines(fit)]
+      .concat(where)
+      .join('\n');
+  } else {
+    text = renderVerdict(file, v, baseGiven, { target: file, carry: carryOf(o, v.nsBase) });
+    if (opts.parentUuid === undefined || opts.parentUuid === NIL_UUID)
+      text = [text, ...labellessDaxAdvice(file, v, head)].join('\n');
+  }
   // The namespace first.
   const body = Object.assign({ file, offset, nsBase: v.nsBase, ...base, nsSize: v.nsSize }, v);
-  return { text, name: 'check', body, claimed: v.outcome === 'claimed' };
+  return { text, name: 'check', body, claimed: safe(v, o) };
 }
 
 /** Every option checked before any FILE is read: a bad one fails the whole command with one line. */
@@ -248,11 +262,16 @@ export function registerCheck(program: Command, io: CliIo): void {
       "judge under several kernels side by side and flag every difference: 'all' (5.10, 6.1, 6.12, 7.2) or " +
         'a comma list',
     )
+    .option(
+      '--no-dax',
+      'the namespace is never mounted with DAX: a kernel that would misplace or crash under DAX does not fail ' +
+        'the check (the DAX verdict is still shown)',
+    )
     .addHelpText(
       'after',
-      '\nExit status: 0 every FILE claimed (--kernels: every kernel claims it at the same place), 1 any FILE ' +
-        'left raw, refused or crashed, 2 usage error or a FILE that cannot be read (the others are still ' +
-        'judged).\n' +
+      '\nExit status: 0 every FILE claimed (--kernels: every kernel claims it at the same place) and safe under ' +
+        'DAX, 1 any FILE left raw, refused or crashed, or one a kernel would misplace or crash on under DAX ' +
+        '(unless --no-dax), 2 usage error or a FILE that cannot be read (the others are still judged).\n' +
         ('Examples: infoblock check ns.img --ns-base 0x100100000 --kernel 6.12\n          infoblock check ' +
           'ns.img --kernels all\n          infoblock check --json a.img b.img c.img'),
     )
@@ -383,6 +402,12 @@ function renderLabelled(file: string, r: LabelledFile, arch = 'x86_64'): string 
         .map((l) => `    ${l}`)
         .join('\n'),
     );
+    const head = readExact(file, n.dpa, HEAD_SIZE);
+    const advice =
+      n.uuid === null
+        ? labellessDaxAdvice(file, n.verdict, head)
+        : labelledDaxAdvice(file, n.verdict, head, r.labelSize, n.uuid);
+    lines.push(...advice.map((l) => `    ${l}`));
   }
   return lines.join('\n');
 }

@@ -13,8 +13,10 @@ export const EXIT_STATUS: Readonly<Record<string, ExitMeanings>> = {
   read: { 0: 'every input was read', 2: 'usage error, or an input that cannot be read or is shorter than 8 KiB' },
   write: { 0: 'the head was written', 2: 'usage or I/O error; binary output refused on a terminal' },
   check: {
-    0: 'the kernel claims every namespace',
-    1: 'the kernel leaves one raw, refuses it or crashes on it',
+    0: 'the kernel claims every namespace, and DAX would map it where read(2) reads it',
+    1:
+      'the kernel leaves one raw, refuses it or crashes on it, or would misplace or crash under DAX ' +
+      '(not with --no-dax)',
     2: 'usage error, or a FILE that cannot be read (the others are still judged)',
   },
   explain: { 0: 'the layout was drawn', 2: 'usage or I/O error' },
@@ -38,6 +40,20 @@ export const EXIT_STATUS: Readonly<Record<string, ExitMeanings>> = {
   recover: {
     0: 'a block was proposed or written, or nothing to recover',
     1: 'nothing found, ambiguous (candidates listed), or refused (head changed, backup, lock)',
+    2: 'usage or I/O error',
+  },
+  realign: {
+    0: 'realigned, planned (dry run), or no namespace with start_pad',
+    1:
+      'refused: no valid labels, overlapping labels, no free label slot, a result a guard kernel would not ' +
+      'claim, a backup in the way, or the image is locked',
+    2: 'usage or I/O error',
+  },
+  rebase: {
+    0: 'rebased, planned (dry run), or already for that base',
+    1:
+      'refused: a base that is not 2 MiB aligned, a block that cannot be rebased, a result a kernel would not ' +
+      'claim, a backup in the way, or the target is locked',
     2: 'usage or I/O error',
   },
   labels: {

@@ -10,18 +10,20 @@ import { InfoblockError, InvalidArgumentError } from '../format/errors';
 import { HEAD_SIZE } from '../format/head';
 import { readExact, targetSize } from '../io/files';
 import { pathText, showPath } from '../io/path';
-import { sameBytes } from '../format/pfn';
+import { sameBytes, type Meaning } from '../format/pfn';
 import { hex, humanSize, parseSize } from '../format/units';
 import { isUuid } from '../format/uuid';
 import { planRecovery, scanLimit, type Candidate, type RecoveryPlan } from '../recover/plan';
+import { checkWritablePath } from '../io/trust';
 import { writeRecoveredBlock, type RecoverWriteResult } from '../recover/write';
 import { findingLines, findingView, verdictView, type ScanContext } from '../scan/report';
 import { scanTarget } from '../scan/scan';
-import { relativeTo } from '../scan/detect';
+import { relativeTo, type Finding } from '../scan/detect';
 import { explainLayout } from '../validate/explain';
 import { layoutAscii } from './render';
-import { KERNEL_FORMS, resolveKernel } from '../validate/versions';
+import { DEFAULT_PROFILE, KERNEL_FORMS, resolveKernel } from '../validate/versions';
 import { ExitCode } from './exit-code';
+import { guardOrRefuse } from './advice';
 import type { CliIo } from './io';
 import { jsonText } from '../format/json';
 import { refusing } from './migrate';
@@ -39,10 +41,11 @@ interface RecoverOpts {
   uuid?: string;
   parentUuid?: string;
   write?: boolean;
+  allowHazard?: boolean;
   json?: boolean;
   pick?: string;
   backup?: string;
-  meaning: 'legacy' | 'map';
+  meaning: Meaning;
 }
 
 const REFUSALS = ['precondition', 'backup', 'locked'] as const;
@@ -227,19 +230,24 @@ function planJson(v: PlanView, cmd: CommandContext, dryRun: boolean): string {
   return `${jsonText('recover', body)}\n`;
 }
 
-function action(io: CliIo, target: string, o: RecoverOpts): void {
-  const { offset, nsBase, nsSize, kernel, pick } = parseOpts(target, o);
-  const head = readExact(target, offset, HEAD_SIZE);
+/** The namespace's bytes up to `limit`, every position relative to its start (as the plan counts them). */
+function scanNamespace(io: CliIo, target: string, offset: bigint, limit: bigint): Finding[] {
   const bar = progressFor(io, 'recover: scan');
-  const limit = scanLimit(nsSize);
-  let findings;
   try {
-    // The namespace's bytes only, its positions relative to its start (as everything below counts them).
     const r = scanTarget(target, { from: offset, to: offset + limit, onProgress: bar.update });
-    findings = r.findings.map((f) => relativeTo(f, offset));
+    return r.findings.map((f) => relativeTo(f, offset));
   } finally {
     bar.stop();
   }
+}
+
+function action(io: CliIo, target: string, o: RecoverOpts): void {
+  // Whose file this is decides before anything read from it does (src/io/trust.ts).
+  if (o.write === true) checkWritablePath(target, { what: 'the target' });
+  const { offset, nsBase, nsSize, kernel, pick } = parseOpts(target, o);
+  const head = readExact(target, offset, HEAD_SIZE);
+  const limit = scanLimit(nsSize);
+  const findings = scanNamespace(io, target, offset, limit);
   const plan = planRecovery(head, findings, {
     nsBase,
     nsSize,
@@ -282,6 +290,7 @@ function action(io: CliIo, target: string, o: RecoverOpts): void {
       io.stdout(`dry run: nothing written; add --write to write candidate #${n} (the old head is backed up first)\n`);
     return;
   }
+  guardOrRefuse(io, c.block, { kernels: kernel, nsBase, nsSize }, `write candidate #${n}`, o.allowHazard === true);
   const w = writeRecoveredBlock({
     target,
     offset,
@@ -326,7 +335,7 @@ export function registerRecover(program: Command, io: CliIo): void {
       "fsdax or devdax (default: the damaged block's signature, else fsdax)",
       choiceArg('mode', ['fsdax', 'devdax'] as const),
     )
-    .option('--kernel <KERNEL>', `kernel the block must satisfy: ${KERNEL_FORMS}`, 'linux-6.1')
+    .option('--kernel <KERNEL>', `kernel the block must satisfy: ${KERNEL_FORMS}`, DEFAULT_PROFILE)
     .option('--uuid <UUID>', "uuid of the new block (default: the damaged block's, else fresh)")
     .option('--parent-uuid <UUID>', "the namespace uuid (default: the damaged block's, else all-zero)")
     .option(
@@ -338,6 +347,10 @@ export function registerRecover(program: Command, io: CliIo): void {
     .option('--pick <N>', 'when the evidence places the data in several places, take candidate N')
     .option('--write', 'write the block (lock, backup of the old 8 KiB head, one 4 KiB write, verify)')
     .option('--backup <FILE>', 'backup file (default TARGET.infoblock-backup)')
+    .option(
+      '--allow-hazard',
+      'write even a block the kernel would misplace data or crash under DAX with (an fsdax namespace with start_pad)',
+    )
     .option('--json', 'print the plan as JSON (schemas/recover.schema.json; u64 values as "0x..." strings)')
     .addHelpText(
       'after',
