@@ -353,6 +353,17 @@ export interface DaxRun {
   probeSeconds: number[];
 }
 
+/**
+ * An oops on the console whose panic line came out torn (seen on 7.2 under load: "...R08: 00000ernel
+ * panic - not syncing", the serial console drops characters while the probe prints): the oops's
+ * headline and RIP still say what happened.
+ */
+function oopsLines(serial: string): string[] | null {
+  const lines = serial.split(/\r?\n/).map((l) => l.replace(/^\[\s*[\d.]+\]\s?/, '').trim());
+  const hits = lines.filter((l) => /^BUG:|^Oops:|^RIP:|^general protection fault|^kernel BUG at|ernel panic/.test(l));
+  return hits.some((l) => /^BUG:|^Oops:|^general protection fault|^kernel BUG at/.test(l)) ? hits : null;
+}
+
 /** The device the DAX probe uses for a namespace (fsdax: its pmem block device; devdax: its dax device). */
 function daxDeviceOf(o: KernelObservation): string | null {
   if (o.claim?.kind === 'pfn') return o.blockDevice?.name ?? null;
@@ -440,7 +451,7 @@ export async function bootDaxImages(
         return;
       }
       const sec = section as DaxSection | null;
-      const crash = sec?.complete === true ? null : crashLines(r.serial);
+      const crash = sec?.complete === true ? null : (crashLines(r.serial) ?? oopsLines(r.serial));
       const clock = /ndib-dax clock dev=begin up=([\d.]+)[\s\S]*ndib-dax clock dev=end up=([\d.]+)/.exec(r.serial);
       if (clock?.[1] !== undefined && clock[2] !== undefined) probeSeconds.push(Number(clock[2]) - Number(clock[1]));
       const next: Placed[] = [];

@@ -54,39 +54,71 @@ export interface DaxExpectation {
   basis: 'validator' | 'table';
 }
 
-/** What a first DAX fault on the uninitialised reserve page of a device memmap does on 5.17+. */
-const RESERVE_FAULT: DaxOutcome = 'crashes';
-
 /** Linux 5.17 removed the check that refused DAX when the DAX path and block I/O disagree. */
 const mapsShifted = (k: KernelVersion): boolean => k !== '5.10';
 
-/** The table's expectation (known behaviour, in place until the validator's DAX verdict exists). */
-export function tableExpectation(row: DaxRow, kernel: KernelVersion): DaxExpectation {
+/**
+ * The table's expectation (known behaviour; the fallback where the validator gives no DAX verdict).
+ * `pad` is a `reserve` row's start_pad (it depends on where mkfs put the file).
+ */
+export function tableExpectation(row: DaxRow, kernel: KernelVersion, pad: bigint | null = null): DaxExpectation {
   const basis = 'table' as const;
   if (row.fs === 'none') return { outcome: null, shift: null, basis };
   if (row.fs === 'devdax' || row.startPad === 0) return { outcome: 'consistent', shift: 0n, basis };
   if (!mapsShifted(kernel)) return { outcome: 'refused', shift: null, basis };
-  if (row.startPad === 'reserve') return { outcome: RESERVE_FAULT, shift: null, basis };
+  if (row.startPad === 'reserve')
+    return kernel === '7.2' ? { outcome: 'crashes', shift: null, basis } : { outcome: 'misplaced', shift: pad, basis };
   // dataoff is 2 MiB in every row: 64 MiB of padding puts the first shifted page below the memmap.
   if (row.startPad > 2 * MiB) return { outcome: 'crashes', shift: null, basis };
   return { outcome: 'misplaced', shift: BigInt(row.startPad), basis };
 }
 
-/** The validator's DAX verdict for the namespace's head, when it gives one. */
+/** Device offsets [start, end) the probe mapped (the file's pages), when known. */
+export interface Probed {
+  start: bigint;
+  end: bigint;
+}
+
+/**
+ * The validator's DAX verdict for the namespace's head, when it gives one. Its outcome is the worst over
+ * the whole device; the probe only faults on the file's pages, so with `probed` the outcome is the worst
+ * of the validator's ranges (crashes, then misplaced) those pages touch.
+ */
 export function validatorExpectation(
   head: Uint8Array,
   nsBase: bigint,
   nsSize: bigint,
   kernel: KernelVersion,
+  probed: Probed | null = null,
 ): DaxExpectation | null {
   const v = checkHead(head, { kernel: `linux-${kernel}`, nsBase, nsSize }) as unknown as {
-    dax?: { outcome?: unknown; shift?: unknown };
+    dax?: { outcome?: unknown; shift?: unknown; crashes?: unknown; misplaced?: unknown };
   };
   const d = v.dax;
   if (d === undefined || d === null || typeof d !== 'object') return null;
-  const outcome = d.outcome;
-  if (outcome !== 'consistent' && outcome !== 'refused' && outcome !== 'misplaced' && outcome !== 'crashes')
-    return null;
+  const said = d.outcome;
+  if (said !== 'consistent' && said !== 'refused' && said !== 'misplaced' && said !== 'crashes') return null;
+  let outcome: DaxOutcome = said;
   const shift = typeof d.shift === 'bigint' ? d.shift : null;
+  if (probed !== null && (outcome === 'crashes' || outcome === 'misplaced')) {
+    const touches = (rs: unknown): boolean =>
+      Array.isArray(rs) &&
+      rs.some((r: { start?: unknown; end?: unknown }) => {
+        const { start, end } = r;
+        return typeof start === 'bigint' && typeof end === 'bigint' && start < probed.end && probed.start < end;
+      });
+    outcome = touches(d.crashes) ? 'crashes' : touches(d.misplaced) ? 'misplaced' : 'consistent';
+  }
   return { outcome, shift: outcome === 'misplaced' ? shift : outcome === 'consistent' ? 0n : null, basis: 'validator' };
+}
+
+/** The file pages a probe mapped: from the first page's device offset over the file's pages (one extent). */
+export function probedRange(record: {
+  pages: readonly { index: number; phys: bigint | null }[];
+  files: readonly { pages: number }[];
+}): Probed | null {
+  const first = record.pages.find((p) => p.index === 0 && p.phys !== null);
+  const pages = record.files[0]?.pages;
+  if (first?.phys === undefined || first.phys === null || pages === undefined || record.files.length !== 1) return null;
+  return { start: first.phys, end: first.phys + BigInt(pages) * 4096n };
 }

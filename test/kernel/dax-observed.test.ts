@@ -14,7 +14,7 @@ import { daxCrash, daxObservationOf, daxRawFromWire, type DaxRawWire } from '../
 import { KERNEL_VERSIONS, type KernelVersion } from '../../src/kernel/kernels';
 import { blockChecksum, FIELDS, type Field } from './craft';
 import type { DaxRow } from './dax-craft';
-import { DAX_ROWS, tableExpectation, validatorExpectation } from './dax-matrix';
+import { DAX_ROWS, probedRange, tableExpectation, validatorExpectation } from './dax-matrix';
 
 interface Stored {
   version: KernelVersion;
@@ -41,7 +41,7 @@ const stored = (k: KernelVersion): Stored[] => {
  * The head dax-craft.ts wrote for a row (ndctl's aligned block given the row's start_pad; the uuid does
  * not matter to the validator): the geometry follows from the row and the stored data start.
  */
-function headOf(s: Stored): { head: Uint8Array; base: bigint; size: bigint } {
+function headOf(s: Stored): { head: Uint8Array; base: bigint; size: bigint; pad: bigint } {
   const size = BigInt(s.row.size);
   const dataoff =
     s.row.map === 'mem' ? 2n * MiB : ((8192n + 64n * ((size - 8192n) / 4096n) + 2n * MiB - 1n) / (2n * MiB)) * 2n * MiB;
@@ -69,7 +69,7 @@ function headOf(s: Stored): { head: Uint8Array; base: bigint; size: bigint } {
   put('page_size', 4096n);
   put('page_struct_size', 64n);
   block.writeBigUInt64LE(blockChecksum(block), 4088);
-  return { head, base, size };
+  return { head, base, size, pad };
 }
 
 const kernels = KERNEL_VERSIONS.filter((k) => fs.existsSync(path.join(DIR, `dax-${k}.jsonl`)));
@@ -103,11 +103,19 @@ describe.each(kernels.map((k) => [k]))('Linux %s', (kernel) => {
     const rows = stored(kernel);
     const shiftOf = (o: string | null, s: string | null): string | null =>
       o === 'misplaced' || o === 'consistent' ? s : null;
-    const got = rows.map((s) => ({ row: s.row.name, outcome: s.observed.outcome, shift: shiftOf(s.observed.outcome, s.observed.shift) }));
+    const got = rows.map((s) => ({
+      row: s.row.name,
+      outcome: s.observed.outcome,
+      shift: shiftOf(s.observed.outcome, s.observed.shift),
+    }));
     const want = rows.map((s) => {
-      const { head, base, size } = headOf(s);
+      const { head, base, size, pad } = headOf(s);
+      const probed = s.raw === null ? null : probedRange(daxRawFromWire(s.raw).record);
       // The validator judges the namespace itself; a row without a filesystem has nothing to map.
-      const e = s.row.fs === 'none' ? tableExpectation(s.row, kernel) : (validatorExpectation(head, base, size, kernel) ?? tableExpectation(s.row, kernel));
+      const e =
+        s.row.fs === 'none'
+          ? tableExpectation(s.row, kernel, pad)
+          : (validatorExpectation(head, base, size, kernel, probed) ?? tableExpectation(s.row, kernel, pad));
       const shift = e.shift === null ? null : hex(e.shift);
       return { row: s.row.name, outcome: e.outcome, shift: shiftOf(e.outcome, shift) };
     });

@@ -18,7 +18,14 @@ import { bootDaxImages, type DaxRun } from '../../src/kernel/harness';
 import { KERNEL_VERSIONS, parseKernelVersion, type KernelVersion } from '../../src/kernel/kernels';
 import { useTmpDir } from '../support/tmp';
 import { buildDaxImage, haveDaxTools, type DaxImage } from './dax-craft';
-import { DAX_ROWS, tableExpectation, validatorExpectation, type DaxExpectation } from './dax-matrix';
+import {
+  DAX_ROWS,
+  probedRange,
+  tableExpectation,
+  validatorExpectation,
+  type DaxExpectation,
+  type Probed,
+} from './dax-matrix';
 
 const KERNELS = ((): KernelVersion[] => {
   const env = process.env['ND_KERNELS'];
@@ -43,12 +50,17 @@ async function headOf(file: string): Promise<Uint8Array> {
   }
 }
 
-async function expectationOf(img: DaxImage, kernel: KernelVersion): Promise<DaxExpectation> {
+async function expectationOf(
+  img: DaxImage,
+  kernel: KernelVersion,
+  probed: Probed | null = null,
+): Promise<DaxExpectation> {
+  const pad = img.dataStart - img.dataoff;
   // The validator judges the namespace itself; a row without a filesystem has nothing to map.
-  if (img.row.fs === 'none') return tableExpectation(img.row, kernel);
+  if (img.row.fs === 'none') return tableExpectation(img.row, kernel, pad);
   return (
-    validatorExpectation(await headOf(img.file), img.base, BigInt(img.row.size), kernel) ??
-    tableExpectation(img.row, kernel)
+    validatorExpectation(await headOf(img.file), img.base, BigInt(img.row.size), kernel, probed) ??
+    tableExpectation(img.row, kernel, pad)
   );
 }
 
@@ -67,18 +79,26 @@ suite('DAX on the booted kernels', () => {
     'Linux %s: the observed DAX outcome and shift are the predicted ones',
     async (kernel) => {
       expect(images).toHaveLength(16);
-      const expected = await Promise.all(images.map((img) => expectationOf(img, kernel)));
+      // Before the boot: the device-wide verdict decides which rows boot alone.
+      const before = await Promise.all(images.map((img) => expectationOf(img, kernel)));
       const t0 = Date.now();
       const run: DaxRun = await bootDaxImages(
         images.map((img, i) => ({
           path: img.file,
           base: img.base,
-          ...(expected[i]?.outcome === 'crashes' ? { isolate: true } : {}),
+          ...(before[i]?.outcome === 'crashes' ? { isolate: true } : {}),
         })),
         { kernel, timeoutMs: 600_000, keepLogsDir: path.join(tmp.dir, `logs-${kernel}`) },
         'write',
       );
       const seconds = (Date.now() - t0) / 1000;
+      // After it: the verdict over the pages the probe really mapped (the file's).
+      const expected = await Promise.all(
+        images.map((img, i) => {
+          const raw = run.results[i]?.raw;
+          return expectationOf(img, kernel, raw === undefined ? null : probedRange(raw.record));
+        }),
+      );
       const seen = run.results.map((r, i) => ({
         row: images[i]?.row.name,
         outcome: r.dax.outcome,

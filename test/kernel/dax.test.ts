@@ -26,7 +26,11 @@ import { daxProbeName } from '../../src/kernel/dax-probe';
 import { KernelHarnessError } from '../../src/kernel/errors';
 import { InvalidArgumentError } from '../../src/format/errors';
 import { daxLine, daxMode, daxStatus, rowDaxPrediction, writeLines } from '../../src/cli/kernel-check-dax';
+import { daxNothing } from '../../src/kernel/dax';
 import { thrownBy } from '../support/errors';
+import { expectSchema, schemaErrors } from '../support/schema';
+import { jsonDocument, toWire } from '../../src/format/json';
+import { daxBody } from '../../src/cli/kernel-check-dax';
 import { useTmpDir } from '../support/tmp';
 
 const serial = (body: string): string => `noise\n${DAX_BEGIN}\n${body}\n${DAX_END}\n`;
@@ -320,7 +324,9 @@ describe('the CLI pieces', () => {
   test('an unknown mode is an invalid argument', () => {
     const e = thrownBy(() => daxMode('rw'));
     expect(e).toBeInstanceOf(InvalidArgumentError);
-    expect((e as Error).message).toBe("bad --dax mode 'rw': expected read, write, scratch (write --dax=MODE, or --dax after the images)");
+    expect((e as Error).message).toBe(
+      "bad --dax mode 'rw': expected read, write, scratch (write --dax=MODE, or --dax after the images)",
+    );
   });
   test('a DAX line and the write lines', () => {
     const d = {
@@ -374,5 +380,64 @@ describe('the CLI pieces', () => {
       'crc32c_generic',
     ]);
     expect(daxProbeName('int main(void){return 0;}')).toMatch(/^ndib-dax-probe-[0-9a-f]{16}$/);
+  });
+});
+
+describe('the kernel-check document with --dax', () => {
+  const verdict = {
+    file: 'a.img',
+    nsBase: 0x100100000n,
+    outcome: 'claimed',
+    kind: 'pfn',
+    mode: 'ram',
+    errno: null,
+    message: null,
+    messages: [],
+    dataStart: 0x300000n,
+    dataSize: 0x3c00000n,
+    guestBase: 0x100100000n,
+    boot: 1,
+  };
+  const misplaced = {
+    ...daxNothing('pmem0: DAX on; mmap shows other bytes', 'pmem0'),
+    outcome: 'misplaced' as const,
+    shift: 0x100000n,
+    filesystem: 'ext4' as const,
+    mount: 'dax' as const,
+    mountOptions: 'rw,relatime,dax=always',
+    files: 1,
+    pagesCompared: 1024,
+    pagesDiffering: 1024,
+    pagesExplained: 24,
+    writes: [{ path: '/f', expected: 0x310000n, landed: 0x210000n, shift: 0x100000n, readBack: false }],
+  };
+  const doc = (dax: object, probe: object): unknown =>
+    toWire(
+      jsonDocument('kernel-check', {
+        kernel: { version: '6.1', release: '6.1.0-57-amd64', image: null },
+        verdicts: [{ ...verdict, dax }],
+        daxProbe: probe,
+      }),
+    );
+  const probe = {
+    mode: 'write',
+    copies: 'sparse',
+    boots: [{ boot: 1, images: 1, seconds: 12.5 }],
+    probeSeconds: [1.5],
+  };
+  test.each([
+    ['misplaced', daxBody(misplaced)],
+    ['nothing to map', daxBody(daxNothing('pmem0: no ext4 or xfs filesystem at the data start'))],
+    ['crashes', daxBody(daxCrash(null, ['BUG: x', 'RIP: 0010:dax_insert_entry+0x1'], 'pmem1'))],
+  ])('follows the schema: %s', (_n, dax) => {
+    expectSchema('kernel-check', doc(dax, probe));
+  });
+  test('the schema holds the probe to its words', () => {
+    expect(
+      schemaErrors('kernel-check', doc({ ...daxBody(misplaced), outcome: 'shifted' }, probe)).length,
+    ).toBeGreaterThan(0);
+    expect(
+      schemaErrors('kernel-check', doc(daxBody(misplaced), { ...probe, copies: 'in-place' })).length,
+    ).toBeGreaterThan(0);
   });
 });
