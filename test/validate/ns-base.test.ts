@@ -22,7 +22,7 @@ beforeAll(async () => {
     const f = tmp.path(name);
     fs.writeFileSync(f, '');
     fs.truncateSync(f, 1 << 30);
-    expect((await run(['write', '-o', f, '-u', U, '-O', '0x100100000', ...extra])).code).toBe(0);
+    expect((await run(['write', '-o', f, '-u', U, '-O', '0x100100000', '--allow-hazard', ...extra])).code).toBe(0);
   }
   legacy = tmp.path('legacy.img');
   ndctlO = tmp.path('ndctl-O.img');
