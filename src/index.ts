@@ -88,6 +88,7 @@ export type {
   FieldTable,
   FoundBlock,
   WriteParams,
+  WriteMeaning,
   Meaning,
   NsMode,
   MapLocation,
@@ -109,7 +110,6 @@ export {
   BACKUP_FORMAT,
 } from './migrate/index';
 export type {
-  DataoffMeaning,
   MigrateOptions,
   MigrationReport,
   MigrationStatus,
@@ -172,6 +172,8 @@ export {
   resolveKernels,
   KNOWN_SERIES,
   BOOTED_KERNELS,
+  DEFAULT_KERNEL,
+  DEFAULT_PROFILE,
   NEWEST_KERNEL,
   OLDEST_KERNEL,
   KERNEL_FORMS,
@@ -182,9 +184,12 @@ export {
   dataStartFor,
   ndctlOffsetEvidence,
   memmapFits,
+  basesFittingBlock,
+  baseFits,
   explainLayout,
 } from './validate/index';
 export type {
+  BaseFit,
   Verdict,
   CheckOptions,
   Hazard,
@@ -209,7 +214,7 @@ export type {
   Reader,
   Region,
 } from './validate/index';
-export { scanTarget, scanBytes, findingView, isPfnFinding, isBttFinding, isFsFinding } from './scan/index';
+export { scanTarget, scanBytes, findingView, isPfnFinding, isBttFinding, isFsFinding, relativeTo } from './scan/index';
 export type { ScanOptions, ScanResult, Finding, PfnFinding, BttFinding, FsFinding, ScanContext } from './scan/index';
 export { planRecovery, scanLimit, writeRecoveredBlock } from './recover/index';
 export type { RecoverOptions, RecoveryPlan, Candidate, RecoverWriteOptions, RecoverWriteResult } from './recover/index';
