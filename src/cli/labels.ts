@@ -3,6 +3,7 @@
  * QEMU-style DIMM image (or a raw label dump with --lsa).
  */
 import { escapeText } from '../format/escape';
+import { showPath } from '../io/path';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from '../format/errors';
 import { hex } from '../format/int64';
@@ -90,7 +91,8 @@ function labelSizeOf(o: LabelOpts): bigint {
 function dimmIn(file: string, labelSize: bigint, o: { offset?: string }): { capacity: bigint; labelOffset: bigint } {
   const offset = o.offset === undefined ? 0n : parsePosition(o.offset, 'offset');
   const size = targetSize(file);
-  if (offset >= size) throw new InvalidArgumentError(`--offset ${offset} is past the end of ${file} (${size} bytes)`);
+  if (offset >= size)
+    throw new InvalidArgumentError(`--offset ${offset} is past the end of ${showPath(file)} (${size} bytes)`);
   const { capacity, labelOffset } = dimmLayout(size - offset, labelSize);
   return { capacity, labelOffset: offset + labelOffset };
 }
