@@ -124,7 +124,7 @@ describe('a file name with a newline, ESC, control bytes, C1 and a bidi override
 
   test('migrate and restore: every line clean, the name escaped', async () => {
     for (const argv of [
-      ['migrate', file, '--ns-base', '0x100100000', '--to', 'map'],
+      ['migrate', file, '--ns-base', '0x100100000', '--to', 'map', '--allow-hazard'],
       ['restore', file],
     ]) {
       const r = await run(argv);

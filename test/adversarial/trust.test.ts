@@ -180,7 +180,7 @@ describe("a backup or lock the user could have written, in root's own directory"
     if (need()) return;
     const t = path.join(dir, 'fine.img');
     const original = smallImage(t);
-    expect((await run(['migrate', t, ...migrateArgs()])).code).toBe(0);
+    expect((await run(['migrate', t, ...migrateArgs(), '--allow-hazard'])).code).toBe(0);
     expect((await run(['restore', t])).code).toBe(0);
     expect(fs.readFileSync(t).equals(original)).toBe(true);
   });
@@ -222,7 +222,7 @@ describe('a sticky shared directory (mode 1777, like /tmp)', () => {
     if (need()) return;
     const f = path.join(shared, 'mine.img');
     const original = smallImage(f);
-    expect((await run(['migrate', f, ...migrateArgs()])).code).toBe(0);
+    expect((await run(['migrate', f, ...migrateArgs(), '--allow-hazard'])).code).toBe(0);
     expect((await run(['restore', f])).code).toBe(0);
     expect(fs.readFileSync(f).equals(original)).toBe(true);
   });
@@ -293,7 +293,7 @@ describe('the state directory for block-device backups', () => {
     }
     const state = path.join(base, 'fresh-state');
     try {
-      const r = await run(['migrate', dev, ...migrateArgs()], undefined, {
+      const r = await run(['migrate', dev, ...migrateArgs(), '--allow-hazard'], undefined, {
         env: { ...process.env, XDG_STATE_HOME: state },
       });
       expect(r.code).toBe(0);
