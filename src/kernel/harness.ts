@@ -484,7 +484,13 @@ async function daxBatch(run: DaxRunState, placed: readonly Placed[]): Promise<vo
       const only = current[0];
       if (current.length === 1 && only !== undefined) {
         const obs = crashObservation(only, r.boot, r.crash, release);
-        run.results[only.index] = { observation: obs, dax: daxNothing(notProbed(obs)) };
+        // The report can come out torn while the DAX section says the probe was mapping this namespace.
+        const rec = parseDaxSection(r.serial)?.devices.find((d) => !d.done) ?? null;
+        const mapping = rec !== null && r.crash.some((l) => /^BUG:|^Oops:|^general protection/.test(l));
+        run.results[only.index] = {
+          observation: obs,
+          dax: mapping ? daxCrash(rec, r.crash, rec.device) : daxNothing(notProbed(obs)),
+        };
         return;
       }
       const half = Math.ceil(current.length / 2);
