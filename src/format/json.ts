@@ -54,7 +54,7 @@ export const SCHEMAS = {
   explain: 2,
   migrate: 1,
   restore: 1,
-  'kernel-check': 1,
+  'kernel-check': 2,
   'corpus-manifest': 1,
   scan: 3,
   recover: 1,
