@@ -69,6 +69,7 @@ export {
   snakeKey,
   U64_MAX,
   expectU64,
+  expectSpan,
 } from './format/index';
 export type {
   InfoblockErrorCode,

@@ -5,6 +5,7 @@
  * 1 refused (hazard, ambiguous, precondition, locked, backup mismatch),
  * 2 usage and I/O errors.
  */
+import { escapeText } from '../format/escape';
 import type { Command } from 'commander';
 import { InfoblockError, type InfoblockErrorCode } from '../format/errors';
 import { hex, humanSize } from '../format/units';
@@ -68,7 +69,7 @@ const meaningArg = choiceArg('meaning', ['legacy', 'map'] as const);
 function verdictLine(label: string, v: Verdict): string {
   if (v.outcome === 'claimed')
     return `${label}: claimed, data at ${hex(v.dataStart ?? 0n)} (${humanSize(v.dataSize ?? 0n)})`;
-  return `${label}: ${v.outcome}${v.message === null ? '' : `: ${v.message}`}`;
+  return `${label}: ${v.outcome}${v.message === null ? '' : `: ${escapeText(v.message)}`}`;
 }
 
 /** What a migrate run did, as the JSON document says it (schemas/migrate.schema.json). */
