@@ -16,6 +16,7 @@ import { hex } from '../../src/format/int64';
 import { daxRawToWire } from '../../src/kernel/dax';
 import { bootDaxImages, type DaxRun } from '../../src/kernel/harness';
 import { KERNEL_VERSIONS, parseKernelVersion, type KernelVersion } from '../../src/kernel/kernels';
+import { describeIf } from '../support/skip';
 import { useTmpDir } from '../support/tmp';
 import { buildDaxImage, haveDaxTools, type DaxImage } from './dax-craft';
 import {
@@ -37,7 +38,7 @@ const KERNELS = ((): KernelVersion[] => {
 const tools = haveDaxTools();
 if (!tools && process.env['CI'] === 'true')
   throw new Error('the DAX matrix needs mkfs.ext4, mkfs.xfs, debugfs and ndctl: run bash scripts/kernel/setup.sh');
-const suite = tools ? describe : describe.skip;
+const suite = describeIf(tools, 'needs mkfs.ext4, mkfs.xfs, debugfs and ndctl: bash scripts/kernel/setup.sh');
 
 async function headOf(file: string): Promise<Uint8Array> {
   const fh = await fs.open(file, 'r');
