@@ -7,7 +7,7 @@
  * have landed exactly `shift` bytes below the file's block. Rows predicted to crash boot alone.
  *
  * ND_DAX_OBS_DIR=DIR writes the observations (with the probe's raw records) to DIR/dax-<kernel>.jsonl,
- * the files test/kernel/observed/ keeps and dax-observed.test.ts replays.
+ * the files test/kernel/dax-observed/ keeps and dax-observed.test.ts replays.
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
