@@ -31,6 +31,7 @@ import { thrownBy } from '../support/errors';
 import { expectSchema, schemaErrors } from '../support/schema';
 import { jsonDocument, toWire } from '../../src/format/json';
 import { daxBody } from '../../src/cli/kernel-check-dax';
+import { testIf } from '../support/skip';
 import { useTmpDir } from '../support/tmp';
 
 const serial = (body: string): string => `noise\n${DAX_BEGIN}\n${body}\n${DAX_END}\n`;
@@ -287,42 +288,50 @@ describe('kernel-check --dax before any boot', () => {
       return false;
     }
   })();
-  (haveNdctl ? test : test.skip)('bad input is one line naming what is missing, before any boot', () => {
-    const raw = path.join(tmp.dir, 'raw.img');
-    execFileSync('truncate', ['-s', String(64 << 20), raw]);
-    const empty = ndctlImage('empty.img', 'fsdax');
-    const odd = ndctlImage('odd.img', 'fsdax');
-    const fd = fs.openSync(odd, 'r+');
-    fs.writeSync(fd, Buffer.from('not a filesystem'), 0, 16, 2 * 1024 * 1024 + 100);
-    fs.closeSync(fd);
-    const base = 0x100000000n;
-    const cases: [string, string, 'read' | 'scratch', string][] = [
-      [raw, 'raw', 'read', `${raw}: the DAX probe maps fsdax and devdax namespaces only, and Linux 6.1 leaves it raw`],
-      [
-        empty,
-        'no fs',
-        'read',
-        `${empty}: no filesystem at the data start (namespace offset 0x200000): the DAX probe mounts ext4 or xfs ` +
-          'there; the scratch mode makes a scratch ext4 in a copy to probe the geometry',
-      ],
-      [
-        odd,
-        'unknown fs',
-        'read',
-        `${odd}: the filesystem at the data start (namespace offset 0x200000) is neither ext4 nor xfs, the two ` +
-          'the DAX probe mounts; the scratch mode makes a scratch ext4 in a copy instead',
-      ],
-    ];
-    for (const [file, , mode, message] of cases) {
-      const e = thrownBy(() => daxPreflight([{ path: file, base }], {}, mode));
-      expect(e).toBeInstanceOf(KernelHarnessError);
-      expect((e as KernelHarnessError).message.slice(0, message.length)).toBe(message);
-      expect((e as KernelHarnessError).code).toBe('bad-image');
-    }
-    // The scratch mode takes a namespace without a filesystem; devdax needs none.
-    expect(daxPreflight([{ path: empty, base }], {}, 'scratch')[0]?.filesystem).toBe('none');
-    expect(daxPreflight([{ path: ndctlImage('dd.img', 'devdax'), base }], {}, 'read')[0]?.filesystem).toBeNull();
-  });
+  testIf(haveNdctl, 'needs ndctl to write the blocks')(
+    'bad input is one line naming what is missing, before any boot',
+    () => {
+      const raw = path.join(tmp.dir, 'raw.img');
+      execFileSync('truncate', ['-s', String(64 << 20), raw]);
+      const empty = ndctlImage('empty.img', 'fsdax');
+      const odd = ndctlImage('odd.img', 'fsdax');
+      const fd = fs.openSync(odd, 'r+');
+      fs.writeSync(fd, Buffer.from('not a filesystem'), 0, 16, 2 * 1024 * 1024 + 100);
+      fs.closeSync(fd);
+      const base = 0x100000000n;
+      const cases: [string, string, 'read' | 'scratch', string][] = [
+        [
+          raw,
+          'raw',
+          'read',
+          `${raw}: the DAX probe maps fsdax and devdax namespaces only, and Linux 6.1 leaves it raw`,
+        ],
+        [
+          empty,
+          'no fs',
+          'read',
+          `${empty}: no filesystem at the data start (namespace offset 0x200000): the DAX probe mounts ext4 or xfs ` +
+            'there; the scratch mode makes a scratch ext4 in a copy to probe the geometry',
+        ],
+        [
+          odd,
+          'unknown fs',
+          'read',
+          `${odd}: the filesystem at the data start (namespace offset 0x200000) is neither ext4 nor xfs, the two ` +
+            'the DAX probe mounts; the scratch mode makes a scratch ext4 in a copy instead',
+        ],
+      ];
+      for (const [file, , mode, message] of cases) {
+        const e = thrownBy(() => daxPreflight([{ path: file, base }], {}, mode));
+        expect(e).toBeInstanceOf(KernelHarnessError);
+        expect((e as KernelHarnessError).message.slice(0, message.length)).toBe(message);
+        expect((e as KernelHarnessError).code).toBe('bad-image');
+      }
+      // The scratch mode takes a namespace without a filesystem; devdax needs none.
+      expect(daxPreflight([{ path: empty, base }], {}, 'scratch')[0]?.filesystem).toBe('none');
+      expect(daxPreflight([{ path: ndctlImage('dd.img', 'devdax'), base }], {}, 'read')[0]?.filesystem).toBeNull();
+    },
+  );
 });
 
 describe('the CLI pieces', () => {
