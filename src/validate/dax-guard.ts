@@ -38,6 +38,12 @@ export interface DaxGuardOptions {
   /** The namespace uuid (default: the block's own parent_uuid, as a block written for its namespace). */
   parentUuid?: string;
   arch?: Arch;
+  /**
+   * Whether every asked kernel refusing the block is a hazard too (default true). A caller whose kernels are
+   * a default it chose, not the user's, passes false: a block meant for another kernel (the map meaning's)
+   * is not a hazard because the default one refuses it.
+   */
+  refusals?: boolean;
 }
 
 /** The DAX hazard of one claimed verdict: its DAX verdict (src/validate/dax.ts) misplaces or crashes. */
@@ -71,7 +77,7 @@ export function daxHazards(block: Uint8Array, o: DaxGuardOptions): DaxHazard[] {
     const h = daxHazardOf(v);
     if (h !== null) out.push(h);
   }
-  if (verdicts.length > 0 && verdicts.every((v) => v.outcome !== 'claimed')) {
+  if (o.refusals !== false && verdicts.length > 0 && verdicts.every((v) => v.outcome !== 'claimed')) {
     const first = verdicts[0] as Verdict;
     const why = first.message === null ? '' : ` (${first.profile}: ${first.message})`;
     out.push({
