@@ -107,6 +107,11 @@ export {
   defaultBackupPath,
   backupStateDir,
   BACKUP_FORMAT,
+  planRealign,
+  realignTarget,
+  restoreRealign,
+  planRebase,
+  rebaseTarget,
 } from './migrate/index';
 export type {
   MigrateOptions,
@@ -122,6 +127,14 @@ export type {
   ReplaceContext,
   Faults,
   FaultStep,
+  PlanRealignOptions,
+  RealignPlan,
+  RealignTargetOptions,
+  RealignTargetResult,
+  RebaseOptions,
+  RebasePlan,
+  RebaseTargetOptions,
+  RebaseTargetResult,
 } from './migrate/index';
 export {
   CorpusGenerator,
@@ -184,6 +197,8 @@ export {
   ndctlOffsetEvidence,
   memmapFits,
   explainLayout,
+  daxGuard,
+  daxHazards,
 } from './validate/index';
 export type {
   Verdict,

@@ -112,7 +112,8 @@ const firstBytes = (img: string, at: bigint): string => {
 function shown(o: KernelObservation | undefined): string[] {
   return (o?.namespaces ?? []).map(
     (n) =>
-      `${n.dpa ?? '?'} ${n.observation.namespaceMode ?? '?'} ${n.observation.blockDevice?.firstBytes?.slice(0, 64) ?? '-'}`,
+      `${n.dpa ?? '?'} ${n.observation.namespaceMode ?? '?'} ` +
+      `${n.observation.blockDevice?.firstBytes?.slice(0, 64) ?? '-'}`,
   );
 }
 
