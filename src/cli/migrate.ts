@@ -218,7 +218,8 @@ function migrateAction(io: CliIo, target: string, o: MigrateOpts): void {
   if (o.nsBase === undefined)
     throw new UsageError('--ns-base ADDR is required (the physical address of the namespace)');
   const guardKernel = o.guardKernel;
-  if (guardKernel !== undefined) resolveKernels(guardKernel); // an unknown or malformed kernel is one clear line, before any I/O
+  // An unknown or malformed kernel is one clear line, before any I/O.
+  if (guardKernel !== undefined) resolveKernels(guardKernel);
   if (o.parentUuid !== undefined && !isUuid(o.parentUuid)) throw new UsageError(`invalid uuid '${o.parentUuid}'`);
   const offset = o.offset === undefined ? 0n : parsePosition(o.offset, 'offset');
   const nsBase = parsePosition(o.nsBase, 'namespace base');

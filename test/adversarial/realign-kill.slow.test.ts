@@ -95,7 +95,8 @@ function expectBackupWholeOrAbsent(f: string): void {
 
 type Kill = { kill: FaultStep; hit?: number; tear?: number };
 const REALIGN_KILLS: Kill[] = [
-  ...REALIGN_STEPS.filter((s) => s !== 'after-block' && s !== 'after-label').map((kill) => ({ kill })),
+  // mid-write is reached only when the index write is torn: the tear entries below.
+  ...REALIGN_STEPS.filter((s) => !['after-block', 'after-label', 'mid-write'].includes(s)).map((kill) => ({ kill })),
   { kill: 'after-block', hit: 1 },
   { kill: 'after-block', hit: 2 },
   { kill: 'after-label', hit: 1 },
@@ -151,6 +152,7 @@ test('a SIGKILL at every step of restore: new or old namespaces, and a rerun end
     expect(again.status).toBe(0);
     expect(fs.readFileSync(f).equals(original)).toBe(true);
   }
-  // The index goes back first: from its write on the old namespaces are current again.
-  expect(states).toEqual(['new', 'new', 'old', 'old', 'old', 'old', 'old']);
+  // The index goes back first: from its write on the old namespaces are current again (a torn index fails its
+  // checksum, so the old one, still intact, is current: old too, unless the tear wrote no differing byte).
+  expect([states[0], ...states.slice(2)]).toEqual(['new', 'old', 'old', 'old', 'old', 'old']);
 });
