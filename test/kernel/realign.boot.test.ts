@@ -193,7 +193,6 @@ async function runKernel(kernel: KernelVersion): Promise<string[]> {
   const llWant = `memory ${firstBytes(ll, llData).slice(0, 64)}`;
   if (llShown !== llWant) problems.push(`labelless after rebase: kernel showed ${llShown}, expected ${llWant}`);
   console.log(`realign/rebase, Linux ${kernel}: ${specs.length} images; ${problems.length} problem(s)`);
-  fs.rmSync(dir, { recursive: true, force: true });
   return problems;
 }
 
