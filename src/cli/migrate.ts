@@ -24,7 +24,7 @@ import { commandLine, contextOf, failureText, type CommandContext } from './hint
 import { errorDocumentText } from './json';
 import { jsonText } from '../format/json';
 import { UsageError, type CliIo } from './io';
-import { choiceArg, impliedNamespaceSize, parsePosition } from './options';
+import { choiceArg, impliedNamespaceSize, parseNsBase, parsePosition } from './options';
 
 /** Error codes that mean "refused" (exit 1) rather than a usage or I/O problem (exit 2). */
 const REFUSALS: readonly InfoblockErrorCode[] = ['precondition', 'ambiguous', 'hazard', 'locked', 'backup'];
@@ -222,7 +222,7 @@ function migrateAction(io: CliIo, target: string, o: MigrateOpts): void {
   if (guardKernel !== undefined) resolveKernels(guardKernel);
   if (o.parentUuid !== undefined && !isUuid(o.parentUuid)) throw new UsageError(`invalid uuid '${o.parentUuid}'`);
   const offset = o.offset === undefined ? 0n : parsePosition(o.offset, 'offset');
-  const nsBase = parsePosition(o.nsBase, 'namespace base');
+  const nsBase = parseNsBase(o.nsBase);
   let nsSize: bigint;
   if (o.nsSize !== undefined) nsSize = parsePosition(o.nsSize, 'namespace size');
   else nsSize = impliedNamespaceSize(target, offset);
@@ -363,7 +363,7 @@ function restoreAction(io: CliIo, target: string, o: RestoreOpts): void {
         warn: (line) => io.stderr(`infoblock: warning: ${line}\n`),
         ...(o.backup === undefined ? {} : { backup: o.backup }),
         ...(o.offset === undefined ? {} : { offset: parsePosition(o.offset, 'offset') }),
-        ...(o.nsBase === undefined ? {} : { nsBase: parsePosition(o.nsBase, 'namespace base') }),
+        ...(o.nsBase === undefined ? {} : { nsBase: parseNsBase(o.nsBase) }),
         ...(o.nsSize === undefined ? {} : { nsSize: parsePosition(o.nsSize, 'namespace size') }),
         ...(io.faults === undefined ? {} : { faults: io.faults }),
         ...(io.env === undefined ? {} : { env: io.env }),
