@@ -125,7 +125,7 @@ test('a SIGKILL at every step of realign: old or new namespaces, and a rerun end
     'after-backup': 'old',
     'after-block#2': 'old',
     'after-label#2': 'old',
-    'mid-write@200': 'old',
+    'mid-write@64': 'old',
     'after-write': 'new',
     'after-verify': 'new',
   });
