@@ -201,7 +201,7 @@ function checkFile(file: string, o: CheckCliOpts): FileResult {
   } else {
     text = renderVerdict(file, v, baseGiven, { target: file, carry: carryOf(o, v.nsBase) });
     if (opts.parentUuid === undefined || opts.parentUuid === NIL_UUID)
-      text = [text, ...labellessDaxAdvice(file, v, head)].join('\n');
+      text = [text, ...labellessDaxAdvice(file, v)].join('\n');
   }
   text += torn;
   // The namespace first.
@@ -416,11 +416,8 @@ function renderLabelled(file: string, r: LabelledFile, arch = 'x86_64'): string 
         .map((l) => `    ${l}`)
         .join('\n'),
     );
-    const head = readExact(file, n.dpa, HEAD_SIZE);
     const advice =
-      n.uuid === null
-        ? labellessDaxAdvice(file, n.verdict, head)
-        : labelledDaxAdvice(file, n.verdict, head, r.labelSize, n.uuid);
+      n.uuid === null ? labellessDaxAdvice(file, n.verdict) : labelledDaxAdvice(file, n.verdict, r.labelSize, n.uuid);
     lines.push(...advice.map((l) => `    ${l}`));
   }
   return lines.join('\n');

@@ -138,8 +138,8 @@ function daxLines(d: DaxVerdict): string[] {
   for (const r of d.crashes) lines.push(`  dax oops: device ${hex(r.start)} .. ${hex(r.end)}`);
   if (d.outcome === 'misplaced' || d.outcome === 'crashes') {
     lines.push(
-      '  dax: mount it without DAX (no dax option, or dax=never), or realign the namespace (back up, recreate ' +
-        'it without start_pad, restore); --no-dax states that it is never mounted with DAX',
+      '  dax: mount it without DAX (no dax option, or dax=never), or give it start_pad 0 without moving data ' +
+        '(realign a labelled namespace, rebase a label-less one); --no-dax states that it is never mounted with DAX',
     );
   }
   return lines;

@@ -286,6 +286,7 @@ function kernelsOn(
   }
   const dax = daxHazards(next, {
     kernels: o.guardKernel ?? DEFAULT_PROFILE,
+    refusals: o.guardKernel !== undefined,
     nsBase: o.nsBase,
     nsSize: o.nsSize,
     parentUuid,
