@@ -44,6 +44,7 @@ import type { BootImage, BootOptions, KernelObservation, Placed } from './types'
 import { expectU64, hex } from '../format/int64';
 import { interleaveSetCookie, qemuDimm, type LabelVersion } from '../format/labels';
 import { restampCookies } from '../format/labels-area';
+import { showPath } from '../io/path';
 
 export type { BootImage, BootOptions, ClaimObservation, KernelMessage, KernelObservation } from './types';
 export { planBoots, DEVICE_MEMORY_BASE, DEVICE_MEMORY_LIMIT, MAX_SLOTS, QEMU_PAGE } from './plan';
@@ -314,7 +315,7 @@ export async function bootImages(images: readonly BootImage[], opts: BootOptions
           for (const p of items) results[p.index] = observe(report, p, boot, 0, assets.release);
         },
         crashed: (p, crash) => {
-          log(`the guest kernel crashed on ${p.image.path}: ${crash[0] ?? ''}`);
+          log(`the guest kernel crashed on ${showPath(p.image.path)}: ${crash[0] ?? ''}`);
           results[p.index] = crashObservation(p, bootOf.get(p.index) ?? ctx.counter.boot, crash, assets.release);
         },
         splitting: (count, crash) => {
