@@ -552,6 +552,8 @@ export function daxObservationOf(rec: DaxDeviceRecord, dataStart: bigint, found:
     found.pages,
   );
   const shift = m.shift ?? writes.find((w) => w.shift !== null)?.shift ?? null;
+  // A device page whose struct page was never set up, freed into the page allocator on unmap (7.2).
+  const badPage = rec.kmsg.map((l) => l.replace(/^\[\s*[\d.]+\]\s?/, '')).find((l) => /^BUG: Bad page state/.test(l));
   return {
     ...common,
     outcome: 'misplaced',
@@ -560,7 +562,8 @@ export function daxObservationOf(rec: DaxDeviceRecord, dataStart: bigint, found:
     pagesExplained: m.explained,
     reason:
       `${dev}: DAX on; mmap shows other bytes than read(2) on ${differing} of ${pages} pages` +
-      (shift === null ? '' : `: the mapped bytes live ${hex(shift)} bytes below the file's blocks`),
+      (shift === null ? '' : `: the mapped bytes live ${hex(shift)} bytes below the file's blocks`) +
+      (badPage === undefined ? '' : `; unmapping them made the kernel log "${badPage.replace(/\s+pfn:.*$/, '')}"`),
   };
 }
 

@@ -486,11 +486,14 @@ async function daxBatch(run: DaxRunState, placed: readonly Placed[]): Promise<vo
       if (current.length === 1 && only !== undefined) {
         const obs = crashObservation(only, r.boot, r.crash, release);
         // The report can come out torn while the DAX section says the probe was mapping this namespace.
+        // The oops names the probe program as the faulting process ("Comm: ndib-dax-probe") even when the
+        // console lost the records queued before the panic.
         const rec = parseDaxSection(r.serial)?.devices.find((d) => !d.done) ?? null;
-        const mapping = rec !== null && r.crash.some((l) => /^BUG:|^Oops:|^general protection/.test(l));
+        const oops = r.crash.some((l) => /^BUG:|^Oops:|^general protection/.test(l));
+        const mapping = oops && (rec !== null || /Comm: ndib-dax-probe/.test(r.serial));
         run.results[only.index] = {
           observation: obs,
-          dax: mapping ? daxCrash(rec, r.crash, rec.device) : daxNothing(notProbed(obs)),
+          dax: mapping ? daxCrash(rec, r.crash, rec?.device ?? null) : daxNothing(notProbed(obs)),
         };
         return;
       }

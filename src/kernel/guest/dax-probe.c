@@ -44,6 +44,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <termios.h>
 #include <unistd.h>
 
 #ifndef STATX_ATTR_DAX
@@ -63,6 +64,16 @@ static const char *dev_name = "?";
 static size_t mount_len; /* paths are printed relative to the mount point */
 static long pages_left = MAX_PAGES;
 static int files_seen;
+
+/*
+ * Wait until everything printed so far has left the serial console. The next mapping access may oops
+ * the kernel, and a panic discards what is still queued in the tty: the report and these records
+ * would be lost with it.
+ */
+static void drain(void) {
+  fflush(stdout);
+  tcdrain(STDOUT_FILENO);
+}
 
 static void digest_n(const unsigned char *p, size_t bytes, char out[17]) {
   uint32_t a = 0x811c9dc5u, b = 0x9747b28cu;
@@ -175,6 +186,7 @@ static void probe_file(const char *path, int write_mode) {
       return;
     }
   }
+  drain();
   static unsigned char buf[PAGE];
   long differ = 0;
   long stride = pages / PAGE_SPREAD > 0 ? pages / PAGE_SPREAD : 1;
@@ -285,6 +297,7 @@ static int devdax(const char *devpath) {
   printf("ndib-dax devdax dev=%s size=%llu chunk=%u chunks=%llu\n", dev_name, size, CHUNK, chunks);
   fflush(stdout);
   if (chunks == 0) return 0;
+  drain();
   unsigned char *map = mmap(NULL, (size_t)(chunks * CHUNK), PROT_READ, MAP_SHARED, fd, 0);
   if (map == MAP_FAILED) {
     error_line("mmap", devpath);
