@@ -137,6 +137,7 @@ export function registerScan(program: Command, io: CliIo): void {
         nsBase: o.nsBase === undefined ? 0n : parseNsBase(o.nsBase),
         targetSize: r.size,
         kernel,
+        nsBaseAssumed: o.nsBase === undefined,
       };
       if (o.json === true) io.stdout(`${jsonText('scan', scanBody(target, offset, r, ctx))}\n`);
       else {
