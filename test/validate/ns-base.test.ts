@@ -108,7 +108,7 @@ describe('no --ns-base on a block written for 0x100100000', () => {
 });
 
 describe('scan without --ns-base: no false alarm on a correct legacy block', () => {
-  test('the legacy block is judged at the base its start_pad fits and claimed; the ndctl -O block still refused', async () => {
+  test('the legacy block is judged at the base its start_pad fits; the ndctl -O block still refused', async () => {
     const l = await run(['scan', legacy, '--to', '8M']);
     expect(l.out.split('\n')[1]).toBe(
       '        0x1000  pfn info-block v1.4, checksum ok, dataoff 0x1200000, start_pad 0x100000, mode 2, align ' +
