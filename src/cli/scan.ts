@@ -141,6 +141,7 @@ export function registerScan(program: Command, io: CliIo): void {
         nsBase,
         targetSize: r.size,
         kernel,
+        nsBaseAssumed: o.nsBase === undefined,
       };
       if (o.json === true) io.stdout(`${jsonText('scan', scanBody(target, offset, r, ctx))}\n`);
       else {

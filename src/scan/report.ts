@@ -9,7 +9,7 @@ import { headWithBlock } from '../format/head';
 import { encodePfnBlock, type Meaning } from '../format/pfn';
 import { expectSpan, expectU64 } from '../format/int64';
 import { hex, humanSize } from '../format/units';
-import { alignmentEvidence } from '../validate/geometry';
+import { alignmentEvidence, baseFits, basesFittingBlock } from '../validate/geometry';
 import { checkHead, type Verdict } from '../validate/check';
 import { isBttFinding, isFsFinding, isPfnFinding, type Finding, type FsFinding, type PfnFinding } from './detect';
 
@@ -19,19 +19,42 @@ export interface ScanContext {
   targetSize: bigint;
   /** A kernel version ('6.12', 'linux-6.1') or profile ('map', 'linux-latest'), as resolveKernel accepts. */
   kernel: string;
+  /**
+   * nsBase was not given (0 assumed): a block whose start_pad rules its assumed base out is judged at the
+   * nearest base it fits instead (below it), so a correct block is not called refused for a base it cannot have.
+   */
+  nsBaseAssumed?: boolean;
 }
 
 export interface PfnAssessment {
   namespaceOffset: bigint;
+  /** The physical base the block was judged at (the assumed one, or the nearest its start_pad fits). */
+  base: bigint;
+  /** The base was taken from the block's start_pad, not given. */
+  baseFromStartPad: boolean;
   meaning: Meaning | 'both' | 'neither';
   verdict: Verdict;
+}
+
+/** The base a block is judged at: the given one, or (assumed, and ruled out by start_pad) the nearest that fits. */
+function judgedBase(given: bigint, startPad: bigint, assumed: boolean): { base: bigint; baseFromStartPad: boolean } {
+  const fit = assumed ? basesFittingBlock(startPad) : null;
+  if (fit === null || baseFits(startPad, given)) return { base: given, baseFromStartPad: false };
+  // The fitting base at or below the assumed one (the first above it when none is below).
+  const candidate = given - (given % fit.modulus) + fit.residue;
+  const base = candidate > given && candidate >= fit.modulus ? candidate - fit.modulus : candidate;
+  return { base, baseFromStartPad: true };
 }
 
 /** The meaning the block's alignments suggest and the kernel's verdict on the namespace it heads. */
 export function assessPfn(f: PfnFinding, ctx: ScanContext): PfnAssessment {
   expectSpan(expectU64(ctx.nsBase, 'nsBase'), expectU64(ctx.targetSize, 'targetSize'), 'target');
   const namespaceOffset = f.offset - 4096n;
-  const base = ctx.nsBase + namespaceOffset;
+  const { base, baseFromStartPad } = judgedBase(
+    ctx.nsBase + namespaceOffset,
+    BigInt(f.fields.startPad),
+    ctx.nsBaseAssumed === true,
+  );
   // The stored bytes, checksum included, so a bad checksum stays bad.
   const block = encodePfnBlock(f.fields, { checksum: 'keep' });
   const verdict = checkHead(headWithBlock(block), {
@@ -40,7 +63,7 @@ export function assessPfn(f: PfnFinding, ctx: ScanContext): PfnAssessment {
     nsSize: ctx.targetSize - namespaceOffset,
     hazards: false,
   });
-  return { namespaceOffset, meaning: alignmentEvidence(f.fields, base).suggests, verdict };
+  return { namespaceOffset, base, baseFromStartPad, meaning: alignmentEvidence(f.fields, base).suggests, verdict };
 }
 
 /** The kernel's verdict as a finding or plan shows it (camelCase, bigint: the CLI maps it to JSON). */
@@ -78,7 +101,7 @@ export function findingView(f: Finding, ctx: ScanContext): Record<string, unknow
       kind: f.kind,
       checksumValid: f.checksumValid,
       namespaceOffset: a.namespaceOffset,
-      nsBase: ctx.nsBase + a.namespaceOffset,
+      nsBase: a.base,
       uuid: x.uuid,
       parentUuid: x.parentUuid,
       version: `${x.versionMajor}.${x.versionMinor}`,
@@ -152,7 +175,8 @@ export function findingLine(f: Finding, ctx: ScanContext): string {
       `${at}  ${f.kind} info-block v${x.versionMajor}.${x.versionMinor}, checksum ` +
       `${f.checksumValid ? 'ok' : 'BAD'}, dataoff ${hex(x.dataoff)}, start_pad ${hex(x.startPad)}, mode ` +
       `${x.mode}, align ${hex(x.align)}; as a namespace at ${hex(a.namespaceOffset)} (its base at physical ` +
-      `${hex(ctx.nsBase + a.namespaceOffset)}): looks ${a.meaning}-meaning, ${v.profile} ${verdict}`
+      `${hex(a.base)}${a.baseFromStartPad ? ', assumed from its start_pad: no base was given' : ''}): ` +
+      `looks ${a.meaning}-meaning, ${v.profile} ${verdict}`
     );
   }
   if (isBttFinding(f)) {

@@ -91,7 +91,7 @@ describe('no --ns-base on a block written for 0x100100000', () => {
   });
 
   test('with the base given, the legacy block is claimed and the documents say it was not assumed', async () => {
-    const r = await run(['check', legacy, '--ns-base', '0x100100000', '--json']);
+    const r = await run(['check', legacy, '--ns-base', '0x100100000', '--no-dax', '--json']);
     expect(r.code).toBe(0);
     expect(json(r)).toMatchObject({ ns_base_assumed: false, bases_fitting: null, outcome: 'claimed' });
   });
@@ -104,6 +104,28 @@ describe('no --ns-base on a block written for 0x100100000', () => {
     const r = await run(['check', f, '--json']);
     expect(r.code).toBe(0);
     expect(json(r)).toMatchObject({ ns_base_assumed: true, bases_fitting: null, outcome: 'claimed' });
+  });
+});
+
+describe('scan without --ns-base: no false alarm on a correct legacy block', () => {
+  test('the legacy block is judged at the base its start_pad fits; the ndctl -O block still refused', async () => {
+    const l = await run(['scan', legacy, '--to', '8M']);
+    expect(l.out.split('\n')[1]).toBe(
+      '        0x1000  pfn info-block v1.4, checksum ok, dataoff 0x1200000, start_pad 0x100000, mode 2, align ' +
+        '0x200000; as a namespace at 0x0 (its base at physical 0x100000, assumed from its start_pad: no base ' +
+        'was given): looks legacy-meaning, linux-6.1 claimed, data at 0x1300000 (1004 MiB)',
+    );
+    const n = await run(['scan', ndctlO, '--to', '8M', '--json']);
+    expect((json(n) as { findings: object[] }).findings[0]).toMatchObject({
+      ns_base: '0x100000',
+      meaning: 'map',
+      verdict: { outcome: 'refused', message: 'bad offset: 0x1100000 dax disabled align: 0x200000' },
+    });
+    // A given base is used as it is.
+    const g = json(await run(['scan', legacy, '--to', '8M', '--ns-base', '0x100100000', '--json'])) as {
+      findings: object[];
+    };
+    expect(g.findings[0]).toMatchObject({ ns_base: '0x100100000', meaning: 'legacy' });
   });
 });
 
