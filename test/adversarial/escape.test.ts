@@ -22,6 +22,7 @@ const EVIL_FILE = 'ns\n  kernel says: "fake"\x1b[2J\x01\x7f\u0085\u202e.img';
 const SHOWN_FILE = 'ns\\n  kernel says: "fake"\\x1b[2J\\x01\\x7f\\x85\\u{202e}.img';
 
 /** No character that can move the cursor, start a line or recolour the terminal, apart from the line ends. */
+// eslint-disable-next-line no-control-regex -- the test is exactly that no control character is printed
 const CLEAN = /^[^\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*$/u;
 
 test.each([
