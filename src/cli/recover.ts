@@ -17,7 +17,8 @@ import { isUuid } from '../format/uuid';
 import { planRecovery, scanLimit, type Candidate, type RecoveryPlan } from '../recover/plan';
 import { checkWritablePath } from '../io/trust';
 import { writeRecoveredBlock, type RecoverWriteResult } from '../recover/write';
-import { findingLines, findingView, verdictView, type ScanContext } from '../scan/report';
+import { daxNote, findingLines, findingView, verdictView, type ScanContext } from '../scan/report';
+import type { DaxVerdict } from '../validate/dax';
 import { scanTarget } from '../scan/scan';
 import { relativeTo, type Finding } from '../scan/detect';
 import { explainLayout } from '../validate/explain';
@@ -56,8 +57,11 @@ function verdictText(c: {
   dataStart: bigint | null;
   dataSize: bigint | null;
   message: string | null;
+  dax?: DaxVerdict;
 }): string {
-  if (c.outcome === 'claimed') return `claimed, data at ${hex(c.dataStart ?? 0n)} (${humanSize(c.dataSize ?? 0n)})`;
+  if (c.outcome === 'claimed') {
+    return `claimed, data at ${hex(c.dataStart ?? 0n)} (${humanSize(c.dataSize ?? 0n)})${daxNote(c.dax)}`;
+  }
   return `${c.outcome}${c.message === null ? '' : ` (${escapeText(c.message)})`}`;
 }
 

@@ -217,7 +217,20 @@ export function layoutAscii(file: string, regions: readonly Region[], v: Verdict
     lines.push(`  | ${r.label.padEnd(width - 2)} | ${humanSize(r.size)}`);
   }
   lines.push(`${rule} ${hex(v.nsSize)}`);
+  lines.push(...daxMarks(v));
   return lines.join('\n');
+}
+
+/** Where read(2) and a DAX mmap find data page 0 (namespace offsets), when the verdict has a DAX verdict. */
+function daxMarks(v: Verdict): string[] {
+  const d = v.dax;
+  if (d === undefined || d.filesystems.ext4 === 'not-mountable') return [];
+  const same = d.mmapAt === d.readAt;
+  return [
+    `  read(2) finds data page 0 at ${hex(d.readAt)}`,
+    `  a DAX mmap finds it at ${hex(d.mmapAt)}` +
+      (same ? ` (DAX ${d.outcome})` : `: ${hex(d.shift)} lower, DAX ${d.outcome.toUpperCase()} on ${v.profile}`),
+  ];
 }
 
 const COLORS: Record<Region['kind'], string> = {
@@ -239,7 +252,7 @@ const esc = (s: string): string =>
 export function layoutSvg(file: string, regions: readonly Region[], v: Verdict): string {
   const heights = regions.map((r) => 28 + Math.round(6 * Math.log2(Math.max(1, Number(r.size) / 4096))));
   const total = heights.reduce((a, b) => a + b, 0);
-  const h = total + 70;
+  const h = total + 70 + (v.dax === undefined ? 0 : 36);
   const parts = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="760" height="${h}" font-family="monospace" font-size="12">`,
     `<text x="10" y="20" font-size="14">` +
@@ -258,7 +271,9 @@ export function layoutSvg(file: string, regions: readonly Region[], v: Verdict):
     );
     y += hh;
   });
-  parts.push(`<text x="125" y="${y + 4}" text-anchor="end">${esc(hex(v.nsSize))}</text>`, '</svg>');
+  parts.push(`<text x="125" y="${y + 4}" text-anchor="end">${esc(hex(v.nsSize))}</text>`);
+  daxMarks(v).forEach((line, i) => parts.push(`<text x="10" y="${y + 24 + 16 * i}">${esc(line.trim())}</text>`));
+  parts.push('</svg>');
   return parts.join('\n') + '\n';
 }
 

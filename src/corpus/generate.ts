@@ -16,7 +16,15 @@ import { InvalidArgumentError } from '../format/errors';
 import { checkHead, type Verdict } from '../validate/check';
 import { profileForKernel, type KernelProfile } from '../validate/profiles';
 import { DEFAULT_PROFILE } from '../validate/versions';
-import { FAMILIES, SAME_AS_UUID, type Family, type Mutation, type MutationCtx, type Target } from './mutations';
+import {
+  DAX_TARGETS,
+  FAMILIES,
+  SAME_AS_UUID,
+  type Family,
+  type Mutation,
+  type MutationCtx,
+  type Target,
+} from './mutations';
 import { Prng } from './prng';
 import { seedPool, SEED_SIZES, type Seed } from './seeds';
 
@@ -58,7 +66,18 @@ export function corpusTargets(kernel: string = DEFAULT_PROFILE): Target[] {
   const rules = profileForKernel(kernel)
     .rules.filter((r) => r.onFail !== 'info')
     .map((r) => r.id);
-  return ['claimed', ...rules, 'S2', ...Array<Target>(ANY_SLOTS).fill('any')];
+  return ['claimed', ...rules, 'S2', ...DAX_TARGETS, ...Array<Target>(ANY_SLOTS).fill('any')];
+}
+
+/**
+ * The DAX class of a claimed fsdax verdict: its start_pad geometry (`aligned`: 0, `pad-below`: not above
+ * dataoff, `pad-above`: above it) and memmap location, as `dax-pad-below-ram`; null otherwise.
+ */
+export function daxClass(v: Verdict): string | null {
+  if (v.outcome !== 'claimed' || v.kind !== 'pfn' || v.mapBase === null || v.mapOffset === null) return null;
+  const pad = v.mapBase - v.nsBase;
+  const geometry = pad === 0n ? 'aligned' : pad <= v.mapOffset ? 'pad-below' : 'pad-above';
+  return `dax-${geometry}-${v.mode ?? 'ram'}`;
 }
 
 /** The class a verdict falls in: its failing rule, else 'S2' when npfns was truncated, else its outcome. */
@@ -118,7 +137,8 @@ export class CorpusGenerator {
       if (
         target === 'any' ||
         verdictClass(verdict) === target ||
-        (target === 'claimed' && verdict.outcome === 'claimed')
+        (target === 'claimed' && verdict.outcome === 'claimed') ||
+        daxClass(verdict) === target
       )
         return input;
     }

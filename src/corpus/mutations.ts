@@ -96,6 +96,48 @@ const pmem = (c: MutationCtx): [string, Partial<PfnFields>] => (c.f.mode === 2 ?
 const fsdax = (c: MutationCtx): [string, Partial<PfnFields>] =>
   c.seed.params.mode === 'devdax' ? ['sig=pfn', { signature: PFN_SIGNATURE.slice() }] : ['', {}];
 
+const MIB = 1n << 20n;
+
+/**
+ * The DAX classes a corpus aims at: the start_pad geometry (0; above 0 but not above dataoff; above
+ * dataoff, as 4.x kernels padded) times where the memmap lives. Each class has its own DAX outcome per
+ * kernel (see src/validate/dax.ts); the manifest row carries them.
+ */
+export const DAX_TARGETS: readonly Target[] = [
+  'dax-aligned-ram',
+  'dax-aligned-pmem',
+  'dax-pad-below-ram',
+  'dax-pad-below-pmem',
+  'dax-pad-above-ram',
+  'dax-pad-above-pmem',
+];
+
+/** start_pad 0: the seed as it is, when its base is aligned. */
+function daxAligned(c: MutationCtx): Mutation | null {
+  return c.f.startPad === 0 ? { name: 'dax:start_pad=0', changes: {} } : null;
+}
+
+/** 0 < start_pad <= dataoff: the seed's own 1 MiB pad, or 2 MiB more on an aligned base. */
+function daxPadBelow(c: MutationCtx): Mutation | null {
+  const pad = BigInt(c.f.startPad);
+  if (pad > 0n) return pad <= c.f.dataoff ? { name: 'dax:start_pad kept', changes: {} } : null;
+  if (2n * MIB > c.f.dataoff || c.f.dataoff + 4n * MIB + BigInt(c.f.endTrunc) > c.size) return null;
+  return { name: 'dax:start_pad=2M', changes: { startPad: Number(2n * MIB) } };
+}
+
+/** start_pad above dataoff: 64 MiB more padding, as a 4.x kernel placed a namespace on a section boundary. */
+function daxPadAbove(c: MutationCtx): Mutation | null {
+  const pad = BigInt(c.f.startPad) + 64n * MIB;
+  if (pad <= c.f.dataoff || pad + c.f.dataoff + BigInt(c.f.endTrunc) + 2n * MIB > c.size) return null;
+  return { name: 'dax:start_pad+=64M', changes: { startPad: Number(pad) } };
+}
+
+const DAX_FAMILIES: readonly Family[] = [
+  { id: 'dax-aligned', aims: ['dax-aligned-ram', 'dax-aligned-pmem'], make: daxAligned },
+  { id: 'dax-pad-below', aims: ['dax-pad-below-ram', 'dax-pad-below-pmem'], make: daxPadBelow },
+  { id: 'dax-pad-above', aims: ['dax-pad-above-ram', 'dax-pad-above-pmem'], make: daxPadAbove },
+];
+
 export const FAMILIES: readonly Family[] = [
   { id: 'seed', aims: ['claimed'], make: () => ({ name: 'seed', changes: {} }) },
   {
@@ -612,6 +654,7 @@ export const FAMILIES: readonly Family[] = [
       return { name: `${key}=${hex(v)}`, changes: { [field]: v } };
     },
   },
+  ...DAX_FAMILIES,
 ];
 
 export const FAMILY_BY_ID: ReadonlyMap<string, Family> = new Map(FAMILIES.map((f) => [f.id, f]));

@@ -15,6 +15,8 @@ import { showPath } from '../io/path';
 import { HEAD_SIZE, headWithBlock } from '../format/head';
 import { jsonText } from '../format/json';
 import { checkHead, type Verdict } from '../validate/check';
+import type { DaxVerdict } from '../validate/dax';
+import { BOOTED_KERNELS, compareSeries, resolveKernels, type ResolvedKernel } from '../validate/versions';
 import { CorpusGenerator, verdictClass, type CorpusInput, type CorpusOptions } from './generate';
 import { hex } from '../format/int64';
 
@@ -50,6 +52,36 @@ export interface ManifestRow {
   failedRule: string | null;
   /** For images: the `kernel-check` argument (FILE@BASE). */
   kernelCheck?: string;
+  /**
+   * The expected DAX verdict per kernel (the corpus kernel and the booted ones, by profile id): null where
+   * that kernel does not claim the namespace as fsdax or devdax.
+   */
+  dax: Record<string, DaxVerdict | null>;
+}
+
+/** The kernels whose DAX verdict a manifest row carries: the booted ones and the corpus kernel, oldest first. */
+export function daxKernels(kernel: string): string[] {
+  const ks = resolveKernels([...BOOTED_KERNELS, kernel].join(','));
+  const key = (k: ResolvedKernel): number => (k.mapConvention ? 1 : 0);
+  return ks.sort((x, y) => key(x) - key(y) || compareSeries(x.version, y.version)).map((k) => k.id);
+}
+
+/** Each kernel's DAX verdict on an input (null: that kernel does not claim it as fsdax/devdax). */
+function daxByKernel(input: CorpusInput, v: Verdict): Record<string, DaxVerdict | null> {
+  const out: Record<string, DaxVerdict | null> = {};
+  for (const k of daxKernels(v.profile)) {
+    const kv =
+      k === v.profile
+        ? v
+        : checkHead(headWithBlock(input.block), {
+            kernel: k,
+            nsBase: input.nsBase,
+            nsSize: input.nsSize,
+            hazards: false,
+          });
+    out[k] = kv.dax ?? null;
+  }
+  return out;
 }
 
 export interface Coverage {
@@ -183,6 +215,7 @@ export function manifestRow(input: CorpusInput, file: string, v: Verdict, format
     dataStart: v.dataStart,
     dataSize: v.dataSize,
     failedRule: v.failedRule,
+    dax: daxByKernel(input, v),
   };
   if (format === 'image') row.kernelCheck = `${file}@${hex(input.nsBase)}`;
   return row;

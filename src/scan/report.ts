@@ -5,6 +5,7 @@
  * show (camelCase, bigint) and one text line per finding.
  */
 import { escapeText } from '../format/escape';
+import type { DaxVerdict } from '../validate/dax';
 import { headWithBlock } from '../format/head';
 import { encodePfnBlock, type Meaning } from '../format/pfn';
 import { expectSpan, expectU64 } from '../format/int64';
@@ -74,6 +75,16 @@ export interface VerdictView {
   message: string | null;
   dataStart: bigint | null;
   dataSize: bigint | null;
+  /** The DAX verdict of a claimed fsdax/devdax namespace (absent otherwise). */
+  dax?: DaxVerdict;
+}
+
+/** The DAX verdict beside a claim, in a few words: ', DAX consistent', ', DAX MISPLACED by 0x100000', ... */
+export function daxNote(d: DaxVerdict | undefined): string {
+  if (d === undefined) return '';
+  if (d.outcome === 'misplaced') return `, DAX MISPLACED by ${hex(d.shift)} (mmap below read(2))`;
+  if (d.outcome === 'crashes') return `, DAX CRASHES the kernel on a first mmap fault`;
+  return `, DAX ${d.outcome}`;
 }
 
 export function verdictView(v: Verdict): VerdictView {
@@ -84,6 +95,7 @@ export function verdictView(v: Verdict): VerdictView {
     message: v.message,
     dataStart: v.dataStart,
     dataSize: v.dataSize,
+    ...(v.dax === undefined ? {} : { dax: v.dax }),
   };
 }
 
@@ -169,7 +181,7 @@ export function findingLine(f: Finding, ctx: ScanContext): string {
     const v = a.verdict;
     const verdict =
       v.outcome === 'claimed'
-        ? `claimed, data at ${hex(v.dataStart ?? 0n)} (${humanSize(v.dataSize ?? 0n)})`
+        ? `claimed, data at ${hex(v.dataStart ?? 0n)} (${humanSize(v.dataSize ?? 0n)})${daxNote(v.dax)}`
         : `${v.outcome}${v.message === null ? '' : ` (${escapeText(v.message)})`}`;
     return (
       `${at}  ${f.kind} info-block v${x.versionMajor}.${x.versionMinor}, checksum ` +
