@@ -50,6 +50,8 @@ command -v zstd >/dev/null 2>&1 || missing+=(zstd)
 # Real filesystems for the recover tests (mkfs.ext4, mkfs.xfs live in /usr/sbin).
 { command -v mkfs.ext4 || [ -x /usr/sbin/mkfs.ext4 ]; } >/dev/null 2>&1 || missing+=(e2fsprogs)
 { command -v mkfs.xfs || [ -x /usr/sbin/mkfs.xfs ]; } >/dev/null 2>&1 || missing+=(xfsprogs)
+# sfdisk (util-linux's fdisk package on Debian 12): partitioned data areas for the recover tests.
+{ command -v sfdisk || [ -x /usr/sbin/sfdisk ]; } >/dev/null 2>&1 || missing+=(fdisk)
 if [ "${#missing[@]}" -gt 0 ]; then
   apt_update_once
   say "apt-get install -y --no-install-recommends ${missing[*]}"

@@ -37,6 +37,7 @@ interface RecoverOpts {
   uuid?: string;
   parentUuid?: string;
   write?: boolean;
+  force?: boolean;
   json?: boolean;
   pick?: string;
   backup?: string;
@@ -153,6 +154,10 @@ function report(
   for (const line of findingLines(plan.evidence, ctx)) io.stdout(`${line}\n`);
   for (const r of plan.rejected) io.stdout(`not used: ${r.source}: ${r.reason}\n`);
   plan.candidates.forEach((c, i) => io.stdout(`${candidateText(c, i + 1, target, head, nsSize).join('\n')}\n`));
+  if (plan.omitted > 0)
+    io.stdout(
+      `(${plan.omitted} more candidate(s) not listed: the ${plan.candidates.length} with the most evidence are)\n`,
+    );
 }
 
 function chosen(io: CliIo, plan: RecoveryPlan, pick: number | null): Candidate {
@@ -164,9 +169,10 @@ function chosen(io: CliIo, plan: RecoveryPlan, pick: number | null): Candidate {
   }
   if (plan.status === 'ambiguous') {
     const starts = plan.candidates.map((c, i) => `#${i + 1} data at ${hex(c.dataStart)}`).join(', ');
+    const more = plan.omitted > 0 ? `, and ${plan.omitted} more` : '';
     io.stderr(
-      `infoblock: the evidence puts the data in ${plan.candidates.length} different places (${starts}); nothing ` +
-        `written: choose one with --pick N\n`,
+      `infoblock: the evidence puts the data in ${plan.candidates.length + plan.omitted} different places ` +
+        `(${starts}${more}); nothing written: choose one with --pick N\n`,
     );
     throw new ExitCode(1);
   }
@@ -200,9 +206,11 @@ function planJson(v: PlanView, cmd: CommandContext, dryRun: boolean): string {
     dryRun,
     scannedTo: v.limit,
     current: verdictView(plan.current),
+    intactBy: plan.intactBy,
     evidence: plan.evidence.map((f) => findingView(f, ctx)),
     rejected: plan.rejected,
     candidates: plan.candidates.map((c, i) => candidateView(c, i + 1)),
+    candidatesOmitted: plan.omitted,
     picked: v.pickedN,
     written:
       written === null
@@ -217,11 +225,16 @@ function planJson(v: PlanView, cmd: CommandContext, dryRun: boolean): string {
   return `${jsonText('recover', body)}\n`;
 }
 
-function action(io: CliIo, target: string, o: RecoverOpts): void {
-  const { nsBase, nsSize, kernel, pick } = parseOpts(target, o);
+/** Scan the namespace up to where a data start can lie and plan from what was found. */
+function scanAndPlan(
+  io: CliIo,
+  target: string,
+  o: RecoverOpts,
+  p: { nsBase: bigint; nsSize: bigint; kernel: string },
+): { head: Uint8Array; limit: bigint; plan: RecoveryPlan } {
   const head = readExact(target, 0n, HEAD_SIZE);
   const bar = progressFor(io, 'recover: scan');
-  const limit = scanLimit(nsSize);
+  const limit = scanLimit(p.nsSize);
   let findings;
   try {
     findings = scanTarget(target, { to: limit, onProgress: bar.update }).findings;
@@ -229,14 +242,18 @@ function action(io: CliIo, target: string, o: RecoverOpts): void {
     bar.stop();
   }
   const plan = planRecovery(head, findings, {
-    nsBase,
-    nsSize,
-    kernel,
+    ...p,
     meaning: o.meaning,
     ...(o.mode === undefined ? {} : { mode: o.mode }),
     ...(o.uuid === undefined ? {} : { uuid: o.uuid.toLowerCase() }),
     ...(o.parentUuid === undefined ? {} : { parentUuid: o.parentUuid.toLowerCase() }),
   });
+  return { head, limit, plan };
+}
+
+function action(io: CliIo, target: string, o: RecoverOpts): void {
+  const { nsBase, nsSize, kernel, pick } = parseOpts(target, o);
+  const { head, limit, plan } = scanAndPlan(io, target, o, { nsBase, nsSize, kernel });
   const ctx: ScanContext = { nsBase, targetSize: nsSize, kernel };
   const cmd = contextOf(target, o);
   const emit = (written: RecoverWriteResult | null, pickedN: number | null): void => {
@@ -246,7 +263,9 @@ function action(io: CliIo, target: string, o: RecoverOpts): void {
   if (plan.status === 'intact') {
     emit(null, null);
     if (o.json !== true)
-      io.stdout(`nothing to recover: ${kernel} already exposes the data where the evidence puts it\n`);
+      io.stdout(
+        `nothing to recover: ${kernel} already exposes the data where the evidence puts it (${plan.intactBy ?? ''})\n`,
+      );
     return;
   }
   if (plan.status === 'nothing') {
@@ -265,8 +284,12 @@ function action(io: CliIo, target: string, o: RecoverOpts): void {
   const n = plan.candidates.indexOf(c) + 1;
   if (o.write !== true) {
     emit(null, n);
+    const valid = plan.survivor?.checksumOk === true && o.force !== true;
     if (o.json !== true)
-      io.stdout(`dry run: nothing written; add --write to write candidate #${n} (the old head is backed up first)\n`);
+      io.stdout(
+        `dry run: nothing written; add --write${valid ? ' --force' : ''} to write candidate #${n} (the old head ` +
+          `is backed up first)${valid ? "; the current block's checksum is valid, so --write alone refuses" : ''}\n`,
+      );
     return;
   }
   const w = writeRecoveredBlock({
@@ -285,6 +308,7 @@ function action(io: CliIo, target: string, o: RecoverOpts): void {
       return c.block;
     },
     ...(o.backup === undefined ? {} : { backup: o.backup }),
+    force: o.force === true,
     warn: (l) => io.stderr(`infoblock: ${l}\n`),
     ...(io.faults === undefined ? {} : { faults: io.faults }),
     ...(io.env === undefined ? {} : { env: io.env }),
@@ -323,6 +347,10 @@ export function registerRecover(program: Command, io: CliIo): void {
     )
     .option('--pick <N>', 'when the evidence places the data in several places, take candidate N')
     .option('--write', 'write the block (lock, backup of the old 8 KiB head, one 4 KiB write, verify)')
+    .option(
+      '--force',
+      'with --write, rewrite the block even when its checksum is valid (default: refused, exit 1, nothing written)',
+    )
     .option('--backup <FILE>', 'backup file (default TARGET.infoblock-backup)')
     .option('--json', 'print the plan as JSON (schemas/recover.schema.json; u64 values as "0x..." strings)')
     .addHelpText(

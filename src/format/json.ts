@@ -54,8 +54,8 @@ export const SCHEMAS = {
   restore: 1,
   'kernel-check': 1,
   'corpus-manifest': 1,
-  scan: 1,
-  recover: 1,
+  scan: 2,
+  recover: 2,
   labels: 1,
   error: 1,
 } as const;

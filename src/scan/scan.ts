@@ -2,7 +2,8 @@
  * The streaming scanner: reads a file or block device front to back in large
  * sequential reads into one reused buffer (constant memory whatever the
  * size) and runs the recognisers of ./detect at every aligned position:
- * 512 bytes for ext and XFS superblocks, 4 KiB for info-blocks and btrfs.
+ * 512 bytes for ext and XFS superblocks, 4 KiB for info-blocks, btrfs and
+ * MBRs, 512 bytes into each page for a GPT header.
  * The last MAX_STRUCT bytes of a chunk are carried to the front of the
  * buffer so a structure that straddles two reads is still seen whole.
  */
@@ -13,7 +14,7 @@ import { closeQuietly, openTarget, targetSize } from '../io/files';
 import { showPath, type FilePath } from '../io/path';
 import { expectU64 } from '../format/int64';
 import { hex } from '../format/units';
-import { MAX_STRUCT, btrfsAt, extAt, infoBlockAt, xfsAt, type Finding } from './detect';
+import { MAX_STRUCT, btrfsAt, extAt, gptAt, infoBlockAt, mbrAt, xfsAt, type Finding } from './detect';
 
 export const DEFAULT_CHUNK = 4 << 20;
 /** The largest chunk a read may use (1 GiB). */
@@ -55,18 +56,27 @@ interface State {
  */
 function scanChunk(buf: Uint8Array, limit: number, avail: number, pos0: bigint, st: State): void {
   for (let p = 0; p < limit; p += SECTOR) {
-    // Hot path: one two-byte test per sector, four more per page.
+    // Hot path: one two-byte test per sector, a few more per page.
     const ext = buf[p + 56] === 0x53 && buf[p + 57] === 0xef && p + 1024 <= avail;
-    const page = (p & (PAGE - 1)) === 0;
+    const inPage = p & (PAGE - 1);
+    const page = inPage === 0 && p + PAGE <= avail;
     const x = buf[p] === 0x58 && p + SECTOR <= avail;
-    if (!ext && !x && !(page && p + PAGE <= avail && (buf[p] === 0x4e || buf[p] === 0x42 || buf[p + 64] === 0x5f)))
+    const gpt = inPage === SECTOR && buf[p] === 0x45 && buf[p + 1] === 0x46 && p + PAGE <= avail;
+    if (
+      !ext &&
+      !x &&
+      !gpt &&
+      !(page && (buf[p] === 0x4e || buf[p] === 0x42 || buf[p + 64] === 0x5f || buf[p + 510] === 0x55))
+    )
       continue;
     const pos = pos0 + BigInt(p);
     if (pos < st.from || pos >= st.to) continue;
     const found: (Finding | null)[] = [];
+    if (page) found.push(mbrAt(buf, p, pos));
+    if (gpt) found.push(gptAt(buf, p, pos));
     if (ext) found.push(extAt(buf, p, pos));
     if (x) found.push(xfsAt(buf, p, pos, st.xfs));
-    if (page && p + PAGE <= avail) found.push(infoBlockAt(buf, p, pos, st.btts), btrfsAt(buf, p, pos));
+    if (page) found.push(infoBlockAt(buf, p, pos, st.btts), btrfsAt(buf, p, pos));
     for (const f of found) if (f !== null) st.findings.push(f);
   }
 }

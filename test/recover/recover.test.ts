@@ -22,6 +22,8 @@ suite('recover --write on real filesystems', () => {
       '--write',
       '--json',
       ...(c.damage === 'zero' ? ['--uuid', UUID] : []),
+      // A block with a valid checksum is rewritten only when forced (test/adversarial/recover-intact.test.ts).
+      ...(c.damage === 'none' ? ['--force'] : []),
     ];
     const r = await run(args);
     expect(r.stderr).toBe('');
