@@ -15,6 +15,7 @@ export {
   InvalidFieldError,
   InvalidArgumentError,
   IoError,
+  UntrustedPathError,
   isInfoblockError,
   fletcher64,
   blockChecksum,

@@ -14,6 +14,7 @@ import { sameBytes } from '../format/pfn';
 import { hex, humanSize, parseSize } from '../format/units';
 import { isUuid } from '../format/uuid';
 import { planRecovery, scanLimit, type Candidate, type RecoveryPlan } from '../recover/plan';
+import { checkWritablePath } from '../io/trust';
 import { writeRecoveredBlock, type RecoverWriteResult } from '../recover/write';
 import { findingLines, findingView, verdictView, type ScanContext } from '../scan/report';
 import { scanTarget } from '../scan/scan';
@@ -252,6 +253,8 @@ function scanAndPlan(
 }
 
 function action(io: CliIo, target: string, o: RecoverOpts): void {
+  // Whose file this is decides before anything read from it does (src/io/trust.ts).
+  if (o.write === true) checkWritablePath(target, { what: 'the target' });
   const { nsBase, nsSize, kernel, pick } = parseOpts(target, o);
   const { head, limit, plan } = scanAndPlan(io, target, o, { nsBase, nsSize, kernel });
   const ctx: ScanContext = { nsBase, targetSize: nsSize, kernel };

@@ -10,6 +10,7 @@ import { randomUuid } from '../format/uuid';
 import { InvalidArgumentError } from '../format/errors';
 import { outputKind, closeQuietly, fsyncFd, openTarget, targetSize, writeAt } from '../io/files';
 import { writeFileDurably } from '../io/durable';
+import { checkWritablePath } from '../io/trust';
 import { UsageError, type CliIo } from './io';
 import { choiceArg } from './options';
 import { parseSize } from '../format/units';
@@ -45,6 +46,7 @@ function modeArg(v: string): NsMode {
  */
 function writeHeadToFile(path: string, head: Uint8Array): void {
   if (outputKind(path, 'output', true) === 'absent') {
+    checkWritablePath(path, { what: 'the output' });
     writeFileDurably(path, head, { mode: 0o666 });
     return;
   }

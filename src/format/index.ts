@@ -12,6 +12,7 @@ export {
   InvalidFieldError,
   InvalidArgumentError,
   IoError,
+  UntrustedPathError,
   isInfoblockError,
 } from './errors';
 export type { InfoblockErrorCode, ErrorPlace, Hint } from './errors';

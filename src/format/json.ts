@@ -46,9 +46,9 @@ export function toJson(value: unknown, indent = 2): string {
  * current version: `schemas/<name>.schema.json` in the package describes it.
  */
 export const SCHEMAS = {
-  check: 1,
-  'check-kernels': 1,
-  'check-labels': 1,
+  check: 2,
+  'check-kernels': 2,
+  'check-labels': 2,
   explain: 1,
   migrate: 1,
   restore: 1,

@@ -42,3 +42,5 @@ export { explainLayout } from './explain';
 export type { Region } from './explain';
 export { checkLabelledDimm } from './labels';
 export type { DimmReader, LabelledCheck, LabelledNamespaceVerdict, LabelledOptions, SkippedLabel } from './labels';
+export { daxVerdictOf, daxEraOf, daxIsHazard, DAX_RULES } from './dax';
+export type { DaxVerdict, DaxOutcome, DaxRange, DaxInput, DaxEra, DaxRule, FsDaxBehaviour } from './dax';
