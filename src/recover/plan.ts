@@ -16,7 +16,7 @@ import type { MapLocation, NsMode } from '../format/recipe';
 import { hex, humanSize } from '../format/units';
 import { NIL_UUID, randomUuid } from '../format/uuid';
 import { alignmentEvidence } from '../validate/geometry';
-import { checkHead, type Verdict } from '../validate/check';
+import { checkBlock, checkHead, type CheckOptions, type Verdict } from '../validate/check';
 import { isFsFinding, isPartitionFinding, type Finding, type FsFinding, type PartitionFinding } from '../scan/detect';
 import { partitionText } from '../scan/report';
 
@@ -79,7 +79,10 @@ export interface RecoveryPlan {
   survivor: { fields: PfnFields; checksumOk: boolean } | null;
   evidence: Finding[];
   candidates: Candidate[];
-  /** Candidates weighed but not kept whole (past MAX_CANDIDATES, the weakest). */
+  /**
+   * Places not listed: candidates weighed but weaker than the MAX_CANDIDATES kept, and places not
+   * weighed at all because their evidence could not beat the weakest kept one.
+   */
   omitted: number;
   rejected: Rejected[];
   /** Why the plan is intact: the structure at the current data start, or the valid block itself. */
@@ -264,15 +267,11 @@ function candidateFor(
   const s = settingsFor(t.start, mode, oldSettings ? old : null, o);
   if (typeof s === 'string') return { source, reason: s };
   const block = encodePfnBlock(buildFields(t.start, s, old, o));
-  const fields = decodePfnBlock(block).fields; // as written: the checksum included
-  const newHead = Uint8Array.from(head);
-  newHead.set(block, INFOBLOCK_OFFSET);
-  const verdict = checkHead(newHead, {
-    kernel: o.kernel,
-    nsBase: o.nsBase,
-    nsSize: o.nsSize,
-    ...(o.parentUuid === undefined ? {} : { parentUuid: o.parentUuid }),
-  });
+  const decoded = decodePfnBlock(block);
+  const fields = decoded.fields; // as written: the checksum included
+  // Weighed on the block alone, without the cross-kernel hazards: the candidates kept are judged
+  // again on the whole head, hazards included (withHazards), before anyone sees them.
+  const verdict = checkBlock(decoded, checkOptions(o));
   if (verdict.outcome !== 'claimed' || verdict.dataStart !== t.start) {
     return {
       source,
@@ -326,6 +325,28 @@ function candidateFor(
   };
 }
 
+function checkOptions(o: RecoverOptions): CheckOptions {
+  return {
+    kernel: o.kernel,
+    nsBase: o.nsBase,
+    nsSize: o.nsSize,
+    ...(o.parentUuid === undefined ? {} : { parentUuid: o.parentUuid }),
+  };
+}
+
+/** A kept candidate judged again on the whole head, with the hazards other kernels pose (what check shows). */
+function onHead(c: Candidate, head: Uint8Array, o: RecoverOptions): Candidate | Rejected {
+  const newHead = Uint8Array.from(head);
+  newHead.set(c.block, INFOBLOCK_OFFSET);
+  const verdict = checkHead(newHead, checkOptions(o));
+  if (verdict.outcome !== 'claimed' || verdict.dataStart !== c.dataStart)
+    return {
+      source: c.sources.join('; '),
+      reason: `${o.kernel} would not expose the data there with this head: ${verdict.outcome}`,
+    };
+  return { ...c, verdict };
+}
+
 function survivorOf(head: Uint8Array): RecoveryPlan['survivor'] {
   const d = decodePfnBlock(head.subarray(INFOBLOCK_OFFSET, HEAD_SIZE));
   return d.kind === 'pfn' || d.kind === 'dax' ? { fields: d.fields, checksumOk: d.checksumValid } : null;
@@ -352,20 +373,51 @@ function targetsOf(anchors: readonly Anchor[], survivor: RecoveryPlan['survivor'
   return [...targets.values()];
 }
 
-/** Keeps the best MAX_CANDIDATES by score (ties: the order weighed), counting the rest. */
+/** Keeps the best MAX_CANDIDATES by score (ties: the one weighed first), counting the valid ones. */
 class BestCandidates {
-  readonly kept: { c: Candidate; score: number; n: number }[] = [];
-  total = 0;
+  readonly kept: { c: Candidate; score: number }[] = [];
+  valid = 0;
+
+  get full(): boolean {
+    return this.kept.length === MAX_CANDIDATES;
+  }
+
+  /** The score a candidate must beat to be kept. */
+  get floor(): number {
+    return this.full ? (this.kept[this.kept.length - 1] as { score: number }).score : -Infinity;
+  }
 
   add(c: Candidate): void {
-    const entry = { c, score: score(c), n: this.total++ };
+    this.valid++;
+    const entry = { c, score: score(c) };
+    if (entry.score <= this.floor) return;
     const k = this.kept;
-    if (k.length === MAX_CANDIDATES && (k[k.length - 1] as { score: number }).score >= entry.score) return;
     let i = k.length;
     while (i > 0 && (k[i - 1] as { score: number }).score < entry.score) i--;
     k.splice(i, 0, entry);
     if (k.length > MAX_CANDIDATES) k.pop();
   }
+}
+
+/**
+ * The most score(c) a target's candidate can reach, known before the block
+ * is built and judged: its sources, a primary superblock or a table, and +2
+ * when the filesystem's size equals the data area that ndctl's pads or the
+ * survivor's would leave (score counts it only when the verdict agrees).
+ */
+function bound(t: Target, mode: NsMode, old: PfnFields | null, o: RecoverOptions): number {
+  let b = t.sources.length;
+  if (t.anchor === null) return b;
+  if (isPartitionFinding(t.anchor) || !t.anchor.copy) b += 1;
+  if (isFsFinding(t.anchor)) {
+    const size = t.anchor.size;
+    const fits = [old, null].some((x) => {
+      const st = settingsFor(t.start, mode, x, o);
+      return typeof st !== 'string' && o.nsSize - st.endTrunc - t.start === size;
+    });
+    if (fits) b += 2;
+  }
+  return b;
 }
 
 /** Why the current block stands: a structure at its data start, or (with none found) its valid checksum. */
@@ -397,13 +449,7 @@ export function planRecovery(head: Uint8Array, findings: readonly Finding[], o: 
       `a valid BTT info-block is at namespace offset ${btt.offset}: this is a sector-mode namespace, not a ` +
         `pfn/dax one; recover leaves it alone`,
     );
-  const check = {
-    kernel: o.kernel,
-    nsBase: o.nsBase,
-    nsSize: o.nsSize,
-    ...(o.parentUuid === undefined ? {} : { parentUuid: o.parentUuid }),
-  };
-  const current = checkHead(head, check);
+  const current = checkHead(head, checkOptions(o));
   const survivor = survivorOf(head);
   const rejected: Rejected[] = [];
   const anchors = anchorsOf(findings, o, rejected);
@@ -420,21 +466,32 @@ export function planRecovery(head: Uint8Array, findings: readonly Finding[], o: 
   const old = survivor?.fields ?? null;
   const best = new BestCandidates();
   const starts = new Set<bigint>();
-  for (const t of targetsOf(anchors, survivor, o)) {
+  const targets = targetsOf(anchors, survivor, o).map((t, i) => ({ t, i, bound: bound(t, mode, old, o) }));
+  // Best first; once MAX_CANDIDATES are kept, a target that cannot beat the weakest is not built nor judged.
+  targets.sort((a, b) => b.bound - a.bound || a.i - b.i);
+  const refused: { r: Rejected; i: number }[] = [];
+  let unweighed = 0;
+  for (const { t, i, bound: b } of targets) {
+    if (best.full && b <= best.floor) {
+      unweighed++;
+      continue;
+    }
     let c = candidateFor(t, head, mode, old, o);
     if ('reason' in c && old !== null) {
       // The damaged block's start_pad/align/map may be damaged too: ndctl's defaults instead.
       const first = c;
       c = candidateFor(t, head, mode, old, o, false);
-      if ('reason' in c) rejected.push(first);
+      if ('reason' in c) refused.push({ r: first, i });
       else c.reasons.push(`the damaged block's start_pad/end_trunc/align/map were not kept: ${first.reason}`);
     }
-    if ('reason' in c) rejected.push(c);
+    if ('reason' in c) refused.push({ r: c, i });
     else {
       starts.add(c.dataStart);
       best.add(c);
     }
   }
+  refused.sort((a, b) => a.i - b.i); // in the order of the evidence, as weighed
+  rejected.push(...refused.map((x) => x.r));
   if (survivor !== null && anchors.length > 0) {
     for (const s of survivorStarts(survivor.fields, o)) {
       if (!starts.has(s.start)) {
@@ -443,9 +500,15 @@ export function planRecovery(head: Uint8Array, findings: readonly Finding[], o: 
     }
   }
   // A filesystem whose superblock says it fills the data area exactly is the stronger anchor.
-  const candidates = best.kept.map((x) => x.c);
-  const status = best.total === 0 ? 'nothing' : best.total === 1 ? 'proposed' : 'ambiguous';
-  return { status, candidates, omitted: best.total - candidates.length, intactBy: null, ...base };
+  const candidates: Candidate[] = [];
+  for (const x of best.kept) {
+    const c = onHead(x.c, head, o);
+    if ('reason' in c) rejected.push(c);
+    else candidates.push(c);
+  }
+  const valid = best.valid - (best.kept.length - candidates.length);
+  const status = valid + unweighed === 0 ? 'nothing' : valid === 1 && unweighed === 0 ? 'proposed' : 'ambiguous';
+  return { status, candidates, omitted: valid + unweighed - candidates.length, intactBy: null, ...base };
 }
 
 function score(c: Candidate): number {
