@@ -8,6 +8,7 @@
 //
 //   npm run build && node bench/recover.mjs [--size-mib 256] [--stride 2048] [--runs 3] [--keep FILE]
 import { spawn } from 'node:child_process';
+import { setInterval, clearInterval } from 'node:timers';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -130,8 +131,9 @@ for (let r = 0; r < runs; r++) {
 }
 console.log(`scan (in process)        : ${median(scanT).toFixed(2)} s, ${found} structures (median of ${runs})`);
 console.log(
-  `planRecovery (in process): ${median(planT).toFixed(2)} s wall, ${median(cpuPlan).toFixed(2)} s CPU: ${plan.status}, ${plan.candidates.length} candidates ` +
-    `kept + ${plan.omitted} counted, ${plan.rejected.length} places not used`,
+  `planRecovery (in process): ${median(planT).toFixed(2)} s wall, ${median(cpuPlan).toFixed(2)} s CPU: ` +
+    `${plan.status}, ${plan.candidates.length} candidates kept + ${plan.omitted} counted, ` +
+    `${plan.rejected.length} places not used`,
 );
 const whole = [];
 for (let r = 0; r < runs; r++)
