@@ -236,12 +236,13 @@ function scanAndPlan(
   const head = readExact(target, 0n, HEAD_SIZE);
   const bar = progressFor(io, 'recover: scan');
   const limit = scanLimit(p.nsSize);
-  let findings;
+  let scanned;
   try {
-    findings = scanTarget(target, { to: limit, onProgress: bar.update }).findings;
+    scanned = scanTarget(target, { to: limit, onProgress: bar.update });
   } finally {
     bar.stop();
   }
+  const findings = scanned.findings;
   const plan = planRecovery(head, findings, {
     ...p,
     meaning: o.meaning,
@@ -249,7 +250,8 @@ function scanAndPlan(
     ...(o.uuid === undefined ? {} : { uuid: o.uuid.toLowerCase() }),
     ...(o.parentUuid === undefined ? {} : { parentUuid: o.parentUuid.toLowerCase() }),
   });
-  return { head, limit, plan };
+  // What was really scanned: less than the limit when the file shrank while it was read.
+  return { head, limit: scanned.end, plan };
 }
 
 function action(io: CliIo, target: string, o: RecoverOpts): void {

@@ -22,6 +22,7 @@ interface ScanOpts {
   nsBase?: string;
   kernel: string;
   chunk?: string;
+  readAll?: boolean;
 }
 
 /** A progress bar on stderr, only when it is a terminal and the CLI writes to the real process streams. */
@@ -63,11 +64,33 @@ function scanBody(target: string, r: ScanResult, ctx: ScanContext): object {
     size: r.size,
     from: r.from,
     to: r.to,
+    end: r.end,
+    shrunkTo: r.shrunkTo,
     bytesRead: r.bytesRead,
+    holesSkipped: r.holesSkipped,
+    allocationMap: r.allocationMap,
     nsBase: ctx.nsBase,
     kernel: ctx.kernel,
     findings: r.findings.map((f) => findingView(f, ctx)),
   };
+}
+
+/**
+ * What was really covered: the range, where the scan ended if the file
+ * shrank under it, and (when holes were skipped) the bytes read and how the
+ * holes were found.
+ */
+export function coverageText(r: ScanResult): string {
+  let t = `scanned ${hex(r.from)}..${hex(r.end)} (${humanSize(r.end - r.from)})`;
+  if (r.shrunkTo !== null)
+    t +=
+      ` of ${hex(r.from)}..${hex(r.to)} (${humanSize(r.to - r.from)}): the file shrank to ${humanSize(r.shrunkTo)} ` +
+      `while it was read`;
+  if (r.holesSkipped > 0n)
+    t +=
+      `; read ${humanSize(r.bytesRead)}, ${humanSize(r.holesSkipped)} of holes skipped (allocation map: ` +
+      `${r.allocationMap ?? 'none'})`;
+  return t;
 }
 
 export function registerScan(program: Command, io: CliIo): void {
@@ -87,6 +110,7 @@ export function registerScan(program: Command, io: CliIo): void {
     )
     .option('--kernel <KERNEL>', `kernel for those verdicts: ${KERNEL_FORMS}`, 'linux-6.1')
     .option('--chunk <BYTES>', 'bytes per read (default 4M)')
+    .option('--read-all', "read every byte, holes included (default: skip a sparse file's holes by its allocation map)")
     .addHelpText(
       'after',
       '\nExit status: 0 something found, 1 nothing found, 2 usage or I/O error.\nExample: infoblock scan ' +
@@ -104,6 +128,7 @@ export function registerScan(program: Command, io: CliIo): void {
           ...(o.from === undefined ? {} : { from: parseSize(o.from, 'scan start') }),
           ...(o.to === undefined ? {} : { to: parseSize(o.to, 'scan end') }),
           ...(chunk === undefined ? {} : { chunkSize: chunk }),
+          ...(o.readAll === true ? { allocationMap: false } : {}),
           onProgress: bar.update,
         });
       } finally {
@@ -116,11 +141,7 @@ export function registerScan(program: Command, io: CliIo): void {
       };
       if (o.json === true) io.stdout(`${jsonText('scan', scanBody(target, r, ctx))}\n`);
       else {
-        io.stdout(
-          `${pathText(target)}: scanned ${hex(r.from)}..${hex(r.to)} ` +
-            `(${humanSize(r.to - r.from)}), ${r.findings.length} ` +
-            `structure(s) found\n`,
-        );
+        io.stdout(`${pathText(target)}: ${coverageText(r)}, ${r.findings.length} structure(s) found\n`);
         for (const line of findingLines(r.findings, ctx)) io.stdout(`${line}\n`);
       }
       if (r.findings.length === 0) throw new ExitCode(1);
