@@ -69,6 +69,7 @@ export {
   snakeKey,
   U64_MAX,
   expectU64,
+  expectSpan,
 } from './format/index';
 export type {
   InfoblockErrorCode,
@@ -87,6 +88,7 @@ export type {
   FieldTable,
   FoundBlock,
   WriteParams,
+  WriteMeaning,
   Meaning,
   NsMode,
   MapLocation,
@@ -106,9 +108,13 @@ export {
   defaultBackupPath,
   backupStateDir,
   BACKUP_FORMAT,
+  planRealign,
+  realignTarget,
+  restoreRealign,
+  planRebase,
+  rebaseTarget,
 } from './migrate/index';
 export type {
-  DataoffMeaning,
   MigrateOptions,
   MigrationReport,
   MigrationStatus,
@@ -122,6 +128,14 @@ export type {
   ReplaceContext,
   Faults,
   FaultStep,
+  PlanRealignOptions,
+  RealignPlan,
+  RealignTargetOptions,
+  RealignTargetResult,
+  RebaseOptions,
+  RebasePlan,
+  RebaseTargetOptions,
+  RebaseTargetResult,
 } from './migrate/index';
 export {
   CorpusGenerator,
@@ -171,6 +185,8 @@ export {
   resolveKernels,
   KNOWN_SERIES,
   BOOTED_KERNELS,
+  DEFAULT_KERNEL,
+  DEFAULT_PROFILE,
   NEWEST_KERNEL,
   OLDEST_KERNEL,
   KERNEL_FORMS,
@@ -181,9 +197,14 @@ export {
   dataStartFor,
   ndctlOffsetEvidence,
   memmapFits,
+  basesFittingBlock,
+  baseFits,
   explainLayout,
+  daxGuard,
+  daxHazards,
 } from './validate/index';
 export type {
+  BaseFit,
   Verdict,
   CheckOptions,
   Hazard,
@@ -216,6 +237,7 @@ export {
   isBttFinding,
   isFsFinding,
   isPartitionFinding,
+  relativeTo,
 } from './scan/index';
 export type {
   ScanOptions,
@@ -243,3 +265,6 @@ export {
 export type { DecodedArea, LabelVersion, NamespaceSpec } from './format/index';
 export { checkLabelledDimm } from './validate/index';
 export type { LabelledCheck, LabelledNamespaceVerdict } from './validate/index';
+// The 8 KiB head of an image or device, read alone (never the whole file).
+export { readHead, readHeadAsync } from './io/head';
+export type { ReadHeadOptions } from './io/head';

@@ -8,6 +8,7 @@
  * `infoblock: message` with exit status 2.
  */
 
+import { escapeText } from '../format/escape';
 import * as path from 'node:path';
 import { Option, type Command } from 'commander';
 
@@ -30,6 +31,7 @@ import { ExitCode } from './exit-code';
 import { processIo, type CliIo } from './io';
 import { jsonText } from '../format/json';
 import { errnoName } from './render';
+import { daxAction, daxCompareAction, daxMode } from './kernel-check-dax';
 
 interface KernelCheckCliOptions {
   json?: boolean;
@@ -43,6 +45,7 @@ interface KernelCheckCliOptions {
   relocate?: boolean;
   kernel?: string;
   labelSize?: string;
+  dax?: string | boolean;
 }
 
 export function registerKernelCheck(program: Command, io: CliIo = processIo): void {
@@ -74,12 +77,19 @@ export function registerKernelCheck(program: Command, io: CliIo = processIo): vo
       'attach every image as a labelled NVDIMM (QEMU label-size=, at least 128K), namespaces from its last BYTES',
     )
     .option(
+      '--dax [MODE]',
+      "also prove what DAX does on the booted kernel: mount each fsdax namespace's ext4/xfs with -o dax and " +
+        'compare read(2) with mmap page by page (read), also write through the mapping (write), or first make ' +
+        'a scratch ext4 in the data area (scratch); devdax: map the device. Works on sparse copies only',
+    )
+    .option(
       '--no-relocate',
       'place every namespace at exactly ADDR (default: an address congruent to it, so images share boots)',
     )
     .addHelpText(
       'after',
       '\nExamples:\n  infoblock kernel-check ns.img@0x100000000 --kernel 7.2\n' +
+        '  infoblock kernel-check --dax=write fs.img@0x100100000 --kernel 6.12\n' +
         '  infoblock corpus --out c --format image --ns-size 64M --count 200 && infoblock kernel-check ' +
         '--compare c/manifest.jsonl',
     )
@@ -119,6 +129,8 @@ function labelSizeOf(o: KernelCheckCliOptions): bigint | undefined {
 }
 
 async function kernelCheckAction(io: CliIo, specsText: string[], o: KernelCheckCliOptions): Promise<void> {
+  // First: `--dax IMG@ADDR` takes the image as the mode, and that is what to say.
+  const dax = o.dax === undefined ? undefined : daxMode(o.dax);
   if (o.compare !== undefined && specsText.length > 0)
     throw new InvalidArgumentError('give IMG@ADDR arguments or --compare MANIFEST, not both');
   if (o.compare === undefined && specsText.length === 0)
@@ -129,6 +141,17 @@ async function kernelCheckAction(io: CliIo, specsText: string[], o: KernelCheckC
   const labelSize = labelSizeOf(o);
   if (labelSize !== undefined) for (const s of specs) s.labelSize = labelSize;
   const opts = bootOptions(io, o);
+  if (dax !== undefined) {
+    const mode = dax;
+    if (o.inPlace === true) throw new InvalidArgumentError('--dax works on sparse copies: leave out --in-place');
+    if (labelSize !== undefined)
+      throw new InvalidArgumentError('--dax boots label-less namespaces: leave out --label-size');
+    if (o.compare !== undefined) {
+      if (o.json === true) throw new InvalidArgumentError('--compare --dax prints text: leave out --json');
+      return daxCompareAction(io, o.compare, opts, mode);
+    }
+    return daxAction(io, specs, opts, mode, o.json === true);
+  }
   if (o.compare !== undefined) return compareAction(io, o.compare, opts, o.json === true);
   const { verdicts, observations } = await kernelCheckDetailed(specs, opts);
   const items = specs.map((spec, i) => ({ spec, verdict: verdicts[i] as KernelVerdict, observation: observations[i] }));
@@ -212,7 +235,7 @@ export function kernelCheckStatus(items: readonly KernelCheckItem[], labelled = 
 /** One verdict line: `FILE@ADDR: outcome kind mode=… errno=N (NAME) data_start=… data_size=…: message`. */
 export function verdictLine(at: string, v: KernelVerdict): string {
   if (v.outcome === 'crashed') {
-    const oops = v.message === null ? 'panic' : v.message.replace(/^kernel crashed: /, '');
+    const oops = v.message === null ? 'panic' : escapeText(v.message).replace(/^kernel crashed: /, '');
     return `${at}: crashed: the guest kernel crashed with this namespace attached (booted alone): ${oops}`;
   }
   const parts: string[] = [v.outcome];
@@ -221,11 +244,11 @@ export function verdictLine(at: string, v: KernelVerdict): string {
   if (v.errno !== null) parts.push(`errno=${v.errno} (${errnoName(v.errno)})`);
   if (v.dataStart !== null) parts.push(`data_start=${hex(v.dataStart)}`);
   if (v.dataSize !== null) parts.push(`data_size=${hex(v.dataSize)}`);
-  return `${at}: ${parts.join(' ')}${v.message !== null ? `: ${v.message}` : ''}`;
+  return `${at}: ${parts.join(' ')}${v.message !== null ? `: ${escapeText(v.message)}` : ''}`;
 }
 
 function itemText(it: KernelCheckItem, labelled: boolean): string {
-  const at = `${it.spec.path}@${hex(it.spec.base)}`;
+  const at = `${escapeText(it.spec.path)}@${hex(it.spec.base)}`;
   if (!labelled || it.observation === undefined) return verdictLine(at, it.verdict);
   return formatLabelled(at, labelledVerdicts(it.observation), it.observation.setCookie ?? null);
 }
@@ -236,8 +259,8 @@ function formatLabelled(at: string, ns: readonly LabelledNamespaceVerdict[], coo
     `${at}: ${ns.length} labelled namespace${ns.length === 1 ? '' : 's'}` +
     `${cookie === null ? '' : ` (set_cookie ${hex(cookie)})`}`;
   const lines = ns.map((n) => {
-    const alt = n.altName === null ? '' : ` '${n.altName}'`;
-    const what = `  ${n.name}${alt} uuid=${n.uuid ?? '?'} size=${n.size ?? '?'} mode=${n.mode ?? '?'}`;
+    const alt = n.altName === null ? '' : ` '${escapeText(n.altName)}'`;
+    const what = `  ${escapeText(n.name)}${alt} uuid=${n.uuid ?? '?'} size=${n.size ?? '?'} mode=${n.mode ?? '?'}`;
     return verdictLine(`${what} dpa=${hex(n.dpa ?? 0n)}`, n.verdict);
   });
   return [head, ...lines].join('\n');
@@ -249,7 +272,7 @@ export function compareReport(manifest: string, cs: readonly ManifestComparison[
   for (const c of cs) {
     if (c.differences.length === 0) continue;
     const what = c.row.mutation === null ? '' : ` (${c.row.mutation})`;
-    lines.push(`${c.row.file}@${hex(c.row.nsBase)}${what}: ${c.differences.join('; ')}`);
+    lines.push(`${escapeText(c.row.file)}@${hex(c.row.nsBase)}${what}: ${escapeText(c.differences.join('; '))}`);
   }
   const agree = cs.length - lines.length;
   const crashed = cs.filter((c) => c.verdict.outcome === 'crashed').length;

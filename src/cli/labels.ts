@@ -2,8 +2,11 @@
  * `infoblock labels read|write`: the namespace label area at the end of a
  * QEMU-style DIMM image (or a raw label dump with --lsa).
  */
+import { escapeText } from '../format/escape';
+import { showPath } from '../io/path';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from '../format/errors';
+import { hex } from '../format/int64';
 import { guidBytesText, interleaveSetCookie, qemuDimm, type LabelVersion } from '../format/labels';
 import { decodeLabelArea, encodeLabelArea, type DecodedArea } from '../format/labels-area';
 import { dimmLayout, parseNamespaceSpecs } from '../format/labels-spec';
@@ -14,8 +17,6 @@ import { readSmallFile } from '../io/files';
 import type { CliIo } from './io';
 import { jsonText } from '../format/json';
 import { choiceArg, parsePosition } from './options';
-
-const hex = (x: bigint | number): string => `0x${x.toString(16)}`;
 
 /**
  * The body of a `labels` document (schemas/labels.schema.json): ndctl read-labels -j keys where they apply,
@@ -59,12 +60,12 @@ export function areaBody(file: string, d: DecodedArea): object {
 }
 
 export function areaText(file: string, d: DecodedArea): string {
-  const lines = [`${file}: labels v${d.version ?? '?'}, current index: ${d.current ?? 'none'} (${d.why})`];
+  const lines = [`${escapeText(file)}: labels v${d.version ?? '?'}, current index: ${d.current ?? 'none'} (${d.why})`];
   for (const l of d.labels) {
     const bad = l.problems.length === 0 ? '' : `  SKIPPED: ${l.problems.join(', ')}`;
     lines.push(
       `  slot ${l.fields.slot}: ${l.fields.uuid} dpa ${hex(l.fields.dpa)} size ${l.fields.rawsize}` +
-        `${l.name === '' ? '' : ` name '${l.name}'`} cookie ${hex(l.fields.isetcookie)}${bad}`,
+        `${l.name === '' ? '' : ` name '${escapeText(l.name)}'`} cookie ${hex(l.fields.isetcookie)}${bad}`,
     );
   }
   if (d.current !== null && d.labels.length === 0) lines.push('  (no labels in use)');
@@ -72,6 +73,7 @@ export function areaText(file: string, d: DecodedArea): string {
 }
 
 interface LabelOpts {
+  offset?: string;
   labelSize?: string;
   lsa?: string;
   json?: boolean;
@@ -82,11 +84,22 @@ function labelSizeOf(o: LabelOpts): bigint {
   return parsePosition(o.labelSize, 'label size');
 }
 
-/** The label area bytes of IMG (its last N bytes) or of the --lsa dump. */
-export function readLabelArea(file: string, labelSize: bigint): Uint8Array {
+/**
+ * Where the DIMM lies in IMG: from `--offset` (default 0) to the end of IMG, its label area in its last
+ * `labelSize` bytes (positions in IMG).
+ */
+function dimmIn(file: string, labelSize: bigint, o: { offset?: string }): { capacity: bigint; labelOffset: bigint } {
+  const offset = o.offset === undefined ? 0n : parsePosition(o.offset, 'offset');
   const size = targetSize(file);
-  const { labelOffset } = dimmLayout(size, labelSize);
-  return readExact(file, labelOffset, Number(labelSize));
+  if (offset >= size)
+    throw new InvalidArgumentError(`--offset ${offset} is past the end of ${showPath(file)} (${size} bytes)`);
+  const { capacity, labelOffset } = dimmLayout(size - offset, labelSize);
+  return { capacity, labelOffset: offset + labelOffset };
+}
+
+/** The label area bytes of IMG (the last N bytes of the DIMM at `offset`, default 0) or of the --lsa dump. */
+export function readLabelArea(file: string, labelSize: bigint, o: { offset?: string } = {}): Uint8Array {
+  return readExact(file, dimmIn(file, labelSize, o).labelOffset, Number(labelSize));
 }
 
 export function registerLabels(program: Command, io: CliIo): void {
@@ -98,6 +111,7 @@ export function registerLabels(program: Command, io: CliIo): void {
     .description('Decode the label area: which index is current and why, and every label in use.')
     .argument('[IMG]', 'DIMM image whose last --label-size bytes are the label area')
     .option('--label-size <BYTES>', 'size of the label area (QEMU: label-size=, at least 128K)')
+    .option('--offset <BYTES>', 'where the DIMM starts inside IMG (default 0); it runs to the end of IMG')
     .option('--lsa <FILE>', 'read a raw label area dump instead of an image')
     .option('--json', 'print JSON (ndctl read-labels -j keys where they apply)')
     .action((img: string | undefined, o: LabelOpts) => {
@@ -108,7 +122,7 @@ export function registerLabels(program: Command, io: CliIo): void {
         name = o.lsa;
       } else {
         if (img === undefined) throw new InvalidArgumentError('give IMG or --lsa FILE');
-        area = readLabelArea(img, labelSizeOf(o));
+        area = readLabelArea(img, labelSizeOf(o), o);
         name = img;
       }
       const d = decodeLabelArea(area);
@@ -119,6 +133,7 @@ export function registerLabels(program: Command, io: CliIo): void {
     .description('Write a fresh label area (both index blocks, one label per namespace) at the end of IMG.')
     .argument('<IMG>', 'DIMM image (its size sets the capacity); its last --label-size bytes are replaced')
     .option('--label-size <BYTES>', 'size of the label area (QEMU: label-size=, at least 128K)')
+    .option('--offset <BYTES>', 'where the DIMM starts inside IMG (default 0); it runs to the end of IMG')
     .option(
       '--namespace <SPEC>',
       'uuid=U,size=S[,name=NAME][,dpa=OFFSET][,claim=btt|pfn|dax] (repeatable)',
@@ -143,7 +158,7 @@ export function registerLabels(program: Command, io: CliIo): void {
       if (!/^\d{1,3}$/.test(o.slot) || Number(o.slot) > 255)
         throw new InvalidArgumentError(`invalid slot ` + `'${o.slot}' (0 to 255)`);
       const specs = parseNamespaceSpecs(o.namespace);
-      const { capacity, labelOffset } = dimmLayout(targetSize(img), labelSize);
+      const { capacity, labelOffset } = dimmIn(img, labelSize, o);
       const cookie = interleaveSetCookie(qemuDimm(Number(o.slot)), o.labelVersion);
       const area = encodeLabelArea(specs, { areaSize: Number(labelSize), version: o.labelVersion, cookie, capacity });
       if (o.lsa !== undefined) {

@@ -5,12 +5,13 @@
  * Exit status: 0 proposed/written or nothing to do, 1 nothing found or
  * ambiguous (candidates listed) or refused, 2 usage or I/O error.
  */
+import { escapeText } from '../format/escape';
 import type { Command } from 'commander';
 import { InfoblockError, InvalidArgumentError } from '../format/errors';
 import { HEAD_SIZE } from '../format/head';
 import { readExact, targetSize } from '../io/files';
 import { pathText, showPath } from '../io/path';
-import { sameBytes } from '../format/pfn';
+import { sameBytes, type Meaning } from '../format/pfn';
 import { hex, humanSize, parseSize } from '../format/units';
 import { isUuid } from '../format/uuid';
 import { planRecovery, scanLimit, type Candidate, type RecoveryPlan } from '../recover/plan';
@@ -18,19 +19,22 @@ import { checkWritablePath } from '../io/trust';
 import { writeRecoveredBlock, type RecoverWriteResult } from '../recover/write';
 import { findingLines, findingView, verdictView, type ScanContext } from '../scan/report';
 import { scanTarget } from '../scan/scan';
+import { relativeTo, type Finding } from '../scan/detect';
 import { explainLayout } from '../validate/explain';
 import { layoutAscii } from './render';
-import { KERNEL_FORMS, resolveKernel } from '../validate/versions';
+import { DEFAULT_PROFILE, KERNEL_FORMS, resolveKernel } from '../validate/versions';
 import { ExitCode } from './exit-code';
+import { guardOrRefuse } from './advice';
 import type { CliIo } from './io';
 import { jsonText } from '../format/json';
 import { refusing } from './migrate';
 import { commandLine, contextOf } from './hints';
-import { choiceArg } from './options';
+import { choiceArg, parseNsBase, parsePosition } from './options';
 import { progressFor } from './scan';
 import type { CommandContext } from './hints';
 
 interface RecoverOpts {
+  offset?: string;
   nsBase: string;
   nsSize?: string;
   mode?: 'fsdax' | 'devdax';
@@ -39,10 +43,11 @@ interface RecoverOpts {
   parentUuid?: string;
   write?: boolean;
   force?: boolean;
+  allowHazard?: boolean;
   json?: boolean;
   pick?: string;
   backup?: string;
-  meaning: 'legacy' | 'map';
+  meaning: Meaning;
 }
 
 const REFUSALS = ['precondition', 'backup', 'locked'] as const;
@@ -54,7 +59,7 @@ function verdictText(c: {
   message: string | null;
 }): string {
   if (c.outcome === 'claimed') return `claimed, data at ${hex(c.dataStart ?? 0n)} (${humanSize(c.dataSize ?? 0n)})`;
-  return `${c.outcome}${c.message === null ? '' : ` (${c.message})`}`;
+  return `${c.outcome}${c.message === null ? '' : ` (${escapeText(c.message)})`}`;
 }
 
 function candidateText(c: Candidate, n: number, target: string, head: Uint8Array, nsSize: bigint): string[] {
@@ -106,7 +111,7 @@ function candidateView(c: Candidate, n: number): object {
 function parseOpts(
   target: string,
   o: RecoverOpts,
-): { nsBase: bigint; nsSize: bigint; kernel: string; pick: number | null } {
+): { offset: bigint; nsBase: bigint; nsSize: bigint; kernel: string; pick: number | null } {
   const kernel = resolveKernel(o.kernel).id; // one clear line before any I/O
   for (const [u, what] of [
     [o.uuid, '--uuid'],
@@ -114,10 +119,17 @@ function parseOpts(
   ] as const) {
     if (u !== undefined && !isUuid(u)) throw new InvalidArgumentError(`invalid ${what} '${u}'`);
   }
-  const size = targetSize(target);
+  const offset = o.offset === undefined ? 0n : parsePosition(o.offset, 'offset');
+  if (offset % 4096n !== 0n) throw new InvalidArgumentError(`--offset ${offset} is not a multiple of 4096`);
+  const whole = targetSize(target);
+  if (offset >= whole)
+    throw new InvalidArgumentError(`--offset ${offset} is past the end of ${showPath(target)} (${whole} bytes)`);
+  const size = whole - offset; // the room from the namespace's start to the end of TARGET
   const nsSize = o.nsSize === undefined ? size : parseSize(o.nsSize, 'namespace size');
   if (nsSize > size)
-    throw new InvalidArgumentError(`--ns-size ${nsSize} is larger than ${showPath(target)} (${size} bytes)`);
+    throw new InvalidArgumentError(
+      `--ns-size ${nsSize} is larger than ${showPath(target)} from offset ${offset} (${size} bytes)`,
+    );
   if (nsSize < 16n << 20n)
     throw new InvalidArgumentError(
       `${showPath(target)}: a namespace of ${nsSize} bytes is smaller than 16 MiB; nothing to recover`,
@@ -128,13 +140,13 @@ function parseOpts(
       throw new InvalidArgumentError(`invalid --pick '${o.pick}' (a candidate number from the list, 1 or more)`);
     pick = Number(o.pick);
   }
-  const nsBase = parseSize(o.nsBase, 'namespace base');
+  const nsBase = parseNsBase(o.nsBase);
   if (nsBase + nsSize > 1n << 64n) {
     throw new InvalidArgumentError(
       `a namespace of ${nsSize} bytes at ${hex(nsBase)} runs past the 64-bit physical address space`,
     );
   }
-  return { nsBase, nsSize, kernel, pick };
+  return { offset, nsBase, nsSize, kernel, pick };
 }
 
 function report(
@@ -182,6 +194,7 @@ function chosen(io: CliIo, plan: RecoveryPlan, pick: number | null): Candidate {
 
 interface PlanView {
   target: string;
+  offset: bigint;
   limit: bigint;
   plan: RecoveryPlan;
   ctx: ScanContext;
@@ -199,7 +212,7 @@ function planJson(v: PlanView, cmd: CommandContext, dryRun: boolean): string {
     written !== null ? 'written' : v.pickedN !== null && plan.status === 'ambiguous' ? 'proposed' : plan.status;
   const body = {
     file: v.target,
-    offset: 0n,
+    offset: v.offset,
     nsBase: ctx.nsBase,
     nsSize: ctx.targetSize,
     kernel: ctx.kernel,
@@ -226,43 +239,38 @@ function planJson(v: PlanView, cmd: CommandContext, dryRun: boolean): string {
   return `${jsonText('recover', body)}\n`;
 }
 
-/** Scan the namespace up to where a data start can lie and plan from what was found. */
-function scanAndPlan(
-  io: CliIo,
-  target: string,
-  o: RecoverOpts,
-  p: { nsBase: bigint; nsSize: bigint; kernel: string },
-): { head: Uint8Array; limit: bigint; plan: RecoveryPlan } {
-  const head = readExact(target, 0n, HEAD_SIZE);
+/** The namespace's bytes up to `limit`, every position relative to its start (as the plan counts them). */
+function scanNamespace(io: CliIo, target: string, offset: bigint, limit: bigint): Finding[] {
   const bar = progressFor(io, 'recover: scan');
-  const limit = scanLimit(p.nsSize);
-  let scanned;
   try {
-    scanned = scanTarget(target, { to: limit, onProgress: bar.update });
+    const r = scanTarget(target, { from: offset, to: offset + limit, onProgress: bar.update });
+    return r.findings.map((f) => relativeTo(f, offset));
   } finally {
     bar.stop();
   }
-  const findings = scanned.findings;
-  const plan = planRecovery(head, findings, {
-    ...p,
-    meaning: o.meaning,
-    ...(o.mode === undefined ? {} : { mode: o.mode }),
-    ...(o.uuid === undefined ? {} : { uuid: o.uuid.toLowerCase() }),
-    ...(o.parentUuid === undefined ? {} : { parentUuid: o.parentUuid.toLowerCase() }),
-  });
-  // What was really scanned: less than the limit when the file shrank while it was read.
-  return { head, limit: scanned.end, plan };
 }
 
 function action(io: CliIo, target: string, o: RecoverOpts): void {
   // Whose file this is decides before anything read from it does (src/io/trust.ts).
   if (o.write === true) checkWritablePath(target, { what: 'the target' });
-  const { nsBase, nsSize, kernel, pick } = parseOpts(target, o);
-  const { head, limit, plan } = scanAndPlan(io, target, o, { nsBase, nsSize, kernel });
+  const { offset, nsBase, nsSize, kernel, pick } = parseOpts(target, o);
+  const head = readExact(target, offset, HEAD_SIZE);
+  const limit = scanLimit(nsSize);
+  const findings = scanNamespace(io, target, offset, limit);
+  const plan = planRecovery(head, findings, {
+    nsBase,
+    nsSize,
+    kernel,
+    meaning: o.meaning,
+    ...(o.mode === undefined ? {} : { mode: o.mode }),
+    ...(o.uuid === undefined ? {} : { uuid: o.uuid.toLowerCase() }),
+    ...(o.parentUuid === undefined ? {} : { parentUuid: o.parentUuid.toLowerCase() }),
+  });
   const ctx: ScanContext = { nsBase, targetSize: nsSize, kernel };
   const cmd = contextOf(target, o);
   const emit = (written: RecoverWriteResult | null, pickedN: number | null): void => {
-    if (o.json === true) io.stdout(planJson({ target, limit, plan, ctx, pickedN, written }, cmd, o.write !== true));
+    if (o.json === true)
+      io.stdout(planJson({ target, offset, limit, plan, ctx, pickedN, written }, cmd, o.write !== true));
     else report(io, target, head, plan, ctx, nsSize, limit);
   };
   if (plan.status === 'intact') {
@@ -289,7 +297,7 @@ function action(io: CliIo, target: string, o: RecoverOpts): void {
   const n = plan.candidates.indexOf(c) + 1;
   if (o.write !== true) {
     emit(null, n);
-    const valid = plan.survivor?.checksumOk === true && o.force !== true;
+    const valid = plan.survivor?.checksumValid === true && o.force !== true;
     if (o.json !== true)
       io.stdout(
         `dry run: nothing written; add --write${valid ? ' --force' : ''} to write candidate #${n} (the old head ` +
@@ -297,9 +305,10 @@ function action(io: CliIo, target: string, o: RecoverOpts): void {
       );
     return;
   }
+  guardOrRefuse(io, c.block, { kernels: kernel, nsBase, nsSize }, `write candidate #${n}`, o.allowHazard === true);
   const w = writeRecoveredBlock({
     target,
-    offset: 0n,
+    offset,
     nsBase,
     nsSize,
     // The plan was made from `head`: if the target changed since, write nothing.
@@ -333,15 +342,16 @@ export function registerRecover(program: Command, io: CliIo): void {
       'Find where the data of a namespace lies (a filesystem superblock, or what survives of a damaged ' +
         'info-block) and rebuild the info-block that makes the kernel expose it there. Dry run unless --write.',
     )
-    .argument('<TARGET>', 'image file or block device holding the namespace (from its byte 0)')
+    .argument('<TARGET>', 'image file or block device holding the namespace (from --offset, default its byte 0)')
+    .option('--offset <BYTES>', 'where the namespace starts inside TARGET (default 0)')
     .requiredOption('--ns-base <ADDR>', 'physical address of the namespace')
-    .option('--ns-size <BYTES>', 'namespace size (default: the size of TARGET)')
+    .option('--ns-size <BYTES>', 'namespace size (default: the size of TARGET minus --offset)')
     .option(
       '--mode <MODE>',
       "fsdax or devdax (default: the damaged block's signature, else fsdax)",
       choiceArg('mode', ['fsdax', 'devdax'] as const),
     )
-    .option('--kernel <KERNEL>', `kernel the block must satisfy: ${KERNEL_FORMS}`, 'linux-6.1')
+    .option('--kernel <KERNEL>', `kernel the block must satisfy: ${KERNEL_FORMS}`, DEFAULT_PROFILE)
     .option('--uuid <UUID>', "uuid of the new block (default: the damaged block's, else fresh)")
     .option('--parent-uuid <UUID>', "the namespace uuid (default: the damaged block's, else all-zero)")
     .option(
@@ -357,6 +367,10 @@ export function registerRecover(program: Command, io: CliIo): void {
       'with --write, rewrite the block even when its checksum is valid (default: refused, exit 1, nothing written)',
     )
     .option('--backup <FILE>', 'backup file (default TARGET.infoblock-backup)')
+    .option(
+      '--allow-hazard',
+      'write even a block the kernel would misplace data or crash under DAX with (an fsdax namespace with start_pad)',
+    )
     .option('--json', 'print the plan as JSON (schemas/recover.schema.json; u64 values as "0x..." strings)')
     .addHelpText(
       'after',

@@ -5,11 +5,13 @@
  * namespace drawings of `explain` (ASCII and SVG) over the regions
  * `explainLayout` (src/validate/explain.ts) computes.
  */
+import { escapeText } from '../format/escape';
 import { hex, humanSize } from '../format/units';
 import type { Hazard, Verdict } from '../validate/check';
 import type { DaxVerdict } from '../validate/dax';
 import { commandLine, type CommandContext } from './hints';
 import type { Region } from '../validate/explain';
+import type { BaseFit } from '../validate/geometry';
 import type { KernelsReport } from '../validate/kernels';
 import type { KernelCheckSpec, KernelVerdict } from '../kernel/index';
 
@@ -38,7 +40,7 @@ export function renderVerdict(file: string, v: Verdict, baseGiven: boolean, ctx?
   const failed = v.rules.find((r) => r.id === v.failedRule);
   if (v.outcome === 'claimed') {
     lines.push(
-      `${file}: CLAIMED ` +
+      `${escapeText(file)}: CLAIMED ` +
         `by ${v.profile}${what}${v.mode === null ? '' : ` (mode ${v.mode}, ${v.meaning ?? 'legacy'} meaning)`}`,
     );
     if (v.dataStart !== null && v.dataSize !== null) {
@@ -51,25 +53,25 @@ export function renderVerdict(file: string, v: Verdict, baseGiven: boolean, ctx?
       );
     }
   } else if (v.outcome === 'crashed') {
-    lines.push(`${file}: CRASHES ${v.profile}${what}: the kernel oopses while it sets the namespace up`);
-    if (v.message !== null) lines.push(`  kernel says: "${v.message}"`);
+    lines.push(`${escapeText(file)}: CRASHES ${v.profile}${what}: the kernel oopses while it sets the namespace up`);
+    if (v.message !== null) lines.push(`  kernel says: "${escapeText(v.message)}"`);
   } else if (v.outcome === 'refused') {
     lines.push(
-      `${file}: REFUSED by ${v.profile}${what} (${errnoName(v.errno ?? 0)}, -${v.errno ?? '?'}): the probe ` +
+      `${escapeText(file)}: REFUSED by ${v.profile}${what} (${errnoName(v.errno ?? 0)}, -${v.errno ?? '?'}): the probe ` +
         `fails, no device`,
     );
-    if (v.message !== null) lines.push(`  kernel says: "${v.message}"`);
+    if (v.message !== null) lines.push(`  kernel says: "${escapeText(v.message)}"`);
   } else {
     lines.push(
-      `${file}: RAW under ${v.profile}: ` +
+      `${escapeText(file)}: RAW under ${v.profile}: ` +
         (v.errno === null
           ? 'not an info-block, the namespace stays a plain disk'
           : `validation failed (${errnoName(v.errno)}) and this kernel leaves the namespace raw`),
     );
-    if (v.message !== null) lines.push(`  kernel says: "${v.message}"`);
+    if (v.message !== null) lines.push(`  kernel says: "${escapeText(v.message)}"`);
   }
   if (failed !== undefined) lines.push(`  rule ${failed.id} ${failed.name}: ${failed.detail}`);
-  for (const m of v.messages) if (m !== v.message) lines.push(`  kernel also says: "${m}"`);
+  for (const m of v.messages) if (m !== v.message) lines.push(`  kernel also says: "${escapeText(m)}"`);
   lines.push(
     `  namespace: ${humanSize(v.nsSize)} ` +
       `at ${hex(v.nsBase)}${baseGiven ? '' : ' (assumed: an aligned base; give --ns-base for the real address)'}`,
@@ -78,6 +80,21 @@ export function renderVerdict(file: string, v: Verdict, baseGiven: boolean, ctx?
   if (v.dax !== undefined) lines.push(...daxLines(v.dax));
   lines.push(...hazardLines(v.hazards, ctx ?? { target: file, carry: { nsBase: hex(v.nsBase) } }));
   return lines.join('\n');
+}
+
+/**
+ * Why a namespace needs its real base: the bases the block's start_pad fits, and where to find the base
+ * (the README's "Finding the namespace base").
+ */
+export function baseConflictLines(fit: BaseFit): string[] {
+  return [
+    `  start_pad ${hex(fit.modulus - fit.residue)}: the kernel pads a namespace's base up to a ` +
+      `${hex(fit.modulus)} boundary, so this block was written for a base ${hex(fit.residue)} past one`,
+    `  bases that fit: ${hex(fit.residue)} + k * ${hex(fit.modulus)} (e.g. ${hex(fit.example)}); give ` +
+      '--ns-base ADDR',
+    '  the base: QEMU -device nvdimm addr=, /sys/bus/nd/devices/namespaceX.Y/resource, ndctl list -N, ' +
+      '/proc/iomem (README: "Finding the namespace base")',
+  ];
 }
 
 /**
@@ -105,10 +122,13 @@ const FS_WORDS: Record<DaxVerdict['filesystems']['ext4'], string> = {
 /** The verdict's DAX lines: outcome, where read(2) and mmap find page 0, the filesystems, what to do. */
 function daxLines(d: DaxVerdict): string[] {
   const basis = d.basis === 'observed' ? 'observed on a booted kernel' : 'from the kernel source';
-  const lines = [
-    `  dax: ${d.outcome} (${basis}); read(2) finds data page 0 at ${hex(d.readAt)}, ` +
-      `a DAX mmap at ${hex(d.mmapAt)}`,
-  ];
+  const lines =
+    d.filesystems.ext4 === 'not-mountable'
+      ? [`  dax: ${d.outcome} (${basis}); /dev/daxX.Y maps data page 0 at ${hex(d.mmapAt)}`]
+      : [
+          `  dax: ${d.outcome} (${basis}); read(2) finds data page 0 at ${hex(d.readAt)}, ` +
+            `a DAX mmap at ${hex(d.mmapAt)}`,
+        ];
   if (d.filesystems.ext4 !== 'not-mountable') {
     lines.push(
       `  dax mount: ext4 ${FS_WORDS[d.filesystems.ext4]}, xfs ${FS_WORDS[d.filesystems.xfs]}, ` +
@@ -118,8 +138,8 @@ function daxLines(d: DaxVerdict): string[] {
   for (const r of d.crashes) lines.push(`  dax oops: device ${hex(r.start)} .. ${hex(r.end)}`);
   if (d.outcome === 'misplaced' || d.outcome === 'crashes') {
     lines.push(
-      '  dax: mount it without DAX (no dax option, or dax=never), or realign the namespace (back up, recreate ' +
-        'it without start_pad, restore); --no-dax states that it is never mounted with DAX',
+      '  dax: mount it without DAX (no dax option, or dax=never), or give it start_pad 0 without moving data ' +
+        '(realign a labelled namespace, rebase a label-less one); --no-dax states that it is never mounted with DAX',
     );
   }
   return lines;
@@ -127,7 +147,9 @@ function daxLines(d: DaxVerdict): string[] {
 
 /** One line per hazard, then each distinct repair once, as a command that works when pasted. */
 function hazardLines(hazards: readonly Hazard[], ctx: CommandContext): string[] {
-  const lines = hazards.map((h) => `  HAZARD (${h.kind}${h.profile === null ? '' : `, ${h.profile}`}): ${h.message}`);
+  const lines = hazards.map(
+    (h) => `  HAZARD (${h.kind}${h.profile === null ? '' : `, ${h.profile}`}): ${escapeText(h.message)}`,
+  );
   const fixes = new Set<string>();
   for (const h of hazards) if (h.fix !== undefined) fixes.add(commandLine(h.fix.operation, h.fix.params, ctx));
   for (const c of fixes) lines.push(`  repair: ${c}`);
@@ -150,11 +172,16 @@ const cell = (v: Verdict): [string, string, string, string] => {
       : v.outcome;
   const errno = v.errno === null ? '-' : `-${v.errno} ${errnoName(v.errno)}`;
   const data = v.dataStart === null || v.dataSize === null ? '-' : `${hex(v.dataStart)} +${humanSize(v.dataSize)}`;
-  return [outcome, errno, data, v.message ?? ''];
+  return [outcome, errno, data, escapeText(v.message ?? '')];
 };
 
 /** `check --kernels`: one row per kernel, then every hazard between neighbours. */
-export function renderKernels(file: string, r: KernelsReport): string {
+export function renderKernels(
+  file: string,
+  r: KernelsReport,
+  ctx?: CommandContext,
+  preamble: readonly string[] = [],
+): string {
   const head = ['kernel', 'basis', 'outcome', 'errno', 'data', 'dax', 'kernel says'];
   const rows = r.kernels.map((k) => {
     const v = r.verdicts[k] as Verdict;
@@ -165,29 +192,29 @@ export function renderKernels(file: string, r: KernelsReport): string {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
   const fmt = (row: string[]): string =>
     `  ${row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ')}`.trimEnd();
-  const lines = [
-    `${file}: ${r.agree ? 'every kernel claims it at the same place' : `${r.hazards.length} upgrade hazard(s)`}` +
-      (r.agree && r.hazards.length > 0 ? `; ${r.hazards.length} DAX hazard(s)` : ''),
-    fmt(head),
-    ...rows.map(fmt),
-  ];
-  for (const h of r.hazards) lines.push(`  HAZARD (${h.kind}, ${h.from} -> ${h.to}): ${h.message}`);
+  const title = r.agree
+    ? `every kernel claims it at the same place${r.hazards.length > 0 ? `; ${r.hazards.length} DAX hazard(s)` : ''}`
+    : `${r.hazards.length} upgrade hazard(s)`;
+  const block = r.blockHazards.length === 0 ? '' : `, ${r.blockHazards.length} hazard(s) in the block`;
+  const lines = [`${escapeText(file)}: ${title}${block}`, ...preamble, fmt(head), ...rows.map(fmt)];
+  for (const h of r.hazards) lines.push(`  HAZARD (${h.kind}, ${h.from} -> ${h.to}): ${escapeText(h.message)}`);
+  lines.push(...hazardLines(r.blockHazards, ctx ?? { target: file, carry: {} }));
   if (rows.some((row) => row[1] === 'source'))
     lines.push('  basis "source": interpolated from source, not observed on a booted kernel');
   return lines.join('\n');
 }
 
 export function layoutAscii(file: string, regions: readonly Region[], v: Verdict): string {
-  const width = 44;
+  // As wide as the longest label (at least 44 columns): a label is never cut.
+  const width = Math.max(44, ...regions.map((r) => r.label.length + 2));
   const rule = `  +${'-'.repeat(width)}+`;
   const lines = [
-    `${file}: namespace of ${humanSize(v.nsSize)} ` +
-      `at ${hex(v.nsBase)}; ${v.profile}: ${v.outcome}${v.message === null ? '' : ` ("${v.message}")`}`,
+    `${escapeText(file)}: namespace of ${humanSize(v.nsSize)} ` +
+      `at ${hex(v.nsBase)}; ${v.profile}: ${v.outcome}${v.message === null ? '' : ` ("${escapeText(v.message)}")`}`,
   ];
   for (const r of regions) {
     lines.push(`${rule} ${hex(r.start)}`);
-    const text = r.label.length > width - 2 ? `${r.label.slice(0, width - 5)}...` : r.label;
-    lines.push(`  | ${text.padEnd(width - 2)} | ${humanSize(r.size)}`);
+    lines.push(`  | ${r.label.padEnd(width - 2)} | ${humanSize(r.size)}`);
   }
   lines.push(`${rule} ${hex(v.nsSize)}`);
   return lines.join('\n');
@@ -216,7 +243,7 @@ export function layoutSvg(file: string, regions: readonly Region[], v: Verdict):
   const parts = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="760" height="${h}" font-family="monospace" font-size="12">`,
     `<text x="10" y="20" font-size="14">` +
-      `${esc(`${file}: ${humanSize(v.nsSize)} at ${hex(v.nsBase)}, ${v.profile}: ${v.outcome}`)}</text>`,
+      `${esc(`${escapeText(file)}: ${humanSize(v.nsSize)} at ${hex(v.nsBase)}, ${v.profile}: ${v.outcome}`)}</text>`,
   ];
   let y = 40;
   regions.forEach((r, i) => {
@@ -247,6 +274,6 @@ export function formatKernelVerdict(spec: KernelCheckSpec, v: KernelVerdict): st
   }
   if (v.dataStart !== null) parts.push(`data_start=${hex(v.dataStart)}`);
   if (v.dataSize !== null) parts.push(`data_size=${hex(v.dataSize)}`);
-  const msg = v.message !== null ? `: ${v.message}` : '';
+  const msg = v.message !== null ? `: ${escapeText(v.message)}` : '';
   return `${head}${parts.length > 0 ? ` ${parts.join(' ')}` : ''}${msg}`;
 }

@@ -9,14 +9,19 @@ import { InvalidArgumentError } from '../format/errors';
 import { hex, humanSize, parseSize } from '../format/units';
 import { scanTarget, type ScanResult } from '../scan/scan';
 import { findingLines, findingView, type ScanContext } from '../scan/report';
-import { KERNEL_FORMS, resolveKernel } from '../validate/versions';
+import { relativeTo } from '../scan/detect';
+import { DEFAULT_PROFILE, KERNEL_FORMS, resolveKernel } from '../validate/versions';
 import { ExitCode } from './exit-code';
 import { processIo, type CliIo } from './io';
 import { pathText } from '../io/path';
+import { targetSize } from '../io/files';
+import { expectSpan } from '../format/int64';
 import { jsonText } from '../format/json';
+import { parseNsBase } from './options';
 
 interface ScanOpts {
   json?: boolean;
+  offset?: string;
   from?: string;
   to?: string;
   nsBase?: string;
@@ -58,9 +63,10 @@ export function progressFor(
 }
 
 /** The `scan` JSON document's body: the range read and every finding (superblock copies included). */
-function scanBody(target: string, r: ScanResult, ctx: ScanContext): object {
+function scanBody(target: string, offset: bigint, r: ScanResult, ctx: ScanContext): object {
   return {
     file: target,
+    offset,
     size: r.size,
     from: r.from,
     to: r.to,
@@ -93,6 +99,20 @@ export function coverageText(r: ScanResult): string {
   return t;
 }
 
+/** The scan seen from the namespace at `offset`: its range, size and every finding's positions relative to it. */
+function inNamespace(offset: bigint, r: ScanResult): ScanResult {
+  if (offset === 0n) return r;
+  return {
+    ...r,
+    size: r.size - offset,
+    from: r.from - offset,
+    to: r.to - offset,
+    end: r.end - offset,
+    shrunkTo: r.shrunkTo === null ? null : r.shrunkTo - offset,
+    findings: r.findings.map((f) => relativeTo(f, offset)),
+  };
+}
+
 export function registerScan(program: Command, io: CliIo): void {
   program
     .command('scan')
@@ -102,13 +122,17 @@ export function registerScan(program: Command, io: CliIo): void {
     )
     .argument('<TARGET>', 'image file or block device')
     .option('--json', 'print the findings as JSON (schemas/scan.schema.json; u64 values as "0x..." strings)')
+    .option(
+      '--offset <BYTES>',
+      'where the namespace starts inside TARGET (default 0): the scan covers it, positions count from it',
+    )
     .option('--from <BYTES>', 'start of the range to scan (default 0)')
     .option('--to <BYTES>', 'end of the range to scan, exclusive (default: the end of TARGET)')
     .option(
       '--ns-base <ADDR>',
       "physical address of TARGET's byte 0, for the kernel's verdict on info-blocks found (default 0)",
     )
-    .option('--kernel <KERNEL>', `kernel for those verdicts: ${KERNEL_FORMS}`, 'linux-6.1')
+    .option('--kernel <KERNEL>', `kernel for those verdicts: ${KERNEL_FORMS}`, DEFAULT_PROFILE)
     .option('--chunk <BYTES>', 'bytes per read (default 4M)')
     .option('--read-all', "read every byte, holes included (default: skip a sparse file's holes by its allocation map)")
     .addHelpText(
@@ -121,25 +145,31 @@ export function registerScan(program: Command, io: CliIo): void {
       const chunk = o.chunk === undefined ? undefined : parseSize(o.chunk, 'chunk size');
       if (chunk !== undefined && (chunk > 1n << 30n || chunk < 8192n || chunk % 4096n !== 0n))
         throw new InvalidArgumentError('--chunk must be a multiple of 4096 between 8K and 1G');
+      const nsBase = o.nsBase === undefined ? 0n : parseNsBase(o.nsBase);
+      expectSpan(nsBase, targetSize(target), 'target'); // refused before any output, not after the scan
       const bar = progressFor(io, 'scan');
+      const offset = o.offset === undefined ? 0n : parseSize(o.offset, 'offset');
       let r: ScanResult;
       try {
-        r = scanTarget(target, {
-          ...(o.from === undefined ? {} : { from: parseSize(o.from, 'scan start') }),
-          ...(o.to === undefined ? {} : { to: parseSize(o.to, 'scan end') }),
-          ...(chunk === undefined ? {} : { chunkSize: chunk }),
-          ...(o.readAll === true ? { allocationMap: false } : {}),
-          onProgress: bar.update,
-        });
+        r = inNamespace(
+          offset,
+          scanTarget(target, {
+            from: offset + (o.from === undefined ? 0n : parseSize(o.from, 'scan start')),
+            ...(o.to === undefined ? {} : { to: offset + parseSize(o.to, 'scan end') }),
+            ...(chunk === undefined ? {} : { chunkSize: chunk }),
+            ...(o.readAll === true ? { allocationMap: false } : {}),
+            onProgress: bar.update,
+          }),
+        );
       } finally {
         bar.stop();
       }
       const ctx: ScanContext = {
-        nsBase: o.nsBase === undefined ? 0n : parseSize(o.nsBase, 'namespace base'),
+        nsBase,
         targetSize: r.size,
         kernel,
       };
-      if (o.json === true) io.stdout(`${jsonText('scan', scanBody(target, r, ctx))}\n`);
+      if (o.json === true) io.stdout(`${jsonText('scan', scanBody(target, offset, r, ctx))}\n`);
       else {
         io.stdout(`${pathText(target)}: ${coverageText(r)}, ${r.findings.length} structure(s) found\n`);
         for (const line of findingLines(r.findings, ctx)) io.stdout(`${line}\n`);

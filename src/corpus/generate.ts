@@ -8,12 +8,14 @@
  * target is redrawn a few times, which keeps the classes balanced.
  */
 import { expectU64 } from '../format/int64';
-import { blockChecksum, CHECKSUM_OFFSET, verifyChecksum } from '../format/fletcher64';
+import { blockChecksum, verifyChecksum } from '../format/fletcher64';
+import { CHECKSUM_OFFSET } from '../format/sb-common';
 import { headWithBlock } from '../format/head';
 import { pfnCodec, type PfnFields } from '../format/pfn';
 import { InvalidArgumentError } from '../format/errors';
 import { checkHead, type Verdict } from '../validate/check';
 import { profileForKernel, type KernelProfile } from '../validate/profiles';
+import { DEFAULT_PROFILE } from '../validate/versions';
 import { FAMILIES, SAME_AS_UUID, type Family, type Mutation, type MutationCtx, type Target } from './mutations';
 import { Prng } from './prng';
 import { seedPool, SEED_SIZES, type Seed } from './seeds';
@@ -52,7 +54,7 @@ const DRAW_TRIES = 64;
 const S2_TEXT = 'number of pfns truncated';
 
 /** The classes a profile's corpus aims at, in slot order. */
-export function corpusTargets(kernel = 'linux-6.1'): Target[] {
+export function corpusTargets(kernel: string = DEFAULT_PROFILE): Target[] {
   const rules = profileForKernel(kernel)
     .rules.filter((r) => r.onFail !== 'info')
     .map((r) => r.id);
@@ -82,7 +84,7 @@ export class CorpusGenerator {
     if (o.nsSize !== undefined) expectU64(o.nsSize, 'nsSize');
     this.seedLo = Number(o.seed & 0xffffffffn);
     this.seedHi = Number((o.seed >> 32n) & 0xffffffffn);
-    this.kernel = o.kernel ?? 'linux-6.1';
+    this.kernel = o.kernel ?? DEFAULT_PROFILE;
     this.profile = profileForKernel(this.kernel);
     this.steer = o.steer ?? true;
     this.pool = seedPool(o.nsSize === undefined ? SEED_SIZES : [o.nsSize]);

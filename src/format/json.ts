@@ -8,6 +8,8 @@
  * ndctl's own format (src/format/ndctl-json.ts).
  */
 
+import { hex } from './int64';
+
 /** `dataStart` → `data_start`; keys that are already snake_case, or are not identifiers (`R12`, `6.1`), stay. */
 export function snakeKey(key: string): string {
   return /^[a-z][a-zA-Z0-9]*$/.test(key) ? key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`) : key;
@@ -25,7 +27,7 @@ function bytesHex(b: Uint8Array): string {
  * dropped. Numbers, strings, booleans and null pass unchanged.
  */
 export function toWire(value: unknown): unknown {
-  if (typeof value === 'bigint') return `${value < 0n ? '-' : ''}0x${(value < 0n ? -value : value).toString(16)}`;
+  if (typeof value === 'bigint') return hex(value);
   if (value instanceof Uint8Array) return bytesHex(value);
   if (Array.isArray(value)) return value.map((v) => (v === undefined ? null : toWire(v)));
   if (value !== null && typeof value === 'object') {
@@ -46,17 +48,19 @@ export function toJson(value: unknown, indent = 2): string {
  * current version: `schemas/<name>.schema.json` in the package describes it.
  */
 export const SCHEMAS = {
-  check: 2,
-  'check-kernels': 2,
+  check: 3,
+  'check-kernels': 3,
   'check-labels': 2,
-  explain: 1,
+  explain: 2,
   migrate: 1,
   restore: 1,
-  'kernel-check': 1,
+  'kernel-check': 2,
   'corpus-manifest': 1,
-  scan: 2,
+  scan: 4,
   recover: 2,
   labels: 1,
+  realign: 1,
+  rebase: 1,
   error: 1,
 } as const;
 

@@ -23,16 +23,46 @@ import { APT_INSTALL_HINT, KernelHarnessError } from './errors';
 import { crashLines, crashObservation, observe, tail } from './observe';
 import { bootBisecting, runPool } from './bisect';
 import { checkImage, MAX_SLOTS, planBoots } from './plan';
+import {
+  copyQuery,
+  daxCrash,
+  emptyFindings,
+  type CopyFindings,
+  daxNothing,
+  daxObservationOf,
+  parseDaxSection,
+  scanCopy,
+  type DaxDeviceRecord,
+  type DaxObservation,
+  type DaxProbeMode,
+  type DaxSection,
+} from './dax';
+import { DAX_PARAM } from './init-script';
 import { qemuArgs, runQemu, sparseCopy, type BootResult } from './qemu';
 import { parseGuestReport, type GuestReport } from './report';
 import type { BootImage, BootOptions, KernelObservation, Placed } from './types';
 import { expectU64, hex } from '../format/int64';
 import { interleaveSetCookie, qemuDimm, type LabelVersion } from '../format/labels';
 import { restampCookies } from '../format/labels-area';
+import { showPath } from '../io/path';
 
 export type { BootImage, BootOptions, ClaimObservation, KernelMessage, KernelObservation } from './types';
 export { planBoots, DEVICE_MEMORY_BASE, DEVICE_MEMORY_LIMIT, MAX_SLOTS, QEMU_PAGE } from './plan';
 export { crashLines, observe, probeFailure } from './observe';
+
+/** Per-boot extras of a DAX run: prepare each copy before the boot, inspect the copies after it. */
+export interface BootHooks {
+  /** Kernel command-line words added to the harness's. */
+  append?: readonly string[];
+  /**
+   * Give a boot of one isolated image the full timeout (not the shorter one for images predicted to crash
+   * while probing): its crash comes late, after the report.
+   */
+  fullTimeout?: boolean;
+  prepare?: (copy: string, p: Placed) => Promise<void>;
+  /** Called with the copies (same order as `placed`) and the boot's result, before the copies go. */
+  inspect?: (copies: readonly string[], res: BootResult) => Promise<void>;
+}
 
 interface BootContext {
   qemu: string;
@@ -42,6 +72,15 @@ interface BootContext {
   work: string | null;
   timeoutMs: number;
   counter: { boot: number; planned: number };
+  /** Every completed boot's wall-clock time. */
+  seconds: BootTiming[];
+}
+
+/** How long one boot took. */
+export interface BootTiming {
+  boot: number;
+  images: number;
+  seconds: number;
 }
 
 /** Timeout of a boot of one image predicted to crash: long enough for the lockup detectors (30 s) to panic. */
@@ -51,6 +90,7 @@ const isolatedTimeout = (ctx: BootContext): number => Math.min(ctx.timeoutMs, 90
 async function bootOnce(
   ctx: BootContext,
   placed: readonly Placed[],
+  hooks: BootHooks = {},
 ): Promise<{ res: BootResult; report: GuestReport | null; boot: number }> {
   const boot = ++ctx.counter.boot;
   const files: string[] = [];
@@ -60,11 +100,12 @@ async function bootOnce(
     } else {
       const dst = path.join(ctx.work, `i${p.index}.img`);
       await sparseCopy(p.image.path, dst);
+      await hooks.prepare?.(dst, p);
       if (p.image.labelSize !== undefined) await moveLabelsToSlot(dst, p.image.labelSize, placed.indexOf(p));
       files.push(dst);
     }
   }
-  const args = qemuArgs(ctx.assets, placed, files);
+  const args = qemuArgs(ctx.assets, placed, files, hooks.append ?? []);
   ctx.log(
     `booting ${placed.length} image${placed.length === 1 ? '' : 's'} ` +
       `(boot ${boot}/${Math.max(ctx.counter.planned, boot)})...`,
@@ -74,8 +115,11 @@ async function bootOnce(
     res = await runQemu(
       ctx.qemu,
       args,
-      placed.length === 1 && placed[0]?.image.isolate === true ? isolatedTimeout(ctx) : ctx.timeoutMs,
+      placed.length === 1 && placed[0]?.image.isolate === true && hooks.fullTimeout !== true
+        ? isolatedTimeout(ctx)
+        : ctx.timeoutMs,
     );
+    await hooks.inspect?.(files, res);
   } finally {
     if (ctx.work !== null) for (const f of files) await fs.rm(f, { force: true });
   }
@@ -126,11 +170,14 @@ async function moveLabelsToSlot(file: string, labelSize: bigint, slot: number): 
 const IMAGE_CRASH =
   /^(BUG:|watchdog: BUG: soft lockup|Oops:|general protection fault|kernel BUG at)|blocked for more than \d+ seconds/;
 
-type CheckedBoot = { report: GuestReport; crash: null; boot: number } | { report: null; crash: string[]; boot: number };
+type CheckedBoot = ({ report: GuestReport; crash: null } | { report: null; crash: string[] }) & {
+  boot: number;
+  serial: string;
+};
 
 /** A boot's report or crash; every other end (timeout, QEMU error, torn report twice) is a KernelHarnessError. */
-async function bootChecked(ctx: BootContext, placed: readonly Placed[]): Promise<CheckedBoot> {
-  let { res, report, boot } = await bootOnce(ctx, placed);
+async function bootChecked(ctx: BootContext, placed: readonly Placed[], hooks: BootHooks = {}): Promise<CheckedBoot> {
+  let { res, report, boot } = await bootOnce(ctx, placed, hooks);
   let crash = report === null ? crashLines(res.serial) : null;
   const early = crash !== null && !crash.some((l) => IMAGE_CRASH.test(l));
   if (report === null && (early || (crash === null && !res.timedOut && res.code === 0))) {
@@ -142,10 +189,10 @@ async function bootChecked(ctx: BootContext, placed: readonly Placed[]): Promise
       `boot ${boot}: ${early ? `panic without an oops (${crash?.[0] ?? ''})` : 'incomplete report'}, booting again...`,
     );
     ctx.counter.planned++;
-    ({ res, report, boot } = await bootOnce(ctx, placed));
+    ({ res, report, boot } = await bootOnce(ctx, placed, hooks));
     crash = report === null ? crashLines(res.serial) : null;
   }
-  if (report === null && crash !== null) return { report: null, crash, boot };
+  if (report === null && crash !== null) return { report: null, crash, boot, serial: res.serial };
   const only = placed.length === 1 ? placed[0] : undefined;
   if (res.timedOut && only?.image.isolate === true) {
     // An image predicted to crash the kernel that hangs it instead (no panic
@@ -154,6 +201,7 @@ async function bootChecked(ctx: BootContext, placed: readonly Placed[]): Promise
       report: null,
       crash: [`no report: the guest hung and was killed after ${Math.round(isolatedTimeout(ctx) / 1000)} s`],
       boot,
+      serial: res.serial,
     };
   }
   if (res.timedOut) {
@@ -182,7 +230,8 @@ async function bootChecked(ctx: BootContext, placed: readonly Placed[]): Promise
     );
   }
   ctx.log(`boot ${boot} done in ${res.seconds.toFixed(1)} s`);
-  return { report, crash: null, boot };
+  ctx.seconds.push({ boot, images: placed.length, seconds: res.seconds });
+  return { report, crash: null, boot, serial: res.serial };
 }
 
 /** Kernel assets for the options (Debian package by version, or the caller's kernel). */
@@ -206,13 +255,17 @@ export function defaultParallel(): number {
  * first; a crash elsewhere is found by bisection. Returns one observation
  * per image, in argument order.
  */
-export async function bootImages(images: readonly BootImage[], opts: BootOptions = {}): Promise<KernelObservation[]> {
+/** The checks and preparations every run makes before its first boot. */
+async function prepareRun(
+  images: readonly BootImage[],
+  opts: BootOptions,
+  dax: boolean,
+): Promise<{ ctx: BootContext; plan: Placed[][] }> {
   images.forEach((im, i) => {
     // A number here would be rounded above 2^53: a typed invalid-argument error naming it instead.
     expectU64(im.base, `images[${i}].base`);
     if (im.labelSize !== undefined) expectU64(im.labelSize, `images[${i}].labelSize`);
   });
-  if (images.length === 0) return [];
   const log = opts.onProgress ?? ((): void => undefined);
   const relocate = opts.relocate ?? true;
   const maxPerBoot = Math.max(1, Math.min(MAX_SLOTS, opts.maxPerBoot ?? MAX_SLOTS));
@@ -221,10 +274,8 @@ export async function bootImages(images: readonly BootImage[], opts: BootOptions
   const sized: { image: BootImage; size: bigint }[] = [];
   for (const image of images) sized.push({ image, size: await checkImage(image, relocate) });
   const plan = planBoots(sized, relocate, maxPerBoot);
-  const assets = await prepareKernelAssets(assetOptions(opts, log));
+  const assets = await prepareKernelAssets({ ...assetOptions(opts, log), ...(dax ? { dax: true } : {}) });
   if (opts.keepLogsDir !== undefined) await fs.mkdir(opts.keepLogsDir, { recursive: true });
-
-  const results: KernelObservation[] = new Array<KernelObservation>(images.length);
   const work = opts.inPlace === true ? null : await fs.mkdtemp(path.join(os.tmpdir(), 'nd-infoblock-kernel-'));
   const ctx: BootContext = {
     qemu,
@@ -234,7 +285,22 @@ export async function bootImages(images: readonly BootImage[], opts: BootOptions
     work,
     timeoutMs: opts.timeoutMs ?? 180_000,
     counter: { boot: 0, planned: plan.length },
+    seconds: [],
   };
+  return { ctx, plan };
+}
+
+/**
+ * Boot the images (as many per boot as fit, `parallel` boots at once) and
+ * observe the kernel's verdict on each. Images marked `isolate` boot alone,
+ * first; a crash elsewhere is found by bisection. Returns one observation
+ * per image, in argument order.
+ */
+export async function bootImages(images: readonly BootImage[], opts: BootOptions = {}): Promise<KernelObservation[]> {
+  if (images.length === 0) return [];
+  const { ctx, plan } = await prepareRun(images, opts, false);
+  const { assets, log, work } = ctx;
+  const results: KernelObservation[] = new Array<KernelObservation>(images.length);
   const bootOf = new Map<number, number>();
   try {
     await runPool(plan, opts.parallel ?? defaultParallel(), (placed) =>
@@ -249,7 +315,7 @@ export async function bootImages(images: readonly BootImage[], opts: BootOptions
           for (const p of items) results[p.index] = observe(report, p, boot, 0, assets.release);
         },
         crashed: (p, crash) => {
-          log(`the guest kernel crashed on ${p.image.path}: ${crash[0] ?? ''}`);
+          log(`the guest kernel crashed on ${showPath(p.image.path)}: ${crash[0] ?? ''}`);
           results[p.index] = crashObservation(p, bootOf.get(p.index) ?? ctx.counter.boot, crash, assets.release);
         },
         splitting: (count, crash) => {
@@ -263,4 +329,220 @@ export async function bootImages(images: readonly BootImage[], opts: BootOptions
   }
   for (const o of results) o.boots = ctx.counter.boot;
   return results;
+}
+
+/** One image's DAX result: the kernel's observation of the namespace and what the DAX probe proved. */
+export interface DaxImageResult {
+  observation: KernelObservation;
+  dax: DaxObservation;
+  /** What the outcome was computed from (the guest's records, the data start, the copy's findings): replayable. */
+  raw?: DaxRaw;
+}
+
+/** The inputs of daxObservationOf for one namespace. */
+export interface DaxRaw {
+  record: DaxDeviceRecord;
+  dataStart: bigint;
+  findings: CopyFindings;
+}
+
+export interface DaxRun {
+  results: DaxImageResult[];
+  /** Every boot's wall-clock time. */
+  boots: BootTiming[];
+  /** Guest seconds spent in the DAX section, per boot that finished it. */
+  probeSeconds: number[];
+}
+
+/**
+ * An oops on the console whose panic line came out torn (seen on 7.2 under load: "...R08: 00000ernel
+ * panic - not syncing", the serial console drops characters while the probe prints): the oops's
+ * headline and RIP still say what happened.
+ */
+function oopsLines(serial: string): string[] | null {
+  const lines = serial.split(/\r?\n/).map((l) => l.replace(/^\[\s*[\d.]+\]\s?/, '').trim());
+  const hits = lines.filter((l) => /^BUG:|^Oops:|^RIP:|^general protection fault|^kernel BUG at|ernel panic/.test(l));
+  return hits.some((l) => /^BUG:|^Oops:|^general protection fault|^kernel BUG at/.test(l)) ? hits : null;
+}
+
+/** The device the DAX probe uses for a namespace (fsdax: its pmem block device; devdax: its dax device). */
+function daxDeviceOf(o: KernelObservation): string | null {
+  if (o.claim?.kind === 'pfn') return o.blockDevice?.name ?? null;
+  if (o.claim?.kind === 'dax') return o.daxDevice?.name ?? null;
+  return null;
+}
+
+/** Why a namespace has no DAX result: what the kernel did with it instead of a DAX-capable claim. */
+function notProbed(o: KernelObservation): string {
+  if (o.crash !== null) return `the kernel crashed before the DAX probe ran: ${o.crash[0] ?? ''}`;
+  if (o.claim === null)
+    return 'the kernel made no fsdax or devdax device of this namespace, so there is nothing to map';
+  if (o.claim.kind === 'btt') return 'the kernel claimed it as a sector (btt) namespace, which has no DAX';
+  return `the kernel's ${o.claim.device} exposes no device to map`;
+}
+
+/**
+ * Boot the images with the DAX guest: after its report, the guest mounts every fsdax namespace's
+ * filesystem with `-o dax` and compares read(2) with mmap, and maps every devdax device; the host then
+ * finds in each booted copy where the mapped (and, in write mode, written) bytes live. A crash while
+ * probing is the `crashes` outcome of the namespace being probed; the namespaces after it boot again.
+ * The caller's images are never booted themselves: every boot works on fresh sparse copies.
+ */
+export async function bootDaxImages(
+  images: readonly BootImage[],
+  opts: BootOptions,
+  mode: DaxProbeMode,
+  prepare?: (copy: string, image: BootImage) => Promise<void>,
+): Promise<DaxRun> {
+  if (opts.inPlace === true)
+    throw new KernelHarnessError('bad-image', 'the DAX probe writes to the namespaces it boots: it only boots copies');
+  if (images.length === 0) return { results: [], boots: [], probeSeconds: [] };
+  const { ctx, plan } = await prepareRun(images, opts, true);
+  const run: DaxRunState = {
+    ctx,
+    results: new Array<DaxImageResult | undefined>(images.length),
+    probeSeconds: [],
+    append: [`${DAX_PARAM}=${mode === 'write' ? 'write' : 'read'}`],
+    ...(prepare === undefined ? {} : { prepare }),
+  };
+  try {
+    await runPool(plan, opts.parallel ?? defaultParallel(), (placed) => daxBatch(run, placed));
+  } finally {
+    if (ctx.work !== null) await fs.rm(ctx.work, { recursive: true, force: true });
+  }
+  const out = run.results.map((x, i) => {
+    if (x === undefined) throw new KernelHarnessError('bad-report', `no DAX result for ${images[i]?.path ?? i}`);
+    return { ...x, observation: { ...x.observation, boots: ctx.counter.boot } };
+  });
+  return { results: out, boots: ctx.seconds, probeSeconds: run.probeSeconds };
+}
+
+/** A DAX run's shared state. */
+interface DaxRunState {
+  ctx: BootContext;
+  results: (DaxImageResult | undefined)[];
+  probeSeconds: number[];
+  append: readonly string[];
+  prepare?: (copy: string, image: BootImage) => Promise<void>;
+}
+
+/** What one boot showed about one namespace: the observation, its DAX records and (when done) the result. */
+interface DaxFound {
+  obs: KernelObservation;
+  rec: DaxDeviceRecord | null;
+  dax: DaxObservation | null;
+  raw: DaxRaw | null;
+}
+
+/** Read a DAX boot's serial log and copies: every namespace's records, analysed where the probe finished. */
+async function inspectDax(
+  placed: readonly Placed[],
+  copies: readonly string[],
+  serial: string,
+  release: string | null,
+): Promise<{ found: Map<number, DaxFound>; section: DaxSection | null }> {
+  const found = new Map<number, DaxFound>();
+  const report = parseGuestReport(serial);
+  const section = parseDaxSection(serial);
+  if (report === null || section === null) return { found, section };
+  for (const [i, p] of placed.entries()) {
+    const obs = observe(report, p, 0, 0, release);
+    const dev = daxDeviceOf(obs);
+    const rec = dev === null ? null : (section.devices.find((d) => d.device === dev) ?? null);
+    let dax: DaxObservation | null = null;
+    let raw: DaxRaw | null = null;
+    if (rec !== null && rec.done && obs.dataStart !== null) {
+      const dataStart = obs.dataStart - obs.guestBase;
+      const findings = await scanCopy(copies[i] ?? '', copyQuery(rec, dataStart, obs.dataSize));
+      dax = daxObservationOf(rec, dataStart, findings);
+      raw = { record: rec, dataStart, findings };
+    }
+    found.set(p.index, { obs, rec, dax, raw });
+  }
+  return { found, section };
+}
+
+/** Boot `placed` with the DAX guest until every namespace has its result (a crash reboots the rest). */
+async function daxBatch(run: DaxRunState, placed: readonly Placed[]): Promise<void> {
+  const { ctx } = run;
+  const release = ctx.assets.release;
+  let remaining = [...placed];
+  while (remaining.length > 0) {
+    const current = remaining;
+    let seen: { found: Map<number, DaxFound>; section: DaxSection | null } = { found: new Map(), section: null };
+    const prepare = run.prepare;
+    const hooks: BootHooks = {
+      append: run.append,
+      fullTimeout: true,
+      ...(prepare === undefined ? {} : { prepare: (copy: string, p: Placed) => prepare(copy, p.image) }),
+      inspect: async (copies, res) => {
+        seen = await inspectDax(current, copies, res.serial, release);
+      },
+    };
+    const r = await bootChecked(ctx, current, hooks);
+    if (r.report === null) {
+      // The kernel crashed (or hung) before the DAX section: find the namespace as the harness does.
+      const only = current[0];
+      if (current.length === 1 && only !== undefined) {
+        const obs = crashObservation(only, r.boot, r.crash, release);
+        // The report can come out torn while the DAX section says the probe was mapping this namespace.
+        const rec = parseDaxSection(r.serial)?.devices.find((d) => !d.done) ?? null;
+        const mapping = rec !== null && r.crash.some((l) => /^BUG:|^Oops:|^general protection/.test(l));
+        run.results[only.index] = {
+          observation: obs,
+          dax: mapping ? daxCrash(rec, r.crash, rec.device) : daxNothing(notProbed(obs)),
+        };
+        return;
+      }
+      const half = Math.ceil(current.length / 2);
+      ctx.counter.planned += 2;
+      await daxBatch(run, current.slice(0, half));
+      await daxBatch(run, current.slice(half));
+      return;
+    }
+    const clock = /ndib-dax clock dev=begin up=([\d.]+)[\s\S]*ndib-dax clock dev=end up=([\d.]+)/.exec(r.serial);
+    if (clock?.[1] !== undefined && clock[2] !== undefined) run.probeSeconds.push(Number(clock[2]) - Number(clock[1]));
+    const crash = seen.section?.complete === true ? null : (crashLines(r.serial) ?? oopsLines(r.serial));
+    const next = current.filter((p) => !settleDax(run, p, seen, r.boot, crash));
+    if (next.length === current.length)
+      throw new KernelHarnessError(
+        'bad-report',
+        `boot ${r.boot}: the DAX section ended early without a kernel crash (last serial output: ${tail(r.serial, 3)})`,
+      );
+    if (next.length > 0) {
+      ctx.log(`booting the ${next.length} namespace${next.length === 1 ? '' : 's'} not yet probed again...`);
+      ctx.counter.planned++;
+    }
+    remaining = next;
+  }
+}
+
+/** Record what a boot proved about `p`; false when it has to boot again (the boot ended before its turn). */
+function settleDax(
+  run: DaxRunState,
+  p: Placed,
+  seen: { found: Map<number, DaxFound>; section: DaxSection | null },
+  boot: number,
+  crash: string[] | null,
+): boolean {
+  const f = seen.found.get(p.index);
+  if (f === undefined) throw new KernelHarnessError('bad-report', `boot ${boot}: no DAX records for ${p.image.path}`);
+  const observation = { ...f.obs, boot };
+  const set = (r: Omit<DaxImageResult, 'observation'>): true => {
+    run.results[p.index] = { observation, ...r };
+    return true;
+  };
+  if (f.dax !== null) return set({ dax: f.dax, ...(f.raw === null ? {} : { raw: f.raw }) });
+  if (f.rec !== null && !f.rec.done && crash !== null) {
+    const head = crash.find((l) => /^BUG:|^Oops:/.test(l)) ?? crash[0] ?? '';
+    run.ctx.log(`the guest kernel crashed while mapping ${p.image.path}: ${head}`);
+    const dataStart = (f.obs.dataStart ?? f.obs.guestBase) - f.obs.guestBase;
+    const raw = { record: f.rec, dataStart, findings: emptyFindings() };
+    return set({ dax: daxCrash(f.rec, crash, f.rec.device), raw });
+  }
+  const dev = daxDeviceOf(observation);
+  if (dev === null) return set({ dax: daxNothing(notProbed(observation)) });
+  if (f.rec === null && seen.section?.complete === true)
+    return set({ dax: daxNothing(`the guest did not probe ${dev}`) });
+  return false;
 }

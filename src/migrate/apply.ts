@@ -8,14 +8,14 @@
 import { InfoblockError, InvalidArgumentError, IoError } from '../format/errors';
 import { HEAD_SIZE, INFOBLOCK_OFFSET } from '../format/head';
 import { sameBytes } from '../format/pfn';
-import { expectU64 } from '../format/int64';
+import { expectSpan, expectU64 } from '../format/int64';
 import { hex } from '../format/units';
 import { checkRegularOrAbsent, closeQuietly, fsyncFd, identityOf, openTarget, readAt, writeAt } from '../io/files';
 import type { Faults } from '../io/faults';
 import { showPath, type FilePath } from '../io/path';
-import { belongsTo, blockStateFor, type BackupRecord } from './backup';
+import { belongsTo, blockStateFor, isTornWrite, type BackupRecord } from './backup';
 import { checkMigrateOptions, migrate, type MigrateOptions, type MigrationReport } from './migrate';
-import { defaultBackupPath, readBackup, replaceInfoBlock, restoreHint, withLock } from './replace';
+import { defaultBackupPath, readBackup, replaceInfoBlock, restoreHint, tornBlockError, withLock } from './replace';
 import type { ReplaceContext, RestoreRun } from './replace';
 
 export { defaultBackupPath };
@@ -35,6 +35,8 @@ export interface TargetOptions {
 export interface MigrateTargetOptions extends TargetOptions, MigrateOptions {
   backup?: FilePath;
   force?: boolean;
+  /** Write even a block a guard kernel would misplace data or crash under DAX with, or every guard kernel refuses. */
+  allowHazard?: boolean;
   dryRun?: boolean;
 }
 
@@ -42,6 +44,8 @@ export interface MigrateTargetResult {
   report: MigrationReport;
   /** The hazard refusal (nothing written), or null. */
   refused: string | null;
+  /** What writing the refused block anyway takes: `force` (a misplacing guard kernel) or `allowHazard` (DAX). */
+  refusedNeeds: 'force' | 'allowHazard' | null;
   /** The backup record (null when nothing was to be written). */
   backupPath: FilePath | null;
   /** The operation that puts the original back (null when nothing was to be written). */
@@ -62,17 +66,14 @@ function validateMigrateOptions(o: MigrateTargetOptions): void {
   checkMigrateOptions(o);
 }
 
-function tornMessage(o: TargetOptions, backupPath: FilePath, e: InfoblockError): InfoblockError {
-  return new InfoblockError(
-    'precondition',
-    `the info-block at ${hex(o.offset + 4096n)} fails its checksum and a backup exists: an earlier migrate was ` +
-      `probably interrupted while writing; restore the original from ${showPath(backupPath)}`,
-    { cause: e, hint: restoreHint(backupPath) },
-  );
+/** The migrator as a plan: the new block, or null (nothing to do, or refused). */
+interface PlanOut {
+  report?: MigrationReport;
+  refused: string | null;
+  refusedNeeds: 'force' | 'allowHazard' | null;
 }
 
-/** The migrator as a plan: the new block, or null (nothing to do, or refused). */
-function migratePlan(o: MigrateTargetOptions, out: { report?: MigrationReport; refused: string | null }) {
+function migratePlan(o: MigrateTargetOptions, out: PlanOut) {
   return (head: Uint8Array, ctx: ReplaceContext): Uint8Array | null => {
     const block = head.subarray(INFOBLOCK_OFFSET);
     const done = ctx.backup;
@@ -87,16 +88,18 @@ function migratePlan(o: MigrateTargetOptions, out: { report?: MigrationReport; r
       );
       return null;
     }
-    let report: MigrationReport;
-    try {
-      report = migrate(block, o);
-    } catch (e) {
-      const torn = e instanceof InfoblockError && e.field === 'checksum' && done !== null;
-      if (torn) throw tornMessage(o, ctx.backupPath, e);
-      throw e;
-    }
+    // A write of ours torn mid-way (the backup proves it): restore, whatever the torn bytes now look like.
+    if (isTornWrite(done, block)) throw tornBlockError(o.offset + 4096n, ctx.backupPath);
+    const report = migrate(block, o);
     out.report = report;
-    out.refused = report.hazard !== null && o.force !== true && report.status === 'migrated' ? report.hazard : null;
+    const migrating = report.status === 'migrated';
+    if (migrating && report.hazard !== null && o.force !== true) {
+      out.refused = report.hazard;
+      out.refusedNeeds = 'force';
+    } else if (migrating && report.daxHazard !== null && o.allowHazard !== true) {
+      out.refused = report.daxHazard;
+      out.refusedNeeds = 'allowHazard';
+    }
     return report.status === 'migrated' && out.refused === null ? report.block : null;
   };
 }
@@ -108,7 +111,7 @@ function migratePlan(o: MigrateTargetOptions, out: { report?: MigrationReport; r
  */
 export function migrateTarget(o: MigrateTargetOptions): MigrateTargetResult {
   validateMigrateOptions(o);
-  const out: { report?: MigrationReport; refused: string | null } = { refused: null };
+  const out: PlanOut = { refused: null, refusedNeeds: null };
   const r = replaceInfoBlock({
     target: o.target,
     offset: o.offset,
@@ -126,6 +129,7 @@ export function migrateTarget(o: MigrateTargetOptions): MigrateTargetResult {
   return {
     report: out.report,
     refused: out.refused,
+    refusedNeeds: out.refusedNeeds,
     backupPath: r.newBlock === null ? null : r.backupPath,
     undo: r.newBlock === null ? null : (restoreHint(r.backupPath).run as RestoreRun),
     backupReused: r.backupReused,
@@ -275,6 +279,7 @@ export function restoreTarget(o: RestoreOptions): RestoreResult {
   if (o.offset !== undefined) expectU64(o.offset, 'offset');
   if (o.nsBase !== undefined) expectU64(o.nsBase, 'nsBase');
   if (o.nsSize !== undefined) expectU64(o.nsSize, 'nsSize');
+  if (o.nsBase !== undefined && o.nsSize !== undefined) expectSpan(o.nsBase, o.nsSize);
   if (o.backup !== undefined && !checkRegularOrAbsent(o.backup, 'backup')) throw noBackup(o.backup);
   const fd = openTarget(o.target, 'write');
   try {

@@ -14,24 +14,23 @@ import { copyBytes } from '../format/bytes';
 import { InfoblockError, InvalidArgumentError, type Hint } from '../format/errors';
 import { BLOCK_SIZE } from '../format/fletcher64';
 import { headWithBlock } from '../format/head';
-import { decodePfnBlock, patchPfnBlock, PFN_MODE, type PfnFields } from '../format/pfn';
-import { expectU64, hex, U64_MAX } from '../format/int64';
+import { decodePfnBlock, patchPfnBlock, PFN_MODE, type Meaning, type PfnFields } from '../format/pfn';
+import { expectSpan, expectU64, hex, U64_MAX } from '../format/int64';
 import { checkHead, type Verdict } from '../validate/check';
 import type { Arch, ProfileId } from '../validate/profiles';
-import { resolveKernels } from '../validate/versions';
+import { DEFAULT_PROFILE, resolveKernels } from '../validate/versions';
+import { daxHazards, daxHazardText } from '../validate/dax-guard';
 import { alignmentEvidence, type Evidence } from '../validate/geometry';
 
 export { alignmentEvidence, type Evidence } from '../validate/geometry';
-
-export type DataoffMeaning = 'legacy' | 'map';
 
 export interface MigrateOptions {
   /**
    * The meaning the block's dataoff has now; default: its version (1.x legacy, 2.x map), checked against the
    * alignment evidence.
    */
-  from?: DataoffMeaning;
-  to: DataoffMeaning;
+  from?: Meaning;
+  to: Meaning;
   /** Physical address of the namespace. */
   nsBase: bigint;
   nsSize: bigint;
@@ -61,8 +60,8 @@ export interface BlockSummary {
 
 export interface MigrationReport {
   status: MigrationStatus;
-  from: DataoffMeaning;
-  to: DataoffMeaning;
+  from: Meaning;
+  to: Meaning;
   /** How `from` was settled. */
   fromSource: 'option' | 'version';
   evidence: Evidence;
@@ -80,6 +79,11 @@ export interface MigrationReport {
   guards: Verdict[];
   /** Set when the guard kernel would claim the result with the data elsewhere: refused unless forced. */
   hazard: string | null;
+  /**
+   * Set when a guard kernel would misplace data or crash under DAX on the result, or every guard kernel
+   * refuses it: refused unless `allowHazard`.
+   */
+  daxHazard: string | null;
   notes: string[];
   /** The 4 KiB block before and after (equal when nothing changes). */
   original: Uint8Array;
@@ -105,7 +109,7 @@ export function summarize(f: PfnFields): BlockSummary {
 }
 
 /** Data start (bytes from the namespace base) of a block read in `meaning`. */
-export function dataStartOf(f: PfnFields, meaning: DataoffMeaning): bigint {
+export function dataStartOf(f: PfnFields, meaning: Meaning): bigint {
   return meaning === 'map' ? f.dataoff : BigInt(f.startPad) + f.dataoff;
 }
 
@@ -162,11 +166,11 @@ function validBlock(block: Uint8Array, o: MigrateOptions): { original: Uint8Arra
 }
 
 /** Step 2: the meaning dataoff has now (the version, or `from`), checked against the alignment evidence. */
-function meaningNow(f: PfnFields, o: MigrateOptions, notes: string[]): { from: DataoffMeaning; evidence: Evidence } {
-  const versionMeaning: DataoffMeaning = f.versionMajor === 2 ? 'map' : 'legacy';
+function meaningNow(f: PfnFields, o: MigrateOptions, notes: string[]): { from: Meaning; evidence: Evidence } {
+  const versionMeaning: Meaning = f.versionMajor === 2 ? 'map' : 'legacy';
   const from = o.from ?? versionMeaning;
   const evidence = alignmentEvidence(f, o.nsBase);
-  const contradicts = (m: DataoffMeaning): boolean => evidence.suggests === (m === 'legacy' ? 'map' : 'legacy');
+  const contradicts = (m: Meaning): boolean => evidence.suggests === (m === 'legacy' ? 'map' : 'legacy');
   const version = `${f.versionMajor}.${f.versionMinor}`;
   if (o.from === undefined && f.startPad !== 0 && contradicts(from)) {
     const other = from === 'legacy' ? 'map' : 'legacy';
@@ -194,8 +198,8 @@ function meaningNow(f: PfnFields, o: MigrateOptions, notes: string[]): { from: D
 function patchMeaning(
   original: Uint8Array,
   f: PfnFields,
-  from: DataoffMeaning,
-  to: DataoffMeaning,
+  from: Meaning,
+  to: Meaning,
   notes: string[],
 ): { status: MigrationStatus; next: Uint8Array } {
   const pad = BigInt(f.startPad);
@@ -257,15 +261,15 @@ function dataAreaAfter(f: PfnFields, startBefore: bigint, startAfter: bigint, ns
 /** Step 5: what the target kernel and every guard kernel do with the result; the hazard when one misplaces it. */
 function kernelsOn(
   next: Uint8Array,
-  to: DataoffMeaning,
+  to: Meaning,
   startAfter: bigint,
   o: MigrateOptions,
   parentUuid: string,
   notes: string[],
-): Pick<MigrationReport, 'target' | 'guard' | 'guards' | 'hazard'> {
-  const targetKernel: ProfileId = to === 'map' ? 'map' : 'linux-6.1';
+): Pick<MigrationReport, 'target' | 'guard' | 'guards' | 'hazard' | 'daxHazard'> {
+  const targetKernel: ProfileId = to === 'map' ? 'map' : DEFAULT_PROFILE;
   const target = verdictOn(next, targetKernel, o, parentUuid);
-  const guards = resolveKernels(o.guardKernel ?? 'linux-6.1').map((k) => verdictOn(next, k.id, o, parentUuid));
+  const guards = resolveKernels(o.guardKernel ?? DEFAULT_PROFILE).map((k) => verdictOn(next, k.id, o, parentUuid));
   const misplacing = guards.find((g) => g.outcome === 'claimed' && g.dataStart !== startAfter);
   let hazard: string | null = null;
   if (misplacing !== undefined) {
@@ -280,7 +284,16 @@ function kernelsOn(
   } else if (target.dataStart !== startAfter) {
     notes.push(`${targetKernel} puts the data at ${hex(target.dataStart ?? 0n)}, not at ${hex(startAfter)}`);
   }
-  return { target, guard: misplacing ?? (guards[0] as Verdict), guards, hazard };
+  const dax = daxHazards(next, {
+    kernels: o.guardKernel ?? DEFAULT_PROFILE,
+    refusals: o.guardKernel !== undefined,
+    nsBase: o.nsBase,
+    nsSize: o.nsSize,
+    parentUuid,
+    ...(o.arch === undefined ? {} : { arch: o.arch }),
+  });
+  const daxHazard = dax.length === 0 ? null : daxHazardText(dax);
+  return { target, guard: misplacing ?? (guards[0] as Verdict), guards, hazard, daxHazard };
 }
 
 /**
@@ -319,10 +332,10 @@ export function migrate(block: Uint8Array, o: MigrateOptions): MigrationReport {
   };
 }
 
-/** The refusal of a report's hazard: writing it anyway needs `force`. */
-export function hazardError(hazard: string): InfoblockError {
+/** The refusal of a report's hazard: writing it anyway needs `force` (or, for a DAX hazard, `allowHazard`). */
+export function hazardError(hazard: string, needs: 'force' | 'allowHazard' = 'force'): InfoblockError {
   return new InfoblockError('hazard', `refusing to migrate: ${hazard}; nothing written`, {
-    hint: { pass: { force: true } },
+    hint: { pass: { [needs]: true } },
   });
 }
 
@@ -336,8 +349,7 @@ const MEANINGS: readonly string[] = ['legacy', 'map'];
 /** Library boundary: typed errors for values a caller in TypeScript could still pass (numbers, other words). */
 export function checkMigrateOptions(o: MigrateOptions): void {
   if (o === null || typeof o !== 'object') throw new InvalidArgumentError('migrate needs an options object');
-  expectU64(o.nsBase, 'nsBase');
-  expectU64(o.nsSize, 'nsSize');
+  expectSpan(expectU64(o.nsBase, 'nsBase'), expectU64(o.nsSize, 'nsSize'));
   if (!MEANINGS.includes(o.to))
     throw new InvalidArgumentError(`must be 'legacy' or 'map', got '${String(o.to)}'`, { field: 'to' });
   if (o.from !== undefined && !MEANINGS.includes(o.from))

@@ -9,9 +9,17 @@
  * candidate is checked with the validator under the chosen kernel.
  */
 import { InfoblockError, InvalidArgumentError } from '../format/errors';
-import { expectU64 } from '../format/int64';
+import { expectSpan, expectU64 } from '../format/int64';
 import { HEAD_SIZE, INFOBLOCK_OFFSET, findBlocks } from '../format/head';
-import { DAX_SIGNATURE, PFN_MODE, PFN_SIGNATURE, decodePfnBlock, encodePfnBlock, type PfnFields } from '../format/pfn';
+import {
+  DAX_SIGNATURE,
+  PFN_MODE,
+  PFN_SIGNATURE,
+  decodePfnBlock,
+  encodePfnBlock,
+  type Meaning,
+  type PfnFields,
+} from '../format/pfn';
 import type { MapLocation, NsMode } from '../format/recipe';
 import { hex, humanSize } from '../format/units';
 import { NIL_UUID, randomUuid } from '../format/uuid';
@@ -47,7 +55,7 @@ export interface RecoverOptions {
    * kernel reads. map: dataoff from the raw base, version 2.4, this
    * toolkit's convention for kernels with the padding fix (the `map` profile).
    */
-  meaning?: 'legacy' | 'map';
+  meaning?: Meaning;
 }
 
 export interface Candidate {
@@ -76,7 +84,7 @@ export interface RecoveryPlan {
   status: 'intact' | 'proposed' | 'ambiguous' | 'nothing';
   current: Verdict;
   /** The damaged block's fields when its signature survived. */
-  survivor: { fields: PfnFields; checksumOk: boolean } | null;
+  survivor: { fields: PfnFields; checksumValid: boolean } | null;
   evidence: Finding[];
   candidates: Candidate[];
   /**
@@ -349,7 +357,7 @@ function onHead(c: Candidate, head: Uint8Array, o: RecoverOptions): Candidate | 
 
 function survivorOf(head: Uint8Array): RecoveryPlan['survivor'] {
   const d = decodePfnBlock(head.subarray(INFOBLOCK_OFFSET, HEAD_SIZE));
-  return d.kind === 'pfn' || d.kind === 'dax' ? { fields: d.fields, checksumOk: d.checksumValid } : null;
+  return d.kind === 'pfn' || d.kind === 'dax' ? { fields: d.fields, checksumValid: d.checksumValid } : null;
 }
 
 /** Group the data starts the evidence points at (a structure and the survivor may agree). */
@@ -424,7 +432,7 @@ function bound(t: Target, mode: NsMode, old: PfnFields | null, o: RecoverOptions
 function intactBy(current: Verdict, anchors: readonly Anchor[], survivor: RecoveryPlan['survivor']): string | null {
   if (current.outcome !== 'claimed') return null;
   if (anchors.length === 0)
-    return survivor?.checksumOk === true ? 'the block is valid and nothing contradicts it' : null;
+    return survivor?.checksumValid === true ? 'the block is valid and nothing contradicts it' : null;
   const at = anchors.find((a) => a.offset === current.dataStart);
   if (at === undefined) return null;
   return isFsFinding(at) ? `${describeFs(at)} starts at the data start` : `${partitionText(at)}, at the data start`;
@@ -433,8 +441,7 @@ function intactBy(current: Verdict, anchors: readonly Anchor[], survivor: Recove
 /** Plan a recovery of the namespace whose 8 KiB head is `head`, from a scan of it. */
 export function planRecovery(head: Uint8Array, findings: readonly Finding[], o: RecoverOptions): RecoveryPlan {
   if (o === null || typeof o !== 'object') throw new InvalidArgumentError('planRecovery needs an options object');
-  expectU64(o.nsBase, 'nsBase');
-  expectU64(o.nsSize, 'nsSize');
+  expectSpan(expectU64(o.nsBase, 'nsBase'), expectU64(o.nsSize, 'nsSize'));
   if (!(head instanceof Uint8Array) || head.byteLength < HEAD_SIZE)
     throw new InvalidArgumentError(`must be the ${HEAD_SIZE}-byte namespace head`, { field: 'head' });
   if (o.nsSize < MIN_NAMESPACE)

@@ -18,14 +18,14 @@ export interface PfnFinding {
   kind: 'pfn' | 'dax';
   /** Byte position of the info-block itself; the namespace it belongs to would start 4096 bytes earlier. */
   offset: bigint;
-  checksumOk: boolean;
+  checksumValid: boolean;
   fields: PfnFields;
 }
 
 export interface BttFinding {
   kind: 'btt' | 'btt-backup';
   offset: bigint;
-  checksumOk: boolean;
+  checksumValid: boolean;
   /** Arena start: the block itself, or for a backup the block minus info2off. */
   arena: bigint;
   info2off: bigint;
@@ -105,7 +105,7 @@ export function infoBlockAt(buf: Uint8Array, p: number, pos: bigint, btts: Map<b
     if (buf[p + 1] !== 0x56 || buf[p + 6] !== 0x5f || buf[p + 10] !== 0x5f || buf[p + 15] !== 0) return null;
     const d = decodePfnBlock(buf.subarray(p, p + 4096));
     if (d.kind !== 'pfn' && d.kind !== 'dax') return null;
-    return { kind: d.kind, offset: pos, checksumOk: d.checksumValid, fields: d.fields };
+    return { kind: d.kind, offset: pos, checksumValid: d.checksumValid, fields: d.fields };
   }
   if (c === B && buf[p + 1] === 0x54 && buf[p + 3] === 0x5f && buf[p + 9] === 0x5f) {
     const d = decodeBttBlock(buf.subarray(p, p + 4096));
@@ -118,7 +118,7 @@ export function infoBlockAt(buf: Uint8Array, p: number, pos: bigint, btts: Map<b
     return {
       kind: arena === pos ? 'btt' : 'btt-backup',
       offset: pos,
-      checksumOk: d.checksumValid,
+      checksumValid: d.checksumValid,
       arena,
       info2off,
       externalLbasize: BigInt(d.fields.externalLbasize),
@@ -325,4 +325,21 @@ export function gptAt(buf: Uint8Array, p: number, pos: bigint): PartitionFinding
     }
   }
   return { kind: 'gpt', offset: disk, size: (alternate + 1n) * SECTOR, partitions };
+}
+
+/**
+ * A finding seen from a namespace that starts at `origin` inside the target: every position (the finding's
+ * offset, a superblock copy's place, a BTT arena) made relative to it. Sizes and fields are unchanged.
+ */
+export function relativeTo<F extends Finding>(f: F, origin: bigint): F {
+  if (origin === 0n) return f;
+  if (isFsFinding(f)) return { ...f, offset: f.offset - origin, superblock: f.superblock - origin };
+  if (isBttFinding(f)) return { ...f, offset: f.offset - origin, arena: f.arena - origin };
+  if (isPartitionFinding(f))
+    return {
+      ...f,
+      offset: f.offset - origin,
+      partitions: f.partitions.map((x) => ({ ...x, start: x.start - origin })),
+    };
+  return { ...f, offset: f.offset - origin };
 }

@@ -12,6 +12,7 @@ export {
   isBttFinding,
   isFsFinding,
   isPartitionFinding,
+  relativeTo,
   MAX_STRUCT,
 } from './detect';
 export type { Finding, PfnFinding, BttFinding, FsFinding, PartitionFinding, Partition } from './detect';

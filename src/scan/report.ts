@@ -4,9 +4,10 @@
  * head (starting 4096 bytes before it), plus the view the JSON documents
  * show (camelCase, bigint) and one text line per finding.
  */
+import { escapeText } from '../format/escape';
 import { headWithBlock } from '../format/head';
-import { encodePfnBlock } from '../format/pfn';
-import { expectU64 } from '../format/int64';
+import { encodePfnBlock, type Meaning } from '../format/pfn';
+import { expectSpan, expectU64 } from '../format/int64';
 import { hex, humanSize } from '../format/units';
 import { alignmentEvidence } from '../validate/geometry';
 import { checkHead, type Verdict } from '../validate/check';
@@ -31,14 +32,13 @@ export interface ScanContext {
 
 export interface PfnAssessment {
   namespaceOffset: bigint;
-  meaning: 'legacy' | 'map' | 'both' | 'neither';
+  meaning: Meaning | 'both' | 'neither';
   verdict: Verdict;
 }
 
 /** The meaning the block's alignments suggest and the kernel's verdict on the namespace it heads. */
 export function assessPfn(f: PfnFinding, ctx: ScanContext): PfnAssessment {
-  expectU64(ctx.nsBase, 'nsBase');
-  expectU64(ctx.targetSize, 'targetSize');
+  expectSpan(expectU64(ctx.nsBase, 'nsBase'), expectU64(ctx.targetSize, 'targetSize'), 'target');
   const namespaceOffset = f.offset - 4096n;
   const base = ctx.nsBase + namespaceOffset;
   // The stored bytes, checksum included, so a bad checksum stays bad.
@@ -85,7 +85,7 @@ export function findingView(f: Finding, ctx: ScanContext): Record<string, unknow
     return {
       offset: f.offset,
       kind: f.kind,
-      checksumOk: f.checksumOk,
+      checksumValid: f.checksumValid,
       namespaceOffset: a.namespaceOffset,
       nsBase: ctx.nsBase + a.namespaceOffset,
       uuid: x.uuid,
@@ -106,7 +106,7 @@ export function findingView(f: Finding, ctx: ScanContext): Record<string, unknow
     return {
       offset: f.offset,
       kind: f.kind,
-      checksumOk: f.checksumOk,
+      checksumValid: f.checksumValid,
       arena: f.arena,
       info2off: f.info2off,
       externalLbasize: f.externalLbasize,
@@ -164,10 +164,10 @@ export function findingLine(f: Finding, ctx: ScanContext): string {
     const verdict =
       v.outcome === 'claimed'
         ? `claimed, data at ${hex(v.dataStart ?? 0n)} (${humanSize(v.dataSize ?? 0n)})`
-        : `${v.outcome}${v.message === null ? '' : ` (${v.message})`}`;
+        : `${v.outcome}${v.message === null ? '' : ` (${escapeText(v.message)})`}`;
     return (
       `${at}  ${f.kind} info-block v${x.versionMajor}.${x.versionMinor}, checksum ` +
-      `${f.checksumOk ? 'ok' : 'BAD'}, dataoff ${hex(x.dataoff)}, start_pad ${hex(x.startPad)}, mode ` +
+      `${f.checksumValid ? 'ok' : 'BAD'}, dataoff ${hex(x.dataoff)}, start_pad ${hex(x.startPad)}, mode ` +
       `${x.mode}, align ${hex(x.align)}; as a namespace at ${hex(a.namespaceOffset)} (its base at physical ` +
       `${hex(ctx.nsBase + a.namespaceOffset)}): looks ${a.meaning}-meaning, ${v.profile} ${verdict}`
     );
@@ -175,7 +175,7 @@ export function findingLine(f: Finding, ctx: ScanContext): string {
   if (isBttFinding(f)) {
     return (
       `${at}  ${f.kind === 'btt' ? 'BTT info-block' : `BTT backup info-block (arena at ${hex(f.arena)})`}, ` +
-      `checksum ${f.checksumOk ? 'ok' : 'BAD'}, ${f.externalNlba} x ${f.externalLbasize} B sectors`
+      `checksum ${f.checksumValid ? 'ok' : 'BAD'}, ${f.externalNlba} x ${f.externalLbasize} B sectors`
     );
   }
   if (isPartitionFinding(f)) return `${at}  ${partitionText(f)}`;

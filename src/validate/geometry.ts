@@ -8,7 +8,7 @@
  * written by `ndctl write-infoblock -O` (dataoff measured from the raw base).
  */
 import { SZ_2M, u64 } from '../format/int64';
-import type { EffectiveFields, PfnFields } from '../format/pfn';
+import { effectiveFields, LATEST_MINOR, type EffectiveFields, type Meaning, type PfnFields } from '../format/pfn';
 
 /** The u64 mask (the project's U64_MAX), re-exported under the name the rules use. */
 export { U64_MAX as U64_MASK, u64 } from '../format/int64';
@@ -16,9 +16,6 @@ export { U64_MAX as U64_MASK, u64 } from '../format/int64';
 export const isAligned = (x: bigint, a: bigint): boolean => (u64(x) & u64(a - 1n)) === 0n;
 /** Bytes of one struct page in the kernels we model (a debug build can make it larger). */
 export const STRUCT_PAGE_SIZE = 64n;
-
-/** How a reader interprets dataoff: from base + start_pad (every kernel), or from the raw base (the map convention). */
-export type Meaning = 'legacy' | 'map';
 
 /** What the reading kernel knows about the block format. */
 export interface Reader {
@@ -29,15 +26,7 @@ export interface Reader {
 
 /** Fields after the kernel's version_minor gating (it never looks at the major). */
 export function gateFields(f: PfnFields, r: Reader): EffectiveFields {
-  const minor = f.versionMinor;
-  const minor4 = r.knowsMinor4 && minor >= 4;
-  return {
-    startPad: minor < 1 ? 0 : f.startPad,
-    endTrunc: minor < 1 ? 0 : f.endTrunc,
-    align: minor < 2 ? 0 : f.align,
-    pageSize: minor4 ? f.pageSize : Number(r.pageSize),
-    pageStructSize: minor4 ? f.pageStructSize : Number(STRUCT_PAGE_SIZE),
-  };
+  return effectiveFields(f, Number(r.pageSize), r.knowsMinor4 ? LATEST_MINOR : 3);
 }
 
 /** 1UL << ilog2(x); ilog2(0) is -1 and x86's shift masks the count to 63. */
@@ -189,4 +178,30 @@ export function memmapFits(g: Geometry, reserve: bigint, pageSize: bigint, secti
   const limit = start / pageSize + g.offset / pageSize; // first pfn past the altmap
   const aligned = ((next + blockPfns - 1n) / blockPfns) * blockPfns;
   return aligned + sections * blockPfns <= limit;
+}
+
+/**
+ * The namespace bases a block fits, from its start_pad: the kernel pads the namespace base up to the
+ * section boundary (`compatAlign`) and stores the padding as start_pad, so a block with start_pad P was
+ * written for a base that is P short of a boundary: base = residue + k * modulus. A base that is not one
+ * of them is refused whatever the meaning of dataoff (rule R13: base + start_pad must be aligned).
+ */
+export interface BaseFit {
+  modulus: bigint;
+  residue: bigint;
+  /** One such base above 4 GiB, where firmware and QEMU place the first persistent memory. */
+  example: bigint;
+}
+
+/** The bases `startPad` fits (null when it is 0 or not below `compatAlign`: any aligned base fits). */
+export function basesFittingBlock(startPad: bigint, compatAlign: bigint = SZ_2M): BaseFit | null {
+  if (startPad === 0n || startPad >= compatAlign) return null;
+  const residue = compatAlign - startPad;
+  return { modulus: compatAlign, residue, example: (1n << 32n) + residue };
+}
+
+/** Whether `base` is one of the bases the block fits (always, when its start_pad is 0). */
+export function baseFits(startPad: bigint, base: bigint, compatAlign: bigint = SZ_2M): boolean {
+  const fit = basesFittingBlock(startPad, compatAlign);
+  return fit === null || u64(base) % fit.modulus === fit.residue;
 }

@@ -29,18 +29,31 @@ export {
   resolveKernels,
   KNOWN_SERIES,
   BOOTED_KERNELS,
+  DEFAULT_KERNEL,
+  DEFAULT_PROFILE,
   NEWEST_KERNEL,
   OLDEST_KERNEL,
   KERNEL_FORMS,
 } from './versions';
-export type { ResolvedKernel } from './versions';
+export type { KernelSeries, ResolvedKernel } from './versions';
 export { checkKernels } from './kernels';
 export type { KernelHazard, KernelsReport } from './kernels';
-export { geometryOf, gateFields, kernelAlign, dataStartFor, ndctlOffsetEvidence, memmapFits } from './geometry';
-export type { Geometry, GeometryInput, Reader } from './geometry';
+export {
+  geometryOf,
+  gateFields,
+  kernelAlign,
+  dataStartFor,
+  ndctlOffsetEvidence,
+  memmapFits,
+  basesFittingBlock,
+  baseFits,
+} from './geometry';
+export type { BaseFit, Geometry, GeometryInput, Reader } from './geometry';
 export { explainLayout } from './explain';
 export type { Region } from './explain';
 export { checkLabelledDimm } from './labels';
 export type { DimmReader, LabelledCheck, LabelledNamespaceVerdict, LabelledOptions, SkippedLabel } from './labels';
 export { daxVerdictOf, daxEraOf, daxIsHazard, DAX_RULES } from './dax';
+export { daxGuard, daxHazards, daxHazardOf, daxHazardText, isDaxHazard } from './dax-guard';
+export type { DaxGuardOptions, DaxHazard } from './dax-guard';
 export type { DaxVerdict, DaxOutcome, DaxRange, DaxInput, DaxEra, DaxRule, FsDaxBehaviour } from './dax';
