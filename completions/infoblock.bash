@@ -22,8 +22,8 @@ _infoblock() {
     restore) opts="--backup --offset --ns-base --ns-size --force --json -h --help"; files="--backup"; dirs=""; values="--offset --ns-base --ns-size" ;;
     kernel-check) opts="--json --compare --kernel --kernel-image --modules-dir --modules --keep-logs --in-place --timeout --label-size --dax --no-relocate -h --help"; files="--kernel-image"; dirs="--modules-dir --modules --keep-logs"; values="--compare --kernel --timeout --label-size --dax" ;;
     corpus) opts="--out --count --seed --format --ns-size --kernel --force --manifest -h --help"; files="--manifest"; dirs="--out"; values="--count --seed --format --ns-size --kernel" ;;
-    scan) opts="--json --offset --from --to --ns-base --kernel --chunk -h --help"; files=""; dirs=""; values="--offset --from --to --ns-base --kernel --chunk" ;;
-    recover) opts="--offset --ns-base --ns-size --mode --kernel --uuid --parent-uuid --meaning --pick --write --backup --allow-hazard --json -h --help"; files="--backup"; dirs=""; values="--offset --ns-base --ns-size --mode --kernel --uuid --parent-uuid --meaning --pick" ;;
+    scan) opts="--json --offset --from --to --ns-base --kernel --chunk --read-all -h --help"; files=""; dirs=""; values="--offset --from --to --ns-base --kernel --chunk" ;;
+    recover) opts="--offset --ns-base --ns-size --mode --kernel --uuid --parent-uuid --meaning --pick --write --force --backup --allow-hazard --json -h --help"; files="--backup"; dirs=""; values="--offset --ns-base --ns-size --mode --kernel --uuid --parent-uuid --meaning --pick" ;;
     labels) opts="-h --help"; files=""; dirs=""; values="" ;;
     realign) opts="--label-size --slot --namespace --ns-base --guard-kernel --backup --dry-run --json -h --help"; files="--backup"; dirs=""; values="--label-size --slot --namespace --ns-base --guard-kernel" ;;
     rebase) opts="--ns-base --to-base --offset --ns-size --guard-kernel --backup --dry-run --json -h --help"; files="--backup"; dirs=""; values="--ns-base --to-base --offset --ns-size --guard-kernel" ;;

@@ -229,8 +229,27 @@ export type {
   Reader,
   Region,
 } from './validate/index';
-export { scanTarget, scanBytes, findingView, isPfnFinding, isBttFinding, isFsFinding, relativeTo } from './scan/index';
-export type { ScanOptions, ScanResult, Finding, PfnFinding, BttFinding, FsFinding, ScanContext } from './scan/index';
+export {
+  scanTarget,
+  scanBytes,
+  findingView,
+  isPfnFinding,
+  isBttFinding,
+  isFsFinding,
+  isPartitionFinding,
+  relativeTo,
+} from './scan/index';
+export type {
+  ScanOptions,
+  ScanResult,
+  Finding,
+  PfnFinding,
+  BttFinding,
+  FsFinding,
+  PartitionFinding,
+  Partition,
+  ScanContext,
+} from './scan/index';
 export { planRecovery, scanLimit, writeRecoveredBlock } from './recover/index';
 export type { RecoverOptions, RecoveryPlan, Candidate, RecoverWriteOptions, RecoverWriteResult } from './recover/index';
 // Labelled namespaces: the label storage area codec and the per-namespace validator.

@@ -55,6 +55,11 @@ const SKIPPED: readonly { match: RegExp; reason: string }[] = [
 const VOLATILE: readonly [RegExp, string, string][] = [
   [/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z/g, '<TIME>', 'a timestamp (backup records, restore)'],
   [/\bdone in \d+(\.\d+)? s\b/g, 'done in <N> s', 'a duration'],
+  [
+    /; read [\d.]+ \w+, [\d.]+ \w+ of holes skipped/g,
+    '; read <N>, <N> of holes skipped',
+    "a sparse file's allocated bytes (the file system allocates as it flushes)",
+  ],
 ];
 /** A random (version 4) uuid, volatile unless the block's commands name it (mkfs's, recover's fresh one). */
 const RANDOM_UUID = /\b[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}\b/g;

@@ -52,6 +52,8 @@ command -v zstd >/dev/null 2>&1 || missing+=(zstd)
 # Real filesystems for the recover tests (mkfs.ext4, mkfs.xfs live in /usr/sbin).
 { command -v mkfs.ext4 || [ -x /usr/sbin/mkfs.ext4 ]; } >/dev/null 2>&1 || missing+=(e2fsprogs)
 { command -v mkfs.xfs || [ -x /usr/sbin/mkfs.xfs ]; } >/dev/null 2>&1 || missing+=(xfsprogs)
+# sfdisk (util-linux's fdisk package on Debian 12): partitioned data areas for the recover tests.
+{ command -v sfdisk || [ -x /usr/sbin/sfdisk ]; } >/dev/null 2>&1 || missing+=(fdisk)
 # kernel-check --dax: a C compiler and the static C library for the guest's probe program.
 cc_static_ok() { printf 'int main(void){return 0;}\n' | cc -static -x c -o /dev/null - >/dev/null 2>&1; }
 if ! command -v cc >/dev/null 2>&1; then missing+=(gcc libc6-dev)

@@ -43,6 +43,7 @@ interface RecoverOpts {
   uuid?: string;
   parentUuid?: string;
   write?: boolean;
+  force?: boolean;
   allowHazard?: boolean;
   json?: boolean;
   pick?: string;
@@ -170,6 +171,10 @@ function report(
   for (const line of findingLines(plan.evidence, ctx)) io.stdout(`${line}\n`);
   for (const r of plan.rejected) io.stdout(`not used: ${r.source}: ${r.reason}\n`);
   plan.candidates.forEach((c, i) => io.stdout(`${candidateText(c, i + 1, target, head, nsSize).join('\n')}\n`));
+  if (plan.omitted > 0)
+    io.stdout(
+      `(${plan.omitted} more candidate(s) not listed: the ${plan.candidates.length} with the most evidence are)\n`,
+    );
 }
 
 function chosen(io: CliIo, plan: RecoveryPlan, pick: number | null): Candidate {
@@ -181,9 +186,10 @@ function chosen(io: CliIo, plan: RecoveryPlan, pick: number | null): Candidate {
   }
   if (plan.status === 'ambiguous') {
     const starts = plan.candidates.map((c, i) => `#${i + 1} data at ${hex(c.dataStart)}`).join(', ');
+    const more = plan.omitted > 0 ? `, and ${plan.omitted} more` : '';
     io.stderr(
-      `infoblock: the evidence puts the data in ${plan.candidates.length} different places (${starts}); nothing ` +
-        `written: choose one with --pick N\n`,
+      `infoblock: the evidence puts the data in ${plan.candidates.length + plan.omitted} different places ` +
+        `(${starts}${more}); nothing written: choose one with --pick N\n`,
     );
     throw new ExitCode(1);
   }
@@ -218,9 +224,11 @@ function planJson(v: PlanView, cmd: CommandContext, dryRun: boolean): string {
     dryRun,
     scannedTo: v.limit,
     current: verdictView(plan.current),
+    intactBy: plan.intactBy,
     evidence: plan.evidence.map((f) => findingView(f, ctx)),
     rejected: plan.rejected,
     candidates: plan.candidates.map((c, i) => candidateView(c, i + 1)),
+    candidatesOmitted: plan.omitted,
     picked: v.pickedN,
     written:
       written === null
@@ -272,7 +280,9 @@ function action(io: CliIo, target: string, o: RecoverOpts): void {
   if (plan.status === 'intact') {
     emit(null, null);
     if (o.json !== true)
-      io.stdout(`nothing to recover: ${kernel} already exposes the data where the evidence puts it\n`);
+      io.stdout(
+        `nothing to recover: ${kernel} already exposes the data where the evidence puts it (${plan.intactBy ?? ''})\n`,
+      );
     return;
   }
   if (plan.status === 'nothing') {
@@ -291,8 +301,12 @@ function action(io: CliIo, target: string, o: RecoverOpts): void {
   const n = plan.candidates.indexOf(c) + 1;
   if (o.write !== true) {
     emit(null, n);
+    const valid = plan.survivor?.checksumValid === true && o.force !== true;
     if (o.json !== true)
-      io.stdout(`dry run: nothing written; add --write to write candidate #${n} (the old head is backed up first)\n`);
+      io.stdout(
+        `dry run: nothing written; add --write${valid ? ' --force' : ''} to write candidate #${n} (the old head ` +
+          `is backed up first)${valid ? "; the current block's checksum is valid, so --write alone refuses" : ''}\n`,
+      );
     return;
   }
   guardOrRefuse(io, c.block, { kernels: kernel, nsBase, nsSize }, `write candidate #${n}`, o.allowHazard === true);
@@ -312,6 +326,7 @@ function action(io: CliIo, target: string, o: RecoverOpts): void {
       return c.block;
     },
     ...(o.backup === undefined ? {} : { backup: o.backup }),
+    force: o.force === true,
     warn: (l) => io.stderr(`infoblock: ${l}\n`),
     ...(io.faults === undefined ? {} : { faults: io.faults }),
     ...(io.env === undefined ? {} : { env: io.env }),
@@ -351,6 +366,10 @@ export function registerRecover(program: Command, io: CliIo): void {
     )
     .option('--pick <N>', 'when the evidence places the data in several places, take candidate N')
     .option('--write', 'write the block (lock, backup of the old 8 KiB head, one 4 KiB write, verify)')
+    .option(
+      '--force',
+      'with --write, rewrite the block even when its checksum is valid (default: refused, exit 1, nothing written)',
+    )
     .option('--backup <FILE>', 'backup file (default TARGET.infoblock-backup)')
     .option(
       '--allow-hazard',

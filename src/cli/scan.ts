@@ -27,6 +27,7 @@ interface ScanOpts {
   nsBase?: string;
   kernel: string;
   chunk?: string;
+  readAll?: boolean;
 }
 
 /** A progress bar on stderr, only when it is a terminal and the CLI writes to the real process streams. */
@@ -69,11 +70,33 @@ function scanBody(target: string, offset: bigint, r: ScanResult, ctx: ScanContex
     size: r.size,
     from: r.from,
     to: r.to,
+    end: r.end,
+    shrunkTo: r.shrunkTo,
     bytesRead: r.bytesRead,
+    holesSkipped: r.holesSkipped,
+    allocationMap: r.allocationMap,
     nsBase: ctx.nsBase,
     kernel: ctx.kernel,
     findings: r.findings.map((f) => findingView(f, ctx)),
   };
+}
+
+/**
+ * What was really covered: the range, where the scan ended if the file
+ * shrank under it, and (when holes were skipped) the bytes read and how the
+ * holes were found.
+ */
+export function coverageText(r: ScanResult): string {
+  let t = `scanned ${hex(r.from)}..${hex(r.end)} (${humanSize(r.end - r.from)})`;
+  if (r.shrunkTo !== null)
+    t +=
+      ` of ${hex(r.from)}..${hex(r.to)} (${humanSize(r.to - r.from)}): the file shrank to ${humanSize(r.shrunkTo)} ` +
+      `while it was read`;
+  if (r.holesSkipped > 0n)
+    t +=
+      `; read ${humanSize(r.bytesRead)}, ${humanSize(r.holesSkipped)} of holes skipped (allocation map: ` +
+      `${r.allocationMap ?? 'none'})`;
+  return t;
 }
 
 /** The scan seen from the namespace at `offset`: its range, size and every finding's positions relative to it. */
@@ -84,6 +107,8 @@ function inNamespace(offset: bigint, r: ScanResult): ScanResult {
     size: r.size - offset,
     from: r.from - offset,
     to: r.to - offset,
+    end: r.end - offset,
+    shrunkTo: r.shrunkTo === null ? null : r.shrunkTo - offset,
     findings: r.findings.map((f) => relativeTo(f, offset)),
   };
 }
@@ -109,6 +134,7 @@ export function registerScan(program: Command, io: CliIo): void {
     )
     .option('--kernel <KERNEL>', `kernel for those verdicts: ${KERNEL_FORMS}`, DEFAULT_PROFILE)
     .option('--chunk <BYTES>', 'bytes per read (default 4M)')
+    .option('--read-all', "read every byte, holes included (default: skip a sparse file's holes by its allocation map)")
     .addHelpText(
       'after',
       '\nExit status: 0 something found, 1 nothing found, 2 usage or I/O error.\nExample: infoblock scan ' +
@@ -131,6 +157,7 @@ export function registerScan(program: Command, io: CliIo): void {
             from: offset + (o.from === undefined ? 0n : parseSize(o.from, 'scan start')),
             ...(o.to === undefined ? {} : { to: offset + parseSize(o.to, 'scan end') }),
             ...(chunk === undefined ? {} : { chunkSize: chunk }),
+            ...(o.readAll === true ? { allocationMap: false } : {}),
             onProgress: bar.update,
           }),
         );
@@ -145,11 +172,7 @@ export function registerScan(program: Command, io: CliIo): void {
       };
       if (o.json === true) io.stdout(`${jsonText('scan', scanBody(target, offset, r, ctx))}\n`);
       else {
-        io.stdout(
-          `${pathText(target)}: scanned ${hex(r.from)}..${hex(r.to)} ` +
-            `(${humanSize(r.to - r.from)}), ${r.findings.length} ` +
-            `structure(s) found\n`,
-        );
+        io.stdout(`${pathText(target)}: ${coverageText(r)}, ${r.findings.length} structure(s) found\n`);
         for (const line of findingLines(r.findings, ctx)) io.stdout(`${line}\n`);
       }
       if (r.findings.length === 0) throw new ExitCode(1);

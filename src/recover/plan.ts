@@ -2,7 +2,8 @@
  * Recovery planning (pure): from the namespace head and a scan's findings,
  * the info-block(s) that make a kernel expose the data exactly where the
  * evidence says it lies. Each distinct data start is one candidate: a
- * filesystem's first byte, or the start a damaged block's surviving fields
+ * filesystem's first byte, a partition table's (the namespace holds a
+ * partitioned disk), or the start a damaged block's surviving fields
  * give. Settings that do not move the data (map, align) follow the old
  * block where it survives, else ndctl's defaults where they fit. Every
  * candidate is checked with the validator under the chosen kernel.
@@ -23,14 +24,21 @@ import type { MapLocation, NsMode } from '../format/recipe';
 import { hex, humanSize } from '../format/units';
 import { NIL_UUID, randomUuid } from '../format/uuid';
 import { alignmentEvidence } from '../validate/geometry';
-import { checkHead, type Verdict } from '../validate/check';
-import { isFsFinding, type Finding, type FsFinding } from '../scan/detect';
+import { checkBlock, checkHead, type CheckOptions, type Verdict } from '../validate/check';
+import { isFsFinding, isPartitionFinding, type Finding, type FsFinding, type PartitionFinding } from '../scan/detect';
+import { partitionText } from '../scan/report';
 
 const SZ_4K = 4096n;
 const SZ_8K = 8192n;
 const SZ_2M = 2n << 20n;
 const STRUCT_PAGE = 64n;
 export const MIN_NAMESPACE = 16n << 20n;
+/**
+ * Candidates a plan keeps whole (block, verdict, reasons): the best by
+ * score. Any number of data starts is weighed, but an image holding 100,000
+ * superblocks must not hold 100,000 verdicts; the rest are counted.
+ */
+export const MAX_CANDIDATES = 32;
 
 export interface RecoverOptions {
   nsBase: bigint;
@@ -61,7 +69,10 @@ export interface Candidate {
   /** What points at this data start (a filesystem, surviving fields). */
   sources: string[];
   reasons: string[];
+  /** The filesystem whose first byte is the data start, if one is. */
   fs: FsFinding | null;
+  /** The partition table (MBR, GPT) at the data start, if one is. */
+  table: PartitionFinding | null;
 }
 
 export interface Rejected {
@@ -76,39 +87,66 @@ export interface RecoveryPlan {
   survivor: { fields: PfnFields; checksumValid: boolean } | null;
   evidence: Finding[];
   candidates: Candidate[];
+  /**
+   * Places not listed: candidates weighed but weaker than the MAX_CANDIDATES kept, and places not
+   * weighed at all because their evidence could not beat the weakest kept one.
+   */
+  omitted: number;
   rejected: Rejected[];
+  /** Why the plan is intact: the structure at the current data start, or the valid block itself. */
+  intactBy: string | null;
 }
 
 const alignUp = (x: bigint, a: bigint): bigint => ((x + a - 1n) / a) * a;
 const alignDown = (x: bigint, a: bigint): bigint => (x / a) * a;
 const describeFs = (f: FsFinding): string => `${f.variant} filesystem at ${hex(f.offset)} (${humanSize(f.size)})`;
 
-/** Filesystems that can anchor a data start: primaries (or a copy whose primary is gone), not nested in another one. */
-function anchorFilesystems(findings: readonly Finding[], o: RecoverOptions, rejected: Rejected[]): FsFinding[] {
-  const byStart = new Map<bigint, FsFinding>();
+/** What can anchor a data start: a filesystem or a partition table at its first byte. */
+type Anchor = FsFinding | PartitionFinding;
+const describeAnchor = (a: Anchor): string =>
+  isFsFinding(a)
+    ? describeFs(a)
+    : `${a.kind === 'mbr' ? 'MBR' : 'GPT'} partition table at ${hex(a.offset)} (${humanSize(a.size)})`;
+const claims = (a: Anchor): string => (isFsFinding(a) ? 'its superblock claims' : 'its partitions span');
+
+/**
+ * Filesystems and partition tables that can anchor a data start: primaries
+ * (or a copy whose primary is gone), not nested in another one. One sweep in
+ * offset order with the furthest end so far of the structures that fit the
+ * namespace: O(n log n) in the number of structures found.
+ */
+function anchorsOf(findings: readonly Finding[], o: RecoverOptions, rejected: Rejected[]): Anchor[] {
+  const byStart = new Map<bigint, Anchor>();
+  const tables: PartitionFinding[] = [];
   for (const f of findings) {
+    if (isPartitionFinding(f)) tables.push(f);
     if (!isFsFinding(f)) continue;
     const seen = byStart.get(f.offset);
-    if (seen === undefined || (seen.copy && !f.copy)) byStart.set(f.offset, f);
+    if (seen === undefined || (isFsFinding(seen) && seen.copy && !f.copy)) byStart.set(f.offset, f);
   }
-  const all = [...byStart.values()].sort((a, b) => (a.offset < b.offset ? -1 : 1));
-  const out: FsFinding[] = [];
+  // A table only where no filesystem starts (its superblock says more); a GPT over its protective MBR.
+  for (const t of tables) {
+    const seen = byStart.get(t.offset);
+    if (seen === undefined || (seen.kind === 'mbr' && t.kind === 'gpt')) byStart.set(t.offset, t);
+  }
+  const all = [...byStart.values()].sort((a, b) => (a.offset < b.offset ? -1 : a.offset > b.offset ? 1 : 0));
+  const out: Anchor[] = [];
+  let reach = -1n; // the furthest end of an earlier structure that fits the namespace
   for (const f of all) {
-    // Only a superblock that fits the namespace can vouch for containing another filesystem.
-    const outer = all.find(
-      (g) => g !== f && g.offset < f.offset && f.offset < g.offset + g.size && g.offset + g.size <= o.nsSize,
-    );
-    if (outer !== undefined) continue; // an image file inside another filesystem, not the namespace's data
+    const nested = f.offset < reach;
+    // Only a structure that fits the namespace can vouch for containing another.
+    if (f.offset + f.size <= o.nsSize && f.offset + f.size > reach) reach = f.offset + f.size;
+    if (nested) continue; // an image file inside a filesystem, a partition's filesystem: not the namespace's data start
     if (f.offset < SZ_8K)
       rejected.push({
-        source: describeFs(f),
+        source: describeAnchor(f),
         reason: 'it overlaps the 8 KiB head: the namespace was used raw, an info-block would hide it',
       });
     else if (f.offset + f.size > o.nsSize) {
       rejected.push({
-        source: describeFs(f),
+        source: describeAnchor(f),
         reason:
-          `its superblock claims ${f.size} bytes, past the namespace end ${hex(o.nsSize)} by ` +
+          `${claims(f)} ${f.size} bytes, past the namespace end ${hex(o.nsSize)} by ` +
           `${f.offset + f.size - o.nsSize} bytes`,
       });
     } else out.push(f);
@@ -222,7 +260,7 @@ function buildFields(start: bigint, s: Settings, old: PfnFields | null, o: Recov
 interface Target {
   start: bigint;
   sources: string[];
-  fs: FsFinding | null;
+  anchor: Anchor | null;
 }
 
 function candidateFor(
@@ -237,15 +275,11 @@ function candidateFor(
   const s = settingsFor(t.start, mode, oldSettings ? old : null, o);
   if (typeof s === 'string') return { source, reason: s };
   const block = encodePfnBlock(buildFields(t.start, s, old, o));
-  const fields = decodePfnBlock(block).fields; // as written: the checksum included
-  const newHead = Uint8Array.from(head);
-  newHead.set(block, INFOBLOCK_OFFSET);
-  const verdict = checkHead(newHead, {
-    kernel: o.kernel,
-    nsBase: o.nsBase,
-    nsSize: o.nsSize,
-    ...(o.parentUuid === undefined ? {} : { parentUuid: o.parentUuid }),
-  });
+  const decoded = decodePfnBlock(block);
+  const fields = decoded.fields; // as written: the checksum included
+  // Weighed on the block alone, without the cross-kernel hazards: the candidates kept are judged
+  // again on the whole head, hazards included (withHazards), before anyone sees them.
+  const verdict = checkBlock(decoded, checkOptions(o));
   if (verdict.outcome !== 'claimed' || verdict.dataStart !== t.start) {
     return {
       source,
@@ -254,12 +288,12 @@ function candidateFor(
         `${verdict.outcome}${verdict.message === null ? '' : ` (${verdict.message})`}`,
     };
   }
-  if (t.fs !== null && (verdict.dataSize ?? 0n) < t.fs.size) {
+  if (t.anchor !== null && (verdict.dataSize ?? 0n) < t.anchor.size) {
     return {
       source,
       reason:
-        `the data area would be ${verdict.dataSize ?? 0n} bytes, smaller than the ${t.fs.size} bytes the ` +
-        `filesystem claims`,
+        `the data area would be ${verdict.dataSize ?? 0n} bytes, smaller than the ${t.anchor.size} bytes the ` +
+        `${isFsFinding(t.anchor) ? 'filesystem claims' : 'partitions span'}`,
     };
   }
   const modeWhy =
@@ -294,8 +328,31 @@ function candidateFor(
     verdict,
     sources: t.sources,
     reasons,
-    fs: t.fs,
+    fs: t.anchor !== null && isFsFinding(t.anchor) ? t.anchor : null,
+    table: t.anchor !== null && isPartitionFinding(t.anchor) ? t.anchor : null,
   };
+}
+
+function checkOptions(o: RecoverOptions): CheckOptions {
+  return {
+    kernel: o.kernel,
+    nsBase: o.nsBase,
+    nsSize: o.nsSize,
+    ...(o.parentUuid === undefined ? {} : { parentUuid: o.parentUuid }),
+  };
+}
+
+/** A kept candidate judged again on the whole head, with the hazards other kernels pose (what check shows). */
+function onHead(c: Candidate, head: Uint8Array, o: RecoverOptions): Candidate | Rejected {
+  const newHead = Uint8Array.from(head);
+  newHead.set(c.block, INFOBLOCK_OFFSET);
+  const verdict = checkHead(newHead, checkOptions(o));
+  if (verdict.outcome !== 'claimed' || verdict.dataStart !== c.dataStart)
+    return {
+      source: c.sources.join('; '),
+      reason: `${o.kernel} would not expose the data there with this head: ${verdict.outcome}`,
+    };
+  return { ...c, verdict };
 }
 
 function survivorOf(head: Uint8Array): RecoveryPlan['survivor'] {
@@ -303,23 +360,82 @@ function survivorOf(head: Uint8Array): RecoveryPlan['survivor'] {
   return d.kind === 'pfn' || d.kind === 'dax' ? { fields: d.fields, checksumValid: d.checksumValid } : null;
 }
 
-/** Group the data starts the evidence points at (a filesystem and the survivor may agree). */
-function targetsOf(fss: readonly FsFinding[], survivor: RecoveryPlan['survivor'], o: RecoverOptions): Target[] {
+/** Group the data starts the evidence points at (a structure and the survivor may agree). */
+function targetsOf(anchors: readonly Anchor[], survivor: RecoveryPlan['survivor'], o: RecoverOptions): Target[] {
   const targets = new Map<bigint, Target>();
-  const add = (start: bigint, why: string, fs: FsFinding | null): void => {
-    const t = targets.get(start) ?? { start, sources: [], fs: null };
+  const add = (start: bigint, why: string, anchor: Anchor | null): void => {
+    const t = targets.get(start) ?? { start, sources: [], anchor: null };
     t.sources.push(why);
-    if (fs !== null && t.fs === null) t.fs = fs;
+    if (anchor !== null && t.anchor === null) t.anchor = anchor;
     targets.set(start, t);
   };
-  for (const f of fss)
-    add(f.offset, `${describeFs(f)} starts there${f.copy ? ` (found by its copy at ${hex(f.superblock)})` : ''}`, f);
-  // The survivor speaks only where no filesystem does, or where it agrees with one.
+  for (const a of anchors) {
+    const copy = isFsFinding(a) && a.copy ? ` (found by its copy at ${hex(a.superblock)})` : '';
+    add(a.offset, `${describeAnchor(a)} starts there${copy}`, a);
+  }
+  // The survivor speaks only where no structure does, or where it agrees with one.
   if (survivor !== null) {
     for (const s of survivorStarts(survivor.fields, o))
-      if (fss.length === 0 || targets.has(s.start)) add(s.start, s.why, null);
+      if (anchors.length === 0 || targets.has(s.start)) add(s.start, s.why, null);
   }
   return [...targets.values()];
+}
+
+/** Keeps the best MAX_CANDIDATES by score (ties: the one weighed first), counting the valid ones. */
+class BestCandidates {
+  readonly kept: { c: Candidate; score: number }[] = [];
+  valid = 0;
+
+  get full(): boolean {
+    return this.kept.length === MAX_CANDIDATES;
+  }
+
+  /** The score a candidate must beat to be kept. */
+  get floor(): number {
+    return this.full ? (this.kept[this.kept.length - 1] as { score: number }).score : -Infinity;
+  }
+
+  add(c: Candidate): void {
+    this.valid++;
+    const entry = { c, score: score(c) };
+    if (entry.score <= this.floor) return;
+    const k = this.kept;
+    let i = k.length;
+    while (i > 0 && (k[i - 1] as { score: number }).score < entry.score) i--;
+    k.splice(i, 0, entry);
+    if (k.length > MAX_CANDIDATES) k.pop();
+  }
+}
+
+/**
+ * The most score(c) a target's candidate can reach, known before the block
+ * is built and judged: its sources, a primary superblock or a table, and +2
+ * when the filesystem's size equals the data area that ndctl's pads or the
+ * survivor's would leave (score counts it only when the verdict agrees).
+ */
+function bound(t: Target, mode: NsMode, old: PfnFields | null, o: RecoverOptions): number {
+  let b = t.sources.length;
+  if (t.anchor === null) return b;
+  if (isPartitionFinding(t.anchor) || !t.anchor.copy) b += 1;
+  if (isFsFinding(t.anchor)) {
+    const size = t.anchor.size;
+    const fits = [old, null].some((x) => {
+      const st = settingsFor(t.start, mode, x, o);
+      return typeof st !== 'string' && o.nsSize - st.endTrunc - t.start === size;
+    });
+    if (fits) b += 2;
+  }
+  return b;
+}
+
+/** Why the current block stands: a structure at its data start, or (with none found) its valid checksum. */
+function intactBy(current: Verdict, anchors: readonly Anchor[], survivor: RecoveryPlan['survivor']): string | null {
+  if (current.outcome !== 'claimed') return null;
+  if (anchors.length === 0)
+    return survivor?.checksumValid === true ? 'the block is valid and nothing contradicts it' : null;
+  const at = anchors.find((a) => a.offset === current.dataStart);
+  if (at === undefined) return null;
+  return isFsFinding(at) ? `${describeFs(at)} starts at the data start` : `${partitionText(at)}, at the data start`;
 }
 
 /** Plan a recovery of the namespace whose 8 KiB head is `head`, from a scan of it. */
@@ -340,61 +456,73 @@ export function planRecovery(head: Uint8Array, findings: readonly Finding[], o: 
       `a valid BTT info-block is at namespace offset ${btt.offset}: this is a sector-mode namespace, not a ` +
         `pfn/dax one; recover leaves it alone`,
     );
-  const check = {
-    kernel: o.kernel,
-    nsBase: o.nsBase,
-    nsSize: o.nsSize,
-    ...(o.parentUuid === undefined ? {} : { parentUuid: o.parentUuid }),
-  };
-  const current = checkHead(head, check);
+  const current = checkHead(head, checkOptions(o));
   const survivor = survivorOf(head);
   const rejected: Rejected[] = [];
-  const fss = anchorFilesystems(findings, o, rejected);
+  const anchors = anchorsOf(findings, o, rejected);
   // Superblock copies whose primary was found add nothing to the picture.
   const primaries = new Set(findings.filter((f) => isFsFinding(f) && !f.copy).map((f) => `${f.kind}@${f.offset}`));
   const evidence = findings.filter(
     (f) => f.offset < o.nsSize && !(isFsFinding(f) && f.copy && primaries.has(`${f.kind}@${f.offset}`)),
   );
   const base = { current, survivor, evidence, rejected };
-  if (
-    current.outcome === 'claimed' &&
-    (fss.length === 0 ? survivor?.checksumValid === true : fss.some((f) => f.offset === current.dataStart))
-  ) {
-    return { status: 'intact', candidates: [], ...base };
-  }
+  const intact = intactBy(current, anchors, survivor);
+  if (intact !== null) return { status: 'intact', candidates: [], omitted: 0, intactBy: intact, ...base };
   const survivorMode = survivor?.fields.signature[7] === 0x44 ? 'devdax' : 'fsdax'; // NVDIMM_D(AX_INFO)
   const mode = o.mode ?? survivorMode;
   const old = survivor?.fields ?? null;
-  const candidates: Candidate[] = [];
-  for (const t of targetsOf(fss, survivor, o)) {
+  const best = new BestCandidates();
+  const starts = new Set<bigint>();
+  const targets = targetsOf(anchors, survivor, o).map((t, i) => ({ t, i, bound: bound(t, mode, old, o) }));
+  // Best first; once MAX_CANDIDATES are kept, a target that cannot beat the weakest is not built nor judged.
+  targets.sort((a, b) => b.bound - a.bound || a.i - b.i);
+  const refused: { r: Rejected; i: number }[] = [];
+  let unweighed = 0;
+  for (const { t, i, bound: b } of targets) {
+    if (best.full && b <= best.floor) {
+      unweighed++;
+      continue;
+    }
     let c = candidateFor(t, head, mode, old, o);
     if ('reason' in c && old !== null) {
       // The damaged block's start_pad/align/map may be damaged too: ndctl's defaults instead.
       const first = c;
       c = candidateFor(t, head, mode, old, o, false);
-      if ('reason' in c) rejected.push(first);
+      if ('reason' in c) refused.push({ r: first, i });
       else c.reasons.push(`the damaged block's start_pad/end_trunc/align/map were not kept: ${first.reason}`);
     }
-    if ('reason' in c) rejected.push(c);
-    else candidates.push(c);
+    if ('reason' in c) refused.push({ r: c, i });
+    else {
+      starts.add(c.dataStart);
+      best.add(c);
+    }
   }
-  if (survivor !== null && fss.length > 0) {
+  refused.sort((a, b) => a.i - b.i); // in the order of the evidence, as weighed
+  rejected.push(...refused.map((x) => x.r));
+  if (survivor !== null && anchors.length > 0) {
     for (const s of survivorStarts(survivor.fields, o)) {
-      if (!candidates.some((c) => c.dataStart === s.start)) {
+      if (!starts.has(s.start)) {
         rejected.push({ source: s.why, reason: `it puts the data at ${hex(s.start)}, where no filesystem starts` });
       }
     }
   }
   // A filesystem whose superblock says it fills the data area exactly is the stronger anchor.
-  candidates.sort((a, b) => score(b) - score(a));
-  const status = candidates.length === 0 ? 'nothing' : candidates.length === 1 ? 'proposed' : 'ambiguous';
-  return { status, candidates, ...base };
+  const candidates: Candidate[] = [];
+  for (const x of best.kept) {
+    const c = onHead(x.c, head, o);
+    if ('reason' in c) rejected.push(c);
+    else candidates.push(c);
+  }
+  const valid = best.valid - (best.kept.length - candidates.length);
+  const status = valid + unweighed === 0 ? 'nothing' : valid === 1 && unweighed === 0 ? 'proposed' : 'ambiguous';
+  return { status, candidates, omitted: valid + unweighed - candidates.length, intactBy: null, ...base };
 }
 
 function score(c: Candidate): number {
   let s = c.sources.length;
   if (c.fs !== null && c.fs.size === c.verdict.dataSize) s += 2;
   if (c.fs !== null && !c.fs.copy) s += 1;
+  if (c.table !== null) s += 1;
   return s;
 }
 

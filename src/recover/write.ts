@@ -5,12 +5,18 @@
  * write at offset + 4096 → fsync → read back and compare). The backup is
  * labelled damaged → recovered; restore (with that backup) undoes it. A
  * rerun after an interrupted recover of the same block keeps the first
- * run's backup (it holds the true original).
+ * run's backup (it holds the true original). A block whose checksum is
+ * valid is never rewritten unless `force`: a valid block was written on
+ * purpose, and evidence that seems to contradict it (a partition table, a
+ * filesystem image) is likelier misread than the block.
  */
-import { InvalidArgumentError } from '../format/errors';
+import { InfoblockError, InvalidArgumentError } from '../format/errors';
+import { HEAD_SIZE, INFOBLOCK_OFFSET } from '../format/head';
+import { decodePfnBlock } from '../format/pfn';
+import { hex } from '../format/units';
 import { expectU64 } from '../format/int64';
 import type { Faults } from '../io/faults';
-import type { FilePath } from '../io/path';
+import { showPath, type FilePath } from '../io/path';
 import { replaceInfoBlock, restoreHint, type RestoreRun } from '../migrate/replace';
 
 export interface RecoverWriteOptions {
@@ -26,6 +32,8 @@ export interface RecoverWriteOptions {
    */
   plan: (oldHead: Uint8Array) => Uint8Array;
   backup?: FilePath;
+  /** Rewrite a block whose checksum is valid too (default: refused, nothing written). */
+  force?: boolean;
   warn?: (line: string) => void;
   /** Test hook: see src/io/faults.ts. */
   faults?: Faults;
@@ -54,7 +62,10 @@ export function writeRecoveredBlock(o: RecoverWriteOptions): RecoverWriteResult 
     offset: o.offset,
     nsBase: o.nsBase,
     nsSize: o.nsSize,
-    plan: (head) => o.plan(head),
+    plan: (head) => {
+      if (o.force !== true) refuseValidBlock(head, o.target, o.offset);
+      return o.plan(head);
+    },
     label: { from: 'damaged', to: 'recovered' },
     ...(o.backup === undefined ? {} : { backup: o.backup }),
     ...(o.warn === undefined ? {} : { warn: o.warn }),
@@ -67,4 +78,17 @@ export function writeRecoveredBlock(o: RecoverWriteOptions): RecoverWriteResult 
     position: r.position,
     undo: restoreHint(r.backupPath).run,
   };
+}
+
+/** A pfn/dax block with a valid checksum at 4096 of `head`: refused (precondition) unless forced. */
+export function refuseValidBlock(head: Uint8Array, target: FilePath, offset: bigint): void {
+  const d = decodePfnBlock(head.subarray(INFOBLOCK_OFFSET, HEAD_SIZE));
+  if ((d.kind === 'pfn' || d.kind === 'dax') && d.checksumValid) {
+    throw new InfoblockError(
+      'precondition',
+      `the ${d.kind} info-block at ${hex(offset + BigInt(INFOBLOCK_OFFSET))} of ${showPath(target)} has a valid ` +
+        `checksum: recover does not rewrite a valid block unless forced; nothing written`,
+      { hint: { pass: { force: true } } },
+    );
+  }
 }

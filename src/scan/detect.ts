@@ -1,10 +1,13 @@
 /**
  * Recognisers for the structures `infoblock scan` reports, each looking at
  * one candidate position of a buffer: pfn/dax and BTT info-blocks (4 KiB
- * granularity), ext2/3/4, XFS and btrfs superblocks. Each first tests a few
+ * granularity), ext2/3/4, XFS and btrfs superblocks, and MBR and GPT
+ * partition tables (a disk image in the data area: a partitioned pmem
+ * device). Each first tests a few
  * magic bytes (the hot path) and only then decodes and sanity-checks fields,
  * so random data rarely yields a false find.
  */
+import * as CRC32 from 'crc-32';
 import { decodeBttBlock } from '../format/btt';
 import { decodePfnBlock, type PfnFields } from '../format/pfn';
 
@@ -48,11 +51,31 @@ export interface FsFinding {
   copy: boolean;
 }
 
-export type Finding = PfnFinding | BttFinding | FsFinding;
+export interface Partition {
+  /** Its number in the table (1-based: MBR slot, GPT entry). */
+  number: number;
+  /** Absolute byte position of its first byte in the target. */
+  start: bigint;
+  size: bigint;
+  /** MBR: the type byte as "0x83"; GPT: the partition type GUID. */
+  type: string;
+}
+
+export interface PartitionFinding {
+  kind: 'mbr' | 'gpt';
+  /** Where the partitioned disk starts (its LBA 0): the MBR itself, or 512 bytes before the GPT header. */
+  offset: bigint;
+  /** Bytes the table spans: MBR the end of its last partition, GPT up to its backup header (the disk's last LBA). */
+  size: bigint;
+  partitions: Partition[];
+}
+
+export type Finding = PfnFinding | BttFinding | FsFinding | PartitionFinding;
 
 export const isPfnFinding = (f: Finding): f is PfnFinding => f.kind === 'pfn' || f.kind === 'dax';
 export const isBttFinding = (f: Finding): f is BttFinding => f.kind === 'btt' || f.kind === 'btt-backup';
 export const isFsFinding = (f: Finding): f is FsFinding => f.kind === 'ext4' || f.kind === 'xfs' || f.kind === 'btrfs';
+export const isPartitionFinding = (f: Finding): f is PartitionFinding => f.kind === 'mbr' || f.kind === 'gpt';
 
 const le16 = (b: Uint8Array, o: number): number => (b[o] as number) | ((b[o + 1] as number) << 8);
 const le32 = (b: Uint8Array, o: number): number => (le16(b, o) | (le16(b, o + 2) << 16)) >>> 0;
@@ -206,6 +229,104 @@ export function btrfsAt(buf: Uint8Array, p: number, pos: bigint): FsFinding | nu
   };
 }
 
+const SECTOR = 512n;
+
+/**
+ * An MBR partition table at `p` (a 4 KiB aligned position: a data area
+ * starts on a page): the 0x55AA signature at +510 and four sane entries
+ * at +446 (status 0x00 or 0x80; an unused slot all zero in its type, start
+ * and count; a used one starting at LBA 1 or later with sectors in it; used
+ * slots not overlapping), at least one used. A FAT or NTFS boot sector,
+ * whose boot code fills those bytes, does not pass.
+ */
+export function mbrAt(buf: Uint8Array, p: number, pos: bigint): PartitionFinding | null {
+  if (buf[p + 510] !== 0x55 || buf[p + 511] !== 0xaa) return null;
+  const partitions: Partition[] = [];
+  for (let i = 0; i < 4; i++) {
+    const e = p + 446 + 16 * i;
+    const status = buf[e] as number;
+    const type = buf[e + 4] as number;
+    const first = BigInt(le32(buf, e + 8));
+    const count = BigInt(le32(buf, e + 12));
+    if (status !== 0 && status !== 0x80) return null;
+    if (type === 0) {
+      if (first !== 0n || count !== 0n || status !== 0) return null;
+      continue;
+    }
+    if (first === 0n || count === 0n) return null;
+    partitions.push({
+      number: i + 1,
+      start: pos + first * SECTOR,
+      size: count * SECTOR,
+      type: `0x${type.toString(16).padStart(2, '0')}`,
+    });
+  }
+  if (partitions.length === 0) return null;
+  const sorted = [...partitions].sort((a, b) => (a.start < b.start ? -1 : 1));
+  for (let i = 1; i < sorted.length; i++) {
+    const prev = sorted[i - 1] as Partition;
+    if ((sorted[i] as Partition).start < prev.start + prev.size) return null;
+  }
+  const last = sorted[sorted.length - 1] as Partition;
+  // An extended partition's logical ones lie inside its slot: the table spans to the end of the last slot.
+  return { kind: 'mbr', offset: pos, size: last.start + last.size - pos, partitions };
+}
+
+/** A GPT GUID as text: the first three fields little-endian, the rest in byte order. */
+function guidAt(b: Uint8Array, o: number): string {
+  const h = (i: number): string => (b[o + i] as number).toString(16).padStart(2, '0');
+  const part = (idx: number[]): string => idx.map(h).join('');
+  return `${part([3, 2, 1, 0])}-${part([5, 4])}-${part([7, 6])}-${part([8, 9])}-${part([10, 11, 12, 13, 14, 15])}`;
+}
+
+/** "EFI PART" */
+const GPT_SIGNATURE = [0x45, 0x46, 0x49, 0x20, 0x50, 0x41, 0x52, 0x54];
+/** GPT entries that lie inside the header's 4 KiB window (entries at LBA 2, 128 bytes each). */
+const GPT_WINDOW_ENTRIES = (MAX_STRUCT - 512) / 128;
+
+/**
+ * A GPT header at `p` (LBA 1 of a disk whose LBA 0 is 4 KiB aligned):
+ * "EFI PART", revision 1.0, a header size of 92-512 bytes whose CRC-32
+ * matches, my_lba 1, usable LBAs inside the disk its backup header ends.
+ * The partitions listed are the used entries within the 4 KiB read at the
+ * header (the first 28 when the array starts at LBA 2, as every tool writes it).
+ */
+export function gptAt(buf: Uint8Array, p: number, pos: bigint): PartitionFinding | null {
+  for (let i = 0; i < 8; i++) if (buf[p + i] !== GPT_SIGNATURE[i]) return null;
+  const headerSize = le32(buf, p + 12);
+  if (le32(buf, p + 8) !== 0x00010000 || headerSize < 92 || headerSize > 512) return null;
+  if (pos < SECTOR || le64(buf, p + 24) !== 1n) return null;
+  const alternate = le64(buf, p + 32);
+  const firstUsable = le64(buf, p + 40);
+  const lastUsable = le64(buf, p + 48);
+  if (!(firstUsable >= 2n && firstUsable <= lastUsable && lastUsable < alternate)) return null;
+  const header = Uint8Array.from(buf.subarray(p, p + headerSize));
+  const stored = le32(header, 16);
+  header.fill(0, 16, 20);
+  if (CRC32.buf(header) >>> 0 !== stored) return null;
+  const disk = pos - SECTOR;
+  const partitions: Partition[] = [];
+  const entryLba = le64(buf, p + 72);
+  const entries = le32(buf, p + 80);
+  if (entryLba === 2n && le32(buf, p + 84) === 128) {
+    for (let i = 0; i < Math.min(entries, GPT_WINDOW_ENTRIES); i++) {
+      const e = p + 512 + 128 * i;
+      let used = false;
+      for (let j = 0; j < 16 && !used; j++) used = buf[e + j] !== 0;
+      const first = le64(buf, e + 32);
+      const last = le64(buf, e + 40);
+      if (!used || last < first) continue;
+      partitions.push({
+        number: i + 1,
+        start: disk + first * SECTOR,
+        size: (last - first + 1n) * SECTOR,
+        type: guidAt(buf, e),
+      });
+    }
+  }
+  return { kind: 'gpt', offset: disk, size: (alternate + 1n) * SECTOR, partitions };
+}
+
 /**
  * A finding seen from a namespace that starts at `origin` inside the target: every position (the finding's
  * offset, a superblock copy's place, a BTT arena) made relative to it. Sizes and fields are unchanged.
@@ -214,5 +335,11 @@ export function relativeTo<F extends Finding>(f: F, origin: bigint): F {
   if (origin === 0n) return f;
   if (isFsFinding(f)) return { ...f, offset: f.offset - origin, superblock: f.superblock - origin };
   if (isBttFinding(f)) return { ...f, offset: f.offset - origin, arena: f.arena - origin };
+  if (isPartitionFinding(f))
+    return {
+      ...f,
+      offset: f.offset - origin,
+      partitions: f.partitions.map((x) => ({ ...x, start: x.start - origin })),
+    };
   return { ...f, offset: f.offset - origin };
 }

@@ -6,12 +6,15 @@ export {
   extAt,
   xfsAt,
   btrfsAt,
+  mbrAt,
+  gptAt,
   isPfnFinding,
   isBttFinding,
   isFsFinding,
+  isPartitionFinding,
   relativeTo,
   MAX_STRUCT,
 } from './detect';
-export type { Finding, PfnFinding, BttFinding, FsFinding } from './detect';
+export type { Finding, PfnFinding, BttFinding, FsFinding, PartitionFinding, Partition } from './detect';
 export { assessPfn, findingView, verdictView, findingLine, findingLines } from './report';
 export type { ScanContext, PfnAssessment, VerdictView } from './report';

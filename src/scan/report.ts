@@ -12,7 +12,16 @@ import { expectSpan, expectU64 } from '../format/int64';
 import { hex, humanSize } from '../format/units';
 import { alignmentEvidence, baseFits, basesFittingBlock } from '../validate/geometry';
 import { checkHead, type Verdict } from '../validate/check';
-import { isBttFinding, isFsFinding, isPfnFinding, type Finding, type FsFinding, type PfnFinding } from './detect';
+import {
+  isBttFinding,
+  isFsFinding,
+  isPartitionFinding,
+  isPfnFinding,
+  type Finding,
+  type FsFinding,
+  type PartitionFinding,
+  type PfnFinding,
+} from './detect';
 
 export interface ScanContext {
   /** Physical address of the target's byte 0 (a block at P heads a namespace at nsBase + P - 4096). */
@@ -139,6 +148,14 @@ export function findingView(f: Finding, ctx: ScanContext): Record<string, unknow
       externalNlba: f.externalNlba,
     };
   }
+  if (isPartitionFinding(f)) {
+    return {
+      offset: f.offset,
+      kind: f.kind,
+      size: f.size,
+      partitions: f.partitions.map((x) => ({ number: x.number, start: x.start, size: x.size, type: x.type })),
+    };
+  }
   return {
     offset: f.offset,
     kind: f.kind,
@@ -197,9 +214,22 @@ export function findingLine(f: Finding, ctx: ScanContext): string {
       `checksum ${f.checksumValid ? 'ok' : 'BAD'}, ${f.externalNlba} x ${f.externalLbasize} B sectors`
     );
   }
+  if (isPartitionFinding(f)) return `${at}  ${partitionText(f)}`;
   const copy = f.copy ? `, copy at ${hex(f.superblock)}` : '';
   return (
     `${at}  ${f.variant} filesystem, ${humanSize(f.size)} (${f.size / f.blockSize} x ` +
     `${f.blockSize} B blocks), uuid ${f.uuid}${copy}`
+  );
+}
+
+/** "MBR partition table, 2 partitions: 1 type 0x83 at 0x300000 (16 MiB), 2 ..." (positions absolute). */
+export function partitionText(f: PartitionFinding): string {
+  const n = f.partitions.length;
+  const list = f.partitions
+    .map((x) => `${x.number} type ${x.type} at ${hex(x.start)} (${humanSize(x.size)})`)
+    .join(', ');
+  return (
+    `${f.kind === 'mbr' ? 'MBR' : 'GPT'} partition table spanning ${humanSize(f.size)}, ${n} ` +
+    `partition${n === 1 ? '' : 's'}${n === 0 ? '' : `: ${list}`}`
   );
 }

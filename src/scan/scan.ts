@@ -2,18 +2,20 @@
  * The streaming scanner: reads a file or block device front to back in large
  * sequential reads into one reused buffer (constant memory whatever the
  * size) and runs the recognisers of ./detect at every aligned position:
- * 512 bytes for ext and XFS superblocks, 4 KiB for info-blocks and btrfs.
+ * 512 bytes for ext and XFS superblocks, 4 KiB for info-blocks, btrfs and
+ * MBRs, 512 bytes into each page for a GPT header.
  * The last MAX_STRUCT bytes of a chunk are carried to the front of the
  * buffer so a structure that straddles two reads is still seen whole.
  */
 import * as fs from 'node:fs';
 import { InvalidArgumentError, IoError } from '../format/errors';
 import { reasonOf } from '../io/errors';
+import { allocationMap, type AllocationMap, type Extent } from '../io/extents';
 import { closeQuietly, openTarget, targetSize } from '../io/files';
 import { showPath, type FilePath } from '../io/path';
 import { expectU64 } from '../format/int64';
 import { hex } from '../format/units';
-import { MAX_STRUCT, btrfsAt, extAt, infoBlockAt, xfsAt, type Finding } from './detect';
+import { MAX_STRUCT, btrfsAt, extAt, gptAt, infoBlockAt, mbrAt, xfsAt, type Finding } from './detect';
 
 export const DEFAULT_CHUNK = 4 << 20;
 /** The largest chunk a read may use (1 GiB). */
@@ -29,15 +31,27 @@ export interface ScanOptions {
   /** Bytes per read: a multiple of 4 KiB from 8 KiB to 1 GiB (default 4 MiB). */
   chunkSize?: bigint;
   onProgress?: (done: bigint, total: bigint) => void;
+  /** Skip holes by the file's allocation map where one can be had (default true; false reads every byte). */
+  allocationMap?: boolean;
   /** The read call (default fs.readSync): a seam for callers with their own I/O and for fault tests. */
   read?: (fd: number, buf: Uint8Array, at: number, length: number, position: bigint) => number;
 }
 
 export interface ScanResult {
+  /** The target's size when the scan began. */
   size: bigint;
   from: bigint;
   to: bigint;
+  /** Where the scan really ended: `to`, or where the file ended when it shrank while being read. */
+  end: bigint;
+  /** The file's size at the end when it shrank below `to` during the scan, else null. */
+  shrunkTo: bigint | null;
+  /** Bytes actually read (holes skipped are not). */
   bytesRead: bigint;
+  /** Bytes of [from, end) not read because the file's allocation map says they are holes. */
+  holesSkipped: bigint;
+  /** How the holes were found ('SEEK_DATA/SEEK_HOLE via perl'), or null when every byte was read. */
+  allocationMap: string | null;
   findings: Finding[];
 }
 
@@ -55,18 +69,27 @@ interface State {
  */
 function scanChunk(buf: Uint8Array, limit: number, avail: number, pos0: bigint, st: State): void {
   for (let p = 0; p < limit; p += SECTOR) {
-    // Hot path: one two-byte test per sector, four more per page.
+    // Hot path: one two-byte test per sector, a few more per page.
     const ext = buf[p + 56] === 0x53 && buf[p + 57] === 0xef && p + 1024 <= avail;
-    const page = (p & (PAGE - 1)) === 0;
+    const inPage = p & (PAGE - 1);
+    const page = inPage === 0 && p + PAGE <= avail;
     const x = buf[p] === 0x58 && p + SECTOR <= avail;
-    if (!ext && !x && !(page && p + PAGE <= avail && (buf[p] === 0x4e || buf[p] === 0x42 || buf[p + 64] === 0x5f)))
+    const gpt = inPage === SECTOR && buf[p] === 0x45 && buf[p + 1] === 0x46 && p + PAGE <= avail;
+    if (
+      !ext &&
+      !x &&
+      !gpt &&
+      !(page && (buf[p] === 0x4e || buf[p] === 0x42 || buf[p + 64] === 0x5f || buf[p + 510] === 0x55))
+    )
       continue;
     const pos = pos0 + BigInt(p);
     if (pos < st.from || pos >= st.to) continue;
     const found: (Finding | null)[] = [];
+    if (page) found.push(mbrAt(buf, p, pos));
+    if (gpt) found.push(gptAt(buf, p, pos));
     if (ext) found.push(extAt(buf, p, pos));
     if (x) found.push(xfsAt(buf, p, pos, st.xfs));
-    if (page && p + PAGE <= avail) found.push(infoBlockAt(buf, p, pos, st.btts), btrfsAt(buf, p, pos));
+    if (page) found.push(infoBlockAt(buf, p, pos, st.btts), btrfsAt(buf, p, pos));
     for (const f of found) if (f !== null) st.findings.push(f);
   }
 }
@@ -79,7 +102,17 @@ export function scanBytes(bytes: Uint8Array, o: Omit<ScanOptions, 'chunkSize'> =
   const start = Number(st.from - (st.from % BigInt(PAGE)));
   const end = Math.min(bytes.byteLength, Number(st.to) + MAX_STRUCT);
   scanChunk(bytes.subarray(start, end), end - start, end - start, BigInt(start), st);
-  return { size, from: st.from, to: st.to, bytesRead: BigInt(end - start), findings: st.findings };
+  return {
+    size,
+    from: st.from,
+    to: st.to,
+    end: st.to,
+    shrunkTo: null,
+    bytesRead: BigInt(end - start),
+    holesSkipped: 0n,
+    allocationMap: null,
+    findings: st.findings,
+  };
 }
 
 /** Library boundary: the range bounds are u64 bigints, the options an object. */
@@ -122,7 +155,85 @@ function readSome(
   }
 }
 
-/** Scan a file or block device in constant memory. */
+interface Reader {
+  read: Read;
+  fd: number;
+  path: FilePath;
+  buf: Buffer;
+}
+
+/**
+ * Stream [first, readEnd) through the buffer, judging positions below
+ * `stop`; returns the bytes read and where the file ended when it ended
+ * early (it shrank while being read), else null.
+ */
+function scanStretch(
+  r: Reader,
+  st: State,
+  first: bigint,
+  stop: bigint,
+  readEnd: bigint,
+  progress: (at: bigint) => void,
+): { bytes: bigint; eof: bigint | null } {
+  const { buf } = r;
+  let pos0 = first; // absolute position of buf[0], a multiple of 4 KiB
+  let have = 0; // valid bytes at the front of buf (the carried tail)
+  let bytes = 0n;
+  for (;;) {
+    const want = readEnd - (pos0 + BigInt(have));
+    const room = buf.byteLength - have;
+    const len = want < BigInt(room) ? Number(want) : room;
+    const n = len > 0 ? readSome(r.read, r.fd, r.path, buf, have, len, pos0 + BigInt(have)) : 0;
+    bytes += BigInt(n);
+    const avail = have + n;
+    if (n === 0) {
+      const end = pos0 + BigInt(avail);
+      const upTo = stop < end ? stop : end;
+      if (upTo > pos0) scanChunk(buf, Number(upTo - pos0), avail, pos0, st);
+      return { bytes, eof: len > 0 && end < readEnd ? end : null };
+    }
+    // Positions whose structure could still grow with the next read wait
+    // for it; the cut stays page aligned so buf[0] keeps its alignment.
+    const limit = Math.floor((avail - MAX_STRUCT) / PAGE) * PAGE;
+    if (limit > 0) {
+      const upTo = stop < pos0 + BigInt(limit) ? stop : pos0 + BigInt(limit);
+      if (upTo > pos0) scanChunk(buf, Number(upTo - pos0), avail, pos0, st);
+      buf.copyWithin(0, limit, avail);
+      pos0 += BigInt(limit);
+      have = avail - limit;
+    } else have = avail;
+    progress(pos0 + BigInt(have));
+  }
+}
+
+/**
+ * The stretches a sparse-aware scan reads: the file's data ranges, widened
+ * to whole pages and merged when less than a structure apart (a structure
+ * that starts in one may reach into the next). Positions in a hole never
+ * match: every recogniser tests a non-zero byte of the position's own
+ * 512-byte sector first, and holes are whole file system blocks.
+ */
+function stretchesOf(map: AllocationMap, from: bigint, to: bigint): Extent[] {
+  const out: Extent[] = [];
+  const P = BigInt(PAGE);
+  for (const e of map.extents) {
+    const start = e.start - (e.start % P);
+    const end = e.end < to ? e.end : to;
+    if (end <= from || start >= to || end <= start) continue;
+    const s = start < from ? from - (from % P) : start;
+    const last = out[out.length - 1];
+    if (last !== undefined && s <= last.end + BigInt(MAX_STRUCT)) last.end = end > last.end ? end : last.end;
+    else out.push({ start: s, end });
+  }
+  return out;
+}
+
+/**
+ * Scan a file or block device in constant memory. A sparse regular file is
+ * read only where its allocation map says data lies (`holesSkipped`,
+ * `allocationMap`); everything else, and any file whose map cannot be had,
+ * is read whole.
+ */
 export function scanTarget(path: FilePath, o: ScanOptions = {}): ScanResult {
   checkScanOptions(o);
   const chunkSize = o.chunkSize === undefined ? BigInt(DEFAULT_CHUNK) : expectU64(o.chunkSize, 'chunkSize');
@@ -137,34 +248,70 @@ export function scanTarget(path: FilePath, o: ScanOptions = {}): ScanResult {
     const st = newState(o, size);
     const readEnd = st.to + BigInt(MAX_STRUCT) < size ? st.to + BigInt(MAX_STRUCT) : size;
     // Room for a chunk behind the carried tail (at most MAX_STRUCT + one page).
-    const buf = Buffer.allocUnsafe(chunk + MAX_STRUCT + PAGE);
-    let pos0 = st.from - (st.from % BigInt(PAGE)); // absolute position of buf[0]
-    let have = 0; // valid bytes at the front of buf (the carried tail)
+    const r: Reader = { read: o.read ?? defaultRead, fd, path, buf: Buffer.allocUnsafe(chunk + MAX_STRUCT + PAGE) };
+    const map = o.allocationMap === false ? null : allocationMap(fd, size);
+    const first = st.from - (st.from % BigInt(PAGE));
+    const stretches = map === null ? [{ start: first, end: st.to }] : stretchesOf(map, st.from, st.to);
+    const total = readEnd - st.from;
     let bytesRead = 0n;
-    for (;;) {
-      const want = readEnd - (pos0 + BigInt(have));
-      const room = buf.byteLength - have;
-      const len = want < BigInt(room) ? Number(want) : room;
-      const n = len > 0 ? readSome(o.read ?? defaultRead, fd, path, buf, have, len, pos0 + BigInt(have)) : 0;
-      bytesRead += BigInt(n);
-      const avail = have + n;
-      if (n === 0) {
-        scanChunk(buf, avail, avail, pos0, st);
+    let planned = 0n; // bytes of the stretches done, so the progress runs over what is read
+    let end = st.to;
+    let shrunkTo: bigint | null = null;
+    for (const x of stretches) {
+      const stop = x.end;
+      const upTo = x.end + BigInt(MAX_STRUCT) < readEnd ? x.end + BigInt(MAX_STRUCT) : readEnd;
+      const done = planned;
+      const got = scanStretch(r, st, x.start, stop, upTo, (at) => o.onProgress?.(done + at - x.start, total));
+      bytesRead += got.bytes;
+      planned += upTo - x.start;
+      if (got.eof !== null) {
+        end = got.eof < st.to ? got.eof : st.to;
+        shrunkTo = sizeNow(path, fd, got.eof);
         break;
       }
-      // Positions whose structure could still grow with the next read wait
-      // for it; the cut stays page aligned so buf[0] keeps its alignment.
-      const limit = Math.floor((avail - MAX_STRUCT) / PAGE) * PAGE;
-      if (limit > 0) {
-        scanChunk(buf, limit, avail, pos0, st);
-        buf.copyWithin(0, limit, avail);
-        pos0 += BigInt(limit);
-        have = avail - limit;
-      } else have = avail;
-      o.onProgress?.(pos0 + BigInt(have) - st.from, readEnd - st.from);
     }
-    return { size, from: st.from, to: st.to, bytesRead, findings: st.findings };
+    if (shrunkTo === null && map !== null) {
+      // A file that shrank inside a hole shows it only in its size.
+      const now = sizeNow(path, fd, size);
+      if (now < st.to) {
+        shrunkTo = now;
+        end = now;
+      }
+    }
+    o.onProgress?.(total, total);
+    const holesSkipped = map === null ? 0n : end - st.from - coveredBy(stretches, st.from, end);
+    return {
+      size,
+      from: st.from,
+      to: st.to,
+      end,
+      shrunkTo,
+      bytesRead,
+      holesSkipped,
+      allocationMap: map === null ? null : map.method,
+      findings: st.findings,
+    };
   } finally {
     closeQuietly(fd);
+  }
+}
+
+/** Bytes of [from, end) inside the stretches. */
+function coveredBy(stretches: readonly Extent[], from: bigint, end: bigint): bigint {
+  let n = 0n;
+  for (const x of stretches) {
+    const a = x.start > from ? x.start : from;
+    const b = x.end < end ? x.end : end;
+    if (b > a) n += b - a;
+  }
+  return n;
+}
+
+/** The target's size now (it may have shrunk while being read); `dflt` when it cannot be had. */
+function sizeNow(path: FilePath, fd: number, dflt: bigint): bigint {
+  try {
+    return targetSize(path, fd);
+  } catch {
+    return dflt;
   }
 }

@@ -23,6 +23,8 @@ suite('recover --write on real filesystems', () => {
       '--write',
       '--json',
       ...(c.damage === 'zero' ? ['--uuid', UUID] : []),
+      // A block with a valid checksum is rewritten only when forced (test/adversarial/recover-intact.test.ts).
+      ...(c.damage === 'none' ? ['--force'] : []),
     ];
     // A block with start_pad on an fsdax namespace: Linux 6.1 misplaces DAX mappings, so recover refuses to
     // write it unless told to, and then says why.

@@ -158,7 +158,8 @@ suite('recover --json follows schemas/recover.schema.json (real filesystems)', (
     expectSchema('recover', plan);
     expect(plan).toMatchObject({ status: 'proposed', dry_run: true, picked: 1, written: null, ns_base: base });
     expect(plan.candidates[0]?.data_start).toBe(`0x${img.dataStart.toString(16)}`);
-    const w = await run([...argv, '--write']);
+    // A block with a valid checksum is rewritten only when forced (test/adversarial/recover-intact.test.ts).
+    const w = await run([...argv, '--write', ...(c.damage === 'none' ? ['--force'] : [])]);
     expect(w.code).toBe(0);
     const done = json(w) as RecoverDoc;
     expectSchema('recover', done);
