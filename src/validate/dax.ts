@@ -155,21 +155,20 @@ export const DAX_RULES: readonly DaxRule[] = [
         from: '4.19',
         to: '6.14',
         effect: 'misplaced',
-        observedOn: [],
+        observedOn: ['6.1', '6.12'],
         note:
           'the struct pages exist but neither memmap_init pass initialises them; the fault only stores the ' +
-          'mapping and index in them (at most a warning for a stale mapping) and maps the frame without a page ' +
-          'reference: the mapping shows the reserve',
+          'mapping and index in them and maps the frame without a page reference: the mapping shows the reserve',
       },
       {
         from: '6.15',
         to: null,
-        effect: 'crashes',
-        observedOn: [],
+        effect: 'misplaced',
+        observedOn: ['7.2'],
         note:
           'fsdax pages are reference-counted folios since 6.15: the fault takes a reference on an uninitialised ' +
-          'struct page (its compound head and zone come from whatever bytes lie there), and unmapping frees it ' +
-          'into the page allocator',
+          'struct page and unmapping hands it to the page allocator ("BUG: Bad page state"), but the fault itself ' +
+          'does not oops: observed on 7.2, the mapping shows the reserve and corrupts the page allocator',
       },
     ],
   },
@@ -182,7 +181,7 @@ export const DAX_RULES: readonly DaxRule[] = [
         from: '4.19',
         to: null,
         effect: 'misplaced',
-        observedOn: [],
+        observedOn: BOOTED_MISPLACING,
         note: 'the mapping shows the struct pages; writes through it corrupt the memmap of the data pages',
       },
     ],

@@ -80,7 +80,11 @@ describe('kernel-check: bad arguments', () => {
       "bad --dax mode 'a.img@4G': expected read, write, scratch (write --dax=MODE, or --dax after the images)",
       'invalid-argument',
     ],
-    [['@TMP/a.img@4G', '--dax', '--in-place'], '--dax works on sparse copies: leave out --in-place', 'invalid-argument'],
+    [
+      ['@TMP/a.img@4G', '--dax', '--in-place'],
+      '--dax works on sparse copies: leave out --in-place',
+      'invalid-argument',
+    ],
     [
       ['@TMP/a.img@4G', '--dax=write', '--label-size', '128K'],
       '--dax boots label-less namespaces: leave out --label-size',

@@ -87,10 +87,7 @@ function makeFs(kind: 'ext4' | 'xfs', carve: string, bytes: bigint, data: Buffer
     });
   } else {
     const proto = path.join(dir, 'proto');
-    writeFileSync(
-      proto,
-      `/dev/null\n0 0\nd--755 0 0\nndib-data ---644 0 0 ${path.join(src, 'ndib-data')}\n$\n`,
-    );
+    writeFileSync(proto, `/dev/null\n0 0\nd--755 0 0\nndib-data ---644 0 0 ${path.join(src, 'ndib-data')}\n$\n`);
     // mkfs.xfs refuses filesystems under 300 MB unless it runs under fstests.
     // reflink off: Linux 5.10 refuses DAX on a reflink filesystem whatever the namespace.
     execFileSync(tool('mkfs.xfs'), ['-q', '-f', '-b', 'size=4096', '-m', 'reflink=0', '-p', proto, carve], {
