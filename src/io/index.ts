@@ -24,7 +24,9 @@ export {
   outputKind,
 } from './files';
 export type { FileKind, Identity, TargetAccess } from './files';
-export { writeFileDurably, verifyFile, tempPathFor } from './durable';
+export { writeFileDurably, buildFileDurably, verifyFile, tempPathFor } from './durable';
+export { copyRangeSparse, allocatedBytes, ZERO_CHUNK } from './sparse';
+export type { CopyMethod, RangeCopy } from './sparse';
 export type { DurableOptions } from './durable';
 export { acquireLock, lockPathOf } from './lock';
 export type { Lock } from './lock';
