@@ -57,6 +57,7 @@ export const SCHEMAS = {
   scan: 1,
   recover: 1,
   labels: 1,
+  pack: 1,
   error: 1,
 } as const;
 
