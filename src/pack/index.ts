@@ -14,3 +14,5 @@ export { sniffFilesystem, mountType, SNIFF_BYTES, DAX_PAGE_SIZE } from '../forma
 export type { FilesystemInfo, FilesystemKind, DaxObstacle } from '../format/filesystem';
 export { kataLayoutOf, decodeMbr, encodeMbr, KATA_HEADER_SIZE, KATA_PARTITION_START, KATA_ROUND } from '../format/kata';
 export type { KataLayout, MbrPartition } from '../format/kata';
+export { verifyPacked, verifyPackedImages, judgeObservation } from './verify';
+export type { PackVerification, PackedImage } from './verify';

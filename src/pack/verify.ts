@@ -55,35 +55,70 @@ function problemsOf(o: KernelObservation, plan: PackPlan, firstBytes: string): s
   return problems;
 }
 
-/** Boot `file` (packed as `plan`) on each kernel and check what it showed. */
+/** A packed image to verify: its file and the plan it was packed with. */
+export interface PackedImage {
+  file: string;
+  plan: PackPlan;
+}
+
+/** The first 2 KiB of the data area, as hex (what the harness reports of the block device). */
+function firstBytesOf(p: PackedImage): string {
+  const fd = fs.openSync(p.file, 'r');
+  const head = Buffer.alloc(2048);
+  try {
+    fs.readSync(fd, head, 0, head.length, Number(p.plan.dataStart));
+  } finally {
+    fs.closeSync(fd);
+  }
+  return head.toString('hex');
+}
+
+/** One kernel's observation of one packed image, judged. A labelled DIMM is judged by its one namespace. */
+export function judgeObservation(kernel: KernelVersion, obs: KernelObservation, p: PackedImage): PackVerification {
+  const o = p.plan.labelSize === null ? obs : (obs.namespaces?.[0]?.observation ?? obs);
+  const problems = problemsOf(o, p.plan, firstBytesOf(p));
+  if (p.plan.labelSize !== null && obs.namespaces?.[0]?.uuid !== p.plan.namespaceUuid)
+    problems.push(`the kernel did not create the labelled namespace ${p.plan.namespaceUuid ?? ''}`);
+  return {
+    kernel,
+    release: o.kernelRelease,
+    outcome: outcomeOf(o),
+    device: o.claim?.device ?? null,
+    ok: problems.length === 0,
+    problems,
+  };
+}
+
+/**
+ * Boot every image on each kernel (all images in one boot per kernel, each
+ * at an address congruent to its namespace base) and judge what the guest
+ * showed. Result: per kernel, one answer per image, in order.
+ */
+export async function verifyPackedImages(
+  images: readonly PackedImage[],
+  kernels: readonly KernelVersion[],
+  opts: Omit<BootOptions, 'kernel'> = {},
+): Promise<PackVerification[][]> {
+  const boot = images.map((p) => ({
+    path: p.file,
+    base: p.plan.nsBase,
+    ...(p.plan.labelSize === null ? {} : { labelSize: p.plan.labelSize }),
+  }));
+  const out: PackVerification[][] = [];
+  for (const kernel of kernels) {
+    const obs = await bootImages(boot, { ...opts, kernel });
+    out.push(images.map((p, i) => judgeObservation(kernel, obs[i] as KernelObservation, p)));
+  }
+  return out;
+}
+
+/** Boot `file` (packed as `plan`) on each kernel and judge what it showed: one answer per kernel. */
 export async function verifyPacked(
   file: string,
   plan: PackPlan,
   kernels: readonly KernelVersion[],
   opts: Omit<BootOptions, 'kernel'> = {},
 ): Promise<PackVerification[]> {
-  const fd = fs.openSync(file, 'r');
-  const head = Buffer.alloc(2048);
-  try {
-    fs.readSync(fd, head, 0, head.length, Number(plan.dataStart));
-  } finally {
-    fs.closeSync(fd);
-  }
-  const firstBytes = head.toString('hex');
-  const image = { path: file, base: plan.nsBase, ...(plan.labelSize === null ? {} : { labelSize: plan.labelSize }) };
-  const out: PackVerification[] = [];
-  for (const kernel of kernels) {
-    const [o] = await bootImages([image], { ...opts, kernel });
-    if (o === undefined) continue;
-    const problems = problemsOf(o, plan, firstBytes);
-    out.push({
-      kernel,
-      release: o.kernelRelease,
-      outcome: outcomeOf(o),
-      device: o.claim?.device ?? null,
-      ok: problems.length === 0,
-      problems,
-    });
-  }
-  return out;
+  const all = await verifyPackedImages([{ file, plan }], kernels, opts);
+  return all.map((row) => row[0] as PackVerification);
 }
