@@ -24,6 +24,7 @@ import { choiceArg, impliedNamespaceSize, parsePosition } from './options';
 import { checkLabelledDimm, type LabelledCheck, type LabelledNamespaceVerdict } from '../validate/labels';
 import { dimmLayout } from '../format/labels-spec';
 import { readLabelArea } from './labels';
+import { kataLines } from './pack';
 
 export interface NamespaceOpts {
   offset?: string;
@@ -135,10 +136,14 @@ function checkFile(file: string, o: CheckCliOpts): FileResult {
   if (o.kernels !== undefined) {
     const r = checkKernels(head, opts, resolveKernels(o.kernels, 'kernels'));
     const body = { file, offset, nsBase: opts.nsBase, nsSize: opts.nsSize, ...r };
-    return { text: renderKernels(file, r), name: 'check-kernels', body, claimed: r.agree };
+    const kata = kataLines(file, offset, Object.values(r.verdicts));
+    return { text: [renderKernels(file, r), ...kata].join('\n'), name: 'check-kernels', body, claimed: r.agree };
   }
   const v = checkHead(head, opts);
-  const text = renderVerdict(file, v, baseGiven, { target: file, carry: carryOf(o, v.nsBase) });
+  const text = [
+    renderVerdict(file, v, baseGiven, { target: file, carry: carryOf(o, v.nsBase) }),
+    ...kataLines(file, offset, [v]),
+  ].join('\n');
   const body = Object.assign({ file, offset, nsBase: v.nsBase, nsSize: v.nsSize }, v); // the namespace first
   return { text, name: 'check', body, claimed: v.outcome === 'claimed' };
 }

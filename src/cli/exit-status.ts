@@ -47,7 +47,8 @@ export const EXIT_STATUS: Readonly<Record<string, ExitMeanings>> = {
   pack: {
     0: 'packed (and, with --verify, every kernel saw the image in place)',
     1: '--verify: a kernel did not claim the namespace or did not show the data in place',
-    2: 'usage or I/O error, a filesystem DAX cannot use or pack cannot check, a base that forces a start_pad, ' +
+    2:
+      'usage or I/O error, a filesystem DAX cannot use or pack cannot check, a base that forces a start_pad, ' +
       'or an existing output without --force',
   },
   unpack: { 0: 'the data was written out', 2: 'usage or I/O error, or no namespace Linux would claim' },

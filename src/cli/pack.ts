@@ -8,7 +8,9 @@ import { hex } from '../format/int64';
 import { jsonText } from '../format/json';
 import { InvalidArgumentError } from '../format/errors';
 import { KERNEL_VERSIONS, parseKernelVersion, type KernelVersion } from '../kernel/kernels';
-import { packImage, unpackImage, type PackResult, type UnpackResult } from '../pack/pack';
+import { kataViewOf, packImage, unpackImage, type PackResult, type UnpackResult } from '../pack/pack';
+import { KATA_HEADER_SIZE } from '../format/kata';
+import type { Verdict } from '../validate/check';
 import { shellQuote } from '../pack/qemu';
 import { verifyPacked, type PackVerification } from '../pack/verify';
 import type { MapPlace } from '../pack/layout';
@@ -108,6 +110,35 @@ function packText(r: PackResult, verify: PackVerification[] | null): string {
     );
   }
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * What `check` adds for a Kata-style image: where the partition is in both
+ * views, and what each kernel's verdict means for it (claimed: the
+ * partition on /dev/pmem0p1, with the DAX word of the verdict; raw: the
+ * whole file as /dev/pmem0 whose MBR #1 shows the same partition, without
+ * DAX, since a raw namespace has no memmap; refused: no device at all).
+ */
+export function kataLines(file: string, offset: bigint, verdicts: readonly Verdict[]): string[] {
+  const claimed = verdicts.find((v) => v.outcome === 'claimed' && v.dataStart !== null);
+  const k = kataViewOf(file, offset, claimed?.dataStart ?? KATA_HEADER_SIZE);
+  if (k === null) return [];
+  const lines = [
+    `  Kata-style image: partition at file offset ${hex(k.fileOffset)} (${human(k.nvdimm.size)}), ` +
+      `/dev/pmem0p1 through the NVDIMM, /dev/vda1 as a plain disk` +
+      (k.consistent ? '; both views agree' : `; ${k.problems.join('; ')}`),
+  ];
+  for (const v of verdicts) {
+    const dax = (v as Verdict & { dax?: { outcome: string } }).dax?.outcome ?? 'consistent (start_pad 0)';
+    const what =
+      v.outcome === 'claimed'
+        ? `/dev/pmem0p1 is the partition, mount -o dax gives DAX: ${v.mapBase === v.nsBase ? dax : 'start_pad'}`
+        : v.outcome === 'raw'
+          ? '/dev/pmem0 is the whole file, its first MBR shows the same partition, without DAX (no memmap)'
+          : 'no device: the partition is reachable only as a plain disk';
+    lines.push(`  Linux ${v.kernel} with this Kata image: ${what}`);
+  }
+  return lines;
 }
 
 function kernelList(text: string): KernelVersion[] {

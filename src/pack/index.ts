@@ -4,7 +4,7 @@
  * unpacked again, Kata Containers' dual layout, the QEMU options that boot
  * it, and proof on booted kernels.
  */
-export { packImage, unpackImage, PACK_KERNELS } from './pack';
+export { packImage, unpackImage, kataViewOf, PACK_KERNELS } from './pack';
 export type { PackOptions, PackResult, PackKernel, UnpackOptions, UnpackResult } from './pack';
 export { planPack, labelAreaOf, alignmentInForce, nearestGoodBase, DEFAULT_NS_BASE, MIN_NS_BASE } from './layout';
 export type { PackParams, PackPlan, MapPlace, PackLayoutKind } from './layout';

@@ -203,6 +203,17 @@ export function packImage(input: string, output: string, o: PackOptions = {}): P
   };
 }
 
+/**
+ * The Kata-style layout of the namespace at `offset` of `file` whose data
+ * starts `dataStart` bytes in (from a verdict), or null when it has none.
+ */
+export function kataViewOf(file: string, offset: bigint, dataStart: bigint): KataLayout | null {
+  const size = targetSize(file);
+  if (offset + dataStart + SECTOR > size) return null;
+  const sector = (at: bigint): Uint8Array => readExact(file, at, Number(SECTOR));
+  return kataLayoutOf(sector(offset), sector(offset + dataStart), dataStart, size - offset);
+}
+
 /** Options of {@link unpackImage}. */
 export interface UnpackOptions {
   /** Where the namespace starts in the input (default 0). */
@@ -270,8 +281,7 @@ export function unpackImage(input: string, output: string, o: UnpackOptions = {}
   let from = area.start;
   let length = area.size;
   let what: UnpackResult['what'] = 'data area';
-  const sector = (at: bigint): Uint8Array => readExact(input, at, Number(SECTOR));
-  const kata = kataLayoutOf(sector(o.offset ?? 0n), sector(area.start), area.start - (o.offset ?? 0n), area.fileSize);
+  const kata = kataViewOf(input, o.offset ?? 0n, area.start - (o.offset ?? 0n));
   if (kata !== null && kata.consistent) {
     from = (o.offset ?? 0n) + kata.fileOffset;
     length = kata.nvdimm.size;
