@@ -65,10 +65,10 @@ function copyWithTools(src: FilePath, dst: FilePath, c: RangeCopy): boolean {
     return false;
   }
   const shift = (flag: string, len: bigint): boolean =>
-    len === 0n || tool('fallocate', [flag, '--offset', '0', '--length', len.toString(), '--', d]);
+    len === 0n || tool('fallocate', [flag, '-o', '0', '-l', len.toString(), '--', d]);
   let ok = true;
-  if (c.from > 0n) ok = shift('--collapse-range', c.from);
-  if (ok && c.at > 0n) ok = shift('--insert-range', c.at);
+  if (c.from > 0n) ok = shift('-c', c.from); // collapse-range
+  if (ok && c.at > 0n) ok = shift('-i', c.at); // insert-range
   if (ok) {
     try {
       fs.truncateSync(fsPath(dst), Number(c.at + c.length));
