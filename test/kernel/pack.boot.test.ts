@@ -13,6 +13,9 @@ import * as path from 'node:path';
 
 import { findOnPath } from '../../src/kernel/assets';
 import { KERNEL_VERSIONS, parseKernelVersion, type KernelVersion } from '../../src/kernel/kernels';
+import { patchPfnBlock, type PfnFields } from '../../src/format/pfn';
+import { NIL_UUID } from '../../src/format/uuid';
+import { checkHead } from '../../src/validate/check';
 import { packImage, type PackOptions, type PackResult } from '../../src/pack/pack';
 import { verifyPackedImages } from '../../src/pack/verify';
 import { useTmpDir } from '../support/tmp';
@@ -66,7 +69,19 @@ interface Case {
   id: string;
   fs: 'ext4' | 'xfs';
   opts: PackOptions;
+  /** Rewrite the block afterwards (a Kata builder's old-version block). */
+  patch?: Partial<PfnFields>;
 }
+
+/** What Kata's builder writes: version 0.2, memmap in RAM, zero uuids, npfns 0 (the data start stays 2 MiB). */
+const KATA_BUILDER: Partial<PfnFields> = {
+  versionMajor: 0,
+  versionMinor: 2,
+  uuid: NIL_UUID,
+  npfns: 0n,
+  pageSize: 0,
+  pageStructSize: 0,
+};
 
 const CASES: Case[] = [
   { id: 'ext4-fsdax-ram', fs: 'ext4', opts: { map: 'ram' } },
@@ -77,6 +92,7 @@ const CASES: Case[] = [
   { id: 'xfs-fsdax-pmem', fs: 'xfs', opts: { map: 'pmem' } },
   { id: 'xfs-devdax-pmem', fs: 'xfs', opts: { mode: 'devdax', map: 'pmem' } },
   { id: 'ext4-kata', fs: 'ext4', opts: { kata: true } },
+  { id: 'ext4-kata-builder-0.2', fs: 'ext4', opts: { kata: true }, patch: KATA_BUILDER },
 ];
 
 async function packAll(dir: string): Promise<PackResult[]> {
@@ -86,12 +102,27 @@ async function packAll(dir: string): Promise<PackResult[]> {
   must('mkfs.ext4', ['-q', '-F', '-b', '4096', '-d', root, ext4, '64M']);
   const xfs = path.join(dir, 'rootfs.xfs');
   await xfsFrom(root, xfs);
-  return CASES.map((c) =>
-    packImage(c.fs === 'ext4' ? ext4 : xfs, path.join(dir, `${c.id}.pmem`), {
+  const out: PackResult[] = [];
+  for (const c of CASES) {
+    const r = packImage(c.fs === 'ext4' ? ext4 : xfs, path.join(dir, `${c.id}.pmem`), {
       ...c.opts,
       uuid: `aaaaaaaa-bbbb-4ccc-8ddd-${String(CASES.indexOf(c) + 1).padStart(12, '0')}`,
-    }),
-  );
+    });
+    if (c.patch !== undefined) await patchBlock(r.output, c.patch);
+    out.push(r);
+  }
+  return out;
+}
+
+async function patchBlock(file: string, patch: Partial<PfnFields>): Promise<void> {
+  const fh = await fs.open(file, 'r+');
+  try {
+    const block = Buffer.alloc(4096);
+    await fh.read(block, 0, 4096, 4096);
+    await fh.write(patchPfnBlock(block, patch), 0, 4096, 4096);
+  } finally {
+    await fh.close();
+  }
 }
 
 /** QEMU accepts the printed options when it is still running (paused, -S) after a few seconds. */
@@ -130,6 +161,17 @@ describe('pack under real kernels', () => {
         KERNEL_VERSIONS.map((k) => `${k} claimed consistent`),
       );
     }
+  });
+
+  test("the validator claims the Kata builder's old-version block like pack's own", async () => {
+    const i = CASES.findIndex((c) => c.patch !== undefined);
+    const r = packed[i] as PackResult;
+    const head = Buffer.alloc(8192);
+    const fh = await fs.open(r.output, 'r');
+    await fh.read(head, 0, 8192, 0);
+    await fh.close();
+    const v = checkHead(head, { nsBase: r.plan.nsBase, nsSize: r.plan.nsSize, kernel: '7.2' });
+    expect([v.outcome, v.dataStart, v.dataSize]).toEqual(['claimed', r.plan.dataStart, r.plan.dataSize]);
   });
 
   test('QEMU accepts the printed options of every image', async () => {

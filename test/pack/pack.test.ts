@@ -8,6 +8,8 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { decodeMbr } from '../../src/format/kata';
+import { patchPfnBlock } from '../../src/format/pfn';
+import { NIL_UUID } from '../../src/format/uuid';
 import { packImage, unpackImage } from '../../src/pack/pack';
 import { json, run } from '../support/run';
 import { expectSchema } from '../support/schema';
@@ -174,6 +176,28 @@ describe('layouts', () => {
     expect(decodeMbr(img.subarray(2 * MiB, 2 * MiB + 512))?.[0]?.startLba).toBe(2048n);
     const back = tmp.path('kata-back.ext4');
     expect((await run(['unpack', out, '-o', back])).out).toContain("the ext4 in Kata's partition");
+    expect(fs.readFileSync(back).equals(fs.readFileSync(ext4))).toBe(true);
+  });
+
+  test("an image laid out by Kata's builder (a 0.2 block): read finds it, check says what each kernel does", async () => {
+    const out = tmp.path('kata-builder.img');
+    packImage(ext4, out, { kata: true });
+    const img = fs.readFileSync(out);
+    const old = { versionMajor: 0, versionMinor: 2, uuid: NIL_UUID, npfns: 0n, pageSize: 0, pageStructSize: 0 };
+    fs.writeFileSync(
+      out,
+      Buffer.concat([img.subarray(0, 4096), patchPfnBlock(img.subarray(4096, 8192), old), img.subarray(8192)]),
+    );
+    const read = await run(['read', '-i', out, '-j']);
+    expect(read.out).toContain('"version":"0.2"');
+    const check = await run(['check', out, '--ns-base', '0x100000000', '--kernels', 'all']);
+    expect(check.code).toBe(0);
+    expect(check.out).toContain('Kata-style image: partition at file offset 0x300000 (125 MiB)');
+    expect(check.out).toContain('both views agree');
+    for (const k of ['5.10', '6.1', '6.12', '7.2'])
+      expect(check.out).toContain(`Linux ${k} with this Kata image: /dev/pmem0p1 is the partition`);
+    const back = tmp.path('kata-builder.ext4');
+    expect((await run(['unpack', out, '-o', back])).code).toBe(0);
     expect(fs.readFileSync(back).equals(fs.readFileSync(ext4))).toBe(true);
   });
 
