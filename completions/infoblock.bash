@@ -16,7 +16,7 @@ _infoblock() {
     help) COMPREPLY=($(compgen -W "read write check explain migrate restore kernel-check corpus scan recover labels" -- "$cur")); return 0 ;;
     read) opts="-i --input -o --output -v --verbose -j --json -u --human -V --verify --offset -h --help"; files="-i --input -o --output"; dirs=""; values="--offset" ;;
     write) opts="-o --output -c --stdout -s --size -m --mode -M --map -a --align -u --uuid -p --parent-uuid -O --offset --meaning -h --help"; files="-o --output"; dirs=""; values="-s --size -m --mode -M --map -a --align -u --uuid -p --parent-uuid -O --offset --meaning" ;;
-    check) opts="--offset --ns-base --ns-size --kernel --arch --parent-uuid --expect --json --label-size --slot --kernels -h --help"; files=""; dirs=""; values="--offset --ns-base --ns-size --kernel --arch --parent-uuid --expect --label-size --slot --kernels" ;;
+    check) opts="--offset --ns-base --ns-size --kernel --arch --parent-uuid --expect --json --label-size --slot --kernels --no-dax -h --help"; files=""; dirs=""; values="--offset --ns-base --ns-size --kernel --arch --parent-uuid --expect --label-size --slot --kernels" ;;
     explain) opts="--offset --ns-base --ns-size --kernel --arch --parent-uuid --expect --svg --json -h --help"; files="--svg"; dirs=""; values="--offset --ns-base --ns-size --kernel --arch --parent-uuid --expect" ;;
     migrate) opts="--offset --ns-base --ns-size --from --to --dry-run --backup --guard-kernel --arch --parent-uuid --force --json -h --help"; files="--backup"; dirs=""; values="--offset --ns-base --ns-size --from --to --guard-kernel --arch --parent-uuid" ;;
     restore) opts="--backup --offset --ns-base --ns-size --force --json -h --help"; files="--backup"; dirs=""; values="--offset --ns-base --ns-size" ;;

@@ -15,6 +15,7 @@ export {
   InvalidFieldError,
   InvalidArgumentError,
   IoError,
+  UntrustedPathError,
   isInfoblockError,
   fletcher64,
   blockChecksum,
@@ -86,6 +87,7 @@ export type {
   FieldTable,
   FoundBlock,
   WriteParams,
+  WriteMeaning,
   Meaning,
   NsMode,
   MapLocation,
@@ -107,7 +109,6 @@ export {
   BACKUP_FORMAT,
 } from './migrate/index';
 export type {
-  DataoffMeaning,
   MigrateOptions,
   MigrationReport,
   MigrationStatus,
@@ -170,6 +171,8 @@ export {
   resolveKernels,
   KNOWN_SERIES,
   BOOTED_KERNELS,
+  DEFAULT_KERNEL,
+  DEFAULT_PROFILE,
   NEWEST_KERNEL,
   OLDEST_KERNEL,
   KERNEL_FORMS,

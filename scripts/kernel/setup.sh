@@ -50,6 +50,8 @@ command -v zstd >/dev/null 2>&1 || missing+=(zstd)
 # Real filesystems for the recover tests (mkfs.ext4, mkfs.xfs live in /usr/sbin).
 { command -v mkfs.ext4 || [ -x /usr/sbin/mkfs.ext4 ]; } >/dev/null 2>&1 || missing+=(e2fsprogs)
 { command -v mkfs.xfs || [ -x /usr/sbin/mkfs.xfs ]; } >/dev/null 2>&1 || missing+=(xfsprogs)
+# file(1), which test/format/formats.slow.test.ts runs with formats/nd-infoblock.magic.
+command -v file >/dev/null 2>&1 || missing+=(file)
 if [ "${#missing[@]}" -gt 0 ]; then
   apt_update_once
   say "apt-get install -y --no-install-recommends ${missing[*]}"

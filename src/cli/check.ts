@@ -10,6 +10,7 @@ import { isUuid } from '../format/uuid';
 import { checkHead, type CheckOptions, type Verdict } from '../validate/check';
 import { layoutAscii, layoutSvg, renderKernels, renderVerdict } from './render';
 import { checkKernels } from '../validate/kernels';
+import { daxIsHazard } from '../validate/dax';
 import { KERNEL_FORMS, resolveKernel, resolveKernels } from '../validate/versions';
 import { explainLayout, type Region } from '../validate/explain';
 import { ARCH_NAMES, type Arch } from '../validate/profiles';
@@ -102,7 +103,10 @@ export function addNamespaceOptions(cmd: Command): Command {
 }
 
 /** Every option of `check`. */
-type CheckCliOpts = NamespaceOpts & LabelledOpts & { json?: boolean; kernels?: string };
+type CheckCliOpts = NamespaceOpts & LabelledOpts & { json?: boolean; kernels?: string; dax: boolean };
+
+/** Claimed, and (unless the user states the namespace is never mounted with DAX) safe under DAX. */
+const safe = (v: Verdict, o: CheckCliOpts): boolean => v.outcome === 'claimed' && (!o.dax || !daxIsHazard(v.dax));
 
 /** One FILE judged: its text block, its JSON document, and whether it counts as claimed (exit 0). */
 interface FileResult {
@@ -129,15 +133,17 @@ function carryOf(o: NamespaceOpts, nsBase: bigint): Record<string, string> {
 function checkFile(file: string, o: CheckCliOpts): FileResult {
   if (o.labelSize !== undefined) {
     const r = checkLabelledFile(file, o);
-    const claimed = r.namespaces.length > 0 && r.namespaces.every((n) => n.verdict.outcome === 'claimed');
+    const claimed = r.namespaces.length > 0 && r.namespaces.every((n) => safe(n.verdict, o));
     return { text: renderLabelled(file, r, o.arch), name: 'check-labels', body: labelledBody(file, r), claimed };
   }
   const { head, opts, offset, baseGiven } = loadNamespace(file, o);
   if (o.kernels !== undefined) {
     const r = checkKernels(head, opts, resolveKernels(o.kernels, 'kernels'));
     const body = { file, offset, nsBase: opts.nsBase, nsSize: opts.nsSize, ...r };
+    const daxSafe = !o.dax || Object.values(r.verdicts).every((v) => !daxIsHazard(v.dax));
     const kata = kataLines(file, offset, Object.values(r.verdicts));
-    return { text: [renderKernels(file, r), ...kata].join('\n'), name: 'check-kernels', body, claimed: r.agree };
+    const text = [renderKernels(file, r), ...kata].join('\n');
+    return { text, name: 'check-kernels', body, claimed: r.agree && daxSafe };
   }
   const v = checkHead(head, opts);
   const text = [
@@ -145,7 +151,7 @@ function checkFile(file: string, o: CheckCliOpts): FileResult {
     ...kataLines(file, offset, [v]),
   ].join('\n');
   const body = Object.assign({ file, offset, nsBase: v.nsBase, nsSize: v.nsSize }, v); // the namespace first
-  return { text, name: 'check', body, claimed: v.outcome === 'claimed' };
+  return { text, name: 'check', body, claimed: safe(v, o) };
 }
 
 /** Every option checked before any FILE is read: a bad one fails the whole command with one line. */
@@ -215,11 +221,16 @@ export function registerCheck(program: Command, io: CliIo): void {
       "judge under several kernels side by side and flag every difference: 'all' (5.10, 6.1, 6.12, 7.2) or " +
         'a comma list',
     )
+    .option(
+      '--no-dax',
+      'the namespace is never mounted with DAX: a kernel that would misplace or crash under DAX does not fail ' +
+        'the check (the DAX verdict is still shown)',
+    )
     .addHelpText(
       'after',
-      '\nExit status: 0 every FILE claimed (--kernels: every kernel claims it at the same place), 1 any FILE ' +
-        'left raw, refused or crashed, 2 usage error or a FILE that cannot be read (the others are still ' +
-        'judged).\n' +
+      '\nExit status: 0 every FILE claimed (--kernels: every kernel claims it at the same place) and safe under ' +
+        'DAX, 1 any FILE left raw, refused or crashed, or one a kernel would misplace or crash on under DAX ' +
+        '(unless --no-dax), 2 usage error or a FILE that cannot be read (the others are still judged).\n' +
         ('Examples: infoblock check ns.img --ns-base 0x100100000 --kernel 6.12\n          infoblock check ' +
           'ns.img --kernels all\n          infoblock check --json a.img b.img c.img'),
     )

@@ -10,7 +10,7 @@ import { parseSize } from '../format/units';
 import { parseSeed } from '../corpus/prng';
 import { CORPUS_FORMATS, formatCoverage, writeCorpus, type CorpusFormat } from '../corpus/write';
 import { profileForKernel } from '../validate/profiles';
-import { KERNEL_FORMS, resolveKernel } from '../validate/versions';
+import { DEFAULT_PROFILE, KERNEL_FORMS, resolveKernel } from '../validate/versions';
 import { processIo, type CliIo } from './io';
 import { choiceArg } from './options';
 
@@ -44,7 +44,7 @@ export function registerCorpus(program: Command, io: CliIo): void {
       'head',
     )
     .option('--ns-size <BYTES>', 'one namespace size for every input (default: sizes from 16M to 2G+4M)')
-    .option('--kernel <KERNEL>', `kernel to aim at and judge with: ${KERNEL_FORMS}`, 'linux-6.1')
+    .option('--kernel <KERNEL>', `kernel to aim at and judge with: ${KERNEL_FORMS}`, DEFAULT_PROFILE)
     .option('--force', 'write into a non-empty directory')
     .option(
       '--manifest <PATH>',

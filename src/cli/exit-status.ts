@@ -13,8 +13,10 @@ export const EXIT_STATUS: Readonly<Record<string, ExitMeanings>> = {
   read: { 0: 'every input was read', 2: 'usage error, or an input that cannot be read or is shorter than 8 KiB' },
   write: { 0: 'the head was written', 2: 'usage or I/O error; binary output refused on a terminal' },
   check: {
-    0: 'the kernel claims every namespace',
-    1: 'the kernel leaves one raw, refuses it or crashes on it',
+    0: 'the kernel claims every namespace, and DAX would map it where read(2) reads it',
+    1:
+      'the kernel leaves one raw, refuses it or crashes on it, or would misplace or crash under DAX ' +
+      '(not with --no-dax)',
     2: 'usage error, or a FILE that cannot be read (the others are still judged)',
   },
   explain: { 0: 'the layout was drawn', 2: 'usage or I/O error' },

@@ -4,17 +4,17 @@
  */
 import type { Command } from 'commander';
 import { InvalidArgumentError } from '../format/errors';
+import { hex } from '../format/int64';
 import { guidBytesText, interleaveSetCookie, qemuDimm, type LabelVersion } from '../format/labels';
 import { decodeLabelArea, encodeLabelArea, type DecodedArea } from '../format/labels-area';
 import { dimmLayout, parseNamespaceSpecs } from '../format/labels-spec';
 import { closeQuietly, fsyncFd, openTarget, readExact, targetSize, writeAt, checkRegularOrAbsent } from '../io/files';
 import { writeFileDurably } from '../io/durable';
+import { checkWritablePath } from '../io/trust';
 import { readSmallFile } from '../io/files';
 import type { CliIo } from './io';
 import { jsonText } from '../format/json';
 import { choiceArg, parsePosition } from './options';
-
-const hex = (x: bigint | number): string => `0x${x.toString(16)}`;
 
 /**
  * The body of a `labels` document (schemas/labels.schema.json): ndctl read-labels -j keys where they apply,
@@ -137,6 +137,7 @@ export function registerLabels(program: Command, io: CliIo): void {
     )
     .option('--lsa <FILE>', 'write the label area to FILE (created) instead of into IMG')
     .action((img: string, o: LabelOpts & { namespace: string[]; labelVersion: LabelVersion; slot: string }) => {
+      if (o.lsa === undefined) checkWritablePath(img, { what: 'the target' });
       const labelSize = labelSizeOf(o);
       if (!/^\d{1,3}$/.test(o.slot) || Number(o.slot) > 255)
         throw new InvalidArgumentError(`invalid slot ` + `'${o.slot}' (0 to 255)`);
@@ -146,6 +147,7 @@ export function registerLabels(program: Command, io: CliIo): void {
       const area = encodeLabelArea(specs, { areaSize: Number(labelSize), version: o.labelVersion, cookie, capacity });
       if (o.lsa !== undefined) {
         checkRegularOrAbsent(o.lsa, 'label area dump');
+        checkWritablePath(o.lsa, { what: 'the label area dump' });
         writeFileDurably(o.lsa, area, { replace: true, mode: 0o666 });
       } else {
         const fd = openTarget(img, 'write', 'open for writing');

@@ -10,16 +10,17 @@ import { InfoblockError, InvalidArgumentError } from '../format/errors';
 import { HEAD_SIZE } from '../format/head';
 import { readExact, targetSize } from '../io/files';
 import { pathText, showPath } from '../io/path';
-import { sameBytes } from '../format/pfn';
+import { sameBytes, type Meaning } from '../format/pfn';
 import { hex, humanSize, parseSize } from '../format/units';
 import { isUuid } from '../format/uuid';
 import { planRecovery, scanLimit, type Candidate, type RecoveryPlan } from '../recover/plan';
+import { checkWritablePath } from '../io/trust';
 import { writeRecoveredBlock, type RecoverWriteResult } from '../recover/write';
 import { findingLines, findingView, verdictView, type ScanContext } from '../scan/report';
 import { scanTarget } from '../scan/scan';
 import { explainLayout } from '../validate/explain';
 import { layoutAscii } from './render';
-import { KERNEL_FORMS, resolveKernel } from '../validate/versions';
+import { DEFAULT_PROFILE, KERNEL_FORMS, resolveKernel } from '../validate/versions';
 import { ExitCode } from './exit-code';
 import type { CliIo } from './io';
 import { jsonText } from '../format/json';
@@ -40,7 +41,7 @@ interface RecoverOpts {
   json?: boolean;
   pick?: string;
   backup?: string;
-  meaning: 'legacy' | 'map';
+  meaning: Meaning;
 }
 
 const REFUSALS = ['precondition', 'backup', 'locked'] as const;
@@ -218,6 +219,8 @@ function planJson(v: PlanView, cmd: CommandContext, dryRun: boolean): string {
 }
 
 function action(io: CliIo, target: string, o: RecoverOpts): void {
+  // Whose file this is decides before anything read from it does (src/io/trust.ts).
+  if (o.write === true) checkWritablePath(target, { what: 'the target' });
   const { nsBase, nsSize, kernel, pick } = parseOpts(target, o);
   const head = readExact(target, 0n, HEAD_SIZE);
   const bar = progressFor(io, 'recover: scan');
@@ -312,7 +315,7 @@ export function registerRecover(program: Command, io: CliIo): void {
       "fsdax or devdax (default: the damaged block's signature, else fsdax)",
       choiceArg('mode', ['fsdax', 'devdax'] as const),
     )
-    .option('--kernel <KERNEL>', `kernel the block must satisfy: ${KERNEL_FORMS}`, 'linux-6.1')
+    .option('--kernel <KERNEL>', `kernel the block must satisfy: ${KERNEL_FORMS}`, DEFAULT_PROFILE)
     .option('--uuid <UUID>', "uuid of the new block (default: the damaged block's, else fresh)")
     .option('--parent-uuid <UUID>', "the namespace uuid (default: the damaged block's, else all-zero)")
     .option(

@@ -7,6 +7,7 @@
  */
 import { hex, humanSize } from '../format/units';
 import type { Hazard, Verdict } from '../validate/check';
+import type { DaxVerdict } from '../validate/dax';
 import { commandLine, type CommandContext } from './hints';
 import type { Region } from '../validate/explain';
 import type { KernelsReport } from '../validate/kernels';
@@ -31,6 +32,8 @@ export function errnoName(errno: number): string {
  */
 export function renderVerdict(file: string, v: Verdict, baseGiven: boolean, ctx?: CommandContext): string {
   const lines: string[] = [];
+  const lead = daxLead(v);
+  if (lead !== null) lines.push(lead);
   const what = v.kind === null ? '' : ` as ${v.kind === 'pfn' ? 'fsdax' : v.kind === 'dax' ? 'devdax' : 'btt'}`;
   const failed = v.rules.find((r) => r.id === v.failedRule);
   if (v.outcome === 'claimed') {
@@ -72,8 +75,57 @@ export function renderVerdict(file: string, v: Verdict, baseGiven: boolean, ctx?
       `at ${hex(v.nsBase)}${baseGiven ? '' : ' (assumed: an aligned base; give --ns-base for the real address)'}`,
   );
   lines.push(`  kernel: ${basisLine(v)}`);
+  if (v.dax !== undefined) lines.push(...daxLines(v.dax));
   lines.push(...hazardLines(v.hazards, ctx ?? { target: file, carry: { nsBase: hex(v.nsBase) } }));
   return lines.join('\n');
+}
+
+/**
+ * The line `check` leads with when a DAX mount would not be consistent:
+ * `DAX: MISPLACED on linux-6.1: mmap sees data 0x100000 bytes below read(2); ...`.
+ */
+export function daxLead(v: Verdict): string | null {
+  if (v.dax === undefined || v.dax.outcome === 'consistent') return null;
+  return `DAX: ${v.dax.outcome.toUpperCase()} on ${v.profile}: ${v.dax.message}`;
+}
+
+/** A short DAX cell: consistent, refused, misplaced -0x100000, crashes. */
+export function daxCell(d: DaxVerdict | undefined): string {
+  if (d === undefined) return '-';
+  return d.outcome === 'misplaced' || d.outcome === 'crashes' ? `${d.outcome} -${hex(d.shift)}` : d.outcome;
+}
+
+const FS_WORDS: Record<DaxVerdict['filesystems']['ext4'], string> = {
+  dax: 'DAX',
+  'mount-fails': 'mount fails',
+  'mounts-without-dax': 'no DAX',
+  'not-mountable': '-',
+};
+
+/** The verdict's DAX lines: outcome, where read(2) and mmap find page 0, the filesystems, what to do. */
+function daxLines(d: DaxVerdict): string[] {
+  const basis = d.basis === 'observed' ? 'observed on a booted kernel' : 'from the kernel source';
+  const lines =
+    d.filesystems.ext4 === 'not-mountable'
+      ? [`  dax: ${d.outcome} (${basis}); /dev/daxX.Y maps data page 0 at ${hex(d.mmapAt)}`]
+      : [
+          `  dax: ${d.outcome} (${basis}); read(2) finds data page 0 at ${hex(d.readAt)}, ` +
+            `a DAX mmap at ${hex(d.mmapAt)}`,
+        ];
+  if (d.filesystems.ext4 !== 'not-mountable') {
+    lines.push(
+      `  dax mount: ext4 ${FS_WORDS[d.filesystems.ext4]}, xfs ${FS_WORDS[d.filesystems.xfs]}, ` +
+        `ext2 ${FS_WORDS[d.filesystems.ext2]}`,
+    );
+  }
+  for (const r of d.crashes) lines.push(`  dax oops: device ${hex(r.start)} .. ${hex(r.end)}`);
+  if (d.outcome === 'misplaced' || d.outcome === 'crashes') {
+    lines.push(
+      '  dax: mount it without DAX (no dax option, or dax=never), or realign the namespace (back up, recreate ' +
+        'it without start_pad, restore); --no-dax states that it is never mounted with DAX',
+    );
+  }
+  return lines;
 }
 
 /** One line per hazard, then each distinct repair once, as a command that works when pasted. */
@@ -106,16 +158,19 @@ const cell = (v: Verdict): [string, string, string, string] => {
 
 /** `check --kernels`: one row per kernel, then every hazard between neighbours. */
 export function renderKernels(file: string, r: KernelsReport): string {
-  const head = ['kernel', 'basis', 'outcome', 'errno', 'data', 'kernel says'];
+  const head = ['kernel', 'basis', 'outcome', 'errno', 'data', 'dax', 'kernel says'];
   const rows = r.kernels.map((k) => {
     const v = r.verdicts[k] as Verdict;
-    return [k, v.profile === 'map' ? 'convention' : v.observed ? 'observed' : 'source', ...cell(v)];
+    const [outcome, errno, data, says] = cell(v);
+    const basis = v.profile === 'map' ? 'convention' : v.observed ? 'observed' : 'source';
+    return [k, basis, outcome, errno, data, daxCell(v.dax), says];
   });
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
   const fmt = (row: string[]): string =>
     `  ${row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ')}`.trimEnd();
   const lines = [
-    `${file}: ${r.agree ? 'every kernel claims it at the same place' : `${r.hazards.length} upgrade hazard(s)`}`,
+    `${file}: ${r.agree ? 'every kernel claims it at the same place' : `${r.hazards.length} upgrade hazard(s)`}` +
+      (r.agree && r.hazards.length > 0 ? `; ${r.hazards.length} DAX hazard(s)` : ''),
     fmt(head),
     ...rows.map(fmt),
   ];

@@ -9,7 +9,7 @@ import { InvalidArgumentError } from '../format/errors';
 import { hex, humanSize, parseSize } from '../format/units';
 import { scanTarget, type ScanResult } from '../scan/scan';
 import { findingLines, findingView, type ScanContext } from '../scan/report';
-import { KERNEL_FORMS, resolveKernel } from '../validate/versions';
+import { DEFAULT_PROFILE, KERNEL_FORMS, resolveKernel } from '../validate/versions';
 import { ExitCode } from './exit-code';
 import { processIo, type CliIo } from './io';
 import { pathText } from '../io/path';
@@ -85,7 +85,7 @@ export function registerScan(program: Command, io: CliIo): void {
       '--ns-base <ADDR>',
       "physical address of TARGET's byte 0, for the kernel's verdict on info-blocks found (default 0)",
     )
-    .option('--kernel <KERNEL>', `kernel for those verdicts: ${KERNEL_FORMS}`, 'linux-6.1')
+    .option('--kernel <KERNEL>', `kernel for those verdicts: ${KERNEL_FORMS}`, DEFAULT_PROFILE)
     .option('--chunk <BYTES>', 'bytes per read (default 4M)')
     .addHelpText(
       'after',

@@ -5,11 +5,12 @@
 import type { Command } from 'commander';
 import { encodePfnBlock } from '../format/pfn';
 import { headWithBlock, HEAD_SIZE } from '../format/head';
-import { recipeFields, type MapLocation, type Meaning, type NsMode } from '../format/recipe';
+import { recipeFields, type MapLocation, type NsMode, type WriteMeaning } from '../format/recipe';
 import { randomUuid } from '../format/uuid';
 import { InvalidArgumentError } from '../format/errors';
 import { outputKind, closeQuietly, fsyncFd, openTarget, targetSize, writeAt } from '../io/files';
 import { writeFileDurably } from '../io/durable';
+import { checkWritablePath } from '../io/trust';
 import { UsageError, type CliIo } from './io';
 import { choiceArg } from './options';
 import { parseSize } from '../format/units';
@@ -24,7 +25,7 @@ interface WriteOpts {
   uuid?: string;
   parentUuid?: string;
   offset?: string;
-  meaning: Meaning;
+  meaning: WriteMeaning;
 }
 
 // ndctl's util_nsmode spellings that denote fsdax / devdax.
@@ -45,6 +46,7 @@ function modeArg(v: string): NsMode {
  */
 function writeHeadToFile(path: string, head: Uint8Array): void {
   if (outputKind(path, 'output', true) === 'absent') {
+    checkWritablePath(path, { what: 'the output' });
     writeFileDurably(path, head, { mode: 0o666 });
     return;
   }

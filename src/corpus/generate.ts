@@ -8,12 +8,14 @@
  * target is redrawn a few times, which keeps the classes balanced.
  */
 import { expectU64 } from '../format/int64';
-import { blockChecksum, CHECKSUM_OFFSET, verifyChecksum } from '../format/fletcher64';
+import { blockChecksum, verifyChecksum } from '../format/fletcher64';
+import { CHECKSUM_OFFSET } from '../format/sb-common';
 import { headWithBlock } from '../format/head';
 import { pfnCodec, type PfnFields } from '../format/pfn';
 import { InvalidArgumentError } from '../format/errors';
 import { checkHead, type Verdict } from '../validate/check';
 import { profileForKernel, type KernelProfile } from '../validate/profiles';
+import { DEFAULT_PROFILE } from '../validate/versions';
 import { FAMILIES, SAME_AS_UUID, type Family, type Mutation, type MutationCtx, type Target } from './mutations';
 import { Prng } from './prng';
 import { seedPool, SEED_SIZES, type Seed } from './seeds';
@@ -47,10 +49,12 @@ export interface CorpusInput {
 /** Tries per input before a steered mutation that misses its target is kept anyway. */
 const STEER_TRIES = 12;
 const ANY_SLOTS = 3;
+/** Random (seed, family) draws before the exhaustive, ordered fallback. */
+const DRAW_TRIES = 64;
 const S2_TEXT = 'number of pfns truncated';
 
 /** The classes a profile's corpus aims at, in slot order. */
-export function corpusTargets(kernel = 'linux-6.1'): Target[] {
+export function corpusTargets(kernel: string = DEFAULT_PROFILE): Target[] {
   const rules = profileForKernel(kernel)
     .rules.filter((r) => r.onFail !== 'info')
     .map((r) => r.id);
@@ -80,7 +84,7 @@ export class CorpusGenerator {
     if (o.nsSize !== undefined) expectU64(o.nsSize, 'nsSize');
     this.seedLo = Number(o.seed & 0xffffffffn);
     this.seedHi = Number((o.seed >> 32n) & 0xffffffffn);
-    this.kernel = o.kernel ?? 'linux-6.1';
+    this.kernel = o.kernel ?? DEFAULT_PROFILE;
     this.profile = profileForKernel(this.kernel);
     this.steer = o.steer ?? true;
     this.pool = seedPool(o.nsSize === undefined ? SEED_SIZES : [o.nsSize]);
@@ -125,23 +129,48 @@ export class CorpusGenerator {
     for (let i = start; i < start + count; i++) yield this.input(i);
   }
 
+  /**
+   * A seed and a mutation aimed at the slot's families. Random draws first
+   * (DRAW_TRIES of them); when none fits (a namespace size where no family
+   * of this target has anything to aim at: 4 GiB and up leave some rules
+   * unreachable), every (seed, family) pair in a fixed order from a random
+   * start, then every family of any target: at most pool x FAMILIES calls,
+   * so the generator always ends, and the same options give the same input.
+   */
   private draw(rng: Prng, families: readonly Family[]): Omit<CorpusInput, 'index' | 'target'> {
-    for (;;) {
-      const seed = rng.pick(this.pool);
-      const family = rng.pick(families);
-      const ctx: MutationCtx = {
-        rng,
-        seed,
-        f: seed.fields,
-        base: seed.params.base,
-        size: seed.params.size,
-        meaning: this.profile.meaningOf(seed.fields.versionMajor),
-      };
-      const m = family.make(ctx);
-      if (m === null) continue; // the family has nothing to aim at on this seed
-      const { block, checksumValid } = apply(seed, m, rng);
-      return { seedIndex: seed.index, mutation: m.name, nsBase: ctx.base, nsSize: ctx.size, block, checksumValid };
+    for (let i = 0; i < DRAW_TRIES; i++) {
+      const made = this.tryDraw(rng, rng.pick(this.pool), rng.pick(families));
+      if (made !== null) return made;
     }
+    for (const list of [families, FAMILIES]) {
+      const s0 = rng.below(this.pool.length);
+      for (let i = 0; i < this.pool.length; i++) {
+        const seed = this.pool[(s0 + i) % this.pool.length] as Seed;
+        for (const family of list) {
+          const made = this.tryDraw(rng, seed, family);
+          if (made !== null) return made;
+        }
+      }
+    }
+    // The 'seed' family always makes a mutation, so a non-empty pool never gets here.
+    throw new InvalidArgumentError(
+      `no mutation fits any seed of a namespace of ${this.pool[0]?.params.size ?? 0n} bytes`,
+    );
+  }
+
+  private tryDraw(rng: Prng, seed: Seed, family: Family): Omit<CorpusInput, 'index' | 'target'> | null {
+    const ctx: MutationCtx = {
+      rng,
+      seed,
+      f: seed.fields,
+      base: seed.params.base,
+      size: seed.params.size,
+      meaning: this.profile.meaningOf(seed.fields.versionMajor),
+    };
+    const m = family.make(ctx);
+    if (m === null) return null; // the family has nothing to aim at on this seed
+    const { block, checksumValid } = apply(seed, m, rng);
+    return { seedIndex: seed.index, mutation: m.name, nsBase: ctx.base, nsSize: ctx.size, block, checksumValid };
   }
 }
 

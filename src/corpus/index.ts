@@ -2,7 +2,7 @@
 export { Prng, parseSeed } from './prng';
 export { seedPool, SEED_SIZES, SEED_BASES, SEED_ALIGNS } from './seeds';
 export type { Seed, SeedParams } from './seeds';
-export { FAMILIES, kernelAlign } from './mutations';
+export { FAMILIES } from './mutations';
 export type { Family, Mutation, MutationCtx, Target } from './mutations';
 export { CorpusGenerator, corpusTargets, generateCorpus, verdictClass } from './generate';
 export type { CorpusInput, CorpusOptions } from './generate';

@@ -7,8 +7,16 @@
  * when the family aims at the checksum itself. Names are short and say
  * what changed relative to the seed, e.g. `dataoff=size-1`.
  */
-import { BTT_SIGNATURE, DAX_SIGNATURE, PFN_SIGNATURE, type PfnFields } from '../format/pfn';
-import { CHECKSUM_OFFSET } from '../format/fletcher64';
+import {
+  BTT_SIGNATURE,
+  DAX_SIGNATURE,
+  effectiveFields,
+  PFN_SIGNATURE,
+  type Meaning,
+  type PfnFields,
+} from '../format/pfn';
+import { kernelAlign } from '../validate/geometry';
+import { CHECKSUM_OFFSET } from '../format/sb-common';
 import { NIL_UUID } from '../format/uuid';
 import type { Prng } from './prng';
 import type { Seed } from './seeds';
@@ -26,7 +34,7 @@ export interface MutationCtx {
   base: bigint;
   size: bigint;
   /** How the chosen profile reads this seed's dataoff. */
-  meaning: 'legacy' | 'map';
+  meaning: Meaning;
 }
 
 export interface Mutation {
@@ -45,19 +53,13 @@ export interface Family {
 }
 
 const U32 = 0xffffffff;
-const hx = hex;
 const fitsU32 = (n: bigint): boolean => n >= 0n && n <= BigInt(U32);
 const fitsU64 = (n: bigint): boolean => n >= 0n && n <= U64_MAX;
 
-/** The kernel's effective align (rule 6): the field, or 1 << ilog2(offset). */
-export function kernelAlign(f: PfnFields, offset: bigint): bigint {
-  if (f.versionMinor >= 2 && f.align !== 0) return BigInt(f.align);
-  if (offset <= 0n) return 1n << 63n;
-  return 1n << BigInt(offset.toString(2).length - 1);
-}
-
-const startPadOf = (f: PfnFields): bigint => (f.versionMinor >= 1 ? BigInt(f.startPad) : 0n);
-const endTruncOf = (f: PfnFields): bigint => (f.versionMinor >= 1 ? BigInt(f.endTrunc) : 0n);
+/** The align in force (rule 6) for the seed's gated align field and the kernel's offset. */
+const alignOf = (f: PfnFields, offset: bigint): bigint => kernelAlign(BigInt(effectiveFields(f).align), offset);
+const startPadOf = (f: PfnFields): bigint => BigInt(effectiveFields(f).startPad);
+const endTruncOf = (f: PfnFields): bigint => BigInt(effectiveFields(f).endTrunc);
 /** The kernel's offset (from base + start_pad) of the seed. */
 const offsetOf = (c: MutationCtx): bigint => (c.meaning === 'map' ? c.f.dataoff - startPadOf(c.f) : c.f.dataoff);
 /** dataoff that gives the kernel offset `off` under the profile's meaning. */
@@ -118,7 +120,7 @@ export const FAMILIES: readonly Family[] = [
       if (c.rng.chance(1, 6)) {
         const at = 94 + c.rng.below(CHECKSUM_OFFSET - 94);
         const v = 1 + c.rng.below(255);
-        return { name: `padding[${at}]=${hx(v)}`, changes: {}, edit: (b) => void (b[at] = v) };
+        return { name: `padding[${at}]=${hex(v)}`, changes: {}, edit: (b) => void (b[at] = v) };
       }
       return pickChoice(c, '', choices);
     },
@@ -132,7 +134,7 @@ export const FAMILIES: readonly Family[] = [
         const at = c.rng.below(16);
         const bit = c.rng.below(8);
         return {
-          name: `signature[${at}]^=${hx(1 << bit)}`,
+          name: `signature[${at}]^=${hex(1 << bit)}`,
           changes: {},
           edit: (b) => void (b[at] = (b[at] ?? 0) ^ (1 << bit)),
         };
@@ -217,7 +219,7 @@ export const FAMILIES: readonly Family[] = [
       pickChoice(
         c,
         '',
-        ([0, 3, 4, 0x7fffffff, 0x80000001, U32] as const).map((m): Choice => [`mode=${hx(m)}`, { mode: m }]),
+        ([0, 3, 4, 0x7fffffff, 0x80000001, U32] as const).map((m): Choice => [`mode=${hex(m)}`, { mode: m }]),
       ),
   },
   {
@@ -261,9 +263,9 @@ export const FAMILIES: readonly Family[] = [
         SZ_2M + SZ_4K,
         (1n << 30n) - SZ_4K,
         1n << 31n,
-      ].map((a): Choice => [`align=${hx(a)}`, { ...sig[1], align: Number(a) }]);
-      const p = kernelAlign({ ...c.f, align: 0 }, offsetOf(c));
-      if (p !== SZ_4K && p !== SZ_2M && p !== 1n << 30n) choices.push([`align=0(${hx(p)})`, { ...sig[1], align: 0 }]);
+      ].map((a): Choice => [`align=${hex(a)}`, { ...sig[1], align: Number(a) }]);
+      const p = alignOf({ ...c.f, align: 0 }, offsetOf(c));
+      if (p !== SZ_4K && p !== SZ_2M && p !== 1n << 30n) choices.push([`align=0(${hex(p)})`, { ...sig[1], align: 0 }]);
       return pickChoice(c, sig[0], choices);
     },
   },
@@ -292,7 +294,7 @@ export const FAMILIES: readonly Family[] = [
     id: 'dataoff-capacity',
     aims: ['R11'],
     make: (c) => {
-      const a = kernelAlign(c.f, offsetOf(c));
+      const a = alignOf(c.f, offsetOf(c));
       const cands: [string, bigint][] = [
         ['dataoff=size', c.size],
         ['dataoff=size+1', c.size + 1n],
@@ -316,7 +318,7 @@ export const FAMILIES: readonly Family[] = [
     aims: ['R12'],
     make: (c) => {
       const d = c.f.dataoff;
-      const a = kernelAlign(c.f, offsetOf(c));
+      const a = alignOf(c.f, offsetOf(c));
       const cands: [string, bigint][] = [
         ['dataoff+=1', d + 1n],
         ['dataoff-=1', d - 1n],
@@ -537,7 +539,7 @@ export const FAMILIES: readonly Family[] = [
     aims: ['any'],
     make: (c) => {
       const f = c.f;
-      const a = kernelAlign(f, offsetOf(c));
+      const a = alignOf(f, offsetOf(c));
       const u32s: readonly number[] = [
         0,
         1,
@@ -603,11 +605,11 @@ export const FAMILIES: readonly Family[] = [
       }[field];
       if (field === 'dataoff' || field === 'npfns') {
         const v = c.rng.pick(u64s.filter(fitsU64));
-        return { name: `${key}=${hx(v)}`, changes: { [field]: v } };
+        return { name: `${key}=${hex(v)}`, changes: { [field]: v } };
       }
       const pool = field === 'pageStructSize' ? [0, 1, 63, 64, 65, 0x7fff, 0xffff] : u32s;
       const v = c.rng.pick(pool);
-      return { name: `${key}=${hx(v)}`, changes: { [field]: v } };
+      return { name: `${key}=${hex(v)}`, changes: { [field]: v } };
     },
   },
 ];

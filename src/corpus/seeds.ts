@@ -7,7 +7,7 @@
  */
 import { InfoblockError } from '../format/errors';
 import { encodePfnBlock, type PfnFields } from '../format/pfn';
-import { recipeFields, type MapLocation, type Meaning, type NsMode } from '../format/recipe';
+import { recipeFields, type MapLocation, type NsMode, type WriteMeaning } from '../format/recipe';
 
 const K = 1024n;
 const M = K * K;
@@ -22,7 +22,7 @@ export const SEED_ALIGNS: readonly bigint[] = [4n * K, 64n * K, 2n * M, 16n * M,
 const DAX_ALIGNS: readonly bigint[] = [4n * K, 2n * M, G];
 const MODES: readonly NsMode[] = ['fsdax', 'devdax'];
 const MAPS: readonly MapLocation[] = ['dev', 'mem'];
-const MEANINGS: readonly Meaning[] = ['legacy', 'map', 'ndctl'];
+const MEANINGS: readonly WriteMeaning[] = ['legacy', 'map', 'ndctl'];
 
 export interface SeedParams {
   size: bigint;
@@ -30,7 +30,7 @@ export interface SeedParams {
   mode: NsMode;
   map: MapLocation;
   align: bigint;
-  meaning: Meaning;
+  meaning: WriteMeaning;
 }
 
 export interface Seed {

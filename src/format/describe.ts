@@ -1,11 +1,16 @@
 /**
  * Readable text for people: a summary of each block found in a head, with
  * decoded names, human sizes, checksum state and the values a minor-gated
- * reader actually sees where they differ from the raw ones.
+ * reader actually sees where they differ from the raw ones. One line per
+ * field of the block's table (PFN_FIELDS, BTT_FIELDS), in table order: the
+ * signature, version and checksum are said in the first line instead.
  */
+import type { FieldTable } from './struct';
+import { BTT_FIELDS, type BttFields } from './btt';
 import type { FoundBlock } from './head';
-import { PFN_MODE, signatureText } from './pfn';
-import { hex, humanSize } from './units';
+import { hex } from './int64';
+import { PFN_FIELDS, PFN_MODE, signatureText, type EffectiveFields, type PfnFields } from './pfn';
+import { humanSize } from './units';
 
 const MODE_NAMES: Record<number, string> = {
   [PFN_MODE.none]: 'none',
@@ -14,49 +19,75 @@ const MODE_NAMES: Record<number, string> = {
 };
 
 const sized = (n: bigint | number): string => `${hex(n)} (${humanSize(BigInt(n))})`;
+const IN_HEADLINE = new Set(['signature', 'versionMajor', 'versionMinor', 'checksum']);
+
+/** How a field's value reads, where it is not a plain decimal number or a uuid. */
+type Shown<F> = { [K in keyof F]?: (v: F[K]) => string };
+
+const PFN_SHOWN: Shown<PfnFields> = {
+  flags: hex,
+  mode: (m) => `${m} ${MODE_NAMES[m] ?? '(invalid)'}`,
+  dataoff: sized,
+  npfns: (n) => `${n} (${humanSize(n * 4096n)} of 4 KiB pages)`,
+  startPad: sized,
+  endTrunc: sized,
+  align: sized,
+  pageSize: sized,
+  pageStructSize: (n) => `${n} B`,
+};
+
+const BTT_SHOWN: Shown<BttFields> = {
+  flags: hex,
+  externalLbasize: (n) => `${n} B`,
+  internalLbasize: (n) => `${n} B`,
+  infosize: (n) => `${n} B`,
+  nextoff: sized,
+  dataoff: sized,
+  mapoff: sized,
+  logoff: sized,
+  info2off: sized,
+};
+
+function fieldLines<F extends object>(
+  table: FieldTable,
+  fields: F,
+  shown: Shown<F>,
+  asRead?: { effective: Partial<Record<string, number>>; version: string },
+): string[] {
+  const values = fields as Record<string, unknown>;
+  const show = shown as Record<string, ((v: unknown) => string) | undefined>;
+  const text = (name: string, v: unknown): string => show[name]?.(v) ?? String(v);
+  return table
+    .filter((f) => f.kind !== 'pad' && !IN_HEADLINE.has(f.name))
+    .map((f) => {
+      const raw = values[f.name];
+      const eff = asRead?.effective[f.name];
+      const gated =
+        eff !== undefined && eff !== raw
+          ? `  -> ${text(f.name, eff)} as read (version ${asRead?.version} predates it)`
+          : '';
+      return `  ${(f.key ?? f.name).padEnd(16)} ${text(f.name, raw)}${gated}`;
+    });
+}
 
 /** The readable summary `infoblock read` prints for one block found in `file`. */
 export function describeBlock(file: string, b: FoundBlock): string {
-  const lines: string[] = [];
   const check = b.checksumValid ? 'ok' : 'BAD';
   if (b.kind === 'btt') {
     const f = b.btt.fields;
-    lines.push(
+    return [
       `${file}: BTT arena info-block at ${b.offset}, version ${f.versionMajor}.${f.versionMinor}, checksum ${check}`,
-    );
-    lines.push(`  uuid ${f.uuid}  parent_uuid ${f.parentUuid}  flags ${hex(f.flags)}`);
-    lines.push(
-      `  external: ${f.externalNlba} x ${f.externalLbasize} B   internal: ${f.internalNlba} ` +
-        `x ${f.internalLbasize} B   nfree ${f.nfree}   infosize ${f.infosize}`,
-    );
-    lines.push(
-      `  nextoff ${sized(f.nextoff)}  dataoff ${sized(f.dataoff)}  mapoff ${sized(f.mapoff)}  ` +
-        `logoff ${sized(f.logoff)}  info2off ${sized(f.info2off)}`,
-    );
-    if (!b.checksumValid) lines.push(`  checksum stored ${hex(f.checksum)}, computed ${hex(b.btt.computedChecksum)}`);
-    return lines.join('\n');
+      ...fieldLines(BTT_FIELDS, f, BTT_SHOWN),
+      ...(b.checksumValid ? [] : [`  checksum stored ${hex(f.checksum)}, computed ${hex(b.btt.computedChecksum)}`]),
+    ].join('\n');
   }
-  const { fields: f, effective: e } = b.pfn;
+  const { fields: f, effective } = b.pfn;
   const what = b.kind === 'pfn' ? 'fsdax' : 'devdax';
-  lines.push(
+  const version = `${f.versionMajor}.${f.versionMinor}`;
+  return [
     `${file}: ${what} info-block (${signatureText(f.signature)}) at ${b.offset}, ` +
-      `version ${f.versionMajor}.${f.versionMinor}${f.versionMajor >= 2 ? ' (map meaning)' : ''}, ` +
-      `checksum ${check}`,
-  );
-  lines.push(`  uuid         ${f.uuid}`);
-  lines.push(`  parent_uuid  ${f.parentUuid}`);
-  lines.push(`  flags        ${hex(f.flags)}`);
-  lines.push(`  mode         ${f.mode} ${MODE_NAMES[f.mode] ?? '(invalid)'}`);
-  lines.push(`  dataoff      ${sized(f.dataoff)}`);
-  lines.push(`  npfns        ${f.npfns} (${humanSize(f.npfns * 4096n)} of 4 KiB pages)`);
-  const gated = (name: string, raw: number, eff: number, fmt: (n: number) => string): string =>
-    `  ${name.padEnd(12)} ${fmt(raw)}` +
-    (raw !== eff ? `  -> ${fmt(eff)} as read (version ${f.versionMajor}.${f.versionMinor} predates it)` : '');
-  lines.push(gated('start_pad', f.startPad, e.startPad, sized));
-  lines.push(gated('end_trunc', f.endTrunc, e.endTrunc, sized));
-  lines.push(gated('align', f.align, e.align, sized));
-  lines.push(gated('page_size', f.pageSize, e.pageSize, sized));
-  lines.push(gated('page_struct', f.pageStructSize, e.pageStructSize, (n) => `${n} B`));
-  if (!b.checksumValid) lines.push(`  checksum stored ${hex(f.checksum)}, computed ${hex(b.pfn.computedChecksum)}`);
-  return lines.join('\n');
+      `version ${version}${f.versionMajor >= 2 ? ' (map meaning)' : ''}, checksum ${check}`,
+    ...fieldLines(PFN_FIELDS, f, PFN_SHOWN, { effective: effective satisfies EffectiveFields, version }),
+    ...(b.checksumValid ? [] : [`  checksum stored ${hex(f.checksum)}, computed ${hex(b.pfn.computedChecksum)}`]),
+  ].join('\n');
 }

@@ -21,7 +21,8 @@ export type InfoblockErrorCode =
   | 'hazard' // refused because a kernel would misplace data
   | 'ambiguous' // the evidence does not settle which meaning a block has
   | 'locked' // another process holds the target
-  | 'backup'; // a backup record is corrupt or belongs elsewhere
+  | 'backup' // a backup record is corrupt or belongs elsewhere
+  | 'untrusted'; // a path to be written passes through files or directories another user controls
 
 /**
  * What the caller can do about an error, in the library's own terms: the
@@ -98,6 +99,13 @@ export class InvalidArgumentError extends InfoblockError {
 export class IoError extends InfoblockError {
   constructor(message: string, place: ErrorPlace = {}) {
     super('io', message, place);
+  }
+}
+
+/** A file to be written (or read to decide a write) that another user could have placed or could swap. */
+export class UntrustedPathError extends InfoblockError {
+  constructor(message: string, place: ErrorPlace = {}) {
+    super('untrusted', message, place);
   }
 }
 

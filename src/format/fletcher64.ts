@@ -7,11 +7,10 @@
  */
 import { copyBytes, requireLength, viewOf } from './bytes';
 import { wasmBlockChecksum } from './fletcher64-wasm';
+import { CHECKSUM_OFFSET } from './sb-common';
 
 /** Size of one info-block in bytes. */
 export const BLOCK_SIZE = 4096;
-/** Byte offset of the u64 checksum inside the block (its last 8 bytes). */
-export const CHECKSUM_OFFSET = 4088;
 
 /**
  * Fletcher64 over `bytes` (a multiple of 4 bytes long), treating the 8 bytes

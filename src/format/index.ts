@@ -12,18 +12,12 @@ export {
   InvalidFieldError,
   InvalidArgumentError,
   IoError,
+  UntrustedPathError,
   isInfoblockError,
 } from './errors';
 export type { InfoblockErrorCode, ErrorPlace, Hint } from './errors';
-export {
-  fletcher64,
-  blockChecksum,
-  storedChecksum,
-  verifyChecksum,
-  withFreshChecksum,
-  BLOCK_SIZE,
-  CHECKSUM_OFFSET,
-} from './fletcher64';
+export { fletcher64, blockChecksum, storedChecksum, verifyChecksum, withFreshChecksum, BLOCK_SIZE } from './fletcher64';
+export { CHECKSUM_OFFSET } from './sb-common';
 export {
   PFN_FIELDS,
   PFN_SIGNATURE,
@@ -38,7 +32,7 @@ export {
   signatureKind,
   signatureText,
 } from './pfn';
-export type { PfnFields, DecodedPfnBlock, EffectiveFields, SignatureKind, EncodeOptions } from './pfn';
+export type { PfnFields, DecodedPfnBlock, EffectiveFields, Meaning, SignatureKind, EncodeOptions } from './pfn';
 export { BTT_FIELDS, bttCodec, decodeBttBlock, encodeBttBlock } from './btt';
 export type { BttFields, DecodedBttBlock } from './btt';
 export { KIND_SIZE, fieldSize } from './struct';
@@ -48,7 +42,7 @@ export type { FoundBlock } from './head';
 export { ndctlJson, readSummaryLine } from './ndctl-json';
 export { describeBlock } from './describe';
 export { recipeFields, checkAlign, DEFAULT_ALIGN } from './recipe';
-export type { WriteParams, Meaning, NsMode, MapLocation } from './recipe';
+export type { WriteParams, WriteMeaning, NsMode, MapLocation } from './recipe';
 export { parseSize, humanSize } from './units';
 export type { ParseSizeOptions } from './units';
 export { formatUuid, parseUuid, isUuid, randomUuid, NIL_UUID } from './uuid';

@@ -14,9 +14,12 @@ export const U64_MAX = (1n << 64n) - 1n;
 /** `x` reduced to u64 as C's unsigned arithmetic would (negative values wrap). */
 export const u64 = (x: bigint): bigint => x & U64_MAX;
 
-/** `0x`-prefixed lowercase hex, the form of every address and size in messages and JSON. */
+/**
+ * `0x`-prefixed lowercase hex, the form of every address and size in messages and JSON (a negative value,
+ * e.g. a signed difference, as `-0x…`). The only one: every layer prints hex through it.
+ */
 export function hex(n: bigint | number): string {
-  return `0x${n.toString(16)}`;
+  return n < 0 ? `-0x${(-n).toString(16)}` : `0x${n.toString(16)}`;
 }
 
 export const SZ_4K = 4096n;

@@ -8,6 +8,8 @@
  * ndctl's own format (src/format/ndctl-json.ts).
  */
 
+import { hex } from './int64';
+
 /** `dataStart` → `data_start`; keys that are already snake_case, or are not identifiers (`R12`, `6.1`), stay. */
 export function snakeKey(key: string): string {
   return /^[a-z][a-zA-Z0-9]*$/.test(key) ? key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`) : key;
@@ -25,7 +27,7 @@ function bytesHex(b: Uint8Array): string {
  * dropped. Numbers, strings, booleans and null pass unchanged.
  */
 export function toWire(value: unknown): unknown {
-  if (typeof value === 'bigint') return `${value < 0n ? '-' : ''}0x${(value < 0n ? -value : value).toString(16)}`;
+  if (typeof value === 'bigint') return hex(value);
   if (value instanceof Uint8Array) return bytesHex(value);
   if (Array.isArray(value)) return value.map((v) => (v === undefined ? null : toWire(v)));
   if (value !== null && typeof value === 'object') {
@@ -46,15 +48,15 @@ export function toJson(value: unknown, indent = 2): string {
  * current version: `schemas/<name>.schema.json` in the package describes it.
  */
 export const SCHEMAS = {
-  check: 1,
-  'check-kernels': 1,
-  'check-labels': 1,
+  check: 2,
+  'check-kernels': 2,
+  'check-labels': 2,
   explain: 1,
   migrate: 1,
   restore: 1,
   'kernel-check': 1,
   'corpus-manifest': 1,
-  scan: 1,
+  scan: 2,
   recover: 1,
   labels: 1,
   pack: 1,

@@ -14,15 +14,62 @@ import { makeStructCodec, type Decoded } from './struct';
  */
 export const PFN_FIELDS = [
   ...SB_HEADER_FIELDS,
-  { name: 'dataoff', key: 'dataoff', offset: 56, kind: 'u64', since: 0 },
-  { name: 'npfns', key: 'npfns', offset: 64, kind: 'u64', since: 0 },
-  { name: 'mode', key: 'mode', offset: 72, kind: 'u32', since: 0, json: 'int32' },
-  { name: 'startPad', key: 'start_pad', offset: 76, kind: 'u32', since: 1 },
-  { name: 'endTrunc', key: 'end_trunc', offset: 80, kind: 'u32', since: 1 },
-  { name: 'align', key: 'align', offset: 84, kind: 'u32', since: 2 },
-  { name: 'pageSize', key: 'page_size', offset: 88, kind: 'u32', since: 4 },
-  { name: 'pageStructSize', key: 'page_struct_size', offset: 92, kind: 'u16', since: 4 },
-  { name: 'padding', offset: 94, kind: 'pad', size: 3994, since: 0 },
+  {
+    name: 'dataoff',
+    key: 'dataoff',
+    offset: 56,
+    kind: 'u64',
+    since: 0,
+    doc: 'where the data starts (two meanings: from base + start_pad, or from the raw base)',
+  },
+  { name: 'npfns', key: 'npfns', offset: 64, kind: 'u64', since: 0, doc: 'pages of data' },
+  {
+    name: 'mode',
+    key: 'mode',
+    offset: 72,
+    kind: 'u32',
+    since: 0,
+    json: 'int32',
+    doc: 'where the memmap lives: 0 none, 1 system RAM (map=mem), 2 the device (map=dev)',
+  },
+  {
+    name: 'startPad',
+    key: 'start_pad',
+    offset: 76,
+    kind: 'u32',
+    since: 1,
+    before: 0,
+    doc: 'bytes skipped at the start to reach alignment',
+  },
+  { name: 'endTrunc', key: 'end_trunc', offset: 80, kind: 'u32', since: 1, before: 0, doc: 'bytes dropped at the end' },
+  {
+    name: 'align',
+    key: 'align',
+    offset: 84,
+    kind: 'u32',
+    since: 2,
+    before: 0,
+    doc: 'mapping alignment (0: derived from dataoff)',
+  },
+  {
+    name: 'pageSize',
+    key: 'page_size',
+    offset: 88,
+    kind: 'u32',
+    since: 4,
+    before: 'reader-page-size',
+    doc: 'page size of the system that wrote the block',
+  },
+  {
+    name: 'pageStructSize',
+    key: 'page_struct_size',
+    offset: 92,
+    kind: 'u16',
+    since: 4,
+    before: 64,
+    doc: "size of the kernel's struct page when written",
+  },
+  { name: 'padding', offset: 94, kind: 'pad', size: 3994, since: 0, doc: 'zero (required from minor 3)' },
   SB_CHECKSUM_FIELD,
 ] as const;
 
@@ -47,6 +94,12 @@ export const BTT_SIGNATURE = sig('BTT_ARENA_INFO');
 
 /** Values of the `mode` field: where the memmap lives (none, RAM or the device, "pmem"). */
 export const PFN_MODE = { none: 0, ram: 1, pmem: 2 } as const;
+
+/**
+ * How a reader measures dataoff: `legacy` from base + start_pad (every released kernel), `map` from the raw
+ * base (this project's convention, version_major 2). The one name for it in every layer.
+ */
+export type Meaning = 'legacy' | 'map';
 
 /** What a signature says the block is. */
 export type SignatureKind = 'pfn' | 'dax' | 'btt' | 'unknown';
@@ -78,29 +131,31 @@ export function signatureText(signature: Uint8Array): string {
   return s;
 }
 
+/** The fields {@link PFN_FIELDS} gates on version_minor, with what an older reader sees instead. */
+type GatedField = Extract<(typeof PFN_FIELDS)[number], { before: number | 'reader-page-size' }>;
+
 /** Field values as a reader gated on version_minor sees them. */
-export interface EffectiveFields {
-  startPad: number;
-  endTrunc: number;
-  align: number;
-  pageSize: number;
-  pageStructSize: number;
-}
+export type EffectiveFields = { [F in GatedField as F['name']]: number };
+
+/** The highest version_minor any reader knows (Linux 5.4 and later). */
+export const LATEST_MINOR = Math.max(...PFN_FIELDS.map((f) => f.since));
+
+const GATED = PFN_FIELDS.filter((f): f is GatedField => 'before' in f);
 
 /**
- * The kernel gates on version_minor only and never looks at the major:
- * minor < 1 → start_pad = end_trunc = 0; minor < 2 → align = 0;
- * minor < 4 → page_struct_size = 64 and page_size = the reader's page size.
+ * The kernel gates on version_minor only and never looks at the major: a field reads as stored when
+ * both the block's minor and the reader's (`readerMinor`, the newest it knows) reach the field's
+ * `since`, and as its `before` value otherwise (see {@link PFN_FIELDS}): minor < 1 → start_pad =
+ * end_trunc = 0; minor < 2 → align = 0; minor < 4 → page_struct_size = 64 and page_size = the
+ * reader's page size.
  */
-export function effectiveFields(f: PfnFields, readerPageSize = 4096): EffectiveFields {
-  const minor = f.versionMinor;
-  return {
-    startPad: minor < 1 ? 0 : f.startPad,
-    endTrunc: minor < 1 ? 0 : f.endTrunc,
-    align: minor < 2 ? 0 : f.align,
-    pageSize: minor < 4 ? readerPageSize : f.pageSize,
-    pageStructSize: minor < 4 ? 64 : f.pageStructSize,
-  };
+export function effectiveFields(f: PfnFields, readerPageSize = 4096, readerMinor = LATEST_MINOR): EffectiveFields {
+  const minor = Math.min(f.versionMinor, readerMinor);
+  const out: Record<string, number> = {};
+  for (const g of GATED) {
+    out[g.name] = minor >= g.since ? f[g.name] : g.before === 'reader-page-size' ? readerPageSize : g.before;
+  }
+  return out as EffectiveFields;
 }
 
 /**

@@ -13,15 +13,15 @@
  *   The data lands exactly where the legacy block puts it.
  */
 import { InfoblockError, InvalidArgumentError } from './errors';
-import { DAX_SIGNATURE, PFN_MODE, PFN_SIGNATURE, type PfnFields } from './pfn';
+import { DAX_SIGNATURE, PFN_MODE, PFN_SIGNATURE, type Meaning, type PfnFields } from './pfn';
 import { NIL_UUID, isUuid } from './uuid';
 import { U64_MAX, u64 } from './int64';
 
 /**
- * What dataoff is measured from: `legacy` (base + start_pad), `map` (the raw base) or `ndctl` (ndctl
- * 76 arithmetic, byte for byte).
+ * How a write computes dataoff: in a {@link Meaning} (`legacy`: from base + start_pad, `map`: from the raw
+ * base) or `ndctl` (ndctl 76 arithmetic, byte for byte).
  */
-export type Meaning = 'legacy' | 'map' | 'ndctl';
+export type WriteMeaning = Meaning | 'ndctl';
 /** The personality: fsdax (`NVDIMM_PFN_INFO`) or devdax (`NVDIMM_DAX_INFO`). */
 export type NsMode = 'fsdax' | 'devdax';
 /** Where the memmap lives: `dev` (on the namespace) or `mem` (in RAM). */
@@ -36,7 +36,7 @@ export interface WriteParams {
   uuid: string;
   parentUuid?: string;
   offset?: bigint;
-  meaning?: Meaning;
+  meaning?: WriteMeaning;
 }
 
 const M64 = U64_MAX;

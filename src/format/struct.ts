@@ -1,8 +1,11 @@
 /**
  * Declarative structure tables. A table lists every field once:
- * name, ndctl JSON key, offset, kind and the minor version that introduced
- * it. The binary-parser decoder, our encoder, range checks, the ndctl JSON
- * key order and minor-version gating are all derived from it.
+ * name, ndctl JSON key, offset, kind, the minor version that introduced it
+ * with the value an older reader sees instead, and its doc text. The
+ * binary-parser decoder, our encoder, range checks, the ndctl JSON key
+ * order, minor-version gating and the generated specs (docs/format.md's
+ * layout, the schemas' field descriptions, formats/*.ksy and the magic(5)
+ * fragment, see spec.ts) are all derived from it.
  *
  * Kinds are keyed by a mapped type: adding a kind without a size or a value
  * type does not compile.
@@ -46,6 +49,13 @@ export interface FieldDef {
   readonly size?: number;
   /** First version_minor whose readers honour the field (0: always). */
   readonly since: number;
+  /**
+   * What a reader sees instead when the block's version_minor (or the reader itself) predates `since`:
+   * a constant, or `'reader-page-size'` (the reading system's page size). Required when `since` is not 0.
+   */
+  readonly before?: number | 'reader-page-size';
+  /** One sentence for people: the docs' layout table, the schemas' field descriptions, the Kaitai spec. */
+  readonly doc?: string;
   /** ndctl prints this field as a signed 32-bit JSON integer, never as hex. */
   readonly json?: 'int32';
 }

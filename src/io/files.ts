@@ -9,9 +9,10 @@
  * byte is ever read or written anywhere but where it was asked.
  */
 import * as fs from 'node:fs';
-import { IoError } from '../format/errors';
+import { InfoblockError, IoError } from '../format/errors';
 import { ioError, reasonOf } from './errors';
 import { fsPath, showPath, type FilePath } from './path';
+import { checkSameFile, checkWritablePath } from './trust';
 
 /** The largest byte position (exclusive end) Node can address exactly. */
 export const MAX_POSITION = BigInt(Number.MAX_SAFE_INTEGER);
@@ -64,10 +65,14 @@ export type TargetAccess = 'read' | 'write';
  * Open an existing regular file or block device (never created or truncated).
  * O_NONBLOCK keeps a FIFO from hanging the open; the kind is checked on the
  * open descriptor, so a swap between check and use cannot slip through.
+ * For writing, the path must pass the trust checks of `./trust` and is
+ * opened without following a symlink, as the very file that was checked.
  */
 export function openTarget(path: FilePath, access: TargetAccess, what = 'open'): number {
   const c = fs.constants;
-  const flags = (access === 'write' ? c.O_RDWR : c.O_RDONLY) | c.O_NONBLOCK;
+  const write = access === 'write';
+  const checked = write ? checkWritablePath(path, { what: 'the target' }) : null;
+  const flags = (write ? c.O_RDWR | c.O_NOFOLLOW : c.O_RDONLY) | c.O_NONBLOCK;
   let fd: number;
   try {
     fd = fs.openSync(fsPath(path), flags);
@@ -75,6 +80,7 @@ export function openTarget(path: FilePath, access: TargetAccess, what = 'open'):
     throw ioError(what, path, e);
   }
   try {
+    if (checked !== null) checkSameFile(fd, checked, 'the target', path);
     const kind = kindOf(fs.fstatSync(fd));
     if (kind !== 'file' && kind !== 'block device') {
       throw new IoError(
@@ -84,7 +90,7 @@ export function openTarget(path: FilePath, access: TargetAccess, what = 'open'):
     }
   } catch (e) {
     closeQuietly(fd);
-    if (e instanceof IoError) throw e;
+    if (e instanceof InfoblockError) throw e;
     throw ioError('stat', path, e);
   }
   return fd;
@@ -250,15 +256,23 @@ export function readExact(path: FilePath, position: bigint, length: number): Uin
   }
 }
 
-/** A regular file of at most `max` bytes, read whole (backups, small records). */
-export function readSmallFile(path: FilePath, max: number, what: string): Uint8Array {
+/**
+ * A regular file of at most `max` bytes, read whole (backups, small records).
+ * `trusted`: its content decides a write, so it must pass the trust checks
+ * (`./trust`: root's or the caller's, on a path no one else controls) and is
+ * read without following a symlink, from the very file that was checked.
+ */
+export function readSmallFile(path: FilePath, max: number, what: string, trusted = false): Uint8Array {
+  const checked = trusted ? checkWritablePath(path, { what: `the ${what}`, content: true }) : null;
   let fd: number;
   try {
-    fd = fs.openSync(fsPath(path), fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    const nofollow = trusted ? fs.constants.O_NOFOLLOW : 0;
+    fd = fs.openSync(fsPath(path), fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | nofollow);
   } catch (e) {
     throw ioError(`read ${what}`, path, e);
   }
   try {
+    if (checked !== null) checkSameFile(fd, checked, `the ${what}`, path);
     const st = statFd(path, fd);
     if (!st.isFile())
       throw new IoError(`${what} ${showPath(path)} is ${article(kindOf(st))}; it must be a regular ` + `file`);

@@ -19,6 +19,7 @@ import { ioError } from './errors';
 import { closeQuietly, kindOf, writeAt } from './files';
 import { noFaults, type Faults } from './faults';
 import { fsPath, showPath, withSuffix, type FilePath } from './path';
+import { callerUid, userName } from './trust';
 
 export const lockPathOf = (target: FilePath): FilePath => withSuffix(target, '.infoblock.lock');
 
@@ -45,6 +46,10 @@ function inspect(path: FilePath): LockState {
     throw ioError('inspect the lock', path, e);
   }
   if (!st.isFile()) return { kind: 'foreign', what: `a ${kindOf(st)}` };
+  // A lock is only ever written by root or the caller, and no one else may write it.
+  const owner = Number(st.uid);
+  if (owner !== 0 && owner !== callerUid()) return { kind: 'foreign', what: `a file of ${userName(owner)}` };
+  if ((Number(st.mode) & 0o022) !== 0) return { kind: 'foreign', what: 'a file other users may write' };
   if (st.size > 64n) return { kind: 'foreign', what: 'a file that is not a lock' };
   let text: string;
   try {

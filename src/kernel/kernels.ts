@@ -15,14 +15,15 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 
+import { BOOTED_KERNELS, DEFAULT_KERNEL } from '../validate/versions';
 import { KernelHarnessError } from './errors';
 
 const execFileP = promisify(execFile);
 
-/** The kernel versions the harness can fetch by name. */
-export const KERNEL_VERSIONS = ['5.10', '6.1', '6.12', '7.2'] as const;
+/** The kernel versions the harness can fetch by name: the validator's booted kernels. */
+export const KERNEL_VERSIONS = BOOTED_KERNELS;
 export type KernelVersion = (typeof KERNEL_VERSIONS)[number];
-export const DEFAULT_KERNEL: KernelVersion = '6.1';
+export { DEFAULT_KERNEL };
 
 const DEBIAN = 'http://deb.debian.org/debian';
 const SECURITY = 'http://deb.debian.org/debian-security';

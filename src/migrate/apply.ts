@@ -280,7 +280,7 @@ export function restoreTarget(o: RestoreOptions): RestoreResult {
   try {
     const backupPath = o.backup ?? defaultBackupPath(o.target, identityOf(o.target, fd), o.env);
     if (o.backup === undefined && !checkRegularOrAbsent(backupPath, 'backup')) throw noBackup(backupPath);
-    const record = readBackup(backupPath);
+    const record = readBackup(backupPath, true);
     const offset = checkPlacement(o, record, backupPath);
     return withLock(o.target, o, (lock) => ({
       ...restoreLocked(o, record, backupPath, offset, fd),

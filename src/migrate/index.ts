@@ -11,14 +11,7 @@ export {
   dataStartOf,
   summarize,
 } from './migrate';
-export type {
-  DataoffMeaning,
-  MigrateOptions,
-  MigrationReport,
-  MigrationStatus,
-  BlockSummary,
-  Evidence,
-} from './migrate';
+export type { MigrateOptions, MigrationReport, MigrationStatus, BlockSummary, Evidence } from './migrate';
 export {
   encodeBackup,
   decodeBackup,

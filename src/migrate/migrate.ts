@@ -14,24 +14,22 @@ import { copyBytes } from '../format/bytes';
 import { InfoblockError, InvalidArgumentError, type Hint } from '../format/errors';
 import { BLOCK_SIZE } from '../format/fletcher64';
 import { headWithBlock } from '../format/head';
-import { decodePfnBlock, patchPfnBlock, PFN_MODE, type PfnFields } from '../format/pfn';
+import { decodePfnBlock, patchPfnBlock, PFN_MODE, type Meaning, type PfnFields } from '../format/pfn';
 import { expectU64, hex, U64_MAX } from '../format/int64';
 import { checkHead, type Verdict } from '../validate/check';
 import type { Arch, ProfileId } from '../validate/profiles';
-import { resolveKernels } from '../validate/versions';
+import { DEFAULT_PROFILE, resolveKernels } from '../validate/versions';
 import { alignmentEvidence, type Evidence } from '../validate/geometry';
 
 export { alignmentEvidence, type Evidence } from '../validate/geometry';
-
-export type DataoffMeaning = 'legacy' | 'map';
 
 export interface MigrateOptions {
   /**
    * The meaning the block's dataoff has now; default: its version (1.x legacy, 2.x map), checked against the
    * alignment evidence.
    */
-  from?: DataoffMeaning;
-  to: DataoffMeaning;
+  from?: Meaning;
+  to: Meaning;
   /** Physical address of the namespace. */
   nsBase: bigint;
   nsSize: bigint;
@@ -61,8 +59,8 @@ export interface BlockSummary {
 
 export interface MigrationReport {
   status: MigrationStatus;
-  from: DataoffMeaning;
-  to: DataoffMeaning;
+  from: Meaning;
+  to: Meaning;
   /** How `from` was settled. */
   fromSource: 'option' | 'version';
   evidence: Evidence;
@@ -105,7 +103,7 @@ export function summarize(f: PfnFields): BlockSummary {
 }
 
 /** Data start (bytes from the namespace base) of a block read in `meaning`. */
-export function dataStartOf(f: PfnFields, meaning: DataoffMeaning): bigint {
+export function dataStartOf(f: PfnFields, meaning: Meaning): bigint {
   return meaning === 'map' ? f.dataoff : BigInt(f.startPad) + f.dataoff;
 }
 
@@ -162,11 +160,11 @@ function validBlock(block: Uint8Array, o: MigrateOptions): { original: Uint8Arra
 }
 
 /** Step 2: the meaning dataoff has now (the version, or `from`), checked against the alignment evidence. */
-function meaningNow(f: PfnFields, o: MigrateOptions, notes: string[]): { from: DataoffMeaning; evidence: Evidence } {
-  const versionMeaning: DataoffMeaning = f.versionMajor === 2 ? 'map' : 'legacy';
+function meaningNow(f: PfnFields, o: MigrateOptions, notes: string[]): { from: Meaning; evidence: Evidence } {
+  const versionMeaning: Meaning = f.versionMajor === 2 ? 'map' : 'legacy';
   const from = o.from ?? versionMeaning;
   const evidence = alignmentEvidence(f, o.nsBase);
-  const contradicts = (m: DataoffMeaning): boolean => evidence.suggests === (m === 'legacy' ? 'map' : 'legacy');
+  const contradicts = (m: Meaning): boolean => evidence.suggests === (m === 'legacy' ? 'map' : 'legacy');
   const version = `${f.versionMajor}.${f.versionMinor}`;
   if (o.from === undefined && f.startPad !== 0 && contradicts(from)) {
     const other = from === 'legacy' ? 'map' : 'legacy';
@@ -194,8 +192,8 @@ function meaningNow(f: PfnFields, o: MigrateOptions, notes: string[]): { from: D
 function patchMeaning(
   original: Uint8Array,
   f: PfnFields,
-  from: DataoffMeaning,
-  to: DataoffMeaning,
+  from: Meaning,
+  to: Meaning,
   notes: string[],
 ): { status: MigrationStatus; next: Uint8Array } {
   const pad = BigInt(f.startPad);
@@ -257,15 +255,15 @@ function dataAreaAfter(f: PfnFields, startBefore: bigint, startAfter: bigint, ns
 /** Step 5: what the target kernel and every guard kernel do with the result; the hazard when one misplaces it. */
 function kernelsOn(
   next: Uint8Array,
-  to: DataoffMeaning,
+  to: Meaning,
   startAfter: bigint,
   o: MigrateOptions,
   parentUuid: string,
   notes: string[],
 ): Pick<MigrationReport, 'target' | 'guard' | 'guards' | 'hazard'> {
-  const targetKernel: ProfileId = to === 'map' ? 'map' : 'linux-6.1';
+  const targetKernel: ProfileId = to === 'map' ? 'map' : DEFAULT_PROFILE;
   const target = verdictOn(next, targetKernel, o, parentUuid);
-  const guards = resolveKernels(o.guardKernel ?? 'linux-6.1').map((k) => verdictOn(next, k.id, o, parentUuid));
+  const guards = resolveKernels(o.guardKernel ?? DEFAULT_PROFILE).map((k) => verdictOn(next, k.id, o, parentUuid));
   const misplacing = guards.find((g) => g.outcome === 'claimed' && g.dataStart !== startAfter);
   let hazard: string | null = null;
   if (misplacing !== undefined) {

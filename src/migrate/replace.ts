@@ -35,6 +35,7 @@ import {
 import { verifyFile, writeFileDurably } from '../io/durable';
 import { noFaults, type Faults } from '../io/faults';
 import { acquireLock, type Lock } from '../io/lock';
+import { checkWritablePath, ensurePrivateDir } from '../io/trust';
 import { baseOf, bufferOf, pathText, showPath, withSuffix, type FilePath } from '../io/path';
 import { BACKUP_MAX_BYTES, belongsTo, blockStateFor, crc32, decodeBackup, encodeBackup, sameBackup } from './backup';
 import type { BackupRecord } from './backup';
@@ -95,10 +96,14 @@ export interface ReplaceInfoBlockResult {
 
 /** Directory for backups of block devices: $XDG_STATE_HOME, else ~/.local/state, then nd-infoblock/backups. */
 export function backupStateDir(env: Readonly<Record<string, string | undefined>> = process.env): string {
+  return nodePath.join(stateHome(env), 'nd-infoblock', 'backups');
+}
+
+/** $XDG_STATE_HOME when absolute, else ~/.local/state. */
+function stateHome(env: Readonly<Record<string, string | undefined>>): string {
   const xdg = env.XDG_STATE_HOME;
   const home = env.HOME !== undefined && env.HOME !== '' ? env.HOME : os.homedir();
-  const base = xdg !== undefined && nodePath.isAbsolute(xdg) ? xdg : nodePath.join(home, '.local', 'state');
-  return nodePath.join(base, 'nd-infoblock', 'backups');
+  return xdg !== undefined && nodePath.isAbsolute(xdg) ? xdg : nodePath.join(home, '.local', 'state');
 }
 
 /**
@@ -131,13 +136,18 @@ export function restoreHint(backup: FilePath): Hint & { run: RestoreRun } {
 const choosePlace = { pass: { backup: '<FILE>' } } as const;
 
 /** Read the record at `path` if there is one; a file there that is not a record is an error. */
-export function readBackupIfAny(path: FilePath): BackupRecord | null {
+export function readBackupIfAny(path: FilePath, trusted = false): BackupRecord | null {
   if (!checkRegularOrAbsent(path, 'backup')) return null;
-  return readBackup(path);
+  return readBackup(path, trusted);
 }
 
-export function readBackup(path: FilePath): BackupRecord {
-  return decodeBackup(readSmallFile(path, BACKUP_MAX_BYTES, 'backup'), `backup ${showPath(path)}`);
+/**
+ * Read and check the record at `path`. `trusted`: it will decide what is
+ * written, so the file and its directories must be root's or the caller's
+ * (see src/io/trust.ts): a record another user could have written is refused.
+ */
+export function readBackup(path: FilePath, trusted = false): BackupRecord {
+  return decodeBackup(readSmallFile(path, BACKUP_MAX_BYTES, 'backup', trusted), `backup ${showPath(path)}`);
 }
 
 interface Prepared {
@@ -149,17 +159,27 @@ interface Prepared {
   existingError: InfoblockError | null;
 }
 
-function ensureBackupDir(path: FilePath, explicit: boolean): void {
-  if (explicit || typeof path !== 'string') return;
-  try {
-    fs.mkdirSync(nodePath.dirname(path), { recursive: true, mode: 0o700 });
-  } catch (e) {
-    throw new IoError(
-      `cannot create the backup directory for ${showPath(path)}: ${reasonOf(e).reason}; choose a backup file on ` +
-        `a persistent file system`,
-      { cause: e, hint: choosePlace },
-    );
+/**
+ * The state directory for backups of block devices, when the backup goes
+ * there: created 0700 where missing, refused when it is not the caller's
+ * alone. Then the backup's own path must pass the trust checks.
+ */
+function ensureBackupDir(o: ReplaceInfoBlockOptions, path: FilePath): void {
+  const env = o.env ?? process.env;
+  if (o.backup === undefined && typeof path === 'string' && nodePath.dirname(path) === backupStateDir(env)) {
+    const base = stateHome(env);
+    try {
+      fs.mkdirSync(base, { recursive: true, mode: 0o700 });
+    } catch (e) {
+      throw new IoError(
+        `cannot create the backup directory for ${showPath(path)}: ${reasonOf(e).reason}; choose a backup file ` +
+          `on a persistent file system`,
+        { cause: e, hint: choosePlace },
+      );
+    }
+    ensurePrivateDir(backupStateDir(env), base);
   }
+  checkWritablePath(path, { what: 'the backup', content: true });
 }
 
 /** Open, identify, size-check and read the head; look at the backup path. */
@@ -175,10 +195,11 @@ function prepare(o: ReplaceInfoBlockOptions, offset: bigint, write: boolean): Pr
       );
     }
     const backupPath = o.backup ?? defaultBackupPath(o.target, id, o.env);
+    if (write) ensureBackupDir(o, backupPath);
     let existing: BackupRecord | null = null;
     let existingError: InfoblockError | null = null;
     try {
-      existing = readBackupIfAny(backupPath);
+      existing = readBackupIfAny(backupPath, write);
     } catch (e) {
       if (!(e instanceof InfoblockError) || e.code !== 'backup') throw e; // not a regular file, unreadable: stop here
       existingError = e;
@@ -266,7 +287,6 @@ function backupStep(o: ReplaceInfoBlockOptions, p: Prepared, record: BackupRecor
     );
     resealing = true;
   }
-  ensureBackupDir(p.backupPath, o.backup !== undefined);
   const bytes = encodeBackup(record);
   try {
     writeFileDurably(p.backupPath, bytes, { faults: o.faults ?? noFaults, replace: resealing });

@@ -10,7 +10,15 @@
 import { InfoblockError, InvalidArgumentError } from '../format/errors';
 import { expectU64 } from '../format/int64';
 import { HEAD_SIZE, INFOBLOCK_OFFSET, findBlocks } from '../format/head';
-import { DAX_SIGNATURE, PFN_MODE, PFN_SIGNATURE, decodePfnBlock, encodePfnBlock, type PfnFields } from '../format/pfn';
+import {
+  DAX_SIGNATURE,
+  PFN_MODE,
+  PFN_SIGNATURE,
+  decodePfnBlock,
+  encodePfnBlock,
+  type Meaning,
+  type PfnFields,
+} from '../format/pfn';
 import type { MapLocation, NsMode } from '../format/recipe';
 import { hex, humanSize } from '../format/units';
 import { NIL_UUID, randomUuid } from '../format/uuid';
@@ -39,7 +47,7 @@ export interface RecoverOptions {
    * kernel reads. map: dataoff from the raw base, version 2.4, this
    * toolkit's convention for kernels with the padding fix (the `map` profile).
    */
-  meaning?: 'legacy' | 'map';
+  meaning?: Meaning;
 }
 
 export interface Candidate {
@@ -65,7 +73,7 @@ export interface RecoveryPlan {
   status: 'intact' | 'proposed' | 'ambiguous' | 'nothing';
   current: Verdict;
   /** The damaged block's fields when its signature survived. */
-  survivor: { fields: PfnFields; checksumOk: boolean } | null;
+  survivor: { fields: PfnFields; checksumValid: boolean } | null;
   evidence: Finding[];
   candidates: Candidate[];
   rejected: Rejected[];
@@ -292,7 +300,7 @@ function candidateFor(
 
 function survivorOf(head: Uint8Array): RecoveryPlan['survivor'] {
   const d = decodePfnBlock(head.subarray(INFOBLOCK_OFFSET, HEAD_SIZE));
-  return d.kind === 'pfn' || d.kind === 'dax' ? { fields: d.fields, checksumOk: d.checksumValid } : null;
+  return d.kind === 'pfn' || d.kind === 'dax' ? { fields: d.fields, checksumValid: d.checksumValid } : null;
 }
 
 /** Group the data starts the evidence points at (a filesystem and the survivor may agree). */
@@ -351,7 +359,7 @@ export function planRecovery(head: Uint8Array, findings: readonly Finding[], o: 
   const base = { current, survivor, evidence, rejected };
   if (
     current.outcome === 'claimed' &&
-    (fss.length === 0 ? survivor?.checksumOk === true : fss.some((f) => f.offset === current.dataStart))
+    (fss.length === 0 ? survivor?.checksumValid === true : fss.some((f) => f.offset === current.dataStart))
   ) {
     return { status: 'intact', candidates: [], ...base };
   }

@@ -15,14 +15,14 @@ export interface PfnFinding {
   kind: 'pfn' | 'dax';
   /** Byte position of the info-block itself; the namespace it belongs to would start 4096 bytes earlier. */
   offset: bigint;
-  checksumOk: boolean;
+  checksumValid: boolean;
   fields: PfnFields;
 }
 
 export interface BttFinding {
   kind: 'btt' | 'btt-backup';
   offset: bigint;
-  checksumOk: boolean;
+  checksumValid: boolean;
   /** Arena start: the block itself, or for a backup the block minus info2off. */
   arena: bigint;
   info2off: bigint;
@@ -82,7 +82,7 @@ export function infoBlockAt(buf: Uint8Array, p: number, pos: bigint, btts: Map<b
     if (buf[p + 1] !== 0x56 || buf[p + 6] !== 0x5f || buf[p + 10] !== 0x5f || buf[p + 15] !== 0) return null;
     const d = decodePfnBlock(buf.subarray(p, p + 4096));
     if (d.kind !== 'pfn' && d.kind !== 'dax') return null;
-    return { kind: d.kind, offset: pos, checksumOk: d.checksumValid, fields: d.fields };
+    return { kind: d.kind, offset: pos, checksumValid: d.checksumValid, fields: d.fields };
   }
   if (c === B && buf[p + 1] === 0x54 && buf[p + 3] === 0x5f && buf[p + 9] === 0x5f) {
     const d = decodeBttBlock(buf.subarray(p, p + 4096));
@@ -95,7 +95,7 @@ export function infoBlockAt(buf: Uint8Array, p: number, pos: bigint, btts: Map<b
     return {
       kind: arena === pos ? 'btt' : 'btt-backup',
       offset: pos,
-      checksumOk: d.checksumValid,
+      checksumValid: d.checksumValid,
       arena,
       info2off,
       externalLbasize: BigInt(d.fields.externalLbasize),

@@ -5,7 +5,7 @@
  * show (camelCase, bigint) and one text line per finding.
  */
 import { headWithBlock } from '../format/head';
-import { encodePfnBlock } from '../format/pfn';
+import { encodePfnBlock, type Meaning } from '../format/pfn';
 import { expectU64 } from '../format/int64';
 import { hex, humanSize } from '../format/units';
 import { alignmentEvidence } from '../validate/geometry';
@@ -22,7 +22,7 @@ export interface ScanContext {
 
 export interface PfnAssessment {
   namespaceOffset: bigint;
-  meaning: 'legacy' | 'map' | 'both' | 'neither';
+  meaning: Meaning | 'both' | 'neither';
   verdict: Verdict;
 }
 
@@ -76,7 +76,7 @@ export function findingView(f: Finding, ctx: ScanContext): Record<string, unknow
     return {
       offset: f.offset,
       kind: f.kind,
-      checksumOk: f.checksumOk,
+      checksumValid: f.checksumValid,
       namespaceOffset: a.namespaceOffset,
       nsBase: ctx.nsBase + a.namespaceOffset,
       uuid: x.uuid,
@@ -97,7 +97,7 @@ export function findingView(f: Finding, ctx: ScanContext): Record<string, unknow
     return {
       offset: f.offset,
       kind: f.kind,
-      checksumOk: f.checksumOk,
+      checksumValid: f.checksumValid,
       arena: f.arena,
       info2off: f.info2off,
       externalLbasize: f.externalLbasize,
@@ -150,7 +150,7 @@ export function findingLine(f: Finding, ctx: ScanContext): string {
         : `${v.outcome}${v.message === null ? '' : ` (${v.message})`}`;
     return (
       `${at}  ${f.kind} info-block v${x.versionMajor}.${x.versionMinor}, checksum ` +
-      `${f.checksumOk ? 'ok' : 'BAD'}, dataoff ${hex(x.dataoff)}, start_pad ${hex(x.startPad)}, mode ` +
+      `${f.checksumValid ? 'ok' : 'BAD'}, dataoff ${hex(x.dataoff)}, start_pad ${hex(x.startPad)}, mode ` +
       `${x.mode}, align ${hex(x.align)}; as a namespace at ${hex(a.namespaceOffset)} (its base at physical ` +
       `${hex(ctx.nsBase + a.namespaceOffset)}): looks ${a.meaning}-meaning, ${v.profile} ${verdict}`
     );
@@ -158,7 +158,7 @@ export function findingLine(f: Finding, ctx: ScanContext): string {
   if (isBttFinding(f)) {
     return (
       `${at}  ${f.kind === 'btt' ? 'BTT info-block' : `BTT backup info-block (arena at ${hex(f.arena)})`}, ` +
-      `checksum ${f.checksumOk ? 'ok' : 'BAD'}, ${f.externalNlba} x ${f.externalLbasize} B sectors`
+      `checksum ${f.checksumValid ? 'ok' : 'BAD'}, ${f.externalNlba} x ${f.externalLbasize} B sectors`
     );
   }
   const copy = f.copy ? `, copy at ${hex(f.superblock)}` : '';

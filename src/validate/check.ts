@@ -21,6 +21,7 @@ import {
   type KernelProfile,
 } from './profiles';
 import type { RuleCtx } from './rules';
+import { daxVerdictOf, type DaxVerdict } from './dax';
 
 /**
  * What the kernel does with the namespace: exposes it through the personality (`claimed`), leaves it a plain
@@ -94,6 +95,11 @@ export interface Verdict {
   failedRule: string | null;
   rules: RuleReport[];
   hazards: Hazard[];
+  /**
+   * What a DAX mount (fsdax) or /dev/daxX.Y (devdax) does with the claimed data: present on every claimed
+   * fsdax and devdax verdict, absent otherwise.
+   */
+  dax?: DaxVerdict;
 }
 
 export interface CheckOptions {
@@ -275,6 +281,15 @@ export function checkBlock(block: DecodedPfnBlock, o: CheckOptions): Verdict {
   v.dataStart = g.dataStart;
   v.dataSize = g.dataSize > 0n ? g.dataSize : 0n;
   v.message = v.messages.at(-1) ?? null;
+  v.dax = daxVerdictOf({
+    kernel: profile.id,
+    arch: arch.name,
+    kind,
+    mode: v.mode,
+    startPad: g.startPad,
+    dataoff: g.offset < 0n ? 0n : g.offset,
+    dataSize: v.dataSize,
+  });
   return v;
 }
 

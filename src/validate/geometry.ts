@@ -8,7 +8,7 @@
  * written by `ndctl write-infoblock -O` (dataoff measured from the raw base).
  */
 import { SZ_2M, u64 } from '../format/int64';
-import type { EffectiveFields, PfnFields } from '../format/pfn';
+import { effectiveFields, LATEST_MINOR, type EffectiveFields, type Meaning, type PfnFields } from '../format/pfn';
 
 /** The u64 mask (the project's U64_MAX), re-exported under the name the rules use. */
 export { U64_MAX as U64_MASK, u64 } from '../format/int64';
@@ -16,9 +16,6 @@ export { U64_MAX as U64_MASK, u64 } from '../format/int64';
 export const isAligned = (x: bigint, a: bigint): boolean => (u64(x) & u64(a - 1n)) === 0n;
 /** Bytes of one struct page in the kernels we model (a debug build can make it larger). */
 export const STRUCT_PAGE_SIZE = 64n;
-
-/** How a reader interprets dataoff: from base + start_pad (every kernel), or from the raw base (the map convention). */
-export type Meaning = 'legacy' | 'map';
 
 /** What the reading kernel knows about the block format. */
 export interface Reader {
@@ -29,15 +26,7 @@ export interface Reader {
 
 /** Fields after the kernel's version_minor gating (it never looks at the major). */
 export function gateFields(f: PfnFields, r: Reader): EffectiveFields {
-  const minor = f.versionMinor;
-  const minor4 = r.knowsMinor4 && minor >= 4;
-  return {
-    startPad: minor < 1 ? 0 : f.startPad,
-    endTrunc: minor < 1 ? 0 : f.endTrunc,
-    align: minor < 2 ? 0 : f.align,
-    pageSize: minor4 ? f.pageSize : Number(r.pageSize),
-    pageStructSize: minor4 ? f.pageStructSize : Number(STRUCT_PAGE_SIZE),
-  };
+  return effectiveFields(f, Number(r.pageSize), r.knowsMinor4 ? LATEST_MINOR : 3);
 }
 
 /** 1UL << ilog2(x); ilog2(0) is -1 and x86's shift masks the count to 63. */
@@ -167,6 +156,11 @@ export function alignmentEvidence(f: PfnFields, nsBase: bigint): Evidence {
  * block from the altmap, aligned to 2 MiB in pfn terms; a partial section
  * (subsection hotplug) takes ordinary memory instead. The first block that
  * does not fit fails the probe with -ENOMEM.
+ *
+ * Closed form, not a walk over the sections (a namespace near 2^64 bytes has
+ * 2^37 of them): every whole section takes the next block, the first one
+ * rounded up to the block size, the next ones right behind it, so the blocks
+ * fit exactly when the last one ends at or before the altmap's end.
  */
 export function memmapFits(g: Geometry, reserve: bigint, pageSize: bigint, sectionSize: bigint): boolean {
   const start = g.mapBase;
@@ -174,17 +168,14 @@ export function memmapFits(g: Geometry, reserve: bigint, pageSize: bigint, secti
   if (end <= start || g.offset < reserve) return true;
   const perSection = (sectionSize / pageSize) * STRUCT_PAGE_SIZE; // memmap bytes of one section
   const blockPfns = perSection / pageSize;
-  let next = start / pageSize + reserve / pageSize; // the altmap's next free pfn
+  if (blockPfns === 0n) return true; // a section's memmap smaller than a page: nothing taken from the altmap
+  // Whole sections inside [start, end): from the first boundary at or after start to the last one at or before end.
+  const first = (start + sectionSize - 1n) / sectionSize;
+  const last = end / sectionSize;
+  const sections = last > first ? last - first : 0n;
+  if (sections === 0n) return true;
+  const next = start / pageSize + reserve / pageSize; // the altmap's next free pfn
   const limit = start / pageSize + g.offset / pageSize; // first pfn past the altmap
-  for (let s = start; s < end;) {
-    const sectionEnd = (s / sectionSize + 1n) * sectionSize;
-    const chunkEnd = sectionEnd < end ? sectionEnd : end;
-    if (chunkEnd - s >= sectionSize) {
-      const aligned = ((next + blockPfns - 1n) / blockPfns) * blockPfns;
-      if (aligned + blockPfns > limit) return false;
-      next = aligned + blockPfns;
-    }
-    s = chunkEnd;
-  }
-  return true;
+  const aligned = ((next + blockPfns - 1n) / blockPfns) * blockPfns;
+  return aligned + sections * blockPfns <= limit;
 }

@@ -29,11 +29,13 @@ export {
   resolveKernels,
   KNOWN_SERIES,
   BOOTED_KERNELS,
+  DEFAULT_KERNEL,
+  DEFAULT_PROFILE,
   NEWEST_KERNEL,
   OLDEST_KERNEL,
   KERNEL_FORMS,
 } from './versions';
-export type { ResolvedKernel } from './versions';
+export type { KernelSeries, ResolvedKernel } from './versions';
 export { checkKernels } from './kernels';
 export type { KernelHazard, KernelsReport } from './kernels';
 export { geometryOf, gateFields, kernelAlign, dataStartFor, ndctlOffsetEvidence, memmapFits } from './geometry';
@@ -42,3 +44,5 @@ export { explainLayout } from './explain';
 export type { Region } from './explain';
 export { checkLabelledDimm } from './labels';
 export type { DimmReader, LabelledCheck, LabelledNamespaceVerdict, LabelledOptions, SkippedLabel } from './labels';
+export { daxVerdictOf, daxEraOf, daxIsHazard, DAX_RULES } from './dax';
+export type { DaxVerdict, DaxOutcome, DaxRange, DaxInput, DaxEra, DaxRule, FsDaxBehaviour } from './dax';

@@ -7,10 +7,15 @@
  */
 import { hex } from '../format/units';
 import { checkHead, expectNamespace, type CheckOptions, type Verdict } from './check';
+import { daxIsHazard } from './dax';
 import { compareSeries, resolveKernels, type ResolvedKernel } from './versions';
 
 export interface KernelHazard {
-  kind: 'refused-by-newer' | 'refused-by-older' | 'data-moved' | 'outcome-differs';
+  /**
+   * dax-misplacement: both kernels claim the namespace, one refuses DAX on it (or maps it consistently) and
+   * the other enables DAX and misplaces or crashes: the worst upgrade hazard, listed first.
+   */
+  kind: 'dax-misplacement' | 'refused-by-newer' | 'refused-by-older' | 'data-moved' | 'outcome-differs';
   from: string;
   to: string;
   message: string;
@@ -57,6 +62,31 @@ function pairHazard(a: ResolvedKernel, va: Verdict, b: ResolvedKernel, vb: Verdi
   return { ...base, kind: 'outcome-differs', message: `${a.id} ${where(va)}; ${b.id} ${where(vb)}` };
 }
 
+const daxWords = (v: Verdict): string =>
+  v.dax === undefined
+    ? 'no DAX'
+    : v.dax.outcome === 'refused'
+      ? 'refuses DAX'
+      : v.dax.outcome === 'consistent'
+        ? 'maps it consistently under DAX'
+        : v.dax.outcome === 'crashes'
+          ? 'oopses on a DAX mmap'
+          : `misplaces DAX mmaps by ${hex(v.dax.shift)} bytes`;
+
+/** Both claim; one kernel's DAX is safe and the other's misplaces or crashes. */
+function daxHazard(a: ResolvedKernel, va: Verdict, b: ResolvedKernel, vb: Verdict): KernelHazard | null {
+  if (va.outcome !== 'claimed' || vb.outcome !== 'claimed') return null;
+  const ha = daxIsHazard(va.dax);
+  const hb = daxIsHazard(vb.dax);
+  if (ha === hb) return null;
+  const [safe, bad, vs, vbad] = hb ? [a, b, va, vb] : [b, a, vb, va];
+  const where = hb ? 'upgrading' : 'downgrading';
+  const message =
+    `${safe.id} ${daxWords(vs)} but ${bad.id} ${daxWords(vbad)}: ${where} turns a safe DAX mount into ` +
+    `${vbad.dax?.outcome === 'crashes' ? 'a kernel oops' : 'silent corruption through mmap'}`;
+  return { from: a.id, to: b.id, kind: 'dax-misplacement', message };
+}
+
 /** Order: kernel versions oldest first, the map convention last. */
 function ordered(ks: ResolvedKernel[]): ResolvedKernel[] {
   const key = (k: ResolvedKernel): number => (k.mapConvention ? 1 : 0);
@@ -79,7 +109,11 @@ export function checkKernels(
     const b = ks[i + 1] as ResolvedKernel;
     const h = pairHazard(a, verdicts[a.id] as Verdict, b, verdicts[b.id] as Verdict);
     if (h !== null) hazards.push(h);
+    const d = daxHazard(a, verdicts[a.id] as Verdict, b, verdicts[b.id] as Verdict);
+    if (d !== null) hazards.push(d);
   }
+  // The DAX hazards first: they lose data silently.
+  hazards.sort((x, y) => Number(y.kind === 'dax-misplacement') - Number(x.kind === 'dax-misplacement'));
   const vs = Object.values(verdicts);
   const first = vs[0];
   const same = (v: Verdict): boolean => v.dataStart === first?.dataStart && v.dataSize === first?.dataSize;

@@ -6,8 +6,9 @@
  */
 import { eraOf, RULE_TABLE } from './history';
 import type { Era, Predicate } from './rules';
-import { BOOTED_KERNELS, resolveKernel, type ResolvedKernel } from './versions';
+import { resolveKernel, type ResolvedKernel } from './versions';
 import { InvalidArgumentError } from '../format/errors';
+import type { Meaning } from '../format/pfn';
 
 export type Arch = 'x86_64' | 'ppc64-hash' | 'ppc64-radix' | 'ppc64';
 export const ARCH_NAMES: readonly Arch[] = ['x86_64', 'ppc64-hash', 'ppc64-radix', 'ppc64'];
@@ -93,7 +94,7 @@ export interface KernelProfile {
   mapConvention: boolean;
   observed: boolean;
   /** How a block is read: 'legacy' (base + start_pad + dataoff), or by major version. */
-  meaningOf: (versionMajor: number) => 'legacy' | 'map';
+  meaningOf: (versionMajor: number) => Meaning;
   /** The checks this version runs, in the kernel's order (absent eras left out). */
   rules: readonly ProfileRule[];
 }
@@ -182,5 +183,3 @@ export function isKernelSpec(s: string): boolean {
     return false;
   }
 }
-
-export { BOOTED_KERNELS };

@@ -9,6 +9,7 @@
  * Arithmetic is the kernel's: u64 wrap-around, IS_ALIGNED as a bit mask.
  * The context is read-only: geometry (geometry.ts) is computed once.
  */
+import { hex } from '../format/int64';
 import type { PfnFields, SignatureKind } from '../format/pfn';
 import { isAligned, memmapFits, u64, type Geometry } from './geometry';
 import type { ArchParams } from './profiles';
@@ -79,7 +80,6 @@ export type Predicate = (c: RuleCtx) => RuleOutcome;
 const hashx = (n: bigint): string => (n === 0n ? '0' : `0x${u64(n).toString(16)}`);
 /** printf %d / %ld of an unsigned value: reinterpret as signed. */
 const signed = (n: bigint, bits: 32 | 64): string => BigInt.asIntN(bits, n).toString();
-const hx = (n: bigint): string => (n < 0n ? `-0x${(-n).toString(16)}` : `0x${n.toString(16)}`);
 const ok = (detail: string): RuleOutcome => ({ passed: true, detail });
 const fail = (detail: string, message?: string): RuleOutcome =>
   message === undefined ? { passed: false, detail } : { passed: false, detail, message };
@@ -103,7 +103,7 @@ export const signature: Predicate = (c) =>
 export const checksum: Predicate = (c) =>
   c.checksumValid
     ? ok('checksum matches')
-    : fail(`checksum ${hx(c.fields.checksum)} does not match the block: not an info-block`);
+    : fail(`checksum ${hex(c.fields.checksum)} does not match the block: not an info-block`);
 
 export const parentUuid: Predicate = (c) =>
   c.fields.parentUuid === c.nsUuid.toLowerCase()
@@ -117,9 +117,9 @@ export const gating: Predicate = (c) => {
   const f = c.fields;
   const e = c.g.effective;
   const changed: string[] = [];
-  if (f.startPad !== e.startPad) changed.push(`start_pad ${hx(BigInt(f.startPad))}->0`);
-  if (f.endTrunc !== e.endTrunc) changed.push(`end_trunc ${hx(BigInt(f.endTrunc))}->0`);
-  if (f.align !== e.align) changed.push(`align ${hx(BigInt(f.align))}->0`);
+  if (f.startPad !== e.startPad) changed.push(`start_pad ${hex(BigInt(f.startPad))}->0`);
+  if (f.endTrunc !== e.endTrunc) changed.push(`end_trunc ${hex(BigInt(f.endTrunc))}->0`);
+  if (f.align !== e.align) changed.push(`align ${hex(BigInt(f.align))}->0`);
   if (f.pageSize !== e.pageSize) changed.push(`page_size ${f.pageSize}->${e.pageSize}`);
   if (f.pageStructSize !== e.pageStructSize) changed.push(`page_struct_size ${f.pageStructSize}->${e.pageStructSize}`);
   return ok(
@@ -134,7 +134,7 @@ export const mode: Predicate = (c) =>
     : fail(`mode ${c.fields.mode} is neither RAM (1) nor PMEM (2): rejected, the namespace stays raw`);
 
 export const defaultAlign: Predicate = (c) =>
-  ok(c.g.alignField !== 0n ? `align ${hx(c.g.align)}` : `align 0: taken as 1 << ilog2(dataoff) = ${hx(c.g.align)}`);
+  ok(c.g.alignField !== 0n ? `align ${hex(c.g.align)}` : `align 0: taken as 1 << ilog2(dataoff) = ${hex(c.g.align)}`);
 
 export const pageSize: Predicate = (c) => {
   const ps = BigInt(c.g.effective.pageSize);
@@ -158,9 +158,9 @@ export const structPageSize: Predicate = (c) => {
 
 export const daxAlign: Predicate = (c) => {
   if (c.kind !== 'dax') return ok('not devdax: any align');
-  if (c.arch.daxAlignments.includes(c.g.align)) return ok(`devdax align ${hx(c.g.align)} is supported`);
+  if (c.arch.daxAlignments.includes(c.g.align)) return ok(`devdax align ${hex(c.g.align)} is supported`);
   return fail(
-    `devdax align ${hx(c.g.align)} is not one of ${c.arch.daxAlignments.map(hx).join(', ')}`,
+    `devdax align ${hex(c.g.align)} is not one of ${c.arch.daxAlignments.map(hex).join(', ')}`,
     `init failed, alignment mismatch: ${signed(c.arch.defaultAlign, 64)}:${signed(c.g.align, 64)}`,
   );
 };
@@ -168,18 +168,18 @@ export const daxAlign: Predicate = (c) => {
 export const alignCapacity: Predicate = (c) =>
   c.g.align > c.g.size
     ? fail(
-        `align ${hx(c.g.align)} > namespace size ${hx(c.g.size)}`,
+        `align ${hex(c.g.align)} > namespace size ${hex(c.g.size)}`,
         `alignment: ${c.g.align.toString(16)} exceeds capacity ${c.g.size.toString(16)}`,
       )
-    : ok(`align ${hx(c.g.align)} <= size ${hx(c.g.size)}`);
+    : ok(`align ${hex(c.g.align)} <= size ${hex(c.g.size)}`);
 
 export const dataoffCapacity: Predicate = (c) =>
   c.fields.dataoff >= c.g.size
     ? fail(
-        `dataoff ${hx(c.fields.dataoff)} >= namespace size ${hx(c.g.size)}`,
+        `dataoff ${hex(c.fields.dataoff)} >= namespace size ${hex(c.g.size)}`,
         `pfn array size exceeds capacity of ${c.nsName}`,
       )
-    : ok(`dataoff ${hx(c.fields.dataoff)} < size ${hx(c.g.size)}`);
+    : ok(`dataoff ${hex(c.fields.dataoff)} < size ${hex(c.g.size)}`);
 
 /** Rule 12 in its physical-address form (4.19 onwards; only the errno changed, in 5.7). */
 export const badOffset: Predicate = (c) => {
@@ -187,24 +187,24 @@ export const badOffset: Predicate = (c) => {
   const start = u64(g.dataPhys);
   const msg = `bad offset: ${hashx(g.offset)} dax disabled align: ${hashx(g.align)}`;
   if (!isAligned(start, g.align))
-    return fail(`data start ${hx(start)} (base + start_pad + offset) is not aligned to ${hx(g.align)}`, msg);
+    return fail(`data start ${hex(start)} (base + start_pad + offset) is not aligned to ${hex(g.align)}`, msg);
   if (!isAligned(g.offset, c.arch.pageSize))
-    return fail(`offset ${hx(g.offset)} is not a multiple of PAGE_SIZE ${c.arch.pageSize}`, msg);
-  return ok(`data start ${hx(start)} aligned to ${hx(g.align)}, offset page-aligned`);
+    return fail(`offset ${hex(g.offset)} is not a multiple of PAGE_SIZE ${c.arch.pageSize}`, msg);
+  return ok(`data start ${hex(start)} aligned to ${hex(g.align)}, offset page-aligned`);
 };
 
 export const startAligned: Predicate = (c) => {
   const s = u64(c.g.mapBase);
   return isAligned(s, c.sectionAlign)
-    ? ok(`base + start_pad = ${hx(s)} aligned to ${hx(c.sectionAlign)}`)
-    : fail(`base + start_pad = ${hx(s)} is not aligned to ${hx(c.sectionAlign)}`, 'resource start misaligned');
+    ? ok(`base + start_pad = ${hex(s)} aligned to ${hex(c.sectionAlign)}`)
+    : fail(`base + start_pad = ${hex(s)} is not aligned to ${hex(c.sectionAlign)}`, 'resource start misaligned');
 };
 
 export const endAligned: Predicate = (c) => {
   const e = u64(c.g.base + c.g.size - c.g.endTrunc);
   return isAligned(e, c.sectionAlign)
-    ? ok(`base + size - end_trunc = ${hx(e)} aligned to ${hx(c.sectionAlign)}`)
-    : fail(`base + size - end_trunc = ${hx(e)} is not aligned to ${hx(c.sectionAlign)}`, 'resource end misaligned');
+    ? ok(`base + size - end_trunc = ${hex(e)} aligned to ${hex(c.sectionAlign)}`)
+    : fail(`base + size - end_trunc = ${hex(e)} is not aligned to ${hex(c.sectionAlign)}`, 'resource end misaligned');
 };
 
 /**
@@ -215,11 +215,11 @@ export const smallNamespace: Predicate = (c) => {
   const room = u64(c.g.size - c.g.startPad - c.g.endTrunc);
   if (u64(c.g.offset) >= room)
     return fail(
-      `offset ${hx(c.g.offset)} >= size - start_pad - end_trunc = ${hx(room)}: no data area`,
+      `offset ${hex(c.g.offset)} >= size - start_pad - end_trunc = ${hex(room)}: no data area`,
       'bad offset with small namespace',
     );
-  if (c.g.mapped < 0n) return ok(`size - start_pad - end_trunc wraps around to ${hx(room)} in u64: the check passes`);
-  return ok(`data area of ${hx(room - c.g.offset)} bytes`);
+  if (c.g.mapped < 0n) return ok(`size - start_pad - end_trunc wraps around to ${hex(room)} in u64: the check passes`);
+  return ok(`data area of ${hex(room - c.g.offset)} bytes`);
 };
 
 /** The map reader's minimum-version rule: it refuses majors it does not implement. */
@@ -235,10 +235,10 @@ export const minVersion: Predicate = (c) =>
 export const mapOffset: Predicate = (c) =>
   c.g.offset < 0n
     ? fail(
-        `dataoff ${hx(c.fields.dataoff)} is below start_pad ${hx(c.g.startPad)}: negative map_offset`,
+        `dataoff ${hex(c.fields.dataoff)} is below start_pad ${hex(c.g.startPad)}: negative map_offset`,
         `bad offset: ${hashx(c.fields.dataoff)} below start_pad ${hashx(c.g.startPad)}`,
       )
-    : ok(`map_offset ${hx(c.g.offset)}`);
+    : ok(`map_offset ${hex(c.g.offset)}`);
 
 /**
  * Setup: dataoff must cover the metadata reserve in both modes (mode PMEM
@@ -247,7 +247,7 @@ export const mapOffset: Predicate = (c) =>
  */
 export const setupReserve: Predicate = (c) => {
   const g = c.g;
-  if (g.offset >= c.reserve) return ok(`offset ${hx(g.offset)} covers the ${c.reserve}-byte reserve`);
+  if (g.offset >= c.reserve) return ok(`offset ${hex(g.offset)} covers the ${c.reserve}-byte reserve`);
   if (c.fields.mode === 2 && g.offset === 0n) {
     return {
       passed: false,
@@ -257,7 +257,7 @@ export const setupReserve: Predicate = (c) => {
     };
   }
   return fail(
-    `mode ${c.fields.mode === 1 ? 'RAM' : 'PMEM'} with offset ${hx(g.offset)} below the ${c.reserve}-byte ` +
+    `mode ${c.fields.mode === 1 ? 'RAM' : 'PMEM'} with offset ${hex(g.offset)} below the ${c.reserve}-byte ` +
       `reserve: setup fails with -EINVAL`,
   );
 };
@@ -272,7 +272,7 @@ export const setupReserve: Predicate = (c) => {
  */
 export const negativeArea: Predicate = (c) => {
   const g = c.g;
-  if (g.dataSize >= 0n) return ok(`data area of ${hx(g.dataSize)} bytes`);
+  if (g.dataSize >= 0n) return ok(`data area of ${hex(g.dataSize)} bytes`);
   if (c.kind === 'dax') {
     const detail = `data area of ${g.dataSize} bytes: devdax cannot create its dax region (-ENOMEM)`;
     if (!c.logsRegionConflict) return { passed: false, errno: ENOMEM, detail };
@@ -325,10 +325,10 @@ export const daxRegionAlign: Predicate = (c) => {
       'devdax with an align of 0 (stored, or gated off below minor 2): the dax region cannot be created (-ENOMEM)',
     );
   if (!isAligned(c.g.dataPhys, a))
-    return fail(`dax region start ${hx(c.g.dataPhys)} is not a multiple of the align ${hx(a)} (-ENOMEM)`);
+    return fail(`dax region start ${hex(c.g.dataPhys)} is not a multiple of the align ${hex(a)} (-ENOMEM)`);
   if (!isAligned(c.g.dataSize, a))
-    return fail(`dax region length ${hx(c.g.dataSize)} is not a multiple of the align ${hx(a)} (-ENOMEM)`);
-  return ok(`dax region ${hx(c.g.dataSize)} bytes, align ${hx(a)}`);
+    return fail(`dax region length ${hex(c.g.dataSize)} is not a multiple of the align ${hex(a)} (-ENOMEM)`);
+  return ok(`dax region ${hex(c.g.dataSize)} bytes, align ${hex(a)}`);
 };
 
 /** Setup, mode PMEM: the memmap the kernel allocates from the device must fit before the data (-ENOMEM). */
@@ -339,7 +339,7 @@ export const memmapFit: Predicate = (c) => {
     return ok('the memmap fits between the reserve and the data');
   return fail(
     `mode PMEM: the ${c.kind === 'dax' ? 'devdax' : 'fsdax'} memmap (64 bytes per page, 2 MiB per 128 MiB ` +
-      `section) does not fit in the ${hx(c.g.offset - c.reserve)} bytes between the reserve and the data ` +
+      `section) does not fit in the ${hex(c.g.offset - c.reserve)} bytes between the reserve and the data ` +
       `(-ENOMEM)`,
   );
 };

@@ -7,8 +7,8 @@
  */
 import { InvalidArgumentError } from '../format/errors';
 
-/** A kernel release series (the patch level never changes the info-block rules we model). */
-export interface KernelVersion {
+/** A kernel release series as numbers (the patch level never changes the info-block rules we model). */
+export interface KernelSeries {
   major: number;
   minor: number;
 }
@@ -25,8 +25,17 @@ export const KNOWN_SERIES: readonly string[] = [
 ];
 export const OLDEST_KERNEL = '4.19';
 export const NEWEST_KERNEL = '7.2';
-/** The Debian kernels the project boots under QEMU (x86-64): their behaviour is observed. */
-export const BOOTED_KERNELS: readonly string[] = ['5.10', '6.1', '6.12', '7.2'];
+/**
+ * The Debian kernels the project boots under QEMU (x86-64): their behaviour is observed. The one list: the
+ * harness's `KERNEL_VERSIONS` (src/kernel/kernels.ts) is this.
+ */
+export const BOOTED_KERNELS = ['5.10', '6.1', '6.12', '7.2'] as const;
+/** The kernel every operation judges with, and the harness boots, unless told otherwise. */
+export const DEFAULT_KERNEL = '6.1' satisfies (typeof BOOTED_KERNELS)[number];
+/** {@link DEFAULT_KERNEL} as a profile id: the default of every `kernel` option. */
+export const DEFAULT_PROFILE = `linux-${DEFAULT_KERNEL}` as const;
+
+const isBooted = (series: string): boolean => (BOOTED_KERNELS as readonly string[]).includes(series);
 
 /** A resolved profile: a kernel version, or the project's map-meaning convention. */
 export interface ResolvedKernel {
@@ -44,7 +53,7 @@ export const KERNEL_FORMS =
   `a kernel version ${OLDEST_KERNEL}..${NEWEST_KERNEL} (X.Y or X.Y.Z, optionally as linux-X.Y), ` +
   'linux-latest, linux-4.x or map';
 
-export function parseVersion(s: string): KernelVersion {
+export function parseVersion(s: string): KernelSeries {
   const m = /^(\d{1,3})\.(\d{1,3})$/.exec(s);
   if (m === null) throw new InvalidArgumentError(`malformed kernel version '${s}'`);
   return { major: Number(m[1]), minor: Number(m[2]) };
@@ -93,7 +102,7 @@ export function resolveKernel(spec: string): ResolvedKernel {
 }
 
 function named(series: string): ResolvedKernel {
-  return { id: `linux-${series}`, version: series, mapConvention: false, observed: BOOTED_KERNELS.includes(series) };
+  return { id: `linux-${series}`, version: series, mapConvention: false, observed: isBooted(series) };
 }
 
 /**

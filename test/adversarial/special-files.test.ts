@@ -81,8 +81,11 @@ const KIND_WORDS: Record<string, RegExp> = {
   'char device /dev/zero': /is a character device/,
   'char device /dev/null': /is a character device/,
   directory: /is a directory|it is a directory|is not empty; pass --force$/,
-  'symlink loop': /too many levels of symbolic links \(a symlink loop\); fix the symbolic link$/,
-  'dangling symlink': /no such file or directory; check the path$|is a dangling symbolic link/,
+  // A target to be written is never followed through a symlink (src/io/trust.ts): that refusal comes first.
+  'symlink loop':
+    /too many levels of symbolic links \(a symlink loop\); fix the symbolic link$|is a symbolic link, which a repair never follows/,
+  'dangling symlink':
+    /no such file or directory; check the path$|is a dangling symbolic link|is a symbolic link, which a repair never follows/,
 };
 // (An empty directory is a fine corpus --out; ours holds a file, so it is refused as "not empty".)
 const CASES = USES.flatMap(([use, argv]) => KINDS.map((kind) => [use, kind, argv] as const));

@@ -109,7 +109,7 @@ describe('scan --json follows schemas/scan.schema.json', () => {
       ['0x600000', 'btrfs'],
     ]);
     expect(doc.findings[0]?.verdict?.kernel).toBe('map');
-    expect(doc.findings[2]).toMatchObject({ checksum_ok: false });
+    expect(doc.findings[2]).toMatchObject({ checksum_valid: false });
   });
 
   test('nothing found: an empty findings list, exit 1', async () => {

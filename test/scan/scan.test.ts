@@ -65,10 +65,9 @@ describe('scan', () => {
     const r = scanBytes(img);
     const at = r.findings.map((f) => [Number('superblock' in f ? f.superblock : f.offset), f.kind]);
     expect(at).toEqual(expected);
-    expect(r.findings.filter((f) => 'checksumOk' in f).map((f) => ('checksumOk' in f ? f.checksumOk : null))).toEqual([
-      true,
-      false,
-    ]);
+    expect(
+      r.findings.filter((f) => 'checksumValid' in f).map((f) => ('checksumValid' in f ? f.checksumValid : null)),
+    ).toEqual([true, false]);
     const ext = r.findings.find((f) => f.kind === 'ext4');
     expect(ext).toMatchObject({ offset: 2n << 20n, size: 1n << 20n, blockSize: 4096n, copy: false });
   });
@@ -100,7 +99,7 @@ describe('scan', () => {
       ['btt-backup', 0x50000n],
       ['btrfs', 0x100000n],
     ]);
-    expect(f[1]).toMatchObject({ arena: 0x10000n, checksumOk: true, externalLbasize: 4096n, externalNlba: 60 });
+    expect(f[1]).toMatchObject({ arena: 0x10000n, checksumValid: true, externalLbasize: 4096n, externalNlba: 60 });
     expect(f[2]).toMatchObject({ superblock: BigInt(sb), size: 1n << 20n, copy: false });
   });
 
@@ -147,7 +146,7 @@ describe('scan CLI', () => {
       ['0x400000', 'xfs'],
     ]);
     expect(out[0]).toMatchObject({
-      checksum_ok: true,
+      checksum_valid: true,
       meaning: 'both',
       verdict: { outcome: 'claimed', data_start: '0x200000' },
     });

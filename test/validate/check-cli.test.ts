@@ -38,7 +38,7 @@ test('claimed: exit 0, JSON verdict with exact u64 strings, the namespace first'
   const v = JSON.parse(r.out) as Record<string, unknown>;
   expect(v).toMatchObject({
     schema: 'urn:nd-infoblock:schema:check',
-    schema_version: 1,
+    schema_version: 2,
     file,
     offset: '0x0',
     ns_base: '0x0',
