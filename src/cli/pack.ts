@@ -8,7 +8,7 @@ import { hex } from '../format/int64';
 import { jsonText } from '../format/json';
 import { InvalidArgumentError } from '../format/errors';
 import { KERNEL_VERSIONS, parseKernelVersion, type KernelVersion } from '../kernel/kernels';
-import { kataViewOf, packImage, unpackImage, type PackResult, type UnpackResult } from '../pack/pack';
+import { kataViewOf, packImage, unpackImage, type PackKernel, type PackResult, type UnpackResult } from '../pack/pack';
 import { KATA_HEADER_SIZE } from '../format/kata';
 import type { Verdict } from '../validate/check';
 import { shellQuote } from '../pack/qemu';
@@ -36,7 +36,8 @@ interface PackOpts {
 }
 
 const MiB = 1n << 20n;
-const human = (n: bigint): string => (n % MiB === 0n ? `${n / MiB} MiB` : `${n} bytes`);
+const human = (n: bigint): string =>
+  n % MiB === 0n ? `${n / MiB} MiB` : `${(Number(n) / Number(MiB)).toFixed(1)} MiB`;
 
 /** The `pack` document's body (schemas/pack.schema.json). */
 export function packBody(r: PackResult, verify: PackVerification[] | null): object {
@@ -76,6 +77,20 @@ function qemuLine(r: PackResult): string {
   return ['qemu-system-x86_64', ...r.qemu.args].map(shellQuote).join(' ');
 }
 
+const FS_DAX_WORDS: Record<string, string> = {
+  dax: 'mounts with DAX',
+  'mount-fails': 'refuses to mount with DAX',
+  'mounts-without-dax': 'mounts without DAX',
+};
+
+/** `, DAX consistent (ext4 mounts with DAX)`, with the validator's sentence when it is not consistent. */
+function daxText(k: PackKernel, fs: string | null): string {
+  if (k.dax === null) return '';
+  const f = k.dax.filesystem;
+  const fsWords = f === null || f === 'not-mountable' || fs === null ? '' : ` (${fs} ${FS_DAX_WORDS[f] ?? f})`;
+  return `, DAX ${k.dax.outcome}${fsWords}${k.dax.outcome === 'consistent' ? '' : `: ${k.dax.message}`}`;
+}
+
 function packText(r: PackResult, verify: PackVerification[] | null): string {
   const p = r.plan;
   const fsText =
@@ -88,12 +103,7 @@ function packText(r: PackResult, verify: PackVerification[] | null): string {
       (p.labelSize === null ? ', label-less' : `, labelled (${p.namespaceUuid ?? ''})`),
     `  ${p.layout === 'kata' ? 'partition' : 'filesystem'} at file offset ${hex(p.contentOffset)}` +
       (p.layout === 'kata' ? ' (Kata layout: MBR at 0 for a disk, MBR at the data start for the NVDIMM)' : ''),
-    ...r.kernels.map(
-      (k) =>
-        `  Linux ${k.kernel}: ${k.outcome}` +
-        (k.outcome === 'claimed' ? `, DAX ${k.dax.outcome}` : '') +
-        (k.dax.outcome === 'consistent' ? '' : ` (${k.dax.message})`),
-    ),
+    ...r.kernels.map((k) => `  Linux ${k.kernel}: ${k.outcome}${daxText(k, r.filesystem?.kind ?? null)}`),
     ...r.warnings.map((w) => `  warning: ${w}`),
     'boot it with (add your kernel and root disk):',
     `  ${qemuLine(r)}`,
@@ -129,10 +139,10 @@ export function kataLines(file: string, offset: bigint, verdicts: readonly Verdi
       (k.consistent ? '; both views agree' : `; ${k.problems.join('; ')}`),
   ];
   for (const v of verdicts) {
-    const dax = (v as Verdict & { dax?: { outcome: string } }).dax?.outcome ?? 'consistent (start_pad 0)';
     const what =
       v.outcome === 'claimed'
-        ? `/dev/pmem0p1 is the partition, mount -o dax gives DAX: ${v.mapBase === v.nsBase ? dax : 'start_pad'}`
+        ? `/dev/pmem0p1 is the partition; DAX ${v.dax?.outcome ?? 'unknown'} (ext4: ${v.dax?.filesystems.ext4 ?? '?'}, ` +
+          `xfs: ${v.dax?.filesystems.xfs ?? '?'})`
         : v.outcome === 'raw'
           ? '/dev/pmem0 is the whole file, its first MBR shows the same partition, without DAX (no memmap)'
           : 'no device: the partition is reachable only as a plain disk';

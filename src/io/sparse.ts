@@ -80,10 +80,9 @@ function copyWithTools(src: FilePath, dst: FilePath, c: RangeCopy): boolean {
   return ok;
 }
 
-function isZero(b: Buffer): boolean {
-  for (let i = 0; i < b.length; i += 8) if (b.readBigUInt64LE(i) !== 0n) return false;
-  return true;
-}
+const ZEROS = Buffer.alloc(ZERO_CHUNK);
+/** All zero: compared with a zero buffer (memcmp), not byte by byte in JavaScript. */
+const isZero = (b: Buffer): boolean => b.equals(ZEROS.subarray(0, b.length));
 
 /** The fallback: read the range, write the chunks that are not all zero, size the file. */
 function copyZeroSkip(src: FilePath, dst: FilePath, c: RangeCopy): void {
@@ -100,7 +99,7 @@ function copyZeroSkip(src: FilePath, dst: FilePath, c: RangeCopy): void {
         throw new IoError(`${showPath(src)} ended at ${c.from + done}, before the ${c.length} bytes asked`);
       for (let o = 0; o < got; o += ZERO_CHUNK) {
         const chunk = buf.subarray(o, Math.min(got, o + ZERO_CHUNK));
-        if (chunk.length % 8 !== 0 || !isZero(chunk)) writeAt(out, dst, chunk, c.at + done + BigInt(o));
+        if (!isZero(chunk)) writeAt(out, dst, chunk, c.at + done + BigInt(o));
       }
       done += BigInt(got);
     }

@@ -7,7 +7,8 @@
  */
 import * as fs from 'node:fs';
 import { InfoblockError, IoError } from '../format/errors';
-import { SNIFF_BYTES, sniffFilesystem, type FilesystemInfo } from '../format/filesystem';
+import { SNIFF_BYTES, sniffFilesystem, type FilesystemInfo, type FilesystemKind } from '../format/filesystem';
+import type { DaxOutcome, FsDaxBehaviour } from '../validate/dax';
 import { findBlocks, headWithBlock, HEAD_SIZE } from '../format/head';
 import { hex } from '../format/int64';
 import { encodeMbr, kataLayoutOf, SECTOR, type KataLayout } from '../format/kata';
@@ -40,8 +41,14 @@ export interface PackKernel {
   outcome: Verdict['outcome'];
   dataStart: bigint | null;
   dataSize: bigint | null;
-  /** What the kernel's DAX path does: `consistent` (mmap and read(2) see the same bytes) or the validator's word. */
-  dax: { outcome: string; message: string };
+  /** The validator's DAX verdict (src/validate/dax.ts) when the kernel claims the namespace, else null. */
+  dax: {
+    outcome: DaxOutcome;
+    /** What the packed filesystem does under `mount -o dax` (null for content pack could not identify). */
+    filesystem: FsDaxBehaviour | null;
+    basis: 'observed' | 'source';
+    message: string;
+  } | null;
 }
 
 /** What {@link packImage} made. */
@@ -142,25 +149,22 @@ function finishImage(tmp: FilePath, plan: PackPlan, head: Uint8Array): void {
   }
 }
 
-/** Every booted kernel's verdict on the head. The DAX word is the validator's when it gives one. */
-function kernelsOf(head: Uint8Array, plan: PackPlan): PackKernel[] {
-  const report = checkKernels(
-    head,
-    {
-      nsBase: plan.nsBase,
-      nsSize: plan.nsSize,
-      ...(plan.namespaceUuid === null ? {} : { parentUuid: plan.namespaceUuid }),
-    },
-    PACK_KERNELS.join(','),
-  );
+/** Every booted kernel's verdict on the head, with its DAX verdict for the packed filesystem. */
+function kernelsOf(head: Uint8Array, plan: PackPlan, fs: FilesystemKind | null): PackKernel[] {
+  const parent = plan.namespaceUuid === null ? {} : { parentUuid: plan.namespaceUuid };
+  const report = checkKernels(head, { nsBase: plan.nsBase, nsSize: plan.nsSize, ...parent }, PACK_KERNELS.join(','));
   return report.kernels.map((id) => {
-    const v = report.verdicts[id] as Verdict & { dax?: { outcome: string; message: string } };
+    const v = report.verdicts[id] as Verdict;
+    const d = v.dax;
     const dax =
-      v.dax !== undefined
-        ? { outcome: v.dax.outcome, message: v.dax.message }
-        : v.outcome === 'claimed'
-          ? { outcome: 'consistent', message: 'start_pad is 0: mmap and read(2) see the same bytes' }
-          : { outcome: v.outcome, message: v.message ?? 'the namespace is not claimed' };
+      d === undefined
+        ? null
+        : {
+            outcome: d.outcome,
+            filesystem: fs === null ? null : d.filesystems[fs === 'xfs' ? 'xfs' : fs === 'ext2' ? 'ext2' : 'ext4'],
+            basis: d.basis,
+            message: d.message,
+          };
     return { kernel: v.kernel, outcome: v.outcome, dataStart: v.dataStart, dataSize: v.dataSize, dax };
   });
 }
@@ -196,7 +200,7 @@ export function packImage(input: string, output: string, o: PackOptions = {}): P
     plan,
     copy,
     allocated: allocatedBytes(output),
-    kernels: kernelsOf(head, plan),
+    kernels: kernelsOf(head, plan, filesystem?.kind ?? null),
     qemu: qemuOptionsFor(plan, output),
     guest: guestUseOf(plan, filesystem?.kind ?? null),
     warnings,

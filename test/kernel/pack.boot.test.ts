@@ -157,8 +157,9 @@ describe('pack under real kernels', () => {
     for (const r of packed) {
       expect(r.plan.fields.startPad).toBe(0);
       expect(r.plan.fields.endTrunc).toBe(0);
-      expect(r.kernels.map((k) => `${k.kernel} ${k.outcome} ${k.dax.outcome}`)).toEqual(
-        KERNEL_VERSIONS.map((k) => `${k} claimed consistent`),
+      const fsDax = r.plan.mode === 'devdax' ? 'not-mountable' : 'dax';
+      expect(r.kernels.map((k) => `${k.kernel} ${k.outcome} ${k.dax?.outcome} ${k.dax?.filesystem}`)).toEqual(
+        KERNEL_VERSIONS.map((k) => `${k} claimed consistent ${fsDax}`),
       );
     }
   });
