@@ -12,8 +12,8 @@ _infoblock() {
     esac
   done
   case "$cmd" in
-    "") COMPREPLY=($(compgen -W "read write check explain migrate restore kernel-check corpus scan recover labels help -V --version -h --help" -- "$cur")); return 0 ;;
-    help) COMPREPLY=($(compgen -W "read write check explain migrate restore kernel-check corpus scan recover labels" -- "$cur")); return 0 ;;
+    "") COMPREPLY=($(compgen -W "read write check explain migrate restore kernel-check corpus scan recover labels pack unpack help -V --version -h --help" -- "$cur")); return 0 ;;
+    help) COMPREPLY=($(compgen -W "read write check explain migrate restore kernel-check corpus scan recover labels pack unpack" -- "$cur")); return 0 ;;
     read) opts="-i --input -o --output -v --verbose -j --json -u --human -V --verify --offset -h --help"; files="-i --input -o --output"; dirs=""; values="--offset" ;;
     write) opts="-o --output -c --stdout -s --size -m --mode -M --map -a --align -u --uuid -p --parent-uuid -O --offset --meaning -h --help"; files="-o --output"; dirs=""; values="-s --size -m --mode -M --map -a --align -u --uuid -p --parent-uuid -O --offset --meaning" ;;
     check) opts="--offset --ns-base --ns-size --kernel --arch --parent-uuid --expect --json --label-size --slot --kernels --no-dax -h --help"; files=""; dirs=""; values="--offset --ns-base --ns-size --kernel --arch --parent-uuid --expect --label-size --slot --kernels" ;;
@@ -25,6 +25,8 @@ _infoblock() {
     scan) opts="--json --from --to --ns-base --kernel --chunk -h --help"; files=""; dirs=""; values="--from --to --ns-base --kernel --chunk" ;;
     recover) opts="--ns-base --ns-size --mode --kernel --uuid --parent-uuid --meaning --pick --write --backup --json -h --help"; files="--backup"; dirs=""; values="--ns-base --ns-size --mode --kernel --uuid --parent-uuid --meaning --pick" ;;
     labels) opts="-h --help"; files=""; dirs=""; values="" ;;
+    pack) opts="-o --output --mode --map --align --ns-base --ns-size --label-size --uuid --kata --force --json --verify --kernels -h --help"; files=""; dirs=""; values="-o --output --mode --map --align --ns-base --ns-size --label-size --uuid --kernels" ;;
+    unpack) opts="-o --output --offset --ns-base --ns-size --force -h --help"; files=""; dirs=""; values="-o --output --offset --ns-base --ns-size" ;;
     *) COMPREPLY=(); return 0 ;;
   esac
   case " $files " in *" $prev "*) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;; esac
