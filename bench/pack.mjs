@@ -124,7 +124,8 @@ function bench(name, img, target) {
   const size = fs.statSync(img).size;
   const alloc = fs.statSync(img).blocks * 512;
   console.log(
-    `${name}: ${(size / 2 ** 20).toFixed(0)} MiB image, ${(alloc / 2 ** 20).toFixed(1)} MiB allocated; medians of ${runs}\n` +
+    `${name}: ${(size / 2 ** 20).toFixed(0)} MiB image, ${(alloc / 2 ** 20).toFixed(1)} MiB allocated; ` +
+      `medians of ${runs}\n` +
       `  cp --sparse=always  ${cp.toFixed(1)} ms\n` +
       `  pack (${method})     ${pack.toFixed(1)} ms  = ${(pack / cp).toFixed(2)}x cp (target <= ${target}x)\n` +
       `  pack (zero-skip fallback, ${fallbackTimes.length} runs) ${fb.toFixed(1)} ms = ${(fb / cp).toFixed(2)}x cp`,

@@ -115,8 +115,8 @@ function packText(r: PackResult, verify: PackVerification[] | null): string {
   }
   for (const v of verify ?? []) {
     lines.push(
-      `verified on Linux ${v.release ?? v.kernel}: ${v.ok ? `${v.outcome} (${v.device ?? '?'}), the data in place` : 'FAILED'}` +
-        (v.ok ? '' : `: ${v.problems.join('; ')}`),
+      `verified on Linux ${v.release ?? v.kernel}: ` +
+        (v.ok ? `${v.outcome} (${v.device ?? '?'}), the data in place` : `FAILED: ${v.problems.join('; ')}`),
     );
   }
   return `${lines.join('\n')}\n`;
@@ -141,8 +141,8 @@ export function kataLines(file: string, offset: bigint, verdicts: readonly Verdi
   for (const v of verdicts) {
     const what =
       v.outcome === 'claimed'
-        ? `/dev/pmem0p1 is the partition; DAX ${v.dax?.outcome ?? 'unknown'} (ext4: ${v.dax?.filesystems.ext4 ?? '?'}, ` +
-          `xfs: ${v.dax?.filesystems.xfs ?? '?'})`
+        ? `/dev/pmem0p1 is the partition; DAX ${v.dax?.outcome ?? 'unknown'} ` +
+          `(ext4: ${v.dax?.filesystems.ext4 ?? '?'}, xfs: ${v.dax?.filesystems.xfs ?? '?'})`
         : v.outcome === 'raw'
           ? '/dev/pmem0 is the whole file, its first MBR shows the same partition, without DAX (no memmap)'
           : 'no device: the partition is reachable only as a plain disk';
@@ -165,6 +165,11 @@ function unpackText(r: UnpackResult): string {
 }
 
 export function registerPack(program: Command, io: CliIo): void {
+  registerPackCommand(program, io);
+  registerUnpackCommand(program, io);
+}
+
+function registerPackCommand(program: Command, io: CliIo): void {
   program
     .command('pack')
     .description(
@@ -243,7 +248,9 @@ export function registerPack(program: Command, io: CliIo): void {
       io.stdout(o.json === true ? `${jsonText('pack', packBody(r, verify))}\n` : packText(r, verify));
       if (verify !== null && verify.some((v) => !v.ok)) throw new ExitCode(1);
     });
+}
 
+function registerUnpackCommand(program: Command, io: CliIo): void {
   program
     .command('unpack')
     .description(

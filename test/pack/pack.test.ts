@@ -179,7 +179,7 @@ describe('layouts', () => {
     expect(fs.readFileSync(back).equals(fs.readFileSync(ext4))).toBe(true);
   });
 
-  test("an image laid out by Kata's builder (a 0.2 block): read finds it, check says what each kernel does", async () => {
+  test("a Kata builder's image (a 0.2 block): read finds it, check says what each kernel does", async () => {
     const out = tmp.path('kata-builder.img');
     packImage(ext4, out, { kata: true });
     const img = fs.readFileSync(out);
