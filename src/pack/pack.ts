@@ -16,6 +16,7 @@ import { encodePfnBlock } from '../format/pfn';
 import { randomUuid } from '../format/uuid';
 import { checkHead } from '../validate/check';
 import { checkKernels } from '../validate/kernels';
+import { daxGuard } from '../validate/dax-guard';
 import { BOOTED_KERNELS } from '../validate/versions';
 import type { Verdict } from '../validate/check';
 import { buildFileDurably } from '../io/durable';
@@ -184,6 +185,16 @@ export function packImage(input: string, output: string, o: PackOptions = {}): P
   const plan = planPack(size, o, randomUuid());
   checkOutput(output, o.force === true);
   const head = headOf(plan);
+  // The shared guard of every block writer (never tripped by a plan, which has no start_pad: a second opinion).
+  daxGuard(
+    head.subarray(HEAD_SIZE - 4096),
+    {
+      nsBase: plan.nsBase,
+      nsSize: plan.nsSize,
+      ...(plan.namespaceUuid === null ? {} : { parentUuid: plan.namespaceUuid }),
+    },
+    'pack',
+  );
   const copy = buildFileDurably(
     output,
     (tmp) => {
