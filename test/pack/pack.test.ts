@@ -74,6 +74,11 @@ describe('bad input: exit 2, one line with the fix, nothing written', () => {
       /a 0x1000000-byte namespace cannot hold .*the smallest that can is 0x2200000; pass --ns-size 0x2200000$/,
     ],
     ['--kernels without --verify', () => [ext4, '--kernels', '6.1'], /--kernels needs --verify$/],
+    [
+      'a kernel --verify cannot boot',
+      () => [ext4, '--verify', '--kernels', '9.9'],
+      /unknown kernel version '9\.9': use one of 5\.10, 6\.1, 6\.12, 7\.2$/,
+    ],
     ['a Kata devdax image', () => [ext4, '--kata', '--mode', 'devdax'], /devdax namespace has no partitions$/],
   ])('%s', async (_what, argv, line) => {
     const out = tmp.path('bad.pmem');
