@@ -12,21 +12,21 @@ _infoblock() {
     esac
   done
   case "$cmd" in
-    "") COMPREPLY=($(compgen -W "read write check explain migrate restore kernel-check corpus scan recover labels pack unpack help -V --version -h --help" -- "$cur")); return 0 ;;
-    help) COMPREPLY=($(compgen -W "read write check explain migrate restore kernel-check corpus scan recover labels pack unpack" -- "$cur")); return 0 ;;
+    "") COMPREPLY=($(compgen -W "read write check explain migrate restore kernel-check corpus scan recover labels realign rebase help -V --version -h --help" -- "$cur")); return 0 ;;
+    help) COMPREPLY=($(compgen -W "read write check explain migrate restore kernel-check corpus scan recover labels realign rebase" -- "$cur")); return 0 ;;
     read) opts="-i --input -o --output -v --verbose -j --json -u --human -V --verify --offset -h --help"; files="-i --input -o --output"; dirs=""; values="--offset" ;;
-    write) opts="-o --output -c --stdout -s --size -m --mode -M --map -a --align -u --uuid -p --parent-uuid -O --offset --meaning -h --help"; files="-o --output"; dirs=""; values="-s --size -m --mode -M --map -a --align -u --uuid -p --parent-uuid -O --offset --meaning" ;;
+    write) opts="-o --output -c --stdout -s --size -m --mode -M --map -a --align -u --uuid -p --parent-uuid -O --offset --meaning --guard-kernel --allow-hazard -h --help"; files="-o --output"; dirs=""; values="-s --size -m --mode -M --map -a --align -u --uuid -p --parent-uuid -O --offset --meaning --guard-kernel" ;;
     check) opts="--offset --ns-base --ns-size --kernel --arch --parent-uuid --expect --json --label-size --slot --kernels --no-dax -h --help"; files=""; dirs=""; values="--offset --ns-base --ns-size --kernel --arch --parent-uuid --expect --label-size --slot --kernels" ;;
     explain) opts="--offset --ns-base --ns-size --kernel --arch --parent-uuid --expect --svg --json -h --help"; files="--svg"; dirs=""; values="--offset --ns-base --ns-size --kernel --arch --parent-uuid --expect" ;;
-    migrate) opts="--offset --ns-base --ns-size --from --to --dry-run --backup --guard-kernel --arch --parent-uuid --force --json -h --help"; files="--backup"; dirs=""; values="--offset --ns-base --ns-size --from --to --guard-kernel --arch --parent-uuid" ;;
+    migrate) opts="--offset --ns-base --ns-size --from --to --dry-run --backup --guard-kernel --arch --parent-uuid --force --allow-hazard --json -h --help"; files="--backup"; dirs=""; values="--offset --ns-base --ns-size --from --to --guard-kernel --arch --parent-uuid" ;;
     restore) opts="--backup --offset --ns-base --ns-size --force --json -h --help"; files="--backup"; dirs=""; values="--offset --ns-base --ns-size" ;;
     kernel-check) opts="--json --compare --kernel --kernel-image --modules-dir --modules --keep-logs --in-place --timeout --label-size --dax --no-relocate -h --help"; files="--kernel-image"; dirs="--modules-dir --modules --keep-logs"; values="--compare --kernel --timeout --label-size --dax" ;;
     corpus) opts="--out --count --seed --format --ns-size --kernel --force --manifest -h --help"; files="--manifest"; dirs="--out"; values="--count --seed --format --ns-size --kernel" ;;
-    scan) opts="--json --from --to --ns-base --kernel --chunk -h --help"; files=""; dirs=""; values="--from --to --ns-base --kernel --chunk" ;;
-    recover) opts="--ns-base --ns-size --mode --kernel --uuid --parent-uuid --meaning --pick --write --backup --json -h --help"; files="--backup"; dirs=""; values="--ns-base --ns-size --mode --kernel --uuid --parent-uuid --meaning --pick" ;;
+    scan) opts="--json --offset --from --to --ns-base --kernel --chunk -h --help"; files=""; dirs=""; values="--offset --from --to --ns-base --kernel --chunk" ;;
+    recover) opts="--offset --ns-base --ns-size --mode --kernel --uuid --parent-uuid --meaning --pick --write --backup --allow-hazard --json -h --help"; files="--backup"; dirs=""; values="--offset --ns-base --ns-size --mode --kernel --uuid --parent-uuid --meaning --pick" ;;
     labels) opts="-h --help"; files=""; dirs=""; values="" ;;
-    pack) opts="-o --output --mode --map --align --ns-base --ns-size --label-size --uuid --kata --force --json --verify --kernels -h --help"; files=""; dirs=""; values="-o --output --mode --map --align --ns-base --ns-size --label-size --uuid --kernels" ;;
-    unpack) opts="-o --output --offset --ns-base --ns-size --force -h --help"; files=""; dirs=""; values="-o --output --offset --ns-base --ns-size" ;;
+    realign) opts="--label-size --slot --namespace --ns-base --guard-kernel --backup --dry-run --json -h --help"; files="--backup"; dirs=""; values="--label-size --slot --namespace --ns-base --guard-kernel" ;;
+    rebase) opts="--ns-base --to-base --offset --ns-size --guard-kernel --backup --dry-run --json -h --help"; files="--backup"; dirs=""; values="--ns-base --to-base --offset --ns-size --guard-kernel" ;;
     *) COMPREPLY=(); return 0 ;;
   esac
   case " $files " in *" $prev "*) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;; esac

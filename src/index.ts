@@ -69,6 +69,7 @@ export {
   snakeKey,
   U64_MAX,
   expectU64,
+  expectSpan,
 } from './format/index';
 export type {
   InfoblockErrorCode,
@@ -107,6 +108,11 @@ export {
   defaultBackupPath,
   backupStateDir,
   BACKUP_FORMAT,
+  planRealign,
+  realignTarget,
+  restoreRealign,
+  planRebase,
+  rebaseTarget,
 } from './migrate/index';
 export type {
   MigrateOptions,
@@ -122,6 +128,14 @@ export type {
   ReplaceContext,
   Faults,
   FaultStep,
+  PlanRealignOptions,
+  RealignPlan,
+  RealignTargetOptions,
+  RealignTargetResult,
+  RebaseOptions,
+  RebasePlan,
+  RebaseTargetOptions,
+  RebaseTargetResult,
 } from './migrate/index';
 export {
   CorpusGenerator,
@@ -186,6 +200,8 @@ export {
   basesFittingBlock,
   baseFits,
   explainLayout,
+  daxGuard,
+  daxHazards,
 } from './validate/index';
 export type {
   BaseFit,
@@ -230,3 +246,6 @@ export {
 export type { DecodedArea, LabelVersion, NamespaceSpec } from './format/index';
 export { checkLabelledDimm } from './validate/index';
 export type { LabelledCheck, LabelledNamespaceVerdict } from './validate/index';
+// The 8 KiB head of an image or device, read alone (never the whole file).
+export { readHead, readHeadAsync } from './io/head';
+export type { ReadHeadOptions } from './io/head';

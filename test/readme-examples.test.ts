@@ -82,7 +82,8 @@ const SHELL_LANGS = ['', 'sh', 'bash', 'shell', 'console'];
 
 /** The exit status the README implies for a command with this output. */
 function impliedExit(out: string[]): number {
-  if (out.some((l) => /^infoblock: /.test(l))) return 2;
+  // A warning (the head is written anyway) is not a failure line.
+  if (out.some((l) => /^infoblock: (?!warning: )/.test(l))) return 2;
   if (/: (REFUSED by|RAW under) |: \d+ upgrade hazard/.test(out[0] ?? '')) return 1;
   return 0;
 }

@@ -2,7 +2,6 @@
  * What to tell a user whose block is (or would be) unsafe under DAX: the
  * ways out, in the words of the commands that take them.
  */
-import { blockOfHead } from '../format/head';
 import { SZ_2M } from '../format/int64';
 import { hex } from '../format/units';
 import type { Verdict } from '../validate/check';
@@ -36,12 +35,10 @@ export const DAX_WAY_OUT = 'start_pad 0 is safe everywhere: place the namespace 
  * `check` on a label-less fsdax namespace the kernel would misplace or crash under DAX: nothing to realign
  * (its address is the platform's), and the safe choices.
  */
-export function labellessDaxAdvice(file: string, v: Verdict, head: Uint8Array): string[] {
-  const h = daxHazardOf(v, blockOfHead(head));
-  if (h === null) return [];
+export function labellessDaxAdvice(file: string, v: Verdict): string[] {
+  if (daxHazardOf(v) === null) return [];
   const up = v.nsBase + SZ_2M - (v.nsBase % SZ_2M);
   return [
-    `  DAX: ${daxHazardText([h])}`,
     `  a label-less namespace at a fixed platform address: nothing to realign; the safe choices:`,
     `    mount without DAX: ext4 or xfs with -o dax=never (before Linux 5.8: leave out -o dax), ext2 without ` +
       `-o dax; read(2) and write(2) find the right bytes`,
@@ -53,17 +50,9 @@ export function labellessDaxAdvice(file: string, v: Verdict, head: Uint8Array): 
 }
 
 /** `check --label-size` on a labelled namespace with a DAX hazard: realign it. */
-export function labelledDaxAdvice(
-  file: string,
-  v: Verdict,
-  head: Uint8Array,
-  labelSize: bigint,
-  uuid: string,
-): string[] {
-  const h = daxHazardOf(v, blockOfHead(head));
-  if (h === null) return [];
+export function labelledDaxAdvice(file: string, v: Verdict, labelSize: bigint, uuid: string): string[] {
+  if (daxHazardOf(v) === null) return [];
   return [
-    `  DAX: ${daxHazardText([h])}`,
     `  realign: ${commandLine('realign', { labelSize: labelSize.toString(), namespace: uuid }, { target: file })}`,
   ];
 }

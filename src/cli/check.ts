@@ -2,6 +2,7 @@
  * `infoblock check` (a kernel's verdict on a namespace) and
  * `infoblock explain` (a picture of the namespace layout).
  */
+import { escapeText } from '../format/escape';
 import type { Command } from 'commander';
 import { InfoblockError, InvalidArgumentError } from '../format/errors';
 import { findBlocks, HEAD_SIZE } from '../format/head';
@@ -21,7 +22,8 @@ import { checkRegularOrAbsent, readExact, targetSize } from '../io/files';
 import { NIL_UUID } from '../format/uuid';
 import { writeFileDurably } from '../io/durable';
 import type { CliIo } from './io';
-import { failureText } from './hints';
+import { contextOf, failureText, type CommandContext } from './hints';
+import { tornBackupOf, tornBlockError } from '../migrate/replace';
 import { errorDocumentText } from './json';
 import { jsonText, type SchemaName } from '../format/json';
 import { choiceArg, impliedNamespaceSize, parseNsBase, parsePosition } from './options';
@@ -153,6 +155,13 @@ function carryOf(o: NamespaceOpts, nsBase: bigint): Record<string, string> {
   };
 }
 
+/** `\n  TORN: …; run: infoblock restore …` when the backup beside FILE proves its block torn (else ''). */
+function tornLine(file: string, offset: bigint, head: Uint8Array, ctx: CommandContext): string {
+  const backup = tornBackupOf(file, offset, head.subarray(HEAD_SIZE - 4096));
+  if (backup === null) return '';
+  return `\n  TORN: ${failureText(tornBlockError(offset + 4096n, backup), ctx)}`;
+}
+
 /** One FILE under the options: a verdict, a side-by-side report (--kernels), or a labelled DIMM (--label-size). */
 function checkFile(file: string, o: CheckCliOpts): FileResult {
   if (o.labelSize !== undefined) {
@@ -162,6 +171,7 @@ function checkFile(file: string, o: CheckCliOpts): FileResult {
   }
   const ns = loadNamespace(file, o);
   const { head, opts, offset, baseGiven } = ns;
+  const torn = tornLine(file, offset, head, contextOf(file, o));
   const fit = assumedBaseConflict(ns);
   const base = baseFacts(ns, fit);
   if (o.kernels !== undefined) {
@@ -174,7 +184,7 @@ function checkFile(file: string, o: CheckCliOpts): FileResult {
     const daxSafe = !o.dax || Object.values(r.verdicts).every((v) => !daxIsHazard(v.dax));
     const ctx = { target: file, carry: carryOf(o, opts.nsBase ?? 0n) };
     const kata = kataLines(file, offset, Object.values(r.verdicts));
-    const text = [renderKernels(file, r, ctx, fit === null ? [] : baseConflictLines(fit)), ...kata].join('\n');
+    const text = [renderKernels(file, r, ctx, fit === null ? [] : baseConflictLines(fit)) + torn, ...kata].join('\n');
     return { text, name: 'check-kernels', body, claimed: r.agree && daxSafe };
   }
   // At a base the block cannot have, its hazards (and the failing rule) say nothing: ask for the base.
@@ -184,15 +194,19 @@ function checkFile(file: string, o: CheckCliOpts): FileResult {
     const where = renderVerdict(file, v, false)
       .split('\n')
       .filter((l) => /^ {2}(namespace|kernel): /.test(l));
-    text = [`${file}: NEEDS --ns-base: the block does not fit the assumed namespace base 0`, ...baseConflictLines(fit)]
+    text = [
+      `${escapeText(file)}: NEEDS --ns-base: the block does not fit the assumed namespace base 0`,
+      ...baseConflictLines(fit),
+    ]
       .concat(where)
       .join('\n');
   } else {
     text = renderVerdict(file, v, baseGiven, { target: file, carry: carryOf(o, v.nsBase) });
     if (opts.parentUuid === undefined || opts.parentUuid === NIL_UUID)
-      text = [text, ...labellessDaxAdvice(file, v, head)].join('\n');
+      text = [text, ...labellessDaxAdvice(file, v)].join('\n');
     text = [text, ...kataLines(file, offset, [v])].join('\n');
   }
+  text += torn;
   // The namespace first.
   const body = Object.assign({ file, offset, nsBase: v.nsBase, ...base, nsSize: v.nsSize }, v);
   return { text, name: 'check', body, claimed: safe(v, o) };
@@ -390,13 +404,13 @@ function namespaceCarry(n: LabelledNamespaceVerdict, arch: string): Record<strin
 
 function renderLabelled(file: string, r: LabelledFile, arch = 'x86_64'): string {
   const head = r.fallback
-    ? `${file}: no valid label index (${r.labels.why}): the kernel falls back to one label-less namespace`
-    : `${file}: labels v${r.labels.version ?? '?'}, index ${r.labels.current ?? '-'} current; ` +
+    ? `${escapeText(file)}: no valid label index (${r.labels.why}): the kernel falls back to one label-less namespace`
+    : `${escapeText(file)}: labels v${r.labels.version ?? '?'}, index ${r.labels.current ?? '-'} current; ` +
       `${r.namespaces.length} namespace(s)`;
   const lines = [head];
   for (const s of r.skipped) lines.push(`  label in slot ${s.slot} (${s.uuid}) skipped: ${s.reasons.join('; ')}`);
   for (const n of r.namespaces) {
-    const name = n.name === '' ? '' : ` '${n.name}'`;
+    const name = n.name === '' ? '' : ` '${escapeText(n.name)}'`;
     lines.push(`  ${n.uuid ?? '(label-less)'}${name} dpa 0x${n.dpa.toString(16)} size ${n.size}:`);
     const ctx = { target: file, carry: namespaceCarry(n, arch) };
     lines.push(
@@ -405,11 +419,8 @@ function renderLabelled(file: string, r: LabelledFile, arch = 'x86_64'): string 
         .map((l) => `    ${l}`)
         .join('\n'),
     );
-    const head = readExact(file, n.dpa, HEAD_SIZE);
     const advice =
-      n.uuid === null
-        ? labellessDaxAdvice(file, n.verdict, head)
-        : labelledDaxAdvice(file, n.verdict, head, r.labelSize, n.uuid);
+      n.uuid === null ? labellessDaxAdvice(file, n.verdict) : labelledDaxAdvice(file, n.verdict, r.labelSize, n.uuid);
     lines.push(...advice.map((l) => `    ${l}`));
   }
   return lines.join('\n');

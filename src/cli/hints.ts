@@ -5,6 +5,7 @@
  * operation, a complete `infoblock …` command that works when pasted (its
  * target and the caller's placement options carried over, shell-quoted).
  */
+import { escapeText, mustEscape } from '../format/escape';
 import type { Hint, InfoblockError } from '../format/errors';
 
 type Params = Readonly<Record<string, string | true>>;
@@ -14,13 +15,16 @@ export function flagOf(param: string): string {
   return `--${param.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 }
 
-const isControl = (c: string): boolean => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f;
+const isControl = mustEscape;
 
 /** `$'…'` (bash, zsh, ksh): control characters as `\xNN`, so the command stays on one line. */
 function ansiC(s: string): string {
   let out = '';
   for (const c of s) {
-    if (isControl(c)) out += `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`;
+    const code = c.charCodeAt(0);
+    // bash reads \xNN as one byte: a C1 or text-hiding character (several bytes in UTF-8) goes as \uNNNN.
+    if (isControl(c))
+      out += code < 0x80 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
     else out += c === '\\' || c === "'" ? `\\${c}` : c;
   }
   return `$'${out}'`;
@@ -87,7 +91,8 @@ export function hintText(hint: Hint, ctx: CommandContext = {}): string {
 
 /** The one line (without `infoblock: `) of a deliberate failure: its message's first line, then its hint. */
 export function failureText(e: InfoblockError<string>, ctx: CommandContext = {}): string {
-  const first = e.message.split('\n')[0] ?? e.message;
+  // Values in a message are escaped where it is made (showPath); what slipped through is escaped on the line kept.
+  const first = escapeText(e.message.split('\n')[0] ?? e.message, { keepBackslash: true });
   const hint = e.hint === undefined ? '' : hintText(e.hint, ctx);
   return hint === '' ? first : `${first}; ${hint}`;
 }

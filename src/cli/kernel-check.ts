@@ -8,6 +8,7 @@
  * `infoblock: message` with exit status 2.
  */
 
+import { escapeText } from '../format/escape';
 import * as path from 'node:path';
 import { Option, type Command } from 'commander';
 
@@ -234,7 +235,7 @@ export function kernelCheckStatus(items: readonly KernelCheckItem[], labelled = 
 /** One verdict line: `FILE@ADDR: outcome kind mode=… errno=N (NAME) data_start=… data_size=…: message`. */
 export function verdictLine(at: string, v: KernelVerdict): string {
   if (v.outcome === 'crashed') {
-    const oops = v.message === null ? 'panic' : v.message.replace(/^kernel crashed: /, '');
+    const oops = v.message === null ? 'panic' : escapeText(v.message).replace(/^kernel crashed: /, '');
     return `${at}: crashed: the guest kernel crashed with this namespace attached (booted alone): ${oops}`;
   }
   const parts: string[] = [v.outcome];
@@ -243,11 +244,11 @@ export function verdictLine(at: string, v: KernelVerdict): string {
   if (v.errno !== null) parts.push(`errno=${v.errno} (${errnoName(v.errno)})`);
   if (v.dataStart !== null) parts.push(`data_start=${hex(v.dataStart)}`);
   if (v.dataSize !== null) parts.push(`data_size=${hex(v.dataSize)}`);
-  return `${at}: ${parts.join(' ')}${v.message !== null ? `: ${v.message}` : ''}`;
+  return `${at}: ${parts.join(' ')}${v.message !== null ? `: ${escapeText(v.message)}` : ''}`;
 }
 
 function itemText(it: KernelCheckItem, labelled: boolean): string {
-  const at = `${it.spec.path}@${hex(it.spec.base)}`;
+  const at = `${escapeText(it.spec.path)}@${hex(it.spec.base)}`;
   if (!labelled || it.observation === undefined) return verdictLine(at, it.verdict);
   return formatLabelled(at, labelledVerdicts(it.observation), it.observation.setCookie ?? null);
 }
@@ -258,8 +259,8 @@ function formatLabelled(at: string, ns: readonly LabelledNamespaceVerdict[], coo
     `${at}: ${ns.length} labelled namespace${ns.length === 1 ? '' : 's'}` +
     `${cookie === null ? '' : ` (set_cookie ${hex(cookie)})`}`;
   const lines = ns.map((n) => {
-    const alt = n.altName === null ? '' : ` '${n.altName}'`;
-    const what = `  ${n.name}${alt} uuid=${n.uuid ?? '?'} size=${n.size ?? '?'} mode=${n.mode ?? '?'}`;
+    const alt = n.altName === null ? '' : ` '${escapeText(n.altName)}'`;
+    const what = `  ${escapeText(n.name)}${alt} uuid=${n.uuid ?? '?'} size=${n.size ?? '?'} mode=${n.mode ?? '?'}`;
     return verdictLine(`${what} dpa=${hex(n.dpa ?? 0n)}`, n.verdict);
   });
   return [head, ...lines].join('\n');
@@ -271,7 +272,7 @@ export function compareReport(manifest: string, cs: readonly ManifestComparison[
   for (const c of cs) {
     if (c.differences.length === 0) continue;
     const what = c.row.mutation === null ? '' : ` (${c.row.mutation})`;
-    lines.push(`${c.row.file}@${hex(c.row.nsBase)}${what}: ${c.differences.join('; ')}`);
+    lines.push(`${escapeText(c.row.file)}@${hex(c.row.nsBase)}${what}: ${escapeText(c.differences.join('; '))}`);
   }
   const agree = cs.length - lines.length;
   const crashed = cs.filter((c) => c.verdict.outcome === 'crashed').length;

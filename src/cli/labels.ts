@@ -2,6 +2,8 @@
  * `infoblock labels read|write`: the namespace label area at the end of a
  * QEMU-style DIMM image (or a raw label dump with --lsa).
  */
+import { escapeText } from '../format/escape';
+import { showPath } from '../io/path';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from '../format/errors';
 import { hex } from '../format/int64';
@@ -58,12 +60,12 @@ export function areaBody(file: string, d: DecodedArea): object {
 }
 
 export function areaText(file: string, d: DecodedArea): string {
-  const lines = [`${file}: labels v${d.version ?? '?'}, current index: ${d.current ?? 'none'} (${d.why})`];
+  const lines = [`${escapeText(file)}: labels v${d.version ?? '?'}, current index: ${d.current ?? 'none'} (${d.why})`];
   for (const l of d.labels) {
     const bad = l.problems.length === 0 ? '' : `  SKIPPED: ${l.problems.join(', ')}`;
     lines.push(
       `  slot ${l.fields.slot}: ${l.fields.uuid} dpa ${hex(l.fields.dpa)} size ${l.fields.rawsize}` +
-        `${l.name === '' ? '' : ` name '${l.name}'`} cookie ${hex(l.fields.isetcookie)}${bad}`,
+        `${l.name === '' ? '' : ` name '${escapeText(l.name)}'`} cookie ${hex(l.fields.isetcookie)}${bad}`,
     );
   }
   if (d.current !== null && d.labels.length === 0) lines.push('  (no labels in use)');
@@ -89,7 +91,8 @@ function labelSizeOf(o: LabelOpts): bigint {
 function dimmIn(file: string, labelSize: bigint, o: { offset?: string }): { capacity: bigint; labelOffset: bigint } {
   const offset = o.offset === undefined ? 0n : parsePosition(o.offset, 'offset');
   const size = targetSize(file);
-  if (offset >= size) throw new InvalidArgumentError(`--offset ${offset} is past the end of ${file} (${size} bytes)`);
+  if (offset >= size)
+    throw new InvalidArgumentError(`--offset ${offset} is past the end of ${showPath(file)} (${size} bytes)`);
   const { capacity, labelOffset } = dimmLayout(size - offset, labelSize);
   return { capacity, labelOffset: offset + labelOffset };
 }

@@ -5,13 +5,14 @@
  * 1 refused (hazard, ambiguous, precondition, locked, backup mismatch),
  * 2 usage and I/O errors.
  */
+import { escapeText } from '../format/escape';
 import type { Command } from 'commander';
 import { InfoblockError, type InfoblockErrorCode } from '../format/errors';
 import { hex, humanSize } from '../format/units';
 import { isUuid } from '../format/uuid';
 import type { Verdict } from '../validate/check';
 import { ARCH_NAMES, type Arch } from '../validate/profiles';
-import { KERNEL_FORMS, resolveKernels } from '../validate/versions';
+import { DEFAULT_PROFILE, KERNEL_FORMS, resolveKernels } from '../validate/versions';
 import { migrateTarget, restoreTarget, type MigrateTargetResult, type RestoreResult } from '../migrate/apply';
 import { pathText } from '../io/path';
 import { checkRegularOrAbsent } from '../io/files';
@@ -55,7 +56,7 @@ interface MigrateOpts {
   to: Meaning;
   dryRun?: boolean;
   backup?: string;
-  guardKernel: string;
+  guardKernel?: string;
   arch: Arch;
   parentUuid?: string;
   force?: boolean;
@@ -68,7 +69,7 @@ const meaningArg = choiceArg('meaning', ['legacy', 'map'] as const);
 function verdictLine(label: string, v: Verdict): string {
   if (v.outcome === 'claimed')
     return `${label}: claimed, data at ${hex(v.dataStart ?? 0n)} (${humanSize(v.dataSize ?? 0n)})`;
-  return `${label}: ${v.outcome}${v.message === null ? '' : `: ${v.message}`}`;
+  return `${label}: ${v.outcome}${v.message === null ? '' : `: ${escapeText(v.message)}`}`;
 }
 
 /** What a migrate run did, as the JSON document says it (schemas/migrate.schema.json). */
@@ -186,8 +187,8 @@ export function registerMigrate(program: Command, io: CliIo): void {
     )
     .option(
       '--guard-kernel <KERNELS>',
-      `kernel(s) that must not misplace the data: ${KERNEL_FORMS}, a comma-separated list, or all`,
-      'linux-6.1',
+      `kernel(s) that must not misplace the data: ${KERNEL_FORMS}, a comma-separated list, or all (default ` +
+        `${DEFAULT_PROFILE}; given, a result every one of them refuses is refused too)`,
     )
     .option(
       '--arch <ARCH>',
@@ -218,7 +219,8 @@ function migrateAction(io: CliIo, target: string, o: MigrateOpts): void {
   if (o.nsBase === undefined)
     throw new UsageError('--ns-base ADDR is required (the physical address of the namespace)');
   const guardKernel = o.guardKernel;
-  resolveKernels(guardKernel); // an unknown or malformed kernel is one clear line, before any I/O
+  // An unknown or malformed kernel is one clear line, before any I/O.
+  if (guardKernel !== undefined) resolveKernels(guardKernel);
   if (o.parentUuid !== undefined && !isUuid(o.parentUuid)) throw new UsageError(`invalid uuid '${o.parentUuid}'`);
   const offset = o.offset === undefined ? 0n : parsePosition(o.offset, 'offset');
   const nsBase = parseNsBase(o.nsBase);
@@ -237,7 +239,7 @@ function migrateAction(io: CliIo, target: string, o: MigrateOpts): void {
         nsBase,
         nsSize,
         to: o.to,
-        guardKernel,
+        ...(guardKernel === undefined ? {} : { guardKernel }),
         arch: o.arch,
         dryRun,
         force: o.force === true,

@@ -1,4 +1,5 @@
 /** `infoblock read`: ndctl read-infoblock's JSON, or a readable summary. */
+import { escapeText } from '../format/escape';
 import * as fs from 'node:fs';
 import type { Command } from 'commander';
 import { describeBlock } from '../format/describe';
@@ -6,7 +7,7 @@ import { findBlocks, type FoundBlock } from '../format/head';
 import { ndctlJson, readSummaryLine } from '../format/ndctl-json';
 import { ExitCode } from './exit-code';
 import { HEAD_SIZE } from '../format/head';
-import { ioError, readExact } from '../io/index';
+import { ioError, readExact, showPath } from '../io/index';
 import { readStdinHead, UsageError, type CliIo } from './io';
 import { sizeArg } from './options';
 
@@ -26,7 +27,7 @@ const collect = (v: string, all: string[]): string[] => [...all, v];
 function verboseLine(file: string, b: FoundBlock, dropped: boolean): string {
   const kind = b.kind === 'btt' ? 'BTT' : b.kind.toUpperCase();
   const sum = b.checksumValid ? 'checksum ok' : 'checksum BAD';
-  return `read: ${file}: ${kind} info-block at ${b.offset}, ${sum}${dropped ? ' (dropped by --verify)' : ''}\n`;
+  return `read: ${escapeText(file)}: ${kind} info-block at ${b.offset}, ${sum}${dropped ? ' (dropped by --verify)' : ''}\n`;
 }
 
 /** Refuse an `-o` that would destroy data: one of the inputs, or a block device (text on a disk). */
@@ -41,7 +42,7 @@ function checkOutputTarget(output: string, inputs: readonly string[]): void {
   for (const file of inputs) {
     const st = fs.statSync(file, { throwIfNoEntry: false });
     if (st !== undefined && st.dev === out.dev && st.ino === out.ino) {
-      throw new UsageError(`refusing to overwrite input '${file}' with the output`);
+      throw new UsageError(`refusing to overwrite input ${showPath(file)} with the output`);
     }
   }
 }

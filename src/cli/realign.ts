@@ -4,6 +4,7 @@
  * crash-safe, with a backup that `restore` undoes. Exit status: 0 realigned,
  * planned (dry run) or nothing to do; 1 refused; 2 usage or I/O error.
  */
+import { escapeText } from '../format/escape';
 import type { Command } from 'commander';
 import { jsonText } from '../format/json';
 import { hex } from '../format/units';
@@ -48,7 +49,7 @@ function namespaceLines(n: RealignNamespace): string[] {
 
 function renderRealign(file: string, r: RealignTargetResult, dry: boolean): string {
   const p = r.plan;
-  const lines = [`${file}: labels v${p.version}, index ${p.currentIndex} current (seq ${p.seq})`];
+  const lines = [`${escapeText(file)}: labels v${p.version}, index ${p.currentIndex} current (seq ${p.seq})`];
   for (const n of p.namespaces) lines.push(...namespaceLines(n));
   if (p.writes.length === 0) {
     lines.push('nothing to realign: no namespace has start_pad; nothing written');

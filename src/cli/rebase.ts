@@ -4,6 +4,7 @@
  * Crash-safe through replaceInfoBlock; `restore` undoes it. Exit status: 0
  * rebased, planned or already; 1 refused; 2 usage or I/O error.
  */
+import { escapeText } from '../format/escape';
 import type { Command } from 'commander';
 import { jsonText } from '../format/json';
 import { hex } from '../format/units';
@@ -29,7 +30,7 @@ interface RebaseOpts {
 function renderRebase(file: string, r: RebaseTargetResult, dry: boolean, carry: Record<string, string>): string {
   const p = r.plan;
   const lines = [
-    `${file}: ${p.kind === 'pfn' ? 'fsdax' : 'devdax'} namespace of ${hex(p.nsSize)} bytes, data at ` +
+    `${escapeText(file)}: ${p.kind === 'pfn' ? 'fsdax' : 'devdax'} namespace of ${hex(p.nsSize)} bytes, data at ` +
       `${hex(p.dataStart)} (${hex(p.dataSize)} bytes)`,
     `  base ${hex(p.nsBase)}: start_pad ${hex(p.startPad)}, end_trunc ${hex(p.endTrunc)}, align ${hex(p.align)}`,
     `  base ${hex(p.toBase)}: start_pad 0, end_trunc ${hex(p.newEndTrunc)}, align ${hex(p.newAlign)}, dataoff ` +

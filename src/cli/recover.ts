@@ -5,6 +5,7 @@
  * Exit status: 0 proposed/written or nothing to do, 1 nothing found or
  * ambiguous (candidates listed) or refused, 2 usage or I/O error.
  */
+import { escapeText } from '../format/escape';
 import type { Command } from 'commander';
 import { InfoblockError, InvalidArgumentError } from '../format/errors';
 import { HEAD_SIZE } from '../format/head';
@@ -57,7 +58,7 @@ function verdictText(c: {
   message: string | null;
 }): string {
   if (c.outcome === 'claimed') return `claimed, data at ${hex(c.dataStart ?? 0n)} (${humanSize(c.dataSize ?? 0n)})`;
-  return `${c.outcome}${c.message === null ? '' : ` (${c.message})`}`;
+  return `${c.outcome}${c.message === null ? '' : ` (${escapeText(c.message)})`}`;
 }
 
 function candidateText(c: Candidate, n: number, target: string, head: Uint8Array, nsSize: bigint): string[] {

@@ -5,6 +5,7 @@
  * namespace drawings of `explain` (ASCII and SVG) over the regions
  * `explainLayout` (src/validate/explain.ts) computes.
  */
+import { escapeText } from '../format/escape';
 import { hex, humanSize } from '../format/units';
 import type { Hazard, Verdict } from '../validate/check';
 import type { DaxVerdict } from '../validate/dax';
@@ -39,7 +40,7 @@ export function renderVerdict(file: string, v: Verdict, baseGiven: boolean, ctx?
   const failed = v.rules.find((r) => r.id === v.failedRule);
   if (v.outcome === 'claimed') {
     lines.push(
-      `${file}: CLAIMED ` +
+      `${escapeText(file)}: CLAIMED ` +
         `by ${v.profile}${what}${v.mode === null ? '' : ` (mode ${v.mode}, ${v.meaning ?? 'legacy'} meaning)`}`,
     );
     if (v.dataStart !== null && v.dataSize !== null) {
@@ -52,25 +53,25 @@ export function renderVerdict(file: string, v: Verdict, baseGiven: boolean, ctx?
       );
     }
   } else if (v.outcome === 'crashed') {
-    lines.push(`${file}: CRASHES ${v.profile}${what}: the kernel oopses while it sets the namespace up`);
-    if (v.message !== null) lines.push(`  kernel says: "${v.message}"`);
+    lines.push(`${escapeText(file)}: CRASHES ${v.profile}${what}: the kernel oopses while it sets the namespace up`);
+    if (v.message !== null) lines.push(`  kernel says: "${escapeText(v.message)}"`);
   } else if (v.outcome === 'refused') {
     lines.push(
-      `${file}: REFUSED by ${v.profile}${what} (${errnoName(v.errno ?? 0)}, -${v.errno ?? '?'}): the probe ` +
+      `${escapeText(file)}: REFUSED by ${v.profile}${what} (${errnoName(v.errno ?? 0)}, -${v.errno ?? '?'}): the probe ` +
         `fails, no device`,
     );
-    if (v.message !== null) lines.push(`  kernel says: "${v.message}"`);
+    if (v.message !== null) lines.push(`  kernel says: "${escapeText(v.message)}"`);
   } else {
     lines.push(
-      `${file}: RAW under ${v.profile}: ` +
+      `${escapeText(file)}: RAW under ${v.profile}: ` +
         (v.errno === null
           ? 'not an info-block, the namespace stays a plain disk'
           : `validation failed (${errnoName(v.errno)}) and this kernel leaves the namespace raw`),
     );
-    if (v.message !== null) lines.push(`  kernel says: "${v.message}"`);
+    if (v.message !== null) lines.push(`  kernel says: "${escapeText(v.message)}"`);
   }
   if (failed !== undefined) lines.push(`  rule ${failed.id} ${failed.name}: ${failed.detail}`);
-  for (const m of v.messages) if (m !== v.message) lines.push(`  kernel also says: "${m}"`);
+  for (const m of v.messages) if (m !== v.message) lines.push(`  kernel also says: "${escapeText(m)}"`);
   lines.push(
     `  namespace: ${humanSize(v.nsSize)} ` +
       `at ${hex(v.nsBase)}${baseGiven ? '' : ' (assumed: an aligned base; give --ns-base for the real address)'}`,
@@ -137,8 +138,8 @@ function daxLines(d: DaxVerdict): string[] {
   for (const r of d.crashes) lines.push(`  dax oops: device ${hex(r.start)} .. ${hex(r.end)}`);
   if (d.outcome === 'misplaced' || d.outcome === 'crashes') {
     lines.push(
-      '  dax: mount it without DAX (no dax option, or dax=never), or realign the namespace (back up, recreate ' +
-        'it without start_pad, restore); --no-dax states that it is never mounted with DAX',
+      '  dax: mount it without DAX (no dax option, or dax=never), or give it start_pad 0 without moving data ' +
+        '(realign a labelled namespace, rebase a label-less one); --no-dax states that it is never mounted with DAX',
     );
   }
   return lines;
@@ -146,7 +147,9 @@ function daxLines(d: DaxVerdict): string[] {
 
 /** One line per hazard, then each distinct repair once, as a command that works when pasted. */
 function hazardLines(hazards: readonly Hazard[], ctx: CommandContext): string[] {
-  const lines = hazards.map((h) => `  HAZARD (${h.kind}${h.profile === null ? '' : `, ${h.profile}`}): ${h.message}`);
+  const lines = hazards.map(
+    (h) => `  HAZARD (${h.kind}${h.profile === null ? '' : `, ${h.profile}`}): ${escapeText(h.message)}`,
+  );
   const fixes = new Set<string>();
   for (const h of hazards) if (h.fix !== undefined) fixes.add(commandLine(h.fix.operation, h.fix.params, ctx));
   for (const c of fixes) lines.push(`  repair: ${c}`);
@@ -169,7 +172,7 @@ const cell = (v: Verdict): [string, string, string, string] => {
       : v.outcome;
   const errno = v.errno === null ? '-' : `-${v.errno} ${errnoName(v.errno)}`;
   const data = v.dataStart === null || v.dataSize === null ? '-' : `${hex(v.dataStart)} +${humanSize(v.dataSize)}`;
-  return [outcome, errno, data, v.message ?? ''];
+  return [outcome, errno, data, escapeText(v.message ?? '')];
 };
 
 /** `check --kernels`: one row per kernel, then every hazard between neighbours. */
@@ -193,8 +196,8 @@ export function renderKernels(
     ? `every kernel claims it at the same place${r.hazards.length > 0 ? `; ${r.hazards.length} DAX hazard(s)` : ''}`
     : `${r.hazards.length} upgrade hazard(s)`;
   const block = r.blockHazards.length === 0 ? '' : `, ${r.blockHazards.length} hazard(s) in the block`;
-  const lines = [`${file}: ${title}${block}`, ...preamble, fmt(head), ...rows.map(fmt)];
-  for (const h of r.hazards) lines.push(`  HAZARD (${h.kind}, ${h.from} -> ${h.to}): ${h.message}`);
+  const lines = [`${escapeText(file)}: ${title}${block}`, ...preamble, fmt(head), ...rows.map(fmt)];
+  for (const h of r.hazards) lines.push(`  HAZARD (${h.kind}, ${h.from} -> ${h.to}): ${escapeText(h.message)}`);
   lines.push(...hazardLines(r.blockHazards, ctx ?? { target: file, carry: {} }));
   if (rows.some((row) => row[1] === 'source'))
     lines.push('  basis "source": interpolated from source, not observed on a booted kernel');
@@ -206,8 +209,8 @@ export function layoutAscii(file: string, regions: readonly Region[], v: Verdict
   const width = Math.max(44, ...regions.map((r) => r.label.length + 2));
   const rule = `  +${'-'.repeat(width)}+`;
   const lines = [
-    `${file}: namespace of ${humanSize(v.nsSize)} ` +
-      `at ${hex(v.nsBase)}; ${v.profile}: ${v.outcome}${v.message === null ? '' : ` ("${v.message}")`}`,
+    `${escapeText(file)}: namespace of ${humanSize(v.nsSize)} ` +
+      `at ${hex(v.nsBase)}; ${v.profile}: ${v.outcome}${v.message === null ? '' : ` ("${escapeText(v.message)}")`}`,
   ];
   for (const r of regions) {
     lines.push(`${rule} ${hex(r.start)}`);
@@ -240,7 +243,7 @@ export function layoutSvg(file: string, regions: readonly Region[], v: Verdict):
   const parts = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="760" height="${h}" font-family="monospace" font-size="12">`,
     `<text x="10" y="20" font-size="14">` +
-      `${esc(`${file}: ${humanSize(v.nsSize)} at ${hex(v.nsBase)}, ${v.profile}: ${v.outcome}`)}</text>`,
+      `${esc(`${escapeText(file)}: ${humanSize(v.nsSize)} at ${hex(v.nsBase)}, ${v.profile}: ${v.outcome}`)}</text>`,
   ];
   let y = 40;
   regions.forEach((r, i) => {
@@ -271,6 +274,6 @@ export function formatKernelVerdict(spec: KernelCheckSpec, v: KernelVerdict): st
   }
   if (v.dataStart !== null) parts.push(`data_start=${hex(v.dataStart)}`);
   if (v.dataSize !== null) parts.push(`data_size=${hex(v.dataSize)}`);
-  const msg = v.message !== null ? `: ${v.message}` : '';
+  const msg = v.message !== null ? `: ${escapeText(v.message)}` : '';
   return `${head}${parts.length > 0 ? ` ${parts.join(' ')}` : ''}${msg}`;
 }

@@ -14,6 +14,8 @@ import { DEFAULT_PROFILE, KERNEL_FORMS, resolveKernel } from '../validate/versio
 import { ExitCode } from './exit-code';
 import { processIo, type CliIo } from './io';
 import { pathText } from '../io/path';
+import { targetSize } from '../io/files';
+import { expectSpan } from '../format/int64';
 import { jsonText } from '../format/json';
 import { parseNsBase } from './options';
 
@@ -117,6 +119,8 @@ export function registerScan(program: Command, io: CliIo): void {
       const chunk = o.chunk === undefined ? undefined : parseSize(o.chunk, 'chunk size');
       if (chunk !== undefined && (chunk > 1n << 30n || chunk < 8192n || chunk % 4096n !== 0n))
         throw new InvalidArgumentError('--chunk must be a multiple of 4096 between 8K and 1G');
+      const nsBase = o.nsBase === undefined ? 0n : parseNsBase(o.nsBase);
+      expectSpan(nsBase, targetSize(target), 'target'); // refused before any output, not after the scan
       const bar = progressFor(io, 'scan');
       const offset = o.offset === undefined ? 0n : parseSize(o.offset, 'offset');
       let r: ScanResult;
@@ -134,7 +138,7 @@ export function registerScan(program: Command, io: CliIo): void {
         bar.stop();
       }
       const ctx: ScanContext = {
-        nsBase: o.nsBase === undefined ? 0n : parseNsBase(o.nsBase),
+        nsBase,
         targetSize: r.size,
         kernel,
       };

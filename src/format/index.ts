@@ -48,7 +48,7 @@ export type { ParseSizeOptions } from './units';
 export { formatUuid, parseUuid, isUuid, randomUuid, NIL_UUID } from './uuid';
 export { toJson, toWire, snakeKey, SCHEMAS, schemaId, jsonDocument, jsonText } from './json';
 export type { SchemaName } from './json';
-export { U64_MAX, expectU64 } from './int64';
+export { U64_MAX, expectU64, expectSpan } from './int64';
 export {
   INDEX_FIELDS,
   LABEL_FIELDS,

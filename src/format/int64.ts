@@ -36,6 +36,23 @@ export const SZ_1G = 1n << 30n;
  * InvalidArgumentError naming the parameter, rather than failing later with
  * "Cannot mix BigInt and other types".
  */
+/**
+ * A range that must fit the 64-bit address space: `base + size` at most
+ * 2^64 (its last byte at 2^64 - 1 or below). Above that, C's unsigned
+ * arithmetic would wrap and the numbers would name addresses that do not
+ * exist (a map_base of 0x10000000000000000); refused with an
+ * InvalidArgumentError instead.
+ */
+export function expectSpan(base: bigint, size: bigint, what = 'namespace'): void {
+  const end = base + size;
+  if (end > 1n << 64n) {
+    throw new InvalidArgumentError(
+      `the ${what} at ${hex(base)} of ${hex(size)} bytes would end at ${hex(end)}, past the 64-bit address ` +
+        `space (2^64): no such address exists`,
+    );
+  }
+}
+
 export function expectU64(value: unknown, name: string): bigint {
   if (typeof value !== 'bigint') {
     const hintValue = typeof value === 'number' && Number.isSafeInteger(value) ? `${value}n` : 'a bigint';

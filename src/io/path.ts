@@ -6,6 +6,7 @@
  * escaped, so a newline or an odd byte in a name never cuts a line short.
  */
 import * as nodePath from 'node:path';
+import { escapeText } from '../format/escape';
 
 export type FilePath = string | Uint8Array;
 
@@ -48,24 +49,9 @@ export function joinPath(dir: string, name: FilePath): FilePath {
   return Buffer.concat([Buffer.from(`${dir}/`, 'utf8'), pathBytes(name)]);
 }
 
-function escapeChar(c: string): string {
-  const code = c.codePointAt(0) ?? 0;
-  if (c === '\\') return '\\\\';
-  if (c === "'") return "\\'";
-  if (c === '\n') return '\\n';
-  if (c === '\t') return '\\t';
-  if (code < 0x20 || code === 0x7f || (code >= 0x80 && code < 0xa0)) return `\\x${code.toString(16).padStart(2, '0')}`;
-  return c;
-}
-
-/** Readable text of a path: valid UTF-8 as characters, any other byte as \xNN; not quoted. */
+/** Readable text of a path by the one escaping rule (src/format/escape.ts), with `'` escaped too; not quoted. */
 export function pathText(p: FilePath): string {
-  const bytes = pathBytes(p);
-  const text = bytes.toString('utf8');
-  if (Buffer.from(text, 'utf8').equals(bytes)) return Array.from(text, escapeChar).join('');
-  let out = '';
-  for (const b of bytes) out += b < 0x80 ? escapeChar(String.fromCharCode(b)) : `\\x${b.toString(16).padStart(2, '0')}`;
-  return out;
+  return escapeText(p).replace(/'/g, "\\'");
 }
 
 /** A path for a message: quoted, with newlines, control characters and non-UTF-8 bytes escaped. */

@@ -59,7 +59,7 @@ type Wire = Record<string, unknown>;
 function u64(r: Wire, key: string, nullable: boolean, fail: (w: string) => KernelHarnessError): bigint | null {
   const v = r[key];
   if (v === null && nullable) return null;
-  if (typeof v !== 'string' || !/^0x[0-9a-f]+$/.test(v)) throw fail(`${key} is not a "0x…" hex string`);
+  if (typeof v !== 'string' || !/^0x[0-9a-f]{1,16}$/.test(v)) throw fail(`${key} is not a "0x…" hex string`);
   return BigInt(v);
 }
 

@@ -10,6 +10,7 @@ import { promises as fs } from 'node:fs';
 import { KernelHarnessError } from './errors';
 import type { BootImage, Placed } from './types';
 import { hex } from '../format/int64';
+import { showPath } from '../io/path';
 
 const KiB = 1024n;
 const MiB = 1024n * KiB;
@@ -86,7 +87,7 @@ function planGroup(
         if (guestBase === null) {
           throw new KernelHarnessError(
             'bad-image',
-            `${image.path}: ${size} bytes do not fit below ${hex(DEVICE_MEMORY_LIMIT)} of guest address space`,
+            `${showPath(image.path)}: ${size} bytes do not fit below ${hex(DEVICE_MEMORY_LIMIT)} of guest address space`,
           );
         }
       }
@@ -119,27 +120,27 @@ export async function checkImage(image: BootImage, relocate: boolean): Promise<b
   try {
     st = await fs.stat(image.path);
   } catch (e: unknown) {
-    throw new KernelHarnessError('bad-image', `${image.path}: cannot read the image`, { cause: e });
+    throw new KernelHarnessError('bad-image', `${showPath(image.path)}: cannot read the image`, { cause: e });
   }
-  if (!st.isFile()) throw new KernelHarnessError('bad-image', `${image.path}: not a regular file`);
+  if (!st.isFile()) throw new KernelHarnessError('bad-image', `${showPath(image.path)}: not a regular file`);
   const size = BigInt(st.size);
   if (size === 0n || size % QEMU_PAGE !== 0n) {
     throw new KernelHarnessError(
       'bad-image',
-      `${image.path}: size ${size} is not a positive multiple of 4096 bytes, which QEMU requires of an ` +
+      `${showPath(image.path)}: size ${size} is not a positive multiple of 4096 bytes, which QEMU requires of an ` +
         `NVDIMM backing file`,
     );
   }
   if (image.base < 0n || image.base % QEMU_PAGE !== 0n) {
     throw new KernelHarnessError(
       'bad-base',
-      `${image.path}: base ${hex(image.base)} is not a multiple of 4096, which QEMU requires of an NVDIMM address`,
+      `${showPath(image.path)}: base ${hex(image.base)} is not a multiple of 4096, which QEMU requires of an NVDIMM address`,
     );
   }
   if (!relocate && (image.base < DEVICE_MEMORY_BASE || image.base + size > DEVICE_MEMORY_LIMIT)) {
     throw new KernelHarnessError(
       'bad-base',
-      `${image.path}: without relocation the namespace must lie within ` +
+      `${showPath(image.path)}: without relocation the namespace must lie within ` +
         `[${hex(DEVICE_MEMORY_BASE)}, ${hex(DEVICE_MEMORY_LIMIT)}) (QEMU's device-memory window); ` +
         `base ${hex(image.base)} does not`,
     );

@@ -8,14 +8,14 @@
 import { InfoblockError, InvalidArgumentError, IoError } from '../format/errors';
 import { HEAD_SIZE, INFOBLOCK_OFFSET } from '../format/head';
 import { sameBytes } from '../format/pfn';
-import { expectU64 } from '../format/int64';
+import { expectSpan, expectU64 } from '../format/int64';
 import { hex } from '../format/units';
 import { checkRegularOrAbsent, closeQuietly, fsyncFd, identityOf, openTarget, readAt, writeAt } from '../io/files';
 import type { Faults } from '../io/faults';
 import { showPath, type FilePath } from '../io/path';
-import { belongsTo, blockStateFor, type BackupRecord } from './backup';
+import { belongsTo, blockStateFor, isTornWrite, type BackupRecord } from './backup';
 import { checkMigrateOptions, migrate, type MigrateOptions, type MigrationReport } from './migrate';
-import { defaultBackupPath, readBackup, replaceInfoBlock, restoreHint, withLock } from './replace';
+import { defaultBackupPath, readBackup, replaceInfoBlock, restoreHint, tornBlockError, withLock } from './replace';
 import type { ReplaceContext, RestoreRun } from './replace';
 
 export { defaultBackupPath };
@@ -66,15 +66,6 @@ function validateMigrateOptions(o: MigrateTargetOptions): void {
   checkMigrateOptions(o);
 }
 
-function tornMessage(o: TargetOptions, backupPath: FilePath, e: InfoblockError): InfoblockError {
-  return new InfoblockError(
-    'precondition',
-    `the info-block at ${hex(o.offset + 4096n)} fails its checksum and a backup exists: an earlier migrate was ` +
-      `probably interrupted while writing; restore the original from ${showPath(backupPath)}`,
-    { cause: e, hint: restoreHint(backupPath) },
-  );
-}
-
 /** The migrator as a plan: the new block, or null (nothing to do, or refused). */
 interface PlanOut {
   report?: MigrationReport;
@@ -97,14 +88,9 @@ function migratePlan(o: MigrateTargetOptions, out: PlanOut) {
       );
       return null;
     }
-    let report: MigrationReport;
-    try {
-      report = migrate(block, o);
-    } catch (e) {
-      const torn = e instanceof InfoblockError && e.field === 'checksum' && done !== null;
-      if (torn) throw tornMessage(o, ctx.backupPath, e);
-      throw e;
-    }
+    // A write of ours torn mid-way (the backup proves it): restore, whatever the torn bytes now look like.
+    if (isTornWrite(done, block)) throw tornBlockError(o.offset + 4096n, ctx.backupPath);
+    const report = migrate(block, o);
     out.report = report;
     const migrating = report.status === 'migrated';
     if (migrating && report.hazard !== null && o.force !== true) {
@@ -293,6 +279,7 @@ export function restoreTarget(o: RestoreOptions): RestoreResult {
   if (o.offset !== undefined) expectU64(o.offset, 'offset');
   if (o.nsBase !== undefined) expectU64(o.nsBase, 'nsBase');
   if (o.nsSize !== undefined) expectU64(o.nsSize, 'nsSize');
+  if (o.nsBase !== undefined && o.nsSize !== undefined) expectSpan(o.nsBase, o.nsSize);
   if (o.backup !== undefined && !checkRegularOrAbsent(o.backup, 'backup')) throw noBackup(o.backup);
   const fd = openTarget(o.target, 'write');
   try {

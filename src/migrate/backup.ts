@@ -14,7 +14,7 @@
  */
 import * as CRC32 from 'crc-32';
 import { InfoblockError } from '../format/errors';
-import { BLOCK_SIZE } from '../format/fletcher64';
+import { BLOCK_SIZE, verifyChecksum } from '../format/fletcher64';
 import { HEAD_SIZE } from '../format/head';
 import { sameBytes } from '../format/pfn';
 import { bufferOf, pathText } from '../io/path';
@@ -181,4 +181,19 @@ export function blockStateFor(r: BackupRecord, block: Uint8Array): 'original' | 
     if (block[i] !== original[i] && block[i] !== r.intended[i]) return 'foreign';
   }
   return 'torn';
+}
+
+/**
+ * Whether `block` (on the target now) is a write of ours torn mid-way, as
+ * the backup `r` of this target and offset proves: it fails its checksum and
+ * is not the original the backup holds (a damaged original recover was to
+ * replace is not torn: nothing was written). With the intended bytes, every
+ * byte must come from the original or the intended block; a record of an
+ * earlier version, without them, is taken at the checksum's word.
+ * Migrate, recover, restore and check all ask this one question.
+ */
+export function isTornWrite(r: BackupRecord | null, block: Uint8Array): boolean {
+  if (r === null || verifyChecksum(block)) return false;
+  const state = blockStateFor(r, block);
+  return state === 'torn' || (state === 'foreign' && r.intended === undefined);
 }

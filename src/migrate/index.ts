@@ -31,3 +31,17 @@ export { replaceInfoBlock, defaultBackupPath, backupStateDir, readBackup, restor
 export type { ReplaceInfoBlockOptions, ReplaceInfoBlockResult, ReplaceContext, Label, RestoreRun } from './replace';
 export { migrateTarget, restoreTarget } from './apply';
 export type { MigrateTargetOptions, MigrateTargetResult, RestoreOptions, RestoreResult, TargetOptions } from './apply';
+export { planRealign } from './realign-plan';
+export type { PlanRealignOptions, RealignPlan, RealignNamespace, RealignWrite } from './realign-plan';
+export { realignTarget, restoreRealign, defaultRealignBackupPath, isRealignBackupFile } from './realign';
+export type { RealignTargetOptions, RealignTargetResult, RestoreRealignOptions, RestoreRealignResult } from './realign';
+export {
+  encodeRealignRecord,
+  decodeRealignRecord,
+  isRealignRecord,
+  REALIGN_BACKUP_FORMAT,
+  REALIGN_BACKUP_VERSION,
+} from './realign-backup';
+export type { RealignRecord, RecordedWrite } from './realign-backup';
+export { planRebase, rebaseTarget } from './rebase';
+export type { RebaseOptions, RebasePlan, RebaseTargetOptions, RebaseTargetResult } from './rebase';

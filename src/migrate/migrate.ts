@@ -15,7 +15,7 @@ import { InfoblockError, InvalidArgumentError, type Hint } from '../format/error
 import { BLOCK_SIZE } from '../format/fletcher64';
 import { headWithBlock } from '../format/head';
 import { decodePfnBlock, patchPfnBlock, PFN_MODE, type Meaning, type PfnFields } from '../format/pfn';
-import { expectU64, hex, U64_MAX } from '../format/int64';
+import { expectSpan, expectU64, hex, U64_MAX } from '../format/int64';
 import { checkHead, type Verdict } from '../validate/check';
 import type { Arch, ProfileId } from '../validate/profiles';
 import { DEFAULT_PROFILE, resolveKernels } from '../validate/versions';
@@ -286,6 +286,7 @@ function kernelsOn(
   }
   const dax = daxHazards(next, {
     kernels: o.guardKernel ?? DEFAULT_PROFILE,
+    refusals: o.guardKernel !== undefined,
     nsBase: o.nsBase,
     nsSize: o.nsSize,
     parentUuid,
@@ -348,8 +349,7 @@ const MEANINGS: readonly string[] = ['legacy', 'map'];
 /** Library boundary: typed errors for values a caller in TypeScript could still pass (numbers, other words). */
 export function checkMigrateOptions(o: MigrateOptions): void {
   if (o === null || typeof o !== 'object') throw new InvalidArgumentError('migrate needs an options object');
-  expectU64(o.nsBase, 'nsBase');
-  expectU64(o.nsSize, 'nsSize');
+  expectSpan(expectU64(o.nsBase, 'nsBase'), expectU64(o.nsSize, 'nsSize'));
   if (!MEANINGS.includes(o.to))
     throw new InvalidArgumentError(`must be 'legacy' or 'map', got '${String(o.to)}'`, { field: 'to' });
   if (o.from !== undefined && !MEANINGS.includes(o.from))

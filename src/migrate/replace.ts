@@ -13,7 +13,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as nodePath from 'node:path';
 import { InfoblockError, InvalidArgumentError, IoError, type Hint } from '../format/errors';
-import { expectU64 } from '../format/int64';
+import { expectSpan, expectU64 } from '../format/int64';
 import { BLOCK_SIZE } from '../format/fletcher64';
 import { HEAD_SIZE, INFOBLOCK_OFFSET } from '../format/head';
 import { sameBytes } from '../format/pfn';
@@ -37,7 +37,16 @@ import { noFaults, type Faults } from '../io/faults';
 import { acquireLock, type Lock } from '../io/lock';
 import { checkWritablePath, ensurePrivateDir } from '../io/trust';
 import { baseOf, bufferOf, pathText, showPath, withSuffix, type FilePath } from '../io/path';
-import { BACKUP_MAX_BYTES, belongsTo, blockStateFor, crc32, decodeBackup, encodeBackup, sameBackup } from './backup';
+import {
+  BACKUP_MAX_BYTES,
+  belongsTo,
+  blockStateFor,
+  crc32,
+  decodeBackup,
+  encodeBackup,
+  isTornWrite,
+  sameBackup,
+} from './backup';
 import type { BackupRecord } from './backup';
 
 export interface Label {
@@ -134,6 +143,43 @@ export function restoreHint(backup: FilePath): Hint & { run: RestoreRun } {
 }
 
 const choosePlace = { pass: { backup: '<FILE>' } } as const;
+
+/**
+ * The one report of a torn block (see isTornWrite): it is torn, the backup
+ * holds the only copy of the original, and restore puts it back.
+ */
+export function tornBlockError(position: bigint, backupPath: FilePath, cause?: unknown): InfoblockError {
+  return new InfoblockError(
+    'precondition',
+    `the info-block at ${hex(position)} is torn: it fails its checksum and a backup exists, ` +
+      `${showPath(backupPath)}, that shows an earlier write of it was interrupted; that backup holds the only ` +
+      `copy of the original: restore it`,
+    { hint: restoreHint(backupPath), ...(cause === undefined ? {} : { cause }) },
+  );
+}
+
+/**
+ * The torn-write check for a target a reader looks at: the backup record
+ * at its default path (beside an image file), when there is one that belongs to
+ * it and `offset`, and proves the block at offset + 4096 torn. Null otherwise
+ * (no backup, another file's, unreadable: a reader says nothing then).
+ */
+export function tornBackupOf(target: FilePath, offset: bigint, block: Uint8Array): FilePath | null {
+  try {
+    const fd = openTarget(target, 'read');
+    try {
+      const id = identityOf(target, fd);
+      const backupPath = defaultBackupPath(target, id);
+      const r = readBackupIfAny(backupPath);
+      if (r === null || !belongsTo(r, id) || r.offset !== offset) return null;
+      return isTornWrite(r, block) ? backupPath : null;
+    } finally {
+      closeQuietly(fd);
+    }
+  } catch {
+    return null;
+  }
+}
 
 /** Read the record at `path` if there is one; a file there that is not a record is an error. */
 export function readBackupIfAny(path: FilePath, trusted = false): BackupRecord | null {
@@ -266,6 +312,10 @@ function backupStep(o: ReplaceInfoBlockOptions, p: Prepared, record: BackupRecor
       );
       return true;
     }
+    const now = p.head.subarray(INFOBLOCK_OFFSET);
+    if (belongsTo(p.existing, p.id) && p.existing.offset === record.offset && isTornWrite(p.existing, now)) {
+      throw tornBlockError(record.offset + BigInt(INFOBLOCK_OFFSET), p.backupPath);
+    }
     if (!sameBackup(p.existing, record)) {
       throw new InfoblockError(
         'backup',
@@ -385,6 +435,7 @@ export function replaceInfoBlock(o: ReplaceInfoBlockOptions): ReplaceInfoBlockRe
   const offset = o.offset === undefined ? 0n : expectU64(o.offset, 'offset');
   if (o.nsBase !== undefined) expectU64(o.nsBase, 'nsBase');
   if (o.nsSize !== undefined) expectU64(o.nsSize, 'nsSize');
+  if (o.nsBase !== undefined && o.nsSize !== undefined) expectSpan(o.nsBase, o.nsSize);
   if (typeof o.plan !== 'function') throw new InvalidArgumentError('replaceInfoBlock needs a plan(oldHead) function');
   if (o.backup !== undefined) checkRegularOrAbsent(o.backup, 'backup');
   const position = offset + BigInt(INFOBLOCK_OFFSET);

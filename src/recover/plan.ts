@@ -8,7 +8,7 @@
  * candidate is checked with the validator under the chosen kernel.
  */
 import { InfoblockError, InvalidArgumentError } from '../format/errors';
-import { expectU64 } from '../format/int64';
+import { expectSpan, expectU64 } from '../format/int64';
 import { HEAD_SIZE, INFOBLOCK_OFFSET, findBlocks } from '../format/head';
 import {
   DAX_SIGNATURE,
@@ -325,8 +325,7 @@ function targetsOf(fss: readonly FsFinding[], survivor: RecoveryPlan['survivor']
 /** Plan a recovery of the namespace whose 8 KiB head is `head`, from a scan of it. */
 export function planRecovery(head: Uint8Array, findings: readonly Finding[], o: RecoverOptions): RecoveryPlan {
   if (o === null || typeof o !== 'object') throw new InvalidArgumentError('planRecovery needs an options object');
-  expectU64(o.nsBase, 'nsBase');
-  expectU64(o.nsSize, 'nsSize');
+  expectSpan(expectU64(o.nsBase, 'nsBase'), expectU64(o.nsSize, 'nsSize'));
   if (!(head instanceof Uint8Array) || head.byteLength < HEAD_SIZE)
     throw new InvalidArgumentError(`must be the ${HEAD_SIZE}-byte namespace head`, { field: 'head' });
   if (o.nsSize < MIN_NAMESPACE)

@@ -4,9 +4,10 @@
  * head (starting 4096 bytes before it), plus the view the JSON documents
  * show (camelCase, bigint) and one text line per finding.
  */
+import { escapeText } from '../format/escape';
 import { headWithBlock } from '../format/head';
 import { encodePfnBlock, type Meaning } from '../format/pfn';
-import { expectU64 } from '../format/int64';
+import { expectSpan, expectU64 } from '../format/int64';
 import { hex, humanSize } from '../format/units';
 import { alignmentEvidence } from '../validate/geometry';
 import { checkHead, type Verdict } from '../validate/check';
@@ -28,8 +29,7 @@ export interface PfnAssessment {
 
 /** The meaning the block's alignments suggest and the kernel's verdict on the namespace it heads. */
 export function assessPfn(f: PfnFinding, ctx: ScanContext): PfnAssessment {
-  expectU64(ctx.nsBase, 'nsBase');
-  expectU64(ctx.targetSize, 'targetSize');
+  expectSpan(expectU64(ctx.nsBase, 'nsBase'), expectU64(ctx.targetSize, 'targetSize'), 'target');
   const namespaceOffset = f.offset - 4096n;
   const base = ctx.nsBase + namespaceOffset;
   // The stored bytes, checksum included, so a bad checksum stays bad.
@@ -147,7 +147,7 @@ export function findingLine(f: Finding, ctx: ScanContext): string {
     const verdict =
       v.outcome === 'claimed'
         ? `claimed, data at ${hex(v.dataStart ?? 0n)} (${humanSize(v.dataSize ?? 0n)})`
-        : `${v.outcome}${v.message === null ? '' : ` (${v.message})`}`;
+        : `${v.outcome}${v.message === null ? '' : ` (${escapeText(v.message)})`}`;
     return (
       `${at}  ${f.kind} info-block v${x.versionMajor}.${x.versionMinor}, checksum ` +
       `${f.checksumValid ? 'ok' : 'BAD'}, dataoff ${hex(x.dataoff)}, start_pad ${hex(x.startPad)}, mode ` +

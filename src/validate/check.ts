@@ -8,7 +8,7 @@ import { findBlocks, type FoundBlock } from '../format/head';
 import type { DecodedPfnBlock } from '../format/pfn';
 import { InvalidArgumentError } from '../format/errors';
 import { NIL_UUID } from '../format/uuid';
-import { expectU64 } from '../format/int64';
+import { expectSpan, expectU64 } from '../format/int64';
 import { hex } from '../format/units';
 import { gateFields, geometryOf, ndctlOffsetEvidence } from './geometry';
 import { knowsMinor4, logsRegionConflict, probeFailureLine, reserveBytes, validationFailureRefuses } from './history';
@@ -195,7 +195,7 @@ function refuse(v: Verdict, errno: number | null, message: string | undefined): 
 export function expectNamespace(o: CheckOptions): void {
   if (o === null || typeof o !== 'object') throw new InvalidArgumentError('options: must be an object with nsSize');
   expectU64(o.nsSize, 'nsSize');
-  if (o.nsBase !== undefined) expectU64(o.nsBase, 'nsBase');
+  if (o.nsBase !== undefined) expectSpan(expectU64(o.nsBase, 'nsBase'), o.nsSize);
 }
 
 /**

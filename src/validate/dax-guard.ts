@@ -3,26 +3,21 @@
  * it was asked about (or guards against) misplace data or crash under DAX
  * on this block, or would every one of them refuse it? Pure.
  *
- * The DAX verdict of a claimed namespace (`Verdict.dax`, where the
- * validator provides one) decides. Without it, the kernel's history does:
- * a DAX fault maps `base + dataoff + X` while block I/O reads
- * `base + start_pad + dataoff + X`; Linux 5.1-5.16 compared the two and
- * refused DAX when they differed, 5.17 dropped that check ("dax: remove
- * the pgmap sanity checks in generic_fsdax_supported"), so from 5.17 an
- * fsdax namespace with start_pad has its DAX mappings start_pad bytes
- * low, and below the device memmap (start_pad > dataoff) the first fault
- * oopses. The map profile is the convention of the fix: no hazard there.
+ * The validator's DAX verdict of each claimed namespace (`Verdict.dax`,
+ * src/validate/dax.ts) decides: a DAX fault maps `base + dataoff + X`
+ * while block I/O reads `base + start_pad + dataoff + X`; from 5.17 an
+ * fsdax namespace with start_pad has its DAX mappings start_pad bytes low,
+ * and below the device memmap the first fault oopses. The map profile is
+ * the convention of the fix: no hazard there.
  */
 import { InfoblockError } from '../format/errors';
 import { headWithBlock } from '../format/head';
 import { decodePfnBlock } from '../format/pfn';
+import { daxIsHazard } from './dax';
 import { hex } from '../format/units';
 import { checkHead, type Verdict } from './check';
 import type { Arch } from './profiles';
-import { compareSeries, resolveKernels } from './versions';
-
-/** The first kernel series whose DAX path no longer refuses a namespace with start_pad. */
-export const DAX_CHECKS_REMOVED = '5.17';
+import { resolveKernels } from './versions';
 
 /** What one kernel would do wrong with the block. */
 export interface DaxHazard {
@@ -43,53 +38,19 @@ export interface DaxGuardOptions {
   /** The namespace uuid (default: the block's own parent_uuid, as a block written for its namespace). */
   parentUuid?: string;
   arch?: Arch;
+  /**
+   * Whether every asked kernel refusing the block is a hazard too (default true). A caller whose kernels are
+   * a default it chose, not the user's, passes false: a block meant for another kernel (the map meaning's)
+   * is not a hazard because the default one refuses it.
+   */
+  refusals?: boolean;
 }
 
-/** The DAX verdict's shape as far as the guard needs it (src/validate/dax.ts, when the validator has it). */
-interface DaxOutcomeLike {
-  outcome: string;
-  shift?: bigint;
-  message?: string;
-}
-
-function daxOf(v: Verdict): DaxOutcomeLike | undefined {
-  return (v as Verdict & { dax?: DaxOutcomeLike }).dax;
-}
-
-/** The DAX hazard of one claimed fsdax verdict, from the validator's DAX verdict or the kernel's history. */
-export function daxHazardOf(v: Verdict, block: Uint8Array): DaxHazard | null {
-  if (v.outcome !== 'claimed' || v.kind !== 'pfn' || v.profile === 'map') return null;
-  const dax = daxOf(v);
-  if (dax !== undefined) {
-    if (dax.outcome !== 'misplaced' && dax.outcome !== 'crashes') return null;
-    return {
-      profile: v.profile,
-      outcome: dax.outcome,
-      ...(dax.shift === undefined ? {} : { shift: dax.shift }),
-      message: dax.message ?? `${v.profile}: DAX ${dax.outcome}`,
-    };
-  }
-  const f = decodePfnBlock(block.subarray(0, 4096)).effective;
-  const startPad = BigInt(f.startPad);
-  if (startPad === 0n || compareSeries(v.kernel, DAX_CHECKS_REMOVED) < 0) return null;
-  const dataoff = decodePfnBlock(block.subarray(0, 4096)).fields.dataoff;
-  if (startPad > dataoff)
-    return {
-      profile: v.profile,
-      outcome: 'crashes',
-      shift: startPad,
-      message:
-        `${v.profile} maps DAX pages ${hex(startPad)} bytes below the data, under the device memmap: the first ` +
-        `mmap fault of a file at the start of the device oopses the kernel`,
-    };
-  return {
-    profile: v.profile,
-    outcome: 'misplaced',
-    shift: startPad,
-    message:
-      `${v.profile} enables DAX and maps every page ${hex(startPad)} bytes below where read(2) finds it: ` +
-      `writes through mmap land on other blocks of the file system`,
-  };
+/** The DAX hazard of one claimed verdict: its DAX verdict (src/validate/dax.ts) misplaces or crashes. */
+export function daxHazardOf(v: Verdict): DaxHazard | null {
+  if (v.outcome !== 'claimed' || v.profile === 'map' || !daxIsHazard(v.dax) || v.dax === undefined) return null;
+  const outcome = v.dax.outcome === 'crashes' ? 'crashes' : 'misplaced';
+  return { profile: v.profile, outcome, shift: v.dax.shift, message: v.dax.message };
 }
 
 /**
@@ -113,10 +74,10 @@ export function daxHazards(block: Uint8Array, o: DaxGuardOptions): DaxHazard[] {
   );
   const out: DaxHazard[] = [];
   for (const v of verdicts) {
-    const h = daxHazardOf(v, block);
+    const h = daxHazardOf(v);
     if (h !== null) out.push(h);
   }
-  if (verdicts.length > 0 && verdicts.every((v) => v.outcome !== 'claimed')) {
+  if (o.refusals !== false && verdicts.length > 0 && verdicts.every((v) => v.outcome !== 'claimed')) {
     const first = verdicts[0] as Verdict;
     const why = first.message === null ? '' : ` (${first.profile}: ${first.message})`;
     out.push({

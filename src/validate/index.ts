@@ -54,4 +54,6 @@ export type { Region } from './explain';
 export { checkLabelledDimm } from './labels';
 export type { DimmReader, LabelledCheck, LabelledNamespaceVerdict, LabelledOptions, SkippedLabel } from './labels';
 export { daxVerdictOf, daxEraOf, daxIsHazard, DAX_RULES } from './dax';
+export { daxGuard, daxHazards, daxHazardOf, daxHazardText, isDaxHazard } from './dax-guard';
+export type { DaxGuardOptions, DaxHazard } from './dax-guard';
 export type { DaxVerdict, DaxOutcome, DaxRange, DaxInput, DaxEra, DaxRule, FsDaxBehaviour } from './dax';

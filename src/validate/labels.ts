@@ -81,10 +81,13 @@ function labelRejections(
  * 16-byte entries) must show entry 0 in use; a log of all-zero groups leaves the padding scheme unknown
  * and the attach fails. Returns null when it passes, else the kernel's message.
  */
-function bttLogProblem(read: DimmReader, dpa: bigint, head: Uint8Array): string | null {
+function bttLogProblem(read: DimmReader, dpa: bigint, size: bigint, head: Uint8Array): string | null {
   const f = bttCodec.decode(head.subarray(4096, 8192));
   const groups = Math.min(f.nfree, 4096);
   if (groups === 0) return null;
+  // A log outside the namespace (a crafted logoff of 1 GiB or 2^62): the kernel's namespace read refuses it
+  // ("request out of range", -EFAULT) and the arena attach fails like a bad log. Never read past the namespace.
+  if (4096n + f.logoff + BigInt(groups * 64) > size) return 'request out of range';
   const log = read(dpa + 4096n + f.logoff, groups * 64);
   const zero = (at: number): boolean => log.subarray(at, at + 16).every((b) => b === 0);
   for (let g = 0; g < groups; g++) if (!zero(g * 64)) return null;
@@ -105,7 +108,7 @@ function verdictAt(
   const v = checkHead(head, { ...rest, nsBase: (dimmBase ?? 0n) + dpa, nsSize: size, parentUuid: uuid, nsName });
   const block = head.subarray(4096, 8192);
   if (v.kind === 'btt' && v.outcome === 'claimed' && signatureKind(block) === 'btt' && verifyChecksum(block)) {
-    const problem = bttLogProblem(read, dpa, head);
+    const problem = bttLogProblem(read, dpa, size, head);
     const f = bttCodec.decode(block);
     if (problem !== null) {
       v.outcome = 'refused';

@@ -11,7 +11,17 @@ import { encodeBackup, UntrustedPathError } from '../../src/index';
 import { checkWritablePath } from '../../src/io/trust';
 import { run } from '../support/run';
 import { thrownBy } from '../support/errors';
-import { BASE, NS_SIZE, isRoot, migrateArgs, smallImage, unavailable, unprivileged } from '../support/adversarial';
+import {
+  attachLoop,
+  detachLoop,
+  BASE,
+  NS_SIZE,
+  isRoot,
+  migrateArgs,
+  smallImage,
+  unavailable,
+  unprivileged,
+} from '../support/adversarial';
 import { useTmpDir } from '../support/tmp';
 
 const tmp = useTmpDir('trust');
@@ -246,7 +256,6 @@ describe('the state directory for block-device backups', () => {
     ['world-writable (0777)', (d: string): void => fs.chmodSync(d, 0o777), /its mode 0777 lets other users write it/],
   ])('%s: refused, exit 2, no backup written, the device unchanged', async (_n, spoil, why) => {
     if (need()) return;
-    const { attachLoop, detachLoop } = await import('../support/adversarial');
     const file = path.join(base, `dev-${Math.random().toString(16).slice(2)}.img`);
     const original = smallImage(file);
     const dev = attachLoop(file);
@@ -275,7 +284,6 @@ describe('the state directory for block-device backups', () => {
 
   test('created 0700 when missing', async () => {
     if (!isRoot() && unavailable('root')) return;
-    const { attachLoop, detachLoop } = await import('../support/adversarial');
     const file = path.join(base, 'dev-fresh.img');
     smallImage(file);
     const dev = attachLoop(file);

@@ -76,7 +76,7 @@ describe('the generated files work', () => {
   test.each([
     [
       ['infoblock', 're'],
-      ['read', 'recover', 'restore'],
+      ['read', 'realign', 'rebase', 'recover', 'restore'],
     ],
     [['infoblock', 'kern'], ['kernel-check']],
     [['infoblock', '--ver'], ['--version']],
@@ -116,7 +116,7 @@ describe('the generated files work', () => {
   }
 
   testIf(zshOk, 'zsh is not installed (CI installs it)').each([
-    ['infoblock re', ['read', 'recover', 'restore']],
+    ['infoblock re', ['read', 'realign', 'rebase', 'recover', 'restore']],
     ['infoblock read --ve', ['--verbose', '--verify']],
     ['infoblock corpus --ma', ['--manifest']],
     ['infoblock read -i x -i fsd', ['fsdax-map-mem.head', 'fsdax.head']],

@@ -1,5 +1,5 @@
 /**
- * The DAX matrix as the booted kernels showed it (test/kernel/observed/dax-<kernel>.jsonl, written by
+ * The DAX matrix as the booted kernels showed it (test/kernel/dax-observed/dax-<kernel>.jsonl, written by
  * dax.boot.test.ts with ND_DAX_OBS_DIR), replayed without a boot:
  * - the host's analysis of each row's stored guest records and copy findings gives the stored outcome
  *   and shift again (a crash row: the crashes outcome from its stored console lines);
@@ -25,7 +25,7 @@ interface Stored {
   raw: DaxRawWire | null;
 }
 
-const DIR = path.join(__dirname, 'observed');
+const DIR = path.join(__dirname, 'dax-observed');
 const MiB = 1024n * 1024n;
 
 const stored = (k: KernelVersion): Stored[] => {

@@ -7,7 +7,7 @@
  * have landed exactly `shift` bytes below the file's block. Rows predicted to crash boot alone.
  *
  * ND_DAX_OBS_DIR=DIR writes the observations (with the probe's raw records) to DIR/dax-<kernel>.jsonl,
- * the files test/kernel/observed/ keeps and dax-observed.test.ts replays.
+ * the files test/kernel/dax-observed/ keeps and dax-observed.test.ts replays.
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
@@ -16,6 +16,7 @@ import { hex } from '../../src/format/int64';
 import { daxRawToWire } from '../../src/kernel/dax';
 import { bootDaxImages, type DaxRun } from '../../src/kernel/harness';
 import { KERNEL_VERSIONS, parseKernelVersion, type KernelVersion } from '../../src/kernel/kernels';
+import { describeIf } from '../support/skip';
 import { useTmpDir } from '../support/tmp';
 import { buildDaxImage, haveDaxTools, type DaxImage } from './dax-craft';
 import {
@@ -37,7 +38,7 @@ const KERNELS = ((): KernelVersion[] => {
 const tools = haveDaxTools();
 if (!tools && process.env['CI'] === 'true')
   throw new Error('the DAX matrix needs mkfs.ext4, mkfs.xfs, debugfs and ndctl: run bash scripts/kernel/setup.sh');
-const suite = tools ? describe : describe.skip;
+const suite = describeIf(tools, 'needs mkfs.ext4, mkfs.xfs, debugfs and ndctl: bash scripts/kernel/setup.sh');
 
 async function headOf(file: string): Promise<Uint8Array> {
   const fh = await fs.open(file, 'r');

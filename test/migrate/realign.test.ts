@@ -251,7 +251,9 @@ describe('bad input: exit 1 with one line, and the image unchanged', () => {
     const e = thrownBy(() => planRealign(read(labelOffset, Number(LSA)), read, { capacity, labelOffset }));
     expect(e).toMatchObject({
       code: 'precondition',
-      message: `the info-block of namespace ${U1} is in the map meaning (version 2.4): migrate it back to the legacy meaning first`,
+      message:
+        `the info-block of namespace ${U1} is in the map meaning (version 2.4): migrate it back to the legacy ` +
+        `meaning first`,
     });
   });
 });

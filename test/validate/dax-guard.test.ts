@@ -111,7 +111,7 @@ describe('the commands that write blocks', () => {
     expect(r.stdout.equals(Buffer.from(ndctl))).toBe(true);
   });
 
-  test('migrate --to map --guard-kernel all: every guard kernel refuses the result, refused without --allow-hazard', async () => {
+  test('migrate --to map --guard-kernel all: all guard kernels refuse the result: refused unless allowed', async () => {
     const f = tmp.path('migrate.img');
     const bytes = Buffer.alloc(Number(SIZE));
     bytes.set(headWithBlock(block(0x100100000n)), 0);
