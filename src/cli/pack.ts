@@ -116,7 +116,11 @@ function packText(r: PackResult, verify: PackVerification[] | null): string {
   for (const v of verify ?? []) {
     lines.push(
       `verified on Linux ${v.release ?? v.kernel}: ` +
-        (v.ok ? `${v.outcome} (${v.device ?? '?'}), the data in place` : `FAILED: ${v.problems.join('; ')}`),
+        (v.ok ? `${v.outcome} (${v.device ?? '?'}), the data in place` : `FAILED: ${v.problems.join('; ')}`) +
+        (v.ok && v.dax !== null
+          ? `; DAX ${v.dax.outcome ?? '?'}: ${v.dax.mount === 'dax' ? 'mounted with DAX, ' : ''}` +
+            `${v.dax.files} file(s), ${v.dax.pagesCompared} page(s) the same through read(2) and mmap`
+          : ''),
     );
   }
   return `${lines.join('\n')}\n`;

@@ -10,12 +10,19 @@
 import * as fs from 'node:fs';
 import { hex } from '../format/int64';
 import { bootImages } from '../kernel/harness';
+import { kernelCheckDax } from '../kernel/dax-check';
 import type { BootOptions, KernelObservation } from '../kernel/types';
 import type { KernelVersion } from '../kernel/kernels';
 import type { PackPlan } from './layout';
 
 /** One kernel's answer for a packed image. */
 export interface PackVerification {
+  /**
+   * The DAX probe (kernel-check --dax, read mode) on a label-less plain image: how `mount -o dax` went
+   * (fsdax) and whether every file read the same through read(2) and mmap (outcome consistent); null where
+   * the probe does not apply (labelled and Kata-style images: claim and data checks only).
+   */
+  dax: { outcome: string | null; mount: string | null; files: number; pagesCompared: number; reason: string } | null;
   kernel: KernelVersion;
   /** `uname -r` of the booted guest. */
   release: string | null;
@@ -80,6 +87,7 @@ export function judgeObservation(kernel: KernelVersion, obs: KernelObservation, 
   if (p.plan.labelSize !== null && obs.namespaces?.[0]?.uuid !== p.plan.namespaceUuid)
     problems.push(`the kernel did not create the labelled namespace ${p.plan.namespaceUuid ?? ''}`);
   return {
+    dax: null,
     kernel,
     release: o.kernelRelease,
     outcome: outcomeOf(o),
@@ -104,10 +112,50 @@ export async function verifyPackedImages(
     base: p.plan.nsBase,
     ...(p.plan.labelSize === null ? {} : { labelSize: p.plan.labelSize }),
   }));
+  // Label-less plain images get the DAX probe (mount -o dax, every file through read(2) and mmap); the
+  // probe mounts the filesystem at the data start of an unlabelled namespace, so labelled and Kata images
+  // get the claim and data checks only.
+  const probed = images.map((p) => p.plan.labelSize === null && p.plan.layout === 'plain');
   const out: PackVerification[][] = [];
   for (const kernel of kernels) {
-    const obs = await bootImages(boot, { ...opts, kernel });
-    out.push(images.map((p, i) => judgeObservation(kernel, obs[i] as KernelObservation, p)));
+    const row: PackVerification[] = new Array<PackVerification>(images.length);
+    const rest = images.map((_, i) => i).filter((i) => !probed[i]);
+    if (rest.length > 0) {
+      const obs = await bootImages(
+        rest.map((i) => boot[i] as (typeof boot)[number]),
+        { ...opts, kernel },
+      );
+      rest.forEach(
+        (i, j) => (row[i] = judgeObservation(kernel, obs[j] as KernelObservation, images[i] as PackedImage)),
+      );
+    }
+    const dax = images.map((_, i) => i).filter((i) => probed[i]);
+    if (dax.length > 0) {
+      const r = await kernelCheckDax(
+        dax.map((i) => ({ path: (images[i] as PackedImage).file, base: (images[i] as PackedImage).plan.nsBase })),
+        { ...opts, kernel },
+        'read',
+      );
+      dax.forEach((i, j) => {
+        const item = r.items[j];
+        const p = images[i] as PackedImage;
+        if (item === undefined) return;
+        const v = judgeObservation(kernel, item.observation, p);
+        const d = item.dax;
+        const problems = [...v.problems];
+        // null: nothing to compare (no file of a whole page): the mount and the claim still count.
+        if (d.outcome !== null && d.outcome !== 'consistent')
+          problems.push(`the DAX probe: ${d.outcome} (${d.reason})`);
+        if (p.plan.mode === 'fsdax' && d.mount !== 'dax') problems.push(`mount -o dax: ${d.mount ?? 'not mounted'}`);
+        row[i] = {
+          ...v,
+          ok: problems.length === 0,
+          problems,
+          dax: { outcome: d.outcome, mount: d.mount, files: d.files, pagesCompared: d.pagesCompared, reason: d.reason },
+        };
+      });
+    }
+    out.push(row);
   }
   return out;
 }
