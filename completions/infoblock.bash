@@ -12,8 +12,8 @@ _infoblock() {
     esac
   done
   case "$cmd" in
-    "") COMPREPLY=($(compgen -W "read write check explain migrate restore kernel-check corpus scan recover labels realign rebase help -V --version -h --help" -- "$cur")); return 0 ;;
-    help) COMPREPLY=($(compgen -W "read write check explain migrate restore kernel-check corpus scan recover labels realign rebase" -- "$cur")); return 0 ;;
+    "") COMPREPLY=($(compgen -W "read write check explain migrate restore kernel-check corpus scan recover labels realign rebase pack unpack help -V --version -h --help" -- "$cur")); return 0 ;;
+    help) COMPREPLY=($(compgen -W "read write check explain migrate restore kernel-check corpus scan recover labels realign rebase pack unpack" -- "$cur")); return 0 ;;
     read) opts="-i --input -o --output -v --verbose -j --json -u --human -V --verify --offset -h --help"; files="-i --input -o --output"; dirs=""; values="--offset" ;;
     write) opts="-o --output -c --stdout -s --size -m --mode -M --map -a --align -u --uuid -p --parent-uuid -O --offset --meaning --guard-kernel --allow-hazard -h --help"; files="-o --output"; dirs=""; values="-s --size -m --mode -M --map -a --align -u --uuid -p --parent-uuid -O --offset --meaning --guard-kernel" ;;
     check) opts="--offset --ns-base --ns-size --kernel --arch --parent-uuid --expect --json --label-size --slot --kernels --no-dax -h --help"; files=""; dirs=""; values="--offset --ns-base --ns-size --kernel --arch --parent-uuid --expect --label-size --slot --kernels" ;;
@@ -27,6 +27,8 @@ _infoblock() {
     labels) opts="-h --help"; files=""; dirs=""; values="" ;;
     realign) opts="--label-size --slot --namespace --ns-base --guard-kernel --backup --dry-run --json -h --help"; files="--backup"; dirs=""; values="--label-size --slot --namespace --ns-base --guard-kernel" ;;
     rebase) opts="--ns-base --to-base --offset --ns-size --guard-kernel --backup --dry-run --json -h --help"; files="--backup"; dirs=""; values="--ns-base --to-base --offset --ns-size --guard-kernel" ;;
+    pack) opts="-o --output --mode --map --align --ns-base --ns-size --label-size --uuid --kata --force --json --verify --kernels -h --help"; files=""; dirs=""; values="-o --output --mode --map --align --ns-base --ns-size --label-size --uuid --kernels" ;;
+    unpack) opts="-o --output --offset --ns-base --ns-size --force -h --help"; files=""; dirs=""; values="-o --output --offset --ns-base --ns-size" ;;
     *) COMPREPLY=(); return 0 ;;
   esac
   case " $files " in *" $prev "*) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;; esac

@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 const SRC = path.join(__dirname, '..', 'src');
-const LAYERS = ['format', 'validate', 'io', 'migrate', 'corpus', 'kernel', 'scan', 'recover', 'cli'] as const;
+const LAYERS = ['format', 'validate', 'io', 'migrate', 'corpus', 'kernel', 'scan', 'recover', 'pack', 'cli'] as const;
 type Layer = (typeof LAYERS)[number];
 
 /** What each layer may import from the others (its own files are always allowed). */
@@ -18,7 +18,8 @@ const MAY_IMPORT: Record<Layer, readonly Layer[]> = {
   kernel: ['format', 'validate', 'io'],
   scan: ['format', 'validate', 'io'],
   recover: ['format', 'validate', 'io', 'migrate', 'scan'],
-  cli: ['format', 'validate', 'io', 'migrate', 'corpus', 'kernel', 'scan', 'recover'],
+  pack: ['format', 'validate', 'io', 'kernel'],
+  cli: ['format', 'validate', 'io', 'migrate', 'corpus', 'kernel', 'scan', 'recover', 'pack'],
 };
 
 function importsOf(file: string): string[] {

@@ -40,6 +40,10 @@ const SKIPPED: readonly { match: RegExp; reason: string }[] = [
     match: /^(cd \S+ && )?infoblock kernel-check (?!--kernel 6\.6 )/,
     reason: 'boots Linux under QEMU: npm run test:kernel covers kernel-check',
   },
+  {
+    match: /^infoblock pack .*--verify/,
+    reason: 'boots Linux under QEMU: test/kernel/pack.boot.test.ts covers pack --verify',
+  },
   { match: /\/dev\/loop0/, reason: 'needs root and a loop device: test/adversarial covers block devices' },
   {
     match: /--backup small\//,

@@ -30,6 +30,7 @@ import { choiceArg, impliedNamespaceSize, parseNsBase, parsePosition } from './o
 import { checkLabelledDimm, type LabelledCheck, type LabelledNamespaceVerdict } from '../validate/labels';
 import { dimmLayout } from '../format/labels-spec';
 import { readLabelArea } from './labels';
+import { kataLines } from './pack';
 
 export interface NamespaceOpts {
   offset?: string;
@@ -182,7 +183,8 @@ function checkFile(file: string, o: CheckCliOpts): FileResult {
     const body = { file, offset, nsBase: opts.nsBase, ...base, nsSize: opts.nsSize, ...r };
     const daxSafe = !o.dax || Object.values(r.verdicts).every((v) => !daxIsHazard(v.dax));
     const ctx = { target: file, carry: carryOf(o, opts.nsBase ?? 0n) };
-    const text = renderKernels(file, r, ctx, fit === null ? [] : baseConflictLines(fit)) + torn;
+    const kata = kataLines(file, offset, Object.values(r.verdicts));
+    const text = [renderKernels(file, r, ctx, fit === null ? [] : baseConflictLines(fit)) + torn, ...kata].join('\n');
     return { text, name: 'check-kernels', body, claimed: r.agree && daxSafe };
   }
   // At a base the block cannot have, its hazards (and the failing rule) say nothing: ask for the base.
@@ -202,6 +204,7 @@ function checkFile(file: string, o: CheckCliOpts): FileResult {
     text = renderVerdict(file, v, baseGiven, { target: file, carry: carryOf(o, v.nsBase) });
     if (opts.parentUuid === undefined || opts.parentUuid === NIL_UUID)
       text = [text, ...labellessDaxAdvice(file, v)].join('\n');
+    text = [text, ...kataLines(file, offset, [v])].join('\n');
   }
   text += torn;
   // The namespace first.

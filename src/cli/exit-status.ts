@@ -66,6 +66,14 @@ export const EXIT_STATUS: Readonly<Record<string, ExitMeanings>> = {
     0: 'the label area was read or written',
     2: 'usage or I/O error, or labels the kernel or QEMU would refuse',
   },
+  pack: {
+    0: 'packed (and, with --verify, every kernel saw the image in place)',
+    1: '--verify: a kernel did not claim the namespace or did not show the data in place',
+    2:
+      'usage or I/O error, a filesystem DAX cannot use or pack cannot check, a base that forces a start_pad, ' +
+      'or an existing output without --force',
+  },
+  unpack: { 0: 'the data was written out', 2: 'usage or I/O error, or no namespace Linux would claim' },
 };
 
 /** Exit status of `infoblock` with no command, `--help` and `--version`, and of internal errors. */

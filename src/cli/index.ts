@@ -39,6 +39,8 @@ const COMMANDS: Record<string, () => Register> = {
   labels: () => (require('./labels') as typeof import('./labels')).registerLabels,
   realign: () => (require('./realign') as typeof import('./realign')).registerRealign,
   rebase: () => (require('./rebase') as typeof import('./rebase')).registerRebase,
+  pack: () => (require('./pack') as typeof import('./pack')).registerPack,
+  unpack: () => (require('./pack') as typeof import('./pack')).registerPack,
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 

@@ -61,6 +61,7 @@ export const SCHEMAS = {
   labels: 1,
   realign: 1,
   rebase: 1,
+  pack: 1,
   error: 1,
 } as const;
 

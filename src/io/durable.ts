@@ -6,7 +6,7 @@
  * the temporary file is removed: a file under the real name is always whole.
  */
 import * as fs from 'node:fs';
-import { IoError } from '../format/errors';
+import { InfoblockError, IoError } from '../format/errors';
 import { ioError } from './errors';
 import { checkRange, closeQuietly, fsyncDir, fsyncFd, readAt, writeAt } from './files';
 import { noFaults, type Faults } from './faults';
@@ -162,4 +162,45 @@ export class StagedFile {
       throw new IoError(e.message.split(showPath(this.tmp)).join(showPath(this.path)), { cause: e });
     }
   }
+}
+
+/**
+ * Make `path` whole or not at all from a file that `build` creates at the
+ * temporary name it is given (a sparse copy, then blocks written into it):
+ * the result is fsynced and only then named (rename when `replace`, else a
+ * link that fails if the name exists), then the directory is fsynced. On
+ * any failure, full disk included, the temporary file is removed and
+ * nothing appears under `path`.
+ */
+export function buildFileDurably<T>(
+  path: FilePath,
+  build: (tmp: FilePath) => T,
+  o: Pick<DurableOptions, 'replace' | 'sync' | 'faults'> = {},
+): T {
+  const faults = o.faults ?? noFaults;
+  const tmp = tempPathFor(path);
+  let result: T;
+  try {
+    result = build(tmp);
+    faults.at('temp-written');
+    if (o.sync !== false) {
+      const fd = fs.openSync(fsPath(tmp), fs.constants.O_RDONLY);
+      try {
+        fsyncFd(fd, tmp);
+      } finally {
+        closeQuietly(fd);
+      }
+    }
+    faults.at('temp-synced');
+    if (o.replace === true) fs.renameSync(fsPath(tmp), fsPath(path));
+    else linkIntoPlace(tmp, path);
+  } catch (e) {
+    removeQuietly(tmp);
+    if (e instanceof IoError) throw new IoError(e.message.split(showPath(tmp)).join(showPath(path)), { cause: e });
+    if (e instanceof InfoblockError) throw e;
+    throw ioError('write', path, e);
+  }
+  faults.at('after-rename');
+  if (o.sync !== false) fsyncDir(dirOf(path));
+  return result;
 }

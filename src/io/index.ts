@@ -26,7 +26,9 @@ export {
 export type { FileKind, Identity, TargetAccess } from './files';
 export { readHead, readHeadAsync } from './head';
 export type { ReadHeadOptions } from './head';
-export { writeFileDurably, verifyFile, tempPathFor } from './durable';
+export { writeFileDurably, buildFileDurably, verifyFile, tempPathFor } from './durable';
+export { copyRangeSparse, allocatedBytes, ZERO_CHUNK } from './sparse';
+export type { CopyMethod, RangeCopy } from './sparse';
 export type { DurableOptions } from './durable';
 export { acquireLock, lockPathOf } from './lock';
 export type { Lock } from './lock';

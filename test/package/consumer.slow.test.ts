@@ -142,8 +142,9 @@ describe('the tarball', () => {
     // A guard against accidental bloat, raised only with the features that grew it: was < 400 KB; scan
     // and recover (issue 13) made it 436,555 bytes, the label codec and commands (issue 14) 482,783, the
     // JSON contract (issue 12: twelve schemas, 45 KB unpacked; kernel-check --compare; several-FILE check;
-    // structured hints) 544,370 at the merge.
-    expect(tarSize).toBeLessThan(560_000);
+    // structured hints) 544,370 at the merge; pack and unpack (issue 21: src/pack, the filesystem and Kata
+    // codecs, the sparse copy, the pack schema) 597,213.
+    expect(tarSize).toBeLessThan(610_000);
   });
 });
 
