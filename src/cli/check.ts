@@ -24,6 +24,7 @@ import { writeFileDurably } from '../io/durable';
 import type { CliIo } from './io';
 import { contextOf, failureText, type CommandContext } from './hints';
 import { tornBackupOf, tornBlockError } from '../migrate/replace';
+import { migrate } from '../migrate/migrate';
 import { errorDocumentText } from './json';
 import { jsonText, type SchemaName } from '../format/json';
 import { choiceArg, impliedNamespaceSize, parseNsBase, parsePosition } from './options';
@@ -155,6 +156,66 @@ function carryOf(o: NamespaceOpts, nsBase: bigint): Record<string, string> {
   };
 }
 
+/** What the printed repair needs beyond its own flags to succeed when pasted, and why (see {@link repairNeeds}). */
+interface RepairNeeds {
+  carry: Record<string, string | true>;
+  notes: string[];
+}
+
+/**
+ * The repair `check` prints must work when pasted: migrate plans the repaired block the way the pasted command
+ * will (its default guard kernel, the block's own parent uuid) and refuses one a guard kernel misplaces
+ * (`--force`) or misplaces or crashes on under DAX (`--allow-hazard`): a repair keeps start_pad, which Linux 5.17+
+ * maps start_pad bytes low under DAX. The flag it needs goes on the repair line, with a note saying what remains.
+ */
+function repairNeeds(
+  v: Pick<Verdict, 'hazards'>,
+  block: Uint8Array,
+  place: { nsBase: bigint; nsSize: bigint; arch: Arch },
+  carry: Record<string, string>,
+): RepairNeeds {
+  const fix = v.hazards.find((h) => h.fix !== undefined)?.fix;
+  if (fix === undefined) return { carry, notes: [] };
+  let report: ReturnType<typeof migrate>;
+  try {
+    report = migrate(block, { ...fix.params, ...place });
+  } catch {
+    return { carry, notes: [] }; // the pasted command says why itself
+  }
+  if (report.status !== 'migrated') return { carry, notes: [] };
+  const extra: Record<string, true> = {};
+  const notes: string[] = [];
+  if (report.hazard !== null) {
+    extra['force'] = true;
+    notes.push(`  after the repair: ${escapeText(report.hazard)}; --force writes it anyway`);
+  }
+  if (report.daxHazard !== null) {
+    extra['allowHazard'] = true;
+    notes.push(
+      `  after the repair the block keeps start_pad ${hex(report.after.startPad)}: ${escapeText(report.daxHazard)}; ` +
+        '--allow-hazard writes it anyway: mount it without DAX, or give it start_pad 0 (realign a labelled ' +
+        'namespace, rebase a label-less one)',
+    );
+  }
+  return { carry: { ...carry, ...extra }, notes };
+}
+
+/** The verdict's text with the repair line carrying what it needs ({@link repairNeeds}) and the notes after it. */
+function renderWithRepair(
+  file: string,
+  v: Verdict,
+  baseGiven: boolean,
+  block: Uint8Array,
+  arch: Arch,
+  carry: Record<string, string>,
+): string {
+  const needs = repairNeeds(v, block, { nsBase: v.nsBase, nsSize: v.nsSize, arch }, carry);
+  const lines = renderVerdict(file, v, baseGiven, { target: file, carry: needs.carry }).split('\n');
+  const at = lines.findIndex((l) => l.startsWith('  repair: '));
+  if (at >= 0) lines.splice(at + 1, 0, ...needs.notes);
+  return lines.join('\n');
+}
+
 /** `\n  TORN: …; run: infoblock restore …` when the backup beside FILE proves its block torn (else ''). */
 function tornLine(file: string, offset: bigint, head: Uint8Array, ctx: CommandContext): string {
   const backup = tornBackupOf(file, offset, head.subarray(HEAD_SIZE - 4096));
@@ -182,9 +243,23 @@ function checkFile(file: string, o: CheckCliOpts): FileResult {
     );
     const body = { file, offset, nsBase: opts.nsBase, ...base, nsSize: opts.nsSize, ...r };
     const daxSafe = !o.dax || Object.values(r.verdicts).every((v) => !daxIsHazard(v.dax));
-    const ctx = { target: file, carry: carryOf(o, opts.nsBase ?? 0n) };
+    // The block's repair carries what it needs when pasted, with the same notes as without --kernels.
+    const first = Object.values(r.verdicts)[0];
+    const needs =
+      first === undefined
+        ? { carry: carryOf(o, opts.nsBase ?? 0n), notes: [] }
+        : repairNeeds(
+            { hazards: r.blockHazards },
+            head.subarray(HEAD_SIZE - 4096),
+            { nsBase: first.nsBase, nsSize: first.nsSize, arch: o.arch },
+            carryOf(o, opts.nsBase ?? 0n),
+          );
+    const ctx = { target: file, carry: needs.carry };
     const kata = kataLines(file, offset, Object.values(r.verdicts));
-    const text = [renderKernels(file, r, ctx, fit === null ? [] : baseConflictLines(fit)) + torn, ...kata].join('\n');
+    const table = renderKernels(file, r, ctx, fit === null ? [] : baseConflictLines(fit)).split('\n');
+    const at = table.findIndex((l) => l.startsWith('  repair: '));
+    if (at >= 0) table.splice(at + 1, 0, ...needs.notes);
+    const text = [table.join('\n') + torn, ...kata].join('\n');
     return { text, name: 'check-kernels', body, claimed: r.agree && daxSafe };
   }
   // At a base the block cannot have, its hazards (and the failing rule) say nothing: ask for the base.
@@ -201,7 +276,7 @@ function checkFile(file: string, o: CheckCliOpts): FileResult {
       .concat(where)
       .join('\n');
   } else {
-    text = renderVerdict(file, v, baseGiven, { target: file, carry: carryOf(o, v.nsBase) });
+    text = renderWithRepair(file, v, baseGiven, head.subarray(HEAD_SIZE - 4096), o.arch, carryOf(o, v.nsBase));
     if (opts.parentUuid === undefined || opts.parentUuid === NIL_UUID)
       text = [text, ...labellessDaxAdvice(file, v)].join('\n');
     text = [text, ...kataLines(file, offset, [v])].join('\n');
@@ -402,7 +477,7 @@ function namespaceCarry(n: LabelledNamespaceVerdict, arch: string): Record<strin
   };
 }
 
-function renderLabelled(file: string, r: LabelledFile, arch = 'x86_64'): string {
+function renderLabelled(file: string, r: LabelledFile, arch: Arch = 'x86_64'): string {
   const head = r.fallback
     ? `${escapeText(file)}: no valid label index (${r.labels.why}): the kernel falls back to one label-less namespace`
     : `${escapeText(file)}: labels v${r.labels.version ?? '?'}, index ${r.labels.current ?? '-'} current; ` +
@@ -412,9 +487,11 @@ function renderLabelled(file: string, r: LabelledFile, arch = 'x86_64'): string 
   for (const n of r.namespaces) {
     const name = n.name === '' ? '' : ` '${escapeText(n.name)}'`;
     lines.push(`  ${n.uuid ?? '(label-less)'}${name} dpa 0x${n.dpa.toString(16)} size ${n.size}:`);
-    const ctx = { target: file, carry: namespaceCarry(n, arch) };
+    const block = n.verdict.hazards.some((h) => h.fix !== undefined)
+      ? readExact(file, n.dpa + 4096n, 4096)
+      : new Uint8Array(4096);
     lines.push(
-      renderVerdict(file, n.verdict, true, ctx)
+      renderWithRepair(file, n.verdict, true, block, arch, namespaceCarry(n, arch))
         .split('\n')
         .map((l) => `    ${l}`)
         .join('\n'),

@@ -150,8 +150,16 @@ function writeAction(io: CliIo, opts: WriteOpts): void {
     const block = encodePfnBlock(fields);
     const nsBase = opts.offset === undefined ? 0n : num(opts.offset, 'physical offset');
     const kernels = opts.guardKernel ?? (opts.meaning === 'map' ? 'map' : 'all');
-    const allow = opts.meaning === 'ndctl' || opts.allowHazard === true;
-    guardOrRefuse(io, block, { kernels, nsBase, nsSize: size }, 'write', allow);
+    if (opts.meaning === 'ndctl') {
+      // Byte parity with ndctl 76: whatever it writes is written; a hazard, or a namespace the validator
+      // cannot judge (one ending past 2^64, where ndctl's u64 arithmetic wraps), is only a warning.
+      try {
+        guardOrRefuse(io, block, { kernels, nsBase, nsSize: size }, 'write', true);
+      } catch (e) {
+        if (!(e instanceof InvalidArgumentError)) throw e;
+        io.stderr(`infoblock: warning: ${e.message}; no kernel can claim it; written as ndctl 76 writes it\n`);
+      }
+    } else guardOrRefuse(io, block, { kernels, nsBase, nsSize: size }, 'write', opts.allowHazard === true);
     const head = headWithBlock(block);
     if (output === undefined) io.stdout(head);
     else writeHeadToFile(output, head);

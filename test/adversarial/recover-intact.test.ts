@@ -13,6 +13,7 @@ import { json, run } from '../support/run';
 import { useTmpDir } from '../support/tmp';
 import { expectSchema } from '../support/schema';
 import { unavailable } from '../support/adversarial';
+import { describeIf } from '../support/skip';
 
 const tmp = useTmpDir('recover-intact');
 const MiB = 1 << 20;
@@ -77,8 +78,10 @@ async function recoverJson(
 }
 
 // Missing tools fail under CI=true (scripts/kernel/setup.sh installs fdisk and e2fsprogs), else skip with a warning.
-const suite =
-  SFDISK !== null && MKFS !== null ? describe : unavailable('sfdisk and mkfs.ext4') ? describe.skip : describe;
+const suite = describeIf(
+  (SFDISK !== null && MKFS !== null) || !unavailable('sfdisk and mkfs.ext4'),
+  'needs sfdisk and mkfs.ext4 (scripts/kernel/setup.sh installs fdisk and e2fsprogs)',
+);
 
 suite('recover on a namespace holding a partitioned disk (real sfdisk, real mkfs.ext4)', () => {
   test.each([

@@ -11,6 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { CASES, buildImage, haveTools } from '../recover/fs-images';
 import { run } from '../support/run';
 import { useTmpDir } from '../support/tmp';
+import { describeIf } from '../support/skip';
 import type { Faults } from '../../src/io/faults';
 
 const tmp = useTmpDir('torn');
@@ -27,7 +28,10 @@ const cutAfter = (bytes: number): Faults => ({
 const TORN =
   /the info-block at 0x1000 is torn: it fails its checksum and a backup exists, '.*\.infoblock-backup', that shows an earlier write of it was interrupted; that backup holds the only copy of the original: restore it; run: (infoblock restore .*)$/;
 
-const suite = haveTools() && c !== undefined ? describe : describe.skip;
+const suite = describeIf(
+  haveTools() && c !== undefined,
+  'needs mkfs.ext4, mkfs.xfs and ndctl (scripts/kernel/setup.sh installs them)',
+);
 suite('a recover --write torn mid-block', () => {
   test.each([8, 16, 31, 2048])('torn after %i bytes: every command says torn and how to restore', async (bytes) => {
     if (c === undefined) throw new Error('no case');

@@ -82,7 +82,10 @@ describe('the schema can fail', () => {
       unknown
     >;
   });
-  test('the untampered row passes', () => expectSchema('corpus-manifest', good));
+  test('the untampered row passes', () => {
+    expect(good['schema_version']).toBe(2);
+    expectSchema('corpus-manifest', good);
+  });
   test.each<[string, (r: Record<string, unknown>) => void]>([
     ['ns_base as a number (the old writer)', (r) => void (r['ns_base'] = 4294967296)],
     ['ns_base as bare digits', (r) => void (r['ns_base'] = '4294967296')],
@@ -90,7 +93,9 @@ describe('the schema can fail', () => {
     ['unknown outcome', (r) => void (r['outcome'] = 'maybe')],
     ['extra member', (r) => void (r['extra'] = 1)],
     ['wrong schema', (r) => void (r['schema'] = 'urn:nd-infoblock:schema:check')],
-    ['schema_version 2', (r) => void (r['schema_version'] = 2)],
+    ['schema_version 1 (the version before per-kernel dax)', (r) => void (r['schema_version'] = 1)],
+    ['schema_version 3', (r) => void (r['schema_version'] = 3)],
+    ['schema_version as a string', (r) => void (r['schema_version'] = '2')],
     ['missing data_size', (r) => void delete r['data_size']],
     ['upper-case hex', (r) => void (r['ns_size'] = '0xABC')],
   ])('%s is rejected', (_name, tamper) => {

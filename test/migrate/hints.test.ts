@@ -162,7 +162,16 @@ const ROWS: Row[] = [
       const file = migrated();
       fs.copyFileSync(path.join(SAMPLES, 'ndctl-O.head'), file); // another head, the old record stays
       poke(file, 100);
-      migrateTarget({ target: file, offset: 0n, nsBase: BASE, nsSize: G, from: 'map', to: 'legacy' });
+      // allowHazard: the legacy result keeps start_pad, which 6.1 misplaces under DAX; the backup is the point here.
+      migrateTarget({
+        target: file,
+        offset: 0n,
+        nsBase: BASE,
+        nsSize: G,
+        from: 'map',
+        to: 'legacy',
+        allowHazard: true,
+      });
       return file;
     },
   },
@@ -224,26 +233,35 @@ interface CliRow {
 }
 
 const CLI_ROWS: CliRow[] = [
+  // --allow-hazard where the result keeps a start_pad 6.1 misplaces under DAX: each row is about its own refusal
+  // (the DAX one has its row).
   {
     name: 'ambiguous meaning: pass --from map',
     setup: () => copy('ndctl-O.head'),
-    argv: (f) => ['migrate', f, ...where, '--to', 'legacy'],
+    argv: (f) => ['migrate', f, ...where, '--to', 'legacy', '--allow-hazard'],
     exit: 1,
     line: /^infoblock: version 1\.4 says the legacy meaning, .*; pass --from map$/,
   },
   {
     name: 'hazard: pass --force',
     setup: () => copy('map-startpad.head'),
-    argv: (f) => ['migrate', f, ...where, '--from', 'legacy', '--to', 'map'],
+    argv: (f) => ['migrate', f, ...where, '--from', 'legacy', '--to', 'map', '--allow-hazard'],
     exit: 1,
     line: /^infoblock: refusing to migrate: linux-6\.1 ignores the major version .*; nothing written; pass --force$/,
+  },
+  {
+    name: 'DAX hazard (the result keeps start_pad): pass --allow-hazard',
+    setup: () => copy('ndctl-O.head'),
+    argv: (f) => ['migrate', f, ...where, '--from', 'map', '--to', 'legacy'],
+    exit: 1,
+    line: /^infoblock: refusing to migrate: under DAX linux-6\.1 would map every page 0x100000 bytes below where read\(2\) finds it .*; nothing written; pass --allow-hazard$/,
   },
   {
     name: 'torn block: run the restore command',
     setup: torn,
     argv: (f) => ['migrate', f, ...where, '--to', 'map'],
     exit: 1,
-    line: /^infoblock: the info-block at 0x1000 fails its checksum .*; run: infoblock restore \S+ --ns-base 0x100100000 --ns-size 1G --backup \S+$/,
+    line: /^infoblock: the info-block at 0x1000 is torn: it fails its checksum and a backup exists, .* restore it; run: infoblock restore \S+ --ns-base 0x100100000 --ns-size 1G --backup \S+$/,
   },
   {
     name: 'failed block write (exit 2, central line): run the restore command',
@@ -294,7 +312,7 @@ const CLI_ROWS: CliRow[] = [
       poke(f, 100);
       return f;
     },
-    argv: (f) => ['migrate', f, ...where, '--from', 'map', '--to', 'legacy'],
+    argv: (f) => ['migrate', f, ...where, '--from', 'map', '--to', 'legacy', '--allow-hazard'],
     exit: 1,
     line: /^infoblock: a different backup already exists .*; pass --backup <FILE>$/,
   },

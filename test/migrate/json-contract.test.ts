@@ -191,18 +191,46 @@ describe('statuses, guard kernels and exact u64 values', () => {
     }
   });
 
-  test.each([['all'], ['6.1,map'], ['linux-6.1'], ['map,4.19,6.12']])(
-    '--guard-kernel %s: one verdict each',
-    async (g) => {
-      const r = await run([...args(copyOf(legacy)), '--to', 'map', '--dry-run', '--force', '--guard-kernel', g]);
-      const doc = json(r) as Doc & { guard_verdicts: { kernel: string }[] };
+  // A map-meaning result every guard kernel given refuses (all: the booted Linux kernels; linux-6.1) is refused
+  // unless --allow-hazard; a list with map (or a kernel that leaves it raw) is planned.
+  test.each([
+    ['all', 'linux-5.10, linux-6.1, linux-6.12, linux-7.2'],
+    ['6.1,map', null],
+    ['linux-6.1', 'linux-6.1'],
+    ['map,4.19,6.12', null],
+  ])('--guard-kernel %s: one verdict each', async (g, refusing) => {
+    for (const allow of [[], ['--allow-hazard']]) {
+      const r = await run([
+        ...args(copyOf(legacy)),
+        '--to',
+        'map',
+        '--dry-run',
+        '--force',
+        '--guard-kernel',
+        g,
+        ...allow,
+      ]);
+      const doc = json(r) as Doc & { guard_verdicts: { kernel: string }[]; hazard: string | null };
       expectSchema('migrate', doc);
-      expect(doc.status).toBe('planned');
+      if (refusing !== null && allow.length === 0) {
+        expect(r.code).toBe(1);
+        expect(doc).toMatchObject({ status: 'refused', reason: 'hazard', written: false });
+        expect(doc.hazard).toMatch(new RegExp(`^every guard kernel \\(${refusing}\\) refuses it \\(linux-`));
+        expect(r.errLines).toEqual([
+          expect.stringMatching(
+            /^infoblock: refusing to migrate: every guard kernel .*; nothing written; pass --allow-hazard$/,
+          ),
+        ]);
+      } else {
+        expect(r.code).toBe(0);
+        expect(doc.status).toBe('planned');
+        expect(doc.hazard).toEqual(refusing === null ? null : expect.stringMatching(/^every guard kernel/));
+      }
       const expected = g === 'all' ? doc.guard_verdicts.length : g.split(',').length;
       expect(doc.guard_verdicts).toHaveLength(expected);
       expect(doc.guard_verdicts.length).toBeGreaterThan(g === 'all' ? 2 : 0);
-    },
-  );
+    }
+  });
 
   test('a tampered document fails the schemas', async () => {
     const doc = json(await run([...args(copyOf(legacy)), '--to', 'map', '--dry-run'])) as Doc;

@@ -83,6 +83,9 @@ function refused(f: () => unknown): InfoblockError {
   throw new Error('not refused');
 }
 
+// The block is still the torn mix of the first run (the backup proves it): a rerun that means another block,
+// or finds another first 4 KiB, is refused as torn, with restore as the way out, not as "a different backup"
+// over a block said to still hold the original.
 test.each([
   ['the rerun means a different block', (t: string) => void t, newBlock(9)],
   [
@@ -94,6 +97,25 @@ test.each([
     },
     newBlock(3),
   ],
+])('after an interrupted write, %s: the block is torn, restore it; nothing written', (name, change, rerunBlock) => {
+  const target = path.join(dir, `torn-${name.length}.img`);
+  smallImage(target);
+  interrupted(target, newBlock(3), stopAt('mid-write', 2048));
+  change(target);
+  const before = fs.readFileSync(target);
+  const backup = fs.readFileSync(`${target}.infoblock-backup`);
+  const e = refused(() => replaceInfoBlock({ target, plan: () => rerunBlock }));
+  expect(e.code).toBe('precondition');
+  expect(e.message).toMatch(
+    /^the info-block at 0x1000 is torn: it fails its checksum and a backup exists, .* that shows an earlier write of it was interrupted; that backup holds the only copy of the original: restore it$/,
+  );
+  expect(e.message).not.toMatch(/still holds the original/);
+  expect(e.hint).toEqual({ run: { operation: 'restore', params: { backup: `${target}.infoblock-backup` } } });
+  expect(fs.readFileSync(target).equals(before)).toBe(true);
+  expect(fs.readFileSync(`${target}.infoblock-backup`).equals(backup)).toBe(true);
+});
+
+test.each([
   [
     'the block is neither the original, the intended one nor a mix of the two',
     (t: string) => {
