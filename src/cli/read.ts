@@ -27,7 +27,8 @@ const collect = (v: string, all: string[]): string[] => [...all, v];
 function verboseLine(file: string, b: FoundBlock, dropped: boolean): string {
   const kind = b.kind === 'btt' ? 'BTT' : b.kind.toUpperCase();
   const sum = b.checksumValid ? 'checksum ok' : 'checksum BAD';
-  return `read: ${escapeText(file)}: ${kind} info-block at ${b.offset}, ${sum}${dropped ? ' (dropped by --verify)' : ''}\n`;
+  const note = dropped ? ' (dropped by --verify)' : '';
+  return `read: ${escapeText(file)}: ${kind} info-block at ${b.offset}, ${sum}${note}\n`;
 }
 
 /** Refuse an `-o` that would destroy data: one of the inputs, or a block device (text on a disk). */

@@ -254,6 +254,14 @@ function scanNamespace(io: CliIo, target: string, offset: bigint, limit: bigint)
   }
 }
 
+function nothingLine(target: string, plan: RecoveryPlan): string {
+  return plan.rejected.length === 0
+    ? `infoblock: no filesystem or surviving info-block fields place the data in ${showPath(target)}; nothing ` +
+        `written\n`
+    : `infoblock: no block recover can build puts the data where the evidence says (${plan.rejected.length} ` +
+        `place(s) listed under "not used"); nothing written\n`;
+}
+
 function action(io: CliIo, target: string, o: RecoverOpts): void {
   // Whose file this is decides before anything read from it does (src/io/trust.ts).
   if (o.write === true) checkWritablePath(target, { what: 'the target' });
@@ -287,13 +295,7 @@ function action(io: CliIo, target: string, o: RecoverOpts): void {
   }
   if (plan.status === 'nothing') {
     emit(null, null);
-    io.stderr(
-      plan.rejected.length === 0
-        ? `infoblock: no filesystem or surviving info-block fields place the data in ${showPath(target)}; nothing ` +
-            `written\n`
-        : `infoblock: no block recover can build puts the data where the evidence says (${plan.rejected.length} ` +
-            `place(s) listed under "not used"); nothing written\n`,
-    );
+    io.stderr(nothingLine(target, plan));
     throw new ExitCode(1);
   }
   if (plan.status === 'ambiguous' && pick === null) emit(null, null);

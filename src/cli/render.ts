@@ -57,7 +57,8 @@ export function renderVerdict(file: string, v: Verdict, baseGiven: boolean, ctx?
     if (v.message !== null) lines.push(`  kernel says: "${escapeText(v.message)}"`);
   } else if (v.outcome === 'refused') {
     lines.push(
-      `${escapeText(file)}: REFUSED by ${v.profile}${what} (${errnoName(v.errno ?? 0)}, -${v.errno ?? '?'}): the probe ` +
+      `${escapeText(file)}: REFUSED by ${v.profile}${what} ` +
+        `(${errnoName(v.errno ?? 0)}, -${v.errno ?? '?'}): the probe ` +
         `fails, no device`,
     );
     if (v.message !== null) lines.push(`  kernel says: "${escapeText(v.message)}"`);

@@ -87,7 +87,8 @@ function planGroup(
         if (guestBase === null) {
           throw new KernelHarnessError(
             'bad-image',
-            `${showPath(image.path)}: ${size} bytes do not fit below ${hex(DEVICE_MEMORY_LIMIT)} of guest address space`,
+            `${showPath(image.path)}: ${size} bytes do not fit below ${hex(DEVICE_MEMORY_LIMIT)} ` +
+              'of guest address space',
           );
         }
       }
@@ -134,7 +135,8 @@ export async function checkImage(image: BootImage, relocate: boolean): Promise<b
   if (image.base < 0n || image.base % QEMU_PAGE !== 0n) {
     throw new KernelHarnessError(
       'bad-base',
-      `${showPath(image.path)}: base ${hex(image.base)} is not a multiple of 4096, which QEMU requires of an NVDIMM address`,
+      `${showPath(image.path)}: base ${hex(image.base)} is not a multiple of 4096, ` +
+        'which QEMU requires of an NVDIMM address',
     );
   }
   if (!relocate && (image.base < DEVICE_MEMORY_BASE || image.base + size > DEVICE_MEMORY_LIMIT)) {

@@ -198,6 +198,33 @@ export function expectNamespace(o: CheckOptions): void {
   if (o.nsBase !== undefined) expectSpan(expectU64(o.nsBase, 'nsBase'), o.nsSize);
 }
 
+/** A claimed verdict: where the data lands, and what a DAX mapping of it does. */
+function claim(
+  v: Verdict,
+  g: ReturnType<typeof geometryOf>,
+  o: { profile: string; arch: ArchParams['name']; kind: 'pfn' | 'dax'; mode: number },
+): void {
+  v.outcome = 'claimed';
+  v.kind = o.kind;
+  v.mode = o.mode === 1 ? 'ram' : 'pmem';
+  v.meaning = g.meaning;
+  v.align = g.align;
+  v.mapBase = g.mapBase;
+  v.mapOffset = g.offset;
+  v.dataStart = g.dataStart;
+  v.dataSize = g.dataSize > 0n ? g.dataSize : 0n;
+  v.message = v.messages.at(-1) ?? null;
+  v.dax = daxVerdictOf({
+    kernel: o.profile,
+    arch: o.arch,
+    kind: o.kind,
+    mode: v.mode,
+    startPad: g.startPad,
+    dataoff: g.offset < 0n ? 0n : g.offset,
+    dataSize: v.dataSize,
+  });
+}
+
 /**
  * Evaluate one decoded nd_pfn block under one profile (no hazards). `toJson` (src/format/json.ts) gives
  * the verdict's snake_case JSON.
@@ -271,25 +298,7 @@ export function checkBlock(block: DecodedPfnBlock, o: CheckOptions): Verdict {
     }
     return v;
   }
-  v.outcome = 'claimed';
-  v.kind = kind;
-  v.mode = f.mode === 1 ? 'ram' : 'pmem';
-  v.meaning = g.meaning;
-  v.align = g.align;
-  v.mapBase = g.mapBase;
-  v.mapOffset = g.offset;
-  v.dataStart = g.dataStart;
-  v.dataSize = g.dataSize > 0n ? g.dataSize : 0n;
-  v.message = v.messages.at(-1) ?? null;
-  v.dax = daxVerdictOf({
-    kernel: profile.id,
-    arch: arch.name,
-    kind,
-    mode: v.mode,
-    startPad: g.startPad,
-    dataoff: g.offset < 0n ? 0n : g.offset,
-    dataSize: v.dataSize,
-  });
+  claim(v, g, { profile: profile.id, arch: arch.name, kind, mode: f.mode });
   return v;
 }
 

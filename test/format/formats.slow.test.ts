@@ -51,7 +51,6 @@ async function compileKsy(name: string): Promise<Parser> {
   const [file, code] = Object.entries(files)[0] ?? ['', ''];
   const exportsOf: Record<string, unknown> = {};
   // The compiled module is UMD: give it CommonJS exports and a require that finds the runtime.
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval
   new Function('exports', 'require', code)(exportsOf, (id: string): unknown =>
     id === 'kaitai-struct/KaitaiStream' ? KaitaiStream : undefined,
   );

@@ -89,7 +89,8 @@ test('refused: exit 1 and the kernel message in the human output', async () => {
   expect(r.out).toContain('"bad offset: 0x1100000 dax disabled align: 0x200000"');
   expect(r.out).toContain('ndctl -O block');
   expect(r.out).toContain(
-    `  repair: infoblock migrate ${path.join(dir, 'ndctl-O.img')} --ns-base 0x100100000 --allow-hazard --from map --to legacy\n`,
+    `  repair: infoblock migrate ${path.join(dir, 'ndctl-O.img')} --ns-base 0x100100000 --allow-hazard ` +
+      '--from map --to legacy\n',
   );
   // The repaired block keeps its start_pad: the line after the repair says why it needs --allow-hazard.
   expect(r.out).toContain(
