@@ -18,3 +18,5 @@ export {
 export type { Finding, PfnFinding, BttFinding, FsFinding, PartitionFinding, Partition } from './detect';
 export { assessPfn, findingView, verdictView, findingLine, findingLines } from './report';
 export type { ScanContext, PfnAssessment, VerdictView } from './report';
+/** Read only the 8 KiB head of an image or device (the I/O layer's; served here beside scanTarget). */
+export { readHead, readHeadAsync } from '../io/head';
