@@ -68,8 +68,19 @@ suite.each(KERNELS.map((k) => [k]))('recovered images under Linux %s', (kernelVe
       const damaged = path.join(dir, `img${i}-damaged.img`);
       execFileSync('cp', ['--sparse=always', img.file, damaged]);
       const uuid = c.damage === 'zero' ? ['--uuid', UUID] : [];
-      const r = await run(['recover', img.file, '--ns-base', String(c.base), '--write', ...uuid]);
-      expect(r.status).toBe(0);
+      // 1 MiB-off bases keep a 1 MiB start_pad: a DAX hazard on 6.1 that the write guard refuses unless asked;
+      // --force: one case is a valid block in the wrong meaning. This test is about where recover puts the data.
+      const r = await run([
+        'recover',
+        img.file,
+        '--ns-base',
+        String(c.base),
+        '--write',
+        '--allow-hazard',
+        '--force',
+        ...uuid,
+      ]);
+      expect([r.status, r.stderr]).toEqual([0, expect.any(String)]);
       const kind = { fs: c.fs, mode: c.mode };
       specs.push({ name: c.name, path: img.file, base: c.base, dataStart: img.dataStart, recovered: true, ...kind });
       specs.push({
