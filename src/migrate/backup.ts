@@ -57,18 +57,23 @@ const hex8 = (n: number): string => n.toString(16).padStart(8, '0');
 
 const bad = (msg: string): InfoblockError => new InfoblockError('backup', msg);
 
+/** A backup record's target identity as its JSON header writes it (shared by the realign record). */
+export function targetJson(t: TargetIdentity): Record<string, string> {
+  return {
+    path: pathText(t.path),
+    path_base64: bufferOf(t.path).toString('base64'),
+    size: t.size.toString(),
+    dev: t.dev.toString(),
+    ino: t.ino.toString(),
+  };
+}
+
 export function encodeBackup(r: BackupRecord): Uint8Array {
   if (r.head.byteLength !== HEAD_SIZE) throw new Error(`internal: backup head must be ${HEAD_SIZE} bytes`);
   const header = JSON.stringify({
     format: BACKUP_FORMAT,
     version: BACKUP_VERSION,
-    target: {
-      path: pathText(r.target.path),
-      path_base64: bufferOf(r.target.path).toString('base64'),
-      size: r.target.size.toString(),
-      dev: r.target.dev.toString(),
-      ino: r.target.ino.toString(),
-    },
+    target: targetJson(r.target),
     offset: r.offset.toString(),
     ns_base: r.nsBase.toString(),
     ns_size: r.nsSize.toString(),

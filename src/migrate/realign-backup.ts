@@ -11,8 +11,7 @@
  * there (base64), in the order they are made. Positions are decimal strings.
  */
 import { InfoblockError } from '../format/errors';
-import { bufferOf, pathText } from '../io/path';
-import { crc32, type TargetIdentity } from './backup';
+import { crc32, targetJson, type TargetIdentity } from './backup';
 
 export const REALIGN_BACKUP_FORMAT = 'nd-infoblock-realign-backup';
 export const REALIGN_BACKUP_VERSION = 1;
@@ -44,13 +43,7 @@ export function encodeRealignRecord(r: RealignRecord): Uint8Array {
   const header = JSON.stringify({
     format: REALIGN_BACKUP_FORMAT,
     version: REALIGN_BACKUP_VERSION,
-    target: {
-      path: pathText(r.target.path),
-      path_base64: bufferOf(r.target.path).toString('base64'),
-      size: r.target.size.toString(),
-      dev: r.target.dev.toString(),
-      ino: r.target.ino.toString(),
-    },
+    target: targetJson(r.target),
     created: r.created,
     label_size: r.labelSize.toString(),
     namespaces: r.namespaces.map((n) => ({
