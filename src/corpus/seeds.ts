@@ -47,11 +47,25 @@ function seedUuid(i: number): string {
   return `5eed5eed-0000-4000-8000-${h}`;
 }
 
+/** One past the last physical address: a namespace must end at or below it. */
+const ADDRESS_END = 1n << 64n;
+
+/**
+ * The seed bases a namespace of `size` bytes can start at without running
+ * past 2^64; for sizes too big for every SEED_BASE, the highest 1 GiB-aligned
+ * base that still fits (0 for the largest sizes).
+ */
+export function seedBases(size: bigint): readonly bigint[] {
+  const fit = SEED_BASES.filter((base) => base + size <= ADDRESS_END);
+  if (fit.length > 0 || size > ADDRESS_END) return fit;
+  return [((ADDRESS_END - size) / G) * G];
+}
+
 /** Every valid seed for namespaces of `sizes` bytes, in a fixed order. */
 export function seedPool(sizes: readonly bigint[] = SEED_SIZES): Seed[] {
   const pool: Seed[] = [];
   for (const size of sizes) {
-    for (const base of SEED_BASES) {
+    for (const base of seedBases(size)) {
       for (const mode of MODES) {
         for (const map of MAPS) {
           for (const align of mode === 'devdax' ? DAX_ALIGNS : SEED_ALIGNS) {

@@ -17,6 +17,7 @@ import {
 } from '../../src/index';
 import { generateCorpus } from '../../src/corpus/generate';
 import { Prng } from '../../src/corpus/prng';
+import { seedBases } from '../../src/corpus/seeds';
 import { memmapFits, type Geometry } from '../../src/validate/geometry';
 import { ARCH_NAMES, PROFILE_IDS } from '../../src/validate/profiles';
 import { KNOWN_SERIES } from '../../src/validate/versions';
@@ -198,6 +199,25 @@ describe('corpus: generation ends for every namespace size, every kernel', () =>
       expect(inputs.every((x) => x.nsSize === 4n << 30n && x.block.byteLength === 4096)).toBe(true);
     },
   );
+
+  test.each([
+    // CI found this one: 2^64 - 4 GiB + 1 bytes at the 4 GiB seed base ends past 2^64.
+    ['4.19', 18446744069412487169n],
+    ['6.1', (1n << 64n) - 1n],
+    ['7.2', (1n << 64n) - (4n << 30n)],
+  ])('a namespace near 2^64 (%s, %s bytes) is placed where it ends within the address space', (kernel, nsSize) => {
+    draws = 0;
+    const inputs = generateCorpus({ seed: 0n, kernel, nsSize, count: 3 });
+    expect(inputs).toHaveLength(3);
+    for (const x of inputs) expect(x.nsBase + x.nsSize).toBeLessThanOrEqual(1n << 64n);
+  });
+
+  test('seedBases: every base keeps the namespace below 2^64, and some base always exists', () => {
+    expect(seedBases(16n << 20n)).toEqual([4n << 30n, (4n << 30n) + (2n << 20n), (4n << 30n) + (1n << 20n)]);
+    expect(seedBases((1n << 64n) - (4n << 30n))).toEqual([4n << 30n]);
+    expect(seedBases((1n << 64n) - (4n << 30n) + 1n)).toEqual([3n << 30n]);
+    expect(seedBases((1n << 64n) - 1n)).toEqual([0n]);
+  });
 
   test('property: any size up to 2^64 - 1, any kernel: every input within the draw budget', () => {
     fc.assert(
