@@ -67,6 +67,9 @@ export {
   jsonDocument,
   jsonText,
   snakeKey,
+  camelKey,
+  fromWire,
+  parseU64,
   U64_MAX,
   expectU64,
 } from './format/index';

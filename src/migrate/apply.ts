@@ -13,10 +13,10 @@ import { hex } from '../format/units';
 import { checkRegularOrAbsent, closeQuietly, fsyncFd, identityOf, openTarget, readAt, writeAt } from '../io/files';
 import type { Faults } from '../io/faults';
 import { showPath, type FilePath } from '../io/path';
-import { belongsTo, blockStateFor, type BackupRecord } from './backup';
+import { belongsTo, blockStateFor, type BackupRecord } from '../replace/backup';
 import { checkMigrateOptions, migrate, type MigrateOptions, type MigrationReport } from './migrate';
-import { defaultBackupPath, readBackup, replaceInfoBlock, restoreHint, withLock } from './replace';
-import type { ReplaceContext, RestoreRun } from './replace';
+import { defaultBackupPath, readBackup, replaceInfoBlock, restoreHint, withLock } from '../replace/replace';
+import type { ReplaceContext, RestoreRun } from '../replace/replace';
 
 export { defaultBackupPath };
 

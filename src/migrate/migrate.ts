@@ -17,7 +17,8 @@ import { headWithBlock } from '../format/head';
 import { decodePfnBlock, patchPfnBlock, PFN_MODE, type Meaning, type PfnFields } from '../format/pfn';
 import { expectU64, hex, U64_MAX } from '../format/int64';
 import { checkHead, type Verdict } from '../validate/check';
-import type { Arch, ProfileId } from '../validate/profiles';
+import type { Arch } from '../validate/arch';
+import type { ProfileId } from '../validate/profiles';
 import { DEFAULT_PROFILE, resolveKernels } from '../validate/versions';
 import { alignmentEvidence, type Evidence } from '../validate/geometry';
 

@@ -18,7 +18,8 @@ import {
 import { generateCorpus } from '../../src/corpus/generate';
 import { Prng } from '../../src/corpus/prng';
 import { memmapFits, type Geometry } from '../../src/validate/geometry';
-import { ARCH_NAMES, PROFILE_IDS } from '../../src/validate/profiles';
+import { ARCH_NAMES } from '../../src/validate/arch';
+import { PROFILE_IDS } from '../../src/validate/profiles';
 import { KNOWN_SERIES } from '../../src/validate/versions';
 import { cli } from '../support/adversarial';
 import { useTmpDir } from '../support/tmp';

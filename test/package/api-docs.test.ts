@@ -37,12 +37,19 @@ test('typedoc succeeds with warnings as errors', () => {
   expect({ status, log: log.split('\n').filter((l) => /warning|error/i.test(l)) }).toEqual({ status: 0, log: [] });
 });
 
-test.each([['nd-infoblock'], ['format'], ['validate'], ['migrate'], ['corpus'], ['kernel'], ['cli']])(
-  'a page for %s',
-  (name) => {
-    expect(fs.existsSync(path.join(out, 'modules', `${name}.html`))).toBe(true);
-  },
-);
+test.each([
+  ['nd-infoblock'],
+  ['format'],
+  ['validate'],
+  ['migrate'],
+  ['corpus'],
+  ['scan'],
+  ['recover'],
+  ['kernel'],
+  ['cli'],
+])('a page for %s', (name) => {
+  expect(fs.existsSync(path.join(out, 'modules', `${name}.html`))).toBe(true);
+});
 
 test.each([
   ['modules/nd-infoblock.html', 'never loads the command line'],

@@ -107,7 +107,7 @@ describe('the tarball', () => {
 
   test('holds no tests, no generated API pages, nothing outside the files list', () => {
     const stray = tarFiles.filter(
-      (f) => !/^(dist|src|docs|completions|schemas)\/|^(LICENSE|README\.md|package\.json)$/.test(f),
+      (f) => !/^(dist|src|docs|completions|schemas|formats)\/|^(LICENSE|README\.md|package\.json)$/.test(f),
     );
     expect(stray).toEqual([]);
     expect(tarFiles.filter((f) => f.startsWith('docs/api/') || f.startsWith('test/'))).toEqual([]);
@@ -233,6 +233,17 @@ console.log(JSON.stringify(out));
       SCHEMA_FILES.map((f) => [f, { inPackage: true, id: schemaId(path.basename(f, '.schema.json') as SchemaName) }]),
     );
     expect(runIn('schemas.cjs', script)).toEqual(want);
+  });
+
+  test('the specs for other tools ship and resolve as nd-infoblock/formats/<file>', () => {
+    const files = fs.readdirSync(path.join(root, 'formats')).sort();
+    expect(files).toEqual(['btt_info.ksy', 'nd-infoblock.magic', 'nd_pfn_info.ksy']);
+    expect(tarFiles.filter((f) => f.startsWith('formats/'))).toEqual(files.map((f) => `formats/${f}`));
+    const script = `console.log(JSON.stringify(${JSON.stringify(files)}.map((f) =>
+  require('node:fs').readFileSync(require.resolve('nd-infoblock/formats/' + f), 'utf8').split('\\n')[0])));
+`;
+    const firstLines = files.map((f) => fs.readFileSync(path.join(root, 'formats', f), 'utf8').split('\n')[0]);
+    expect(runIn('formats.cjs', script)).toEqual(firstLines);
   });
 
   test('require.resolve of a schema the package does not ship fails (the check above can fail)', () => {

@@ -10,17 +10,23 @@
  * exactly as it was sealed whatever the target's name is made of. The
  * target path is kept twice: readable (`path`) and byte-exact
  * (`path_base64`, for names that are not UTF-8). Integers that can exceed
- * 2^53 (sizes, addresses, inode numbers) are decimal strings.
+ * 2^53 (sizes, addresses, inode numbers) are `"0x…"` strings, as in every
+ * JSON document (toWire / parseU64); version 1 records, which wrote them as
+ * decimal strings, still read.
  */
 import * as CRC32 from 'crc-32';
 import { InfoblockError } from '../format/errors';
+import { U64_MAX } from '../format/int64';
+import { parseU64, toWire } from '../format/json';
 import { BLOCK_SIZE } from '../format/fletcher64';
 import { HEAD_SIZE } from '../format/head';
 import { sameBytes } from '../format/pfn';
 import { bufferOf, pathText } from '../io/path';
 
 export const BACKUP_FORMAT = 'nd-infoblock-backup';
-export const BACKUP_VERSION = 1;
+export const BACKUP_VERSION = 2;
+/** Versions {@link decodeBackup} reads: 1 wrote u64s as decimal strings. */
+const READABLE_VERSIONS: readonly unknown[] = [1, BACKUP_VERSION];
 /** No backup record is anywhere near this large: a bigger file is not one. */
 export const BACKUP_MAX_BYTES = 64 * 1024;
 
@@ -65,13 +71,13 @@ export function encodeBackup(r: BackupRecord): Uint8Array {
     target: {
       path: pathText(r.target.path),
       path_base64: bufferOf(r.target.path).toString('base64'),
-      size: r.target.size.toString(),
-      dev: r.target.dev.toString(),
-      ino: r.target.ino.toString(),
+      size: toWire(r.target.size),
+      dev: toWire(r.target.dev),
+      ino: toWire(r.target.ino),
     },
-    offset: r.offset.toString(),
-    ns_base: r.nsBase.toString(),
-    ns_size: r.nsSize.toString(),
+    offset: toWire(r.offset),
+    ns_base: toWire(r.nsBase),
+    ns_size: toWire(r.nsSize),
     created: r.created,
     from: r.from,
     to: r.to,
@@ -89,10 +95,12 @@ function str(o: Record<string, unknown>, key: string): string {
   return v;
 }
 
+/** A u64 of the header: `"0x…"` (version 2), or a decimal string (version 1). */
 function big(o: Record<string, unknown>, key: string): bigint {
   const v = str(o, key);
-  if (!/^\d+$/.test(v)) throw bad(`backup header: '${key}' is not a decimal integer`);
-  return BigInt(v);
+  const n = /^\d{1,20}$/.test(v) ? BigInt(v) : parseU64(v);
+  if (n === undefined || n > U64_MAX) throw bad(`backup header: '${key}' is not a u64 ("0x…" hex)`);
+  return n;
 }
 
 /** Split and check the three lines; returns the header object and the head. */
@@ -112,7 +120,7 @@ function unseal(bytes: Buffer, name: string): { h: Record<string, unknown>; head
   } catch (e) {
     throw new InfoblockError('backup', `${name}: header is not JSON`, { cause: e });
   }
-  if (h.format !== BACKUP_FORMAT || h.version !== BACKUP_VERSION)
+  if (h.format !== BACKUP_FORMAT || !READABLE_VERSIONS.includes(h.version))
     throw bad(`${name}: unknown format ` + `${String(h.format)} version ${String(h.version)}`);
   const head = new Uint8Array(Buffer.from(b64, 'base64'));
   if (head.byteLength !== HEAD_SIZE) throw bad(`${name}: head is ${head.byteLength} bytes, expected ${HEAD_SIZE}`);
