@@ -14,4 +14,6 @@ module.exports = {
     '\\.slow\\.test\\.ts$',
   ],
   testTimeout: 120000,
+  // Every skipped test is listed at the end of the run with its reason (test/support/skip.ts).
+  reporters: ['default', '<rootDir>/test/support/skip-reporter.js'],
 };

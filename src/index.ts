@@ -186,9 +186,12 @@ export {
   dataStartFor,
   ndctlOffsetEvidence,
   memmapFits,
+  basesFittingBlock,
+  baseFits,
   explainLayout,
 } from './validate/index';
 export type {
+  BaseFit,
   Verdict,
   CheckOptions,
   Hazard,
@@ -213,7 +216,7 @@ export type {
   Reader,
   Region,
 } from './validate/index';
-export { scanTarget, scanBytes, findingView, isPfnFinding, isBttFinding, isFsFinding } from './scan/index';
+export { scanTarget, scanBytes, findingView, isPfnFinding, isBttFinding, isFsFinding, relativeTo } from './scan/index';
 export type { ScanOptions, ScanResult, Finding, PfnFinding, BttFinding, FsFinding, ScanContext } from './scan/index';
 export { planRecovery, scanLimit, writeRecoveredBlock } from './recover/index';
 export type { RecoverOptions, RecoveryPlan, Candidate, RecoverWriteOptions, RecoverWriteResult } from './recover/index';

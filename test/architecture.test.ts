@@ -149,7 +149,7 @@ const TEST = path.join(__dirname);
 const GUARDED = fs.readdirSync(TEST).filter((n) => n !== 'support');
 const OWN_RUNNER_OK: Record<string, string> = {
   'cli/hints.test.ts': 'a stdout that throws, which run() cannot give',
-  'package/consumer.test.ts': "the consumer's TypeScript source, compiled, not run",
+  'package/consumer.slow.test.ts': "the consumer's TypeScript source, compiled, not run",
 };
 
 function testFiles(rel: string): string[] {

@@ -24,6 +24,7 @@ import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { CLI, ROOT } from './support/spawn';
 import { useTmpDir } from './support/tmp';
+import { testIf } from './support/skip';
 
 /** Commands not run here, each with the reason. */
 const SKIPPED: readonly { match: RegExp; reason: string }[] = [
@@ -33,7 +34,7 @@ const SKIPPED: readonly { match: RegExp; reason: string }[] = [
   },
   {
     match: /^npm install nd-infoblock\b/,
-    reason: 'installs from the registry (network); consumer.test.ts installs the tarball',
+    reason: 'installs from the registry (network); consumer.slow.test.ts (npm run test:slow) installs the tarball',
   },
   {
     match: /^(cd \S+ && )?infoblock kernel-check (?!--kernel 6\.6 )/,
@@ -42,7 +43,7 @@ const SKIPPED: readonly { match: RegExp; reason: string }[] = [
   { match: /\/dev\/loop0/, reason: 'needs root and a loop device: test/adversarial covers block devices' },
   {
     match: /--backup small\//,
-    reason: 'needs a full file system mounted at small/ (root): test/adversarial/full-disk.test.ts covers it',
+    reason: 'needs a full file system mounted at small/ (root): test/adversarial/full-disk.slow.test.ts covers it',
   },
   {
     match: /^(\.\/my_libfuzzer_target|afl-fuzz) /,
@@ -281,7 +282,7 @@ describe.each(EXAMPLES.map((e) => [e.line, e] as const))('README example at line
     const title = `line ${step.line}: ${step.command}`;
     const reason = skipOf(step.command);
     if (reason !== undefined) {
-      test.skip(`${title} (skipped: ${reason})`, () => undefined);
+      testIf(false, reason)(title, () => undefined);
       continue;
     }
     test(

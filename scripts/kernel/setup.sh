@@ -2,7 +2,9 @@
 # Installs what the real-kernel harness (src/kernel, npm run test:kernel) needs
 # on a Debian machine, idempotently:
 #   - qemu-system-x86, busybox-static, cpio (and ndctl, which the kernel tests
-#     use to craft images), via apt-get, running `apt-get update` once if needed;
+#     use to craft images; gcc and libc6-dev for the DAX probe program), via
+#     apt-get, running `apt-get update` once if needed;
+#   - the DAX probe program (kernel-check --dax), built static with cc;
 #   - the Debian kernel packages, downloaded (not installed) with
 #     `apt-get download` through a private apt configuration (the system's
 #     sources are not used or changed) into $ND_INFOBLOCK_CACHE/debs (default
@@ -50,6 +52,10 @@ command -v zstd >/dev/null 2>&1 || missing+=(zstd)
 # Real filesystems for the recover tests (mkfs.ext4, mkfs.xfs live in /usr/sbin).
 { command -v mkfs.ext4 || [ -x /usr/sbin/mkfs.ext4 ]; } >/dev/null 2>&1 || missing+=(e2fsprogs)
 { command -v mkfs.xfs || [ -x /usr/sbin/mkfs.xfs ]; } >/dev/null 2>&1 || missing+=(xfsprogs)
+# kernel-check --dax: a C compiler and the static C library for the guest's probe program.
+cc_static_ok() { printf 'int main(void){return 0;}\n' | cc -static -x c -o /dev/null - >/dev/null 2>&1; }
+if ! command -v cc >/dev/null 2>&1; then missing+=(gcc libc6-dev)
+elif ! cc_static_ok; then missing+=(libc6-dev); fi
 # file(1), which test/format/formats.slow.test.ts runs with formats/nd-infoblock.magic.
 command -v file >/dev/null 2>&1 || missing+=(file)
 if [ "${#missing[@]}" -gt 0 ]; then
@@ -63,6 +69,21 @@ fi
 cache="${ND_INFOBLOCK_CACHE:-$HOME/.cache/nd-infoblock}"
 debs="$cache/debs"
 mkdir -p "$debs"
+
+# The DAX probe program (src/kernel/guest/dax-probe.c), static, named by its source's hash as
+# src/kernel/dax-probe.ts looks for it: <cache>/bin/ndib-dax-probe-<first 16 hex digits of sha256>.
+probe_src="$(cd "$(dirname "$0")/../.." && pwd)/src/kernel/guest/dax-probe.c"
+if [ -f "$probe_src" ]; then
+  probe_bin="$cache/bin/ndib-dax-probe-$(sha256sum "$probe_src" | cut -c1-16)"
+  if [ -x "$probe_bin" ]; then
+    say "DAX probe program: already built: $probe_bin"
+  else
+    mkdir -p "$cache/bin"
+    cc -static -O2 -o "$probe_bin.tmp" "$probe_src" && mv "$probe_bin.tmp" "$probe_bin" \
+      || { say "cc -static could not build the DAX probe program: apt-get install -y gcc libc6-dev"; exit 1; }
+    say "DAX probe program: built $probe_bin"
+  fi
+fi
 
 # The kernel packages, by version (the same table as src/kernel/kernels.ts):
 # suites, and the package-name pattern of the image (7.2 also needs the

@@ -4,24 +4,27 @@
  */
 import type { Command } from 'commander';
 import { InfoblockError, InvalidArgumentError } from '../format/errors';
-import { HEAD_SIZE } from '../format/head';
+import { findBlocks, HEAD_SIZE } from '../format/head';
 import { hex } from '../format/units';
 import { isUuid } from '../format/uuid';
 import { checkHead, type CheckOptions, type Verdict } from '../validate/check';
-import { layoutAscii, layoutSvg, renderKernels, renderVerdict } from './render';
+import { baseConflictLines, layoutAscii, layoutSvg, renderKernels, renderVerdict } from './render';
+import { labelledDaxAdvice, labellessDaxAdvice } from './advice';
 import { checkKernels } from '../validate/kernels';
 import { daxIsHazard } from '../validate/dax';
 import { KERNEL_FORMS, resolveKernel, resolveKernels } from '../validate/versions';
 import { explainLayout, type Region } from '../validate/explain';
-import { ARCH_NAMES, type Arch } from '../validate/profiles';
+import { ARCH_NAMES, archParams, type Arch } from '../validate/profiles';
+import { basesFittingBlock, type BaseFit } from '../validate/geometry';
 import { ExitCode } from './exit-code';
 import { checkRegularOrAbsent, readExact, targetSize } from '../io/files';
+import { NIL_UUID } from '../format/uuid';
 import { writeFileDurably } from '../io/durable';
 import type { CliIo } from './io';
 import { failureText } from './hints';
 import { errorDocumentText } from './json';
 import { jsonText, type SchemaName } from '../format/json';
-import { choiceArg, impliedNamespaceSize, parsePosition } from './options';
+import { choiceArg, impliedNamespaceSize, parseNsBase, parsePosition } from './options';
 import { checkLabelledDimm, type LabelledCheck, type LabelledNamespaceVerdict } from '../validate/labels';
 import { dimmLayout } from '../format/labels-spec';
 import { readLabelArea } from './labels';
@@ -45,7 +48,7 @@ interface NamespaceParams {
 
 function namespaceParams(o: NamespaceOpts): NamespaceParams {
   const offset = o.offset === undefined ? 0n : parsePosition(o.offset, 'offset');
-  const nsBase = o.nsBase === undefined ? 0n : parsePosition(o.nsBase, 'namespace base');
+  const nsBase = o.nsBase === undefined ? 0n : parseNsBase(o.nsBase);
   const nsSize = o.nsSize === undefined ? undefined : parsePosition(o.nsSize, 'namespace size');
   resolveKernel(o.kernel); // an unknown or malformed kernel is one clear line, before any I/O
   if (o.parentUuid !== undefined && !isUuid(o.parentUuid))
@@ -79,6 +82,27 @@ export function loadNamespace(file: string, o: NamespaceOpts): LoadedNamespace {
   };
   return { head, opts, offset, baseGiven: o.nsBase !== undefined };
 }
+
+/**
+ * No base given and the block's start_pad rules base 0 out (an ndctl -O pattern, or any block written for a
+ * base off a section boundary): the bases it fits, to ask for the real one instead of blaming a rule. Null
+ * when a base was given or 0 fits.
+ */
+export function assumedBaseConflict(ns: LoadedNamespace): BaseFit | null {
+  if (ns.baseGiven) return null;
+  const pfn = findBlocks(ns.head).find((b) => b.kind === 'pfn' || b.kind === 'dax');
+  if (pfn === undefined || (pfn.kind !== 'pfn' && pfn.kind !== 'dax')) return null;
+  return basesFittingBlock(BigInt(pfn.pfn.effective.startPad), archParams(ns.opts.arch).compatAlign);
+}
+
+/** What a document says about the base: assumed (no --ns-base) and, when the block rules 0 out, what fits. */
+const baseFacts = (
+  ns: LoadedNamespace,
+  fit: BaseFit | null,
+): { nsBaseAssumed: boolean; basesFitting: BaseFit | null } => ({
+  nsBaseAssumed: !ns.baseGiven,
+  basesFitting: fit,
+});
 
 export function addNamespaceOptions(cmd: Command): Command {
   return cmd
@@ -135,16 +159,39 @@ function checkFile(file: string, o: CheckCliOpts): FileResult {
     const claimed = r.namespaces.length > 0 && r.namespaces.every((n) => safe(n.verdict, o));
     return { text: renderLabelled(file, r, o.arch), name: 'check-labels', body: labelledBody(file, r), claimed };
   }
-  const { head, opts, offset, baseGiven } = loadNamespace(file, o);
+  const ns = loadNamespace(file, o);
+  const { head, opts, offset, baseGiven } = ns;
+  const fit = assumedBaseConflict(ns);
+  const base = baseFacts(ns, fit);
   if (o.kernels !== undefined) {
-    const r = checkKernels(head, opts, resolveKernels(o.kernels, 'kernels'));
-    const body = { file, offset, nsBase: opts.nsBase, nsSize: opts.nsSize, ...r };
+    const r = checkKernels(
+      head,
+      fit === null ? opts : { ...opts, hazards: false },
+      resolveKernels(o.kernels, 'kernels'),
+    );
+    const body = { file, offset, nsBase: opts.nsBase, ...base, nsSize: opts.nsSize, ...r };
     const daxSafe = !o.dax || Object.values(r.verdicts).every((v) => !daxIsHazard(v.dax));
-    return { text: renderKernels(file, r), name: 'check-kernels', body, claimed: r.agree && daxSafe };
+    const ctx = { target: file, carry: carryOf(o, opts.nsBase ?? 0n) };
+    const text = renderKernels(file, r, ctx, fit === null ? [] : baseConflictLines(fit));
+    return { text, name: 'check-kernels', body, claimed: r.agree && daxSafe };
   }
-  const v = checkHead(head, opts);
-  const text = renderVerdict(file, v, baseGiven, { target: file, carry: carryOf(o, v.nsBase) });
-  const body = Object.assign({ file, offset, nsBase: v.nsBase, nsSize: v.nsSize }, v); // the namespace first
+  // At a base the block cannot have, its hazards (and the failing rule) say nothing: ask for the base.
+  const v = checkHead(head, fit === null ? opts : { ...opts, hazards: false });
+  let text: string;
+  if (fit !== null) {
+    const where = renderVerdict(file, v, false)
+      .split('\n')
+      .filter((l) => /^ {2}(namespace|kernel): /.test(l));
+    text = [`${file}: NEEDS --ns-base: the block does not fit the assumed namespace base 0`, ...baseConflictLines(fit)]
+      .concat(where)
+      .join('\n');
+  } else {
+    text = renderVerdict(file, v, baseGiven, { target: file, carry: carryOf(o, v.nsBase) });
+    if (opts.parentUuid === undefined || opts.parentUuid === NIL_UUID)
+      text = [text, ...labellessDaxAdvice(file, v, head)].join('\n');
+  }
+  // The namespace first.
+  const body = Object.assign({ file, offset, nsBase: v.nsBase, ...base, nsSize: v.nsSize }, v);
   return { text, name: 'check', body, claimed: safe(v, o) };
 }
 
@@ -241,7 +288,8 @@ export function registerCheck(program: Command, io: CliIo): void {
     .option('--svg <FILE>', 'also write the picture as an SVG file')
     .option('--json', 'print the regions as JSON')
     .action((file: string, o: NamespaceOpts & { svg?: string; json?: boolean }) => {
-      const { head, opts, offset } = loadNamespace(file, o);
+      const ns = loadNamespace(file, o);
+      const { head, opts, offset } = ns;
       const v = checkHead(head, opts);
       const layout = explainLayout(head, v, opts);
       if (o.svg !== undefined) {
@@ -250,19 +298,26 @@ export function registerCheck(program: Command, io: CliIo): void {
       }
       io.stdout(
         o.json === true
-          ? `${jsonText('explain', explainBody(file, offset, v, layout))}\n`
+          ? `${jsonText('explain', explainBody(file, offset, v, layout, baseFacts(ns, assumedBaseConflict(ns))))}\n`
           : `${layoutAscii(file, layout, v)}\n`,
       );
     });
 }
 
 /** `explain --json`: the namespace, the verdict's outcome and data range, and the regions. */
-function explainBody(file: string, offset: bigint, v: Verdict, regions: readonly Region[]): object {
+function explainBody(
+  file: string,
+  offset: bigint,
+  v: Verdict,
+  regions: readonly Region[],
+  base: ReturnType<typeof baseFacts>,
+): object {
   const { profile, kernel, outcome, message, dataStart, dataSize } = v;
   return {
     file,
     offset,
     nsBase: v.nsBase,
+    ...base,
     nsSize: v.nsSize,
     profile,
     kernel,
@@ -297,7 +352,7 @@ function labelledParams(o: NamespaceOpts & LabelledOpts): LabelledParams {
     throw new InvalidArgumentError(`invalid slot '${o.slot}' (0 to 255)`);
   }
   resolveKernel(o.kernel);
-  const dimmBase = o.nsBase === undefined ? 0n : parsePosition(o.nsBase, 'namespace base');
+  const dimmBase = o.nsBase === undefined ? 0n : parseNsBase(o.nsBase);
   return { labelSize, slot: Number(o.slot), dimmBase };
 }
 
@@ -347,6 +402,12 @@ function renderLabelled(file: string, r: LabelledFile, arch = 'x86_64'): string 
         .map((l) => `    ${l}`)
         .join('\n'),
     );
+    const head = readExact(file, n.dpa, HEAD_SIZE);
+    const advice =
+      n.uuid === null
+        ? labellessDaxAdvice(file, n.verdict, head)
+        : labelledDaxAdvice(file, n.verdict, head, r.labelSize, n.uuid);
+    lines.push(...advice.map((l) => `    ${l}`));
   }
   return lines.join('\n');
 }

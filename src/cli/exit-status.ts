@@ -31,15 +31,35 @@ export const EXIT_STATUS: Readonly<Record<string, ExitMeanings>> = {
     2: 'usage or I/O error',
   },
   'kernel-check': {
-    0: 'the kernel claimed every image; with --compare: every row agrees with the kernel',
-    1: 'an image left raw, refused, or crashing the kernel; with --compare: a row the kernel disagrees with',
-    2: 'usage error, a missing tool, an unreadable manifest, or a boot that failed',
+    0:
+      'the kernel claimed every image; with --dax: and none is misplaced or crashes under DAX; with --compare: ' +
+      'every row agrees with the kernel',
+    1:
+      'an image left raw, refused, or crashing the kernel; with --dax: also a namespace DAX misplaces or crashes ' +
+      'on, or one the probe could not prove; with --compare: a row the kernel disagrees with',
+    2:
+      'usage error, a missing tool, an unreadable manifest, or a boot that failed; with --dax: a namespace that ' +
+      'is not fsdax or devdax, or has no ext4 or xfs at its data start',
   },
   corpus: { 0: 'the corpus and its manifest were written', 2: 'usage or I/O error' },
   scan: { 0: 'at least one structure was found', 1: 'nothing found', 2: 'usage or I/O error' },
   recover: {
     0: 'a block was proposed or written, or nothing to recover',
     1: 'nothing found, ambiguous (candidates listed), or refused (head changed, backup, lock)',
+    2: 'usage or I/O error',
+  },
+  realign: {
+    0: 'realigned, planned (dry run), or no namespace with start_pad',
+    1:
+      'refused: no valid labels, overlapping labels, no free label slot, a result a guard kernel would not ' +
+      'claim, a backup in the way, or the image is locked',
+    2: 'usage or I/O error',
+  },
+  rebase: {
+    0: 'rebased, planned (dry run), or already for that base',
+    1:
+      'refused: a base that is not 2 MiB aligned, a block that cannot be rebased, a result a kernel would not ' +
+      'claim, a backup in the way, or the target is locked',
     2: 'usage or I/O error',
   },
   labels: {

@@ -36,6 +36,8 @@ const COMMANDS: Record<string, () => Register> = {
   scan: () => (require('./scan') as typeof import('./scan')).registerScan,
   recover: () => (require('./recover') as typeof import('./recover')).registerRecover,
   labels: () => (require('./labels') as typeof import('./labels')).registerLabels,
+  realign: () => (require('./realign') as typeof import('./realign')).registerRealign,
+  rebase: () => (require('./rebase') as typeof import('./rebase')).registerRebase,
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 

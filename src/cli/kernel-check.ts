@@ -30,6 +30,7 @@ import { ExitCode } from './exit-code';
 import { processIo, type CliIo } from './io';
 import { jsonText } from '../format/json';
 import { errnoName } from './render';
+import { daxAction, daxCompareAction, daxMode } from './kernel-check-dax';
 
 interface KernelCheckCliOptions {
   json?: boolean;
@@ -43,6 +44,7 @@ interface KernelCheckCliOptions {
   relocate?: boolean;
   kernel?: string;
   labelSize?: string;
+  dax?: string | boolean;
 }
 
 export function registerKernelCheck(program: Command, io: CliIo = processIo): void {
@@ -74,12 +76,19 @@ export function registerKernelCheck(program: Command, io: CliIo = processIo): vo
       'attach every image as a labelled NVDIMM (QEMU label-size=, at least 128K), namespaces from its last BYTES',
     )
     .option(
+      '--dax [MODE]',
+      "also prove what DAX does on the booted kernel: mount each fsdax namespace's ext4/xfs with -o dax and " +
+        'compare read(2) with mmap page by page (read), also write through the mapping (write), or first make ' +
+        'a scratch ext4 in the data area (scratch); devdax: map the device. Works on sparse copies only',
+    )
+    .option(
       '--no-relocate',
       'place every namespace at exactly ADDR (default: an address congruent to it, so images share boots)',
     )
     .addHelpText(
       'after',
       '\nExamples:\n  infoblock kernel-check ns.img@0x100000000 --kernel 7.2\n' +
+        '  infoblock kernel-check --dax=write fs.img@0x100100000 --kernel 6.12\n' +
         '  infoblock corpus --out c --format image --ns-size 64M --count 200 && infoblock kernel-check ' +
         '--compare c/manifest.jsonl',
     )
@@ -119,6 +128,8 @@ function labelSizeOf(o: KernelCheckCliOptions): bigint | undefined {
 }
 
 async function kernelCheckAction(io: CliIo, specsText: string[], o: KernelCheckCliOptions): Promise<void> {
+  // First: `--dax IMG@ADDR` takes the image as the mode, and that is what to say.
+  const dax = o.dax === undefined ? undefined : daxMode(o.dax);
   if (o.compare !== undefined && specsText.length > 0)
     throw new InvalidArgumentError('give IMG@ADDR arguments or --compare MANIFEST, not both');
   if (o.compare === undefined && specsText.length === 0)
@@ -129,6 +140,17 @@ async function kernelCheckAction(io: CliIo, specsText: string[], o: KernelCheckC
   const labelSize = labelSizeOf(o);
   if (labelSize !== undefined) for (const s of specs) s.labelSize = labelSize;
   const opts = bootOptions(io, o);
+  if (dax !== undefined) {
+    const mode = dax;
+    if (o.inPlace === true) throw new InvalidArgumentError('--dax works on sparse copies: leave out --in-place');
+    if (labelSize !== undefined)
+      throw new InvalidArgumentError('--dax boots label-less namespaces: leave out --label-size');
+    if (o.compare !== undefined) {
+      if (o.json === true) throw new InvalidArgumentError('--compare --dax prints text: leave out --json');
+      return daxCompareAction(io, o.compare, opts, mode);
+    }
+    return daxAction(io, specs, opts, mode, o.json === true);
+  }
   if (o.compare !== undefined) return compareAction(io, o.compare, opts, o.json === true);
   const { verdicts, observations } = await kernelCheckDetailed(specs, opts);
   const items = specs.map((spec, i) => ({ spec, verdict: verdicts[i] as KernelVerdict, observation: observations[i] }));

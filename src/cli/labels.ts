@@ -71,6 +71,7 @@ export function areaText(file: string, d: DecodedArea): string {
 }
 
 interface LabelOpts {
+  offset?: string;
   labelSize?: string;
   lsa?: string;
   json?: boolean;
@@ -81,11 +82,21 @@ function labelSizeOf(o: LabelOpts): bigint {
   return parsePosition(o.labelSize, 'label size');
 }
 
-/** The label area bytes of IMG (its last N bytes) or of the --lsa dump. */
-export function readLabelArea(file: string, labelSize: bigint): Uint8Array {
+/**
+ * Where the DIMM lies in IMG: from `--offset` (default 0) to the end of IMG, its label area in its last
+ * `labelSize` bytes (positions in IMG).
+ */
+function dimmIn(file: string, labelSize: bigint, o: { offset?: string }): { capacity: bigint; labelOffset: bigint } {
+  const offset = o.offset === undefined ? 0n : parsePosition(o.offset, 'offset');
   const size = targetSize(file);
-  const { labelOffset } = dimmLayout(size, labelSize);
-  return readExact(file, labelOffset, Number(labelSize));
+  if (offset >= size) throw new InvalidArgumentError(`--offset ${offset} is past the end of ${file} (${size} bytes)`);
+  const { capacity, labelOffset } = dimmLayout(size - offset, labelSize);
+  return { capacity, labelOffset: offset + labelOffset };
+}
+
+/** The label area bytes of IMG (the last N bytes of the DIMM at `offset`, default 0) or of the --lsa dump. */
+export function readLabelArea(file: string, labelSize: bigint, o: { offset?: string } = {}): Uint8Array {
+  return readExact(file, dimmIn(file, labelSize, o).labelOffset, Number(labelSize));
 }
 
 export function registerLabels(program: Command, io: CliIo): void {
@@ -97,6 +108,7 @@ export function registerLabels(program: Command, io: CliIo): void {
     .description('Decode the label area: which index is current and why, and every label in use.')
     .argument('[IMG]', 'DIMM image whose last --label-size bytes are the label area')
     .option('--label-size <BYTES>', 'size of the label area (QEMU: label-size=, at least 128K)')
+    .option('--offset <BYTES>', 'where the DIMM starts inside IMG (default 0); it runs to the end of IMG')
     .option('--lsa <FILE>', 'read a raw label area dump instead of an image')
     .option('--json', 'print JSON (ndctl read-labels -j keys where they apply)')
     .action((img: string | undefined, o: LabelOpts) => {
@@ -107,7 +119,7 @@ export function registerLabels(program: Command, io: CliIo): void {
         name = o.lsa;
       } else {
         if (img === undefined) throw new InvalidArgumentError('give IMG or --lsa FILE');
-        area = readLabelArea(img, labelSizeOf(o));
+        area = readLabelArea(img, labelSizeOf(o), o);
         name = img;
       }
       const d = decodeLabelArea(area);
@@ -118,6 +130,7 @@ export function registerLabels(program: Command, io: CliIo): void {
     .description('Write a fresh label area (both index blocks, one label per namespace) at the end of IMG.')
     .argument('<IMG>', 'DIMM image (its size sets the capacity); its last --label-size bytes are replaced')
     .option('--label-size <BYTES>', 'size of the label area (QEMU: label-size=, at least 128K)')
+    .option('--offset <BYTES>', 'where the DIMM starts inside IMG (default 0); it runs to the end of IMG')
     .option(
       '--namespace <SPEC>',
       'uuid=U,size=S[,name=NAME][,dpa=OFFSET][,claim=btt|pfn|dax] (repeatable)',
@@ -142,7 +155,7 @@ export function registerLabels(program: Command, io: CliIo): void {
       if (!/^\d{1,3}$/.test(o.slot) || Number(o.slot) > 255)
         throw new InvalidArgumentError(`invalid slot ` + `'${o.slot}' (0 to 255)`);
       const specs = parseNamespaceSpecs(o.namespace);
-      const { capacity, labelOffset } = dimmLayout(targetSize(img), labelSize);
+      const { capacity, labelOffset } = dimmIn(img, labelSize, o);
       const cookie = interleaveSetCookie(qemuDimm(Number(o.slot)), o.labelVersion);
       const area = encodeLabelArea(specs, { areaSize: Number(labelSize), version: o.labelVersion, cookie, capacity });
       if (o.lsa !== undefined) {

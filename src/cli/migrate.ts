@@ -14,6 +14,8 @@ import { ARCH_NAMES, type Arch } from '../validate/profiles';
 import { KERNEL_FORMS, resolveKernels } from '../validate/versions';
 import { migrateTarget, restoreTarget, type MigrateTargetResult, type RestoreResult } from '../migrate/apply';
 import { pathText } from '../io/path';
+import { checkRegularOrAbsent } from '../io/files';
+import { defaultRealignBackupPath, isRealignBackupFile, restoreRealign } from '../migrate/realign';
 import type { Meaning } from '../format/pfn';
 import { hazardError, type BlockSummary } from '../migrate/migrate';
 import { verdictView } from '../scan/report';
@@ -22,7 +24,7 @@ import { commandLine, contextOf, failureText, type CommandContext } from './hint
 import { errorDocumentText } from './json';
 import { jsonText } from '../format/json';
 import { UsageError, type CliIo } from './io';
-import { choiceArg, impliedNamespaceSize, parsePosition } from './options';
+import { choiceArg, impliedNamespaceSize, parseNsBase, parsePosition } from './options';
 
 /** Error codes that mean "refused" (exit 1) rather than a usage or I/O problem (exit 2). */
 const REFUSALS: readonly InfoblockErrorCode[] = ['precondition', 'ambiguous', 'hazard', 'locked', 'backup'];
@@ -57,6 +59,7 @@ interface MigrateOpts {
   arch: Arch;
   parentUuid?: string;
   force?: boolean;
+  allowHazard?: boolean;
   json?: boolean;
 }
 
@@ -108,7 +111,8 @@ function renderMigration(ctx: CommandContext, offset: bigint, r: MigrateTargetRe
   );
   lines.push(`  ${verdictLine(`${rep.target.profile} (target)`, rep.target)}`);
   for (const g of rep.guards) lines.push(`  ${verdictLine(`${g.profile} (guard)`, g)}`);
-  if (rep.hazard !== null) lines.push(`  hazard: ${rep.hazard}`);
+  const hazard = rep.hazard ?? rep.daxHazard;
+  if (hazard !== null) lines.push(`  hazard: ${hazard}`);
   for (const n of rep.notes) lines.push(`  note: ${n}`);
   if (rep.status === 'nothing-to-migrate') lines.push('nothing to migrate');
   else if (rep.status === 'already') lines.push(`nothing to migrate: already in the ${rep.to} meaning`);
@@ -148,7 +152,7 @@ function jsonMigration(ctx: CommandContext, offset: bigint, r: MigrateTargetResu
     dataSize: rep.dataSize,
     targetVerdict: verdictView(rep.target),
     guardVerdicts: rep.guards.map(verdictView),
-    hazard: rep.hazard,
+    hazard: rep.hazard ?? rep.daxHazard,
     notes: rep.notes,
   };
   return `${jsonText('migrate', body)}\n`;
@@ -193,6 +197,10 @@ export function registerMigrate(program: Command, io: CliIo): void {
     )
     .option('--parent-uuid <UUID>', "the namespace uuid for the verdicts (default: the block's parent_uuid)")
     .option('--force', 'write even when the guard kernel would misplace the data')
+    .option(
+      '--allow-hazard',
+      'write even a block a guard kernel would misplace data or crash under DAX with, or every guard kernel refuses',
+    )
     .option('--json', 'print the report as JSON (schemas/migrate.schema.json)')
     .addHelpText(
       'after',
@@ -213,7 +221,7 @@ function migrateAction(io: CliIo, target: string, o: MigrateOpts): void {
   resolveKernels(guardKernel); // an unknown or malformed kernel is one clear line, before any I/O
   if (o.parentUuid !== undefined && !isUuid(o.parentUuid)) throw new UsageError(`invalid uuid '${o.parentUuid}'`);
   const offset = o.offset === undefined ? 0n : parsePosition(o.offset, 'offset');
-  const nsBase = parsePosition(o.nsBase, 'namespace base');
+  const nsBase = parseNsBase(o.nsBase);
   let nsSize: bigint;
   if (o.nsSize !== undefined) nsSize = parsePosition(o.nsSize, 'namespace size');
   else nsSize = impliedNamespaceSize(target, offset);
@@ -233,6 +241,7 @@ function migrateAction(io: CliIo, target: string, o: MigrateOpts): void {
         arch: o.arch,
         dryRun,
         force: o.force === true,
+        allowHazard: o.allowHazard === true,
         warn: (line) => io.stderr(`infoblock: warning: ${line}\n`),
         ...(io.faults === undefined ? {} : { faults: io.faults }),
         ...(io.env === undefined ? {} : { env: io.env }),
@@ -245,7 +254,8 @@ function migrateAction(io: CliIo, target: string, o: MigrateOpts): void {
   );
   io.stdout(o.json === true ? jsonMigration(ctx, offset, r, dryRun) : renderMigration(ctx, offset, r, dryRun));
   if (r.refused !== null) {
-    io.stderr(`infoblock: ${failureText(hazardError(r.refused) as InfoblockError<string>, ctx)}\n`);
+    const e = hazardError(r.refused, r.refusedNeeds ?? 'force');
+    io.stderr(`infoblock: ${failureText(e as InfoblockError<string>, ctx)}\n`);
     throw new ExitCode(1);
   }
 }
@@ -288,7 +298,60 @@ function restoreJson(target: string, r: RestoreResult): string {
   return `${jsonText('restore', body)}\n`;
 }
 
+/** Whether the backup restore would read is a realignment's record (given, or the only one beside TARGET). */
+function realignBackupOf(target: string, o: RestoreOpts): string | null {
+  const given = o.backup;
+  if (given !== undefined) return isRealignBackupFile(given) ? given : null;
+  const realign = pathText(defaultRealignBackupPath(target));
+  return !checkRegularOrAbsent(`${target}.infoblock-backup`, 'backup') && isRealignBackupFile(realign) ? realign : null;
+}
+
+function restoreRealignAction(io: CliIo, target: string, backup: string, o: RestoreOpts): void {
+  if (o.offset !== undefined || o.nsBase !== undefined || o.nsSize !== undefined)
+    throw new UsageError('a realign backup names its own places: drop --offset, --ns-base and --ns-size');
+  const r = refusing(
+    io,
+    contextOf(target, o),
+    () =>
+      restoreRealign({
+        target,
+        backup,
+        force: o.force === true,
+        warn: (line) => io.stderr(`infoblock: warning: ${line}\n`),
+        ...(io.faults === undefined ? {} : { faults: io.faults }),
+      }),
+    REFUSALS,
+    o.json === true,
+  );
+  const moved = r.record.namespaces.map((n) => `${n.uuid} back to dpa ${hex(n.dpa)} size ${hex(n.size)}`);
+  if (o.json === true) {
+    const body = {
+      file: target,
+      backup,
+      status: r.status === 'already' ? 'unchanged' : 'restored',
+      bytes: r.bytes,
+      position: r.record.writes[0]?.position ?? 0n,
+      offset: 0n,
+      nsBase: 0n,
+      nsSize: r.record.target.size - r.record.labelSize,
+      backupCreated: r.record.created,
+      backupFrom: 'labelled namespaces with start_pad',
+      backupTo: 'realigned',
+    };
+    io.stdout(`${jsonText('restore', body)}\n`);
+  } else if (r.status === 'already') {
+    io.stdout(`${target}: the labels and blocks already hold the backed-up bytes; nothing written\n`);
+  } else {
+    io.stdout(
+      `${target}: restored ${r.bytes} bytes of labels and blocks from ${backup} (taken ${r.record.created}), ` +
+        `index first, read back and verified: ${moved.join('; ')}\n`,
+    );
+  }
+}
+
 function restoreAction(io: CliIo, target: string, o: RestoreOpts): void {
+  const realign = realignBackupOf(target, o);
+  if (realign !== null) return restoreRealignAction(io, target, realign, o);
   const r = refusing(
     io,
     contextOf(target, o),
@@ -299,7 +362,7 @@ function restoreAction(io: CliIo, target: string, o: RestoreOpts): void {
         warn: (line) => io.stderr(`infoblock: warning: ${line}\n`),
         ...(o.backup === undefined ? {} : { backup: o.backup }),
         ...(o.offset === undefined ? {} : { offset: parsePosition(o.offset, 'offset') }),
-        ...(o.nsBase === undefined ? {} : { nsBase: parsePosition(o.nsBase, 'namespace base') }),
+        ...(o.nsBase === undefined ? {} : { nsBase: parseNsBase(o.nsBase) }),
         ...(o.nsSize === undefined ? {} : { nsSize: parsePosition(o.nsSize, 'namespace size') }),
         ...(io.faults === undefined ? {} : { faults: io.faults }),
         ...(io.env === undefined ? {} : { env: io.env }),
@@ -319,7 +382,11 @@ function registerRestore(program: Command, io: CliIo): void {
         'verified.',
     )
     .argument('<TARGET>', 'image file or block device')
-    .option('--backup <FILE>', "backup record written by migrate (default: migrate's default for TARGET)")
+    .option(
+      '--backup <FILE>',
+      "backup record written by migrate, rebase, recover or realign (default: migrate's default for TARGET, " +
+        'else TARGET.realign-backup)',
+    )
     .option('--offset <BYTES>', "where the namespace starts inside TARGET (default: the backup's; must match it)")
     .option('--ns-base <ADDR>', 'physical address of the namespace (optional; must match the backup)')
     .option('--ns-size <BYTES>', 'namespace size (optional; must match the backup)')

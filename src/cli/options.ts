@@ -12,6 +12,21 @@ export function parsePosition(v: string, what: string): bigint {
   return parseSize(v, what);
 }
 
+/**
+ * A namespace's physical base: a position that is a multiple of 4 KiB, as every namespace resource the kernel
+ * creates starts on a page; an unaligned one is a typo (or a device offset), refused before any I/O.
+ */
+export function parseNsBase(v: string): bigint {
+  const base = parsePosition(v, 'namespace base');
+  if (base % 4096n !== 0n) {
+    throw new InvalidArgumentError(
+      `namespace base '${v}' is not a multiple of 4 KiB: a namespace starts on a page boundary ` +
+        `(nearest: 0x${(base - (base % 4096n)).toString(16)})`,
+    );
+  }
+  return base;
+}
+
 export const sizeArg =
   (what: string) =>
   (v: string): bigint =>

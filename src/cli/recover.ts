@@ -18,19 +18,22 @@ import { checkWritablePath } from '../io/trust';
 import { writeRecoveredBlock, type RecoverWriteResult } from '../recover/write';
 import { findingLines, findingView, verdictView, type ScanContext } from '../scan/report';
 import { scanTarget } from '../scan/scan';
+import { relativeTo, type Finding } from '../scan/detect';
 import { explainLayout } from '../validate/explain';
 import { layoutAscii } from './render';
 import { DEFAULT_PROFILE, KERNEL_FORMS, resolveKernel } from '../validate/versions';
 import { ExitCode } from './exit-code';
+import { guardOrRefuse } from './advice';
 import type { CliIo } from './io';
 import { jsonText } from '../format/json';
 import { refusing } from './migrate';
 import { commandLine, contextOf } from './hints';
-import { choiceArg } from './options';
+import { choiceArg, parseNsBase, parsePosition } from './options';
 import { progressFor } from './scan';
 import type { CommandContext } from './hints';
 
 interface RecoverOpts {
+  offset?: string;
   nsBase: string;
   nsSize?: string;
   mode?: 'fsdax' | 'devdax';
@@ -38,6 +41,7 @@ interface RecoverOpts {
   uuid?: string;
   parentUuid?: string;
   write?: boolean;
+  allowHazard?: boolean;
   json?: boolean;
   pick?: string;
   backup?: string;
@@ -105,7 +109,7 @@ function candidateView(c: Candidate, n: number): object {
 function parseOpts(
   target: string,
   o: RecoverOpts,
-): { nsBase: bigint; nsSize: bigint; kernel: string; pick: number | null } {
+): { offset: bigint; nsBase: bigint; nsSize: bigint; kernel: string; pick: number | null } {
   const kernel = resolveKernel(o.kernel).id; // one clear line before any I/O
   for (const [u, what] of [
     [o.uuid, '--uuid'],
@@ -113,10 +117,17 @@ function parseOpts(
   ] as const) {
     if (u !== undefined && !isUuid(u)) throw new InvalidArgumentError(`invalid ${what} '${u}'`);
   }
-  const size = targetSize(target);
+  const offset = o.offset === undefined ? 0n : parsePosition(o.offset, 'offset');
+  if (offset % 4096n !== 0n) throw new InvalidArgumentError(`--offset ${offset} is not a multiple of 4096`);
+  const whole = targetSize(target);
+  if (offset >= whole)
+    throw new InvalidArgumentError(`--offset ${offset} is past the end of ${showPath(target)} (${whole} bytes)`);
+  const size = whole - offset; // the room from the namespace's start to the end of TARGET
   const nsSize = o.nsSize === undefined ? size : parseSize(o.nsSize, 'namespace size');
   if (nsSize > size)
-    throw new InvalidArgumentError(`--ns-size ${nsSize} is larger than ${showPath(target)} (${size} bytes)`);
+    throw new InvalidArgumentError(
+      `--ns-size ${nsSize} is larger than ${showPath(target)} from offset ${offset} (${size} bytes)`,
+    );
   if (nsSize < 16n << 20n)
     throw new InvalidArgumentError(
       `${showPath(target)}: a namespace of ${nsSize} bytes is smaller than 16 MiB; nothing to recover`,
@@ -127,13 +138,13 @@ function parseOpts(
       throw new InvalidArgumentError(`invalid --pick '${o.pick}' (a candidate number from the list, 1 or more)`);
     pick = Number(o.pick);
   }
-  const nsBase = parseSize(o.nsBase, 'namespace base');
+  const nsBase = parseNsBase(o.nsBase);
   if (nsBase + nsSize > 1n << 64n) {
     throw new InvalidArgumentError(
       `a namespace of ${nsSize} bytes at ${hex(nsBase)} runs past the 64-bit physical address space`,
     );
   }
-  return { nsBase, nsSize, kernel, pick };
+  return { offset, nsBase, nsSize, kernel, pick };
 }
 
 function report(
@@ -176,6 +187,7 @@ function chosen(io: CliIo, plan: RecoveryPlan, pick: number | null): Candidate {
 
 interface PlanView {
   target: string;
+  offset: bigint;
   limit: bigint;
   plan: RecoveryPlan;
   ctx: ScanContext;
@@ -193,7 +205,7 @@ function planJson(v: PlanView, cmd: CommandContext, dryRun: boolean): string {
     written !== null ? 'written' : v.pickedN !== null && plan.status === 'ambiguous' ? 'proposed' : plan.status;
   const body = {
     file: v.target,
-    offset: 0n,
+    offset: v.offset,
     nsBase: ctx.nsBase,
     nsSize: ctx.targetSize,
     kernel: ctx.kernel,
@@ -218,19 +230,24 @@ function planJson(v: PlanView, cmd: CommandContext, dryRun: boolean): string {
   return `${jsonText('recover', body)}\n`;
 }
 
-function action(io: CliIo, target: string, o: RecoverOpts): void {
-  // Whose file this is decides before anything read from it does (src/io/trust.ts).
-  if (o.write === true) checkWritablePath(target, { what: 'the target' });
-  const { nsBase, nsSize, kernel, pick } = parseOpts(target, o);
-  const head = readExact(target, 0n, HEAD_SIZE);
+/** The namespace's bytes up to `limit`, every position relative to its start (as the plan counts them). */
+function scanNamespace(io: CliIo, target: string, offset: bigint, limit: bigint): Finding[] {
   const bar = progressFor(io, 'recover: scan');
-  const limit = scanLimit(nsSize);
-  let findings;
   try {
-    findings = scanTarget(target, { to: limit, onProgress: bar.update }).findings;
+    const r = scanTarget(target, { from: offset, to: offset + limit, onProgress: bar.update });
+    return r.findings.map((f) => relativeTo(f, offset));
   } finally {
     bar.stop();
   }
+}
+
+function action(io: CliIo, target: string, o: RecoverOpts): void {
+  // Whose file this is decides before anything read from it does (src/io/trust.ts).
+  if (o.write === true) checkWritablePath(target, { what: 'the target' });
+  const { offset, nsBase, nsSize, kernel, pick } = parseOpts(target, o);
+  const head = readExact(target, offset, HEAD_SIZE);
+  const limit = scanLimit(nsSize);
+  const findings = scanNamespace(io, target, offset, limit);
   const plan = planRecovery(head, findings, {
     nsBase,
     nsSize,
@@ -243,7 +260,8 @@ function action(io: CliIo, target: string, o: RecoverOpts): void {
   const ctx: ScanContext = { nsBase, targetSize: nsSize, kernel };
   const cmd = contextOf(target, o);
   const emit = (written: RecoverWriteResult | null, pickedN: number | null): void => {
-    if (o.json === true) io.stdout(planJson({ target, limit, plan, ctx, pickedN, written }, cmd, o.write !== true));
+    if (o.json === true)
+      io.stdout(planJson({ target, offset, limit, plan, ctx, pickedN, written }, cmd, o.write !== true));
     else report(io, target, head, plan, ctx, nsSize, limit);
   };
   if (plan.status === 'intact') {
@@ -272,9 +290,10 @@ function action(io: CliIo, target: string, o: RecoverOpts): void {
       io.stdout(`dry run: nothing written; add --write to write candidate #${n} (the old head is backed up first)\n`);
     return;
   }
+  guardOrRefuse(io, c.block, { kernels: kernel, nsBase, nsSize }, `write candidate #${n}`, o.allowHazard === true);
   const w = writeRecoveredBlock({
     target,
-    offset: 0n,
+    offset,
     nsBase,
     nsSize,
     // The plan was made from `head`: if the target changed since, write nothing.
@@ -307,9 +326,10 @@ export function registerRecover(program: Command, io: CliIo): void {
       'Find where the data of a namespace lies (a filesystem superblock, or what survives of a damaged ' +
         'info-block) and rebuild the info-block that makes the kernel expose it there. Dry run unless --write.',
     )
-    .argument('<TARGET>', 'image file or block device holding the namespace (from its byte 0)')
+    .argument('<TARGET>', 'image file or block device holding the namespace (from --offset, default its byte 0)')
+    .option('--offset <BYTES>', 'where the namespace starts inside TARGET (default 0)')
     .requiredOption('--ns-base <ADDR>', 'physical address of the namespace')
-    .option('--ns-size <BYTES>', 'namespace size (default: the size of TARGET)')
+    .option('--ns-size <BYTES>', 'namespace size (default: the size of TARGET minus --offset)')
     .option(
       '--mode <MODE>',
       "fsdax or devdax (default: the damaged block's signature, else fsdax)",
@@ -327,6 +347,10 @@ export function registerRecover(program: Command, io: CliIo): void {
     .option('--pick <N>', 'when the evidence places the data in several places, take candidate N')
     .option('--write', 'write the block (lock, backup of the old 8 KiB head, one 4 KiB write, verify)')
     .option('--backup <FILE>', 'backup file (default TARGET.infoblock-backup)')
+    .option(
+      '--allow-hazard',
+      'write even a block the kernel would misplace data or crash under DAX with (an fsdax namespace with start_pad)',
+    )
     .option('--json', 'print the plan as JSON (schemas/recover.schema.json; u64 values as "0x..." strings)')
     .addHelpText(
       'after',

@@ -10,6 +10,7 @@ import type { Hazard, Verdict } from '../validate/check';
 import type { DaxVerdict } from '../validate/dax';
 import { commandLine, type CommandContext } from './hints';
 import type { Region } from '../validate/explain';
+import type { BaseFit } from '../validate/geometry';
 import type { KernelsReport } from '../validate/kernels';
 import type { KernelCheckSpec, KernelVerdict } from '../kernel/index';
 
@@ -81,6 +82,21 @@ export function renderVerdict(file: string, v: Verdict, baseGiven: boolean, ctx?
 }
 
 /**
+ * Why a namespace needs its real base: the bases the block's start_pad fits, and where to find the base
+ * (the README's "Finding the namespace base").
+ */
+export function baseConflictLines(fit: BaseFit): string[] {
+  return [
+    `  start_pad ${hex(fit.modulus - fit.residue)}: the kernel pads a namespace's base up to a ` +
+      `${hex(fit.modulus)} boundary, so this block was written for a base ${hex(fit.residue)} past one`,
+    `  bases that fit: ${hex(fit.residue)} + k * ${hex(fit.modulus)} (e.g. ${hex(fit.example)}); give ` +
+      '--ns-base ADDR',
+    '  the base: QEMU -device nvdimm addr=, /sys/bus/nd/devices/namespaceX.Y/resource, ndctl list -N, ' +
+      '/proc/iomem (README: "Finding the namespace base")',
+  ];
+}
+
+/**
  * The line `check` leads with when a DAX mount would not be consistent:
  * `DAX: MISPLACED on linux-6.1: mmap sees data 0x100000 bytes below read(2); ...`.
  */
@@ -105,10 +121,13 @@ const FS_WORDS: Record<DaxVerdict['filesystems']['ext4'], string> = {
 /** The verdict's DAX lines: outcome, where read(2) and mmap find page 0, the filesystems, what to do. */
 function daxLines(d: DaxVerdict): string[] {
   const basis = d.basis === 'observed' ? 'observed on a booted kernel' : 'from the kernel source';
-  const lines = [
-    `  dax: ${d.outcome} (${basis}); read(2) finds data page 0 at ${hex(d.readAt)}, ` +
-      `a DAX mmap at ${hex(d.mmapAt)}`,
-  ];
+  const lines =
+    d.filesystems.ext4 === 'not-mountable'
+      ? [`  dax: ${d.outcome} (${basis}); /dev/daxX.Y maps data page 0 at ${hex(d.mmapAt)}`]
+      : [
+          `  dax: ${d.outcome} (${basis}); read(2) finds data page 0 at ${hex(d.readAt)}, ` +
+            `a DAX mmap at ${hex(d.mmapAt)}`,
+        ];
   if (d.filesystems.ext4 !== 'not-mountable') {
     lines.push(
       `  dax mount: ext4 ${FS_WORDS[d.filesystems.ext4]}, xfs ${FS_WORDS[d.filesystems.xfs]}, ` +
@@ -154,7 +173,12 @@ const cell = (v: Verdict): [string, string, string, string] => {
 };
 
 /** `check --kernels`: one row per kernel, then every hazard between neighbours. */
-export function renderKernels(file: string, r: KernelsReport): string {
+export function renderKernels(
+  file: string,
+  r: KernelsReport,
+  ctx?: CommandContext,
+  preamble: readonly string[] = [],
+): string {
   const head = ['kernel', 'basis', 'outcome', 'errno', 'data', 'dax', 'kernel says'];
   const rows = r.kernels.map((k) => {
     const v = r.verdicts[k] as Verdict;
@@ -165,20 +189,21 @@ export function renderKernels(file: string, r: KernelsReport): string {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
   const fmt = (row: string[]): string =>
     `  ${row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ')}`.trimEnd();
-  const lines = [
-    `${file}: ${r.agree ? 'every kernel claims it at the same place' : `${r.hazards.length} upgrade hazard(s)`}` +
-      (r.agree && r.hazards.length > 0 ? `; ${r.hazards.length} DAX hazard(s)` : ''),
-    fmt(head),
-    ...rows.map(fmt),
-  ];
+  const title = r.agree
+    ? `every kernel claims it at the same place${r.hazards.length > 0 ? `; ${r.hazards.length} DAX hazard(s)` : ''}`
+    : `${r.hazards.length} upgrade hazard(s)`;
+  const block = r.blockHazards.length === 0 ? '' : `, ${r.blockHazards.length} hazard(s) in the block`;
+  const lines = [`${file}: ${title}${block}`, ...preamble, fmt(head), ...rows.map(fmt)];
   for (const h of r.hazards) lines.push(`  HAZARD (${h.kind}, ${h.from} -> ${h.to}): ${h.message}`);
+  lines.push(...hazardLines(r.blockHazards, ctx ?? { target: file, carry: {} }));
   if (rows.some((row) => row[1] === 'source'))
     lines.push('  basis "source": interpolated from source, not observed on a booted kernel');
   return lines.join('\n');
 }
 
 export function layoutAscii(file: string, regions: readonly Region[], v: Verdict): string {
-  const width = 44;
+  // As wide as the longest label (at least 44 columns): a label is never cut.
+  const width = Math.max(44, ...regions.map((r) => r.label.length + 2));
   const rule = `  +${'-'.repeat(width)}+`;
   const lines = [
     `${file}: namespace of ${humanSize(v.nsSize)} ` +
@@ -186,8 +211,7 @@ export function layoutAscii(file: string, regions: readonly Region[], v: Verdict
   ];
   for (const r of regions) {
     lines.push(`${rule} ${hex(r.start)}`);
-    const text = r.label.length > width - 2 ? `${r.label.slice(0, width - 5)}...` : r.label;
-    lines.push(`  | ${text.padEnd(width - 2)} | ${humanSize(r.size)}`);
+    lines.push(`  | ${r.label.padEnd(width - 2)} | ${humanSize(r.size)}`);
   }
   lines.push(`${rule} ${hex(v.nsSize)}`);
   return lines.join('\n');

@@ -9,14 +9,17 @@ import { InvalidArgumentError } from '../format/errors';
 import { hex, humanSize, parseSize } from '../format/units';
 import { scanTarget, type ScanResult } from '../scan/scan';
 import { findingLines, findingView, type ScanContext } from '../scan/report';
+import { relativeTo } from '../scan/detect';
 import { DEFAULT_PROFILE, KERNEL_FORMS, resolveKernel } from '../validate/versions';
 import { ExitCode } from './exit-code';
 import { processIo, type CliIo } from './io';
 import { pathText } from '../io/path';
 import { jsonText } from '../format/json';
+import { parseNsBase } from './options';
 
 interface ScanOpts {
   json?: boolean;
+  offset?: string;
   from?: string;
   to?: string;
   nsBase?: string;
@@ -57,9 +60,10 @@ export function progressFor(
 }
 
 /** The `scan` JSON document's body: the range read and every finding (superblock copies included). */
-function scanBody(target: string, r: ScanResult, ctx: ScanContext): object {
+function scanBody(target: string, offset: bigint, r: ScanResult, ctx: ScanContext): object {
   return {
     file: target,
+    offset,
     size: r.size,
     from: r.from,
     to: r.to,
@@ -67,6 +71,18 @@ function scanBody(target: string, r: ScanResult, ctx: ScanContext): object {
     nsBase: ctx.nsBase,
     kernel: ctx.kernel,
     findings: r.findings.map((f) => findingView(f, ctx)),
+  };
+}
+
+/** The scan seen from the namespace at `offset`: its range, size and every finding's positions relative to it. */
+function inNamespace(offset: bigint, r: ScanResult): ScanResult {
+  if (offset === 0n) return r;
+  return {
+    ...r,
+    size: r.size - offset,
+    from: r.from - offset,
+    to: r.to - offset,
+    findings: r.findings.map((f) => relativeTo(f, offset)),
   };
 }
 
@@ -79,6 +95,10 @@ export function registerScan(program: Command, io: CliIo): void {
     )
     .argument('<TARGET>', 'image file or block device')
     .option('--json', 'print the findings as JSON (schemas/scan.schema.json; u64 values as "0x..." strings)')
+    .option(
+      '--offset <BYTES>',
+      'where the namespace starts inside TARGET (default 0): the scan covers it, positions count from it',
+    )
     .option('--from <BYTES>', 'start of the range to scan (default 0)')
     .option('--to <BYTES>', 'end of the range to scan, exclusive (default: the end of TARGET)')
     .option(
@@ -98,23 +118,27 @@ export function registerScan(program: Command, io: CliIo): void {
       if (chunk !== undefined && (chunk > 1n << 30n || chunk < 8192n || chunk % 4096n !== 0n))
         throw new InvalidArgumentError('--chunk must be a multiple of 4096 between 8K and 1G');
       const bar = progressFor(io, 'scan');
+      const offset = o.offset === undefined ? 0n : parseSize(o.offset, 'offset');
       let r: ScanResult;
       try {
-        r = scanTarget(target, {
-          ...(o.from === undefined ? {} : { from: parseSize(o.from, 'scan start') }),
-          ...(o.to === undefined ? {} : { to: parseSize(o.to, 'scan end') }),
-          ...(chunk === undefined ? {} : { chunkSize: chunk }),
-          onProgress: bar.update,
-        });
+        r = inNamespace(
+          offset,
+          scanTarget(target, {
+            from: offset + (o.from === undefined ? 0n : parseSize(o.from, 'scan start')),
+            ...(o.to === undefined ? {} : { to: offset + parseSize(o.to, 'scan end') }),
+            ...(chunk === undefined ? {} : { chunkSize: chunk }),
+            onProgress: bar.update,
+          }),
+        );
       } finally {
         bar.stop();
       }
       const ctx: ScanContext = {
-        nsBase: o.nsBase === undefined ? 0n : parseSize(o.nsBase, 'namespace base'),
+        nsBase: o.nsBase === undefined ? 0n : parseNsBase(o.nsBase),
         targetSize: r.size,
         kernel,
       };
-      if (o.json === true) io.stdout(`${jsonText('scan', scanBody(target, r, ctx))}\n`);
+      if (o.json === true) io.stdout(`${jsonText('scan', scanBody(target, offset, r, ctx))}\n`);
       else {
         io.stdout(
           `${pathText(target)}: scanned ${hex(r.from)}..${hex(r.to)} ` +

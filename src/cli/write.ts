@@ -14,6 +14,8 @@ import { checkWritablePath } from '../io/trust';
 import { UsageError, type CliIo } from './io';
 import { choiceArg } from './options';
 import { parseSize } from '../format/units';
+import { KERNEL_FORMS, resolveKernels } from '../validate/versions';
+import { guardOrRefuse } from './advice';
 
 interface WriteOpts {
   output?: string;
@@ -26,6 +28,8 @@ interface WriteOpts {
   parentUuid?: string;
   offset?: string;
   meaning: WriteMeaning;
+  guardKernel?: string;
+  allowHazard?: boolean;
 }
 
 // ndctl's util_nsmode spellings that denote fsdax / devdax.
@@ -95,41 +99,62 @@ export function registerWrite(program: Command, io: CliIo): void {
       choiceArg('meaning', ['legacy', 'map', 'ndctl'] as const),
       'legacy',
     )
+    .option(
+      '--guard-kernel <KERNELS>',
+      `kernel(s) the block must be safe on: ${KERNEL_FORMS}, a list, or all (default: all; map for --meaning map)`,
+    )
+    .option(
+      '--allow-hazard',
+      'write even a block a guard kernel would misplace data or crash under DAX with, or that every guard ' +
+        'kernel refuses',
+    )
     .addHelpText(
       'after',
-      '\nExamples:\n  infoblock write -c -s 1G > head.bin\n  infoblock write -o ns.img -s 16G -m devdax -a ' +
+      '\nExit status: 0 written, 1 refused (a hazard on a guard kernel; with --meaning ndctl the hazard is ' +
+        'printed and the head written), 2 usage or I/O error.' +
+        '\nExamples:\n  infoblock write -c -s 1G > head.bin\n  infoblock write -o ns.img -s 16G -m devdax -a ' +
         '1G\n  infoblock write -o ns.img -O 0x100100000 --meaning map',
     )
-    .action((opts: WriteOpts) => {
-      if (opts.stdout === true && opts.output !== undefined)
-        throw new UsageError('use only one of --output and --stdout');
-      if (opts.stdout !== true && opts.output === undefined) throw new UsageError('specify --output FILE or --stdout');
-      if (opts.stdout === true && opts.size === undefined) throw new UsageError('--size required with --stdout');
-      if (opts.stdout === true && io.stdoutIsTTY?.() === true) {
-        throw new UsageError('refusing to write binary to a terminal; redirect or use -o');
-      }
-      const output = opts.output;
-      // Sign handling follows ndctl only where byte parity is the point.
-      const num = (text: string, what: string): bigint => parseSize(text, what, { signs: opts.meaning === 'ndctl' });
-      const created = output !== undefined && outputKind(output, 'output', true) === 'absent';
-      let size = opts.size === undefined ? 0n : num(opts.size, 'namespace size');
-      if (size === 0n && output !== undefined) {
-        if (created) throw new UsageError(`'${output}' does not exist: give --size to create it`);
-        size = targetSize(output);
-      }
-      const fields = recipeFields({
-        size,
-        mode: opts.mode,
-        map: opts.map,
-        ...(opts.align === undefined ? {} : { align: num(opts.align, 'namespace alignment') }),
-        uuid: opts.uuid ?? randomUuid(),
-        ...(opts.parentUuid === undefined ? {} : { parentUuid: opts.parentUuid }),
-        offset: opts.offset === undefined ? 0n : num(opts.offset, 'physical offset'),
-        meaning: opts.meaning,
-      });
-      const head = headWithBlock(encodePfnBlock(fields));
-      if (output === undefined) io.stdout(head);
-      else writeHeadToFile(output, head);
-      io.stderr('wrote 1 infoblock\n');
+    .action((opts: WriteOpts) => writeAction(io, opts));
+}
+
+function writeAction(io: CliIo, opts: WriteOpts): void {
+  {
+    if (opts.stdout === true && opts.output !== undefined)
+      throw new UsageError('use only one of --output and --stdout');
+    if (opts.stdout !== true && opts.output === undefined) throw new UsageError('specify --output FILE or --stdout');
+    if (opts.stdout === true && opts.size === undefined) throw new UsageError('--size required with --stdout');
+    if (opts.stdout === true && io.stdoutIsTTY?.() === true) {
+      throw new UsageError('refusing to write binary to a terminal; redirect or use -o');
+    }
+    const output = opts.output;
+    if (opts.guardKernel !== undefined) resolveKernels(opts.guardKernel);
+    // Sign handling follows ndctl only where byte parity is the point.
+    const num = (text: string, what: string): bigint => parseSize(text, what, { signs: opts.meaning === 'ndctl' });
+    const created = output !== undefined && outputKind(output, 'output', true) === 'absent';
+    let size = opts.size === undefined ? 0n : num(opts.size, 'namespace size');
+    if (size === 0n && output !== undefined) {
+      if (created) throw new UsageError(`'${output}' does not exist: give --size to create it`);
+      size = targetSize(output);
+    }
+    const fields = recipeFields({
+      size,
+      mode: opts.mode,
+      map: opts.map,
+      ...(opts.align === undefined ? {} : { align: num(opts.align, 'namespace alignment') }),
+      uuid: opts.uuid ?? randomUuid(),
+      ...(opts.parentUuid === undefined ? {} : { parentUuid: opts.parentUuid }),
+      offset: opts.offset === undefined ? 0n : num(opts.offset, 'physical offset'),
+      meaning: opts.meaning,
     });
+    const block = encodePfnBlock(fields);
+    const nsBase = opts.offset === undefined ? 0n : num(opts.offset, 'physical offset');
+    const kernels = opts.guardKernel ?? (opts.meaning === 'map' ? 'map' : 'all');
+    const allow = opts.meaning === 'ndctl' || opts.allowHazard === true;
+    guardOrRefuse(io, block, { kernels, nsBase, nsSize: size }, 'write', allow);
+    const head = headWithBlock(block);
+    if (output === undefined) io.stdout(head);
+    else writeHeadToFile(output, head);
+    io.stderr('wrote 1 infoblock\n');
+  }
 }

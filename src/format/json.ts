@@ -79,17 +79,19 @@ export function toJson(value: unknown, indent = 2): string {
  * current version: `schemas/<name>.schema.json` in the package describes it.
  */
 export const SCHEMAS = {
-  check: 2,
-  'check-kernels': 2,
+  check: 3,
+  'check-kernels': 3,
   'check-labels': 2,
-  explain: 1,
+  explain: 2,
   migrate: 1,
   restore: 1,
-  'kernel-check': 1,
+  'kernel-check': 2,
   'corpus-manifest': 1,
-  scan: 2,
+  scan: 3,
   recover: 1,
   labels: 1,
+  realign: 1,
+  rebase: 1,
   error: 1,
 } as const;
 

@@ -13,6 +13,8 @@ export type FaultStep =
   | 'temp-synced'
   | 'after-rename'
   | 'after-backup'
+  | 'after-block'
+  | 'after-label'
   | 'mid-write'
   | 'after-write'
   | 'after-fsync'
@@ -28,6 +30,24 @@ export const FAULT_STEPS: readonly FaultStep[] = [
   'temp-synced',
   'after-rename',
   'after-backup',
+  'mid-write',
+  'after-write',
+  'after-fsync',
+  'after-verify',
+  'before-release',
+];
+
+/** The steps of a realignment of labelled namespaces (src/migrate/realign.ts), in order. */
+export const REALIGN_STEPS: readonly FaultStep[] = [
+  'lock-temp-written',
+  'after-lock',
+  'after-read',
+  'temp-written',
+  'temp-synced',
+  'after-rename',
+  'after-backup',
+  'after-block',
+  'after-label',
   'mid-write',
   'after-write',
   'after-fsync',

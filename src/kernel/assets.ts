@@ -20,8 +20,9 @@ import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
 
 import { writeCpioNewc, type CpioEntry } from './cpio';
+import { daxProbeProgram } from './dax-probe';
 import { APT_INSTALL_HINT, KERNEL_SETUP_HINT, KernelHarnessError } from './errors';
-import { guestInitScript } from './init-script';
+import { DAX_PROBE_PATH, guestInitScript } from './init-script';
 import { cachedKernelDebs, DEFAULT_KERNEL, downloadKernelDebs, KERNEL_PACKAGES, type KernelVersion } from './kernels';
 
 export { compareVersions } from './kernels';
@@ -30,6 +31,16 @@ const execFileP = promisify(execFile);
 
 /** Modules the guest loads, in this order (their dependencies are added before them). */
 export const REQUIRED_MODULES: readonly string[] = ['libnvdimm', 'nd_btt', 'nd_pmem', 'nfit', 'device_dax', 'dax_pmem'];
+/**
+ * The filesystems a DAX guest mounts (after REQUIRED_MODULES). ext4 must be there (as a module or built
+ * in); xfs is loaded when the package has it.
+ */
+export const DAX_FILESYSTEMS: readonly string[] = ['ext4', 'xfs'];
+/**
+ * Providers of the crc32c algorithm that ext4 and xfs look up by name when they start (a soft dependency:
+ * no symbol ties them, so a module's depends= list does not name them): loaded first where present.
+ */
+export const CRC32C_PROVIDERS: readonly string[] = ['crc32c_generic', 'crc32c_cryptoapi'];
 
 /** Everything a boot needs. */
 export interface KernelAssets {
@@ -56,6 +67,8 @@ export interface AssetOptions {
   log?: (line: string) => void;
   /** Debian kernel version to boot (default 6.1). Ignored with kernelImage. */
   kernel?: KernelVersion;
+  /** Build the DAX guest: the filesystem modules, the DAX probe program and the DAX section of /init. */
+  dax?: boolean;
 }
 
 /** The cache directory: $ND_INFOBLOCK_CACHE, else ~/.cache/nd-infoblock. */
@@ -199,13 +212,14 @@ export function moduleDepends(ko: Buffer): string[] {
 export async function resolveModules(
   dir: string,
   required: readonly string[] = REQUIRED_MODULES,
+  builtin: ReadonlySet<string> = new Set(),
 ): Promise<{ name: string; data: Buffer }[]> {
   const index = await indexModules(dir);
   const out: { name: string; data: Buffer }[] = [];
   const done = new Set<string>();
   const visiting = new Set<string>();
   const visit = async (name: string, wantedBy: string | null): Promise<void> => {
-    if (done.has(name) || visiting.has(name)) return;
+    if (done.has(name) || visiting.has(name) || builtin.has(name)) return;
     const file = index.get(name);
     if (file === undefined) {
       const why = wantedBy === null ? '' : ` (needed by ${wantedBy})`;
@@ -299,6 +313,35 @@ async function findModulesTree(root: string): Promise<{ tree: string; release: s
   return null;
 }
 
+/** Module names (with '-' read as '_') listed in a modules.builtin file's text. */
+export function builtinModules(text: string): Set<string> {
+  const out = new Set<string>();
+  for (const line of text.split('\n')) {
+    const m = /([^/]+)\.ko$/.exec(line.trim());
+    if (m?.[1] !== undefined) out.add(m[1].replace(/-/g, '_'));
+  }
+  return out;
+}
+
+/** The extracted kernel directory holds the DAX guest's modules too (older caches lack them). */
+const DAX_READY = 'ready-dax';
+
+/**
+ * The modules a DAX guest adds, in load order: a crc32c provider where the package has one, then the
+ * filesystems (each with its dependencies; built-in ones are skipped).
+ */
+async function daxModuleNames(modulesDir: string, builtin: ReadonlySet<string>): Promise<string[]> {
+  const present = new Set((await indexModules(modulesDir)).keys());
+  const has = (m: string): boolean => present.has(m) || builtin.has(m);
+  if (!has('ext4'))
+    throw new KernelHarnessError(
+      'module-missing',
+      `the kernel package has no ext4 module (neither a module file nor built in), which the DAX probe mounts: ` +
+        `use a kernel package that has it`,
+    );
+  return [...CRC32C_PROVIDERS.filter((m) => present.has(m)), ...DAX_FILESYSTEMS.filter(has)];
+}
+
 /** Extract vmlinuz and the needed modules from the kernel .deb(s) (cached by the image package's name). */
 async function extractDebs(debs: readonly string[], cache: string, log?: (line: string) => void): Promise<Extracted> {
   const first = debs[0] ?? '';
@@ -309,8 +352,9 @@ async function extractDebs(debs: readonly string[], cache: string, log?: (line: 
     const r = (await fs.readFile(path.join(dir, 'release'), 'utf8').catch(() => '')).trim();
     return r === '' ? null : r;
   };
-  if ((await exists(path.join(dir, 'ready'))) && (await exists(kernelImage)))
-    return { kernelImage, modulesDir, release: await readRelease() };
+  const complete = async (): Promise<boolean> =>
+    (await exists(path.join(dir, 'ready'))) && (await exists(path.join(dir, DAX_READY))) && exists(kernelImage);
+  if (await complete()) return { kernelImage, modulesDir, release: await readRelease() };
   const dpkgDeb = await requireTool('dpkg-deb', 'dpkg');
   await fs.mkdir(path.dirname(dir), { recursive: true });
   // Build the result in a private directory and rename it into place, so that
@@ -335,21 +379,30 @@ async function extractDebs(debs: readonly string[], cache: string, log?: (line: 
         'module-missing',
         `${debs.map((d) => path.basename(d)).join(' + ')} hold no lib/modules/<release>/kernel tree`,
       );
-    const mods = await resolveModules(tree.tree);
+    const builtinText = await fs.readFile(path.join(tree.tree, 'modules.builtin'), 'utf8').catch(() => '');
+    const builtin = builtinModules(builtinText);
+    const mods = await resolveModules(tree.tree, REQUIRED_MODULES, builtin);
+    // The DAX guest's filesystems, their dependencies and a crc32c provider, where the package has them.
+    const index = await indexModules(tree.tree);
+    const wanted = [...CRC32C_PROVIDERS, ...DAX_FILESYSTEMS].filter((m) => index.has(m));
+    for (const m of await resolveModules(tree.tree, wanted, builtin).catch(() => []))
+      if (!mods.some((x) => x.name === m.name)) mods.push(m);
     await fs.mkdir(path.join(stage, 'modules'), { recursive: true });
+    await fs.writeFile(path.join(stage, 'modules.builtin'), builtinText);
     await fs.copyFile(vmlinuz, path.join(stage, 'vmlinuz'));
     for (const m of mods) await fs.writeFile(path.join(stage, 'modules', `${m.name}.ko`), m.data);
     await fs.writeFile(path.join(stage, 'release'), `${tree.release}\n`);
     await fs.writeFile(path.join(stage, 'ready'), `${debs.map((d) => path.basename(d)).join('\n')}\n`);
+    await fs.writeFile(path.join(stage, DAX_READY), '');
     if (await exists(dir)) {
       // Another process won.
-      if (await exists(path.join(dir, 'ready'))) return { kernelImage, modulesDir, release: await readRelease() };
+      if (await complete()) return { kernelImage, modulesDir, release: await readRelease() };
       await fs.rm(dir, { recursive: true, force: true }); // a stale, unfinished directory
     }
     try {
       await fs.rename(stage, dir);
     } catch (e: unknown) {
-      if (!(await exists(path.join(dir, 'ready')))) throw e;
+      if (!(await complete())) throw e;
     }
   } finally {
     await fs.rm(tmp, { recursive: true, force: true });
@@ -357,16 +410,24 @@ async function extractDebs(debs: readonly string[], cache: string, log?: (line: 
   return { kernelImage, modulesDir, release: await readRelease() };
 }
 
+/** The modules directory extracted beside a Debian package's kernel image. */
+const modulesDirOf = (kernelImage: string): string => path.join(path.dirname(kernelImage), 'modules');
+
 /** Build (or reuse) the initramfs for these modules. */
 async function buildInitramfs(
   cache: string,
   modules: { name: string; data: Buffer }[],
   log?: (line: string) => void,
+  daxProbe: Buffer | null = null,
 ): Promise<string> {
   const busybox = await locateBusybox();
-  const init = guestInitScript(modules.map((m) => m.name));
+  const init = guestInitScript(
+    modules.map((m) => m.name),
+    daxProbe !== null,
+  );
   const h = createHash('sha256');
   h.update(init).update(busybox);
+  if (daxProbe !== null) h.update(daxProbe);
   for (const m of modules) h.update(m.name).update(m.data);
   const dir = path.join(cache, 'initramfs');
   const file = path.join(dir, `${h.digest('hex').slice(0, 16)}.cpio.gz`);
@@ -379,12 +440,16 @@ async function buildInitramfs(
     { kind: 'dir', name: 'proc' },
     { kind: 'dir', name: 'sys' },
     { kind: 'dir', name: 'tmp' },
+    { kind: 'dir', name: 'mnt' },
     { kind: 'dir', name: 'lib' },
     { kind: 'dir', name: 'lib/modules' },
     { kind: 'file', name: 'bin/busybox', data: busybox, mode: 0o755 },
     { kind: 'symlink', name: 'bin/sh', target: 'busybox' },
     { kind: 'file', name: 'init', data: Buffer.from(init, 'utf8'), mode: 0o755 },
     ...modules.map((m): CpioEntry => ({ kind: 'file', name: `lib/modules/${m.name}.ko`, data: m.data })),
+    ...(daxProbe === null
+      ? []
+      : [{ kind: 'file', name: DAX_PROBE_PATH.slice(1), data: daxProbe, mode: 0o755 } satisfies CpioEntry]),
   ];
   await fs.mkdir(dir, { recursive: true });
   await writeAtomic(file, zlib.gzipSync(writeCpioNewc(entries), { level: 6 }));
@@ -438,7 +503,16 @@ export async function prepareKernelAssets(opts: AssetOptions = {}): Promise<Kern
     source = debs.join(' + ');
     release = ex.release;
   }
-  const initramfs = await buildInitramfs(cache, modules, opts.log);
+  let probe: Buffer | null = null;
+  if (opts.dax === true) {
+    const dir = opts.modulesDir !== undefined ? path.resolve(opts.modulesDir) : modulesDirOf(kernelImage);
+    const builtinText = await fs.readFile(path.join(dir, 'modules.builtin'), 'utf8').catch(() => '');
+    const builtin = builtinModules(builtinText);
+    for (const m of await resolveModules(dir, await daxModuleNames(dir, builtin), builtin))
+      if (!modules.some((x) => x.name === m.name)) modules.push(m);
+    probe = await daxProbeProgram(cache, opts.log);
+  }
+  const initramfs = await buildInitramfs(cache, modules, opts.log, probe);
   return { kernelImage, initramfs, modules: modules.map((m) => m.name), source, release };
 }
 

@@ -23,6 +23,21 @@ import { APT_INSTALL_HINT, KernelHarnessError } from './errors';
 import { crashLines, crashObservation, observe, tail } from './observe';
 import { bootBisecting, runPool } from './bisect';
 import { checkImage, MAX_SLOTS, planBoots } from './plan';
+import {
+  copyQuery,
+  daxCrash,
+  emptyFindings,
+  type CopyFindings,
+  daxNothing,
+  daxObservationOf,
+  parseDaxSection,
+  scanCopy,
+  type DaxDeviceRecord,
+  type DaxObservation,
+  type DaxProbeMode,
+  type DaxSection,
+} from './dax';
+import { DAX_PARAM } from './init-script';
 import { qemuArgs, runQemu, sparseCopy, type BootResult } from './qemu';
 import { parseGuestReport, type GuestReport } from './report';
 import type { BootImage, BootOptions, KernelObservation, Placed } from './types';
@@ -34,6 +49,20 @@ export type { BootImage, BootOptions, ClaimObservation, KernelMessage, KernelObs
 export { planBoots, DEVICE_MEMORY_BASE, DEVICE_MEMORY_LIMIT, MAX_SLOTS, QEMU_PAGE } from './plan';
 export { crashLines, observe, probeFailure } from './observe';
 
+/** Per-boot extras of a DAX run: prepare each copy before the boot, inspect the copies after it. */
+export interface BootHooks {
+  /** Kernel command-line words added to the harness's. */
+  append?: readonly string[];
+  /**
+   * Give a boot of one isolated image the full timeout (not the shorter one for images predicted to crash
+   * while probing): its crash comes late, after the report.
+   */
+  fullTimeout?: boolean;
+  prepare?: (copy: string, p: Placed) => Promise<void>;
+  /** Called with the copies (same order as `placed`) and the boot's result, before the copies go. */
+  inspect?: (copies: readonly string[], res: BootResult) => Promise<void>;
+}
+
 interface BootContext {
   qemu: string;
   assets: Awaited<ReturnType<typeof prepareKernelAssets>>;
@@ -42,6 +71,15 @@ interface BootContext {
   work: string | null;
   timeoutMs: number;
   counter: { boot: number; planned: number };
+  /** Every completed boot's wall-clock time. */
+  seconds: BootTiming[];
+}
+
+/** How long one boot took. */
+export interface BootTiming {
+  boot: number;
+  images: number;
+  seconds: number;
 }
 
 /** Timeout of a boot of one image predicted to crash: long enough for the lockup detectors (30 s) to panic. */
@@ -51,6 +89,7 @@ const isolatedTimeout = (ctx: BootContext): number => Math.min(ctx.timeoutMs, 90
 async function bootOnce(
   ctx: BootContext,
   placed: readonly Placed[],
+  hooks: BootHooks = {},
 ): Promise<{ res: BootResult; report: GuestReport | null; boot: number }> {
   const boot = ++ctx.counter.boot;
   const files: string[] = [];
@@ -60,11 +99,12 @@ async function bootOnce(
     } else {
       const dst = path.join(ctx.work, `i${p.index}.img`);
       await sparseCopy(p.image.path, dst);
+      await hooks.prepare?.(dst, p);
       if (p.image.labelSize !== undefined) await moveLabelsToSlot(dst, p.image.labelSize, placed.indexOf(p));
       files.push(dst);
     }
   }
-  const args = qemuArgs(ctx.assets, placed, files);
+  const args = qemuArgs(ctx.assets, placed, files, hooks.append ?? []);
   ctx.log(
     `booting ${placed.length} image${placed.length === 1 ? '' : 's'} ` +
       `(boot ${boot}/${Math.max(ctx.counter.planned, boot)})...`,
@@ -74,8 +114,11 @@ async function bootOnce(
     res = await runQemu(
       ctx.qemu,
       args,
-      placed.length === 1 && placed[0]?.image.isolate === true ? isolatedTimeout(ctx) : ctx.timeoutMs,
+      placed.length === 1 && placed[0]?.image.isolate === true && hooks.fullTimeout !== true
+        ? isolatedTimeout(ctx)
+        : ctx.timeoutMs,
     );
+    await hooks.inspect?.(files, res);
   } finally {
     if (ctx.work !== null) for (const f of files) await fs.rm(f, { force: true });
   }
@@ -126,11 +169,14 @@ async function moveLabelsToSlot(file: string, labelSize: bigint, slot: number): 
 const IMAGE_CRASH =
   /^(BUG:|watchdog: BUG: soft lockup|Oops:|general protection fault|kernel BUG at)|blocked for more than \d+ seconds/;
 
-type CheckedBoot = { report: GuestReport; crash: null; boot: number } | { report: null; crash: string[]; boot: number };
+type CheckedBoot = ({ report: GuestReport; crash: null } | { report: null; crash: string[] }) & {
+  boot: number;
+  serial: string;
+};
 
 /** A boot's report or crash; every other end (timeout, QEMU error, torn report twice) is a KernelHarnessError. */
-async function bootChecked(ctx: BootContext, placed: readonly Placed[]): Promise<CheckedBoot> {
-  let { res, report, boot } = await bootOnce(ctx, placed);
+async function bootChecked(ctx: BootContext, placed: readonly Placed[], hooks: BootHooks = {}): Promise<CheckedBoot> {
+  let { res, report, boot } = await bootOnce(ctx, placed, hooks);
   let crash = report === null ? crashLines(res.serial) : null;
   const early = crash !== null && !crash.some((l) => IMAGE_CRASH.test(l));
   if (report === null && (early || (crash === null && !res.timedOut && res.code === 0))) {
@@ -142,10 +188,10 @@ async function bootChecked(ctx: BootContext, placed: readonly Placed[]): Promise
       `boot ${boot}: ${early ? `panic without an oops (${crash?.[0] ?? ''})` : 'incomplete report'}, booting again...`,
     );
     ctx.counter.planned++;
-    ({ res, report, boot } = await bootOnce(ctx, placed));
+    ({ res, report, boot } = await bootOnce(ctx, placed, hooks));
     crash = report === null ? crashLines(res.serial) : null;
   }
-  if (report === null && crash !== null) return { report: null, crash, boot };
+  if (report === null && crash !== null) return { report: null, crash, boot, serial: res.serial };
   const only = placed.length === 1 ? placed[0] : undefined;
   if (res.timedOut && only?.image.isolate === true) {
     // An image predicted to crash the kernel that hangs it instead (no panic
@@ -154,6 +200,7 @@ async function bootChecked(ctx: BootContext, placed: readonly Placed[]): Promise
       report: null,
       crash: [`no report: the guest hung and was killed after ${Math.round(isolatedTimeout(ctx) / 1000)} s`],
       boot,
+      serial: res.serial,
     };
   }
   if (res.timedOut) {
@@ -182,7 +229,8 @@ async function bootChecked(ctx: BootContext, placed: readonly Placed[]): Promise
     );
   }
   ctx.log(`boot ${boot} done in ${res.seconds.toFixed(1)} s`);
-  return { report, crash: null, boot };
+  ctx.seconds.push({ boot, images: placed.length, seconds: res.seconds });
+  return { report, crash: null, boot, serial: res.serial };
 }
 
 /** Kernel assets for the options (Debian package by version, or the caller's kernel). */
@@ -206,13 +254,17 @@ export function defaultParallel(): number {
  * first; a crash elsewhere is found by bisection. Returns one observation
  * per image, in argument order.
  */
-export async function bootImages(images: readonly BootImage[], opts: BootOptions = {}): Promise<KernelObservation[]> {
+/** The checks and preparations every run makes before its first boot. */
+async function prepareRun(
+  images: readonly BootImage[],
+  opts: BootOptions,
+  dax: boolean,
+): Promise<{ ctx: BootContext; plan: Placed[][] }> {
   images.forEach((im, i) => {
     // A number here would be rounded above 2^53: a typed invalid-argument error naming it instead.
     expectU64(im.base, `images[${i}].base`);
     if (im.labelSize !== undefined) expectU64(im.labelSize, `images[${i}].labelSize`);
   });
-  if (images.length === 0) return [];
   const log = opts.onProgress ?? ((): void => undefined);
   const relocate = opts.relocate ?? true;
   const maxPerBoot = Math.max(1, Math.min(MAX_SLOTS, opts.maxPerBoot ?? MAX_SLOTS));
@@ -221,10 +273,8 @@ export async function bootImages(images: readonly BootImage[], opts: BootOptions
   const sized: { image: BootImage; size: bigint }[] = [];
   for (const image of images) sized.push({ image, size: await checkImage(image, relocate) });
   const plan = planBoots(sized, relocate, maxPerBoot);
-  const assets = await prepareKernelAssets(assetOptions(opts, log));
+  const assets = await prepareKernelAssets({ ...assetOptions(opts, log), ...(dax ? { dax: true } : {}) });
   if (opts.keepLogsDir !== undefined) await fs.mkdir(opts.keepLogsDir, { recursive: true });
-
-  const results: KernelObservation[] = new Array<KernelObservation>(images.length);
   const work = opts.inPlace === true ? null : await fs.mkdtemp(path.join(os.tmpdir(), 'nd-infoblock-kernel-'));
   const ctx: BootContext = {
     qemu,
@@ -234,7 +284,22 @@ export async function bootImages(images: readonly BootImage[], opts: BootOptions
     work,
     timeoutMs: opts.timeoutMs ?? 180_000,
     counter: { boot: 0, planned: plan.length },
+    seconds: [],
   };
+  return { ctx, plan };
+}
+
+/**
+ * Boot the images (as many per boot as fit, `parallel` boots at once) and
+ * observe the kernel's verdict on each. Images marked `isolate` boot alone,
+ * first; a crash elsewhere is found by bisection. Returns one observation
+ * per image, in argument order.
+ */
+export async function bootImages(images: readonly BootImage[], opts: BootOptions = {}): Promise<KernelObservation[]> {
+  if (images.length === 0) return [];
+  const { ctx, plan } = await prepareRun(images, opts, false);
+  const { assets, log, work } = ctx;
+  const results: KernelObservation[] = new Array<KernelObservation>(images.length);
   const bootOf = new Map<number, number>();
   try {
     await runPool(plan, opts.parallel ?? defaultParallel(), (placed) =>
@@ -263,4 +328,176 @@ export async function bootImages(images: readonly BootImage[], opts: BootOptions
   }
   for (const o of results) o.boots = ctx.counter.boot;
   return results;
+}
+
+/** One image's DAX result: the kernel's observation of the namespace and what the DAX probe proved. */
+export interface DaxImageResult {
+  observation: KernelObservation;
+  dax: DaxObservation;
+  /** What the outcome was computed from (the guest's records, the data start, the copy's findings): replayable. */
+  raw?: DaxRaw;
+}
+
+/** The inputs of daxObservationOf for one namespace. */
+export interface DaxRaw {
+  record: DaxDeviceRecord;
+  dataStart: bigint;
+  findings: CopyFindings;
+}
+
+export interface DaxRun {
+  results: DaxImageResult[];
+  /** Every boot's wall-clock time. */
+  boots: BootTiming[];
+  /** Guest seconds spent in the DAX section, per boot that finished it. */
+  probeSeconds: number[];
+}
+
+/**
+ * An oops on the console whose panic line came out torn (seen on 7.2 under load: "...R08: 00000ernel
+ * panic - not syncing", the serial console drops characters while the probe prints): the oops's
+ * headline and RIP still say what happened.
+ */
+function oopsLines(serial: string): string[] | null {
+  const lines = serial.split(/\r?\n/).map((l) => l.replace(/^\[\s*[\d.]+\]\s?/, '').trim());
+  const hits = lines.filter((l) => /^BUG:|^Oops:|^RIP:|^general protection fault|^kernel BUG at|ernel panic/.test(l));
+  return hits.some((l) => /^BUG:|^Oops:|^general protection fault|^kernel BUG at/.test(l)) ? hits : null;
+}
+
+/** The device the DAX probe uses for a namespace (fsdax: its pmem block device; devdax: its dax device). */
+function daxDeviceOf(o: KernelObservation): string | null {
+  if (o.claim?.kind === 'pfn') return o.blockDevice?.name ?? null;
+  if (o.claim?.kind === 'dax') return o.daxDevice?.name ?? null;
+  return null;
+}
+
+/** Why a namespace has no DAX result: what the kernel did with it instead of a DAX-capable claim. */
+function notProbed(o: KernelObservation): string {
+  if (o.crash !== null) return `the kernel crashed before the DAX probe ran: ${o.crash[0] ?? ''}`;
+  if (o.claim === null)
+    return 'the kernel made no fsdax or devdax device of this namespace, so there is nothing to map';
+  if (o.claim.kind === 'btt') return 'the kernel claimed it as a sector (btt) namespace, which has no DAX';
+  return `the kernel's ${o.claim.device} exposes no device to map`;
+}
+
+/**
+ * Boot the images with the DAX guest: after its report, the guest mounts every fsdax namespace's
+ * filesystem with `-o dax` and compares read(2) with mmap, and maps every devdax device; the host then
+ * finds in each booted copy where the mapped (and, in write mode, written) bytes live. A crash while
+ * probing is the `crashes` outcome of the namespace being probed; the namespaces after it boot again.
+ * The caller's images are never booted themselves: every boot works on fresh sparse copies.
+ */
+export async function bootDaxImages(
+  images: readonly BootImage[],
+  opts: BootOptions,
+  mode: DaxProbeMode,
+  prepare?: (copy: string, image: BootImage) => Promise<void>,
+): Promise<DaxRun> {
+  if (opts.inPlace === true)
+    throw new KernelHarnessError('bad-image', 'the DAX probe writes to the namespaces it boots: it only boots copies');
+  if (images.length === 0) return { results: [], boots: [], probeSeconds: [] };
+  const { ctx, plan } = await prepareRun(images, opts, true);
+  const results: (DaxImageResult | undefined)[] = new Array<DaxImageResult | undefined>(images.length);
+  const probeSeconds: number[] = [];
+  const append = [`${DAX_PARAM}=${mode === 'write' ? 'write' : 'read'}`];
+  const release = ctx.assets.release;
+
+  const batch = async (placed: readonly Placed[]): Promise<void> => {
+    let remaining = [...placed];
+    while (remaining.length > 0) {
+      const found = new Map<
+        number,
+        { obs: KernelObservation; rec: DaxDeviceRecord | null; dax: DaxObservation | null; raw: DaxRaw | null }
+      >();
+      let section: DaxSection | null = null;
+      const hooks: BootHooks = {
+        append,
+        fullTimeout: true,
+        ...(prepare === undefined ? {} : { prepare: (copy: string, p: Placed) => prepare(copy, p.image) }),
+        inspect: async (copies, res) => {
+          found.clear();
+          const report = parseGuestReport(res.serial);
+          section = parseDaxSection(res.serial);
+          if (report === null || section === null) return;
+          for (const [i, p] of remaining.entries()) {
+            const obs = observe(report, p, 0, 0, release);
+            const dev = daxDeviceOf(obs);
+            const rec = dev === null ? null : (section.devices.find((d) => d.device === dev) ?? null);
+            let dax: DaxObservation | null = null;
+            let raw: DaxRaw | null = null;
+            if (rec !== null && rec.done && obs.dataStart !== null) {
+              const dataStart = obs.dataStart - obs.guestBase;
+              const findings = await scanCopy(copies[i] ?? '', copyQuery(rec, dataStart, obs.dataSize));
+              dax = daxObservationOf(rec, dataStart, findings);
+              raw = { record: rec, dataStart, findings };
+            }
+            found.set(p.index, { obs, rec, dax, raw });
+          }
+        },
+      };
+      const r = await bootChecked(ctx, remaining, hooks);
+      if (r.report === null) {
+        // The kernel crashed (or hung) before the DAX section: find the namespace as the harness does.
+        const only = remaining[0];
+        if (remaining.length === 1 && only !== undefined) {
+          const obs = crashObservation(only, r.boot, r.crash, release);
+          results[only.index] = { observation: obs, dax: daxNothing(notProbed(obs)) };
+          return;
+        }
+        const half = Math.ceil(remaining.length / 2);
+        ctx.counter.planned += 2;
+        await batch(remaining.slice(0, half));
+        await batch(remaining.slice(half));
+        return;
+      }
+      const sec = section as DaxSection | null;
+      const crash = sec?.complete === true ? null : (crashLines(r.serial) ?? oopsLines(r.serial));
+      const clock = /ndib-dax clock dev=begin up=([\d.]+)[\s\S]*ndib-dax clock dev=end up=([\d.]+)/.exec(r.serial);
+      if (clock?.[1] !== undefined && clock[2] !== undefined) probeSeconds.push(Number(clock[2]) - Number(clock[1]));
+      const next: Placed[] = [];
+      for (const p of remaining) {
+        const f = found.get(p.index);
+        if (f === undefined)
+          throw new KernelHarnessError('bad-report', `boot ${r.boot}: no DAX records for ${p.image.path}`);
+        const obs = { ...f.obs, boot: r.boot };
+        if (f.dax !== null)
+          results[p.index] = { observation: obs, dax: f.dax, ...(f.raw === null ? {} : { raw: f.raw }) };
+        else if (f.rec !== null && !f.rec.done && crash !== null) {
+          ctx.log(
+            `the guest kernel crashed while mapping ${p.image.path}: ${crash.find((l) => /^BUG:|^Oops:/.test(l)) ?? crash[0] ?? ''}`,
+          );
+          const raw = {
+            record: f.rec,
+            dataStart: (f.obs.dataStart ?? f.obs.guestBase) - f.obs.guestBase,
+            findings: emptyFindings(),
+          };
+          results[p.index] = { observation: obs, dax: daxCrash(f.rec, crash, f.rec.device), raw };
+        } else if (daxDeviceOf(obs) === null) results[p.index] = { observation: obs, dax: daxNothing(notProbed(obs)) };
+        else if (f.rec === null && sec?.complete === true)
+          results[p.index] = { observation: obs, dax: daxNothing(`the guest did not probe ${daxDeviceOf(obs) ?? ''}`) };
+        else next.push(p);
+      }
+      if (next.length === remaining.length)
+        throw new KernelHarnessError(
+          'bad-report',
+          `boot ${r.boot}: the DAX section ended early without a kernel crash (last serial output: ${tail(r.serial, 3)})`,
+        );
+      if (next.length > 0) {
+        ctx.log(`booting the ${next.length} namespace${next.length === 1 ? '' : 's'} not yet probed again...`);
+        ctx.counter.planned++;
+      }
+      remaining = next;
+    }
+  };
+
+  try {
+    await runPool(plan, opts.parallel ?? defaultParallel(), batch);
+  } finally {
+    if (ctx.work !== null) await fs.rm(ctx.work, { recursive: true, force: true });
+  }
+  const out = results.map((x, i) => {
+    if (x === undefined) throw new KernelHarnessError('bad-report', `no DAX result for ${images[i]?.path ?? i}`);
+    return { ...x, observation: { ...x.observation, boots: ctx.counter.boot } };
+  });
+  return { results: out, boots: ctx.seconds, probeSeconds };
 }

@@ -18,6 +18,13 @@
 
 export const REPORT_BEGIN = '@@ND-INFOBLOCK-REPORT-BEGIN v1@@';
 export const REPORT_END = '@@ND-INFOBLOCK-REPORT-END@@';
+/** Markers of the DAX section a DAX guest prints after the report (src/kernel/dax.ts parses it). */
+export const DAX_BEGIN = '@@ND-INFOBLOCK-DAX-BEGIN v1@@';
+export const DAX_END = '@@ND-INFOBLOCK-DAX-END@@';
+/** Where the DAX guest finds its probe program. */
+export const DAX_PROBE_PATH = '/bin/ndib-dax-probe';
+/** Kernel command-line key: `read` or `write`, the DAX probe's mode (absent: no DAX probe). */
+export const DAX_PARAM = 'ndib.dax';
 /** How many bytes of every block device the guest reports (%first). */
 export const FIRST_BYTES = 2048;
 /** Kernel command-line key telling the guest how many regions to wait for. */
@@ -39,8 +46,57 @@ const ND_ATTRS = [
 ];
 const DAX_ATTRS = ['size', 'resource', 'align'];
 
-/** The /init script for a guest that loads `modules` (bare names, in order). */
-export function guestInitScript(modules: readonly string[]): string {
+/**
+ * The DAX section (after the report, so that a crash while probing leaves the report intact): for every
+ * fsdax block device (a pmem whose parent is a pfn device) the filesystem at its start is mounted with
+ * `-o dax` and probed; every devdax character device is mapped and digested. Each namespace starts with
+ * an `ns` record, so a crash names the namespace it happened on; its kernel lines follow as `kmsg`.
+ * Nothing is unmounted: after a write through a misplaced mapping the filesystem's metadata may be
+ * overwritten, and xfs can then wait forever in umount (observed on 7.2); the guest powers off instead.
+ */
+function daxSection(): string {
+  const p = DAX_PROBE_PATH;
+  return `echo "${DAX_BEGIN}"
+daxmode=$(sed -n 's/.*${DAX_PARAM}=\\([a-z]*\\).*/\\1/p' /proc/cmdline)
+dmesg -c > /dev/null
+echo "ndib-dax clock dev=begin up=$(cut -d' ' -f1 /proc/uptime)"
+for b in /dev/pmem*; do
+  [ -b "$b" ] || continue
+  n=\${b#/dev/}
+  parent=$(basename "$(dirname "$(dirname "$(realpath /sys/block/$n)")")")
+  case "$parent" in pfn*) ;; *) continue ;; esac
+  fs=$(${p} detect "$b")
+  echo "ndib-dax ns dev=$n parent=$parent fs=$fs"
+  if [ "$fs" = ext4 ] || [ "$fs" = xfs ]; then
+    mkdir -p /mnt/$n
+    if err=$(mount -t $fs -o dax "$b" /mnt/$n 2>&1); then
+      echo "ndib-dax mount dev=$n rc=0 opts=$(grep "^$b " /proc/mounts | cut -d' ' -f4)"
+      ${p} fs $n /mnt/$n $daxmode
+    else
+      echo "ndib-dax mount dev=$n rc=1 err=$(echo "$err" | tr '\\n' ' ')"
+    fi
+  fi
+  dmesg -c | sed "s/^/ndib-dax kmsg dev=$n /"
+  echo "ndib-dax done dev=$n"
+done
+for d in /dev/dax*; do
+  [ -c "$d" ] || continue
+  n=\${d#/dev/}
+  echo "ndib-dax ns dev=$n parent=$(basename "$(dirname "$(realpath /sys/bus/dax/devices/$n)")") fs=devdax"
+  ${p} devdax $n "$d"
+  dmesg -c | sed "s/^/ndib-dax kmsg dev=$n /"
+  echo "ndib-dax done dev=$n"
+done
+echo "ndib-dax clock dev=end up=$(cut -d' ' -f1 /proc/uptime)"
+echo "${DAX_END}"
+`;
+}
+
+/**
+ * The /init script for a guest that loads `modules` (bare names, in order); with `withDax`, the DAX section
+ * follows the report (the initramfs then holds the probe program and the filesystem modules).
+ */
+export function guestInitScript(modules: readonly string[], withDax = false): string {
   for (const m of modules) {
     if (!/^[A-Za-z0-9_-]+$/.test(m)) throw new Error(`unsafe module name: ${m}`);
   }
@@ -104,7 +160,7 @@ if cd /sys/bus/dax/devices 2>/dev/null; then grep -H . ${dax} 2>/dev/null; fi
 echo "%dmesg"
 dmesg
 echo "${REPORT_END}"
-# Let the tty and QEMU's serial backend drain before the power goes: poweroff -f
+${withDax ? daxSection() : ''}# Let the tty and QEMU's serial backend drain before the power goes: poweroff -f
 # does not wait for queued console output (a 200-image report is ~260 KB).
 sleep 1
 poweroff -f

@@ -121,13 +121,28 @@ export function parseManifest(text: string, source: string): ManifestPrediction[
 
 /** The rows of the manifest file at `file`. */
 export async function readManifest(file: string): Promise<ManifestPrediction[]> {
+  return (await readManifestRows(file)).rows;
+}
+
+/**
+ * The rows of a manifest with each row's whole JSON object beside it (for members this reader does
+ * not type, such as the DAX predictions rows may carry).
+ */
+export async function readManifestRows(
+  file: string,
+): Promise<{ rows: ManifestPrediction[]; raw: Record<string, unknown>[] }> {
   let text: string;
   try {
     text = await fs.readFile(file, 'utf8');
   } catch (e) {
     throw ioError('read the manifest', file, e);
   }
-  return parseManifest(text, file);
+  const rows = parseManifest(text, file);
+  const raw = text
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+  return { rows, raw };
 }
 
 /**

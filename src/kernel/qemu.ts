@@ -49,7 +49,12 @@ export async function sparseCopy(src: string, dst: string): Promise<void> {
 /** QEMU option values escape ',' by doubling it. */
 const qemuEscape = (s: string): string => s.replace(/,/g, ',,');
 
-export function qemuArgs(assets: KernelAssets, placed: readonly Placed[], files: readonly string[]): string[] {
+export function qemuArgs(
+  assets: KernelAssets,
+  placed: readonly Placed[],
+  files: readonly string[],
+  extraAppend: readonly string[] = [],
+): string[] {
   const bytes = placed.reduce((a, p) => a + p.size, 0n);
   // mode RAM keeps struct pages (64 B per 4 KiB page) in guest RAM; stay below 3 GiB so the device
   // window stays at 4 GiB.
@@ -83,7 +88,8 @@ export function qemuArgs(assets: KernelAssets, placed: readonly Placed[], files:
     // and panic the boot before any module loads ("IO-APIC + timer doesn't work").
     // The lockup detectors turn a probe that hangs the guest into a panic (a crash we can report).
     `console=ttyS0 quiet loglevel=2 oops=panic panic=-1 log_buf_len=4M no_timer_check softlockup_panic=1 ` +
-      `hung_task_panic=1 hung_task_timeout_secs=30 ${REGIONS_PARAM}=${placed.length}`,
+      `hung_task_panic=1 hung_task_timeout_secs=30 ${REGIONS_PARAM}=${placed.length}` +
+      extraAppend.map((a) => ` ${a}`).join(''),
   ];
   placed.forEach((p, i) => {
     args.push('-object', `memory-backend-file,id=m${i},share=on,mem-path=${qemuEscape(files[i] ?? '')},size=${p.size}`);

@@ -35,6 +35,8 @@ export interface TargetOptions {
 export interface MigrateTargetOptions extends TargetOptions, MigrateOptions {
   backup?: FilePath;
   force?: boolean;
+  /** Write even a block a guard kernel would misplace data or crash under DAX with, or every guard kernel refuses. */
+  allowHazard?: boolean;
   dryRun?: boolean;
 }
 
@@ -42,6 +44,8 @@ export interface MigrateTargetResult {
   report: MigrationReport;
   /** The hazard refusal (nothing written), or null. */
   refused: string | null;
+  /** What writing the refused block anyway takes: `force` (a misplacing guard kernel) or `allowHazard` (DAX). */
+  refusedNeeds: 'force' | 'allowHazard' | null;
   /** The backup record (null when nothing was to be written). */
   backupPath: FilePath | null;
   /** The operation that puts the original back (null when nothing was to be written). */
@@ -72,7 +76,13 @@ function tornMessage(o: TargetOptions, backupPath: FilePath, e: InfoblockError):
 }
 
 /** The migrator as a plan: the new block, or null (nothing to do, or refused). */
-function migratePlan(o: MigrateTargetOptions, out: { report?: MigrationReport; refused: string | null }) {
+interface PlanOut {
+  report?: MigrationReport;
+  refused: string | null;
+  refusedNeeds: 'force' | 'allowHazard' | null;
+}
+
+function migratePlan(o: MigrateTargetOptions, out: PlanOut) {
   return (head: Uint8Array, ctx: ReplaceContext): Uint8Array | null => {
     const block = head.subarray(INFOBLOCK_OFFSET);
     const done = ctx.backup;
@@ -96,7 +106,14 @@ function migratePlan(o: MigrateTargetOptions, out: { report?: MigrationReport; r
       throw e;
     }
     out.report = report;
-    out.refused = report.hazard !== null && o.force !== true && report.status === 'migrated' ? report.hazard : null;
+    const migrating = report.status === 'migrated';
+    if (migrating && report.hazard !== null && o.force !== true) {
+      out.refused = report.hazard;
+      out.refusedNeeds = 'force';
+    } else if (migrating && report.daxHazard !== null && o.allowHazard !== true) {
+      out.refused = report.daxHazard;
+      out.refusedNeeds = 'allowHazard';
+    }
     return report.status === 'migrated' && out.refused === null ? report.block : null;
   };
 }
@@ -108,7 +125,7 @@ function migratePlan(o: MigrateTargetOptions, out: { report?: MigrationReport; r
  */
 export function migrateTarget(o: MigrateTargetOptions): MigrateTargetResult {
   validateMigrateOptions(o);
-  const out: { report?: MigrationReport; refused: string | null } = { refused: null };
+  const out: PlanOut = { refused: null, refusedNeeds: null };
   const r = replaceInfoBlock({
     target: o.target,
     offset: o.offset,
@@ -126,6 +143,7 @@ export function migrateTarget(o: MigrateTargetOptions): MigrateTargetResult {
   return {
     report: out.report,
     refused: out.refused,
+    refusedNeeds: out.refusedNeeds,
     backupPath: r.newBlock === null ? null : r.backupPath,
     undo: r.newBlock === null ? null : (restoreHint(r.backupPath).run as RestoreRun),
     backupReused: r.backupReused,

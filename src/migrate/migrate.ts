@@ -20,6 +20,7 @@ import { checkHead, type Verdict } from '../validate/check';
 import type { Arch } from '../validate/arch';
 import type { ProfileId } from '../validate/profiles';
 import { DEFAULT_PROFILE, resolveKernels } from '../validate/versions';
+import { daxHazards, daxHazardText } from '../validate/dax-guard';
 import { alignmentEvidence, type Evidence } from '../validate/geometry';
 
 export { alignmentEvidence, type Evidence } from '../validate/geometry';
@@ -79,6 +80,11 @@ export interface MigrationReport {
   guards: Verdict[];
   /** Set when the guard kernel would claim the result with the data elsewhere: refused unless forced. */
   hazard: string | null;
+  /**
+   * Set when a guard kernel would misplace data or crash under DAX on the result, or every guard kernel
+   * refuses it: refused unless `allowHazard`.
+   */
+  daxHazard: string | null;
   notes: string[];
   /** The 4 KiB block before and after (equal when nothing changes). */
   original: Uint8Array;
@@ -261,7 +267,7 @@ function kernelsOn(
   o: MigrateOptions,
   parentUuid: string,
   notes: string[],
-): Pick<MigrationReport, 'target' | 'guard' | 'guards' | 'hazard'> {
+): Pick<MigrationReport, 'target' | 'guard' | 'guards' | 'hazard' | 'daxHazard'> {
   const targetKernel: ProfileId = to === 'map' ? 'map' : DEFAULT_PROFILE;
   const target = verdictOn(next, targetKernel, o, parentUuid);
   const guards = resolveKernels(o.guardKernel ?? DEFAULT_PROFILE).map((k) => verdictOn(next, k.id, o, parentUuid));
@@ -279,7 +285,15 @@ function kernelsOn(
   } else if (target.dataStart !== startAfter) {
     notes.push(`${targetKernel} puts the data at ${hex(target.dataStart ?? 0n)}, not at ${hex(startAfter)}`);
   }
-  return { target, guard: misplacing ?? (guards[0] as Verdict), guards, hazard };
+  const dax = daxHazards(next, {
+    kernels: o.guardKernel ?? DEFAULT_PROFILE,
+    nsBase: o.nsBase,
+    nsSize: o.nsSize,
+    parentUuid,
+    ...(o.arch === undefined ? {} : { arch: o.arch }),
+  });
+  const daxHazard = dax.length === 0 ? null : daxHazardText(dax);
+  return { target, guard: misplacing ?? (guards[0] as Verdict), guards, hazard, daxHazard };
 }
 
 /**
@@ -318,10 +332,10 @@ export function migrate(block: Uint8Array, o: MigrateOptions): MigrationReport {
   };
 }
 
-/** The refusal of a report's hazard: writing it anyway needs `force`. */
-export function hazardError(hazard: string): InfoblockError {
+/** The refusal of a report's hazard: writing it anyway needs `force` (or, for a DAX hazard, `allowHazard`). */
+export function hazardError(hazard: string, needs: 'force' | 'allowHazard' = 'force'): InfoblockError {
   return new InfoblockError('hazard', `refusing to migrate: ${hazard}; nothing written`, {
-    hint: { pass: { force: true } },
+    hint: { pass: { [needs]: true } },
   });
 }
 

@@ -165,8 +165,13 @@ export function sameBackup(a: BackupRecord, b: BackupRecord): boolean {
 
 /** A backup belongs to a target when the realpath or dev/ino match, and the size is the same. */
 export function belongsTo(r: BackupRecord, t: TargetIdentity): boolean {
-  const sameFile = bufferOf(r.target.path).equals(t.path) || (r.target.dev === t.dev && r.target.ino === t.ino);
-  return sameFile && r.target.size === t.size;
+  return sameTarget(r.target, t);
+}
+
+/** Two identities name the same target: the realpath or dev/ino match, and the size is the same. */
+export function sameTarget(a: TargetIdentity, t: TargetIdentity): boolean {
+  const sameFile = bufferOf(a.path).equals(t.path) || (a.dev === t.dev && a.ino === t.ino);
+  return sameFile && a.size === t.size;
 }
 
 /**

@@ -205,3 +205,14 @@ export function btrfsAt(buf: Uint8Array, p: number, pos: bigint): FsFinding | nu
     copy: bytenr !== 65536n,
   };
 }
+
+/**
+ * A finding seen from a namespace that starts at `origin` inside the target: every position (the finding's
+ * offset, a superblock copy's place, a BTT arena) made relative to it. Sizes and fields are unchanged.
+ */
+export function relativeTo<F extends Finding>(f: F, origin: bigint): F {
+  if (origin === 0n) return f;
+  if (isFsFinding(f)) return { ...f, offset: f.offset - origin, superblock: f.superblock - origin };
+  if (isBttFinding(f)) return { ...f, offset: f.offset - origin, arena: f.arena - origin };
+  return { ...f, offset: f.offset - origin };
+}

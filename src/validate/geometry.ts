@@ -179,3 +179,29 @@ export function memmapFits(g: Geometry, reserve: bigint, pageSize: bigint, secti
   const aligned = ((next + blockPfns - 1n) / blockPfns) * blockPfns;
   return aligned + sections * blockPfns <= limit;
 }
+
+/**
+ * The namespace bases a block fits, from its start_pad: the kernel pads the namespace base up to the
+ * section boundary (`compatAlign`) and stores the padding as start_pad, so a block with start_pad P was
+ * written for a base that is P short of a boundary: base = residue + k * modulus. A base that is not one
+ * of them is refused whatever the meaning of dataoff (rule R13: base + start_pad must be aligned).
+ */
+export interface BaseFit {
+  modulus: bigint;
+  residue: bigint;
+  /** One such base above 4 GiB, where firmware and QEMU place the first persistent memory. */
+  example: bigint;
+}
+
+/** The bases `startPad` fits (null when it is 0 or not below `compatAlign`: any aligned base fits). */
+export function basesFittingBlock(startPad: bigint, compatAlign: bigint = SZ_2M): BaseFit | null {
+  if (startPad === 0n || startPad >= compatAlign) return null;
+  const residue = compatAlign - startPad;
+  return { modulus: compatAlign, residue, example: (1n << 32n) + residue };
+}
+
+/** Whether `base` is one of the bases the block fits (always, when its start_pad is 0). */
+export function baseFits(startPad: bigint, base: bigint, compatAlign: bigint = SZ_2M): boolean {
+  const fit = basesFittingBlock(startPad, compatAlign);
+  return fit === null || u64(base) % fit.modulus === fit.residue;
+}

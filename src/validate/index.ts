@@ -37,8 +37,17 @@ export {
 export type { KernelSeries, ResolvedKernel } from './versions';
 export { checkKernels } from './kernels';
 export type { KernelHazard, KernelsReport } from './kernels';
-export { geometryOf, gateFields, kernelAlign, dataStartFor, ndctlOffsetEvidence, memmapFits } from './geometry';
-export type { Geometry, GeometryInput, Reader } from './geometry';
+export {
+  geometryOf,
+  gateFields,
+  kernelAlign,
+  dataStartFor,
+  ndctlOffsetEvidence,
+  memmapFits,
+  basesFittingBlock,
+  baseFits,
+} from './geometry';
+export type { BaseFit, Geometry, GeometryInput, Reader } from './geometry';
 export { explainLayout } from './explain';
 export type { Region } from './explain';
 export { checkLabelledDimm } from './labels';

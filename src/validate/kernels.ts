@@ -6,7 +6,7 @@
  * start or size moves, or a refusal whose errno differs.
  */
 import { hex } from '../format/units';
-import { checkHead, expectNamespace, type CheckOptions, type Verdict } from './check';
+import { checkHead, expectNamespace, type CheckOptions, type Hazard, type Verdict } from './check';
 import { daxIsHazard } from './dax';
 import { compareSeries, resolveKernels, type ResolvedKernel } from './versions';
 
@@ -29,6 +29,12 @@ export interface KernelsReport {
   kernels: string[];
   verdicts: Record<string, Verdict>;
   hazards: KernelHazard[];
+  /**
+   * What the block itself poses, as `checkHead` reports it under each listed kernel (an ndctl -O block, a
+   * map-meaning block an older kernel misreads, ...), each once, with its repair: the union of the verdicts'
+   * `hazards`.
+   */
+  blockHazards: Hazard[];
   /** Every listed kernel claims the namespace with the same data start and size. */
   agree: boolean;
 }
@@ -102,7 +108,10 @@ export function checkKernels(
   expectNamespace(o);
   const ks = ordered(typeof spec === 'string' ? resolveKernels(spec) : [...spec]);
   const verdicts: Record<string, Verdict> = {};
-  for (const k of ks) verdicts[k.id] = checkHead(head, { ...o, kernel: k.id, hazards: false });
+  for (const k of ks) verdicts[k.id] = checkHead(head, { ...o, kernel: k.id });
+  const blockHazards = new Map<string, Hazard>();
+  for (const v of Object.values(verdicts))
+    for (const h of v.hazards) blockHazards.set(`${h.kind}\0${h.profile ?? ''}\0${h.message}`, h);
   const hazards: KernelHazard[] = [];
   for (let i = 0; i + 1 < ks.length; i++) {
     const a = ks[i] as ResolvedKernel;
@@ -118,5 +127,5 @@ export function checkKernels(
   const first = vs[0];
   const same = (v: Verdict): boolean => v.dataStart === first?.dataStart && v.dataSize === first?.dataSize;
   const agree = first !== undefined && vs.every((v) => v.outcome === 'claimed' && same(v));
-  return { kernels: ks.map((k) => k.id), verdicts, hazards, agree };
+  return { kernels: ks.map((k) => k.id), verdicts, hazards, blockHazards: [...blockHazards.values()], agree };
 }

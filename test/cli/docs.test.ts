@@ -9,6 +9,7 @@ import { buildProgram, packageVersion, COMMAND_NAMES } from '../../src/cli/index
 import { bashCompletion, exitStatusTable, manPage, zshCompletion } from '../../src/cli/docs';
 import { EXIT_STATUS } from '../../src/cli/exit-status';
 import { useTmpDir } from '../support/tmp';
+import { testIf } from '../support/skip';
 
 const root = path.join(__dirname, '../..');
 const program = buildProgram({ stdout: () => undefined, stderr: () => undefined });
@@ -54,7 +55,7 @@ describe('generated files match the current command definitions (run npm run gen
 
 describe('the generated files work', () => {
   const groffOk = have('groff');
-  (groffOk ? test : test.skip)('the man page renders without a groff warning', () => {
+  testIf(groffOk, 'groff is not installed')('the man page renders without a groff warning', () => {
     const r = spawnSync('groff', ['-ww', '-z', '-man', path.join(root, 'docs/infoblock.1')], { encoding: 'utf8' });
     expect({ status: r.status, warnings: r.stderr }).toEqual({ status: 0, warnings: '' });
   });
@@ -94,7 +95,7 @@ describe('the generated files work', () => {
   });
 
   const zshOk = have('zsh') || process.env.CI === 'true';
-  (zshOk ? test : test.skip)('zsh parses the completion function', () => {
+  testIf(zshOk, 'zsh is not installed (CI installs it)')('zsh parses the completion function', () => {
     const r = spawnSync('zsh', ['-n', path.join(root, 'completions/_infoblock')], { encoding: 'utf8' });
     expect({ status: r.status, err: r.stderr }).toEqual({ status: 0, err: '' });
   });
@@ -114,7 +115,7 @@ describe('the generated files work', () => {
     return [...new Set(hits.filter((l) => l !== ''))].sort();
   }
 
-  (zshOk ? test.each : test.skip.each)([
+  testIf(zshOk, 'zsh is not installed (CI installs it)').each([
     ['infoblock re', ['read', 'recover', 'restore']],
     ['infoblock read --ve', ['--verbose', '--verify']],
     ['infoblock corpus --ma', ['--manifest']],

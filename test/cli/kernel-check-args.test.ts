@@ -75,6 +75,22 @@ describe('kernel-check: bad arguments', () => {
       'a kernel image and its modules directory go together; pass --kernel-image <PATH>',
       'kernel-missing',
     ],
+    [
+      ['--dax', 'a.img@4G'],
+      "bad --dax mode 'a.img@4G': expected read, write, scratch (write --dax=MODE, or --dax after the images)",
+      'invalid-argument',
+    ],
+    [['@TMP/a.img@4G', '--dax', '--in-place'], '--dax works on sparse copies: leave out --in-place', 'invalid-argument'],
+    [
+      ['@TMP/a.img@4G', '--dax=write', '--label-size', '128K'],
+      '--dax boots label-less namespaces: leave out --label-size',
+      'invalid-argument',
+    ],
+    [
+      ['@TMP/a.img@4G', '--dax'],
+      '@TMP/a.img: the DAX probe maps fsdax and devdax namespaces only, and Linux 6.1 leaves it raw',
+      'bad-image',
+    ],
   ])('%j', async (argv, line, code) => {
     const fill = (s: string): string => s.split('@TMP').join(tmp.dir);
     const args = ['kernel-check', ...argv.map(fill)];

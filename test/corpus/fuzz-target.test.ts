@@ -7,10 +7,11 @@ import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { CorpusGenerator } from '../../src/corpus/generate';
 import { Prng } from '../../src/corpus/prng';
+import { describeIf } from '../support/skip';
 
 const targetPath = path.join(__dirname, '../../fuzz/target.js');
 const haveDist = fs.existsSync(path.join(__dirname, '../../dist/migrate/migrate.js'));
-const d = haveDist ? describe : describe.skip;
+const d = describeIf(haveDist, 'needs dist/ (npm test builds it first)');
 
 d('fuzz/target.js replay', () => {
   const { fuzz } = createRequire(__filename)(targetPath) as { fuzz: (b: Buffer) => void };

@@ -292,7 +292,7 @@ function rowText(file: string, v: KernelVerdict, extra: Record<string, unknown> 
   const hex = (x: bigint | null): string | null => (x === null ? null : `0x${x.toString(16)}`);
   return JSON.stringify({
     schema: schemaId('corpus-manifest'),
-    schema_version: 1,
+    schema_version: 2,
     file,
     index: 0,
     seed_index: 0,
@@ -486,7 +486,8 @@ describe('hints instead of flags', () => {
     const src = path.join(__dirname, '..', '..', 'src');
     const offenders: string[] = [];
     for (const layer of ['kernel', 'corpus']) {
-      for (const f of fs.readdirSync(path.join(src, layer))) {
+      // The TypeScript modules (src/kernel/guest holds the guest program's C source, no library message).
+      for (const f of fs.readdirSync(path.join(src, layer)).filter((n) => n.endsWith('.ts'))) {
         const text = fs
           .readFileSync(path.join(src, layer, f), 'utf8')
           .replace(/\/\*[\s\S]*?\*\//g, '')

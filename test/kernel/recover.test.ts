@@ -13,6 +13,7 @@ import { kernelCheckDetailed, parseKernelVersion, type KernelVersion } from '../
 import { run } from '../support/run';
 import { CASES, buildImage, haveTools, UUID } from '../recover/fs-images';
 import { useTmpDir } from '../support/tmp';
+import { describeIf } from '../support/skip';
 
 const picked = CASES.filter((c) =>
   /aligned, ext4, zeroed|1 MiB-off base \(legacy|ndctl -O, 1 MiB-off base, xfs|map=mem, ext4|devdax|block intact/.test(
@@ -20,7 +21,7 @@ const picked = CASES.filter((c) =>
   ),
 );
 
-const suite = haveTools() ? describe : describe.skip;
+const suite = describeIf(haveTools(), 'needs mkfs.ext4, mkfs.xfs and ndctl (scripts/kernel/setup.sh installs them)');
 
 const KERNELS = ((): KernelVersion[] => {
   const env = process.env['ND_KERNELS'];

@@ -1,6 +1,6 @@
 // Shell words of a pasted command line, as src/cli/hints.ts writes them: bare
 // words and single-quoted ones ('it'\''s'). Names with control characters
-// ($'…') are pasted into a real bash instead (test/adversarial/paths.test.ts).
+// ($'…') are pasted into a real bash instead (test/adversarial/paths.slow.test.ts).
 export function shellWords(line: string): string[] {
   const words: string[] = [];
   const re = /'((?:[^']|'\\'')*)'|(\S+)/g;

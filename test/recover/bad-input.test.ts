@@ -8,6 +8,7 @@ import { run } from '../support/run';
 import { haveTools } from './fs-images';
 import { mountTmpfs, unmount } from '../support/adversarial';
 import { useTmpDir } from '../support/tmp';
+import { describeIf, testIf } from '../support/skip';
 
 const MiB = 1 << 20;
 const mkfsExt4 = fs.existsSync('/usr/sbin/mkfs.ext4') ? '/usr/sbin/mkfs.ext4' : 'mkfs.ext4';
@@ -35,7 +36,7 @@ function inflate(file: string, fsStart: number): void {
   fs.closeSync(fd);
 }
 
-const suite = haveTools() ? describe : describe.skip;
+const suite = describeIf(haveTools(), 'needs mkfs.ext4, mkfs.xfs and ndctl (scripts/kernel/setup.sh installs them)');
 suite('recover refusals', () => {
   test.each([
     [
@@ -158,7 +159,7 @@ suite('recover refusals', () => {
 });
 
 // Mounting a tmpfs needs root.
-const asRoot = process.getuid?.() === 0 && haveTools() ? test : test.skip;
+const asRoot = testIf(process.getuid?.() === 0 && haveTools(), 'needs root (a tmpfs mount) and mkfs/ndctl');
 describe('recover --write with the backup on a full disk', () => {
   asRoot('exit 2, the target untouched, no backup left behind', async () => {
     const mnt = mountTmpfs('64k');

@@ -6,8 +6,9 @@
 import { run } from '../support/run';
 import { useTmpDir } from '../support/tmp';
 import { CASES, UUID, buildImage, haveTools, readBlock } from './fs-images';
+import { describeIf } from '../support/skip';
 
-const suite = haveTools() ? describe : describe.skip;
+const suite = describeIf(haveTools(), 'needs mkfs.ext4, mkfs.xfs and ndctl (scripts/kernel/setup.sh installs them)');
 const tmp = useTmpDir('recover');
 
 suite('recover --write on real filesystems', () => {

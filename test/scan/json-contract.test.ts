@@ -13,6 +13,7 @@ import { CASES, buildImage, haveTools } from '../recover/fs-images';
 import { json, run } from '../support/run';
 import { expectSchema, schemaErrors } from '../support/schema';
 import { useTmpDir } from '../support/tmp';
+import { describeIf } from '../support/skip';
 
 const tmp = useTmpDir('scan-json');
 const SAMPLES = path.join(__dirname, '..', '..', 'samples');
@@ -130,7 +131,7 @@ describe('scan --json follows schemas/scan.schema.json', () => {
   });
 });
 
-const suite = haveTools() ? describe : describe.skip;
+const suite = describeIf(haveTools(), 'needs mkfs.ext4, mkfs.xfs and ndctl (scripts/kernel/setup.sh installs them)');
 
 interface RecoverDoc {
   status: string;

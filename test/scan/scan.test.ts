@@ -14,6 +14,7 @@ import { scanBytes, scanTarget } from '../../src/scan/scan';
 import { json, run } from '../support/run';
 import { useTmpDir } from '../support/tmp';
 import { thrownBy } from '../support/errors';
+import { testIf } from '../support/skip';
 
 const UUID = '11111111-2222-3333-4444-555555555555';
 const tmp = useTmpDir('scan');
@@ -190,7 +191,7 @@ function loopAvailable(): boolean {
     return false;
   }
 }
-const withLoop = loopAvailable() ? test : test.skip;
+const withLoop = testIf(loopAvailable(), 'needs root and a free loop device (losetup)');
 
 describe('scan of hostile targets', () => {
   test('an unreadable range: IoError naming the file and the offset', () => {

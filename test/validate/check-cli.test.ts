@@ -38,10 +38,12 @@ test('claimed: exit 0, JSON verdict with exact u64 strings, the namespace first'
   const v = JSON.parse(r.out) as Record<string, unknown>;
   expect(v).toMatchObject({
     schema: 'urn:nd-infoblock:schema:check',
-    schema_version: 2,
+    schema_version: 3,
     file,
     offset: '0x0',
     ns_base: '0x0',
+    ns_base_assumed: true,
+    bases_fitting: null,
     ns_size: '0x40000000',
     outcome: 'claimed',
     kind: 'pfn',
@@ -51,7 +53,16 @@ test('claimed: exit 0, JSON verdict with exact u64 strings, the namespace first'
     data_size: `0x${((1 << 30) - 0x1200000).toString(16)}`,
     meaning: 'legacy',
   });
-  expect(Object.keys(v).slice(0, 6)).toEqual(['schema', 'schema_version', 'file', 'offset', 'ns_base', 'ns_size']);
+  expect(Object.keys(v).slice(0, 8)).toEqual([
+    'schema',
+    'schema_version',
+    'file',
+    'offset',
+    'ns_base',
+    'ns_base_assumed',
+    'bases_fitting',
+    'ns_size',
+  ]);
   expect(Object.keys(v)).toEqual(
     expect.arrayContaining([
       'outcome',

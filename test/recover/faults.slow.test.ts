@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { CASES, buildImage, haveTools, readBlock } from './fs-images';
 import { useTmpDir } from '../support/tmp';
 import { json, run as runInProcess } from '../support/run';
+import { describeIf } from '../support/skip';
 
 const ROOT = path.resolve(__dirname, '../..');
 const CLI = path.join(ROOT, 'dist/cli.js');
@@ -17,9 +18,8 @@ const tmp = useTmpDir('recover-faults');
 let dir: string;
 
 beforeAll(() => {
-  spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' });
-  dir = tmp.dir;
-}, 180000);
+  dir = tmp.dir; // npm run test:slow builds dist/ first
+});
 
 function run(file: string, fault?: string): { status: number | null; signal: string | null; stderr: string } {
   const args = ['recover', file, '--ns-base', String(c?.base), '--write'];
@@ -30,7 +30,10 @@ function run(file: string, fault?: string): { status: number | null; signal: str
   return { status: r.status, signal: r.signal, stderr: r.stderr };
 }
 
-const suite = haveTools() && c !== undefined ? describe : describe.skip;
+const suite = describeIf(
+  haveTools() && c !== undefined,
+  'needs mkfs.ext4, mkfs.xfs and ndctl (scripts/kernel/setup.sh installs them)',
+);
 suite('recover --write killed at each step', () => {
   test.each(['after-lock', 'after-backup', 'mid-write', 'after-write'])('%s', async (fault) => {
     if (c === undefined) throw new Error('no case');

@@ -1,0 +1,169 @@
+/**
+ * The guard every writer of blocks calls before it writes: would a kernel
+ * it was asked about (or guards against) misplace data or crash under DAX
+ * on this block, or would every one of them refuse it? Pure.
+ *
+ * The DAX verdict of a claimed namespace (`Verdict.dax`, where the
+ * validator provides one) decides. Without it, the kernel's history does:
+ * a DAX fault maps `base + dataoff + X` while block I/O reads
+ * `base + start_pad + dataoff + X`; Linux 5.1-5.16 compared the two and
+ * refused DAX when they differed, 5.17 dropped that check ("dax: remove
+ * the pgmap sanity checks in generic_fsdax_supported"), so from 5.17 an
+ * fsdax namespace with start_pad has its DAX mappings start_pad bytes
+ * low, and below the device memmap (start_pad > dataoff) the first fault
+ * oopses. The map profile is the convention of the fix: no hazard there.
+ */
+import { InfoblockError } from '../format/errors';
+import { headWithBlock } from '../format/head';
+import { decodePfnBlock } from '../format/pfn';
+import { hex } from '../format/units';
+import { checkHead, type Verdict } from './check';
+import type { Arch } from './profiles';
+import { compareSeries, resolveKernels } from './versions';
+
+/** The first kernel series whose DAX path no longer refuses a namespace with start_pad. */
+export const DAX_CHECKS_REMOVED = '5.17';
+
+/** What one kernel would do wrong with the block. */
+export interface DaxHazard {
+  profile: string;
+  /** `misplaced`/`crashes`: under DAX; `refused`: every guarded kernel refuses or ignores the block. */
+  outcome: 'misplaced' | 'crashes' | 'refused';
+  /** Bytes by which a DAX mapping sits below what read(2) reads (misplaced, crashes). */
+  shift?: bigint;
+  message: string;
+}
+
+/** Options of {@link daxHazards}: the namespace the block is for, and the kernels asked about. */
+export interface DaxGuardOptions {
+  /** A version, profile name, comma-separated list, or `all` (default: all booted kernels). */
+  kernels?: string;
+  nsBase: bigint;
+  nsSize: bigint;
+  /** The namespace uuid (default: the block's own parent_uuid, as a block written for its namespace). */
+  parentUuid?: string;
+  arch?: Arch;
+}
+
+/** The DAX verdict's shape as far as the guard needs it (src/validate/dax.ts, when the validator has it). */
+interface DaxOutcomeLike {
+  outcome: string;
+  shift?: bigint;
+  message?: string;
+}
+
+function daxOf(v: Verdict): DaxOutcomeLike | undefined {
+  return (v as Verdict & { dax?: DaxOutcomeLike }).dax;
+}
+
+/** The DAX hazard of one claimed fsdax verdict, from the validator's DAX verdict or the kernel's history. */
+export function daxHazardOf(v: Verdict, block: Uint8Array): DaxHazard | null {
+  if (v.outcome !== 'claimed' || v.kind !== 'pfn' || v.profile === 'map') return null;
+  const dax = daxOf(v);
+  if (dax !== undefined) {
+    if (dax.outcome !== 'misplaced' && dax.outcome !== 'crashes') return null;
+    return {
+      profile: v.profile,
+      outcome: dax.outcome,
+      ...(dax.shift === undefined ? {} : { shift: dax.shift }),
+      message: dax.message ?? `${v.profile}: DAX ${dax.outcome}`,
+    };
+  }
+  const f = decodePfnBlock(block.subarray(0, 4096)).effective;
+  const startPad = BigInt(f.startPad);
+  if (startPad === 0n || compareSeries(v.kernel, DAX_CHECKS_REMOVED) < 0) return null;
+  const dataoff = decodePfnBlock(block.subarray(0, 4096)).fields.dataoff;
+  if (startPad > dataoff)
+    return {
+      profile: v.profile,
+      outcome: 'crashes',
+      shift: startPad,
+      message:
+        `${v.profile} maps DAX pages ${hex(startPad)} bytes below the data, under the device memmap: the first ` +
+        `mmap fault of a file at the start of the device oopses the kernel`,
+    };
+  return {
+    profile: v.profile,
+    outcome: 'misplaced',
+    shift: startPad,
+    message:
+      `${v.profile} enables DAX and maps every page ${hex(startPad)} bytes below where read(2) finds it: ` +
+      `writes through mmap land on other blocks of the file system`,
+  };
+}
+
+/**
+ * The hazards of writing `block` (4 KiB) for the namespace `o` describes: each asked kernel that would
+ * misplace data or crash under DAX, and a single `refused` hazard when every asked kernel refuses the
+ * block or leaves the namespace raw.
+ */
+export function daxHazards(block: Uint8Array, o: DaxGuardOptions): DaxHazard[] {
+  const d = decodePfnBlock(block.subarray(0, 4096));
+  if (d.kind !== 'pfn' && d.kind !== 'dax') return [];
+  const kernels = resolveKernels(o.kernels ?? 'all');
+  const verdicts = kernels.map((k) =>
+    checkHead(headWithBlock(block.subarray(0, 4096)), {
+      kernel: k.id,
+      arch: o.arch ?? 'x86_64',
+      nsBase: o.nsBase,
+      nsSize: o.nsSize,
+      parentUuid: o.parentUuid ?? d.fields.parentUuid,
+      hazards: false,
+    }),
+  );
+  const out: DaxHazard[] = [];
+  for (const v of verdicts) {
+    const h = daxHazardOf(v, block);
+    if (h !== null) out.push(h);
+  }
+  if (verdicts.length > 0 && verdicts.every((v) => v.outcome !== 'claimed')) {
+    const first = verdicts[0] as Verdict;
+    const why = first.message === null ? '' : ` (${first.profile}: ${first.message})`;
+    out.push({
+      profile: verdicts.map((v) => v.profile).join(','),
+      outcome: 'refused',
+      message: `every guard kernel (${verdicts.map((v) => v.profile).join(', ')}) refuses it${why}`,
+    });
+  }
+  return out;
+}
+
+/** The hazards as one short sentence: the kernels of each outcome together. */
+export function daxHazardText(hazards: readonly DaxHazard[]): string {
+  const parts: string[] = [];
+  const of = (o: DaxHazard['outcome']): DaxHazard[] => hazards.filter((h) => h.outcome === o);
+  const names = (hs: DaxHazard[]): string => hs.map((h) => h.profile).join(', ');
+  const shift = (hs: DaxHazard[]): string => (hs[0]?.shift === undefined ? '' : ` ${hex(hs[0].shift)} bytes`);
+  const misplaced = of('misplaced');
+  const crashes = of('crashes');
+  if (misplaced.length > 0)
+    parts.push(
+      `under DAX ${names(misplaced)} would map every page${shift(misplaced)} below where read(2) finds it ` +
+        `(writes through mmap land on other blocks)`,
+    );
+  if (crashes.length > 0)
+    parts.push(
+      `under DAX ${names(crashes)} would map pages${shift(crashes)} low, below the device memmap (the first mmap ` +
+        `fault oopses)`,
+    );
+  for (const h of of('refused')) parts.push(h.message);
+  return parts.join('; ');
+}
+
+/** Whether any hazard is a DAX one (misplaced or crashes), which an aligned namespace avoids. */
+export function isDaxHazard(hazards: readonly DaxHazard[]): boolean {
+  return hazards.some((h) => h.outcome !== 'refused');
+}
+
+/**
+ * Throw InfoblockError 'hazard' when {@link daxHazards} finds any: the block would lose or misplace data, or
+ * crash the kernel, under an asked kernel, or no asked kernel would use it. `what` names the operation
+ * ("write", "migrate"...). Writing it anyway is the caller's explicit choice (`allowHazard`).
+ */
+export function daxGuard(block: Uint8Array, o: DaxGuardOptions, what = 'write'): void {
+  const hazards = daxHazards(block, o);
+  if (hazards.length === 0) return;
+  throw new InfoblockError('hazard', `refusing to ${what}: ${daxHazardText(hazards)}; nothing written`, {
+    hint: { pass: { allowHazard: true } },
+  });
+}
