@@ -1,6 +1,6 @@
 /**
  * Migrating and restoring the info-block of an image file or block device.
- * `migrateTarget` is `replaceInfoBlock` (src/migrate/replace.ts) with the
+ * `migrateTarget` is `replaceInfoBlock` (src/replace/replace.ts) with the
  * migrator as its plan; `restoreTarget` puts a backed-up head back, but only
  * over a block that migrate (or another replaceInfoBlock caller) could have
  * left there, unless forced.

@@ -12,7 +12,7 @@
  */
 import { InfoblockError } from '../format/errors';
 import { bufferOf, pathText } from '../io/path';
-import { crc32, type TargetIdentity } from './backup';
+import { crc32, type TargetIdentity } from '../replace/backup';
 
 export const REALIGN_BACKUP_FORMAT = 'nd-infoblock-realign-backup';
 export const REALIGN_BACKUP_VERSION = 1;

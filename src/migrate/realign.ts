@@ -32,7 +32,7 @@ import {
 import { noFaults, type Faults } from '../io/faults';
 import { showPath, withSuffix, type FilePath } from '../io/path';
 import type { Arch } from '../validate/profiles';
-import { sameTarget } from './backup';
+import { sameTarget } from '../replace/backup';
 import { planRealign, type RealignPlan } from './realign-plan';
 import {
   decodeRealignRecord,
@@ -43,7 +43,7 @@ import {
   type RealignRecord,
   type RecordedWrite,
 } from './realign-backup';
-import { restoreHint, withLock, type RestoreRun } from './replace';
+import { restoreHint, withLock, type RestoreRun } from '../replace/replace';
 
 /** Options of {@link realignTarget}. */
 export interface RealignTargetOptions {

@@ -22,7 +22,7 @@ import { checkHead, type Verdict } from '../validate/check';
 import { kernelAlign } from '../validate/geometry';
 import type { Arch } from '../validate/profiles';
 import { resolveKernels } from '../validate/versions';
-import { replaceInfoBlock, restoreHint, type RestoreRun } from './replace';
+import { replaceInfoBlock, restoreHint, type RestoreRun } from '../replace/replace';
 import type { Faults } from '../io/faults';
 import type { FilePath } from '../io/path';
 
