@@ -40,3 +40,6 @@ for (const [subpath, target] of Object.entries(pkg.exports)) {
   count++;
 }
 if (count === 0) throw new Error('build-esm: package.json has no exports entries');
+
+// The bin runs straight from dist/ (and from the tarball, which keeps the mode): tsc writes it 0644.
+fs.chmodSync(path.join(root, pkg.bin.infoblock), 0o755);

@@ -74,3 +74,11 @@ export const EXIT_STATUS_GENERAL: readonly [number, string][] = [
   [2, 'no command, an unknown command or option, a missing or bad argument'],
   [3, 'internal error (a bug: please report it)'],
 ];
+
+/** One command's exit statuses as its `--help` says them: `Exit status: 0 the layout was drawn, 2 usage ...`. */
+export function exitStatusLine(command: string): string | undefined {
+  const m = EXIT_STATUS[command];
+  if (m === undefined) return undefined;
+  const parts = [`0 ${m[0]}`, ...(m[1] === undefined ? [] : [`1 ${m[1]}`]), `2 ${m[2]}`];
+  return `Exit status: ${parts.join('; ')}.`;
+}

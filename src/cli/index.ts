@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { InfoblockError } from '../format/errors';
 import { ExitCode } from './exit-code';
+import { exitStatusLine } from './exit-status';
 import { processIo, type CliIo } from './io';
 import { StdoutClosed } from '../io/stdio';
 import { contextOf, failureText, type CommandContext } from './hints';
@@ -84,6 +85,18 @@ export function errorLine(s: string): string {
  * scripts/gen-cli-docs.js renders the man page and completions from the same
  * definitions the CLI parses with.
  */
+/** Commands whose `--help` already ends with its own, more detailed exit-status line. */
+const OWN_EXIT_HELP: readonly string[] = [
+  'write',
+  'check',
+  'migrate',
+  'restore',
+  'scan',
+  'recover',
+  'realign',
+  'rebase',
+];
+
 export function buildProgram(io: CliIo, argv: readonly string[] = []): Command {
   const program = new Command('infoblock');
   program
@@ -101,6 +114,11 @@ export function buildProgram(io: CliIo, argv: readonly string[] = []): Command {
   for (const r of registrationsFor(argv)) r(program, io);
   for (const c of program.commands) {
     c.exitOverride().configureOutput(program.configureOutput()).showSuggestionAfterError(true);
+    // The commands whose help does not spell its exit statuses out get the table's line (labels: each subcommand).
+    for (const x of c.commands.length > 0 ? c.commands : [c]) {
+      const line = OWN_EXIT_HELP.includes(c.name()) ? undefined : exitStatusLine(c.name());
+      if (line !== undefined) x.addHelpText('after', `\n${line}`);
+    }
   }
   return program;
 }

@@ -27,7 +27,8 @@ export function daxMode(v: string | boolean): DaxProbeMode {
   if (v === true) return 'read';
   if (typeof v === 'string' && (DAX_PROBE_MODES as readonly string[]).includes(v)) return v as DaxProbeMode;
   throw new InvalidArgumentError(
-    `bad --dax mode '${String(v)}': expected ${DAX_PROBE_MODES.join(', ')} (write --dax=MODE, or --dax after the images)`,
+    `bad --dax mode '${String(v)}': expected ${DAX_PROBE_MODES.join(', ')} ` +
+      '(write --dax=MODE, or --dax after the images)',
   );
 }
 
@@ -63,7 +64,8 @@ export function writeLines(d: DaxObservation): string[] {
         : w.shift === 0n
           ? `at ${hex(w.landed)}, its own block`
           : `at ${hex(w.landed)}${w.shift === null ? '' : `, ${hex(w.shift)} bytes below`}`;
-    return `  dax write ${w.path}: the block at image offset ${at}; the marker landed ${landed}; read(2) ${w.readBack ? 'sees it' : 'does not see it'}`;
+    const seen = w.readBack ? 'sees it' : 'does not see it';
+    return `  dax write ${w.path}: the block at image offset ${at}; the marker landed ${landed}; read(2) ${seen}`;
   });
 }
 
@@ -216,7 +218,8 @@ export async function daxCompareAction(
     else lines.push(`${r.file}@${hex(r.nsBase)} (${v.outcome}): ${diffs.join('; ')}`);
   });
   lines.push(
-    `${manifest}: ${agree} of ${picked.length} DAX prediction${picked.length === 1 ? '' : 's'} agree with Linux ${version}` +
+    `${manifest}: ${agree} of ${picked.length} DAX prediction${picked.length === 1 ? '' : 's'} ` +
+      `agree with Linux ${version}` +
       `${agree === picked.length ? '' : `, ${picked.length - agree} disagree`}` +
       `${rows.length === picked.length ? '' : ` (${rows.length - picked.length} rows carry none)`}`,
   );

@@ -24,6 +24,8 @@ export {
   outputKind,
 } from './files';
 export type { FileKind, Identity, TargetAccess } from './files';
+export { readHead, readHeadAsync } from './head';
+export type { ReadHeadOptions } from './head';
 export { writeFileDurably, verifyFile, tempPathFor } from './durable';
 export type { DurableOptions } from './durable';
 export { acquireLock, lockPathOf } from './lock';

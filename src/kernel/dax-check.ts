@@ -59,10 +59,10 @@ export function daxPreflight(specs: readonly KernelCheckSpec[], opts: BootOption
     const verdict = checkHead(head, { kernel, nsBase: spec.base, nsSize: size });
     const kind = verdict.kind === 'pfn' ? 'fsdax' : verdict.kind === 'dax' ? 'devdax' : null;
     if (verdict.outcome !== 'claimed' || kind === null) {
-      const what =
-        verdict.outcome === 'claimed'
-          ? `claims it as a ${verdict.kind ?? 'raw'} namespace`
-          : `${verdict.outcome === 'raw' ? 'leaves it raw' : verdict.outcome === 'refused' ? 'refuses it' : 'crashes on it'}`;
+      const verb = { raw: 'leaves it raw', refused: 'refuses it', crashed: 'crashes on it', claimed: '' }[
+        verdict.outcome
+      ];
+      const what = verdict.outcome === 'claimed' ? `claims it as a ${verdict.kind ?? 'raw'} namespace` : verb;
       throw new KernelHarnessError(
         'bad-image',
         `${spec.path}: the DAX probe maps fsdax and devdax namespaces only, and Linux ${verdict.kernel} ${what}` +

@@ -96,6 +96,75 @@ function words(rest: string): Record<string, string> {
 const big = (s: string | undefined): bigint | null =>
   s === undefined || !/^(0x[0-9a-fA-F]+|\d+)$/.test(s) ? null : BigInt(s);
 
+/** A new device record from an `ns` record's words. */
+function newRecord(device: string, w: Record<string, string>): DaxDeviceRecord {
+  const fs = w['fs'];
+  return {
+    device,
+    parent: w['parent'] ?? null,
+    fs: fs === 'ext4' || fs === 'xfs' || fs === 'devdax' ? fs : 'none',
+    mount: null,
+    files: [],
+    pages: [],
+    writes: [],
+    devdax: null,
+    errors: [],
+    kmsg: [],
+    done: false,
+  };
+}
+
+/** A `file`, `page` or `write` record of the probe. */
+function fileRecord(rec: DaxDeviceRecord, kind: string, w: Record<string, string>): void {
+  const path = unescapePath(w['path'] ?? '');
+  if (kind === 'file')
+    rec.files.push({
+      path,
+      size: big(w['size']) ?? 0n,
+      dax: w['dax'] === '1' ? true : w['dax'] === '0' ? false : null,
+      pages: Number(w['pages'] ?? 0),
+      differ: Number(w['differ'] ?? 0),
+      truncated: w['truncated'] === '1',
+    });
+  else if (kind === 'page')
+    rec.pages.push({
+      path,
+      index: Number(w['index'] ?? 0),
+      phys: big(w['phys']),
+      read: w['read'] ?? '',
+      mmap: w['mmap'] ?? '',
+    });
+  else {
+    const rb = w['readback'];
+    const readback = rb === 'marker' || rb === 'other' ? rb : 'error';
+    rec.writes.push({
+      path,
+      index: Number(w['index'] ?? 0),
+      phys: big(w['phys']),
+      marker: w['marker'] ?? '',
+      readback,
+    });
+  }
+}
+
+/** One record (other than `ns`) added to its device's. */
+function addRecord(rec: DaxDeviceRecord, kind: string, rest: string): void {
+  const w = words(rest);
+  if (kind === 'file' || kind === 'page' || kind === 'write') fileRecord(rec, kind, w);
+  else if (kind === 'mount') {
+    const ok = w['rc'] === '0';
+    const err = /(?:^| )err=(.*)$/.exec(rest)?.[1]?.trim() ?? null;
+    rec.mount = { ok, options: ok ? (w['opts'] ?? null) : null, error: ok ? null : err };
+  } else if (kind === 'devdax')
+    rec.devdax = { size: big(w['size']) ?? 0n, chunks: Number(w['chunks'] ?? 0), chunkDigests: [], pageDigests: [] };
+  else if (kind === 'chunk') rec.devdax?.chunkDigests.push(w['digest'] ?? '');
+  else if (kind === 'dpage') rec.devdax?.pageDigests.push(w['digest'] ?? '');
+  else if (kind === 'error')
+    rec.errors.push(`${w['what'] ?? '?'} ${unescapePath(w['path'] ?? '')}: errno ${w['errno'] ?? '?'}`);
+  else if (kind === 'kmsg') rec.kmsg.push(rest.replace(/^\[\s*[\d.]+\]\s?/, '').trim());
+  else if (kind === 'done') rec.done = true;
+}
+
 /** The DAX section of a serial log (null when the guest never began it). */
 export function parseDaxSection(serial: string): DaxSection | null {
   const begin = serial.indexOf(DAX_BEGIN);
@@ -105,99 +174,16 @@ export function parseDaxSection(serial: string): DaxSection | null {
   const devices: DaxDeviceRecord[] = [];
   const byName = new Map<string, DaxDeviceRecord>();
   for (const raw of body.split(/\r?\n/)) {
-    const line = raw.replace(/\r$/, '');
-    const m = /^ndib-dax (\w+) dev=(\S+) ?(.*)$/.exec(line);
+    const m = /^ndib-dax (\w+) dev=(\S+) ?(.*)$/.exec(raw.replace(/\r$/, ''));
     if (m?.[1] === undefined || m[2] === undefined) continue;
-    const [kind, device, rest = ''] = [m[1], m[2], m[3]];
-    if (kind === 'ns') {
-      const w = words(rest);
-      const fs = w['fs'];
-      const rec: DaxDeviceRecord = {
-        device,
-        parent: w['parent'] ?? null,
-        fs: fs === 'ext4' || fs === 'xfs' || fs === 'devdax' ? fs : 'none',
-        mount: null,
-        files: [],
-        pages: [],
-        writes: [],
-        devdax: null,
-        errors: [],
-        kmsg: [],
-        done: false,
-      };
+    if (m[1] === 'ns') {
+      const rec = newRecord(m[2], words(m[3] ?? ''));
       devices.push(rec);
-      byName.set(device, rec);
+      byName.set(m[2], rec);
       continue;
     }
-    const rec = byName.get(device);
-    if (rec === undefined) continue;
-    const w = words(rest);
-    switch (kind) {
-      case 'mount': {
-        const ok = w['rc'] === '0';
-        const err = /(?:^| )err=(.*)$/.exec(rest)?.[1]?.trim() ?? null;
-        rec.mount = { ok, options: ok ? (w['opts'] ?? null) : null, error: ok ? null : err };
-        break;
-      }
-      case 'file':
-        rec.files.push({
-          path: unescapePath(w['path'] ?? ''),
-          size: big(w['size']) ?? 0n,
-          dax: w['dax'] === '1' ? true : w['dax'] === '0' ? false : null,
-          pages: Number(w['pages'] ?? 0),
-          differ: Number(w['differ'] ?? 0),
-          truncated: w['truncated'] === '1',
-        });
-        break;
-      case 'page':
-        rec.pages.push({
-          path: unescapePath(w['path'] ?? ''),
-          index: Number(w['index'] ?? 0),
-          phys: big(w['phys']),
-          read: w['read'] ?? '',
-          mmap: w['mmap'] ?? '',
-        });
-        break;
-      case 'write': {
-        const rb = w['readback'];
-        rec.writes.push({
-          path: unescapePath(w['path'] ?? ''),
-          index: Number(w['index'] ?? 0),
-          phys: big(w['phys']),
-          marker: w['marker'] ?? '',
-          readback: rb === 'marker' || rb === 'other' ? rb : 'error',
-        });
-        break;
-      }
-      case 'devdax':
-        rec.devdax = {
-          size: big(w['size']) ?? 0n,
-          chunks: Number(w['chunks'] ?? 0),
-          chunkDigests: [],
-          pageDigests: [],
-        };
-        break;
-      case 'chunk':
-        rec.devdax?.chunkDigests.push(w['digest'] ?? '');
-        break;
-      case 'dpage':
-        rec.devdax?.pageDigests.push(w['digest'] ?? '');
-        break;
-      case 'error':
-        rec.errors.push(`${w['what'] ?? '?'} ${unescapePath(w['path'] ?? '')}: errno ${w['errno'] ?? '?'}`);
-        break;
-      case 'kmsg':
-        rec.kmsg.push(rest.replace(/^\[\s*[\d.]+\]\s?/, '').trim());
-        break;
-      case 'umount':
-        rec.errors.push('umount failed');
-        break;
-      case 'done':
-        rec.done = true;
-        break;
-      default:
-        break;
-    }
+    const rec = byName.get(m[2]);
+    if (rec !== undefined) addRecord(rec, m[1], m[3] ?? '');
   }
   return { devices, complete: endAt >= 0 };
 }
@@ -448,125 +434,132 @@ export function measureShift(
   return { shift: best, explained: n };
 }
 
+/** A devdax device's outcome: its chunk digests against the data area's. */
+function devdaxObservation(
+  rec: DaxDeviceRecord,
+  base: DaxObservation,
+  dataStart: bigint,
+  found: CopyFindings,
+): DaxObservation {
+  const d = rec.devdax;
+  const dev = rec.device;
+  if (d === null || d.chunks === 0)
+    return { ...base, reason: `${dev}: the probe could not map the device (${rec.errors.join('; ') || 'no size'})` };
+  const want = found.chunks.get(dataStart) ?? [];
+  const differ = d.chunkDigests.filter((g, i) => g !== want[i]).length;
+  const pagesCompared = d.chunks * (DAX_CHUNK / PAGE);
+  if (differ === 0) {
+    const reason = `${dev}: a mapping of the whole device shows the namespace's data area byte for byte`;
+    return { ...base, outcome: 'consistent', shift: 0n, pagesCompared, reason };
+  }
+  const pages = d.pageDigests.map((g, i) => ({ readAt: dataStart + BigInt(i * PAGE), mmap: g }));
+  const m = measureShift(pages, found.pages);
+  const below = m.shift === null ? '' : `; the mapped bytes sit ${hex(m.shift)} bytes below`;
+  return {
+    ...base,
+    outcome: 'misplaced',
+    shift: m.shift,
+    pagesCompared,
+    pagesDiffering: differ * (DAX_CHUNK / PAGE),
+    pagesExplained: m.explained,
+    reason: `${dev}: ${differ} of ${d.chunks} 2 MiB chunks of the mapped device differ from the data area${below}`,
+  };
+}
+
+/** A failed `mount -o dax`: refused when the kernel said why in DAX terms, else unproven. */
+function failedMount(rec: DaxDeviceRecord, base: DaxObservation, error: string | null): DaxObservation {
+  const line = refusalLine(rec.kmsg);
+  const what = `${rec.device}: mount -o dax of ${rec.fs}`;
+  return {
+    ...base,
+    outcome: line !== null ? 'refused' : null,
+    mount: 'failed',
+    mountError: error,
+    reason:
+      line !== null
+        ? `${what} fails: ${line}`
+        : `${what} failed for another reason than DAX: ${error ?? rec.kmsg.join(' | ')}`,
+  };
+}
+
+/** Where each marker written through a mapping landed in the booted copy. */
+function landings(rec: DaxDeviceRecord, dataStart: bigint, found: CopyFindings): DaxWriteLanding[] {
+  return rec.writes.map((w): DaxWriteLanding => {
+    const expected = w.phys === null ? null : dataStart + w.phys;
+    const landed = found.markers.get(w.marker) ?? null;
+    const shift = expected === null || landed === null ? null : expected - landed;
+    return { path: w.path, expected, landed, shift, readBack: w.readback === 'marker' };
+  });
+}
+
 /** The DAX outcome of one device's records, given what its booted copy holds. */
 export function daxObservationOf(rec: DaxDeviceRecord, dataStart: bigint, found: CopyFindings): DaxObservation {
-  const base = {
-    ...daxNothing('', rec.device),
+  const dev = rec.device;
+  const base: DaxObservation = {
+    ...daxNothing('', dev),
     filesystem: rec.fs === 'none' ? null : rec.fs,
     messages: rec.kmsg,
-  } satisfies DaxObservation;
-  if (rec.fs === 'devdax') {
-    const d = rec.devdax;
-    if (d === null || d.chunks === 0)
-      return {
-        ...base,
-        reason: `${rec.device}: the probe could not map the device (${rec.errors.join('; ') || 'no size'})`,
-      };
-    const want = found.chunks.get(dataStart) ?? [];
-    const differ = d.chunkDigests.filter((g, i) => g !== want[i]).length;
-    const pages = d.pageDigests.map((g, i) => ({ readAt: dataStart + BigInt(i * PAGE), mmap: g }));
-    if (differ === 0)
-      return {
-        ...base,
-        outcome: 'consistent',
-        shift: 0n,
-        pagesCompared: d.chunks * (DAX_CHUNK / PAGE),
-        reason: `${rec.device}: a mapping of the whole device shows the namespace's data area byte for byte`,
-      };
-    const m = measureShift(pages, found.pages);
-    return {
-      ...base,
-      outcome: 'misplaced',
-      shift: m.shift,
-      pagesCompared: d.chunks * (DAX_CHUNK / PAGE),
-      pagesDiffering: differ * (DAX_CHUNK / PAGE),
-      pagesExplained: m.explained,
-      reason: `${rec.device}: ${differ} of ${d.chunks} 2 MiB chunks of the mapped device differ from the data area${m.shift === null ? '' : `; the mapped bytes sit ${hex(m.shift)} bytes below`}`,
-    };
-  }
+  };
+  if (rec.fs === 'devdax') return devdaxObservation(rec, base, dataStart, found);
   if (rec.fs === 'none')
     return {
       ...base,
-      reason: `${rec.device}: no ext4 or xfs filesystem at the data start (nothing to mount with -o dax; the scratch mode makes one in the copy)`,
+      reason:
+        `${dev}: no ext4 or xfs filesystem at the data start ` +
+        '(nothing to mount with -o dax; the scratch mode makes one in the copy)',
     };
   const mount = rec.mount;
-  if (mount === null) return { ...base, reason: `${rec.device}: the guest did not try to mount ${rec.fs}` };
-  if (!mount.ok) {
-    const daxLine = refusalLine(rec.kmsg);
-    const daxRefusal = daxLine !== null;
-    return {
-      ...base,
-      outcome: daxRefusal ? 'refused' : null,
-      mount: 'failed',
-      mountError: mount.error,
-      reason: daxRefusal
-        ? `${rec.device}: mount -o dax of ${rec.fs} fails: ${daxLine}`
-        : `${rec.device}: mount -o dax of ${rec.fs} failed for another reason than DAX: ${mount.error ?? rec.kmsg.join(' | ')}`,
-    };
-  }
+  if (mount === null) return { ...base, reason: `${dev}: the guest did not try to mount ${rec.fs}` };
+  if (!mount.ok) return failedMount(rec, base, mount.error);
   const pages = rec.files.reduce((a, f) => a + f.pages, 0);
   const differing = rec.files.reduce((a, f) => a + f.differ, 0);
-  const daxFiles = rec.files.filter((f) => f.dax === true).length;
   const optionSaysDax = DAX_OPTION.test(mount.options ?? '');
-  const daxOn = daxFiles > 0 || (rec.files.every((f) => f.dax === null) && optionSaysDax);
+  const daxOn = rec.files.some((f) => f.dax === true) || (rec.files.every((f) => f.dax === null) && optionSaysDax);
+  const files = rec.files.length;
+  const writes = landings(rec, dataStart, found);
   const common = {
     ...base,
     mountOptions: mount.options,
-    files: rec.files.length,
+    files,
     pagesCompared: pages,
     pagesDiffering: differing,
+    writes,
   };
-  const writes = rec.writes.map((w): DaxWriteLanding => {
-    const expected = w.phys === null ? null : dataStart + w.phys;
-    const landed = found.markers.get(w.marker) ?? null;
-    return {
-      path: w.path,
-      expected,
-      landed,
-      shift: expected === null || landed === null ? null : expected - landed,
-      readBack: w.readback === 'marker',
-    };
-  });
-  if (!daxOn && rec.files.length > 0)
-    return {
-      ...common,
-      outcome: 'refused',
-      mount: 'without-dax',
-      writes,
-      reason: `${rec.device}: ${rec.fs} mounted without DAX (${mount.options ?? 'no options'}${refusalLine(rec.kmsg) === null ? '' : `: ${refusalLine(rec.kmsg) ?? ''}`})`,
-    };
-  if (pages === 0)
-    return {
-      ...common,
-      mount: daxOn || optionSaysDax ? 'dax' : 'without-dax',
-      reason: `${rec.device}: ${rec.fs} holds no file pages to compare (the scratch mode writes one in the copy)`,
-    };
+  if (!daxOn && files > 0) {
+    const why = refusalLine(rec.kmsg);
+    const opts = mount.options ?? 'no options';
+    const reason = `${dev}: ${rec.fs} mounted without DAX (${opts}${why === null ? '' : `: ${why}`})`;
+    return { ...common, outcome: 'refused', mount: 'without-dax', reason };
+  }
+  if (pages === 0) {
+    const reason = `${dev}: ${rec.fs} holds no file pages to compare (the scratch mode writes one in the copy)`;
+    return { ...common, mount: daxOn || optionSaysDax ? 'dax' : 'without-dax', reason };
+  }
   if (differing === 0) {
-    const landedWrong = writes.filter((w) => w.shift !== null && w.shift !== 0n);
+    const wrong = writes.find((w) => w.shift !== null && w.shift !== 0n);
+    const of = `${files} file${files === 1 ? '' : 's'}`;
+    const reason = `${dev}: DAX on; read(2) and mmap agree on all ${pages} pages of ${of}`;
     return {
       ...common,
-      outcome: landedWrong.length === 0 ? 'consistent' : 'misplaced',
-      shift: landedWrong[0]?.shift ?? 0n,
+      outcome: wrong === undefined ? 'consistent' : 'misplaced',
+      shift: wrong?.shift ?? 0n,
       mount: 'dax',
-      writes,
-      reason: `${rec.device}: DAX on; read(2) and mmap agree on all ${pages} pages of ${rec.files.length} file${rec.files.length === 1 ? '' : 's'}`,
+      reason,
     };
   }
   const m = measureShift(
     rec.pages.map((p) => ({ readAt: p.phys === null ? null : dataStart + p.phys, mmap: p.mmap })),
     found.pages,
   );
-  const landed = writes.find((w) => w.shift !== null)?.shift ?? null;
-  const shift = m.shift ?? landed;
+  const shift = m.shift ?? writes.find((w) => w.shift !== null)?.shift ?? null;
   return {
     ...common,
     outcome: 'misplaced',
     shift,
     mount: 'dax',
     pagesExplained: m.explained,
-    writes,
     reason:
-      `${rec.device}: DAX on; mmap shows other bytes than read(2) on ${differing} of ${pages} pages` +
+      `${dev}: DAX on; mmap shows other bytes than read(2) on ${differing} of ${pages} pages` +
       (shift === null ? '' : `: the mapped bytes live ${hex(shift)} bytes below the file's blocks`),
   };
 }

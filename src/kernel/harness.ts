@@ -397,107 +397,151 @@ export async function bootDaxImages(
     throw new KernelHarnessError('bad-image', 'the DAX probe writes to the namespaces it boots: it only boots copies');
   if (images.length === 0) return { results: [], boots: [], probeSeconds: [] };
   const { ctx, plan } = await prepareRun(images, opts, true);
-  const results: (DaxImageResult | undefined)[] = new Array<DaxImageResult | undefined>(images.length);
-  const probeSeconds: number[] = [];
-  const append = [`${DAX_PARAM}=${mode === 'write' ? 'write' : 'read'}`];
-  const release = ctx.assets.release;
-
-  const batch = async (placed: readonly Placed[]): Promise<void> => {
-    let remaining = [...placed];
-    while (remaining.length > 0) {
-      const found = new Map<
-        number,
-        { obs: KernelObservation; rec: DaxDeviceRecord | null; dax: DaxObservation | null; raw: DaxRaw | null }
-      >();
-      let section: DaxSection | null = null;
-      const hooks: BootHooks = {
-        append,
-        fullTimeout: true,
-        ...(prepare === undefined ? {} : { prepare: (copy: string, p: Placed) => prepare(copy, p.image) }),
-        inspect: async (copies, res) => {
-          found.clear();
-          const report = parseGuestReport(res.serial);
-          section = parseDaxSection(res.serial);
-          if (report === null || section === null) return;
-          for (const [i, p] of remaining.entries()) {
-            const obs = observe(report, p, 0, 0, release);
-            const dev = daxDeviceOf(obs);
-            const rec = dev === null ? null : (section.devices.find((d) => d.device === dev) ?? null);
-            let dax: DaxObservation | null = null;
-            let raw: DaxRaw | null = null;
-            if (rec !== null && rec.done && obs.dataStart !== null) {
-              const dataStart = obs.dataStart - obs.guestBase;
-              const findings = await scanCopy(copies[i] ?? '', copyQuery(rec, dataStart, obs.dataSize));
-              dax = daxObservationOf(rec, dataStart, findings);
-              raw = { record: rec, dataStart, findings };
-            }
-            found.set(p.index, { obs, rec, dax, raw });
-          }
-        },
-      };
-      const r = await bootChecked(ctx, remaining, hooks);
-      if (r.report === null) {
-        // The kernel crashed (or hung) before the DAX section: find the namespace as the harness does.
-        const only = remaining[0];
-        if (remaining.length === 1 && only !== undefined) {
-          const obs = crashObservation(only, r.boot, r.crash, release);
-          results[only.index] = { observation: obs, dax: daxNothing(notProbed(obs)) };
-          return;
-        }
-        const half = Math.ceil(remaining.length / 2);
-        ctx.counter.planned += 2;
-        await batch(remaining.slice(0, half));
-        await batch(remaining.slice(half));
-        return;
-      }
-      const sec = section as DaxSection | null;
-      const crash = sec?.complete === true ? null : (crashLines(r.serial) ?? oopsLines(r.serial));
-      const clock = /ndib-dax clock dev=begin up=([\d.]+)[\s\S]*ndib-dax clock dev=end up=([\d.]+)/.exec(r.serial);
-      if (clock?.[1] !== undefined && clock[2] !== undefined) probeSeconds.push(Number(clock[2]) - Number(clock[1]));
-      const next: Placed[] = [];
-      for (const p of remaining) {
-        const f = found.get(p.index);
-        if (f === undefined)
-          throw new KernelHarnessError('bad-report', `boot ${r.boot}: no DAX records for ${p.image.path}`);
-        const obs = { ...f.obs, boot: r.boot };
-        if (f.dax !== null)
-          results[p.index] = { observation: obs, dax: f.dax, ...(f.raw === null ? {} : { raw: f.raw }) };
-        else if (f.rec !== null && !f.rec.done && crash !== null) {
-          ctx.log(
-            `the guest kernel crashed while mapping ${p.image.path}: ${crash.find((l) => /^BUG:|^Oops:/.test(l)) ?? crash[0] ?? ''}`,
-          );
-          const raw = {
-            record: f.rec,
-            dataStart: (f.obs.dataStart ?? f.obs.guestBase) - f.obs.guestBase,
-            findings: emptyFindings(),
-          };
-          results[p.index] = { observation: obs, dax: daxCrash(f.rec, crash, f.rec.device), raw };
-        } else if (daxDeviceOf(obs) === null) results[p.index] = { observation: obs, dax: daxNothing(notProbed(obs)) };
-        else if (f.rec === null && sec?.complete === true)
-          results[p.index] = { observation: obs, dax: daxNothing(`the guest did not probe ${daxDeviceOf(obs) ?? ''}`) };
-        else next.push(p);
-      }
-      if (next.length === remaining.length)
-        throw new KernelHarnessError(
-          'bad-report',
-          `boot ${r.boot}: the DAX section ended early without a kernel crash (last serial output: ${tail(r.serial, 3)})`,
-        );
-      if (next.length > 0) {
-        ctx.log(`booting the ${next.length} namespace${next.length === 1 ? '' : 's'} not yet probed again...`);
-        ctx.counter.planned++;
-      }
-      remaining = next;
-    }
+  const run: DaxRunState = {
+    ctx,
+    results: new Array<DaxImageResult | undefined>(images.length),
+    probeSeconds: [],
+    append: [`${DAX_PARAM}=${mode === 'write' ? 'write' : 'read'}`],
+    ...(prepare === undefined ? {} : { prepare }),
   };
-
   try {
-    await runPool(plan, opts.parallel ?? defaultParallel(), batch);
+    await runPool(plan, opts.parallel ?? defaultParallel(), (placed) => daxBatch(run, placed));
   } finally {
     if (ctx.work !== null) await fs.rm(ctx.work, { recursive: true, force: true });
   }
-  const out = results.map((x, i) => {
+  const out = run.results.map((x, i) => {
     if (x === undefined) throw new KernelHarnessError('bad-report', `no DAX result for ${images[i]?.path ?? i}`);
     return { ...x, observation: { ...x.observation, boots: ctx.counter.boot } };
   });
-  return { results: out, boots: ctx.seconds, probeSeconds };
+  return { results: out, boots: ctx.seconds, probeSeconds: run.probeSeconds };
+}
+
+/** A DAX run's shared state. */
+interface DaxRunState {
+  ctx: BootContext;
+  results: (DaxImageResult | undefined)[];
+  probeSeconds: number[];
+  append: readonly string[];
+  prepare?: (copy: string, image: BootImage) => Promise<void>;
+}
+
+/** What one boot showed about one namespace: the observation, its DAX records and (when done) the result. */
+interface DaxFound {
+  obs: KernelObservation;
+  rec: DaxDeviceRecord | null;
+  dax: DaxObservation | null;
+  raw: DaxRaw | null;
+}
+
+/** Read a DAX boot's serial log and copies: every namespace's records, analysed where the probe finished. */
+async function inspectDax(
+  placed: readonly Placed[],
+  copies: readonly string[],
+  serial: string,
+  release: string | null,
+): Promise<{ found: Map<number, DaxFound>; section: DaxSection | null }> {
+  const found = new Map<number, DaxFound>();
+  const report = parseGuestReport(serial);
+  const section = parseDaxSection(serial);
+  if (report === null || section === null) return { found, section };
+  for (const [i, p] of placed.entries()) {
+    const obs = observe(report, p, 0, 0, release);
+    const dev = daxDeviceOf(obs);
+    const rec = dev === null ? null : (section.devices.find((d) => d.device === dev) ?? null);
+    let dax: DaxObservation | null = null;
+    let raw: DaxRaw | null = null;
+    if (rec !== null && rec.done && obs.dataStart !== null) {
+      const dataStart = obs.dataStart - obs.guestBase;
+      const findings = await scanCopy(copies[i] ?? '', copyQuery(rec, dataStart, obs.dataSize));
+      dax = daxObservationOf(rec, dataStart, findings);
+      raw = { record: rec, dataStart, findings };
+    }
+    found.set(p.index, { obs, rec, dax, raw });
+  }
+  return { found, section };
+}
+
+/** Boot `placed` with the DAX guest until every namespace has its result (a crash reboots the rest). */
+async function daxBatch(run: DaxRunState, placed: readonly Placed[]): Promise<void> {
+  const { ctx } = run;
+  const release = ctx.assets.release;
+  let remaining = [...placed];
+  while (remaining.length > 0) {
+    const current = remaining;
+    let seen: { found: Map<number, DaxFound>; section: DaxSection | null } = { found: new Map(), section: null };
+    const prepare = run.prepare;
+    const hooks: BootHooks = {
+      append: run.append,
+      fullTimeout: true,
+      ...(prepare === undefined ? {} : { prepare: (copy: string, p: Placed) => prepare(copy, p.image) }),
+      inspect: async (copies, res) => {
+        seen = await inspectDax(current, copies, res.serial, release);
+      },
+    };
+    const r = await bootChecked(ctx, current, hooks);
+    if (r.report === null) {
+      // The kernel crashed (or hung) before the DAX section: find the namespace as the harness does.
+      const only = current[0];
+      if (current.length === 1 && only !== undefined) {
+        const obs = crashObservation(only, r.boot, r.crash, release);
+        // The report can come out torn while the DAX section says the probe was mapping this namespace.
+        const rec = parseDaxSection(r.serial)?.devices.find((d) => !d.done) ?? null;
+        const mapping = rec !== null && r.crash.some((l) => /^BUG:|^Oops:|^general protection/.test(l));
+        run.results[only.index] = {
+          observation: obs,
+          dax: mapping ? daxCrash(rec, r.crash, rec.device) : daxNothing(notProbed(obs)),
+        };
+        return;
+      }
+      const half = Math.ceil(current.length / 2);
+      ctx.counter.planned += 2;
+      await daxBatch(run, current.slice(0, half));
+      await daxBatch(run, current.slice(half));
+      return;
+    }
+    const clock = /ndib-dax clock dev=begin up=([\d.]+)[\s\S]*ndib-dax clock dev=end up=([\d.]+)/.exec(r.serial);
+    if (clock?.[1] !== undefined && clock[2] !== undefined) run.probeSeconds.push(Number(clock[2]) - Number(clock[1]));
+    const crash = seen.section?.complete === true ? null : (crashLines(r.serial) ?? oopsLines(r.serial));
+    const next = current.filter((p) => !settleDax(run, p, seen, r.boot, crash));
+    if (next.length === current.length)
+      throw new KernelHarnessError(
+        'bad-report',
+        `boot ${r.boot}: the DAX section ended early without a kernel crash (last serial output: ${tail(r.serial, 3)})`,
+      );
+    if (next.length > 0) {
+      ctx.log(`booting the ${next.length} namespace${next.length === 1 ? '' : 's'} not yet probed again...`);
+      ctx.counter.planned++;
+    }
+    remaining = next;
+  }
+}
+
+/** Record what a boot proved about `p`; false when it has to boot again (the boot ended before its turn). */
+function settleDax(
+  run: DaxRunState,
+  p: Placed,
+  seen: { found: Map<number, DaxFound>; section: DaxSection | null },
+  boot: number,
+  crash: string[] | null,
+): boolean {
+  const f = seen.found.get(p.index);
+  if (f === undefined) throw new KernelHarnessError('bad-report', `boot ${boot}: no DAX records for ${p.image.path}`);
+  const observation = { ...f.obs, boot };
+  const set = (r: Omit<DaxImageResult, 'observation'>): true => {
+    run.results[p.index] = { observation, ...r };
+    return true;
+  };
+  if (f.dax !== null) return set({ dax: f.dax, ...(f.raw === null ? {} : { raw: f.raw }) });
+  if (f.rec !== null && !f.rec.done && crash !== null) {
+    const head = crash.find((l) => /^BUG:|^Oops:/.test(l)) ?? crash[0] ?? '';
+    run.ctx.log(`the guest kernel crashed while mapping ${p.image.path}: ${head}`);
+    const dataStart = (f.obs.dataStart ?? f.obs.guestBase) - f.obs.guestBase;
+    const raw = { record: f.rec, dataStart, findings: emptyFindings() };
+    return set({ dax: daxCrash(f.rec, crash, f.rec.device), raw });
+  }
+  const dev = daxDeviceOf(observation);
+  if (dev === null) return set({ dax: daxNothing(notProbed(observation)) });
+  if (f.rec === null && seen.section?.complete === true)
+    return set({ dax: daxNothing(`the guest did not probe ${dev}`) });
+  return false;
 }

@@ -6,7 +6,7 @@
  * pages. Every page is unique, so the host can find where any page a DAX mapping showed lives.
  */
 import { execFileSync } from 'node:child_process';
-import { promises as fs } from 'node:fs';
+import { promises as fs, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 
 import { labelledPages } from '../../src/kernel/dax';
@@ -87,7 +87,7 @@ function makeFs(kind: 'ext4' | 'xfs', carve: string, bytes: bigint, data: Buffer
     });
   } else {
     const proto = path.join(dir, 'proto');
-    require('node:fs').writeFileSync(
+    writeFileSync(
       proto,
       `/dev/null\n0 0\nd--755 0 0\nndib-data ---644 0 0 ${path.join(src, 'ndib-data')}\n$\n`,
     );

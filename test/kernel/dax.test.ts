@@ -120,7 +120,9 @@ describe('the guest records', () => {
     });
   });
   test('a boot that ended while probing leaves that device not done and the section incomplete', () => {
-    const torn = `${DAX_BEGIN}\nndib-dax ns dev=pmem0 parent=pfn0.1 fs=ext4\nndib-dax mount dev=pmem0 rc=0 opts=rw,dax=always\n[   5.0] BUG: unable to handle page fault for address: ffff\n`;
+    const torn =
+      `${DAX_BEGIN}\nndib-dax ns dev=pmem0 parent=pfn0.1 fs=ext4\n` +
+      'ndib-dax mount dev=pmem0 rc=0 opts=rw,dax=always\n[   5.0] BUG: unable to handle page fault for address: ffff\n';
     const s = parseDaxSection(torn);
     expect(s?.complete).toBe(false);
     expect(s?.devices.map((d) => d.done)).toEqual([false]);
@@ -129,7 +131,8 @@ describe('the guest records', () => {
   test('paths come back unescaped', () => {
     const s = parseDaxSection(
       serial(
-        'ndib-dax ns dev=pmem0 parent=pfn0.1 fs=xfs\nndib-dax file dev=pmem0 path=/a%20b%25c size=0 dax=? pages=0 differ=0',
+        'ndib-dax ns dev=pmem0 parent=pfn0.1 fs=xfs\n' +
+          'ndib-dax file dev=pmem0 path=/a%20b%25c size=0 dax=? pages=0 differ=0',
       ),
     );
     expect(s?.devices[0]?.files[0]).toMatchObject({ path: '/a b%c', dax: null });
@@ -176,7 +179,8 @@ describe('the outcome', () => {
       writes: [{ path: '/ndib-data', expected: 0x310000n, landed: 0x210000n, shift: 0x100000n, readBack: false }],
     });
     expect(d.reason).toBe(
-      "pmem2: DAX on; mmap shows other bytes than read(2) on 1024 of 1024 pages: the mapped bytes live 0x100000 bytes below the file's blocks",
+      'pmem2: DAX on; mmap shows other bytes than read(2) on 1024 of 1024 pages: ' +
+        "the mapped bytes live 0x100000 bytes below the file's blocks",
     );
   });
   test('refused: ext4 fails the mount with the kernel saying why', () => {
@@ -202,8 +206,10 @@ describe('the outcome', () => {
       serial(
         'ndib-dax ns dev=pmem5 parent=pfn5.1 fs=xfs\nndib-dax mount dev=pmem5 rc=0 opts=rw,attr2,dax=never\n' +
           'ndib-dax file dev=pmem5 path=/f size=4096 dax=0 pages=1 differ=0\n' +
-          'ndib-dax kmsg dev=pmem5 XFS (pmem5): DAX unsupported by block device. Turning off DAX.\nndib-dax done dev=pmem5\n' +
-          'ndib-dax ns dev=pmem6 parent=pfn6.1 fs=ext4\nndib-dax mount dev=pmem6 rc=0 opts=rw,dax=always\nndib-dax done dev=pmem6',
+          'ndib-dax kmsg dev=pmem5 XFS (pmem5): DAX unsupported by block device. Turning off DAX.\n' +
+          'ndib-dax done dev=pmem5\n' +
+          'ndib-dax ns dev=pmem6 parent=pfn6.1 fs=ext4\n' +
+          'ndib-dax mount dev=pmem6 rc=0 opts=rw,dax=always\nndib-dax done dev=pmem6',
       ),
     );
     const [x, e] = s?.devices ?? [];
@@ -211,7 +217,8 @@ describe('the outcome', () => {
       outcome: 'refused',
       mount: 'without-dax',
       reason:
-        'pmem5: xfs mounted without DAX (rw,attr2,dax=never: XFS (pmem5): DAX unsupported by block device. Turning off DAX.)',
+        'pmem5: xfs mounted without DAX (rw,attr2,dax=never: ' +
+        'XFS (pmem5): DAX unsupported by block device. Turning off DAX.)',
     });
     expect(daxObservationOf(e as DaxDeviceRecord, 0n, emptyFindings())).toMatchObject({ outcome: null, mount: 'dax' });
   });
@@ -227,7 +234,8 @@ describe('the outcome', () => {
     );
     expect(d).toMatchObject({ outcome: 'crashes', shift: null, device: 'pmem2', filesystem: 'ext4' });
     expect(d.reason).toBe(
-      'the kernel crashed while the probe mapped this namespace: BUG: unable to handle page fault for address: fffff959c4008408 (RIP: 0010:dax_insert_entry+0x14c/0x3c0)',
+      'the kernel crashed while the probe mapped this namespace: ' +
+        'BUG: unable to handle page fault for address: fffff959c4008408 (RIP: 0010:dax_insert_entry+0x14c/0x3c0)',
     );
   });
   test('measureShift: votes across pages; pages with no match or no offset give none', () => {
@@ -294,13 +302,15 @@ describe('kernel-check --dax before any boot', () => {
         empty,
         'no fs',
         'read',
-        `${empty}: no filesystem at the data start (namespace offset 0x200000): the DAX probe mounts ext4 or xfs there; the scratch mode makes a scratch ext4 in a copy to probe the geometry`,
+        `${empty}: no filesystem at the data start (namespace offset 0x200000): the DAX probe mounts ext4 or xfs ` +
+          'there; the scratch mode makes a scratch ext4 in a copy to probe the geometry',
       ],
       [
         odd,
         'unknown fs',
         'read',
-        `${odd}: the filesystem at the data start (namespace offset 0x200000) is neither ext4 nor xfs, the two the DAX probe mounts; the scratch mode makes a scratch ext4 in a copy instead`,
+        `${odd}: the filesystem at the data start (namespace offset 0x200000) is neither ext4 nor xfs, the two ` +
+          'the DAX probe mounts; the scratch mode makes a scratch ext4 in a copy instead',
       ],
     ];
     for (const [file, , mode, message] of cases) {
@@ -348,7 +358,8 @@ describe('the CLI pieces', () => {
     };
     expect(daxLine(d)).toBe('  dax: misplaced shift=0x100000 ext4 mount=dax pages=1024 differing=1024: pmem2: DAX on');
     expect(writeLines(d)).toEqual([
-      '  dax write /f: the block at image offset 0x310000; the marker landed at 0x210000, 0x100000 bytes below; read(2) does not see it',
+      '  dax write /f: the block at image offset 0x310000; the marker landed at 0x210000, 0x100000 bytes below; ' +
+        'read(2) does not see it',
     ]);
     const item = (outcome: typeof d.outcome | 'consistent' | 'refused'): Parameters<typeof daxStatus>[0][number] =>
       ({ verdict: { outcome: 'claimed' }, dax: { ...d, outcome } }) as unknown as Parameters<
