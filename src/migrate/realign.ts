@@ -31,7 +31,7 @@ import {
 } from '../io/files';
 import { noFaults, type Faults } from '../io/faults';
 import { showPath, withSuffix, type FilePath } from '../io/path';
-import type { Arch } from '../validate/profiles';
+import type { Arch } from '../validate/arch';
 import { sameTarget } from '../replace/backup';
 import { planRealign, type RealignPlan } from './realign-plan';
 import {

@@ -18,7 +18,7 @@ import { headWithBlock } from '../format/head';
 import { decodePfnBlock } from '../format/pfn';
 import { hex } from '../format/units';
 import { checkHead, type Verdict } from './check';
-import type { Arch } from './profiles';
+import type { Arch } from './arch';
 import { compareSeries, resolveKernels } from './versions';
 
 /** The first kernel series whose DAX path no longer refuses a namespace with start_pad. */

@@ -7,12 +7,7 @@
 import { eraOf, RULE_TABLE } from './history';
 import type { Era, Predicate } from './rules';
 import { resolveKernel, type ResolvedKernel } from './versions';
-import { InvalidArgumentError } from '../format/errors';
 import type { Meaning } from '../format/pfn';
-
-// The architecture parameters moved to arch.ts; re-exported here for the files that still import them
-// from profiles.
-export { ARCH_ALIASES, ARCH_NAMES, ARCHES, archParams, type Arch, type ArchParams } from './arch';
 
 /** The named profiles that predate version profiles (still accepted everywhere). */
 export type ProfileId = 'linux-6.1' | 'linux-latest' | 'linux-4.x' | 'map';
