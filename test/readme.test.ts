@@ -20,6 +20,8 @@ test('README: the library example runs', () => {
     .replace(/'ns\.img'/g, JSON.stringify(sample));
   const logged: unknown[][] = [];
   const fakeConsole = { log: (...a: unknown[]) => logged.push(a) };
+  // Runs the README's example:
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval, @typescript-eslint/no-unsafe-call -- see above
   new Function('require', 'console', code)(require, fakeConsole);
   expect(logged[0]).toEqual(['pfn', 4096, true]); // findBlocks
   expect(logged[1]).toEqual(['claimed', 0x1300000n, null]); // checkHead at its base

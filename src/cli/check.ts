@@ -229,9 +229,10 @@ function checkFiles(io: CliIo, files: readonly string[], o: CheckCliOpts): void 
     } catch (e) {
       if (!(e instanceof InfoblockError)) throw e;
       failed = true;
-      const message = failureText(e as InfoblockError<string>, { target: file, carry: carryOf(o, 0n) });
+      const err = e as InfoblockError<string>;
+      const message = failureText(err, { target: file, carry: carryOf(o, 0n) });
       io.stderr(`infoblock: ${message}\n`);
-      if (json) io.stdout(errorDocumentText({ code: e.code, message, exitCode: 2, hint: e.hint }, 0));
+      if (json) io.stdout(errorDocumentText({ code: err.code, message, exitCode: 2, hint: err.hint }, 0));
       continue;
     }
     io.stdout(json ? `${jsonText(r.name, r.body, 0)}\n` : `${printed === 0 ? '' : '\n'}${r.text}\n`);

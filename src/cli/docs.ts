@@ -47,7 +47,10 @@ function roff(s: string): string {
 function defaultText(o: Option): string {
   const d: unknown = o.defaultValue;
   if (d === undefined || d === false || (Array.isArray(d) && d.length === 0)) return '';
-  return ` (default: ${String(d)})`;
+  // Commander defaults are strings, numbers, booleans or arrays of them; an array reads as its items joined by ','.
+  const scalar = typeof d === 'string' || typeof d === 'number' || typeof d === 'boolean';
+  const text = Array.isArray(d) ? d.join(',') : scalar ? String(d) : JSON.stringify(d);
+  return ` (default: ${text})`;
 }
 
 function manCommand(cmd: Command): string[] {

@@ -111,10 +111,11 @@ export function refusing<T>(io: CliIo, ctx: CommandContext, f: () => T, codes = 
   try {
     return f();
   } catch (e) {
-    if (e instanceof InfoblockError && (codes as readonly string[]).includes(e.code)) {
-      const message = failureText(e as InfoblockError<string>, ctx);
+    const err = e instanceof InfoblockError ? (e as InfoblockError<string>) : null;
+    if (err !== null && (codes as readonly string[]).includes(err.code)) {
+      const message = failureText(err, ctx);
       io.stderr(`infoblock: ${message}\n`);
-      if (json) io.stdout(errorDocumentText({ code: e.code, message, exitCode: 1, hint: e.hint }));
+      if (json) io.stdout(errorDocumentText({ code: err.code, message, exitCode: 1, hint: err.hint }));
       throw new ExitCode(1);
     }
     throw e;

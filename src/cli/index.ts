@@ -19,6 +19,22 @@ export type { CliIo } from './io';
 
 export type Register = (program: Command, io: CliIo) => void;
 
+// Type-only (erased at build): the modules themselves load lazily, below.
+import type * as CmdCheck from './check';
+import type * as CmdCorpus from './corpus';
+import type * as CmdExplain from './explain';
+import type * as CmdKernelCheck from './kernel-check';
+import type * as CmdLabels from './labels';
+import type * as CmdMigrate from './migrate';
+import type * as CmdPack from './pack';
+import type * as CmdRead from './read';
+import type * as CmdRealign from './realign';
+import type * as CmdRebase from './rebase';
+import type * as CmdRecover from './recover';
+import type * as CmdRestore from './restore';
+import type * as CmdScan from './scan';
+import type * as CmdWrite from './write';
+
 /*
  * Command modules load lazily: `infoblock read` should not pay for the QEMU
  * harness, the corpus generator or cli-progress. Only the command named in
@@ -26,21 +42,21 @@ export type Register = (program: Command, io: CliIo) => void;
  */
 /* eslint-disable @typescript-eslint/no-require-imports */
 const COMMANDS: Record<string, () => Register> = {
-  read: () => (require('./read') as typeof import('./read')).registerRead,
-  write: () => (require('./write') as typeof import('./write')).registerWrite,
-  check: () => (require('./check') as typeof import('./check')).registerCheck,
-  explain: () => (require('./explain') as typeof import('./explain')).registerExplain,
-  migrate: () => (require('./migrate') as typeof import('./migrate')).registerMigrate,
-  restore: () => (require('./restore') as typeof import('./restore')).registerRestore,
-  'kernel-check': () => (require('./kernel-check') as typeof import('./kernel-check')).registerKernelCheck,
-  corpus: () => (require('./corpus') as typeof import('./corpus')).registerCorpus,
-  scan: () => (require('./scan') as typeof import('./scan')).registerScan,
-  recover: () => (require('./recover') as typeof import('./recover')).registerRecover,
-  labels: () => (require('./labels') as typeof import('./labels')).registerLabels,
-  realign: () => (require('./realign') as typeof import('./realign')).registerRealign,
-  rebase: () => (require('./rebase') as typeof import('./rebase')).registerRebase,
-  pack: () => (require('./pack') as typeof import('./pack')).registerPack,
-  unpack: () => (require('./pack') as typeof import('./pack')).registerPack,
+  read: () => (require('./read') as typeof CmdRead).registerRead,
+  write: () => (require('./write') as typeof CmdWrite).registerWrite,
+  check: () => (require('./check') as typeof CmdCheck).registerCheck,
+  explain: () => (require('./explain') as typeof CmdExplain).registerExplain,
+  migrate: () => (require('./migrate') as typeof CmdMigrate).registerMigrate,
+  restore: () => (require('./restore') as typeof CmdRestore).registerRestore,
+  'kernel-check': () => (require('./kernel-check') as typeof CmdKernelCheck).registerKernelCheck,
+  corpus: () => (require('./corpus') as typeof CmdCorpus).registerCorpus,
+  scan: () => (require('./scan') as typeof CmdScan).registerScan,
+  recover: () => (require('./recover') as typeof CmdRecover).registerRecover,
+  labels: () => (require('./labels') as typeof CmdLabels).registerLabels,
+  realign: () => (require('./realign') as typeof CmdRealign).registerRealign,
+  rebase: () => (require('./rebase') as typeof CmdRebase).registerRebase,
+  pack: () => (require('./pack') as typeof CmdPack).registerPack,
+  unpack: () => (require('./pack') as typeof CmdPack).registerPack,
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 
@@ -221,9 +237,10 @@ export async function runCli(argv: readonly string[], ioIn: Partial<CliIo> = {})
       return 2;
     }
     if (e instanceof InfoblockError) {
-      const message = failureText(e as InfoblockError<string>, failureContext(program, argv));
+      const err = e as InfoblockError<string>;
+      const message = failureText(err, failureContext(program, argv));
       io.stderr(`infoblock: ${message}\n`);
-      if (json) printJsonError(io, { code: e.code, message, exitCode: 2, hint: e.hint });
+      if (json) printJsonError(io, { code: err.code, message, exitCode: 2, hint: err.hint });
       return 2;
     }
     const message = `internal error: ${oneLine(e)}`;

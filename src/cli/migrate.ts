@@ -7,7 +7,6 @@
  */
 import { escapeText } from '../format/escape';
 import type { Command } from 'commander';
-import { InfoblockError } from '../format/errors';
 import { hex, humanSize } from '../format/units';
 import { isUuid } from '../format/uuid';
 import type { Verdict } from '../validate/check';
@@ -231,7 +230,7 @@ function migrateAction(io: CliIo, target: string, o: MigrateOpts): void {
   io.stdout(o.json === true ? jsonMigration(ctx, offset, r, dryRun) : renderMigration(ctx, offset, r, dryRun));
   if (r.refused !== null) {
     const e = hazardError(r.refused, r.refusedNeeds ?? 'force');
-    io.stderr(`infoblock: ${failureText(e as InfoblockError<string>, ctx)}\n`);
+    io.stderr(`infoblock: ${failureText(e, ctx)}\n`);
     throw new ExitCode(1);
   }
 }

@@ -18,5 +18,5 @@ export function requireLength(bytes: Bytes, need: number, what: string): void {
 
 /** A fresh copy that owns its memory (never aliases the caller's). */
 export function copyBytes(bytes: Bytes): Uint8Array {
-  return Uint8Array.prototype.slice.call(bytes) as Uint8Array;
+  return Uint8Array.prototype.slice.call(bytes);
 }

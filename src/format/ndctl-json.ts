@@ -48,8 +48,8 @@ function numberText(f: FieldDef, v: bigint | number, human: boolean): string {
 
 function fieldsOf(block: FoundBlock): { table: readonly FieldDef[]; values: Record<string, unknown> } {
   return block.kind === 'btt'
-    ? { table: BTT_FIELDS, values: block.btt.fields as unknown as Record<string, unknown> }
-    : { table: PFN_FIELDS, values: block.pfn.fields as unknown as Record<string, unknown> };
+    ? { table: BTT_FIELDS, values: block.btt.fields }
+    : { table: PFN_FIELDS, values: block.pfn.fields };
 }
 
 /** Whether ndctl prints the block at all (it drops versions with a part >= 10). */

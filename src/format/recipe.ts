@@ -76,10 +76,10 @@ function validateParams(params: WriteParams): void {
     throw new InvalidArgumentError('recipeFields needs a parameters object');
   for (const [key, allowed] of Object.entries(CHOICES)) {
     const v = (params as unknown as Record<string, unknown>)[key];
-    if (!allowed.includes(v))
-      throw new InvalidArgumentError(
-        `invalid ${key} '${String(v)}' (expected ${allowed.filter((a) => a !== undefined).join(', ')})`,
-      );
+    if (!allowed.includes(v)) {
+      const names = allowed.filter((a): a is string => typeof a === 'string').join(', ');
+      throw new InvalidArgumentError(`invalid ${key} '${String(v)}' (expected ${names})`);
+    }
   }
   for (const key of ['size', 'offset', 'align'] as const) {
     const v: unknown = params[key];

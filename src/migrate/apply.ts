@@ -138,7 +138,7 @@ export function migrateTarget(o: MigrateTargetOptions): MigrateTargetResult {
     refused: out.refused,
     refusedNeeds: out.refusedNeeds,
     backupPath: r.newBlock === null ? null : r.backupPath,
-    undo: r.newBlock === null ? null : (restoreHint(r.backupPath).run as RestoreRun),
+    undo: r.newBlock === null ? null : restoreHint(r.backupPath).run,
     backupReused: r.backupReused,
     written: r.written,
     lockTakenOverFrom: r.lockTakenOverFrom,

@@ -230,7 +230,7 @@ export function realignTarget(o: RealignTargetOptions): RealignTargetResult {
         written: false,
         backupPath: nothing ? null : backupPath,
         backupReused: false,
-        undo: nothing ? null : (restoreHint(backupPath).run as RestoreRun),
+        undo: nothing ? null : restoreHint(backupPath).run,
         lockTakenOverFrom: tookOverFrom,
       };
       if (nothing || !locked) return result;

@@ -242,6 +242,6 @@ export function rebaseTarget(o: RebaseTargetOptions): RebaseTargetResult {
     written: r.written,
     backupPath: some ? r.backupPath : null,
     backupReused: r.backupReused,
-    undo: some ? (restoreHint(r.backupPath).run as RestoreRun) : null,
+    undo: some ? restoreHint(r.backupPath).run : null,
   };
 }

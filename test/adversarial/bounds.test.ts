@@ -183,6 +183,7 @@ describe('corpus: generation ends for every namespace size, every kernel', () =>
   const DRAW_BUDGET = 400_000;
   let draws = 0;
   beforeEach(() => {
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- the original method, called with .call(this) below
     const u32 = Prng.prototype.u32;
     jest.spyOn(Prng.prototype, 'u32').mockImplementation(function (this: Prng) {
       if (++draws > DRAW_BUDGET) throw new Error(`more than ${DRAW_BUDGET} PRNG draws for one input: unbounded`);

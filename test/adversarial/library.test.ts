@@ -30,8 +30,11 @@ beforeAll(() => {
 });
 
 const good = (): MigrateTargetOptions => ({ target: img, offset: 0n, nsBase: BASE, nsSize: NS_SIZE, to: 'map' });
-const params = (extra: object): WriteParams =>
-  ({ size: NS_SIZE, uuid: '6a7b8c9d-0000-4000-8000-0123456789ab', ...extra }) as WriteParams;
+const params = (extra: object): WriteParams => ({
+  size: NS_SIZE,
+  uuid: '6a7b8c9d-0000-4000-8000-0123456789ab',
+  ...extra,
+});
 
 const cases: [string, () => unknown, string][] = [
   ['migrateTarget with a negative nsBase', () => migrateTarget({ ...good(), nsBase: -4096n }), 'invalid-argument'],

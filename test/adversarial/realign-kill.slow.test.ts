@@ -101,7 +101,7 @@ const REALIGN_KILLS: Kill[] = [
   { kill: 'after-block', hit: 2 },
   { kill: 'after-label', hit: 1 },
   { kill: 'after-label', hit: 2 },
-  ...[1, 64, 72, 200].map((tear) => ({ kill: 'mid-write' as FaultStep, tear })),
+  ...[1, 64, 72, 200].map((tear): Kill => ({ kill: 'mid-write', tear })),
 ];
 
 test('a SIGKILL at every step of realign: old or new namespaces, and a rerun ends on the realigned image', () => {

@@ -178,7 +178,7 @@ describe('binary output and terminals', () => {
     expect({ status: r.status, screen: r.screen.replace(/\r/g, '') }).toEqual({ status: 0, screen: `${VERSION}\n` });
   });
 
-  test('write -c into a pipe still delivers 8192 bytes', async () => {
+  test('write -c into a pipe still delivers 8192 bytes', () => {
     const r = cli(['write', '-c', '-s', '1G'], { cwd: tmp.dir, encoding: 'buffer' });
     expect({ status: r.status, bytes: r.stdoutBytes.length }).toEqual({ status: 0, bytes: 8192 });
   });

@@ -258,21 +258,13 @@ function expectInvalidField(fn: () => unknown, field: string, offset: number): v
 
 describe('encode refuses out-of-range values with InvalidFieldError (code, field, offset)', () => {
   test.each(badCases(PFN_FIELDS))('pfn %s = %s', (field, _label, offset, v) => {
-    expectInvalidField(() => encodePfnBlock({ ...sampleFields(), [field]: v } as PfnFields), field, offset);
-    expectInvalidField(
-      () => encodePfnBlock({ ...sampleFields(), [field]: v } as PfnFields, { checksum: 'keep' }),
-      field,
-      offset,
-    );
-    expectInvalidField(
-      () => patchPfnBlock(encodePfnBlock(sampleFields()), { [field]: v } as Partial<PfnFields>),
-      field,
-      offset,
-    );
+    expectInvalidField(() => encodePfnBlock({ ...sampleFields(), [field]: v }), field, offset);
+    expectInvalidField(() => encodePfnBlock({ ...sampleFields(), [field]: v }, { checksum: 'keep' }), field, offset);
+    expectInvalidField(() => patchPfnBlock(encodePfnBlock(sampleFields()), { [field]: v }), field, offset);
   });
 
   test.each(badCases(BTT_FIELDS))('btt %s = %s', (field, _label, offset, v) => {
-    expectInvalidField(() => encodeBttBlock({ ...sampleBtt(), [field]: v } as BttFields), field, offset);
+    expectInvalidField(() => encodeBttBlock({ ...sampleBtt(), [field]: v }), field, offset);
   });
 
   test.each([
@@ -282,7 +274,7 @@ describe('encode refuses out-of-range values with InvalidFieldError (code, field
     ['u64 2^63', 'npfns', 1n << 63n],
     ['u64 0', 'checksum', 0n],
   ])('accepts the %s boundary', (_l, field, v) => {
-    expect(() => encodePfnBlock({ ...sampleFields(), [field]: v } as PfnFields)).not.toThrow();
+    expect(() => encodePfnBlock({ ...sampleFields(), [field]: v })).not.toThrow();
   });
 
   test('patchPfnBlock refuses an unknown field', () => {

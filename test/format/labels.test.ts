@@ -17,6 +17,7 @@ import {
   type NamespaceSpec,
 } from '../../src/format/labels';
 import { decodeLabelArea, encodeLabelArea } from '../../src/format/labels-area';
+import type * as Fletcher64 from '../../src/format/fletcher64';
 
 const KiB = 1024;
 const MiB = 1024n * 1024n;
@@ -148,7 +149,7 @@ describe('corruption: which index is current and why', () => {
     const g = labelGeometry(a.byteLength, 256)!;
     const hdr = a.subarray(g.indexSize, g.indexSize + INDEX_HEADER_SIZE);
     indexCodec.writeFields(hdr, { seq: 1, checksum: 0n });
-    const { fletcher64 } = jest.requireActual('../../src/format/fletcher64');
+    const { fletcher64 } = jest.requireActual<typeof Fletcher64>('../../src/format/fletcher64');
     indexCodec.writeFields(hdr, { checksum: fletcher64(a.subarray(g.indexSize, 2 * g.indexSize), 64) });
     expect(decodeLabelArea(a)).toMatchObject({ current: 1, why: 'both valid, seq 3 vs 1: index1 is newer' });
   });

@@ -147,7 +147,7 @@ describe('crashed verdicts', () => {
   });
   test('a document of crashed verdicts follows the schema, outcome "crashed", no errno, no data', () => {
     const items = crashes.map((r) => ({ spec: { path: r.id, base: BASE }, verdict: verdictOf(r.observed) }));
-    const doc = JSON.parse(
+    const doc: unknown = JSON.parse(
       jsonText('kernel-check', kernelCheckBody(items, { version: '6.1', release: null, image: null })),
     );
     expectSchema('kernel-check', doc);
@@ -242,7 +242,7 @@ describe('labelled DIMMs (--label-size)', () => {
       verdict: verdictOf(stored('6.1')[0]!.observed),
       observation: dimm,
     };
-    const doc = JSON.parse(
+    const doc: unknown = JSON.parse(
       jsonText('kernel-check', kernelCheckBody([item], { version: '6.1', release: null, image: null }, true)),
     );
     expectSchema('kernel-check', doc);

@@ -100,7 +100,7 @@ function bttHead(size: bigint, parentUuid: string): Uint8Array {
 export function applyEdits(c: MatrixCase, head: Uint8Array): Uint8Array {
   let block = head.subarray(4096, 8192);
   if (c.patch !== undefined) {
-    block = patchPfnBlock(block, c.patch as Partial<PfnFields>);
+    block = patchPfnBlock(block, c.patch);
     head.set(block, 4096);
   }
   for (const r of c.raw ?? []) head.set(r.bytes, 4096 + r.offset);

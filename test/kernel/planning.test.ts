@@ -70,9 +70,11 @@ describe('crash bisection', () => {
     const crashed: number[] = [];
     const items = Array.from({ length: n }, (_, i) => i);
     await bootBisecting<number, string>(items, {
-      boot: async (xs): Promise<BootOutcome<string>> => {
+      boot: (xs): Promise<BootOutcome<string>> => {
         boots++;
-        return xs.some((x) => bad.has(x)) ? { report: null, crash: ['BUG: x'] } : { report: 'ok', crash: null };
+        return Promise.resolve(
+          xs.some((x) => bad.has(x)) ? { report: null, crash: ['BUG: x'] } : { report: 'ok', crash: null },
+        );
       },
       reported: (xs) => reported.push(...xs),
       crashed: (x) => crashed.push(x),
@@ -117,9 +119,9 @@ describe('boot pool', () => {
   test('the first failure is rethrown and no new job starts after it', async () => {
     const started: number[] = [];
     await expect(
-      runPool([1, 2, 3, 4, 5], 1, async (j) => {
+      runPool([1, 2, 3, 4, 5], 1, (j) => {
         started.push(j);
-        if (j === 2) throw new KernelHarnessError('timeout', 'boom');
+        return j === 2 ? Promise.reject(new KernelHarnessError('timeout', 'boom')) : Promise.resolve();
       }),
     ).rejects.toThrow('boom');
     expect(started).toEqual([1, 2]);

@@ -17,6 +17,7 @@ import { thrownBy } from '../support/errors';
 import { json, run } from '../support/run';
 import { expectSchema } from '../support/schema';
 import { useTmpDir } from '../support/tmp';
+import type * as Pfn from '../../src/format/pfn';
 
 const U1 = 'aaaaaaaa-bbbb-4ccc-8ddd-000000000001';
 const U2 = 'aaaaaaaa-bbbb-4ccc-8ddd-000000000002';
@@ -244,7 +245,7 @@ describe('bad input: exit 1 with one line, and the image unchanged', () => {
     const img = fs.readFileSync(f);
     const at = Number(1n * MiB) + 4096;
     const block = img.subarray(at, at + 4096);
-    const { patchPfnBlock } = jest.requireActual('../../src/format/pfn') as typeof import('../../src/format/pfn');
+    const { patchPfnBlock } = jest.requireActual<typeof Pfn>('../../src/format/pfn');
     img.set(patchPfnBlock(block, { versionMajor: 2 }), at);
     const { capacity, labelOffset } = dimmLayout(BigInt(img.length), LSA);
     const read = (o: bigint, l: number): Uint8Array => img.subarray(Number(o), Number(o) + l);

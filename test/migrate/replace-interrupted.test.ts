@@ -44,11 +44,11 @@ function interrupted(target: string, block: Uint8Array, faults: Faults): void {
   expect(stop).toBeInstanceOf(Interrupted);
 }
 
-test.each([
-  ['mid-write, torn after 2048 bytes', 'mid-write' as FaultStep, 2048],
-  ['mid-write, torn after 1 byte', 'mid-write' as FaultStep, 1],
-  ['after-write', 'after-write' as FaultStep, undefined],
-  ['after-fsync', 'after-fsync' as FaultStep, undefined],
+test.each<[string, FaultStep, number | undefined]>([
+  ['mid-write, torn after 2048 bytes', 'mid-write', 2048],
+  ['mid-write, torn after 1 byte', 'mid-write', 1],
+  ['after-write', 'after-write', undefined],
+  ['after-fsync', 'after-fsync', undefined],
 ])('interrupted %s: the rerun keeps the first backup and restore gives the original back', (_n, step, tear) => {
   const target = path.join(dir, `${step}-${tear ?? 'whole'}.img`);
   const original = smallImage(target);
@@ -77,7 +77,7 @@ function refused(f: () => unknown): InfoblockError {
   try {
     f();
   } catch (e) {
-    if (e instanceof InfoblockError) return e;
+    if (e instanceof InfoblockError) return e as InfoblockError;
     throw e;
   }
   throw new Error('not refused');

@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { spawnSync, type SpawnSyncOptions, type SpawnSyncReturns } from 'node:child_process';
+import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
 import { CLI, ran, type Ran } from './spawn';
 import { encodePfnBlock, headWithBlock, recipeFields } from '../../src/index';
 import { migrate } from '../../src/migrate/migrate';
@@ -108,7 +108,7 @@ export function cliAs(user: { uid: number; gid: number }, args: string[], o: Spa
       ...o,
     },
   );
-  return ran(r as SpawnSyncReturns<string | Buffer>);
+  return ran(r);
 }
 
 export const legacyBlock = (size = NS_SIZE, base = BASE): Uint8Array =>

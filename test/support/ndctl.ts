@@ -75,8 +75,10 @@ export function describeWithNdctl(name: string, fn: () => void): void {
 export interface WriteHeadParams {
   /** -s, passed verbatim (bigint/number become decimal). */
   size: bigint | number | string;
-  mode?: 'fsdax' | 'devdax' | string;
-  map?: 'dev' | 'mem' | string;
+  /** -m: fsdax, devdax, or anything else to see ndctl refuse it. */
+  mode?: string;
+  /** -M: dev, mem, or anything else to see ndctl refuse it. */
+  map?: string;
   align?: bigint | number | string;
   uuid?: string;
   parent?: string;

@@ -21,7 +21,7 @@ export async function run(argv: string[], stdin?: Buffer, io: Pick<CliIo, 'fault
   const code = await runCli(argv, {
     stdout: (s) => void chunks.push(typeof s === 'string' ? Buffer.from(s, 'utf8') : Buffer.from(s)),
     stderr: (s) => void (stderr += s),
-    stdin: async () => stdin ?? Buffer.alloc(0),
+    stdin: () => Promise.resolve(stdin ?? Buffer.alloc(0)),
     ...io,
   });
   const stdout = Buffer.concat(chunks);

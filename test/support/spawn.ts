@@ -48,5 +48,5 @@ export function cli(args: (string | Buffer)[], o: SpawnSyncOptions & { spec?: ob
     killSignal: 'SIGKILL',
     ...opts,
   });
-  return ran(r as SpawnSyncReturns<string | Buffer>);
+  return ran(r);
 }

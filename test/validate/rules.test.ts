@@ -486,7 +486,7 @@ describe('properties', () => {
           const align = 1n << BigInt(ae);
           fc.pre(align * 4n <= size);
           const base = k * (align > 2n * M ? align : 2n * M);
-          const f = recipeFields({ size, uuid: U, meaning: 'legacy', map: map as 'dev' | 'mem', align, offset: base });
+          const f = recipeFields({ size, uuid: U, meaning: 'legacy', map: map, align, offset: base });
           const v = checkHead(headWithBlock(encodePfnBlock(f)), { nsSize: size, nsBase: base });
           expect(v.outcome).toBe('claimed');
           expect(v.dataStart).toBe(f.dataoff);
@@ -531,7 +531,7 @@ describe('properties', () => {
         (size, align, k, off, map) => {
           fc.pre(align * 4n <= size);
           const base = k * align + (off ? M : 0n);
-          const f = recipeFields({ size, uuid: U, meaning: 'map', align, offset: base, map: map as 'dev' | 'mem' });
+          const f = recipeFields({ size, uuid: U, meaning: 'map', align, offset: base, map: map });
           const v = checkHead(headWithBlock(encodePfnBlock(f)), { nsSize: size, nsBase: base, kernel: 'map' });
           expect(v.outcome).toBe('claimed');
           expect(v.meaning).toBe('map');
