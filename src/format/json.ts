@@ -54,7 +54,7 @@ export const SCHEMAS = {
   explain: 2,
   migrate: 2,
   restore: 1,
-  'kernel-check': 2,
+  'kernel-check': 3,
   'corpus-manifest': 2,
   scan: 4,
   recover: 2,
