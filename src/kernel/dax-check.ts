@@ -14,6 +14,7 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 
 import { hex } from '../format/int64';
+import { decodeMbr, SECTOR } from '../format/kata';
 import { readExact, targetSize } from '../io/files';
 import { checkHead, type Verdict } from '../validate/check';
 import { findOnPath } from './assets';
@@ -36,6 +37,21 @@ export function filesystemAt(bytes: Uint8Array): DataFilesystem {
   if (bytes[0] === 0x58 && bytes[1] === 0x46 && bytes[2] === 0x53 && bytes[3] === 0x42) return 'xfs';
   if (bytes[1080] === 0x53 && bytes[1081] === 0xef) return 'ext4';
   return bytes.every((b) => b === 0) ? 'none' : 'unknown';
+}
+
+/**
+ * The filesystem at a data start, or (a Kata-style image: an MBR there) in the first partition that holds
+ * one: the guest probes it through the partition's block device (pmemNpM).
+ */
+export function filesystemIn(file: string, dataStart: bigint): DataFilesystem {
+  const head = readExact(file, dataStart, 2048);
+  const at = filesystemAt(head);
+  if (at !== 'unknown') return at;
+  for (const part of decodeMbr(head) ?? []) {
+    const inPart = filesystemAt(readExact(file, dataStart + part.startLba * SECTOR, 2048));
+    if (inPart === 'ext4' || inPart === 'xfs') return inPart;
+  }
+  return at;
 }
 
 /** What the validator expects of one image before the boot. */
@@ -80,7 +96,7 @@ export function daxPreflight(specs: readonly KernelCheckSpec[], opts: BootOption
       );
     }
     if (kind === 'devdax' || verdict.dataStart === null) return { spec, verdict, filesystem: null };
-    const fsAt = filesystemAt(readExact(spec.path, verdict.dataStart, 2048));
+    const fsAt = filesystemIn(spec.path, verdict.dataStart);
     if (mode !== 'scratch' && fsAt === 'none')
       throw new KernelHarnessError(
         'bad-image',
@@ -91,7 +107,8 @@ export function daxPreflight(specs: readonly KernelCheckSpec[], opts: BootOption
       throw new KernelHarnessError(
         'bad-image',
         `${spec.path}: the filesystem at the data start (namespace offset ${hex(verdict.dataStart)}) is neither ` +
-          `ext4 nor xfs, the two the DAX probe mounts; the scratch mode makes a scratch ext4 in a copy instead`,
+          `ext4 nor xfs, nor does an MBR there have a partition holding one: the DAX probe mounts ext4 or xfs; ` +
+          `the scratch mode makes a scratch ext4 in a copy instead`,
       );
     return { spec, verdict, filesystem: fsAt };
   });

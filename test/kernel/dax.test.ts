@@ -320,8 +320,9 @@ describe('kernel-check --dax before any boot', () => {
           odd,
           'unknown fs',
           'read',
-          `${odd}: the filesystem at the data start (namespace offset 0x200000) is neither ext4 nor xfs, the two ` +
-            'the DAX probe mounts; the scratch mode makes a scratch ext4 in a copy instead',
+          `${odd}: the filesystem at the data start (namespace offset 0x200000) is neither ext4 nor xfs, nor does ` +
+            'an MBR there have a partition holding one: the DAX probe mounts ext4 or xfs; the scratch mode makes a ' +
+            'scratch ext4 in a copy instead',
         ],
       ];
       for (const [file, , mode, message] of cases) {
