@@ -55,7 +55,7 @@ export const SCHEMAS = {
   migrate: 2,
   restore: 1,
   'kernel-check': 2,
-  'corpus-manifest': 2,
+  'corpus-manifest': 3,
   scan: 4,
   recover: 2,
   labels: 1,
