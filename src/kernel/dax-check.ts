@@ -41,7 +41,8 @@ export function filesystemAt(bytes: Uint8Array): DataFilesystem {
 /** What the validator expects of one image before the boot. */
 export interface DaxPreflight {
   spec: KernelCheckSpec;
-  verdict: Verdict;
+  /** null for a labelled DIMM: the kernel creates its namespaces from the labels, and the probe maps each. */
+  verdict: Verdict | null;
   /** fsdax: the filesystem at the data start; devdax: null. */
   filesystem: DataFilesystem | null;
 }
@@ -54,6 +55,15 @@ const profileOf = (opts: BootOptions): string =>
 export function daxPreflight(specs: readonly KernelCheckSpec[], opts: BootOptions, mode: DaxProbeMode): DaxPreflight[] {
   const kernel = profileOf(opts);
   return specs.map((spec) => {
+    if (spec.labelSize !== undefined) {
+      if (mode === 'scratch')
+        throw new KernelHarnessError(
+          'bad-image',
+          `${spec.path}: the scratch mode makes its ext4 in a label-less namespace's data area; a labelled ` +
+            'DIMM is probed in the read or write mode (each namespace needs ext4 or xfs at its data start)',
+        );
+      return { spec, verdict: null, filesystem: null };
+    }
     const size = targetSize(spec.path);
     const head = readExact(spec.path, 0n, 8192);
     const verdict = checkHead(head, { kernel, nsBase: spec.base, nsSize: size });
@@ -175,7 +185,14 @@ export async function kernelCheckDax(
       : async (copy: string, image: { path: string }): Promise<void> => {
           const p = byPath.get(image.path);
           const v = p?.verdict;
-          if (p === undefined || v === undefined || v.kind !== 'pfn' || v.dataStart === null || v.dataSize === null)
+          if (
+            p === undefined ||
+            v === undefined ||
+            v === null ||
+            v.kind !== 'pfn' ||
+            v.dataStart === null ||
+            v.dataSize === null
+          )
             return;
           await writeScratchExt4(copy, v.dataStart, v.dataSize, path.basename(image.path));
         };

@@ -143,7 +143,10 @@ describe('the guest records', () => {
     const dax = guestInitScript(['libnvdimm'], true);
     expect(plain).not.toContain(DAX_BEGIN);
     expect(dax.indexOf(DAX_BEGIN)).toBeGreaterThan(dax.indexOf('@@ND-INFOBLOCK-REPORT-END@@'));
-    expect(dax).toContain('mount -t $fs -o dax');
+    // ext4 with -o dax; xfs with -o dax,nouuid (two copies of one filesystem in one boot both mount).
+    expect(dax).toContain('mount -t $fs -o $opts');
+    expect(dax).toContain('opts=dax\n');
+    expect(dax).toContain('[ "$fs" = xfs ] && opts=dax,nouuid');
   });
 });
 
