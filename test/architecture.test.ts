@@ -101,9 +101,7 @@ function importGraph(): Map<string, string[]> {
  * (kernel-check --dax) takes kernelCheckBody, kernelOf and verdictLine from cli/kernel-check.ts, which
  * dispatches to it: those three belong in a file both import.
  */
-const CYCLE_EDGES_IN_FLIGHT = new Set([
-  'kernel/dax-probe.ts -> kernel/assets.ts',
-]);
+const CYCLE_EDGES_IN_FLIGHT = new Set(['kernel/dax-probe.ts -> kernel/assets.ts']);
 
 function findCycle(graph: Map<string, string[]>, skip: ReadonlySet<string> = new Set()): string[] | null {
   const state = new Map<string, 'open' | 'done'>();
