@@ -20,9 +20,9 @@ import { decodePfnBlock, patchPfnBlock, type PfnFields } from '../format/pfn';
 import { hex } from '../format/units';
 import { checkHead, type Verdict } from '../validate/check';
 import { kernelAlign } from '../validate/geometry';
-import type { Arch } from '../validate/profiles';
+import type { Arch } from '../validate/arch';
 import { resolveKernels } from '../validate/versions';
-import { replaceInfoBlock, restoreHint, type RestoreRun } from './replace';
+import { replaceInfoBlock, restoreHint, type RestoreRun } from '../replace/replace';
 import type { Faults } from '../io/faults';
 import type { FilePath } from '../io/path';
 

@@ -17,7 +17,7 @@ import { hex } from '../format/units';
 import { expectU64 } from '../format/int64';
 import type { Faults } from '../io/faults';
 import { showPath, type FilePath } from '../io/path';
-import { replaceInfoBlock, restoreHint, type RestoreRun } from '../migrate/replace';
+import { replaceInfoBlock, restoreHint, type RestoreRun } from '../replace/replace';
 
 export interface RecoverWriteOptions {
   /** Image file or block device (a Uint8Array for names that are not UTF-8). */
