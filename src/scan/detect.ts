@@ -50,6 +50,8 @@ export interface FsFinding {
   variant: string;
   /** A backup or secondary superblock (ext4 group > 0, XFS AG > 0, btrfs mirror). */
   copy: boolean;
+  /** Which copy: the ext4 block group, the XFS allocation group, the btrfs mirror (0: the primary). */
+  group: number;
 }
 
 export interface Partition {
@@ -167,6 +169,7 @@ export function extAt(buf: Uint8Array, p: number, pos: bigint): FsFinding | null
     uuid: uuidAt(buf, p + 0x68),
     variant,
     copy: group !== 0,
+    group,
   };
 }
 
@@ -204,11 +207,15 @@ export function xfsAt(
     uuid,
     variant: 'xfs',
     copy,
+    group: copy ? Number((pos - first.offset) / agBytes) : 0,
   };
 }
 
 /** Bytes of the btrfs superblock's magic "_BHRfS_M" (at +64 of the superblock). */
 const BTRFS_MAGIC = [0x5f, 0x42, 0x48, 0x52, 0x66, 0x53, 0x5f, 0x4d];
+
+/** Where btrfs keeps its superblock and mirrors 1 and 2 (bytes from the filesystem start). */
+const BTRFS_MIRRORS: readonly bigint[] = [65536n, 64n << 20n, 256n << 30n];
 
 /** A btrfs superblock at `p` (4 KiB aligned): magic at +64, bytenr (its own position in the fs) at +48. */
 export function btrfsAt(buf: Uint8Array, p: number, pos: bigint): FsFinding | null {
@@ -227,6 +234,7 @@ export function btrfsAt(buf: Uint8Array, p: number, pos: bigint): FsFinding | nu
     uuid: uuidAt(buf, p + 32),
     variant: 'btrfs',
     copy: bytenr !== 65536n,
+    group: BTRFS_MIRRORS.indexOf(bytenr),
   };
 }
 
