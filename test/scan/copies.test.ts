@@ -41,7 +41,7 @@ const ext = (group: number, superblock: bigint): FsFinding => ({
   copy: group !== 0,
   group,
 });
-const ctx: ScanContext = { nsBase: 0n, targetSize: 80n << 20n, kernel: 'linux-6.1' } as ScanContext;
+const ctx: ScanContext = { nsBase: 0n, targetSize: 80n << 20n, kernel: 'linux-6.1' };
 
 test('copies whose primary was lost fold into the first copy found', () => {
   const lines = findingLines([ext(1, 0x102400n), ext(3, 0x306400n), ext(5, 0x50a400n)], ctx);
