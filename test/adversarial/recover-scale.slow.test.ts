@@ -7,7 +7,7 @@
 // get the hazards. The work is counted (validator calls); the time is a
 // generous cap a quadratic planner misses by minutes.
 import * as check from '../../src/validate/check';
-import { MAX_CANDIDATES, planRecovery } from '../../src/recover/plan';
+import { MAX_CANDIDATES, planRecovery } from '../../src/recover/plan-recovery';
 import type { FsFinding } from '../../src/scan/detect';
 
 const NS_SIZE = 256n << 20n;

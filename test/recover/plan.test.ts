@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { HEAD_SIZE } from '../../src/format/head';
 import { encodePfnBlock, headWithBlock } from '../../src/index';
 import { recipeFields } from '../../src/format/recipe';
-import { planRecovery } from '../../src/recover/plan';
+import { planRecovery } from '../../src/recover/plan-recovery';
 import type { FsFinding } from '../../src/scan/detect';
 import { checkHead } from '../../src/validate/check';
 
