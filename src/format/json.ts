@@ -85,7 +85,7 @@ export const SCHEMAS = {
   explain: 2,
   migrate: 2,
   restore: 1,
-  'kernel-check': 2,
+  'kernel-check': 3,
   'corpus-manifest': 3,
   scan: 5,
   recover: 3,

@@ -9,6 +9,7 @@
  */
 import * as CRC32 from 'crc-32';
 import { decodeBttBlock } from '../format/btt';
+import { decodeMbrEntries, SECTOR } from '../format/mbr';
 import { decodePfnBlock, type PfnFields } from '../format/pfn';
 
 /** Bytes a recogniser may need from its position (the largest structure read). */
@@ -237,8 +238,6 @@ export function btrfsAt(buf: Uint8Array, p: number, pos: bigint): FsFinding | nu
   };
 }
 
-const SECTOR = 512n;
-
 /**
  * An MBR partition table at `p` (a 4 KiB aligned position: a data area
  * starts on a page): the 0x55AA signature at +510 and four sane entries
@@ -248,14 +247,10 @@ const SECTOR = 512n;
  * whose boot code fills those bytes, does not pass.
  */
 export function mbrAt(buf: Uint8Array, p: number, pos: bigint): PartitionFinding | null {
-  if (buf[p + 510] !== 0x55 || buf[p + 511] !== 0xaa) return null;
+  const entries = decodeMbrEntries(buf, p);
+  if (entries === null) return null;
   const partitions: Partition[] = [];
-  for (let i = 0; i < 4; i++) {
-    const e = p + 446 + 16 * i;
-    const status = buf[e] as number;
-    const type = buf[e + 4] as number;
-    const first = BigInt(le32(buf, e + 8));
-    const count = BigInt(le32(buf, e + 12));
+  for (const { index, status, type, startLba: first, sectors: count } of entries) {
     if (status !== 0 && status !== 0x80) return null;
     if (type === 0) {
       if (first !== 0n || count !== 0n || status !== 0) return null;
@@ -263,7 +258,7 @@ export function mbrAt(buf: Uint8Array, p: number, pos: bigint): PartitionFinding
     }
     if (first === 0n || count === 0n) return null;
     partitions.push({
-      number: i + 1,
+      number: index,
       start: pos + first * SECTOR,
       size: count * SECTOR,
       type: `0x${type.toString(16).padStart(2, '0')}`,
