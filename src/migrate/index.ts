@@ -11,7 +11,14 @@ export {
   dataStartOf,
   summarize,
 } from './migrate';
-export type { MigrateOptions, MigrationReport, MigrationStatus, BlockSummary, Evidence } from './migrate';
+export type {
+  MigrateOptions,
+  MigrationReport,
+  MigrationStatus,
+  MigrationReason,
+  BlockSummary,
+  Evidence,
+} from './migrate';
 // The crash-safe replacement and its backup record live in src/replace/ (recover uses them too); the
 // migrate entry point keeps offering them.
 export {
@@ -38,7 +45,15 @@ export type {
   RestoreRun,
 } from '../replace/index';
 export { migrateTarget, restoreTarget } from './apply';
-export type { MigrateTargetOptions, MigrateTargetResult, RestoreOptions, RestoreResult, TargetOptions } from './apply';
+export type {
+  MigrateTargetOptions,
+  MigrateTargetResult,
+  MigrateTargetStatus,
+  MigrateTargetReason,
+  RestoreOptions,
+  RestoreResult,
+  TargetOptions,
+} from './apply';
 export { planRealign } from './realign-plan';
 export type { PlanRealignOptions, RealignPlan, RealignNamespace, RealignWrite } from './realign-plan';
 export { realignTarget, restoreRealign, defaultRealignBackupPath, isRealignBackupFile } from './realign';
