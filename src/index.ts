@@ -138,10 +138,12 @@ export type {
   RealignPlan,
   RealignTargetOptions,
   RealignTargetResult,
+  RealignStatus,
   RebaseOptions,
   RebasePlan,
   RebaseTargetOptions,
   RebaseTargetResult,
+  RebaseStatus,
 } from './migrate/index';
 export {
   CorpusGenerator,

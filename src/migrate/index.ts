@@ -57,7 +57,13 @@ export type {
 export { planRealign } from './realign-plan';
 export type { PlanRealignOptions, RealignPlan, RealignNamespace, RealignWrite } from './realign-plan';
 export { realignTarget, restoreRealign, defaultRealignBackupPath, isRealignBackupFile } from './realign';
-export type { RealignTargetOptions, RealignTargetResult, RestoreRealignOptions, RestoreRealignResult } from './realign';
+export type {
+  RealignTargetOptions,
+  RealignTargetResult,
+  RealignStatus,
+  RestoreRealignOptions,
+  RestoreRealignResult,
+} from './realign';
 export {
   encodeRealignRecord,
   decodeRealignRecord,
@@ -67,4 +73,4 @@ export {
 } from './realign-backup';
 export type { RealignRecord, RecordedWrite } from './realign-backup';
 export { planRebase, rebaseTarget } from './rebase';
-export type { RebaseOptions, RebasePlan, RebaseTargetOptions, RebaseTargetResult } from './rebase';
+export type { RebaseOptions, RebasePlan, RebaseStatus, RebaseTargetOptions, RebaseTargetResult } from './rebase';
