@@ -3,8 +3,27 @@
 // CLI's --json status is the library's word for the same operation.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { migrateTarget, restoreTarget, type MigrateTargetOptions } from '../../src/migrate/apply';
-import { migrate } from '../../src/migrate/migrate';
+import {
+  migrateTarget,
+  restoreTarget,
+  type MigrateTargetOptions,
+  type MigrateTargetReason,
+  type MigrateTargetStatus,
+  type RestoreResult,
+} from '../../src/migrate/apply';
+import { migrate, type MigrationReason, type MigrationStatus } from '../../src/migrate/migrate';
+import { rebaseTarget, type RebasePlan, type RebaseStatus } from '../../src/migrate/rebase';
+import {
+  realignTarget,
+  restoreRealign,
+  type RealignStatus,
+  type RestoreRealignResult,
+} from '../../src/migrate/realign';
+import type { RealignPlan } from '../../src/migrate/realign-plan';
+import { planRecovery, type RecoveryPlan } from '../../src/recover/plan-recovery';
+import { HEAD_SIZE, headWithBlock } from '../../src/format/head';
+import { hex } from '../../src/format/int64';
+import { writeDimm, type PaddedNamespace } from '../support/dimm';
 import { encodePfnBlock } from '../../src/format/pfn';
 import { recipeFields } from '../../src/format/recipe';
 import { InvalidArgumentError } from '../../src/format/errors';
@@ -104,5 +123,165 @@ describe('migrate: the pure migrator plans, the writing path migrates, the CLI p
     }
     expect(new Set(seen.map(([s]) => s))).toEqual(new Set(migrateSchema.properties.status.enum));
     expect(fs.readFileSync(lib).equals(fs.readFileSync(cli))).toBe(true);
+  });
+});
+
+// Every word each library status type can hold: a Record over the union, so tsc fails here when a type gains or
+// loses a word, and the test below fails when a word is not in its document's enum.
+const LIBRARY_WORDS: [string, string, 'status' | 'reason', Record<string, true>][] = [
+  ['migrate', 'MigrationStatus', 'status', { planned: true, unchanged: true } satisfies Record<MigrationStatus, true>],
+  [
+    'migrate',
+    'MigrationReason',
+    'reason',
+    { 'nothing-to-migrate': true, already: true } satisfies Record<MigrationReason, true>,
+  ],
+  [
+    'migrate',
+    'MigrateTargetStatus',
+    'status',
+    { planned: true, migrated: true, unchanged: true, refused: true } satisfies Record<MigrateTargetStatus, true>,
+  ],
+  [
+    'migrate',
+    'MigrateTargetReason',
+    'reason',
+    { 'nothing-to-migrate': true, already: true, hazard: true } satisfies Record<MigrateTargetReason, true>,
+  ],
+  [
+    'rebase',
+    'RebasePlan.status',
+    'status',
+    { planned: true, already: true } satisfies Record<RebasePlan['status'], true>,
+  ],
+  [
+    'rebase',
+    'RebaseStatus',
+    'status',
+    { rebased: true, planned: true, already: true } satisfies Record<RebaseStatus, true>,
+  ],
+  [
+    'realign',
+    'RealignPlan.status',
+    'status',
+    { planned: true, 'nothing-to-do': true } satisfies Record<RealignPlan['status'], true>,
+  ],
+  [
+    'realign',
+    'RealignStatus',
+    'status',
+    { realigned: true, planned: true, 'nothing-to-do': true } satisfies Record<RealignStatus, true>,
+  ],
+  [
+    'restore',
+    'RestoreResult.status',
+    'status',
+    { restored: true, unchanged: true } satisfies Record<RestoreResult['status'], true>,
+  ],
+  [
+    'restore',
+    'RestoreRealignResult.status',
+    'status',
+    { restored: true, unchanged: true } satisfies Record<RestoreRealignResult['status'], true>,
+  ],
+  [
+    'recover',
+    'RecoveryPlan.status',
+    'status',
+    { intact: true, proposed: true, ambiguous: true, nothing: true } satisfies Record<RecoveryPlan['status'], true>,
+  ],
+];
+
+test.each(LIBRARY_WORDS)('every %s word of %s is in the schema (%s)', (name, _type, key, words) => {
+  const allowed = schemaOf(name).properties[key]?.enum ?? [];
+  expect(allowed.length).toBeGreaterThan(0);
+  expect(Object.keys(words).filter((w) => !allowed.includes(w))).toEqual([]);
+});
+
+describe('the CLI says the library word for the same operation', () => {
+  const UUID = '11111111-2222-4333-8444-555555555555';
+  const OLD = 0x100100000n;
+  const SIZE = 64n << 20n;
+
+  function rebaseImage(name: string): string {
+    const f = path.join(tmp.dir, name);
+    const bytes = Buffer.alloc(Number(SIZE));
+    bytes.set(headWithBlock(encodePfnBlock(recipeFields({ size: SIZE, uuid: UUID, offset: OLD, map: 'dev' }))), 0);
+    fs.writeFileSync(f, bytes);
+    return f;
+  }
+
+  test('rebase: planned (dry run), rebased, already', async () => {
+    const lib = rebaseImage('rebase-lib.img');
+    const cli = rebaseImage('rebase-cli.img');
+    const to = 0x100200000n;
+    const seen: string[] = [];
+    for (const [dryRun, words] of [
+      [true, 'planned'],
+      [false, 'rebased'],
+      [false, 'already'],
+    ] as const) {
+      const r = rebaseTarget({ target: lib, nsBase: OLD, toBase: to, nsSize: SIZE, dryRun });
+      const argv = ['rebase', cli, '--ns-base', hex(OLD), '--to-base', hex(to), '--json'];
+      const doc = json(await run(dryRun ? [...argv, '--dry-run'] : argv)) as { status: string };
+      expect([r.status, doc.status]).toEqual([words, words]);
+      seen.push(r.status);
+    }
+    expect(new Set(seen)).toEqual(new Set(schemaOf('rebase').properties.status.enum));
+  });
+
+  test('realign: planned (dry run), realigned, nothing-to-do; restore: restored, unchanged', async () => {
+    const ns: PaddedNamespace = {
+      uuid: UUID,
+      dpa: 1n << 20n,
+      size: SIZE,
+      startPad: 1n << 20n,
+      endTrunc: 1n << 20n,
+      dataoff: 2n << 20n,
+    };
+    const lsa = 128n * 1024n;
+    const [lib, cli] = ['realign-lib.img', 'realign-cli.img'].map((n) => path.join(tmp.dir, n)) as [string, string];
+    for (const f of [lib, cli]) writeDimm(f, ns.dpa + ns.size + (1n << 20n) + lsa, lsa, [ns]);
+    const seen: string[] = [];
+    for (const [dryRun, words] of [
+      [true, 'planned'],
+      [false, 'realigned'],
+      [false, 'nothing-to-do'],
+    ] as const) {
+      const r = realignTarget({ target: lib, labelSize: lsa, dryRun });
+      const argv = ['realign', cli, '--label-size', '128K', '--json'];
+      const doc = json(await run(dryRun ? [...argv, '--dry-run'] : argv)) as { status: string };
+      expect([r.status, doc.status]).toEqual([words, words]);
+      seen.push(r.status);
+    }
+    expect(new Set(seen)).toEqual(new Set(schemaOf('realign').properties.status.enum));
+    for (const words of ['restored', 'unchanged']) {
+      const r = restoreRealign({ target: lib });
+      const doc = json(await run(['restore', cli, '--json'])) as { status: string };
+      expect([r.status, doc.status]).toEqual([words, words]);
+    }
+    expect(fs.readFileSync(lib).equals(fs.readFileSync(cli))).toBe(true);
+  });
+
+  test("restore of a migrate: restoreTarget and infoblock restore say 'restored', then 'unchanged'", async () => {
+    const [lib, cli] = ['restore-lib.img', 'restore-cli.img'].map((n) => path.join(tmp.dir, n)) as [string, string];
+    for (const f of [lib, cli]) {
+      smallImage(f);
+      migrateTarget({ target: f, offset: 0n, to: 'map', nsBase: BASE, nsSize: NS_SIZE });
+    }
+    for (const words of ['restored', 'unchanged']) {
+      const r = restoreTarget({ target: lib });
+      const doc = json(await run(['restore', cli, '--json'])) as { status: string };
+      expect([r.status, doc.status]).toEqual([words, words]);
+    }
+  });
+
+  test("recover: no block and no evidence is 'nothing' for planRecovery and infoblock recover", async () => {
+    const f = path.join(tmp.dir, 'recover.img');
+    fs.writeFileSync(f, Buffer.alloc(Number(SIZE)));
+    const plan = planRecovery(new Uint8Array(HEAD_SIZE), [], { nsBase: OLD, nsSize: SIZE, kernel: 'linux-6.1' });
+    const r = await run(['recover', f, '--ns-base', hex(OLD), '--kernel', 'linux-6.1', '--json']);
+    const doc = json(r) as { status: string };
+    expect([plan.status, doc.status, r.code]).toEqual(['nothing', 'nothing', 1]);
   });
 });
