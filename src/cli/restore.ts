@@ -25,7 +25,7 @@ interface RestoreOpts {
 }
 
 function restoreText(target: string, r: RestoreResult): string {
-  if (r.status === 'already')
+  if (r.status === 'unchanged')
     return (
       `${pathText(target)}: the head at ${hex(r.record.offset)} already holds the backed-up bytes; ` +
       `nothing written\n`
@@ -40,7 +40,7 @@ function restoreJson(target: string, r: RestoreResult): string {
   const body = {
     file: target,
     backup: pathText(r.backupPath),
-    status: r.status === 'already' ? 'unchanged' : 'restored',
+    status: r.status,
     bytes: r.bytes,
     position: r.position,
     offset: r.record.offset,
@@ -83,7 +83,7 @@ function restoreRealignAction(io: CliIo, target: string, backup: string, o: Rest
     const body = {
       file: target,
       backup,
-      status: r.status === 'already' ? 'unchanged' : 'restored',
+      status: r.status,
       bytes: r.bytes,
       position: r.record.writes[0]?.position ?? 0n,
       offset: 0n,
@@ -94,7 +94,7 @@ function restoreRealignAction(io: CliIo, target: string, backup: string, o: Rest
       backupTo: 'realigned',
     };
     io.stdout(`${jsonText('restore', body)}\n`);
-  } else if (r.status === 'already') {
+  } else if (r.status === 'unchanged') {
     io.stdout(`${target}: the labels and blocks already hold the backed-up bytes; nothing written\n`);
   } else {
     io.stdout(

@@ -45,9 +45,12 @@ export interface ErrorPlace {
   field?: string;
   cause?: unknown;
   hint?: Hint;
+  /** The message already names the field ("offset is required"): keep `field` without the "field: " prefix. */
+  named?: boolean;
 }
 
 function placePrefix(place: ErrorPlace): string {
+  if (place.named === true) return '';
   if (place.offset === undefined) return place.field === undefined ? '' : `${place.field}: `;
   const at = `at 0x${place.offset.toString(16)}`;
   return place.field === undefined ? `${at}: ` : `${at} (${place.field}): `;

@@ -54,6 +54,9 @@ export function expectSpan(base: bigint, size: bigint, what = 'namespace'): void
 }
 
 export function expectU64(value: unknown, name: string): bigint {
+  // A missing option says so, not "must be a bigint (got undefined)".
+  if (value === undefined)
+    throw new InvalidArgumentError(`${name} is required (a bigint)`, { field: name, named: true });
   if (typeof value !== 'bigint') {
     const hintValue = typeof value === 'number' && Number.isSafeInteger(value) ? `${value}n` : 'a bigint';
     throw new InvalidArgumentError(`must be a bigint (got ${typeof value}): pass ${hintValue}`, {

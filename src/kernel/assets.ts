@@ -13,7 +13,7 @@
 
 import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { constants as fsc, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
@@ -21,6 +21,9 @@ import * as zlib from 'node:zlib';
 
 import { writeCpioNewc, type CpioEntry } from './cpio';
 import { daxProbeProgram } from './dax-probe';
+import { findOnPath, isStaticElf } from './host-tools';
+
+export { findOnPath, isStaticElf } from './host-tools';
 import { APT_INSTALL_HINT, KERNEL_SETUP_HINT, KernelHarnessError } from './errors';
 import { DAX_PROBE_PATH, guestInitScript } from './init-script';
 import { cachedKernelDebs, DEFAULT_KERNEL, downloadKernelDebs, KERNEL_PACKAGES, type KernelVersion } from './kernels';
@@ -85,21 +88,6 @@ async function exists(p: string): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-/** Absolute path of an executable on PATH, or null. */
-export async function findOnPath(cmd: string): Promise<string | null> {
-  for (const dir of (process.env['PATH'] ?? '/usr/bin:/bin').split(':')) {
-    if (dir === '') continue;
-    const p = path.join(dir, cmd);
-    try {
-      await fs.access(p, fsc.X_OK);
-      return p;
-    } catch {
-      /* next */
-    }
-  }
-  return null;
 }
 
 async function requireTool(cmd: string, pkg: string): Promise<string> {
@@ -234,21 +222,6 @@ export async function resolveModules(
   };
   for (const m of required) await visit(m, null);
   return out;
-}
-
-// @internal: Node Buffers; kept out of the published type declarations.
-/** True when the ELF file has no PT_INTERP program header (statically linked). */
-export function isStaticElf(buf: Buffer): boolean {
-  if (buf.length < 64 || buf.readUInt32BE(0) !== 0x7f454c46 || buf[4] !== 2 || buf[5] !== 1) return false;
-  const phoff = Number(buf.readBigUInt64LE(32));
-  const phentsize = buf.readUInt16LE(54);
-  const phnum = buf.readUInt16LE(56);
-  for (let i = 0; i < phnum; i++) {
-    const off = phoff + i * phentsize;
-    if (off + 4 > buf.length) return false;
-    if (buf.readUInt32LE(off) === 3) return false;
-  }
-  return true;
 }
 
 // @internal: Node Buffers; kept out of the published type declarations.

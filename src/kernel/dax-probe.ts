@@ -10,7 +10,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 
-import { findOnPath, isStaticElf } from './assets';
+import { findOnPath, isStaticElf } from './host-tools';
 import { KernelHarnessError } from './errors';
 
 const execFileP = promisify(execFile);

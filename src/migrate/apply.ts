@@ -167,7 +167,8 @@ export interface RestoreOptions {
 }
 
 export interface RestoreResult {
-  status: 'restored' | 'already';
+  /** The restore document's words (schemas/restore.schema.json): `unchanged` when the head already holds the bytes. */
+  status: 'restored' | 'unchanged';
   /** Bytes written (4096, or 8192 with force over a changed first 4 KiB). */
   bytes: bigint;
   position: bigint;
@@ -227,7 +228,7 @@ function restoreLocked(
   const current = readAt(fd, o.target, offset, HEAD_SIZE);
   o.faults?.at('after-read');
   const base = { record, backupPath };
-  if (sameBytes(current, record.head)) return { status: 'already', bytes: 0n, position: offset + 4096n, ...base };
+  if (sameBytes(current, record.head)) return { status: 'unchanged', bytes: 0n, position: offset + 4096n, ...base };
   const [bytes, position] = restorePlan(o, record, current, offset);
   const tear = o.faults?.tear?.();
   if (tear !== undefined) {

@@ -260,7 +260,8 @@ export interface RestoreRealignOptions {
 }
 
 export interface RestoreRealignResult {
-  status: 'restored' | 'already';
+  /** The restore document's words (schemas/restore.schema.json): `unchanged` when nothing needed writing. */
+  status: 'restored' | 'unchanged';
   /** Bytes written back. */
   bytes: bigint;
   backupPath: FilePath;
@@ -332,7 +333,7 @@ export function restoreRealign(o: RestoreRealignOptions): RestoreRealignResult {
     return withLock(o.target, o, (lock) => {
       const bytes = restoreLocked(o, record, path, fd);
       return {
-        status: bytes === 0n ? 'already' : 'restored',
+        status: bytes === 0n ? 'unchanged' : 'restored',
         bytes,
         backupPath: path,
         record,

@@ -127,7 +127,7 @@ test(`${KILLS} SIGKILLs of migrate and restore at random steps: every image comp
       expect(mid.equals(intended)).toBe(true);
     }
     const back = restoreTarget({ target: img });
-    expect(back.status).toBe(s === 'original' && haveBackup ? 'already' : 'restored');
+    expect(back.status).toBe(s === 'original' && haveBackup ? 'unchanged' : 'restored');
     const after = fs.readFileSync(img);
     compared += after.length;
     expect(after.equals(original)).toBe(true);
@@ -191,10 +191,10 @@ test(
       expect(now.equals(original) || now.equals(intended)).toBe(true);
       const backup = `${img}.infoblock-backup`;
       if (expectBackupWholeOrAbsent(backup))
-        expect(restoreTarget({ target: img }).status).toMatch(/^(restored|already)$/);
+        expect(restoreTarget({ target: img }).status).toMatch(/^(restored|unchanged)$/);
       else migrateTarget({ target: img, offset: 0n, nsBase: BASE, nsSize: NS_SIZE, to: 'map' });
       if (!fs.existsSync(backup)) throw new Error('recovery left no backup');
-      expect(restoreTarget({ target: img }).status).toMatch(/^(restored|already)$/);
+      expect(restoreTarget({ target: img }).status).toMatch(/^(restored|unchanged)$/);
       expect(fs.readFileSync(img).equals(original)).toBe(true);
     }
     console.log(

@@ -16,6 +16,7 @@ describe('expectU64', () => {
     [4096, /^nsSize: must be a bigint \(got number\): pass 4096n$/],
     ['4096', /^nsSize: must be a bigint \(got string\): pass a bigint$/],
     [4.5, /^nsSize: must be a bigint \(got number\): pass a bigint$/],
+    [undefined, /^nsSize is required \(a bigint\)$/],
     [-1n, /^nsSize: -1 is outside 0\.\.2\^64-1$/],
     [U64_MAX + 1n, /^nsSize: 18446744073709551616 is outside 0\.\.2\^64-1$/],
   ])('%p is refused: %p', (v, msg) => {

@@ -119,7 +119,7 @@ describe('realign moves the namespace start, not the data', () => {
     const r = restoreRealign({ target: f });
     expect([r.status, r.bytes]).toEqual(['restored', 2n * 4096n + 2n * 256n + 256n]);
     expect(fs.readFileSync(f).equals(original)).toBe(true);
-    expect(restoreRealign({ target: f }).status).toBe('already');
+    expect(restoreRealign({ target: f }).status).toBe('unchanged');
   });
 
   test('an interrupted run is finished by the next one, which keeps the first backup', () => {
