@@ -9,9 +9,11 @@
  */
 
 import { hex } from './int64';
+import { expectNumber, expectString } from './guard';
 
 /** `dataStart` → `data_start`; keys that are already snake_case, or are not identifiers (`R12`, `6.1`), stay. */
 export function snakeKey(key: string): string {
+  expectString(key, 'key');
   return /^[a-z][a-zA-Z0-9]*$/.test(key) ? key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`) : key;
 }
 
@@ -69,15 +71,19 @@ export type SchemaName = keyof typeof SCHEMAS;
 
 /** `urn:nd-infoblock:schema:check`: the `$id` of schemas/check.schema.json and the `schema` member of its documents. */
 export function schemaId(name: SchemaName): string {
+  expectString(name, 'name');
   return `urn:nd-infoblock:schema:${name}`;
 }
 
 /** `body` as a document of schema `name`: `schema` and `schema_version` first, then the body's members. */
 export function jsonDocument(name: SchemaName, body: object): Record<string, unknown> {
+  expectString(name, 'name');
   return { schema: schemaId(name), schema_version: SCHEMAS[name], ...(toWire(body) as Record<string, unknown>) };
 }
 
 /** {@link jsonDocument} as text: indented for one document, one line (`indent` 0) for JSON Lines. */
 export function jsonText(name: SchemaName, body: object, indent = 2): string {
+  expectString(name, 'name');
+  if (indent !== undefined) expectNumber(indent, 'indent');
   return JSON.stringify(jsonDocument(name, body), null, indent === 0 ? undefined : indent);
 }

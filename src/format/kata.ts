@@ -24,6 +24,7 @@
  * layout check over bytes the caller reads.
  */
 import { InvalidArgumentError } from './errors';
+import { expectBigint, expectBytes, expectNumber } from './guard';
 
 export const SECTOR = 512n;
 /** The data start Kata's block gives: MBR #1 and the info-block live in the first 2 MiB. */
@@ -48,6 +49,7 @@ export interface MbrPartition {
 
 /** The used partitions of a 512-byte MBR, or null without the 0x55 0xAA signature. */
 export function decodeMbr(sector: Uint8Array): MbrPartition[] | null {
+  expectBytes(sector, 'sector');
   if (sector.byteLength < 512 || sector[510] !== 0x55 || sector[511] !== 0xaa) return null;
   const dv = new DataView(sector.buffer, sector.byteOffset, 512);
   const out: MbrPartition[] = [];
@@ -72,6 +74,9 @@ export function decodeMbr(sector: Uint8Array): MbrPartition[] | null {
  * CHS fields hold the "use LBA" marker: Linux and every current loader read the LBA fields.
  */
 export function encodeMbr(start: bigint, size: bigint, diskId = 0): Uint8Array {
+  expectBigint(start, 'start');
+  expectBigint(size, 'size');
+  if (diskId !== undefined) expectNumber(diskId, 'diskId');
   if (start % SECTOR !== 0n || size % SECTOR !== 0n || start <= 0n || size <= 0n)
     throw new InvalidArgumentError(`partition ${start}+${size} is not a positive whole number of 512-byte sectors`);
   const lba = start / SECTOR;
@@ -116,6 +121,10 @@ export function kataLayoutOf(
   dataStart: bigint,
   fileSize: bigint,
 ): KataLayout | null {
+  expectBytes(sector0, 'sector0');
+  expectBytes(dataSector, 'dataSector');
+  expectBigint(dataStart, 'dataStart');
+  expectBigint(fileSize, 'fileSize');
   const p1 = decodeMbr(sector0)?.[0];
   const p2 = decodeMbr(dataSector)?.[0];
   if (p1 === undefined || p2 === undefined) return null;

@@ -18,6 +18,7 @@ import { BLOCK_SIZE, verifyChecksum } from '../format/fletcher64';
 import { HEAD_SIZE } from '../format/head';
 import { sameBytes } from '../format/pfn';
 import { bufferOf, pathText } from '../io/path';
+import { expectBytes, expectFields, expectOptions, expectString, expectStringOrBytes } from '../format/guard';
 
 export const BACKUP_FORMAT = 'nd-infoblock-backup';
 export const BACKUP_VERSION = 1;
@@ -51,8 +52,10 @@ export interface BackupRecord {
   intended?: Uint8Array;
 }
 
-export const crc32 = (bytes: Uint8Array | string): number =>
-  (typeof bytes === 'string' ? CRC32.str(bytes) : CRC32.buf(bytes)) >>> 0;
+export const crc32 = (bytes: Uint8Array | string): number => {
+  expectStringOrBytes(bytes, 'bytes');
+  return (typeof bytes === 'string' ? CRC32.str(bytes) : CRC32.buf(bytes)) >>> 0;
+};
 const hex8 = (n: number): string => n.toString(16).padStart(8, '0');
 
 const bad = (msg: string): InfoblockError => new InfoblockError('backup', msg);
@@ -69,6 +72,7 @@ export function targetJson(t: TargetIdentity): Record<string, string> {
 }
 
 export function encodeBackup(r: BackupRecord): Uint8Array {
+  expectOptions(r, 'r');
   if (r.head.byteLength !== HEAD_SIZE) throw new Error(`internal: backup head must be ${HEAD_SIZE} bytes`);
   const header = JSON.stringify({
     format: BACKUP_FORMAT,
@@ -126,6 +130,8 @@ function unseal(bytes: Buffer, name: string): { h: Record<string, unknown>; head
 
 /** Parse and verify a backup record (the file's bytes); any damage is an InfoblockError 'backup'. */
 export function decodeBackup(data: Uint8Array | string, name = 'backup'): BackupRecord {
+  expectStringOrBytes(data, 'data');
+  if (name !== undefined) expectString(name, 'name');
   const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.from(data);
   const { h, head } = unseal(bytes, name);
   const t = h.target as Record<string, unknown> | undefined;
@@ -157,11 +163,15 @@ export function decodeBackup(data: Uint8Array | string, name = 'backup'): Backup
 
 /** Same target (path or dev/ino, and size), same offset, same original bytes: a second backup would add nothing. */
 export function sameBackup(a: BackupRecord, b: BackupRecord): boolean {
+  expectOptions(a, 'a');
+  expectOptions(b, 'b');
   return belongsTo(a, b.target) && a.offset === b.offset && sameBytes(a.head, b.head);
 }
 
 /** A backup belongs to a target when the realpath or dev/ino match, and the size is the same. */
 export function belongsTo(r: BackupRecord, t: TargetIdentity): boolean {
+  expectOptions(r, 'r');
+  expectFields(t, 't', { path: 'bytes', size: 'bigint', dev: 'bigint', ino: 'bigint' });
   return sameTarget(r.target, t);
 }
 
@@ -178,6 +188,8 @@ export function sameTarget(a: TargetIdentity, t: TargetIdentity): boolean {
  * or the other, as an interrupted write leaves it).
  */
 export function blockStateFor(r: BackupRecord, block: Uint8Array): 'original' | 'intended' | 'torn' | 'foreign' {
+  expectOptions(r, 'r');
+  expectBytes(block, 'block');
   const original = r.head.subarray(HEAD_SIZE - BLOCK_SIZE);
   if (sameBytes(block, original)) return 'original';
   if (crc32(block) === r.intendedCrc32 && (r.intended === undefined || sameBytes(block, r.intended))) return 'intended';

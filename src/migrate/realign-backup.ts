@@ -12,6 +12,7 @@
  */
 import { InfoblockError } from '../format/errors';
 import { crc32, targetJson, type TargetIdentity } from './backup';
+import { expectBytes, expectFields, expectString } from '../format/guard';
 
 export const REALIGN_BACKUP_FORMAT = 'nd-infoblock-realign-backup';
 export const REALIGN_BACKUP_VERSION = 1;
@@ -40,6 +41,13 @@ const hex8 = (n: number): string => n.toString(16).padStart(8, '0');
 const b64 = (b: Uint8Array): string => Buffer.from(b).toString('base64');
 
 export function encodeRealignRecord(r: RealignRecord): Uint8Array {
+  expectFields(r, 'r', {
+    target: 'object',
+    created: 'string',
+    labelSize: 'bigint',
+    namespaces: 'array',
+    writes: 'array',
+  });
   const header = JSON.stringify({
     format: REALIGN_BACKUP_FORMAT,
     version: REALIGN_BACKUP_VERSION,
@@ -66,6 +74,7 @@ export function encodeRealignRecord(r: RealignRecord): Uint8Array {
 
 /** Whether `bytes` look like a realignment record (its first line names the format), before any checking. */
 export function isRealignRecord(bytes: Uint8Array): boolean {
+  expectBytes(bytes, 'bytes');
   const start = Buffer.from(bytes.subarray(0, 200)).toString('latin1');
   return start.startsWith(`{"format":"${REALIGN_BACKUP_FORMAT}"`);
 }
@@ -100,6 +109,8 @@ function decodeWrite(w: Obj, name: string): RecordedWrite {
 
 /** Parse and verify a realignment record; any damage is an InfoblockError 'backup'. */
 export function decodeRealignRecord(data: Uint8Array, name = 'backup'): RealignRecord {
+  expectBytes(data, 'data');
+  if (name !== undefined) expectString(name, 'name');
   const text = Buffer.from(data).toString('latin1');
   const m = /^([^\n]*)\ncrc32 ([0-9a-f]{8})\n$/.exec(text);
   if (m === null) throw bad(`${name} is not a realignment backup record (expected a header and a crc32 line)`);

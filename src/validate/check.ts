@@ -22,6 +22,7 @@ import {
 } from './profiles';
 import type { RuleCtx } from './rules';
 import { daxVerdictOf, type DaxVerdict } from './dax';
+import { expectBytes, expectFields, expectOptions } from '../format/guard';
 
 /**
  * What the kernel does with the namespace: exposes it through the personality (`claimed`), leaves it a plain
@@ -230,6 +231,14 @@ function claim(
  * the verdict's snake_case JSON.
  */
 export function checkBlock(block: DecodedPfnBlock, o: CheckOptions): Verdict {
+  expectFields(block, 'block', {
+    kind: 'string',
+    fields: 'object',
+    effective: 'object',
+    computedChecksum: 'bigint',
+    checksumValid: 'boolean',
+  });
+  expectFields(o, 'o', { nsSize: 'bigint' });
   expectNamespace(o);
   const profile = profileForKernel(o.kernel ?? 'linux-6.1');
   const arch = archParams(o.arch);
@@ -307,6 +316,8 @@ export function checkBlock(block: DecodedPfnBlock, o: CheckOptions): Verdict {
  * (src/format/json.ts) gives the verdict's snake_case JSON.
  */
 export function checkHead(head: Uint8Array, o: CheckOptions): Verdict {
+  expectBytes(head, 'head');
+  expectFields(o, 'o', { nsSize: 'bigint' });
   expectNamespace(o);
   const blocks = findBlocks(head);
   const btt = blocks.find((b): b is Extract<FoundBlock, { kind: 'btt' }> => b.kind === 'btt' && b.offset === 4096);
@@ -419,6 +430,15 @@ function ndctlOffsetHazard(block: DecodedPfnBlock, v: Verdict, o: CheckOptions):
  * migrating the block repairs carries the operation as {@link Hazard.fix}.
  */
 export function hazardsFor(block: DecodedPfnBlock, v: Verdict, o: CheckOptions): Hazard[] {
+  expectFields(block, 'block', {
+    kind: 'string',
+    fields: 'object',
+    effective: 'object',
+    computedChecksum: 'bigint',
+    checksumValid: 'boolean',
+  });
+  expectOptions(v, 'v');
+  expectFields(o, 'o', { nsSize: 'bigint' });
   expectNamespace(o);
   const hazards: Hazard[] = [];
   const f = block.fields;

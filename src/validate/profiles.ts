@@ -9,6 +9,7 @@ import type { Era, Predicate } from './rules';
 import { resolveKernel, type ResolvedKernel } from './versions';
 import { InvalidArgumentError } from '../format/errors';
 import type { Meaning } from '../format/pfn';
+import { expectFields, expectString } from '../format/guard';
 
 export type Arch = 'x86_64' | 'ppc64-hash' | 'ppc64-radix' | 'ppc64';
 export const ARCH_NAMES: readonly Arch[] = ['x86_64', 'ppc64-hash', 'ppc64-radix', 'ppc64'];
@@ -62,6 +63,7 @@ export const ARCHES: Record<Arch, ArchParams> = {
 };
 
 export function archParams(a: string | undefined): ArchParams {
+  if (a !== undefined) expectString(a, 'a');
   const name = a ?? 'x86_64';
   if (!(ARCH_NAMES as readonly string[]).includes(name)) {
     throw new InvalidArgumentError(`unknown arch '${name}' (expected ${ARCH_NAMES.join(', ')}; ppc64 = ppc64-hash)`);
@@ -134,6 +136,7 @@ const cache = new Map<string, KernelProfile>();
 
 /** The profile of a resolved kernel (memoised: profiles are immutable). */
 export function profileOf(k: ResolvedKernel): KernelProfile {
+  expectFields(k, 'k', { id: 'string', version: 'string', mapConvention: 'boolean', observed: 'boolean' });
   const hit = cache.get(k.id);
   if (hit !== undefined) return hit;
   const rules = rulesFor(k.version, k.mapConvention);
@@ -160,6 +163,7 @@ export function profileOf(k: ResolvedKernel): KernelProfile {
  * call. Unknown values are InvalidArgumentError (code 'invalid-argument').
  */
 export function profileForKernel(spec: string): KernelProfile {
+  expectString(spec, 'spec');
   return profileOf(resolveKernel(spec));
 }
 
@@ -170,12 +174,13 @@ export const PROFILES: Record<ProfileId, KernelProfile> = {
   map: profileForKernel('map'),
 };
 
-export function isProfileId(s: string): s is ProfileId {
-  return (PROFILE_IDS as readonly string[]).includes(s);
+export function isProfileId(s: unknown): s is ProfileId {
+  return typeof s === 'string' && (PROFILE_IDS as readonly string[]).includes(s);
 }
 
-/** True for any value profileForKernel accepts. */
-export function isKernelSpec(s: string): boolean {
+/** True for any value profileForKernel accepts (false for a non-string). */
+export function isKernelSpec(s: unknown): boolean {
+  if (typeof s !== 'string') return false;
   try {
     resolveKernel(s);
     return true;
