@@ -13,9 +13,9 @@ import { baseConflictLines, layoutAscii, layoutSvg, renderKernels, renderVerdict
 import { labelledDaxAdvice, labellessDaxAdvice } from './advice';
 import { checkKernels } from '../validate/kernels';
 import { daxIsHazard } from '../validate/dax';
-import { KERNEL_FORMS, resolveKernel, resolveKernels } from '../validate/versions';
+import { DEFAULT_PROFILE, KERNEL_FORMS, resolveKernel, resolveKernels } from '../validate/versions';
 import { explainLayout, type Region } from '../validate/explain';
-import { ARCH_NAMES, archParams, type Arch } from '../validate/profiles';
+import { ARCH_NAMES, archParams, type Arch } from '../validate/arch';
 import { basesFittingBlock, type BaseFit } from '../validate/geometry';
 import { ExitCode } from './exit-code';
 import { checkRegularOrAbsent, readExact, targetSize } from '../io/files';
@@ -23,7 +23,7 @@ import { NIL_UUID } from '../format/uuid';
 import { writeFileDurably } from '../io/durable';
 import type { CliIo } from './io';
 import { contextOf, failureText, type CommandContext } from './hints';
-import { tornBackupOf, tornBlockError } from '../migrate/replace';
+import { tornBackupOf, tornBlockError } from '../replace/replace';
 import { migrate } from '../migrate/migrate';
 import { errorDocumentText } from './json';
 import { jsonText, type SchemaName } from '../format/json';
@@ -113,7 +113,7 @@ export function addNamespaceOptions(cmd: Command): Command {
     .option('--offset <BYTES>', 'where the namespace starts inside FILE (default 0)')
     .option('--ns-base <ADDR>', 'physical address of the namespace (default 0, an aligned base)')
     .option('--ns-size <BYTES>', 'namespace size (default: file size minus --offset)')
-    .option('--kernel <KERNEL>', `kernel: ${KERNEL_FORMS}`, 'linux-6.1')
+    .option('--kernel <KERNEL>', `kernel: ${KERNEL_FORMS}`, DEFAULT_PROFILE)
     .option(
       '--arch <ARCH>',
       'x86_64 (4K pages, 2M compat align), ppc64-hash (64K, 16M), ppc64-radix (64K, 2M); ppc64 = ppc64-hash',

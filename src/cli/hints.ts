@@ -6,7 +6,10 @@
  * target and the caller's placement options carried over, shell-quoted).
  */
 import { escapeText, mustEscape } from '../format/escape';
-import type { Hint, InfoblockError } from '../format/errors';
+import { InfoblockError, type Hint, type InfoblockErrorCode } from '../format/errors';
+import { ExitCode } from './exit-code';
+import type { CliIo } from './io';
+import { errorDocumentText } from './json';
 
 type Params = Readonly<Record<string, string | true>>;
 
@@ -95,4 +98,25 @@ export function failureText(e: InfoblockError<string>, ctx: CommandContext = {})
   const first = escapeText(e.message.split('\n')[0] ?? e.message, { keepBackslash: true });
   const hint = e.hint === undefined ? '' : hintText(e.hint, ctx);
   return hint === '' ? first : `${first}; ${hint}`;
+}
+
+/** Error codes that mean "refused" (exit 1) rather than a usage or I/O problem (exit 2). */
+export const REFUSALS: readonly InfoblockErrorCode[] = ['precondition', 'ambiguous', 'hazard', 'locked', 'backup'];
+
+/**
+ * Run `f`; a refusal (see REFUSALS) becomes its line on stderr and exit status 1 (and, with `--json`, an `error`
+ * document with exit_code 1 on stdout, as the central handler does for exit 2).
+ */
+export function refusing<T>(io: CliIo, ctx: CommandContext, f: () => T, codes = REFUSALS, json = false): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof InfoblockError && (codes as readonly string[]).includes(e.code)) {
+      const message = failureText(e as InfoblockError<string>, ctx);
+      io.stderr(`infoblock: ${message}\n`);
+      if (json) io.stdout(errorDocumentText({ code: e.code, message, exitCode: 1, hint: e.hint }));
+      throw new ExitCode(1);
+    }
+    throw e;
+  }
 }

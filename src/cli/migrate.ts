@@ -7,11 +7,11 @@
  */
 import { escapeText } from '../format/escape';
 import type { Command } from 'commander';
-import { InfoblockError, type InfoblockErrorCode } from '../format/errors';
+import { InfoblockError } from '../format/errors';
 import { hex, humanSize } from '../format/units';
 import { isUuid } from '../format/uuid';
 import type { Verdict } from '../validate/check';
-import { ARCH_NAMES, type Arch } from '../validate/profiles';
+import { ARCH_NAMES, type Arch } from '../validate/arch';
 import { DEFAULT_PROFILE, KERNEL_FORMS, resolveKernels } from '../validate/versions';
 import { migrateTarget, restoreTarget, type MigrateTargetResult, type RestoreResult } from '../migrate/apply';
 import { pathText } from '../io/path';
@@ -21,32 +21,10 @@ import type { Meaning } from '../format/pfn';
 import { hazardError, type BlockSummary } from '../migrate/migrate';
 import { verdictView } from '../scan/report';
 import { ExitCode } from './exit-code';
-import { commandLine, contextOf, failureText, type CommandContext } from './hints';
-import { errorDocumentText } from './json';
+import { commandLine, contextOf, failureText, REFUSALS, refusing, type CommandContext } from './hints';
 import { jsonText } from '../format/json';
 import { UsageError, type CliIo } from './io';
 import { choiceArg, impliedNamespaceSize, parseNsBase, parsePosition } from './options';
-
-/** Error codes that mean "refused" (exit 1) rather than a usage or I/O problem (exit 2). */
-const REFUSALS: readonly InfoblockErrorCode[] = ['precondition', 'ambiguous', 'hazard', 'locked', 'backup'];
-
-/**
- * Run `f`; a refusal (see REFUSALS) becomes its line on stderr and exit status 1 (and, with `--json`, an `error`
- * document with exit_code 1 on stdout, as the central handler does for exit 2).
- */
-export function refusing<T>(io: CliIo, ctx: CommandContext, f: () => T, codes = REFUSALS, json = false): T {
-  try {
-    return f();
-  } catch (e) {
-    if (e instanceof InfoblockError && (codes as readonly string[]).includes(e.code)) {
-      const message = failureText(e as InfoblockError<string>, ctx);
-      io.stderr(`infoblock: ${message}\n`);
-      if (json) io.stdout(errorDocumentText({ code: e.code, message, exitCode: 1, hint: e.hint }));
-      throw new ExitCode(1);
-    }
-    throw e;
-  }
-}
 
 interface MigrateOpts {
   offset?: string;

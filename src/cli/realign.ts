@@ -15,7 +15,7 @@ import type { RealignNamespace } from '../migrate/realign-plan';
 import { KERNEL_FORMS, resolveKernels } from '../validate/versions';
 import { commandLine, contextOf } from './hints';
 import { UsageError, type CliIo } from './io';
-import { refusing } from './migrate';
+import { refusing } from './hints';
 import { parsePosition } from './options';
 
 interface RealignOpts {

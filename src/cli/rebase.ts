@@ -13,7 +13,7 @@ import { rebaseTarget, type RebaseTargetResult } from '../migrate/rebase';
 import { KERNEL_FORMS, resolveKernels } from '../validate/versions';
 import { commandLine, contextOf } from './hints';
 import { UsageError, type CliIo } from './io';
-import { refusing } from './migrate';
+import { refusing } from './hints';
 import { impliedNamespaceSize, parsePosition } from './options';
 
 interface RebaseOpts {

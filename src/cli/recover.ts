@@ -28,7 +28,7 @@ import { ExitCode } from './exit-code';
 import { guardOrRefuse } from './advice';
 import type { CliIo } from './io';
 import { jsonText } from '../format/json';
-import { refusing } from './migrate';
+import { refusing } from './hints';
 import { commandLine, contextOf } from './hints';
 import { choiceArg, parseNsBase, parsePosition } from './options';
 import { progressFor } from './scan';

@@ -46,7 +46,18 @@ export type { WriteParams, WriteMeaning, NsMode, MapLocation } from './recipe';
 export { parseSize, humanSize } from './units';
 export type { ParseSizeOptions } from './units';
 export { formatUuid, parseUuid, isUuid, randomUuid, NIL_UUID } from './uuid';
-export { toJson, toWire, snakeKey, SCHEMAS, schemaId, jsonDocument, jsonText } from './json';
+export {
+  toJson,
+  toWire,
+  fromWire,
+  parseU64,
+  snakeKey,
+  camelKey,
+  SCHEMAS,
+  schemaId,
+  jsonDocument,
+  jsonText,
+} from './json';
 export type { SchemaName } from './json';
 export { U64_MAX, expectU64, expectSpan } from './int64';
 export {

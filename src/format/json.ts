@@ -8,7 +8,7 @@
  * ndctl's own format (src/format/ndctl-json.ts).
  */
 
-import { hex } from './int64';
+import { hex, U64_MAX } from './int64';
 import { expectNumber, expectString } from './guard';
 
 /** `dataStart` → `data_start`; keys that are already snake_case, or are not identifiers (`R12`, `6.1`), stay. */
@@ -21,6 +21,38 @@ function bytesHex(b: Uint8Array): string {
   let s = '';
   for (const x of b) s += x.toString(16).padStart(2, '0');
   return s;
+}
+
+/** `data_start` → `dataStart`: the inverse of {@link snakeKey} on the keys it changes. */
+export function camelKey(key: string): string {
+  expectString(key, 'key');
+  return /^[a-z][a-z0-9_]*$/.test(key) ? key.replace(/_([a-z0-9])/g, (_m: string, c: string) => c.toUpperCase()) : key;
+}
+
+/**
+ * A u64 as {@link toWire} writes it (`"0x…"`, lowercase hex digits) as a bigint; undefined when `value` is
+ * not one (another type, another spelling, or above 2^64 - 1). Readers of our JSON say what was wrong.
+ */
+export function parseU64(value: unknown): bigint | undefined {
+  if (typeof value !== 'string' || !/^0x[0-9a-f]{1,16}$/.test(value)) return undefined;
+  const n = BigInt(value);
+  return n <= U64_MAX ? n : undefined;
+}
+
+/**
+ * The inverse of {@link toWire} for reading our documents back: keys through {@link camelKey}, every
+ * `"0x…"` or `"-0x…"` string as a bigint, everything else unchanged (hex digit strings of byte arrays stay
+ * strings: nothing in the JSON says they were bytes).
+ */
+export function fromWire(value: unknown): unknown {
+  if (typeof value === 'string' && /^-?0x[0-9a-f]+$/.test(value)) {
+    return value.startsWith('-') ? -BigInt(value.slice(1)) : BigInt(value);
+  }
+  if (Array.isArray(value)) return value.map(fromWire);
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [camelKey(k), fromWire(v)]));
+  }
+  return value;
 }
 
 /**

@@ -42,8 +42,5 @@ export const SB_CHECKSUM_FIELD = {
   doc: 'the sum of the 4096 bytes with this field taken as zero',
 } as const;
 
-/**
- * Byte offset of the checksum in a 4 KiB info-block, from the shared checksum field of the field tables
- * (`SB_CHECKSUM_FIELD`).
- */
+/** Byte offset of the checksum in a 4 KiB info-block: the offset of the checksum field of the tables. */
 export const CHECKSUM_OFFSET: number = SB_CHECKSUM_FIELD.offset;

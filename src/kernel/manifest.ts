@@ -11,7 +11,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 
 import { hex } from '../format/int64';
-import { schemaId } from '../format/json';
+import { parseU64, schemaId } from '../format/json';
 import { ioError } from '../io/errors';
 import type { Outcome } from '../validate/check';
 import { compareVerdicts, type PredictedVerdict } from './compare';
@@ -59,8 +59,9 @@ type Wire = Record<string, unknown>;
 function u64(r: Wire, key: string, nullable: boolean, fail: (w: string) => KernelHarnessError): bigint | null {
   const v = r[key];
   if (v === null && nullable) return null;
-  if (typeof v !== 'string' || !/^0x[0-9a-f]{1,16}$/.test(v)) throw fail(`${key} is not a "0x…" hex string`);
-  return BigInt(v);
+  const n = parseU64(v);
+  if (n === undefined) throw fail(`${key} is not a "0x…" hex string`);
+  return n;
 }
 
 function field<T>(r: Wire, key: string, ok: (v: unknown) => v is T, fail: (w: string) => KernelHarnessError): T {

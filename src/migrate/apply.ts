@@ -1,6 +1,6 @@
 /**
  * Migrating and restoring the info-block of an image file or block device.
- * `migrateTarget` is `replaceInfoBlock` (src/migrate/replace.ts) with the
+ * `migrateTarget` is `replaceInfoBlock` (src/replace/replace.ts) with the
  * migrator as its plan; `restoreTarget` puts a backed-up head back, but only
  * over a block that migrate (or another replaceInfoBlock caller) could have
  * left there, unless forced.
@@ -13,10 +13,17 @@ import { hex } from '../format/units';
 import { checkRegularOrAbsent, closeQuietly, fsyncFd, identityOf, openTarget, readAt, writeAt } from '../io/files';
 import type { Faults } from '../io/faults';
 import { showPath, type FilePath } from '../io/path';
-import { belongsTo, blockStateFor, isTornWrite, type BackupRecord } from './backup';
+import { belongsTo, blockStateFor, isTornWrite, type BackupRecord } from '../replace/backup';
 import { checkMigrateOptions, migrate, type MigrateOptions, type MigrationReport } from './migrate';
-import { defaultBackupPath, readBackup, replaceInfoBlock, restoreHint, tornBlockError, withLock } from './replace';
-import type { ReplaceContext, RestoreRun } from './replace';
+import {
+  defaultBackupPath,
+  readBackup,
+  replaceInfoBlock,
+  restoreHint,
+  tornBlockError,
+  withLock,
+} from '../replace/replace';
+import type { ReplaceContext, RestoreRun } from '../replace/replace';
 import { expectFields } from '../format/guard';
 
 export { defaultBackupPath };

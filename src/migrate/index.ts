@@ -1,6 +1,6 @@
 /**
- * The migrate concept: the pure migrator, the backup record, the crash-safe replaceInfoBlock, migrate and
- * restore of targets.
+ * The migrate concept: the pure migrator, and migrate and restore of targets (through the crash-safe
+ * replaceInfoBlock and backup record of src/replace/, re-exported here).
  */
 export {
   migrate,
@@ -12,6 +12,8 @@ export {
   summarize,
 } from './migrate';
 export type { MigrateOptions, MigrationReport, MigrationStatus, BlockSummary, Evidence } from './migrate';
+// The crash-safe replacement and its backup record live in src/replace/ (recover uses them too); the
+// migrate entry point keeps offering them.
 export {
   encodeBackup,
   decodeBackup,
@@ -22,13 +24,19 @@ export {
   BACKUP_FORMAT,
   BACKUP_VERSION,
   BACKUP_MAX_BYTES,
-} from './backup';
-export type { BackupRecord, TargetIdentity } from './backup';
+} from '../replace/index';
+export type { BackupRecord, TargetIdentity } from '../replace/index';
 export { acquireLock, lockPathOf } from '../io/lock';
 export type { Lock } from '../io/lock';
 export type { Faults, FaultStep } from '../io/faults';
-export { replaceInfoBlock, defaultBackupPath, backupStateDir, readBackup, restoreHint } from './replace';
-export type { ReplaceInfoBlockOptions, ReplaceInfoBlockResult, ReplaceContext, Label, RestoreRun } from './replace';
+export { replaceInfoBlock, defaultBackupPath, backupStateDir, readBackup, restoreHint } from '../replace/index';
+export type {
+  ReplaceInfoBlockOptions,
+  ReplaceInfoBlockResult,
+  ReplaceContext,
+  Label,
+  RestoreRun,
+} from '../replace/index';
 export { migrateTarget, restoreTarget } from './apply';
 export type { MigrateTargetOptions, MigrateTargetResult, RestoreOptions, RestoreResult, TargetOptions } from './apply';
 export { planRealign } from './realign-plan';

@@ -2,20 +2,25 @@
  * The backup record of a realignment: one small self-describing file of two
  * lines,
  *
- *   {"format":"nd-infoblock-realign-backup","version":1,...}   JSON header (UTF-8)
+ *   {"format":"nd-infoblock-realign-backup","version":2,...}   JSON header (UTF-8)
  *   crc32 0123abcd                                              over the bytes of the line above
  *
  * The header names the target (as the info-block backup does: realpath
  * readable and byte-exact, size, dev, ino) and lists every write of the
  * realignment with the bytes that were there before and the bytes it puts
- * there (base64), in the order they are made. Positions are decimal strings.
+ * there (base64), in the order they are made. Positions and sizes are
+ * `"0x…"` strings, as in the info-block backup (version 1 wrote them as
+ * decimal strings and still reads).
  */
 import { InfoblockError } from '../format/errors';
-import { crc32, targetJson, type TargetIdentity } from './backup';
+import { toWire } from '../format/json';
+import { crc32, recordU64, targetJson, type TargetIdentity } from '../replace/backup';
 import { expectBytes, expectFields, expectString } from '../format/guard';
 
 export const REALIGN_BACKUP_FORMAT = 'nd-infoblock-realign-backup';
-export const REALIGN_BACKUP_VERSION = 1;
+export const REALIGN_BACKUP_VERSION = 2;
+/** Versions {@link decodeRealignRecord} reads: 1 wrote u64s as decimal strings. */
+const READABLE_VERSIONS: readonly unknown[] = [1, REALIGN_BACKUP_VERSION];
 /** A label area is at most 2 GiB, but a realignment writes a few KiB: a record is never near this large. */
 export const REALIGN_BACKUP_MAX_BYTES = 4 * 1024 * 1024;
 
@@ -53,17 +58,17 @@ export function encodeRealignRecord(r: RealignRecord): Uint8Array {
     version: REALIGN_BACKUP_VERSION,
     target: targetJson(r.target),
     created: r.created,
-    label_size: r.labelSize.toString(),
+    label_size: toWire(r.labelSize),
     namespaces: r.namespaces.map((n) => ({
       uuid: n.uuid,
-      dpa: n.dpa.toString(),
-      size: n.size.toString(),
-      new_dpa: n.newDpa.toString(),
-      new_size: n.newSize.toString(),
+      dpa: toWire(n.dpa),
+      size: toWire(n.size),
+      new_dpa: toWire(n.newDpa),
+      new_size: toWire(n.newSize),
     })),
     writes: r.writes.map((w) => ({
       what: w.what,
-      position: w.position.toString(),
+      position: toWire(w.position),
       original_base64: b64(w.original),
       intended_base64: b64(w.intended),
     })),
@@ -85,11 +90,7 @@ function field(o: Obj, key: string, name: string): string {
   if (typeof v !== 'string') throw bad(`${name}: '${key}' missing or not a string`);
   return v;
 }
-function decimal(o: Obj, key: string, name: string): bigint {
-  const v = field(o, key, name);
-  if (!/^\d+$/.test(v)) throw bad(`${name}: '${key}' is not a decimal integer`);
-  return BigInt(v);
-}
+const u64 = (o: Obj, key: string, name: string): bigint => recordU64(o, key, name);
 const list = (o: Obj, key: string, name: string): Obj[] => {
   const v = o[key];
   if (!Array.isArray(v) || v.some((x) => typeof x !== 'object' || x === null))
@@ -104,7 +105,7 @@ function decodeWrite(w: Obj, name: string): RecordedWrite {
   const intended = new Uint8Array(Buffer.from(field(w, 'intended_base64', name), 'base64'));
   if (original.byteLength !== intended.byteLength || original.byteLength === 0)
     throw bad(`${name}: a write's original and intended bytes differ in length`);
-  return { what, position: decimal(w, 'position', name), original, intended };
+  return { what, position: u64(w, 'position', name), original, intended };
 }
 
 /** Parse and verify a realignment record; any damage is an InfoblockError 'backup'. */
@@ -124,25 +125,25 @@ export function decodeRealignRecord(data: Uint8Array, name = 'backup'): RealignR
   } catch (e) {
     throw new InfoblockError('backup', `${name}: header is not JSON`, { cause: e });
   }
-  if (h.format !== REALIGN_BACKUP_FORMAT || h.version !== REALIGN_BACKUP_VERSION)
+  if (h.format !== REALIGN_BACKUP_FORMAT || !READABLE_VERSIONS.includes(h.version))
     throw bad(`${name}: unknown format ${String(h.format)} version ${String(h.version)}`);
   const t = h.target as Obj | undefined;
   if (typeof t !== 'object' || t === null) throw bad(`${name}: header has no target`);
   return {
     target: {
       path: new Uint8Array(Buffer.from(field(t, 'path_base64', name), 'base64')),
-      size: decimal(t, 'size', name),
-      dev: decimal(t, 'dev', name),
-      ino: decimal(t, 'ino', name),
+      size: u64(t, 'size', name),
+      dev: u64(t, 'dev', name),
+      ino: u64(t, 'ino', name),
     },
     created: field(h, 'created', name),
-    labelSize: decimal(h, 'label_size', name),
+    labelSize: u64(h, 'label_size', name),
     namespaces: list(h, 'namespaces', name).map((n) => ({
       uuid: field(n, 'uuid', name),
-      dpa: decimal(n, 'dpa', name),
-      size: decimal(n, 'size', name),
-      newDpa: decimal(n, 'new_dpa', name),
-      newSize: decimal(n, 'new_size', name),
+      dpa: u64(n, 'dpa', name),
+      size: u64(n, 'size', name),
+      newDpa: u64(n, 'new_dpa', name),
+      newSize: u64(n, 'new_size', name),
     })),
     writes: list(h, 'writes', name).map((w) => decodeWrite(w, name)),
   };

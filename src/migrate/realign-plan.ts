@@ -35,7 +35,7 @@ import { decodePfnBlock, patchPfnBlock, type PfnFields } from '../format/pfn';
 import { hex } from '../format/units';
 import { checkHead, type Verdict } from '../validate/check';
 import { checkLabelledDimm, type DimmReader } from '../validate/labels';
-import type { Arch } from '../validate/profiles';
+import type { Arch } from '../validate/arch';
 import { resolveKernels } from '../validate/versions';
 import { expectBytes, expectFields, expectFunction } from '../format/guard';
 

@@ -31,8 +31,8 @@ import {
 } from '../io/files';
 import { noFaults, type Faults } from '../io/faults';
 import { showPath, withSuffix, type FilePath } from '../io/path';
-import type { Arch } from '../validate/profiles';
-import { sameTarget } from './backup';
+import type { Arch } from '../validate/arch';
+import { sameTarget } from '../replace/backup';
 import { planRealign, type RealignPlan } from './realign-plan';
 import {
   decodeRealignRecord,
@@ -43,7 +43,7 @@ import {
   type RealignRecord,
   type RecordedWrite,
 } from './realign-backup';
-import { restoreHint, withLock, type RestoreRun } from './replace';
+import { restoreHint, withLock, type RestoreRun } from '../replace/replace';
 import { expectFields, expectStringOrBytes } from '../format/guard';
 
 /** Options of {@link realignTarget}. */

@@ -17,7 +17,7 @@ import { hex } from '../format/units';
 import { expectU64 } from '../format/int64';
 import type { Faults } from '../io/faults';
 import { showPath, type FilePath } from '../io/path';
-import { replaceInfoBlock, restoreHint, type RestoreRun } from '../migrate/replace';
+import { replaceInfoBlock, restoreHint, type RestoreRun } from '../replace/replace';
 import { expectFields } from '../format/guard';
 
 export interface RecoverWriteOptions {

@@ -5,21 +5,16 @@
  * which hazards other kernels pose.
  */
 import { findBlocks, type FoundBlock } from '../format/head';
-import type { DecodedPfnBlock } from '../format/pfn';
+import type { DecodedPfnBlock, Meaning } from '../format/pfn';
+import { DEFAULT_PROFILE } from './versions';
 import { InvalidArgumentError } from '../format/errors';
 import { NIL_UUID } from '../format/uuid';
 import { expectSpan, expectU64 } from '../format/int64';
 import { hex } from '../format/units';
 import { gateFields, geometryOf, ndctlOffsetEvidence } from './geometry';
 import { knowsMinor4, logsRegionConflict, probeFailureLine, reserveBytes, validationFailureRefuses } from './history';
-import {
-  archParams,
-  LEGACY_PROFILE_IDS,
-  profileForKernel,
-  type Arch,
-  type ArchParams,
-  type KernelProfile,
-} from './profiles';
+import { archParams, type Arch, type ArchParams } from './arch';
+import { LEGACY_PROFILE_IDS, profileForKernel, type KernelProfile } from './profiles';
 import type { RuleCtx } from './rules';
 import { daxVerdictOf, type DaxVerdict } from './dax';
 import { expectBytes, expectFields, expectOptions } from '../format/guard';
@@ -89,7 +84,7 @@ export interface Verdict {
   mapBase: bigint | null;
   mapOffset: bigint | null;
   align: bigint | null;
-  meaning: 'legacy' | 'map' | null;
+  meaning: Meaning | null;
   nsBase: bigint;
   nsSize: bigint;
   /** The failing rule id, when one decided the outcome. */
@@ -240,7 +235,7 @@ export function checkBlock(block: DecodedPfnBlock, o: CheckOptions): Verdict {
   });
   expectFields(o, 'o', { nsSize: 'bigint' });
   expectNamespace(o);
-  const profile = profileForKernel(o.kernel ?? 'linux-6.1');
+  const profile = profileForKernel(o.kernel ?? DEFAULT_PROFILE);
   const arch = archParams(o.arch);
   const v = emptyVerdict(o, profile);
   const f = block.fields;
@@ -324,7 +319,7 @@ export function checkHead(head: Uint8Array, o: CheckOptions): Verdict {
   const pfn = blocks.find(
     (b): b is Extract<FoundBlock, { kind: 'pfn' | 'dax' }> => b.kind === 'pfn' || b.kind === 'dax',
   );
-  const profile = profileForKernel(o.kernel ?? 'linux-6.1');
+  const profile = profileForKernel(o.kernel ?? DEFAULT_PROFILE);
   if (btt !== undefined && (o.expect ?? 'any') === 'any') return bttVerdict(emptyVerdict(o, profile), btt, o);
   if (pfn === undefined) {
     const v = emptyVerdict(o, profile);

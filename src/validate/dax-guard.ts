@@ -16,7 +16,7 @@ import { decodePfnBlock } from '../format/pfn';
 import { daxIsHazard } from './dax';
 import { hex } from '../format/units';
 import { checkHead, type Verdict } from './check';
-import type { Arch } from './profiles';
+import type { Arch } from './arch';
 import { resolveKernels } from './versions';
 import { expectArray, expectBytes, expectFields, expectOptions, expectString } from '../format/guard';
 

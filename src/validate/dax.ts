@@ -29,7 +29,8 @@
 import { hex } from '../format/units';
 import { InvalidArgumentError } from '../format/errors';
 import { reserveBytes } from './history';
-import { archParams, profileForKernel, type Arch } from './profiles';
+import { archParams, type Arch } from './arch';
+import { profileForKernel } from './profiles';
 import { inRange } from './versions';
 import { expectOptions, expectString } from '../format/guard';
 

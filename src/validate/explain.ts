@@ -9,7 +9,7 @@ import { signatureText } from '../format/pfn';
 import { expectNamespace, type CheckOptions, type Verdict } from './check';
 import { gateFields, geometryOf } from './geometry';
 import { knowsMinor4, reserveBytes } from './history';
-import { archParams } from './profiles';
+import { archParams } from './arch';
 import { expectBytes, expectFields, expectOptions } from '../format/guard';
 
 /** One byte range of the namespace, `start` inclusive and `end` exclusive, from the namespace base. */

@@ -12,15 +12,14 @@ export {
   PROFILES,
   PROFILE_IDS,
   LEGACY_PROFILE_IDS,
-  ARCHES,
-  ARCH_NAMES,
   isProfileId,
   isKernelSpec,
   profileForKernel,
   profileOf,
-  archParams,
 } from './profiles';
-export type { ProfileId, Arch, ArchParams, KernelProfile, ProfileRule } from './profiles';
+export type { ProfileId, KernelProfile, ProfileRule } from './profiles';
+export { ARCHES, ARCH_NAMES, archParams } from './arch';
+export type { Arch, ArchParams } from './arch';
 export type { Era, Predicate, RuleCtx, RuleOutcome } from './rules';
 export { RULE_TABLE, eraOf, ruleEntry, validationFailureRefuses, probeFailureLine } from './history';
 export type { RuleEntry, Stage } from './history';

@@ -1,75 +1,20 @@
 /**
  * Kernel profiles: a profile is a kernel version (4.19 .. the newest known)
- * or the project's map convention, read from the rule table (history.ts),
- * plus an architecture's parameters. The old names stay: linux-6.1,
+ * or the project's map convention, read from the rule table (history.ts);
+ * the architecture a profile runs on is arch.ts. The old names stay: linux-6.1,
  * linux-latest (the newest known), linux-4.x (4.19) and map.
  */
 import { eraOf, RULE_TABLE } from './history';
 import type { Era, Predicate } from './rules';
 import { resolveKernel, type ResolvedKernel } from './versions';
-import { InvalidArgumentError } from '../format/errors';
 import type { Meaning } from '../format/pfn';
 import { expectFields, expectString } from '../format/guard';
-
-export type Arch = 'x86_64' | 'ppc64-hash' | 'ppc64-radix' | 'ppc64';
-export const ARCH_NAMES: readonly Arch[] = ['x86_64', 'ppc64-hash', 'ppc64-radix', 'ppc64'];
-/** `ppc64` is kept as an alias of ppc64-hash (its 16 MiB compat align). */
-export const ARCH_ALIASES: Partial<Record<Arch, Arch>> = { ppc64: 'ppc64-hash' };
 
 /** The named profiles that predate version profiles (still accepted everywhere). */
 export type ProfileId = 'linux-6.1' | 'linux-latest' | 'linux-4.x' | 'map';
 export const PROFILE_IDS: readonly ProfileId[] = ['linux-6.1', 'linux-latest', 'linux-4.x', 'map'];
 /** Kernels that read every block in the legacy meaning (hazard analysis of map blocks). */
 export const LEGACY_PROFILE_IDS: readonly ProfileId[] = ['linux-4.x', 'linux-6.1', 'linux-latest'];
-
-export interface ArchParams {
-  name: Arch;
-  pageSize: bigint;
-  /** memremap_compat_align(): the granule of rules 13-14 on subsection kernels. */
-  compatAlign: bigint;
-  /** Alignments a devdax instance may use (nd_pfn_supported_alignments). */
-  daxAlignments: readonly bigint[];
-  /** nd_pfn_default_alignment(): a fresh pfn/dax seed's align (printed by rule 9). */
-  defaultAlign: bigint;
-}
-
-const K = 1024n;
-const M = K * K;
-const G = K * M;
-const PPC64_HASH: ArchParams = {
-  name: 'ppc64-hash',
-  pageSize: 64n * K,
-  compatAlign: 16n * M,
-  daxAlignments: [64n * K, 16n * M],
-  defaultAlign: 16n * M,
-};
-export const ARCHES: Record<Arch, ArchParams> = {
-  x86_64: {
-    name: 'x86_64',
-    pageSize: 4n * K,
-    compatAlign: 2n * M,
-    daxAlignments: [4n * K, 2n * M, G],
-    defaultAlign: 2n * M,
-  },
-  'ppc64-hash': PPC64_HASH,
-  'ppc64-radix': {
-    name: 'ppc64-radix',
-    pageSize: 64n * K,
-    compatAlign: 2n * M,
-    daxAlignments: [64n * K, 2n * M, G],
-    defaultAlign: 2n * M,
-  },
-  ppc64: PPC64_HASH,
-};
-
-export function archParams(a: string | undefined): ArchParams {
-  if (a !== undefined) expectString(a, 'a');
-  const name = a ?? 'x86_64';
-  if (!(ARCH_NAMES as readonly string[]).includes(name)) {
-    throw new InvalidArgumentError(`unknown arch '${name}' (expected ${ARCH_NAMES.join(', ')}; ppc64 = ppc64-hash)`);
-  }
-  return ARCHES[name as Arch];
-}
 
 /** One rule as a profile runs it: its predicate and its era in that version. */
 export interface ProfileRule {

@@ -12,7 +12,7 @@
 import { hex } from '../format/int64';
 import type { PfnFields, SignatureKind } from '../format/pfn';
 import { isAligned, memmapFits, u64, type Geometry } from './geometry';
-import type { ArchParams } from './profiles';
+import type { ArchParams } from './arch';
 
 export const EOPNOTSUPP = 95;
 export const EINVAL = 22;

@@ -68,6 +68,7 @@ const GUARDED: Record<string, string[]> = {
   jsonDocument: ['string', 'any'],
   jsonText: ['string', 'any', 'number?'],
   snakeKey: ['string'],
+  camelKey: ['string'],
   expectSpan: ['bigint', 'bigint', 'string?'],
   migrate: ['bytes', 'record:to=string,nsBase=bigint,nsSize=bigint'],
   assertNoHazard: ['object'],
@@ -227,6 +228,8 @@ const EXEMPT: Record<string, Exemption> = {
   isKernelSpec: { reason: PREDICATE, predicate: true },
   toJson: { reason: 'maps any value to its JSON form (bigint to "0x…", bytes to hex)' },
   toWire: { reason: 'maps any value to its wire form (snake_case keys, u64 as "0x…")' },
+  fromWire: { reason: 'reads any JSON value back (the inverse of toWire): what it does not recognise it keeps' },
+  parseU64: { reason: 'answers undefined for anything that is not a "0x…" u64 (asserted below)' },
   expectU64: { reason: 'is itself a guard: it refuses every non-bigint with invalid-argument (asserted below)' },
   randomUuid: { reason: NO_ARGS },
   packageVersion: { reason: NO_ARGS },
@@ -421,6 +424,10 @@ test.each(WRONG.filter(([, v]) => typeof v !== 'bigint'))(
     expect(got).toBeInstanceOf(InvalidArgumentError);
   },
 );
+
+test.each(WRONG)('parseU64 answers undefined for %s', (_l, v) => {
+  expect(rootApi.parseU64(v)).toBeUndefined();
+});
 
 test('decodeLabelArea(42) and decodePfnBlock(null) are typed errors (the cases #18 was filed with)', () => {
   expect(() => rootApi.decodeLabelArea(42 as never)).toThrow(InvalidArgumentError);

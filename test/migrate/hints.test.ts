@@ -9,7 +9,7 @@ import { patchPfnBlock } from '../../src/format/pfn';
 import type { Faults } from '../../src/io/faults';
 import { migrateTarget, restoreTarget } from '../../src/migrate/apply';
 import { assertNoHazard, migrate } from '../../src/migrate/migrate';
-import { replaceInfoBlock } from '../../src/migrate/replace';
+import { replaceInfoBlock } from '../../src/replace/replace';
 import { json, run, type Run } from '../support/run';
 import { useTmpDir } from '../support/tmp';
 import { shellWords } from './shell-words';

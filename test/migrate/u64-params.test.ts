@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { migrateTarget, restoreTarget } from '../../src/migrate/apply';
 import { migrate } from '../../src/migrate/migrate';
-import { replaceInfoBlock } from '../../src/migrate/replace';
+import { replaceInfoBlock } from '../../src/replace/replace';
 import { planRecovery, scanLimit } from '../../src/recover/plan';
 import { writeRecoveredBlock } from '../../src/recover/write';
 import { assessPfn } from '../../src/scan/report';

@@ -37,7 +37,7 @@ test('typedoc succeeds with warnings as errors', () => {
   expect({ status, log: log.split('\n').filter((l) => /warning|error/i.test(l)) }).toEqual({ status: 0, log: [] });
 });
 
-const PAGES = ['nd-infoblock', 'format', 'validate', 'migrate', 'corpus', 'scan', 'recover', 'kernel', 'cli'];
+const PAGES = ['nd-infoblock', 'format', 'validate', 'migrate', 'corpus', 'scan', 'recover', 'kernel', 'pack', 'cli'];
 test.each(PAGES.map((p) => [p]))('a page for %s', (name) => {
   expect(fs.existsSync(path.join(out, 'modules', `${name}.html`))).toBe(true);
 });

@@ -238,6 +238,17 @@ console.log(JSON.stringify(out));
     expect(runIn('schemas.cjs', script)).toEqual(want);
   });
 
+  test('the specs for other tools ship and resolve as nd-infoblock/formats/<file>', () => {
+    const files = fs.readdirSync(path.join(root, 'formats')).sort();
+    expect(files).toEqual(['btt_info.ksy', 'nd-infoblock.magic', 'nd_pfn_info.ksy']);
+    expect(tarFiles.filter((f) => f.startsWith('formats/'))).toEqual(files.map((f) => `formats/${f}`));
+    const script = `console.log(JSON.stringify(${JSON.stringify(files)}.map((f) =>
+  require('node:fs').readFileSync(require.resolve('nd-infoblock/formats/' + f), 'utf8').split('\\n')[0])));
+`;
+    const firstLines = files.map((f) => fs.readFileSync(path.join(root, 'formats', f), 'utf8').split('\n')[0]);
+    expect(runIn('formats.cjs', script)).toEqual(firstLines);
+  });
+
   test('require.resolve of a schema the package does not ship fails (the check above can fail)', () => {
     const script = `let code = null;
 try { require.resolve('nd-infoblock/schemas/no-such.schema.json'); } catch (e) { code = e.code; }

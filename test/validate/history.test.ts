@@ -18,7 +18,8 @@ import {
   validationFailureRefuses,
 } from '../../src/validate/history';
 import { checkKernels } from '../../src/validate/kernels';
-import { archParams, profileForKernel } from '../../src/validate/profiles';
+import { archParams } from '../../src/validate/arch';
+import { profileForKernel } from '../../src/validate/profiles';
 import { formatResource } from '../../src/validate/rules';
 import { compareSeries, KNOWN_SERIES, resolveKernel, resolveKernels } from '../../src/validate/versions';
 

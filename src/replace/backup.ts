@@ -2,7 +2,7 @@
  * The backup record written before a target's info-block is replaced: one
  * small self-describing file of three lines,
  *
- *   {"format":"nd-infoblock-backup","version":1,...}   JSON header (UTF-8)
+ *   {"format":"nd-infoblock-backup","version":2,...}   JSON header (UTF-8)
  *   <base64 of the original 8 KiB head>
  *   crc32 0123abcd                                     over the bytes of the two lines above
  *
@@ -10,10 +10,14 @@
  * exactly as it was sealed whatever the target's name is made of. The
  * target path is kept twice: readable (`path`) and byte-exact
  * (`path_base64`, for names that are not UTF-8). Integers that can exceed
- * 2^53 (sizes, addresses, inode numbers) are decimal strings.
+ * 2^53 (sizes, addresses, inode numbers) are `"0x…"` strings, as in every
+ * JSON document (toWire / parseU64); version 1 records, which wrote them as
+ * decimal strings, still read.
  */
 import * as CRC32 from 'crc-32';
 import { InfoblockError } from '../format/errors';
+import { U64_MAX } from '../format/int64';
+import { parseU64, toWire } from '../format/json';
 import { BLOCK_SIZE, verifyChecksum } from '../format/fletcher64';
 import { HEAD_SIZE } from '../format/head';
 import { sameBytes } from '../format/pfn';
@@ -21,7 +25,9 @@ import { bufferOf, pathText } from '../io/path';
 import { expectBytes, expectFields, expectOptions, expectString, expectStringOrBytes } from '../format/guard';
 
 export const BACKUP_FORMAT = 'nd-infoblock-backup';
-export const BACKUP_VERSION = 1;
+export const BACKUP_VERSION = 2;
+/** Versions {@link decodeBackup} reads: 1 wrote u64s as decimal strings. */
+const READABLE_VERSIONS: readonly unknown[] = [1, BACKUP_VERSION];
 /** No backup record is anywhere near this large: a bigger file is not one. */
 export const BACKUP_MAX_BYTES = 64 * 1024;
 
@@ -61,13 +67,13 @@ const hex8 = (n: number): string => n.toString(16).padStart(8, '0');
 const bad = (msg: string): InfoblockError => new InfoblockError('backup', msg);
 
 /** A backup record's target identity as its JSON header writes it (shared by the realign record). */
-export function targetJson(t: TargetIdentity): Record<string, string> {
+export function targetJson(t: TargetIdentity): Record<string, unknown> {
   return {
     path: pathText(t.path),
     path_base64: bufferOf(t.path).toString('base64'),
-    size: t.size.toString(),
-    dev: t.dev.toString(),
-    ino: t.ino.toString(),
+    size: toWire(t.size),
+    dev: toWire(t.dev),
+    ino: toWire(t.ino),
   };
 }
 
@@ -78,9 +84,9 @@ export function encodeBackup(r: BackupRecord): Uint8Array {
     format: BACKUP_FORMAT,
     version: BACKUP_VERSION,
     target: targetJson(r.target),
-    offset: r.offset.toString(),
-    ns_base: r.nsBase.toString(),
-    ns_size: r.nsSize.toString(),
+    offset: toWire(r.offset),
+    ns_base: toWire(r.nsBase),
+    ns_size: toWire(r.nsSize),
     created: r.created,
     from: r.from,
     to: r.to,
@@ -98,11 +104,19 @@ function str(o: Record<string, unknown>, key: string): string {
   return v;
 }
 
-function big(o: Record<string, unknown>, key: string): bigint {
-  const v = str(o, key);
-  if (!/^\d+$/.test(v)) throw bad(`backup header: '${key}' is not a decimal integer`);
-  return BigInt(v);
+/**
+ * A u64 of a record's header (this record's or the realignment record's):
+ * `"0x…"` as {@link toWire} writes it, or a decimal string as records of
+ * version 1 wrote it. Anything else is an InfoblockError 'backup'.
+ */
+export function recordU64(o: Record<string, unknown>, key: string, name = 'backup header'): bigint {
+  const v = o[key];
+  if (typeof v !== 'string') throw bad(`${name}: '${key}' missing or not a string`);
+  const n = /^\d{1,20}$/.test(v) ? BigInt(v) : parseU64(v);
+  if (n === undefined || n > U64_MAX) throw bad(`${name}: '${key}' is not a u64 ("0x…" hex)`);
+  return n;
 }
+const big = (o: Record<string, unknown>, key: string): bigint => recordU64(o, key);
 
 /** Split and check the three lines; returns the header object and the head. */
 function unseal(bytes: Buffer, name: string): { h: Record<string, unknown>; head: Uint8Array } {
@@ -121,7 +135,7 @@ function unseal(bytes: Buffer, name: string): { h: Record<string, unknown>; head
   } catch (e) {
     throw new InfoblockError('backup', `${name}: header is not JSON`, { cause: e });
   }
-  if (h.format !== BACKUP_FORMAT || h.version !== BACKUP_VERSION)
+  if (h.format !== BACKUP_FORMAT || !READABLE_VERSIONS.includes(h.version))
     throw bad(`${name}: unknown format ` + `${String(h.format)} version ${String(h.version)}`);
   const head = new Uint8Array(Buffer.from(b64, 'base64'));
   if (head.byteLength !== HEAD_SIZE) throw bad(`${name}: head is ${head.byteLength} bytes, expected ${HEAD_SIZE}`);
