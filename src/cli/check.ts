@@ -24,6 +24,7 @@ import { writeFileDurably } from '../io/durable';
 import type { CliIo } from './io';
 import { contextOf, failureText, type CommandContext } from './hints';
 import { tornBackupOf, tornBlockError } from '../replace/replace';
+import { showPath } from '../io/path';
 import { migrate } from '../migrate/migrate';
 import { errorDocumentText } from './json';
 import { jsonText, type SchemaName } from '../format/json';
@@ -216,12 +217,31 @@ function renderWithRepair(
   return lines.join('\n');
 }
 
-/** `\n  TORN: …; run: infoblock restore …` when the backup beside FILE proves its block torn (else ''). */
-function tornLine(file: string, offset: bigint, head: Uint8Array, ctx: CommandContext): string {
+/**
+ * What a reader says first when the backup beside FILE proves its block torn (an interrupted write of ours):
+ * the line `TORN: …; run: infoblock restore …` and the backup path (for --json's `torn_backup`); null when
+ * it is not.
+ */
+export function tornNotice(
+  file: string,
+  offset: bigint,
+  head: Uint8Array,
+  ctx: CommandContext,
+): { line: string; backup: string } | null {
   const backup = tornBackupOf(file, offset, head.subarray(HEAD_SIZE - 4096));
-  if (backup === null) return '';
-  return `\n  TORN: ${failureText(tornBlockError(offset + 4096n, backup), ctx)}`;
+  if (backup === null) return null;
+  return {
+    line: `TORN: ${failureText(tornBlockError(offset + 4096n, backup), ctx)}`,
+    backup: typeof backup === 'string' ? backup : showPath(backup),
+  };
 }
+
+/** The `torn` / `tornBackup` members of a --json document (check, explain). */
+const tornFields = (t: { backup: string } | null): { torn: boolean; tornBackup?: string } =>
+  t === null ? { torn: false } : { torn: true, tornBackup: t.backup };
+
+/** `text` with the torn line first (unchanged when not torn). */
+const tornFirst = (t: { line: string } | null, text: string): string => (t === null ? text : `${t.line}\n${text}`);
 
 /** One FILE under the options: a verdict, a side-by-side report (--kernels), or a labelled DIMM (--label-size). */
 function checkFile(file: string, o: CheckCliOpts): FileResult {
@@ -232,7 +252,7 @@ function checkFile(file: string, o: CheckCliOpts): FileResult {
   }
   const ns = loadNamespace(file, o);
   const { head, opts, offset, baseGiven } = ns;
-  const torn = tornLine(file, offset, head, contextOf(file, o));
+  const torn = tornNotice(file, offset, head, contextOf(file, o));
   const fit = assumedBaseConflict(ns);
   const base = baseFacts(ns, fit);
   if (o.kernels !== undefined) {
@@ -241,7 +261,7 @@ function checkFile(file: string, o: CheckCliOpts): FileResult {
       fit === null ? opts : { ...opts, hazards: false },
       resolveKernels(o.kernels, 'kernels'),
     );
-    const body = { file, offset, nsBase: opts.nsBase, ...base, nsSize: opts.nsSize, ...r };
+    const body = { file, offset, nsBase: opts.nsBase, ...base, nsSize: opts.nsSize, ...tornFields(torn), ...r };
     const daxSafe = !o.dax || Object.values(r.verdicts).every((v) => !daxIsHazard(v.dax));
     // The block's repair carries what it needs when pasted, with the same notes as without --kernels.
     const first = Object.values(r.verdicts)[0];
@@ -259,8 +279,8 @@ function checkFile(file: string, o: CheckCliOpts): FileResult {
     const table = renderKernels(file, r, ctx, fit === null ? [] : baseConflictLines(fit)).split('\n');
     const at = table.findIndex((l) => l.startsWith('  repair: '));
     if (at >= 0) table.splice(at + 1, 0, ...needs.notes);
-    const text = [table.join('\n') + torn, ...kata].join('\n');
-    return { text, name: 'check-kernels', body, claimed: r.agree && daxSafe };
+    const text = tornFirst(torn, [table.join('\n'), ...kata].join('\n'));
+    return { text, name: 'check-kernels', body, claimed: r.agree && daxSafe && torn === null };
   }
   // At a base the block cannot have, its hazards (and the failing rule) say nothing: ask for the base.
   const v = checkHead(head, fit === null ? opts : { ...opts, hazards: false });
@@ -281,10 +301,10 @@ function checkFile(file: string, o: CheckCliOpts): FileResult {
       text = [text, ...labellessDaxAdvice(file, v)].join('\n');
     text = [text, ...kataLines(file, offset, [v])].join('\n');
   }
-  text += torn;
+  text = tornFirst(torn, text);
   // The namespace first.
-  const body = Object.assign({ file, offset, nsBase: v.nsBase, ...base, nsSize: v.nsSize }, v);
-  return { text, name: 'check', body, claimed: safe(v, o) };
+  const body = Object.assign({ file, offset, nsBase: v.nsBase, ...base, nsSize: v.nsSize, ...tornFields(torn) }, v);
+  return { text, name: 'check', body, claimed: safe(v, o) && torn === null };
 }
 
 /** Every option checked before any FILE is read: a bad one fails the whole command with one line. */
@@ -384,14 +404,17 @@ export function registerCheck(program: Command, io: CliIo): void {
       const { head, opts, offset } = ns;
       const v = checkHead(head, opts);
       const layout = explainLayout(head, v, opts);
+      const torn = tornNotice(file, offset, head, contextOf(file, o));
       if (o.svg !== undefined) {
         checkRegularOrAbsent(o.svg, 'SVG output');
         writeFileDurably(o.svg, Buffer.from(layoutSvg(file, layout, v), 'utf8'), { replace: true, mode: 0o666 });
       }
+      const body = {
+        ...explainBody(file, offset, v, layout, baseFacts(ns, assumedBaseConflict(ns))),
+        ...tornFields(torn),
+      };
       io.stdout(
-        o.json === true
-          ? `${jsonText('explain', explainBody(file, offset, v, layout, baseFacts(ns, assumedBaseConflict(ns))))}\n`
-          : `${layoutAscii(file, layout, v)}\n`,
+        o.json === true ? `${jsonText('explain', body)}\n` : `${tornFirst(torn, layoutAscii(file, layout, v))}\n`,
       );
     });
 }

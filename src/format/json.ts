@@ -82,10 +82,10 @@ export function toJson(value: unknown, indent = 2): string {
  * current version: `schemas/<name>.schema.json` in the package describes it.
  */
 export const SCHEMAS = {
-  check: 3,
-  'check-kernels': 3,
+  check: 4,
+  'check-kernels': 4,
   'check-labels': 2,
-  explain: 2,
+  explain: 3,
   migrate: 2,
   restore: 1,
   'kernel-check': 2,
