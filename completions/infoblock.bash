@@ -21,7 +21,7 @@ _infoblock() {
     migrate) opts="--offset --ns-base --ns-size --from --to --dry-run --backup --guard-kernel --arch --parent-uuid --force --allow-hazard --json -h --help"; files="--backup"; dirs=""; values="--offset --ns-base --ns-size --from --to --guard-kernel --arch --parent-uuid" ;;
     restore) opts="--backup --offset --ns-base --ns-size --force --json -h --help"; files="--backup"; dirs=""; values="--offset --ns-base --ns-size" ;;
     kernel-check) opts="--json --compare --kernel --kernel-image --modules-dir --modules --keep-logs --in-place --timeout --label-size --dax --no-relocate -h --help"; files="--kernel-image"; dirs="--modules-dir --modules --keep-logs"; values="--compare --kernel --timeout --label-size --dax" ;;
-    corpus) opts="--out --count --seed --format --ns-size --kernel --force --manifest -h --help"; files="--manifest"; dirs="--out"; values="--count --seed --format --ns-size --kernel" ;;
+    corpus) opts="--out --count --seed --format --ns-size --kernel --only --allow-hazard --force --manifest -h --help"; files="--manifest"; dirs="--out"; values="--count --seed --format --ns-size --kernel --only" ;;
     scan) opts="--json --offset --from --to --ns-base --kernel --chunk --read-all -h --help"; files=""; dirs=""; values="--offset --from --to --ns-base --kernel --chunk" ;;
     recover) opts="--offset --ns-base --ns-size --mode --kernel --uuid --parent-uuid --meaning --pick --write --force --backup --allow-hazard --json -h --help"; files="--backup"; dirs=""; values="--offset --ns-base --ns-size --mode --kernel --uuid --parent-uuid --meaning --pick" ;;
     labels) opts="-h --help"; files=""; dirs=""; values="" ;;

@@ -1,134 +1,43 @@
 /**
- * `infoblock check` (a kernel's verdict on a namespace) and
- * `infoblock explain` (a picture of the namespace layout).
+ * `infoblock check`: a kernel's verdict on a namespace (several kernels side
+ * by side with --kernels, every namespace of a labelled DIMM with
+ * --label-size). `infoblock explain` (src/cli/explain.ts) draws the same
+ * namespace; the options both take are src/cli/namespace.ts.
  */
 import { escapeText } from '../format/escape';
 import type { Command } from 'commander';
 import { InfoblockError, InvalidArgumentError } from '../format/errors';
-import { findBlocks, HEAD_SIZE } from '../format/head';
+import { HEAD_SIZE } from '../format/head';
 import { hex } from '../format/units';
-import { isUuid } from '../format/uuid';
-import { checkHead, type CheckOptions, type Verdict } from '../validate/check';
-import { baseConflictLines, layoutAscii, layoutSvg, renderKernels, renderVerdict } from './render';
+import { checkHead, type Verdict } from '../validate/check';
+import { baseConflictLines, renderKernels, renderVerdict } from './render';
 import { labelledDaxAdvice, labellessDaxAdvice } from './advice';
 import { checkKernels } from '../validate/kernels';
 import { daxIsHazard } from '../validate/dax';
-import { DEFAULT_PROFILE, KERNEL_FORMS, resolveKernel, resolveKernels } from '../validate/versions';
-import { explainLayout, type Region } from '../validate/explain';
-import { ARCH_NAMES, archParams, type Arch } from '../validate/arch';
-import { basesFittingBlock, type BaseFit } from '../validate/geometry';
+import { resolveKernel, resolveKernels } from '../validate/versions';
+import type { Arch } from '../validate/arch';
 import { ExitCode } from './exit-code';
-import { checkRegularOrAbsent, readExact, targetSize } from '../io/files';
+import { readExact, targetSize } from '../io/files';
 import { NIL_UUID } from '../format/uuid';
-import { writeFileDurably } from '../io/durable';
 import type { CliIo } from './io';
-import { contextOf, failureText, type CommandContext } from './hints';
-import { tornBackupOf, tornBlockError } from '../replace/replace';
-import { showPath } from '../io/path';
+import { contextOf, failureText } from './hints';
+import { tornFields, tornFirst, tornNotice } from './torn';
 import { migrate } from '../migrate/migrate';
 import { errorDocumentText } from './json';
 import { jsonText, type SchemaName } from '../format/json';
-import { choiceArg, impliedNamespaceSize, parseNsBase, parsePosition } from './options';
+import { parseNsBase, parsePosition } from './options';
 import { checkLabelledDimm, type LabelledCheck, type LabelledNamespaceVerdict } from '../validate/labels';
 import { dimmLayout } from '../format/labels-spec';
 import { readLabelArea } from './labels';
 import { kataLines } from './pack';
-
-export interface NamespaceOpts {
-  offset?: string;
-  nsBase?: string;
-  nsSize?: string;
-  kernel: string;
-  arch: Arch;
-  parentUuid?: string;
-  expect: 'pfn' | 'dax' | 'any';
-}
-
-/** The namespace options parsed, before any I/O: a bad value is one clear line for every FILE at once. */
-interface NamespaceParams {
-  offset: bigint;
-  nsBase: bigint;
-  nsSize: bigint | undefined;
-}
-
-function namespaceParams(o: NamespaceOpts): NamespaceParams {
-  const offset = o.offset === undefined ? 0n : parsePosition(o.offset, 'offset');
-  const nsBase = o.nsBase === undefined ? 0n : parseNsBase(o.nsBase);
-  const nsSize = o.nsSize === undefined ? undefined : parsePosition(o.nsSize, 'namespace size');
-  resolveKernel(o.kernel); // an unknown or malformed kernel is one clear line, before any I/O
-  if (o.parentUuid !== undefined && !isUuid(o.parentUuid))
-    throw new InvalidArgumentError(`invalid uuid '${o.parentUuid}'`);
-  if (nsSize !== undefined && nsSize < BigInt(HEAD_SIZE))
-    throw new InvalidArgumentError(`namespace size ${nsSize} is smaller than the 8 KiB head`);
-  return { offset, nsBase, nsSize };
-}
-
-/** A namespace read from FILE: its head and the options its verdict takes. */
-export interface LoadedNamespace {
-  head: Uint8Array;
-  opts: CheckOptions;
-  offset: bigint;
-  baseGiven: boolean;
-}
-
-/** Read the head and build CheckOptions from the shared namespace options. */
-export function loadNamespace(file: string, o: NamespaceOpts): LoadedNamespace {
-  const { offset, nsBase, nsSize: given } = namespaceParams(o);
-  // A given size below the 8 KiB head is refused by namespaceParams; an implied one is at least 2 MiB.
-  const nsSize = given ?? impliedNamespaceSize(file, offset);
-  const head = readExact(file, offset, HEAD_SIZE);
-  const opts: CheckOptions = {
-    kernel: o.kernel,
-    arch: o.arch,
-    nsBase,
-    nsSize,
-    expect: o.expect,
-    ...(o.parentUuid === undefined ? {} : { parentUuid: o.parentUuid }),
-  };
-  return { head, opts, offset, baseGiven: o.nsBase !== undefined };
-}
-
-/**
- * No base given and the block's start_pad rules base 0 out (an ndctl -O pattern, or any block written for a
- * base off a section boundary): the bases it fits, to ask for the real one instead of blaming a rule. Null
- * when a base was given or 0 fits.
- */
-export function assumedBaseConflict(ns: LoadedNamespace): BaseFit | null {
-  if (ns.baseGiven) return null;
-  const pfn = findBlocks(ns.head).find((b) => b.kind === 'pfn' || b.kind === 'dax');
-  if (pfn === undefined || (pfn.kind !== 'pfn' && pfn.kind !== 'dax')) return null;
-  return basesFittingBlock(BigInt(pfn.pfn.effective.startPad), archParams(ns.opts.arch).compatAlign);
-}
-
-/** What a document says about the base: assumed (no --ns-base) and, when the block rules 0 out, what fits. */
-const baseFacts = (
-  ns: LoadedNamespace,
-  fit: BaseFit | null,
-): { nsBaseAssumed: boolean; basesFitting: BaseFit | null } => ({
-  nsBaseAssumed: !ns.baseGiven,
-  basesFitting: fit,
-});
-
-export function addNamespaceOptions(cmd: Command): Command {
-  return cmd
-    .option('--offset <BYTES>', 'where the namespace starts inside FILE (default 0)')
-    .option('--ns-base <ADDR>', 'physical address of the namespace (default 0, an aligned base)')
-    .option('--ns-size <BYTES>', 'namespace size (default: file size minus --offset)')
-    .option('--kernel <KERNEL>', `kernel: ${KERNEL_FORMS}`, DEFAULT_PROFILE)
-    .option(
-      '--arch <ARCH>',
-      'x86_64 (4K pages, 2M compat align), ppc64-hash (64K, 16M), ppc64-radix (64K, 2M); ppc64 = ppc64-hash',
-      choiceArg('arch', ARCH_NAMES),
-      'x86_64',
-    )
-    .option('--parent-uuid <UUID>', 'the namespace uuid (default all-zero: label-less)')
-    .option(
-      '--expect <KIND>',
-      'which personality probes: pfn, dax or any',
-      choiceArg('kind', ['pfn', 'dax', 'any'] as const),
-      'any',
-    );
-}
+import {
+  addNamespaceOptions,
+  assumedBaseConflict,
+  baseFacts,
+  loadNamespace,
+  namespaceParams,
+  type NamespaceOpts,
+} from './namespace';
 
 /** Every option of `check`. */
 type CheckCliOpts = NamespaceOpts & LabelledOpts & { json?: boolean; kernels?: string; dax: boolean };
@@ -216,32 +125,6 @@ function renderWithRepair(
   if (at >= 0) lines.splice(at + 1, 0, ...needs.notes);
   return lines.join('\n');
 }
-
-/**
- * What a reader says first when the backup beside FILE proves its block torn (an interrupted write of ours):
- * the line `TORN: …; run: infoblock restore …` and the backup path (for --json's `torn_backup`); null when
- * it is not.
- */
-export function tornNotice(
-  file: string,
-  offset: bigint,
-  head: Uint8Array,
-  ctx: CommandContext,
-): { line: string; backup: string } | null {
-  const backup = tornBackupOf(file, offset, head.subarray(HEAD_SIZE - 4096));
-  if (backup === null) return null;
-  return {
-    line: `TORN: ${failureText(tornBlockError(offset + 4096n, backup), ctx)}`,
-    backup: typeof backup === 'string' ? backup : showPath(backup),
-  };
-}
-
-/** The `torn` / `tornBackup` members of a --json document (check, explain). */
-const tornFields = (t: { backup: string } | null): { torn: boolean; tornBackup?: string } =>
-  t === null ? { torn: false } : { torn: true, tornBackup: t.backup };
-
-/** `text` with the torn line first (unchanged when not torn). */
-const tornFirst = (t: { line: string } | null, text: string): string => (t === null ? text : `${t.line}\n${text}`);
 
 /** One FILE under the options: a verdict, a side-by-side report (--kernels), or a labelled DIMM (--label-size). */
 function checkFile(file: string, o: CheckCliOpts): FileResult {
@@ -388,60 +271,6 @@ export function registerCheck(program: Command, io: CliIo): void {
           'ns.img --kernels all\n          infoblock check --json a.img b.img c.img'),
     )
     .action((files: string[], o: CheckCliOpts) => checkFiles(io, files, o));
-
-  addNamespaceOptions(
-    program
-      .command('explain')
-      .description(
-        'Draw the namespace: info-block, reserve, memmap, start_pad, data area, end_trunc, with byte ranges and sizes.',
-      )
-      .argument('<FILE>', 'image file or block device holding the namespace'),
-  )
-    .option('--svg <FILE>', 'also write the picture as an SVG file')
-    .option('--json', 'print the regions as JSON')
-    .action((file: string, o: NamespaceOpts & { svg?: string; json?: boolean }) => {
-      const ns = loadNamespace(file, o);
-      const { head, opts, offset } = ns;
-      const v = checkHead(head, opts);
-      const layout = explainLayout(head, v, opts);
-      const torn = tornNotice(file, offset, head, contextOf(file, o));
-      if (o.svg !== undefined) {
-        checkRegularOrAbsent(o.svg, 'SVG output');
-        writeFileDurably(o.svg, Buffer.from(layoutSvg(file, layout, v), 'utf8'), { replace: true, mode: 0o666 });
-      }
-      const body = {
-        ...explainBody(file, offset, v, layout, baseFacts(ns, assumedBaseConflict(ns))),
-        ...tornFields(torn),
-      };
-      io.stdout(
-        o.json === true ? `${jsonText('explain', body)}\n` : `${tornFirst(torn, layoutAscii(file, layout, v))}\n`,
-      );
-    });
-}
-
-/** `explain --json`: the namespace, the verdict's outcome and data range, and the regions. */
-function explainBody(
-  file: string,
-  offset: bigint,
-  v: Verdict,
-  regions: readonly Region[],
-  base: ReturnType<typeof baseFacts>,
-): object {
-  const { profile, kernel, outcome, message, dataStart, dataSize } = v;
-  return {
-    file,
-    offset,
-    nsBase: v.nsBase,
-    ...base,
-    nsSize: v.nsSize,
-    profile,
-    kernel,
-    outcome,
-    message,
-    dataStart,
-    dataSize,
-    regions,
-  };
 }
 
 /** `check --label-size`: the labelled DIMM's namespaces, each judged with its label's uuid as parent. */

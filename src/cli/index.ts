@@ -30,9 +30,9 @@ const COMMANDS: Record<string, () => Register> = {
   read: () => (require('./read') as typeof import('./read')).registerRead,
   write: () => (require('./write') as typeof import('./write')).registerWrite,
   check: () => (require('./check') as typeof import('./check')).registerCheck,
-  explain: () => (require('./check') as typeof import('./check')).registerCheck,
+  explain: () => (require('./explain') as typeof import('./explain')).registerExplain,
   migrate: () => (require('./migrate') as typeof import('./migrate')).registerMigrate,
-  restore: () => (require('./migrate') as typeof import('./migrate')).registerMigrate,
+  restore: () => (require('./restore') as typeof import('./restore')).registerRestore,
   'kernel-check': () => (require('./kernel-check') as typeof import('./kernel-check')).registerKernelCheck,
   corpus: () => (require('./corpus') as typeof import('./corpus')).registerCorpus,
   scan: () => (require('./scan') as typeof import('./scan')).registerScan,
@@ -45,7 +45,7 @@ const COMMANDS: Record<string, () => Register> = {
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 
-/** The names `infoblock <command>` accepts (check/explain and migrate/restore share a module). */
+/** The names `infoblock <command>` accepts (pack and unpack share a module). */
 export const COMMAND_NAMES: readonly string[] = Object.keys(COMMANDS);
 
 function registrationsFor(argv: readonly string[]): Register[] {
@@ -55,7 +55,7 @@ function registrationsFor(argv: readonly string[]): Register[] {
   const out: Register[] = [];
   for (const n of names) {
     const r = (COMMANDS[n] as () => Register)();
-    // check/explain and migrate/restore share a module: register it once.
+    // pack and unpack share a module: register it once.
     if (!out.includes(r)) out.push(r);
   }
   return out;

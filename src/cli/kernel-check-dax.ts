@@ -6,6 +6,7 @@
  * times). --compare checks the DAX predictions a corpus manifest's rows carry.
  */
 
+import { escapeText } from '../format/escape';
 import { hex } from '../format/int64';
 import { jsonText } from '../format/json';
 import type { DaxObservation, DaxProbeMode } from '../kernel/dax';
@@ -13,14 +14,14 @@ import { DAX_PROBE_MODES } from '../kernel/dax';
 import { kernelCheckDax, type DaxCheckItem, type DaxCheckResult } from '../kernel/dax-check';
 import type { BootOptions } from '../kernel/types';
 import { bootDaxImages } from '../kernel/harness';
-import type { KernelCheckSpec } from '../kernel/kernel-check';
+import { labelledVerdicts, type KernelCheckSpec } from '../kernel/kernel-check';
 import { readManifestRows } from '../kernel/manifest';
 import { observationToVerdict } from '../kernel/verdict';
 import { InvalidArgumentError } from '../format/errors';
 import * as path from 'node:path';
 import { ExitCode } from './exit-code';
 import type { CliIo } from './io';
-import { kernelCheckBody, kernelOf, verdictLine, type KernelCheckItem } from './kernel-check';
+import { formatLabelled, kernelCheckBody, kernelOf, verdictLine, type KernelCheckItem } from './kernel-check-render';
 
 /** `--dax` alone is `read`. */
 export function daxMode(v: string | boolean): DaxProbeMode {
@@ -96,11 +97,42 @@ export function daxBody(d: DaxObservation): object {
   };
 }
 
-/** 0 when every namespace is claimed and safe under DAX (consistent, or DAX refused), else 1. */
+const daxSafe = (d: DaxObservation): boolean => d.outcome === 'consistent' || d.outcome === 'refused';
+
+/**
+ * 0 when every namespace is claimed and safe under DAX (consistent, or DAX refused), else 1. A labelled
+ * DIMM: every namespace the kernel created from its labels (at least one).
+ */
 export function daxStatus(items: readonly DaxCheckItem[]): 0 | 1 {
-  const safe = (it: DaxCheckItem): boolean =>
-    it.verdict.outcome === 'claimed' && (it.dax.outcome === 'consistent' || it.dax.outcome === 'refused');
+  const safe = (it: DaxCheckItem): boolean => {
+    if (it.namespaces === undefined) return it.verdict.outcome === 'claimed' && daxSafe(it.dax);
+    const claimed = new Map(labelledVerdicts(it.observation).map((n) => [n.name, n.verdict.outcome === 'claimed']));
+    return it.namespaces.length > 0 && it.namespaces.every((n) => claimed.get(n.name) === true && daxSafe(n.dax));
+  };
   return items.every(safe) ? 0 : 1;
+}
+
+/** A labelled DIMM's text: its line, then each namespace's verdict line followed by its DAX lines. */
+export function labelledDaxText(it: DaxCheckItem): string {
+  const at = `${escapeText(it.spec.path)}@${hex(it.spec.base)}`;
+  const byName = new Map((it.namespaces ?? []).map((n) => [n.name, n.dax]));
+  return formatLabelled(at, labelledVerdicts(it.observation), it.observation.setCookie ?? null, (n) => {
+    const d = byName.get(n.name);
+    return d === undefined ? [] : [`  ${daxLine(d)}`, ...writeLines(d).map((l) => `  ${l}`)];
+  });
+}
+
+/** A labelled DIMM's document: each namespace of the labelled body gains its `dax` object. */
+export function labelledDaxBody(verdict: { namespaces?: { name: string }[] }, it: DaxCheckItem): object {
+  const byName = new Map((it.namespaces ?? []).map((n) => [n.name, n.dax]));
+  return {
+    ...verdict,
+    dax: daxBody(it.dax),
+    namespaces: (verdict.namespaces ?? []).map((n) => {
+      const d = byName.get(n.name);
+      return d === undefined ? n : { ...n, dax: daxBody(d) };
+    }),
+  };
 }
 
 /** The run's own facts for the document: mode, copies, boots and the guest's time in the probe. */
@@ -119,6 +151,7 @@ export async function daxAction(
   opts: BootOptions,
   mode: DaxProbeMode,
   json: boolean,
+  labelled = false,
 ): Promise<never> {
   const r = await kernelCheckDax(specs, opts, mode);
   if (json) {
@@ -133,14 +166,22 @@ export async function daxAction(
         opts,
         r.items.map((it) => it.observation),
       ),
+      labelled,
     ) as {
       verdicts: object[];
     };
-    const verdicts = body.verdicts.map((v, i) => ({ ...v, dax: daxBody((r.items[i] as DaxCheckItem).dax) }));
+    const verdicts = body.verdicts.map((v, i) => {
+      const it = r.items[i] as DaxCheckItem;
+      return it.namespaces === undefined ? { ...v, dax: daxBody(it.dax) } : labelledDaxBody(v, it);
+    });
     io.stdout(`${jsonText('kernel-check', { ...body, verdicts, daxProbe: probeBody(mode, r) })}\n`);
   } else {
     const lines = [copiesNote(mode)];
     for (const it of r.items) {
+      if (it.namespaces !== undefined) {
+        lines.push(labelledDaxText(it));
+        continue;
+      }
       lines.push(
         verdictLine(`${it.spec.path}@${hex(it.spec.base)}`, it.verdict),
         daxLine(it.dax),

@@ -16,13 +16,8 @@ import { InvalidArgumentError } from '../format/errors';
 import { hex } from '../format/int64';
 import { KernelHarnessError } from '../kernel/errors';
 import { parseAddress, parseImageSpec } from '../kernel/format';
-import type { BootOptions, KernelObservation } from '../kernel/harness';
-import {
-  kernelCheckDetailed,
-  labelledVerdicts,
-  type LabelledNamespaceVerdict,
-  type KernelCheckSpec,
-} from '../kernel/kernel-check';
+import type { BootOptions } from '../kernel/harness';
+import { kernelCheckDetailed } from '../kernel/kernel-check';
 import { bootManifest, readManifest, type ManifestComparison } from '../kernel/manifest';
 import type { KernelVerdict } from '../kernel/verdict';
 import { MAX_LABEL_SIZE, MIN_LABEL_SIZE } from '../format/labels-spec';
@@ -30,8 +25,19 @@ import { DEFAULT_KERNEL, KERNEL_VERSIONS, parseKernelVersion } from '../kernel/k
 import { ExitCode } from './exit-code';
 import { processIo, type CliIo } from './io';
 import { jsonText } from '../format/json';
-import { errnoName } from './render';
 import { daxAction, daxCompareAction, daxMode } from './kernel-check-dax';
+import { itemText, kernelCheckBody, kernelCheckStatus, kernelOf, type KernelCheckKernel } from './kernel-check-render';
+
+export {
+  formatLabelled,
+  itemText,
+  kernelCheckBody,
+  kernelCheckStatus,
+  kernelOf,
+  verdictLine,
+  type KernelCheckItem,
+  type KernelCheckKernel,
+} from './kernel-check-render';
 
 interface KernelCheckCliOptions {
   json?: boolean;
@@ -144,13 +150,11 @@ async function kernelCheckAction(io: CliIo, specsText: string[], o: KernelCheckC
   if (dax !== undefined) {
     const mode = dax;
     if (o.inPlace === true) throw new InvalidArgumentError('--dax works on sparse copies: leave out --in-place');
-    if (labelSize !== undefined)
-      throw new InvalidArgumentError('--dax boots label-less namespaces: leave out --label-size');
     if (o.compare !== undefined) {
       if (o.json === true) throw new InvalidArgumentError('--compare --dax prints text: leave out --json');
       return daxCompareAction(io, o.compare, opts, mode);
     }
-    return daxAction(io, specs, opts, mode, o.json === true);
+    return daxAction(io, specs, opts, mode, o.json === true, labelSize !== undefined);
   }
   if (o.compare !== undefined) return compareAction(io, o.compare, opts, o.json === true);
   const { verdicts, observations } = await kernelCheckDetailed(specs, opts);
@@ -160,110 +164,6 @@ async function kernelCheckAction(io: CliIo, specsText: string[], o: KernelCheckC
     io.stdout(`${jsonText('kernel-check', kernelCheckBody(items, kernelOf(opts, observations), labelled))}\n`);
   else for (const it of items) io.stdout(`${itemText(it, labelled)}\n`);
   throw new ExitCode(kernelCheckStatus(items, labelled));
-}
-
-/** One image with its kernel verdict (and the boot's observation, when there was a boot). */
-export interface KernelCheckItem {
-  spec: KernelCheckSpec;
-  verdict: KernelVerdict;
-  observation?: KernelObservation | undefined;
-}
-
-/** The kernel that judged: the Debian version asked for, the release it reported, or the caller's image. */
-export interface KernelCheckKernel {
-  version: string | null;
-  release: string | null;
-  image: string | null;
-}
-
-export function kernelOf(opts: BootOptions, observations: readonly KernelObservation[]): KernelCheckKernel {
-  const custom = opts.kernelImage !== undefined;
-  return {
-    version: custom ? null : (opts.kernel ?? DEFAULT_KERNEL),
-    release: observations.find((x) => x.kernelRelease !== null)?.kernelRelease ?? null,
-    image: custom ? (opts.kernelImage ?? null) : null,
-  };
-}
-
-const verdictFields = (v: KernelVerdict): KernelVerdict => ({
-  outcome: v.outcome,
-  kind: v.kind,
-  mode: v.mode,
-  errno: v.errno,
-  message: v.message,
-  messages: v.messages,
-  dataStart: v.dataStart,
-  dataSize: v.dataSize,
-});
-
-/** The verdict of one image for the document: where it was, what the kernel did, and (labelled) its namespaces. */
-function verdictBody(it: KernelCheckItem, labelled: boolean): object {
-  const ob = it.observation;
-  return {
-    file: it.spec.path,
-    nsBase: it.spec.base,
-    ...verdictFields(it.verdict),
-    ...(ob === undefined ? {} : { guestBase: ob.guestBase, boot: ob.boot }),
-    ...(labelled && ob !== undefined
-      ? {
-          setCookie: ob.setCookie ?? null,
-          namespaces: labelledVerdicts(ob).map((n) => ({ ...n, verdict: verdictFields(n.verdict) })),
-        }
-      : {}),
-  };
-}
-
-/** The body of a `kernel-check` document (schemas/kernel-check.schema.json), camelCase with bigints. */
-export function kernelCheckBody(
-  items: readonly KernelCheckItem[],
-  kernel: KernelCheckKernel,
-  labelled = false,
-): object {
-  return { kernel, verdicts: items.map((it) => verdictBody(it, labelled)) };
-}
-
-/** 0 when the kernel claimed every image (labelled: every namespace it created), else 1. */
-export function kernelCheckStatus(items: readonly KernelCheckItem[], labelled = false): 0 | 1 {
-  const claimed = (it: KernelCheckItem): boolean => {
-    if (!labelled || it.observation === undefined) return it.verdict.outcome === 'claimed';
-    const ns = labelledVerdicts(it.observation);
-    return ns.length > 0 && ns.every((n) => n.verdict.outcome === 'claimed');
-  };
-  return items.every(claimed) ? 0 : 1;
-}
-
-/** One verdict line: `FILE@ADDR: outcome kind mode=… errno=N (NAME) data_start=… data_size=…: message`. */
-export function verdictLine(at: string, v: KernelVerdict): string {
-  if (v.outcome === 'crashed') {
-    const oops = v.message === null ? 'panic' : escapeText(v.message).replace(/^kernel crashed: /, '');
-    return `${at}: crashed: the guest kernel crashed with this namespace attached (booted alone): ${oops}`;
-  }
-  const parts: string[] = [v.outcome];
-  if (v.kind !== null) parts.push(v.kind);
-  if (v.mode !== null) parts.push(`mode=${v.mode}`);
-  if (v.errno !== null) parts.push(`errno=${v.errno} (${errnoName(v.errno)})`);
-  if (v.dataStart !== null) parts.push(`data_start=${hex(v.dataStart)}`);
-  if (v.dataSize !== null) parts.push(`data_size=${hex(v.dataSize)}`);
-  return `${at}: ${parts.join(' ')}${v.message !== null ? `: ${escapeText(v.message)}` : ''}`;
-}
-
-function itemText(it: KernelCheckItem, labelled: boolean): string {
-  const at = `${escapeText(it.spec.path)}@${hex(it.spec.base)}`;
-  if (!labelled || it.observation === undefined) return verdictLine(at, it.verdict);
-  return formatLabelled(at, labelledVerdicts(it.observation), it.observation.setCookie ?? null);
-}
-
-/** A labelled DIMM: a line for the DIMM (its cookie), then one verdict line per namespace the kernel created. */
-function formatLabelled(at: string, ns: readonly LabelledNamespaceVerdict[], cookie: bigint | null): string {
-  const head =
-    `${at}: ${ns.length} labelled namespace${ns.length === 1 ? '' : 's'}` +
-    `${cookie === null ? '' : ` (set_cookie ${hex(cookie)})`}`;
-  const lines = ns.map((n) => {
-    const alt = n.altName === null ? '' : ` '${escapeText(n.altName)}'`;
-    const what = `  ${escapeText(n.name)}${alt} uuid=${n.uuid ?? '?'} size=${n.size ?? '?'} mode=${n.mode ?? '?'}`;
-    return verdictLine(`${what} dpa=${hex(n.dpa ?? 0n)}`, n.verdict);
-  });
-  return [head, ...lines].join('\n');
 }
 
 /** --compare's report: one line per disagreement, a summary, and the exit status (0 all agree, 1 otherwise). */

@@ -13,22 +13,17 @@ import { KATA_HEADER_SIZE } from '../format/kata';
 import type { Verdict } from '../validate/check';
 import { shellQuote } from '../pack/qemu';
 import { verifyPacked, type PackVerification } from '../pack/verify';
-import type { MapPlace } from '../pack/layout';
+import type { MapPlace, PackParams } from '../pack/layout';
 import type { NsMode } from '../format/recipe';
 import type { CliIo } from './io';
 import { ExitCode } from './exit-code';
 import { choiceArg, parsePosition, sizeArg } from './options';
 
-interface PackOpts {
+/** The library's pack parameters (one home: src/pack/layout.ts), with commander's defaults and the CLI's own. */
+interface PackOpts extends PackParams {
   output: string;
   mode: NsMode;
   map: MapPlace;
-  align?: bigint;
-  nsBase?: bigint;
-  nsSize?: bigint;
-  labelSize?: bigint;
-  uuid?: string;
-  kata?: boolean;
   force?: boolean;
   json?: boolean;
   verify?: boolean;

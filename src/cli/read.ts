@@ -10,7 +10,7 @@ import { HEAD_SIZE } from '../format/head';
 import { ioError, readExact, showPath } from '../io/index';
 import { readStdinHead, UsageError, type CliIo } from './io';
 import { sizeArg } from './options';
-import { tornNotice } from './check';
+import { tornNotice } from './torn';
 import { hex } from '../format/int64';
 import type { CommandContext } from './hints';
 

@@ -14,6 +14,7 @@ import { headWithBlock } from '../format/head';
 import { pfnCodec, type PfnFields } from '../format/pfn';
 import { InvalidArgumentError } from '../format/errors';
 import { checkHead, type Verdict } from '../validate/check';
+import { daxEraOf, daxIsHazard } from '../validate/dax';
 import { profileForKernel, type KernelProfile } from '../validate/profiles';
 import { DEFAULT_PROFILE } from '../validate/versions';
 import {
@@ -37,6 +38,16 @@ export interface CorpusOptions {
   nsSize?: bigint;
   /** Compute verdicts and redraw mutations that miss their target (default true). */
   steer?: boolean;
+  /**
+   * Only inputs of these classes ({@link ONLY_CLASSES}, a rule id, 'S2' or a DAX target): the generator
+   * aims every slot at them and keeps drawing until an input is of one of them.
+   */
+  only?: readonly string[];
+  /**
+   * Let an fsdax block that the corpus kernel would misplace or crash under DAX through outside the rows
+   * aimed at those hazards (default false: such a draw is replaced by a DAX-safe one).
+   */
+  allowHazard?: boolean;
 }
 
 export interface CorpusInput {
@@ -53,6 +64,27 @@ export interface CorpusInput {
   /** The verdict under the profile (present when steered). */
   verdict?: Verdict;
 }
+
+/**
+ * The classes an `only` filter names besides the aimed targets: the kernel's outcome (claimed, raw,
+ * refused, crashed), malformed (any block the kernel does not claim), and the DAX verdict of a claimed
+ * fsdax or devdax block under the corpus kernel (consistent, dax-refused, misplaced, crashes).
+ */
+export const ONLY_CLASSES: readonly string[] = [
+  'claimed',
+  'raw',
+  'refused',
+  'crashed',
+  'malformed',
+  'consistent',
+  'dax-refused',
+  'misplaced',
+  'crashes',
+];
+/** The DAX targets whose rows are aimed at a DAX hazard (start_pad != 0): the manifest labels them. */
+export const HAZARD_TARGETS: readonly Target[] = DAX_TARGETS.filter((t) => !t.startsWith('dax-aligned'));
+/** Draws per input of a filtered corpus before the class is declared out of reach. */
+const ONLY_TRIES = 96;
 
 /** Tries per input before a steered mutation that misses its target is kept anyway. */
 const STEER_TRIES = 12;
@@ -87,6 +119,83 @@ export function verdictClass(v: Verdict): string {
   return v.outcome;
 }
 
+/** Whether a verdict is of an `only` class (ONLY_CLASSES, a rule id, 'S2' or a DAX target). */
+export function isOfClass(v: Verdict, cls: string): boolean {
+  switch (cls) {
+    case 'claimed':
+    case 'raw':
+    case 'refused':
+    case 'crashed':
+      return v.outcome === cls;
+    case 'malformed':
+      return v.outcome !== 'claimed';
+    case 'consistent':
+    case 'misplaced':
+    case 'crashes':
+      return v.dax?.outcome === cls;
+    case 'dax-refused':
+      return v.dax?.outcome === 'refused';
+    default:
+      return verdictClass(v) === cls || daxClass(v) === cls;
+  }
+}
+
+/** A DAX hazard the input was not aimed at: what the corpus never writes without allowHazard. */
+export function unaimedHazard(target: Target, v: Verdict): boolean {
+  return daxIsHazard(v.dax) && !HAZARD_TARGETS.includes(target);
+}
+
+/** The slots that can make an input of `cls` (the targets of that class's rows). */
+function slotsFor(cls: string, all: readonly Target[]): Target[] {
+  const claimed = all.filter((t) => t === 'claimed' || t === 'S2' || t.startsWith('dax-'));
+  const failing = all.filter((t) => t !== 'any' && !claimed.includes(t));
+  switch (cls) {
+    case 'claimed':
+    case 'consistent':
+      return claimed;
+    case 'crashed': {
+      // Only setup with a negative data area oopses (rule S1b, memmap in RAM).
+      const setup = failing.filter((t) => t === 'S1b');
+      return setup.length > 0 ? setup : failing;
+    }
+    case 'raw':
+    case 'refused':
+    case 'malformed':
+      return failing;
+    case 'dax-refused':
+    case 'misplaced':
+    case 'crashes':
+      return [...HAZARD_TARGETS];
+    default:
+      return all.includes(cls) ? [cls] : [];
+  }
+}
+
+/**
+ * Why a class can never come out of a kernel, known from its rules alone (null: it may; the draws decide):
+ * DAX outcomes a kernel's DAX gate (rule D2) rules out, or a convention without the start_pad shift.
+ */
+function unreachable(cls: string, profile: KernelProfile): string | null {
+  const dax = ['dax-refused', 'misplaced', 'crashes'];
+  if (!dax.includes(cls)) return null;
+  if (profile.mapConvention)
+    return `${profile.id} maps DAX pages from the mapped base: every claimed block is DAX-consistent`;
+  const gate = daxEraOf('D2', profile.version).effect;
+  if (gate === 'refuse' && cls !== 'dax-refused')
+    return (
+      `${profile.id} refuses DAX on every block with a start_pad (DAX rule D2): ` +
+      `nothing ${cls === 'crashes' ? 'crashes' : 'is misplaced'} under DAX`
+    );
+  if (gate === 'first-page' && cls === 'crashes')
+    return (
+      `${profile.id} enables DAX only when start_pad <= dataoff (DAX rule D2), so no DAX page frame falls ` +
+      'below the mapped base: nothing crashes under DAX'
+    );
+  if (gate === 'enable' && cls === 'dax-refused')
+    return `${profile.id} enables DAX on every claimed fsdax block (DAX rule D2): none is refused DAX`;
+  return null;
+}
+
 export class CorpusGenerator {
   readonly seed: bigint;
   readonly kernel: string;
@@ -97,6 +206,11 @@ export class CorpusGenerator {
   private readonly seedLo: number;
   private readonly seedHi: number;
   private readonly families: ReadonlyMap<Target, readonly Family[]>;
+  /** The classes of an `only` filter (null: every input). */
+  readonly only: readonly string[] | null;
+  readonly allowHazard: boolean;
+  /** The slot targets of a filtered corpus (every target otherwise). */
+  private readonly slots: readonly Target[];
 
   constructor(o: CorpusOptions) {
     this.seed = expectU64(o.seed, 'seed');
@@ -114,26 +228,47 @@ export class CorpusGenerator {
     for (const t of this.targets)
       byTarget.set(t, t === 'any' ? [...FAMILIES] : FAMILIES.filter((f) => f.aims.includes(t)));
     this.families = byTarget;
+    this.allowHazard = o.allowHazard ?? false;
+    this.only = o.only === undefined ? null : [...new Set(o.only)];
+    if (this.only === null) {
+      this.slots = this.targets;
+    } else {
+      if (this.only.length === 0) throw new InvalidArgumentError('only: name at least one class');
+      const slots = new Set<Target>();
+      for (const cls of this.only) {
+        const these = slotsFor(cls, this.targets);
+        if (these.length === 0)
+          throw new InvalidArgumentError(
+            `unknown class '${cls}' for ${this.profile.id} ` +
+              `(expected ${ONLY_CLASSES.join(', ')}, a rule id, S2 or a DAX target)`,
+          );
+        these.forEach((t) => slots.add(t));
+      }
+      const why = this.only.map((c) => unreachable(c, this.profile));
+      if (why.every((w) => w !== null))
+        throw new InvalidArgumentError(`no input can be of class ${this.only.join(', ')}: ${why.join('; ')}`);
+      // Every slot target in the generator's own order, so that a filter keeps the classes balanced.
+      this.slots = this.targets.filter((t) => slots.has(t));
+    }
   }
 
   /** Input `index` of this corpus. */
   input(index: number): CorpusInput {
+    if (this.only !== null) return this.filtered(index);
     const rng = Prng.ofWords(this.seedLo, this.seedHi, index);
     const target = this.targets[index % this.targets.length] as Target;
     const families = this.families.get(target) ?? FAMILIES;
+    const guard = !this.allowHazard;
     let last: CorpusInput | undefined;
     for (let attempt = 0; attempt < (this.steer && target !== 'any' ? STEER_TRIES : 1); attempt++) {
       const made = this.draw(rng, families);
       const input: CorpusInput = { index, target, ...made };
-      if (!this.steer) return input;
-      const verdict = checkHead(headWithBlock(input.block), {
-        kernel: this.kernel,
-        nsBase: input.nsBase,
-        nsSize: input.nsSize,
-        hazards: false,
-      });
+      if (!this.steer && !guard) return input;
+      const verdict = this.verdictOf(input);
       input.verdict = verdict;
+      if (guard && unaimedHazard(target, verdict)) continue;
       last = input;
+      if (!this.steer) return input;
       if (
         target === 'any' ||
         verdictClass(verdict) === target ||
@@ -142,7 +277,74 @@ export class CorpusGenerator {
       )
         return input;
     }
-    return last as CorpusInput;
+    if (last !== undefined) return last;
+    for (let attempt = 0; attempt < STEER_TRIES; attempt++) {
+      const input: CorpusInput = { index, target, ...this.draw(rng, families) };
+      input.verdict = this.verdictOf(input);
+      if (!unaimedHazard(target, input.verdict)) return input;
+    }
+    return this.safeFallback(rng, index, target, families);
+  }
+
+  /** The verdict of an input under the corpus kernel (no cross-profile hazards). */
+  private verdictOf(input: Omit<CorpusInput, 'verdict'>): Verdict {
+    return checkHead(headWithBlock(input.block), {
+      kernel: this.kernel,
+      nsBase: input.nsBase,
+      nsSize: input.nsSize,
+      hazards: false,
+    });
+  }
+
+  /**
+   * An input of a filtered corpus: slot `index` of the filter's targets, then the following slots in turn,
+   * until a draw is of one of the classes (and no unaimed DAX hazard). A class that no draw of ONLY_TRIES
+   * reaches is out of reach for these options: an InvalidArgumentError that names why.
+   */
+  private filtered(index: number): CorpusInput {
+    const only = this.only as readonly string[];
+    const rng = Prng.ofWords(this.seedLo, this.seedHi, index);
+    for (let attempt = 0; attempt < ONLY_TRIES; attempt++) {
+      const target = this.slots[(index + attempt) % this.slots.length] as Target;
+      const input: CorpusInput = { index, target, ...this.draw(rng, this.families.get(target) ?? FAMILIES) };
+      const v = this.verdictOf(input);
+      input.verdict = v;
+      if (!this.allowHazard && unaimedHazard(target, v)) continue;
+      if (only.some((c) => isOfClass(v, c))) return input;
+    }
+    const sizes =
+      this.pool[0]?.params.size === this.pool.at(-1)?.params.size
+        ? `a namespace of ${this.pool[0]?.params.size ?? 0n} bytes`
+        : 'the seed sizes';
+    const why = only.map((c) => unreachable(c, this.profile)).filter((w) => w !== null);
+    throw new InvalidArgumentError(
+      `no input of class ${only.join(', ')} came out of ${ONLY_TRIES} draws for ${this.profile.id} with ${sizes}` +
+        (why.length > 0 ? ` (${why.join('; ')})` : ': it may need another namespace size or kernel'),
+    );
+  }
+
+  /**
+   * The guard's last resort, after every steered draw was an unaimed DAX hazard: a draw from the seeds
+   * whose start_pad is 0 (DAX-consistent on every kernel), this target's families first, then the seed
+   * itself. Fixed order from a random start, so the same options give the same input.
+   */
+  private safeFallback(rng: Prng, index: number, target: Target, families: readonly Family[]): CorpusInput {
+    const aligned = this.pool.filter((p) => p.fields.startPad === 0);
+    const s0 = rng.below(Math.max(aligned.length, 1));
+    for (const list of [families, FAMILIES.filter((f) => f.id === 'seed')]) {
+      for (let i = 0; i < aligned.length; i++) {
+        const seed = aligned[(s0 + i) % aligned.length] as Seed;
+        for (const family of list) {
+          const made = this.tryDraw(rng, seed, family);
+          if (made === null) continue;
+          const input: CorpusInput = { index, target, ...made };
+          input.verdict = this.verdictOf(input);
+          if (!unaimedHazard(target, input.verdict)) return input;
+        }
+      }
+    }
+    // A start_pad-0 seed is DAX-consistent on every kernel (rule D1); a pool always has one.
+    throw new InvalidArgumentError(`no DAX-safe input fits a namespace of ${this.pool[0]?.params.size ?? 0n} bytes`);
   }
 
   *inputs(count: number, start = 0): Generator<CorpusInput> {

@@ -4,7 +4,16 @@ export { seedPool, SEED_SIZES, SEED_BASES, SEED_ALIGNS } from './seeds';
 export type { Seed, SeedParams } from './seeds';
 export { FAMILIES } from './mutations';
 export type { Family, Mutation, MutationCtx, Target } from './mutations';
-export { CorpusGenerator, corpusTargets, generateCorpus, verdictClass } from './generate';
+export {
+  CorpusGenerator,
+  corpusTargets,
+  generateCorpus,
+  verdictClass,
+  isOfClass,
+  unaimedHazard,
+  ONLY_CLASSES,
+  HAZARD_TARGETS,
+} from './generate';
 export type { CorpusInput, CorpusOptions } from './generate';
 export {
   writeCorpus,
@@ -18,4 +27,4 @@ export {
   emptyCoverage,
   CORPUS_FORMATS,
 } from './write';
-export type { Coverage, CorpusFormat, ManifestRow, WriteCorpusOptions } from './write';
+export type { Coverage, CorpusFilter, CorpusFormat, ManifestRow, WriteCorpusOptions } from './write';

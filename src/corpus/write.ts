@@ -17,7 +17,8 @@ import { jsonText } from '../format/json';
 import { checkHead, type Verdict } from '../validate/check';
 import type { DaxVerdict } from '../validate/dax';
 import { BOOTED_KERNELS, compareSeries, resolveKernels, type ResolvedKernel } from '../validate/versions';
-import { CorpusGenerator, verdictClass, type CorpusInput, type CorpusOptions } from './generate';
+import { daxIsHazard } from '../validate/dax';
+import { CorpusGenerator, HAZARD_TARGETS, verdictClass, type CorpusInput, type CorpusOptions } from './generate';
 import { hex } from '../format/int64';
 
 export type CorpusFormat = 'head' | 'block' | 'image';
@@ -57,6 +58,15 @@ export interface ManifestRow {
    * that kernel does not claim the namespace as fsdax or devdax.
    */
   dax: Record<string, DaxVerdict | null>;
+  /** The class filter the corpus was made with (null: every class). */
+  only: string[] | null;
+  /** The corpus let unaimed DAX hazards through (allowHazard). */
+  allowHazard: boolean;
+  /**
+   * A DAX hazard under the corpus kernel (its DAX verdict misplaces or crashes): `aimed` on the rows aimed at
+   * DAX hazard classes (the point of those rows), `allowed` elsewhere (only with allowHazard); null when none.
+   */
+  hazard: 'aimed' | 'allowed' | null;
 }
 
 /** The kernels whose DAX verdict a manifest row carries: the booted ones and the corpus kernel, oldest first. */
@@ -196,7 +206,19 @@ function writeInput(file: string, input: CorpusInput, format: CorpusFormat): voi
   else writeWhole(file, bytes.subarray(0, HEAD_SIZE), input.nsSize); // sparse: the rest of the namespace is a hole
 }
 
-export function manifestRow(input: CorpusInput, file: string, v: Verdict, format: CorpusFormat): ManifestRow {
+/** What a corpus was made with, as every manifest row records it. */
+export interface CorpusFilter {
+  only: readonly string[] | null;
+  allowHazard: boolean;
+}
+
+export function manifestRow(
+  input: CorpusInput,
+  file: string,
+  v: Verdict,
+  format: CorpusFormat,
+  filter: CorpusFilter = { only: null, allowHazard: false },
+): ManifestRow {
   const row: ManifestRow = {
     file,
     index: input.index,
@@ -216,6 +238,9 @@ export function manifestRow(input: CorpusInput, file: string, v: Verdict, format
     dataSize: v.dataSize,
     failedRule: v.failedRule,
     dax: daxByKernel(input, v),
+    only: filter.only === null ? null : [...filter.only],
+    allowHazard: filter.allowHazard,
+    hazard: daxIsHazard(v.dax) ? (HAZARD_TARGETS.includes(input.target) ? 'aimed' : 'allowed') : null,
   };
   if (format === 'image') row.kernelCheck = `${file}@${hex(input.nsBase)}`;
   return row;
@@ -230,6 +255,8 @@ export function manifestRowText(row: ManifestRow): string {
 export function writeCorpus(o: WriteCorpusOptions): Coverage {
   const format = o.format ?? 'head';
   const gen = new CorpusGenerator(o);
+  // A filter whose class cannot be made says so before anything is written.
+  if (gen.only !== null && o.count > 0) gen.input(0);
   ensureEmptyDir(o.dir, o.force === true);
   const manifest = new StagedFile(o.manifest ?? path.join(o.dir, 'manifest.jsonl'));
   const append = (lines: string[]): void => {
@@ -249,7 +276,7 @@ export function writeCorpus(o: WriteCorpusOptions): Coverage {
       const judge = { kernel: gen.kernel, nsBase: input.nsBase, nsSize: input.nsSize, hazards: false };
       const v = input.verdict ?? checkHead(headWithBlock(input.block), judge);
       addToCoverage(cov, v);
-      lines.push(manifestRowText(manifestRow(input, file, v, format)));
+      lines.push(manifestRowText(manifestRow(input, file, v, format, gen)));
       if (lines.length >= 256) {
         append(lines);
         lines = [];

@@ -20,13 +20,16 @@
  *
  * Kata's own tool writes an old-version block (version 0.2, memmap in RAM,
  * zero uuids, npfns 0), which Linux accepts for fsdax; pack writes a
- * current (1.4) block with the same data start. Pure: MBR codec and the
- * layout check over bytes the caller reads.
+ * current (1.4) block with the same data start. Pure: the MBR writer (the
+ * table's one decoder is format/mbr.ts) and the layout check over bytes the
+ * caller reads.
  */
 import { InvalidArgumentError } from './errors';
+import { decodeMbr, SECTOR } from './mbr';
 import { expectBigint, expectBytes, expectNumber } from './guard';
 
-export const SECTOR = 512n;
+export { decodeMbr, SECTOR, type MbrPartition } from './mbr';
+
 /** The data start Kata's block gives: MBR #1 and the info-block live in the first 2 MiB. */
 export const KATA_HEADER_SIZE = 2n << 20n;
 /** Where the partition starts inside the data area (MBR #2's view). */
@@ -35,39 +38,6 @@ export const KATA_PARTITION_START = 1n << 20n;
 export const KATA_ROUND = 128n << 20n;
 /** The MBR partition type Kata's builder uses (Linux). */
 export const LINUX_PARTITION_TYPE = 0x83;
-
-/** One used entry of an MBR partition table. */
-export interface MbrPartition {
-  /** 1..4 */
-  index: number;
-  type: number;
-  bootable: boolean;
-  /** First sector (LBA) and sector count. */
-  startLba: bigint;
-  sectors: bigint;
-}
-
-/** The used partitions of a 512-byte MBR, or null without the 0x55 0xAA signature. */
-export function decodeMbr(sector: Uint8Array): MbrPartition[] | null {
-  expectBytes(sector, 'sector');
-  if (sector.byteLength < 512 || sector[510] !== 0x55 || sector[511] !== 0xaa) return null;
-  const dv = new DataView(sector.buffer, sector.byteOffset, 512);
-  const out: MbrPartition[] = [];
-  for (let i = 0; i < 4; i++) {
-    const at = 446 + 16 * i;
-    const type = dv.getUint8(at + 4);
-    const sectors = BigInt(dv.getUint32(at + 12, true));
-    if (type === 0 || sectors === 0n) continue;
-    out.push({
-      index: i + 1,
-      type,
-      bootable: dv.getUint8(at) === 0x80,
-      startLba: BigInt(dv.getUint32(at + 8, true)),
-      sectors,
-    });
-  }
-  return out;
-}
 
 /**
  * A 512-byte MBR with one Linux partition [start, start + size) (bytes, sector multiples), disk id `diskId`.

@@ -14,6 +14,7 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 
 import { hex } from '../format/int64';
+import { decodeMbr, SECTOR } from '../format/kata';
 import { readExact, targetSize } from '../io/files';
 import { checkHead, type Verdict } from '../validate/check';
 import { findOnPath } from './assets';
@@ -38,10 +39,26 @@ export function filesystemAt(bytes: Uint8Array): DataFilesystem {
   return bytes.every((b) => b === 0) ? 'none' : 'unknown';
 }
 
+/**
+ * The filesystem at a data start, or (a Kata-style image: an MBR there) in the first partition that holds
+ * one: the guest probes it through the partition's block device (pmemNpM).
+ */
+export function filesystemIn(file: string, dataStart: bigint): DataFilesystem {
+  const head = readExact(file, dataStart, 2048);
+  const at = filesystemAt(head);
+  if (at !== 'unknown') return at;
+  for (const part of decodeMbr(head) ?? []) {
+    const inPart = filesystemAt(readExact(file, dataStart + part.startLba * SECTOR, 2048));
+    if (inPart === 'ext4' || inPart === 'xfs') return inPart;
+  }
+  return at;
+}
+
 /** What the validator expects of one image before the boot. */
 export interface DaxPreflight {
   spec: KernelCheckSpec;
-  verdict: Verdict;
+  /** null for a labelled DIMM: the kernel creates its namespaces from the labels, and the probe maps each. */
+  verdict: Verdict | null;
   /** fsdax: the filesystem at the data start; devdax: null. */
   filesystem: DataFilesystem | null;
 }
@@ -54,6 +71,15 @@ const profileOf = (opts: BootOptions): string =>
 export function daxPreflight(specs: readonly KernelCheckSpec[], opts: BootOptions, mode: DaxProbeMode): DaxPreflight[] {
   const kernel = profileOf(opts);
   return specs.map((spec) => {
+    if (spec.labelSize !== undefined) {
+      if (mode === 'scratch')
+        throw new KernelHarnessError(
+          'bad-image',
+          `${spec.path}: the scratch mode makes its ext4 in a label-less namespace's data area; a labelled ` +
+            'DIMM is probed in the read or write mode (each namespace needs ext4 or xfs at its data start)',
+        );
+      return { spec, verdict: null, filesystem: null };
+    }
     const size = targetSize(spec.path);
     const head = readExact(spec.path, 0n, 8192);
     const verdict = checkHead(head, { kernel, nsBase: spec.base, nsSize: size });
@@ -70,7 +96,7 @@ export function daxPreflight(specs: readonly KernelCheckSpec[], opts: BootOption
       );
     }
     if (kind === 'devdax' || verdict.dataStart === null) return { spec, verdict, filesystem: null };
-    const fsAt = filesystemAt(readExact(spec.path, verdict.dataStart, 2048));
+    const fsAt = filesystemIn(spec.path, verdict.dataStart);
     if (mode !== 'scratch' && fsAt === 'none')
       throw new KernelHarnessError(
         'bad-image',
@@ -81,7 +107,8 @@ export function daxPreflight(specs: readonly KernelCheckSpec[], opts: BootOption
       throw new KernelHarnessError(
         'bad-image',
         `${spec.path}: the filesystem at the data start (namespace offset ${hex(verdict.dataStart)}) is neither ` +
-          `ext4 nor xfs, the two the DAX probe mounts; the scratch mode makes a scratch ext4 in a copy instead`,
+          `ext4 nor xfs, nor does an MBR there have a partition holding one: the DAX probe mounts ext4 or xfs; ` +
+          `the scratch mode makes a scratch ext4 in a copy instead`,
       );
     return { spec, verdict, filesystem: fsAt };
   });
@@ -175,7 +202,14 @@ export async function kernelCheckDax(
       : async (copy: string, image: { path: string }): Promise<void> => {
           const p = byPath.get(image.path);
           const v = p?.verdict;
-          if (p === undefined || v === undefined || v.kind !== 'pfn' || v.dataStart === null || v.dataSize === null)
+          if (
+            p === undefined ||
+            v === undefined ||
+            v === null ||
+            v.kind !== 'pfn' ||
+            v.dataStart === null ||
+            v.dataSize === null
+          )
             return;
           await writeScratchExt4(copy, v.dataStart, v.dataSize, path.basename(image.path));
         };

@@ -27,6 +27,7 @@ import {
   copyQuery,
   daxCrash,
   emptyFindings,
+  mergeQueries,
   type CopyFindings,
   daxNothing,
   daxObservationOf,
@@ -334,8 +335,24 @@ export async function bootImages(images: readonly BootImage[], opts: BootOptions
 /** One image's DAX result: the kernel's observation of the namespace and what the DAX probe proved. */
 export interface DaxImageResult {
   observation: KernelObservation;
+  /** Labelled DIMMs: the worst of the namespaces' results (crashes, misplaced, unproven, refused, consistent). */
   dax: DaxObservation;
   /** What the outcome was computed from (the guest's records, the data start, the copy's findings): replayable. */
+  raw?: DaxRaw;
+  /** Labelled DIMMs: every namespace the kernel created from the labels, by dpa, with its own DAX result. */
+  namespaces?: DaxNamespaceResult[];
+}
+
+/** One namespace of a labelled DIMM and what the DAX probe proved on it. */
+export interface DaxNamespaceResult {
+  /** The kernel's name (`namespace4.1`). */
+  name: string;
+  uuid: string | null;
+  /** Its offset in the DIMM (the label's dpa). */
+  dpa: bigint | null;
+  /** The image's observation narrowed to this namespace. */
+  observation: KernelObservation;
+  dax: DaxObservation;
   raw?: DaxRaw;
 }
 
@@ -426,13 +443,38 @@ interface DaxRunState {
   prepare?: (copy: string, image: BootImage) => Promise<void>;
 }
 
-/** What one boot showed about one namespace: the observation, its DAX records and (when done) the result. */
-interface DaxFound {
+/** What one boot showed about one namespace: its (narrowed) observation, its DAX records and (when done) the result. */
+interface DaxTarget {
   obs: KernelObservation;
   rec: DaxDeviceRecord | null;
   dax: DaxObservation | null;
   raw: DaxRaw | null;
 }
+
+/** What one boot showed about one image: its observation and one target per namespace (labelled: several). */
+interface DaxFound {
+  obs: KernelObservation;
+  targets: DaxTarget[];
+}
+
+/**
+ * The guest's record for a namespace's device. A whole fsdax device without a filesystem whose partition
+ * (pmemNpM) holds one — a Kata-style image: an MBR at the data start — is probed through that partition.
+ */
+export function recordOf(section: DaxSection, o: KernelObservation): DaxDeviceRecord | null {
+  const dev = daxDeviceOf(o);
+  if (dev === null) return null;
+  const rec = section.devices.find((d) => d.device === dev) ?? null;
+  if (o.claim?.kind !== 'pfn' || (rec !== null && rec.fs !== 'none')) return rec;
+  const part = section.devices.find(
+    (d) => /^p\d+$/.test(d.device.slice(dev.length)) && d.device.startsWith(dev) && d.fs !== 'none',
+  );
+  return part ?? rec;
+}
+
+/** The namespaces a DAX boot probes in one image: a labelled DIMM's every namespace, else the image's one. */
+const targetObservations = (obs: KernelObservation): KernelObservation[] =>
+  obs.namespaces === undefined ? [obs] : obs.namespaces.map((n) => n.observation);
 
 /** Read a DAX boot's serial log and copies: every namespace's records, analysed where the probe finished. */
 async function inspectDax(
@@ -447,17 +489,27 @@ async function inspectDax(
   if (report === null || section === null) return { found, section };
   for (const [i, p] of placed.entries()) {
     const obs = observe(report, p, 0, 0, release);
-    const dev = daxDeviceOf(obs);
-    const rec = dev === null ? null : (section.devices.find((d) => d.device === dev) ?? null);
-    let dax: DaxObservation | null = null;
-    let raw: DaxRaw | null = null;
-    if (rec !== null && rec.done && obs.dataStart !== null) {
-      const dataStart = obs.dataStart - obs.guestBase;
-      const findings = await scanCopy(copies[i] ?? '', copyQuery(rec, dataStart, obs.dataSize));
-      dax = daxObservationOf(rec, dataStart, findings);
-      raw = { record: rec, dataStart, findings };
-    }
-    found.set(p.index, { obs, rec, dax, raw });
+    // Image offset of what each device (or its partition) shows first: the DIMM starts at image offset 0.
+    const probed = targetObservations(obs).map((o) => {
+      const rec = recordOf(section, o);
+      const ready = rec !== null && rec.done && o.dataStart !== null;
+      return { o, rec, dataStart: ready ? (o.dataStart ?? 0n) - obs.guestBase + rec.offset : null };
+    });
+    const queries = probed.flatMap((t) =>
+      t.rec === null || t.dataStart === null ? [] : [copyQuery(t.rec, t.dataStart, t.o.dataSize)],
+    );
+    const findings = queries.length === 0 ? emptyFindings() : await scanCopy(copies[i] ?? '', mergeQueries(queries));
+    const targets: DaxTarget[] = probed.map(({ o, rec, dataStart }) =>
+      rec === null || dataStart === null
+        ? { obs: o, rec, dax: null, raw: null }
+        : {
+            obs: o,
+            rec,
+            dax: daxObservationOf(rec, dataStart, findings),
+            raw: { record: rec, dataStart, findings },
+          },
+    );
+    found.set(p.index, { obs, targets });
   }
   return { found, section };
 }
@@ -520,6 +572,40 @@ async function daxBatch(run: DaxRunState, placed: readonly Placed[]): Promise<vo
   }
 }
 
+const DAX_RANK: Record<string, number> = { crashes: 4, misplaced: 3, none: 2, refused: 1, consistent: 0 };
+
+/** The worst of several namespaces' DAX results (crashes, misplaced, unproven, refused, consistent). */
+export function worstDax(results: readonly DaxObservation[]): DaxObservation | null {
+  let worst: DaxObservation | null = null;
+  for (const d of results)
+    if (worst === null || (DAX_RANK[d.outcome ?? 'none'] ?? 2) > (DAX_RANK[worst.outcome ?? 'none'] ?? 2)) worst = d;
+  return worst;
+}
+
+type Settled = Omit<DaxImageResult, 'observation' | 'namespaces'>;
+
+/** One namespace's result from a boot, or null when it has to boot again (the boot ended before its turn). */
+function settleTarget(
+  run: DaxRunState,
+  p: Placed,
+  t: DaxTarget,
+  section: DaxSection | null,
+  crash: string[] | null,
+): Settled | null {
+  if (t.dax !== null) return { dax: t.dax, ...(t.raw === null ? {} : { raw: t.raw }) };
+  if (t.rec !== null && !t.rec.done && crash !== null) {
+    const head = crash.find((l) => /^BUG:|^Oops:/.test(l)) ?? crash[0] ?? '';
+    run.ctx.log(`the guest kernel crashed while mapping ${p.image.path} (${t.rec.device}): ${head}`);
+    const dataStart = (t.obs.dataStart ?? t.obs.guestBase) - p.guestBase + t.rec.offset;
+    const raw = { record: t.rec, dataStart, findings: emptyFindings() };
+    return { dax: daxCrash(t.rec, crash, t.rec.device), raw };
+  }
+  const dev = daxDeviceOf(t.obs);
+  if (dev === null) return { dax: daxNothing(notProbed(t.obs)) };
+  if (t.rec === null && section?.complete === true) return { dax: daxNothing(`the guest did not probe ${dev}`) };
+  return null;
+}
+
 /** Record what a boot proved about `p`; false when it has to boot again (the boot ended before its turn). */
 function settleDax(
   run: DaxRunState,
@@ -531,21 +617,39 @@ function settleDax(
   const f = seen.found.get(p.index);
   if (f === undefined) throw new KernelHarnessError('bad-report', `boot ${boot}: no DAX records for ${p.image.path}`);
   const observation = { ...f.obs, boot };
-  const set = (r: Omit<DaxImageResult, 'observation'>): true => {
-    run.results[p.index] = { observation, ...r };
+  const settled = f.targets.map((t) => settleTarget(run, p, t, seen.section, crash));
+  const crashed = settled.find((x) => x?.dax.outcome === 'crashes');
+  // A crash on one namespace of a DIMM ends its boot: the namespaces not probed yet stay unproven (booting
+  // the DIMM again would crash on the same namespace first).
+  if (crashed === undefined && settled.some((x) => x === null)) return false;
+  const results = settled.map(
+    (x, i): Settled =>
+      x ??
+      ({
+        dax: daxNothing(
+          `the kernel crashed on ${crashed?.dax.device ?? 'another namespace'} of this DIMM before the probe ` +
+            'reached this one',
+          daxDeviceOf(f.targets[i]?.obs ?? observation),
+        ),
+      } satisfies Settled),
+  );
+  if (f.obs.namespaces === undefined) {
+    run.results[p.index] = { observation, ...(results[0] as Settled) };
     return true;
-  };
-  if (f.dax !== null) return set({ dax: f.dax, ...(f.raw === null ? {} : { raw: f.raw }) });
-  if (f.rec !== null && !f.rec.done && crash !== null) {
-    const head = crash.find((l) => /^BUG:|^Oops:/.test(l)) ?? crash[0] ?? '';
-    run.ctx.log(`the guest kernel crashed while mapping ${p.image.path}: ${head}`);
-    const dataStart = (f.obs.dataStart ?? f.obs.guestBase) - f.obs.guestBase;
-    const raw = { record: f.rec, dataStart, findings: emptyFindings() };
-    return set({ dax: daxCrash(f.rec, crash, f.rec.device), raw });
   }
-  const dev = daxDeviceOf(observation);
-  if (dev === null) return set({ dax: daxNothing(notProbed(observation)) });
-  if (f.rec === null && seen.section?.complete === true)
-    return set({ dax: daxNothing(`the guest did not probe ${dev}`) });
-  return false;
+  const namespaces = f.obs.namespaces.map((n, i): DaxNamespaceResult => {
+    const r = results[i] as Settled;
+    return {
+      name: n.name,
+      uuid: n.uuid,
+      dpa: n.dpa,
+      observation: { ...n.observation, boot },
+      dax: r.dax,
+      ...(r.raw === undefined ? {} : { raw: r.raw }),
+    };
+  });
+  const dax =
+    worstDax(namespaces.map((n) => n.dax)) ?? daxNothing('the kernel created no namespace from the labels to map');
+  run.results[p.index] = { observation, dax, namespaces };
+  return true;
 }

@@ -48,9 +48,11 @@ const DAX_ATTRS = ['size', 'resource', 'align'];
 
 /**
  * The DAX section (after the report, so that a crash while probing leaves the report intact): for every
- * fsdax block device (a pmem whose parent is a pfn device) the filesystem at its start is mounted with
- * `-o dax` and probed; every devdax character device is mapped and digested. Each namespace starts with
- * an `ns` record, so a crash names the namespace it happened on; its kernel lines follow as `kmsg`.
+ * fsdax block device (a pmem whose parent is a pfn device) and every partition of one (pmemNpM, its
+ * `start=` the partition's byte offset in the device, as a Kata-style image has) the filesystem at its
+ * start is mounted with `-o dax` and probed; every devdax character device is mapped and digested.
+ * Each namespace starts with an `ns` record, so a crash names the namespace it happened on; its kernel
+ * lines follow as `kmsg`.
  * Nothing is unmounted: after a write through a misplaced mapping the filesystem's metadata may be
  * overwritten, and xfs can then wait forever in umount (observed on 7.2); the guest powers off instead.
  */
@@ -63,13 +65,23 @@ echo "ndib-dax clock dev=begin up=$(cut -d' ' -f1 /proc/uptime)"
 for b in /dev/pmem*; do
   [ -b "$b" ] || continue
   n=\${b#/dev/}
-  parent=$(basename "$(dirname "$(dirname "$(realpath /sys/block/$n)")")")
+  disk=$n
+  start=0
+  if [ -e /sys/class/block/$n/partition ]; then
+    disk=$(basename "$(dirname "$(realpath /sys/class/block/$n)")")
+    start=$(($(cat /sys/class/block/$n/start) * 512))
+  fi
+  parent=$(basename "$(dirname "$(dirname "$(realpath /sys/block/$disk)")")")
   case "$parent" in pfn*) ;; *) continue ;; esac
   fs=$(${p} detect "$b")
-  echo "ndib-dax ns dev=$n parent=$parent fs=$fs"
+  echo "ndib-dax ns dev=$n parent=$parent fs=$fs start=$start"
   if [ "$fs" = ext4 ] || [ "$fs" = xfs ]; then
     mkdir -p /mnt/$n
-    if err=$(mount -t $fs -o dax "$b" /mnt/$n 2>&1); then
+    # xfs refuses a second filesystem with the same uuid (two copies of one image, before and after):
+    # nouuid mounts each copy.
+    opts=dax
+    [ "$fs" = xfs ] && opts=dax,nouuid
+    if err=$(mount -t $fs -o $opts "$b" /mnt/$n 2>&1); then
       echo "ndib-dax mount dev=$n rc=0 opts=$(grep "^$b " /proc/mounts | cut -d' ' -f4)"
       ${p} fs $n /mnt/$n $daxmode
     else

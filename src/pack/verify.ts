@@ -3,14 +3,14 @@
  * project's harness) is booted with the image as an NVDIMM at its namespace
  * base; the namespace must be claimed by the personality asked for, with
  * the data start and size the plan wrote, and (fsdax) the block device's
- * first bytes must be the packed content's. When the harness's DAX probe
+ * first bytes must be the packed content's, and the DAX probe
  * (`kernel-check --dax`: mount with DAX, every file through read(2) and
- * mmap) is available, this is the place to call it.
+ * mmap) must find them consistent.
  */
 import * as fs from 'node:fs';
 import { hex } from '../format/int64';
-import { bootImages } from '../kernel/harness';
-import { kernelCheckDax } from '../kernel/dax-check';
+import type { DaxObservation } from '../kernel/dax';
+import { kernelCheckDax, type DaxCheckItem } from '../kernel/dax-check';
 import type { BootOptions, KernelObservation } from '../kernel/types';
 import type { KernelVersion } from '../kernel/kernels';
 import type { PackPlan } from './layout';
@@ -19,9 +19,9 @@ import { expectArray, expectFields, expectOptions, expectString } from '../forma
 /** One kernel's answer for a packed image. */
 export interface PackVerification {
   /**
-   * The DAX probe (kernel-check --dax, read mode) on a label-less plain image: how `mount -o dax` went
-   * (fsdax) and whether every file read the same through read(2) and mmap (outcome consistent); null where
-   * the probe does not apply (labelled and Kata-style images: claim and data checks only).
+   * The DAX probe (kernel-check --dax, read mode): how `mount -o dax` went (fsdax; a labelled DIMM: its
+   * namespace; a Kata-style image: its partition) and whether every file read the same through read(2)
+   * and mmap (outcome consistent); null only in answers judged without a boot.
    */
   dax: { outcome: string | null; mount: string | null; files: number; pagesCompared: number; reason: string } | null;
   kernel: KernelVersion;
@@ -101,10 +101,18 @@ export function judgeObservation(kernel: KernelVersion, obs: KernelObservation, 
   };
 }
 
+/** The DAX probe's answer for a packed image: a labelled DIMM's one namespace, else the image's. */
+function daxOf(item: DaxCheckItem): DaxObservation {
+  return item.namespaces?.[0]?.dax ?? item.dax;
+}
+
 /**
- * Boot every image on each kernel (all images in one boot per kernel, each
- * at an address congruent to its namespace base) and judge what the guest
- * showed. Result: per kernel, one answer per image, in order.
+ * Boot every image on each kernel with the DAX probe (kernel-check --dax, read mode; all images in as
+ * few boots as the harness plans, each at an address congruent to its namespace base) and judge what the
+ * guest showed: the claim, the data start and size, the first bytes, and under DAX (`mount -o dax`, every
+ * file through read(2) and mmap): a plain image's filesystem at the data start, a labelled DIMM's
+ * namespace the kernel created from the labels, a Kata-style image's partition (/dev/pmemNp1).
+ * Result: per kernel, one answer per image, in order.
  */
 export async function verifyPackedImages(
   images: readonly PackedImage[],
@@ -114,55 +122,32 @@ export async function verifyPackedImages(
   expectArray(images, 'images');
   expectArray(kernels, 'kernels');
   expectOptions(opts, 'opts', true);
-  const boot = images.map((p) => ({
+  const specs = images.map((p) => ({
     path: p.file,
     base: p.plan.nsBase,
     ...(p.plan.labelSize === null ? {} : { labelSize: p.plan.labelSize }),
   }));
-  // Label-less plain images get the DAX probe (mount -o dax, every file through read(2) and mmap); the
-  // probe mounts the filesystem at the data start of an unlabelled namespace, so labelled and Kata images
-  // get the claim and data checks only.
-  const probed = images.map((p) => p.plan.labelSize === null && p.plan.layout === 'plain');
   const out: PackVerification[][] = [];
   for (const kernel of kernels) {
-    const row: PackVerification[] = new Array<PackVerification>(images.length);
-    const rest = images.map((_, i) => i).filter((i) => !probed[i]);
-    if (rest.length > 0) {
-      const obs = await bootImages(
-        rest.map((i) => boot[i] as (typeof boot)[number]),
-        { ...opts, kernel },
-      );
-      rest.forEach(
-        (i, j) => (row[i] = judgeObservation(kernel, obs[j] as KernelObservation, images[i] as PackedImage)),
-      );
-    }
-    const dax = images.map((_, i) => i).filter((i) => probed[i]);
-    if (dax.length > 0) {
-      const r = await kernelCheckDax(
-        dax.map((i) => ({ path: (images[i] as PackedImage).file, base: (images[i] as PackedImage).plan.nsBase })),
-        { ...opts, kernel },
-        'read',
-      );
-      dax.forEach((i, j) => {
-        const item = r.items[j];
-        const p = images[i] as PackedImage;
-        if (item === undefined) return;
+    const r = await kernelCheckDax(specs, { ...opts, kernel }, 'read');
+    out.push(
+      images.map((p, i) => {
+        const item = r.items[i] as DaxCheckItem;
         const v = judgeObservation(kernel, item.observation, p);
-        const d = item.dax;
+        const d = daxOf(item);
         const problems = [...v.problems];
         // null: nothing to compare (no file of a whole page): the mount and the claim still count.
         if (d.outcome !== null && d.outcome !== 'consistent')
           problems.push(`the DAX probe: ${d.outcome} (${d.reason})`);
         if (p.plan.mode === 'fsdax' && d.mount !== 'dax') problems.push(`mount -o dax: ${d.mount ?? 'not mounted'}`);
-        row[i] = {
+        return {
           ...v,
           ok: problems.length === 0,
           problems,
           dax: { outcome: d.outcome, mount: d.mount, files: d.files, pagesCompared: d.pagesCompared, reason: d.reason },
         };
-      });
-    }
-    out.push(row);
+      }),
+    );
   }
   return out;
 }

@@ -14,30 +14,33 @@
  * JSON document (toWire / parseU64); version 1 records, which wrote them as
  * decimal strings, still read.
  */
-import * as CRC32 from 'crc-32';
 import { InfoblockError } from '../format/errors';
-import { U64_MAX } from '../format/int64';
-import { parseU64, toWire } from '../format/json';
+import { toWire } from '../format/json';
 import { BLOCK_SIZE, verifyChecksum } from '../format/fletcher64';
 import { HEAD_SIZE } from '../format/head';
 import { sameBytes } from '../format/pfn';
-import { bufferOf, pathText } from '../io/path';
+import { bufferOf } from '../io/path';
+import {
+  crc32,
+  hex8,
+  recordString,
+  recordU64,
+  sealRecord,
+  targetFromJson,
+  targetJson,
+  unsealRecord,
+  type TargetIdentity,
+} from './record';
 import { expectBytes, expectFields, expectOptions, expectString, expectStringOrBytes } from '../format/guard';
+
+export { crc32, targetJson, type TargetIdentity };
 
 export const BACKUP_FORMAT = 'nd-infoblock-backup';
 export const BACKUP_VERSION = 2;
 /** Versions {@link decodeBackup} reads: 1 wrote u64s as decimal strings. */
-const READABLE_VERSIONS: readonly unknown[] = [1, BACKUP_VERSION];
+const READABLE_VERSIONS: readonly number[] = [1, BACKUP_VERSION];
 /** No backup record is anywhere near this large: a bigger file is not one. */
 export const BACKUP_MAX_BYTES = 64 * 1024;
-
-export interface TargetIdentity {
-  /** realpath of the target when the backup was taken, byte-exact. */
-  path: Uint8Array;
-  size: bigint;
-  dev: bigint;
-  ino: bigint;
-}
 
 export interface BackupRecord {
   target: TargetIdentity;
@@ -58,29 +61,12 @@ export interface BackupRecord {
   intended?: Uint8Array;
 }
 
-export const crc32 = (bytes: Uint8Array | string): number => {
-  expectStringOrBytes(bytes, 'bytes');
-  return (typeof bytes === 'string' ? CRC32.str(bytes) : CRC32.buf(bytes)) >>> 0;
-};
-const hex8 = (n: number): string => n.toString(16).padStart(8, '0');
-
 const bad = (msg: string): InfoblockError => new InfoblockError('backup', msg);
-
-/** A backup record's target identity as its JSON header writes it (shared by the realign record). */
-export function targetJson(t: TargetIdentity): Record<string, unknown> {
-  return {
-    path: pathText(t.path),
-    path_base64: bufferOf(t.path).toString('base64'),
-    size: toWire(t.size),
-    dev: toWire(t.dev),
-    ino: toWire(t.ino),
-  };
-}
 
 export function encodeBackup(r: BackupRecord): Uint8Array {
   expectOptions(r, 'r');
   if (r.head.byteLength !== HEAD_SIZE) throw new Error(`internal: backup head must be ${HEAD_SIZE} bytes`);
-  const header = JSON.stringify({
+  const header = {
     format: BACKUP_FORMAT,
     version: BACKUP_VERSION,
     target: targetJson(r.target),
@@ -93,82 +79,43 @@ export function encodeBackup(r: BackupRecord): Uint8Array {
     head_bytes: HEAD_SIZE,
     intended_crc32: hex8(r.intendedCrc32),
     ...(r.intended === undefined ? {} : { intended_base64: Buffer.from(r.intended).toString('base64') }),
-  });
-  const body = Buffer.from(`${header}\n${Buffer.from(r.head).toString('base64')}\n`, 'utf8');
-  return Buffer.concat([body, Buffer.from(`crc32 ${hex8(crc32(body))}\n`, 'latin1')]);
+  };
+  return sealRecord(header, [r.head]);
 }
 
-function str(o: Record<string, unknown>, key: string): string {
-  const v = o[key];
-  if (typeof v !== 'string') throw bad(`backup header: '${key}' missing or not a string`);
-  return v;
-}
-
-/**
- * A u64 of a record's header (this record's or the realignment record's):
- * `"0x…"` as {@link toWire} writes it, or a decimal string as records of
- * version 1 wrote it. Anything else is an InfoblockError 'backup'.
- */
-export function recordU64(o: Record<string, unknown>, key: string, name = 'backup header'): bigint {
-  const v = o[key];
-  if (typeof v !== 'string') throw bad(`${name}: '${key}' missing or not a string`);
-  const n = /^\d{1,20}$/.test(v) ? BigInt(v) : parseU64(v);
-  if (n === undefined || n > U64_MAX) throw bad(`${name}: '${key}' is not a u64 ("0x…" hex)`);
-  return n;
-}
-const big = (o: Record<string, unknown>, key: string): bigint => recordU64(o, key);
-
-/** Split and check the three lines; returns the header object and the head. */
-function unseal(bytes: Buffer, name: string): { h: Record<string, unknown>; head: Uint8Array } {
-  // latin1 maps each byte to one character, so offsets in the text are byte offsets.
-  const m = /^([^\n]*)\n([A-Za-z0-9+/=]*)\ncrc32 ([0-9a-f]{8})\n$/.exec(bytes.toString('latin1'));
-  if (m === null) throw bad(`${name} is not an nd-infoblock backup record (expected header, base64 head, crc32 lines)`);
-  const [, headerLine = '', b64 = '', crcText = ''] = m;
-  const computed = crc32(bytes.subarray(0, headerLine.length + b64.length + 2));
-  if (computed !== parseInt(crcText, 16))
-    throw bad(`${name} is corrupt: CRC-32 ${hex8(computed)} does not match the ` + `recorded ${crcText}`);
-  let h: Record<string, unknown>;
-  try {
-    const parsed: unknown = JSON.parse(bytes.subarray(0, headerLine.length).toString('utf8'));
-    if (typeof parsed !== 'object' || parsed === null) throw new Error('not an object');
-    h = parsed as Record<string, unknown>;
-  } catch (e) {
-    throw new InfoblockError('backup', `${name}: header is not JSON`, { cause: e });
-  }
-  if (h.format !== BACKUP_FORMAT || !READABLE_VERSIONS.includes(h.version))
-    throw bad(`${name}: unknown format ` + `${String(h.format)} version ${String(h.version)}`);
-  const head = new Uint8Array(Buffer.from(b64, 'base64'));
-  if (head.byteLength !== HEAD_SIZE) throw bad(`${name}: head is ${head.byteLength} bytes, expected ${HEAD_SIZE}`);
-  return { h, head };
-}
+const BACKUP_KIND = {
+  format: BACKUP_FORMAT,
+  versions: READABLE_VERSIONS,
+  base64Lines: 1,
+  expected: 'an nd-infoblock backup record (expected header, base64 head, crc32 lines)',
+};
 
 /** Parse and verify a backup record (the file's bytes); any damage is an InfoblockError 'backup'. */
 export function decodeBackup(data: Uint8Array | string, name = 'backup'): BackupRecord {
   expectStringOrBytes(data, 'data');
   if (name !== undefined) expectString(name, 'name');
-  const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.from(data);
-  const { h, head } = unseal(bytes, name);
-  const t = h.target as Record<string, unknown> | undefined;
-  if (typeof t !== 'object' || t === null) throw bad(`${name}: header has no target`);
-  // path_base64 is byte-exact; records of earlier versions only have the UTF-8 path.
-  const exact = typeof t.path_base64 === 'string' ? Buffer.from(t.path_base64, 'base64') : Buffer.from(str(t, 'path'));
+  const { h, base64 } = unsealRecord(typeof data === 'string' ? Buffer.from(data, 'utf8') : data, name, BACKUP_KIND);
+  const head = base64[0] ?? new Uint8Array(0);
+  if (head.byteLength !== HEAD_SIZE) throw bad(`${name}: head is ${head.byteLength} bytes, expected ${HEAD_SIZE}`);
+  const str = (key: string): string => recordString(h, key, name);
+  const big = (key: string): bigint => recordU64(h, key, name);
   let intended: Uint8Array | undefined;
   if (h.intended_base64 !== undefined) {
-    intended = new Uint8Array(Buffer.from(str(h, 'intended_base64'), 'base64'));
+    intended = new Uint8Array(Buffer.from(str('intended_base64'), 'base64'));
     if (intended.byteLength !== BLOCK_SIZE)
       throw bad(`${name}: intended block is ${intended.byteLength} bytes, ` + `expected ${BLOCK_SIZE}`);
   }
-  const intendedCrc32 = parseInt(str(h, 'intended_crc32'), 16) >>> 0;
+  const intendedCrc32 = parseInt(str('intended_crc32'), 16) >>> 0;
   if (intended !== undefined && crc32(intended) !== intendedCrc32)
     throw bad(`${name}: intended block does not match ` + `its CRC-32`);
   return {
-    target: { path: exact, size: big(t, 'size'), dev: big(t, 'dev'), ino: big(t, 'ino') },
-    offset: big(h, 'offset'),
-    nsBase: big(h, 'ns_base'),
-    nsSize: big(h, 'ns_size'),
-    created: str(h, 'created'),
-    from: str(h, 'from'),
-    to: str(h, 'to'),
+    target: targetFromJson(h, name),
+    offset: big('offset'),
+    nsBase: big('ns_base'),
+    nsSize: big('ns_size'),
+    created: str('created'),
+    from: str('from'),
+    to: str('to'),
     head,
     intendedCrc32,
     ...(intended === undefined ? {} : { intended }),

@@ -9,6 +9,7 @@
  */
 import * as CRC32 from 'crc-32';
 import { decodeBttBlock } from '../format/btt';
+import { decodeMbrEntries, SECTOR } from '../format/mbr';
 import { decodePfnBlock, type PfnFields } from '../format/pfn';
 import { expectBigint, expectBytes, expectNumber, expectOptions } from '../format/guard';
 
@@ -50,6 +51,8 @@ export interface FsFinding {
   variant: string;
   /** A backup or secondary superblock (ext4 group > 0, XFS AG > 0, btrfs mirror). */
   copy: boolean;
+  /** Which copy: the ext4 block group, the XFS allocation group, the btrfs mirror (0: the primary). */
+  group: number;
 }
 
 export interface Partition {
@@ -186,6 +189,7 @@ export function extAt(buf: Uint8Array, p: number, pos: bigint): FsFinding | null
     uuid: uuidAt(buf, p + 0x68),
     variant,
     copy: group !== 0,
+    group,
   };
 }
 
@@ -227,11 +231,15 @@ export function xfsAt(
     uuid,
     variant: 'xfs',
     copy,
+    group: copy ? Number((pos - first.offset) / agBytes) : 0,
   };
 }
 
 /** Bytes of the btrfs superblock's magic "_BHRfS_M" (at +64 of the superblock). */
 const BTRFS_MAGIC = [0x5f, 0x42, 0x48, 0x52, 0x66, 0x53, 0x5f, 0x4d];
+
+/** Where btrfs keeps its superblock and mirrors 1 and 2 (bytes from the filesystem start). */
+const BTRFS_MIRRORS: readonly bigint[] = [65536n, 64n << 20n, 256n << 30n];
 
 /** A btrfs superblock at `p` (4 KiB aligned): magic at +64, bytenr (its own position in the fs) at +48. */
 export function btrfsAt(buf: Uint8Array, p: number, pos: bigint): FsFinding | null {
@@ -253,10 +261,9 @@ export function btrfsAt(buf: Uint8Array, p: number, pos: bigint): FsFinding | nu
     uuid: uuidAt(buf, p + 32),
     variant: 'btrfs',
     copy: bytenr !== 65536n,
+    group: BTRFS_MIRRORS.indexOf(bytenr),
   };
 }
-
-const SECTOR = 512n;
 
 /**
  * An MBR partition table at `p` (a 4 KiB aligned position: a data area
@@ -270,14 +277,10 @@ export function mbrAt(buf: Uint8Array, p: number, pos: bigint): PartitionFinding
   expectBytes(buf, 'buf');
   expectNumber(p, 'p');
   expectBigint(pos, 'pos');
-  if (buf[p + 510] !== 0x55 || buf[p + 511] !== 0xaa) return null;
+  const entries = decodeMbrEntries(buf, p);
+  if (entries === null) return null;
   const partitions: Partition[] = [];
-  for (let i = 0; i < 4; i++) {
-    const e = p + 446 + 16 * i;
-    const status = buf[e] as number;
-    const type = buf[e + 4] as number;
-    const first = BigInt(le32(buf, e + 8));
-    const count = BigInt(le32(buf, e + 12));
+  for (const { index, status, type, startLba: first, sectors: count } of entries) {
     if (status !== 0 && status !== 0x80) return null;
     if (type === 0) {
       if (first !== 0n || count !== 0n || status !== 0) return null;
@@ -285,7 +288,7 @@ export function mbrAt(buf: Uint8Array, p: number, pos: bigint): PartitionFinding
     }
     if (first === 0n || count === 0n) return null;
     partitions.push({
-      number: i + 1,
+      number: index,
       start: pos + first * SECTOR,
       size: count * SECTOR,
       type: `0x${type.toString(16).padStart(2, '0')}`,

@@ -171,28 +171,55 @@ export function findingView(f: Finding, ctx: ScanContext): Record<string, unknow
     blockSize: f.blockSize,
     uuid: f.uuid,
     copy: f.copy,
+    group: f.group,
   };
 }
 
+/** "1, 3, 5, 7, 9, 25" with runs of three or more as "1-3": numbers in ascending order. */
+export function groupList(groups: readonly number[]): string {
+  const sorted = [...new Set(groups)].sort((x, y) => x - y);
+  const parts: string[] = [];
+  for (let i = 0; i < sorted.length;) {
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1] === (sorted[j] as number) + 1) j++;
+    const [lo, hi] = [sorted[i] as number, sorted[j] as number];
+    if (j - i >= 2) parts.push(`${lo}-${hi}`);
+    else for (let k = i; k <= j; k++) parts.push(String(sorted[k]));
+    i = j + 1;
+  }
+  return parts.join(', ');
+}
+
+/** "7 backup superblocks at groups 1, 3, 5, 7, 9, 25, 27" (ext4), "at AGs 1-3" (xfs), "at mirror 1" (btrfs). */
+export function copiesText(kind: FsFinding['kind'], groups: readonly number[]): string {
+  const n = groups.length;
+  const what = kind === 'xfs' ? 'secondary superblock' : kind === 'btrfs' ? 'superblock mirror' : 'backup superblock';
+  const where = kind === 'xfs' ? 'AG' : kind === 'btrfs' ? 'mirror' : 'group';
+  return `${n} ${what}${n === 1 ? '' : 's'} at ${where}${n === 1 ? '' : 's'} ${groupList(groups)}`;
+}
+
 /**
- * Text lines for a list of findings: superblock copies whose primary was
- * found fold into the primary's line as a count (JSON keeps every copy).
+ * Text lines for a list of findings: one line per filesystem. Its superblock copies fold into the line of
+ * its primary (or, when the primary was not found, of its first copy) as "N backup superblocks at groups
+ * …"; JSON keeps every copy.
  */
 export function findingLines(findings: readonly Finding[], ctx: ScanContext): string[] {
   expectArray(findings, 'findings');
   expectFields(ctx, 'ctx', { nsBase: 'bigint', targetSize: 'bigint', kernel: 'string' });
-  const key = (f: FsFinding): string => `${f.kind}@${f.offset}`;
-  const copies = new Map<string, number>();
-  for (const f of findings) if (isFsFinding(f) && !f.copy) copies.set(key(f), 0);
+  const key = (f: FsFinding): string => `${f.kind}@${f.offset}@${f.uuid}`;
+  const lead = new Map<string, FsFinding>();
+  const copies = new Map<string, number[]>();
+  for (const f of findings) if (isFsFinding(f) && !f.copy && !lead.has(key(f))) lead.set(key(f), f);
+  for (const f of findings) if (isFsFinding(f) && !lead.has(key(f))) lead.set(key(f), f);
+  for (const f of findings) {
+    if (isFsFinding(f) && lead.get(key(f)) !== f) copies.set(key(f), [...(copies.get(key(f)) ?? []), f.group]);
+  }
   const lines: string[] = [];
   for (const f of findings) {
-    if (isFsFinding(f) && f.copy && copies.has(key(f))) copies.set(key(f), (copies.get(key(f)) ?? 0) + 1);
-  }
-  for (const f of findings) {
     if (!isFsFinding(f)) lines.push(findingLine(f, ctx));
-    else if (!f.copy || !copies.has(key(f))) {
-      const n = f.copy ? 0 : (copies.get(key(f)) ?? 0);
-      lines.push(`${findingLine(f, ctx)}${n === 0 ? '' : ` (+${n} superblock ${n === 1 ? 'copy' : 'copies'})`}`);
+    else if (lead.get(key(f)) === f) {
+      const more = copies.get(key(f)) ?? [];
+      lines.push(`${findingLine(f, ctx)}${more.length === 0 ? '' : ` (+${copiesText(f.kind, more)})`}`);
     }
   }
   return lines;
@@ -225,7 +252,8 @@ export function findingLine(f: Finding, ctx: ScanContext): string {
     );
   }
   if (isPartitionFinding(f)) return `${at}  ${partitionText(f)}`;
-  const copy = f.copy ? `, copy at ${hex(f.superblock)}` : '';
+  const where = f.kind === 'xfs' ? 'AG' : f.kind === 'btrfs' ? 'mirror' : 'group';
+  const copy = f.copy ? `, copy at ${hex(f.superblock)} (${where} ${f.group})` : '';
   return (
     `${at}  ${f.variant} filesystem, ${humanSize(f.size)} (${f.size / f.blockSize} x ` +
     `${f.blockSize} B blocks), uuid ${f.uuid}${copy}`

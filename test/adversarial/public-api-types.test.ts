@@ -257,6 +257,8 @@ const EXEMPT: Record<string, Exemption> = {
   manifestRow: { reason: CORPUS },
   manifestRowText: { reason: CORPUS },
   addToCoverage: { reason: CORPUS },
+  isOfClass: { reason: CORPUS },
+  unaimedHazard: { reason: CORPUS },
   prepareKernelAssets: { reason: KERNEL },
   bootImages: { reason: KERNEL },
   planBoots: { reason: KERNEL },

@@ -26,6 +26,7 @@ function crowd(n: number, stride = 2048n): FsFinding[] {
       uuid: '00000000-0000-0000-0000-000000000000',
       variant: 'ext2',
       copy: false,
+      group: 0,
     };
   });
 }
@@ -66,6 +67,7 @@ test('nested filesystems (each inside the one before it) are dropped in one swee
     uuid: '00000000-0000-0000-0000-000000000000',
     variant: 'ext4',
     copy: false,
+    group: 0,
   }));
   const t = process.hrtime.bigint();
   const plan = planRecovery(new Uint8Array(8192), findings, opts);

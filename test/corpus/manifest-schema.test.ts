@@ -83,7 +83,7 @@ describe('the schema can fail', () => {
     >;
   });
   test('the untampered row passes', () => {
-    expect(good['schema_version']).toBe(2);
+    expect(good['schema_version']).toBe(3);
     expectSchema('corpus-manifest', good);
   });
   test.each<[string, (r: Record<string, unknown>) => void]>([
@@ -94,8 +94,12 @@ describe('the schema can fail', () => {
     ['extra member', (r) => void (r['extra'] = 1)],
     ['wrong schema', (r) => void (r['schema'] = 'urn:nd-infoblock:schema:check')],
     ['schema_version 1 (the version before per-kernel dax)', (r) => void (r['schema_version'] = 1)],
-    ['schema_version 3', (r) => void (r['schema_version'] = 3)],
-    ['schema_version as a string', (r) => void (r['schema_version'] = '2')],
+    ['schema_version 2 (the version before only, allow_hazard and hazard)', (r) => void (r['schema_version'] = 2)],
+    ['schema_version 4', (r) => void (r['schema_version'] = 4)],
+    ['schema_version as a string', (r) => void (r['schema_version'] = '3')],
+    ['missing hazard', (r) => void delete r['hazard']],
+    ['unknown hazard label', (r) => void (r['hazard'] = 'maybe')],
+    ['empty only list', (r) => void (r['only'] = [])],
     ['missing data_size', (r) => void delete r['data_size']],
     ['upper-case hex', (r) => void (r['ns_size'] = '0xABC')],
   ])('%s is rejected', (_name, tamper) => {

@@ -74,7 +74,7 @@ function firstBlock(carve: string): bigint {
 }
 
 /** A filesystem of `bytes` bytes in `carve`, holding /ndib-data (the given pages). */
-function makeFs(kind: 'ext4' | 'xfs', carve: string, bytes: bigint, data: Buffer, dir: string): void {
+export function makeFs(kind: 'ext4' | 'xfs', carve: string, bytes: bigint, data: Buffer, dir: string): void {
   const src = path.join(dir, 'src');
   execFileSync('rm', ['-rf', src]);
   execFileSync('mkdir', ['-p', src]);

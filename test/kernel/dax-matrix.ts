@@ -90,8 +90,15 @@ export function validatorExpectation(
   nsSize: bigint,
   kernel: KernelVersion,
   probed: Probed | null = null,
+  /** A labelled namespace's uuid (its block's parent_uuid must equal it); default label-less. */
+  parentUuid?: string,
 ): DaxExpectation | null {
-  const v = checkHead(head, { kernel: `linux-${kernel}`, nsBase, nsSize }) as unknown as {
+  const v = checkHead(head, {
+    kernel: `linux-${kernel}`,
+    nsBase,
+    nsSize,
+    ...(parentUuid === undefined ? {} : { parentUuid }),
+  }) as unknown as {
     dax?: { outcome?: unknown; shift?: unknown; crashes?: unknown; misplaced?: unknown };
   };
   const d = v.dax;

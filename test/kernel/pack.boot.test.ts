@@ -2,9 +2,11 @@
  * `infoblock pack` proved on real kernels: ext4 and xfs rootfs images made
  * with mkfs from a directory of files, packed as fsdax (memmap in RAM and on
  * the device), devdax, label-less and labelled, and Kata-style, then all
- * booted in one QEMU boot per kernel. Each namespace must be claimed as
- * packed, with the data start and size the plan wrote, and (fsdax) the
- * block device must begin with the packed bytes. The printed QEMU options
+ * booted with the DAX probe per kernel. Each namespace must be claimed as
+ * packed, with the data start and size the plan wrote, (fsdax) the block
+ * device must begin with the packed bytes, and under DAX every file must
+ * read the same through read(2) and mmap (labelled: the namespace the
+ * kernel created from the labels; Kata-style: the partition /dev/pmem0p1). The printed QEMU options
  * must be accepted by QEMU itself. ND_KERNELS narrows the kernels.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -186,8 +188,19 @@ describe('pack under real kernels', () => {
       packed.map((r) => ({ file: r.output, plan: r.plan })),
       [kernel],
     );
-    const seen = (answers ?? []).map((v, i) => `${CASES[i]?.id ?? i}: ${v.ok ? 'ok' : v.problems.join('; ')}`);
+    // Every image under the DAX probe: a plain image's filesystem, a labelled DIMM's namespace, a Kata-style
+    // image's partition (/dev/pmem0p1): mounted with DAX (fsdax), every file the same through read(2) and mmap.
+    const seen = (answers ?? []).map(
+      (v, i) =>
+        `${CASES[i]?.id ?? i}: ${v.ok ? 'ok' : v.problems.join('; ')}; dax ${v.dax?.outcome ?? 'none'} ` +
+        `mount=${v.dax?.mount ?? 'none'} files=${v.dax?.files ?? 0}`,
+    );
     console.log(`pack, Linux ${answers?.[0]?.release ?? kernel}:\n  ${seen.join('\n  ')}`);
-    expect(seen).toEqual(CASES.map((c) => `${c.id}: ok`));
+    const files = (c: Case): number => (c.opts.mode === 'devdax' ? 0 : 3);
+    expect(seen).toEqual(
+      CASES.map(
+        (c) => `${c.id}: ok; dax consistent mount=${c.opts.mode === 'devdax' ? 'none' : 'dax'} files=${files(c)}`,
+      ),
+    );
   });
 });

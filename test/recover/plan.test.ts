@@ -29,6 +29,7 @@ function fsAt(offset: bigint, size: bigint): FsFinding {
     uuid: UUID,
     variant: 'ext4',
     copy: false,
+    group: 0,
   };
 }
 

@@ -37,7 +37,7 @@ function resealed(edit: (h: Record<string, unknown>) => void): Uint8Array {
   return Buffer.concat([body, Buffer.from(`crc32 ${crc32(body).toString(16).padStart(8, '0')}\n`)]);
 }
 
-const expected = { ...record, target: { ...record.target, path: new Uint8Array(Buffer.from('/img/dimm.img')) } };
+const expected = { ...record, target: { ...record.target, path: Buffer.from('/img/dimm.img') } };
 
 test('u64s are written as "0x…" strings, and the record reads back exactly', () => {
   const bytes = encodeRealignRecord(record);
@@ -71,4 +71,22 @@ test.each([
   ['an unknown version', (h: Record<string, unknown>) => (h['version'] = 3)],
 ])('%s is refused as a damaged backup', (_what, edit) => {
   expect(thrownBy(() => decodeRealignRecord(resealed(edit)))).toMatchObject({ code: 'backup' });
+});
+
+test.each([
+  [
+    'a flipped byte under the seal',
+    (b: Buffer) => Buffer.concat([b.subarray(0, 3), Buffer.from('X'), b.subarray(4)]),
+    /is corrupt: CRC-32/,
+  ],
+  ['no crc32 line', (b: Buffer) => b.subarray(0, b.indexOf('\ncrc32') + 1), /is not a realignment backup record/],
+  [
+    'a header that is JSON null',
+    () => Buffer.from(`null\ncrc32 ${crc32('null\n').toString(16).padStart(8, '0')}\n`),
+    /header is not JSON/,
+  ],
+])('%s is refused as a damaged backup, by the frame reader both records share', (_what, edit, message) => {
+  const e = thrownBy(() => decodeRealignRecord(edit(Buffer.from(encodeRealignRecord(record)))));
+  expect(e).toMatchObject({ code: 'backup' });
+  expect((e as Error).message).toMatch(message);
 });
