@@ -255,3 +255,23 @@ test('no file name under src/ repeats, beyond the listed ones', () => {
   // A listed name that no longer repeats comes off the list.
   expect(Object.keys(SHARED_NAMES).filter((n) => !repeated.includes(n))).toEqual([]);
 });
+
+// docs/ARCHITECTURE.md's layer table is the picture a reader trusts: it must say what MAY_IMPORT enforces.
+test("docs/ARCHITECTURE.md's layer table lists every layer with exactly the layers it may import", () => {
+  const doc = fs.readFileSync(path.join(__dirname, '..', 'docs', 'ARCHITECTURE.md'), 'utf8');
+  const table: Record<string, string[]> = {};
+  for (const m of doc.matchAll(/^\| ((?:`[a-z]+\/`(?:, )?)+) \| ([^|]+) \|$/gm)) {
+    const allowed = (m[2] ?? '').replace(/\(.*\)/, '').trim();
+    for (const layer of (m[1] ?? '').matchAll(/`([a-z]+)\/`/g)) {
+      const name = layer[1] as Layer;
+      table[name] =
+        allowed === 'nothing'
+          ? []
+          : allowed === 'all of the above'
+            ? LAYERS.filter((l) => l !== name)
+            : allowed.split(/,\s*/).map((s) => s.trim());
+    }
+  }
+  const expected = Object.fromEntries(LAYERS.map((l) => [l, [...MAY_IMPORT[l]].sort()]));
+  expect(Object.fromEntries(Object.entries(table).map(([l, a]) => [l, [...a].sort()]))).toEqual(expected);
+});

@@ -20,8 +20,8 @@ import { ExitCode } from './exit-code';
 import { readExact, targetSize } from '../io/files';
 import { NIL_UUID } from '../format/uuid';
 import type { CliIo } from './io';
-import { contextOf, failureText, type CommandContext } from './hints';
-import { tornBackupOf, tornBlockError } from '../replace/replace';
+import { contextOf, failureText } from './hints';
+import { tornFields, tornFirst, tornNotice } from './torn';
 import { migrate } from '../migrate/migrate';
 import { errorDocumentText } from './json';
 import { jsonText, type SchemaName } from '../format/json';
@@ -126,13 +126,6 @@ function renderWithRepair(
   return lines.join('\n');
 }
 
-/** `\n  TORN: …; run: infoblock restore …` when the backup beside FILE proves its block torn (else ''). */
-function tornLine(file: string, offset: bigint, head: Uint8Array, ctx: CommandContext): string {
-  const backup = tornBackupOf(file, offset, head.subarray(HEAD_SIZE - 4096));
-  if (backup === null) return '';
-  return `\n  TORN: ${failureText(tornBlockError(offset + 4096n, backup), ctx)}`;
-}
-
 /** One FILE under the options: a verdict, a side-by-side report (--kernels), or a labelled DIMM (--label-size). */
 function checkFile(file: string, o: CheckCliOpts): FileResult {
   if (o.labelSize !== undefined) {
@@ -142,7 +135,7 @@ function checkFile(file: string, o: CheckCliOpts): FileResult {
   }
   const ns = loadNamespace(file, o);
   const { head, opts, offset, baseGiven } = ns;
-  const torn = tornLine(file, offset, head, contextOf(file, o));
+  const torn = tornNotice(file, offset, head, contextOf(file, o));
   const fit = assumedBaseConflict(ns);
   const base = baseFacts(ns, fit);
   if (o.kernels !== undefined) {
@@ -151,7 +144,7 @@ function checkFile(file: string, o: CheckCliOpts): FileResult {
       fit === null ? opts : { ...opts, hazards: false },
       resolveKernels(o.kernels, 'kernels'),
     );
-    const body = { file, offset, nsBase: opts.nsBase, ...base, nsSize: opts.nsSize, ...r };
+    const body = { file, offset, nsBase: opts.nsBase, ...base, nsSize: opts.nsSize, ...tornFields(torn), ...r };
     const daxSafe = !o.dax || Object.values(r.verdicts).every((v) => !daxIsHazard(v.dax));
     // The block's repair carries what it needs when pasted, with the same notes as without --kernels.
     const first = Object.values(r.verdicts)[0];
@@ -169,8 +162,8 @@ function checkFile(file: string, o: CheckCliOpts): FileResult {
     const table = renderKernels(file, r, ctx, fit === null ? [] : baseConflictLines(fit)).split('\n');
     const at = table.findIndex((l) => l.startsWith('  repair: '));
     if (at >= 0) table.splice(at + 1, 0, ...needs.notes);
-    const text = [table.join('\n') + torn, ...kata].join('\n');
-    return { text, name: 'check-kernels', body, claimed: r.agree && daxSafe };
+    const text = tornFirst(torn, [table.join('\n'), ...kata].join('\n'));
+    return { text, name: 'check-kernels', body, claimed: r.agree && daxSafe && torn === null };
   }
   // At a base the block cannot have, its hazards (and the failing rule) say nothing: ask for the base.
   const v = checkHead(head, fit === null ? opts : { ...opts, hazards: false });
@@ -191,10 +184,10 @@ function checkFile(file: string, o: CheckCliOpts): FileResult {
       text = [text, ...labellessDaxAdvice(file, v)].join('\n');
     text = [text, ...kataLines(file, offset, [v])].join('\n');
   }
-  text += torn;
+  text = tornFirst(torn, text);
   // The namespace first.
-  const body = Object.assign({ file, offset, nsBase: v.nsBase, ...base, nsSize: v.nsSize }, v);
-  return { text, name: 'check', body, claimed: safe(v, o) };
+  const body = Object.assign({ file, offset, nsBase: v.nsBase, ...base, nsSize: v.nsSize, ...tornFields(torn) }, v);
+  return { text, name: 'check', body, claimed: safe(v, o) && torn === null };
 }
 
 /** Every option checked before any FILE is read: a bad one fails the whole command with one line. */

@@ -10,6 +10,8 @@ import { checkRegularOrAbsent } from '../io/files';
 import { writeFileDurably } from '../io/durable';
 import { jsonText } from '../format/json';
 import type { CliIo } from './io';
+import { contextOf } from './hints';
+import { tornFields, tornFirst, tornNotice } from './torn';
 import { layoutAscii, layoutSvg } from './render';
 import { addNamespaceOptions, assumedBaseConflict, baseFacts, loadNamespace, type NamespaceOpts } from './namespace';
 
@@ -29,14 +31,17 @@ export function registerExplain(program: Command, io: CliIo): void {
       const { head, opts, offset } = ns;
       const v = checkHead(head, opts);
       const layout = explainLayout(head, v, opts);
+      const torn = tornNotice(file, offset, head, contextOf(file, o));
       if (o.svg !== undefined) {
         checkRegularOrAbsent(o.svg, 'SVG output');
         writeFileDurably(o.svg, Buffer.from(layoutSvg(file, layout, v), 'utf8'), { replace: true, mode: 0o666 });
       }
+      const body = {
+        ...explainBody(file, offset, v, layout, baseFacts(ns, assumedBaseConflict(ns))),
+        ...tornFields(torn),
+      };
       io.stdout(
-        o.json === true
-          ? `${jsonText('explain', explainBody(file, offset, v, layout, baseFacts(ns, assumedBaseConflict(ns))))}\n`
-          : `${layoutAscii(file, layout, v)}\n`,
+        o.json === true ? `${jsonText('explain', body)}\n` : `${tornFirst(torn, layoutAscii(file, layout, v))}\n`,
       );
     });
 }

@@ -14,6 +14,7 @@ import { processIo, type CliIo } from './io';
 import { StdoutClosed } from '../io/stdio';
 import { contextOf, failureText, type CommandContext } from './hints';
 import { errorDocumentText, type FailureBody } from './json';
+import { expectArray, expectOptions, expectString } from '../format/guard';
 
 export type { CliIo } from './io';
 
@@ -91,6 +92,7 @@ export function packageVersion(): string {
  * "(Did you mean ...?)" suggestion joined onto the same line.
  */
 export function errorLine(s: string): string {
+  expectString(s, 's');
   const text = s
     .replace(/^error: /, '')
     .replace(/\s*\n\(Did you mean (.*)\?\)/, ' (did you mean $1?)')
@@ -116,6 +118,8 @@ const OWN_EXIT_HELP: readonly string[] = [
 ];
 
 export function buildProgram(io: CliIo, argv: readonly string[] = []): Command {
+  expectOptions(io, 'io');
+  if (argv !== undefined) expectArray(argv, 'argv');
   const program = new Command('infoblock');
   program
     .description('Read, write, check, migrate and fuzz Linux NVDIMM pfn/dax info-blocks')
@@ -211,6 +215,8 @@ function printJsonError(io: CliIo, f: FailureBody): void {
  * written to stdout as an `error` document (schemas/error.schema.json).
  */
 export async function runCli(argv: readonly string[], ioIn: Partial<CliIo> = {}): Promise<number> {
+  expectArray(argv, 'argv');
+  expectOptions(ioIn, 'ioIn', true);
   // A caller that captures stdout is not a terminal unless it says so.
   const tty = ioIn.stdout !== undefined && ioIn.stdoutIsTTY === undefined ? { stdoutIsTTY: () => false } : {};
   const io: CliIo = { ...processIo, ...ioIn, ...tty };

@@ -10,6 +10,13 @@ import { HEAD_SIZE } from '../format/head';
 import { ioError, readExact, showPath } from '../io/index';
 import { readStdinHead, UsageError, type CliIo } from './io';
 import { sizeArg } from './options';
+import { tornNotice } from './torn';
+import { hex } from '../format/int64';
+import type { CommandContext } from './hints';
+
+/** The restore command's context: the FILE and, when given, its --offset. */
+const readContext = (file: string, offset: bigint | undefined): CommandContext =>
+  offset === undefined ? { target: file } : { target: file, carry: { offset: hex(offset) } };
 
 interface ReadOpts {
   json?: boolean;
@@ -97,6 +104,9 @@ export function registerRead(program: Command, io: CliIo): void {
           throw new ExitCode(2);
         }
         inputsRead++;
+        // A block an interrupted write of ours tore is said first, with the restore command (stdout: ndctl's JSON).
+        const torn = file === null ? null : tornNotice(file, opts.offset ?? 0n, head, readContext(file, opts.offset));
+        if (torn !== null) io.stderr(`${torn.line}\n`);
         const blocks = findBlocks(head);
         if (opts.verbose === true && blocks.length === 0) io.stderr(`read: ${file ?? '<stdin>'}: no info-block\n`);
         for (const block of blocks) {

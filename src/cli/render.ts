@@ -14,6 +14,7 @@ import type { Region } from '../validate/explain';
 import type { BaseFit } from '../validate/geometry';
 import type { KernelsReport } from '../validate/kernels';
 import type { KernelCheckSpec, KernelVerdict } from '../kernel/index';
+import { expectArray, expectBoolean, expectFields, expectNumber, expectOptions, expectString } from '../format/guard';
 
 const ERRNO_NAMES: Record<number, string> = {
   95: 'EOPNOTSUPP',
@@ -25,6 +26,7 @@ const ERRNO_NAMES: Record<number, string> = {
 };
 
 export function errnoName(errno: number): string {
+  expectNumber(errno, 'errno');
   return ERRNO_NAMES[errno] ?? `errno ${errno}`;
 }
 
@@ -33,6 +35,10 @@ export function errnoName(errno: number): string {
  * that carries `ctx.carry` (the placement options as the user gave them; default: the verdict's base).
  */
 export function renderVerdict(file: string, v: Verdict, baseGiven: boolean, ctx?: CommandContext): string {
+  expectString(file, 'file');
+  expectOptions(v, 'v');
+  expectBoolean(baseGiven, 'baseGiven');
+  expectOptions(ctx, 'ctx', true);
   const lines: string[] = [];
   const lead = daxLead(v);
   if (lead !== null) lines.push(lead);
@@ -183,6 +189,16 @@ export function renderKernels(
   ctx?: CommandContext,
   preamble: readonly string[] = [],
 ): string {
+  expectString(file, 'file');
+  expectFields(r, 'r', {
+    kernels: 'array',
+    verdicts: 'object',
+    hazards: 'array',
+    blockHazards: 'array',
+    agree: 'boolean',
+  });
+  expectOptions(ctx, 'ctx', true);
+  if (preamble !== undefined) expectArray(preamble, 'preamble');
   const head = ['kernel', 'basis', 'outcome', 'errno', 'data', 'dax', 'kernel says'];
   const rows = r.kernels.map((k) => {
     const v = r.verdicts[k] as Verdict;
@@ -206,6 +222,9 @@ export function renderKernels(
 }
 
 export function layoutAscii(file: string, regions: readonly Region[], v: Verdict): string {
+  expectString(file, 'file');
+  expectArray(regions, 'regions');
+  expectOptions(v, 'v');
   // As wide as the longest label (at least 44 columns): a label is never cut.
   const width = Math.max(44, ...regions.map((r) => r.label.length + 2));
   const rule = `  +${'-'.repeat(width)}+`;
@@ -251,6 +270,9 @@ const esc = (s: string): string =>
 
 /** The same picture as SVG: one box per region, heights on a log scale so 4 KiB and 1 TiB both show. */
 export function layoutSvg(file: string, regions: readonly Region[], v: Verdict): string {
+  expectString(file, 'file');
+  expectArray(regions, 'regions');
+  expectOptions(v, 'v');
   const heights = regions.map((r) => 28 + Math.round(6 * Math.log2(Math.max(1, Number(r.size) / 4096))));
   const total = heights.reduce((a, b) => a + b, 0);
   const h = total + 70 + (v.dax === undefined ? 0 : 36);

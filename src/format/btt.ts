@@ -5,6 +5,7 @@
 import { BLOCK_SIZE, blockChecksum } from './fletcher64';
 import { SB_CHECKSUM_FIELD, SB_HEADER_FIELDS } from './sb-common';
 import { makeStructCodec, type Decoded } from './struct';
+import { expectBytes, expectOptions } from './guard';
 
 /** The BTT arena info-block header fields ndctl reports: name, offset, kind, JSON key. */
 export const BTT_FIELDS = [
@@ -39,6 +40,7 @@ export interface DecodedBttBlock {
 
 /** Decode a 4 KiB BTT info-block; never mutates `block`. */
 export function decodeBttBlock(block: Uint8Array): DecodedBttBlock {
+  expectBytes(block, 'block');
   const fields = bttCodec.decode(block);
   const computedChecksum = blockChecksum(block);
   return { fields, computedChecksum, checksumValid: computedChecksum === fields.checksum };
@@ -46,6 +48,7 @@ export function decodeBttBlock(block: Uint8Array): DecodedBttBlock {
 
 /** Encode BTT fields into a fresh 4 KiB block carrying a fresh checksum. */
 export function encodeBttBlock(fields: BttFields): Uint8Array {
+  expectOptions(fields, 'fields');
   const out = bttCodec.encode(fields);
   bttCodec.writeFields(out, { checksum: blockChecksum(out) });
   return out;

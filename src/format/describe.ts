@@ -11,6 +11,7 @@ import type { FoundBlock } from './head';
 import { hex } from './int64';
 import { PFN_FIELDS, PFN_MODE, signatureText, type EffectiveFields, type PfnFields } from './pfn';
 import { humanSize } from './units';
+import { expectOptions, expectString } from './guard';
 
 const MODE_NAMES: Record<number, string> = {
   [PFN_MODE.none]: 'none',
@@ -72,6 +73,8 @@ function fieldLines<F extends object>(
 
 /** The readable summary `infoblock read` prints for one block found in `file`. */
 export function describeBlock(file: string, b: FoundBlock): string {
+  expectString(file, 'file');
+  expectOptions(b, 'b');
   const check = b.checksumValid ? 'ok' : 'BAD';
   if (b.kind === 'btt') {
     const f = b.btt.fields;

@@ -1,3 +1,4 @@
+import { expectBytes, expectString } from './guard';
 /**
  * Which filesystem an image holds and whether Linux can mount it with DAX:
  * the ext2/3/4 and xfs superblocks, read from the first 4 KiB of the image.
@@ -127,11 +128,13 @@ function sniffXfs(dv: DataView, bytes: Uint8Array): FilesystemInfo | null {
  * {@link SNIFF_BYTES} of the image), or null when it is none we know.
  */
 export function sniffFilesystem(bytes: Uint8Array): FilesystemInfo | null {
+  expectBytes(bytes, 'bytes');
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   return sniffXfs(dv, bytes) ?? sniffExt(dv, bytes);
 }
 
 /** The filesystem type to name in `mount -t`: the ext4 driver mounts ext2 and ext3 too, with DAX. */
 export function mountType(kind: FilesystemKind): 'ext4' | 'xfs' {
+  expectString(kind, 'kind');
   return kind === 'xfs' ? 'xfs' : 'ext4';
 }

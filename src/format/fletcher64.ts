@@ -8,6 +8,7 @@
 import { copyBytes, requireLength, viewOf } from './bytes';
 import { wasmBlockChecksum } from './fletcher64-wasm';
 import { CHECKSUM_OFFSET } from './sb-common';
+import { expectBytes, expectNumber } from './guard';
 
 /** Size of one info-block in bytes. */
 export const BLOCK_SIZE = 4096;
@@ -21,6 +22,8 @@ export const BLOCK_SIZE = 4096;
  * Uint32Array view (bench/codec.mjs).
  */
 export function fletcher64(bytes: Uint8Array, skipOffset?: number): bigint {
+  expectBytes(bytes, 'bytes');
+  if (skipOffset !== undefined) expectNumber(skipOffset, 'skipOffset');
   const end = bytes.byteLength & ~3;
   const skip = skipOffset === undefined ? end : Math.min(skipOffset & ~3, end);
   const skipEnd = Math.min(skip + 8, end);
@@ -45,6 +48,7 @@ export function fletcher64(bytes: Uint8Array, skipOffset?: number): bigint {
  * bench/codec.mjs), else the JS loop above.
  */
 export function blockChecksum(block: Uint8Array): bigint {
+  expectBytes(block, 'block');
   requireLength(block, BLOCK_SIZE, 'an info-block');
   const fast = wasmBlockChecksum();
   return fast !== null ? fast(block) : fletcher64(block.subarray(0, BLOCK_SIZE), CHECKSUM_OFFSET);
@@ -52,17 +56,20 @@ export function blockChecksum(block: Uint8Array): bigint {
 
 /** The checksum stored in the block (u64 little-endian at {@link CHECKSUM_OFFSET}). */
 export function storedChecksum(block: Uint8Array): bigint {
+  expectBytes(block, 'block');
   requireLength(block, BLOCK_SIZE, 'an info-block');
   return viewOf(block).getBigUint64(CHECKSUM_OFFSET, true);
 }
 
 /** True when the stored checksum equals the one computed over the block. */
 export function verifyChecksum(block: Uint8Array): boolean {
+  expectBytes(block, 'block');
   return blockChecksum(block) === storedChecksum(block);
 }
 
 /** A copy of the first 4 KiB of `block` with a freshly computed checksum. */
 export function withFreshChecksum(block: Uint8Array): Uint8Array {
+  expectBytes(block, 'block');
   requireLength(block, BLOCK_SIZE, 'an info-block');
   const out = copyBytes(block.subarray(0, BLOCK_SIZE)); // Buffer#slice would alias
   viewOf(out).setBigUint64(CHECKSUM_OFFSET, blockChecksum(out), true);

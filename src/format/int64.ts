@@ -7,6 +7,7 @@
  */
 
 import { InvalidArgumentError } from './errors';
+import { expectBigint, expectString } from './guard';
 
 /** 2^64 - 1: the largest u64, and the mask that wraps a bigint like C's unsigned arithmetic. */
 export const U64_MAX = (1n << 64n) - 1n;
@@ -44,6 +45,9 @@ export const SZ_1G = 1n << 30n;
  * InvalidArgumentError instead.
  */
 export function expectSpan(base: bigint, size: bigint, what = 'namespace'): void {
+  expectBigint(base, 'base');
+  expectBigint(size, 'size');
+  if (what !== undefined) expectString(what, 'what');
   const end = base + size;
   if (end > 1n << 64n) {
     throw new InvalidArgumentError(
@@ -57,12 +61,7 @@ export function expectU64(value: unknown, name: string): bigint {
   // A missing option says so, not "must be a bigint (got undefined)".
   if (value === undefined)
     throw new InvalidArgumentError(`${name} is required (a bigint)`, { field: name, named: true });
-  if (typeof value !== 'bigint') {
-    const hintValue = typeof value === 'number' && Number.isSafeInteger(value) ? `${value}n` : 'a bigint';
-    throw new InvalidArgumentError(`must be a bigint (got ${typeof value}): pass ${hintValue}`, {
-      field: name,
-    });
-  }
-  if (value < 0n || value > U64_MAX) throw new InvalidArgumentError(`${value} is outside 0..2^64-1`, { field: name });
-  return value;
+  const v = expectBigint(value, name);
+  if (v < 0n || v > U64_MAX) throw new InvalidArgumentError(`${v} is outside 0..2^64-1`, { field: name });
+  return v;
 }

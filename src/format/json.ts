@@ -9,9 +9,11 @@
  */
 
 import { hex, U64_MAX } from './int64';
+import { expectNumber, expectString } from './guard';
 
 /** `dataStart` → `data_start`; keys that are already snake_case, or are not identifiers (`R12`, `6.1`), stay. */
 export function snakeKey(key: string): string {
+  expectString(key, 'key');
   return /^[a-z][a-zA-Z0-9]*$/.test(key) ? key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`) : key;
 }
 
@@ -23,6 +25,7 @@ function bytesHex(b: Uint8Array): string {
 
 /** `data_start` → `dataStart`: the inverse of {@link snakeKey} on the keys it changes. */
 export function camelKey(key: string): string {
+  expectString(key, 'key');
   return /^[a-z][a-z0-9_]*$/.test(key) ? key.replace(/_([a-z0-9])/g, (_m: string, c: string) => c.toUpperCase()) : key;
 }
 
@@ -79,10 +82,10 @@ export function toJson(value: unknown, indent = 2): string {
  * current version: `schemas/<name>.schema.json` in the package describes it.
  */
 export const SCHEMAS = {
-  check: 3,
-  'check-kernels': 3,
+  check: 4,
+  'check-kernels': 4,
   'check-labels': 2,
-  explain: 2,
+  explain: 3,
   migrate: 2,
   restore: 1,
   'kernel-check': 3,
@@ -100,15 +103,19 @@ export type SchemaName = keyof typeof SCHEMAS;
 
 /** `urn:nd-infoblock:schema:check`: the `$id` of schemas/check.schema.json and the `schema` member of its documents. */
 export function schemaId(name: SchemaName): string {
+  expectString(name, 'name');
   return `urn:nd-infoblock:schema:${name}`;
 }
 
 /** `body` as a document of schema `name`: `schema` and `schema_version` first, then the body's members. */
 export function jsonDocument(name: SchemaName, body: object): Record<string, unknown> {
+  expectString(name, 'name');
   return { schema: schemaId(name), schema_version: SCHEMAS[name], ...(toWire(body) as Record<string, unknown>) };
 }
 
 /** {@link jsonDocument} as text: indented for one document, one line (`indent` 0) for JSON Lines. */
 export function jsonText(name: SchemaName, body: object, indent = 2): string {
+  expectString(name, 'name');
+  if (indent !== undefined) expectNumber(indent, 'indent');
   return JSON.stringify(jsonDocument(name, body), null, indent === 0 ? undefined : indent);
 }

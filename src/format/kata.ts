@@ -26,6 +26,7 @@
  */
 import { InvalidArgumentError } from './errors';
 import { decodeMbr, SECTOR } from './mbr';
+import { expectBigint, expectBytes, expectNumber } from './guard';
 
 export { decodeMbr, SECTOR, type MbrPartition } from './mbr';
 
@@ -43,6 +44,9 @@ export const LINUX_PARTITION_TYPE = 0x83;
  * CHS fields hold the "use LBA" marker: Linux and every current loader read the LBA fields.
  */
 export function encodeMbr(start: bigint, size: bigint, diskId = 0): Uint8Array {
+  expectBigint(start, 'start');
+  expectBigint(size, 'size');
+  if (diskId !== undefined) expectNumber(diskId, 'diskId');
   if (start % SECTOR !== 0n || size % SECTOR !== 0n || start <= 0n || size <= 0n)
     throw new InvalidArgumentError(`partition ${start}+${size} is not a positive whole number of 512-byte sectors`);
   const lba = start / SECTOR;
@@ -87,6 +91,10 @@ export function kataLayoutOf(
   dataStart: bigint,
   fileSize: bigint,
 ): KataLayout | null {
+  expectBytes(sector0, 'sector0');
+  expectBytes(dataSector, 'dataSector');
+  expectBigint(dataStart, 'dataStart');
+  expectBigint(fileSize, 'fileSize');
   const p1 = decodeMbr(sector0)?.[0];
   const p2 = decodeMbr(dataSector)?.[0];
   if (p1 === undefined || p2 === undefined) return null;

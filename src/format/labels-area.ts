@@ -28,6 +28,7 @@ import {
 } from './labels';
 import { sameBytes } from './pfn';
 import { NIL_UUID } from './uuid';
+import { expectArray, expectBytes, expectFields, expectFunction } from './guard';
 
 /** One index block as read, with the reasons it does not validate (empty: valid). */
 export interface DecodedIndex {
@@ -115,6 +116,7 @@ function pickCurrent(ix: DecodedIndex[]): { current: 0 | 1 | null; why: string }
 
 /** Decode a label area the way the kernel validates it (128-byte labels tried first, then 256-byte). */
 export function decodeLabelArea(area: Uint8Array): DecodedArea {
+  expectBytes(area, 'area');
   let fallback: DecodedArea | null = null;
   for (const version of ['1.1', '1.2'] as const) {
     const g = labelGeometry(area.byteLength, LABEL_SIZE[version]);
@@ -199,6 +201,8 @@ function encodeLabel(s: NamespaceSpec, slot: number, o: EncodeAreaOptions): Uint
  * 0..n-1 in use, and one label per namespace in slot order.
  */
 export function encodeLabelArea(specs: readonly NamespaceSpec[], o: EncodeAreaOptions): Uint8Array {
+  expectArray(specs, 'specs');
+  expectFields(o, 'o', { areaSize: 'number', version: 'string', cookie: 'bigint', capacity: 'bigint' });
   const g = labelGeometry(o.areaSize, LABEL_SIZE[o.version]);
   if (g === null)
     throw new InvalidArgumentError(`a ${o.areaSize}-byte label area cannot hold two index blocks ` + `and two labels`);
@@ -235,6 +239,8 @@ export function encodeLabelArea(specs: readonly NamespaceSpec[], o: EncodeAreaOp
  * another. Returns how many labels changed.
  */
 export function restampCookies(area: Uint8Array, cookieOf: (v: LabelVersion) => { from: bigint; to: bigint }): number {
+  expectBytes(area, 'area');
+  expectFunction(cookieOf, 'cookieOf');
   const d = decodeLabelArea(area);
   if (d.version === null || d.geometry === null) return 0;
   const { from, to } = cookieOf(d.version);

@@ -8,6 +8,7 @@ import { InvalidArgumentError } from './errors';
 import { ABSTRACTION_GUID, type Abstraction, type NamespaceSpec } from './labels';
 import { parseSize } from './units';
 import { isUuid } from './uuid';
+import { expectArray, expectBigint } from './guard';
 
 /** QEMU refuses smaller label areas. */
 export const MIN_LABEL_SIZE = 128n * 1024n;
@@ -17,6 +18,8 @@ const PAGE = 4096n;
 
 /** Where the label area and the namespace capacity of a `fileSize`-byte DIMM image lie. */
 export function dimmLayout(fileSize: bigint, labelSize: bigint): { capacity: bigint; labelOffset: bigint } {
+  expectBigint(fileSize, 'fileSize');
+  expectBigint(labelSize, 'labelSize');
   if (labelSize < MIN_LABEL_SIZE)
     throw new InvalidArgumentError(`label size ${labelSize} is below QEMU's ` + `minimum of 131072 bytes (128 KiB)`);
   if (labelSize > MAX_LABEL_SIZE)
@@ -74,6 +77,7 @@ export function parseNamespaceSpec(text: string, nextDpa: bigint): NamespaceSpec
 
 /** Every `--namespace` value in order, each without dpa= placed right after the previous one. */
 export function parseNamespaceSpecs(texts: readonly string[]): NamespaceSpec[] {
+  expectArray(texts, 'texts');
   const out: NamespaceSpec[] = [];
   let next = 0n;
   for (const t of texts) {

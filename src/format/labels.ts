@@ -9,6 +9,7 @@ import { InvalidArgumentError } from './errors';
 import { fletcher64 } from './fletcher64';
 import { makeStructCodec, type Decoded } from './struct';
 import { NIL_UUID } from './uuid';
+import { expectFields, expectNumber, expectString } from './guard';
 
 /** Index block header, then the free bitmap (one bit per slot, set = free) up to the block's 256-byte size. */
 export const INDEX_FIELDS = [
@@ -105,6 +106,8 @@ const indexBytesFor = (nslot: number): number => alignUp(INDEX_HEADER_SIZE + Mat
  * of them, and the area must hold both index blocks and at least two labels. Null when it cannot.
  */
 export function labelGeometry(areaSize: number, labelSize: number): LabelGeometry | null {
+  expectNumber(areaSize, 'areaSize');
+  expectNumber(labelSize, 'labelSize');
   if (!Number.isInteger(areaSize) || areaSize <= 0) return null;
   const estimate = Math.floor(areaSize / labelSize);
   const first = indexBytesFor(estimate);
@@ -117,11 +120,14 @@ export function labelGeometry(areaSize: number, labelSize: number): LabelGeometr
 
 /** The index sequence successor: 1 → 2 → 3 → 1 (0 never valid). */
 export function nextSeq(seq: number): number {
+  expectNumber(seq, 'seq');
   return [0, 2, 3, 1][seq & 3] ?? 0;
 }
 
 /** Which of two sequence numbers is newer (the kernel's rule, used when both indexes are valid). */
 export function newerSeq(a: number, b: number): number {
+  expectNumber(a, 'a');
+  expectNumber(b, 'b');
   const x = a & 3;
   const y = b & 3;
   if (x === 0 || x === y) return y;
@@ -153,6 +159,7 @@ export interface DimmIdentity {
 
 /** What QEMU's NFIT says about the NVDIMM in memory slot `slot`. */
 export function qemuDimm(slot: number): DimmIdentity {
+  expectNumber(slot, 'slot');
   return {
     serial: 0x123456 + slot,
     regionOffset: 0n,
@@ -167,6 +174,14 @@ export function qemuDimm(slot: number): DimmIdentity {
  * 48-byte record that adds vendor, manufacturing date and location. Both are Fletcher64 over the records.
  */
 export function interleaveSetCookie(dimm: DimmIdentity, version: LabelVersion): bigint {
+  expectFields(dimm, 'dimm', {
+    serial: 'number',
+    regionOffset: 'bigint',
+    vendorId: 'number',
+    manufacturingDate: 'number',
+    manufacturingLocation: 'number',
+  });
+  expectString(version, 'version');
   const rec = new Uint8Array(version === '1.1' ? 16 : 48);
   const dv = new DataView(rec.buffer);
   dv.setBigUint64(0, dimm.regionOffset, true);

@@ -1,3 +1,4 @@
+import { expectBytes } from './guard';
 /**
  * The MBR partition table (the classic PC disk label): a 512-byte sector
  * with four 16-byte entries at 446 and the signature 0x55 0xAA at 510. Each
@@ -60,6 +61,7 @@ export function decodeMbrEntries(buf: Uint8Array, at = 0): MbrEntry[] | null {
 
 /** The used partitions (a type and sectors) of a 512-byte MBR, or null without the 0x55 0xAA signature. */
 export function decodeMbr(sector: Uint8Array): MbrPartition[] | null {
+  expectBytes(sector, 'sector');
   const entries = decodeMbrEntries(sector);
   if (entries === null) return null;
   return entries

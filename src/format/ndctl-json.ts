@@ -12,6 +12,7 @@ import { BTT_FIELDS } from './btt';
 import type { FoundBlock } from './head';
 import { PFN_FIELDS, signatureText } from './pfn';
 import type { FieldDef } from './struct';
+import { expectArray, expectNumber, expectOptions } from './guard';
 
 export interface NdctlJsonOptions {
   human?: boolean;
@@ -80,6 +81,8 @@ function blockLines(file: string, block: FoundBlock, human: boolean): string[] {
 
 /** The JSON array ndctl prints for `blocks` (each paired with its file name). */
 export function ndctlJson(blocks: readonly { file: string; block: FoundBlock }[], opts: NdctlJsonOptions = {}): string {
+  expectArray(blocks, 'blocks');
+  expectOptions(opts, 'opts', true);
   const human = opts.human ?? false;
   const shown = blocks.filter(({ block }) => ndctlPrintsBlock(block));
   if (shown.length === 0) return '[\n]\n';
@@ -94,5 +97,6 @@ export function ndctlJson(blocks: readonly { file: string; block: FoundBlock }[]
 
 /** ndctl's closing stderr line: it counts inputs read, not blocks found. */
 export function readSummaryLine(inputsRead: number): string {
+  expectNumber(inputsRead, 'inputsRead');
   return `read ${inputsRead} infoblock${inputsRead === 1 ? '' : 's'}`;
 }

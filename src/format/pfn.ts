@@ -7,6 +7,7 @@ import { copyBytes } from './bytes';
 import { BLOCK_SIZE, blockChecksum, verifyChecksum } from './fletcher64';
 import { SB_CHECKSUM_FIELD, SB_HEADER_FIELDS } from './sb-common';
 import { makeStructCodec, type Decoded } from './struct';
+import { expectBytes, expectNumber, expectOptions } from './guard';
 
 /**
  * The nd_pfn info-block field table (name, offset, kind, JSON key, first minor version that reads it):
@@ -113,6 +114,7 @@ export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 
 /** The kind of block the first 16 bytes of `signature` name. */
 export function signatureKind(signature: Uint8Array): SignatureKind {
+  expectBytes(signature, 'signature');
   const s = signature.subarray(0, 16);
   if (sameBytes(s, PFN_SIGNATURE)) return 'pfn';
   if (sameBytes(s, DAX_SIGNATURE)) return 'dax';
@@ -122,6 +124,7 @@ export function signatureKind(signature: Uint8Array): SignatureKind {
 
 /** The signature as C text: bytes up to the first NUL (latin1). */
 export function signatureText(signature: Uint8Array): string {
+  expectBytes(signature, 'signature');
   let s = '';
   for (let i = 0; i < 16; i++) {
     const c = signature[i] ?? 0;
@@ -150,6 +153,9 @@ const GATED = PFN_FIELDS.filter((f): f is GatedField => 'before' in f);
  * reader's page size.
  */
 export function effectiveFields(f: PfnFields, readerPageSize = 4096, readerMinor = LATEST_MINOR): EffectiveFields {
+  expectOptions(f, 'f');
+  if (readerPageSize !== undefined) expectNumber(readerPageSize, 'readerPageSize');
+  if (readerMinor !== undefined) expectNumber(readerMinor, 'readerMinor');
   const minor = Math.min(f.versionMinor, readerMinor);
   const out: Record<string, number> = {};
   for (const g of GATED) {
@@ -173,6 +179,8 @@ export interface DecodedPfnBlock {
 
 /** Decode the first 4 KiB of `block` (the info-block itself, not the 8 KiB head). */
 export function decodePfnBlock(block: Uint8Array, readerPageSize = 4096): DecodedPfnBlock {
+  expectBytes(block, 'block');
+  if (readerPageSize !== undefined) expectNumber(readerPageSize, 'readerPageSize');
   // A longer buffer is most likely a whole 8 KiB head, whose first 4 KiB are not the block.
   if (block instanceof Uint8Array && block.byteLength > BLOCK_SIZE) {
     throw new InvalidArgumentError(
@@ -199,6 +207,8 @@ export interface EncodeOptions {
 
 /** Encode all fields into a new 4 KiB block (padding zero). */
 export function encodePfnBlock(fields: PfnFields, opts: EncodeOptions = {}): Uint8Array {
+  expectOptions(fields, 'fields');
+  expectOptions(opts, 'opts', true);
   const out = pfnCodec.encode(fields);
   if ((opts.checksum ?? 'fresh') === 'fresh') pfnCodec.writeFields(out, { checksum: blockChecksum(out) });
   return out;
@@ -209,6 +219,8 @@ export function encodePfnBlock(fields: PfnFields, opts: EncodeOptions = {}): Uin
  * other byte (padding included) is preserved: this is what migration uses.
  */
 export function patchPfnBlock(block: Uint8Array, changes: Partial<PfnFields>): Uint8Array {
+  expectBytes(block, 'block');
+  expectOptions(changes, 'changes');
   const out = copyBytes(block.subarray(0, BLOCK_SIZE));
   pfnCodec.writeFields(out, changes);
   if (changes.checksum === undefined) pfnCodec.writeFields(out, { checksum: blockChecksum(out) });

@@ -16,6 +16,7 @@ import { InfoblockError, InvalidArgumentError } from './errors';
 import { DAX_SIGNATURE, PFN_MODE, PFN_SIGNATURE, type Meaning, type PfnFields } from './pfn';
 import { NIL_UUID, isUuid } from './uuid';
 import { U64_MAX, u64 } from './int64';
+import { expectBigint, expectFields } from './guard';
 
 /**
  * How a write computes dataoff: in a {@link Meaning} (`legacy`: from base + start_pad, `map`: from the raw
@@ -58,6 +59,7 @@ function isPowerOfTwo(x: bigint): boolean {
 
 /** ndctl's own precondition on -a: a power of two, at least 4096. */
 export function checkAlign(align: bigint): void {
+  expectBigint(align, 'align');
   if (align < SZ_4K || !isPowerOfTwo(align)) {
     throw new InvalidArgumentError(`align must be a power-of-2 greater than 4096 (got ${align})`);
   }
@@ -91,6 +93,7 @@ function validateParams(params: WriteParams): void {
 }
 
 export function recipeFields(params: WriteParams): PfnFields {
+  expectFields(params, 'params', { size: 'bigint', uuid: 'string' });
   validateParams(params);
   const meaning = params.meaning ?? 'legacy';
   const size = params.size;

@@ -15,6 +15,7 @@ import { requireLength, viewOf } from './bytes';
 import { InvalidFieldError } from './errors';
 import { formatUuid, isUuid, parseUuid } from './uuid';
 import { U64_MAX } from './int64';
+import { expectFields } from './guard';
 
 export interface KindInfo {
   sig16: { value: Uint8Array };
@@ -69,6 +70,7 @@ export type Decoded<T extends FieldTable> = {
 
 /** Size in bytes of a field of the table. */
 export function fieldSize(f: FieldDef): number {
+  expectFields(f, 'f', { name: 'string', offset: 'number', kind: 'string', since: 'number' });
   return f.kind === 'pad' || f.kind === 'bytes' ? (f.size ?? 0) : KIND_SIZE[f.kind];
 }
 

@@ -9,6 +9,7 @@ import { InvalidArgumentError } from './errors';
 
 const SHIFT: Record<string, bigint> = { k: 10n, m: 20n, g: 30n, t: 40n };
 import { U64_MAX } from './int64';
+import { expectBigint, expectOptions, expectString } from './guard';
 
 export { U64_MAX, hex } from './int64';
 
@@ -29,6 +30,9 @@ export interface ParseSizeOptions {
  * (as in ndctl) taken modulo 2^64.
  */
 export function parseSize(text: string, what = 'size', opts: ParseSizeOptions = {}): bigint {
+  expectString(text, 'text');
+  if (what !== undefined) expectString(what, 'what');
+  expectOptions(opts, 'opts', true);
   const bad = (why: string): InvalidArgumentError =>
     new InvalidArgumentError(`failed to parse ${what} '${text}'${why === '' ? '' : `: ${why}`}`);
   const m = /^[ \t\n\v\f\r]*([+-]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*|)(.*)$/s.exec(text);
@@ -59,6 +63,7 @@ const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'] as const;
 
 /** `2097152n` → "2 MiB"; non-round values keep two decimals ("1.50 GiB"). */
 export function humanSize(bytes: bigint): string {
+  expectBigint(bytes, 'bytes');
   let unit = 0;
   let whole = bytes;
   while (whole >= 1024n && unit < UNITS.length - 1 && whole % 1024n === 0n) {

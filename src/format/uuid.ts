@@ -6,6 +6,7 @@
  * any 8-4-4-4-12 hex string. Random v4 ids come from Node's crypto.
  */
 import { InvalidArgumentError } from './errors';
+import { expectBytes, expectNumber, expectString } from './guard';
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 const CANONICAL = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -15,6 +16,8 @@ export const NIL_UUID = '00000000-0000-0000-0000-000000000000';
 
 /** The canonical 8-4-4-4-12 text of the 16 bytes at `offset` (any bytes, not only RFC 4122 ones). */
 export function formatUuid(bytes: Uint8Array, offset = 0): string {
+  expectBytes(bytes, 'bytes');
+  if (offset !== undefined) expectNumber(offset, 'offset');
   if (!(bytes instanceof Uint8Array)) throw new InvalidArgumentError('formatUuid needs a Uint8Array');
   if (!Number.isInteger(offset) || offset < 0 || offset + 16 > bytes.byteLength) {
     throw new InvalidArgumentError(
@@ -29,13 +32,16 @@ export function formatUuid(bytes: Uint8Array, offset = 0): string {
   return s;
 }
 
-/** True when `text` is an 8-4-4-4-12 hex uuid string. */
-export function isUuid(text: string): boolean {
-  return CANONICAL.test(text);
+/** True when `text` is an 8-4-4-4-12 hex uuid string (false for anything else, a non-string included). */
+export function isUuid(text: unknown): boolean {
+  return typeof text === 'string' && CANONICAL.test(text);
 }
 
 /** Parse a canonical uuid string into `out` at `offset` (or a new array). */
 export function parseUuid(text: string, out: Uint8Array = new Uint8Array(16), offset = 0): Uint8Array {
+  expectString(text, 'text');
+  if (out !== undefined) expectBytes(out, 'out');
+  if (offset !== undefined) expectNumber(offset, 'offset');
   if (!CANONICAL.test(text))
     throw new InvalidArgumentError(`invalid uuid '${text}' (expected xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)`);
   let j = 0;

@@ -10,6 +10,7 @@ import { expectU64 } from '../format/int64';
 import { ioError } from './errors';
 import { checkRange, kindOf, readExact, sizeOfFd } from './files';
 import { fsPath, showPath, type FilePath } from './path';
+import { expectOptions, expectStringOrBytes } from '../format/guard';
 
 export interface ReadHeadOptions {
   /** Where the namespace starts inside the file or device (default 0n). */
@@ -27,11 +28,15 @@ function offsetOf(o: ReadHeadOptions): bigint {
  * 8 KiB from `offset`; an `InvalidArgumentError` when `offset` is not a u64 bigint.
  */
 export function readHead(path: FilePath, o: ReadHeadOptions = {}): Uint8Array {
+  expectStringOrBytes(path, 'path');
+  expectOptions(o, 'o', true);
   return readExact(path, offsetOf(o), HEAD_SIZE);
 }
 
 /** {@link readHead} without blocking the event loop: the same bytes and the same errors, as a promise. */
 export async function readHeadAsync(path: FilePath, o: ReadHeadOptions = {}): Promise<Uint8Array> {
+  expectStringOrBytes(path, 'path');
+  expectOptions(o, 'o', true);
   const offset = offsetOf(o);
   const pos = checkRange(path, offset, HEAD_SIZE);
   let fh: fs.promises.FileHandle;

@@ -20,8 +20,12 @@ import { closeQuietly, kindOf, writeAt } from './files';
 import { noFaults, type Faults } from './faults';
 import { fsPath, showPath, withSuffix, type FilePath } from './path';
 import { callerUid, userName } from './trust';
+import { expectOptions, expectStringOrBytes } from '../format/guard';
 
-export const lockPathOf = (target: FilePath): FilePath => withSuffix(target, '.infoblock.lock');
+export const lockPathOf = (target: FilePath): FilePath => {
+  expectStringOrBytes(target, 'target');
+  return withSuffix(target, '.infoblock.lock');
+};
 
 const LOCK_TEXT = (pid: number): string => `nd-infoblock lock\npid ${pid}\n`;
 
@@ -159,6 +163,8 @@ export interface Lock {
 
 /** Take the target's lock, or throw InfoblockError 'locked' (live owner) or IoError (cannot; something in the way). */
 export function acquireLock(target: FilePath, faults: Faults = noFaults): Lock {
+  expectStringOrBytes(target, 'target');
+  expectOptions(faults, 'faults', true);
   const lockPath = lockPathOf(target);
   const tmp = prepare(lockPath, faults);
   let tookOverFrom: number | null = null;

@@ -171,6 +171,21 @@ async function moveLabelsToSlot(file: string, labelSize: bigint, slot: number): 
 const IMAGE_CRASH =
   /^(BUG:|watchdog: BUG: soft lockup|Oops:|general protection fault|kernel BUG at)|blocked for more than \d+ seconds/;
 
+/** A crash line that names a fault (not a watchdog's report of a CPU that stopped making progress). */
+const FAULT_LINE = /^(BUG:(?! soft lockup)|Oops:|general protection fault|kernel BUG at)/;
+
+/**
+ * Only a watchdog fired (soft lockup or hung task, each set to panic): on a
+ * loaded host under TCG the guest can be stalled long enough for that before
+ * it reaches the fault the image causes, so the boot says nothing yet about
+ * the image.
+ */
+export function lockupOnly(crash: readonly string[]): boolean {
+  return (
+    crash.some((l) => /soft lockup|blocked for more than \d+ seconds/.test(l)) && !crash.some((l) => FAULT_LINE.test(l))
+  );
+}
+
 type CheckedBoot = ({ report: GuestReport; crash: null } | { report: null; crash: string[] }) & {
   boot: number;
   serial: string;
@@ -181,14 +196,18 @@ async function bootChecked(ctx: BootContext, placed: readonly Placed[], hooks: B
   let { res, report, boot } = await bootOnce(ctx, placed, hooks);
   let crash = report === null ? crashLines(res.serial) : null;
   const early = crash !== null && !crash.some((l) => IMAGE_CRASH.test(l));
-  if (report === null && (early || (crash === null && !res.timedOut && res.code === 0))) {
+  const stalled = crash !== null && lockupOnly(crash);
+  if (report === null && (early || stalled || (crash === null && !res.timedOut && res.code === 0))) {
     // Seen once in dozens of 200-image boots: the serial log ended inside the
     // report. A second boot of the same images has always completed. A panic
     // without an oops (a boot-time self-test under a loaded host) is no
     // image's fault either.
-    ctx.log(
-      `boot ${boot}: ${early ? `panic without an oops (${crash?.[0] ?? ''})` : 'incomplete report'}, booting again...`,
-    );
+    const why = early
+      ? `panic without an oops (${crash?.[0] ?? ''})`
+      : stalled
+        ? `a watchdog panic before any fault (${crash?.[0] ?? ''}): the host was too slow`
+        : 'incomplete report';
+    ctx.log(`boot ${boot}: ${why}, booting again...`);
     ctx.counter.planned++;
     ({ res, report, boot } = await bootOnce(ctx, placed, hooks));
     crash = report === null ? crashLines(res.serial) : null;

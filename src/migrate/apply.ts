@@ -30,6 +30,7 @@ import {
   withLock,
 } from '../replace/replace';
 import type { ReplaceContext, RestoreRun } from '../replace/replace';
+import { expectFields } from '../format/guard';
 
 export { defaultBackupPath };
 
@@ -137,6 +138,7 @@ function migratePlan(o: MigrateTargetOptions, out: PlanOut) {
  * hazard is returned in `refused` (with the report) and nothing is written.
  */
 export function migrateTarget(o: MigrateTargetOptions): MigrateTargetResult {
+  expectFields(o, 'o', { target: 'path', offset: 'bigint', to: 'string', nsBase: 'bigint', nsSize: 'bigint' });
   validateMigrateOptions(o);
   const out: PlanOut = { refused: null, refusedNeeds: null };
   const r = replaceInfoBlock({
@@ -309,6 +311,7 @@ function checkPlacement(o: RestoreOptions, record: BackupRecord, backupPath: Fil
 }
 
 export function restoreTarget(o: RestoreOptions): RestoreResult {
+  expectFields(o, 'o', { target: 'path' });
   if (o === null || typeof o !== 'object') throw new InvalidArgumentError('restoreTarget needs an options object');
   if (o.offset !== undefined) expectU64(o.offset, 'offset');
   if (o.nsBase !== undefined) expectU64(o.nsBase, 'nsBase');

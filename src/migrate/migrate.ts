@@ -22,6 +22,7 @@ import type { ProfileId } from '../validate/profiles';
 import { DEFAULT_PROFILE, resolveKernels } from '../validate/versions';
 import { daxHazards, daxHazardText } from '../validate/dax-guard';
 import { alignmentEvidence, type Evidence } from '../validate/geometry';
+import { expectBytes, expectFields, expectOptions, expectString } from '../format/guard';
 
 export { alignmentEvidence, type Evidence } from '../validate/geometry';
 
@@ -110,6 +111,7 @@ const precondition = (msg: string, field?: string, hint?: Hint): InfoblockError 
   new InfoblockError('precondition', msg, { ...(field === undefined ? {} : { field }), ...(hint && { hint }) });
 
 export function summarize(f: PfnFields): BlockSummary {
+  expectOptions(f, 'f');
   return {
     version: `${f.versionMajor}.${f.versionMinor}`,
     dataoff: f.dataoff,
@@ -124,6 +126,8 @@ export function summarize(f: PfnFields): BlockSummary {
 
 /** Data start (bytes from the namespace base) of a block read in `meaning`. */
 export function dataStartOf(f: PfnFields, meaning: Meaning): bigint {
+  expectOptions(f, 'f');
+  expectString(meaning, 'meaning');
   return meaning === 'map' ? f.dataoff : BigInt(f.startPad) + f.dataoff;
 }
 
@@ -318,6 +322,8 @@ function kernelsOn(
  * alignment evidence disagree: pass `from`). Never mutates `block`.
  */
 export function migrate(block: Uint8Array, o: MigrateOptions): MigrationReport {
+  expectBytes(block, 'block');
+  expectFields(o, 'o', { to: 'string', nsBase: 'bigint', nsSize: 'bigint' });
   checkMigrateOptions(o);
   const { original, f } = validBlock(block, o);
   const notes: string[] = [];
@@ -349,6 +355,8 @@ export function migrate(block: Uint8Array, o: MigrateOptions): MigrationReport {
 
 /** The refusal of a report's hazard: writing it anyway needs `force` (or, for a DAX hazard, `allowHazard`). */
 export function hazardError(hazard: string, needs: 'force' | 'allowHazard' = 'force'): InfoblockError {
+  expectString(hazard, 'hazard');
+  if (needs !== undefined) expectString(needs, 'needs');
   return new InfoblockError('hazard', `refusing to migrate: ${hazard}; nothing written`, {
     hint: { pass: { [needs]: true } },
   });
@@ -356,6 +364,7 @@ export function hazardError(hazard: string, needs: 'force' | 'allowHazard' = 'fo
 
 /** Throw the hazard refusal when the report carries one (the guard, unless forced). */
 export function assertNoHazard(r: MigrationReport): void {
+  expectOptions(r, 'r');
   if (r.hazard !== null) throw hazardError(r.hazard);
 }
 
@@ -363,6 +372,7 @@ const MEANINGS: readonly string[] = ['legacy', 'map'];
 
 /** Library boundary: typed errors for values a caller in TypeScript could still pass (numbers, other words). */
 export function checkMigrateOptions(o: MigrateOptions): void {
+  expectFields(o, 'o', { to: 'string', nsBase: 'bigint', nsSize: 'bigint' });
   if (o === null || typeof o !== 'object') throw new InvalidArgumentError('migrate needs an options object');
   expectSpan(expectU64(o.nsBase, 'nsBase'), expectU64(o.nsSize, 'nsSize'));
   if (!MEANINGS.includes(o.to))

@@ -25,6 +25,7 @@ import {
   type Header,
   type TargetIdentity,
 } from '../replace/record';
+import { expectBytes, expectFields, expectString } from '../format/guard';
 
 export const REALIGN_BACKUP_FORMAT = 'nd-infoblock-realign-backup';
 export const REALIGN_BACKUP_VERSION = 2;
@@ -54,6 +55,13 @@ const bad = (msg: string): InfoblockError => new InfoblockError('backup', msg);
 const b64 = (b: Uint8Array): string => Buffer.from(b).toString('base64');
 
 export function encodeRealignRecord(r: RealignRecord): Uint8Array {
+  expectFields(r, 'r', {
+    target: 'object',
+    created: 'string',
+    labelSize: 'bigint',
+    namespaces: 'array',
+    writes: 'array',
+  });
   return sealRecord({
     format: REALIGN_BACKUP_FORMAT,
     version: REALIGN_BACKUP_VERSION,
@@ -78,6 +86,7 @@ export function encodeRealignRecord(r: RealignRecord): Uint8Array {
 
 /** Whether `bytes` look like a realignment record (its first line names the format), before any checking. */
 export function isRealignRecord(bytes: Uint8Array): boolean {
+  expectBytes(bytes, 'bytes');
   const start = Buffer.from(bytes.subarray(0, 200)).toString('latin1');
   return start.startsWith(`{"format":"${REALIGN_BACKUP_FORMAT}"`);
 }
@@ -101,6 +110,8 @@ function decodeWrite(w: Header, name: string): RecordedWrite {
 
 /** Parse and verify a realignment record; any damage is an InfoblockError 'backup'. */
 export function decodeRealignRecord(data: Uint8Array, name = 'backup'): RealignRecord {
+  expectBytes(data, 'data');
+  if (name !== undefined) expectString(name, 'name');
   const { h } = unsealRecord(data, name, REALIGN_KIND);
   return {
     target: targetFromJson(h, name),

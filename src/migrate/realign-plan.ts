@@ -37,6 +37,7 @@ import { checkHead, type Verdict } from '../validate/check';
 import { checkLabelledDimm, type DimmReader } from '../validate/labels';
 import type { Arch } from '../validate/arch';
 import { resolveKernels } from '../validate/versions';
+import { expectBytes, expectFields, expectFunction } from '../format/guard';
 
 /** What realigning one namespace of the labels means. */
 export interface RealignNamespace {
@@ -310,6 +311,9 @@ function nextIndex(area: Uint8Array, d: DecodedArea, current: 0 | 1, moves: [num
  * kernel would not claim with the data in place, too few free label slots): nothing may be written then.
  */
 export function planRealign(area: Uint8Array, read: DimmReader, o: PlanRealignOptions): RealignPlan {
+  expectBytes(area, 'area');
+  expectFunction(read, 'read');
+  expectFields(o, 'o', { capacity: 'bigint', labelOffset: 'bigint' });
   if (o === null || typeof o !== 'object') throw new InvalidArgumentError('planRealign needs an options object');
   expectU64(o.capacity, 'capacity');
   expectU64(o.labelOffset, 'labelOffset');

@@ -44,6 +44,7 @@ import {
   type RecordedWrite,
 } from './realign-backup';
 import { restoreHint, withLock, type RestoreRun } from '../replace/replace';
+import { expectFields, expectStringOrBytes } from '../format/guard';
 
 /** Options of {@link realignTarget}. */
 export interface RealignTargetOptions {
@@ -88,6 +89,7 @@ export interface RealignTargetResult {
 
 /** The default backup of a realignment: `TARGET.realign-backup` beside the image. */
 export function defaultRealignBackupPath(target: FilePath): FilePath {
+  expectStringOrBytes(target, 'target');
   return withSuffix(target, '.realign-backup');
 }
 
@@ -223,6 +225,7 @@ function planOf(o: RealignTargetOptions, fd: number, size: bigint): RealignPlan 
  * 'precondition'). Throws 'backup' when another record is in the way, 'locked', and IoError.
  */
 export function realignTarget(o: RealignTargetOptions): RealignTargetResult {
+  expectFields(o, 'o', { target: 'path', labelSize: 'bigint' });
   checkOptions(o);
   const backupPath = o.backup ?? defaultRealignBackupPath(o.target);
   const run = (locked: boolean, tookOverFrom: number | null): RealignTargetResult => {
@@ -330,6 +333,7 @@ function restoreLocked(o: RestoreRealignOptions, rec: RealignRecord, path: FileP
  * place it wrote must hold the original, the written bytes or a torn mix (else refused unless `force`).
  */
 export function restoreRealign(o: RestoreRealignOptions): RestoreRealignResult {
+  expectFields(o, 'o', { target: 'path' });
   if (o === null || typeof o !== 'object') throw new InvalidArgumentError('restoreRealign needs an options object');
   const path = o.backup ?? defaultRealignBackupPath(o.target);
   if (!checkRegularOrAbsent(path, 'backup'))
@@ -356,6 +360,7 @@ export function restoreRealign(o: RestoreRealignOptions): RestoreRealignResult {
 
 /** Whether the regular file at `path` holds a realignment record (false when absent or another kind). */
 export function isRealignBackupFile(path: FilePath): boolean {
+  expectStringOrBytes(path, 'path');
   if (!checkRegularOrAbsent(path, 'backup')) return false;
   return isRealignRecord(readSmallFile(path, REALIGN_BACKUP_MAX_BYTES, 'backup'));
 }

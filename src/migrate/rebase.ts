@@ -25,6 +25,7 @@ import { resolveKernels } from '../validate/versions';
 import { replaceInfoBlock, restoreHint, type RestoreRun } from '../replace/replace';
 import type { Faults } from '../io/faults';
 import type { FilePath } from '../io/path';
+import { expectBytes, expectFields } from '../format/guard';
 
 /** Options of {@link planRebase}. */
 export interface RebaseOptions {
@@ -131,6 +132,8 @@ function keepers(toBase: bigint, dataStart: bigint): bigint[] {
  * would not claim with the data in place. Never mutates `block`.
  */
 export function planRebase(block: Uint8Array, o: RebaseOptions): RebasePlan {
+  expectBytes(block, 'block');
+  expectFields(o, 'o', { nsBase: 'bigint', toBase: 'bigint', nsSize: 'bigint' });
   if (o === null || typeof o !== 'object') throw new InvalidArgumentError('planRebase needs an options object');
   expectU64(o.nsBase, 'nsBase');
   expectU64(o.toBase, 'toBase');
@@ -226,6 +229,7 @@ export interface RebaseTargetResult {
  * verified; `restore` undoes it). Throws what {@link planRebase} and replaceInfoBlock throw.
  */
 export function rebaseTarget(o: RebaseTargetOptions): RebaseTargetResult {
+  expectFields(o, 'o', { target: 'path', nsBase: 'bigint', toBase: 'bigint', nsSize: 'bigint' });
   let plan: RebasePlan | undefined;
   const r = replaceInfoBlock({
     target: o.target,

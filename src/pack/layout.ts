@@ -19,6 +19,7 @@ import { MAX_LABEL_SIZE, MIN_LABEL_SIZE } from '../format/labels-spec';
 import { type PfnFields } from '../format/pfn';
 import { checkAlign, recipeFields, type NsMode } from '../format/recipe';
 import { NIL_UUID, isUuid } from '../format/uuid';
+import { expectBigint, expectOptions, expectString } from '../format/guard';
 
 /** Where the memmap (64 bytes of struct page per 4 KiB) lives: guest RAM, or the namespace itself. */
 export type MapPlace = 'ram' | 'pmem';
@@ -80,11 +81,14 @@ const alignUp = (x: bigint, a: bigint): bigint => ((x + a - 1n) / a) * a;
 
 /** The alignment a namespace of this align must keep its base and size to: max(align, 2 MiB). */
 export function alignmentInForce(align: bigint): bigint {
+  expectBigint(align, 'align');
   return align > SZ_2M ? align : SZ_2M;
 }
 
 /** The good base nearest `base`: a multiple of `a`, not below {@link MIN_NS_BASE}. */
 export function nearestGoodBase(base: bigint, a: bigint): bigint {
+  expectBigint(base, 'base');
+  expectBigint(a, 'a');
   const floor = alignUp(MIN_NS_BASE, a);
   const down = base - (base % a);
   const up = down + a;
@@ -199,6 +203,9 @@ function smallestPlan(contentSize: bigint, p: PackParams, at: Placement): PackPl
  * together.
  */
 export function planPack(contentSize: bigint, params: PackParams, blockUuid: string): PackPlan {
+  expectBigint(contentSize, 'contentSize');
+  expectOptions(params, 'params');
+  expectString(blockUuid, 'blockUuid');
   checkParams(params);
   const align = params.align ?? SZ_2M;
   checkAlign(align);
@@ -242,6 +249,7 @@ export function planPack(contentSize: bigint, params: PackParams, blockUuid: str
 
 /** The label area of a labelled plan: one namespace at DPA 0 over the whole capacity, for QEMU slot 0. */
 export function labelAreaOf(plan: PackPlan): Uint8Array | null {
+  expectOptions(plan, 'plan');
   if (plan.labelSize === null || plan.namespaceUuid === null) return null;
   return encodeLabelArea([{ uuid: plan.namespaceUuid, size: plan.nsSize, dpa: 0n, name: 'pack' }], {
     areaSize: Number(plan.labelSize),

@@ -26,6 +26,7 @@ import { allocatedBytes, copyRangeSparse, type CopyMethod } from '../io/sparse';
 import type { Faults } from '../io/faults';
 import { labelAreaOf, planPack, type PackParams, type PackPlan } from './layout';
 import { guestUseOf, qemuOptionsFor, type GuestUse, type QemuOptions } from './qemu';
+import { expectBigint, expectOptions, expectString } from '../format/guard';
 
 /** Options of {@link packImage}. */
 export interface PackOptions extends PackParams {
@@ -179,6 +180,9 @@ function kernelsOf(head: Uint8Array, plan: PackPlan, fs: FilesystemKind | null):
  * `force`), I/O errors.
  */
 export function packImage(input: string, output: string, o: PackOptions = {}): PackResult {
+  expectString(input, 'input');
+  expectString(output, 'output');
+  expectOptions(o, 'o', true);
   const warnings: string[] = [];
   const size = fileSizeOf(input);
   const filesystem = filesystemOf(input, size, o.force === true, warnings);
@@ -223,6 +227,9 @@ export function packImage(input: string, output: string, o: PackOptions = {}): P
  * starts `dataStart` bytes in (from a verdict), or null when it has none.
  */
 export function kataViewOf(file: string, offset: bigint, dataStart: bigint): KataLayout | null {
+  expectString(file, 'file');
+  expectBigint(offset, 'offset');
+  expectBigint(dataStart, 'dataStart');
   const size = targetSize(file);
   if (offset + dataStart + SECTOR > size) return null;
   const sector = (at: bigint): Uint8Array => readExact(file, at, Number(SECTOR));
@@ -292,6 +299,9 @@ function dataAreaOf(input: string, o: UnpackOptions): { start: bigint; size: big
  * of a Kata-style image, or else the whole data area.
  */
 export function unpackImage(input: string, output: string, o: UnpackOptions = {}): UnpackResult {
+  expectString(input, 'input');
+  expectString(output, 'output');
+  expectOptions(o, 'o', true);
   const area = dataAreaOf(input, o);
   let from = area.start;
   let length = area.size;

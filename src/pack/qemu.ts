@@ -14,6 +14,7 @@
 import { SZ_1G, hex } from '../format/int64';
 import { mountType, type FilesystemKind } from '../format/filesystem';
 import { type PackPlan } from './layout';
+import { expectBigint, expectOptions, expectString } from '../format/guard';
 
 /** Guest RAM the printed line gives (enough for the memmap of a 64 GiB namespace in RAM). */
 const BASE_RAM = 2n * SZ_1G;
@@ -41,6 +42,7 @@ export interface GuestUse {
 
 /** `2G`, `68M`, `131200K` or bytes: the shortest exact QEMU size. */
 export function qemuSize(n: bigint): string {
+  expectBigint(n, 'n');
   for (const [unit, k] of [
     ['G', SZ_1G],
     ['M', 1n << 20n],
@@ -62,6 +64,8 @@ function ramFor(plan: PackPlan): bigint {
 
 /** The options that attach `file` (the packed image, as `plan` laid it out) at its namespace base. */
 export function qemuOptionsFor(plan: PackPlan, file: string): QemuOptions {
+  expectOptions(plan, 'plan');
+  expectString(file, 'file');
   const ram = ramFor(plan);
   const deviceBase = 4n * SZ_1G;
   const end = plan.nsBase + plan.fileSize;
@@ -86,6 +90,8 @@ export function qemuOptionsFor(plan: PackPlan, file: string): QemuOptions {
 
 /** The guest's device for the data and the line that mounts it with DAX. */
 export function guestUseOf(plan: PackPlan, fs: FilesystemKind | null): GuestUse {
+  expectOptions(plan, 'plan');
+  expectString(fs, 'fs');
   if (plan.mode === 'devdax') return { device: '/dev/dax0.0', mount: null, diskDevice: null };
   const device = plan.layout === 'kata' ? '/dev/pmem0p1' : '/dev/pmem0';
   const type = fs === null ? '' : `-t ${mountType(fs)} `;
@@ -98,5 +104,6 @@ export function guestUseOf(plan: PackPlan, fs: FilesystemKind | null): GuestUse 
 
 /** A shell word for the printed command line: bare when safe, single-quoted otherwise. */
 export function shellQuote(s: string): string {
+  expectString(s, 's');
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }

@@ -14,6 +14,7 @@ import { kernelCheckDax, type DaxCheckItem } from '../kernel/dax-check';
 import type { BootOptions, KernelObservation } from '../kernel/types';
 import type { KernelVersion } from '../kernel/kernels';
 import type { PackPlan } from './layout';
+import { expectArray, expectFields, expectOptions, expectString } from '../format/guard';
 
 /** One kernel's answer for a packed image. */
 export interface PackVerification {
@@ -82,6 +83,9 @@ function firstBytesOf(p: PackedImage): string {
 
 /** One kernel's observation of one packed image, judged. A labelled DIMM is judged by its one namespace. */
 export function judgeObservation(kernel: KernelVersion, obs: KernelObservation, p: PackedImage): PackVerification {
+  expectString(kernel, 'kernel');
+  expectOptions(obs, 'obs');
+  expectFields(p, 'p', { file: 'string', plan: 'object' });
   const o = p.plan.labelSize === null ? obs : (obs.namespaces?.[0]?.observation ?? obs);
   const problems = problemsOf(o, p.plan, firstBytesOf(p));
   if (p.plan.labelSize !== null && obs.namespaces?.[0]?.uuid !== p.plan.namespaceUuid)
@@ -115,6 +119,9 @@ export async function verifyPackedImages(
   kernels: readonly KernelVersion[],
   opts: Omit<BootOptions, 'kernel'> = {},
 ): Promise<PackVerification[][]> {
+  expectArray(images, 'images');
+  expectArray(kernels, 'kernels');
+  expectOptions(opts, 'opts', true);
   const specs = images.map((p) => ({
     path: p.file,
     base: p.plan.nsBase,
@@ -152,6 +159,10 @@ export async function verifyPacked(
   kernels: readonly KernelVersion[],
   opts: Omit<BootOptions, 'kernel'> = {},
 ): Promise<PackVerification[]> {
+  expectString(file, 'file');
+  expectOptions(plan, 'plan');
+  expectArray(kernels, 'kernels');
+  expectOptions(opts, 'opts', true);
   const all = await verifyPackedImages([{ file, plan }], kernels, opts);
   return all.map((row) => row[0] as PackVerification);
 }

@@ -27,6 +27,7 @@ import { alignmentEvidence } from '../validate/geometry';
 import { checkBlock, checkHead, type CheckOptions, type Verdict } from '../validate/check';
 import { isFsFinding, isPartitionFinding, type Finding, type FsFinding, type PartitionFinding } from '../scan/detect';
 import { partitionText } from '../scan/report';
+import { expectArray, expectBigint, expectBytes, expectFields } from '../format/guard';
 
 const SZ_4K = 4096n;
 const SZ_8K = 8192n;
@@ -440,6 +441,9 @@ function intactBy(current: Verdict, anchors: readonly Anchor[], survivor: Recove
 
 /** Plan a recovery of the namespace whose 8 KiB head is `head`, from a scan of it. */
 export function planRecovery(head: Uint8Array, findings: readonly Finding[], o: RecoverOptions): RecoveryPlan {
+  expectBytes(head, 'head');
+  expectArray(findings, 'findings');
+  expectFields(o, 'o', { nsBase: 'bigint', nsSize: 'bigint', kernel: 'string' });
   if (o === null || typeof o !== 'object') throw new InvalidArgumentError('planRecovery needs an options object');
   expectSpan(expectU64(o.nsBase, 'nsBase'), expectU64(o.nsSize, 'nsSize'));
   if (!(head instanceof Uint8Array) || head.byteLength < HEAD_SIZE)
@@ -532,6 +536,7 @@ function score(c: Candidate): number {
  * superblock 64 KiB + 4 KiB past the filesystem start. recover scans no further.
  */
 export function scanLimit(nsSize: bigint): bigint {
+  expectBigint(nsSize, 'nsSize');
   expectU64(nsSize, 'nsSize');
   const limit = SZ_8K + nsSize / 64n + (1n << 30n) + (128n << 10n);
   return limit < nsSize ? limit : nsSize;

@@ -18,6 +18,7 @@ import { expectU64 } from '../format/int64';
 import type { Faults } from '../io/faults';
 import { showPath, type FilePath } from '../io/path';
 import { replaceInfoBlock, restoreHint, type RestoreRun } from '../replace/replace';
+import { expectFields } from '../format/guard';
 
 export interface RecoverWriteOptions {
   /** Image file or block device (a Uint8Array for names that are not UTF-8). */
@@ -50,6 +51,7 @@ export interface RecoverWriteResult {
 }
 
 export function writeRecoveredBlock(o: RecoverWriteOptions): RecoverWriteResult {
+  expectFields(o, 'o', { target: 'path', offset: 'bigint', nsBase: 'bigint', nsSize: 'bigint', plan: 'function' });
   if (o === null || typeof o !== 'object')
     throw new InvalidArgumentError('writeRecoveredBlock needs an options object');
   if (typeof o.plan !== 'function')

@@ -31,6 +31,7 @@ import {
   unsealRecord,
   type TargetIdentity,
 } from './record';
+import { expectBytes, expectFields, expectOptions, expectString, expectStringOrBytes } from '../format/guard';
 
 export { crc32, targetJson, type TargetIdentity };
 
@@ -63,6 +64,7 @@ export interface BackupRecord {
 const bad = (msg: string): InfoblockError => new InfoblockError('backup', msg);
 
 export function encodeBackup(r: BackupRecord): Uint8Array {
+  expectOptions(r, 'r');
   if (r.head.byteLength !== HEAD_SIZE) throw new Error(`internal: backup head must be ${HEAD_SIZE} bytes`);
   const header = {
     format: BACKUP_FORMAT,
@@ -90,6 +92,8 @@ const BACKUP_KIND = {
 
 /** Parse and verify a backup record (the file's bytes); any damage is an InfoblockError 'backup'. */
 export function decodeBackup(data: Uint8Array | string, name = 'backup'): BackupRecord {
+  expectStringOrBytes(data, 'data');
+  if (name !== undefined) expectString(name, 'name');
   const { h, base64 } = unsealRecord(typeof data === 'string' ? Buffer.from(data, 'utf8') : data, name, BACKUP_KIND);
   const head = base64[0] ?? new Uint8Array(0);
   if (head.byteLength !== HEAD_SIZE) throw bad(`${name}: head is ${head.byteLength} bytes, expected ${HEAD_SIZE}`);
@@ -120,11 +124,15 @@ export function decodeBackup(data: Uint8Array | string, name = 'backup'): Backup
 
 /** Same target (path or dev/ino, and size), same offset, same original bytes: a second backup would add nothing. */
 export function sameBackup(a: BackupRecord, b: BackupRecord): boolean {
+  expectOptions(a, 'a');
+  expectOptions(b, 'b');
   return belongsTo(a, b.target) && a.offset === b.offset && sameBytes(a.head, b.head);
 }
 
 /** A backup belongs to a target when the realpath or dev/ino match, and the size is the same. */
 export function belongsTo(r: BackupRecord, t: TargetIdentity): boolean {
+  expectOptions(r, 'r');
+  expectFields(t, 't', { path: 'bytes', size: 'bigint', dev: 'bigint', ino: 'bigint' });
   return sameTarget(r.target, t);
 }
 
@@ -141,6 +149,8 @@ export function sameTarget(a: TargetIdentity, t: TargetIdentity): boolean {
  * or the other, as an interrupted write leaves it).
  */
 export function blockStateFor(r: BackupRecord, block: Uint8Array): 'original' | 'intended' | 'torn' | 'foreign' {
+  expectOptions(r, 'r');
+  expectBytes(block, 'block');
   const original = r.head.subarray(HEAD_SIZE - BLOCK_SIZE);
   if (sameBytes(block, original)) return 'original';
   if (crc32(block) === r.intendedCrc32 && (r.intended === undefined || sameBytes(block, r.intended))) return 'intended';

@@ -14,6 +14,7 @@ import { InfoblockError } from '../format/errors';
 import { U64_MAX } from '../format/int64';
 import { parseU64, toWire } from '../format/json';
 import { bufferOf, pathText } from '../io/path';
+import { expectStringOrBytes } from '../format/guard';
 
 /** A record's JSON header. */
 export type Header = Record<string, unknown>;
@@ -39,8 +40,10 @@ export interface TargetIdentity {
   ino: bigint;
 }
 
-export const crc32 = (bytes: Uint8Array | string): number =>
-  (typeof bytes === 'string' ? CRC32.str(bytes) : CRC32.buf(bytes)) >>> 0;
+export const crc32 = (bytes: Uint8Array | string): number => {
+  expectStringOrBytes(bytes, 'bytes');
+  return (typeof bytes === 'string' ? CRC32.str(bytes) : CRC32.buf(bytes)) >>> 0;
+};
 /** A CRC-32 as a record writes it: eight lowercase hex digits. */
 export const hex8 = (n: number): string => n.toString(16).padStart(8, '0');
 

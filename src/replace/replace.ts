@@ -48,6 +48,7 @@ import {
   sameBackup,
 } from './backup';
 import type { BackupRecord } from './backup';
+import { expectBoolean, expectFields, expectOptions, expectStringOrBytes } from '../format/guard';
 
 export interface Label {
   from: string;
@@ -105,6 +106,7 @@ export interface ReplaceInfoBlockResult {
 
 /** Directory for backups of block devices: $XDG_STATE_HOME, else ~/.local/state, then nd-infoblock/backups. */
 export function backupStateDir(env: Readonly<Record<string, string | undefined>> = process.env): string {
+  expectOptions(env, 'env', true);
   return nodePath.join(stateHome(env), 'nd-infoblock', 'backups');
 }
 
@@ -125,6 +127,9 @@ export function defaultBackupPath(
   id?: Pick<Identity, 'kind' | 'rdev' | 'path'>,
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): FilePath {
+  expectStringOrBytes(target, 'target');
+  if (id !== undefined) expectFields(id, 'id', { kind: 'string', rdev: 'bigint', path: 'bytes' });
+  expectOptions(env, 'env', true);
   if (id?.kind !== 'block device') return withSuffix(target, '.infoblock-backup');
   const [maj, min] = majorMinor(id.rdev);
   const name = pathText(baseOf(id.path)).replace(/[^A-Za-z0-9._-]/g, '_');
@@ -139,6 +144,7 @@ export interface RestoreRun {
 
 /** What to run to put the original head back from the record at `backup` (its target is the caller's). */
 export function restoreHint(backup: FilePath): Hint & { run: RestoreRun } {
+  expectStringOrBytes(backup, 'backup');
   return { run: { operation: 'restore', params: { backup: typeof backup === 'string' ? backup : pathText(backup) } } };
 }
 
@@ -193,6 +199,8 @@ export function readBackupIfAny(path: FilePath, trusted = false): BackupRecord |
  * (see src/io/trust.ts): a record another user could have written is refused.
  */
 export function readBackup(path: FilePath, trusted = false): BackupRecord {
+  expectStringOrBytes(path, 'path');
+  if (trusted !== undefined) expectBoolean(trusted, 'trusted');
   return decodeBackup(readSmallFile(path, BACKUP_MAX_BYTES, 'backup', trusted), `backup ${showPath(path)}`);
 }
 
@@ -431,6 +439,7 @@ function record(o: ReplaceInfoBlockOptions, p: Prepared, offset: bigint, block: 
 
 /** Replace the info-block of `target` crash-safely; see the file header. */
 export function replaceInfoBlock(o: ReplaceInfoBlockOptions): ReplaceInfoBlockResult {
+  expectFields(o, 'o', { target: 'path' });
   if (o === null || typeof o !== 'object') throw new InvalidArgumentError('replaceInfoBlock needs an options object');
   const offset = o.offset === undefined ? 0n : expectU64(o.offset, 'offset');
   if (o.nsBase !== undefined) expectU64(o.nsBase, 'nsBase');

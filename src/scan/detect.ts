@@ -11,6 +11,7 @@ import * as CRC32 from 'crc-32';
 import { decodeBttBlock } from '../format/btt';
 import { decodeMbrEntries, SECTOR } from '../format/mbr';
 import { decodePfnBlock, type PfnFields } from '../format/pfn';
+import { expectBigint, expectBytes, expectNumber, expectOptions } from '../format/guard';
 
 /** Bytes a recogniser may need from its position (the largest structure read). */
 export const MAX_STRUCT = 4096;
@@ -75,10 +76,22 @@ export interface PartitionFinding {
 
 export type Finding = PfnFinding | BttFinding | FsFinding | PartitionFinding;
 
-export const isPfnFinding = (f: Finding): f is PfnFinding => f.kind === 'pfn' || f.kind === 'dax';
-export const isBttFinding = (f: Finding): f is BttFinding => f.kind === 'btt' || f.kind === 'btt-backup';
-export const isFsFinding = (f: Finding): f is FsFinding => f.kind === 'ext4' || f.kind === 'xfs' || f.kind === 'btrfs';
-export const isPartitionFinding = (f: Finding): f is PartitionFinding => f.kind === 'mbr' || f.kind === 'gpt';
+export const isPfnFinding = (f: Finding): f is PfnFinding => {
+  expectOptions(f, 'f');
+  return f.kind === 'pfn' || f.kind === 'dax';
+};
+export const isBttFinding = (f: Finding): f is BttFinding => {
+  expectOptions(f, 'f');
+  return f.kind === 'btt' || f.kind === 'btt-backup';
+};
+export const isFsFinding = (f: Finding): f is FsFinding => {
+  expectOptions(f, 'f');
+  return f.kind === 'ext4' || f.kind === 'xfs' || f.kind === 'btrfs';
+};
+export const isPartitionFinding = (f: Finding): f is PartitionFinding => {
+  expectOptions(f, 'f');
+  return f.kind === 'mbr' || f.kind === 'gpt';
+};
 
 const le16 = (b: Uint8Array, o: number): number => (b[o] as number) | ((b[o + 1] as number) << 8);
 const le32 = (b: Uint8Array, o: number): number => (le16(b, o) | (le16(b, o + 2) << 16)) >>> 0;
@@ -102,6 +115,10 @@ const B = 0x42;
 
 /** A pfn/dax/BTT info-block at `p` (4 KiB aligned position `pos`), or null. */
 export function infoBlockAt(buf: Uint8Array, p: number, pos: bigint, btts: Map<bigint, bigint>): Finding | null {
+  expectBytes(buf, 'buf');
+  expectNumber(p, 'p');
+  expectBigint(pos, 'pos');
+  expectOptions(btts, 'btts');
   const c = buf[p];
   if (c === N) {
     // NVDIMM_PFN_INFO\0 / NVDIMM_DAX_INFO\0
@@ -141,6 +158,9 @@ const EXT_MAGIC_HI = 0xef;
  * copy's position implies. The primary lies at fs start + 1024.
  */
 export function extAt(buf: Uint8Array, p: number, pos: bigint): FsFinding | null {
+  expectBytes(buf, 'buf');
+  expectNumber(p, 'p');
+  expectBigint(pos, 'pos');
   if (buf[p + 56] !== EXT_MAGIC_LO || buf[p + 57] !== EXT_MAGIC_HI) return null;
   const logBlock = le32(buf, p + 24);
   const firstData = le32(buf, p + 20);
@@ -185,6 +205,10 @@ export function xfsAt(
   pos: bigint,
   seen: Map<string, { offset: bigint; agBytes: bigint }>,
 ): FsFinding | null {
+  expectBytes(buf, 'buf');
+  expectNumber(p, 'p');
+  expectBigint(pos, 'pos');
+  expectOptions(seen, 'seen');
   if (buf[p] !== 0x58 || buf[p + 1] !== 0x46 || buf[p + 2] !== 0x53 || buf[p + 3] !== 0x42) return null;
   const blockSize = be32(buf, p + 4);
   const dblocks = be64(buf, p + 8);
@@ -219,6 +243,9 @@ const BTRFS_MIRRORS: readonly bigint[] = [65536n, 64n << 20n, 256n << 30n];
 
 /** A btrfs superblock at `p` (4 KiB aligned): magic at +64, bytenr (its own position in the fs) at +48. */
 export function btrfsAt(buf: Uint8Array, p: number, pos: bigint): FsFinding | null {
+  expectBytes(buf, 'buf');
+  expectNumber(p, 'p');
+  expectBigint(pos, 'pos');
   if (buf[p + 64] !== 0x5f || buf[p + 71] !== 0x4d) return null;
   for (let i = 1; i < 7; i++) if (buf[p + 64 + i] !== BTRFS_MAGIC[i]) return null;
   const bytenr = le64(buf, p + 48);
@@ -247,6 +274,9 @@ export function btrfsAt(buf: Uint8Array, p: number, pos: bigint): FsFinding | nu
  * whose boot code fills those bytes, does not pass.
  */
 export function mbrAt(buf: Uint8Array, p: number, pos: bigint): PartitionFinding | null {
+  expectBytes(buf, 'buf');
+  expectNumber(p, 'p');
+  expectBigint(pos, 'pos');
   const entries = decodeMbrEntries(buf, p);
   if (entries === null) return null;
   const partitions: Partition[] = [];
@@ -295,6 +325,9 @@ const GPT_WINDOW_ENTRIES = (MAX_STRUCT - 512) / 128;
  * header (the first 28 when the array starts at LBA 2, as every tool writes it).
  */
 export function gptAt(buf: Uint8Array, p: number, pos: bigint): PartitionFinding | null {
+  expectBytes(buf, 'buf');
+  expectNumber(p, 'p');
+  expectBigint(pos, 'pos');
   for (let i = 0; i < 8; i++) if (buf[p + i] !== GPT_SIGNATURE[i]) return null;
   const headerSize = le32(buf, p + 12);
   if (le32(buf, p + 8) !== 0x00010000 || headerSize < 92 || headerSize > 512) return null;
@@ -335,6 +368,7 @@ export function gptAt(buf: Uint8Array, p: number, pos: bigint): PartitionFinding
  * offset, a superblock copy's place, a BTT arena) made relative to it. Sizes and fields are unchanged.
  */
 export function relativeTo<F extends Finding>(f: F, origin: bigint): F {
+  expectBigint(origin, 'origin');
   if (origin === 0n) return f;
   if (isFsFinding(f)) return { ...f, offset: f.offset - origin, superblock: f.superblock - origin };
   if (isBttFinding(f)) return { ...f, offset: f.offset - origin, arena: f.arena - origin };

@@ -22,6 +22,7 @@ import {
   type PartitionFinding,
   type PfnFinding,
 } from './detect';
+import { expectArray, expectFields, expectOptions } from '../format/guard';
 
 export interface ScanContext {
   /** Physical address of the target's byte 0 (a block at P heads a namespace at nsBase + P - 4096). */
@@ -58,6 +59,8 @@ function judgedBase(given: bigint, startPad: bigint, assumed: boolean): { base: 
 
 /** The meaning the block's alignments suggest and the kernel's verdict on the namespace it heads. */
 export function assessPfn(f: PfnFinding, ctx: ScanContext): PfnAssessment {
+  expectFields(f, 'f', { kind: 'string', offset: 'bigint', checksumValid: 'boolean', fields: 'object' });
+  expectFields(ctx, 'ctx', { nsBase: 'bigint', targetSize: 'bigint', kernel: 'string' });
   expectSpan(expectU64(ctx.nsBase, 'nsBase'), expectU64(ctx.targetSize, 'targetSize'), 'target');
   const namespaceOffset = f.offset - 4096n;
   const { base, baseFromStartPad } = judgedBase(
@@ -97,6 +100,7 @@ export function daxNote(d: DaxVerdict | undefined): string {
 }
 
 export function verdictView(v: Verdict): VerdictView {
+  expectOptions(v, 'v');
   return {
     kernel: v.profile,
     outcome: v.outcome,
@@ -114,6 +118,8 @@ export function verdictView(v: Verdict): VerdictView {
  * the CLI), the pfn/dax block's meaning and verdict included.
  */
 export function findingView(f: Finding, ctx: ScanContext): Record<string, unknown> {
+  expectOptions(f, 'f');
+  expectFields(ctx, 'ctx', { nsBase: 'bigint', targetSize: 'bigint', kernel: 'string' });
   if (isPfnFinding(f)) {
     const a = assessPfn(f, ctx);
     const x = f.fields;
@@ -198,6 +204,8 @@ export function copiesText(kind: FsFinding['kind'], groups: readonly number[]): 
  * …"; JSON keeps every copy.
  */
 export function findingLines(findings: readonly Finding[], ctx: ScanContext): string[] {
+  expectArray(findings, 'findings');
+  expectFields(ctx, 'ctx', { nsBase: 'bigint', targetSize: 'bigint', kernel: 'string' });
   const key = (f: FsFinding): string => `${f.kind}@${f.offset}@${f.uuid}`;
   const lead = new Map<string, FsFinding>();
   const copies = new Map<string, number[]>();
@@ -218,6 +226,8 @@ export function findingLines(findings: readonly Finding[], ctx: ScanContext): st
 }
 
 export function findingLine(f: Finding, ctx: ScanContext): string {
+  expectOptions(f, 'f');
+  expectFields(ctx, 'ctx', { nsBase: 'bigint', targetSize: 'bigint', kernel: 'string' });
   const at = hex(f.offset).padStart(14);
   if (isPfnFinding(f)) {
     const a = assessPfn(f, ctx);

@@ -16,6 +16,7 @@ import { showPath, type FilePath } from '../io/path';
 import { expectU64 } from '../format/int64';
 import { hex } from '../format/units';
 import { MAX_STRUCT, btrfsAt, extAt, gptAt, infoBlockAt, mbrAt, xfsAt, type Finding } from './detect';
+import { expectBytes, expectOptions, expectStringOrBytes } from '../format/guard';
 
 export const DEFAULT_CHUNK = 4 << 20;
 /** The largest chunk a read may use (1 GiB). */
@@ -96,6 +97,8 @@ function scanChunk(buf: Uint8Array, limit: number, avail: number, pos0: bigint, 
 
 /** Scan bytes already in memory (tests, small heads): same recognisers, same result shape. */
 export function scanBytes(bytes: Uint8Array, o: Omit<ScanOptions, 'chunkSize'> = {}): ScanResult {
+  expectBytes(bytes, 'bytes');
+  expectOptions(o, 'o', true);
   if (!(bytes instanceof Uint8Array)) throw new InvalidArgumentError('must be a Uint8Array', { field: 'bytes' });
   const size = BigInt(bytes.byteLength);
   const st = newState(o, size);
@@ -235,6 +238,8 @@ function stretchesOf(map: AllocationMap, from: bigint, to: bigint): Extent[] {
  * is read whole.
  */
 export function scanTarget(path: FilePath, o: ScanOptions = {}): ScanResult {
+  expectStringOrBytes(path, 'path');
+  expectOptions(o, 'o', true);
   checkScanOptions(o);
   const chunkSize = o.chunkSize === undefined ? BigInt(DEFAULT_CHUNK) : expectU64(o.chunkSize, 'chunkSize');
   if (chunkSize < BigInt(PAGE * 2) || chunkSize % BigInt(PAGE) !== 0n || chunkSize > MAX_CHUNK)

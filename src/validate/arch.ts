@@ -5,6 +5,7 @@
  * so they sit below both.
  */
 import { InvalidArgumentError } from '../format/errors';
+import { expectString } from '../format/guard';
 
 export type Arch = 'x86_64' | 'ppc64-hash' | 'ppc64-radix' | 'ppc64';
 export const ARCH_NAMES: readonly Arch[] = ['x86_64', 'ppc64-hash', 'ppc64-radix', 'ppc64'];
@@ -52,6 +53,7 @@ export const ARCHES: Record<Arch, ArchParams> = {
 };
 
 export function archParams(a: string | undefined): ArchParams {
+  if (a !== undefined) expectString(a, 'a');
   const name = a ?? 'x86_64';
   if (!(ARCH_NAMES as readonly string[]).includes(name)) {
     throw new InvalidArgumentError(`unknown arch '${name}' (expected ${ARCH_NAMES.join(', ')}; ppc64 = ppc64-hash)`);

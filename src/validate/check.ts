@@ -6,6 +6,7 @@
  */
 import { headVerdict, type CheckOptions, type Verdict } from './head-verdict';
 import { hazardsFor } from './hazards';
+import { expectBytes, expectFields } from '../format/guard';
 
 export { checkBlock, expectNamespace } from './head-verdict';
 export type { CheckOptions, Hazard, HazardFix, Outcome, RuleReport, Verdict } from './head-verdict';
@@ -16,6 +17,8 @@ export { hazardsFor } from './hazards';
  * (src/format/json.ts) gives the verdict's snake_case JSON.
  */
 export function checkHead(head: Uint8Array, o: CheckOptions): Verdict {
+  expectBytes(head, 'head');
+  expectFields(o, 'o', { nsSize: 'bigint' });
   const { verdict, block } = headVerdict(head, o);
   if (block !== null && o.hazards !== false) verdict.hazards = hazardsFor(block, verdict, o);
   return verdict;

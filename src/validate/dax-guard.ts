@@ -18,6 +18,7 @@ import { hex } from '../format/units';
 import { checkHead, type Verdict } from './check';
 import type { Arch } from './arch';
 import { resolveKernels } from './versions';
+import { expectArray, expectBytes, expectFields, expectOptions, expectString } from '../format/guard';
 
 /** What one kernel would do wrong with the block. */
 export interface DaxHazard {
@@ -48,6 +49,7 @@ export interface DaxGuardOptions {
 
 /** The DAX hazard of one claimed verdict: its DAX verdict (src/validate/dax.ts) misplaces or crashes. */
 export function daxHazardOf(v: Verdict): DaxHazard | null {
+  expectOptions(v, 'v');
   if (v.outcome !== 'claimed' || v.profile === 'map' || !daxIsHazard(v.dax) || v.dax === undefined) return null;
   const outcome = v.dax.outcome === 'crashes' ? 'crashes' : 'misplaced';
   return { profile: v.profile, outcome, shift: v.dax.shift, message: v.dax.message };
@@ -59,6 +61,8 @@ export function daxHazardOf(v: Verdict): DaxHazard | null {
  * block or leaves the namespace raw.
  */
 export function daxHazards(block: Uint8Array, o: DaxGuardOptions): DaxHazard[] {
+  expectBytes(block, 'block');
+  expectFields(o, 'o', { nsBase: 'bigint', nsSize: 'bigint' });
   const d = decodePfnBlock(block.subarray(0, 4096));
   if (d.kind !== 'pfn' && d.kind !== 'dax') return [];
   const kernels = resolveKernels(o.kernels ?? 'all');
@@ -91,6 +95,7 @@ export function daxHazards(block: Uint8Array, o: DaxGuardOptions): DaxHazard[] {
 
 /** The hazards as one short sentence: the kernels of each outcome together. */
 export function daxHazardText(hazards: readonly DaxHazard[]): string {
+  expectArray(hazards, 'hazards');
   const parts: string[] = [];
   const of = (o: DaxHazard['outcome']): DaxHazard[] => hazards.filter((h) => h.outcome === o);
   const names = (hs: DaxHazard[]): string => hs.map((h) => h.profile).join(', ');
@@ -113,6 +118,7 @@ export function daxHazardText(hazards: readonly DaxHazard[]): string {
 
 /** Whether any hazard is a DAX one (misplaced or crashes), which an aligned namespace avoids. */
 export function isDaxHazard(hazards: readonly DaxHazard[]): boolean {
+  expectArray(hazards, 'hazards');
   return hazards.some((h) => h.outcome !== 'refused');
 }
 
@@ -122,6 +128,9 @@ export function isDaxHazard(hazards: readonly DaxHazard[]): boolean {
  * ("write", "migrate"...). Writing it anyway is the caller's explicit choice (`allowHazard`).
  */
 export function daxGuard(block: Uint8Array, o: DaxGuardOptions, what = 'write'): void {
+  expectBytes(block, 'block');
+  expectFields(o, 'o', { nsBase: 'bigint', nsSize: 'bigint' });
+  if (what !== undefined) expectString(what, 'what');
   const hazards = daxHazards(block, o);
   if (hazards.length === 0) return;
   throw new InfoblockError('hazard', `refusing to ${what}: ${daxHazardText(hazards)}; nothing written`, {

@@ -32,6 +32,7 @@ import { reserveBytes } from './history';
 import { archParams, type Arch } from './arch';
 import { profileForKernel } from './profiles';
 import { inRange } from './versions';
+import { expectOptions, expectString } from '../format/guard';
 
 export type DaxOutcome = 'consistent' | 'refused' | 'misplaced' | 'crashes';
 /** A byte range [start, end) of the exposed device (offset 0 = the data start that read(2) sees). */
@@ -207,6 +208,8 @@ const BY_ID = new Map(DAX_RULES.map((r) => [r.id, r]));
 
 /** A DAX rule's era in a kernel series. */
 export function daxEraOf(id: string, version: string): DaxEra {
+  expectString(id, 'id');
+  expectString(version, 'version');
   const e = BY_ID.get(id)?.eras.find((x) => inRange(version, x.from, x.to));
   if (e === undefined) throw new RangeError(`DAX rule ${id} has no era for ${version}`);
   return e;
@@ -324,6 +327,7 @@ function verdict(
  * under a DAX mount. Pure; `toJson` (src/format/json.ts) gives its snake_case JSON.
  */
 export function daxVerdictOf(i: DaxInput): DaxVerdict {
+  expectOptions(i, 'i');
   expectInput(i);
   const profile = profileForKernel(i.kernel);
   const arch = archParams(i.arch);
@@ -402,5 +406,6 @@ function shifted(i: DaxInput, version: string, observedBy: (rules: string[]) => 
 
 /** The outcomes that lose data or the machine under DAX. */
 export function daxIsHazard(d: DaxVerdict | undefined): boolean {
+  expectOptions(d, 'd', true);
   return d !== undefined && (d.outcome === 'misplaced' || d.outcome === 'crashes');
 }

@@ -10,6 +10,7 @@ import { expectNamespace, type CheckOptions, type Verdict } from './check';
 import { gateFields, geometryOf } from './geometry';
 import { knowsMinor4, reserveBytes } from './history';
 import { archParams } from './arch';
+import { expectBytes, expectFields, expectOptions } from '../format/guard';
 
 /** One byte range of the namespace, `start` inclusive and `end` exclusive, from the namespace base. */
 export interface Region {
@@ -32,6 +33,9 @@ interface Span {
  * it. `toJson` (src/format/json.ts) gives the regions' snake_case JSON.
  */
 export function explainLayout(head: Uint8Array, v: Verdict, o: CheckOptions): Region[] {
+  expectBytes(head, 'head');
+  expectOptions(v, 'v');
+  expectFields(o, 'o', { nsSize: 'bigint' });
   expectNamespace(o);
   const size = o.nsSize;
   const pfn = findBlocks(head).find((b) => b.kind === 'pfn' || b.kind === 'dax');

@@ -9,6 +9,7 @@
  */
 import { SZ_2M, u64 } from '../format/int64';
 import { effectiveFields, LATEST_MINOR, type EffectiveFields, type Meaning, type PfnFields } from '../format/pfn';
+import { expectBigint, expectFields, expectOptions, expectString } from '../format/guard';
 
 /** The u64 mask (the project's U64_MAX), re-exported under the name the rules use. */
 export { U64_MAX as U64_MASK, u64 } from '../format/int64';
@@ -26,6 +27,8 @@ export interface Reader {
 
 /** Fields after the kernel's version_minor gating (it never looks at the major). */
 export function gateFields(f: PfnFields, r: Reader): EffectiveFields {
+  expectOptions(f, 'f');
+  expectFields(r, 'r', { pageSize: 'bigint', knowsMinor4: 'boolean' });
   return effectiveFields(f, Number(r.pageSize), r.knowsMinor4 ? LATEST_MINOR : 3);
 }
 
@@ -37,6 +40,8 @@ export function floorPow2(x: bigint): bigint {
 
 /** Rule 6: the align in force is the field, or 1 << ilog2(offset) when the field is 0. */
 export function kernelAlign(alignField: bigint, offset: bigint): bigint {
+  expectBigint(alignField, 'alignField');
+  expectBigint(offset, 'offset');
   return alignField !== 0n ? alignField : floorPow2(offset);
 }
 
@@ -74,6 +79,7 @@ export interface GeometryInput {
 }
 
 export function geometryOf(i: GeometryInput): Geometry {
+  expectFields(i, 'i', { fields: 'object', effective: 'object', base: 'bigint', size: 'bigint', meaning: 'string' });
   const startPad = BigInt(i.effective.startPad);
   const endTrunc = BigInt(i.effective.endTrunc);
   const offset = i.meaning === 'map' ? i.fields.dataoff - startPad : i.fields.dataoff;
@@ -99,6 +105,9 @@ export function geometryOf(i: GeometryInput): Geometry {
 
 /** The data start in either meaning, from the namespace base: legacy start_pad + dataoff, map dataoff. */
 export function dataStartFor(meaning: Meaning, dataoff: bigint, startPad: bigint): bigint {
+  expectString(meaning, 'meaning');
+  expectBigint(dataoff, 'dataoff');
+  expectBigint(startPad, 'startPad');
   return meaning === 'map' ? dataoff : startPad + dataoff;
 }
 
@@ -109,6 +118,10 @@ export function dataStartFor(meaning: Meaning, dataoff: bigint, startPad: bigint
  * base + start_pad + dataoff, which then is not aligned.
  */
 export function ndctlOffsetEvidence(f: PfnFields, e: EffectiveFields, base: bigint, compatAlign: bigint): boolean {
+  expectOptions(f, 'f');
+  expectOptions(e, 'e');
+  expectBigint(base, 'base');
+  expectBigint(compatAlign, 'compatAlign');
   if (e.startPad === 0) return false;
   return meaningEvidence(f.dataoff, BigInt(e.startPad), BigInt(e.align), base, compatAlign).suggests === 'map';
 }
@@ -146,6 +159,8 @@ export function meaningEvidence(
 
 /** The evidence for a block's stored fields at `nsBase`, on x86-64's 2 MiB granule (migrate, scan, recover). */
 export function alignmentEvidence(f: PfnFields, nsBase: bigint): Evidence {
+  expectOptions(f, 'f');
+  expectBigint(nsBase, 'nsBase');
   return meaningEvidence(f.dataoff, BigInt(f.startPad), BigInt(f.align), nsBase);
 }
 
@@ -163,6 +178,10 @@ export function alignmentEvidence(f: PfnFields, nsBase: bigint): Evidence {
  * fit exactly when the last one ends at or before the altmap's end.
  */
 export function memmapFits(g: Geometry, reserve: bigint, pageSize: bigint, sectionSize: bigint): boolean {
+  expectOptions(g, 'g');
+  expectBigint(reserve, 'reserve');
+  expectBigint(pageSize, 'pageSize');
+  expectBigint(sectionSize, 'sectionSize');
   const start = g.mapBase;
   const end = g.base + g.size - g.endTrunc;
   if (end <= start || g.offset < reserve) return true;
@@ -195,6 +214,8 @@ export interface BaseFit {
 
 /** The bases `startPad` fits (null when it is 0 or not below `compatAlign`: any aligned base fits). */
 export function basesFittingBlock(startPad: bigint, compatAlign: bigint = SZ_2M): BaseFit | null {
+  expectBigint(startPad, 'startPad');
+  if (compatAlign !== undefined) expectBigint(compatAlign, 'compatAlign');
   if (startPad === 0n || startPad >= compatAlign) return null;
   const residue = compatAlign - startPad;
   return { modulus: compatAlign, residue, example: (1n << 32n) + residue };
@@ -202,6 +223,9 @@ export function basesFittingBlock(startPad: bigint, compatAlign: bigint = SZ_2M)
 
 /** Whether `base` is one of the bases the block fits (always, when its start_pad is 0). */
 export function baseFits(startPad: bigint, base: bigint, compatAlign: bigint = SZ_2M): boolean {
+  expectBigint(startPad, 'startPad');
+  expectBigint(base, 'base');
+  if (compatAlign !== undefined) expectBigint(compatAlign, 'compatAlign');
   const fit = basesFittingBlock(startPad, compatAlign);
   return fit === null || u64(base) % fit.modulus === fit.residue;
 }

@@ -17,6 +17,7 @@ import {
   type HazardFix,
   type Verdict,
 } from './head-verdict';
+import { expectFields, expectOptions } from '../format/guard';
 
 /** What `v`'s kernel does with a block it does not claim, in words. */
 const linuxDoes = (v: Verdict): string =>
@@ -104,6 +105,15 @@ function ndctlOffsetHazard(block: DecodedPfnBlock, v: Verdict, o: CheckOptions):
  * migrating the block repairs carries the operation as {@link Hazard.fix}.
  */
 export function hazardsFor(block: DecodedPfnBlock, v: Verdict, o: CheckOptions): Hazard[] {
+  expectFields(block, 'block', {
+    kind: 'string',
+    fields: 'object',
+    effective: 'object',
+    computedChecksum: 'bigint',
+    checksumValid: 'boolean',
+  });
+  expectOptions(v, 'v');
+  expectFields(o, 'o', { nsSize: 'bigint' });
   expectNamespace(o);
   const hazards: Hazard[] = [];
   const f = block.fields;

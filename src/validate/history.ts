@@ -13,6 +13,7 @@
 import * as R from './rules';
 import { EBUSY, EINVAL, ENODEV, ENOMEM, ENXIO, EOPNOTSUPP, type Era, type Predicate } from './rules';
 import { inRange } from './versions';
+import { expectNumber, expectString } from '../format/guard';
 
 export type Stage = 'validate' | 'convention' | 'setup' | 'probe' | 'format' | 'layout';
 
@@ -411,6 +412,7 @@ export const RULE_TABLE: readonly RuleEntry[] = [
 const BY_ID = new Map(RULE_TABLE.map((r) => [r.id, r]));
 
 export function ruleEntry(id: string): RuleEntry {
+  expectString(id, 'id');
   const r = BY_ID.get(id);
   if (r === undefined) throw new RangeError(`no rule ${id} in the table`);
   return r;
@@ -418,6 +420,8 @@ export function ruleEntry(id: string): RuleEntry {
 
 /** A rule's era in a kernel series (every entry covers 4.19 to the newest). */
 export function eraOf(id: string, version: string): Era {
+  expectString(id, 'id');
+  expectString(version, 'version');
   const e = ruleEntry(id).eras.find((x) => inRange(version, x.from, x.to));
   if (e === undefined) throw new RangeError(`rule ${id} has no era for ${version}`);
   return e;
@@ -425,11 +429,17 @@ export function eraOf(id: string, version: string): Era {
 
 /** P1: does a validation failure with this errno refuse the namespace in this version (else it stays raw)? */
 export function validationFailureRefuses(version: string, errno: number): boolean {
+  expectString(version, 'version');
+  expectNumber(errno, 'errno');
   return (eraOf('P1', version).refuses ?? []).includes(errno);
 }
 
 /** F1: the driver core's line for a failed probe, as this version prints it (null for the silent -ENODEV/-ENXIO). */
 export function probeFailureLine(version: string, driver: string, device: string, errno: number): string | null {
+  expectString(version, 'version');
+  expectString(driver, 'driver');
+  expectString(device, 'device');
+  expectNumber(errno, 'errno');
   if (errno === ENODEV || errno === ENXIO) return null;
   const newForm = eraOf('F1', version).to === null;
   if (newForm) return `${driver} ${device}: probe with driver ${driver} failed with error -${errno}`;

@@ -9,6 +9,7 @@ import { hex } from '../format/units';
 import { checkHead, expectNamespace, type CheckOptions, type Hazard, type Verdict } from './check';
 import { daxIsHazard } from './dax';
 import { compareSeries, resolveKernels, type ResolvedKernel } from './versions';
+import { expectBytes, expectFields } from '../format/guard';
 
 export interface KernelHazard {
   /**
@@ -105,6 +106,8 @@ export function checkKernels(
   o: Omit<CheckOptions, 'kernel'>,
   spec: string | readonly ResolvedKernel[],
 ): KernelsReport {
+  expectBytes(head, 'head');
+  expectFields(o, 'o', { nsSize: 'bigint' });
   expectNamespace(o);
   const ks = ordered(typeof spec === 'string' ? resolveKernels(spec) : [...spec]);
   const verdicts: Record<string, Verdict> = {};

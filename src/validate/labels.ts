@@ -21,6 +21,7 @@ import { signatureKind } from '../format/pfn';
 import { expectU64 } from '../format/int64';
 import { NIL_UUID } from '../format/uuid';
 import { checkHead, type CheckOptions, type Verdict } from './check';
+import { expectBigint, expectBytes, expectFunction, expectOptions } from '../format/guard';
 
 /** Reads `length` bytes at byte `offset` of the DIMM's capacity. */
 export type DimmReader = (offset: bigint, length: number) => Uint8Array;
@@ -135,6 +136,10 @@ export function checkLabelledDimm(
   read: DimmReader,
   o: LabelledOptions = {},
 ): LabelledCheck {
+  expectBytes(area, 'area');
+  expectBigint(capacity, 'capacity');
+  expectFunction(read, 'read');
+  expectOptions(o, 'o', true);
   expectU64(capacity, 'capacity');
   if (o.dimmBase !== undefined) expectU64(o.dimmBase, 'dimmBase');
   const d = decodeLabelArea(area);

@@ -8,6 +8,7 @@ import { eraOf, RULE_TABLE } from './history';
 import type { Era, Predicate } from './rules';
 import { resolveKernel, type ResolvedKernel } from './versions';
 import type { Meaning } from '../format/pfn';
+import { expectFields, expectString } from '../format/guard';
 
 /** The named profiles that predate version profiles (still accepted everywhere). */
 export type ProfileId = 'linux-6.1' | 'linux-latest' | 'linux-4.x' | 'map';
@@ -80,6 +81,7 @@ const cache = new Map<string, KernelProfile>();
 
 /** The profile of a resolved kernel (memoised: profiles are immutable). */
 export function profileOf(k: ResolvedKernel): KernelProfile {
+  expectFields(k, 'k', { id: 'string', version: 'string', mapConvention: 'boolean', observed: 'boolean' });
   const hit = cache.get(k.id);
   if (hit !== undefined) return hit;
   const rules = rulesFor(k.version, k.mapConvention);
@@ -106,6 +108,7 @@ export function profileOf(k: ResolvedKernel): KernelProfile {
  * call. Unknown values are InvalidArgumentError (code 'invalid-argument').
  */
 export function profileForKernel(spec: string): KernelProfile {
+  expectString(spec, 'spec');
   return profileOf(resolveKernel(spec));
 }
 
@@ -116,12 +119,13 @@ export const PROFILES: Record<ProfileId, KernelProfile> = {
   map: profileForKernel('map'),
 };
 
-export function isProfileId(s: string): s is ProfileId {
-  return (PROFILE_IDS as readonly string[]).includes(s);
+export function isProfileId(s: unknown): s is ProfileId {
+  return typeof s === 'string' && (PROFILE_IDS as readonly string[]).includes(s);
 }
 
-/** True for any value profileForKernel accepts. */
-export function isKernelSpec(s: string): boolean {
+/** True for any value profileForKernel accepts (false for a non-string). */
+export function isKernelSpec(s: unknown): boolean {
+  if (typeof s !== 'string') return false;
   try {
     resolveKernel(s);
     return true;

@@ -6,6 +6,7 @@
  * interpolated from reading the kernel's history).
  */
 import { InvalidArgumentError } from '../format/errors';
+import { expectString } from '../format/guard';
 
 /** A kernel release series as numbers (the patch level never changes the info-block rules we model). */
 export interface KernelSeries {
@@ -82,6 +83,7 @@ function unknown(spec: string, why: string, nearest?: string): InvalidArgumentEr
  * A version older or newer than every known one carries the nearest as its hint (`{ pass: { kernel: '7.2' } }`).
  */
 export function resolveKernel(spec: string): ResolvedKernel {
+  expectString(spec, 'spec');
   if (typeof spec !== 'string') {
     throw new InvalidArgumentError(`kernel must be a string, got ${typeof spec}: use ${KERNEL_FORMS}`);
   }
@@ -113,6 +115,8 @@ function named(series: string): ResolvedKernel {
  * list with that entry replaced by the nearest known one.
  */
 export function resolveKernels(spec: string, param?: string): ResolvedKernel[] {
+  expectString(spec, 'spec');
+  if (param !== undefined) expectString(param, 'param');
   if (typeof spec !== 'string' || spec.trim() === '') {
     throw new InvalidArgumentError(`empty kernel list: use 'all' or a comma-separated list of ${KERNEL_FORMS}`);
   }

@@ -20,7 +20,8 @@ import {
   type DaxObservation,
   type DaxOutcome,
 } from '../../src/kernel/dax';
-import { daxPreflight } from '../../src/kernel/dax-check';
+import { daxPreflight, filesystemIn } from '../../src/kernel/dax-check';
+import { encodeMbr } from '../../src/format/kata';
 import { KernelHarnessError } from '../../src/kernel/errors';
 import { recordOf, worstDax, type DaxNamespaceResult } from '../../src/kernel/harness';
 import { DAX_BEGIN, DAX_END, guestInitScript } from '../../src/kernel/init-script';
@@ -275,5 +276,35 @@ describe('kernel-check --dax --label-size', () => {
     expect(e).toBeInstanceOf(KernelHarnessError);
     expect((e as KernelHarnessError).code).toBe('bad-image');
     expect((e as Error).message).toMatch(/scratch mode .* label-less/);
+  });
+});
+
+describe('the filesystem of a Kata-style data area', () => {
+  const tmp = useTmpDir('dax-kata-fs');
+  const sb = (kind: 'ext4' | 'xfs'): Buffer => {
+    const b = Buffer.alloc(2048);
+    if (kind === 'xfs') b.write('XFSB', 0, 'ascii');
+    else b.writeUInt16LE(0xef53, 1080);
+    return b;
+  };
+  test.each([
+    ['ext4 at the data start itself', 'ext4', null, 'ext4'],
+    ["an MBR whose partition 1 MiB in holds ext4 (Kata's layout)", 'mbr', 'ext4', 'ext4'],
+    ['an MBR whose partition holds xfs', 'mbr', 'xfs', 'xfs'],
+    ['an MBR whose partition holds nothing known', 'mbr', null, 'unknown'],
+    ['zeros', 'zeros', null, 'none'],
+  ] as const)('%s: %s', (_what, head, inPart, want) => {
+    const file = tmp.path(`${want}-${head}-${inPart ?? 'x'}.img`);
+    const dataStart = 0x20_0000;
+    fs.writeFileSync(file, Buffer.alloc(0));
+    fs.truncateSync(file, 8 << 20);
+    const fd = fs.openSync(file, 'r+');
+    if (head === 'ext4') fs.writeSync(fd, sb('ext4'), 0, 2048, dataStart);
+    if (head === 'mbr') {
+      fs.writeSync(fd, encodeMbr(0x10_0000n, 0x40_0000n), 0, 512, dataStart);
+      if (inPart !== null) fs.writeSync(fd, sb(inPart), 0, 2048, dataStart + 0x10_0000);
+    }
+    fs.closeSync(fd);
+    expect(filesystemIn(file, BigInt(dataStart))).toBe(want);
   });
 });

@@ -7,7 +7,14 @@ import { writeCpioNewc } from '../../src/kernel/cpio';
 import { moduleDepends, isStaticElf, compareVersions } from '../../src/kernel/assets';
 import { parseAddress, parseImageSpec } from '../../src/kernel/format';
 import { KernelHarnessError } from '../../src/kernel/errors';
-import { crashLines, observe, planBoots, probeFailure, type KernelObservation } from '../../src/kernel/harness';
+import {
+  crashLines,
+  lockupOnly,
+  observe,
+  planBoots,
+  probeFailure,
+  type KernelObservation,
+} from '../../src/kernel/harness';
 import { REPORT_BEGIN, REPORT_END } from '../../src/kernel/init-script';
 import { parseGuestReport, parseKernelLine, parseOdHex } from '../../src/kernel/report';
 import { observationToVerdict } from '../../src/kernel/verdict';
@@ -306,6 +313,16 @@ describe('crash detection', () => {
       'watchdog: BUG: soft lockup - CPU#0 stuck for 22s! [kworker/0:1:40]',
       'Kernel panic - not syncing: softlockup: hung tasks',
     ]);
+  });
+  test("a watchdog panic with no fault line is a stall (the harness boots again); a fault line is the image's", () => {
+    const lockup = 'watchdog: BUG: soft lockup - CPU#0 stuck for 24s! [swapper/0:1]';
+    const panic = 'Kernel panic - not syncing: softlockup: hung tasks';
+    const fault = 'BUG: unable to handle page fault for address: ffffc90000a00000';
+    expect(lockupOnly([lockup, panic])).toBe(true);
+    expect(lockupOnly(['INFO: task init:1 blocked for more than 30 seconds.', panic])).toBe(true);
+    expect(lockupOnly([lockup, fault, 'Oops: 0000 [#1] SMP NOPTI', panic])).toBe(false);
+    expect(lockupOnly([fault, panic])).toBe(false);
+    expect(lockupOnly(['Kernel panic - not syncing: Fatal exception'])).toBe(false);
   });
   test('a boot-time panic without an oops is still reported as panic lines (the harness boots again)', () => {
     expect(

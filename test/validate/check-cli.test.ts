@@ -38,13 +38,14 @@ test('claimed: exit 0, JSON verdict with exact u64 strings, the namespace first'
   const v = JSON.parse(r.out) as Record<string, unknown>;
   expect(v).toMatchObject({
     schema: 'urn:nd-infoblock:schema:check',
-    schema_version: 3,
+    schema_version: 4,
     file,
     offset: '0x0',
     ns_base: '0x0',
     ns_base_assumed: true,
     bases_fitting: null,
     ns_size: '0x40000000',
+    torn: false,
     outcome: 'claimed',
     kind: 'pfn',
     mode: 'pmem',
