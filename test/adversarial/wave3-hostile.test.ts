@@ -167,3 +167,35 @@ describe('outputs on paths another user controls (root running pack/unpack)', ()
     expect(fs.readdirSync(d)).toEqual(['out.pmem']);
   });
 });
+
+describe('numbers near 2^64 in the wave-3 options', () => {
+  // Before: 2^64 - 1 was refused as "does not fit in 64 bits", which it does.
+  const RESERVED = "2^64 - 1 is the failure value of ndctl's size parser, never a size or address";
+  test.each([
+    ['pack --align', () => ['pack', ext4, '-o', tmp.path('n1.pmem'), '--align', '0xffffffffffffffff'], 'alignment'],
+    [
+      'pack --ns-size',
+      () => ['pack', ext4, '-o', tmp.path('n2.pmem'), '--ns-size', '18446744073709551615'],
+      'namespace size',
+    ],
+    [
+      'unpack --ns-base',
+      () => ['unpack', pmem, '-o', tmp.path('n3'), '--ns-base', '0xffffffffffffffff'],
+      'namespace base',
+    ],
+    [
+      'rebase --to-base',
+      () => ['rebase', pmem, '--ns-base', '0x100000000', '--to-base', '0xffffffffffffffff'],
+      'new base',
+    ],
+    ['realign --label-size', () => ['realign', pmem, '--label-size', '0xFFFFFFFFFFFFFFFF'], 'label size'],
+  ])('%s 2^64 - 1: exit 2, the reason in one line, nothing written', async (_n, args, what) => {
+    const a = args();
+    const before = bytesOf(pmem);
+    const r = await run(a);
+    const v = a[a.length - 1] ?? '';
+    expect([r.code, r.errLines]).toEqual([2, [`infoblock: failed to parse ${what} '${v}': ${RESERVED}`]]);
+    expect(bytesOf(pmem).equals(before)).toBe(true);
+    expect(leftovers()).toEqual([]);
+  });
+});
