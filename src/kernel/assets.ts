@@ -27,6 +27,7 @@ export { findOnPath, isStaticElf } from './host-tools';
 import { APT_INSTALL_HINT, KERNEL_SETUP_HINT, KernelHarnessError } from './errors';
 import { DAX_PROBE_PATH, guestInitScript } from './init-script';
 import { cachedKernelDebs, DEFAULT_KERNEL, downloadKernelDebs, KERNEL_PACKAGES, type KernelVersion } from './kernels';
+import { expectOptions } from '../format/guard';
 
 export { compareVersions } from './kernels';
 
@@ -434,6 +435,7 @@ async function buildInitramfs(
  * With kernelImage + modulesDir the Debian package is not used at all.
  */
 export async function prepareKernelAssets(opts: AssetOptions = {}): Promise<KernelAssets> {
+  expectOptions(opts, 'opts', true);
   const cache = opts.cacheDir ?? cacheDir();
   await fs.mkdir(cache, { recursive: true });
   if ((opts.kernelImage === undefined) !== (opts.modulesDir === undefined)) {
