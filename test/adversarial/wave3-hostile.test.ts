@@ -17,6 +17,7 @@ import { BASE, isRoot, legacyBlock, NS_SIZE, unavailable, unprivileged } from '.
 import { writeDimm, MiB as MIB, type PaddedNamespace } from '../support/dimm';
 import { headWithBlock } from '../../src/format/head';
 import { labelChecksum } from '../../src/format/labels';
+import { decodeRealignRecord, encodeRealignRecord } from '../../src/migrate/realign-backup';
 import { useTmpDir } from '../support/tmp';
 
 const tmp = useTmpDir('wave3-hostile');
@@ -281,5 +282,62 @@ describe('realign, rebase and restore: crafted names', () => {
       `undo: infoblock restore ${q(f)} --backup ${q(`${f}.infoblock-backup`)}`,
     ]);
     expect(fs.existsSync(`${f}.infoblock-backup`)).toBe(true);
+  });
+});
+
+describe("a realignment's backup record another user wrote (root's DIMM image in a shared sticky directory)", () => {
+  const need = (): boolean => user === null && unavailable(isRoot() ? 'useradd (a second local user)' : 'root');
+  const u = (): { uid: number; gid: number } => user as { uid: number; gid: number };
+
+  /** Root's realigned DIMM in a root-owned 1777 directory, and a record forged from root's by the user. */
+  async function forged(name: string): Promise<{ dimm: string; record: string; before: Buffer; realigned: Buffer }> {
+    const shared = tmp.path(`shared-${name}`);
+    fs.mkdirSync(shared);
+    fs.chmodSync(shared, 0o1777);
+    const dimm = path.join(shared, 'dimm.img');
+    namedDimm(dimm, 'db');
+    const record = `${dimm}.realign-backup`;
+    const before = bytesOf(dimm);
+    expect((await run(['realign', dimm, '--label-size', '128K'])).code).toBe(0);
+    const realigned = bytesOf(dimm);
+    // The user's forgery: root's own record (they can read it) with their bytes as the "original" of the
+    // first write, sealed again with the library's encoder (a correct CRC-32), put in its place as theirs.
+    const rec = decodeRealignRecord(bytesOf(record));
+    const first = rec.writes[0];
+    if (first === undefined) throw new Error('a realignment without writes');
+    first.original = new Uint8Array(first.original.byteLength).fill(0x41);
+    fs.unlinkSync(record);
+    fs.writeFileSync(record, encodeRealignRecord(rec), { mode: 0o644 });
+    fs.chownSync(record, u().uid, u().gid);
+    return { dimm, record, before, realigned };
+  }
+
+  // Before: restore took the user's record: exit 0, "restored ... read back and verified", their bytes at the
+  // first write's place of root's image.
+  test('restore: refused in one line (exit 2), the image unchanged', async () => {
+    if (need()) return;
+    const f = await forged('restore');
+    const r = await run(['restore', f.dimm]);
+    expect(r.code).toBe(2);
+    expect(r.errLines).toHaveLength(1);
+    expect(r.errLines[0]).toMatch(
+      new RegExp(`^infoblock: refusing to write the backup '${f.record}': .*belongs to user ${u().uid}\\b`),
+    );
+    expect(bytesOf(f.dimm).equals(f.realigned)).toBe(true);
+  });
+
+  // Before: realign kept the user's record as "the backup of an interrupted run" (exit 0), so its undo would
+  // write their bytes.
+  test('realign of the same plan: refused in one line (exit 2), the record not adopted', async () => {
+    if (need()) return;
+    const f = await forged('realign');
+    expect((await run(['restore', f.dimm, '--backup', f.record, '--force'])).code).toBe(2); // --force: refused too
+    fs.writeFileSync(f.dimm, f.before); // root's image as before the realignment (same inode), the record left
+    const r = await run(['realign', f.dimm, '--label-size', '128K']);
+    expect(r.code).toBe(2);
+    expect(r.errLines).toHaveLength(1);
+    expect(r.errLines[0]).toMatch(/^infoblock: refusing to write the backup /);
+    expect(r.out).not.toContain('kept from an interrupted run');
+    expect(bytesOf(f.dimm).equals(f.before)).toBe(true);
   });
 });
