@@ -35,7 +35,7 @@ const kernelsLine = (n: RealignNamespace): string =>
     .join(', ');
 
 function namespaceLines(n: RealignNamespace): string[] {
-  const name = n.name === '' ? '' : ` '${n.name}'`;
+  const name = n.name === '' ? '' : ` '${escapeText(n.name)}'`;
   const head = `  ${n.uuid}${name} (${n.kind === 'pfn' ? 'fsdax' : 'devdax'}) dpa ${hex(n.dpa)} size ${hex(n.size)}`;
   if (n.status === 'aligned') return [`${head}: start_pad 0, nothing to realign (DAX and block I/O already agree)`];
   return [
@@ -72,7 +72,8 @@ function renderRealign(file: string, r: RealignTargetResult): string {
       `realigned ${p.namespaces.filter((n) => n.status === 'realign').length} namespace(s), read back and ` +
         `verified; backup ${backup}${r.backupReused ? ' (kept from an interrupted run)' : ''}`,
     );
-    lines.push(`undo: ${commandLine('restore', { backup }, { target: file })}`);
+    // The command line gets the exact path (shell-quoted), the sentence above the escaped one.
+    if (r.undo !== null) lines.push(`undo: ${commandLine(r.undo.operation, r.undo.params, { target: file })}`);
   }
   return `${lines.join('\n')}\n`;
 }

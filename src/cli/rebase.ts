@@ -51,7 +51,8 @@ function renderRebase(file: string, r: RebaseTargetResult, carry: Record<string,
     lines.push(
       `rebased: 4096 bytes at ${hex(BigInt(carry.offset ?? '0') + 4096n)}, read back and verified; backup ${backup}`,
     );
-    lines.push(`undo: ${commandLine('restore', { backup }, { target: file })}`);
+    // The command line gets the exact path (shell-quoted), the sentence above the escaped one.
+    if (r.undo !== null) lines.push(`undo: ${commandLine(r.undo.operation, r.undo.params, { target: file })}`);
   }
   return `${lines.join('\n')}\n`;
 }
