@@ -117,7 +117,7 @@ function daxAligned(c: MutationCtx): Mutation | null {
   return c.f.startPad === 0 ? { name: 'dax:start_pad=0', changes: {} } : null;
 }
 
-/** 0 < start_pad <= dataoff: the seed's own 1 MiB pad, or 2 MiB more on an aligned base. */
+/** `0 < start_pad <= dataoff`: the seed's own 1 MiB pad, or 2 MiB more on an aligned base. */
 function daxPadBelow(c: MutationCtx): Mutation | null {
   const pad = BigInt(c.f.startPad);
   if (pad > 0n) return pad <= c.f.dataoff ? { name: 'dax:start_pad kept', changes: {} } : null;

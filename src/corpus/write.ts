@@ -51,7 +51,7 @@ export interface ManifestRow {
   dataStart: bigint | null;
   dataSize: bigint | null;
   failedRule: string | null;
-  /** For images: the `kernel-check` argument (FILE@BASE). */
+  /** For images: the `kernel-check` argument (`FILE@BASE`). */
   kernelCheck?: string;
   /**
    * The expected DAX verdict per kernel (the corpus kernel and the booted ones, by profile id): null where

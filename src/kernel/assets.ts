@@ -5,10 +5,13 @@
  * + modules) that the guest boots. Nothing is installed into /boot.
  *
  * Cache layout (default ~/.cache/nd-infoblock, env ND_INFOBLOCK_CACHE):
- *   debs/linux-image-*.deb          downloaded packages (scripts/kernel/setup.sh uses the same place)
- *   kernels/<deb name>/vmlinuz      extracted kernel
- *   kernels/<deb name>/modules/*.ko the needed modules, decompressed
- *   initramfs/<sha256 prefix>.cpio.gz
+ *
+ * ```
+ * debs/linux-image-*.deb          downloaded packages (scripts/kernel/setup.sh uses the same place)
+ * kernels/<deb name>/vmlinuz      extracted kernel
+ * kernels/<deb name>/modules/*.ko the needed modules, decompressed
+ * initramfs/<sha256 prefix>.cpio.gz
+ * ```
  */
 
 import { execFile, spawn } from 'node:child_process';

@@ -6,9 +6,9 @@
  * two namespaces share a memory section.
  *
  * Relocation (default on): an image asked for at `base` is placed at a guest
- * address congruent to `base` modulo G = max(1 GiB, next power of two >= its
+ * address congruent to `base` modulo G = max(1 GiB, next power of two at least its
  * size). Every address check the kernel makes on a namespace (rules 12-14 of
- * docs/format.md, the devdax alignments) uses an alignment <= G: the
+ * docs/format.md, the devdax alignments) uses an alignment of at most G: the
  * block's align is refused before rule 12 when it exceeds the namespace size.
  * So the verdict is the one the kernel would give at `base` itself, while many
  * images that all ask for the same base can share one boot.
