@@ -96,7 +96,8 @@ function importGraph(): Map<string, string[]> {
 /**
  * Import edges of a cycle that other work in flight owns (each with the fix it needs). Only these are
  * skipped: any other cycle fails. Empty: the host tools (findOnPath, isStaticElf) live in
- * kernel/host-tools.ts below both kernel/assets.ts and kernel/dax-probe.ts, and kernel-check's shared
+ * kernel/host-tools.ts below the asset pipeline (kernel/assets.ts over deb.ts, modules.ts and initramfs.ts)
+ * and kernel/dax-probe.ts, and kernel-check's shared
  * presentation in cli/kernel-check-render.ts below both kernel-check CLIs.
  */
 const CYCLE_EDGES_IN_FLIGHT = new Set<string>();

@@ -18,7 +18,8 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-import { prepareKernelAssets, findOnPath } from './assets';
+import { prepareKernelAssets } from './assets';
+import { findOnPath } from './host-tools';
 import { APT_INSTALL_HINT, KernelHarnessError } from './errors';
 import { crashLines, crashObservation, observe, tail } from './observe';
 import { bootBisecting, runPool } from './bisect';

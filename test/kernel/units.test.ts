@@ -4,7 +4,9 @@
  */
 
 import { writeCpioNewc } from '../../src/kernel/cpio';
-import { moduleDepends, isStaticElf, compareVersions } from '../../src/kernel/assets';
+import { isStaticElf } from '../../src/kernel/host-tools';
+import { compareVersions } from '../../src/kernel/kernels';
+import { moduleDepends } from '../../src/kernel/modules';
 import { parseAddress, parseImageSpec } from '../../src/kernel/format';
 import { KernelHarnessError } from '../../src/kernel/errors';
 import {
