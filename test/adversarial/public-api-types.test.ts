@@ -362,7 +362,7 @@ function sample(kind: string): unknown {
 async function outcome(f: (...args: unknown[]) => unknown, args: unknown[]): Promise<unknown> {
   try {
     const r = f(...args);
-    if (r !== null && typeof r === 'object' && typeof (r as Promise<unknown>).then === 'function') await r;
+    if (r instanceof Promise) await r;
     return { returned: r };
   } catch (e) {
     return e;
