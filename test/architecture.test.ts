@@ -236,9 +236,6 @@ const SHARED_NAMES: Record<string, string> = {
   'dax.ts': 'to rename: kernel/ DAX probe records vs validate/ DAX verdict',
   'head.ts': 'to rename: format/ head codec vs io/ reading a head from a target',
   'kernels.ts': 'to rename: kernel/ Debian kernel packages vs validate/ verdicts under several kernels',
-  'qemu.ts': 'to rename: kernel/ boots QEMU vs pack/ the QEMU options of a packed image',
-  'report.ts': 'to rename: kernel/ parses the guest report vs scan/ renders findings',
-  'write.ts': 'to rename: corpus/ writes the corpus vs cli/ the write command (recover/ had one: write-recovered.ts)',
 };
 
 test('no file name under src/ repeats, beyond the listed ones', () => {

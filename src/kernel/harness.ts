@@ -41,7 +41,7 @@ import {
 } from './dax';
 import { DAX_PARAM } from './init-script';
 import { qemuArgs, runQemu, sparseCopy, type BootResult } from './qemu';
-import { parseGuestReport, type GuestReport } from './report';
+import { parseGuestReport, type GuestReport } from './guest-report';
 import type { BootImage, BootOptions, KernelObservation, Placed } from './types';
 import { expectU64, hex } from '../format/int64';
 import { interleaveSetCookie, qemuDimm, type LabelVersion } from '../format/labels';

@@ -25,7 +25,7 @@ import { fsPath, showPath, type FilePath } from '../io/path';
 import { allocatedBytes, copyRangeSparse, type CopyMethod } from '../io/sparse';
 import type { Faults } from '../io/faults';
 import { labelAreaOf, planPack, type PackParams, type PackPlan } from './layout';
-import { guestUseOf, qemuOptionsFor, type GuestUse, type QemuOptions } from './qemu';
+import { guestUseOf, qemuOptionsFor, type GuestUse, type QemuOptions } from './qemu-options';
 import { expectBigint, expectOptions, expectString } from '../format/guard';
 
 /** Options of {@link packImage}. */

@@ -18,7 +18,7 @@ import {
   type KernelObservation,
 } from '../../src/kernel/harness';
 import { REPORT_BEGIN, REPORT_END } from '../../src/kernel/init-script';
-import { parseGuestReport, parseKernelLine, parseOdHex } from '../../src/kernel/report';
+import { parseGuestReport, parseKernelLine, parseOdHex } from '../../src/kernel/guest-report';
 import { observationToVerdict } from '../../src/kernel/verdict';
 
 const GiB = 1n << 30n;
