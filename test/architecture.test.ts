@@ -232,10 +232,6 @@ const SHARED_NAMES: Record<string, string> = {
   'json.ts': 'format/ the JSON mapping every document uses, cli/ the error document on top of it',
   'errors.ts': "each layer's error classes (format InfoblockError, io ioError, kernel KernelHarnessError)",
   'kernel-check.ts': 'cli/ presents kernel/kernel-check.ts',
-  // Still to rename (owned by other work in progress): different jobs under one name.
-  'dax.ts': 'to rename: kernel/ DAX probe records vs validate/ DAX verdict',
-  'head.ts': 'to rename: format/ head codec vs io/ reading a head from a target',
-  'kernels.ts': 'to rename: kernel/ Debian kernel packages vs validate/ verdicts under several kernels',
 };
 
 test('no file name under src/ repeats, beyond the listed ones', () => {

@@ -101,7 +101,7 @@ const MIB = 1n << 20n;
 /**
  * The DAX classes a corpus aims at: the start_pad geometry (0; above 0 but not above dataoff; above
  * dataoff, as 4.x kernels padded) times where the memmap lives. Each class has its own DAX outcome per
- * kernel (see src/validate/dax.ts); the manifest row carries them.
+ * kernel (see src/validate/dax-verdict.ts); the manifest row carries them.
  */
 export const DAX_TARGETS: readonly Target[] = [
   'dax-aligned-ram',

@@ -15,9 +15,9 @@ import { showPath } from '../io/path';
 import { HEAD_SIZE, headWithBlock } from '../format/head';
 import { jsonText } from '../format/json';
 import { checkHead, type Verdict } from '../validate/check';
-import type { DaxVerdict } from '../validate/dax';
+import type { DaxVerdict } from '../validate/dax-verdict';
 import { BOOTED_KERNELS, compareSeries, resolveKernels, type ResolvedKernel } from '../validate/versions';
-import { daxIsHazard } from '../validate/dax';
+import { daxIsHazard } from '../validate/dax-verdict';
 import { CorpusGenerator, HAZARD_TARGETS, verdictClass, type CorpusInput, type CorpusOptions } from './generate';
 import { hex } from '../format/int64';
 

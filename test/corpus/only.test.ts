@@ -9,7 +9,7 @@ import { writeCorpus } from '../../src/corpus/write-corpus';
 import { InvalidArgumentError } from '../../src/format/errors';
 import { headWithBlock } from '../../src/format/head';
 import { checkHead, type Verdict } from '../../src/validate/check';
-import { daxIsHazard } from '../../src/validate/dax';
+import { daxIsHazard } from '../../src/validate/dax-verdict';
 import { looksLikeStack, run } from '../support/run';
 import { thrownBy } from '../support/errors';
 import { useTmpDir } from '../support/tmp';
