@@ -4,6 +4,8 @@
  * guest's mount line), and the data out again.
  */
 import type { Command } from 'commander';
+import { escapeText } from '../format/escape';
+import { pathText } from '../io/path';
 import { hex } from '../format/int64';
 import { jsonText } from '../format/json';
 import { InvalidArgumentError } from '../format/errors';
@@ -91,8 +93,8 @@ function packText(r: PackResult, verify: PackVerification[] | null): string {
   const fsText =
     r.filesystem === null ? 'unknown content' : `${r.filesystem.kind}, ${r.filesystem.blockSize}-byte blocks`;
   const lines = [
-    `packed ${r.input} (${fsText}) into ${r.output}: ${human(p.fileSize)}, ${human(r.allocated)} allocated` +
-      ` (${r.copy === 'extents' ? 'extent copy' : 'zero-skipping copy'})`,
+    `packed ${pathText(r.input)} (${fsText}) into ${pathText(r.output)}: ${human(p.fileSize)}, ` +
+      `${human(r.allocated)} allocated (${r.copy === 'extents' ? 'extent copy' : 'zero-skipping copy'})`,
     `  namespace: ${p.mode}, memmap in ${p.map === 'ram' ? 'RAM' : 'the namespace'}, ${human(p.nsSize)} at ` +
       `${hex(p.nsBase)}, data start ${hex(p.dataStart)}, start_pad 0` +
       (p.labelSize === null ? ', label-less' : `, labelled (${p.namespaceUuid ?? ''})`),
@@ -101,12 +103,14 @@ function packText(r: PackResult, verify: PackVerification[] | null): string {
     ...r.kernels.map((k) => `  Linux ${k.kernel}: ${k.outcome}${daxText(k, r.filesystem?.kind ?? null)}`),
     ...r.warnings.map((w) => `  warning: ${w}`),
     'boot it with (add your kernel and root disk):',
-    `  ${qemuLine(r)}`,
+    `  ${escapeText(qemuLine(r))}`,
     'in the guest:',
     `  ${r.guest.mount ?? `${r.guest.device} (a character device: mmap it, it cannot be mounted)`}`,
   ];
   if (r.guest.diskDevice !== null) {
-    lines.push(`as a plain disk (-drive file=${shellQuote(r.output)},format=raw,if=virtio): ${r.guest.diskDevice}`);
+    lines.push(
+      `as a plain disk (-drive file=${escapeText(shellQuote(r.output))},format=raw,if=virtio): ${r.guest.diskDevice}`,
+    );
   }
   for (const v of verify ?? []) {
     lines.push(
@@ -160,7 +164,8 @@ function unpackText(r: UnpackResult): string {
     r.what === 'data area'
       ? 'the data area'
       : `the ${r.filesystem?.kind ?? 'data'} ${r.what === 'partition' ? "in Kata's partition" : 'at the data start'}`;
-  return `unpacked ${what} of ${r.input} (${human(r.length)} at ${hex(r.from)}) into ${r.output}\n`;
+  const from = `${pathText(r.input)} (${human(r.length)} at ${hex(r.from)})`;
+  return `unpacked ${what} of ${from} into ${pathText(r.output)}\n`;
 }
 
 export function registerPack(program: Command, io: CliIo): void {

@@ -50,7 +50,8 @@ export function parseSize(text: string, what = 'size', opts: ParseSizeOptions = 
           : BigInt(digits);
   if (v > U64_MAX) throw bad('does not fit in 64 bits');
   if (sign === '-') v = (U64_MAX + 1n - v) & U64_MAX;
-  if (v === U64_MAX) throw bad('does not fit in 64 bits');
+  // It fits, but ndctl's parser returns it for a failure: say so rather than "does not fit".
+  if (v === U64_MAX) throw bad("2^64 - 1 is the failure value of ndctl's size parser, never a size or address");
   if (rest === '') return v;
   const shift = SHIFT[rest.toLowerCase()];
   if (shift === undefined || rest.length !== 1) throw bad(`unknown suffix '${rest}' (use K, M, G or T)`);

@@ -54,12 +54,24 @@ function removeQuietly(path: FilePath): void {
   }
 }
 
+function lstatOrNull(path: FilePath): fs.Stats | null {
+  try {
+    return fs.lstatSync(fsPath(path));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw ioError('inspect', path, e);
+  }
+}
+
 /** The fast path; false (and nothing left at `dst`) when it does not apply here. */
 function copyWithTools(src: FilePath, dst: FilePath, c: RangeCopy): boolean {
   const s = exactText(src);
   const d = exactText(dst);
   // A path that is not valid UTF-8 cannot be passed to a tool exactly.
   if (s === null || d === null) return false;
+  // Create it ourselves first (O_EXCL never follows a symlink): cp then writes into our own new file, not
+  // through a name someone planted at `dst` (a dangling symlink to a file root would create).
+  closeQuietly(fs.openSync(fsPath(dst), fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o600));
   if (!tool('cp', ['--sparse=always', '--reflink=auto', '--', s, d])) {
     removeQuietly(dst);
     return false;
@@ -128,7 +140,8 @@ export function copyRangeSparse(src: FilePath, dst: FilePath, c: RangeCopy): Cop
   }
   if (c.from + c.length > srcSize)
     throw new IoError(`${showPath(src)} holds ${srcSize} bytes, fewer than the ${c.from + c.length} to copy`);
-  if (fs.existsSync(fsPath(dst))) throw new IoError(`${showPath(dst)} exists; nothing was copied`);
+  // lstat, not exists: a dangling symlink is something there too (exists follows it and says no).
+  if (lstatOrNull(dst) !== null) throw new IoError(`${showPath(dst)} exists; nothing was copied`);
   if (copyWithTools(src, dst, c)) return 'extents';
   try {
     copyZeroSkip(src, dst, c);

@@ -22,6 +22,7 @@ import type { Verdict } from '../validate/check';
 import { buildFileDurably } from '../io/durable';
 import { closeQuietly, readExact, targetSize, writeAt, fsyncFd } from '../io/files';
 import { fsPath, showPath, type FilePath } from '../io/path';
+import { checkWritablePath } from '../io/trust';
 import { allocatedBytes, copyRangeSparse, type CopyMethod } from '../io/sparse';
 import type { Faults } from '../io/faults';
 import { labelAreaOf, planPack, type PackParams, type PackPlan } from './layout';
@@ -113,7 +114,15 @@ function filesystemOf(input: string, size: bigint, force: boolean, warnings: str
   return fsInfo;
 }
 
-function checkOutput(output: string, force: boolean): void {
+/**
+ * The output may be created or (forced) replaced: not a special file, not
+ * the input itself (a hard link included: replacing it would lose the
+ * input), and on a path no other user can swap (src/io/trust.ts: the build's
+ * temporary file sits beside it, so a directory someone else may write is
+ * refused, and a symlink as the output is never followed).
+ */
+function checkOutput(input: string, output: string, force: boolean): void {
+  checkWritablePath(output, { what: 'output' });
   let st: fs.Stats;
   try {
     st = fs.lstatSync(output);
@@ -121,6 +130,10 @@ function checkOutput(output: string, force: boolean): void {
     return; // absent: the usual case
   }
   if (!st.isFile()) throw new IoError(`${showPath(output)} exists and is not a regular file; nothing was written`);
+  const inSt = fs.statSync(input);
+  if (inSt.dev === st.dev && inSt.ino === st.ino) {
+    throw new IoError(`${showPath(output)} is the input itself; nothing was written: name a new output file`);
+  }
   if (!force) {
     throw new IoError(`${showPath(output)} exists; nothing was written`, { hint: { pass: { force: true } } });
   }
@@ -187,7 +200,7 @@ export function packImage(input: string, output: string, o: PackOptions = {}): P
   const size = fileSizeOf(input);
   const filesystem = filesystemOf(input, size, o.force === true, warnings);
   const plan = planPack(size, o, randomUuid());
-  checkOutput(output, o.force === true);
+  checkOutput(input, output, o.force === true);
   const head = headOf(plan);
   // The shared guard of every block writer (never tripped by a plan, which has no start_pad: a second opinion).
   daxGuard(
@@ -199,6 +212,10 @@ export function packImage(input: string, output: string, o: PackOptions = {}): P
     },
     'pack',
   );
+  // Everything the report needs is worked out before the output is made: a failure after it would leave it behind.
+  const kernels = kernelsOf(head, plan, filesystem?.kind ?? null);
+  const qemu = qemuOptionsFor(plan, output);
+  const guest = guestUseOf(plan, filesystem?.kind ?? null);
   const copy = buildFileDurably(
     output,
     (tmp) => {
@@ -208,18 +225,7 @@ export function packImage(input: string, output: string, o: PackOptions = {}): P
     },
     { replace: o.force === true, ...(o.faults === undefined ? {} : { faults: o.faults }) },
   );
-  return {
-    input,
-    output,
-    filesystem,
-    plan,
-    copy,
-    allocated: allocatedBytes(output),
-    kernels: kernelsOf(head, plan, filesystem?.kind ?? null),
-    qemu: qemuOptionsFor(plan, output),
-    guest: guestUseOf(plan, filesystem?.kind ?? null),
-    warnings,
-  };
+  return { input, output, filesystem, plan, copy, allocated: allocatedBytes(output), kernels, qemu, guest, warnings };
 }
 
 /**
@@ -318,7 +324,7 @@ export function unpackImage(input: string, output: string, o: UnpackOptions = {}
     length = filesystem.size;
     what = what === 'partition' ? 'partition' : 'filesystem';
   }
-  checkOutput(output, o.force === true);
+  checkOutput(input, output, o.force === true);
   const copy = buildFileDurably(output, (tmp) => copyRangeSparse(input, tmp, { from, length, at: 0n }), {
     replace: o.force === true,
     ...(o.faults === undefined ? {} : { faults: o.faults }),

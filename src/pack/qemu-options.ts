@@ -91,7 +91,7 @@ export function qemuOptionsFor(plan: PackPlan, file: string): QemuOptions {
 /** The guest's device for the data and the line that mounts it with DAX. */
 export function guestUseOf(plan: PackPlan, fs: FilesystemKind | null): GuestUse {
   expectOptions(plan, 'plan');
-  expectString(fs, 'fs');
+  if (fs !== null) expectString(fs, 'fs');
   if (plan.mode === 'devdax') return { device: '/dev/dax0.0', mount: null, diskDevice: null };
   const device = plan.layout === 'kata' ? '/dev/pmem0p1' : '/dev/pmem0';
   const type = fs === null ? '' : `-t ${mountType(fs)} `;

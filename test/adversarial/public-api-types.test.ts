@@ -35,7 +35,8 @@ const MODULES: Record<string, Record<string, unknown>> = {
 /**
  * Parameter kinds, in order. `?` marks an optional parameter (undefined is
  * then right). `record:a=bigint,b=path` is an object whose required fields
- * must be there with those kinds. `any` is a parameter that takes any value.
+ * must be there with those kinds. `any` is a parameter that takes any value;
+ * `string|null` one where null is a meaning (guestUseOf: content pack could not identify).
  */
 const GUARDED: Record<string, string[]> = {
   fletcher64: ['bytes', 'number?'],
@@ -187,7 +188,7 @@ const GUARDED: Record<string, string[]> = {
   alignmentInForce: ['bigint'],
   nearestGoodBase: ['bigint', 'bigint'],
   qemuOptionsFor: ['object', 'string'],
-  guestUseOf: ['object', 'string'],
+  guestUseOf: ['object', 'string|null'],
   qemuSize: ['bigint'],
   shellQuote: ['string'],
   sniffFilesystem: ['bytes'],
@@ -315,6 +316,8 @@ function isKind(kind: string, value: unknown): boolean {
       return typeof value === 'bigint';
     case 'string':
       return typeof value === 'string';
+    case 'string|null':
+      return typeof value === 'string' || value === null;
     case 'number':
       return typeof value === 'number';
     case 'boolean':
@@ -347,6 +350,7 @@ function sample(kind: string): unknown {
     bytes: new Uint8Array(4096),
     bigint: 0n,
     string: 'x',
+    'string|null': null,
     number: 0,
     boolean: false,
     array: [],
