@@ -74,7 +74,7 @@ export interface RebasePlan {
 const refuse = (msg: string, hint?: { pass: Record<string, string> }): InfoblockError =>
   new InfoblockError('precondition', msg, hint === undefined ? {} : { hint });
 
-/** The largest power of two dividing x (x > 0), at most `cap`. */
+/** The largest power of two dividing x (`x > 0`), at most `cap`. */
 function largestAlign(x: bigint, cap: bigint): bigint {
   let a = 1n;
   while (a < cap && x % (a * 2n) === 0n) a *= 2n;
