@@ -92,7 +92,7 @@ function repairNeeds(
   } catch {
     return { carry, notes: [] }; // the pasted command says why itself
   }
-  if (report.status !== 'migrated') return { carry, notes: [] };
+  if (report.status !== 'planned') return { carry, notes: [] };
   const extra: Record<string, true> = {};
   const notes: string[] = [];
   if (report.hazard !== null) {

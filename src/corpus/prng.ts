@@ -8,6 +8,7 @@
  * of (seed, i).
  */
 import { U64_MAX } from '../format/int64';
+import { expectBigint, expectNumber, expectString } from '../format/guard';
 
 const M64 = U64_MAX;
 
@@ -48,6 +49,8 @@ export class Prng {
 
   /** A generator for `stream` of `seed` (both any u64; larger values are reduced mod 2^64). */
   static of(seed: bigint, stream: bigint = 0n): Prng {
+    expectBigint(seed, 'seed');
+    expectBigint(stream, 'stream');
     let [s, x] = splitmix64(seed & M64);
     [s, x] = splitmix64((s ^ ((stream & M64) * 0xd1342543de82ef95n)) & M64);
     const [s2, y] = splitmix64(s);
@@ -66,6 +69,9 @@ export class Prng {
    * per-input path of the generator.
    */
   static ofWords(seedLo: number, seedHi: number, stream: number): Prng {
+    expectNumber(seedLo, 'seedLo');
+    expectNumber(seedHi, 'seedHi');
+    expectNumber(stream, 'stream');
     let h = fmix32((seedLo ^ Math.imul(stream, 0x9e3779b9)) >>> 0);
     const a = h;
     h = fmix32((h ^ seedHi ^ 0x85ebca6b) >>> 0);
@@ -133,6 +139,7 @@ export class Prng {
 
 /** Parse a corpus seed: decimal or 0x hex, `0 <= seed < 2^64`. */
 export function parseSeed(text: string): bigint | null {
+  expectString(text, 'text');
   const t = text.trim();
   if (!/^(0x[0-9a-f]+|\d+)$/i.test(t)) return null;
   const v = BigInt(t);

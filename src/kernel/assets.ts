@@ -24,6 +24,7 @@ import { KERNEL_SETUP_HINT, KernelHarnessError } from './errors';
 import { buildInitramfs } from './initramfs';
 import { type KernelVersion } from './kernels';
 import { builtinModules, daxModuleNames, resolveModules, type KernelModule } from './modules';
+import { expectOptions } from '../format/guard';
 
 /** Everything a boot needs. */
 export interface KernelAssets {
@@ -59,6 +60,7 @@ const modulesDirOf = (kernelImage: string): string => path.join(path.dirname(ker
  * With kernelImage + modulesDir the Debian package is not used at all.
  */
 export async function prepareKernelAssets(opts: AssetOptions = {}): Promise<KernelAssets> {
+  expectOptions(opts, 'opts', true);
   const cache = opts.cacheDir ?? cacheDir();
   await fs.mkdir(cache, { recursive: true });
   if ((opts.kernelImage === undefined) !== (opts.modulesDir === undefined)) {

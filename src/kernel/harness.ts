@@ -47,6 +47,7 @@ import { expectU64, hex } from '../format/int64';
 import { interleaveSetCookie, qemuDimm, type LabelVersion } from '../format/labels';
 import { restampCookies } from '../format/labels-area';
 import { showPath } from '../io/path';
+import { expectArray, expectOptions } from '../format/guard';
 
 export type { BootImage, BootOptions, ClaimObservation, KernelMessage, KernelObservation } from './types';
 export { planBoots, DEVICE_MEMORY_BASE, DEVICE_MEMORY_LIMIT, MAX_SLOTS, QEMU_PAGE } from './plan';
@@ -318,6 +319,8 @@ async function prepareRun(
  * per image, in argument order.
  */
 export async function bootImages(images: readonly BootImage[], opts: BootOptions = {}): Promise<KernelObservation[]> {
+  expectArray(images, 'images');
+  expectOptions(opts, 'opts', true);
   if (images.length === 0) return [];
   const { ctx, plan } = await prepareRun(images, opts, false);
   const { assets, log, work } = ctx;
