@@ -217,8 +217,8 @@ test.each(libraryFiles.map((f) => [f]))('src/%s names no CLI flag outside commen
 });
 
 // One name, one job (issue #23): a file name under src/ stands once, unless it is listed here with the reason
-// its files share it. Entry points and a command's presenter beside the library module it presents share a
-// name on purpose; the rest are the names still to change (each with what differs).
+// its files share it. Entry points, each layer's errors and a command's presenter beside the library module it
+// presents share a name on purpose; a name shared by files doing different jobs is renamed, not listed.
 const SHARED_NAMES: Record<string, string> = {
   'index.ts': "each layer's entry point (package.json exports), and the package root",
   'check.ts': 'cli/ presents the validate/ verdict of the same name',
