@@ -126,6 +126,16 @@ function copyZeroSkip(src: FilePath, dst: FilePath, c: RangeCopy): void {
 }
 
 /**
+ * A source whose allocated blocks cover at least half the range has few holes to skip: the extent copy's
+ * insert-range then has to flush all of cp's dirty pages before it shifts them (measured with bench/pack.mjs:
+ * 2.5x cp on a dense 1 GiB ext4, where the zero-skipping copy takes 1.4x), so the read-and-write copy is
+ * the faster one.
+ */
+export function mostlyData(allocated: bigint, length: bigint): boolean {
+  return length > 0n && allocated * 2n >= length;
+}
+
+/**
  * Create `dst` (it must not exist) holding `length` bytes of `src` from
  * `from`, placed at offset `at` (everything before is a hole), and size it
  * `at + length`. Holes in the source stay holes. Returns how it was done.
@@ -133,8 +143,11 @@ function copyZeroSkip(src: FilePath, dst: FilePath, c: RangeCopy): void {
  */
 export function copyRangeSparse(src: FilePath, dst: FilePath, c: RangeCopy): CopyMethod {
   let srcSize: bigint;
+  let allocated: bigint;
   try {
-    srcSize = BigInt(fs.statSync(fsPath(src)).size);
+    const st = fs.statSync(fsPath(src), { bigint: true });
+    srcSize = st.size;
+    allocated = st.blocks * 512n;
   } catch (e) {
     throw ioError('read', src, e);
   }
@@ -142,7 +155,7 @@ export function copyRangeSparse(src: FilePath, dst: FilePath, c: RangeCopy): Cop
     throw new IoError(`${showPath(src)} holds ${srcSize} bytes, fewer than the ${c.from + c.length} to copy`);
   // lstat, not exists: a dangling symlink is something there too (exists follows it and says no).
   if (lstatOrNull(dst) !== null) throw new IoError(`${showPath(dst)} exists; nothing was copied`);
-  if (copyWithTools(src, dst, c)) return 'extents';
+  if (!mostlyData(allocated, c.length) && copyWithTools(src, dst, c)) return 'extents';
   try {
     copyZeroSkip(src, dst, c);
   } catch (e) {

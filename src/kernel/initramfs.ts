@@ -52,14 +52,6 @@ export async function buildInitramfs(
     modules.map((m) => m.name),
     daxProbe !== null,
   );
-  const h = createHash('sha256');
-  h.update(init).update(busybox);
-  if (daxProbe !== null) h.update(daxProbe);
-  for (const m of modules) h.update(m.name).update(m.data);
-  const dir = path.join(cache, 'initramfs');
-  const file = path.join(dir, `${h.digest('hex').slice(0, 16)}.cpio.gz`);
-  if (await exists(file)) return file;
-  log?.('building initramfs...');
   const entries: CpioEntry[] = [
     { kind: 'dir', name: 'bin' },
     { kind: 'dir', name: 'dev' },
@@ -78,6 +70,18 @@ export async function buildInitramfs(
       ? []
       : [{ kind: 'file', name: DAX_PROBE_PATH.slice(1), data: daxProbe, mode: 0o755 } satisfies CpioEntry]),
   ];
+  // The key covers every entry (kind, name, mode, link target, device numbers and content), so any change to
+  // the archive's layout, not only to /init, busybox, the probe or the modules, builds a new one.
+  const h = createHash('sha256');
+  for (const e of entries) {
+    const { data, ...meta } = e as CpioEntry & { data?: Uint8Array };
+    h.update(JSON.stringify(meta)).update('\0');
+    if (data !== undefined) h.update(data);
+  }
+  const dir = path.join(cache, 'initramfs');
+  const file = path.join(dir, `${h.digest('hex').slice(0, 16)}.cpio.gz`);
+  if (await exists(file)) return file;
+  log?.('building initramfs...');
   await fs.mkdir(dir, { recursive: true });
   // Parallel workers may build the same image: each writes it whole and the last rename wins.
   writeFileDurably(file, zlib.gzipSync(writeCpioNewc(entries), { level: 6 }), { replace: true, mode: 0o644 });
