@@ -47,11 +47,11 @@ function namespaceLines(n: RealignNamespace): string[] {
   ];
 }
 
-function renderRealign(file: string, r: RealignTargetResult, dry: boolean): string {
+function renderRealign(file: string, r: RealignTargetResult): string {
   const p = r.plan;
   const lines = [`${escapeText(file)}: labels v${p.version}, index ${p.currentIndex} current (seq ${p.seq})`];
   for (const n of p.namespaces) lines.push(...namespaceLines(n));
-  if (p.writes.length === 0) {
+  if (r.status === 'nothing-to-do') {
     lines.push('nothing to realign: no namespace has start_pad; nothing written');
     return `${lines.join('\n')}\n`;
   }
@@ -66,7 +66,7 @@ function renderRealign(file: string, r: RealignTargetResult, dry: boolean): stri
     lines.push(`  ${hex(w.position)} ${w.bytes.byteLength} bytes: ${what}`);
   }
   const backup = pathText(r.backupPath ?? '');
-  if (dry) lines.push('dry run: nothing written');
+  if (r.status === 'planned') lines.push('dry run: nothing written');
   else {
     lines.push(
       `realigned ${p.namespaces.filter((n) => n.status === 'realign').length} namespace(s), read back and ` +
@@ -81,17 +81,15 @@ function renderRealign(file: string, r: RealignTargetResult, dry: boolean): stri
 function realignBody(
   file: string,
   r: RealignTargetResult,
-  dry: boolean,
   o: { labelSize: bigint; slot: number; dimmBase: bigint },
 ): object {
   const p = r.plan;
-  const status = p.writes.length === 0 ? 'nothing-to-do' : dry ? 'planned' : 'realigned';
   return {
     file,
     labelSize: o.labelSize,
     slot: o.slot,
     dimmBase: o.dimmBase,
-    status,
+    status: r.status,
     version: p.version,
     currentIndex: p.currentIndex,
     seq: p.seq,
@@ -150,9 +148,7 @@ function realignAction(io: CliIo, file: string, o: RealignOpts): void {
     o.json === true,
   );
   const opts = { labelSize, slot: Number(o.slot), dimmBase };
-  io.stdout(
-    o.json === true ? `${jsonText('realign', realignBody(file, r, dry, opts))}\n` : renderRealign(file, r, dry),
-  );
+  io.stdout(o.json === true ? `${jsonText('realign', realignBody(file, r, opts))}\n` : renderRealign(file, r));
 }
 
 export function registerRealign(program: Command, io: CliIo): void {

@@ -14,10 +14,13 @@ import { DEFAULT_PROFILE, KERNEL_FORMS, resolveKernel } from '../validate/versio
 import { ExitCode } from './exit-code';
 import { processIo, type CliIo } from './io';
 import { pathText } from '../io/path';
-import { targetSize } from '../io/files';
 import { expectSpan } from '../format/int64';
 import { jsonText } from '../format/json';
 import { parseNsBase } from './options';
+import { readExact, targetSize } from '../io/files';
+import { HEAD_SIZE } from '../format/head';
+import { contextOf } from './hints';
+import { tornFields, tornFirst, tornNotice } from './torn';
 
 interface ScanOpts {
   json?: boolean;
@@ -63,10 +66,17 @@ export function progressFor(
 }
 
 /** The `scan` JSON document's body: the range read and every finding (superblock copies included). */
-function scanBody(target: string, offset: bigint, r: ScanResult, ctx: ScanContext): object {
+function scanBody(
+  target: string,
+  offset: bigint,
+  r: ScanResult,
+  ctx: ScanContext,
+  torn: { backup: string } | null,
+): object {
   return {
     file: target,
     offset,
+    ...tornFields(torn),
     size: r.size,
     from: r.from,
     to: r.to,
@@ -97,6 +107,16 @@ export function coverageText(r: ScanResult): string {
       `; read ${humanSize(r.bytesRead)}, ${humanSize(r.holesSkipped)} of holes skipped (allocation map: ` +
       `${r.allocationMap ?? 'none'})`;
   return t;
+}
+
+/**
+ * The torn-block notice for the namespace at `offset` (see cli/torn.ts): its head read again after the scan,
+ * null when the target is too short to hold one.
+ */
+function scanTorn(target: string, offset: bigint, o: ScanOpts): { line: string; backup: string } | null {
+  if (targetSize(target) < offset + BigInt(HEAD_SIZE)) return null;
+  const head = readExact(target, offset, HEAD_SIZE);
+  return tornNotice(target, offset, head, contextOf(target, { offset: o.offset }));
 }
 
 /** The scan seen from the namespace at `offset`: its range, size and every finding's positions relative to it. */
@@ -170,9 +190,12 @@ export function registerScan(program: Command, io: CliIo): void {
         kernel,
         nsBaseAssumed: o.nsBase === undefined,
       };
-      if (o.json === true) io.stdout(`${jsonText('scan', scanBody(target, offset, r, ctx))}\n`);
+      const torn = scanTorn(target, offset, o);
+      if (o.json === true) io.stdout(`${jsonText('scan', scanBody(target, offset, r, ctx, torn))}\n`);
       else {
-        io.stdout(`${pathText(target)}: ${coverageText(r)}, ${r.findings.length} structure(s) found\n`);
+        io.stdout(
+          `${tornFirst(torn, `${pathText(target)}: ${coverageText(r)}, ${r.findings.length} structure(s) found`)}\n`,
+        );
         for (const line of findingLines(r.findings, ctx)) io.stdout(`${line}\n`);
       }
       if (r.findings.length === 0) throw new ExitCode(1);

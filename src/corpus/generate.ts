@@ -14,7 +14,7 @@ import { headWithBlock } from '../format/head';
 import { pfnCodec, type PfnFields } from '../format/pfn';
 import { InvalidArgumentError } from '../format/errors';
 import { checkHead, type Verdict } from '../validate/check';
-import { daxEraOf, daxIsHazard } from '../validate/dax';
+import { daxEraOf, daxIsHazard } from '../validate/dax-verdict';
 import { profileForKernel, type KernelProfile } from '../validate/profiles';
 import { DEFAULT_PROFILE } from '../validate/versions';
 import {
@@ -28,6 +28,7 @@ import {
 } from './mutations';
 import { Prng } from './prng';
 import { seedPool, SEED_SIZES, type Seed } from './seeds';
+import { expectFields, expectOptions, expectString } from '../format/guard';
 
 export interface CorpusOptions {
   seed: bigint;
@@ -95,6 +96,7 @@ const S2_TEXT = 'number of pfns truncated';
 
 /** The classes a profile's corpus aims at, in slot order. */
 export function corpusTargets(kernel: string = DEFAULT_PROFILE): Target[] {
+  if (kernel !== undefined) expectString(kernel, 'kernel');
   const rules = profileForKernel(kernel)
     .rules.filter((r) => r.onFail !== 'info')
     .map((r) => r.id);
@@ -114,6 +116,7 @@ export function daxClass(v: Verdict): string | null {
 
 /** The class a verdict falls in: its failing rule, else 'S2' when npfns was truncated, else its outcome. */
 export function verdictClass(v: Verdict): string {
+  expectOptions(v, 'v');
   if (v.failedRule !== null) return v.failedRule;
   if (v.outcome === 'claimed' && v.messages.some((m) => m.startsWith(S2_TEXT))) return 'S2';
   return v.outcome;
@@ -121,6 +124,8 @@ export function verdictClass(v: Verdict): string {
 
 /** Whether a verdict is of an `only` class (ONLY_CLASSES, a rule id, 'S2' or a DAX target). */
 export function isOfClass(v: Verdict, cls: string): boolean {
+  expectOptions(v, 'v');
+  expectString(cls, 'cls');
   switch (cls) {
     case 'claimed':
     case 'raw':
@@ -142,6 +147,8 @@ export function isOfClass(v: Verdict, cls: string): boolean {
 
 /** A DAX hazard the input was not aimed at: what the corpus never writes without allowHazard. */
 export function unaimedHazard(target: Target, v: Verdict): boolean {
+  expectString(target, 'target');
+  expectOptions(v, 'v');
   return daxIsHazard(v.dax) && !HAZARD_TARGETS.includes(target);
 }
 
@@ -213,6 +220,7 @@ export class CorpusGenerator {
   private readonly slots: readonly Target[];
 
   constructor(o: CorpusOptions) {
+    expectFields(o, 'o', { seed: 'bigint' });
     this.seed = expectU64(o.seed, 'seed');
     if (o.nsSize !== undefined) expectU64(o.nsSize, 'nsSize');
     this.seedLo = Number(o.seed & 0xffffffffn);
@@ -422,5 +430,6 @@ function apply(seed: Seed, m: Mutation, rng: Prng): { block: Uint8Array; checksu
 
 /** Convenience: the first `count` inputs of a corpus. */
 export function generateCorpus(o: CorpusOptions & { count: number }): CorpusInput[] {
+  expectFields(o, 'o', { seed: 'bigint', count: 'number' });
   return [...new CorpusGenerator(o).inputs(o.count)];
 }

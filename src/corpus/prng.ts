@@ -1,13 +1,14 @@
 /**
  * The corpus generator's own PRNG. Never Math.random: the same seed must give
  * a byte-identical corpus on any platform and Node version, so the state is
- * four 32-bit words advanced with Math.imul and >>> 0 only (xoshiro128**),
+ * four 32-bit words advanced with Math.imul and `>>> 0` only (xoshiro128**),
  * seeded by splitmix64 over BigInt from (seed, stream), or for the per-input
  * hot path by MurmurHash3's 32-bit finalizer over (seed halves, index).
  * Each corpus input draws from its own stream, so input i is a pure function
  * of (seed, i).
  */
 import { U64_MAX } from '../format/int64';
+import { expectBigint, expectNumber, expectString } from '../format/guard';
 
 const M64 = U64_MAX;
 
@@ -48,6 +49,8 @@ export class Prng {
 
   /** A generator for `stream` of `seed` (both any u64; larger values are reduced mod 2^64). */
   static of(seed: bigint, stream: bigint = 0n): Prng {
+    expectBigint(seed, 'seed');
+    expectBigint(stream, 'stream');
     let [s, x] = splitmix64(seed & M64);
     [s, x] = splitmix64((s ^ ((stream & M64) * 0xd1342543de82ef95n)) & M64);
     const [s2, y] = splitmix64(s);
@@ -66,6 +69,9 @@ export class Prng {
    * per-input path of the generator.
    */
   static ofWords(seedLo: number, seedHi: number, stream: number): Prng {
+    expectNumber(seedLo, 'seedLo');
+    expectNumber(seedHi, 'seedHi');
+    expectNumber(stream, 'stream');
     let h = fmix32((seedLo ^ Math.imul(stream, 0x9e3779b9)) >>> 0);
     const a = h;
     h = fmix32((h ^ seedHi ^ 0x85ebca6b) >>> 0);
@@ -90,7 +96,7 @@ export class Prng {
     return result;
   }
 
-  /** Uniform integer in [0, n) for 0 < n <= 2^32 (rejection sampling, no modulo bias). */
+  /** Uniform integer in [0, n) for `0 < n <= 2^32` (rejection sampling, no modulo bias). */
   below(n: number): number {
     if (!(n > 0 && n <= 0x100000000 && Number.isInteger(n))) throw new RangeError(`below(${n})`);
     const limit = 0x100000000 - (0x100000000 % n);
@@ -131,8 +137,9 @@ export class Prng {
   }
 }
 
-/** Parse a corpus seed: decimal or 0x hex, 0 <= seed < 2^64. */
+/** Parse a corpus seed: decimal or 0x hex, `0 <= seed < 2^64`. */
 export function parseSeed(text: string): bigint | null {
+  expectString(text, 'text');
   const t = text.trim();
   if (!/^(0x[0-9a-f]+|\d+)$/i.test(t)) return null;
   const v = BigInt(t);

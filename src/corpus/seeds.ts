@@ -8,6 +8,7 @@
 import { InfoblockError } from '../format/errors';
 import { encodePfnBlock, type PfnFields } from '../format/pfn';
 import { recipeFields, type MapLocation, type NsMode, type WriteMeaning } from '../format/recipe';
+import { expectArray } from '../format/guard';
 
 const K = 1024n;
 const M = K * K;
@@ -63,6 +64,7 @@ export function seedBases(size: bigint): readonly bigint[] {
 
 /** Every valid seed for namespaces of `sizes` bytes, in a fixed order. */
 export function seedPool(sizes: readonly bigint[] = SEED_SIZES): Seed[] {
+  if (sizes !== undefined) expectArray(sizes, 'sizes');
   const pool: Seed[] = [];
   for (const size of sizes) {
     for (const base of seedBases(size)) {

@@ -90,7 +90,7 @@ export const SCHEMAS = {
   restore: 1,
   'kernel-check': 3,
   'corpus-manifest': 3,
-  scan: 5,
+  scan: 6,
   recover: 3,
   labels: 1,
   realign: 1,

@@ -15,6 +15,7 @@
 import { hex } from '../format/int64';
 import type { Verdict } from '../validate/check';
 import type { KernelVerdict } from './verdict';
+import { expectFields, expectOptions, expectString } from '../format/guard';
 
 const GENERIC_PROBE_FAILURE = /^(?:(?:\S+: )?probe of \S+|probe with driver \S+) failed with error -\d+$/;
 const TRUNCATED = /^number of pfns truncated from /;
@@ -30,6 +31,8 @@ export type PredictedVerdict = Pick<
 
 /** The kernel's deciding message, in the validator's terms (from a verdict or a stored observation). */
 export function kernelDecidingMessage(k: Pick<KernelVerdict, 'outcome' | 'message' | 'messages'>): string | null {
+  expectFields(k, 'k', { outcome: 'string', messages: 'array' });
+  if (k.message !== null) expectString(k.message, 'message');
   if (k.outcome === 'claimed') return k.messages.find((m) => TRUNCATED.test(m)) ?? null;
   if (k.outcome === 'crashed') return k.message;
   if (k.outcome === 'refused') return k.message === null || GENERIC_PROBE_FAILURE.test(k.message) ? null : k.message;
@@ -42,6 +45,8 @@ export const crashHeadline = (m: string): string =>
 
 /** The differences between the kernel's verdict and the validator's, one line each (empty: they agree). */
 export function compareVerdicts(k: KernelVerdict, v: PredictedVerdict): string[] {
+  expectOptions(k, 'k');
+  expectOptions(v, 'v');
   const d: string[] = [];
   const show = (x: unknown): string => (x === null ? 'null' : typeof x === 'bigint' ? hex(x) : JSON.stringify(x));
   const eq = (name: string, kv: unknown, vv: unknown): void => {

@@ -5,6 +5,7 @@
 
 import { bootImages, type BootOptions, type KernelObservation } from './harness';
 import { observationToVerdict, type KernelVerdict } from './verdict';
+import { expectArray, expectOptions } from '../format/guard';
 
 export interface KernelCheckSpec {
   path: string;
@@ -32,6 +33,7 @@ export interface LabelledNamespaceVerdict {
 
 /** The labelled namespaces of an observation (empty for a label-less DIMM). */
 export function labelledVerdicts(o: KernelObservation): LabelledNamespaceVerdict[] {
+  expectOptions(o, 'o');
   return (o.namespaces ?? []).map((n) => ({
     name: n.name,
     altName: n.altName,
@@ -54,11 +56,15 @@ export async function kernelCheckDetailed(
   specs: readonly KernelCheckSpec[],
   opts: BootOptions = {},
 ): Promise<KernelCheckResult> {
+  expectArray(specs, 'specs');
+  expectOptions(opts, 'opts', true);
   const observations = await bootImages(specs, opts);
   const verdicts = observations.map((o, i) => observationToVerdict(o, specs[i]?.base ?? o.base));
   return { verdicts, observations };
 }
 
 export async function kernelCheck(specs: readonly KernelCheckSpec[], opts: BootOptions = {}): Promise<KernelVerdict[]> {
+  expectArray(specs, 'specs');
+  expectOptions(opts, 'opts', true);
   return (await kernelCheckDetailed(specs, opts)).verdicts;
 }

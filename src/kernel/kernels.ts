@@ -17,6 +17,7 @@ import { promisify } from 'node:util';
 
 import { BOOTED_KERNELS, DEFAULT_KERNEL } from '../validate/versions';
 import { KernelHarnessError } from './errors';
+import { expectString } from '../format/guard';
 
 const execFileP = promisify(execFile);
 
@@ -81,6 +82,7 @@ export const KERNEL_PACKAGES: Record<KernelVersion, KernelPackageSpec> = {
 
 /** Parse a --kernel value; bad input is a `kernel-missing` error naming the known versions. */
 export function parseKernelVersion(text: string): KernelVersion {
+  expectString(text, 'text');
   const t = text.trim();
   const found = KERNEL_VERSIONS.find((v) => v === t);
   if (found === undefined) {

@@ -19,6 +19,7 @@ import { KernelHarnessError } from './errors';
 import type { BootOptions, KernelObservation } from './types';
 import { kernelCheckDetailed, type KernelCheckSpec } from './kernel-check';
 import type { KernelVerdict } from './verdict';
+import { expectArray, expectFields, expectOptions, expectString } from '../format/guard';
 
 /** The `schema` member of every manifest row (schemas/corpus-manifest.schema.json). */
 const MANIFEST_SCHEMA_ID = schemaId('corpus-manifest');
@@ -111,6 +112,8 @@ function parseRow(text: string, source: string, line: number): ManifestPredictio
 
 /** The rows of a manifest's text (JSON Lines); `source` names it in errors. */
 export function parseManifest(text: string, source: string): ManifestPrediction[] {
+  expectString(text, 'text');
+  expectString(source, 'source');
   const rows: ManifestPrediction[] = [];
   text.split('\n').forEach((l, i) => {
     if (l.trim() !== '') rows.push(parseRow(l, source, i + 1));
@@ -121,6 +124,7 @@ export function parseManifest(text: string, source: string): ManifestPrediction[
 
 /** The rows of the manifest file at `file`. */
 export async function readManifest(file: string): Promise<ManifestPrediction[]> {
+  expectString(file, 'file');
   return (await readManifestRows(file)).rows;
 }
 
@@ -153,6 +157,9 @@ export async function readManifestRows(
  * relative to the namespace and stays.
  */
 export function placedPrediction(row: ManifestPrediction, at: Placement): PredictedVerdict {
+  expectOptions(row, 'row');
+  expectFields(at, 'at', { guestBase: 'bigint' });
+  if (at.namespace !== null) expectString(at.namespace, 'namespace');
   if (row.message === null) return row;
   const shift = at.guestBase - row.nsBase;
   const end = row.nsBase + row.nsSize;
@@ -166,6 +173,8 @@ export function placedPrediction(row: ManifestPrediction, at: Placement): Predic
 
 /** The boot specs of the rows (paths under `dir`); predicted crashes boot alone, first. */
 export function manifestSpecs(rows: readonly ManifestPrediction[], dir: string): KernelCheckSpec[] {
+  expectArray(rows, 'rows');
+  expectString(dir, 'dir');
   return rows.map((r) => ({
     path: path.join(dir, r.file),
     base: r.nsBase,
@@ -179,6 +188,9 @@ export function compareManifest(
   verdicts: readonly KernelVerdict[],
   observations: readonly KernelObservation[],
 ): ManifestComparison[] {
+  expectArray(rows, 'rows');
+  expectArray(verdicts, 'verdicts');
+  expectArray(observations, 'observations');
   return rows.map((row, i) => {
     const verdict = verdicts[i];
     const observation = observations[i];
@@ -194,6 +206,9 @@ export async function bootManifest(
   dir: string,
   opts: BootOptions = {},
 ): Promise<ManifestComparison[]> {
+  expectArray(rows, 'rows');
+  expectString(dir, 'dir');
+  expectOptions(opts, 'opts', true);
   const { verdicts, observations } = await kernelCheckDetailed(manifestSpecs(rows, dir), opts);
   return compareManifest(rows, verdicts, observations);
 }

@@ -11,6 +11,7 @@ import { KernelHarnessError } from './errors';
 import type { BootImage, Placed } from './types';
 import { hex } from '../format/int64';
 import { showPath } from '../io/path';
+import { expectArray, expectBoolean, expectNumber } from '../format/guard';
 
 const KiB = 1024n;
 const MiB = 1024n * KiB;
@@ -50,6 +51,9 @@ export function planBoots(
   relocate: boolean,
   maxPerBoot: number,
 ): Placed[][] {
+  expectArray(images, 'images');
+  expectBoolean(relocate, 'relocate');
+  expectNumber(maxPerBoot, 'maxPerBoot');
   const entries = images.map((x, index) => ({ ...x, index }));
   const alone = entries.filter((e) => e.image.isolate === true).flatMap((e) => planGroup([e], relocate, 1));
   return [

@@ -7,11 +7,12 @@
  *   pfn/dax/btt device bound to it   → claimed, kind/mode from sysfs, data from its resource/size
  *   pmem block device on namespace   → raw, data_start 0, data_size = namespace size
  *   nothing at all                   → refused, errno null, message "no device"
- *   the guest kernel crashed on it   → crashed, errno null, message "kernel crashed: <BUG line>"
+ *   the guest kernel crashed on it   → crashed, errno null, message `kernel crashed: <BUG line>`
  */
 
 import type { Verdict } from '../validate/check';
 import type { KernelMessage, KernelObservation } from './harness';
+import { expectBigint, expectOptions } from '../format/guard';
 
 /**
  * The real kernel's verdict: the fields of the offline validator's Verdict
@@ -65,6 +66,8 @@ function pickMessage(messages: readonly KernelMessage[], refused: boolean): Kern
  * had (observation.guestBase), which the harness keeps congruent to `base`.
  */
 export function observationToVerdict(obs: KernelObservation, base: bigint): KernelVerdict {
+  expectOptions(obs, 'obs');
+  expectBigint(base, 'base');
   void base; // data_start is relative, so the (possibly relocated) guest base is the right origin
   if (obs.crash !== null) {
     return {

@@ -70,7 +70,14 @@ export interface RealignTargetOptions {
   faults?: Faults;
 }
 
+/**
+ * What realignTarget did, in the realign document's words: `realigned` (written), `planned` (a dry run) or
+ * `nothing-to-do`.
+ */
+export type RealignStatus = 'realigned' | 'planned' | 'nothing-to-do';
+
 export interface RealignTargetResult {
+  status: RealignStatus;
   plan: RealignPlan;
   written: boolean;
   /** The backup record (null when nothing was to be written). */
@@ -237,6 +244,7 @@ export function realignTarget(o: RealignTargetOptions): RealignTargetResult {
       const plan = planOf(o, fd, id.size);
       const nothing = plan.writes.length === 0;
       const result: RealignTargetResult = {
+        status: plan.status,
         plan,
         written: false,
         backupPath: nothing ? null : backupPath,
@@ -249,6 +257,7 @@ export function realignTarget(o: RealignTargetOptions): RealignTargetResult {
       o.faults?.at('after-backup');
       writeSteps(o, fd, plan, backupPath);
       result.written = true;
+      result.status = 'realigned';
       return result;
     } finally {
       closeQuietly(fd);

@@ -1,6 +1,6 @@
 // Issue #18: a torn block is always reported as torn, with the restore
 // command, by every command that reads it: check (text, --kernels, --json),
-// explain (text, --json) and read say `TORN: …; run: infoblock restore …`
+// explain (text, --json), scan (text, --json) and read say `TORN: …; run: infoblock restore …`
 // first. A migrate cut 128 bytes into its 4 KiB write leaves the torn mix and
 // the backup record that proves it (the way torn.slow.test.ts tears recover).
 import * as fs from 'node:fs';
@@ -40,24 +40,40 @@ beforeAll(async () => {
   expect(fs.existsSync(`${torn}.infoblock-backup`)).toBe(true);
 });
 
+// scan takes no namespace placement: it reads the whole image (the namespace at --offset, default 0).
+const scanNs = ['--ns-base', `0x${BASE.toString(16)}`];
+
 test.each([
-  ['check', 1, ['check']],
-  ['check --kernels', 1, ['check', '--kernels', '6.1,7.2']],
-  ['explain', 0, ['explain']],
-])('%s says TORN first, with the restore command (exit %i)', async (_name, code, cmd) => {
-  const r = await run([...cmd, torn, ...ns]);
+  ['check', 1, ['check'], ns],
+  ['check --kernels', 1, ['check', '--kernels', '6.1,7.2'], ns],
+  ['explain', 0, ['explain'], ns],
+  ['scan', 0, ['scan'], scanNs],
+])('%s says TORN first, with the restore command (exit %i)', async (_name, code, cmd, place) => {
+  const r = await run([...cmd, torn, ...place]);
   expect(r.out.split('\n')[0]).toMatch(TORN_LINE);
   expect(r.code).toBe(code);
-  const clean = await run([...cmd, whole, ...ns]);
+  const clean = await run([...cmd, whole, ...place]);
   expect(clean.out).not.toMatch(/TORN/);
 });
 
-test.each([['check'], ['explain']])('%s --json: torn true and the backup path; false on a whole block', async (cmd) => {
-  const r = await run([cmd, torn, ...ns, '--json']);
+test('scan: the findings still follow the TORN line (the image is scanned as before)', async () => {
+  const r = await run(['scan', torn, ...scanNs]);
+  const clean = await run(['scan', whole, ...scanNs]);
+  const lines = r.out.split('\n');
+  expect(lines[1]).toMatch(/^'?.*torn\.img'?: scanned 0x0\.\./);
+  expect(lines.length).toBe(clean.out.split('\n').length + 1);
+});
+
+test.each([
+  ['check', ns],
+  ['explain', ns],
+  ['scan', scanNs],
+])('%s --json: torn true and the backup path; false on a whole block', async (cmd, place) => {
+  const r = await run([cmd, torn, ...place, '--json']);
   const doc = JSON.parse(r.out) as Record<string, unknown>;
   expect(doc['torn']).toBe(true);
   expect(doc['torn_backup']).toBe(`${torn}.infoblock-backup`);
-  const clean = JSON.parse((await run([cmd, whole, ...ns, '--json'])).out) as Record<string, unknown>;
+  const clean = JSON.parse((await run([cmd, whole, ...place, '--json'])).out) as Record<string, unknown>;
   expect(clean['torn']).toBe(false);
   expect('torn_backup' in clean).toBe(false);
 });

@@ -15,11 +15,12 @@ import { showPath } from '../io/path';
 import { HEAD_SIZE, headWithBlock } from '../format/head';
 import { jsonText } from '../format/json';
 import { checkHead, type Verdict } from '../validate/check';
-import type { DaxVerdict } from '../validate/dax';
+import type { DaxVerdict } from '../validate/dax-verdict';
 import { BOOTED_KERNELS, compareSeries, resolveKernels, type ResolvedKernel } from '../validate/versions';
-import { daxIsHazard } from '../validate/dax';
+import { daxIsHazard } from '../validate/dax-verdict';
 import { CorpusGenerator, HAZARD_TARGETS, verdictClass, type CorpusInput, type CorpusOptions } from './generate';
 import { hex } from '../format/int64';
+import { expectArray, expectFields, expectOptions, expectString } from '../format/guard';
 
 export type CorpusFormat = 'head' | 'block' | 'image';
 export const CORPUS_FORMATS: readonly CorpusFormat[] = ['head', 'block', 'image'];
@@ -51,7 +52,7 @@ export interface ManifestRow {
   dataStart: bigint | null;
   dataSize: bigint | null;
   failedRule: string | null;
-  /** For images: the `kernel-check` argument (FILE@BASE). */
+  /** For images: the `kernel-check` argument (`FILE@BASE`). */
   kernelCheck?: string;
   /**
    * The expected DAX verdict per kernel (the corpus kernel and the booted ones, by profile id): null where
@@ -118,6 +119,7 @@ export interface WriteCorpusOptions extends CorpusOptions {
 
 /** A message with its numbers taken out: the kind of message it is. */
 export function messageKind(message: string): string {
+  expectString(message, 'message');
   // Tokens between blanks, colons, brackets and range dashes that are numbers
   // (decimal, 0x hex, or bare %lx hex such as "ffffffff").
   return message
@@ -133,6 +135,8 @@ export function emptyCoverage(): Coverage {
 const bump = (r: Record<string, number>, k: string): void => void (r[k] = (r[k] ?? 0) + 1);
 
 export function addToCoverage(c: Coverage, v: Verdict): void {
+  expectOptions(c, 'c');
+  expectOptions(v, 'v');
   c.inputs++;
   bump(c.outcome, v.outcome);
   if (v.failedRule !== null) bump(c.failedRule, v.failedRule);
@@ -144,11 +148,15 @@ export function addToCoverage(c: Coverage, v: Verdict): void {
 
 /** The bytes of an input in a format (an image is its head; the file is extended sparsely). */
 export function inputBytes(input: CorpusInput, format: CorpusFormat): Uint8Array {
+  expectOptions(input, 'input');
+  expectString(format, 'format');
   return format === 'block' ? input.block : headWithBlock(input.block);
 }
 
 /** sha256 prefix of the content; images also hash base and size (same head, different namespace). */
 export function inputFileName(input: CorpusInput, format: CorpusFormat): string {
+  expectOptions(input, 'input');
+  expectString(format, 'format');
   const h = createHash('sha256').update(inputBytes(input, format));
   if (format === 'image') h.update(`\0${input.nsBase}:${input.nsSize}`);
   const id = h.digest('hex').slice(0, 16);
@@ -219,6 +227,14 @@ export function manifestRow(
   format: CorpusFormat,
   filter: CorpusFilter = { only: null, allowHazard: false },
 ): ManifestRow {
+  expectOptions(input, 'input');
+  expectString(file, 'file');
+  expectOptions(v, 'v');
+  expectString(format, 'format');
+  if (filter !== undefined) {
+    expectFields(filter, 'filter', { allowHazard: 'boolean' });
+    if (filter.only !== null) expectArray(filter.only, 'only');
+  }
   const row: ManifestRow = {
     file,
     index: input.index,
@@ -248,11 +264,13 @@ export function manifestRow(
 
 /** A row as one JSON line: a `corpus-manifest` document (snake_case, u64 as "0x…", led by its schema and version). */
 export function manifestRowText(row: ManifestRow): string {
+  expectOptions(row, 'row');
   return jsonText('corpus-manifest', row, 0);
 }
 
 /** Generate `count` inputs into `dir` with a manifest; returns the coverage. Every file is whole or absent. */
 export function writeCorpus(o: WriteCorpusOptions): Coverage {
+  expectFields(o, 'o', { dir: 'string', count: 'number', seed: 'bigint' });
   const format = o.format ?? 'head';
   const gen = new CorpusGenerator(o);
   // A filter whose class cannot be made says so before anything is written.
@@ -306,6 +324,8 @@ const sortKeys = (r: Record<string, number>, order: readonly string[] = []): [st
 
 /** Human-readable coverage summary (several lines, no trailing newline). */
 export function formatCoverage(c: Coverage, ruleOrder: readonly string[] = []): string {
+  expectOptions(c, 'c');
+  if (ruleOrder !== undefined) expectArray(ruleOrder, 'ruleOrder');
   const lines = [`corpus: ${c.inputs} inputs, ${c.files} files`];
   lines.push(
     `  outcome: ` +
