@@ -5,7 +5,7 @@
 // file behind.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import { CLI } from '../support/adversarial';
+import { CLI, cli } from '../support/adversarial';
 import { useTmpDir } from '../support/tmp';
 
 const tmp = useTmpDir('wave3-hostile-slow');
@@ -17,7 +17,7 @@ beforeAll(() => {
   const r = spawnSync('mkfs.ext4', ['-q', '-F', '-b', '4096', ext4, '8M'], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`mkfs.ext4: ${r.stderr}`);
   pmem = tmp.path('fs.pmem');
-  expect(spawnSync(process.execPath, [CLI, 'pack', ext4, '-o', pmem]).status).toBe(0);
+  expect(cli(['pack', ext4, '-o', pmem]).status).toBe(0);
 });
 
 /** The CLI run by bash with a file-size limit of `kib` KiB. */
