@@ -15,7 +15,10 @@ const REASONS: Record<string, [reason: string, hint: string]> = {
   EROFS: ['the file system is read-only', 'remount it read-write or use a path on a writable file system'],
   ENOSPC: ['no space left on the device', 'free some space and try again'],
   EDQUOT: ['the disk quota is exhausted', 'free some space and try again'],
-  EFBIG: ['the file would exceed the largest size the file system allows', 'use a smaller offset or size'],
+  EFBIG: [
+    'the file would exceed the largest size the file system allows (or the file-size limit of this process)',
+    'use a smaller offset or size, or raise the limit (ulimit -f)',
+  ],
   EBUSY: ['the device or resource is busy', 'close what uses it and try again'],
   EEXIST: ['it already exists', 'move it away or choose another path'],
   EIO: ['an input/output error (the device reported a failure)', 'check the device (dmesg)'],

@@ -115,7 +115,11 @@ function copyZeroSkip(src: FilePath, dst: FilePath, c: RangeCopy): void {
       }
       done += BigInt(got);
     }
-    fs.ftruncateSync(out, Number(c.at + c.length));
+    try {
+      fs.ftruncateSync(out, Number(c.at + c.length));
+    } catch (e) {
+      throw ioError('write', dst, e); // the output's size, not the input, is what failed
+    }
   } catch (e) {
     if (e instanceof IoError) throw e;
     throw ioError('copy', src, e);

@@ -20,6 +20,7 @@ import { daxGuard } from '../validate/dax-guard';
 import { BOOTED_KERNELS } from '../validate/versions';
 import type { Verdict } from '../validate/check';
 import { buildFileDurably } from '../io/durable';
+import { ioError } from '../io/errors';
 import { closeQuietly, readExact, targetSize, writeAt, fsyncFd } from '../io/files';
 import { fsPath, showPath, type FilePath } from '../io/path';
 import { checkWritablePath } from '../io/trust';
@@ -80,9 +81,7 @@ function fileSizeOf(path: string): bigint {
     if (!st.isFile() && !st.isBlockDevice()) throw new IoError(`${showPath(path)} is not a regular file`);
   } catch (e) {
     if (e instanceof InfoblockError) throw e;
-    throw new IoError(`cannot read ${showPath(path)}: ${(e as Error).message.replace(/^[A-Z]+: /, '')}`, {
-      cause: e,
-    });
+    throw ioError('read', path, e);
   }
   return targetSize(path);
 }

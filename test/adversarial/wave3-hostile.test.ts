@@ -341,3 +341,18 @@ describe("a realignment's backup record another user wrote (root's DIMM image in
     expect(bytesOf(f.dimm).equals(f.before)).toBe(true);
   });
 });
+
+describe('a missing input', () => {
+  // Before: "cannot read 'x': no such file or directory, stat 'x'" (the system call's own words leaked).
+  test.each([
+    ['pack', (x: string) => ['pack', x, '-o', tmp.path('m1.pmem')]],
+    ['unpack', (x: string) => ['unpack', x, '-o', tmp.path('m2.ext4')]],
+  ])('%s: one line in words, exit 2', async (_n, args) => {
+    const x = tmp.path('no-such-input');
+    const r = await run(args(x));
+    expect(r.code).toBe(2);
+    expect(r.errLines).toHaveLength(1);
+    expect(r.errLines[0]).toMatch(new RegExp(`^infoblock: cannot read '${x}': no such file or directory; `));
+    expect(r.errLines[0]).not.toMatch(/, stat |ENOENT/);
+  });
+});
