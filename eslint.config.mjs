@@ -1,11 +1,12 @@
 // Lint rules the project holds itself to (run by `npm run lint` and CI):
 // typescript-eslint's recommended type-checked set (type information from
 // tsconfig.json through the project service), type imports written as such,
-// no import cycles between modules,
+// no import cycles between modules, TSDoc syntax in src/ doc comments,
 // functions of at most 80 lines and lines of at most 120 columns. Formatting
 // itself is prettier's job (.prettierrc.json).
 import js from '@eslint/js';
 import importPlugin from 'eslint-plugin-import';
+import tsdoc from 'eslint-plugin-tsdoc';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -24,6 +25,12 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
     },
+  },
+  {
+    // Doc comments in the library are TSDoc (TypeDoc builds the API reference from them): their syntax is checked.
+    files: ['src/**/*.ts'],
+    plugins: { tsdoc },
+    rules: { 'tsdoc/syntax': 'error' },
   },
   {
     // Tests are tables: a describe() block may be long; lines stay <= 120.

@@ -121,9 +121,12 @@ export type {
   MigrateOptions,
   MigrationReport,
   MigrationStatus,
+  MigrationReason,
   BackupRecord,
   MigrateTargetOptions,
   MigrateTargetResult,
+  MigrateTargetStatus,
+  MigrateTargetReason,
   RestoreOptions,
   RestoreResult,
   ReplaceInfoBlockOptions,
@@ -135,10 +138,12 @@ export type {
   RealignPlan,
   RealignTargetOptions,
   RealignTargetResult,
+  RealignStatus,
   RebaseOptions,
   RebasePlan,
   RebaseTargetOptions,
   RebaseTargetResult,
+  RebaseStatus,
 } from './migrate/index';
 export {
   CorpusGenerator,
@@ -269,5 +274,5 @@ export type { DecodedArea, LabelVersion, NamespaceSpec } from './format/index';
 export { checkLabelledDimm } from './validate/index';
 export type { LabelledCheck, LabelledNamespaceVerdict } from './validate/index';
 // The 8 KiB head of an image or device, read alone (never the whole file).
-export { readHead, readHeadAsync } from './io/head';
-export type { ReadHeadOptions } from './io/head';
+export { readHead, readHeadAsync } from './io/read-head';
+export type { ReadHeadOptions } from './io/read-head';

@@ -12,8 +12,8 @@ import { hex } from '../format/units';
 import { checkHead, type Verdict } from '../validate/check';
 import { baseConflictLines, renderKernels, renderVerdict } from './render';
 import { labelledDaxAdvice, labellessDaxAdvice } from './advice';
-import { checkKernels } from '../validate/kernels';
-import { daxIsHazard } from '../validate/dax';
+import { checkKernels } from '../validate/check-kernels';
+import { daxIsHazard } from '../validate/dax-verdict';
 import { resolveKernel, resolveKernels } from '../validate/versions';
 import type { Arch } from '../validate/arch';
 import { ExitCode } from './exit-code';
@@ -92,7 +92,7 @@ function repairNeeds(
   } catch {
     return { carry, notes: [] }; // the pasted command says why itself
   }
-  if (report.status !== 'migrated') return { carry, notes: [] };
+  if (report.status !== 'planned') return { carry, notes: [] };
   const extra: Record<string, true> = {};
   const notes: string[] = [];
   if (report.hazard !== null) {

@@ -9,7 +9,7 @@ import { InvalidArgumentError } from '../format/errors';
 import { parseSize } from '../format/units';
 import { parseSeed } from '../corpus/prng';
 import { ONLY_CLASSES } from '../corpus/generate';
-import { CORPUS_FORMATS, formatCoverage, writeCorpus, type CorpusFormat } from '../corpus/write';
+import { CORPUS_FORMATS, formatCoverage, writeCorpus, type CorpusFormat } from '../corpus/write-corpus';
 import { profileForKernel } from '../validate/profiles';
 import { DEFAULT_PROFILE, KERNEL_FORMS, resolveKernel } from '../validate/versions';
 import { processIo, type CliIo } from './io';

@@ -47,16 +47,7 @@ function verdictLine(label: string, v: Verdict): string {
   return `${label}: ${v.outcome}${v.message === null ? '' : `: ${escapeText(v.message)}`}`;
 }
 
-/** What a migrate run did, as the JSON document says it (schemas/migrate.schema.json). */
-export type MigrateStatus = 'planned' | 'migrated' | 'unchanged' | 'refused';
-
-export function migrateStatus(r: MigrateTargetResult, dryRun: boolean): MigrateStatus {
-  if (r.report.status !== 'migrated') return 'unchanged';
-  if (r.refused !== null) return 'refused';
-  return dryRun ? 'planned' : 'migrated';
-}
-
-function renderMigration(ctx: CommandContext, offset: bigint, r: MigrateTargetResult, dryRun: boolean): string {
+function renderMigration(ctx: CommandContext, offset: bigint, r: MigrateTargetResult): string {
   const target = ctx.target ?? '';
   const rep = r.report;
   const lines: string[] = [];
@@ -90,10 +81,10 @@ function renderMigration(ctx: CommandContext, offset: bigint, r: MigrateTargetRe
   const hazard = rep.hazard ?? rep.daxHazard;
   if (hazard !== null) lines.push(`  hazard: ${hazard}`);
   for (const n of rep.notes) lines.push(`  note: ${n}`);
-  if (rep.status === 'nothing-to-migrate') lines.push('nothing to migrate');
-  else if (rep.status === 'already') lines.push(`nothing to migrate: already in the ${rep.to} meaning`);
-  else if (r.refused !== null) lines.push('refused: nothing written');
-  else if (dryRun) lines.push('dry run: nothing written');
+  if (r.reason === 'nothing-to-migrate') lines.push('nothing to migrate');
+  else if (r.reason === 'already') lines.push(`nothing to migrate: already in the ${rep.to} meaning`);
+  else if (r.status === 'refused') lines.push('refused: nothing written');
+  else if (r.status === 'planned') lines.push('dry run: nothing written');
   else {
     lines.push(`backup: ${r.backupPath === null ? '?' : pathText(r.backupPath)}${r.backupReused ? ' (reused)' : ''}`);
     lines.push(`wrote 4096 bytes at ${hex(offset + 4096n)}, read back and verified`);
@@ -104,15 +95,13 @@ function renderMigration(ctx: CommandContext, offset: bigint, r: MigrateTargetRe
 
 function jsonMigration(ctx: CommandContext, offset: bigint, r: MigrateTargetResult, dryRun: boolean): string {
   const rep = r.report;
-  const status = migrateStatus(r, dryRun);
-  const reason = status === 'refused' ? 'hazard' : status === 'unchanged' ? rep.status : null;
   const body = {
     file: ctx.target ?? '',
     offset,
     nsBase: rep.target.nsBase,
     nsSize: rep.target.nsSize,
-    status,
-    reason,
+    status: r.status,
+    reason: r.reason,
     dryRun,
     written: r.written,
     backup: r.backupPath === null ? null : pathText(r.backupPath),
@@ -227,7 +216,7 @@ function migrateAction(io: CliIo, target: string, o: MigrateOpts): void {
     REFUSALS,
     o.json === true,
   );
-  io.stdout(o.json === true ? jsonMigration(ctx, offset, r, dryRun) : renderMigration(ctx, offset, r, dryRun));
+  io.stdout(o.json === true ? jsonMigration(ctx, offset, r, dryRun) : renderMigration(ctx, offset, r));
   if (r.refused !== null) {
     const e = hazardError(r.refused, r.refusedNeeds ?? 'force');
     io.stderr(`infoblock: ${failureText(e, ctx)}\n`);

@@ -13,7 +13,7 @@ import { KERNEL_VERSIONS, parseKernelVersion, type KernelVersion } from '../kern
 import { kataViewOf, packImage, unpackImage, type PackKernel, type PackResult, type UnpackResult } from '../pack/pack';
 import { KATA_HEADER_SIZE } from '../format/kata';
 import type { Verdict } from '../validate/check';
-import { shellQuote } from '../pack/qemu';
+import { shellQuote } from '../pack/qemu-options';
 import { verifyPacked, type PackVerification } from '../pack/verify';
 import type { MapPlace, PackParams } from '../pack/layout';
 import type { NsMode } from '../format/recipe';

@@ -35,7 +35,7 @@ const kernelsLine = (n: RealignNamespace): string =>
     .join(', ');
 
 function namespaceLines(n: RealignNamespace): string[] {
-  const name = n.name === '' ? '' : ` '${n.name}'`;
+  const name = n.name === '' ? '' : ` '${escapeText(n.name)}'`;
   const head = `  ${n.uuid}${name} (${n.kind === 'pfn' ? 'fsdax' : 'devdax'}) dpa ${hex(n.dpa)} size ${hex(n.size)}`;
   if (n.status === 'aligned') return [`${head}: start_pad 0, nothing to realign (DAX and block I/O already agree)`];
   return [
@@ -47,11 +47,11 @@ function namespaceLines(n: RealignNamespace): string[] {
   ];
 }
 
-function renderRealign(file: string, r: RealignTargetResult, dry: boolean): string {
+function renderRealign(file: string, r: RealignTargetResult): string {
   const p = r.plan;
   const lines = [`${escapeText(file)}: labels v${p.version}, index ${p.currentIndex} current (seq ${p.seq})`];
   for (const n of p.namespaces) lines.push(...namespaceLines(n));
-  if (p.writes.length === 0) {
+  if (r.status === 'nothing-to-do') {
     lines.push('nothing to realign: no namespace has start_pad; nothing written');
     return `${lines.join('\n')}\n`;
   }
@@ -66,13 +66,14 @@ function renderRealign(file: string, r: RealignTargetResult, dry: boolean): stri
     lines.push(`  ${hex(w.position)} ${w.bytes.byteLength} bytes: ${what}`);
   }
   const backup = pathText(r.backupPath ?? '');
-  if (dry) lines.push('dry run: nothing written');
+  if (r.status === 'planned') lines.push('dry run: nothing written');
   else {
     lines.push(
       `realigned ${p.namespaces.filter((n) => n.status === 'realign').length} namespace(s), read back and ` +
         `verified; backup ${backup}${r.backupReused ? ' (kept from an interrupted run)' : ''}`,
     );
-    lines.push(`undo: ${commandLine('restore', { backup }, { target: file })}`);
+    // The command line gets the exact path (shell-quoted), the sentence above the escaped one.
+    if (r.undo !== null) lines.push(`undo: ${commandLine(r.undo.operation, r.undo.params, { target: file })}`);
   }
   return `${lines.join('\n')}\n`;
 }
@@ -80,17 +81,15 @@ function renderRealign(file: string, r: RealignTargetResult, dry: boolean): stri
 function realignBody(
   file: string,
   r: RealignTargetResult,
-  dry: boolean,
   o: { labelSize: bigint; slot: number; dimmBase: bigint },
 ): object {
   const p = r.plan;
-  const status = p.writes.length === 0 ? 'nothing-to-do' : dry ? 'planned' : 'realigned';
   return {
     file,
     labelSize: o.labelSize,
     slot: o.slot,
     dimmBase: o.dimmBase,
-    status,
+    status: r.status,
     version: p.version,
     currentIndex: p.currentIndex,
     seq: p.seq,
@@ -149,9 +148,7 @@ function realignAction(io: CliIo, file: string, o: RealignOpts): void {
     o.json === true,
   );
   const opts = { labelSize, slot: Number(o.slot), dimmBase };
-  io.stdout(
-    o.json === true ? `${jsonText('realign', realignBody(file, r, dry, opts))}\n` : renderRealign(file, r, dry),
-  );
+  io.stdout(o.json === true ? `${jsonText('realign', realignBody(file, r, opts))}\n` : renderRealign(file, r));
 }
 
 export function registerRealign(program: Command, io: CliIo): void {

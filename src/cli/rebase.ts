@@ -27,7 +27,7 @@ interface RebaseOpts {
   json?: boolean;
 }
 
-function renderRebase(file: string, r: RebaseTargetResult, dry: boolean, carry: Record<string, string>): string {
+function renderRebase(file: string, r: RebaseTargetResult, carry: Record<string, string>): string {
   const p = r.plan;
   const lines = [
     `${escapeText(file)}: ${p.kind === 'pfn' ? 'fsdax' : 'devdax'} namespace of ${hex(p.nsSize)} bytes, data at ` +
@@ -44,24 +44,25 @@ function renderRebase(file: string, r: RebaseTargetResult, dry: boolean, carry: 
           `${hex(p.dataStart % (2n << 20n))} past a 2 MiB boundary of the namespace`,
   );
   lines.push(`  then: ${p.verdicts.map((v) => `${v.profile} ${v.outcome}`).join(', ')}`);
-  if (p.status === 'already') lines.push('the block is already the one for this base; nothing written');
-  else if (dry) lines.push('dry run: nothing written');
+  if (r.status === 'already') lines.push('the block is already the one for this base; nothing written');
+  else if (r.status === 'planned') lines.push('dry run: nothing written');
   else {
     const backup = pathText(r.backupPath ?? '');
     lines.push(
       `rebased: 4096 bytes at ${hex(BigInt(carry.offset ?? '0') + 4096n)}, read back and verified; backup ${backup}`,
     );
-    lines.push(`undo: ${commandLine('restore', { backup }, { target: file })}`);
+    // The command line gets the exact path (shell-quoted), the sentence above the escaped one.
+    if (r.undo !== null) lines.push(`undo: ${commandLine(r.undo.operation, r.undo.params, { target: file })}`);
   }
   return `${lines.join('\n')}\n`;
 }
 
-function rebaseBody(file: string, offset: bigint, r: RebaseTargetResult, dry: boolean): object {
+function rebaseBody(file: string, offset: bigint, r: RebaseTargetResult): object {
   const p = r.plan;
   return {
     file,
     offset,
-    status: p.status === 'already' ? 'already' : dry ? 'planned' : 'rebased',
+    status: r.status,
     mode: p.kind === 'pfn' ? 'fsdax' : 'devdax',
     nsBase: p.nsBase,
     toBase: p.toBase,
@@ -113,9 +114,7 @@ function rebaseAction(io: CliIo, file: string, o: RebaseOpts): void {
     undefined,
     o.json === true,
   );
-  io.stdout(
-    o.json === true ? `${jsonText('rebase', rebaseBody(file, offset, r, dry))}\n` : renderRebase(file, r, dry, carry),
-  );
+  io.stdout(o.json === true ? `${jsonText('rebase', rebaseBody(file, offset, r))}\n` : renderRebase(file, r, carry));
 }
 
 export function registerRebase(program: Command, io: CliIo): void {

@@ -18,7 +18,7 @@ import { planRecovery, scanLimit, type Candidate, type RecoveryPlan } from '../r
 import { checkWritablePath } from '../io/trust';
 import { writeRecoveredBlock, type RecoverWriteResult } from '../recover/write-recovered';
 import { daxNote, findingLines, findingView, verdictView, type ScanContext } from '../scan/report';
-import type { DaxVerdict } from '../validate/dax';
+import type { DaxVerdict } from '../validate/dax-verdict';
 import { scanTarget } from '../scan/scan';
 import { relativeTo, type Finding } from '../scan/detect';
 import { explainLayout } from '../validate/explain';

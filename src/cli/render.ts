@@ -8,11 +8,11 @@
 import { escapeText } from '../format/escape';
 import { hex, humanSize } from '../format/units';
 import type { Hazard, Verdict } from '../validate/check';
-import type { DaxVerdict } from '../validate/dax';
+import type { DaxVerdict } from '../validate/dax-verdict';
 import { commandLine, type CommandContext } from './hints';
 import type { Region } from '../validate/explain';
 import type { BaseFit } from '../validate/geometry';
-import type { KernelsReport } from '../validate/kernels';
+import type { KernelsReport } from '../validate/check-kernels';
 import type { KernelCheckSpec, KernelVerdict } from '../kernel/index';
 import { expectArray, expectBoolean, expectFields, expectNumber, expectOptions, expectString } from '../format/guard';
 

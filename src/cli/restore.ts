@@ -7,7 +7,8 @@
 import type { Command } from 'commander';
 import { hex } from '../format/units';
 import { restoreTarget, type RestoreResult } from '../migrate/apply';
-import { pathText } from '../io/path';
+import { escapeText } from '../format/escape';
+import { pathText, type FilePath } from '../io/path';
 import { checkRegularOrAbsent } from '../io/files';
 import { defaultRealignBackupPath, isRealignBackupFile, restoreRealign } from '../migrate/realign';
 import { contextOf, REFUSALS, refusing } from './hints';
@@ -54,14 +55,15 @@ function restoreJson(target: string, r: RestoreResult): string {
 }
 
 /** Whether the backup restore would read is a realignment's record (given, or the only one beside TARGET). */
-function realignBackupOf(target: string, o: RestoreOpts): string | null {
+function realignBackupOf(target: string, o: RestoreOpts): FilePath | null {
   const given = o.backup;
   if (given !== undefined) return isRealignBackupFile(given) ? given : null;
-  const realign = pathText(defaultRealignBackupPath(target));
+  // The path itself, not its escaped text: a name with a quote or a newline must still be found.
+  const realign = defaultRealignBackupPath(target);
   return !checkRegularOrAbsent(`${target}.infoblock-backup`, 'backup') && isRealignBackupFile(realign) ? realign : null;
 }
 
-function restoreRealignAction(io: CliIo, target: string, backup: string, o: RestoreOpts): void {
+function restoreRealignAction(io: CliIo, target: string, backup: FilePath, o: RestoreOpts): void {
   if (o.offset !== undefined || o.nsBase !== undefined || o.nsSize !== undefined)
     throw new UsageError('a realign backup names its own places: drop --offset, --ns-base and --ns-size');
   const r = refusing(
@@ -78,11 +80,12 @@ function restoreRealignAction(io: CliIo, target: string, backup: string, o: Rest
     REFUSALS,
     o.json === true,
   );
-  const moved = r.record.namespaces.map((n) => `${n.uuid} back to dpa ${hex(n.dpa)} size ${hex(n.size)}`);
+  // The record's strings (uuid, date) are shown escaped like the paths: a record is read, not trusted to be tidy.
+  const moved = r.record.namespaces.map((n) => `${escapeText(n.uuid)} back to dpa ${hex(n.dpa)} size ${hex(n.size)}`);
   if (o.json === true) {
     const body = {
       file: target,
-      backup,
+      backup: typeof backup === 'string' ? backup : pathText(backup),
       status: r.status,
       bytes: r.bytes,
       position: r.record.writes[0]?.position ?? 0n,
@@ -95,10 +98,11 @@ function restoreRealignAction(io: CliIo, target: string, backup: string, o: Rest
     };
     io.stdout(`${jsonText('restore', body)}\n`);
   } else if (r.status === 'unchanged') {
-    io.stdout(`${target}: the labels and blocks already hold the backed-up bytes; nothing written\n`);
+    io.stdout(`${pathText(target)}: the labels and blocks already hold the backed-up bytes; nothing written\n`);
   } else {
     io.stdout(
-      `${target}: restored ${r.bytes} bytes of labels and blocks from ${backup} (taken ${r.record.created}), ` +
+      `${pathText(target)}: restored ${r.bytes} bytes of labels and blocks from ${pathText(backup)} ` +
+        `(taken ${escapeText(r.record.created)}), ` +
         `index first, read back and verified: ${moved.join('; ')}\n`,
     );
   }

@@ -14,7 +14,7 @@ import { headWithBlock } from '../format/head';
 import { pfnCodec, type PfnFields } from '../format/pfn';
 import { InvalidArgumentError } from '../format/errors';
 import { checkHead, type Verdict } from '../validate/check';
-import { daxEraOf, daxIsHazard } from '../validate/dax';
+import { daxEraOf, daxIsHazard } from '../validate/dax-verdict';
 import { profileForKernel, type KernelProfile } from '../validate/profiles';
 import { DEFAULT_PROFILE } from '../validate/versions';
 import {

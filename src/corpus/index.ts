@@ -26,5 +26,5 @@ export {
   addToCoverage,
   emptyCoverage,
   CORPUS_FORMATS,
-} from './write';
-export type { Coverage, CorpusFilter, CorpusFormat, ManifestRow, WriteCorpusOptions } from './write';
+} from './write-corpus';
+export type { Coverage, CorpusFilter, CorpusFormat, ManifestRow, WriteCorpusOptions } from './write-corpus';

@@ -101,7 +101,7 @@ const MIB = 1n << 20n;
 /**
  * The DAX classes a corpus aims at: the start_pad geometry (0; above 0 but not above dataoff; above
  * dataoff, as 4.x kernels padded) times where the memmap lives. Each class has its own DAX outcome per
- * kernel (see src/validate/dax.ts); the manifest row carries them.
+ * kernel (see src/validate/dax-verdict.ts); the manifest row carries them.
  */
 export const DAX_TARGETS: readonly Target[] = [
   'dax-aligned-ram',
@@ -117,7 +117,7 @@ function daxAligned(c: MutationCtx): Mutation | null {
   return c.f.startPad === 0 ? { name: 'dax:start_pad=0', changes: {} } : null;
 }
 
-/** 0 < start_pad <= dataoff: the seed's own 1 MiB pad, or 2 MiB more on an aligned base. */
+/** `0 < start_pad <= dataoff`: the seed's own 1 MiB pad, or 2 MiB more on an aligned base. */
 function daxPadBelow(c: MutationCtx): Mutation | null {
   const pad = BigInt(c.f.startPad);
   if (pad > 0n) return pad <= c.f.dataoff ? { name: 'dax:start_pad kept', changes: {} } : null;

@@ -1,7 +1,7 @@
 /**
  * The corpus generator's own PRNG. Never Math.random: the same seed must give
  * a byte-identical corpus on any platform and Node version, so the state is
- * four 32-bit words advanced with Math.imul and >>> 0 only (xoshiro128**),
+ * four 32-bit words advanced with Math.imul and `>>> 0` only (xoshiro128**),
  * seeded by splitmix64 over BigInt from (seed, stream), or for the per-input
  * hot path by MurmurHash3's 32-bit finalizer over (seed halves, index).
  * Each corpus input draws from its own stream, so input i is a pure function
@@ -96,7 +96,7 @@ export class Prng {
     return result;
   }
 
-  /** Uniform integer in [0, n) for 0 < n <= 2^32 (rejection sampling, no modulo bias). */
+  /** Uniform integer in [0, n) for `0 < n <= 2^32` (rejection sampling, no modulo bias). */
   below(n: number): number {
     if (!(n > 0 && n <= 0x100000000 && Number.isInteger(n))) throw new RangeError(`below(${n})`);
     const limit = 0x100000000 - (0x100000000 % n);
@@ -137,7 +137,7 @@ export class Prng {
   }
 }
 
-/** Parse a corpus seed: decimal or 0x hex, 0 <= seed < 2^64. */
+/** Parse a corpus seed: decimal or 0x hex, `0 <= seed < 2^64`. */
 export function parseSeed(text: string): bigint | null {
   expectString(text, 'text');
   const t = text.trim();

@@ -5,8 +5,8 @@
  * original error is chained as `cause`. "truncated" (not enough bytes) is
  * kept apart from "invalid" (bad values). Other concepts extend the family
  * with codes of their own, declared next to them (the kernel harness's
- * KernelHarnessError in src/kernel/errors.ts), so one `instanceof
- * InfoblockError` catches every deliberate failure.
+ * KernelHarnessError in src/kernel/errors.ts), so one
+ * `instanceof InfoblockError` catches every deliberate failure.
  */
 
 /** The `code` of an {@link InfoblockError}: what kind of failure, stable for callers to switch on. */

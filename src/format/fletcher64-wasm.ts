@@ -32,7 +32,7 @@ function laneSum(local: number): number[] {
   return out;
 }
 
-/** ck(p: i32) -> i64: the checksum of the 4096 bytes at p (checksum word already zeroed by the caller). */
+/** `ck(p: i32) -> i64`: the checksum of the 4096 bytes at p (checksum word already zeroed by the caller). */
 function moduleBytes(): Uint8Array {
   const weights = [0, 1, 2, 3].flatMap((j) => [j, 0, 0, 0]);
   const code = [

@@ -1,7 +1,7 @@
 /**
  * The kernel's info-block checksum (nd_fletcher64 in the kernel's terms):
  * over 1024 little-endian u32 words, lo = Σw and hi = Σlo, both mod 2^32,
- * checksum = hi << 32 | lo. Not textbook Fletcher-64: there is no
+ * `checksum = hi << 32 | lo`. Not textbook Fletcher-64: there is no
  * mod 2^32-1. The checksum word at 4088 counts as zero; we skip it instead
  * of zeroing the caller's buffer.
  */

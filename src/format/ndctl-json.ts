@@ -20,7 +20,7 @@ export interface NdctlJsonOptions {
 
 const I64_MAX = (1n << 63n) - 1n;
 
-/** A JSON string as json-c writes it: `/` escaped, control characters as lower-case \u00xx. */
+/** A JSON string as json-c writes it: `/` escaped, control characters as lower-case `\u00xx`. */
 function jsonString(s: string): string {
   let out = '"';
   for (const ch of s) {
@@ -53,7 +53,7 @@ function fieldsOf(block: FoundBlock): { table: readonly FieldDef[]; values: Reco
     : { table: PFN_FIELDS, values: block.pfn.fields };
 }
 
-/** Whether ndctl prints the block at all (it drops versions with a part >= 10). */
+/** Whether ndctl prints the block at all (it drops versions with a part of 10 or more). */
 export function ndctlPrintsBlock(block: FoundBlock): boolean {
   const { values } = fieldsOf(block);
   return (values.versionMajor as number) < 10 && (values.versionMinor as number) < 10;

@@ -148,8 +148,8 @@ const GATED = PFN_FIELDS.filter((f): f is GatedField => 'before' in f);
 /**
  * The kernel gates on version_minor only and never looks at the major: a field reads as stored when
  * both the block's minor and the reader's (`readerMinor`, the newest it knows) reach the field's
- * `since`, and as its `before` value otherwise (see {@link PFN_FIELDS}): minor < 1 → start_pad =
- * end_trunc = 0; minor < 2 → align = 0; minor < 4 → page_struct_size = 64 and page_size = the
+ * `since`, and as its `before` value otherwise (see {@link PFN_FIELDS}): below minor 1 start_pad =
+ * end_trunc = 0; below minor 2 align = 0; below minor 4 page_struct_size = 64 and page_size = the
  * reader's page size.
  */
 export function effectiveFields(f: PfnFields, readerPageSize = 4096, readerMinor = LATEST_MINOR): EffectiveFields {

@@ -24,8 +24,8 @@ export {
   outputKind,
 } from './files';
 export type { FileKind, Identity, TargetAccess } from './files';
-export { readHead, readHeadAsync } from './head';
-export type { ReadHeadOptions } from './head';
+export { readHead, readHeadAsync } from './read-head';
+export type { ReadHeadOptions } from './read-head';
 export { writeFileDurably, buildFileDurably, verifyFile, tempPathFor } from './durable';
 export { copyRangeSparse, allocatedBytes, ZERO_CHUNK } from './sparse';
 export type { CopyMethod, RangeCopy } from './sparse';

@@ -17,7 +17,7 @@ import { hex } from '../format/int64';
 import { decodeMbr, SECTOR } from '../format/kata';
 import { readExact, targetSize } from '../io/files';
 import { checkHead, type Verdict } from '../validate/check';
-import { findOnPath } from './assets';
+import { findOnPath } from './host-tools';
 import { labelledPages } from './dax';
 import { KernelHarnessError } from './errors';
 import { bootDaxImages, type DaxImageResult, type DaxRun } from './harness';

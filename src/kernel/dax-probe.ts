@@ -1,6 +1,6 @@
 /**
  * The DAX probe program the DAX guest runs (C source: src/kernel/guest/dax-probe.c, our own code): built
- * once with the host's C compiler (`cc -static -O2`) into <cache>/bin/ndib-dax-probe-<source hash>, by
+ * once with the host's C compiler (`cc -static -O2`) into `<cache>/bin/ndib-dax-probe-<source hash>`, by
  * scripts/kernel/setup.sh or here on first use. Statically linked, because the initramfs has no C library.
  */
 
@@ -34,7 +34,7 @@ export async function daxProbeSource(): Promise<string | null> {
   return null;
 }
 
-/** The cached program's file name for a source text: ndib-dax-probe-<first 16 hex digits of its sha256>. */
+/** The cached program's file name for a source text: `ndib-dax-probe-` and the first 16 hex digits of its sha256. */
 export function daxProbeName(source: string | Buffer): string {
   return `ndib-dax-probe-${createHash('sha256').update(source).digest('hex').slice(0, 16)}`;
 }

@@ -19,7 +19,7 @@ import { promises as fs } from 'node:fs';
 import { hex } from '../format/int64';
 import { DAX_BEGIN, DAX_END } from './init-script';
 
-/** The validator's DAX words (src/validate/dax.ts defines the same union). */
+/** The validator's DAX words (src/validate/dax-verdict.ts defines the same union). */
 export type DaxOutcome = 'consistent' | 'refused' | 'misplaced' | 'crashes';
 /** What the probe does: compare only, also write through a mapping, or first make a scratch ext4. */
 export type DaxProbeMode = 'read' | 'write' | 'scratch';

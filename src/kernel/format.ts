@@ -1,5 +1,5 @@
 /**
- * Text forms of the harness's inputs and outputs: IMG@ADDR specs, addresses
+ * Text forms of the harness's inputs and outputs: `IMG@ADDR` specs, addresses
  * with binary suffixes, one readable line per verdict, and JSON with exact
  * bigints. Pure; the `kernel-check` command (src/cli/kernel-check.ts) and
  * library users share them.
@@ -22,7 +22,7 @@ export function parseAddress(text: string): bigint {
   throw new KernelHarnessError('bad-base', `bad address '${text}': use 0x hex, decimal, or a K/M/G/T suffix`);
 }
 
-/** Parse IMG@ADDR (the last '@' separates them, so paths may contain '@'). */
+/** Parse `IMG@ADDR` (the last `@` separates them, so paths may contain `@`). */
 export function parseImageSpec(text: string): KernelCheckSpec {
   expectString(text, 'text');
   const at = text.lastIndexOf('@');

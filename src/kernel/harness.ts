@@ -6,9 +6,9 @@
  * two namespaces share a memory section.
  *
  * Relocation (default on): an image asked for at `base` is placed at a guest
- * address congruent to `base` modulo G = max(1 GiB, next power of two >= its
+ * address congruent to `base` modulo G = max(1 GiB, next power of two at least its
  * size). Every address check the kernel makes on a namespace (rules 12-14 of
- * docs/format.md, the devdax alignments) uses an alignment <= G: the
+ * docs/format.md, the devdax alignments) uses an alignment of at most G: the
  * block's align is refused before rule 12 when it exceeds the namespace size.
  * So the verdict is the one the kernel would give at `base` itself, while many
  * images that all ask for the same base can share one boot.
@@ -18,7 +18,8 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-import { prepareKernelAssets, findOnPath } from './assets';
+import { prepareKernelAssets } from './assets';
+import { findOnPath } from './host-tools';
 import { APT_INSTALL_HINT, KernelHarnessError } from './errors';
 import { crashLines, crashObservation, observe, tail } from './observe';
 import { bootBisecting, runPool } from './bisect';
@@ -40,7 +41,7 @@ import {
 } from './dax';
 import { DAX_PARAM } from './init-script';
 import { qemuArgs, runQemu, sparseCopy, type BootResult } from './qemu';
-import { parseGuestReport, type GuestReport } from './report';
+import { parseGuestReport, type GuestReport } from './guest-report';
 import type { BootImage, BootOptions, KernelObservation, Placed } from './types';
 import { expectU64, hex } from '../format/int64';
 import { interleaveSetCookie, qemuDimm, type LabelVersion } from '../format/labels';

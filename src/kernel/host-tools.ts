@@ -1,10 +1,15 @@
 /**
- * The host's tools as the kernel harness needs them: an executable on PATH, and whether a program is
- * statically linked (the initramfs has no C library). Below assets.ts and dax-probe.ts, which both use them.
+ * The host's tools as the kernel harness needs them: an executable on PATH (or an error naming the
+ * package to install), whether a program is statically linked (the initramfs has no C library), and a
+ * command run for its exit code only. Below the asset pipeline (deb.ts, modules.ts, initramfs.ts) and
+ * dax-probe.ts, which all use them.
  */
 
+import { spawn } from 'node:child_process';
 import { constants as fsc, promises as fs } from 'node:fs';
 import * as path from 'node:path';
+
+import { KernelHarnessError } from './errors';
 
 /** Absolute path of an executable on PATH, or null. */
 export async function findOnPath(cmd: string): Promise<string | null> {
@@ -34,4 +39,21 @@ export function isStaticElf(buf: Buffer): boolean {
     if (buf.readUInt32LE(off) === 3) return false;
   }
   return true;
+}
+
+/** The path of an executable the harness needs, or a tool-missing error naming its apt package. */
+export async function requireTool(cmd: string, pkg: string): Promise<string> {
+  const p = await findOnPath(cmd);
+  if (p === null)
+    throw new KernelHarnessError('tool-missing', `${cmd} not found: install it with apt-get install -y ${pkg}`);
+  return p;
+}
+
+/** Run a command, resolving with its exit code (used by the harness for cp). */
+export function runQuiet(cmd: string, args: readonly string[]): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { stdio: 'ignore' });
+    child.on('error', () => resolve(-1));
+    child.on('close', (code) => resolve(code ?? -1));
+  });
 }

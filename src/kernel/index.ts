@@ -1,6 +1,8 @@
 /** Public surface of the real-kernel harness (src/kernel). */
 export { KernelHarnessError, type KernelHarnessErrorCode } from './errors';
-export { prepareKernelAssets, cacheDir, REQUIRED_MODULES, type KernelAssets, type AssetOptions } from './assets';
+export { prepareKernelAssets, type KernelAssets, type AssetOptions } from './assets';
+export { cacheDir } from './cache';
+export { REQUIRED_MODULES } from './modules';
 export {
   bootImages,
   planBoots,

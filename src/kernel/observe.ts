@@ -1,11 +1,11 @@
 /**
- * Report → observation: what one boot's guest report (report.ts) says about
+ * Report → observation: what one boot's guest report (guest-report.ts) says about
  * one placed image (its region, namespace, claim, block and dax devices,
  * first bytes, messages and probe error), and the crash lines of a serial
  * log. Pure.
  */
 
-import { regionOfDevice, regionsOfMessage, type GuestReport, type KernelMessage } from './report';
+import { regionOfDevice, regionsOfMessage, type GuestReport, type KernelMessage } from './guest-report';
 import type { ClaimObservation, KernelObservation, LabelledNamespaceObservation, Placed } from './types';
 
 const parseBig = (s: string | undefined): bigint | null => {

@@ -7,7 +7,8 @@
 import { spawn } from 'node:child_process';
 import { constants as fsc, promises as fs } from 'node:fs';
 
-import { runQuiet, type KernelAssets } from './assets';
+import { type KernelAssets } from './assets';
+import { runQuiet } from './host-tools';
 import { KernelHarnessError } from './errors';
 import { REGIONS_PARAM } from './init-script';
 import { DEVICE_MEMORY_BASE } from './plan';

@@ -5,9 +5,9 @@
  */
 
 import type { KernelVersion } from './kernels';
-import type { KernelMessage } from './report';
+import type { KernelMessage } from './guest-report';
 
-export type { KernelMessage } from './report';
+export type { KernelMessage } from './guest-report';
 
 /** Claim of a namespace by a pfn / dax / btt device (its sysfs attributes, parsed). */
 export interface ClaimObservation {

@@ -7,7 +7,7 @@
  *   pfn/dax/btt device bound to it   → claimed, kind/mode from sysfs, data from its resource/size
  *   pmem block device on namespace   → raw, data_start 0, data_size = namespace size
  *   nothing at all                   → refused, errno null, message "no device"
- *   the guest kernel crashed on it   → crashed, errno null, message "kernel crashed: <BUG line>"
+ *   the guest kernel crashed on it   → crashed, errno null, message `kernel crashed: <BUG line>`
  */
 
 import type { Verdict } from '../validate/check';

@@ -14,7 +14,13 @@ import { checkRegularOrAbsent, closeQuietly, fsyncFd, identityOf, openTarget, re
 import type { Faults } from '../io/faults';
 import { showPath, type FilePath } from '../io/path';
 import { belongsTo, blockStateFor, isTornWrite, type BackupRecord } from '../replace/backup';
-import { checkMigrateOptions, migrate, type MigrateOptions, type MigrationReport } from './migrate';
+import {
+  checkMigrateOptions,
+  migrate,
+  type MigrateOptions,
+  type MigrationReason,
+  type MigrationReport,
+} from './migrate';
 import {
   defaultBackupPath,
   readBackup,
@@ -48,7 +54,21 @@ export interface MigrateTargetOptions extends TargetOptions, MigrateOptions {
   dryRun?: boolean;
 }
 
+/**
+ * What a migrate of a target did, in the migrate document's words (schemas/migrate.schema.json): `planned` (a
+ * dry run that would write), `migrated` (written, read back and verified), `unchanged` (nothing to do) or
+ * `refused` (a hazard, nothing written).
+ */
+export type MigrateTargetStatus = 'planned' | 'migrated' | 'unchanged' | 'refused';
+
+/** Why a migrate of a target wrote nothing: the report's reason, or `hazard` (refused). */
+export type MigrateTargetReason = MigrationReason | 'hazard';
+
 export interface MigrateTargetResult {
+  status: MigrateTargetStatus;
+  /** Why nothing was written (unchanged or refused); null for planned and migrated. */
+  reason: MigrateTargetReason | null;
+  /** The pure migrator's report (its status is planned or unchanged: it writes nothing). */
   report: MigrationReport;
   /** The hazard refusal (nothing written), or null. */
   refused: string | null;
@@ -100,7 +120,7 @@ function migratePlan(o: MigrateTargetOptions, out: PlanOut) {
     if (isTornWrite(done, block)) throw tornBlockError(o.offset + 4096n, ctx.backupPath);
     const report = migrate(block, o);
     out.report = report;
-    const migrating = report.status === 'migrated';
+    const migrating = report.status === 'planned';
     if (migrating && report.hazard !== null && o.force !== true) {
       out.refused = report.hazard;
       out.refusedNeeds = 'force';
@@ -108,7 +128,7 @@ function migratePlan(o: MigrateTargetOptions, out: PlanOut) {
       out.refused = report.daxHazard;
       out.refusedNeeds = 'allowHazard';
     }
-    return report.status === 'migrated' && out.refused === null ? report.block : null;
+    return migrating && out.refused === null ? report.block : null;
   };
 }
 
@@ -134,9 +154,15 @@ export function migrateTarget(o: MigrateTargetOptions): MigrateTargetResult {
     ...(o.faults === undefined ? {} : { faults: o.faults }),
     ...(o.env === undefined ? {} : { env: o.env }),
   });
-  if (out.report === undefined) throw new Error('internal: the plan ran without a report');
+  const report = out.report;
+  if (report === undefined) throw new Error('internal: the plan ran without a report');
+  let status: MigrateTargetStatus = r.written ? 'migrated' : 'planned';
+  if (report.status === 'unchanged') status = 'unchanged';
+  else if (out.refused !== null) status = 'refused';
   return {
-    report: out.report,
+    status,
+    reason: status === 'refused' ? 'hazard' : report.reason,
+    report,
     refused: out.refused,
     refusedNeeds: out.refusedNeeds,
     backupPath: r.newBlock === null ? null : r.backupPath,

@@ -11,7 +11,14 @@ export {
   dataStartOf,
   summarize,
 } from './migrate';
-export type { MigrateOptions, MigrationReport, MigrationStatus, BlockSummary, Evidence } from './migrate';
+export type {
+  MigrateOptions,
+  MigrationReport,
+  MigrationStatus,
+  MigrationReason,
+  BlockSummary,
+  Evidence,
+} from './migrate';
 // The crash-safe replacement and its backup record live in src/replace/ (recover uses them too); the
 // migrate entry point keeps offering them.
 export {
@@ -38,11 +45,25 @@ export type {
   RestoreRun,
 } from '../replace/index';
 export { migrateTarget, restoreTarget } from './apply';
-export type { MigrateTargetOptions, MigrateTargetResult, RestoreOptions, RestoreResult, TargetOptions } from './apply';
+export type {
+  MigrateTargetOptions,
+  MigrateTargetResult,
+  MigrateTargetStatus,
+  MigrateTargetReason,
+  RestoreOptions,
+  RestoreResult,
+  TargetOptions,
+} from './apply';
 export { planRealign } from './realign-plan';
 export type { PlanRealignOptions, RealignPlan, RealignNamespace, RealignWrite } from './realign-plan';
 export { realignTarget, restoreRealign, defaultRealignBackupPath, isRealignBackupFile } from './realign';
-export type { RealignTargetOptions, RealignTargetResult, RestoreRealignOptions, RestoreRealignResult } from './realign';
+export type {
+  RealignTargetOptions,
+  RealignTargetResult,
+  RealignStatus,
+  RestoreRealignOptions,
+  RestoreRealignResult,
+} from './realign';
 export {
   encodeRealignRecord,
   decodeRealignRecord,
@@ -52,4 +73,4 @@ export {
 } from './realign-backup';
 export type { RealignRecord, RecordedWrite } from './realign-backup';
 export { planRebase, rebaseTarget } from './rebase';
-export type { RebaseOptions, RebasePlan, RebaseTargetOptions, RebaseTargetResult } from './rebase';
+export type { RebaseOptions, RebasePlan, RebaseStatus, RebaseTargetOptions, RebaseTargetResult } from './rebase';

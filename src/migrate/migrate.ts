@@ -46,7 +46,18 @@ export interface MigrateOptions {
   parentUuid?: string;
 }
 
-export type MigrationStatus = 'migrated' | 'nothing-to-migrate' | 'already';
+/**
+ * What the pure migrator computed, in the migrate document's words (schemas/migrate.schema.json):
+ * `planned` (a new block that writing would put in place) or `unchanged` (nothing to do; `reason` says why).
+ * It never says `migrated`: only migrateTarget, after writing, does.
+ */
+export type MigrationStatus = 'planned' | 'unchanged';
+
+/**
+ * Why a migration changes nothing: `nothing-to-migrate` (start_pad is 0, both meanings coincide) or `already`
+ * (the block is already in the wanted meaning, or a backup records it as an earlier migrate's result).
+ */
+export type MigrationReason = 'nothing-to-migrate' | 'already';
 
 /** The fields a migration can change, plus what the kernels see. */
 export interface BlockSummary {
@@ -62,6 +73,8 @@ export interface BlockSummary {
 
 export interface MigrationReport {
   status: MigrationStatus;
+  /** Why nothing changes (status `unchanged`); null when planned. */
+  reason: MigrationReason | null;
   from: Meaning;
   to: Meaning;
   /** How `from` was settled. */
@@ -206,15 +219,15 @@ function patchMeaning(
   from: Meaning,
   to: Meaning,
   notes: string[],
-): { status: MigrationStatus; next: Uint8Array } {
+): { status: MigrationStatus; reason: MigrationReason | null; next: Uint8Array } {
   const pad = BigInt(f.startPad);
   if (pad === 0n) {
     notes.push('start_pad is 0: both meanings of dataoff coincide, nothing to migrate');
-    return { status: 'nothing-to-migrate', next: original };
+    return { status: 'unchanged', reason: 'nothing-to-migrate', next: original };
   }
   if (from === to && f.versionMajor === (to === 'map' ? 2 : 1)) {
     notes.push(`the block is already in the ${to} meaning (version ${f.versionMajor}.${f.versionMinor})`);
-    return { status: 'already', next: original };
+    return { status: 'unchanged', reason: 'already', next: original };
   }
   let dataoff: bigint;
   if (from === to)
@@ -231,7 +244,7 @@ function patchMeaning(
     throw precondition(`dataoff ${hex(f.dataoff)} + start_pad ${hex(pad)} overflows the u64 field`, 'dataoff');
   }
   const next = patchPfnBlock(original, { dataoff, versionMajor: to === 'map' ? 2 : 1, versionMinor: 4 });
-  return { status: 'migrated', next };
+  return { status: 'planned', reason: null, next };
 }
 
 /** Step 4, the invariant: the data start did not move and the result still describes a usable namespace. */
@@ -315,14 +328,15 @@ export function migrate(block: Uint8Array, o: MigrateOptions): MigrationReport {
   const { original, f } = validBlock(block, o);
   const notes: string[] = [];
   const { from, evidence } = meaningNow(f, o, notes);
-  const { status, next } = patchMeaning(original, f, from, o.to, notes);
+  const { status, reason, next } = patchMeaning(original, f, from, o.to, notes);
   const nf = decodePfnBlock(next).fields;
   const startBefore = dataStartOf(f, from);
-  const startAfter = dataStartOf(nf, status === 'migrated' ? o.to : from);
+  const startAfter = dataStartOf(nf, status === 'planned' ? o.to : from);
   const dataSize = dataAreaAfter(f, startBefore, startAfter, o.nsSize);
   const verdicts = kernelsOn(next, o.to, startAfter, o, o.parentUuid ?? f.parentUuid, notes);
   return {
     status,
+    reason,
     from,
     to: o.to,
     fromSource: o.from === undefined ? 'version' : 'option',

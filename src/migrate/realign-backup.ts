@@ -2,8 +2,10 @@
  * The backup record of a realignment: one small self-describing file of two
  * lines,
  *
- *   {"format":"nd-infoblock-realign-backup","version":2,...}   JSON header (UTF-8)
- *   crc32 0123abcd                                              over the bytes of the line above
+ * ```
+ * {"format":"nd-infoblock-realign-backup","version":2,...}   JSON header (UTF-8)
+ * crc32 0123abcd                                              over the bytes of the line above
+ * ```
  *
  * The header names the target (as the info-block backup does: realpath
  * readable and byte-exact, size, dev, ino) and lists every write of the

@@ -77,6 +77,11 @@ export interface RealignWrite {
 }
 
 export interface RealignPlan {
+  /**
+   * In the realign document's words (schemas/realign.schema.json): `planned` (writes to make) or `nothing-to-do`
+   * (no chosen namespace has start_pad). Only realignTarget, after writing, says `realigned`.
+   */
+  status: 'planned' | 'nothing-to-do';
   version: LabelVersion;
   /** The index current now, its sequence number, and the index that becomes current. */
   currentIndex: 0 | 1;
@@ -325,6 +330,7 @@ export function planRealign(area: Uint8Array, read: DimmReader, o: PlanRealignOp
   const current = d.current;
   const seq = d.indexes[current]?.fields.seq ?? 0;
   const plan: RealignPlan = {
+    status: moving.length === 0 ? 'nothing-to-do' : 'planned',
     version: d.version,
     currentIndex: current,
     seq,

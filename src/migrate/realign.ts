@@ -29,6 +29,7 @@ import {
   writeAt,
   type Identity,
 } from '../io/files';
+import { checkWritablePath } from '../io/trust';
 import { noFaults, type Faults } from '../io/faults';
 import { showPath, withSuffix, type FilePath } from '../io/path';
 import type { Arch } from '../validate/arch';
@@ -69,7 +70,14 @@ export interface RealignTargetOptions {
   faults?: Faults;
 }
 
+/**
+ * What realignTarget did, in the realign document's words: `realigned` (written), `planned` (a dry run) or
+ * `nothing-to-do`.
+ */
+export type RealignStatus = 'realigned' | 'planned' | 'nothing-to-do';
+
 export interface RealignTargetResult {
+  status: RealignStatus;
   plan: RealignPlan;
   written: boolean;
   /** The backup record (null when nothing was to be written). */
@@ -94,8 +102,14 @@ function checkOptions(o: RealignTargetOptions): void {
   if (o.dimmBase !== undefined) expectU64(o.dimmBase, 'dimmBase');
 }
 
+/**
+ * The record at `path`, read through the trust checks (src/io/trust.ts): it decides which bytes go where
+ * in the target, so one another user owns or could have written (in a shared directory such as /tmp, say)
+ * is refused, as the info-block backup is.
+ */
 function readRecord(path: FilePath): RealignRecord {
-  return decodeRealignRecord(readSmallFile(path, REALIGN_BACKUP_MAX_BYTES, 'backup'), `backup ${showPath(path)}`);
+  const bytes = readSmallFile(path, REALIGN_BACKUP_MAX_BYTES, 'backup', true);
+  return decodeRealignRecord(bytes, `backup ${showPath(path)}`);
 }
 
 function recordOf(o: RealignTargetOptions, id: Identity, plan: RealignPlan, fd: number): RealignRecord {
@@ -127,6 +141,7 @@ const sameWrites = (a: RealignRecord, b: RealignRecord): boolean =>
 /** The backup, complete and checked; or the record of an interrupted run of this same realignment, kept. */
 function backupStep(o: RealignTargetOptions, path: FilePath, rec: RealignRecord): boolean {
   const where = `nothing was written to ${showPath(o.target)}`;
+  checkWritablePath(path, { what: 'the backup', content: true });
   if (checkRegularOrAbsent(path, 'backup')) {
     let old: RealignRecord;
     try {
@@ -229,6 +244,7 @@ export function realignTarget(o: RealignTargetOptions): RealignTargetResult {
       const plan = planOf(o, fd, id.size);
       const nothing = plan.writes.length === 0;
       const result: RealignTargetResult = {
+        status: plan.status,
         plan,
         written: false,
         backupPath: nothing ? null : backupPath,
@@ -241,6 +257,7 @@ export function realignTarget(o: RealignTargetOptions): RealignTargetResult {
       o.faults?.at('after-backup');
       writeSteps(o, fd, plan, backupPath);
       result.written = true;
+      result.status = 'realigned';
       return result;
     } finally {
       closeQuietly(fd);

@@ -42,7 +42,11 @@ export interface RebaseOptions {
 }
 
 export interface RebasePlan {
-  status: 'rebased' | 'already';
+  /**
+   * In the rebase document's words (schemas/rebase.schema.json): `planned` (a new block to write) or `already`
+   * (the block is already the one for that base). Only rebaseTarget, after writing, says `rebased`.
+   */
+  status: 'planned' | 'already';
   kind: 'pfn' | 'dax';
   nsBase: bigint;
   toBase: bigint;
@@ -70,7 +74,7 @@ export interface RebasePlan {
 const refuse = (msg: string, hint?: { pass: Record<string, string> }): InfoblockError =>
   new InfoblockError('precondition', msg, hint === undefined ? {} : { hint });
 
-/** The largest power of two dividing x (x > 0), at most `cap`. */
+/** The largest power of two dividing x (`x > 0`), at most `cap`. */
 function largestAlign(x: bigint, cap: bigint): bigint {
   let a = 1n;
   while (a < cap && x % (a * 2n) === 0n) a *= 2n;
@@ -175,7 +179,7 @@ export function planRebase(block: Uint8Array, o: RebaseOptions): RebasePlan {
   }
   const same = Buffer.from(next).equals(Buffer.from(raw));
   return {
-    status: same ? 'already' : 'rebased',
+    status: same ? 'already' : 'planned',
     kind,
     nsBase: o.nsBase,
     toBase: o.toBase,
@@ -208,7 +212,11 @@ export interface RebaseTargetOptions extends RebaseOptions {
   env?: Readonly<Record<string, string | undefined>>;
 }
 
+/** What rebaseTarget did, in the rebase document's words: `rebased` (written), `planned` (a dry run), `already`. */
+export type RebaseStatus = 'rebased' | 'planned' | 'already';
+
 export interface RebaseTargetResult {
+  status: RebaseStatus;
   plan: RebasePlan;
   written: boolean;
   backupPath: FilePath | null;
@@ -231,7 +239,7 @@ export function rebaseTarget(o: RebaseTargetOptions): RebaseTargetResult {
     label: { from: `base ${hex(o.nsBase)}`, to: `base ${hex(o.toBase)}` },
     plan: (head) => {
       plan = planRebase(head.subarray(INFOBLOCK_OFFSET), o);
-      return plan.status === 'rebased' ? plan.block : null;
+      return plan.status === 'planned' ? plan.block : null;
     },
     ...(o.backup === undefined ? {} : { backup: o.backup }),
     ...(o.dryRun === undefined ? {} : { dryRun: o.dryRun }),
@@ -242,6 +250,7 @@ export function rebaseTarget(o: RebaseTargetOptions): RebaseTargetResult {
   if (plan === undefined) throw new Error('internal: the rebase plan did not run');
   const some = r.newBlock !== null;
   return {
+    status: plan.status === 'already' ? 'already' : r.written ? 'rebased' : 'planned',
     plan,
     written: r.written,
     backupPath: some ? r.backupPath : null,

@@ -32,8 +32,10 @@ export interface PackParams {
   mode?: NsMode;
   /** Default ram (the namespace holds only the data; the guest spends 1/64 of it in RAM). */
   map?: MapPlace;
-  /** The info-block's align (a power of two >= 4 KiB; default 2 MiB); base and size are multiples of max(align,
-   * 2 MiB). */
+  /**
+   * The info-block's align (a power of two of at least 4 KiB; default 2 MiB); base and size are multiples of
+   * max(align, 2 MiB).
+   */
   align?: bigint;
   /** The namespace's guest physical address (default {@link DEFAULT_NS_BASE}). */
   nsBase?: bigint;

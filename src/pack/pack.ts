@@ -8,14 +8,14 @@
 import * as fs from 'node:fs';
 import { InfoblockError, IoError } from '../format/errors';
 import { SNIFF_BYTES, sniffFilesystem, type FilesystemInfo, type FilesystemKind } from '../format/filesystem';
-import type { DaxOutcome, FsDaxBehaviour } from '../validate/dax';
+import type { DaxOutcome, FsDaxBehaviour } from '../validate/dax-verdict';
 import { findBlocks, headWithBlock, HEAD_SIZE } from '../format/head';
 import { hex } from '../format/int64';
 import { encodeMbr, kataLayoutOf, SECTOR, type KataLayout } from '../format/kata';
 import { encodePfnBlock } from '../format/pfn';
 import { randomUuid } from '../format/uuid';
 import { checkHead } from '../validate/check';
-import { checkKernels } from '../validate/kernels';
+import { checkKernels } from '../validate/check-kernels';
 import { daxGuard } from '../validate/dax-guard';
 import { BOOTED_KERNELS } from '../validate/versions';
 import type { Verdict } from '../validate/check';
@@ -26,7 +26,7 @@ import { checkWritablePath } from '../io/trust';
 import { allocatedBytes, copyRangeSparse, type CopyMethod } from '../io/sparse';
 import type { Faults } from '../io/faults';
 import { labelAreaOf, planPack, type PackParams, type PackPlan } from './layout';
-import { guestUseOf, qemuOptionsFor, type GuestUse, type QemuOptions } from './qemu';
+import { guestUseOf, qemuOptionsFor, type GuestUse, type QemuOptions } from './qemu-options';
 import { expectBigint, expectOptions, expectString } from '../format/guard';
 
 /** Options of {@link packImage}. */
@@ -44,7 +44,7 @@ export interface PackKernel {
   outcome: Verdict['outcome'];
   dataStart: bigint | null;
   dataSize: bigint | null;
-  /** The validator's DAX verdict (src/validate/dax.ts) when the kernel claims the namespace, else null. */
+  /** The validator's DAX verdict (src/validate/dax-verdict.ts) when the kernel claims the namespace, else null. */
   dax: {
     outcome: DaxOutcome;
     /** What the packed filesystem does under `mount -o dax` (null for content pack could not identify). */

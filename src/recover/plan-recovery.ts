@@ -181,7 +181,7 @@ interface Settings {
   reasons: string[];
 }
 
-/** The largest power of two in [4 KiB, cap] dividing x (x > 0), or 0 when even 4 KiB does not. */
+/** The largest power of two in [4 KiB, cap] dividing x (`x > 0`), or 0 when even 4 KiB does not. */
 function largestAlign(x: bigint, cap: bigint): bigint {
   let a = cap;
   while (a >= SZ_4K && x % a !== 0n) a >>= 1n;

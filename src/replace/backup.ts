@@ -2,9 +2,11 @@
  * The backup record written before a target's info-block is replaced: one
  * small self-describing file of three lines,
  *
- *   {"format":"nd-infoblock-backup","version":2,...}   JSON header (UTF-8)
- *   <base64 of the original 8 KiB head>
- *   crc32 0123abcd                                     over the bytes of the two lines above
+ * ```
+ * {"format":"nd-infoblock-backup","version":2,...}   JSON header (UTF-8)
+ * <base64 of the original 8 KiB head>
+ * crc32 0123abcd                                     over the bytes of the two lines above
+ * ```
  *
  * The CRC-32 is over the file's bytes as written, so a record is checked
  * exactly as it was sealed whatever the target's name is made of. The

@@ -49,7 +49,7 @@ export interface FsFinding {
   uuid: string;
   /** ext2/ext3/ext4 from the feature flags; for XFS and btrfs the kind. */
   variant: string;
-  /** A backup or secondary superblock (ext4 group > 0, XFS AG > 0, btrfs mirror). */
+  /** A backup or secondary superblock (ext4 group not 0, XFS AG not 0, btrfs mirror). */
   copy: boolean;
   /** Which copy: the ext4 block group, the XFS allocation group, the btrfs mirror (0: the primary). */
   group: number;

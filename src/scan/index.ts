@@ -19,4 +19,4 @@ export type { Finding, PfnFinding, BttFinding, FsFinding, PartitionFinding, Part
 export { assessPfn, findingView, verdictView, findingLine, findingLines } from './report';
 export type { ScanContext, PfnAssessment, VerdictView } from './report';
 /** Read only the 8 KiB head of an image or device (the I/O layer's; served here beside scanTarget). */
-export { readHead, readHeadAsync } from '../io/head';
+export { readHead, readHeadAsync } from '../io/read-head';

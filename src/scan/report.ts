@@ -5,7 +5,7 @@
  * show (camelCase, bigint) and one text line per finding.
  */
 import { escapeText } from '../format/escape';
-import type { DaxVerdict } from '../validate/dax';
+import type { DaxVerdict } from '../validate/dax-verdict';
 import { headWithBlock } from '../format/head';
 import { encodePfnBlock, type Meaning } from '../format/pfn';
 import { expectSpan, expectU64 } from '../format/int64';

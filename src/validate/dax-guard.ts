@@ -4,7 +4,7 @@
  * on this block, or would every one of them refuse it? Pure.
  *
  * The validator's DAX verdict of each claimed namespace (`Verdict.dax`,
- * src/validate/dax.ts) decides: a DAX fault maps `base + dataoff + X`
+ * src/validate/dax-verdict.ts) decides: a DAX fault maps `base + dataoff + X`
  * while block I/O reads `base + start_pad + dataoff + X`; from 5.17 an
  * fsdax namespace with start_pad has its DAX mappings start_pad bytes low,
  * and below the device memmap the first fault oopses. The map profile is
@@ -13,7 +13,7 @@
 import { InfoblockError } from '../format/errors';
 import { headWithBlock } from '../format/head';
 import { decodePfnBlock } from '../format/pfn';
-import { daxIsHazard } from './dax';
+import { daxIsHazard } from './dax-verdict';
 import { hex } from '../format/units';
 import { checkHead, type Verdict } from './check';
 import type { Arch } from './arch';
@@ -47,7 +47,7 @@ export interface DaxGuardOptions {
   refusals?: boolean;
 }
 
-/** The DAX hazard of one claimed verdict: its DAX verdict (src/validate/dax.ts) misplaces or crashes. */
+/** The DAX hazard of one claimed verdict: its DAX verdict (src/validate/dax-verdict.ts) misplaces or crashes. */
 export function daxHazardOf(v: Verdict): DaxHazard | null {
   expectOptions(v, 'v');
   if (v.outcome !== 'claimed' || v.profile === 'map' || !daxIsHazard(v.dax) || v.dax === undefined) return null;

@@ -32,13 +32,13 @@ export function gateFields(f: PfnFields, r: Reader): EffectiveFields {
   return effectiveFields(f, Number(r.pageSize), r.knowsMinor4 ? LATEST_MINOR : 3);
 }
 
-/** 1UL << ilog2(x); ilog2(0) is -1 and x86's shift masks the count to 63. */
+/** `1UL << ilog2(x)`; `ilog2(0)` is -1 and x86's shift masks the count to 63. */
 export function floorPow2(x: bigint): bigint {
   if (x <= 0n) return 1n << 63n;
   return 1n << BigInt(x.toString(2).length - 1);
 }
 
-/** Rule 6: the align in force is the field, or 1 << ilog2(offset) when the field is 0. */
+/** Rule 6: the align in force is the field, or `1 << ilog2(offset)` when the field is 0. */
 export function kernelAlign(alignField: bigint, offset: bigint): bigint {
   expectBigint(alignField, 'alignField');
   expectBigint(offset, 'offset');
@@ -64,7 +64,7 @@ export interface Geometry {
   dataStart: bigint;
   /** Physical data start. */
   dataPhys: bigint;
-  /** size - start_pad - end_trunc: the range the kernel maps (signed; may be <= 0). */
+  /** size - start_pad - end_trunc: the range the kernel maps (signed; may be zero or negative). */
   mapped: bigint;
   /** mapped - offset: the data length (signed; negative when the fields overlap). */
   dataSize: bigint;

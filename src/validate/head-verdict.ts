@@ -17,7 +17,7 @@ import { knowsMinor4, logsRegionConflict, probeFailureLine, reserveBytes, valida
 import { archParams, type Arch, type ArchParams } from './arch';
 import { profileForKernel, type KernelProfile } from './profiles';
 import type { RuleCtx } from './rules';
-import { daxVerdictOf, type DaxVerdict } from './dax';
+import { daxVerdictOf, type DaxVerdict } from './dax-verdict';
 import { expectFields } from '../format/guard';
 
 /**

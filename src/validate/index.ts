@@ -35,8 +35,8 @@ export {
   KERNEL_FORMS,
 } from './versions';
 export type { KernelSeries, ResolvedKernel } from './versions';
-export { checkKernels } from './kernels';
-export type { KernelHazard, KernelsReport } from './kernels';
+export { checkKernels } from './check-kernels';
+export type { KernelHazard, KernelsReport } from './check-kernels';
 export {
   geometryOf,
   gateFields,
@@ -52,7 +52,7 @@ export { explainLayout } from './explain';
 export type { Region } from './explain';
 export { checkLabelledDimm } from './labels';
 export type { DimmReader, LabelledCheck, LabelledNamespaceVerdict, LabelledOptions, SkippedLabel } from './labels';
-export { daxVerdictOf, daxEraOf, daxIsHazard, DAX_RULES } from './dax';
+export { daxVerdictOf, daxEraOf, daxIsHazard, DAX_RULES } from './dax-verdict';
 export { daxGuard, daxHazards, daxHazardOf, daxHazardText, isDaxHazard } from './dax-guard';
 export type { DaxGuardOptions, DaxHazard } from './dax-guard';
-export type { DaxVerdict, DaxOutcome, DaxRange, DaxInput, DaxEra, DaxRule, FsDaxBehaviour } from './dax';
+export type { DaxVerdict, DaxOutcome, DaxRange, DaxInput, DaxEra, DaxRule, FsDaxBehaviour } from './dax-verdict';

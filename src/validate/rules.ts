@@ -208,8 +208,8 @@ export const endAligned: Predicate = (c) => {
 };
 
 /**
- * Rule 15 in the kernel's unsigned u64 arithmetic: when start_pad + end_trunc > size the room wraps and the
- * check passes.
+ * Rule 15 in the kernel's unsigned u64 arithmetic: when `start_pad + end_trunc > size` the room wraps
+ * and the check passes.
  */
 export const smallNamespace: Predicate = (c) => {
   const room = u64(c.g.size - c.g.startPad - c.g.endTrunc);
@@ -231,7 +231,7 @@ export const minVersion: Predicate = (c) =>
       )
     : ok(`version_major ${c.fields.versionMajor}: ${c.g.meaning} meaning`);
 
-/** The map meaning needs dataoff >= start_pad (map_offset = dataoff - start_pad). */
+/** The map meaning needs `dataoff >= start_pad` (`map_offset = dataoff - start_pad`). */
 export const mapOffset: Predicate = (c) =>
   c.g.offset < 0n
     ? fail(
@@ -263,8 +263,8 @@ export const setupReserve: Predicate = (c) => {
 };
 
 /**
- * Setup: a negative data area (start_pad + offset + end_trunc > size, with
- * offset < size) reaches setup where rule 15 is absent, or where its u64
+ * Setup: a negative data area (`start_pad + offset + end_trunc > size`,
+ * with `offset < size`) reaches setup where rule 15 is absent, or where its u64
  * room wraps. devdax fails with -ENOMEM (its dax region); fsdax in mode
  * PMEM with -EINVAL, and in mode RAM too when the mapped range is empty or
  * negative; otherwise mode RAM exposes a disk whose size wrapped around and

@@ -13,7 +13,11 @@ import { copyRangeSparse } from '../../src/io/sparse';
 import { packImage } from '../../src/pack/pack';
 import { run } from '../support/run';
 import { thrownBy } from '../support/errors';
-import { isRoot, unavailable, unprivileged } from '../support/adversarial';
+import { BASE, isRoot, legacyBlock, NS_SIZE, unavailable, unprivileged } from '../support/adversarial';
+import { writeDimm, MiB as MIB, type PaddedNamespace } from '../support/dimm';
+import { headWithBlock } from '../../src/format/head';
+import { labelChecksum } from '../../src/format/labels';
+import { decodeRealignRecord, encodeRealignRecord } from '../../src/migrate/realign-backup';
 import { useTmpDir } from '../support/tmp';
 
 const tmp = useTmpDir('wave3-hostile');
@@ -197,5 +201,143 @@ describe('numbers near 2^64 in the wave-3 options', () => {
     expect([r.code, r.errLines]).toEqual([2, [`infoblock: failed to parse ${what} '${v}': ${RESERVED}`]]);
     expect(bytesOf(pmem).equals(before)).toBe(true);
     expect(leftovers()).toEqual([]);
+  });
+});
+
+/** A DIMM with one realignable namespace (start_pad 1 MiB) whose label's name is `name` (latin1 bytes). */
+function namedDimm(file: string, name: string): void {
+  const ns: PaddedNamespace = {
+    uuid: 'aaaaaaaa-bbbb-4ccc-8ddd-000000000001',
+    dpa: MIB,
+    size: 64n * MIB,
+    startPad: MIB,
+    endTrunc: MIB,
+    dataoff: 2n * MIB,
+  };
+  writeDimm(file, 66n * MIB + 128n * 1024n, 128n * 1024n, [ns]);
+  const b = fs.readFileSync(file);
+  const uuid = Buffer.from(ns.uuid.replace(/-/g, ''), 'hex');
+  let found = 0;
+  for (let at = b.length - 128 * 1024; at < b.length; at += 256) {
+    if (!b.subarray(at, at + 16).equals(uuid)) continue;
+    const label = b.subarray(at, at + 256);
+    label.fill(0, 16, 80);
+    expect(Buffer.byteLength(name, 'latin1')).toBeLessThanOrEqual(64);
+    Buffer.from(name, 'latin1').copy(label, 16);
+    label.writeBigUInt64LE(0n, 248);
+    label.writeBigUInt64LE(labelChecksum(label), 248);
+    found++;
+  }
+  expect(found).toBe(1);
+  fs.writeFileSync(file, b);
+}
+
+describe('realign, rebase and restore: crafted names', () => {
+  // Before: realign printed a label's name raw: a newline forged a namespace line, ESC reached the terminal.
+  test('a label name with a newline and an escape: shown escaped', async () => {
+    const f = tmp.path('named.dimm');
+    namedDimm(f, 'db\n  aaaaaaaa-bbbb-4ccc-8ddd-000000000009: realigned\u001b[31m');
+    const r = await run(['realign', f, '--label-size', '128K', '--dry-run']);
+    expect(r.code).toBe(0);
+    const raw = [...r.out].filter((c) => c !== '\n' && (c < ' ' || c === '\u007f'));
+    expect(raw).toEqual([]);
+    expect(r.out.split('\n')[1]).toBe(
+      "  aaaaaaaa-bbbb-4ccc-8ddd-000000000001 'db\\n  aaaaaaaa-bbbb-4ccc-8ddd-000000000009: realigned\\x1b[31m' " +
+        '(fsdax) dpa 0x100000 size 0x4000000: start_pad 0x100000, end_trunc 0x100000',
+    );
+    const j = await run(['realign', f, '--label-size', '128K', '--dry-run', '--json']);
+    expect((JSON.parse(j.out) as { namespaces: { name: string }[] }).namespaces[0]?.name).toBe(
+      'db\n  aaaaaaaa-bbbb-4ccc-8ddd-000000000009: realigned\u001b[31m',
+    );
+  });
+
+  // Before: the undo line quoted the escaped path (it\'s...) so the command named a file that does not exist, and
+  // restore without --backup looked for the escaped name and did not find the realignment's record.
+  test('realign of a name with a quote: the undo line works as printed, restore finds the record', async () => {
+    const f = tmp.path("it's.dimm");
+    namedDimm(f, 'db');
+    const before = bytesOf(f);
+    const r = await run(['realign', f, '--label-size', '128K']);
+    expect(r.code).toBe(0);
+    const q = (p: string): string => `'${p.replace(/'/g, "'\\''")}'`;
+    expect(r.out.split('\n').filter((l) => l.startsWith('undo: '))).toEqual([
+      `undo: infoblock restore ${q(f)} --backup ${q(`${f}.realign-backup`)}`,
+    ]);
+    const back = await run(['restore', f]);
+    expect([back.code, back.errLines]).toEqual([0, []]);
+    expect(bytesOf(f).equals(before)).toBe(true);
+  });
+
+  test('rebase of a name with a quote: the undo line names the real backup', async () => {
+    const f = tmp.path("it's.ns");
+    fs.writeFileSync(f, Buffer.alloc(Number(NS_SIZE)));
+    const fd = fs.openSync(f, 'r+');
+    fs.writeSync(fd, headWithBlock(legacyBlock()), 0, 8192, 0);
+    fs.closeSync(fd);
+    const base = `0x${BASE.toString(16)}`;
+    const r = await run(['rebase', f, '--ns-base', base, '--to-base', '0x100200000']);
+    expect(r.code).toBe(0);
+    const q = (p: string): string => `'${p.replace(/'/g, "'\\''")}'`;
+    expect(r.out.split('\n').filter((l) => l.startsWith('undo: '))).toEqual([
+      `undo: infoblock restore ${q(f)} --backup ${q(`${f}.infoblock-backup`)}`,
+    ]);
+    expect(fs.existsSync(`${f}.infoblock-backup`)).toBe(true);
+  });
+});
+
+describe("a realignment's backup record another user wrote (root's DIMM image in a shared sticky directory)", () => {
+  const need = (): boolean => user === null && unavailable(isRoot() ? 'useradd (a second local user)' : 'root');
+  const u = (): { uid: number; gid: number } => user as { uid: number; gid: number };
+
+  /** Root's realigned DIMM in a root-owned 1777 directory, and a record forged from root's by the user. */
+  async function forged(name: string): Promise<{ dimm: string; record: string; before: Buffer; realigned: Buffer }> {
+    const shared = tmp.path(`shared-${name}`);
+    fs.mkdirSync(shared);
+    fs.chmodSync(shared, 0o1777);
+    const dimm = path.join(shared, 'dimm.img');
+    namedDimm(dimm, 'db');
+    const record = `${dimm}.realign-backup`;
+    const before = bytesOf(dimm);
+    expect((await run(['realign', dimm, '--label-size', '128K'])).code).toBe(0);
+    const realigned = bytesOf(dimm);
+    // The user's forgery: root's own record (they can read it) with their bytes as the "original" of the
+    // first write, sealed again with the library's encoder (a correct CRC-32), put in its place as theirs.
+    const rec = decodeRealignRecord(bytesOf(record));
+    const first = rec.writes[0];
+    if (first === undefined) throw new Error('a realignment without writes');
+    first.original = new Uint8Array(first.original.byteLength).fill(0x41);
+    fs.unlinkSync(record);
+    fs.writeFileSync(record, encodeRealignRecord(rec), { mode: 0o644 });
+    fs.chownSync(record, u().uid, u().gid);
+    return { dimm, record, before, realigned };
+  }
+
+  // Before: restore took the user's record: exit 0, "restored ... read back and verified", their bytes at the
+  // first write's place of root's image.
+  test('restore: refused in one line (exit 2), the image unchanged', async () => {
+    if (need()) return;
+    const f = await forged('restore');
+    const r = await run(['restore', f.dimm]);
+    expect(r.code).toBe(2);
+    expect(r.errLines).toHaveLength(1);
+    expect(r.errLines[0]).toMatch(
+      new RegExp(`^infoblock: refusing to write the backup '${f.record}': .*belongs to user ${u().uid}\\b`),
+    );
+    expect(bytesOf(f.dimm).equals(f.realigned)).toBe(true);
+  });
+
+  // Before: realign kept the user's record as "the backup of an interrupted run" (exit 0), so its undo would
+  // write their bytes.
+  test('realign of the same plan: refused in one line (exit 2), the record not adopted', async () => {
+    if (need()) return;
+    const f = await forged('realign');
+    expect((await run(['restore', f.dimm, '--backup', f.record, '--force'])).code).toBe(2); // --force: refused too
+    fs.writeFileSync(f.dimm, f.before); // root's image as before the realignment (same inode), the record left
+    const r = await run(['realign', f.dimm, '--label-size', '128K']);
+    expect(r.code).toBe(2);
+    expect(r.errLines).toHaveLength(1);
+    expect(r.errLines[0]).toMatch(/^infoblock: refusing to write the backup /);
+    expect(r.out).not.toContain('kept from an interrupted run');
+    expect(bytesOf(f.dimm).equals(f.before)).toBe(true);
   });
 });

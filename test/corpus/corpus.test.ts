@@ -8,7 +8,7 @@ import { checkHead } from '../../src/validate/check';
 import { PROFILES, type ProfileId } from '../../src/validate/profiles';
 import { CorpusGenerator, verdictClass } from '../../src/corpus/generate';
 import { Prng } from '../../src/corpus/prng';
-import { messageKind, writeCorpus } from '../../src/corpus/write';
+import { messageKind, writeCorpus } from '../../src/corpus/write-corpus';
 import { IoError } from '../../src/format/errors';
 import { looksLikeStack, run } from '../support/run';
 import { useTmpDir } from '../support/tmp';

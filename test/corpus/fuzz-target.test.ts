@@ -14,10 +14,16 @@ const haveDist = fs.existsSync(path.join(__dirname, '../../dist/migrate/migrate.
 const d = describeIf(haveDist, 'needs dist/ (npm test builds it first)');
 
 d('fuzz/target.js replay', () => {
-  const { fuzz } = createRequire(__filename)(targetPath) as { fuzz: (b: Buffer) => void };
+  const { fuzz, stats } = createRequire(__filename)(targetPath) as {
+    fuzz: (b: Buffer) => void;
+    stats: { migrationsChecked: number };
+  };
   test.each(['linux-6.1', 'linux-latest', 'linux-4.x', 'map'] as const)('corpus inputs aimed at %s', (kernel) => {
     const g = new CorpusGenerator({ seed: 5n, kernel, steer: false });
+    const checked = stats.migrationsChecked;
     for (const input of g.inputs(150)) expect(() => fuzz(Buffer.from(input.block))).not.toThrow();
+    // The migration invariant (same data start, only version/dataoff/checksum bytes change) really ran.
+    expect(stats.migrationsChecked).toBeGreaterThan(checked);
   });
   test('random byte mutations, short and long inputs', () => {
     const g = new CorpusGenerator({ seed: 6n, steer: false });

@@ -5,7 +5,7 @@
 // take bigints only.
 import * as fs from 'node:fs';
 import { CorpusGenerator, generateCorpus } from '../../src/corpus/generate';
-import { manifestRow, writeCorpus } from '../../src/corpus/write';
+import { manifestRow, writeCorpus } from '../../src/corpus/write-corpus';
 import { InvalidArgumentError } from '../../src/format/errors';
 import { headWithBlock } from '../../src/format/head';
 import { jsonText } from '../../src/format/json';

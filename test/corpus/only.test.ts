@@ -5,11 +5,11 @@
 import * as fs from 'node:fs';
 import fc from 'fast-check';
 import { CorpusGenerator, HAZARD_TARGETS, isOfClass, ONLY_CLASSES } from '../../src/corpus/generate';
-import { writeCorpus } from '../../src/corpus/write';
+import { writeCorpus } from '../../src/corpus/write-corpus';
 import { InvalidArgumentError } from '../../src/format/errors';
 import { headWithBlock } from '../../src/format/head';
 import { checkHead, type Verdict } from '../../src/validate/check';
-import { daxIsHazard } from '../../src/validate/dax';
+import { daxIsHazard } from '../../src/validate/dax-verdict';
 import { looksLikeStack, run } from '../support/run';
 import { thrownBy } from '../support/errors';
 import { useTmpDir } from '../support/tmp';

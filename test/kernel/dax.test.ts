@@ -21,7 +21,7 @@ import {
   type DaxDeviceRecord,
 } from '../../src/kernel/dax';
 import { daxPreflight, filesystemAt } from '../../src/kernel/dax-check';
-import { builtinModules } from '../../src/kernel/assets';
+import { builtinModules } from '../../src/kernel/modules';
 import { daxProbeName } from '../../src/kernel/dax-probe';
 import { KernelHarnessError } from '../../src/kernel/errors';
 import { InvalidArgumentError } from '../../src/format/errors';

@@ -13,7 +13,8 @@ import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
 
 import { bootImages, kernelCheckDetailed, prepareKernelAssets, type KernelVerdict } from '../../src/kernel';
-import { isStaticElf, readModule, resolveModules } from '../../src/kernel/assets';
+import { isStaticElf } from '../../src/kernel/host-tools';
+import { readModule, resolveModules } from '../../src/kernel/modules';
 import { KERNEL_VERSIONS, parseKernelVersion, type KernelVersion } from '../../src/kernel/kernels';
 import { corruptByte, ndctlImage, patchBlock, readField, sparseImage } from './craft';
 import { hex } from '../../src/format/int64';

@@ -12,7 +12,7 @@ import * as path from 'node:path';
 
 import { kernelCheckDetailed, labelledVerdicts } from '../../src/kernel/kernel-check';
 import { KERNEL_VERSIONS, parseKernelVersion, type KernelVersion } from '../../src/kernel/kernels';
-import { findOnPath } from '../../src/kernel/assets';
+import { findOnPath } from '../../src/kernel/host-tools';
 import { compareVerdicts } from '../../src/kernel/compare';
 import { interleaveSetCookie, qemuDimm, labelGeometry, LABEL_SIZE } from '../../src/format/labels';
 import type { LabelVersion, NamespaceSpec } from '../../src/format/labels';

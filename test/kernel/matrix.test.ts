@@ -20,7 +20,7 @@ import * as path from 'node:path';
 import { kernelCheckDetailed, prepareKernelAssets, type KernelObservation, type KernelVerdict } from '../../src/kernel';
 import { KERNEL_VERSIONS, parseKernelVersion, type KernelVersion } from '../../src/kernel/kernels';
 import { profileForKernel } from '../../src/validate/profiles';
-import { findOnPath } from '../../src/kernel/assets';
+import { findOnPath } from '../../src/kernel/host-tools';
 import { REPORT_END } from '../../src/kernel/init-script';
 import { checkHead, type Verdict } from '../../src/validate/check';
 import { compareVerdicts } from '../../src/kernel/compare';

@@ -13,7 +13,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 
-import { findOnPath } from '../../src/kernel/assets';
+import { findOnPath } from '../../src/kernel/host-tools';
 import { KERNEL_VERSIONS, parseKernelVersion, type KernelVersion } from '../../src/kernel/kernels';
 import { patchPfnBlock, type PfnFields } from '../../src/format/pfn';
 import { NIL_UUID } from '../../src/format/uuid';

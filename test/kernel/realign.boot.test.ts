@@ -14,7 +14,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { findOnPath } from '../../src/kernel/assets';
+import { findOnPath } from '../../src/kernel/host-tools';
 import { hex } from '../../src/format/int64';
 import { labelledPages, type DaxOutcome } from '../../src/kernel/dax';
 import { bootDaxImages } from '../../src/kernel/harness';

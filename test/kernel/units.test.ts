@@ -4,7 +4,9 @@
  */
 
 import { writeCpioNewc } from '../../src/kernel/cpio';
-import { moduleDepends, isStaticElf, compareVersions } from '../../src/kernel/assets';
+import { isStaticElf } from '../../src/kernel/host-tools';
+import { compareVersions } from '../../src/kernel/kernels';
+import { moduleDepends } from '../../src/kernel/modules';
 import { parseAddress, parseImageSpec } from '../../src/kernel/format';
 import { KernelHarnessError } from '../../src/kernel/errors';
 import {
@@ -16,7 +18,7 @@ import {
   type KernelObservation,
 } from '../../src/kernel/harness';
 import { REPORT_BEGIN, REPORT_END } from '../../src/kernel/init-script';
-import { parseGuestReport, parseKernelLine, parseOdHex } from '../../src/kernel/report';
+import { parseGuestReport, parseKernelLine, parseOdHex } from '../../src/kernel/guest-report';
 import { observationToVerdict } from '../../src/kernel/verdict';
 
 const GiB = 1n << 30n;

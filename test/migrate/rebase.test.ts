@@ -40,7 +40,7 @@ describe('planRebase', () => {
     const start = BigInt(before.startPad) + before.dataoff;
     expect([f.startPad, f.endTrunc, f.dataoff, f.align]).toEqual([0, 0, start, Number(1n * MiB)]);
     expect(f.npfns).toBe((SIZE - start) / 4096n);
-    expect([p.status, p.keeps2M, p.bases2M]).toEqual(['rebased', false, []]);
+    expect([p.status, p.keeps2M, p.bases2M]).toEqual(['planned', false, []]);
     expect(p.alignCost).toBe(
       "the data start 0x100500000 is aligned to 0x100000, not 0x200000: the block's align becomes 0x100000, so DAX " +
         'maps 4 KiB pages only (no 2 MiB mappings)',

@@ -8,7 +8,7 @@ import { decodeMbr, encodeMbr, kataLayoutOf, KATA_HEADER_SIZE } from '../../src/
 import { decodeLabelArea } from '../../src/format/labels-area';
 import { InvalidArgumentError } from '../../src/format/errors';
 import { alignmentInForce, labelAreaOf, nearestGoodBase, planPack, type PackParams } from '../../src/pack/layout';
-import { guestUseOf, qemuOptionsFor, qemuSize } from '../../src/pack/qemu';
+import { guestUseOf, qemuOptionsFor, qemuSize } from '../../src/pack/qemu-options';
 import { thrownBy } from '../support/errors';
 
 const MiB = 1n << 20n;

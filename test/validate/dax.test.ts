@@ -15,7 +15,7 @@ import {
   type DaxInput,
   type DaxRange,
   type DaxVerdict,
-} from '../../src/validate/dax';
+} from '../../src/validate/dax-verdict';
 import { KNOWN_SERIES } from '../../src/validate/versions';
 import { thrownBy } from '../support/errors';
 

@@ -17,7 +17,7 @@ import {
   RULE_TABLE,
   validationFailureRefuses,
 } from '../../src/validate/history';
-import { checkKernels } from '../../src/validate/kernels';
+import { checkKernels } from '../../src/validate/check-kernels';
 import { archParams } from '../../src/validate/arch';
 import { profileForKernel } from '../../src/validate/profiles';
 import { formatResource } from '../../src/validate/rules';

@@ -7,7 +7,7 @@
  */
 import { hex } from '../format/units';
 import { checkHead, expectNamespace, type CheckOptions, type Hazard, type Verdict } from './check';
-import { daxIsHazard } from './dax';
+import { daxIsHazard } from './dax-verdict';
 import { compareSeries, resolveKernels, type ResolvedKernel } from './versions';
 import { expectBytes, expectFields } from '../format/guard';
 

@@ -15,9 +15,9 @@ import { showPath } from '../io/path';
 import { HEAD_SIZE, headWithBlock } from '../format/head';
 import { jsonText } from '../format/json';
 import { checkHead, type Verdict } from '../validate/check';
-import type { DaxVerdict } from '../validate/dax';
+import type { DaxVerdict } from '../validate/dax-verdict';
 import { BOOTED_KERNELS, compareSeries, resolveKernels, type ResolvedKernel } from '../validate/versions';
-import { daxIsHazard } from '../validate/dax';
+import { daxIsHazard } from '../validate/dax-verdict';
 import { CorpusGenerator, HAZARD_TARGETS, verdictClass, type CorpusInput, type CorpusOptions } from './generate';
 import { hex } from '../format/int64';
 import { expectArray, expectFields, expectOptions, expectString } from '../format/guard';
@@ -52,7 +52,7 @@ export interface ManifestRow {
   dataStart: bigint | null;
   dataSize: bigint | null;
   failedRule: string | null;
-  /** For images: the `kernel-check` argument (FILE@BASE). */
+  /** For images: the `kernel-check` argument (`FILE@BASE`). */
   kernelCheck?: string;
   /**
    * The expected DAX verdict per kernel (the corpus kernel and the booted ones, by profile id): null where

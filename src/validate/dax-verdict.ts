@@ -47,7 +47,7 @@ export interface DaxRange {
 export type FsDaxBehaviour = 'dax' | 'mount-fails' | 'mounts-without-dax' | 'not-mountable';
 
 export interface DaxVerdict {
-  /** The worst over the device: crashes > misplaced > refused > consistent. */
+  /** The worst over the device: crashes, then misplaced, then refused, then consistent. */
   outcome: DaxOutcome;
   /** Bytes by which a DAX mapping sits below read(2) (0n when consistent or refused). */
   shift: bigint;
