@@ -1,7 +1,9 @@
 // recover on an image crowded with structures: N small ext2 superblocks
 // (a 2 KiB filesystem every 2 KiB from 9 MiB on, none inside another),
 // so every one of them is a possible data start. Times the whole
-// `infoblock recover --json` process and its peak memory (VmHWM), and the
+// `infoblock recover --json` process and its peak memory (the kernel's
+// maxRSS of that node process, read by a preload at its exit; VmHWM
+// sampled from /proc as a cross-check), and the
 // scan and the planner alone in this process. Figures, not a test; before
 // issue 18 the planner compared every structure with every other one
 // (31,616 superblocks: 14 s and 720 MB; 126,463: ~4 minutes).
@@ -18,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 const require = createRequire(import.meta.url);
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { scanTarget } = require('../dist/scan/scan.js');
-const { planRecovery, scanLimit } = require('../dist/recover/plan.js');
+const { planRecovery, scanLimit } = require('../dist/recover/plan-recovery.js');
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => {
@@ -30,6 +32,12 @@ const stride = Number(opt('--stride', '2048'));
 const runs = Number(opt('--runs', '3'));
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'recover-bench-'));
 const file = opt('--keep', path.join(dir, 'crowded.img'));
+// Loaded into the measured node process (-r): its exact peak resident set, on stderr as it exits.
+const preload = path.join(dir, 'max-rss.cjs');
+fs.writeFileSync(
+  preload,
+  "process.on('exit', () => require('fs').writeSync(2, `maxRSS ${process.resourceUsage().maxRSS} kB\\n`));\n",
+);
 const BASE = 0x100000000n;
 
 /** A minimal ext2 superblock (1 KiB blocks, 2 of them) as the scanner recognises it. */
@@ -73,7 +81,8 @@ function measured(argv) {
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
     // bash's `time` gives the child's CPU seconds (user + sys): on a loaded machine the wall time says little.
-    const cmd = `TIMEFORMAT='%U %S'; time "${process.execPath}" ${argv.map((a) => `'${a}'`).join(' ')} > /dev/null`;
+    const words = argv.map((a) => `'${a}'`).join(' ');
+    const cmd = `TIMEFORMAT='%U %S'; time "${process.execPath}" -r '${preload}' ${words} > /dev/null`;
     const child = spawn('bash', ['-c', cmd], { stdio: ['ignore', 'ignore', 'pipe'] });
     let hwm = 0;
     let err = '';
@@ -95,8 +104,16 @@ function measured(argv) {
       clearInterval(timer);
       const s = Number(process.hrtime.bigint() - t0) / 1e9;
       const cpu = /(\d+\.\d+) (\d+\.\d+)\s*$/.exec(err);
+      const max = /maxRSS (\d+) kB/.exec(err);
       if (code !== 0 && code !== 1) reject(new Error(`recover exited ${code}: ${err}`));
-      else resolve({ s, cpu: cpu === null ? NaN : Number(cpu[1]) + Number(cpu[2]), mib: hwm / 1024, code });
+      else
+        resolve({
+          s,
+          cpu: cpu === null ? NaN : Number(cpu[1]) + Number(cpu[2]),
+          mib: hwm / 1024,
+          maxRss: max === null ? NaN : Number(max[1]) / 1024,
+          code,
+        });
     });
   });
 }
@@ -141,6 +158,7 @@ for (let r = 0; r < runs; r++)
 const best = median(whole.map((w) => w.s));
 console.log(
   `infoblock recover --json : ${best.toFixed(2)} s wall, ${median(whole.map((w) => w.cpu)).toFixed(2)} s CPU, ` +
-    `peak RSS ${Math.max(...whole.map((w) => w.mib)).toFixed(0)} MiB (whole process, median of ${runs})`,
+    `peak RSS ${Math.max(...whole.map((w) => w.maxRss)).toFixed(0)} MiB (maxRSS; VmHWM sampled ` +
+    `${Math.max(...whole.map((w) => w.mib)).toFixed(0)} MiB; whole process, median of ${runs})`,
 );
 if (opt('--keep', null) === null) fs.rmSync(dir, { recursive: true, force: true });

@@ -27,7 +27,7 @@ import { DEFAULT_PROFILE, KERNEL_FORMS, resolveKernel } from '../validate/versio
 import { ExitCode } from './exit-code';
 import { guardOrRefuse } from './advice';
 import type { CliIo } from './io';
-import { jsonText } from '../format/json';
+import { writeJsonStreamed } from './json';
 import { refusing } from './hints';
 import { commandLine, contextOf } from './hints';
 import { choiceArg, parseNsBase, parsePosition } from './options';
@@ -210,7 +210,7 @@ interface PlanView {
 export type RecoverStatus = 'intact' | 'nothing' | 'ambiguous' | 'proposed' | 'written';
 
 /** The plan as the `recover` JSON document (camelCase, bigint; the CLI's mapping makes it snake_case and "0x…"). */
-function planJson(v: PlanView, cmd: CommandContext, dryRun: boolean): string {
+function planJson(io: CliIo, v: PlanView, cmd: CommandContext, dryRun: boolean): void {
   const { plan, ctx, written } = v;
   const status: RecoverStatus =
     written !== null ? 'written' : v.pickedN !== null && plan.status === 'ambiguous' ? 'proposed' : plan.status;
@@ -225,7 +225,7 @@ function planJson(v: PlanView, cmd: CommandContext, dryRun: boolean): string {
     scannedTo: v.limit,
     current: verdictView(plan.current),
     intactBy: plan.intactBy,
-    evidence: plan.evidence.map((f) => findingView(f, ctx)),
+    evidence: [],
     rejected: plan.rejected,
     candidates: plan.candidates.map((c, i) => candidateView(c, i + 1)),
     candidatesOmitted: plan.omitted,
@@ -240,7 +240,15 @@ function planJson(v: PlanView, cmd: CommandContext, dryRun: boolean): string {
             undo: commandLine(written.undo.operation, written.undo.params, cmd),
           },
   };
-  return `${jsonText('recover', body)}\n`;
+  // The evidence streamed: 126k superblocks as one object tree and one string took 300 MiB.
+  writeJsonStreamed(
+    (t) => io.stdout(t),
+    'recover',
+    body,
+    'evidence',
+    plan.evidence,
+    (f) => findingView(f, ctx),
+  );
 }
 
 /** The namespace's bytes up to `limit`, every position relative to its start (as the plan counts them). */
@@ -281,8 +289,7 @@ function action(io: CliIo, target: string, o: RecoverOpts): void {
   const ctx: ScanContext = { nsBase, targetSize: nsSize, kernel };
   const cmd = contextOf(target, o);
   const emit = (written: RecoverWriteResult | null, pickedN: number | null): void => {
-    if (o.json === true)
-      io.stdout(planJson({ target, offset, limit, plan, ctx, pickedN, written }, cmd, o.write !== true));
+    if (o.json === true) planJson(io, { target, offset, limit, plan, ctx, pickedN, written }, cmd, o.write !== true);
     else report(io, target, head, plan, ctx, nsSize, limit);
   };
   if (plan.status === 'intact') {

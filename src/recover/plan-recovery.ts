@@ -260,7 +260,8 @@ function buildFields(start: bigint, s: Settings, old: PfnFields | null, o: Recov
 
 interface Target {
   start: bigint;
-  sources: string[];
+  /** Why the data may start there, made only when the target is weighed (126k anchors: 100 MiB of text). */
+  sources: (() => string)[];
   anchor: Anchor | null;
 }
 
@@ -272,7 +273,8 @@ function candidateFor(
   o: RecoverOptions,
   oldSettings = true,
 ): Candidate | Rejected {
-  const source = t.sources.join('; ');
+  const sources = t.sources.map((why) => why());
+  const source = sources.join('; ');
   const s = settingsFor(t.start, mode, oldSettings ? old : null, o);
   if (typeof s === 'string') return { source, reason: s };
   const block = encodePfnBlock(buildFields(t.start, s, old, o));
@@ -303,7 +305,7 @@ function candidateFor(
       : old !== null
         ? "the damaged block's signature"
         : 'the default (a filesystem is the fsdax case)';
-  const reasons = t.sources.map((x) => `data start ${hex(t.start)}: ${x}`);
+  const reasons = sources.map((x) => `data start ${hex(t.start)}: ${x}`);
   reasons.push(`${mode}: ${modeWhy}`, ...s.reasons);
   reasons.push(
     o.meaning === 'map'
@@ -327,7 +329,7 @@ function candidateFor(
     fields,
     block,
     verdict,
-    sources: t.sources,
+    sources,
     reasons,
     fs: t.anchor !== null && isFsFinding(t.anchor) ? t.anchor : null,
     table: t.anchor !== null && isPartitionFinding(t.anchor) ? t.anchor : null,
@@ -364,20 +366,20 @@ function survivorOf(head: Uint8Array): RecoveryPlan['survivor'] {
 /** Group the data starts the evidence points at (a structure and the survivor may agree). */
 function targetsOf(anchors: readonly Anchor[], survivor: RecoveryPlan['survivor'], o: RecoverOptions): Target[] {
   const targets = new Map<bigint, Target>();
-  const add = (start: bigint, why: string, anchor: Anchor | null): void => {
+  const add = (start: bigint, why: () => string, anchor: Anchor | null): void => {
     const t = targets.get(start) ?? { start, sources: [], anchor: null };
     t.sources.push(why);
     if (anchor !== null && t.anchor === null) t.anchor = anchor;
     targets.set(start, t);
   };
   for (const a of anchors) {
-    const copy = isFsFinding(a) && a.copy ? ` (found by its copy at ${hex(a.superblock)})` : '';
-    add(a.offset, `${describeAnchor(a)} starts there${copy}`, a);
+    const copy = (): string => (isFsFinding(a) && a.copy ? ` (found by its copy at ${hex(a.superblock)})` : '');
+    add(a.offset, () => `${describeAnchor(a)} starts there${copy()}`, a);
   }
   // The survivor speaks only where no structure does, or where it agrees with one.
   if (survivor !== null) {
     for (const s of survivorStarts(survivor.fields, o))
-      if (anchors.length === 0 || targets.has(s.start)) add(s.start, s.why, null);
+      if (anchors.length === 0 || targets.has(s.start)) add(s.start, () => s.why, null);
   }
   return [...targets.values()];
 }
@@ -465,10 +467,14 @@ export function planRecovery(head: Uint8Array, findings: readonly Finding[], o: 
   const rejected: Rejected[] = [];
   const anchors = anchorsOf(findings, o, rejected);
   // Superblock copies whose primary was found add nothing to the picture.
-  const primaries = new Set(findings.filter((f) => isFsFinding(f) && !f.copy).map((f) => `${f.kind}@${f.offset}`));
-  const evidence = findings.filter(
-    (f) => f.offset < o.nsSize && !(isFsFinding(f) && f.copy && primaries.has(`${f.kind}@${f.offset}`)),
-  );
+  // Keyed only where a copy was found (126k primaries and no copy: no 126k key strings).
+  const key = (f: FsFinding): string => `${f.kind}@${f.offset}`;
+  const copied = new Set(findings.filter((f): f is FsFinding => isFsFinding(f) && f.copy).map(key));
+  const primaries =
+    copied.size === 0
+      ? copied
+      : new Set(findings.filter((f): f is FsFinding => isFsFinding(f) && !f.copy && copied.has(key(f))).map(key));
+  const evidence = findings.filter((f) => f.offset < o.nsSize && !(isFsFinding(f) && f.copy && primaries.has(key(f))));
   const base = { current, survivor, evidence, rejected };
   const intact = intactBy(current, anchors, survivor);
   if (intact !== null) return { status: 'intact', candidates: [], omitted: 0, intactBy: intact, ...base };

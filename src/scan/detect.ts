@@ -100,13 +100,19 @@ const be32 = (b: Uint8Array, o: number): number =>
 const le64 = (b: Uint8Array, o: number): bigint => BigInt(le32(b, o)) | (BigInt(le32(b, o + 4)) << 32n);
 const be64 = (b: Uint8Array, o: number): bigint => (BigInt(be32(b, o)) << 32n) | BigInt(be32(b, o + 4));
 
+const HEX2 = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+/**
+ * The uuid at `o` as one flat string: joined, not built with `+=` (a rope of 20 pieces, about 1 KiB of heap per
+ * finding, that a scan keeping 126k superblocks held as 110 MiB).
+ */
 function uuidAt(b: Uint8Array, o: number): string {
-  let s = '';
+  const parts: string[] = [];
   for (let i = 0; i < 16; i++) {
-    if (i === 4 || i === 6 || i === 8 || i === 10) s += '-';
-    s += (b[o + i] as number).toString(16).padStart(2, '0');
+    if (i === 4 || i === 6 || i === 8 || i === 10) parts.push('-');
+    parts.push(HEX2[b[o + i] as number] as string);
   }
-  return s;
+  return parts.join('');
 }
 
 // "NVDIMM_" and "BTT_ARENA_INFO" first bytes, tested before any decoding.
