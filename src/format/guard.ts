@@ -158,3 +158,17 @@ export function expectFields<T>(value: T, name: string, fields: Readonly<Record<
   }
   return value;
 }
+
+/**
+ * `value` when it has the fields of a decoded pfn block (what `decodePfnBlock` returns) that the validator
+ * reads: its kind, the raw and effective fields, and the checksum's state.
+ */
+export function expectDecodedBlock<T>(value: T, name: string): T {
+  return expectFields(value, name, {
+    kind: 'string',
+    fields: 'object',
+    effective: 'object',
+    computedChecksum: 'bigint',
+    checksumValid: 'boolean',
+  });
+}

@@ -21,29 +21,7 @@ export type {
 } from './migrate';
 // The crash-safe replacement and its backup record live in src/replace/ (recover uses them too); the
 // migrate entry point keeps offering them.
-export {
-  encodeBackup,
-  decodeBackup,
-  belongsTo,
-  sameBackup,
-  blockStateFor,
-  crc32,
-  BACKUP_FORMAT,
-  BACKUP_VERSION,
-  BACKUP_MAX_BYTES,
-} from '../replace/index';
-export type { BackupRecord, TargetIdentity } from '../replace/index';
-export { acquireLock, lockPathOf } from '../io/lock';
-export type { Lock } from '../io/lock';
-export type { Faults, FaultStep } from '../io/faults';
-export { replaceInfoBlock, defaultBackupPath, backupStateDir, readBackup, restoreHint } from '../replace/index';
-export type {
-  ReplaceInfoBlockOptions,
-  ReplaceInfoBlockResult,
-  ReplaceContext,
-  Label,
-  RestoreRun,
-} from '../replace/index';
+export * from '../replace/index';
 export { migrateTarget, restoreTarget } from './apply';
 export type {
   MigrateTargetOptions,

@@ -17,7 +17,7 @@ import {
   type HazardFix,
   type Verdict,
 } from './head-verdict';
-import { expectFields, expectOptions } from '../format/guard';
+import { expectDecodedBlock, expectFields, expectOptions } from '../format/guard';
 
 /** What `v`'s kernel does with a block it does not claim, in words. */
 const linuxDoes = (v: Verdict): string =>
@@ -105,13 +105,7 @@ function ndctlOffsetHazard(block: DecodedPfnBlock, v: Verdict, o: CheckOptions):
  * migrating the block repairs carries the operation as {@link Hazard.fix}.
  */
 export function hazardsFor(block: DecodedPfnBlock, v: Verdict, o: CheckOptions): Hazard[] {
-  expectFields(block, 'block', {
-    kind: 'string',
-    fields: 'object',
-    effective: 'object',
-    computedChecksum: 'bigint',
-    checksumValid: 'boolean',
-  });
+  expectDecodedBlock(block, 'block');
   expectOptions(v, 'v');
   expectFields(o, 'o', { nsSize: 'bigint' });
   expectNamespace(o);

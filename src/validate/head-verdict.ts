@@ -18,7 +18,7 @@ import { archParams, type Arch, type ArchParams } from './arch';
 import { profileForKernel, type KernelProfile } from './profiles';
 import type { RuleCtx } from './rules';
 import { daxVerdictOf, type DaxVerdict } from './dax-verdict';
-import { expectFields } from '../format/guard';
+import { expectDecodedBlock, expectFields } from '../format/guard';
 
 /**
  * What the kernel does with the namespace: exposes it through the personality (`claimed`), leaves it a plain
@@ -227,13 +227,7 @@ function claim(
  * the verdict's snake_case JSON.
  */
 export function checkBlock(block: DecodedPfnBlock, o: CheckOptions): Verdict {
-  expectFields(block, 'block', {
-    kind: 'string',
-    fields: 'object',
-    effective: 'object',
-    computedChecksum: 'bigint',
-    checksumValid: 'boolean',
-  });
+  expectDecodedBlock(block, 'block');
   expectFields(o, 'o', { nsSize: 'bigint' });
   expectNamespace(o);
   const profile = profileForKernel(o.kernel ?? DEFAULT_PROFILE);
