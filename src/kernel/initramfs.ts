@@ -40,6 +40,7 @@ export async function locateBusybox(): Promise<Buffer> {
   );
 }
 
+// @internal: Node Buffers; kept out of the published type declarations.
 /** Build (or reuse) the initramfs for these modules. */
 export async function buildInitramfs(
   cache: string,

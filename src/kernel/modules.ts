@@ -28,6 +28,7 @@ export const DAX_FILESYSTEMS: readonly string[] = ['ext4', 'xfs'];
  */
 export const CRC32C_PROVIDERS: readonly string[] = ['crc32c_generic', 'crc32c_cryptoapi'];
 
+// @internal: Node Buffers; kept out of the published type declarations.
 /** A module's name and its decompressed bytes. */
 export interface KernelModule {
   name: string;

@@ -145,8 +145,10 @@ describe('the tarball', () => {
     // structured hints) 544,370 at the merge; pack and unpack (issue 21: src/pack, the filesystem and Kata
     // codecs, the sparse copy, the pack schema) 597,213; the rest of wave 3 826,245 (the DAX verdict and
     // docs/dax.md, kernel-check --dax with its guest C source, realign/rebase and their schemas, path trust,
-    // sparse scanning, the generated Kaitai specs and magic file in formats/, README +40 KB).
-    expect(tarSize).toBeLessThan(850_000);
+    // sparse scanning, the generated Kaitai specs and magic file in formats/, README +40 KB); wave 3's second
+    // session 888,993 (kind checks at every public entry point, the kernel asset split into five modules, the
+    // replace layer's record codec, the labelled DAX probe, corpus --only, the hostile-pass fixes).
+    expect(tarSize).toBeLessThan(910_000);
   });
 });
 
