@@ -83,6 +83,24 @@ function refused(f: () => unknown): InfoblockError {
   throw new Error('not refused');
 }
 
+/**
+ * A write of newBlock(3) to a fresh image interrupted half-way, the image then changed by `change`, and a
+ * rerun that means `rerunBlock`: the image and backup before the rerun, and the rerun's refusal.
+ */
+function rerunAfterInterrupt(
+  name: string,
+  change: (target: string) => void,
+  rerunBlock: Uint8Array,
+): { target: string; before: Buffer; backup: Buffer; e: InfoblockError } {
+  const target = path.join(dir, name);
+  smallImage(target);
+  interrupted(target, newBlock(3), stopAt('mid-write', 2048));
+  change(target);
+  const before = fs.readFileSync(target);
+  const backup = fs.readFileSync(`${target}.infoblock-backup`);
+  return { target, before, backup, e: refused(() => replaceInfoBlock({ target, plan: () => rerunBlock })) };
+}
+
 // The block is still the torn mix of the first run (the backup proves it): a rerun that means another block,
 // or finds another first 4 KiB, is refused as torn, with restore as the way out, not as "a different backup"
 // over a block said to still hold the original.
@@ -98,13 +116,7 @@ test.each([
     newBlock(3),
   ],
 ])('after an interrupted write, %s: the block is torn, restore it; nothing written', (name, change, rerunBlock) => {
-  const target = path.join(dir, `torn-${name.length}.img`);
-  smallImage(target);
-  interrupted(target, newBlock(3), stopAt('mid-write', 2048));
-  change(target);
-  const before = fs.readFileSync(target);
-  const backup = fs.readFileSync(`${target}.infoblock-backup`);
-  const e = refused(() => replaceInfoBlock({ target, plan: () => rerunBlock }));
+  const { target, before, backup, e } = rerunAfterInterrupt(`torn-${name.length}.img`, change, rerunBlock);
   expect(e.code).toBe('precondition');
   expect(e.message).toMatch(
     /^the info-block at 0x1000 is torn: it fails its checksum and a backup exists, .* that shows an earlier write of it was interrupted; that backup holds the only copy of the original: restore it$/,
@@ -126,13 +138,7 @@ test.each([
     newBlock(3),
   ],
 ])('after an interrupted write, %s: the other backup is refused, nothing written', (name, change, rerunBlock) => {
-  const target = path.join(dir, `refuse-${name.length}.img`);
-  smallImage(target);
-  interrupted(target, newBlock(3), stopAt('mid-write', 2048));
-  change(target);
-  const before = fs.readFileSync(target);
-  const backup = fs.readFileSync(`${target}.infoblock-backup`);
-  const e = refused(() => replaceInfoBlock({ target, plan: () => rerunBlock }));
+  const { target, before, backup, e } = rerunAfterInterrupt(`refuse-${name.length}.img`, change, rerunBlock);
   expect(e.code).toBe('backup');
   expect(e.message).toMatch(/a different backup already exists/);
   expect(fs.readFileSync(target).equals(before)).toBe(true);

@@ -29,7 +29,7 @@ import { recipeFields } from '../../src/format/recipe';
 import { InvalidArgumentError } from '../../src/format/errors';
 import { thrownBy } from '../support/errors';
 import { replaceInfoBlock } from '../../src/replace/replace';
-import { BASE, NS_SIZE, legacyBlock, mapBlockOf, smallImage } from '../support/adversarial';
+import { BASE, NS_SIZE, legacyBlock, mapBlockOf, migrateArgs, smallImage } from '../support/adversarial';
 import { json, run } from '../support/run';
 import { useTmpDir } from '../support/tmp';
 
@@ -91,20 +91,15 @@ describe('migrate: the pure migrator plans, the writing path migrates, the CLI p
   test('migrateTarget: planned (dry run), refused, migrated, then unchanged; --json says the same', async () => {
     const lib = path.join(tmp.dir, 'lib.img');
     const cli = path.join(tmp.dir, 'cli.img');
-    const args = (f: string, ...more: string[]): string[] =>
-      [
-        'migrate',
-        f,
-        '--ns-base',
-        `0x${BASE.toString(16)}`,
-        '--ns-size',
-        String(NS_SIZE),
-        '--to',
-        'map',
-        '--guard-kernel',
-        'linux-6.1',
-        '--json',
-      ].concat(more);
+    const args = (f: string, ...more: string[]): string[] => [
+      'migrate',
+      f,
+      ...migrateArgs(),
+      '--guard-kernel',
+      'linux-6.1',
+      '--json',
+      ...more,
+    ];
     const steps: [Partial<MigrateTargetOptions>, string[], [string, string | null]][] = [
       [{ dryRun: true, allowHazard: true }, ['--dry-run', '--allow-hazard'], ['planned', null]],
       [{}, [], ['refused', 'hazard']],
