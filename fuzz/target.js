@@ -56,6 +56,16 @@ function ours(fn) {
   }
 }
 
+function refusesBeyond2to64(fn, what) {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof InfoblockError && e.code === 'invalid-argument') return;
+    throw e;
+  }
+  throw new Finding(`${what} accepted a namespace that ends past 2^64`);
+}
+
 function fuzz(buf) {
   const head = new Uint8Array(HEAD_SIZE);
   head.set(buf.subarray(0, 4096), 4096);
@@ -76,6 +86,16 @@ function fuzz(buf) {
   ours(() => findBlocks(buf));
   findBlocks(head);
 
+  // A namespace past 2^64 is a caller error: checkHead and migrate must refuse it with our
+  // invalid-argument error (and nothing else); every namespace that fits must get a verdict.
+  if (nsBase + nsSize > 1n << 64n) {
+    refusesBeyond2to64(() => checkHead(head, { kernel, nsBase, nsSize }), 'checkHead');
+    if (migrate !== null)
+      refusesBeyond2to64(() => migrate(block, { to: 'map', nsBase, nsSize, guardKernel: kernel }), 'migrate');
+    stats.beyond2to64Refused++;
+    decoderStillWorks();
+    return;
+  }
   const v = checkHead(head, { kernel, nsBase, nsSize });
   if (!['claimed', 'raw', 'refused', 'crashed'].includes(v.outcome)) throw new Finding(`bad outcome ${v.outcome}`);
   if (v.outcome === 'claimed' && v.kind !== 'btt' && (v.dataStart === null || v.dataSize === null))
@@ -102,7 +122,7 @@ function fuzz(buf) {
   decoderStillWorks();
 }
 
-/** How often the migration invariant was checked (the replay test asserts it runs). */
-const stats = { migrationsChecked: 0 };
+/** How often the migration invariant and the 2^64 refusal were checked (the replay test asserts both run). */
+const stats = { migrationsChecked: 0, beyond2to64Refused: 0 };
 
 module.exports = { fuzz, Finding, stats };
