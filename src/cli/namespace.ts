@@ -77,7 +77,7 @@ export function assumedBaseConflict(ns: LoadedNamespace): BaseFit | null {
   if (ns.baseGiven) return null;
   const pfn = findBlocks(ns.head).find((b) => b.kind === 'pfn' || b.kind === 'dax');
   if (pfn === undefined || (pfn.kind !== 'pfn' && pfn.kind !== 'dax')) return null;
-  return basesFittingBlock(BigInt(pfn.pfn.effective.startPad), archParams(ns.opts.arch).compatAlign);
+  return basesFittingBlock(pfn.pfn.effective.startPad, archParams(ns.opts.arch).compatAlign);
 }
 
 /** What a document says about the base: assumed (no --ns-base) and, when the block rules 0 out, what fits. */

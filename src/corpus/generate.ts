@@ -337,7 +337,7 @@ export class CorpusGenerator {
    * itself. Fixed order from a random start, so the same options give the same input.
    */
   private safeFallback(rng: Prng, index: number, target: Target, families: readonly Family[]): CorpusInput {
-    const aligned = this.pool.filter((p) => p.fields.startPad === 0);
+    const aligned = this.pool.filter((p) => p.fields.startPad === 0n);
     const s0 = rng.below(Math.max(aligned.length, 1));
     for (const list of [families, FAMILIES.filter((f) => f.id === 'seed')]) {
       for (let i = 0; i < aligned.length; i++) {

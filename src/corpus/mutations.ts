@@ -53,13 +53,14 @@ export interface Family {
 }
 
 const U32 = 0xffffffff;
-const fitsU32 = (n: bigint): boolean => n >= 0n && n <= BigInt(U32);
+const U32N = 0xffffffffn;
+const fitsU32 = (n: bigint): boolean => n >= 0n && n <= U32N;
 const fitsU64 = (n: bigint): boolean => n >= 0n && n <= U64_MAX;
 
 /** The align in force (rule 6) for the seed's gated align field and the kernel's offset. */
-const alignOf = (f: PfnFields, offset: bigint): bigint => kernelAlign(BigInt(effectiveFields(f).align), offset);
-const startPadOf = (f: PfnFields): bigint => BigInt(effectiveFields(f).startPad);
-const endTruncOf = (f: PfnFields): bigint => BigInt(effectiveFields(f).endTrunc);
+const alignOf = (f: PfnFields, offset: bigint): bigint => kernelAlign(effectiveFields(f).align, offset);
+const startPadOf = (f: PfnFields): bigint => effectiveFields(f).startPad;
+const endTruncOf = (f: PfnFields): bigint => effectiveFields(f).endTrunc;
 /** The kernel's offset (from base + start_pad) of the seed. */
 const offsetOf = (c: MutationCtx): bigint => (c.meaning === 'map' ? c.f.dataoff - startPadOf(c.f) : c.f.dataoff);
 /** dataoff that gives the kernel offset `off` under the profile's meaning. */
@@ -76,14 +77,20 @@ function pickChoice(c: MutationCtx, prefix: string, choices: readonly Choice[]):
 
 /** Field values patchPfnBlock can encode (a mutation never asks for more). */
 function valid(ch: Partial<PfnFields>): boolean {
-  for (const k of ['flags', 'mode', 'startPad', 'endTrunc', 'align', 'pageSize'] as const) {
+  for (const k of ['flags', 'mode'] as const) {
     const v = ch[k];
     if (v !== undefined && !(Number.isInteger(v) && v >= 0 && v <= U32)) return false;
   }
-  for (const k of ['versionMajor', 'versionMinor', 'pageStructSize'] as const) {
+  for (const k of ['startPad', 'endTrunc', 'align', 'pageSize'] as const) {
+    const v = ch[k];
+    if (v !== undefined && !fitsU32(v)) return false;
+  }
+  for (const k of ['versionMajor', 'versionMinor'] as const) {
     const v = ch[k];
     if (v !== undefined && !(Number.isInteger(v) && v >= 0 && v <= 0xffff)) return false;
   }
+  const pss = ch.pageStructSize;
+  if (pss !== undefined && !(pss >= 0n && pss <= 0xffffn)) return false;
   for (const k of ['dataoff', 'npfns'] as const) {
     const v = ch[k];
     if (v !== undefined && !fitsU64(v)) return false;
@@ -114,22 +121,22 @@ export const DAX_TARGETS: readonly Target[] = [
 
 /** start_pad 0: the seed as it is, when its base is aligned. */
 function daxAligned(c: MutationCtx): Mutation | null {
-  return c.f.startPad === 0 ? { name: 'dax:start_pad=0', changes: {} } : null;
+  return c.f.startPad === 0n ? { name: 'dax:start_pad=0', changes: {} } : null;
 }
 
 /** `0 < start_pad <= dataoff`: the seed's own 1 MiB pad, or 2 MiB more on an aligned base. */
 function daxPadBelow(c: MutationCtx): Mutation | null {
-  const pad = BigInt(c.f.startPad);
+  const pad = c.f.startPad;
   if (pad > 0n) return pad <= c.f.dataoff ? { name: 'dax:start_pad kept', changes: {} } : null;
-  if (2n * MIB > c.f.dataoff || c.f.dataoff + 4n * MIB + BigInt(c.f.endTrunc) > c.size) return null;
-  return { name: 'dax:start_pad=2M', changes: { startPad: Number(2n * MIB) } };
+  if (2n * MIB > c.f.dataoff || c.f.dataoff + 4n * MIB + c.f.endTrunc > c.size) return null;
+  return { name: 'dax:start_pad=2M', changes: { startPad: 2n * MIB } };
 }
 
 /** start_pad above dataoff: 64 MiB more padding, as a 4.x kernel placed a namespace on a section boundary. */
 function daxPadAbove(c: MutationCtx): Mutation | null {
-  const pad = BigInt(c.f.startPad) + 64n * MIB;
-  if (pad <= c.f.dataoff || pad + c.f.dataoff + BigInt(c.f.endTrunc) + 2n * MIB > c.size) return null;
-  return { name: 'dax:start_pad+=64M', changes: { startPad: Number(pad) } };
+  const pad = c.f.startPad + 64n * MIB;
+  if (pad <= c.f.dataoff || pad + c.f.dataoff + c.f.endTrunc + 2n * MIB > c.size) return null;
+  return { name: 'dax:start_pad+=64M', changes: { startPad: pad } };
 }
 
 const DAX_FAMILIES: readonly Family[] = [
@@ -153,10 +160,10 @@ export const FAMILIES: readonly Family[] = [
         ['version_minor=5', { versionMinor: 5 }],
         ['npfns=0', { npfns: 0n }],
         ['npfns=npfns-1', { npfns: f.npfns === 0n ? 0n : f.npfns - 1n }],
-        ['page_size=0', { pageSize: 0 }],
-        ['page_size=512', { pageSize: 512 }],
-        ['page_struct_size=128', { pageStructSize: 128 }],
-        ['page_struct_size=0xffff', { pageStructSize: 0xffff }],
+        ['page_size=0', { pageSize: 0n }],
+        ['page_size=512', { pageSize: 512n }],
+        ['page_struct_size=128', { pageStructSize: 128n }],
+        ['page_struct_size=0xffff', { pageStructSize: 0xffffn }],
         ['uuid=nil', { uuid: NIL_UUID }],
       ];
       if (c.rng.chance(1, 6)) {
@@ -272,7 +279,7 @@ export const FAMILIES: readonly Family[] = [
       return pickChoice(
         c,
         p,
-        ([4097, 8192, 65536, 0x80000000, U32] as const).map((v): Choice => [`page_size=${v}`, { ...ch, pageSize: v }]),
+        [4097n, 8192n, 65536n, 0x80000000n, U32N].map((v): Choice => [`page_size=${v}`, { ...ch, pageSize: v }]),
       );
     },
   },
@@ -284,7 +291,7 @@ export const FAMILIES: readonly Family[] = [
       return pickChoice(
         c,
         p,
-        ([0, 1, 32, 63] as const).map((v): Choice => [`page_struct_size=${v}`, { ...ch, pageStructSize: v }]),
+        [0n, 1n, 32n, 63n].map((v): Choice => [`page_struct_size=${v}`, { ...ch, pageStructSize: v }]),
       );
     },
   },
@@ -305,9 +312,9 @@ export const FAMILIES: readonly Family[] = [
         SZ_2M + SZ_4K,
         (1n << 30n) - SZ_4K,
         1n << 31n,
-      ].map((a): Choice => [`align=${hex(a)}`, { ...sig[1], align: Number(a) }]);
-      const p = alignOf({ ...c.f, align: 0 }, offsetOf(c));
-      if (p !== SZ_4K && p !== SZ_2M && p !== 1n << 30n) choices.push([`align=0(${hex(p)})`, { ...sig[1], align: 0 }]);
+      ].map((a): Choice => [`align=${hex(a)}`, { ...sig[1], align: a }]);
+      const p = alignOf({ ...c.f, align: 0n }, offsetOf(c));
+      if (p !== SZ_4K && p !== SZ_2M && p !== 1n << 30n) choices.push([`align=0(${hex(p)})`, { ...sig[1], align: 0n }]);
       return pickChoice(c, sig[0], choices);
     },
   },
@@ -318,16 +325,16 @@ export const FAMILIES: readonly Family[] = [
       const [p, ch] = fsdax(c);
       const pow = 1n << BigInt(c.size.toString(2).length);
       const cands: Choice[] = [
-        ['align=0xffffffff', { align: U32 }],
-        ['align=pow2>size', { align: Number(pow) }],
-        ['align=size+1', { align: Number(c.size + 1n) }],
-        ['align=0x80000000', { align: 0x80000000 }],
+        ['align=0xffffffff', { align: U32N }],
+        ['align=pow2>size', { align: pow }],
+        ['align=size+1', { align: c.size + 1n }],
+        ['align=0x80000000', { align: 0x80000000n }],
       ];
       return pickChoice(
         c,
         p,
         cands
-          .filter(([, x]) => x.align !== undefined && BigInt(x.align) > c.size && fitsU32(BigInt(x.align)))
+          .filter(([, x]) => x.align !== undefined && x.align > c.size && fitsU32(x.align))
           .map(([n, x]): Choice => [n, { ...ch, ...x }]),
       );
     },
@@ -403,7 +410,7 @@ export const FAMILIES: readonly Family[] = [
           .filter(([, v]) => fitsU32(v) && (base + v) % SZ_2M !== 0n)
           .map(([n, v]): Choice => [
             n,
-            { align: 4096, startPad: Number(v), dataoff: c.meaning === 'map' ? c.f.dataoff - sp + v : c.f.dataoff },
+            { align: SZ_4K, startPad: v, dataoff: c.meaning === 'map' ? c.f.dataoff - sp + v : c.f.dataoff },
           ]),
       );
     },
@@ -419,14 +426,14 @@ export const FAMILIES: readonly Family[] = [
         ['end_trunc+=1', et + 1n],
         ['end_trunc+=1M', et + (1n << 20n)],
         ['end_trunc=0', 0n],
-        ['end_trunc=0xffffffff', BigInt(U32)],
+        ['end_trunc=0xffffffff', U32N],
       ];
       return pickChoice(
         c,
         '',
         cands
           .filter(([, v]) => fitsU32(v) && (c.base + c.size - v) % SZ_2M !== 0n)
-          .map(([n, v]): Choice => [n, { endTrunc: Number(v) }]),
+          .map(([n, v]): Choice => [n, { endTrunc: v }]),
       );
     },
   },
@@ -435,10 +442,10 @@ export const FAMILIES: readonly Family[] = [
     aims: ['S1'],
     make: (c) =>
       pickChoice(c, 'align=4K', [
-        ['mode=ram,dataoff=0', { mode: 1, align: 4096, dataoff: dataoffFor(c, 0n) }],
-        ['mode=ram,dataoff=4K', { mode: 1, align: 4096, dataoff: dataoffFor(c, SZ_4K) }],
-        ['mode=pmem,dataoff=0', { mode: 2, align: 4096, dataoff: dataoffFor(c, 0n) }],
-        ['mode=pmem,dataoff=4K', { mode: 2, align: 4096, dataoff: dataoffFor(c, SZ_4K) }],
+        ['mode=ram,dataoff=0', { mode: 1, align: SZ_4K, dataoff: dataoffFor(c, 0n) }],
+        ['mode=ram,dataoff=4K', { mode: 1, align: SZ_4K, dataoff: dataoffFor(c, SZ_4K) }],
+        ['mode=pmem,dataoff=0', { mode: 2, align: SZ_4K, dataoff: dataoffFor(c, 0n) }],
+        ['mode=pmem,dataoff=4K', { mode: 2, align: SZ_4K, dataoff: dataoffFor(c, SZ_4K) }],
       ]),
   },
   {
@@ -457,14 +464,14 @@ export const FAMILIES: readonly Family[] = [
       const wrap: Choice = [
         'start_pad+=2M,end_trunc>size',
         {
-          align: 4096,
-          startPad: Number(sp2),
-          endTrunc: Number(et2),
+          align: SZ_4K,
+          startPad: sp2,
+          endTrunc: et2,
           dataoff: c.meaning === 'map' ? sp2 + SZ_2M : SZ_2M,
         },
       ];
       return pickChoice(c, 'align=4K', [
-        ['end_trunc=2M,dataoff=end+4K', { align: 4096, endTrunc: Number(SZ_2M), dataoff: dataoffFor(c, off) }],
+        ['end_trunc=2M,dataoff=end+4K', { align: SZ_4K, endTrunc: SZ_2M, dataoff: dataoffFor(c, off) }],
         ...(fitsU32(sp2) && fitsU32(et2) ? [wrap] : []),
       ]);
     },
@@ -475,7 +482,7 @@ export const FAMILIES: readonly Family[] = [
     aims: ['S3'],
     make: (c) =>
       pickChoice(c, 'sig=dax,dataoff=2M', [
-        ['align=0', { signature: DAX_SIGNATURE.slice(), align: 0, dataoff: dataoffFor(c, SZ_2M) }],
+        ['align=0', { signature: DAX_SIGNATURE.slice(), align: 0n, dataoff: dataoffFor(c, SZ_2M) }],
         ['version_minor=1', { signature: DAX_SIGNATURE.slice(), versionMinor: 1, dataoff: dataoffFor(c, SZ_2M) }],
       ]),
   },
@@ -488,8 +495,8 @@ export const FAMILIES: readonly Family[] = [
     // still applies, so a corpus of one small size does not starve the target.)
     make: (c) =>
       pickChoice(c, 'sig=pfn,mode=pmem,align=4K', [
-        ['dataoff=12K', { signature: PFN_SIGNATURE.slice(), mode: 2, align: 4096, dataoff: dataoffFor(c, 12288n) }],
-        ['dataoff=2M', { signature: PFN_SIGNATURE.slice(), mode: 2, align: 4096, dataoff: dataoffFor(c, SZ_2M) }],
+        ['dataoff=12K', { signature: PFN_SIGNATURE.slice(), mode: 2, align: SZ_4K, dataoff: dataoffFor(c, 12288n) }],
+        ['dataoff=2M', { signature: PFN_SIGNATURE.slice(), mode: 2, align: SZ_4K, dataoff: dataoffFor(c, SZ_2M) }],
       ]),
   },
   {
@@ -530,7 +537,7 @@ export const FAMILIES: readonly Family[] = [
           ] as const
         )
           .filter(([, v]) => fitsU32(v) && v + startPadOf(c.f) + offsetOf(c) <= c.size + SZ_2M)
-          .map(([n, v]): Choice => [n, { endTrunc: Number(v) }]),
+          .map(([n, v]): Choice => [n, { endTrunc: v }]),
       );
     },
   },
@@ -651,7 +658,10 @@ export const FAMILIES: readonly Family[] = [
       }
       const pool = field === 'pageStructSize' ? [0, 1, 63, 64, 65, 0x7fff, 0xffff] : u32s;
       const v = c.rng.pick(pool);
-      return { name: `${key}=${hex(v)}`, changes: { [field]: v } };
+      // flags and mode are numbers; the other fields count bytes (bigints).
+      const changes: Partial<PfnFields> =
+        field === 'flags' || field === 'mode' ? { [field]: v } : { [field]: BigInt(v) };
+      return { name: `${key}=${hex(v)}`, changes };
     },
   },
   ...DAX_FAMILIES,

@@ -10,12 +10,12 @@ import { expectBytes, expectOptions } from './guard';
 /** The BTT arena info-block header fields ndctl reports: name, offset, kind, JSON key. */
 export const BTT_FIELDS = [
   ...SB_HEADER_FIELDS,
-  { name: 'externalLbasize', json: 'int32', key: 'external_lbasize', offset: 56, kind: 'u32', since: 0 },
+  { name: 'externalLbasize', unit: 'bytes', json: 'int32', key: 'external_lbasize', offset: 56, kind: 'u32', since: 0 },
   { name: 'externalNlba', json: 'int32', key: 'external_nlba', offset: 60, kind: 'u32', since: 0 },
-  { name: 'internalLbasize', json: 'int32', key: 'internal_lbasize', offset: 64, kind: 'u32', since: 0 },
+  { name: 'internalLbasize', unit: 'bytes', json: 'int32', key: 'internal_lbasize', offset: 64, kind: 'u32', since: 0 },
   { name: 'internalNlba', json: 'int32', key: 'internal_nlba', offset: 68, kind: 'u32', since: 0 },
   { name: 'nfree', json: 'int32', key: 'nfree', offset: 72, kind: 'u32', since: 0 },
-  { name: 'infosize', json: 'int32', key: 'infosize', offset: 76, kind: 'u32', since: 0 },
+  { name: 'infosize', unit: 'bytes', json: 'int32', key: 'infosize', offset: 76, kind: 'u32', since: 0 },
   { name: 'nextoff', key: 'nextoff', offset: 80, kind: 'u64', since: 0 },
   { name: 'dataoff', key: 'dataoff', offset: 88, kind: 'u64', since: 0 },
   { name: 'mapoff', key: 'mapoff', offset: 96, kind: 'u64', since: 0 },
@@ -25,7 +25,10 @@ export const BTT_FIELDS = [
   SB_CHECKSUM_FIELD,
 ] as const;
 
-/** A decoded BTT header: one property per field of {@link BTT_FIELDS} (u64 fields as bigint). */
+/**
+ * A decoded BTT header: one property per field of {@link BTT_FIELDS}; u64 fields and the byte sizes (the lba
+ * sizes and infosize) as bigints, the counts (nlba, nfree) as numbers.
+ */
 export type BttFields = Decoded<typeof BTT_FIELDS>;
 
 /** Decoder/encoder generated from {@link BTT_FIELDS} (little-endian, 4096 bytes). */

@@ -19,7 +19,7 @@ const MODE_NAMES: Record<number, string> = {
   [PFN_MODE.pmem]: 'pmem (memmap on the device, map=dev)',
 };
 
-const sized = (n: bigint | number): string => `${hex(n)} (${humanSize(BigInt(n))})`;
+const sized = (n: bigint): string => `${hex(n)} (${humanSize(n)})`;
 const IN_HEADLINE = new Set(['signature', 'versionMajor', 'versionMinor', 'checksum']);
 
 /** How a field's value reads, where it is not a plain decimal number or a uuid. */
@@ -53,7 +53,7 @@ function fieldLines<F extends object>(
   table: FieldTable,
   fields: F,
   shown: Shown<F>,
-  asRead?: { effective: Partial<Record<string, number>>; version: string },
+  asRead?: { effective: Partial<Record<string, bigint>>; version: string },
 ): string[] {
   const values = fields as Record<string, unknown>;
   const show = shown as Record<string, ((v: unknown) => string) | undefined>;

@@ -6,8 +6,8 @@ import { InvalidArgumentError } from './errors';
 import { copyBytes } from './bytes';
 import { BLOCK_SIZE, blockChecksum, verifyChecksum } from './fletcher64';
 import { SB_CHECKSUM_FIELD, SB_HEADER_FIELDS } from './sb-common';
-import { makeStructCodec, type Decoded } from './struct';
-import { expectBytes, expectNumber, expectOptions } from './guard';
+import { makeStructCodec, type Decoded, type FieldValue } from './struct';
+import { expectBigint, expectBytes, expectNumber, expectOptions } from './guard';
 
 /**
  * The nd_pfn info-block field table (name, offset, kind, JSON key, first minor version that reads it):
@@ -38,18 +38,29 @@ export const PFN_FIELDS = [
     key: 'start_pad',
     offset: 76,
     kind: 'u32',
+    unit: 'bytes',
     since: 1,
-    before: 0,
+    before: 0n,
     doc: 'bytes skipped at the start to reach alignment',
   },
-  { name: 'endTrunc', key: 'end_trunc', offset: 80, kind: 'u32', since: 1, before: 0, doc: 'bytes dropped at the end' },
+  {
+    name: 'endTrunc',
+    key: 'end_trunc',
+    offset: 80,
+    kind: 'u32',
+    unit: 'bytes',
+    since: 1,
+    before: 0n,
+    doc: 'bytes dropped at the end',
+  },
   {
     name: 'align',
     key: 'align',
     offset: 84,
     kind: 'u32',
+    unit: 'bytes',
     since: 2,
-    before: 0,
+    before: 0n,
     doc: 'mapping alignment (0: derived from dataoff)',
   },
   {
@@ -57,6 +68,7 @@ export const PFN_FIELDS = [
     key: 'page_size',
     offset: 88,
     kind: 'u32',
+    unit: 'bytes',
     since: 4,
     before: 'reader-page-size',
     doc: 'page size of the system that wrote the block',
@@ -66,8 +78,9 @@ export const PFN_FIELDS = [
     key: 'page_struct_size',
     offset: 92,
     kind: 'u16',
+    unit: 'bytes',
     since: 4,
-    before: 64,
+    before: 64n,
     doc: "size of the kernel's struct page when written",
   },
   { name: 'padding', offset: 94, kind: 'pad', size: 3994, since: 0, doc: 'zero (required from minor 3)' },
@@ -135,10 +148,10 @@ export function signatureText(signature: Uint8Array): string {
 }
 
 /** The fields {@link PFN_FIELDS} gates on version_minor, with what an older reader sees instead. */
-type GatedField = Extract<(typeof PFN_FIELDS)[number], { before: number | 'reader-page-size' }>;
+type GatedField = Extract<(typeof PFN_FIELDS)[number], { before: number | bigint | 'reader-page-size' }>;
 
-/** Field values as a reader gated on version_minor sees them. */
-export type EffectiveFields = { [F in GatedField as F['name']]: number };
+/** Field values as a reader gated on version_minor sees them (all byte quantities: bigints). */
+export type EffectiveFields = { [F in GatedField as F['name']]: FieldValue<F> };
 
 /** The highest version_minor any reader knows (Linux 5.4 and later). */
 export const LATEST_MINOR = Math.max(...PFN_FIELDS.map((f) => f.since));
@@ -152,12 +165,12 @@ const GATED = PFN_FIELDS.filter((f): f is GatedField => 'before' in f);
  * end_trunc = 0; below minor 2 align = 0; below minor 4 page_struct_size = 64 and page_size = the
  * reader's page size.
  */
-export function effectiveFields(f: PfnFields, readerPageSize = 4096, readerMinor = LATEST_MINOR): EffectiveFields {
+export function effectiveFields(f: PfnFields, readerPageSize = 4096n, readerMinor = LATEST_MINOR): EffectiveFields {
   expectOptions(f, 'f');
-  if (readerPageSize !== undefined) expectNumber(readerPageSize, 'readerPageSize');
+  if (readerPageSize !== undefined) expectBigint(readerPageSize, 'readerPageSize');
   if (readerMinor !== undefined) expectNumber(readerMinor, 'readerMinor');
   const minor = Math.min(f.versionMinor, readerMinor);
-  const out: Record<string, number> = {};
+  const out: Record<string, bigint> = {};
   for (const g of GATED) {
     out[g.name] = minor >= g.since ? f[g.name] : g.before === 'reader-page-size' ? readerPageSize : g.before;
   }
@@ -178,9 +191,9 @@ export interface DecodedPfnBlock {
 }
 
 /** Decode the first 4 KiB of `block` (the info-block itself, not the 8 KiB head). */
-export function decodePfnBlock(block: Uint8Array, readerPageSize = 4096): DecodedPfnBlock {
+export function decodePfnBlock(block: Uint8Array, readerPageSize = 4096n): DecodedPfnBlock {
   expectBytes(block, 'block');
-  if (readerPageSize !== undefined) expectNumber(readerPageSize, 'readerPageSize');
+  if (readerPageSize !== undefined) expectBigint(readerPageSize, 'readerPageSize');
   // A longer buffer is most likely a whole 8 KiB head, whose first 4 KiB are not the block.
   if (block instanceof Uint8Array && block.byteLength > BLOCK_SIZE) {
     throw new InvalidArgumentError(

@@ -148,11 +148,11 @@ export function recipeFields(params: WriteParams): PfnFields {
     dataoff,
     npfns,
     mode,
-    startPad: Number(startPad & M32),
-    endTrunc: Number(endTrunc & M32),
-    align: Number(pfnAlign & M32),
-    pageSize: 4096,
-    pageStructSize: 64,
+    startPad: startPad & M32,
+    endTrunc: endTrunc & M32,
+    align: pfnAlign & M32,
+    pageSize: SZ_4K,
+    pageStructSize: STRUCT_PAGE,
     checksum: 0n,
   };
 }

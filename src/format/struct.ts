@@ -8,13 +8,15 @@
  * fragment, see spec.ts) are all derived from it.
  *
  * Kinds are keyed by a mapped type: adding a kind without a size or a value
- * type does not compile.
+ * type does not compile. An integer field that counts bytes (a size, an
+ * offset, an alignment) says `unit: 'bytes'` and decodes to a bigint
+ * whatever its width, like every byte quantity of the library; the other
+ * integers (versions, flags, modes, counts) below 64 bits decode to numbers.
  */
 import { Parser } from 'binary-parser';
 import { requireLength, viewOf } from './bytes';
 import { InvalidFieldError } from './errors';
 import { formatUuid, isUuid, parseUuid } from './uuid';
-import { U64_MAX } from './int64';
 import { expectFields } from './guard';
 
 export interface KindInfo {
@@ -29,6 +31,9 @@ export interface KindInfo {
   pad: { value: never };
 }
 export type FieldKind = keyof KindInfo;
+
+/** The integer kinds below 64 bits: the ones `unit: 'bytes'` turns from number into bigint. */
+export type SmallIntKind = 'u8' | 'u16' | 'u32';
 
 /** Fixed sizes; `pad` fields carry their own size. */
 export const KIND_SIZE: { [K in Exclude<FieldKind, 'pad' | 'bytes'>]: number } = {
@@ -54,19 +59,35 @@ export interface FieldDef {
    * What a reader sees instead when the block's version_minor (or the reader itself) predates `since`:
    * a constant, or `'reader-page-size'` (the reading system's page size). Required when `since` is not 0.
    */
-  readonly before?: number | 'reader-page-size';
+  readonly before?: number | bigint | 'reader-page-size';
   /** One sentence for people: the docs' layout table, the schemas' field descriptions, the Kaitai spec. */
   readonly doc?: string;
   /** ndctl prints this field as a signed 32-bit JSON integer, never as hex. */
   readonly json?: 'int32';
+  /**
+   * The field counts bytes (a size, an offset, an alignment): a u8/u16/u32 of this unit decodes to a bigint
+   * and encodes from one (range-checked against the field's width), as u64 fields do. Its wire forms do not
+   * change: ndctl's JSON prints it by `kind`/`json`, our documents as `"0x…"`.
+   */
+  readonly unit?: 'bytes';
 }
 
 export type FieldTable = readonly FieldDef[];
 
+/** The value type of one field: its kind's, except a byte quantity, always a bigint. */
+export type FieldValue<F extends FieldDef> = F extends { readonly unit: 'bytes' }
+  ? bigint
+  : KindInfo[F['kind']]['value'];
+
 /** The decoded object type of a table: one property per non-pad field. */
 export type Decoded<T extends FieldTable> = {
-  -readonly [F in T[number] as F['kind'] extends 'pad' ? never : F['name']]: KindInfo[F['kind']]['value'];
+  -readonly [F in T[number] as F['kind'] extends 'pad' ? never : F['name']]: FieldValue<F>;
 };
+
+/** Whether a field decodes to a bigint: a u64, or a narrower integer counting bytes. */
+export function isBigintField(f: FieldDef): boolean {
+  return f.kind === 'u64' || (f.unit === 'bytes' && (f.kind === 'u8' || f.kind === 'u16' || f.kind === 'u32'));
+}
 
 /** Size in bytes of a field of the table. */
 export function fieldSize(f: FieldDef): number {
@@ -84,10 +105,14 @@ export interface StructCodec<T extends FieldTable> {
   writeFields(out: Uint8Array, value: Partial<Decoded<T>>): void;
 }
 
+const toBigint = (v: unknown): bigint => BigInt(v as number);
+
 function buildParser(table: FieldTable): Parser {
   let p = new Parser().endianness('little');
   let pos = 0;
   for (const f of table) {
+    // A byte quantity narrower than 64 bits: read as the kind says, handed out as a bigint.
+    const asBytes = f.unit === 'bytes' ? { formatter: toBigint } : {};
     if (f.offset !== pos) p = p.seek(f.offset - pos);
     switch (f.kind) {
       case 'sig16':
@@ -101,13 +126,13 @@ function buildParser(table: FieldTable): Parser {
         p = p.buffer(f.name, { length: fieldSize(f), formatter: (b: unknown) => new Uint8Array(b as Uint8Array) });
         break;
       case 'u8':
-        p = p.uint8(f.name);
+        p = p.uint8(f.name, asBytes);
         break;
       case 'u16':
-        p = p.uint16le(f.name);
+        p = p.uint16le(f.name, asBytes);
         break;
       case 'u32':
-        p = p.uint32le(f.name);
+        p = p.uint32le(f.name, asBytes);
         break;
       case 'u64':
         p = p.uint64le(f.name);
@@ -121,10 +146,23 @@ function buildParser(table: FieldTable): Parser {
   return p;
 }
 
-function checkInt(f: FieldDef, v: unknown, bits: 8 | 16 | 32): number {
-  const max = bits === 8 ? 0xff : bits === 16 ? 0xffff : 0xffffffff;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > max) {
-    throw new InvalidFieldError(`${String(v)} is not a u${bits}`, { offset: f.offset, field: f.name });
+/**
+ * The one range check of the encoder: `v` as the number to store when it is an integer of `bits` bits, of the
+ * field's type (a bigint for a byte quantity or a u64, a number otherwise).
+ */
+function checkInt(f: FieldDef, v: unknown, bits: 8 | 16 | 32 | 64): number | bigint {
+  const max = (1n << BigInt(bits)) - 1n;
+  const place = { offset: f.offset, field: f.name };
+  if (isBigintField(f)) {
+    if (typeof v !== 'bigint') {
+      const pass = typeof v === 'number' && Number.isSafeInteger(v) ? `: pass ${v}n` : '';
+      throw new InvalidFieldError(`${String(v)} is not a u${bits} (a bigint)${pass}`, place);
+    }
+    if (v < 0n || v > max) throw new InvalidFieldError(`${v} is not a u${bits}`, place);
+    return v;
+  }
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > Number(max)) {
+    throw new InvalidFieldError(`${String(v)} is not a u${bits}`, place);
   }
   return v;
 }
@@ -149,20 +187,18 @@ function writeField(dv: DataView, bytes: Uint8Array, f: FieldDef, v: unknown): v
       }
       bytes.set(v, f.offset);
       return;
+    // Number() of a checked u8/u16/u32 is exact (below 2^32).
     case 'u8':
-      dv.setUint8(f.offset, checkInt(f, v, 8));
+      dv.setUint8(f.offset, Number(checkInt(f, v, 8)));
       return;
     case 'u16':
-      dv.setUint16(f.offset, checkInt(f, v, 16), true);
+      dv.setUint16(f.offset, Number(checkInt(f, v, 16)), true);
       return;
     case 'u32':
-      dv.setUint32(f.offset, checkInt(f, v, 32), true);
+      dv.setUint32(f.offset, Number(checkInt(f, v, 32)), true);
       return;
     case 'u64':
-      if (typeof v !== 'bigint' || v < 0n || v > U64_MAX) {
-        throw new InvalidFieldError(`${String(v)} is not a u64`, { offset: f.offset, field: f.name });
-      }
-      dv.setBigUint64(f.offset, v, true);
+      dv.setBigUint64(f.offset, BigInt(checkInt(f, v, 64)), true);
       return;
     case 'pad':
       return;

@@ -115,9 +115,9 @@ export function summarize(f: PfnFields): BlockSummary {
   return {
     version: `${f.versionMajor}.${f.versionMinor}`,
     dataoff: f.dataoff,
-    startPad: BigInt(f.startPad),
-    endTrunc: BigInt(f.endTrunc),
-    align: BigInt(f.align),
+    startPad: f.startPad,
+    endTrunc: f.endTrunc,
+    align: f.align,
     mode: f.mode,
     npfns: f.npfns,
     checksum: f.checksum,
@@ -128,7 +128,7 @@ export function summarize(f: PfnFields): BlockSummary {
 export function dataStartOf(f: PfnFields, meaning: Meaning): bigint {
   expectOptions(f, 'f');
   expectString(meaning, 'meaning');
-  return meaning === 'map' ? f.dataoff : BigInt(f.startPad) + f.dataoff;
+  return meaning === 'map' ? f.dataoff : f.startPad + f.dataoff;
 }
 
 function verdictOn(block: Uint8Array, kernel: string, o: MigrateOptions, parentUuid: string): Verdict {
@@ -190,7 +190,7 @@ function meaningNow(f: PfnFields, o: MigrateOptions, notes: string[]): { from: M
   const evidence = alignmentEvidence(f, o.nsBase);
   const contradicts = (m: Meaning): boolean => evidence.suggests === (m === 'legacy' ? 'map' : 'legacy');
   const version = `${f.versionMajor}.${f.versionMinor}`;
-  if (o.from === undefined && f.startPad !== 0 && contradicts(from)) {
+  if (o.from === undefined && f.startPad !== 0n && contradicts(from)) {
     const other = from === 'legacy' ? 'map' : 'legacy';
     throw new InfoblockError(
       'ambiguous',
@@ -203,7 +203,7 @@ function meaningNow(f: PfnFields, o: MigrateOptions, notes: string[]): { from: M
   if (o.from !== undefined) {
     if (o.from !== versionMeaning)
       notes.push(`the given meaning ${o.from} overrides the version ${version} (${versionMeaning} meaning)`);
-    if (f.startPad !== 0 && contradicts(o.from)) {
+    if (f.startPad !== 0n && contradicts(o.from)) {
       notes.push(
         `alignment evidence suggests the ${evidence.suggests} meaning, not the given ${o.from} (informational)`,
       );
@@ -220,7 +220,7 @@ function patchMeaning(
   to: Meaning,
   notes: string[],
 ): { status: MigrationStatus; reason: MigrationReason | null; next: Uint8Array } {
-  const pad = BigInt(f.startPad);
+  const pad = f.startPad;
   if (pad === 0n) {
     notes.push('start_pad is 0: both meanings of dataoff coincide, nothing to migrate');
     return { status: 'unchanged', reason: 'nothing-to-migrate', next: original };
@@ -250,9 +250,9 @@ function patchMeaning(
 /** Step 4, the invariant: the data start did not move and the result still describes a usable namespace. */
 function dataAreaAfter(f: PfnFields, startBefore: bigint, startAfter: bigint, nsSize: bigint): bigint {
   if (startAfter !== startBefore) throw new Error(`internal: data start moved from ${startBefore} to ${startAfter}`);
-  const pad = BigInt(f.startPad);
+  const pad = f.startPad;
   const offsetFromMapBase = startAfter - pad;
-  const room = nsSize - pad - BigInt(f.endTrunc);
+  const room = nsSize - pad - f.endTrunc;
   if (offsetFromMapBase >= room) {
     throw precondition(
       `no data area: data start ${hex(startAfter)} is past the usable end ${hex(pad + room)} ` +
@@ -264,7 +264,7 @@ function dataAreaAfter(f: PfnFields, startBefore: bigint, startAfter: bigint, ns
     throw precondition(`data start ${hex(startAfter)} leaves less than the 8 KiB reserve after start_pad`, 'dataoff');
   }
   if (f.mode === PFN_MODE.pmem) {
-    const memmap = BigInt(Math.max(64, f.pageStructSize)) * f.npfns;
+    const memmap = (f.pageStructSize > 64n ? f.pageStructSize : 64n) * f.npfns;
     if (offsetFromMapBase < RESERVE + memmap) {
       throw precondition(
         `mode PMEM: dataoff leaves ${hex(offsetFromMapBase)} bytes after start_pad, less than the reserve + memmap ` +

@@ -155,9 +155,9 @@ interface Shape {
 
 /** The new namespace and block of one padded namespace, or the reason it cannot be realigned. */
 function reshape(uuid: string, dpa: bigint, size: bigint, raw: Uint8Array, f: PfnFields, o: PlanRealignOptions): Shape {
-  const startPad = BigInt(f.versionMinor < 1 ? 0 : f.startPad);
-  const endTrunc = BigInt(f.versionMinor < 1 ? 0 : f.endTrunc);
-  const pageSize = BigInt(f.versionMinor < 4 || f.pageSize === 0 ? 4096 : f.pageSize);
+  const startPad = f.versionMinor < 1 ? 0n : f.startPad;
+  const endTrunc = f.versionMinor < 1 ? 0n : f.endTrunc;
+  const pageSize = f.versionMinor < 4 || f.pageSize === 0n ? SZ_4K : f.pageSize;
   const newDpa = dpa + startPad;
   const newSize = size - startPad - endTrunc;
   const base = (o.dimmBase ?? 0n) + newDpa;
@@ -173,7 +173,7 @@ function reshape(uuid: string, dpa: bigint, size: bigint, raw: Uint8Array, f: Pf
   if (f.dataoff < SZ_8K || newSize <= f.dataoff)
     throw refuse(`namespace ${uuid}: dataoff ${hex(f.dataoff)} leaves no room for the 8 KiB reserve or the data`);
   const npfns = (newSize - f.dataoff) / pageSize;
-  const newBlock = patchPfnBlock(raw, { startPad: 0, endTrunc: 0, npfns });
+  const newBlock = patchPfnBlock(raw, { startPad: 0n, endTrunc: 0n, npfns });
   return { startPad, endTrunc, newDpa, newSize, newBlock };
 }
 
@@ -210,10 +210,10 @@ function planNamespace(l: DecodedLabel, read: DimmReader, o: PlanRealignOptions)
       `namespace ${uuid} spans ${l.fields.nlabel} DIMMs (an interleave set): only single-DIMM labels are realigned`,
     );
   const { raw, f, kind } = blockOf(read, uuid, dpa);
-  const startPad = BigInt(f.versionMinor < 1 ? 0 : f.startPad);
+  const startPad = (f.versionMinor < 1 ? 0n : f.startPad);
   const common = { uuid, name: l.name, kind, slot: l.slot, dpa, size, dataoff: f.dataoff, oldBlock: raw };
   if (startPad === 0n) {
-    const endTrunc = BigInt(f.versionMinor < 1 ? 0 : f.endTrunc);
+    const endTrunc = (f.versionMinor < 1 ? 0n : f.endTrunc);
     return {
       ...common,
       status: 'aligned',

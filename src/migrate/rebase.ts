@@ -140,8 +140,8 @@ export function planRebase(block: Uint8Array, o: RebaseOptions): RebasePlan {
   expectU64(o.nsSize, 'nsSize');
   const { f, kind, raw } = validBlock(block);
   checkBase(o.toBase);
-  const startPad = BigInt(f.versionMinor < 1 ? 0 : f.startPad);
-  const endTrunc = BigInt(f.versionMinor < 1 ? 0 : f.endTrunc);
+  const startPad = (f.versionMinor < 1 ? 0n : f.startPad);
+  const endTrunc = (f.versionMinor < 1 ? 0n : f.endTrunc);
   const dataStart = startPad + f.dataoff;
   const newEndTrunc = (o.toBase + o.nsSize) % SZ_2M;
   const dataSize = o.nsSize - newEndTrunc - dataStart;
@@ -149,7 +149,7 @@ export function planRebase(block: Uint8Array, o: RebaseOptions): RebasePlan {
     throw refuse(
       `at base ${hex(o.toBase)} the namespace's end truncated to 2 MiB leaves no data after ${hex(dataStart)}`,
     );
-  const align = kernelAlign(BigInt(f.versionMinor < 2 ? 0 : f.align), f.dataoff);
+  const align = kernelAlign((f.versionMinor < 2 ? 0n : f.align), f.dataoff);
   const newAlign = largestAlign(o.toBase + dataStart, align);
   let alignCost: string | null = null;
   if (newAlign < align) {
@@ -162,13 +162,13 @@ export function planRebase(block: Uint8Array, o: RebaseOptions): RebasePlan {
         `devdax needs an align of 64 KiB, 2 MiB or 1 GiB; at base ${hex(o.toBase)} only ${hex(newAlign)} holds`,
       );
   }
-  const pageSize = BigInt(f.versionMinor < 4 || f.pageSize === 0 ? Number(SZ_4K) : f.pageSize);
+  const pageSize = f.versionMinor < 4 || f.pageSize === 0n ? SZ_4K : f.pageSize;
   const next = patchPfnBlock(raw, {
-    startPad: 0,
-    endTrunc: Number(newEndTrunc),
+    startPad: 0n,
+    endTrunc: newEndTrunc,
     dataoff: dataStart,
     npfns: dataSize / pageSize,
-    ...(f.versionMinor >= 2 ? { align: Number(newAlign) } : {}),
+    ...(f.versionMinor >= 2 ? { align: newAlign } : {}),
   });
   const verdicts = verdictsOf(next, o, o.parentUuid ?? f.parentUuid);
   for (const v of verdicts) {

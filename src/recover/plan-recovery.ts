@@ -157,7 +157,7 @@ function anchorsOf(findings: readonly Finding[], o: RecoverOptions, rejected: Re
 
 /** Data starts the damaged block's surviving fields point at, in the meaning its alignments suggest. */
 function survivorStarts(f: PfnFields, o: RecoverOptions): { start: bigint; why: string }[] {
-  const pad = BigInt(f.startPad);
+  const pad = f.startPad;
   const ev = alignmentEvidence(f, o.nsBase);
   const legacy = {
     start: pad + f.dataoff,
@@ -196,7 +196,7 @@ function settingsFor(start: bigint, mode: NsMode, old: PfnFields | null, o: Reco
   const reasons: string[] = [];
   const phys = o.nsBase + start;
   let align: bigint;
-  const oldAlign = old !== null && old.versionMinor >= 2 ? BigInt(old.align) : 0n;
+  const oldAlign = old !== null && old.versionMinor >= 2 ? old.align : 0n;
   if (oldAlign !== 0n && phys % oldAlign === 0n) {
     align = oldAlign;
     reasons.push(`align ${hex(align)}: kept from the damaged block`);
@@ -214,8 +214,8 @@ function settingsFor(start: bigint, mode: NsMode, old: PfnFields | null, o: Reco
   // start_pad/end_trunc as ndctl computes them (granule max(align, 2 MiB)), or the survivor's.
   const granule = align > SZ_2M ? align : SZ_2M;
   const keepPads = old !== null && old.versionMinor >= 1;
-  const startPad = keepPads ? BigInt(old.startPad) : alignUp(o.nsBase, granule) - o.nsBase;
-  const endTrunc = keepPads ? BigInt(old.endTrunc) : o.nsBase + o.nsSize - alignDown(o.nsBase + o.nsSize, granule);
+  const startPad = keepPads ? old.startPad : alignUp(o.nsBase, granule) - o.nsBase;
+  const endTrunc = keepPads ? old.endTrunc : o.nsBase + o.nsSize - alignDown(o.nsBase + o.nsSize, granule);
   if (start < startPad + SZ_8K)
     return `the data start ${hex(start)} leaves no room for start_pad ${hex(startPad)} and the 8 KiB metadata reserve`;
   const dataoff = start - startPad;
@@ -249,11 +249,11 @@ function buildFields(start: bigint, s: Settings, old: PfnFields | null, o: Recov
     // The pages of the data area, in either meaning: it runs from the data start to the aligned end.
     npfns: (o.nsSize - s.endTrunc - start) / SZ_4K,
     mode: s.map === 'dev' ? PFN_MODE.pmem : PFN_MODE.ram,
-    startPad: Number(s.startPad),
-    endTrunc: Number(s.endTrunc),
-    align: Number(s.align),
-    pageSize: 4096,
-    pageStructSize: 64,
+    startPad: s.startPad,
+    endTrunc: s.endTrunc,
+    align: s.align,
+    pageSize: SZ_4K,
+    pageStructSize: 64n,
     checksum: 0n,
   };
 }

@@ -147,7 +147,7 @@ export function infoBlockAt(buf: Uint8Array, p: number, pos: bigint, btts: Map<b
       checksumValid: d.checksumValid,
       arena,
       info2off,
-      externalLbasize: BigInt(d.fields.externalLbasize),
+      externalLbasize: d.fields.externalLbasize,
       externalNlba: d.fields.externalNlba,
     };
   }

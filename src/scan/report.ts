@@ -65,7 +65,7 @@ export function assessPfn(f: PfnFinding, ctx: ScanContext): PfnAssessment {
   const namespaceOffset = f.offset - 4096n;
   const { base, baseFromStartPad } = judgedBase(
     ctx.nsBase + namespaceOffset,
-    BigInt(f.fields.startPad),
+    f.fields.startPad,
     ctx.nsBaseAssumed === true,
   );
   // The stored bytes, checksum included, so a bad checksum stays bad.
@@ -135,9 +135,9 @@ export function findingView(f: Finding, ctx: ScanContext): Record<string, unknow
       dataoff: x.dataoff,
       npfns: x.npfns,
       mode: x.mode,
-      startPad: BigInt(x.startPad),
-      endTrunc: BigInt(x.endTrunc),
-      align: BigInt(x.align),
+      startPad: x.startPad,
+      endTrunc: x.endTrunc,
+      align: x.align,
       checksum: x.checksum,
       meaning: a.meaning,
       verdict: verdictView(a.verdict),

@@ -59,7 +59,7 @@ export function explainLayout(head: Uint8Array, v: Verdict, o: CheckOptions): Re
   const reserve = reserveBytes(version, arch.pageSize, pfn.pfn.kind);
   const dataEnd = size - g.endTrunc;
   const npfns = dataEnd > dataStart ? (dataEnd - dataStart) / arch.pageSize : 0n;
-  const memmapEnd = startPad + reserve + (f.mode === 2 ? npfns * BigInt(e.pageStructSize) : 0n);
+  const memmapEnd = startPad + reserve + (f.mode === 2 ? npfns * e.pageStructSize : 0n);
   // Highest priority first: a piece takes the first span that covers it.
   const spans: Span[] = [
     {

@@ -29,7 +29,7 @@ export interface Reader {
 export function gateFields(f: PfnFields, r: Reader): EffectiveFields {
   expectOptions(f, 'f');
   expectFields(r, 'r', { pageSize: 'bigint', knowsMinor4: 'boolean' });
-  return effectiveFields(f, Number(r.pageSize), r.knowsMinor4 ? LATEST_MINOR : 3);
+  return effectiveFields(f, r.pageSize, r.knowsMinor4 ? LATEST_MINOR : 3);
 }
 
 /** `1UL << ilog2(x)`; `ilog2(0)` is -1 and x86's shift masks the count to 63. */
@@ -80,10 +80,10 @@ export interface GeometryInput {
 
 export function geometryOf(i: GeometryInput): Geometry {
   expectFields(i, 'i', { fields: 'object', effective: 'object', base: 'bigint', size: 'bigint', meaning: 'string' });
-  const startPad = BigInt(i.effective.startPad);
-  const endTrunc = BigInt(i.effective.endTrunc);
+  const startPad = i.effective.startPad;
+  const endTrunc = i.effective.endTrunc;
   const offset = i.meaning === 'map' ? i.fields.dataoff - startPad : i.fields.dataoff;
-  const alignField = BigInt(i.effective.align);
+  const alignField = i.effective.align;
   const mapped = i.size - startPad - endTrunc;
   return {
     meaning: i.meaning,
@@ -122,8 +122,8 @@ export function ndctlOffsetEvidence(f: PfnFields, e: EffectiveFields, base: bigi
   expectOptions(e, 'e');
   expectBigint(base, 'base');
   expectBigint(compatAlign, 'compatAlign');
-  if (e.startPad === 0) return false;
-  return meaningEvidence(f.dataoff, BigInt(e.startPad), BigInt(e.align), base, compatAlign).suggests === 'map';
+  if (e.startPad === 0n) return false;
+  return meaningEvidence(f.dataoff, e.startPad, e.align, base, compatAlign).suggests === 'map';
 }
 
 /** Which meaning(s) of dataoff put the data start on the kernel's granule at `base`. */
@@ -161,7 +161,7 @@ export function meaningEvidence(
 export function alignmentEvidence(f: PfnFields, nsBase: bigint): Evidence {
   expectOptions(f, 'f');
   expectBigint(nsBase, 'nsBase');
-  return meaningEvidence(f.dataoff, BigInt(f.startPad), BigInt(f.align), nsBase);
+  return meaningEvidence(f.dataoff, f.startPad, f.align, nsBase);
 }
 
 /**

@@ -29,7 +29,7 @@ const TO_LEGACY: HazardFix = { operation: 'migrate', params: { from: 'map', to: 
 /** A 2.x block: what each legacy kernel does with it, next to the map convention's claim. */
 function mapBlockHazards(block: DecodedPfnBlock, o: CheckOptions): Hazard[] {
   const hazards: Hazard[] = [];
-  const startPad = BigInt(block.effective.startPad);
+  const startPad = block.effective.startPad;
   const mapV = checkBlock(block, { ...o, kernel: 'map', hazards: false });
   // The repair keeps the data where the map convention puts it: only when the convention claims it.
   const fix = mapV.outcome === 'claimed' ? { fix: TO_LEGACY } : {};
@@ -73,7 +73,7 @@ function mapBlockHazards(block: DecodedPfnBlock, o: CheckOptions): Hazard[] {
  */
 function ndctlOffsetHazard(block: DecodedPfnBlock, v: Verdict, o: CheckOptions): Hazard {
   const f = block.fields;
-  const startPad = BigInt(block.effective.startPad);
+  const startPad = block.effective.startPad;
   const asMap = { ...block, fields: { ...f, versionMajor: 2 } };
   const repairs = checkBlock(asMap, { ...o, kernel: 'map', hazards: false }).outcome === 'claimed';
   const repair = repairs
@@ -112,7 +112,7 @@ export function hazardsFor(block: DecodedPfnBlock, v: Verdict, o: CheckOptions):
   const hazards: Hazard[] = [];
   const f = block.fields;
   if (f.versionMajor >= 2) hazards.push(...mapBlockHazards(block, o));
-  else if (block.effective.startPad !== 0) {
+  else if (block.effective.startPad !== 0n) {
     // ndctl -O measures dataoff from the raw base: its data start is aligned
     // there, not at base + start_pad where a legacy kernel looks.
     if (ndctlOffsetEvidence(f, block.effective, o.nsBase ?? 0n, archParams(o.arch).compatAlign)) {

@@ -119,7 +119,7 @@ function verdictAt(
       v.failedRule = 'B1';
     } else {
       // Sector mode: the disk is the arena's external blocks.
-      v.dataSize = BigInt(f.externalNlba) * BigInt(f.externalLbasize);
+      v.dataSize = BigInt(f.externalNlba) * f.externalLbasize;
     }
   }
   return v;

@@ -117,9 +117,9 @@ export const gating: Predicate = (c) => {
   const f = c.fields;
   const e = c.g.effective;
   const changed: string[] = [];
-  if (f.startPad !== e.startPad) changed.push(`start_pad ${hex(BigInt(f.startPad))}->0`);
-  if (f.endTrunc !== e.endTrunc) changed.push(`end_trunc ${hex(BigInt(f.endTrunc))}->0`);
-  if (f.align !== e.align) changed.push(`align ${hex(BigInt(f.align))}->0`);
+  if (f.startPad !== e.startPad) changed.push(`start_pad ${hex(f.startPad)}->0`);
+  if (f.endTrunc !== e.endTrunc) changed.push(`end_trunc ${hex(f.endTrunc)}->0`);
+  if (f.align !== e.align) changed.push(`align ${hex(f.align)}->0`);
   if (f.pageSize !== e.pageSize) changed.push(`page_size ${f.pageSize}->${e.pageSize}`);
   if (f.pageStructSize !== e.pageStructSize) changed.push(`page_struct_size ${f.pageStructSize}->${e.pageStructSize}`);
   return ok(
@@ -137,7 +137,7 @@ export const defaultAlign: Predicate = (c) =>
   ok(c.g.alignField !== 0n ? `align ${hex(c.g.align)}` : `align 0: taken as 1 << ilog2(dataoff) = ${hex(c.g.align)}`);
 
 export const pageSize: Predicate = (c) => {
-  const ps = BigInt(c.g.effective.pageSize);
+  const ps = c.g.effective.pageSize;
   if (c.fields.mode === 2 && ps > c.arch.pageSize)
     return fail(
       `page_size ${ps} > PAGE_SIZE ${c.arch.pageSize} in mode PMEM`,

@@ -161,7 +161,7 @@ describe('validator: every kernel and architecture answers in milliseconds at an
         fc.bigInt({ min: 0n, max: (1n << 52n) - 1n }).map((x) => x * 4096n), // base
         fc.bigInt({ min: 0n, max: U64_MAX }),
         fc.boolean(),
-        fc.constantFrom(0, 4096, 2 << 20, 1 << 30),
+        fc.constantFrom(0n, 4096n, 2n << 20n, 1n << 30n),
         (kernel, arch, size, base, dataoffRaw, ram, align) => {
           const nsSize = base + size > U64_MAX ? U64_MAX - base : size;
           const dataoff = (dataoffRaw % (nsSize + 1n)) & ~4095n;

@@ -239,11 +239,11 @@ describe('read', () => {
     test('shows the effective values where minor-version gating changed them', async () => {
       const block = patchPfnBlock(fsdax.subarray(4096), {
         versionMinor: 0,
-        startPad: 0x100000,
-        endTrunc: 0x200000,
-        align: 0x40000000,
-        pageSize: 0x10000,
-        pageStructSize: 128,
+        startPad: 0x100000n,
+        endTrunc: 0x200000n,
+        align: 0x40000000n,
+        pageSize: 0x10000n,
+        pageStructSize: 128n,
       });
       fs.writeFileSync(p('v10.head'), headWithBlock(block));
       const r = await run(['read', p('v10.head')]);

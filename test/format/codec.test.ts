@@ -65,10 +65,18 @@ const ARB_BY_KIND: { [K in Exclude<FieldKind, 'pad' | 'bytes'>]: fc.Arbitrary<un
   u32: arbU32,
   u64: arbU64,
 };
+/** A byte quantity narrower than 64 bits is a bigint of the field's width. */
+const ARB_BYTES: Record<'u8' | 'u16' | 'u32', fc.Arbitrary<bigint>> = {
+  u8: fc.bigInt({ min: 0n, max: 0xffn }),
+  u16: arbU16.map(BigInt),
+  u32: arbU32.map(BigInt),
+};
 function arbFields<T>(table: readonly FieldDef[]): fc.Arbitrary<T> {
   const model: Record<string, fc.Arbitrary<unknown>> = {};
   for (const f of table) {
     if (f.kind === 'bytes') model[f.name] = fc.uint8Array({ minLength: f.size ?? 0, maxLength: f.size ?? 0 });
+    else if (f.unit === 'bytes' && (f.kind === 'u8' || f.kind === 'u16' || f.kind === 'u32'))
+      model[f.name] = ARB_BYTES[f.kind];
     else if (f.kind !== 'pad') model[f.name] = ARB_BY_KIND[f.kind];
   }
   return fc.record(model) as unknown as fc.Arbitrary<T>;
@@ -141,11 +149,11 @@ describe('PFN round trip', () => {
       dataoff: 0x1112131415161718n,
       npfns: 0x2122232425262728n,
       mode: 0x31323334,
-      startPad: 0x41424344,
-      endTrunc: 0x51525354,
-      align: 0x61626364,
-      pageSize: 0x71727374,
-      pageStructSize: 0x8182,
+      startPad: 0x41424344n,
+      endTrunc: 0x51525354n,
+      align: 0x61626364n,
+      pageSize: 0x71727374n,
+      pageStructSize: 0x8182n,
       checksum: 0x9192939495969798n,
     };
     const b = Buffer.from(encodePfnBlock(x, { checksum: 'keep' }));
@@ -214,6 +222,21 @@ const BAD: Record<string, [string, unknown][]> = {
     ['bigint 1n', 1n],
     ['undefined', undefined],
   ],
+  // Byte quantities below 64 bits are bigints (a number is refused, even an exact one).
+  'u16 bytes': [
+    ['65536n', 65536n],
+    ['-1n', -1n],
+    ['number 64', 64],
+    ['string "1"', '1'],
+    ['undefined', undefined],
+  ],
+  'u32 bytes': [
+    ['2^32', 1n << 32n],
+    ['-1n', -1n],
+    ['number 4096', 4096],
+    ['number 0.5', 0.5],
+    ['undefined', undefined],
+  ],
   u64: [
     ['2^64', 1n << 64n],
     ['-1n', -1n],
@@ -239,13 +262,13 @@ const BAD: Record<string, [string, unknown][]> = {
   ],
 };
 
-function badCases(
-  table: readonly { name: string; offset: number; kind: string }[],
-): [string, string, number, unknown][] {
+function badCases(table: readonly FieldDef[]): [string, string, number, unknown][] {
   return table
     .filter((f) => f.kind !== 'pad')
     .flatMap((f) =>
-      (BAD[f.kind] ?? []).map(([label, v]) => [f.name, label, f.offset, v] as [string, string, number, unknown]),
+      (BAD[f.unit === 'bytes' ? `${f.kind} bytes` : f.kind] ?? []).map(
+        ([label, v]) => [f.name, label, f.offset, v] as [string, string, number, unknown],
+      ),
     );
 }
 

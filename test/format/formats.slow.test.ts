@@ -153,7 +153,7 @@ describe('formats/*.ksy through kaitai-struct-compiler', () => {
     for (const [name, block] of blocks) {
       const k = new Pfn(new ExactStream(buf(block)));
       const f = pfnCodec.decode(block);
-      const e = effectiveFields(f, 4096);
+      const e = effectiveFields(f, 4096n);
       const ours = signatureKind(f.signature);
       const theirs = {
         kind: KIND[k['kind'] as number],

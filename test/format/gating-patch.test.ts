@@ -19,11 +19,11 @@ function fields(over: Partial<PfnFields> = {}): PfnFields {
   return pfnFields({
     dataoff: 0x400000n,
     npfns: 1000n,
-    startPad: 0x100000,
-    endTrunc: 0x1000,
-    align: 0x40000000,
-    pageSize: 0x10000,
-    pageStructSize: 128,
+    startPad: 0x100000n,
+    endTrunc: 0x1000n,
+    align: 0x40000000n,
+    pageSize: 0x10000n,
+    pageStructSize: 128n,
     ...over,
   });
 }
@@ -31,13 +31,13 @@ function fields(over: Partial<PfnFields> = {}): PfnFields {
 describe('effectiveFields gates on version_minor', () => {
   // raw: start_pad 1M, end_trunc 4K, align 1G, page_size 64K, page_struct_size 128
   test.each([
-    [0, { startPad: 0, endTrunc: 0, align: 0, pageSize: 4096, pageStructSize: 64 }],
-    [1, { startPad: 0x100000, endTrunc: 0x1000, align: 0, pageSize: 4096, pageStructSize: 64 }],
-    [2, { startPad: 0x100000, endTrunc: 0x1000, align: 0x40000000, pageSize: 4096, pageStructSize: 64 }],
-    [3, { startPad: 0x100000, endTrunc: 0x1000, align: 0x40000000, pageSize: 4096, pageStructSize: 64 }],
-    [4, { startPad: 0x100000, endTrunc: 0x1000, align: 0x40000000, pageSize: 0x10000, pageStructSize: 128 }],
-    [5, { startPad: 0x100000, endTrunc: 0x1000, align: 0x40000000, pageSize: 0x10000, pageStructSize: 128 }],
-    [65535, { startPad: 0x100000, endTrunc: 0x1000, align: 0x40000000, pageSize: 0x10000, pageStructSize: 128 }],
+    [0, { startPad: 0n, endTrunc: 0n, align: 0n, pageSize: 4096n, pageStructSize: 64n }],
+    [1, { startPad: 0x100000n, endTrunc: 0x1000n, align: 0n, pageSize: 4096n, pageStructSize: 64n }],
+    [2, { startPad: 0x100000n, endTrunc: 0x1000n, align: 0x40000000n, pageSize: 4096n, pageStructSize: 64n }],
+    [3, { startPad: 0x100000n, endTrunc: 0x1000n, align: 0x40000000n, pageSize: 4096n, pageStructSize: 64n }],
+    [4, { startPad: 0x100000n, endTrunc: 0x1000n, align: 0x40000000n, pageSize: 0x10000n, pageStructSize: 128n }],
+    [5, { startPad: 0x100000n, endTrunc: 0x1000n, align: 0x40000000n, pageSize: 0x10000n, pageStructSize: 128n }],
+    [65535, { startPad: 0x100000n, endTrunc: 0x1000n, align: 0x40000000n, pageSize: 0x10000n, pageStructSize: 128n }],
   ])('minor %d', (minor, expected) => {
     const f = fields({ versionMinor: minor });
     expect(effectiveFields(f)).toEqual(expected);
@@ -45,8 +45,8 @@ describe('effectiveFields gates on version_minor', () => {
   });
 
   test.each([0, 1, 2, 3])('minor %d: page_size is the reader page size', (minor) => {
-    expect(effectiveFields(fields({ versionMinor: minor }), 65536).pageSize).toBe(65536);
-    expect(decodePfnBlock(encodePfnBlock(fields({ versionMinor: minor })), 16384).effective.pageSize).toBe(16384);
+    expect(effectiveFields(fields({ versionMinor: minor }), 65536n).pageSize).toBe(65536n);
+    expect(decodePfnBlock(encodePfnBlock(fields({ versionMinor: minor })), 16384n).effective.pageSize).toBe(16384n);
   });
 
   test('the major version never gates (0.2 image-builder blocks, 2.4 map blocks, 65535.4)', () => {
@@ -62,8 +62,8 @@ describe('effectiveFields gates on version_minor', () => {
 
   test('gating never changes the raw fields', () => {
     const d = decodePfnBlock(encodePfnBlock(fields({ versionMinor: 0 })));
-    expect(d.fields.startPad).toBe(0x100000);
-    expect(d.fields.pageStructSize).toBe(128);
+    expect(d.fields.startPad).toBe(0x100000n);
+    expect(d.fields.pageStructSize).toBe(128n);
   });
 
   test('each field\'s table "since" agrees with the gating', () => {
@@ -85,7 +85,7 @@ describe('patchPfnBlock', () => {
       dataoff: fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
       versionMajor: fc.integer({ min: 0, max: 0xffff }),
       versionMinor: fc.integer({ min: 0, max: 0xffff }),
-      startPad: fc.integer({ min: 0, max: 0xffffffff }),
+      startPad: fc.bigInt({ min: 0n, max: 0xffffffffn }),
       flags: fc.integer({ min: 0, max: 0xffffffff }),
       uuid: fc.constantFrom('aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee', '00000000-0000-0000-0000-000000000001'),
     },

@@ -18,7 +18,7 @@ function sheetNdctl(
   offset: bigint,
   align: bigint,
   map: 'dev' | 'mem',
-): { dataoff: bigint; npfns: bigint; startPad: number; endTrunc: number } | 'fail' {
+): { dataoff: bigint; npfns: bigint; startPad: bigint; endTrunc: bigint } | 'fail' {
   const a = align > MiB2 ? align : MiB2;
   const npfns0 = wrap(size - 8192n) / 4096n;
   const startPad = wrap(up(offset, a) - offset) & M32;
@@ -29,7 +29,7 @@ function sheetNdctl(
       : wrap(up(wrap(offset + 8192n), a) - offset);
   if (dataoff >= size) return 'fail';
   const npfns = wrap(size - dataoff - endTrunc - startPad) / 4096n;
-  return { dataoff, npfns, startPad: Number(startPad), endTrunc: Number(endTrunc) };
+  return { dataoff, npfns, startPad, endTrunc };
 }
 
 const arbAlign = fc.integer({ min: 12, max: 31 }).map((k) => 1n << BigInt(k));
@@ -72,11 +72,11 @@ describe('known blocks', () => {
       dataoff: 2097152n,
       npfns: 15872n,
       mode: 2,
-      startPad: 0,
-      endTrunc: 0,
-      align: 2097152,
-      pageSize: 4096,
-      pageStructSize: 64,
+      startPad: 0n,
+      endTrunc: 0n,
+      align: 2097152n,
+      pageSize: 4096n,
+      pageStructSize: 64n,
       flags: 0,
       versionMajor: 1,
       versionMinor: 4,
@@ -88,8 +88,8 @@ describe('known blocks', () => {
     const legacy = recipeFields({ ...p, meaning: 'legacy' });
     const map = recipeFields({ ...p, meaning: 'map' });
     const ndctl = recipeFields({ ...p, meaning: 'ndctl' });
-    expect(legacy.startPad).toBe(0x100000);
-    expect(legacy.endTrunc).toBe(0x100000);
+    expect(legacy.startPad).toBe(0x100000n);
+    expect(legacy.endTrunc).toBe(0x100000n);
     // legacy: data at base + 1M + dataoff, a 2 MiB boundary
     expect((0x100100000n + 0x100000n + legacy.dataoff) % MiB2).toBe(0n);
     expect(map.dataoff).toBe(legacy.dataoff + 0x100000n);
@@ -104,7 +104,7 @@ describe('known blocks', () => {
     expect(Buffer.from(f.signature).toString('latin1')).toBe('NVDIMM_PFN_INFO\0');
     expect(f.parentUuid).toBe('00000000-0000-0000-0000-000000000000');
     expect(f.mode).toBe(2);
-    expect(f.align).toBe(Number(DEFAULT_ALIGN));
+    expect(f.align).toBe(DEFAULT_ALIGN);
     expect(f.versionMajor).toBe(1);
     expect(recipeFields({ size: 1n << 30n, uuid: UUID, mode: 'devdax', map: 'mem' })).toMatchObject({ mode: 1 });
     expect(
@@ -151,7 +151,7 @@ describe('ndctl meaning follows the reference formulas', () => {
         expect(got).not.toBe('fail');
         expect(got).toMatchObject({
           ...expected,
-          align: Number(align & M32),
+          align: align & M32,
           versionMajor: 1,
           versionMinor: 4,
           mode: map === 'dev' ? 2 : 1,
@@ -163,7 +163,7 @@ describe('ndctl meaning follows the reference formulas', () => {
 
   test('ndctl stores u32(align): -a 4G stores 0 and computes with 4G', () => {
     const f = recipeFields({ size: 64n << 30n, uuid: UUID, align: 4n << 30n, meaning: 'ndctl' });
-    expect(f.align).toBe(0);
+    expect(f.align).toBe(0n);
     expect(f.dataoff % (4n << 30n)).toBe(0n);
   });
 });
@@ -176,7 +176,7 @@ describe('legacy and map meanings', () => {
         const offset = (rawOffset / a) * a; // aligned: start_pad 0
         const legacy = tryRecipe({ ...params(size, offset, align, map, mode), meaning: 'legacy' });
         fc.pre(legacy !== 'fail');
-        expect(legacy).toMatchObject({ startPad: 0 });
+        expect(legacy).toMatchObject({ startPad: 0n });
         expect(tryRecipe({ ...params(size, offset, align, map, mode), meaning: 'ndctl' })).toEqual(legacy);
       }),
       { numRuns: 400 },

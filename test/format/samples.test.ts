@@ -72,10 +72,10 @@ test('btt.head: a BTT block at 4096 and an identical copy at 0, both valid', () 
   expect(f).toMatchObject({
     versionMajor: 2,
     versionMinor: 0,
-    externalLbasize: 4096,
-    internalLbasize: 4096,
+    externalLbasize: 4096n,
+    internalLbasize: 4096n,
     nfree: 256,
-    infosize: 4096,
+    infosize: 4096n,
     nextoff: 0n,
     dataoff: 4096n,
   });

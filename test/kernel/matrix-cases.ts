@@ -77,12 +77,12 @@ function bttHead(size: bigint, parentUuid: string): Uint8Array {
     flags: 0,
     versionMajor: 2,
     versionMinor: 0,
-    externalLbasize: 4096,
+    externalLbasize: 4096n,
     externalNlba: lbas - 256,
-    internalLbasize: 4096,
+    internalLbasize: 4096n,
     internalNlba: lbas,
     nfree: 256,
-    infosize: 4096,
+    infosize: 4096n,
     nextoff: 0n,
     dataoff: 4096n,
     mapoff: 4096n + BigInt(lbas) * 4096n,
@@ -221,9 +221,9 @@ export function matrixCases(): MatrixCase[] {
       for (let minor = 0; minor <= 4; minor++) {
         const variants: [string, FieldPatch][] = [
           ['plain', {}],
-          ['ps8K', { pageSize: 8192 }],
-          ['pss32', { pageStructSize: 32 }],
-          ['align4K', { align: 4096 }],
+          ['ps8K', { pageSize: 8192n}],
+          ['pss32', { pageStructSize: 32n}],
+          ['align4K', { align: 4096n}],
         ];
         for (const [vn, p] of variants) {
           add({
@@ -279,7 +279,7 @@ export function matrixCases(): MatrixCase[] {
 
   // --- 4. R7 page_size and R8 page_struct_size, in both modes.
   for (const map of ['dev', 'mem'] as const) {
-    for (const ps of [0, 2048, 4096, 8192, 65536, 0x80000000]) {
+    for (const ps of [0n, 2048n, 4096n, 8192n, 65536n, 0x80000000n]) {
       add({
         id: `R7-ps${ps}-${map}`,
         group: 'R7',
@@ -290,7 +290,7 @@ export function matrixCases(): MatrixCase[] {
         patch: { pageSize: ps },
       });
     }
-    for (const pss of [0, 32, 63, 64, 65, 128, 0xffff]) {
+    for (const pss of [0n, 32n, 63n, 64n, 65n, 128n, 0xffffn]) {
       add({
         id: `R8-pss${pss}-${map}`,
         group: 'R8',
@@ -305,11 +305,11 @@ export function matrixCases(): MatrixCase[] {
 
   // --- 5. R9 devdax alignments (and the same aligns on fsdax, which accepts any).
   for (const mode of ['devdax', 'fsdax'] as const) {
-    for (const align of [4096, 8192, 16384, 65536, 1 << 20, 2 << 20, 4 << 20, 3 << 20, 1 << 30, 0]) {
+    for (const align of [4096n, 8192n, 16384n, 65536n, 1n << 20n, 2n << 20n, 4n << 20n, 3n << 20n, 1n << 30n, 0n]) {
       add({
         id: `R9-${mode}-a${align}`,
         group: 'R9',
-        what: `${mode} align ${hex(BigInt(align))}`,
+        what: `${mode} align ${hex(align)}`,
         size: S64,
         base: BASE_ALIGNED,
         source: ref(mode, 'dev', BASE_ALIGNED),
@@ -320,11 +320,11 @@ export function matrixCases(): MatrixCase[] {
 
   // --- 6. R10 align > size.
   for (const mode of ['fsdax', 'devdax'] as const) {
-    for (const align of [32 << 20, 64 << 20, 128 << 20, 2 ** 31]) {
+    for (const align of [32n << 20n, 64n << 20n, 128n << 20n, 1n << 31n]) {
       add({
         id: `R10-${mode}-a${align}`,
         group: 'R10',
-        what: `${mode} align ${hex(BigInt(align))} on 64M`,
+        what: `${mode} align ${hex(align)} on 64M`,
         size: S64,
         base: BASE_ALIGNED,
         source: ref(mode, 'dev', BASE_ALIGNED),
@@ -382,7 +382,7 @@ export function matrixCases(): MatrixCase[] {
       size: S64,
       base: BASE_ALIGNED,
       source: ref(mode, 'dev', BASE_ALIGNED),
-      patch: { dataoff: 2n * MiB, align: 4 << 20 },
+      patch: { dataoff: 2n * MiB, align: 4n << 20n},
     });
     add({
       id: `R12-page-${mode}-a512`,
@@ -391,7 +391,7 @@ export function matrixCases(): MatrixCase[] {
       size: S64,
       base: BASE_ALIGNED,
       source: ref(mode, 'dev', BASE_ALIGNED),
-      patch: { dataoff: 2n * MiB + 512n, align: 512 },
+      patch: { dataoff: 2n * MiB + 512n, align: 512n},
     });
     add({
       id: `R12-page-${mode}-a1`,
@@ -400,7 +400,7 @@ export function matrixCases(): MatrixCase[] {
       size: S64,
       base: BASE_ALIGNED,
       source: ref(mode, 'dev', BASE_ALIGNED),
-      patch: { dataoff: 2n * MiB + 1n, align: 1 },
+      patch: { dataoff: 2n * MiB + 1n, align: 1n},
     });
     add({
       id: `R12-page-${mode}-a2048`,
@@ -409,7 +409,7 @@ export function matrixCases(): MatrixCase[] {
       size: S64,
       base: BASE_ALIGNED,
       source: ref(mode, 'dev', BASE_ALIGNED),
-      patch: { dataoff: 2n * MiB + 2048n, align: 2048 },
+      patch: { dataoff: 2n * MiB + 2048n, align: 2048n},
     });
     add({
       id: `R12-ok-${mode}-4Moff`,
@@ -422,11 +422,11 @@ export function matrixCases(): MatrixCase[] {
     });
   }
   // The legacy block and its map twin at a 1 MiB-off base, with align 1M and non-power-of-two 3M.
-  for (const align of [1 << 20, 3 << 20, 6 << 20]) {
+  for (const align of [1n << 20n, 3n << 20n, 6n << 20n]) {
     add({
-      id: `R12-legacy1Moff-a${align >> 20}M`,
+      id: `R12-legacy1Moff-a${align >> 20n}M`,
       group: 'R12',
-      what: `fsdax legacy at 1 MiB off, align field ${hex(BigInt(align))}`,
+      what: `fsdax legacy at 1 MiB off, align field ${hex(align)}`,
       size: S64,
       base: BASE_1M_OFF,
       source: ref('fsdax', 'dev', BASE_1M_OFF),
@@ -445,7 +445,7 @@ export function matrixCases(): MatrixCase[] {
       size: S64,
       base: BASE_1M_OFF,
       source: ref(mode, 'dev', BASE_1M_OFF),
-      patch: { startPad: 0, align: 4096, dataoff: f1.dataoff },
+      patch: { startPad: 0n, align: 4096n, dataoff: f1.dataoff },
     });
     add({
       id: `R13-pad4K-${mode}`,
@@ -454,7 +454,7 @@ export function matrixCases(): MatrixCase[] {
       size: S64,
       base: BASE_ALIGNED,
       source: ref(mode, 'dev', BASE_ALIGNED),
-      patch: { startPad: 4096, align: 4096 },
+      patch: { startPad: 4096n, align: 4096n},
     });
     add({
       id: `R13-pad512K-${mode}`,
@@ -463,7 +463,7 @@ export function matrixCases(): MatrixCase[] {
       size: S64,
       base: BASE_1M_OFF,
       source: ref(mode, 'dev', BASE_1M_OFF),
-      patch: { startPad: 512 * 1024, align: 4096 },
+      patch: { startPad: 512n * 1024n, align: 4096n},
     });
     const f65 = refFields(mode, 'dev', BASE_ALIGNED, S65);
     add({
@@ -473,7 +473,7 @@ export function matrixCases(): MatrixCase[] {
       size: S65,
       base: BASE_ALIGNED,
       source: ref(mode, 'dev', BASE_ALIGNED, S65),
-      patch: { endTrunc: 0, dataoff: f65.dataoff },
+      patch: { endTrunc: 0n, dataoff: f65.dataoff },
     });
     add({
       id: `R14-trunc512K-${mode}`,
@@ -482,7 +482,7 @@ export function matrixCases(): MatrixCase[] {
       size: S65,
       base: BASE_ALIGNED,
       source: ref(mode, 'dev', BASE_ALIGNED, S65),
-      patch: { endTrunc: 512 * 1024 },
+      patch: { endTrunc: 512n * 1024n},
     });
     add({
       id: `R14-trunc1M-64M-${mode}`,
@@ -491,7 +491,7 @@ export function matrixCases(): MatrixCase[] {
       size: S64,
       base: BASE_ALIGNED,
       source: ref(mode, 'dev', BASE_ALIGNED),
-      patch: { endTrunc: 1 << 20 },
+      patch: { endTrunc: 1n << 20n},
     });
     add({
       id: `R14-1Moff-noTrunc-${mode}`,
@@ -500,7 +500,7 @@ export function matrixCases(): MatrixCase[] {
       size: S64,
       base: BASE_1M_OFF,
       source: ref(mode, 'dev', BASE_1M_OFF),
-      patch: { endTrunc: 0 },
+      patch: { endTrunc: 0n},
     });
   }
 
@@ -514,7 +514,7 @@ export function matrixCases(): MatrixCase[] {
         size: S64,
         base: BASE_ALIGNED,
         source: ref(mode, 'mem', BASE_ALIGNED),
-        patch: { dataoff: d, align: 4096 },
+        patch: { dataoff: d, align: 4096n},
       });
     }
     for (const d of [0n, 4096n, 8192n]) {
@@ -525,7 +525,7 @@ export function matrixCases(): MatrixCase[] {
         size: S64,
         base: BASE_ALIGNED,
         source: ref(mode, 'dev', BASE_ALIGNED),
-        patch: { dataoff: d, align: 4096 },
+        patch: { dataoff: d, align: 4096n},
       });
     }
     const f = refFields(mode, 'dev', BASE_ALIGNED);
@@ -708,7 +708,7 @@ export function matrixCases(): MatrixCase[] {
       size: S64,
       base: BASE_1M_OFF,
       source: ref('fsdax', map, BASE_1M_OFF),
-      patch: { dataoff: S64 - MiB, align: 4096 },
+      patch: { dataoff: S64 - MiB, align: 4096n},
       isolate: true,
     });
     // devdax: found by a corpus run (-ENOMEM, not -EINVAL); also with end_trunc at an aligned base.
@@ -719,7 +719,7 @@ export function matrixCases(): MatrixCase[] {
       size: S64,
       base: BASE_1M_OFF,
       source: ref('devdax', map, BASE_1M_OFF),
-      patch: { dataoff: S64 - MiB, align: 4096 },
+      patch: { dataoff: S64 - MiB, align: 4096n},
       isolate: true,
     });
     for (const mode of ['fsdax', 'devdax'] as const) {
@@ -737,7 +737,7 @@ export function matrixCases(): MatrixCase[] {
           size: S64,
           base: BASE_ALIGNED,
           source: ref(mode, map, BASE_ALIGNED),
-          patch: { dataoff: 2n * MiB, endTrunc: Number(et) },
+          patch: { dataoff: 2n * MiB, endTrunc: et},
           isolate: true,
         });
       }
@@ -748,7 +748,7 @@ export function matrixCases(): MatrixCase[] {
         size: S64,
         base: BASE_ALIGNED,
         source: ref(mode, map, BASE_ALIGNED),
-        patch: { dataoff: S64 - 2n * MiB + 4096n, endTrunc: 2 << 20, align: 4096 },
+        patch: { dataoff: S64 - 2n * MiB + 4096n, endTrunc: 2n << 20n, align: 4096n},
         isolate: true,
       });
     }
@@ -764,7 +764,7 @@ export function matrixCases(): MatrixCase[] {
         size: S64,
         base: BASE_ALIGNED,
         source: ref(mode, 'dev', BASE_ALIGNED),
-        patch: { align: 0, dataoff: d },
+        patch: { align: 0n, dataoff: d },
       });
     }
     for (const map of ['dev', 'mem'] as const) {
@@ -785,7 +785,7 @@ export function matrixCases(): MatrixCase[] {
       size: S64,
       base: BASE_ALIGNED,
       source: ref(mode, 'mem', BASE_ALIGNED),
-      patch: { align: 0, dataoff: 2n * MiB },
+      patch: { align: 0n, dataoff: 2n * MiB },
     });
     add({
       id: `R6-a0-${mode}-d1G-2G`,
@@ -794,7 +794,7 @@ export function matrixCases(): MatrixCase[] {
       size: 2n * GiB,
       base: BASE_ALIGNED,
       source: ref(mode, 'dev', BASE_ALIGNED),
-      patch: { align: 0, dataoff: GiB },
+      patch: { align: 0n, dataoff: GiB },
     });
     add({
       id: `R6-a0-${mode}-1Moff`,
@@ -803,7 +803,7 @@ export function matrixCases(): MatrixCase[] {
       size: S64,
       base: BASE_1M_OFF,
       source: ref(mode, 'dev', BASE_1M_OFF),
-      patch: { align: 0 },
+      patch: { align: 0n},
     });
   }
 
@@ -819,7 +819,7 @@ export function matrixCases(): MatrixCase[] {
         size: S64,
         base: BASE_ALIGNED,
         source: ref(mode, map, BASE_ALIGNED),
-        patch: { startPad: 2 << 20, endTrunc: Number(S64), dataoff: 2n * MiB, align: 4096 },
+        patch: { startPad: 2n << 20n, endTrunc: S64, dataoff: 2n * MiB, align: 4096n},
         isolate: true,
       });
       // Zero-size data area at an aligned base (end_trunc, no start_pad): 6.1
@@ -831,7 +831,7 @@ export function matrixCases(): MatrixCase[] {
         size: S64,
         base: BASE_ALIGNED,
         source: ref(mode, map, BASE_ALIGNED),
-        patch: { dataoff: S64 - 2n * MiB, endTrunc: 2 << 20, npfns: 0n },
+        patch: { dataoff: S64 - 2n * MiB, endTrunc: 2n << 20n, npfns: 0n },
       });
       add({
         id: `R15-zero-noTrunc-${mode}-${map}`,
@@ -840,7 +840,7 @@ export function matrixCases(): MatrixCase[] {
         size: S64,
         base: BASE_ALIGNED,
         source: ref(mode, map, BASE_ALIGNED),
-        patch: { dataoff: S64 - 4096n, align: 4096, npfns: 1n },
+        patch: { dataoff: S64 - 4096n, align: 4096n, npfns: 1n },
       });
     }
     // Data length and the 1 GiB align in force: devdax needs a multiple, fsdax does not.
@@ -855,7 +855,7 @@ export function matrixCases(): MatrixCase[] {
         size,
         base: BASE_ALIGNED,
         source: ref(mode, 'dev', BASE_ALIGNED),
-        patch: { align: 1 << 30, dataoff: GiB, npfns: (size - GiB) / 4096n },
+        patch: { align: 1n << 30n, dataoff: GiB, npfns: (size - GiB) / 4096n },
       });
     }
     // The memmap must fit between the reserve and dataoff (map=dev, 64 bytes per page).
@@ -876,7 +876,7 @@ export function matrixCases(): MatrixCase[] {
         size,
         base: BASE_ALIGNED,
         source: ref(mode, 'dev', BASE_ALIGNED),
-        patch: { dataoff: d, align: 4096, npfns: (size - d) / 4096n },
+        patch: { dataoff: d, align: 4096n, npfns: (size - d) / 4096n },
       });
     }
     // The same with align 2 MiB: devdax then maps compound pages, whose memmap
@@ -895,7 +895,7 @@ export function matrixCases(): MatrixCase[] {
         size: GiB,
         base: BASE_ALIGNED,
         source: ref(mode, 'dev', BASE_ALIGNED),
-        patch: { dataoff: d, align: 2 << 20, npfns: (GiB - d) / 4096n },
+        patch: { dataoff: d, align: 2n << 20n, npfns: (GiB - d) / 4096n },
       });
     }
     // %pR: "could not reserve region [mem ...]" prints the guest addresses, zero-padded.
@@ -907,7 +907,7 @@ export function matrixCases(): MatrixCase[] {
         size: S64,
         base,
         source: ref(mode, 'dev', base),
-        patch: { dataoff: 0n, align: 4096, startPad: 0, endTrunc: 0 },
+        patch: { dataoff: 0n, align: 4096n, startPad: 0n, endTrunc: 0n},
       });
     }
   }

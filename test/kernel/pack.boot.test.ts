@@ -81,8 +81,8 @@ const KATA_BUILDER: Partial<PfnFields> = {
   versionMinor: 2,
   uuid: NIL_UUID,
   npfns: 0n,
-  pageSize: 0,
-  pageStructSize: 0,
+  pageSize: 0n,
+  pageStructSize: 0n,
 };
 
 const CASES: Case[] = [
@@ -157,8 +157,8 @@ describe('pack under real kernels', () => {
 
   test('every pack is planned without start_pad, and every kernel profile claims it', () => {
     for (const r of packed) {
-      expect(r.plan.fields.startPad).toBe(0);
-      expect(r.plan.fields.endTrunc).toBe(0);
+      expect(r.plan.fields.startPad).toBe(0n);
+      expect(r.plan.fields.endTrunc).toBe(0n);
       const fsDax = r.plan.mode === 'devdax' ? 'not-mountable' : 'dax';
       expect(r.kernels.map((k) => `${k.kernel} ${k.outcome} ${k.dax?.outcome} ${k.dax?.filesystem}`)).toEqual(
         KERNEL_VERSIONS.map((k) => `${k} claimed consistent ${fsDax}`),

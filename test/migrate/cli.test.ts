@@ -191,7 +191,7 @@ describe('the hazard guard', () => {
   const hazardHead = (): Uint8Array =>
     headWithBlock(
       patchPfnBlock(encodePfnBlock(recipeFields({ meaning: 'legacy', size: 64n * M, offset: base, uuid: UUID })), {
-        startPad: 2 * 1024 * 1024,
+        startPad: 2n * 1024n * 1024n,
       }),
     );
 

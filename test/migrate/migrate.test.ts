@@ -167,7 +167,7 @@ describe('hazard: linux-6.1 would claim a 2.x block with the data elsewhere', ()
   const base = 0x100000000n;
   const size = 64n * M;
   const legacy = patchPfnBlock(encodePfnBlock(recipeFields({ meaning: 'legacy', size, offset: base, uuid: UUID })), {
-    startPad: 2 * 1024 * 1024,
+    startPad: 2n * 1024n * 1024n,
   });
 
   test('the report carries the hazard and the misplaced start', () => {

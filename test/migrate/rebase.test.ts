@@ -56,7 +56,7 @@ describe('planRebase', () => {
     const base = 0x104200000n; // 2 MiB aligned, 62 MiB below a 128 MiB boundary
     const block = encodePfnBlock({
       ...recipeFields({ size: 256n * MiB, uuid: UUID, offset: 0x108000000n, map: 'mem' }),
-      startPad: Number(0x108000000n - base),
+      startPad: 0x108000000n - base,
       npfns: (256n * MiB - (0x108000000n - base) - 2n * MiB) / 4096n,
     });
     const p = planRebase(block, { nsBase: base, toBase: 0x140000000n, nsSize: 256n * MiB });

@@ -188,7 +188,7 @@ describe('layouts', () => {
     const out = tmp.path('kata-builder.img');
     packImage(ext4, out, { kata: true });
     const img = fs.readFileSync(out);
-    const old = { versionMajor: 0, versionMinor: 2, uuid: NIL_UUID, npfns: 0n, pageSize: 0, pageStructSize: 0 };
+    const old = { versionMajor: 0, versionMinor: 2, uuid: NIL_UUID, npfns: 0n, pageSize: 0n, pageStructSize: 0n };
     fs.writeFileSync(
       out,
       Buffer.concat([img.subarray(0, 4096), patchPfnBlock(img.subarray(4096, 8192), old), img.subarray(8192)]),

@@ -64,7 +64,7 @@ function planted(): Uint8Array {
   const btt = encodeBttBlock({
     ...bttCodec.decode(new Uint8Array(4096)),
     signature: Uint8Array.from([...'BTT_ARENA_INFO'].map((ch) => ch.charCodeAt(0)).concat([0, 0])),
-    externalLbasize: 4096,
+    externalLbasize: 4096n,
     externalNlba: 60,
     info2off: 0x40000n,
   });

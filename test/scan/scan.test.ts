@@ -79,7 +79,7 @@ describe('scan', () => {
     const btt = encodeBttBlock({
       ...bttCodec.decode(new Uint8Array(4096)),
       signature: Uint8Array.from([...'BTT_ARENA_INFO'].map((ch) => ch.charCodeAt(0)).concat([0, 0])),
-      externalLbasize: 4096,
+      externalLbasize: 4096n,
       externalNlba: 60,
       info2off,
     });

@@ -34,11 +34,11 @@ export function paddedBlock(n: PaddedNamespace): Uint8Array {
   return encodePfnBlock({
     ...f,
     mode: (n.map ?? 'dev') === 'dev' ? PFN_MODE.pmem : PFN_MODE.ram,
-    startPad: Number(n.startPad),
-    endTrunc: Number(n.endTrunc),
+    startPad: n.startPad,
+    endTrunc: n.endTrunc,
     dataoff: n.dataoff,
     npfns: (n.size - n.startPad - n.endTrunc - n.dataoff) / 4096n,
-    align: Number(2n * MiB),
+    align: 2n * MiB,
   });
 }
 

@@ -180,7 +180,7 @@ describe('the rule table', () => {
 });
 
 describe('verdicts by version', () => {
-  const zeroSize = head(legacy(), { dataoff: 62n * M, endTrunc: 2 << 20 });
+  const zeroSize = head(legacy(), { dataoff: 62n * M, endTrunc: 2n << 20n});
   test.each([
     ['4.19', ['claimed', null, null, 'number of pfns truncated from 15872 to 0']],
     ['6.5', ['claimed', null, null, 'number of pfns truncated from 15872 to 0']],
@@ -206,7 +206,7 @@ describe('verdicts by version', () => {
   });
 
   test('4.19 rule 12 is the physical-address form: dataoff aligned but the data start is not', () => {
-    const h = head(legacy({ offset: M, align: 4096n }), { align: 2 << 20, startPad: 0, dataoff: 4n * M });
+    const h = head(legacy({ offset: M, align: 4096n }), { align: 2n << 20n, startPad: 0n, dataoff: 4n * M });
     expect(brief(check(h, { kernel: '4.19', nsBase: M }))).toEqual([
       'raw',
       'R12',
@@ -216,19 +216,19 @@ describe('verdicts by version', () => {
   });
 
   test('page size rule: absent in 5.3, refused from 5.4 (-EOPNOTSUPP refuses already)', () => {
-    const h = head(legacy(), { pageSize: 8192 });
+    const h = head(legacy(), { pageSize: 8192n});
     expect(check(h, { kernel: '5.3' }).outcome).toBe('claimed');
     expect(brief(check(h, { kernel: '5.4' }))).toEqual(['refused', 'R7', 95, 'init failed, page size mismatch 8192']);
   });
 
   test('start misaligned: no rule before 5.7', () => {
-    const h = head(legacy({ align: 4096n, offset: M }), { startPad: 0 });
+    const h = head(legacy({ align: 4096n, offset: M }), { startPad: 0n});
     expect(check(h, { kernel: '5.6', nsBase: M }).outcome).toBe('claimed');
     expect(brief(check(h, { kernel: '5.7', nsBase: M }))).toEqual(['refused', 'R13', 95, 'resource start misaligned']);
   });
 
   test('rule 15 wraps when start_pad + end_trunc > size: then -EINVAL at setup (fsdax, mode PMEM)', () => {
-    const h = head(legacy({ align: 4096n }), { startPad: 2 << 20, endTrunc: 64 << 20, dataoff: 2n * M });
+    const h = head(legacy({ align: 4096n }), { startPad: 2n << 20n, endTrunc: 64n << 20n, dataoff: 2n * M });
     const v = check(h, { kernel: '6.12' });
     expect(brief(v)).toEqual(['refused', 'S1b', 22, null]);
     expect(v.rules.find((r) => r.id === 'R15')?.detail).toMatch(/wraps around/);
@@ -236,8 +236,8 @@ describe('verdicts by version', () => {
 
   test('7.2 logs the wrapped devdax region as a conflict', () => {
     const h = head(legacy({ align: 4096n, mode: 'devdax' }), {
-      startPad: 2 << 20,
-      endTrunc: 64 << 20,
+      startPad: 2n << 20n,
+      endTrunc: 64n << 20n,
       dataoff: 2n * M,
     });
     expect(brief(check(h, { kernel: '6.12', nsBase: 4n * G }))).toEqual(['refused', 'S1b', 12, null]);
@@ -267,7 +267,7 @@ describe('verdicts by version', () => {
 
 describe('several kernels side by side', () => {
   test('zero-size data area: claimed by 6.1, refused by 6.12: one refused-by-newer hazard', () => {
-    const r = checkKernels(head(legacy(), { dataoff: 62n * M, endTrunc: 2 << 20 }), { nsSize: 64n * M }, 'all');
+    const r = checkKernels(head(legacy(), { dataoff: 62n * M, endTrunc: 2n << 20n}), { nsSize: 64n * M }, 'all');
     expect(r.kernels).toEqual(['linux-5.10', 'linux-6.1', 'linux-6.12', 'linux-7.2']);
     expect(r.agree).toBe(false);
     expect(r.hazards.map((h) => [h.kind, h.from, h.to])).toEqual([['refused-by-newer', 'linux-6.1', 'linux-6.12']]);
@@ -300,14 +300,14 @@ describe('geometry', () => {
     fc.assert(
       fc.property(
         fc.bigInt({ min: 0n, max: 1n << 40n }),
-        fc.integer({ min: 0, max: 1 << 30 }),
+        fc.bigInt({ min: 0n, max: 1n << 30n }),
         fc.bigInt({ min: 1n << 21n, max: 1n << 41n }),
         (dataoff, sp, size) => {
           const f = { ...legacy(), dataoff, startPad: sp };
           const e = gateFields(f, { pageSize: 4096n, knowsMinor4: true });
           const l = geometryOf({ fields: f, effective: e, base: 0n, size, meaning: 'legacy' });
           const m = geometryOf({
-            fields: { ...f, dataoff: dataoff + BigInt(sp) },
+            fields: { ...f, dataoff: dataoff + sp },
             effective: e,
             base: 0n,
             size,
@@ -320,12 +320,15 @@ describe('geometry', () => {
     );
   });
   test('gating: a pre-5.4 reader ignores page_size and page_struct_size', () => {
-    const f = { ...legacy(), pageSize: 8192, pageStructSize: 32 };
+    const f = { ...legacy(), pageSize: 8192n, pageStructSize: 32n };
     expect(gateFields(f, { pageSize: 4096n, knowsMinor4: false })).toMatchObject({
-      pageSize: 4096,
-      pageStructSize: 64,
+      pageSize: 4096n,
+      pageStructSize: 64n,
     });
-    expect(gateFields(f, { pageSize: 4096n, knowsMinor4: true })).toMatchObject({ pageSize: 8192, pageStructSize: 32 });
+    expect(gateFields(f, { pageSize: 4096n, knowsMinor4: true })).toMatchObject({
+      pageSize: 8192n,
+      pageStructSize: 32n,
+    });
   });
   test('src/validate imports no node: module', () => {
     const dir = path.join(__dirname, '..', '..', 'src', 'validate');
