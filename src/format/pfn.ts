@@ -7,7 +7,8 @@ import { copyBytes } from './bytes';
 import { BLOCK_SIZE, blockChecksum, verifyChecksum } from './fletcher64';
 import { SB_CHECKSUM_FIELD, SB_HEADER_FIELDS } from './sb-common';
 import { makeStructCodec, type Decoded, type FieldValue } from './struct';
-import { expectBigint, expectBytes, expectNumber, expectOptions } from './guard';
+import { expectBytes, expectNumber, expectOptions } from './guard';
+import { expectU64 } from './int64';
 
 /**
  * The nd_pfn info-block field table (name, offset, kind, JSON key, first minor version that reads it):
@@ -167,7 +168,7 @@ const GATED = PFN_FIELDS.filter((f): f is GatedField => 'before' in f);
  */
 export function effectiveFields(f: PfnFields, readerPageSize = 4096n, readerMinor = LATEST_MINOR): EffectiveFields {
   expectOptions(f, 'f');
-  if (readerPageSize !== undefined) expectBigint(readerPageSize, 'readerPageSize');
+  if (readerPageSize !== undefined) expectU64(readerPageSize, 'readerPageSize');
   if (readerMinor !== undefined) expectNumber(readerMinor, 'readerMinor');
   const minor = Math.min(f.versionMinor, readerMinor);
   const out: Record<string, bigint> = {};
@@ -193,7 +194,7 @@ export interface DecodedPfnBlock {
 /** Decode the first 4 KiB of `block` (the info-block itself, not the 8 KiB head). */
 export function decodePfnBlock(block: Uint8Array, readerPageSize = 4096n): DecodedPfnBlock {
   expectBytes(block, 'block');
-  if (readerPageSize !== undefined) expectBigint(readerPageSize, 'readerPageSize');
+  if (readerPageSize !== undefined) expectU64(readerPageSize, 'readerPageSize');
   // A longer buffer is most likely a whole 8 KiB head, whose first 4 KiB are not the block.
   if (block instanceof Uint8Array && block.byteLength > BLOCK_SIZE) {
     throw new InvalidArgumentError(

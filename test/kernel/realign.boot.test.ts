@@ -232,13 +232,13 @@ async function runKernel(kernel: KernelVersion, figures: RealignDaxFigures): Pro
   const fdl = fs.openSync(ll, 'r+');
   fs.writeSync(fdl, headWithBlock(encodePfnBlock(llFields)), 0, 8192, 0);
   fs.closeSync(fdl);
-  const llData = BigInt(llFields.startPad) + llFields.dataoff;
+  const llData = llFields.startPad + llFields.dataoff;
   mkfsInto(ll, {
     uuid: U(5),
     dpa: 0n,
     size: llSize,
-    startPad: BigInt(llFields.startPad),
-    endTrunc: BigInt(llFields.endTrunc),
+    startPad: llFields.startPad,
+    endTrunc: llFields.endTrunc,
     dataoff: llFields.dataoff,
     fs: 'ext4',
   });

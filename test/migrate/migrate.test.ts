@@ -84,9 +84,9 @@ describe('migrate legacy -> map (properties)', () => {
         expect(after.checksumValid).toBe(true);
         expect(after.fields.versionMajor).toBe(2);
         expect(after.fields.versionMinor).toBe(4);
-        expect(after.fields.dataoff).toBe(before.dataoff + BigInt(before.startPad));
+        expect(after.fields.dataoff).toBe(before.dataoff + before.startPad);
         expect(r.dataStartAfter).toBe(r.dataStartBefore);
-        expect(r.dataStartBefore).toBe(BigInt(before.startPad) + before.dataoff);
+        expect(r.dataStartBefore).toBe(before.startPad + before.dataoff);
         // The caller's buffer is untouched and the way back restores every byte.
         const back = migrate(r.block, opts(c, 'legacy'));
         expect([back.status, back.reason]).toEqual(['planned', null]);
@@ -145,7 +145,7 @@ describe('ndctl -O blocks (version 1.4, map meaning)', () => {
     const r = migrate(block, { from: 'map', to: 'legacy', nsBase: base, nsSize: size });
     expect([r.status, r.reason]).toEqual(['planned', null]);
     expect(r.after.version).toBe('1.4');
-    expect(r.after.dataoff).toBe(r.before.dataoff - BigInt(r.before.startPad));
+    expect(r.after.dataoff).toBe(r.before.dataoff - r.before.startPad);
     expect(r.target.profile).toBe('linux-6.1');
     expect(r.target.outcome).toBe('claimed');
     expect(r.target.dataStart).toBe(r.before.dataoff);

@@ -100,7 +100,7 @@ describe('realign moves the namespace start, not the data', () => {
     for (const x of after.namespaces) {
       const block = fs.readFileSync(f).subarray(Number(x.dpa) + 4096, Number(x.dpa) + 8192);
       const b = decodePfnBlock(block).fields;
-      expect([b.startPad, b.endTrunc, b.dataoff, b.npfns]).toEqual([0, 0, 2n * MiB, (x.size - 2n * MiB) / 4096n]);
+      expect([b.startPad, b.endTrunc, b.dataoff, b.npfns]).toEqual([0n, 0n, 2n * MiB, (x.size - 2n * MiB) / 4096n]);
     }
     for (const ns of r.plan.namespaces)
       expect(ns.verdicts.map((v) => [v.profile, v.outcome])).toEqual([

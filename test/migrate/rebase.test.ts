@@ -37,8 +37,8 @@ describe('planRebase', () => {
     const before = decodePfnBlock(blockFor(OLD)).fields;
     const p = planRebase(blockFor(OLD), { nsBase: OLD, toBase: 0x100200000n, nsSize: SIZE });
     const f = decodePfnBlock(p.block).fields;
-    const start = BigInt(before.startPad) + before.dataoff;
-    expect([f.startPad, f.endTrunc, f.dataoff, f.align]).toEqual([0, 0, start, Number(1n * MiB)]);
+    const start = before.startPad + before.dataoff;
+    expect([f.startPad, f.endTrunc, f.dataoff, f.align]).toEqual([0n, 0n, start, 1n * MiB]);
     expect(f.npfns).toBe((SIZE - start) / 4096n);
     expect([p.status, p.keeps2M, p.bases2M]).toEqual(['planned', false, []]);
     expect(p.alignCost).toBe(

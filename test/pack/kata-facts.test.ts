@@ -75,9 +75,9 @@ describe('a pack --kata image has the builder layout', () => {
     expect(b.checksumValid).toBe(true);
     expect([b.fields.dataoff, b.fields.align, b.fields.startPad, b.fields.endTrunc]).toEqual([
       KATA_HEADER_SIZE,
-      Number(2n * MiB),
-      0,
-      0,
+      2n * MiB,
+      0n,
+      0n,
     ]);
     // pack's choice where the builder's helper is not at hand: the memmap in RAM (the 2 MiB header has no room).
     expect(b.fields.mode).toBe(PFN_MODE.ram);

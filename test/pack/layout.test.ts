@@ -156,7 +156,7 @@ describe('planPack', () => {
           ...(p.labelled ? { labelSize: 128n << 10n } : {}),
         };
         const plan = planPack(content, q, UUID);
-        expect([plan.fields.startPad, plan.fields.endTrunc]).toEqual([0, 0]);
+        expect([plan.fields.startPad, plan.fields.endTrunc]).toEqual([0n, 0n]);
         expect(plan.nsSize % a).toBe(0n);
         expect(plan.dataStart + content <= plan.nsSize).toBe(true);
         expect(plan.fileSize).toBe(plan.nsSize + (p.labelled ? 128n << 10n : 0n));

@@ -109,8 +109,8 @@ export async function buildImage(c: ImageCase, file: string): Promise<Built> {
   const original = readBlock(file);
   const f = decodePfnBlock(original).fields;
   // ndctl measures dataoff from the raw base; our legacy blocks from base + start_pad.
-  const dataStart = c.writer === 'ndctl' ? f.dataoff : BigInt(f.startPad) + f.dataoff;
-  mkfs(c, file, dataStart, c.size - dataStart - BigInt(f.endTrunc));
+  const dataStart = c.writer === 'ndctl' ? f.dataoff : f.startPad + f.dataoff;
+  mkfs(c, file, dataStart, c.size - dataStart - f.endTrunc);
   if (c.damage === 'zero') writeAt(file, new Uint8Array(4096), 4096);
   else if (c.damage === 'start_pad')
     writeAt(file, Uint8Array.of(0x45, 0x23, 0x01, 0x00), 4096 + 76); // a field hit too

@@ -88,7 +88,7 @@ test.each([
     versionMajor: 2,
     versionMinor: 4,
     dataoff: start,
-    startPad: 0x100000,
+    startPad: 0x100000n,
     npfns: 63488n,
   });
   expect(c?.verdict).toMatchObject({ outcome: 'claimed', dataStart: start, dataSize: 248n * MiB, meaning: 'map' });

@@ -84,7 +84,7 @@ const cases: Case[] = [
   { name: 'R5 mode 3', head: () => head(base, { mode: 3 }), outcome: 'raw', rule: 'R5', errno: null, message: null },
   {
     name: 'R6 align 0 becomes 1 << ilog2(dataoff), then R12',
-    head: () => head(base, { align: 0n}),
+    head: () => head(base, { align: 0n }),
     outcome: 'refused',
     rule: 'R12',
     errno: 95,
@@ -92,7 +92,7 @@ const cases: Case[] = [
   },
   {
     name: 'R7 page_size 8192 in mode PMEM',
-    head: () => head(base, { pageSize: 8192n}),
+    head: () => head(base, { pageSize: 8192n }),
     outcome: 'refused',
     rule: 'R7',
     errno: 95,
@@ -100,7 +100,7 @@ const cases: Case[] = [
   },
   {
     name: 'R7 page_size 8192 in mode RAM is fine',
-    head: () => head(legacy({ map: 'mem' }), { pageSize: 8192n}),
+    head: () => head(legacy({ map: 'mem' }), { pageSize: 8192n }),
     outcome: 'claimed',
     rule: null,
     errno: null,
@@ -116,7 +116,7 @@ const cases: Case[] = [
   },
   {
     name: 'R8 page_struct_size 32',
-    head: () => head(base, { pageStructSize: 32n}),
+    head: () => head(base, { pageStructSize: 32n }),
     outcome: 'refused',
     rule: 'R8',
     errno: 95,
@@ -141,7 +141,7 @@ const cases: Case[] = [
   },
   {
     name: 'R10 align above capacity',
-    head: () => head(base, { align: 0x80000000n}),
+    head: () => head(base, { align: 0x80000000n }),
     outcome: 'refused',
     rule: 'R10',
     errno: 95,
@@ -165,7 +165,7 @@ const cases: Case[] = [
   },
   {
     name: 'R12 dataoff not page aligned',
-    head: () => head(base, { dataoff: 0x1200800n, align: 2048n}),
+    head: () => head(base, { dataoff: 0x1200800n, align: 2048n }),
     outcome: 'refused',
     rule: 'R12',
     errno: 95,
@@ -191,7 +191,7 @@ const cases: Case[] = [
   },
   {
     name: 'R15 absent from 6.1: a zero-byte data area is claimed (npfns recomputed to 0)',
-    head: () => head(base, { dataoff: G - 2n * M, endTrunc: 2n * 1048576n}),
+    head: () => head(base, { dataoff: G - 2n * M, endTrunc: 2n * 1048576n }),
     outcome: 'claimed',
     rule: null,
     errno: null,
@@ -199,7 +199,7 @@ const cases: Case[] = [
   },
   {
     name: 'R15 linux-latest: bad offset with small namespace',
-    head: () => head(base, { dataoff: G - 2n * M, endTrunc: 2n * 1048576n}),
+    head: () => head(base, { dataoff: G - 2n * M, endTrunc: 2n * 1048576n }),
     opts: { kernel: 'linux-latest' },
     outcome: 'refused',
     rule: 'R15',
@@ -208,7 +208,7 @@ const cases: Case[] = [
   },
   {
     name: 'S1 mode RAM with dataoff below the reserve',
-    head: () => head(legacy({ map: 'mem' }), { dataoff: 4096n, align: 4096n}),
+    head: () => head(legacy({ map: 'mem' }), { dataoff: 4096n, align: 4096n }),
     outcome: 'refused',
     rule: 'S1',
     errno: 22,
@@ -216,7 +216,7 @@ const cases: Case[] = [
   },
   {
     name: 'S1 mode PMEM with dataoff 4K below the reserve (observed on 6.1)',
-    head: () => head(base, { dataoff: 4096n, align: 4096n}),
+    head: () => head(base, { dataoff: 4096n, align: 4096n }),
     outcome: 'refused',
     rule: 'S1',
     errno: 22,
@@ -224,7 +224,7 @@ const cases: Case[] = [
   },
   {
     name: 'S1 mode PMEM with dataoff 0: the region cannot be reserved',
-    head: () => head(base, { dataoff: 0n, align: 4096n}),
+    head: () => head(base, { dataoff: 0n, align: 4096n }),
     opts: { nsBase: 0x100000000n, nsSize: 64n * M },
     outcome: 'refused',
     rule: 'S1',
@@ -234,7 +234,7 @@ const cases: Case[] = [
   // On 64 MiB no whole 128 MiB section is mapped: the memmap comes from system memory (observed on 6.1).
   {
     name: 'S1 mode PMEM with dataoff 8K is enough (64 MiB)',
-    head: () => head(base, { dataoff: 8192n, align: 4096n}),
+    head: () => head(base, { dataoff: 8192n, align: 4096n }),
     opts: { nsSize: 64n * M },
     outcome: 'claimed',
     rule: null,
@@ -243,7 +243,7 @@ const cases: Case[] = [
   },
   {
     name: 'S4 mode PMEM with dataoff 8K on 1 GiB: the memmap does not fit',
-    head: () => head(base, { dataoff: 8192n, align: 4096n}),
+    head: () => head(base, { dataoff: 8192n, align: 4096n }),
     outcome: 'refused',
     rule: 'S4',
     errno: 12,
@@ -345,7 +345,7 @@ const cases: Case[] = [
   },
   {
     name: 'S3 devdax data length not a multiple of a 1 GiB align: -ENOMEM',
-    head: () => head(legacy({ mode: 'devdax', align: G, size: 4n * G }), { endTrunc: 0n}),
+    head: () => head(legacy({ mode: 'devdax', align: G, size: 4n * G }), { endTrunc: 0n }),
     opts: { nsSize: 4n * G + 2n * M },
     outcome: 'refused',
     rule: 'S3',
@@ -403,7 +403,7 @@ describe('linux-6.1 and friends, one case per rule', () => {
 
 describe('verdict details', () => {
   test('zero-byte data area under 6.1: data_size 0', () => {
-    const v = check(head(base, { dataoff: G - 2n * M, endTrunc: 2n * 1048576n}));
+    const v = check(head(base, { dataoff: G - 2n * M, endTrunc: 2n * 1048576n }));
     expect(v.dataStart).toBe(G - 2n * M);
     expect(v.dataSize).toBe(0n);
   });
@@ -536,7 +536,7 @@ describe('properties', () => {
           expect(v.outcome).toBe('claimed');
           expect(v.meaning).toBe('map');
           expect(v.dataStart).toBe(f.dataoff);
-          expect(v.dataSize).toBe(size - BigInt(f.startPad) - BigInt(f.endTrunc) - (f.dataoff - BigInt(f.startPad)));
+          expect(v.dataSize).toBe(size - f.startPad - f.endTrunc - (f.dataoff - f.startPad));
         },
       ),
       { numRuns: 300, seed: 63 },
@@ -551,7 +551,7 @@ describe('ndctl -O blocks with a small align field', () => {
     const f = recipeFields({ size: G, uuid: U, meaning: 'ndctl', offset: 0x100100000n, align: 4096n });
     const v = check(head(f), { nsBase: 0x100100000n });
     expect(v.outcome).toBe('claimed');
-    expect(v.dataStart).toBe(f.dataoff + BigInt(f.startPad));
+    expect(v.dataStart).toBe(f.dataoff + f.startPad);
     const h = v.hazards.find((z) => z.kind === 'misplacement');
     expect(h?.profile).toBe('linux-6.1');
     expect(h?.message).toContain('ndctl -O block');
