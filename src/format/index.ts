@@ -36,7 +36,7 @@ export type { PfnFields, DecodedPfnBlock, EffectiveFields, Meaning, SignatureKin
 export { BTT_FIELDS, bttCodec, decodeBttBlock, encodeBttBlock } from './btt';
 export type { BttFields, DecodedBttBlock } from './btt';
 export { KIND_SIZE, fieldSize } from './struct';
-export type { FieldDef, FieldKind, FieldTable } from './struct';
+export type { FieldDef, FieldKind, FieldTable, FieldValue } from './struct';
 export { findBlocks, headWithBlock, blockOfHead, HEAD_SIZE, INFOBLOCK_OFFSET } from './head';
 export type { FoundBlock } from './head';
 export { ndctlJson, readSummaryLine } from './ndctl-json';
