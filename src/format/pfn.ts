@@ -74,6 +74,7 @@ export const PFN_FIELDS = [
     before: 'reader-page-size',
     doc: 'page size of the system that wrote the block',
   },
+  // The size of the kernel's struct page is a byte count too: it multiplies npfns into the memmap's bytes.
   {
     name: 'pageStructSize',
     key: 'page_struct_size',
