@@ -210,10 +210,10 @@ function planNamespace(l: DecodedLabel, read: DimmReader, o: PlanRealignOptions)
       `namespace ${uuid} spans ${l.fields.nlabel} DIMMs (an interleave set): only single-DIMM labels are realigned`,
     );
   const { raw, f, kind } = blockOf(read, uuid, dpa);
-  const startPad = (f.versionMinor < 1 ? 0n : f.startPad);
+  const startPad = f.versionMinor < 1 ? 0n : f.startPad;
   const common = { uuid, name: l.name, kind, slot: l.slot, dpa, size, dataoff: f.dataoff, oldBlock: raw };
   if (startPad === 0n) {
-    const endTrunc = (f.versionMinor < 1 ? 0n : f.endTrunc);
+    const endTrunc = f.versionMinor < 1 ? 0n : f.endTrunc;
     return {
       ...common,
       status: 'aligned',

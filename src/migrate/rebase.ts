@@ -140,8 +140,8 @@ export function planRebase(block: Uint8Array, o: RebaseOptions): RebasePlan {
   expectU64(o.nsSize, 'nsSize');
   const { f, kind, raw } = validBlock(block);
   checkBase(o.toBase);
-  const startPad = (f.versionMinor < 1 ? 0n : f.startPad);
-  const endTrunc = (f.versionMinor < 1 ? 0n : f.endTrunc);
+  const startPad = f.versionMinor < 1 ? 0n : f.startPad;
+  const endTrunc = f.versionMinor < 1 ? 0n : f.endTrunc;
   const dataStart = startPad + f.dataoff;
   const newEndTrunc = (o.toBase + o.nsSize) % SZ_2M;
   const dataSize = o.nsSize - newEndTrunc - dataStart;
@@ -149,7 +149,7 @@ export function planRebase(block: Uint8Array, o: RebaseOptions): RebasePlan {
     throw refuse(
       `at base ${hex(o.toBase)} the namespace's end truncated to 2 MiB leaves no data after ${hex(dataStart)}`,
     );
-  const align = kernelAlign((f.versionMinor < 2 ? 0n : f.align), f.dataoff);
+  const align = kernelAlign(f.versionMinor < 2 ? 0n : f.align, f.dataoff);
   const newAlign = largestAlign(o.toBase + dataStart, align);
   let alignCost: string | null = null;
   if (newAlign < align) {

@@ -221,9 +221,9 @@ export function matrixCases(): MatrixCase[] {
       for (let minor = 0; minor <= 4; minor++) {
         const variants: [string, FieldPatch][] = [
           ['plain', {}],
-          ['ps8K', { pageSize: 8192n}],
-          ['pss32', { pageStructSize: 32n}],
-          ['align4K', { align: 4096n}],
+          ['ps8K', { pageSize: 8192n }],
+          ['pss32', { pageStructSize: 32n }],
+          ['align4K', { align: 4096n }],
         ];
         for (const [vn, p] of variants) {
           add({
@@ -382,7 +382,7 @@ export function matrixCases(): MatrixCase[] {
       size: S64,
       base: BASE_ALIGNED,
       source: ref(mode, 'dev', BASE_ALIGNED),
-      patch: { dataoff: 2n * MiB, align: 4n << 20n},
+      patch: { dataoff: 2n * MiB, align: 4n << 20n },
     });
     add({
       id: `R12-page-${mode}-a512`,
@@ -391,7 +391,7 @@ export function matrixCases(): MatrixCase[] {
       size: S64,
       base: BASE_ALIGNED,
       source: ref(mode, 'dev', BASE_ALIGNED),
-      patch: { dataoff: 2n * MiB + 512n, align: 512n},
+      patch: { dataoff: 2n * MiB + 512n, align: 512n },
     });
     add({
       id: `R12-page-${mode}-a1`,
@@ -400,7 +400,7 @@ export function matrixCases(): MatrixCase[] {
       size: S64,
       base: BASE_ALIGNED,
       source: ref(mode, 'dev', BASE_ALIGNED),
-      patch: { dataoff: 2n * MiB + 1n, align: 1n},
+      patch: { dataoff: 2n * MiB + 1n, align: 1n },
     });
     add({
       id: `R12-page-${mode}-a2048`,
@@ -409,7 +409,7 @@ export function matrixCases(): MatrixCase[] {
       size: S64,
       base: BASE_ALIGNED,
       source: ref(mode, 'dev', BASE_ALIGNED),
-      patch: { dataoff: 2n * MiB + 2048n, align: 2048n},
+      patch: { dataoff: 2n * MiB + 2048n, align: 2048n },
     });
     add({
       id: `R12-ok-${mode}-4Moff`,
@@ -454,7 +454,7 @@ export function matrixCases(): MatrixCase[] {
       size: S64,
       base: BASE_ALIGNED,
       source: ref(mode, 'dev', BASE_ALIGNED),
-      patch: { startPad: 4096n, align: 4096n},
+      patch: { startPad: 4096n, align: 4096n },
     });
     add({
       id: `R13-pad512K-${mode}`,
@@ -463,7 +463,7 @@ export function matrixCases(): MatrixCase[] {
       size: S64,
       base: BASE_1M_OFF,
       source: ref(mode, 'dev', BASE_1M_OFF),
-      patch: { startPad: 512n * 1024n, align: 4096n},
+      patch: { startPad: 512n * 1024n, align: 4096n },
     });
     const f65 = refFields(mode, 'dev', BASE_ALIGNED, S65);
     add({
@@ -482,7 +482,7 @@ export function matrixCases(): MatrixCase[] {
       size: S65,
       base: BASE_ALIGNED,
       source: ref(mode, 'dev', BASE_ALIGNED, S65),
-      patch: { endTrunc: 512n * 1024n},
+      patch: { endTrunc: 512n * 1024n },
     });
     add({
       id: `R14-trunc1M-64M-${mode}`,
@@ -491,7 +491,7 @@ export function matrixCases(): MatrixCase[] {
       size: S64,
       base: BASE_ALIGNED,
       source: ref(mode, 'dev', BASE_ALIGNED),
-      patch: { endTrunc: 1n << 20n},
+      patch: { endTrunc: 1n << 20n },
     });
     add({
       id: `R14-1Moff-noTrunc-${mode}`,
@@ -500,7 +500,7 @@ export function matrixCases(): MatrixCase[] {
       size: S64,
       base: BASE_1M_OFF,
       source: ref(mode, 'dev', BASE_1M_OFF),
-      patch: { endTrunc: 0n},
+      patch: { endTrunc: 0n },
     });
   }
 
@@ -514,7 +514,7 @@ export function matrixCases(): MatrixCase[] {
         size: S64,
         base: BASE_ALIGNED,
         source: ref(mode, 'mem', BASE_ALIGNED),
-        patch: { dataoff: d, align: 4096n},
+        patch: { dataoff: d, align: 4096n },
       });
     }
     for (const d of [0n, 4096n, 8192n]) {
@@ -525,7 +525,7 @@ export function matrixCases(): MatrixCase[] {
         size: S64,
         base: BASE_ALIGNED,
         source: ref(mode, 'dev', BASE_ALIGNED),
-        patch: { dataoff: d, align: 4096n},
+        patch: { dataoff: d, align: 4096n },
       });
     }
     const f = refFields(mode, 'dev', BASE_ALIGNED);
@@ -708,7 +708,7 @@ export function matrixCases(): MatrixCase[] {
       size: S64,
       base: BASE_1M_OFF,
       source: ref('fsdax', map, BASE_1M_OFF),
-      patch: { dataoff: S64 - MiB, align: 4096n},
+      patch: { dataoff: S64 - MiB, align: 4096n },
       isolate: true,
     });
     // devdax: found by a corpus run (-ENOMEM, not -EINVAL); also with end_trunc at an aligned base.
@@ -719,7 +719,7 @@ export function matrixCases(): MatrixCase[] {
       size: S64,
       base: BASE_1M_OFF,
       source: ref('devdax', map, BASE_1M_OFF),
-      patch: { dataoff: S64 - MiB, align: 4096n},
+      patch: { dataoff: S64 - MiB, align: 4096n },
       isolate: true,
     });
     for (const mode of ['fsdax', 'devdax'] as const) {
@@ -737,7 +737,7 @@ export function matrixCases(): MatrixCase[] {
           size: S64,
           base: BASE_ALIGNED,
           source: ref(mode, map, BASE_ALIGNED),
-          patch: { dataoff: 2n * MiB, endTrunc: et},
+          patch: { dataoff: 2n * MiB, endTrunc: et },
           isolate: true,
         });
       }
@@ -748,7 +748,7 @@ export function matrixCases(): MatrixCase[] {
         size: S64,
         base: BASE_ALIGNED,
         source: ref(mode, map, BASE_ALIGNED),
-        patch: { dataoff: S64 - 2n * MiB + 4096n, endTrunc: 2n << 20n, align: 4096n},
+        patch: { dataoff: S64 - 2n * MiB + 4096n, endTrunc: 2n << 20n, align: 4096n },
         isolate: true,
       });
     }
@@ -803,7 +803,7 @@ export function matrixCases(): MatrixCase[] {
       size: S64,
       base: BASE_1M_OFF,
       source: ref(mode, 'dev', BASE_1M_OFF),
-      patch: { align: 0n},
+      patch: { align: 0n },
     });
   }
 
@@ -819,7 +819,7 @@ export function matrixCases(): MatrixCase[] {
         size: S64,
         base: BASE_ALIGNED,
         source: ref(mode, map, BASE_ALIGNED),
-        patch: { startPad: 2n << 20n, endTrunc: S64, dataoff: 2n * MiB, align: 4096n},
+        patch: { startPad: 2n << 20n, endTrunc: S64, dataoff: 2n * MiB, align: 4096n },
         isolate: true,
       });
       // Zero-size data area at an aligned base (end_trunc, no start_pad): 6.1
@@ -907,7 +907,7 @@ export function matrixCases(): MatrixCase[] {
         size: S64,
         base,
         source: ref(mode, 'dev', base),
-        patch: { dataoff: 0n, align: 4096n, startPad: 0n, endTrunc: 0n},
+        patch: { dataoff: 0n, align: 4096n, startPad: 0n, endTrunc: 0n },
       });
     }
   }

@@ -36,7 +36,7 @@ describe('daxHazards', () => {
     ['start_pad 1 MiB, the map convention', block(0x100100000n, { meaning: 'map' }), 'map', []],
     [
       'start_pad 1 MiB, memmap in RAM, 4.x padding above dataoff',
-      encodePfnBlock({ ...recipeFields({ size: 256n * MiB, uuid: UUID, map: 'mem' }), startPad: 64n * MiB}),
+      encodePfnBlock({ ...recipeFields({ size: 256n * MiB, uuid: UUID, map: 'mem' }), startPad: 64n * MiB }),
       '6.1',
       [['linux-6.1', 'crashes']],
     ],

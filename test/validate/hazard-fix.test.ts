@@ -181,7 +181,7 @@ describe.each(cases)('$name', (c) => {
 test('a hazard without a repair (metadata exposed by a raw fallback): no fix, no repair line', async () => {
   // 4.19 leaves the namespace raw after a validation failure (align > size: -EINVAL).
   const h = headWithBlock(
-    patchPfnBlock(encodePfnBlock(recipeFields({ size: G, uuid: U, meaning: 'legacy' })), { align: 2n * 1073741824n}),
+    patchPfnBlock(encodePfnBlock(recipeFields({ size: G, uuid: U, meaning: 'legacy' })), { align: 2n * 1073741824n }),
   );
   const v = checkHead(h, { nsSize: G, kernel: '4.19' });
   const exposed = v.hazards.filter((z) => z.kind === 'metadata-exposed');

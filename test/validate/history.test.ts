@@ -180,7 +180,7 @@ describe('the rule table', () => {
 });
 
 describe('verdicts by version', () => {
-  const zeroSize = head(legacy(), { dataoff: 62n * M, endTrunc: 2n << 20n});
+  const zeroSize = head(legacy(), { dataoff: 62n * M, endTrunc: 2n << 20n });
   test.each([
     ['4.19', ['claimed', null, null, 'number of pfns truncated from 15872 to 0']],
     ['6.5', ['claimed', null, null, 'number of pfns truncated from 15872 to 0']],
@@ -216,13 +216,13 @@ describe('verdicts by version', () => {
   });
 
   test('page size rule: absent in 5.3, refused from 5.4 (-EOPNOTSUPP refuses already)', () => {
-    const h = head(legacy(), { pageSize: 8192n});
+    const h = head(legacy(), { pageSize: 8192n });
     expect(check(h, { kernel: '5.3' }).outcome).toBe('claimed');
     expect(brief(check(h, { kernel: '5.4' }))).toEqual(['refused', 'R7', 95, 'init failed, page size mismatch 8192']);
   });
 
   test('start misaligned: no rule before 5.7', () => {
-    const h = head(legacy({ align: 4096n, offset: M }), { startPad: 0n});
+    const h = head(legacy({ align: 4096n, offset: M }), { startPad: 0n });
     expect(check(h, { kernel: '5.6', nsBase: M }).outcome).toBe('claimed');
     expect(brief(check(h, { kernel: '5.7', nsBase: M }))).toEqual(['refused', 'R13', 95, 'resource start misaligned']);
   });
@@ -267,7 +267,7 @@ describe('verdicts by version', () => {
 
 describe('several kernels side by side', () => {
   test('zero-size data area: claimed by 6.1, refused by 6.12: one refused-by-newer hazard', () => {
-    const r = checkKernels(head(legacy(), { dataoff: 62n * M, endTrunc: 2n << 20n}), { nsSize: 64n * M }, 'all');
+    const r = checkKernels(head(legacy(), { dataoff: 62n * M, endTrunc: 2n << 20n }), { nsSize: 64n * M }, 'all');
     expect(r.kernels).toEqual(['linux-5.10', 'linux-6.1', 'linux-6.12', 'linux-7.2']);
     expect(r.agree).toBe(false);
     expect(r.hazards.map((h) => [h.kind, h.from, h.to])).toEqual([['refused-by-newer', 'linux-6.1', 'linux-6.12']]);
