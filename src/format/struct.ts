@@ -32,9 +32,6 @@ export interface KindInfo {
 }
 export type FieldKind = keyof KindInfo;
 
-/** The integer kinds below 64 bits: the ones `unit: 'bytes'` turns from number into bigint. */
-export type SmallIntKind = 'u8' | 'u16' | 'u32';
-
 /** Fixed sizes; `pad` fields carry their own size. */
 export const KIND_SIZE: { [K in Exclude<FieldKind, 'pad' | 'bytes'>]: number } = {
   sig16: 16,
