@@ -46,6 +46,7 @@ function uuidAt(b, o) {
   }
   return s;
 }
+// Byte quantities are bigints in the library's fields (u32/u16 on disk): the baselines convert the same way.
 function baselineDecode(b) {
   const dv = new DataView(b.buffer, b.byteOffset, 4096);
   return {
@@ -58,11 +59,11 @@ function baselineDecode(b) {
     dataoff: dv.getBigUint64(56, true),
     npfns: dv.getBigUint64(64, true),
     mode: dv.getUint32(72, true),
-    startPad: dv.getUint32(76, true),
-    endTrunc: dv.getUint32(80, true),
-    align: dv.getUint32(84, true),
-    pageSize: dv.getUint32(88, true),
-    pageStructSize: dv.getUint16(92, true),
+    startPad: BigInt(dv.getUint32(76, true)),
+    endTrunc: BigInt(dv.getUint32(80, true)),
+    align: BigInt(dv.getUint32(84, true)),
+    pageSize: BigInt(dv.getUint32(88, true)),
+    pageStructSize: BigInt(dv.getUint16(92, true)),
     checksum: dv.getBigUint64(4088, true),
   };
 }
@@ -82,11 +83,11 @@ function baselineEncode(f) {
   dv.setBigUint64(56, f.dataoff, true);
   dv.setBigUint64(64, f.npfns, true);
   dv.setUint32(72, f.mode, true);
-  dv.setUint32(76, f.startPad, true);
-  dv.setUint32(80, f.endTrunc, true);
-  dv.setUint32(84, f.align, true);
-  dv.setUint32(88, f.pageSize, true);
-  dv.setUint16(92, f.pageStructSize, true);
+  dv.setUint32(76, Number(f.startPad), true);
+  dv.setUint32(80, Number(f.endTrunc), true);
+  dv.setUint32(84, Number(f.align), true);
+  dv.setUint32(88, Number(f.pageSize), true);
+  dv.setUint16(92, Number(f.pageStructSize), true);
   dv.setBigUint64(4088, baselineChecksumU32(b), true);
   return b;
 }
