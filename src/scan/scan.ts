@@ -11,6 +11,7 @@ import * as fs from 'node:fs';
 import { InvalidArgumentError, IoError } from '../format/errors';
 import { reasonOf } from '../io/errors';
 import { allocationMap, type AllocationMap, type Extent } from '../io/extents';
+import { pageAlignedBuffer } from '../io/aligned';
 import { closeQuietly, openTarget, targetSize } from '../io/files';
 import { showPath, type FilePath } from '../io/path';
 import { expectU64 } from '../format/int64';
@@ -253,7 +254,7 @@ export function scanTarget(path: FilePath, o: ScanOptions = {}): ScanResult {
     const st = newState(o, size);
     const readEnd = st.to + BigInt(MAX_STRUCT) < size ? st.to + BigInt(MAX_STRUCT) : size;
     // Room for a chunk behind the carried tail (at most MAX_STRUCT + one page).
-    const r: Reader = { read: o.read ?? defaultRead, fd, path, buf: Buffer.allocUnsafe(chunk + MAX_STRUCT + PAGE) };
+    const r: Reader = { read: o.read ?? defaultRead, fd, path, buf: pageAlignedBuffer(chunk + MAX_STRUCT + PAGE) };
     const map = o.allocationMap === false ? null : allocationMap(fd, size);
     const first = st.from - (st.from % BigInt(PAGE));
     const stretches = map === null ? [{ start: first, end: st.to }] : stretchesOf(map, st.from, st.to);
