@@ -173,7 +173,8 @@ export function registerScan(program: Command, io: CliIo): void {
       try {
         r = inNamespace(
           offset,
-          scanTarget(target, {
+          scanTarget({
+            target,
             from: offset + (o.from === undefined ? 0n : parseSize(o.from, 'scan start')),
             ...(o.to === undefined ? {} : { to: offset + parseSize(o.to, 'scan end') }),
             ...(chunk === undefined ? {} : { chunkSize: chunk }),

@@ -110,7 +110,7 @@ describe('scan', () => {
     const whole = scanBytes(img).findings;
     fc.assert(
       fc.property(fc.integer({ min: 2, max: 600 }), (pages) => {
-        expect(scanTarget(file, { chunkSize: BigInt(pages * 4096) }).findings).toEqual(whole);
+        expect(scanTarget({ target: file, chunkSize: BigInt(pages * 4096) }).findings).toEqual(whole);
       }),
       { numRuns: 25 },
     );
@@ -200,7 +200,7 @@ describe('scan of hostile targets', () => {
       if (pos >= 1n << 20n) throw Object.assign(new Error('EIO: i/o error, read'), { code: 'EIO' });
       return fs.readSync(fd, b, at, len, pos);
     };
-    const err = thrownBy(() => scanTarget(file, { chunkSize: 1n << 20n, read }));
+    const err = thrownBy(() => scanTarget({ target: file, chunkSize: 1n << 20n, read }));
     expect(err).toMatchObject({ code: 'io' });
     // The offset is where the failing read started: past the readable first MiB.
     const m =
@@ -232,8 +232,8 @@ describe('scan of hostile targets', () => {
     const file = tmp.file('loop img', image().img);
     const dev = execFileSync('losetup', ['-f', '--show', file], { encoding: 'utf8', stdio: 'pipe' }).trim();
     try {
-      expect(scanTarget(dev).findings).toEqual(scanTarget(file).findings);
-      expect(scanTarget(dev).findings.length).toBe(4);
+      expect(scanTarget({ target: dev }).findings).toEqual(scanTarget({ target: file }).findings);
+      expect(scanTarget({ target: dev }).findings.length).toBe(4);
     } finally {
       execFileSync('losetup', ['-d', dev]);
     }
