@@ -10,6 +10,7 @@ import { encodePfnBlock } from '../../src/format/pfn';
 import { fletcher64 } from '../../src/format/fletcher64';
 import { wasmBlockChecksum } from '../../src/format/fletcher64-wasm';
 import { recipeFields } from '../../src/format/recipe';
+import { InvalidArgumentError } from '../../src/format/errors';
 import { scanBytes, scanTarget } from '../../src/scan/scan';
 import { json, run } from '../support/run';
 import { useTmpDir } from '../support/tmp';
@@ -194,6 +195,18 @@ function loopAvailable(): boolean {
 const withLoop = testIf(loopAvailable(), 'needs root and a free loop device (losetup)');
 
 describe('scan of hostile targets', () => {
+  test.each([
+    ['no options', undefined, 'o: must be an object (got undefined)'],
+    ['no target', {}, 'target is required (a string or a Uint8Array)'],
+    ['a number as target', { target: 7 }, 'target: must be a string or a Uint8Array (got a number)'],
+    ['a negative from', { target: '/dev/null', from: -1n }, 'from: -1 is outside 0..2^64-1'],
+  ])('scanTarget with %s: InvalidArgumentError before any I/O', (_n, o, message) => {
+    const err = thrownBy(() => scanTarget(o as unknown as Parameters<typeof scanTarget>[0]));
+    expect(err).toBeInstanceOf(InvalidArgumentError);
+    expect(err).toMatchObject({ code: 'invalid-argument' });
+    expect((err as Error).message).toBe(message);
+  });
+
   test('an unreadable range: IoError naming the file and the offset', () => {
     const file = tmp.file('eio img', image().img);
     const read = (fd: number, b: Uint8Array, at: number, len: number, pos: bigint): number => {
