@@ -36,8 +36,8 @@ export { defaultBackupPath };
 
 export interface TargetOptions {
   target: FilePath;
-  /** Where the namespace starts inside the target (the head is there). */
-  offset: bigint;
+  /** Where the namespace starts inside the target (the head is there; default 0, as in every `*Target`). */
+  offset?: bigint;
   /** Warnings worth telling the user (stale lock taken over, reused backup). */
   warn?: (line: string) => void;
   /** Test hook: see src/io/faults.ts. */
@@ -90,7 +90,6 @@ function validateMigrateOptions(o: MigrateTargetOptions): void {
     throw new InvalidArgumentError('must be a path (string or Uint8Array)', { field: 'target' });
   }
   if (o.target.length === 0) throw new InvalidArgumentError('is an empty path', { field: 'target' });
-  expectU64(o.offset, 'offset');
   checkMigrateOptions(o);
 }
 
@@ -101,7 +100,7 @@ interface PlanOut {
   refusedNeeds: 'force' | 'allowHazard' | null;
 }
 
-function migratePlan(o: MigrateTargetOptions, out: PlanOut) {
+function migratePlan(o: MigrateTargetOptions, offset: bigint, out: PlanOut) {
   return (head: Uint8Array, ctx: ReplaceContext): Uint8Array | null => {
     const block = head.subarray(INFOBLOCK_OFFSET);
     const done = ctx.backup;
@@ -117,7 +116,7 @@ function migratePlan(o: MigrateTargetOptions, out: PlanOut) {
       return null;
     }
     // A write of ours torn mid-way (the backup proves it): restore, whatever the torn bytes now look like.
-    if (isTornWrite(done, block)) throw tornBlockError(o.offset + 4096n, ctx.backupPath);
+    if (isTornWrite(done, block)) throw tornBlockError(offset + 4096n, ctx.backupPath);
     const report = migrate(block, o);
     out.report = report;
     const migrating = report.status === 'planned';
@@ -138,13 +137,14 @@ function migratePlan(o: MigrateTargetOptions, out: PlanOut) {
  * hazard is returned in `refused` (with the report) and nothing is written.
  */
 export function migrateTarget(o: MigrateTargetOptions): MigrateTargetResult {
-  expectFields(o, 'o', { target: 'path', offset: 'bigint', to: 'string', nsBase: 'bigint', nsSize: 'bigint' });
+  expectFields(o, 'o', { target: 'path', to: 'string', nsBase: 'bigint', nsSize: 'bigint' });
+  const offset = o.offset === undefined ? 0n : expectU64(o.offset, 'offset');
   validateMigrateOptions(o);
   const out: PlanOut = { refused: null, refusedNeeds: null };
   const r = replaceInfoBlock({
     target: o.target,
-    offset: o.offset,
-    plan: migratePlan(o, out),
+    offset,
+    plan: migratePlan(o, offset, out),
     nsBase: o.nsBase,
     nsSize: o.nsSize,
     label: () => ({ from: out.report?.from ?? o.from ?? 'version', to: o.to }),

@@ -52,16 +52,33 @@ test("restoreTarget says 'restored', then 'unchanged': both words of the restore
   expect(schema.properties.status.enum).toEqual(expect.arrayContaining([first.status, again.status]));
 });
 
-test('a missing offset says "offset is required", not "must be a bigint (got undefined)"', () => {
-  const target = path.join(tmp.dir, 'no-offset.img');
+test('a missing required field says "nsBase is required", not "must be a bigint (got undefined)"', () => {
+  const target = path.join(tmp.dir, 'no-base.img');
   smallImage(target);
-  const opts = { target, to: 'map' } as unknown as Parameters<typeof migrateTarget>[0];
+  const opts = { target, to: 'map', nsSize: NS_SIZE } as unknown as Parameters<typeof migrateTarget>[0];
   const err = thrownBy(() => migrateTarget(opts));
   expect(err).toBeInstanceOf(InvalidArgumentError);
   expect({ message: (err as Error).message, field: (err as InvalidArgumentError).field }).toEqual({
-    message: 'offset is required (a bigint)',
-    field: 'offset',
+    message: 'nsBase is required (a bigint)',
+    field: 'nsBase',
   });
+});
+
+test('one target shape: offset is optional in migrateTarget as in rebaseTarget and restoreTarget (default 0)', () => {
+  const withOffset = path.join(tmp.dir, 'offset-given.img');
+  const without = path.join(tmp.dir, 'offset-omitted.img');
+  smallImage(withOffset);
+  smallImage(without);
+  const common = { to: 'map', nsBase: BASE, nsSize: NS_SIZE, dryRun: true } as const;
+  const a = migrateTarget({ target: withOffset, offset: 0n, ...common });
+  const b = migrateTarget({ target: without, ...common });
+  expect({ status: b.status, reason: b.reason, block: Buffer.from(b.report.block).toString('hex') }).toEqual({
+    status: a.status,
+    reason: a.reason,
+    block: Buffer.from(a.report.block).toString('hex'),
+  });
+  const bad = { target: without, offset: 4096, ...common } as unknown as Parameters<typeof migrateTarget>[0];
+  expect(() => migrateTarget(bad)).toThrow('offset: must be a bigint (got number)');
 });
 
 describe('migrate: the pure migrator plans, the writing path migrates, the CLI passes the words through', () => {
