@@ -120,9 +120,10 @@ console.log(
   `fixed costs (median of 7): node -e 0 ${secs(tNode)}, infoblock --version ${secs(tVersion)}, ` +
     `scan --json of a 1 MiB file ${secs(tSmall)}`,
 );
+const ifNodeOnly = median(catT) / (median(cliT) - tSmall + tNode);
 console.log(
   `whole-process minus in-process: ${secs(median(cliT) - median(scanT))}; ` +
-    `whole-process if the fixed cost were node -e 0's alone: ${(median(catT) / (median(cliT) - tSmall + tNode)).toFixed(2)}x cat`,
+    `whole-process if the fixed cost were node -e 0's alone: ${ifNodeOnly.toFixed(2)}x cat`,
 );
 console.log(
   `load after: ${os
