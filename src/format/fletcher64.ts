@@ -5,10 +5,10 @@
  * mod 2^32-1. The checksum word at 4088 counts as zero; we skip it instead
  * of zeroing the caller's buffer.
  */
-import { copyBytes, requireLength, viewOf } from './bytes';
+import { copyBytes, viewOf } from './bytes';
 import { wasmBlockChecksum } from './fletcher64-wasm';
 import { CHECKSUM_OFFSET } from './sb-common';
-import { expectBytes, expectNumber } from './guard';
+import { expectBytes, expectBytesOf, expectNumber } from './guard';
 
 /** Size of one info-block in bytes. */
 export const BLOCK_SIZE = 4096;
@@ -48,16 +48,14 @@ export function fletcher64(bytes: Uint8Array, skipOffset?: number): bigint {
  * bench/codec.mjs), else the JS loop above.
  */
 export function blockChecksum(block: Uint8Array): bigint {
-  expectBytes(block, 'block');
-  requireLength(block, BLOCK_SIZE, 'an info-block');
+  expectBytesOf(block, 'block', BLOCK_SIZE, 'an info-block');
   const fast = wasmBlockChecksum();
   return fast !== null ? fast(block) : fletcher64(block.subarray(0, BLOCK_SIZE), CHECKSUM_OFFSET);
 }
 
 /** The checksum stored in the block (u64 little-endian at {@link CHECKSUM_OFFSET}). */
 export function storedChecksum(block: Uint8Array): bigint {
-  expectBytes(block, 'block');
-  requireLength(block, BLOCK_SIZE, 'an info-block');
+  expectBytesOf(block, 'block', BLOCK_SIZE, 'an info-block');
   return viewOf(block).getBigUint64(CHECKSUM_OFFSET, true);
 }
 
@@ -69,8 +67,7 @@ export function verifyChecksum(block: Uint8Array): boolean {
 
 /** A copy of the first 4 KiB of `block` with a freshly computed checksum. */
 export function withFreshChecksum(block: Uint8Array): Uint8Array {
-  expectBytes(block, 'block');
-  requireLength(block, BLOCK_SIZE, 'an info-block');
+  expectBytesOf(block, 'block', BLOCK_SIZE, 'an info-block');
   const out = copyBytes(block.subarray(0, BLOCK_SIZE)); // Buffer#slice would alias
   viewOf(out).setBigUint64(CHECKSUM_OFFSET, blockChecksum(out), true);
   return out;

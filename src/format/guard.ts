@@ -9,6 +9,7 @@
  * Pure: no I/O.
  */
 
+import { requireLength } from './bytes';
 import { InvalidArgumentError } from './errors';
 
 /** What `value` is, in a message: `null`, `an array`, `an ArrayBuffer`, `a number`... */
@@ -134,6 +135,16 @@ const FIELD_WANTED: Record<FieldKindName, string> = {
   object: 'an object',
   path: 'a string or a Uint8Array',
 };
+
+/**
+ * `value` when it is a Uint8Array of at least `need` bytes: the wrong type is refused as `invalid-argument`
+ * naming `name`, a short one as `truncated` saying what it should hold (`what`).
+ */
+export function expectBytesOf(value: unknown, name: string, need: number, what: string): Uint8Array {
+  const bytes = expectBytes(value, name);
+  requireLength(bytes, need, what);
+  return bytes;
+}
 
 /** `value` when it is a boolean. */
 export function expectBoolean(value: unknown, name: string): boolean {

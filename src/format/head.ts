@@ -4,10 +4,9 @@
  * looked for in ndctl's order: BTT at 4096, BTT at 0, PFN at 4096, DAX at 4096.
  */
 import { decodeBttBlock, type DecodedBttBlock } from './btt';
-import { requireLength } from './bytes';
 import { BLOCK_SIZE } from './fletcher64';
 import { BTT_SIGNATURE, DAX_SIGNATURE, PFN_SIGNATURE, decodePfnBlock, sameBytes, type DecodedPfnBlock } from './pfn';
-import { expectBytes } from './guard';
+import { expectBytes, expectBytesOf } from './guard';
 
 /** The namespace head read and written: 8 KiB (4 KiB before the info-block, then the block). */
 export const HEAD_SIZE = 8192;
@@ -27,8 +26,7 @@ function hasSignature(block: Uint8Array, sig: Uint8Array): boolean {
 
 /** All info-blocks in an 8 KiB head, in ndctl's order. */
 export function findBlocks(head: Uint8Array): FoundBlock[] {
-  expectBytes(head, 'head');
-  requireLength(head, HEAD_SIZE, 'a namespace head');
+  expectBytesOf(head, 'head', HEAD_SIZE, 'a namespace head');
   const found: FoundBlock[] = [];
   for (const offset of [INFOBLOCK_OFFSET, 0] as const) {
     const b = at(head, offset);
@@ -52,8 +50,7 @@ export function findBlocks(head: Uint8Array): FoundBlock[] {
 
 /** The 8 KiB head ndctl writes: 4 KiB of zeros, then `block`. */
 export function headWithBlock(block: Uint8Array): Uint8Array {
-  expectBytes(block, 'block');
-  requireLength(block, BLOCK_SIZE, 'an info-block');
+  expectBytesOf(block, 'block', BLOCK_SIZE, 'an info-block');
   const head = new Uint8Array(HEAD_SIZE);
   head.set(block.subarray(0, BLOCK_SIZE), INFOBLOCK_OFFSET);
   return head;
@@ -61,7 +58,6 @@ export function headWithBlock(block: Uint8Array): Uint8Array {
 
 /** The info-block of a head (a view, not a copy). */
 export function blockOfHead(head: Uint8Array): Uint8Array {
-  expectBytes(head, 'head');
-  requireLength(head, HEAD_SIZE, 'a namespace head');
+  expectBytesOf(head, 'head', HEAD_SIZE, 'a namespace head');
   return at(head, INFOBLOCK_OFFSET);
 }
