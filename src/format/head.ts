@@ -6,7 +6,7 @@
 import { decodeBttBlock, type DecodedBttBlock } from './btt';
 import { BLOCK_SIZE } from './fletcher64';
 import { BTT_SIGNATURE, DAX_SIGNATURE, PFN_SIGNATURE, decodePfnBlock, sameBytes, type DecodedPfnBlock } from './pfn';
-import { expectBytes, expectBytesOf } from './guard';
+import { expectBytesOf } from './guard';
 
 /** The namespace head read and written: 8 KiB (4 KiB before the info-block, then the block). */
 export const HEAD_SIZE = 8192;
