@@ -136,7 +136,7 @@ let found = 0;
 const cpuPlan = [];
 for (let r = 0; r < runs; r++) {
   let t = process.hrtime.bigint();
-  const findings = scanTarget(file, { to: scanLimit(size) }).findings;
+  const findings = scanTarget({ target: file, to: scanLimit(size) }).findings;
   scanT.push(Number(process.hrtime.bigint() - t) / 1e9);
   found = findings.length;
   t = process.hrtime.bigint();

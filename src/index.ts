@@ -249,6 +249,7 @@ export {
 } from './scan/index';
 export type {
   ScanOptions,
+  ScanBytesOptions,
   ScanResult,
   Finding,
   PfnFinding,

@@ -26,4 +26,5 @@ test('README: the library example runs', () => {
   expect(logged[0]).toEqual(['pfn', 4096, true]); // findBlocks
   expect(logged[1]).toEqual(['claimed', 0x1300000n, null]); // checkHead at its base
   expect(logged[2]).toEqual([true]); // the patched copy has a valid checksum
+  expect(logged[3]).toEqual([[['pfn', 4096n]]]); // scanTarget over the whole (8 KiB) sample
 });

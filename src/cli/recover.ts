@@ -255,7 +255,7 @@ function planJson(io: CliIo, v: PlanView, cmd: CommandContext, dryRun: boolean):
 function scanNamespace(io: CliIo, target: string, offset: bigint, limit: bigint): Finding[] {
   const bar = progressFor(io, 'recover: scan');
   try {
-    const r = scanTarget(target, { from: offset, to: offset + limit, onProgress: bar.update });
+    const r = scanTarget({ target, from: offset, to: offset + limit, onProgress: bar.update });
     return r.findings.map((f) => relativeTo(f, offset));
   } finally {
     bar.stop();

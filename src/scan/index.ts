@@ -1,6 +1,6 @@
 /** The scan concept: streaming structure scanner, its recognisers and its report shapes. */
 export { scanTarget, scanBytes, DEFAULT_CHUNK, MAX_CHUNK } from './scan';
-export type { ScanOptions, ScanResult } from './scan';
+export type { ScanOptions, ScanBytesOptions, ScanResult } from './scan';
 export {
   infoBlockAt,
   extAt,

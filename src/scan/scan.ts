@@ -11,12 +11,13 @@ import * as fs from 'node:fs';
 import { InvalidArgumentError, IoError } from '../format/errors';
 import { reasonOf } from '../io/errors';
 import { allocationMap, type AllocationMap, type Extent } from '../io/extents';
+import { pageAlignedBuffer } from '../io/aligned';
 import { closeQuietly, openTarget, targetSize } from '../io/files';
 import { showPath, type FilePath } from '../io/path';
 import { expectU64 } from '../format/int64';
 import { hex } from '../format/units';
 import { MAX_STRUCT, btrfsAt, extAt, gptAt, infoBlockAt, mbrAt, xfsAt, type Finding } from './detect';
-import { expectBytes, expectOptions, expectStringOrBytes } from '../format/guard';
+import { expectBytes, expectFields, expectOptions } from '../format/guard';
 
 export const DEFAULT_CHUNK = 4 << 20;
 /** The largest chunk a read may use (1 GiB). */
@@ -25,6 +26,8 @@ const SECTOR = 512;
 const PAGE = 4096;
 
 export interface ScanOptions {
+  /** The image file or block device to scan (a path string, or its bytes). */
+  target: FilePath;
   /** First byte to consider (rounded down to 4 KiB for reading; findings before it are dropped). */
   from?: bigint;
   /** End of the range (exclusive; default the target's size). Structures may extend past it. */
@@ -65,38 +68,94 @@ interface State {
 }
 
 /**
- * Run the recognisers over positions [0, limit) of `buf` (buf[0] at absolute
- * `pos0`, a multiple of 4 KiB), with `avail` valid bytes.
+ * Run the recognisers at one 512-byte aligned position `p` of `buf` (buf[0]
+ * at absolute `pos0`, a multiple of 4 KiB; `avail` valid bytes), pushing
+ * what they find in a fixed order: MBR, GPT, ext, XFS, info-block, btrfs.
  */
-function scanChunk(buf: Uint8Array, limit: number, avail: number, pos0: bigint, st: State): void {
-  for (let p = 0; p < limit; p += SECTOR) {
-    // Hot path: one two-byte test per sector, a few more per page.
-    const ext = buf[p + 56] === 0x53 && buf[p + 57] === 0xef && p + 1024 <= avail;
-    const inPage = p & (PAGE - 1);
-    const page = inPage === 0 && p + PAGE <= avail;
-    const x = buf[p] === 0x58 && p + SECTOR <= avail;
-    const gpt = inPage === SECTOR && buf[p] === 0x45 && buf[p + 1] === 0x46 && p + PAGE <= avail;
-    if (
-      !ext &&
-      !x &&
-      !gpt &&
-      !(page && (buf[p] === 0x4e || buf[p] === 0x42 || buf[p + 64] === 0x5f || buf[p + 510] === 0x55))
-    )
-      continue;
-    const pos = pos0 + BigInt(p);
-    if (pos < st.from || pos >= st.to) continue;
-    const found: (Finding | null)[] = [];
-    if (page) found.push(mbrAt(buf, p, pos));
-    if (gpt) found.push(gptAt(buf, p, pos));
-    if (ext) found.push(extAt(buf, p, pos));
-    if (x) found.push(xfsAt(buf, p, pos, st.xfs));
-    if (page) found.push(infoBlockAt(buf, p, pos, st.btts), btrfsAt(buf, p, pos));
-    for (const f of found) if (f !== null) st.findings.push(f);
+function scanSector(buf: Uint8Array, p: number, avail: number, pos0: bigint, st: State): void {
+  const ext = buf[p + 56] === 0x53 && buf[p + 57] === 0xef && p + 1024 <= avail;
+  const inPage = p & (PAGE - 1);
+  const page = inPage === 0 && p + PAGE <= avail;
+  const x = buf[p] === 0x58 && p + SECTOR <= avail;
+  const gpt = inPage === SECTOR && buf[p] === 0x45 && buf[p + 1] === 0x46 && p + PAGE <= avail;
+  if (
+    !ext &&
+    !x &&
+    !gpt &&
+    !(page && (buf[p] === 0x4e || buf[p] === 0x42 || buf[p + 64] === 0x5f || buf[p + 510] === 0x55))
+  )
+    return;
+  const pos = pos0 + BigInt(p);
+  if (pos < st.from || pos >= st.to) return;
+  if (page) push(st, mbrAt(buf, p, pos));
+  if (gpt) push(st, gptAt(buf, p, pos));
+  if (ext) push(st, extAt(buf, p, pos));
+  if (x) push(st, xfsAt(buf, p, pos, st.xfs));
+  if (page) {
+    push(st, infoBlockAt(buf, p, pos, st.btts));
+    push(st, btrfsAt(buf, p, pos));
   }
 }
 
+function push(st: State, f: Finding | null): void {
+  if (f !== null) st.findings.push(f);
+}
+
+/** ext2/3/4's magic 0xEF53 (little-endian at +56 of a superblock): a sector at `q` that may hold one. */
+const extMagic = (b: Uint8Array, q: number): boolean => b[q + 56] === 0x53 && b[q + 57] === 0xef;
+/** "XF", the start of XFS's "XFSB". */
+const xfsMagic = (b: Uint8Array, q: number): boolean => b[q] === 0x58 && b[q + 1] === 0x46;
+
+/**
+ * Run the recognisers over positions [0, limit) of `buf` (buf[0] at absolute
+ * `pos0`, a multiple of 4 KiB), with `avail` valid bytes.
+ *
+ * The hot path: random data must cost a few byte loads per sector. Each
+ * whole page is tested with one expression over the first two bytes of
+ * every signature a recogniser needs ("NV", "BT", "_B" at +64, 0x55 0xAA at
+ * +510, "EF" at +512, "XF" and 0xEF53 at +56 of every sector). Every
+ * recogniser refuses a position without its two bytes, so a page failing
+ * them all holds nothing; a page that passes (about one in 3,000 of random
+ * data) is walked sector by sector through scanSector, which decides.
+ * Positions past the last whole page take the sector walk.
+ */
+function scanChunk(buf: Uint8Array, limit: number, avail: number, pos0: bigint, st: State): void {
+  let p = 0;
+  for (; p + PAGE <= limit; p += PAGE) {
+    const c = buf[p];
+    if (
+      (c === 0x4e && buf[p + 1] === 0x56) ||
+      (c === 0x42 && buf[p + 1] === 0x54) ||
+      (c === 0x58 && buf[p + 1] === 0x46) ||
+      (buf[p + 64] === 0x5f && buf[p + 65] === 0x42) ||
+      (buf[p + 510] === 0x55 && buf[p + 511] === 0xaa) ||
+      (buf[p + 512] === 0x45 && buf[p + 513] === 0x46) ||
+      extMagic(buf, p) ||
+      extMagic(buf, p + 512) ||
+      extMagic(buf, p + 1024) ||
+      extMagic(buf, p + 1536) ||
+      extMagic(buf, p + 2048) ||
+      extMagic(buf, p + 2560) ||
+      extMagic(buf, p + 3072) ||
+      extMagic(buf, p + 3584) ||
+      xfsMagic(buf, p + 512) ||
+      xfsMagic(buf, p + 1024) ||
+      xfsMagic(buf, p + 1536) ||
+      xfsMagic(buf, p + 2048) ||
+      xfsMagic(buf, p + 2560) ||
+      xfsMagic(buf, p + 3072) ||
+      xfsMagic(buf, p + 3584)
+    )
+      for (let q = p; q < p + PAGE; q += SECTOR) scanSector(buf, q, avail, pos0, st);
+  }
+  for (; p < limit; p += SECTOR) scanSector(buf, p, avail, pos0, st);
+}
+
+/** What {@link scanBytes} takes: the range of {@link ScanOptions}, the bytes standing for the target. */
+export type ScanBytesOptions = Omit<ScanOptions, 'target' | 'chunkSize'>;
+
 /** Scan bytes already in memory (tests, small heads): same recognisers, same result shape. */
-export function scanBytes(bytes: Uint8Array, o: Omit<ScanOptions, 'chunkSize'> = {}): ScanResult {
+export function scanBytes(bytes: Uint8Array, o: ScanBytesOptions = {}): ScanResult {
   expectBytes(bytes, 'bytes');
   expectOptions(o, 'o', true);
   if (!(bytes instanceof Uint8Array)) throw new InvalidArgumentError('must be a Uint8Array', { field: 'bytes' });
@@ -119,13 +178,13 @@ export function scanBytes(bytes: Uint8Array, o: Omit<ScanOptions, 'chunkSize'> =
 }
 
 /** Library boundary: the range bounds are u64 bigints, the options an object. */
-function checkScanOptions(o: ScanOptions): void {
+function checkScanOptions(o: ScanBytesOptions): void {
   if (o === null || typeof o !== 'object') throw new InvalidArgumentError('scan options must be an object');
   if (o.from !== undefined) expectU64(o.from, 'from');
   if (o.to !== undefined) expectU64(o.to, 'to');
 }
 
-function newState(o: ScanOptions, size: bigint): State {
+function newState(o: ScanBytesOptions, size: bigint): State {
   checkScanOptions(o);
   const from = o.from ?? 0n;
   const to = o.to ?? size;
@@ -235,12 +294,12 @@ function stretchesOf(map: AllocationMap, from: bigint, to: bigint): Extent[] {
  * Scan a file or block device in constant memory. A sparse regular file is
  * read only where its allocation map says data lies (`holesSkipped`,
  * `allocationMap`); everything else, and any file whose map cannot be had,
- * is read whole.
+ * is read whole. Takes one options object, as every `*Target` function does.
  */
-export function scanTarget(path: FilePath, o: ScanOptions = {}): ScanResult {
-  expectStringOrBytes(path, 'path');
-  expectOptions(o, 'o', true);
+export function scanTarget(o: ScanOptions): ScanResult {
+  expectFields(o, 'o', { target: 'path' });
   checkScanOptions(o);
+  const path = o.target;
   const chunkSize = o.chunkSize === undefined ? BigInt(DEFAULT_CHUNK) : expectU64(o.chunkSize, 'chunkSize');
   if (chunkSize < BigInt(PAGE * 2) || chunkSize % BigInt(PAGE) !== 0n || chunkSize > MAX_CHUNK)
     throw new InvalidArgumentError(`${chunkSize} must be a multiple of 4096 from 8192 to 1 GiB`, {
@@ -253,7 +312,7 @@ export function scanTarget(path: FilePath, o: ScanOptions = {}): ScanResult {
     const st = newState(o, size);
     const readEnd = st.to + BigInt(MAX_STRUCT) < size ? st.to + BigInt(MAX_STRUCT) : size;
     // Room for a chunk behind the carried tail (at most MAX_STRUCT + one page).
-    const r: Reader = { read: o.read ?? defaultRead, fd, path, buf: Buffer.allocUnsafe(chunk + MAX_STRUCT + PAGE) };
+    const r: Reader = { read: o.read ?? defaultRead, fd, path, buf: pageAlignedBuffer(chunk + MAX_STRUCT + PAGE) };
     const map = o.allocationMap === false ? null : allocationMap(fd, size);
     const first = st.from - (st.from % BigInt(PAGE));
     const stretches = map === null ? [{ start: first, end: st.to }] : stretchesOf(map, st.from, st.to);

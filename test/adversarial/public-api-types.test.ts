@@ -120,7 +120,7 @@ const GUARDED: Record<string, string[]> = {
   explainLayout: ['bytes', 'object', 'record:nsSize=bigint'],
   daxGuard: ['bytes', 'record:nsBase=bigint,nsSize=bigint', 'string?'],
   daxHazards: ['bytes', 'record:nsBase=bigint,nsSize=bigint'],
-  scanTarget: ['path', 'object?'],
+  scanTarget: ['record:target=path'],
   scanBytes: ['bytes', 'object?'],
   findingView: ['object', 'record:nsBase=bigint,targetSize=bigint,kernel=string'],
   isPfnFinding: ['object'],

@@ -81,8 +81,8 @@ describe('sparse-aware scan: the allocation map', () => {
 
   test('the same findings as a full read; bytes read and holes skipped add up', () => {
     const file = sparseImage('same.img');
-    const full = scanTarget(file, { allocationMap: false });
-    const sparse = scanTarget(file);
+    const full = scanTarget({ target: file, allocationMap: false });
+    const sparse = scanTarget({ target: file });
     expect(full.allocationMap).toBeNull();
     expect(full.bytesRead).toBe(IMG);
     expect(full.holesSkipped).toBe(0n);
@@ -113,8 +113,8 @@ describe('sparse-aware scan: the allocation map', () => {
       [BigInt(690 * MiB), BigInt(701 * MiB)],
       [BigInt(101 * MiB - 2048), BigInt(120 * MiB)],
     ] as const)
-      expect(scanTarget(file, { from, to }).findings).toEqual(
-        scanTarget(file, { from, to, allocationMap: false }).findings,
+      expect(scanTarget({ target: file, from, to }).findings).toEqual(
+        scanTarget({ target: file, from, to, allocationMap: false }).findings,
       );
   });
 
@@ -129,7 +129,7 @@ describe('sparse-aware scan: the allocation map', () => {
     } finally {
       fs.closeSync(fd);
     }
-    const r = scanTarget(file, { to: 64n * BigInt(MiB), allocationMap: false });
+    const r = scanTarget({ target: file, to: 64n * BigInt(MiB), allocationMap: false });
     expect(r.allocationMap).toBeNull();
     expect(r.bytesRead).toBe(64n * BigInt(MiB) + 4096n);
     expect(coverageText(r)).toBe('scanned 0x0..0x4000000 (64 MiB)');
@@ -159,7 +159,8 @@ describe('a file that shrinks while it is scanned', () => {
     for (const at of [0, 512 * MiB, 1024 * MiB - 4096, 4096 * MiB, 8192 * MiB])
       writeAt(file, Buffer.alloc(4096, 0x11), at);
     let cut = false;
-    const r = scanTarget(file, {
+    const r = scanTarget({
+      target: file,
       allocationMap: map,
       chunkSize: 64n << 20n,
       read: (fd, buf, at, length, position) => {

@@ -43,7 +43,7 @@ const CALLS: [entry: string, param: string, call: Call][] = [
   ...(['from', 'to', 'chunkSize'] as const).map((p): [string, string, Call] => [
     'scanTarget',
     p,
-    (v) => scanTarget(file(), { [p]: v as bigint }),
+    (v) => scanTarget({ target: file(), [p]: v as bigint }),
   ]),
   ...(['from', 'to'] as const).map((p): [string, string, Call] => [
     'scanBytes',

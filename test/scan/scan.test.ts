@@ -10,6 +10,7 @@ import { encodePfnBlock } from '../../src/format/pfn';
 import { fletcher64 } from '../../src/format/fletcher64';
 import { wasmBlockChecksum } from '../../src/format/fletcher64-wasm';
 import { recipeFields } from '../../src/format/recipe';
+import { InvalidArgumentError } from '../../src/format/errors';
 import { scanBytes, scanTarget } from '../../src/scan/scan';
 import { json, run } from '../support/run';
 import { useTmpDir } from '../support/tmp';
@@ -110,7 +111,7 @@ describe('scan', () => {
     const whole = scanBytes(img).findings;
     fc.assert(
       fc.property(fc.integer({ min: 2, max: 600 }), (pages) => {
-        expect(scanTarget(file, { chunkSize: BigInt(pages * 4096) }).findings).toEqual(whole);
+        expect(scanTarget({ target: file, chunkSize: BigInt(pages * 4096) }).findings).toEqual(whole);
       }),
       { numRuns: 25 },
     );
@@ -194,13 +195,25 @@ function loopAvailable(): boolean {
 const withLoop = testIf(loopAvailable(), 'needs root and a free loop device (losetup)');
 
 describe('scan of hostile targets', () => {
+  test.each([
+    ['no options', undefined, 'o: must be an object (got undefined)'],
+    ['no target', {}, 'target is required (a string or a Uint8Array)'],
+    ['a number as target', { target: 7 }, 'target: must be a string or a Uint8Array (got a number)'],
+    ['a negative from', { target: '/dev/null', from: -1n }, 'from: -1 is outside 0..2^64-1'],
+  ])('scanTarget with %s: InvalidArgumentError before any I/O', (_n, o, message) => {
+    const err = thrownBy(() => scanTarget(o as unknown as Parameters<typeof scanTarget>[0]));
+    expect(err).toBeInstanceOf(InvalidArgumentError);
+    expect(err).toMatchObject({ code: 'invalid-argument' });
+    expect((err as Error).message).toBe(message);
+  });
+
   test('an unreadable range: IoError naming the file and the offset', () => {
     const file = tmp.file('eio img', image().img);
     const read = (fd: number, b: Uint8Array, at: number, len: number, pos: bigint): number => {
       if (pos >= 1n << 20n) throw Object.assign(new Error('EIO: i/o error, read'), { code: 'EIO' });
       return fs.readSync(fd, b, at, len, pos);
     };
-    const err = thrownBy(() => scanTarget(file, { chunkSize: 1n << 20n, read }));
+    const err = thrownBy(() => scanTarget({ target: file, chunkSize: 1n << 20n, read }));
     expect(err).toMatchObject({ code: 'io' });
     // The offset is where the failing read started: past the readable first MiB.
     const m =
@@ -232,8 +245,8 @@ describe('scan of hostile targets', () => {
     const file = tmp.file('loop img', image().img);
     const dev = execFileSync('losetup', ['-f', '--show', file], { encoding: 'utf8', stdio: 'pipe' }).trim();
     try {
-      expect(scanTarget(dev).findings).toEqual(scanTarget(file).findings);
-      expect(scanTarget(dev).findings.length).toBe(4);
+      expect(scanTarget({ target: dev }).findings).toEqual(scanTarget({ target: file }).findings);
+      expect(scanTarget({ target: dev }).findings.length).toBe(4);
     } finally {
       execFileSync('losetup', ['-d', dev]);
     }
