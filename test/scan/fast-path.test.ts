@@ -52,7 +52,7 @@ const btt = (info2off: bigint): Uint8Array =>
   encodeBttBlock({
     ...bttCodec.decode(new Uint8Array(4096)),
     signature: Uint8Array.from(ascii('BTT_ARENA_INFO').concat([0, 0])),
-    externalLbasize: 4096,
+    externalLbasize: 4096n,
     externalNlba: 60,
     info2off,
   });
