@@ -34,7 +34,8 @@ export function areaBody(file: string, d: DecodedArea): object {
       signature: Buffer.from(ix.fields.signature).toString('latin1').replace(/\0.*$/s, ''),
       major: ix.fields.major,
       minor: ix.fields.minor,
-      labelsize: d.geometry?.labelSize ?? null,
+      // A JSON number, as ndctl prints it (at most 256).
+      labelsize: d.geometry === null ? null : Number(d.geometry.labelSize),
       seq: ix.fields.seq,
       nslot: ix.fields.nslot,
       usedSlots: ix.usedSlots,
@@ -160,7 +161,7 @@ export function registerLabels(program: Command, io: CliIo): void {
       const specs = parseNamespaceSpecs(o.namespace);
       const { capacity, labelOffset } = dimmIn(img, labelSize, o);
       const cookie = interleaveSetCookie(qemuDimm(Number(o.slot)), o.labelVersion);
-      const area = encodeLabelArea(specs, { areaSize: Number(labelSize), version: o.labelVersion, cookie, capacity });
+      const area = encodeLabelArea(specs, { areaSize: labelSize, version: o.labelVersion, cookie, capacity });
       if (o.lsa !== undefined) {
         checkRegularOrAbsent(o.lsa, 'label area dump');
         checkWritablePath(o.lsa, { what: 'the label area dump' });

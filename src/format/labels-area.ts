@@ -10,7 +10,9 @@ import {
   INDEX_HEADER_SIZE,
   INDEX_SIGNATURE,
   LABEL_SIZE,
+  MAX_LABEL_SIZE,
   PMEM_REGION_GUID,
+  areaIndexes,
   guidBytesText,
   indexChecksum,
   indexCodec,
@@ -20,6 +22,7 @@ import {
   nameBytes,
   nameText,
   newerSeq,
+  type AreaIndexes,
   type IndexFields,
   type LabelFields,
   type LabelGeometry,
@@ -32,7 +35,8 @@ import { expectArray, expectBytes, expectFields, expectFunction } from './guard'
 
 /** One index block as read, with the reasons it does not validate (empty: valid). */
 export interface DecodedIndex {
-  offset: number;
+  /** Byte offset of the block in the area. */
+  offset: bigint;
   fields: IndexFields;
   problems: string[];
   /** Slots the free bitmap marks in use. */
@@ -41,7 +45,8 @@ export interface DecodedIndex {
 
 export interface DecodedLabel {
   slot: number;
-  offset: number;
+  /** Byte offset of the label in the area. */
+  offset: bigint;
   fields: LabelFields;
   name: string;
   /** Reasons the kernel skips this label (empty: it counts). */
@@ -62,42 +67,43 @@ export interface DecodedArea {
   labels: DecodedLabel[];
 }
 
-function decodeIndex(area: Uint8Array, i: number, g: LabelGeometry): DecodedIndex {
-  const offset = i * g.indexSize;
+function decodeIndex(area: Uint8Array, i: number, g: LabelGeometry, x: AreaIndexes): DecodedIndex {
+  const offset = i * x.indexSize;
   const fields = indexCodec.decode(area.subarray(offset, offset + INDEX_HEADER_SIZE));
   const problems: string[] = [];
   const version = fields.major * 100 + fields.minor;
   const labelSize = version >= 102 ? 1 << (7 + fields.labelsize) : 128;
   if (!sameBytes(fields.signature, INDEX_SIGNATURE)) problems.push('no NAMESPACE_INDEX signature');
-  if (labelSize !== g.labelSize)
+  if (BigInt(labelSize) !== g.labelSize)
     problems.push(`labelsize ${fields.labelsize} of ` + `v${fields.major}.${fields.minor} is not ${g.labelSize} bytes`);
-  if (fields.checksum !== indexChecksum(area.subarray(offset), g.indexSize)) problems.push('checksum mismatch');
+  if (fields.checksum !== indexChecksum(area.subarray(offset), x.indexSize)) problems.push('checksum mismatch');
   if ((fields.seq & 3) === 0) problems.push(`seq ${fields.seq} has no valid sequence number`);
   if (fields.myoff !== BigInt(offset)) problems.push(`myoff ${fields.myoff} is not ${offset}`);
-  if (fields.otheroff !== BigInt((1 - i) * g.indexSize))
-    problems.push(`otheroff ${fields.otheroff} is not ` + `${(1 - i) * g.indexSize}`);
-  if (fields.labeloff !== BigInt(g.labelOffset)) problems.push(`labeloff ${fields.labeloff} is not ${g.labelOffset}`);
-  if (fields.mysize > BigInt(g.indexSize) || fields.mysize < BigInt(INDEX_HEADER_SIZE))
+  if (fields.otheroff !== BigInt(1 - i) * g.indexSize)
+    problems.push(`otheroff ${fields.otheroff} is not ` + `${BigInt(1 - i) * g.indexSize}`);
+  if (fields.labeloff !== g.labelOffset) problems.push(`labeloff ${fields.labeloff} is not ${g.labelOffset}`);
+  if (fields.mysize > g.indexSize || fields.mysize < BigInt(INDEX_HEADER_SIZE))
     problems.push(`mysize ` + `${fields.mysize} out of range`);
-  if (fields.nslot * g.labelSize + 2 * g.indexSize > g.areaSize) problems.push(`nslot ${fields.nslot} does not fit`);
+  if (BigInt(fields.nslot) * g.labelSize + 2n * g.indexSize > g.areaSize)
+    problems.push(`nslot ${fields.nslot} does not fit`);
   const usedSlots: number[] = [];
   const n = Math.min(fields.nslot, g.nslot);
   for (let s = 0; s < n; s++) {
     const byte = area[offset + INDEX_HEADER_SIZE + (s >> 3)] ?? 0xff;
     if ((byte & (1 << (s & 7))) === 0) usedSlots.push(s);
   }
-  return { offset, fields, problems, usedSlots };
+  return { offset: BigInt(offset), fields, problems, usedSlots };
 }
 
-function decodeLabel(area: Uint8Array, slot: number, g: LabelGeometry, version: LabelVersion): DecodedLabel {
-  const offset = g.labelOffset + slot * g.labelSize;
+function decodeLabel(area: Uint8Array, slot: number, x: AreaIndexes, version: LabelVersion): DecodedLabel {
+  const offset = x.labelOffset + slot * x.labelSize;
   const raw = new Uint8Array(256);
-  raw.set(area.subarray(offset, offset + g.labelSize));
+  raw.set(area.subarray(offset, offset + x.labelSize));
   const fields = labelCodec.decode(raw);
   const problems: string[] = [];
   if (fields.slot !== slot) problems.push(`slot field ${fields.slot} is not its slot ${slot}`);
   if (version === '1.2' && fields.checksum !== labelChecksum(raw)) problems.push('checksum mismatch');
-  return { slot, offset, fields, name: nameText(fields.name), problems };
+  return { slot, offset: BigInt(offset), fields, name: nameText(fields.name), problems };
 }
 
 /** Pick the current index of two, as the kernel does: the only valid one, or the newer sequence number. */
@@ -119,16 +125,17 @@ export function decodeLabelArea(area: Uint8Array): DecodedArea {
   expectBytes(area, 'area');
   let fallback: DecodedArea | null = null;
   for (const version of ['1.1', '1.2'] as const) {
-    const g = labelGeometry(area.byteLength, LABEL_SIZE[version]);
+    const g = labelGeometry(BigInt(area.byteLength), LABEL_SIZE[version]);
     if (g === null) continue;
-    const indexes = [decodeIndex(area, 0, g), decodeIndex(area, 1, g)];
+    const x = areaIndexes(g);
+    const indexes = [decodeIndex(area, 0, g, x), decodeIndex(area, 1, g, x)];
     const { current, why } = pickCurrent(indexes);
     if (current === null) {
       fallback ??= { version: null, geometry: g, indexes, current: null, why, labels: [] };
       continue;
     }
     const used = indexes[current]?.usedSlots ?? [];
-    const labels = used.map((s) => decodeLabel(area, s, g, version));
+    const labels = used.map((s) => decodeLabel(area, s, x, version));
     return { version, geometry: g, indexes, current, why, labels };
   }
   return (
@@ -145,7 +152,8 @@ export function decodeLabelArea(area: Uint8Array): DecodedArea {
 
 /** Options of {@link encodeLabelArea}. */
 export interface EncodeAreaOptions {
-  areaSize: number;
+  /** Bytes of the area (at most {@link MAX_LABEL_SIZE}). */
+  areaSize: bigint;
   version: LabelVersion;
   /** The region's interleave-set cookie for this label version. */
   cookie: bigint;
@@ -174,7 +182,7 @@ function checkSpecs(specs: readonly NamespaceSpec[], capacity: bigint, nslot: nu
   });
 }
 
-function encodeLabel(s: NamespaceSpec, slot: number, o: EncodeAreaOptions): Uint8Array {
+function encodeLabel(s: NamespaceSpec, slot: number, o: EncodeAreaOptions, labelSize: number): Uint8Array {
   const v12 = o.version === '1.2';
   const raw = labelCodec.encode({
     uuid: s.uuid,
@@ -193,7 +201,7 @@ function encodeLabel(s: NamespaceSpec, slot: number, o: EncodeAreaOptions): Uint
     checksum: 0n,
   });
   if (v12) labelCodec.writeFields(raw, { checksum: labelChecksum(raw) });
-  return raw.subarray(0, LABEL_SIZE[o.version]);
+  return raw.subarray(0, labelSize);
 }
 
 /**
@@ -202,23 +210,26 @@ function encodeLabel(s: NamespaceSpec, slot: number, o: EncodeAreaOptions): Uint
  */
 export function encodeLabelArea(specs: readonly NamespaceSpec[], o: EncodeAreaOptions): Uint8Array {
   expectArray(specs, 'specs');
-  expectFields(o, 'o', { areaSize: 'number', version: 'string', cookie: 'bigint', capacity: 'bigint' });
+  expectFields(o, 'o', { areaSize: 'bigint', version: 'string', cookie: 'bigint', capacity: 'bigint' });
+  if (o.areaSize > MAX_LABEL_SIZE)
+    throw new InvalidArgumentError(`a ${o.areaSize}-byte label area is above ${MAX_LABEL_SIZE} bytes`);
   const g = labelGeometry(o.areaSize, LABEL_SIZE[o.version]);
   if (g === null)
     throw new InvalidArgumentError(`a ${o.areaSize}-byte label area cannot hold two index blocks ` + `and two labels`);
   checkSpecs(specs, o.capacity, g.nslot);
-  const area = new Uint8Array(o.areaSize);
+  const x = areaIndexes(g);
+  const area = new Uint8Array(x.areaSize);
   for (const i of [0, 1]) {
-    const off = i * g.indexSize;
+    const off = i * x.indexSize;
     const hdr = indexCodec.encode({
       signature: INDEX_SIGNATURE,
       flags: new Uint8Array(3),
       labelsize: o.version === '1.2' ? 1 : 0,
       seq: i === 0 ? 3 : 2,
       myoff: BigInt(off),
-      mysize: BigInt(g.indexSize),
-      otheroff: BigInt((1 - i) * g.indexSize),
-      labeloff: BigInt(g.labelOffset),
+      mysize: g.indexSize,
+      otheroff: BigInt(1 - i) * g.indexSize,
+      labeloff: g.labelOffset,
       nslot: g.nslot,
       major: 1,
       minor: o.version === '1.2' ? 2 : 1,
@@ -226,10 +237,10 @@ export function encodeLabelArea(specs: readonly NamespaceSpec[], o: EncodeAreaOp
     });
     area.set(hdr, off);
     for (let s = specs.length; s < g.nslot; s++) area[off + INDEX_HEADER_SIZE + (s >> 3)]! |= 1 << (s & 7);
-    const checksum = indexChecksum(area.subarray(off), g.indexSize);
+    const checksum = indexChecksum(area.subarray(off), x.indexSize);
     indexCodec.writeFields(area.subarray(off, off + INDEX_HEADER_SIZE), { checksum });
   }
-  specs.forEach((s, slot) => area.set(encodeLabel(s, slot, o), g.labelOffset + slot * g.labelSize));
+  specs.forEach((s, slot) => area.set(encodeLabel(s, slot, o, x.labelSize), x.labelOffset + slot * x.labelSize));
   return area;
 }
 
@@ -245,15 +256,17 @@ export function restampCookies(area: Uint8Array, cookieOf: (v: LabelVersion) => 
   if (d.version === null || d.geometry === null) return 0;
   const { from, to } = cookieOf(d.version);
   if (from === to) return 0;
+  const x = areaIndexes(d.geometry);
   let n = 0;
   for (const l of d.labels) {
     if (l.fields.isetcookie !== from) continue;
+    const at = x.labelOffset + l.slot * x.labelSize;
     const raw = new Uint8Array(256);
-    raw.set(area.subarray(l.offset, l.offset + d.geometry.labelSize));
+    raw.set(area.subarray(at, at + x.labelSize));
     labelCodec.writeFields(raw, { isetcookie: to });
     // A label whose checksum was already wrong stays wrong: the move must not repair what a test broke.
     if (d.version === '1.2' && l.problems.length === 0) labelCodec.writeFields(raw, { checksum: labelChecksum(raw) });
-    area.set(raw.subarray(0, d.geometry.labelSize), l.offset);
+    area.set(raw.subarray(0, x.labelSize), at);
     n++;
   }
   return n;

@@ -5,15 +5,14 @@
  * namespace specs of the CLI. Pure.
  */
 import { InvalidArgumentError } from './errors';
-import { ABSTRACTION_GUID, type Abstraction, type NamespaceSpec } from './labels';
+import { ABSTRACTION_GUID, MAX_LABEL_SIZE, type Abstraction, type NamespaceSpec } from './labels';
 import { parseSize } from './units';
 import { isUuid } from './uuid';
 import { expectArray, expectBigint } from './guard';
 
 /** QEMU refuses smaller label areas. */
 export const MIN_LABEL_SIZE = 128n * 1024n;
-/** QEMU's label-data commands carry 32-bit offsets. */
-export const MAX_LABEL_SIZE = 1n << 31n;
+export { MAX_LABEL_SIZE };
 const PAGE = 4096n;
 
 /** Where the label area and the namespace capacity of a `fileSize`-byte DIMM image lie. */

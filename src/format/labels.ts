@@ -9,7 +9,7 @@ import { InvalidArgumentError } from './errors';
 import { fletcher64 } from './fletcher64';
 import { makeStructCodec, type Decoded } from './struct';
 import { NIL_UUID } from './uuid';
-import { expectFields, expectNumber, expectString } from './guard';
+import { expectBigint, expectFields, expectNumber, expectString } from './guard';
 
 /** Index block header, then the free bitmap (one bit per slot, set = free) up to the block's 256-byte size. */
 export const INDEX_FIELDS = [
@@ -55,10 +55,12 @@ export type LabelFields = Decoded<typeof LABEL_FIELDS>;
 export const labelCodec = makeStructCodec(LABEL_FIELDS, 256, 'a namespace label');
 
 export type LabelVersion = '1.1' | '1.2';
-export const LABEL_SIZE: Record<LabelVersion, number> = { '1.1': 128, '1.2': 256 };
+export const LABEL_SIZE: Record<LabelVersion, bigint> = { '1.1': 128n, '1.2': 256n };
 export const INDEX_SIGNATURE = Uint8Array.from(Buffer.from('NAMESPACE_INDEX\0', 'latin1'));
 /** Index blocks are padded to multiples of this. */
-export const INDEX_ALIGN = 256;
+export const INDEX_ALIGN = 256n;
+/** The largest label area: QEMU's label-data commands carry 32-bit offsets (the kernel's area size is 32-bit too). */
+export const MAX_LABEL_SIZE = 1n << 31n;
 const LABEL_CHECKSUM_OFFSET = 248;
 const INDEX_CHECKSUM_OFFSET = 64;
 
@@ -87,35 +89,62 @@ export function guidBytesText(guid: string): string {
   return `${b.slice(0, 8)}-${b.slice(8, 12)}-${b.slice(12, 16)}-${b.slice(16, 20)}-${b.slice(20)}`.toLowerCase();
 }
 
-/** Where things sit in a label area of `areaSize` bytes holding `labelSize`-byte labels. */
+/** Where things sit in a label area of `areaSize` bytes holding `labelSize`-byte labels. Byte quantities are bigints. */
 export interface LabelGeometry {
-  areaSize: number;
-  labelSize: number;
+  areaSize: bigint;
+  labelSize: bigint;
   /** Bytes of one index block (header + bitmap, a multiple of 256). */
-  indexSize: number;
+  indexSize: bigint;
+  /** How many label slots (a count). */
   nslot: number;
   /** Offset of slot 0 (after both index blocks). */
-  labelOffset: number;
+  labelOffset: bigint;
 }
 
-const alignUp = (x: number, a: number): number => Math.ceil(x / a) * a;
-const indexBytesFor = (nslot: number): number => alignUp(INDEX_HEADER_SIZE + Math.ceil(nslot / 8), INDEX_ALIGN);
+const ceilDiv = (x: bigint, a: bigint): bigint => (x + a - 1n) / a;
+const indexBytesFor = (nslot: bigint): bigint =>
+  ceilDiv(BigInt(INDEX_HEADER_SIZE) + ceilDiv(nslot, 8n), INDEX_ALIGN) * INDEX_ALIGN;
 
 /**
  * The kernel's geometry: a first slot estimate sizes the index blocks, the slots are what remains after two
- * of them, and the area must hold both index blocks and at least two labels. Null when it cannot.
+ * of them, and the area must hold both index blocks and at least two labels. Null when it cannot, and for an
+ * area above {@link MAX_LABEL_SIZE} bytes.
  */
-export function labelGeometry(areaSize: number, labelSize: number): LabelGeometry | null {
-  expectNumber(areaSize, 'areaSize');
-  expectNumber(labelSize, 'labelSize');
-  if (!Number.isInteger(areaSize) || areaSize <= 0) return null;
-  const estimate = Math.floor(areaSize / labelSize);
-  const first = indexBytesFor(estimate);
-  const nslot = Math.floor((areaSize - 2 * first) / labelSize);
-  if (nslot < 2) return null;
+export function labelGeometry(areaSize: bigint, labelSize: bigint): LabelGeometry | null {
+  expectBigint(areaSize, 'areaSize');
+  expectBigint(labelSize, 'labelSize');
+  if (areaSize <= 0n || areaSize > MAX_LABEL_SIZE || labelSize <= 0n) return null;
+  const first = indexBytesFor(areaSize / labelSize);
+  const nslot = (areaSize - 2n * first) / labelSize;
+  if (nslot < 2n) return null;
   const indexSize = indexBytesFor(nslot);
-  if (2 * indexSize > areaSize - nslot * labelSize) return null;
-  return { areaSize, labelSize, indexSize, nslot, labelOffset: 2 * indexSize };
+  if (2n * indexSize > areaSize - nslot * labelSize) return null;
+  return { areaSize, labelSize, indexSize, nslot: Number(nslot), labelOffset: 2n * indexSize };
+}
+
+/** A geometry's byte quantities as numbers, to index the area's bytes with. */
+export interface AreaIndexes {
+  areaSize: number;
+  labelSize: number;
+  indexSize: number;
+  nslot: number;
+  labelOffset: number;
+}
+
+/**
+ * The one place a geometry's bigints become numbers: {@link labelGeometry} makes none above
+ * {@link MAX_LABEL_SIZE} (2^31) bytes, so each is exact. Not part of the package's API.
+ */
+export function areaIndexes(g: LabelGeometry): AreaIndexes {
+  if (g.areaSize > MAX_LABEL_SIZE)
+    throw new InvalidArgumentError(`a ${g.areaSize}-byte label area is above ${MAX_LABEL_SIZE} bytes`);
+  return {
+    areaSize: Number(g.areaSize),
+    labelSize: Number(g.labelSize),
+    indexSize: Number(g.indexSize),
+    nslot: g.nslot,
+    labelOffset: Number(g.labelOffset),
+  };
 }
 
 /** The index sequence successor: 1 → 2 → 3 → 1 (0 never valid). */

@@ -23,11 +23,13 @@ import { headWithBlock, INFOBLOCK_OFFSET } from '../format/head';
 import { expectU64, SZ_2M, SZ_4K, SZ_8K } from '../format/int64';
 import {
   INDEX_HEADER_SIZE,
+  areaIndexes,
   indexChecksum,
   indexCodec,
   labelChecksum,
   labelCodec,
   nextSeq,
+  type AreaIndexes,
   type LabelVersion,
 } from '../format/labels';
 import { decodeLabelArea, type DecodedArea, type DecodedLabel } from '../format/labels-area';
@@ -277,22 +279,28 @@ function freeSlots(d: DecodedArea, current: 0 | 1): number[] {
 }
 
 /** The updated label: the old one with the new DPA, size and slot (and, v1.2, a fresh checksum). */
-function movedLabel(area: Uint8Array, l: DecodedLabel, n: RealignNamespace, slot: number, d: DecodedArea): Uint8Array {
-  const size = d.geometry?.labelSize ?? 256;
+function movedLabel(
+  area: Uint8Array,
+  l: DecodedLabel,
+  n: RealignNamespace,
+  slot: number,
+  d: DecodedArea,
+  x: AreaIndexes,
+): Uint8Array {
+  const size = x.labelSize;
+  const at = x.labelOffset + l.slot * size;
   const raw = new Uint8Array(256);
-  raw.set(area.subarray(l.offset, l.offset + size));
+  raw.set(area.subarray(at, at + size));
   labelCodec.writeFields(raw, { dpa: n.newDpa, rawsize: n.newSize, slot });
   if (d.version === '1.2') labelCodec.writeFields(raw, { checksum: labelChecksum(raw) });
   return raw.subarray(0, size);
 }
 
 /** The inactive index rewritten: the current one's slots with the moved labels' old slots freed and new used. */
-function nextIndex(area: Uint8Array, d: DecodedArea, current: 0 | 1, moves: [number, number][]): Uint8Array {
-  const g = d.geometry;
-  if (g === null) throw new Error('internal: a current index without a geometry');
-  const from = current * g.indexSize;
-  const to = (1 - current) * g.indexSize;
-  const block = Uint8Array.from(area.subarray(from, from + g.indexSize));
+function nextIndex(area: Uint8Array, x: AreaIndexes, current: 0 | 1, moves: [number, number][]): Uint8Array {
+  const from = current * x.indexSize;
+  const to = (1 - current) * x.indexSize;
+  const block = Uint8Array.from(area.subarray(from, from + x.indexSize));
   const seq = nextSeq(indexCodec.decode(block.subarray(0, INDEX_HEADER_SIZE)).seq);
   for (const [oldSlot, newSlot] of moves) {
     block[INDEX_HEADER_SIZE + (oldSlot >> 3)]! |= 1 << (oldSlot & 7);
@@ -300,7 +308,7 @@ function nextIndex(area: Uint8Array, d: DecodedArea, current: 0 | 1, moves: [num
   }
   const head = block.subarray(0, INDEX_HEADER_SIZE);
   indexCodec.writeFields(head, { seq, myoff: BigInt(to), otheroff: BigInt(from), checksum: 0n });
-  indexCodec.writeFields(head, { checksum: indexChecksum(block, g.indexSize) });
+  indexCodec.writeFields(head, { checksum: indexChecksum(block, x.indexSize) });
   return block;
 }
 
@@ -348,7 +356,8 @@ export function planRealign(area: Uint8Array, read: DimmReader, o: PlanRealignOp
         `must go to free slots before the index switches to them`,
     );
   const g = d.geometry;
-  const labelAt = (slot: number): bigint => o.labelOffset + BigInt(g.labelOffset + slot * g.labelSize);
+  const x = areaIndexes(g);
+  const labelAt = (slot: number): bigint => o.labelOffset + g.labelOffset + BigInt(slot) * g.labelSize;
   const moves: [number, number][] = [];
   moving.forEach((n, i) => {
     n.newSlot = free[i] ?? 0;
@@ -358,13 +367,13 @@ export function planRealign(area: Uint8Array, read: DimmReader, o: PlanRealignOp
     plan.writes.push({ what: 'block', position: n.newDpa + BigInt(INFOBLOCK_OFFSET), bytes: n.newBlock, uuid: n.uuid });
   for (const n of moving) {
     const l = labels.find((x) => x.slot === n.slot) as DecodedLabel;
-    const bytes = movedLabel(area, l, n, n.newSlot ?? 0, d);
+    const bytes = movedLabel(area, l, n, n.newSlot ?? 0, d, x);
     plan.writes.push({ what: 'label', position: labelAt(n.newSlot ?? 0), bytes, uuid: n.uuid });
   }
   plan.writes.push({
     what: 'index',
-    position: o.labelOffset + BigInt((1 - current) * g.indexSize),
-    bytes: nextIndex(area, d, current, moves),
+    position: o.labelOffset + BigInt(1 - current) * g.indexSize,
+    bytes: nextIndex(area, x, current, moves),
     uuid: null,
   });
   return plan;

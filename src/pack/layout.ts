@@ -254,7 +254,7 @@ export function labelAreaOf(plan: PackPlan): Uint8Array | null {
   expectOptions(plan, 'plan');
   if (plan.labelSize === null || plan.namespaceUuid === null) return null;
   return encodeLabelArea([{ uuid: plan.namespaceUuid, size: plan.nsSize, dpa: 0n, name: 'pack' }], {
-    areaSize: Number(plan.labelSize),
+    areaSize: plan.labelSize,
     version: '1.2',
     cookie: interleaveSetCookie(qemuDimm(0), '1.2'),
     capacity: plan.nsSize,

@@ -132,8 +132,8 @@ const GUARDED: Record<string, string[]> = {
   scanLimit: ['bigint'],
   writeRecoveredBlock: ['record:target=path,offset=bigint,nsBase=bigint,nsSize=bigint,plan=function'],
   decodeLabelArea: ['bytes'],
-  encodeLabelArea: ['array', 'record:areaSize=number,version=string,cookie=bigint,capacity=bigint'],
-  labelGeometry: ['number', 'number'],
+  encodeLabelArea: ['array', 'record:areaSize=bigint,version=string,cookie=bigint,capacity=bigint'],
+  labelGeometry: ['bigint', 'bigint'],
   interleaveSetCookie: [
     'record:serial=number,regionOffset=bigint,vendorId=number,manufacturingDate=number,manufacturingLocation=number',
     'string',

@@ -19,7 +19,7 @@ import {
 import { decodeLabelArea, encodeLabelArea } from '../../src/format/labels-area';
 import type * as Fletcher64 from '../../src/format/fletcher64';
 
-const KiB = 1024;
+const KiB = 1024n;
 const MiB = 1024n * 1024n;
 
 describe('field tables', () => {
@@ -43,18 +43,21 @@ describe('field tables', () => {
 describe('geometry', () => {
   // Figures the kernel's formula gives for QEMU's minimum area and a larger one.
   test.each([
-    [128 * KiB, 128, 256, 1020],
-    [128 * KiB, 256, 256, 510],
-    [256 * KiB, 256, 256, 1022],
-    [1024 * KiB, 128, 1280, 8172],
+    [128n * KiB, 128n, 256n, 1020],
+    [128n * KiB, 256n, 256n, 510],
+    [256n * KiB, 256n, 256n, 1022],
+    [1024n * KiB, 128n, 1280n, 8172],
   ])('%d bytes, %d-byte labels: index %d bytes, %d slots', (area, label, index, nslot) => {
     const g = labelGeometry(area, label)!;
-    expect(g.indexSize).toBe(index);
-    expect(g.nslot).toBe(nslot);
-    expect(2 * g.indexSize + g.nslot * label).toBeLessThanOrEqual(area);
+    expect(g).toEqual({ areaSize: area, labelSize: label, indexSize: index, nslot, labelOffset: 2n * index });
+    expect(2n * g.indexSize + BigInt(g.nslot) * label).toBeLessThanOrEqual(area);
   });
-  test.each([0, 100, 511, 767])('%d bytes hold no index pair and two 128-byte labels', (area) => {
-    expect(labelGeometry(area, 256)).toBeNull();
+  test.each([0n, 100n, 511n, 767n, -1n])('%d bytes hold no index pair and two 128-byte labels', (area) => {
+    expect(labelGeometry(area, 256n)).toBeNull();
+  });
+  test('the largest area QEMU takes has a geometry, one byte more none', () => {
+    expect(labelGeometry(1n << 31n, 256n)).toMatchObject({ areaSize: 1n << 31n, nslot: 8380414 });
+    expect(labelGeometry((1n << 31n) + 1n, 256n)).toBeNull();
   });
 });
 
@@ -103,7 +106,7 @@ const arbSpecs = fc
   });
 
 describe('round trip', () => {
-  function roundTrip(specs: NamespaceSpec[], version: LabelVersion, areaSize: number, slot: number): void {
+  function roundTrip(specs: NamespaceSpec[], version: LabelVersion, areaSize: bigint, slot: number): void {
     const cookie = interleaveSetCookie(qemuDimm(slot), version);
     // The generated specs reach at most 88 MiB.
     const area = encodeLabelArea(specs, { areaSize, version, cookie, capacity: 128n * MiB });
@@ -117,14 +120,14 @@ describe('round trip', () => {
   }
   test('encode then decode returns every namespace, index0 current', () => {
     const versions = fc.constantFrom<LabelVersion>('1.1', '1.2');
-    const areas = fc.constantFrom(128 * KiB, 256 * KiB);
+    const areas = fc.constantFrom(128n * KiB, 256n * KiB);
     fc.assert(fc.property(arbSpecs, versions, areas, fc.integer({ min: 0, max: 7 }), roundTrip), { numRuns: 60 });
   });
 });
 
 function fresh(version: LabelVersion = '1.2'): Uint8Array {
   const spec = { uuid: '11111111-2222-3333-4444-555555555555', size: 4n * MiB, dpa: 0n };
-  return encodeLabelArea([spec], { areaSize: 128 * KiB, version, cookie: 1n, capacity: 16n * MiB });
+  return encodeLabelArea([spec], { areaSize: 128n * KiB, version, cookie: 1n, capacity: 16n * MiB });
 }
 
 describe('corruption: which index is current and why', () => {
@@ -146,28 +149,28 @@ describe('corruption: which index is current and why', () => {
   });
   test('index1 bumped to the next seq with a fresh checksum becomes current', () => {
     const a = fresh();
-    const g = labelGeometry(a.byteLength, 256)!;
-    const hdr = a.subarray(g.indexSize, g.indexSize + INDEX_HEADER_SIZE);
+    const at = Number(labelGeometry(BigInt(a.byteLength), 256n)!.indexSize);
+    const hdr = a.subarray(at, at + INDEX_HEADER_SIZE);
     indexCodec.writeFields(hdr, { seq: 1, checksum: 0n });
     const { fletcher64 } = jest.requireActual<typeof Fletcher64>('../../src/format/fletcher64');
-    indexCodec.writeFields(hdr, { checksum: fletcher64(a.subarray(g.indexSize, 2 * g.indexSize), 64) });
+    indexCodec.writeFields(hdr, { checksum: fletcher64(a.subarray(at, 2 * at), 64) });
     expect(decodeLabelArea(a)).toMatchObject({ current: 1, why: 'both valid, seq 3 vs 1: index1 is newer' });
   });
   test('a v1.2 label with a flipped byte is reported with a checksum problem', () => {
     const a = fresh('1.2');
-    a[labelGeometry(a.byteLength, 256)!.labelOffset + 20]! ^= 0x40;
+    a[Number(labelGeometry(BigInt(a.byteLength), 256n)!.labelOffset) + 20]! ^= 0x40;
     expect(decodeLabelArea(a).labels[0]?.problems).toEqual(['checksum mismatch']);
   });
   test('a v1.1 label has no checksum: a flipped name byte still counts', () => {
     const a = fresh('1.1');
-    const g = labelGeometry(a.byteLength, 128)!;
-    a[g.labelOffset + 20]! ^= 0x40;
+    const g = labelGeometry(BigInt(a.byteLength), 128n)!;
+    a[Number(g.labelOffset) + 20]! ^= 0x40;
     expect(decodeLabelArea(a).labels[0]?.problems).toEqual([]);
   });
 });
 
 describe('bad requests', () => {
-  const o = { areaSize: 128 * KiB, version: '1.2' as const, cookie: 1n, capacity: 16n * MiB };
+  const o = { areaSize: 128n * KiB, version: '1.2' as const, cookie: 1n, capacity: 16n * MiB };
   const u = (n: number): string => `00000000-0000-0000-0000-00000000000${n}`;
   test.each([
     [
@@ -194,6 +197,6 @@ describe('bad requests', () => {
     expect(() => encodeLabelArea(specs, o)).toThrow(msg);
   });
   test('an area too small for the index pair', () => {
-    expect(() => encodeLabelArea([], { ...o, areaSize: 512 })).toThrow(/cannot hold two index blocks/);
+    expect(() => encodeLabelArea([], { ...o, areaSize: 512n })).toThrow(/cannot hold two index blocks/);
   });
 });

@@ -14,7 +14,7 @@ import { kernelCheckDetailed, labelledVerdicts } from '../../src/kernel/kernel-c
 import { KERNEL_VERSIONS, parseKernelVersion, type KernelVersion } from '../../src/kernel/kernels';
 import { findOnPath } from '../../src/kernel/host-tools';
 import { compareVerdicts } from '../../src/kernel/compare';
-import { interleaveSetCookie, qemuDimm, labelGeometry, LABEL_SIZE } from '../../src/format/labels';
+import { areaIndexes, interleaveSetCookie, qemuDimm, labelGeometry, LABEL_SIZE } from '../../src/format/labels';
 import type { LabelVersion, NamespaceSpec } from '../../src/format/labels';
 import { encodeLabelArea } from '../../src/format/labels-area';
 import { dimmLayout } from '../../src/format/labels-spec';
@@ -57,7 +57,8 @@ const ns = (uuid: string, size: bigint, dpa: bigint, name?: string): NamespaceSp
   dpa: dpa * MiB,
   ...(name ? { name } : {}),
 });
-const g12 = labelGeometry(Number(LABEL_BYTES), LABEL_SIZE['1.2'])!;
+// Byte positions to corrupt, as numbers into the area.
+const g12 = areaIndexes(labelGeometry(LABEL_BYTES, LABEL_SIZE['1.2'])!);
 
 const block =
   (kind: 'fsdax' | 'devdax') =>
@@ -140,7 +141,7 @@ async function buildCase(dir: string, c: LabelCase): Promise<string> {
     const { capacity, labelOffset } = dimmLayout(FILE_SIZE, LABEL_BYTES);
     const version = c.version ?? '1.2';
     const cookie = interleaveSetCookie(qemuDimm(c.cookieSlot ?? 0), version);
-    const area = encodeLabelArea(c.namespaces, { areaSize: Number(LABEL_BYTES), version, cookie, capacity });
+    const area = encodeLabelArea(c.namespaces, { areaSize: LABEL_BYTES, version, cookie, capacity });
     for (const o of c.corrupt ?? []) area[o] = (area[o] ?? 0) ^ 0x5a;
     await fh.write(area, 0, area.length, Number(labelOffset));
     for (const x of c.content) {

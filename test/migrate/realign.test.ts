@@ -5,7 +5,14 @@
 // restore gives back the original bytes; the realign document validates.
 import * as fs from 'node:fs';
 import { InfoblockError } from '../../src/format/errors';
-import { indexChecksum, indexCodec, INDEX_HEADER_SIZE, labelChecksum, labelCodec } from '../../src/format/labels';
+import {
+  areaIndexes,
+  indexChecksum,
+  indexCodec,
+  INDEX_HEADER_SIZE,
+  labelChecksum,
+  labelCodec,
+} from '../../src/format/labels';
 import { decodeLabelArea } from '../../src/format/labels-area';
 import { dimmLayout } from '../../src/format/labels-spec';
 import { decodePfnBlock } from '../../src/format/pfn';
@@ -150,7 +157,7 @@ function fillSlots(f: string): void {
   const img = fs.readFileSync(f);
   const area = img.subarray(Number(labelOffset));
   const d = decodeLabelArea(area);
-  const g = d.geometry!;
+  const g = areaIndexes(d.geometry!);
   const off = d.current! * g.indexSize;
   area.fill(0, off + INDEX_HEADER_SIZE, off + INDEX_HEADER_SIZE + Math.ceil(g.nslot / 8));
   indexCodec.writeFields(area.subarray(off, off + INDEX_HEADER_SIZE), { checksum: 0n });
@@ -166,7 +173,8 @@ function overlapLabels(f: string): void {
   const img = fs.readFileSync(f);
   const area = img.subarray(Number(labelOffset));
   const l = decodeLabelArea(area).labels[1]!;
-  const raw = area.subarray(l.offset, l.offset + 256);
+  const at = Number(l.offset);
+  const raw = area.subarray(at, at + 256);
   labelCodec.writeFields(raw, { dpa: 32n * MiB });
   labelCodec.writeFields(raw, { checksum: labelChecksum(raw) });
   fs.writeFileSync(f, img);

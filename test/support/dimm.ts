@@ -49,7 +49,7 @@ export function writeDimm(file: string, fileSize: bigint, labelSize: bigint, nss
   const { capacity, labelOffset } = dimmLayout(fileSize, labelSize);
   const area = encodeLabelArea(
     nss.map((n) => ({ uuid: n.uuid, size: n.size, dpa: n.dpa })),
-    { areaSize: Number(labelSize), version: '1.2', cookie: interleaveSetCookie(qemuDimm(0), '1.2'), capacity },
+    { areaSize: labelSize, version: '1.2', cookie: interleaveSetCookie(qemuDimm(0), '1.2'), capacity },
   );
   const fd = fs.openSync(file, 'r+');
   try {
