@@ -89,7 +89,7 @@ export function guidBytesText(guid: string): string {
   return `${b.slice(0, 8)}-${b.slice(8, 12)}-${b.slice(12, 16)}-${b.slice(16, 20)}-${b.slice(20)}`.toLowerCase();
 }
 
-/** Where things sit in a label area of `areaSize` bytes holding `labelSize`-byte labels. Byte quantities are bigints. */
+/** Where things sit in a label area of `areaSize` bytes holding `labelSize`-byte labels (bytes are bigints). */
 export interface LabelGeometry {
   areaSize: bigint;
   labelSize: bigint;
