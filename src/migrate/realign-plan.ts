@@ -356,7 +356,8 @@ export function planRealign(area: Uint8Array, read: DimmReader, o: PlanRealignOp
         `must go to free slots before the index switches to them`,
     );
   const g = d.geometry;
-  const x = areaIndexes(g);
+  // Numbers to index the area's bytes with.
+  const bytesAt = areaIndexes(g);
   const labelAt = (slot: number): bigint => o.labelOffset + g.labelOffset + BigInt(slot) * g.labelSize;
   const moves: [number, number][] = [];
   moving.forEach((n, i) => {
@@ -367,13 +368,13 @@ export function planRealign(area: Uint8Array, read: DimmReader, o: PlanRealignOp
     plan.writes.push({ what: 'block', position: n.newDpa + BigInt(INFOBLOCK_OFFSET), bytes: n.newBlock, uuid: n.uuid });
   for (const n of moving) {
     const l = labels.find((x) => x.slot === n.slot) as DecodedLabel;
-    const bytes = movedLabel(area, l, n, n.newSlot ?? 0, d, x);
+    const bytes = movedLabel(area, l, n, n.newSlot ?? 0, d, bytesAt);
     plan.writes.push({ what: 'label', position: labelAt(n.newSlot ?? 0), bytes, uuid: n.uuid });
   }
   plan.writes.push({
     what: 'index',
     position: o.labelOffset + BigInt(1 - current) * g.indexSize,
-    bytes: nextIndex(area, x, current, moves),
+    bytes: nextIndex(area, bytesAt, current, moves),
     uuid: null,
   });
   return plan;
