@@ -107,47 +107,38 @@ const extMagic = (b: Uint8Array, q: number): boolean => b[q + 56] === 0x53 && b[
 const xfsMagic = (b: Uint8Array, q: number): boolean => b[q] === 0x58 && b[q + 1] === 0x46;
 
 /**
+ * Whether a whole page may hold the start of a structure: two bytes of every signature a recogniser needs
+ * (info-blocks "NV"/"BT" and btrfs "_B" at their offsets, the MBR's 0x55AA, GPT's "EF" in sector 1, and
+ * ext2/3/4's and XFS's magic at any sector). A page that fails cannot hold a finding: every recogniser
+ * refuses a position without these bytes.
+ */
+function pageMayHold(buf: Uint8Array, p: number): boolean {
+  const c = buf[p];
+  if (
+    (c === 0x4e && buf[p + 1] === 0x56) ||
+    (c === 0x42 && buf[p + 1] === 0x54) ||
+    (buf[p + 64] === 0x5f && buf[p + 65] === 0x42) ||
+    (buf[p + 510] === 0x55 && buf[p + 511] === 0xaa) ||
+    (buf[p + 512] === 0x45 && buf[p + 513] === 0x46)
+  )
+    return true;
+  for (let q = p; q < p + PAGE; q += SECTOR) if (extMagic(buf, q) || xfsMagic(buf, q)) return true;
+  return false;
+}
+
+/**
  * Run the recognisers over positions [0, limit) of `buf` (buf[0] at absolute
  * `pos0`, a multiple of 4 KiB), with `avail` valid bytes.
  *
  * The hot path: random data must cost a few byte loads per sector. Each
- * whole page is tested with one expression over the first two bytes of
- * every signature a recogniser needs ("NV", "BT", "_B" at +64, 0x55 0xAA at
- * +510, "EF" at +512, "XF" and 0xEF53 at +56 of every sector). Every
- * recogniser refuses a position without its two bytes, so a page failing
- * them all holds nothing; a page that passes (about one in 3,000 of random
- * data) is walked sector by sector through scanSector, which decides.
- * Positions past the last whole page take the sector walk.
+ * whole page is tested by {@link pageMayHold}; a page that passes (about one
+ * in 3,000 of random data) is walked sector by sector through scanSector,
+ * which decides. Positions past the last whole page take the sector walk.
  */
 function scanChunk(buf: Uint8Array, limit: number, avail: number, pos0: bigint, st: State): void {
   let p = 0;
-  for (; p + PAGE <= limit; p += PAGE) {
-    const c = buf[p];
-    if (
-      (c === 0x4e && buf[p + 1] === 0x56) ||
-      (c === 0x42 && buf[p + 1] === 0x54) ||
-      (c === 0x58 && buf[p + 1] === 0x46) ||
-      (buf[p + 64] === 0x5f && buf[p + 65] === 0x42) ||
-      (buf[p + 510] === 0x55 && buf[p + 511] === 0xaa) ||
-      (buf[p + 512] === 0x45 && buf[p + 513] === 0x46) ||
-      extMagic(buf, p) ||
-      extMagic(buf, p + 512) ||
-      extMagic(buf, p + 1024) ||
-      extMagic(buf, p + 1536) ||
-      extMagic(buf, p + 2048) ||
-      extMagic(buf, p + 2560) ||
-      extMagic(buf, p + 3072) ||
-      extMagic(buf, p + 3584) ||
-      xfsMagic(buf, p + 512) ||
-      xfsMagic(buf, p + 1024) ||
-      xfsMagic(buf, p + 1536) ||
-      xfsMagic(buf, p + 2048) ||
-      xfsMagic(buf, p + 2560) ||
-      xfsMagic(buf, p + 3072) ||
-      xfsMagic(buf, p + 3584)
-    )
-      for (let q = p; q < p + PAGE; q += SECTOR) scanSector(buf, q, avail, pos0, st);
-  }
+  for (; p + PAGE <= limit; p += PAGE)
+    if (pageMayHold(buf, p)) for (let q = p; q < p + PAGE; q += SECTOR) scanSector(buf, q, avail, pos0, st);
   for (; p < limit; p += SECTOR) scanSector(buf, p, avail, pos0, st);
 }
 
