@@ -75,4 +75,4 @@ export {
 export type { LabelVersion, NamespaceSpec, LabelGeometry, DimmIdentity, Abstraction } from './labels';
 export { decodeLabelArea, encodeLabelArea, restampCookies } from './labels-area';
 export type { DecodedArea, DecodedIndex, DecodedLabel, EncodeAreaOptions } from './labels-area';
-export { dimmLayout, parseNamespaceSpecs, MIN_LABEL_SIZE } from './labels-spec';
+export { dimmLayout, parseNamespaceSpecs, MIN_LABEL_SIZE, MAX_LABEL_SIZE } from './labels-spec';
