@@ -10,9 +10,10 @@ import {
   INDEX_HEADER_SIZE,
   INDEX_SIGNATURE,
   LABEL_SIZE,
-  MAX_LABEL_SIZE,
   PMEM_REGION_GUID,
   areaIndexes,
+  refuseAboveMaxArea,
+  slotOffset,
   guidBytesText,
   indexChecksum,
   indexCodec,
@@ -96,7 +97,7 @@ function decodeIndex(area: Uint8Array, i: number, g: LabelGeometry, x: AreaIndex
 }
 
 function decodeLabel(area: Uint8Array, slot: number, x: AreaIndexes, version: LabelVersion): DecodedLabel {
-  const offset = x.labelOffset + slot * x.labelSize;
+  const offset = slotOffset(x, slot);
   const raw = new Uint8Array(256);
   raw.set(area.subarray(offset, offset + x.labelSize));
   const fields = labelCodec.decode(raw);
@@ -152,7 +153,7 @@ export function decodeLabelArea(area: Uint8Array): DecodedArea {
 
 /** Options of {@link encodeLabelArea}. */
 export interface EncodeAreaOptions {
-  /** Bytes of the area (at most {@link MAX_LABEL_SIZE}). */
+  /** Bytes of the area (at most `MAX_LABEL_SIZE`, 2^31). */
   areaSize: bigint;
   version: LabelVersion;
   /** The region's interleave-set cookie for this label version. */
@@ -211,8 +212,7 @@ function encodeLabel(s: NamespaceSpec, slot: number, o: EncodeAreaOptions, label
 export function encodeLabelArea(specs: readonly NamespaceSpec[], o: EncodeAreaOptions): Uint8Array {
   expectArray(specs, 'specs');
   expectFields(o, 'o', { areaSize: 'bigint', version: 'string', cookie: 'bigint', capacity: 'bigint' });
-  if (o.areaSize > MAX_LABEL_SIZE)
-    throw new InvalidArgumentError(`a ${o.areaSize}-byte label area is above ${MAX_LABEL_SIZE} bytes`);
+  refuseAboveMaxArea(o.areaSize);
   const g = labelGeometry(o.areaSize, LABEL_SIZE[o.version]);
   if (g === null)
     throw new InvalidArgumentError(`a ${o.areaSize}-byte label area cannot hold two index blocks ` + `and two labels`);
@@ -240,7 +240,7 @@ export function encodeLabelArea(specs: readonly NamespaceSpec[], o: EncodeAreaOp
     const checksum = indexChecksum(area.subarray(off), x.indexSize);
     indexCodec.writeFields(area.subarray(off, off + INDEX_HEADER_SIZE), { checksum });
   }
-  specs.forEach((s, slot) => area.set(encodeLabel(s, slot, o, x.labelSize), x.labelOffset + slot * x.labelSize));
+  specs.forEach((s, slot) => area.set(encodeLabel(s, slot, o, x.labelSize), slotOffset(x, slot)));
   return area;
 }
 
@@ -260,7 +260,7 @@ export function restampCookies(area: Uint8Array, cookieOf: (v: LabelVersion) => 
   let n = 0;
   for (const l of d.labels) {
     if (l.fields.isetcookie !== from) continue;
-    const at = x.labelOffset + l.slot * x.labelSize;
+    const at = slotOffset(x, l.slot);
     const raw = new Uint8Array(256);
     raw.set(area.subarray(at, at + x.labelSize));
     labelCodec.writeFields(raw, { isetcookie: to });

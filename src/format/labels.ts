@@ -122,6 +122,17 @@ export function labelGeometry(areaSize: bigint, labelSize: bigint): LabelGeometr
   return { areaSize, labelSize, indexSize, nslot: Number(nslot), labelOffset: 2n * indexSize };
 }
 
+/** Refuse a label area larger than {@link MAX_LABEL_SIZE} bytes (invalid-argument). Not part of the package's API. */
+export function refuseAboveMaxArea(areaSize: bigint): void {
+  if (areaSize > MAX_LABEL_SIZE)
+    throw new InvalidArgumentError(`a ${areaSize}-byte label area is above ${MAX_LABEL_SIZE} bytes`);
+}
+
+/** Byte offset of label slot `slot` in the area. Not part of the package's API. */
+export function slotOffset(x: AreaIndexes, slot: number): number {
+  return x.labelOffset + slot * x.labelSize;
+}
+
 /** A geometry's byte quantities as numbers, to index the area's bytes with. */
 export interface AreaIndexes {
   areaSize: number;
@@ -136,8 +147,7 @@ export interface AreaIndexes {
  * {@link MAX_LABEL_SIZE} (2^31) bytes, so each is exact. Not part of the package's API.
  */
 export function areaIndexes(g: LabelGeometry): AreaIndexes {
-  if (g.areaSize > MAX_LABEL_SIZE)
-    throw new InvalidArgumentError(`a ${g.areaSize}-byte label area is above ${MAX_LABEL_SIZE} bytes`);
+  refuseAboveMaxArea(g.areaSize);
   return {
     areaSize: Number(g.areaSize),
     labelSize: Number(g.labelSize),

@@ -29,6 +29,7 @@ import {
   labelChecksum,
   labelCodec,
   nextSeq,
+  slotOffset,
   type AreaIndexes,
   type LabelVersion,
 } from '../format/labels';
@@ -288,7 +289,7 @@ function movedLabel(
   x: AreaIndexes,
 ): Uint8Array {
   const size = x.labelSize;
-  const at = x.labelOffset + l.slot * size;
+  const at = slotOffset(x, l.slot);
   const raw = new Uint8Array(256);
   raw.set(area.subarray(at, at + size));
   labelCodec.writeFields(raw, { dpa: n.newDpa, rawsize: n.newSize, slot });
@@ -358,7 +359,7 @@ export function planRealign(area: Uint8Array, read: DimmReader, o: PlanRealignOp
   const g = d.geometry;
   // Numbers to index the area's bytes with.
   const bytesAt = areaIndexes(g);
-  const labelAt = (slot: number): bigint => o.labelOffset + g.labelOffset + BigInt(slot) * g.labelSize;
+  const labelAt = (slot: number): bigint => o.labelOffset + BigInt(slotOffset(bytesAt, slot));
   const moves: [number, number][] = [];
   moving.forEach((n, i) => {
     n.newSlot = free[i] ?? 0;

@@ -67,13 +67,18 @@ interface State {
   to: bigint;
 }
 
+/** ext2/3/4's magic 0xEF53 (little-endian at +56 of a superblock): a sector at `q` that may hold one. */
+const extMagic = (b: Uint8Array, q: number): boolean => b[q + 56] === 0x53 && b[q + 57] === 0xef;
+/** "XF", the start of XFS's "XFSB". */
+const xfsMagic = (b: Uint8Array, q: number): boolean => b[q] === 0x58 && b[q + 1] === 0x46;
+
 /**
  * Run the recognisers at one 512-byte aligned position `p` of `buf` (buf[0]
  * at absolute `pos0`, a multiple of 4 KiB; `avail` valid bytes), pushing
  * what they find in a fixed order: MBR, GPT, ext, XFS, info-block, btrfs.
  */
 function scanSector(buf: Uint8Array, p: number, avail: number, pos0: bigint, st: State): void {
-  const ext = buf[p + 56] === 0x53 && buf[p + 57] === 0xef && p + 1024 <= avail;
+  const ext = extMagic(buf, p) && p + 1024 <= avail;
   const inPage = p & (PAGE - 1);
   const page = inPage === 0 && p + PAGE <= avail;
   const x = buf[p] === 0x58 && p + SECTOR <= avail;
@@ -100,11 +105,6 @@ function scanSector(buf: Uint8Array, p: number, avail: number, pos0: bigint, st:
 function push(st: State, f: Finding | null): void {
   if (f !== null) st.findings.push(f);
 }
-
-/** ext2/3/4's magic 0xEF53 (little-endian at +56 of a superblock): a sector at `q` that may hold one. */
-const extMagic = (b: Uint8Array, q: number): boolean => b[q + 56] === 0x53 && b[q + 57] === 0xef;
-/** "XF", the start of XFS's "XFSB". */
-const xfsMagic = (b: Uint8Array, q: number): boolean => b[q] === 0x58 && b[q + 1] === 0x46;
 
 /**
  * Whether a whole page may hold the start of a structure: two bytes of every signature a recogniser needs
